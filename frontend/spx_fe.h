@@ -1,0 +1,182 @@
+/* spx_fe.h - the frontend: .spx source -> checked network.
+ *
+ * spx_fe_load() lexes and parses a .spx file (flex + bison, pure and
+ * reentrant, with locations), checks it (names, arity, attribute types and
+ * ranges, shape inference, weight files), loads every weight into the weight
+ * store and returns a spx_fe_network_t whose layers are in definition order
+ * (which is a topological order: a layer may only use earlier layers).
+ * Every problem is reported through spx_diag_t with a file:line:col; the
+ * parser recovers and keeps going so that one run reports all errors.
+ *
+ * spx_fe_lower() (lower.c) turns a checked network into an MLIR module in the
+ * spx dialect; it is declared in ir/spx_ir.h's terms and lives here because
+ * it is the last step of the frontend.
+ *
+ * Conventions of the language (docs/language.md has the full grammar):
+ *   activations NCHW; conv2d weights OIHW (O = filters, I = C_in / groups);
+ *   dense weights [units, in_features]; dense input rank 2 [N, F].
+ */
+#ifndef SPX_FE_H
+#define SPX_FE_H
+
+#include "support/spx_support.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ops of the language, in one list. X(ENUM, "name").
+ * The name is also the spx dialect op name ("spx.<name>"). */
+#define SPX_FE_OPS(X)                                                         \
+  X(INPUT, "input")                                                           \
+  X(CONV2D, "conv2d")                                                         \
+  X(DENSE, "dense")                                                           \
+  X(RELU, "relu")                                                             \
+  X(RELU6, "relu6")                                                           \
+  X(SIGMOID, "sigmoid")                                                       \
+  X(MAXPOOL, "maxpool")                                                       \
+  X(AVGPOOL, "avgpool")                                                       \
+  X(GLOBAL_AVGPOOL, "global_avgpool")                                         \
+  X(ADD, "add")                                                               \
+  X(CONCAT, "concat")                                                         \
+  X(FLATTEN, "flatten")                                                       \
+  X(RESHAPE, "reshape")                                                       \
+  X(SOFTMAX, "softmax")                                                       \
+  X(BATCHNORM, "batchnorm")
+
+typedef enum spx_op {
+#define X(e, s) SPX_OP_##e,
+  SPX_FE_OPS(X)
+#undef X
+  SPX_OP_COUNT_
+} spx_op_t;
+
+const char *spx_op_name(spx_op_t op);
+
+typedef struct spx_shape {
+  int rank;
+  int64_t dim[SPX_MAX_RANK];
+} spx_shape_t;
+
+/* Weight roles; the store name of a weight is "<layer>.<role>". */
+#define SPX_FE_ROLES(X)                                                       \
+  X(WEIGHT, "weight")                                                         \
+  X(BIAS, "bias")                                                             \
+  X(GAMMA, "gamma")                                                           \
+  X(BETA, "beta")                                                             \
+  X(MEAN, "mean")                                                             \
+  X(VAR, "var")
+
+typedef enum spx_role {
+#define X(e, s) SPX_ROLE_##e,
+  SPX_FE_ROLES(X)
+#undef X
+  SPX_ROLE_COUNT_
+} spx_role_t;
+
+const char *spx_role_name(spx_role_t role);
+
+typedef struct spx_fe_layer {
+  const char *name; /* user name, or "<parent>.<op>" for a nested call such
+                       as dense(flatten(x)) -> "fc1.flatten" */
+  spx_op_t op;
+  spx_loc_t loc;    /* where the layer is defined (its name, or the nested
+                       call) */
+  int n_inputs;
+  const int *inputs; /* indices of earlier layers */
+  spx_shape_t shape; /* inferred output shape; f32 in the source model */
+
+  /* Op parameters. Unused ones are 0. [0] is height, [1] is width. */
+  int64_t kernel[2];   /* conv2d, maxpool, avgpool */
+  int64_t stride[2];   /* conv2d, maxpool, avgpool (default 1 / kernel) */
+  int64_t pad[4];      /* top, left, bottom, right */
+  int64_t dilation[2]; /* conv2d (default 1) */
+  int64_t groups;      /* conv2d (default 1; groups == C_in is depthwise) */
+  int64_t units;       /* conv2d: filters (C_out); dense: units */
+  int axis;            /* concat, softmax (normalised to >= 0) */
+  float eps;           /* batchnorm (default 1e-5) */
+  spx_shape_t reshape; /* reshape: the target shape (no -1 left) */
+
+  /* Weights by role; NULL when the layer has none of that role. */
+  spx_wbuf_t *weights[SPX_ROLE_COUNT_];
+} spx_fe_layer_t;
+
+/* A value in a compile statement option, kept generic: later passes validate
+ * their own options and report errors at `loc`. */
+typedef enum spx_fe_optkind {
+  SPX_OPT_INT,
+  SPX_OPT_FLOAT,
+  SPX_OPT_STRING,
+  SPX_OPT_IDENT,
+  SPX_OPT_DIMS, /* 8x8 */
+} spx_fe_optkind_t;
+
+typedef struct spx_fe_option {
+  const char *key; /* NULL for a positional argument */
+  spx_fe_optkind_t kind;
+  int64_t i;       /* INT; DIMS: first */
+  int64_t i2;      /* DIMS: second */
+  double f;        /* FLOAT (INT also sets f) */
+  const char *s;   /* STRING (already a path relative to the cwd if the key
+                      names a file), IDENT */
+  spx_loc_t loc;
+} spx_fe_option_t;
+
+/* `name(options)` or a bare `name`. */
+typedef struct spx_fe_spec {
+  const char *name; /* NULL when not given */
+  int n_options;
+  const spx_fe_option_t *options;
+  spx_loc_t loc;
+} spx_fe_spec_t;
+
+typedef enum spx_fe_precision {
+  SPX_PREC_DEFAULT, /* what the network-wide quantize says */
+  SPX_PREC_F32,
+  SPX_PREC_INT8,
+} spx_fe_precision_t;
+
+typedef struct spx_fe_layer_cfg {
+  spx_fe_precision_t precision; /* quantize LAYER : f32 | int8 */
+  spx_fe_spec_t sparsify;       /* sparsify LAYER : spec; name NULL if unset */
+} spx_fe_layer_cfg_t;
+
+typedef struct spx_fe_compile {
+  spx_fe_precision_t precision; /* quantize int8 -> INT8; default F32 */
+  spx_fe_spec_t quantize;       /* the options of `quantize int8 k=v ...` */
+  spx_fe_spec_t sparsify_all;   /* sparsify * : spec */
+  spx_fe_spec_t target;         /* target NAME(options); name NULL -> cpu */
+  spx_fe_layer_cfg_t *layers;   /* one per network layer, same index */
+} spx_fe_compile_t;
+
+typedef struct spx_fe_network {
+  const char *name;
+  const char *file; /* the .spx path as given */
+  int n_layers;
+  spx_fe_layer_t *layers;
+  int n_outputs;
+  const int *outputs; /* layer indices, in `output` order */
+  spx_fe_compile_t compile;
+} spx_fe_network_t;
+
+/* Parses and checks `path`, loading weights into `store`. All memory of the
+ * returned network lives in `arena`. Returns 0 on success; on failure
+ * returns -1, has reported every error to `diag` and sets *out_net = NULL. */
+int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
+                spx_diag_t *diag, spx_fe_network_t **out_net);
+
+/* Applies one compile-block statement given as text, e.g. from the command
+ * line: "target aie(rows=2, cols=2)", "sparsify fc1 : block(8x8,
+ * density=0.5)", "quantize int8 calibrate=\"x.npy\"". It overrides what the
+ * file said. Errors are reported with file "<command line>". Returns 0/-1. */
+int spx_fe_override(spx_fe_network_t *net, const char *statement,
+                    spx_arena_t *arena, spx_diag_t *diag);
+
+/* Index of the layer called `name`, or -1. */
+int spx_fe_find_layer(const spx_fe_network_t *net, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_FE_H */

@@ -1,0 +1,106 @@
+/* diag.c - user-facing diagnostics: "file:line:col: error: message", the
+ * source line, and a caret under the column. */
+#include "support/spx_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct source {
+  char *file;
+  char *text;
+  size_t len;
+} source_t;
+
+struct spx_diag {
+  FILE *out;
+  int errors;
+  int n_sources;
+  source_t *sources;
+};
+
+spx_diag_t *spx_diag_create(FILE *out) {
+  spx_diag_t *d = calloc(1, sizeof *d);
+  if (d) d->out = out;
+  return d;
+}
+
+void spx_diag_destroy(spx_diag_t *d) {
+  if (!d) return;
+  for (int i = 0; i < d->n_sources; i++) {
+    free(d->sources[i].file);
+    free(d->sources[i].text);
+  }
+  free(d->sources);
+  free(d);
+}
+
+void spx_diag_add_source(spx_diag_t *d, const char *file, const char *text,
+                         size_t len) {
+  source_t *grown = realloc(d->sources, (size_t)(d->n_sources + 1) * sizeof *grown);
+  if (!grown) return; /* quoting is best effort */
+  d->sources = grown;
+  source_t *s = &d->sources[d->n_sources];
+  s->file = malloc(strlen(file) + 1);
+  s->text = malloc(len + 1);
+  if (!s->file || !s->text) {
+    free(s->file);
+    free(s->text);
+    return;
+  }
+  strcpy(s->file, file);
+  memcpy(s->text, text, len);
+  s->text[len] = '\0';
+  s->len = len;
+  d->n_sources++;
+}
+
+/* The latest registered source of that name wins (command-line statements
+ * are registered again for each override). */
+static const source_t *find_source(const spx_diag_t *d, const char *file) {
+  for (int i = d->n_sources - 1; i >= 0; i--)
+    if (strcmp(d->sources[i].file, file) == 0) return &d->sources[i];
+  return NULL;
+}
+
+static void quote_line(const spx_diag_t *d, spx_loc_t loc) {
+  const source_t *s = loc.file ? find_source(d, loc.file) : NULL;
+  if (!s || loc.line <= 0) return;
+  const char *p = s->text, *end = s->text + s->len;
+  for (int line = 1; line < loc.line && p < end; p++)
+    if (*p == '\n') line++;
+  if (p >= end && loc.line > 1) return;
+  const char *eol = memchr(p, '\n', (size_t)(end - p));
+  if (!eol) eol = end;
+  size_t n = (size_t)(eol - p);
+  if (n && p[n - 1] == '\r') n--;
+  fprintf(d->out, "%.*s\n", (int)n, p);
+  /* Tabs in the prefix are kept so the caret lines up in a terminal. */
+  for (int c = 1; c < loc.col && (size_t)(c - 1) < n; c++)
+    fputc(p[c - 1] == '\t' ? '\t' : ' ', d->out);
+  fputs("^\n", d->out);
+}
+
+void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
+                      const char *fmt, va_list ap) {
+  static const char *const names[] = {"error", "warning", "note"};
+  if (sev == SPX_SEV_ERROR) d->errors++;
+  if (loc.file && loc.line > 0)
+    fprintf(d->out, "%s:%d:%d: ", loc.file, loc.line, loc.col > 0 ? loc.col : 1);
+  else if (loc.file)
+    fprintf(d->out, "%s: ", loc.file);
+  fprintf(d->out, "%s: ", names[sev]);
+  vfprintf(d->out, fmt, ap);
+  fputc('\n', d->out);
+  quote_line(d, loc);
+  fflush(d->out);
+}
+
+void spx_diag_report(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
+                     const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_diag_vreport(d, sev, loc, fmt, ap);
+  va_end(ap);
+}
+
+int spx_diag_error_count(const spx_diag_t *d) { return d->errors; }

@@ -1,0 +1,158 @@
+/* spx_support.h - host-side support shared by the compiler and the tools.
+ *
+ * Nothing here knows MLIR. The pieces:
+ *   - SPX_ASSERT / SPX_UNREACHABLE: internal invariant failures (abort with
+ *     __FILE__:__LINE__), never used for user errors;
+ *   - spx_arena_t: a bump allocator, one per compilation;
+ *   - spx_diag_t: user-facing diagnostics "file:line:col: error: message",
+ *     followed by the source line and a caret;
+ *   - spx_wstore_t: the weight store, which owns every weight buffer the IR
+ *     references by dense resource name "<layer>.<role>";
+ *   - spx_npy_*: .npy reading (float32, float64, int8, int32; little-endian;
+ *     C order) and writing.
+ */
+#ifndef SPX_SUPPORT_H
+#define SPX_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- invariants ------------------------------------------------------- */
+
+void spx_fatal_internal(const char *file, int line, const char *what);
+
+#define SPX_ASSERT(cond)                                                      \
+  do {                                                                        \
+    if (!(cond)) spx_fatal_internal(__FILE__, __LINE__, #cond);               \
+  } while (0)
+#define SPX_UNREACHABLE(what) spx_fatal_internal(__FILE__, __LINE__, what)
+
+#if defined(__GNUC__)
+#define SPX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SPX_PRINTF(f, a)
+#endif
+
+/* ---- arena ------------------------------------------------------------ */
+
+typedef struct spx_arena spx_arena_t;
+
+spx_arena_t *spx_arena_create(void);
+void spx_arena_destroy(spx_arena_t *arena);
+/* Zeroed, 16-byte aligned memory that lives until the arena is destroyed. */
+void *spx_arena_alloc(spx_arena_t *arena, size_t size);
+char *spx_arena_strdup(spx_arena_t *arena, const char *s);
+char *spx_arena_strndup(spx_arena_t *arena, const char *s, size_t n);
+char *spx_arena_printf(spx_arena_t *arena, const char *fmt, ...) SPX_PRINTF(2, 3);
+
+/* ---- source locations and diagnostics ---------------------------------- */
+
+/* A position in a source file. `file` is the name as the user gave it (never
+ * made absolute, so output does not depend on the working directory).
+ * line and col are 1-based; line 0 means "no position". */
+typedef struct spx_loc {
+  const char *file;
+  int line;
+  int col;
+} spx_loc_t;
+
+typedef enum spx_severity {
+  SPX_SEV_ERROR,
+  SPX_SEV_WARNING,
+  SPX_SEV_NOTE,
+} spx_severity_t;
+
+typedef struct spx_diag spx_diag_t;
+
+/* Diagnostics go to `out` (stderr in the tools) as they are reported. */
+spx_diag_t *spx_diag_create(FILE *out);
+void spx_diag_destroy(spx_diag_t *diag);
+/* Registers the text of a source file so that messages can quote its lines.
+ * The text is copied. */
+void spx_diag_add_source(spx_diag_t *diag, const char *file, const char *text,
+                         size_t len);
+void spx_diag_report(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
+                     const char *fmt, ...) SPX_PRINTF(4, 5);
+void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
+                      const char *fmt, va_list ap);
+#define spx_diag_error(d, loc, ...) spx_diag_report(d, SPX_SEV_ERROR, loc, __VA_ARGS__)
+#define spx_diag_warning(d, loc, ...) spx_diag_report(d, SPX_SEV_WARNING, loc, __VA_ARGS__)
+#define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
+int spx_diag_error_count(const spx_diag_t *diag);
+
+/* ---- weight store ------------------------------------------------------ */
+
+#define SPX_MAX_RANK 6
+/* Every buffer in the store is aligned to this many bytes. */
+#define SPX_WEIGHT_ALIGN 64
+
+typedef enum spx_dtype {
+  SPX_DT_F32,
+  SPX_DT_I8,
+  SPX_DT_I32,
+  SPX_DT_U8, /* raw bytes of an encoded format */
+} spx_dtype_t;
+
+size_t spx_dtype_size(spx_dtype_t dt);
+const char *spx_dtype_name(spx_dtype_t dt);
+
+typedef struct spx_wbuf {
+  const char *name; /* "<layer>.<role>", unique in the store */
+  spx_dtype_t dtype;
+  int rank;
+  int64_t dims[SPX_MAX_RANK];
+  size_t count;  /* number of elements */
+  size_t nbytes; /* count * spx_dtype_size(dtype) */
+  void *data;    /* SPX_WEIGHT_ALIGN-aligned, zero-initialised, owned */
+} spx_wbuf_t;
+
+typedef struct spx_wstore spx_wstore_t;
+
+spx_wstore_t *spx_wstore_create(void);
+void spx_wstore_destroy(spx_wstore_t *store);
+/* Adds a zero-filled buffer. Returns NULL (and adds nothing) if the name is
+ * already taken or memory runs out. The returned pointer and its data stay
+ * valid until the store is destroyed. */
+spx_wbuf_t *spx_wstore_add(spx_wstore_t *store, const char *name,
+                           spx_dtype_t dtype, int rank, const int64_t *dims);
+spx_wbuf_t *spx_wstore_find(const spx_wstore_t *store, const char *name);
+/* Buffers in insertion order (deterministic). */
+size_t spx_wstore_count(const spx_wstore_t *store);
+spx_wbuf_t *spx_wstore_at(const spx_wstore_t *store, size_t index);
+
+/* ---- .npy files ---------------------------------------------------------- */
+
+typedef struct spx_npy {
+  spx_dtype_t dtype; /* F32, I8 or I32 after loading; see below */
+  int rank;
+  int64_t dims[SPX_MAX_RANK];
+  size_t count;
+  void *data; /* malloc'ed; free with spx_npy_free */
+} spx_npy_t;
+
+/* Reads a .npy file (format 1.0/2.0/3.0; '<f4', '<f8', '|i1', '<i4'; C order).
+ * float64 data is converted to float32 (dtype F32). On failure returns -1 and
+ * writes a one-line reason, without file name, into err (e.g. "unsupported
+ * dtype '<f2'", "array is in Fortran order", "file is truncated: expected
+ * 256 bytes of data, found 100"). */
+int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err, size_t errlen);
+/* The same from a buffer in memory. */
+int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
+                  size_t errlen);
+void spx_npy_free(spx_npy_t *npy);
+/* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4').
+ * Returns 0 or -1 with errno set. */
+int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
+                  const int64_t *dims, const void *data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_SUPPORT_H */

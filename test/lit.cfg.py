@@ -1,0 +1,34 @@
+# lit configuration for the SPX test suite.
+import os
+import lit.formats
+
+config.name = "SPX"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".spx", ".mlir", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.spx_obj_root, "test")
+
+# Tools: ours first, then LLVM's FileCheck/not/mlir-opt.
+config.environment["PATH"] = os.pathsep.join(
+    [config.spx_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+config.environment["LC_ALL"] = "C"
+if config.spx_sanitize:
+    config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    config.available_features.add("sanitize")
+
+def tool(name):
+    return os.path.join(config.spx_tools_dir, name)
+
+config.substitutions.append(("%spxc", tool("spxc")))
+config.substitutions.append(("%spx-run", tool("spx-run")))
+config.substitutions.append(("%spx-objdump", tool("spx-objdump")))
+config.substitutions.append(("%spx-unit", tool("spx-unit")))
+config.substitutions.append(("%mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+config.substitutions.append(("%irdl", os.path.join(config.spx_src_root, "ir", "spx.irdl.mlir")))
+config.substitutions.append(("%examples", os.path.join(config.spx_src_root, "examples")))
+config.substitutions.append(("%srcroot", config.spx_src_root))
+config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%FileCheck", "FileCheck -enable-var-scope"))

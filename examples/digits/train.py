@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+"""Train the digits examples (numpy only) and write their weights and data.
+
+    /usr/bin/python3 examples/digits/train.py           # train, write files
+    /usr/bin/python3 examples/digits/train.py --check   # re-verify committed files
+
+Data: the UCI "optical recognition of handwritten digits" 8x8 set as shipped by
+Debian's python3-sklearn (sklearn/datasets/data/digits.csv.gz: 1797 rows of 64
+pixels 0..16 and a label).  Training needs that file; --check and the tests
+only use the committed .npy files.
+
+Deterministic: fixed seed, single-threaded BLAS, fixed stratified split
+(36 test images per class = 360 test, 1437 train), inputs scaled pixel/16.
+
+Models (layouts: conv OIHW float32, dense [out, in] float32, bias [out]):
+  mlp: dense 64->32, relu, dense 32->10
+  cnn: conv 1->8 3x3 pad1, relu, maxpool2, conv 8->16 3x3 pad1, relu, maxpool2,
+       flatten (NCHW order, 64), dense 64->10
+Hand-written forward/backward (im2col), Adam, softmax cross-entropy.
+
+Outputs (relative to this folder):
+  data/test_x.npy       float32 [360,1,8,8]   test images, pixel/16
+  data/test_x_flat.npy  float32 [360,64]      same, flattened (MLP input)
+  data/test_y.npy       int32   [360]         labels
+  data/calib.npy        float32 [64,1,8,8]    calibration images (training set)
+  data/calib_flat.npy   float32 [64,64]       same, flattened (MLP calibration)
+  mlp/fc1_w.npy [32,64] fc1_b [32] fc2_w [10,32] fc2_b [10]
+  cnn/conv1_w [8,1,3,3] conv1_b [8] conv2_w [16,8,3,3] conv2_b [16]
+      fc1_w [10,64] fc1_b [10]
+  accuracy.json, ACCURACY.md   float test accuracy measured with reference.py
+"""
+import os
+import sys
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import reference  # noqa: E402
+
+DATA_CSV = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz"
+SEED = 20240901
+TEST_PER_CLASS = 36
+N_CALIB = 64
+HP = {
+    "mlp": dict(epochs=60, batch=32, lr=3e-3, weight_decay=1e-4),
+    "cnn": dict(epochs=40, batch=32, lr=3e-3, weight_decay=1e-4),
+}
+
+
+# ------------------------------------------------------------------ data
+def load_digits(path):
+    with gzip.open(path, "rt") as f:
+        raw = np.loadtxt(f, delimiter=",", dtype=np.float64)
+    assert raw.shape == (1797, 65), raw.shape
+    x = (raw[:, :64] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    y = raw[:, 64].astype(np.int32)
+    return x, y
+
+
+def split(y, rng):
+    test = []
+    for c in range(10):
+        idx = np.flatnonzero(y == c)
+        test.extend(rng.permutation(idx)[:TEST_PER_CLASS])
+    test = np.sort(np.array(test))
+    train = np.setdiff1d(np.arange(len(y)), test)
+    return train, test
+
+
+# ------------------------------------------------------------------ layers
+def im2col3(x):
+    """x [N,C,H,W] -> cols [N*H*W, C*9] for a 3x3 stride-1 pad-1 conv."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    cols = np.stack([xp[:, :, i:i + h, j:j + w]
+                     for i in range(3) for j in range(3)], axis=-1)
+    return cols.transpose(0, 2, 3, 1, 4).reshape(n * h * w, c * 9)
+
+
+def col2im3(dcols, shape):
+    n, c, h, w = shape
+    d = dcols.reshape(n, h, w, c, 9).transpose(0, 3, 1, 2, 4)
+    dxp = np.zeros((n, c, h + 2, w + 2), dcols.dtype)
+    k = 0
+    for i in range(3):
+        for j in range(3):
+            dxp[:, :, i:i + h, j:j + w] += d[..., k]
+            k += 1
+    return dxp[:, :, 1:-1, 1:-1]
+
+
+def conv_fwd(x, w, b):
+    n, c, h, wd = x.shape
+    f = w.shape[0]
+    cols = im2col3(x)
+    y = cols @ w.reshape(f, -1).T + b
+    return y.reshape(n, h, wd, f).transpose(0, 3, 1, 2), cols
+
+
+def conv_bwd(dy, cols, w, xshape, need_dx):
+    f = w.shape[0]
+    dyc = dy.transpose(0, 2, 3, 1).reshape(-1, f)
+    dw = (dyc.T @ cols).reshape(w.shape)
+    db = dyc.sum(0)
+    dx = col2im3(dyc @ w.reshape(f, -1), xshape) if need_dx else None
+    return dx, dw, db
+
+
+def pool_fwd(x):
+    n, c, h, w = x.shape
+    r = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    r = r.reshape(n, c, h // 2, w // 2, 4)
+    arg = r.argmax(-1)
+    return np.take_along_axis(r, arg[..., None], -1)[..., 0], arg
+
+
+def pool_bwd(dy, arg, xshape):
+    n, c, h, w = xshape
+    d = np.zeros((n, c, h // 2, w // 2, 4), dy.dtype)
+    np.put_along_axis(d, arg[..., None], dy[..., None], -1)
+    d = d.reshape(n, c, h // 2, w // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    return d.reshape(xshape)
+
+
+def softmax_xent(logits, y):
+    z = logits - logits.max(1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(1, keepdims=True)
+    n = len(y)
+    loss = -np.log(p[np.arange(n), y] + 1e-12).mean()
+    d = p
+    d[np.arange(n), y] -= 1.0
+    return loss, d / n
+
+
+# ------------------------------------------------------------------ models
+def he(rng, shape, fan_in):
+    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float64)
+
+
+def init(kind, rng):
+    if kind == "mlp":
+        return {"fc1_w": he(rng, (32, 64), 64), "fc1_b": np.zeros(32),
+                "fc2_w": he(rng, (10, 32), 32), "fc2_b": np.zeros(10)}
+    return {"conv1_w": he(rng, (8, 1, 3, 3), 9), "conv1_b": np.zeros(8),
+            "conv2_w": he(rng, (16, 8, 3, 3), 72), "conv2_b": np.zeros(16),
+            "fc1_w": he(rng, (10, 64), 64), "fc1_b": np.zeros(10)}
+
+
+def mlp_step(p, x, y):
+    x = x.reshape(len(x), -1)
+    h1 = x @ p["fc1_w"].T + p["fc1_b"]
+    a1 = np.maximum(h1, 0)
+    out = a1 @ p["fc2_w"].T + p["fc2_b"]
+    loss, d = softmax_xent(out, y)
+    g = {"fc2_w": d.T @ a1, "fc2_b": d.sum(0)}
+    da = (d @ p["fc2_w"]) * (h1 > 0)
+    g["fc1_w"] = da.T @ x
+    g["fc1_b"] = da.sum(0)
+    return loss, g
+
+
+def cnn_step(p, x, y):
+    c1, cols1 = conv_fwd(x, p["conv1_w"], p["conv1_b"])
+    r1 = np.maximum(c1, 0)
+    q1, arg1 = pool_fwd(r1)
+    c2, cols2 = conv_fwd(q1, p["conv2_w"], p["conv2_b"])
+    r2 = np.maximum(c2, 0)
+    q2, arg2 = pool_fwd(r2)
+    f = q2.reshape(len(x), -1)
+    out = f @ p["fc1_w"].T + p["fc1_b"]
+    loss, d = softmax_xent(out, y)
+    g = {"fc1_w": d.T @ f, "fc1_b": d.sum(0)}
+    df = (d @ p["fc1_w"]).reshape(q2.shape)
+    dr2 = pool_bwd(df, arg2, r2.shape) * (c2 > 0)
+    dq1, g["conv2_w"], g["conv2_b"] = conv_bwd(dr2, cols2, p["conv2_w"],
+                                               q1.shape, True)
+    dr1 = pool_bwd(dq1, arg1, r1.shape) * (c1 > 0)
+    _, g["conv1_w"], g["conv1_b"] = conv_bwd(dr1, cols1, p["conv1_w"],
+                                             x.shape, False)
+    return loss, g
+
+
+def train(kind, x, y, rng):
+    hp = HP[kind]
+    p = init(kind, rng)
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(v) for k, v in p.items()}
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    step_fn = mlp_step if kind == "mlp" else cnn_step
+    x = x.astype(np.float64)
+    t = 0
+    for ep in range(hp["epochs"]):
+        lr = hp["lr"] * 0.5 * (1 + np.cos(np.pi * ep / hp["epochs"]))  # cosine
+        order = rng.permutation(len(x))
+        tot = 0.0
+        for s in range(0, len(x), hp["batch"]):
+            idx = order[s:s + hp["batch"]]
+            loss, g = step_fn(p, x[idx], y[idx])
+            tot += loss * len(idx)
+            t += 1
+            for k in p:
+                gk = g[k] + (hp["weight_decay"] * p[k] if k.endswith("_w") else 0)
+                m[k] = b1 * m[k] + (1 - b1) * gk
+                v[k] = b2 * v[k] + (1 - b2) * gk * gk
+                mh = m[k] / (1 - b1 ** t)
+                vh = v[k] / (1 - b2 ** t)
+                p[k] -= lr * mh / (np.sqrt(vh) + eps)
+        if ep % 10 == 9 or ep == hp["epochs"] - 1:
+            print(f"  {kind} epoch {ep + 1:3d}  loss {tot / len(x):.4f}")
+    return {k: np.ascontiguousarray(val, dtype=np.float32) for k, val in p.items()}
+
+
+# ------------------------------------------------------------------ io
+def save(rel, arr):
+    path = os.path.join(HERE, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.save(path, np.ascontiguousarray(arr))
+
+
+def measure(kind, x, y):
+    pred = np.argmax(reference.forward(kind, x), axis=1)
+    correct = int((pred == y).sum())
+    return {"correct": correct, "total": int(len(y)),
+            "accuracy": round(correct / len(y), 6)}
+
+
+def write_accuracy(acc):
+    with open(os.path.join(HERE, "accuracy.json"), "w") as f:
+        json.dump(acc, f, indent=2, sort_keys=True)
+        f.write("\n")
+    lines = [
+        "# Digits examples: float test accuracy",
+        "",
+        "Measured by `train.py` with `reference.py` (float64 forward pass of the",
+        "committed float32 weights) on `data/test_x.npy` / `data/test_y.npy`.",
+        "Re-verify without training: `/usr/bin/python3 examples/digits/train.py --check`.",
+        "",
+        "| model | test accuracy | correct / total |",
+        "|-------|---------------|-----------------|",
+    ]
+    for k in ("mlp", "cnn"):
+        a = acc[k]
+        lines.append(f"| {k} | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} |")
+    lines += ["", f"Seed {acc['seed']}; hyper-parameters in `accuracy.json`.", ""]
+    with open(os.path.join(HERE, "ACCURACY.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+EXPECTED = {
+    "data/test_x.npy": (np.float32, (360, 1, 8, 8)),
+    "data/test_x_flat.npy": (np.float32, (360, 64)),
+    "data/test_y.npy": (np.int32, (360,)),
+    "data/calib.npy": (np.float32, (N_CALIB, 1, 8, 8)),
+    "data/calib_flat.npy": (np.float32, (N_CALIB, 64)),
+    "mlp/fc1_w.npy": (np.float32, (32, 64)), "mlp/fc1_b.npy": (np.float32, (32,)),
+    "mlp/fc2_w.npy": (np.float32, (10, 32)), "mlp/fc2_b.npy": (np.float32, (10,)),
+    "cnn/conv1_w.npy": (np.float32, (8, 1, 3, 3)), "cnn/conv1_b.npy": (np.float32, (8,)),
+    "cnn/conv2_w.npy": (np.float32, (16, 8, 3, 3)), "cnn/conv2_b.npy": (np.float32, (16,)),
+    "cnn/fc1_w.npy": (np.float32, (10, 64)), "cnn/fc1_b.npy": (np.float32, (10,)),
+}
+
+
+def check():
+    ok = True
+    for rel, (dt, shape) in EXPECTED.items():
+        a = np.load(os.path.join(HERE, rel))
+        if a.dtype != dt or a.shape != shape or not a.flags.c_contiguous:
+            print(f"FAIL {rel}: {a.dtype} {a.shape}, want {np.dtype(dt)} {shape}")
+            ok = False
+        elif a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            print(f"FAIL {rel}: non-finite values")
+            ok = False
+    if not ok:
+        return 1
+    x = np.load(os.path.join(HERE, "data/test_x.npy"))
+    xf = np.load(os.path.join(HERE, "data/test_x_flat.npy"))
+    y = np.load(os.path.join(HERE, "data/test_y.npy"))
+    if not np.array_equal(x.reshape(len(x), -1), xf):
+        print("FAIL test_x_flat.npy differs from test_x.npy")
+        ok = False
+    with open(os.path.join(HERE, "accuracy.json")) as f:
+        want = json.load(f)
+    for k in ("mlp", "cnn"):
+        got = measure(k, xf if k == "mlp" else x, y)
+        status = "ok" if got["correct"] == want[k]["correct"] else "FAIL"
+        ok &= status == "ok"
+        print(f"{status} {k}: {got['correct']}/{got['total']} = "
+              f"{100 * got['accuracy']:.2f}% (recorded {want[k]['correct']})")
+    return 0 if ok else 1
+
+
+def main(argv):
+    if "--check" in argv:
+        return check()
+    if not os.path.exists(DATA_CSV):
+        print(f"error: {DATA_CSV} not found (apt-get install python3-sklearn)",
+              file=sys.stderr)
+        return 1
+    x, y = load_digits(DATA_CSV)
+    rng = np.random.default_rng(SEED)
+    tr, te = split(y, rng)
+    calib = rng.permutation(tr)[:N_CALIB]
+    calib.sort()
+    print(f"train {len(tr)}  test {len(te)}  calib {len(calib)}")
+    save("data/test_x.npy", x[te])
+    save("data/test_x_flat.npy", x[te].reshape(len(te), 64))
+    save("data/test_y.npy", y[te])
+    save("data/calib.npy", x[calib])
+    save("data/calib_flat.npy", x[calib].reshape(len(calib), 64))
+    acc = {"seed": SEED, "split": {"train": int(len(tr)), "test": int(len(te))},
+           "hyperparameters": HP}
+    for kind in ("mlp", "cnn"):
+        p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, len(kind), ord(kind[0])]))
+        for name, arr in p.items():
+            save(f"{kind}/{name}.npy", arr)
+        acc[kind] = measure(kind, x[te], y[te])
+        acc[kind]["train_accuracy"] = measure(kind, x[tr], y[tr])["accuracy"]
+        print(f"{kind}: test accuracy {100 * acc[kind]['accuracy']:.2f}% "
+              f"({acc[kind]['correct']}/{acc[kind]['total']}), "
+              f"train {100 * acc[kind]['train_accuracy']:.2f}%")
+    write_accuracy(acc)
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

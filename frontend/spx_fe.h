@@ -9,8 +9,7 @@
  * parser recovers and keeps going so that one run reports all errors.
  *
  * spx_fe_lower() (lower.c) turns a checked network into an MLIR module in the
- * spx dialect; it is declared in ir/spx_ir.h's terms and lives here because
- * it is the last step of the frontend.
+ * spx dialect: the last step of the frontend.
  *
  * Conventions of the language (docs/language.md has the full grammar):
  *   activations NCHW; conv2d weights OIHW (O = filters, I = C_in / groups);
@@ -19,6 +18,7 @@
 #ifndef SPX_FE_H
 #define SPX_FE_H
 
+#include "ir/spx_ir.h"
 #include "support/spx_support.h"
 
 #ifdef __cplusplus
@@ -171,6 +171,13 @@ int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
  * file said. Errors are reported with file "<command line>". Returns 0/-1. */
 int spx_fe_override(spx_fe_network_t *net, const char *statement,
                     spx_arena_t *arena, spx_diag_t *diag);
+
+/* Builds the MLIR module of a checked network in `ctx` (which must have the
+ * spx dialect loaded: spx_ir_context_create). conv2d and dense layers without
+ * a bias get a zero "<layer>.bias" buffer in `store`. The module references
+ * store buffers without copying them. */
+MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
+                        spx_wstore_t *store);
 
 /* Index of the layer called `name`, or -1. */
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name);

@@ -151,6 +151,22 @@ void spx_npy_free(spx_npy_t *npy);
 int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
                   const int64_t *dims, const void *data);
 
+/* ---- output files ------------------------------------------------------ */
+
+/* Writes a file atomically: spx_outfile_open creates a temporary file next to
+ * `path`; spx_outfile_commit closes it and renames it over `path`;
+ * spx_outfile_abort closes and removes it. So a failed compile leaves nothing
+ * half-written. */
+typedef struct spx_outfile {
+  FILE *fp;
+  char *path;
+  char *tmp_path;
+} spx_outfile_t;
+
+int spx_outfile_open(spx_outfile_t *out, const char *path);
+int spx_outfile_commit(spx_outfile_t *out); /* 0, or -1 with errno */
+void spx_outfile_abort(spx_outfile_t *out);
+
 #ifdef __cplusplus
 }
 #endif

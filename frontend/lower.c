@@ -1,0 +1,227 @@
+/* lower.c - checked network -> MLIR module in the spx dialect.
+ *
+ * One func.func named after the network; its arguments are the `input`
+ * layers in definition order and it returns the `output` layers. Each layer
+ * becomes one spx op with loc("<layer>"("file":line:col)). The compile block
+ * becomes discardable attributes: spx.target and spx.quantize on the module,
+ * spx.sparsify and spx.precision on the layers it names. */
+#include "frontend/spx_fe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lower {
+  MlirContext ctx;
+  const spx_fe_network_t *net;
+  spx_wstore_t *store;
+  MlirValue *values; /* per layer */
+} lower_t;
+
+static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute a) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(name)), a);
+}
+
+static MlirAttribute i64_array(MlirContext ctx, const int64_t *v, int n) {
+  return mlirDenseI64ArrayGet(ctx, n, v);
+}
+
+static MlirType tensor_type(MlirContext ctx, const spx_shape_t *s) {
+  return mlirRankedTensorTypeGet(s->rank, s->dim, mlirF32TypeGet(ctx),
+                                 mlirAttributeGetNull());
+}
+
+static MlirLocation layer_loc(MlirContext ctx, const spx_fe_layer_t *l) {
+  MlirLocation file = mlirLocationFileLineColGet(
+      ctx, spx_ir_str(l->loc.file ? l->loc.file : "<unknown>"),
+      (unsigned)l->loc.line, (unsigned)l->loc.col);
+  return mlirLocationNameGet(ctx, spx_ir_str(l->name), file);
+}
+
+/* A compile-block spec as a dictionary: {kind = "block", arg0 = array<i64:
+ * 8, 8>, density = 5.0e-01 : f64}. Positional options are arg0, arg1, ... */
+static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
+  int n = spec->n_options + 1;
+  MlirNamedAttribute *attrs = calloc((size_t)n, sizeof *attrs);
+  SPX_ASSERT(attrs);
+  attrs[0] = named(ctx, "kind", mlirStringAttrGet(ctx, spx_ir_str(spec->name)));
+  for (int i = 0, positional = 0; i < spec->n_options; i++) {
+    const spx_fe_option_t *o = &spec->options[i];
+    char key[32];
+    const char *k = o->key;
+    if (!k) {
+      snprintf(key, sizeof key, "arg%d", positional++);
+      k = key;
+    }
+    MlirAttribute v;
+    switch (o->kind) {
+    case SPX_OPT_INT: v = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), o->i); break;
+    case SPX_OPT_FLOAT: v = mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), o->f); break;
+    case SPX_OPT_STRING:
+    case SPX_OPT_IDENT: v = mlirStringAttrGet(ctx, spx_ir_str(o->s)); break;
+    case SPX_OPT_DIMS: {
+      int64_t d[2] = {o->i, o->i2};
+      v = i64_array(ctx, d, 2);
+      break;
+    }
+    default: SPX_UNREACHABLE("bad option kind");
+    }
+    attrs[i + 1] = named(ctx, k, v);
+  }
+  MlirAttribute dict = mlirDictionaryAttrGet(ctx, n, attrs);
+  free(attrs);
+  return dict;
+}
+
+static const spx_wbuf_t *zero_bias(lower_t *lw, const spx_fe_layer_t *l) {
+  char name[512];
+  snprintf(name, sizeof name, "%s.bias", l->name);
+  spx_wbuf_t *b = spx_wstore_find(lw->store, name);
+  if (!b) b = spx_wstore_add(lw->store, name, SPX_DT_F32, 1, &l->units);
+  SPX_ASSERT(b);
+  return b;
+}
+
+static MlirOperation build_layer(lower_t *lw, int index) {
+  MlirContext ctx = lw->ctx;
+  const spx_fe_layer_t *l = &lw->net->layers[index];
+  char opname[64];
+  snprintf(opname, sizeof opname, "spx.%s", spx_op_name(l->op));
+  MlirOperationState st = mlirOperationStateGet(spx_ir_str(opname), layer_loc(ctx, l));
+
+  MlirValue operands[64];
+  SPX_ASSERT(l->n_inputs <= 64);
+  for (int i = 0; i < l->n_inputs; i++) operands[i] = lw->values[l->inputs[i]];
+  mlirOperationStateAddOperands(&st, l->n_inputs, operands);
+  MlirType result = tensor_type(ctx, &l->shape);
+  mlirOperationStateAddResults(&st, 1, &result);
+
+  MlirNamedAttribute attrs[16];
+  int n = 0;
+  attrs[n++] = named(ctx, "name", mlirStringAttrGet(ctx, spx_ir_str(l->name)));
+  MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str("none"));
+  switch (l->op) {
+  case SPX_OP_CONV2D:
+  case SPX_OP_DENSE: {
+    const spx_wbuf_t *bias = l->weights[SPX_ROLE_BIAS];
+    if (!bias) bias = zero_bias(lw, l);
+    attrs[n++] = named(ctx, "weight", spx_ir_wbuf_attr(ctx, l->weights[SPX_ROLE_WEIGHT]));
+    attrs[n++] = named(ctx, "bias", spx_ir_wbuf_attr(ctx, bias));
+    attrs[n++] = named(ctx, "act", none);
+    if (l->op == SPX_OP_CONV2D) {
+      attrs[n++] = named(ctx, "stride", i64_array(ctx, l->stride, 2));
+      attrs[n++] = named(ctx, "pad", i64_array(ctx, l->pad, 4));
+      attrs[n++] = named(ctx, "dilation", i64_array(ctx, l->dilation, 2));
+      attrs[n++] = named(ctx, "groups",
+                         mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), l->groups));
+    }
+    break;
+  }
+  case SPX_OP_MAXPOOL:
+  case SPX_OP_AVGPOOL:
+    attrs[n++] = named(ctx, "kernel", i64_array(ctx, l->kernel, 2));
+    attrs[n++] = named(ctx, "stride", i64_array(ctx, l->stride, 2));
+    attrs[n++] = named(ctx, "pad", i64_array(ctx, l->pad, 4));
+    break;
+  case SPX_OP_CONCAT:
+  case SPX_OP_SOFTMAX:
+    attrs[n++] = named(ctx, "axis", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), l->axis));
+    break;
+  case SPX_OP_BATCHNORM:
+    for (int r = SPX_ROLE_GAMMA; r <= SPX_ROLE_VAR; r++)
+      attrs[n++] = named(ctx, spx_role_name((spx_role_t)r),
+                         spx_ir_wbuf_attr(ctx, l->weights[r]));
+    attrs[n++] = named(ctx, "eps", mlirFloatAttrDoubleGet(ctx, mlirF32TypeGet(ctx), l->eps));
+    break;
+  default:
+    break;
+  }
+
+  const spx_fe_layer_cfg_t *cfg = lw->net->compile.layers ? &lw->net->compile.layers[index] : NULL;
+  const spx_fe_spec_t *sparsify = NULL;
+  if (cfg && cfg->sparsify.name)
+    sparsify = &cfg->sparsify;
+  else if (lw->net->compile.sparsify_all.name &&
+           (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE))
+    sparsify = &lw->net->compile.sparsify_all;
+  if (sparsify) attrs[n++] = named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
+  if (cfg && cfg->precision != SPX_PREC_DEFAULT)
+    attrs[n++] = named(ctx, "spx.precision",
+                       mlirStringAttrGet(ctx, spx_ir_str(cfg->precision == SPX_PREC_F32 ? "f32" : "int8")));
+  SPX_ASSERT(n <= 16);
+  mlirOperationStateAddAttributes(&st, n, attrs);
+  return mlirOperationCreate(&st);
+}
+
+static const char *basename_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
+                        spx_wstore_t *store) {
+  lower_t lw = {.ctx = ctx, .net = net, .store = store};
+  lw.values = calloc((size_t)net->n_layers, sizeof *lw.values);
+  SPX_ASSERT(lw.values);
+
+  MlirLocation file_loc = mlirLocationFileLineColGet(ctx, spx_ir_str(net->file), 1, 1);
+  MlirModule module = mlirModuleCreateEmpty(file_loc);
+  MlirOperation mop = mlirModuleGetOperation(module);
+  spx_ir_set_str(mop, "spx.network", net->name);
+  spx_ir_set_str(mop, "spx.source", basename_of(net->file));
+  spx_fe_spec_t cpu = {.name = "cpu"};
+  mlirOperationSetAttributeByName(
+      mop, spx_ir_str("spx.target"),
+      spec_attr(ctx, net->compile.target.name ? &net->compile.target : &cpu));
+  if (net->compile.precision == SPX_PREC_INT8) {
+    spx_fe_spec_t q = net->compile.quantize;
+    q.name = "int8";
+    mlirOperationSetAttributeByName(mop, spx_ir_str("spx.quantize"), spec_attr(ctx, &q));
+  }
+
+  /* Signature: inputs in definition order, outputs in `output` order. */
+  int n_in = 0;
+  MlirType in_types[64], out_types[64];
+  MlirLocation in_locs[64];
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].op == SPX_OP_INPUT) {
+      SPX_ASSERT(n_in < 64);
+      in_types[n_in] = tensor_type(ctx, &net->layers[i].shape);
+      in_locs[n_in++] = layer_loc(ctx, &net->layers[i]);
+    }
+  SPX_ASSERT(net->n_outputs <= 64);
+  for (int i = 0; i < net->n_outputs; i++)
+    out_types[i] = tensor_type(ctx, &net->layers[net->outputs[i]].shape);
+  MlirType fn_type = mlirFunctionTypeGet(ctx, n_in, in_types, net->n_outputs, out_types);
+
+  MlirRegion body = mlirRegionCreate();
+  MlirBlock entry = mlirBlockCreate(n_in, in_types, in_locs);
+  mlirRegionAppendOwnedBlock(body, entry);
+  MlirOperationState fst = mlirOperationStateGet(spx_ir_str("func.func"), file_loc);
+  MlirNamedAttribute fattrs[2] = {
+      named(ctx, "sym_name", mlirStringAttrGet(ctx, spx_ir_str(net->name))),
+      named(ctx, "function_type", mlirTypeAttrGet(fn_type)),
+  };
+  mlirOperationStateAddAttributes(&fst, 2, fattrs);
+  mlirOperationStateAddOwnedRegions(&fst, 1, &body);
+  MlirOperation fn = mlirOperationCreate(&fst);
+  mlirBlockAppendOwnedOperation(mlirModuleGetBody(module), fn);
+
+  for (int i = 0, arg = 0; i < net->n_layers; i++) {
+    if (net->layers[i].op == SPX_OP_INPUT) {
+      lw.values[i] = mlirBlockGetArgument(entry, arg++);
+      continue;
+    }
+    MlirOperation op = build_layer(&lw, i);
+    mlirBlockAppendOwnedOperation(entry, op);
+    lw.values[i] = mlirOperationGetResult(op, 0);
+  }
+
+  MlirValue results[64];
+  for (int i = 0; i < net->n_outputs; i++) results[i] = lw.values[net->outputs[i]];
+  MlirOperationState rst = mlirOperationStateGet(spx_ir_str("func.return"), file_loc);
+  mlirOperationStateAddOperands(&rst, net->n_outputs, results);
+  mlirBlockAppendOwnedOperation(entry, mlirOperationCreate(&rst));
+
+  free(lw.values);
+  return module;
+}

@@ -1,0 +1,221 @@
+/* ir.c - helpers over the MLIR C API for the spx dialect. */
+#include "ir/spx_ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <mlir-c/Dialect/Func.h>
+#include <mlir-c/Dialect/IRDL.h>
+#include <mlir-c/Dialect/Quant.h>
+#include <mlir-c/Dialect/SparseTensor.h>
+
+MlirContext spx_ir_context_create(void) {
+  MlirContext ctx = mlirContextCreateWithThreading(false);
+  mlirDialectHandleLoadDialect(mlirGetDialectHandle__func__(), ctx);
+  mlirDialectHandleLoadDialect(mlirGetDialectHandle__quant__(), ctx);
+  mlirDialectHandleLoadDialect(mlirGetDialectHandle__sparse_tensor__(), ctx);
+  mlirDialectHandleLoadDialect(mlirGetDialectHandle__irdl__(), ctx);
+  MlirModule defs = mlirModuleCreateParse(ctx, spx_ir_str(spx_ir_dialect_source()));
+  bool ok = !mlirModuleIsNull(defs) &&
+            mlirLogicalResultIsSuccess(mlirLoadIRDLDialects(defs));
+  if (!mlirModuleIsNull(defs)) mlirModuleDestroy(defs);
+  if (!ok) {
+    fprintf(stderr, "spxc: internal error: the embedded spx dialect did not load\n");
+    mlirContextDestroy(ctx);
+    return (MlirContext){NULL};
+  }
+  return ctx;
+}
+
+
+bool spx_ir_is_op(MlirOperation op, const char *spx_name) {
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  size_t len = strlen(spx_name);
+  return n.length == 4 + len && memcmp(n.data, "spx.", 4) == 0 &&
+         memcmp(n.data + 4, spx_name, len) == 0;
+}
+
+static MlirAttribute get_attr(MlirOperation op, const char *attr) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(attr));
+  SPX_ASSERT(!mlirAttributeIsNull(a));
+  return a;
+}
+
+MlirStringRef spx_ir_layer_name(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str("name"));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a)) return spx_ir_str("");
+  return mlirStringAttrGetValue(a);
+}
+
+int64_t spx_ir_get_i64(MlirOperation op, const char *attr) {
+  MlirAttribute a = get_attr(op, attr);
+  SPX_ASSERT(mlirAttributeIsAInteger(a));
+  return mlirIntegerAttrGetValueInt(a);
+}
+
+double spx_ir_get_f64(MlirOperation op, const char *attr) {
+  MlirAttribute a = get_attr(op, attr);
+  SPX_ASSERT(mlirAttributeIsAFloat(a));
+  return mlirFloatAttrGetValueDouble(a);
+}
+
+MlirStringRef spx_ir_get_str(MlirOperation op, const char *attr) {
+  MlirAttribute a = get_attr(op, attr);
+  SPX_ASSERT(mlirAttributeIsAString(a));
+  return mlirStringAttrGetValue(a);
+}
+
+int spx_ir_get_i64_array(MlirOperation op, const char *attr, int64_t *out, int n) {
+  MlirAttribute a = get_attr(op, attr);
+  SPX_ASSERT(mlirAttributeIsADenseI64Array(a));
+  int size = (int)mlirDenseArrayGetNumElements(a);
+  for (int i = 0; i < size && i < n; i++) out[i] = mlirDenseI64ArrayGetElement(a, i);
+  return size;
+}
+
+static void set_attr(MlirOperation op, const char *attr, MlirAttribute value) {
+  mlirOperationSetAttributeByName(op, spx_ir_str(attr), value);
+}
+
+void spx_ir_set_str(MlirOperation op, const char *attr, const char *value) {
+  set_attr(op, attr, mlirStringAttrGet(mlirOperationGetContext(op), spx_ir_str(value)));
+}
+
+void spx_ir_set_i64(MlirOperation op, const char *attr, int64_t value) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  set_attr(op, attr, mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), value));
+}
+
+void spx_ir_set_f64(MlirOperation op, const char *attr, double value) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  set_attr(op, attr, mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), value));
+}
+
+void spx_ir_set_i64_array(MlirOperation op, const char *attr, const int64_t *v, int n) {
+  set_attr(op, attr, mlirDenseI64ArrayGet(mlirOperationGetContext(op), n, v));
+}
+
+MlirType spx_ir_wbuf_type(MlirContext ctx, const spx_wbuf_t *buf) {
+  MlirType elt;
+  switch (buf->dtype) {
+  case SPX_DT_F32: elt = mlirF32TypeGet(ctx); break;
+  case SPX_DT_I8: elt = mlirIntegerTypeGet(ctx, 8); break;
+  case SPX_DT_I32: elt = mlirIntegerTypeGet(ctx, 32); break;
+  case SPX_DT_U8: elt = mlirIntegerTypeUnsignedGet(ctx, 8); break;
+  default: SPX_UNREACHABLE("bad dtype");
+  }
+  return mlirRankedTensorTypeGet(buf->rank, buf->dims, elt, mlirAttributeGetNull());
+}
+
+MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf) {
+  return mlirUnmanagedDenseResourceElementsAttrGet(
+      spx_ir_wbuf_type(ctx, buf), spx_ir_str(buf->name), buf->data, buf->nbytes,
+      SPX_WEIGHT_ALIGN, /*dataIsMutable=*/false, NULL, NULL);
+}
+
+/* The C API has no getter for a dense resource's key, so read it back from
+ * the attribute's printed form "dense_resource<KEY> : tensor<...>". KEY is
+ * printed bare when it is an identifier (our names are) and quoted otherwise. */
+typedef struct {
+  char buf[1024];
+  size_t len;
+} print_buf_t;
+
+static void print_to_buf(MlirStringRef s, void *user) {
+  print_buf_t *p = user;
+  size_t room = sizeof p->buf - 1 - p->len;
+  size_t n = s.length < room ? s.length : room;
+  memcpy(p->buf + p->len, s.data, n);
+  p->len += n;
+  p->buf[p->len] = '\0';
+}
+
+spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
+                            const spx_wstore_t *store) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(attr));
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseResourceElements(a)) return NULL;
+  print_buf_t p = {.len = 0};
+  p.buf[0] = '\0';
+  mlirAttributePrint(a, print_to_buf, &p);
+  static const char prefix[] = "dense_resource<";
+  if (strncmp(p.buf, prefix, sizeof prefix - 1) != 0) return NULL;
+  char *key = p.buf + sizeof prefix - 1;
+  char *end = strchr(key, '>');
+  if (!end) return NULL;
+  *end = '\0';
+  if (key[0] == '"' && end > key + 1 && end[-1] == '"') {
+    key++;
+    end[-1] = '\0';
+  }
+  return spx_wstore_find(store, key);
+}
+
+/* Locations are read back from their printed form, loc("name"("f":1:2)), for
+ * the same reason as resource keys: the C API has no getters for them. */
+spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
+  spx_loc_t loc = {NULL, 0, 0};
+  print_buf_t p = {.len = 0};
+  p.buf[0] = '\0';
+  mlirLocationPrint(mlirOperationGetLocation(op), print_to_buf, &p);
+  char *colon = strstr(p.buf, "\":");
+  if (!colon) return loc;
+  char *start = colon;
+  while (start > p.buf && !(start[-1] == '"' && (start - 1 == p.buf || start[-2] == '(')))
+    start--;
+  int line = 0, col = 0;
+  if (sscanf(colon + 2, "%d:%d", &line, &col) != 2) return loc;
+  loc.file = spx_arena_strndup(arena, start, (size_t)(colon - start));
+  loc.line = line;
+  loc.col = col;
+  return loc;
+}
+
+int spx_ir_shape(MlirType type, int64_t out[SPX_MAX_RANK]) {
+  SPX_ASSERT(mlirTypeIsARankedTensor(type));
+  int rank = (int)mlirShapedTypeGetRank(type);
+  SPX_ASSERT(rank <= SPX_MAX_RANK);
+  for (int i = 0; i < rank; i++) out[i] = mlirShapedTypeGetDimSize(type, i);
+  return rank;
+}
+
+typedef struct {
+  const char *name;
+  size_t count, cap;
+  MlirOperation *ops;
+} collect_t;
+
+static MlirWalkResult collect_one(MlirOperation op, void *user) {
+  collect_t *c = user;
+  MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
+  bool match = c->name ? spx_ir_is_op(op, c->name)
+                       : (n.length > 4 && memcmp(n.data, "spx.", 4) == 0);
+  if (match) {
+    if (c->count == c->cap) {
+      c->cap = c->cap ? 2 * c->cap : 64;
+      c->ops = realloc(c->ops, c->cap * sizeof *c->ops);
+      SPX_ASSERT(c->ops);
+    }
+    c->ops[c->count++] = op;
+  }
+  return MlirWalkResultAdvance;
+}
+
+size_t spx_ir_collect(MlirOperation root, const char *name, MlirOperation **out_ops) {
+  collect_t c = {.name = name};
+  *out_ops = NULL;
+  mlirOperationWalk(root, collect_one, &c, MlirWalkPreOrder);
+  *out_ops = c.ops;
+  return c.count;
+}
+
+static void print_to_file(MlirStringRef s, void *user) {
+  fwrite(s.data, 1, s.length, (FILE *)user);
+}
+
+void spx_ir_print(MlirOperation op, FILE *out, bool debug_info) {
+  MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
+  if (debug_info) mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  mlirOperationPrintWithFlags(op, flags, print_to_file, out);
+  mlirOpPrintingFlagsDestroy(flags);
+  fputc('\n', out);
+}

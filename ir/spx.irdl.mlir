@@ -1,0 +1,191 @@
+// spx.irdl.mlir - the one definition of the spx dialect.
+//
+// Embedded into spxc at build time and loaded with mlirLoadIRDLDialects;
+// emitted IR verifies with `mlir-opt --irdl-file=ir/spx.irdl.mlir`.
+//
+// Conventions shared by every op:
+//   - Activations are ranked tensors, NCHW for images, [N, F] for vectors.
+//     Before quantization their element type is f32; after it, int8
+//     activations are tensor<...x!quant.uniform<i8:f32, scale:zp>>.
+//   - "name" is the layer name from the .spx file (nested layers are
+//     "<parent>.<op>"); the op's location is loc("<name>"("file":line:col)).
+//   - Weights are attributes holding dense_resource<"<layer>.<role>"> over
+//     buffers owned by the compiler's weight store. conv2d weights are OIHW,
+//     dense weights [units, in_features]. Every conv2d and dense has a bias
+//     (zeros when the source gave none).
+//   - Integer vectors are array<i64: ...>: stride/kernel/dilation [h, w],
+//     pad [top, left, bottom, right].
+//   - "act" is the fused activation: "none", "relu" or "relu6".
+//   - Discardable attributes prefixed "spx." carry compile-block choices
+//     (spx.sparsify, spx.precision) and what later passes recorded.
+// IRDL operands are unnamed in LLVM 19; each op documents its operands.
+irdl.dialect @spx {
+  // Operand 0: input activation [N, C_in, H, W]. Result [N, C_out, H', W'].
+  irdl.operation @conv2d {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %weight = irdl.base "#builtin.dense_resource_elements"
+    %bias = irdl.base "#builtin.dense_resource_elements"
+    %stride = irdl.base "#builtin.dense_array"
+    %pad = irdl.base "#builtin.dense_array"
+    %dilation = irdl.base "#builtin.dense_array"
+    %groups = irdl.base "#builtin.integer"
+    %act = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "weight" = %weight, "bias" = %bias, "stride" = %stride, "pad" = %pad, "dilation" = %dilation, "groups" = %groups, "act" = %act }
+  }
+  // Operand 0: input [N, F]. Result [N, units].
+  irdl.operation @dense {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %weight = irdl.base "#builtin.dense_resource_elements"
+    %bias = irdl.base "#builtin.dense_resource_elements"
+    %act = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "weight" = %weight, "bias" = %bias, "act" = %act }
+  }
+  // Elementwise activations. Operand 0: input. Result: same shape.
+  irdl.operation @relu {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  irdl.operation @relu6 {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  irdl.operation @sigmoid {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Pooling. Operand 0: input [N, C, H, W]. Result [N, C, H', W'].
+  // avgpool excludes padding cells from the average.
+  irdl.operation @maxpool {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %kernel = irdl.base "#builtin.dense_array"
+    %stride = irdl.base "#builtin.dense_array"
+    %pad = irdl.base "#builtin.dense_array"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "kernel" = %kernel, "stride" = %stride, "pad" = %pad }
+  }
+  irdl.operation @avgpool {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %kernel = irdl.base "#builtin.dense_array"
+    %stride = irdl.base "#builtin.dense_array"
+    %pad = irdl.base "#builtin.dense_array"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "kernel" = %kernel, "stride" = %stride, "pad" = %pad }
+  }
+  // Operand 0: input [N, C, H, W]. Result [N, C, 1, 1].
+  irdl.operation @global_avgpool {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Operands 0 and 1: the two addends, same shape. Result: their sum.
+  irdl.operation @add {
+    %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0, %in1)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Operands: two or more inputs, joined along "axis".
+  irdl.operation @concat {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %axis = irdl.base "#builtin.integer"
+    irdl.operands(variadic %in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "axis" = %axis }
+  }
+  // Operand 0: input [N, ...]. Result [N, product of the rest].
+  irdl.operation @flatten {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Operand 0: input. Result: the same elements in the result type's shape.
+  irdl.operation @reshape {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Operand 0: input. Result: softmax along "axis".
+  irdl.operation @softmax {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %axis = irdl.base "#builtin.integer"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "axis" = %axis }
+  }
+  // Operand 0: input [N, C, ...]. Result: gamma*(x-mean)/sqrt(var+eps)+beta
+  // per channel C. Folded into the preceding conv2d/dense by fold-batchnorm.
+  irdl.operation @batchnorm {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    %gamma = irdl.base "#builtin.dense_resource_elements"
+    %beta = irdl.base "#builtin.dense_resource_elements"
+    %mean = irdl.base "#builtin.dense_resource_elements"
+    %var = irdl.base "#builtin.dense_resource_elements"
+    %eps = irdl.base "#builtin.float"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name, "gamma" = %gamma, "beta" = %beta, "mean" = %mean, "var" = %var, "eps" = %eps }
+  }
+  // Operand 0: f32 tensor. Result: the same tensor as int8 in the result's
+  // !quant.uniform type (round to nearest, ties away from zero; saturate).
+  irdl.operation @quantize {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // Operand 0: int8 !quant.uniform tensor. Result: its f32 value.
+  irdl.operation @dequantize {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+}

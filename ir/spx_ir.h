@@ -1,0 +1,83 @@
+/* spx_ir.h - typed access to the spx dialect from C.
+ *
+ * The dialect itself is defined once, in ir/spx.irdl.mlir, which is embedded
+ * into the binary and loaded by spx_ir_context_create(). This header gives
+ * the rest of the compiler small helpers over the MLIR C API: building ops,
+ * reading their attributes, and bridging weight attributes to the weight
+ * store (spx_support.h) that owns the buffers.
+ */
+#ifndef SPX_IR_H
+#define SPX_IR_H
+
+#include <stdbool.h>
+
+#include <mlir-c/BuiltinAttributes.h>
+#include <mlir-c/BuiltinTypes.h>
+#include <mlir-c/IR.h>
+
+#include "support/spx_support.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A single-threaded context (deterministic output) with func, quant,
+ * sparse_tensor and the spx dialect loaded. Returns a null context if the
+ * embedded dialect fails to load (an internal error, reported to stderr). */
+MlirContext spx_ir_context_create(void);
+
+/* The text of ir/spx.irdl.mlir as embedded at build time. */
+const char *spx_ir_dialect_source(void);
+
+static inline MlirStringRef spx_ir_str(const char *s) {
+  return mlirStringRefCreateFromCString(s);
+}
+
+/* "spx.<op>" helpers. */
+bool spx_ir_is_op(MlirOperation op, const char *spx_name); /* e.g. "conv2d" */
+/* The layer name attribute ("name"), or "" if absent. Borrowed. */
+MlirStringRef spx_ir_layer_name(MlirOperation op);
+
+/* Attribute access; these assert the attribute exists with the right kind,
+ * which the dialect verifier guarantees for spx ops. */
+int64_t spx_ir_get_i64(MlirOperation op, const char *attr);
+double spx_ir_get_f64(MlirOperation op, const char *attr);
+MlirStringRef spx_ir_get_str(MlirOperation op, const char *attr);
+/* Copies a dense i64 array attribute into out (at most n); returns its size. */
+int spx_ir_get_i64_array(MlirOperation op, const char *attr, int64_t *out, int n);
+
+void spx_ir_set_str(MlirOperation op, const char *attr, const char *value);
+void spx_ir_set_i64(MlirOperation op, const char *attr, int64_t value);
+void spx_ir_set_f64(MlirOperation op, const char *attr, double value);
+void spx_ir_set_i64_array(MlirOperation op, const char *attr, const int64_t *v, int n);
+
+/* The ranked tensor type of a store buffer (f32, i8, i32 or ui8 elements). */
+MlirType spx_ir_wbuf_type(MlirContext ctx, const spx_wbuf_t *buf);
+/* A dense_resource attribute named after the buffer, referencing its data
+ * without copying (the store outlives the context). */
+MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf);
+/* The store buffer behind a weight attribute of `op` (e.g. "weight"), or NULL
+ * if the attribute is absent or not one of the store's resources. */
+spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
+                            const spx_wstore_t *store);
+
+/* Shape of a ranked tensor value/type. Returns rank; dims into out. */
+int spx_ir_shape(MlirType type, int64_t out[SPX_MAX_RANK]);
+
+/* Collects every op nested in `root` (pre-order, deterministic) whose name is
+ * "spx.<name>" (name NULL: every spx op). Returns the count; *out_ops is
+ * malloc'ed (free it). Passes collect first, then rewrite. */
+size_t spx_ir_collect(MlirOperation root, const char *name, MlirOperation **out_ops);
+
+/* The source position of an op, from its loc("<layer>"("file":line:col)).
+ * The file name is copied into `arena`. line 0 if the op has none. */
+spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena);
+
+/* Printing to a FILE*. */
+void spx_ir_print(MlirOperation op, FILE *out, bool debug_info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_IR_H */

@@ -1,0 +1,96 @@
+/* fold_batchnorm.c - folds a batchnorm into the conv2d or dense that feeds it:
+ *   scale[c] = gamma[c] / sqrt(var[c] + eps)
+ *   w'[c, ...] = w[c, ...] * scale[c]
+ *   b'[c] = (b[c] - mean[c]) * scale[c] + beta[c]
+ * Only when the producer has no fused activation and the batchnorm is its
+ * only user. The new buffers are "<layer>.weight.bnfold" and
+ * "<layer>.bias.bnfold"; the producer records the folded layer's name in
+ * spx.folded. Batchnorms that cannot be folded stay as they are. */
+#include "passes/spx_pass.h"
+
+#include <math.h>
+#include <mlir-c/Rewrite.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool foldable(MlirOperation bn, MlirOperation *out_producer) {
+  MlirValue in = mlirOperationGetOperand(bn, 0);
+  if (!mlirValueIsAOpResult(in)) return false;
+  MlirOperation p = mlirOpResultGetOwner(in);
+  if (!spx_ir_is_op(p, "conv2d") && !spx_ir_is_op(p, "dense")) return false;
+  MlirStringRef act = spx_ir_get_str(p, "act");
+  if (act.length != 4 || memcmp(act.data, "none", 4) != 0) return false;
+  /* The batchnorm must be the producer's only user. */
+  MlirOpOperand use = mlirValueGetFirstUse(in);
+  if (mlirOpOperandIsNull(use) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(use)))
+    return false;
+  *out_producer = p;
+  return true;
+}
+
+static spx_wbuf_t *new_buffer(spx_pass_env_t *env, MlirOperation producer,
+                              const spx_wbuf_t *like, const char *role) {
+  MlirStringRef layer = spx_ir_layer_name(producer);
+  char name[512];
+  snprintf(name, sizeof name, "%.*s.%s.bnfold", (int)layer.length, layer.data, role);
+  return spx_wstore_add(env->store, name, SPX_DT_F32, like->rank, like->dims);
+}
+
+static int fold(spx_pass_env_t *env, MlirRewriterBase rw, MlirOperation bn,
+                MlirOperation producer) {
+  spx_wbuf_t *w = spx_ir_get_wbuf(producer, "weight", env->store);
+  spx_wbuf_t *b = spx_ir_get_wbuf(producer, "bias", env->store);
+  spx_wbuf_t *gamma = spx_ir_get_wbuf(bn, "gamma", env->store);
+  spx_wbuf_t *beta = spx_ir_get_wbuf(bn, "beta", env->store);
+  spx_wbuf_t *mean = spx_ir_get_wbuf(bn, "mean", env->store);
+  spx_wbuf_t *var = spx_ir_get_wbuf(bn, "var", env->store);
+  if (!w || !b || !gamma || !beta || !mean || !var || w->dtype != SPX_DT_F32) {
+    spx_pass_error(env, bn, "cannot fold: weights are not f32 buffers of the weight store");
+    return -1;
+  }
+  spx_wbuf_t *w2 = new_buffer(env, producer, w, "weight");
+  spx_wbuf_t *b2 = new_buffer(env, producer, b, "bias");
+  if (!w2 || !b2) {
+    spx_pass_error(env, bn, "cannot fold: the layer was already folded");
+    return -1;
+  }
+  float eps = (float)spx_ir_get_f64(bn, "eps");
+  int64_t channels = w->dims[0];
+  size_t per_channel = w->count / (size_t)channels;
+  const float *wf = w->data, *bf = b->data, *g = gamma->data, *be = beta->data,
+              *m = mean->data, *v = var->data;
+  float *wo = w2->data, *bo = b2->data;
+  for (int64_t c = 0; c < channels; c++) {
+    float scale = g[c] / sqrtf(v[c] + eps);
+    for (size_t i = 0; i < per_channel; i++)
+      wo[(size_t)c * per_channel + i] = wf[(size_t)c * per_channel + i] * scale;
+    bo[c] = (bf[c] - m[c]) * scale + be[c];
+  }
+
+  MlirContext ctx = mlirOperationGetContext(producer);
+  mlirRewriterBaseStartOpModification(rw, producer);
+  mlirOperationSetAttributeByName(producer, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, w2));
+  mlirOperationSetAttributeByName(producer, spx_ir_str("bias"), spx_ir_wbuf_attr(ctx, b2));
+  MlirStringRef bn_name = spx_ir_layer_name(bn);
+  mlirOperationSetAttributeByName(producer, spx_ir_str("spx.folded"),
+                                  mlirStringAttrGet(ctx, bn_name));
+  mlirRewriterBaseFinalizeOpModification(rw, producer);
+  mlirRewriterBaseReplaceAllUsesWith(rw, mlirOperationGetResult(bn, 0),
+                                     mlirOperationGetResult(producer, 0));
+  mlirRewriterBaseEraseOp(rw, bn);
+  return 0;
+}
+
+int spx_pass_fold_batchnorm(MlirOperation module, spx_pass_env_t *env) {
+  MlirOperation *bns;
+  size_t n = spx_ir_collect(module, "batchnorm", &bns);
+  MlirRewriterBase rw = mlirIRRewriterCreateFromOp(module);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++) {
+    MlirOperation producer;
+    if (foldable(bns[i], &producer) && fold(env, rw, bns[i], producer)) rc = -1;
+  }
+  mlirIRRewriterDestroy(rw);
+  free(bns);
+  return rc;
+}

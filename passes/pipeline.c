@@ -1,0 +1,100 @@
+/* pipeline.c - the pass table, the one adapter from our C passes to MLIR
+ * external passes, and the pipeline runner. */
+#define _POSIX_C_SOURCE 200809L
+#include "passes/spx_pass.h"
+
+#include <mlir-c/Pass.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+  const char *name, *desc;
+  int (*run)(MlirOperation, spx_pass_env_t *);
+} table[SPX_PASS_COUNT_] = {
+#define SPX_PASS(id, name, desc) {name, desc, spx_pass_##id},
+#include "passes/passes.def"
+#undef SPX_PASS
+};
+
+const char *spx_pass_name(spx_pass_id_t id) { return table[id].name; }
+const char *spx_pass_description(spx_pass_id_t id) { return table[id].desc; }
+
+int spx_pass_lookup(const char *name) {
+  for (int i = 0; i < SPX_PASS_COUNT_; i++)
+    if (strcmp(table[i].name, name) == 0) return i;
+  return -1;
+}
+
+int spx_pipeline_default(spx_pass_id_t *out, int max) {
+  int n = 0;
+  for (int i = 0; i < SPX_PASS_COUNT_ && n < max; i++) out[n++] = (spx_pass_id_t)i;
+  return n;
+}
+
+void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_diag_vreport(env->diag, SPX_SEV_ERROR, spx_ir_loc(op, env->arena), fmt, ap);
+  va_end(ap);
+}
+
+/* What the adapter hands MLIR as user data: which pass, and the
+ * compilation's environment. Per-run state lives on the stack of the pass
+ * function itself. */
+typedef struct adapter {
+  spx_pass_id_t id;
+  spx_pass_env_t *env;
+  double seconds;
+  int failed;
+} adapter_t;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void adapter_construct(void *user) { (void)user; }
+static void adapter_destruct(void *user) { (void)user; }
+static void *adapter_clone(void *user) { return user; }
+
+static void adapter_run(MlirOperation op, MlirExternalPass pass, void *user) {
+  adapter_t *a = user;
+  double t0 = now();
+  int rc = table[a->id].run(op, a->env);
+  a->seconds += now() - t0;
+  if (rc != 0) {
+    a->failed = 1;
+    mlirExternalPassSignalFailure(pass);
+  }
+}
+
+int spx_pipeline_run(MlirModule module, const spx_pass_id_t *passes, int n,
+                     spx_pass_env_t *env, const spx_pipeline_opts_t *opts) {
+  MlirContext ctx = mlirModuleGetContext(module);
+  MlirPassManager pm = mlirPassManagerCreate(ctx);
+  if (opts && opts->print_ir_after_all) mlirPassManagerEnableIRPrinting(pm);
+  mlirPassManagerEnableVerifier(pm, true);
+  adapter_t *adapters = calloc((size_t)(n ? n : 1), sizeof *adapters);
+  SPX_ASSERT(adapters);
+  for (int i = 0; i < n; i++) {
+    adapters[i] = (adapter_t){.id = passes[i], .env = env};
+    MlirExternalPassCallbacks cb = {adapter_construct, adapter_destruct, NULL,
+                                    adapter_clone, adapter_run};
+    /* The TypeID must be unique per pass instance and 8-byte aligned. */
+    MlirPass pass = mlirCreateExternalPass(
+        mlirTypeIDCreate(&adapters[i]), spx_ir_str(table[passes[i]].name),
+        spx_ir_str(table[passes[i]].name), spx_ir_str(table[passes[i]].desc),
+        spx_ir_str("builtin.module"), 0, NULL, cb, &adapters[i]);
+    mlirPassManagerAddOwnedPass(pm, pass);
+  }
+  MlirLogicalResult r = mlirPassManagerRunOnOp(pm, mlirModuleGetOperation(module));
+  int failed = mlirLogicalResultIsFailure(r);
+  if (opts && opts->timing)
+    for (int i = 0; i < n; i++)
+      fprintf(stderr, "  %9.4f s  pass %s\n", adapters[i].seconds, table[passes[i]].name);
+  mlirPassManagerDestroy(pm);
+  free(adapters);
+  return failed ? -1 : 0;
+}

@@ -1,0 +1,66 @@
+/* spx_pass.h - the pass table and pipeline.
+ *
+ * Each pass is a C function over the module, wrapped as an MLIR external
+ * pass by one adapter (pipeline.c) and listed once in passes.def, which also
+ * feeds --list-passes and the --passes= parser. A pass that rewrites
+ * collects ops first (spx_ir_collect), then rewrites with an IRRewriter;
+ * it never mutates inside a walk. */
+#ifndef SPX_PASS_H
+#define SPX_PASS_H
+
+#include <stdbool.h>
+
+#include "ir/spx_ir.h"
+#include "support/spx_support.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What every pass may use. Borrowed; lives for the whole compilation. */
+typedef struct spx_pass_env {
+  spx_wstore_t *store;
+  spx_diag_t *diag;
+  spx_arena_t *arena;
+} spx_pass_env_t;
+
+typedef enum spx_pass_id {
+#define SPX_PASS(id, name, desc) SPX_PASS_ID_##id,
+#include "passes/passes.def"
+#undef SPX_PASS
+  SPX_PASS_COUNT_
+} spx_pass_id_t;
+
+/* Each returns 0, or -1 after reporting errors to env->diag. */
+#define SPX_PASS(id, name, desc) \
+  int spx_pass_##id(MlirOperation module, spx_pass_env_t *env);
+#include "passes/passes.def"
+#undef SPX_PASS
+
+const char *spx_pass_name(spx_pass_id_t id);
+const char *spx_pass_description(spx_pass_id_t id);
+/* Looks a pass up by its --passes= name; returns -1 if unknown. */
+int spx_pass_lookup(const char *name);
+
+/* Reports an error at the op's source location ("file:line:col"). */
+void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
+    SPX_PRINTF(3, 4);
+
+typedef struct spx_pipeline_opts {
+  bool print_ir_after_all; /* to stderr, after each pass */
+  bool timing;             /* per-pass wall time to stderr */
+} spx_pipeline_opts_t;
+
+/* Runs `passes` (n ids) on the module, verifying the IR after each. Returns
+ * 0, or -1 if a pass failed or the IR did not verify. */
+int spx_pipeline_run(MlirModule module, const spx_pass_id_t *passes, int n,
+                     spx_pass_env_t *env, const spx_pipeline_opts_t *opts);
+
+/* The default pipeline: every pass in table order. */
+int spx_pipeline_default(spx_pass_id_t *out, int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_PASS_H */

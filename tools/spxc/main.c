@@ -1,0 +1,290 @@
+/* spxc - the SPX compiler driver.
+ *
+ * Reads a .spx network, checks it, builds the spx MLIR module, runs the pass
+ * pipeline and emits what --emit asks for. The pipeline reads as straight
+ * calls: load -> override -> lower -> passes -> emit. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "frontend/spx_fe.h"
+#include "ir/spx_ir.h"
+#include "passes/spx_pass.h"
+#include "support/spx_support.h"
+
+#ifndef SPX_VERSION
+#define SPX_VERSION "unknown"
+#endif
+
+enum emit { EMIT_NONE, EMIT_MLIR };
+
+typedef struct options {
+  const char *input;
+  const char *output; /* -o: file for --emit=mlir */
+  enum emit emit;
+  bool syntax_only;
+  bool print_ir_after_all;
+  bool timing;
+  bool debug_info;
+  const char *dump_weights;
+  int n_passes; /* -1: default pipeline */
+  spx_pass_id_t passes[64];
+  int n_overrides;
+  const char *overrides[64]; /* compile statements, in command-line order */
+} options_t;
+
+static void usage(FILE *out) {
+  fputs(
+      "usage: spxc FILE.spx [options]\n"
+      "\n"
+      "Compiles a network description to the spx MLIR dialect and runs the\n"
+      "SPX pass pipeline on it.\n"
+      "\n"
+      "Output:\n"
+      "  --emit=mlir            print the module after the pipeline (default: none)\n"
+      "  -o FILE                write the output to FILE instead of stdout\n"
+      "  --syntax-only          parse and check the network, then stop\n"
+      "  --mlir-print-debuginfo print locations with --emit=mlir\n"
+      "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
+      "\n"
+      "Passes:\n"
+      "  --passes=a,b,c         run these passes instead of the default pipeline\n"
+      "                         (--passes= runs none)\n"
+      "  --list-passes          list the passes, in default pipeline order\n"
+      "  --print-ir-after-all   print the module to stderr after each pass\n"
+      "  --timing               print the time of each phase and pass to stderr\n"
+      "\n"
+      "Compile-block overrides (each wins over the file's compile block):\n"
+      "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n"
+      "  --quantize=SPEC        e.g. --quantize=int8, --quantize='int8 calibrate=\"x.npy\"'\n"
+      "  --sparsify=LAYER:SPEC  e.g. --sparsify='fc1:block(8x8, density=0.5)'\n"
+      "  --set=STATEMENT        any compile-block statement, e.g. --set='quantize fc1 : f32'\n"
+      "\n"
+      "  --help                 show this help\n"
+      "  --version              show the version\n",
+      out);
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fputs("spxc: error: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\n(run 'spxc --help' for usage)\n", stderr);
+  return 1;
+}
+
+static const char *flag_value(const char *arg, const char *flag) {
+  size_t n = strlen(flag);
+  if (strncmp(arg, flag, n) == 0 && arg[n] == '=') return arg + n + 1;
+  return NULL;
+}
+
+static int parse_passes(options_t *o, const char *list) {
+  o->n_passes = 0;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    int id = spx_pass_lookup(tok);
+    if (id < 0) return usage_error("unknown pass '%s' (see --list-passes)", tok);
+    if (o->n_passes == 64) return usage_error("too many passes in '%s'", list);
+    o->passes[o->n_passes++] = (spx_pass_id_t)id;
+  }
+  return 0;
+}
+
+static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
+  if (o->n_overrides == 64) return usage_error("too many overrides at '%s'", stmt);
+  o->overrides[o->n_overrides++] = spx_arena_strdup(arena, stmt);
+  return 0;
+}
+
+/* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
+ * (--help, --version, --list-passes). */
+static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
+  o->n_passes = -1;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage(stdout);
+      return -1;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("spxc %s (MLIR 19)\n", SPX_VERSION);
+      return -1;
+    } else if (strcmp(a, "--list-passes") == 0) {
+      for (int p = 0; p < SPX_PASS_COUNT_; p++)
+        printf("  %-20s %s\n", spx_pass_name((spx_pass_id_t)p),
+               spx_pass_description((spx_pass_id_t)p));
+      return -1;
+    } else if ((v = flag_value(a, "--emit"))) {
+      if (strcmp(v, "mlir") == 0) o->emit = EMIT_MLIR;
+      else if (strcmp(v, "none") == 0) o->emit = EMIT_NONE;
+      else return usage_error("unknown --emit kind '%s' (expected mlir or none)", v);
+    } else if (strcmp(a, "-o") == 0) {
+      if (++i == argc) return usage_error("%s needs a file name", a);
+      o->output = argv[i];
+    } else if (strcmp(a, "--syntax-only") == 0) {
+      o->syntax_only = true;
+    } else if (strcmp(a, "--mlir-print-debuginfo") == 0) {
+      o->debug_info = true;
+    } else if ((v = flag_value(a, "--dump-weights"))) {
+      o->dump_weights = v;
+    } else if ((v = flag_value(a, "--passes"))) {
+      if (parse_passes(o, v)) return 1;
+    } else if (strcmp(a, "--print-ir-after-all") == 0) {
+      o->print_ir_after_all = true;
+    } else if (strcmp(a, "--timing") == 0) {
+      o->timing = true;
+    } else if ((v = flag_value(a, "--target"))) {
+      if (add_override(o, arena, spx_arena_printf(arena, "target %s", v))) return 1;
+    } else if ((v = flag_value(a, "--quantize"))) {
+      if (add_override(o, arena, spx_arena_printf(arena, "quantize %s", v))) return 1;
+    } else if ((v = flag_value(a, "--sparsify"))) {
+      const char *colon = strchr(v, ':');
+      if (!colon) return usage_error("--sparsify expects LAYER:SPEC, got '%s'", v);
+      if (add_override(o, arena, spx_arena_printf(arena, "sparsify %.*s : %s",
+                                                  (int)(colon - v), v, colon + 1)))
+        return 1;
+    } else if ((v = flag_value(a, "--set"))) {
+      if (add_override(o, arena, v)) return 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return usage_error("unknown option '%s'", a);
+    } else if (o->input) {
+      return usage_error("more than one input file ('%s')", a);
+    } else {
+      o->input = a;
+    }
+  }
+  if (!o->input) return usage_error("%s", "no input file");
+  if (o->output && o->emit == EMIT_NONE)
+    return usage_error("%s", "-o needs something to write (--emit=mlir)");
+  return 0;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void phase(const options_t *o, double *t, const char *what) {
+  double t1 = now();
+  if (o->timing) fprintf(stderr, "  %9.4f s  %s\n", t1 - *t, what);
+  *t = t1;
+}
+
+/* Writes every store buffer that an spx op references, once, in op order. */
+static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir) {
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "spxc: error: cannot create '%s': %s\n", dir, strerror(errno));
+    return -1;
+  }
+  MlirOperation *ops;
+  size_t n = spx_ir_collect(mlirModuleGetOperation(module), NULL, &ops);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    for (intptr_t a = 0; a < mlirOperationGetNumAttributes(ops[i]); a++) {
+      MlirNamedAttribute na = mlirOperationGetAttribute(ops[i], a);
+      MlirStringRef key = mlirIdentifierStr(na.name);
+      char attr[64];
+      snprintf(attr, sizeof attr, "%.*s", (int)key.length, key.data);
+      spx_wbuf_t *b = spx_ir_get_wbuf(ops[i], attr, store);
+      if (!b) continue;
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s.npy", dir, b->name);
+      if (spx_npy_write(path, b->dtype, b->rank, b->dims, b->data) != 0) {
+        fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
+        rc = -1;
+        break;
+      }
+    }
+  }
+  free(ops);
+  return rc;
+}
+
+static int emit_mlir(const options_t *o, MlirModule module) {
+  if (!o->output) {
+    spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info);
+    return fflush(stdout) == 0 ? 0 : -1;
+  }
+  spx_outfile_t f;
+  if (spx_outfile_open(&f, o->output) != 0) {
+    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+    return -1;
+  }
+  spx_ir_print(mlirModuleGetOperation(module), f.fp, o->debug_info);
+  if (spx_outfile_commit(&f) != 0) {
+    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
+                   spx_wstore_t *store) {
+  double t = now();
+  spx_fe_network_t *net = NULL;
+  if (spx_fe_load(o->input, arena, store, diag, &net) != 0) return 1;
+  for (int i = 0; i < o->n_overrides; i++)
+    spx_fe_override(net, o->overrides[i], arena, diag);
+  if (spx_diag_error_count(diag)) return 1;
+  phase(o, &t, "parse and check");
+  if (o->syntax_only) return 0;
+
+  MlirContext ctx = spx_ir_context_create();
+  if (mlirContextIsNull(ctx)) return 1;
+  MlirModule module = spx_fe_lower(net, ctx, store);
+  int rc = 0;
+  if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
+    fputs("spxc: internal error: the lowered module does not verify\n", stderr);
+    rc = 1;
+  }
+  phase(o, &t, "lower to MLIR");
+
+  spx_pass_env_t env = {.store = store, .diag = diag, .arena = arena};
+  spx_pipeline_opts_t popts = {.print_ir_after_all = o->print_ir_after_all,
+                               .timing = o->timing};
+  spx_pass_id_t defaults[SPX_PASS_COUNT_];
+  const spx_pass_id_t *passes = o->passes;
+  int n_passes = o->n_passes;
+  if (n_passes < 0) {
+    n_passes = spx_pipeline_default(defaults, SPX_PASS_COUNT_);
+    passes = defaults;
+  }
+  if (rc == 0 && spx_pipeline_run(module, passes, n_passes, &env, &popts) != 0) rc = 1;
+  phase(o, &t, "passes");
+
+  if (rc == 0 && o->emit == EMIT_MLIR && emit_mlir(o, module) != 0) rc = 1;
+  if (rc == 0 && o->dump_weights && dump_weights(module, store, o->dump_weights) != 0) rc = 1;
+  phase(o, &t, "emit");
+
+  mlirModuleDestroy(module);
+  mlirContextDestroy(ctx);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  spx_arena_t *arena = spx_arena_create();
+  options_t o = {0};
+  int rc = parse_args(argc, argv, &o, arena);
+  if (rc != 0) {
+    spx_arena_destroy(arena);
+    return rc < 0 ? 0 : rc;
+  }
+  spx_diag_t *diag = spx_diag_create(stderr);
+  spx_wstore_t *store = spx_wstore_create();
+  if (!diag || !store) {
+    fputs("spxc: error: out of memory\n", stderr);
+    return 1;
+  }
+  rc = compile(&o, arena, diag, store);
+  /* The store outlives every MLIR context that referenced its buffers. */
+  spx_wstore_destroy(store);
+  spx_diag_destroy(diag);
+  spx_arena_destroy(arena);
+  return rc;
+}

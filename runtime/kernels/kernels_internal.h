@@ -1,0 +1,60 @@
+/* kernels_internal.h - private helpers shared by the kernel sources.
+ *
+ * The requantization primitives are static inline here so that inner loops
+ * inline them; spx_requant.c exports the same arithmetic as spx_rt_srdhm,
+ * spx_rt_rdbypot and spx_rt_mbqm. Arithmetic right shifts of negative
+ * numbers are assumed (as in TFLite/gemmlowp; true for gcc and clang). */
+#ifndef SPX_KERNELS_INTERNAL_H
+#define SPX_KERNELS_INTERNAL_H
+
+#include "runtime/kernels/spx_kernels.h"
+
+static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {
+  int64_t ab, nudge;
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  ab = (int64_t)a * (int64_t)b;
+  nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+  /* C division truncates toward zero, as in gemmlowp. */
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static inline int32_t spx_k_rdbypot(int32_t x, int exponent) {
+  int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  int32_t remainder = x & mask;
+  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+static inline int32_t spx_k_mbqm(int32_t x, int32_t mult, int shift) {
+  if (shift > 0) {
+    int64_t v = (int64_t)x * ((int64_t)1 << shift);
+    if (v > INT32_MAX) v = INT32_MAX;
+    if (v < INT32_MIN) v = INT32_MIN;
+    return spx_k_srdhm((int32_t)v, mult);
+  }
+  return spx_k_rdbypot(spx_k_srdhm(x, mult), -shift);
+}
+
+static inline int8_t spx_k_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return (int8_t)v;
+}
+
+static inline float spx_k_act_f32(float v, spx_rt_act_t act) {
+  if (act == SPX_RT_ACT_NONE) return v;
+  if (v < 0.0f) v = 0.0f;
+  if (act == SPX_RT_ACT_RELU6 && v > 6.0f) v = 6.0f;
+  return v;
+}
+
+/* gemmlowp fixed point helpers (spx_fixedpoint.c). */
+int32_t spx_k_exp_on_negative_values(int32_t a, int integer_bits);
+int32_t spx_k_one_over_one_plus_x_for_x_in_0_1(int32_t a);
+int32_t spx_k_logistic(int32_t a, int integer_bits);
+int32_t spx_k_get_reciprocal(int32_t x, int x_integer_digits,
+                             int *num_bits_over_unit);
+int32_t spx_k_calculate_input_radius(int input_integer_bits,
+                                     int input_left_shift);
+
+#endif /* SPX_KERNELS_INTERNAL_H */

@@ -1,0 +1,324 @@
+/* spx_kernels.h - CPU kernels of libspxrt: f32 reference and int8.
+ *
+ * Used by generated C, by the CPU device and as the bit-exact reference for
+ * every accelerator simulator. The kernels never allocate: a kernel that
+ * needs scratch memory has a spx_rt_<op>_<dtype>_get_buffer_size() query and
+ * takes a caller-provided buffer (CMSIS-NN style). This header is C99: it is
+ * included by generated code compiled with -std=c99 -pedantic.
+ *
+ * Layouts: activations NCHW (dense: [N, F]); conv weights OIHW with
+ * I = C_in / groups; dense weights [units, F]; all row-major, contiguous.
+ *
+ * int8 numeric contract (DESIGN.md "Numeric contract"):
+ *   - weights int8 symmetric per output channel, in [-127, 127], zero point 0;
+ *   - activations int8 asymmetric per tensor (scale s, zero point z);
+ *   - bias int32 with scale s_in * s_w[c], zero point 0;
+ *   - acc = bias[c] + sum (x - z_in) * w, in int32;
+ *   - out = clamp(z_out + spx_rt_mbqm(acc, M[c], shift[c]), act_min, act_max)
+ *     where M is a Q31 multiplier and shift a power of two exponent
+ *     (real multiplier = M * 2^(shift - 31)), computed by
+ *     spx_rt_quantize_multiplier() from s_in * s_w[c] / s_out. The fused
+ *     activation is folded into [act_min, act_max] (spx_rt_act_range_s8).
+ * Padding cells of conv and pools hold the real value 0 (= z_in).
+ */
+#ifndef SPX_KERNELS_H
+#define SPX_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status, activation, quantization ---------------------------------- */
+
+typedef enum spx_rt_status {
+  SPX_RT_OK = 0,
+  SPX_RT_ERR_ARG = -1,     /* NULL pointer or invalid parameter */
+  SPX_RT_ERR_SHAPE = -2,   /* inconsistent shapes (e.g. groups, axis) */
+  SPX_RT_ERR_BUFFER = -3   /* scratch buffer missing or too small */
+} spx_rt_status_t;
+
+/* Short name of a status ("ok", "invalid argument", ...). */
+const char *spx_rt_status_name(spx_rt_status_t status);
+
+typedef enum spx_rt_act {
+  SPX_RT_ACT_NONE = 0,
+  SPX_RT_ACT_RELU = 1,
+  SPX_RT_ACT_RELU6 = 2
+} spx_rt_act_t;
+
+/* Per-tensor quantization of an int8 activation: real = scale * (q - zp). */
+typedef struct spx_rt_quant {
+  float scale;
+  int32_t zero_point;
+} spx_rt_quant_t;
+
+/* Splits a real multiplier (>= 0) into a Q31 multiplier and a shift so that
+ * real ~= mult * 2^(shift - 31), frexp-based like TFLite QuantizeMultiplier.
+ * real == 0 or tiny (shift < -31) gives mult = 0, shift = 0. */
+void spx_rt_quantize_multiplier(double real, int32_t *out_mult, int *out_shift);
+
+/* gemmlowp SaturatingRoundingDoublingHighMul: round((a * b) / 2^31),
+ * half away from zero, saturating INT32_MIN * INT32_MIN to INT32_MAX. */
+int32_t spx_rt_srdhm(int32_t a, int32_t b);
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded half away from zero;
+ * 0 <= exponent <= 31. */
+int32_t spx_rt_rdbypot(int32_t x, int exponent);
+/* TFLite MultiplyByQuantizedMultiplier: a positive shift is a left shift of
+ * x before spx_rt_srdhm (saturated to int32 here instead of wrapping), a
+ * negative one a spx_rt_rdbypot after it. */
+int32_t spx_rt_mbqm(int32_t x, int32_t mult, int shift);
+
+/* Folds a fused activation into the int8 output range of a tensor quantized
+ * with `out`: NONE -> [-128, 127], RELU -> [zp, 127],
+ * RELU6 -> [zp, min(127, zp + round(6 / scale))]. */
+void spx_rt_act_range_s8(spx_rt_act_t act, spx_rt_quant_t out,
+                         int32_t *out_min, int32_t *out_max);
+
+/* Output stage of an int8 kernel with per-channel requantization
+ * (conv2d, dense): multiplier/shift have one entry per output channel. */
+typedef struct spx_rt_requant_pc {
+  int32_t in_zero_point;
+  int32_t out_zero_point;
+  const int32_t *multiplier; /* [channels], Q31 */
+  const int32_t *shift;      /* [channels] */
+  int32_t act_min;           /* clamp, activation folded in */
+  int32_t act_max;
+} spx_rt_requant_pc_t;
+
+/* Per-tensor requantization of one int8 tensor into another:
+ * out = clamp(out_zp + mbqm(x - in_zp, multiplier, shift), act_min, act_max).
+ * The identity is multiplier = 1 << 30, shift = 1. */
+typedef struct spx_rt_requant {
+  int32_t in_zero_point;
+  int32_t out_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+  int32_t act_min;
+  int32_t act_max;
+} spx_rt_requant_t;
+
+/* Fills a spx_rt_requant_t that maps quantization `in` to `out` with the
+ * activation `act` folded into the clamp. */
+void spx_rt_requant_init(spx_rt_requant_t *rq, spx_rt_quant_t in,
+                         spx_rt_quant_t out, spx_rt_act_t act);
+
+/* ---- conv2d ------------------------------------------------------------- */
+
+typedef struct spx_rt_conv2d_params {
+  int32_t n, c_in, h, w;   /* input NCHW */
+  int32_t c_out, kh, kw;   /* weights [c_out, c_in / groups, kh, kw] */
+  int32_t stride[2];       /* h, w; >= 1 */
+  int32_t pad[4];          /* top, left, bottom, right; >= 0 */
+  int32_t dilation[2];     /* h, w; >= 1 */
+  int32_t groups;          /* divides c_in and c_out; c_in = depthwise */
+  spx_rt_act_t act;        /* f32 only; int8 folds it into act_min/max */
+} spx_rt_conv2d_params_t;
+
+/* Output height and width of a conv2d; SPX_RT_ERR_SHAPE if not positive or
+ * the parameters are inconsistent. */
+spx_rt_status_t spx_rt_conv2d_out_dims(const spx_rt_conv2d_params_t *p,
+                                       int32_t *out_h, int32_t *out_w);
+/* f32 conv2d with optional bias (NULL) and fused activation. */
+spx_rt_status_t spx_rt_conv2d_f32(const spx_rt_conv2d_params_t *p,
+                                  const float *input, const float *weights,
+                                  const float *bias, float *output);
+/* Bytes of scratch spx_rt_conv2d_s8 needs for these parameters. */
+size_t spx_rt_conv2d_s8_get_buffer_size(const spx_rt_conv2d_params_t *p);
+/* int8 conv2d; bias int32 [c_out] or NULL; scratch of at least
+ * spx_rt_conv2d_s8_get_buffer_size(p) bytes, 4-byte aligned. */
+spx_rt_status_t spx_rt_conv2d_s8(const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q,
+                                 const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, int8_t *output,
+                                 void *scratch, size_t scratch_size);
+
+/* ---- dense -------------------------------------------------------------- */
+
+typedef struct spx_rt_dense_params {
+  int32_t n;          /* batch */
+  int32_t features;   /* F: input [n, F], weights [units, F] */
+  int32_t units;      /* output [n, units] */
+  spx_rt_act_t act;   /* f32 only */
+} spx_rt_dense_params_t;
+
+/* f32 dense: out = act(x W^T + bias); bias may be NULL. */
+spx_rt_status_t spx_rt_dense_f32(const spx_rt_dense_params_t *p,
+                                 const float *input, const float *weights,
+                                 const float *bias, float *output);
+/* Bytes of scratch spx_rt_dense_s8 needs (currently 0). */
+size_t spx_rt_dense_s8_get_buffer_size(const spx_rt_dense_params_t *p);
+/* int8 dense, per-unit requantization; bias int32 [units] or NULL. */
+spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
+                                const spx_rt_requant_pc_t *q,
+                                const int8_t *input, const int8_t *weights,
+                                const int32_t *bias, int8_t *output,
+                                void *scratch, size_t scratch_size);
+
+/* ---- elementwise activations ------------------------------------------ */
+
+/* out[i] = max(x, 0), count elements; in place allowed (output == input). */
+spx_rt_status_t spx_rt_relu_f32(size_t count, const float *input, float *output);
+/* out[i] = min(max(x, 0), 6); in place allowed. */
+spx_rt_status_t spx_rt_relu6_f32(size_t count, const float *input, float *output);
+/* out[i] = 1 / (1 + exp(-x)); in place allowed. */
+spx_rt_status_t spx_rt_sigmoid_f32(size_t count, const float *input, float *output);
+/* Per-tensor requantization with clamp (spx_rt_requant_t); in place allowed.
+ * relu and relu6 in int8 are this with act folded in (spx_rt_requant_init). */
+spx_rt_status_t spx_rt_requantize_s8(size_t count, const spx_rt_requant_t *rq,
+                                     const int8_t *input, int8_t *output);
+/* int8 relu: spx_rt_requantize_s8 with rq built for RELU. */
+spx_rt_status_t spx_rt_relu_s8(size_t count, const spx_rt_requant_t *rq,
+                               const int8_t *input, int8_t *output);
+/* int8 relu6: spx_rt_requantize_s8 with rq built for RELU6. */
+spx_rt_status_t spx_rt_relu6_s8(size_t count, const spx_rt_requant_t *rq,
+                                const int8_t *input, int8_t *output);
+
+/* int8 sigmoid parameters (fixed point, TFLite reference_integer_ops::
+ * Logistic): the output is always quantized with scale 1/256, zero point
+ * -128. Fill with spx_rt_sigmoid_s8_init from the input quantization. */
+typedef struct spx_rt_sigmoid_s8_params {
+  int32_t in_zero_point;
+  int32_t input_range_radius; /* |x - zp| at or beyond: saturate */
+  int32_t input_multiplier;   /* x - zp -> Q4.27 */
+  int32_t input_left_shift;
+} spx_rt_sigmoid_s8_params_t;
+
+void spx_rt_sigmoid_s8_init(spx_rt_sigmoid_s8_params_t *p, spx_rt_quant_t in);
+/* int8 sigmoid in integer arithmetic only (bit-exact everywhere). */
+spx_rt_status_t spx_rt_sigmoid_s8(size_t count,
+                                  const spx_rt_sigmoid_s8_params_t *p,
+                                  const int8_t *input, int8_t *output);
+
+/* ---- pooling ------------------------------------------------------------ */
+
+typedef struct spx_rt_pool_params {
+  int32_t n, c, h, w;   /* input NCHW */
+  int32_t kh, kw;       /* window */
+  int32_t stride[2];    /* h, w */
+  int32_t pad[4];       /* top, left, bottom, right */
+} spx_rt_pool_params_t;
+
+/* Output height and width of a pool (floor mode); SPX_RT_ERR_SHAPE if not
+ * positive. A window made only of padding is not allowed (SHAPE error). */
+spx_rt_status_t spx_rt_pool_out_dims(const spx_rt_pool_params_t *p,
+                                     int32_t *out_h, int32_t *out_w);
+/* Max pooling; padding cells are ignored. */
+spx_rt_status_t spx_rt_maxpool_f32(const spx_rt_pool_params_t *p,
+                                   const float *input, float *output);
+/* Max pooling in int8; input and output share quantization. */
+spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
+                                  const int8_t *input, int8_t *output);
+/* Average pooling; padding cells are excluded from the count. */
+spx_rt_status_t spx_rt_avgpool_f32(const spx_rt_pool_params_t *p,
+                                   const float *input, float *output);
+/* int8 average pooling, input and output share quantization: the sum of
+ * the valid cells divided by their count, rounded half away from zero. */
+spx_rt_status_t spx_rt_avgpool_s8(const spx_rt_pool_params_t *p,
+                                  const int8_t *input, int8_t *output);
+/* Global average pooling [n, c, h, w] -> [n, c, 1, 1]. */
+spx_rt_status_t spx_rt_global_avgpool_f32(int32_t n, int32_t c, int32_t hw,
+                                          const float *input, float *output);
+/* int8 global average pooling: acc = sum (x - z_in) over hw cells, then
+ * out = clamp(z_out + mbqm(acc, rq->multiplier, rq->shift)), where the
+ * multiplier encodes s_in / (s_out * hw) (spx_rt_global_avgpool_s8_init). */
+spx_rt_status_t spx_rt_global_avgpool_s8(int32_t n, int32_t c, int32_t hw,
+                                         const spx_rt_requant_t *rq,
+                                         const int8_t *input, int8_t *output);
+/* Fills rq for spx_rt_global_avgpool_s8 over hw cells. */
+void spx_rt_global_avgpool_s8_init(spx_rt_requant_t *rq, int32_t hw,
+                                   spx_rt_quant_t in, spx_rt_quant_t out);
+
+/* ---- add, concat, copy -------------------------------------------------- */
+
+/* out = act(a + b), count elements; in place allowed. */
+spx_rt_status_t spx_rt_add_f32(size_t count, const float *a, const float *b,
+                               spx_rt_act_t act, float *output);
+
+/* int8 add with different quantizations (TFLite reference_integer_ops::Add):
+ * both inputs are shifted left by left_shift (20), rescaled to a common
+ * scale 2 * max(s_a, s_b), summed, and requantized to the output. */
+typedef struct spx_rt_add_s8_params {
+  int32_t a_zero_point, b_zero_point, out_zero_point;
+  int32_t left_shift;
+  int32_t a_multiplier, a_shift;
+  int32_t b_multiplier, b_shift;
+  int32_t out_multiplier, out_shift;
+  int32_t act_min, act_max;
+} spx_rt_add_s8_params_t;
+
+void spx_rt_add_s8_init(spx_rt_add_s8_params_t *p, spx_rt_quant_t a,
+                        spx_rt_quant_t b, spx_rt_quant_t out, spx_rt_act_t act);
+spx_rt_status_t spx_rt_add_s8(size_t count, const spx_rt_add_s8_params_t *p,
+                              const int8_t *a, const int8_t *b, int8_t *output);
+
+/* Concatenation of `count` tensors of the same rank along `axis`. The shape
+ * of input i is dims with dims[axis] replaced by axis_dims[i]. f32 copies;
+ * int8 requantizes input i with rq[i] (NULL = all inputs already share the
+ * output quantization: plain copy). */
+typedef struct spx_rt_concat_params {
+  int32_t rank;              /* 1..6 */
+  int32_t dims[6];           /* shape of the output */
+  int32_t axis;              /* 0 <= axis < rank */
+  int32_t count;             /* number of inputs */
+  const int32_t *axis_dims;  /* [count]; sum == dims[axis] */
+} spx_rt_concat_params_t;
+
+spx_rt_status_t spx_rt_concat_f32(const spx_rt_concat_params_t *p,
+                                  const float *const *inputs, float *output);
+spx_rt_status_t spx_rt_concat_s8(const spx_rt_concat_params_t *p,
+                                 const spx_rt_requant_t *rq,
+                                 const int8_t *const *inputs, int8_t *output);
+
+/* flatten and reshape: a row-major copy of nbytes (no-op if output == input). */
+spx_rt_status_t spx_rt_reshape(size_t nbytes, const void *input, void *output);
+spx_rt_status_t spx_rt_flatten(size_t nbytes, const void *input, void *output);
+
+/* ---- softmax ------------------------------------------------------------ */
+
+/* Softmax along the last axis: rows of `depth` elements, `outer` rows.
+ * Max-subtracted, f32 expf; in place allowed. */
+spx_rt_status_t spx_rt_softmax_f32(int32_t outer, int32_t depth,
+                                   const float *input, float *output);
+
+/* int8 softmax (TFLite reference Softmax for int8, gemmlowp fixed point):
+ * output quantized with scale 1/256, zero point -128. Integer arithmetic only,
+ * bit-exact everywhere. Fill with spx_rt_softmax_s8_init(beta = 1). */
+typedef struct spx_rt_softmax_s8_params {
+  int32_t input_multiplier;
+  int32_t input_left_shift;
+  int32_t diff_min;
+} spx_rt_softmax_s8_params_t;
+
+void spx_rt_softmax_s8_init(spx_rt_softmax_s8_params_t *p, spx_rt_quant_t in,
+                            double beta);
+spx_rt_status_t spx_rt_softmax_s8(int32_t outer, int32_t depth,
+                                  const spx_rt_softmax_s8_params_t *p,
+                                  const int8_t *input, int8_t *output);
+
+/* ---- batchnorm ---------------------------------------------------------- */
+
+/* Inference batch norm over NCHW: out = (x - mean[c]) / sqrt(var[c] + eps)
+ * * gamma[c] + beta[c]. The compiler folds it into conv; this is the f32
+ * reference. In place allowed. */
+spx_rt_status_t spx_rt_batchnorm_f32(int32_t n, int32_t c, int32_t hw,
+                                     const float *gamma, const float *beta,
+                                     const float *mean, const float *var,
+                                     float eps, const float *input,
+                                     float *output);
+/* int8 batch norm as a per-channel affine requantization (a depthwise 1x1
+ * conv): acc = (x - z_in) * mul[c] + offset[c], out = clamp(z_out +
+ * mbqm(acc, M[c], shift[c]), act_min, act_max). mul is int8-range like conv
+ * weights, offset int32 with scale s_in * s_mul[c]. In place allowed. */
+spx_rt_status_t spx_rt_batchnorm_s8(int32_t n, int32_t c, int32_t hw,
+                                    const spx_rt_requant_pc_t *q,
+                                    const int32_t *mul, const int32_t *offset,
+                                    const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_KERNELS_H */

@@ -37,6 +37,31 @@ static MlirLocation layer_loc(MlirContext ctx, const spx_fe_layer_t *l) {
   return mlirLocationNameGet(ctx, spx_ir_str(l->name), file);
 }
 
+/* One option value: i64, f64, string, array<i64: a, b> for dims, and an
+ * array attribute for a list. */
+static MlirAttribute option_attr(MlirContext ctx, const spx_fe_option_t *o) {
+  switch (o->kind) {
+  case SPX_OPT_INT: return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), o->i);
+  case SPX_OPT_FLOAT: return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), o->f);
+  case SPX_OPT_STRING:
+  case SPX_OPT_IDENT: return mlirStringAttrGet(ctx, spx_ir_str(o->s));
+  case SPX_OPT_DIMS: {
+    int64_t d[2] = {o->i, o->i2};
+    return i64_array(ctx, d, 2);
+  }
+  case SPX_OPT_LIST: {
+    MlirAttribute *items = calloc((size_t)(o->n_items ? o->n_items : 1), sizeof *items);
+    SPX_ASSERT(items);
+    for (int i = 0; i < o->n_items; i++) items[i] = option_attr(ctx, &o->items[i]);
+    MlirAttribute list = mlirArrayAttrGet(ctx, o->n_items, items);
+    free(items);
+    return list;
+  }
+  }
+  SPX_UNREACHABLE("bad option kind");
+  return mlirAttributeGetNull();
+}
+
 /* A compile-block spec as a dictionary: {kind = "block", arg0 = array<i64:
  * 8, 8>, density = 5.0e-01 : f64}. Positional options are arg0, arg1, ... */
 static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
@@ -52,20 +77,7 @@ static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
       snprintf(key, sizeof key, "arg%d", positional++);
       k = key;
     }
-    MlirAttribute v;
-    switch (o->kind) {
-    case SPX_OPT_INT: v = mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), o->i); break;
-    case SPX_OPT_FLOAT: v = mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), o->f); break;
-    case SPX_OPT_STRING:
-    case SPX_OPT_IDENT: v = mlirStringAttrGet(ctx, spx_ir_str(o->s)); break;
-    case SPX_OPT_DIMS: {
-      int64_t d[2] = {o->i, o->i2};
-      v = i64_array(ctx, d, 2);
-      break;
-    }
-    default: SPX_UNREACHABLE("bad option kind");
-    }
-    attrs[i + 1] = named(ctx, k, v);
+    attrs[i + 1] = named(ctx, k, option_attr(ctx, o));
   }
   MlirAttribute dict = mlirDictionaryAttrGet(ctx, n, attrs);
   free(attrs);
@@ -152,6 +164,11 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   return mlirOperationCreate(&st);
 }
 
+static MlirAttribute name_dict(MlirContext ctx, const char *name) {
+  MlirNamedAttribute a = named(ctx, "spx.name", mlirStringAttrGet(ctx, spx_ir_str(name)));
+  return mlirDictionaryAttrGet(ctx, 1, &a);
+}
+
 static const char *basename_of(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
@@ -197,11 +214,19 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   MlirBlock entry = mlirBlockCreate(n_in, in_types, in_locs);
   mlirRegionAppendOwnedBlock(body, entry);
   MlirOperationState fst = mlirOperationStateGet(spx_ir_str("func.func"), file_loc);
-  MlirNamedAttribute fattrs[2] = {
+  /* Argument and result names: {spx.name = "<layer>"} each. */
+  MlirAttribute arg_names[64], res_names[64];
+  for (int i = 0, a = 0; i < net->n_layers; i++)
+    if (net->layers[i].op == SPX_OP_INPUT) arg_names[a++] = name_dict(ctx, net->layers[i].name);
+  for (int i = 0; i < net->n_outputs; i++)
+    res_names[i] = name_dict(ctx, net->layers[net->outputs[i]].name);
+  MlirNamedAttribute fattrs[4] = {
       named(ctx, "sym_name", mlirStringAttrGet(ctx, spx_ir_str(net->name))),
       named(ctx, "function_type", mlirTypeAttrGet(fn_type)),
+      named(ctx, "arg_attrs", mlirArrayAttrGet(ctx, n_in, arg_names)),
+      named(ctx, "res_attrs", mlirArrayAttrGet(ctx, net->n_outputs, res_names)),
   };
-  mlirOperationStateAddAttributes(&fst, 2, fattrs);
+  mlirOperationStateAddAttributes(&fst, 4, fattrs);
   mlirOperationStateAddOwnedRegions(&fst, 1, &body);
   MlirOperation fn = mlirOperationCreate(&fst);
   mlirBlockAppendOwnedOperation(mlirModuleGetBody(module), fn);

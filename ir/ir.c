@@ -170,6 +170,32 @@ spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
   return loc;
 }
 
+bool spx_ir_tensor_quant(MlirType tensor, double *out_scale, int64_t *out_zp) {
+  MlirType elt = mlirShapedTypeGetElementType(tensor);
+  if (!mlirTypeIsAUniformQuantizedType(elt)) return false;
+  if (out_scale) *out_scale = mlirUniformQuantizedTypeGetScale(elt);
+  if (out_zp) *out_zp = mlirUniformQuantizedTypeGetZeroPoint(elt);
+  return true;
+}
+
+static MlirType with_element(MlirType tensor, MlirType elt) {
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(tensor, d);
+  return mlirRankedTensorTypeGet(rank, d, elt, mlirAttributeGetNull());
+}
+
+MlirType spx_ir_tensor_quantized(MlirType tensor, double scale, int64_t zp) {
+  MlirContext ctx = mlirTypeGetContext(tensor);
+  MlirType elt = mlirUniformQuantizedTypeGet(
+      mlirQuantizedTypeGetSignedFlag(), mlirIntegerTypeGet(ctx, 8), mlirF32TypeGet(ctx),
+      scale, zp, -128, 127);
+  return with_element(tensor, elt);
+}
+
+MlirType spx_ir_tensor_f32(MlirType tensor) {
+  return with_element(tensor, mlirF32TypeGet(mlirTypeGetContext(tensor)));
+}
+
 int spx_ir_shape(MlirType type, int64_t out[SPX_MAX_RANK]) {
   SPX_ASSERT(mlirTypeIsARankedTensor(type));
   int rank = (int)mlirShapedTypeGetRank(type);

@@ -61,6 +61,13 @@ MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf);
 spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
                             const spx_wstore_t *store);
 
+/* int8 activations: tensor<...x!quant.uniform<i8:f32, scale:zp>>.
+ * spx_ir_tensor_quant returns true (and the parameters) when the element
+ * type of a ranked tensor type is uniform quantized. */
+bool spx_ir_tensor_quant(MlirType tensor, double *out_scale, int64_t *out_zp);
+MlirType spx_ir_tensor_quantized(MlirType tensor, double scale, int64_t zp);
+MlirType spx_ir_tensor_f32(MlirType tensor);
+
 /* Shape of a ranked tensor value/type. Returns rank; dims into out. */
 int spx_ir_shape(MlirType type, int64_t out[SPX_MAX_RANK]);
 

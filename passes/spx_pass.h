@@ -46,6 +46,17 @@ int spx_pass_lookup(const char *name);
 void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
     SPX_PRINTF(3, 4);
 
+/* Evaluation of an f32 module (eval.c) with the runtime's f32 kernels.
+ * inputs[i] and outputs[i] hold the function's arguments and results, each
+ * a dense row-major f32 tensor of its type's shape. The observer, if any, is
+ * called after each spx op with its result. Returns 0, or -1 after reporting
+ * an error (an op that cannot run in f32). */
+typedef void (*spx_eval_observer_t)(void *user, MlirOperation op,
+                                    const float *result, size_t count);
+int spx_eval_f32(MlirModule module, spx_pass_env_t *env,
+                 const float *const *inputs, float *const *outputs,
+                 spx_eval_observer_t observer, void *user);
+
 typedef struct spx_pipeline_opts {
   bool print_ir_after_all; /* to stderr, after each pass */
   bool timing;             /* per-pass wall time to stderr */

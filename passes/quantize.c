@@ -1,0 +1,453 @@
+/* quantize.c - int8 quantization by the numeric contract (DESIGN.md):
+ *   - conv2d/dense weights int8 symmetric per output channel (zero point 0,
+ *     range [-127, 127]), bias int32 at scale s_in * s_w[c], and a Q31
+ *     multiplier + shift per channel for s_in * s_w[c] / s_out;
+ *   - activations int8 per tensor, !quant.uniform<i8:f32, s:zp>, from ranges
+ *     calibrated by running the f32 network on sample inputs (min/max or a
+ *     percentile) or from a declared range;
+ *   - sigmoid and softmax outputs at scale 1/256, zero point -128; pooling,
+ *     flatten and reshape keep their input's quantization;
+ *   - layers left in f32 (quantize LAYER : f32, or ops without an int8
+ *     kernel such as an unfolded batchnorm) get spx.dequantize before and
+ *     spx.quantize after them; the function keeps f32 inputs and outputs.
+ * Runs only when the module has spx.quantize (quantize int8 in the file). */
+#include "passes/spx_pass.h"
+
+#include <math.h>
+#include <mlir-c/Rewrite.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/kernels/spx_kernels.h"
+
+enum { HIST_BINS = 2048 };
+
+typedef struct value_info {
+  MlirValue value;
+  bool int8;        /* produced in int8 */
+  bool needs_quant; /* consumed in int8 somewhere */
+  double lo, hi;    /* calibrated range */
+  double *hist;     /* percentile calibration */
+  double scale;
+  int64_t zp;
+  MlirValue as_int8, as_f32; /* converted copies, once made */
+} value_info_t;
+
+typedef struct quantizer {
+  spx_pass_env_t *env;
+  MlirModule module;
+  MlirAttribute opts;
+  MlirOperation fn;
+  MlirBlock entry;
+  size_t n_ops;
+  MlirOperation *ops; /* spx ops in order */
+  size_t n_values;
+  value_info_t *values; /* arguments, then one per op */
+  bool percentile_pass;
+} quantizer_t;
+
+static value_info_t *info(quantizer_t *q, MlirValue v) {
+  for (size_t i = 0; i < q->n_values; i++)
+    if (mlirValueEqual(q->values[i].value, v)) return &q->values[i];
+  SPX_UNREACHABLE("value not tracked");
+  return NULL;
+}
+
+static bool op_is_int8(MlirOperation op) {
+  if (spx_ir_is_op(op, "batchnorm") || spx_ir_is_op(op, "quantize") ||
+      spx_ir_is_op(op, "dequantize"))
+    return false;
+  MlirAttribute p = mlirOperationGetAttributeByName(op, spx_ir_str("spx.precision"));
+  if (!mlirAttributeIsNull(p) && mlirAttributeIsAString(p)) {
+    MlirStringRef s = mlirStringAttrGetValue(p);
+    if (s.length == 3 && memcmp(s.data, "f32", 3) == 0) return false;
+  }
+  return true;
+}
+
+static MlirAttribute opt(quantizer_t *q, const char *key) {
+  return mlirDictionaryAttrGetElementByName(q->opts, spx_ir_str(key));
+}
+
+static double opt_f64(MlirAttribute a) {
+  if (mlirAttributeIsAFloat(a)) return mlirFloatAttrGetValueDouble(a);
+  if (mlirAttributeIsAInteger(a)) return (double)mlirIntegerAttrGetValueInt(a);
+  return NAN;
+}
+
+/* Errors about the quantize statement as a whole: reported at the file. */
+static void module_error(quantizer_t *q, const char *fmt, ...) SPX_PRINTF(2, 3);
+static void module_error(quantizer_t *q, const char *fmt, ...) {
+  spx_loc_t loc = spx_ir_loc(mlirModuleGetOperation(q->module), q->env->arena);
+  loc.line = 0; /* the module's location is the file itself */
+  va_list ap;
+  va_start(ap, fmt);
+  spx_diag_vreport(q->env->diag, SPX_SEV_ERROR, loc, fmt, ap);
+  va_end(ap);
+}
+
+/* ---- calibration ------------------------------------------------------ */
+
+static void observe(value_info_t *vi, const float *x, size_t n, bool hist) {
+  if (!hist) {
+    for (size_t i = 0; i < n; i++) {
+      if (x[i] < vi->lo) vi->lo = x[i];
+      if (x[i] > vi->hi) vi->hi = x[i];
+    }
+    return;
+  }
+  double width = (vi->hi - vi->lo) / HIST_BINS;
+  for (size_t i = 0; i < n; i++) {
+    long b = width > 0 ? (long)((x[i] - vi->lo) / width) : 0;
+    if (b < 0) b = 0;
+    if (b >= HIST_BINS) b = HIST_BINS - 1;
+    vi->hist[b] += 1;
+  }
+}
+
+static void observer(void *user, MlirOperation op, const float *x, size_t n) {
+  quantizer_t *q = user;
+  observe(info(q, mlirOperationGetResult(op, 0)), x, n, q->percentile_pass);
+}
+
+/* Narrows [lo, hi] to the p-th percentile at both ends. */
+static void apply_percentile(value_info_t *vi, double p) {
+  double total = 0;
+  for (int b = 0; b < HIST_BINS; b++) total += vi->hist[b];
+  if (total == 0) return;
+  double width = (vi->hi - vi->lo) / HIST_BINS, cut = total * (100.0 - p) / 100.0;
+  double acc = 0, lo = vi->lo, hi = vi->hi;
+  for (int b = 0; b < HIST_BINS; b++)
+    if ((acc += vi->hist[b]) > cut) {
+      lo = vi->lo + b * width;
+      break;
+    }
+  acc = 0;
+  for (int b = HIST_BINS - 1; b >= 0; b--)
+    if ((acc += vi->hist[b]) > cut) {
+      hi = vi->lo + (b + 1) * width;
+      break;
+    }
+  vi->lo = lo;
+  vi->hi = hi;
+}
+
+static int calibrate(quantizer_t *q, const char *path, bool percentile, double p) {
+  if (mlirBlockGetNumArguments(q->entry) != 1) {
+    module_error(q, "%s", "calibration needs a network with exactly one input");
+    return -1;
+  }
+  spx_npy_t npy;
+  char err[256];
+  if (spx_npy_read(path, &npy, err, sizeof err) != 0) {
+    module_error(q, "calibration data '%s': %s", path, err);
+    return -1;
+  }
+  value_info_t *arg = &q->values[0];
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(mlirValueGetType(arg->value), d);
+  size_t per_sample = 1;
+  for (int i = 0; i < rank; i++) per_sample *= (size_t)d[i];
+  if (npy.dtype != SPX_DT_F32 || npy.count == 0 || npy.count % per_sample != 0) {
+    spx_npy_free(&npy);
+    module_error(q, "calibration data '%s' is not float samples of the input's shape", path);
+    return -1;
+  }
+  size_t samples = npy.count / per_sample;
+  int64_t out_d[SPX_MAX_RANK];
+  MlirOperation ret = mlirBlockGetTerminator(q->entry);
+  intptr_t n_out = mlirOperationGetNumOperands(ret);
+  float **outs = calloc((size_t)n_out + 1, sizeof *outs);
+  SPX_ASSERT(outs);
+  for (intptr_t i = 0; i < n_out; i++) {
+    int r = spx_ir_shape(mlirValueGetType(mlirOperationGetOperand(ret, i)), out_d);
+    size_t n = 1;
+    for (int k = 0; k < r; k++) n *= (size_t)out_d[k];
+    outs[i] = calloc(n, sizeof(float));
+    SPX_ASSERT(outs[i]);
+  }
+  int rc = 0;
+  for (int pass = 0; pass < (percentile ? 2 : 1) && rc == 0; pass++) {
+    q->percentile_pass = pass == 1;
+    if (q->percentile_pass)
+      for (size_t i = 0; i < q->n_values; i++) {
+        q->values[i].hist = calloc(HIST_BINS, sizeof(double));
+        SPX_ASSERT(q->values[i].hist);
+      }
+    for (size_t s = 0; s < samples && rc == 0; s++) {
+      const float *in = (const float *)npy.data + s * per_sample;
+      observe(arg, in, per_sample, q->percentile_pass);
+      rc = spx_eval_f32(q->module, q->env, &in, outs, observer, q);
+    }
+  }
+  if (percentile)
+    for (size_t i = 0; i < q->n_values; i++) {
+      apply_percentile(&q->values[i], p);
+      free(q->values[i].hist);
+      q->values[i].hist = NULL;
+    }
+  for (intptr_t i = 0; i < n_out; i++) free(outs[i]);
+  free(outs);
+  spx_npy_free(&npy);
+  return rc;
+}
+
+/* Asymmetric int8 parameters for a real range, which must contain 0. */
+static void choose_params(value_info_t *vi) {
+  double lo = vi->lo < 0 ? vi->lo : 0, hi = vi->hi > 0 ? vi->hi : 0;
+  if (hi - lo < 1e-8) hi = lo + 1e-8;
+  vi->scale = (hi - lo) / 255.0;
+  double zp = round(-128.0 - lo / vi->scale);
+  vi->zp = zp < -128 ? -128 : zp > 127 ? 127 : (int64_t)zp;
+}
+
+/* ---- weights ---------------------------------------------------------- */
+
+static spx_wbuf_t *add_buf(quantizer_t *q, MlirOperation op, const char *role,
+                           spx_dtype_t dt, int rank, const int64_t *dims) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  char name[512];
+  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
+  spx_wbuf_t *b = spx_wstore_add(q->env->store, name, dt, rank, dims);
+  if (!b) spx_pass_error(q->env, op, "weight buffer '%s' exists already (quantized twice?)", name);
+  return b;
+}
+
+static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, double s_out) {
+  spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", q->env->store);
+  spx_wbuf_t *b = spx_ir_get_wbuf(op, "bias", q->env->store);
+  if (!w || !b || w->dtype != SPX_DT_F32 || b->dtype != SPX_DT_F32) {
+    spx_pass_error(q->env, op, "weights are not f32 buffers of the weight store");
+    return -1;
+  }
+  int64_t channels = w->dims[0];
+  size_t per = w->count / (size_t)channels;
+  spx_wbuf_t *qw = add_buf(q, op, "qweight", SPX_DT_I8, w->rank, w->dims);
+  spx_wbuf_t *qb = add_buf(q, op, "qbias", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *ws = add_buf(q, op, "wscale", SPX_DT_F32, 1, &channels);
+  spx_wbuf_t *mult = add_buf(q, op, "multiplier", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *shift = add_buf(q, op, "shift", SPX_DT_I32, 1, &channels);
+  if (!qw || !qb || !ws || !mult || !shift) return -1;
+  const float *wf = w->data, *bf = b->data;
+  int8_t *wq = qw->data;
+  int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
+  float *scales = ws->data;
+  for (int64_t c = 0; c < channels; c++) {
+    const float *row = wf + (size_t)c * per;
+    double amax = 0;
+    for (size_t i = 0; i < per; i++) amax = fmax(amax, fabs(row[i]));
+    double s_w = amax > 0 ? amax / 127.0 : 1.0;
+    scales[c] = (float)s_w;
+    for (size_t i = 0; i < per; i++) {
+      double v = round(row[i] / s_w);
+      wq[(size_t)c * per + i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
+    }
+    double bias = round(bf[c] / (s_in * s_w));
+    bq[c] = bias < INT32_MIN ? INT32_MIN : bias > INT32_MAX ? INT32_MAX : (int32_t)bias;
+    int shift_c;
+    spx_rt_quantize_multiplier(s_in * s_w / s_out, &m[c], &shift_c);
+    sh[c] = shift_c;
+  }
+  MlirContext ctx = mlirOperationGetContext(op);
+  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, qw));
+  mlirOperationSetAttributeByName(op, spx_ir_str("bias"), spx_ir_wbuf_attr(ctx, qb));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.wscale"), spx_ir_wbuf_attr(ctx, ws));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.multiplier"), spx_ir_wbuf_attr(ctx, mult));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.shift"), spx_ir_wbuf_attr(ctx, shift));
+  return 0;
+}
+
+/* ---- boundaries -------------------------------------------------------- */
+
+static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n) {
+  if (mlirValueIsAOpResult(v)) {
+    MlirStringRef s = spx_ir_layer_name(mlirOpResultGetOwner(v));
+    snprintf(buf, n, "%.*s", (int)s.length, s.data);
+  } else {
+    MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
+    MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
+    MlirStringRef s = mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
+    snprintf(buf, n, "%.*s", (int)s.length, s.data);
+  }
+  return spx_ir_str(buf);
+}
+
+/* The value converted to int8 (quantize) or to f32 (dequantize), created once
+ * right after its definition and shared by every consumer. */
+static MlirValue converted(quantizer_t *q, MlirRewriterBase rw, value_info_t *vi, bool to_int8) {
+  MlirValue *slot = to_int8 ? &vi->as_int8 : &vi->as_f32;
+  if (!mlirValueIsNull(*slot)) return *slot;
+  char base[256], name[300];
+  value_name(q, vi->value, base, sizeof base);
+  snprintf(name, sizeof name, "%s.%s", base, to_int8 ? "quantize" : "dequantize");
+  MlirType t = mlirValueGetType(vi->value);
+  MlirType rt = to_int8 ? spx_ir_tensor_quantized(t, vi->scale, vi->zp) : spx_ir_tensor_f32(t);
+  MlirLocation loc = mlirValueIsAOpResult(vi->value)
+                         ? mlirOperationGetLocation(mlirOpResultGetOwner(vi->value))
+                         : mlirOperationGetLocation(q->fn);
+  MlirOperationState st = mlirOperationStateGet(
+      spx_ir_str(to_int8 ? "spx.quantize" : "spx.dequantize"), loc);
+  mlirOperationStateAddOperands(&st, 1, &vi->value);
+  mlirOperationStateAddResults(&st, 1, &rt);
+  MlirContext ctx = mlirModuleGetContext(q->module);
+  MlirNamedAttribute a = mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str("name")),
+                                               mlirStringAttrGet(ctx, spx_ir_str(name)));
+  mlirOperationStateAddAttributes(&st, 1, &a);
+  MlirOperation op = mlirOperationCreate(&st);
+  if (mlirValueIsAOpResult(vi->value)) {
+    mlirRewriterBaseSetInsertionPointAfterValue(rw, vi->value);
+  } else {
+    /* After any conversions already made for earlier arguments. */
+    MlirOperation first = mlirBlockGetFirstOperation(q->entry);
+    mlirRewriterBaseSetInsertionPointBefore(rw, first);
+  }
+  mlirRewriterBaseInsert(rw, op);
+  *slot = mlirOperationGetResult(op, 0);
+  return *slot;
+}
+
+static int rewrite(quantizer_t *q) {
+  MlirRewriterBase rw = mlirIRRewriterCreateFromOp(mlirModuleGetOperation(q->module));
+  int rc = 0;
+  /* Result types and weights first: conversions read the final types. */
+  for (size_t i = 0; i < q->n_ops && rc == 0; i++) {
+    MlirOperation op = q->ops[i];
+    value_info_t *out = info(q, mlirOperationGetResult(op, 0));
+    if (!out->int8) continue;
+    if (spx_ir_is_op(op, "conv2d") || spx_ir_is_op(op, "dense")) {
+      value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
+      rc = quantize_weights(q, op, in->scale, out->scale);
+    }
+    mlirValueSetType(out->value, spx_ir_tensor_quantized(mlirValueGetType(out->value),
+                                                         out->scale, out->zp));
+  }
+  /* Then every operand whose precision differs from its consumer's. */
+  MlirOperation ret = mlirBlockGetTerminator(q->entry);
+  for (size_t i = 0; i <= q->n_ops && rc == 0; i++) {
+    MlirOperation op = i < q->n_ops ? q->ops[i] : ret;
+    bool want_int8 = i < q->n_ops && info(q, mlirOperationGetResult(op, 0))->int8;
+    for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
+      value_info_t *vi = info(q, mlirOperationGetOperand(op, k));
+      if (vi->int8 != want_int8)
+        mlirOperationSetOperand(op, k, converted(q, rw, vi, want_int8));
+    }
+  }
+  mlirIRRewriterDestroy(rw);
+  return rc;
+}
+
+/* ---- the pass ---------------------------------------------------------- */
+
+static MlirOperation function_of(MlirModule module) {
+  for (MlirOperation op = mlirBlockGetFirstOperation(mlirModuleGetBody(module));
+       !mlirOperationIsNull(op); op = mlirOperationGetNextInBlock(op))
+    if (mlirOperationGetNumRegions(op) == 1) return op;
+  SPX_UNREACHABLE("module without a function");
+  return (MlirOperation){NULL};
+}
+
+static int assign_params(quantizer_t *q) {
+  MlirAttribute range = opt(q, "range");
+  bool declared = !mlirAttributeIsNull(range);
+  double lo = 0, hi = 0;
+  if (declared) {
+    if (!mlirAttributeIsAArray(range) || mlirArrayAttrGetNumElements(range) != 2 ||
+        isnan(lo = opt_f64(mlirArrayAttrGetElement(range, 0))) ||
+        isnan(hi = opt_f64(mlirArrayAttrGetElement(range, 1))) || !(lo < hi)) {
+      module_error(q, "%s", "quantize: range must be [lo, hi] with lo < hi");
+      return -1;
+    }
+    for (size_t i = 0; i < q->n_values; i++) {
+      q->values[i].lo = lo;
+      q->values[i].hi = hi;
+    }
+  }
+  for (size_t i = 0; i < q->n_values; i++) choose_params(&q->values[i]);
+  /* Ops whose int8 kernels fix or inherit the output quantization. */
+  for (size_t i = 0; i < q->n_ops; i++) {
+    MlirOperation op = q->ops[i];
+    value_info_t *out = info(q, mlirOperationGetResult(op, 0));
+    if (spx_ir_is_op(op, "sigmoid") || spx_ir_is_op(op, "softmax")) {
+      out->scale = 1.0 / 256.0;
+      out->zp = -128;
+    } else if (spx_ir_is_op(op, "maxpool") || spx_ir_is_op(op, "avgpool") ||
+               spx_ir_is_op(op, "flatten") || spx_ir_is_op(op, "reshape")) {
+      value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
+      out->scale = in->scale;
+      out->zp = in->zp;
+    }
+  }
+  return 0;
+}
+
+int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
+  quantizer_t q = {.env = env, .module = mlirModuleFromOperation(module_op)};
+  q.opts = mlirOperationGetAttributeByName(module_op, spx_ir_str("spx.quantize"));
+  if (mlirAttributeIsNull(q.opts)) return 0;
+  q.fn = function_of(q.module);
+  q.entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(q.fn, 0));
+  q.n_ops = spx_ir_collect(q.fn, NULL, &q.ops);
+  for (size_t i = 0; i < q.n_ops; i++)
+    if (spx_ir_tensor_quant(mlirValueGetType(mlirOperationGetResult(q.ops[i], 0)), NULL, NULL)) {
+      free(q.ops);
+      return 0; /* already quantized */
+    }
+
+  intptr_t n_args = mlirBlockGetNumArguments(q.entry);
+  q.n_values = (size_t)n_args + q.n_ops;
+  q.values = calloc(q.n_values, sizeof *q.values);
+  SPX_ASSERT(q.values);
+  for (intptr_t a = 0; a < n_args; a++)
+    q.values[a].value = mlirBlockGetArgument(q.entry, a);
+  for (size_t i = 0; i < q.n_ops; i++) {
+    value_info_t *vi = &q.values[(size_t)n_args + i];
+    vi->value = mlirOperationGetResult(q.ops[i], 0);
+    vi->int8 = op_is_int8(q.ops[i]);
+  }
+  for (size_t i = 0; i < q.n_values; i++) {
+    q.values[i].lo = INFINITY;
+    q.values[i].hi = -INFINITY;
+  }
+
+  int rc = 0;
+  MlirAttribute cal = opt(&q, "calibrate");
+  MlirAttribute method = opt(&q, "method");
+  bool percentile = false;
+  double p = 99.99;
+  if (!mlirAttributeIsNull(method)) {
+    MlirStringRef m = mlirAttributeIsAString(method) ? mlirStringAttrGetValue(method) : spx_ir_str("?");
+    if (m.length == 10 && memcmp(m.data, "percentile", 10) == 0) percentile = true;
+    else if (!(m.length == 6 && memcmp(m.data, "minmax", 6) == 0)) {
+      module_error(&q, "%s", "quantize: method must be minmax or percentile");
+      rc = -1;
+    }
+  }
+  MlirAttribute pa = opt(&q, "percentile");
+  if (!mlirAttributeIsNull(pa)) {
+    p = opt_f64(pa);
+    percentile = true;
+    if (!(p > 50 && p <= 100)) {
+      module_error(&q, "%s", "quantize: percentile must be in (50, 100]");
+      rc = -1;
+    }
+  }
+  if (rc == 0 && !mlirAttributeIsNull(cal)) {
+    if (!mlirAttributeIsAString(cal)) {
+      module_error(&q, "%s", "quantize: calibrate must be a file name");
+      rc = -1;
+    } else {
+      char path[4096];
+      MlirStringRef s = mlirStringAttrGetValue(cal);
+      snprintf(path, sizeof path, "%.*s", (int)s.length, s.data);
+      rc = calibrate(&q, path, percentile, p);
+    }
+  } else if (rc == 0 && mlirAttributeIsNull(opt(&q, "range"))) {
+    module_error(&q, "%s", "quantize int8 needs calibrate=\"FILE.npy\" or range=[lo, hi]");
+    rc = -1;
+  }
+  if (rc == 0) rc = assign_params(&q);
+  if (rc == 0) rc = rewrite(&q);
+  free(q.values);
+  free(q.ops);
+  return rc;
+}

@@ -109,6 +109,7 @@ typedef enum spx_fe_optkind {
   SPX_OPT_STRING,
   SPX_OPT_IDENT,
   SPX_OPT_DIMS, /* 8x8 */
+  SPX_OPT_LIST, /* [a, b, ...] of scalars: n_items, items */
 } spx_fe_optkind_t;
 
 typedef struct spx_fe_option {
@@ -120,6 +121,8 @@ typedef struct spx_fe_option {
   const char *s;   /* STRING (already a path relative to the cwd if the key
                       names a file), IDENT */
   spx_loc_t loc;
+  int n_items;                          /* LIST */
+  const struct spx_fe_option *items;    /* LIST: key NULL, never a LIST */
 } spx_fe_option_t;
 
 /* `name(options)` or a bare `name`. */

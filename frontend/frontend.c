@@ -1,0 +1,128 @@
+/* frontend.c - the frontend's entry points (spx_fe.h): load a .spx file,
+ * apply command-line overrides, and the name tables. */
+#include "frontend/ast.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const op_names[] = {
+#define X(e, s) s,
+    SPX_FE_OPS(X)
+#undef X
+};
+
+static const char *const role_names[] = {
+#define X(e, s) s,
+    SPX_FE_ROLES(X)
+#undef X
+};
+
+const char *spx_op_name(spx_op_t op) {
+  return (unsigned)op < SPX_OP_COUNT_ ? op_names[op] : "?";
+}
+
+const char *spx_role_name(spx_role_t role) {
+  return (unsigned)role < SPX_ROLE_COUNT_ ? role_names[role] : "?";
+}
+
+int spx_fe_find_layer(const spx_fe_network_t *net, const char *name) {
+  for (int i = 0; i < net->n_layers; i++)
+    if (strcmp(net->layers[i].name, name) == 0) return i;
+  return -1;
+}
+
+/* Reads the whole file into the arena. */
+static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
+                       int *out_errno) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  *out_len = 0;
+  if (!f) {
+    *out_errno = errno;
+    return NULL;
+  }
+  for (;;) {
+    size_t got;
+    if (len == cap) {
+      char *grown;
+      cap = cap ? cap * 2 : 65536;
+      grown = realloc(buf, cap);
+      if (!grown) {
+        *out_errno = ENOMEM;
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = grown;
+    }
+    got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    *out_errno = errno ? errno : EIO;
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  {
+    char *text = spx_arena_strndup(arena, buf ? buf : "", len);
+    free(buf);
+    *out_len = len;
+    return text;
+  }
+}
+
+int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
+                spx_diag_t *diag, spx_fe_network_t **out_net) {
+  spx_parse_state_t ps;
+  const char *slash;
+  char *dir;
+  size_t len;
+  int err = 0;
+  char *text;
+
+  *out_net = NULL;
+  text = read_file(path, arena, &len, &err);
+  if (!text) {
+    spx_diag_error(diag, spx_fe_mkloc(path, 0, 0), "cannot read '%s': %s", path,
+                   strerror(err));
+    return -1;
+  }
+  spx_diag_add_source(diag, path, text, len);
+
+  memset(&ps, 0, sizeof ps);
+  ps.arena = arena;
+  ps.diag = diag;
+  ps.file = spx_arena_strdup(arena, path);
+  ps.text = text;
+  ps.len = len;
+  if (spx_fe_parse(&ps, SPX_PARSE_FILE) != 0) return -1;
+
+  /* Weight paths are relative to the directory of the .spx file. */
+  slash = strrchr(path, '/');
+  dir = slash ? spx_arena_strndup(arena, path, (size_t)(slash - path) + 1)
+              : spx_arena_strdup(arena, "");
+  return spx_fe_sema(&ps, ps.file, dir, arena, store, diag, out_net);
+}
+
+int spx_fe_override(spx_fe_network_t *net, const char *statement,
+                    spx_arena_t *arena, spx_diag_t *diag) {
+  static const char file[] = "<command line>";
+  spx_parse_state_t ps;
+  size_t len = strlen(statement);
+
+  spx_diag_add_source(diag, file, statement, len);
+  memset(&ps, 0, sizeof ps);
+  ps.arena = arena;
+  ps.diag = diag;
+  ps.file = file;
+  ps.text = spx_arena_strndup(arena, statement, len);
+  ps.len = len;
+  if (spx_fe_parse(&ps, SPX_PARSE_STMT) != 0) return -1;
+  /* Paths on the command line are relative to the working directory. */
+  return spx_fe_sema_compile_stmt(net, ps.stmt, NULL, arena, diag);
+}

@@ -1,0 +1,1398 @@
+/* sema.c - semantic analysis: AST -> checked spx_fe_network_t.
+ *
+ * One pass over the statements in order. For each layer: resolve the op,
+ * its inputs (nested calls become layers "<parent>.<op>" defined just
+ * before their parent), check arity and keyword arguments (names, types,
+ * ranges), load its weights (.npy or random(...)) and infer its output
+ * shape. A layer whose inputs are in error is checked as far as possible
+ * without shapes, and is itself marked in error, so that one mistake is
+ * reported once and not again by every layer downstream.
+ */
+#include "frontend/ast.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__clang__)
+/* The random initializer must give the same bits everywhere: no fused
+ * multiply-add (GCC does not contract in ISO C mode). */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* ---- op table --------------------------------------------------------- */
+
+typedef enum argtype {
+  A_INT,    /* integer */
+  A_PAIR,   /* integer | [h, w] | HxW */
+  A_PAD,    /* integer | [h, w] | [t, l, b, r] */
+  A_FLOAT,  /* number */
+  A_WEIGHT, /* "file.npy" | random(...) */
+  A_SHAPE,  /* [d, ...] */
+} argtype_t;
+
+typedef struct keyspec {
+  const char *key;
+  argtype_t type;
+  int role; /* A_WEIGHT: spx_role_t */
+} keyspec_t;
+
+enum { MAX_KEYS = 8 };
+
+typedef struct opspec {
+  int min_in, max_in; /* max_in < 0: unbounded */
+  keyspec_t keys[MAX_KEYS];
+} opspec_t;
+
+/* Key indices, per op, used by the checks below. */
+enum { K_WEIGHTS, K_BIAS, K_FILTERS, K_KERNEL, K_STRIDE, K_PAD, K_DILATION, K_GROUPS };
+enum { KD_WEIGHTS, KD_BIAS, KD_UNITS };
+enum { KP_SIZE, KP_STRIDE, KP_PAD };
+enum { KB_GAMMA, KB_BETA, KB_MEAN, KB_VAR, KB_EPS };
+
+static const opspec_t op_specs[SPX_OP_COUNT_] = {
+    [SPX_OP_INPUT] = {0, 0, {{NULL, A_INT, 0}}},
+    [SPX_OP_CONV2D] = {1, 1,
+                       {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
+                        {"bias", A_WEIGHT, SPX_ROLE_BIAS},
+                        {"filters", A_INT, 0},
+                        {"kernel", A_PAIR, 0},
+                        {"stride", A_PAIR, 0},
+                        {"pad", A_PAD, 0},
+                        {"dilation", A_PAIR, 0},
+                        {"groups", A_INT, 0}}},
+    [SPX_OP_DENSE] = {1, 1,
+                      {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
+                       {"bias", A_WEIGHT, SPX_ROLE_BIAS},
+                       {"units", A_INT, 0}}},
+    [SPX_OP_RELU] = {1, 1, {{NULL, A_INT, 0}}},
+    [SPX_OP_RELU6] = {1, 1, {{NULL, A_INT, 0}}},
+    [SPX_OP_SIGMOID] = {1, 1, {{NULL, A_INT, 0}}},
+    [SPX_OP_MAXPOOL] = {1, 1, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
+    [SPX_OP_AVGPOOL] = {1, 1, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
+    [SPX_OP_GLOBAL_AVGPOOL] = {1, 1, {{NULL, A_INT, 0}}},
+    [SPX_OP_ADD] = {2, 2, {{NULL, A_INT, 0}}},
+    [SPX_OP_CONCAT] = {2, -1, {{"axis", A_INT, 0}}},
+    [SPX_OP_FLATTEN] = {1, 1, {{NULL, A_INT, 0}}},
+    [SPX_OP_RESHAPE] = {1, 1, {{"shape", A_SHAPE, 0}}},
+    [SPX_OP_SOFTMAX] = {1, 1, {{"axis", A_INT, 0}}},
+    [SPX_OP_BATCHNORM] = {1, 1,
+                          {{"gamma", A_WEIGHT, SPX_ROLE_GAMMA},
+                           {"beta", A_WEIGHT, SPX_ROLE_BETA},
+                           {"mean", A_WEIGHT, SPX_ROLE_MEAN},
+                           {"var", A_WEIGHT, SPX_ROLE_VAR},
+                           {"eps", A_FLOAT, 0}}},
+};
+
+static int op_lookup(const char *name) {
+  for (int i = 0; i < SPX_OP_COUNT_; i++)
+    if (strcmp(spx_op_name((spx_op_t)i), name) == 0) return i;
+  return -1;
+}
+
+/* ---- state ------------------------------------------------------------ */
+
+typedef struct name_entry {
+  const char *name;
+  spx_loc_t loc; /* first definition */
+  int layer;     /* index once defined, else -1 */
+} name_entry_t;
+
+typedef struct sema {
+  spx_arena_t *arena;
+  spx_diag_t *diag;
+  spx_wstore_t *store;
+  const char *dir; /* prefix for relative weight paths; "" for the cwd */
+  spx_fe_layer_t *layers;
+  unsigned char *ok; /* per layer: no error, shape known */
+  int n, cap;
+  name_entry_t *names; /* open addressing, power-of-two size */
+  size_t names_cap;
+  const char *current; /* name of the statement being checked */
+} sema_t;
+
+#define ERR(s, loc, ...) spx_diag_error((s)->diag, loc, __VA_ARGS__)
+#define NOTE(s, loc, ...) spx_diag_note((s)->diag, loc, __VA_ARGS__)
+
+static uint64_t fnv1a64(const char *s) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 0x100000001b3u;
+  }
+  return h;
+}
+
+static name_entry_t *name_slot(sema_t *s, const char *name) {
+  size_t mask = s->names_cap - 1, i = (size_t)fnv1a64(name) & mask;
+  while (s->names[i].name && strcmp(s->names[i].name, name) != 0)
+    i = (i + 1) & mask;
+  return &s->names[i];
+}
+
+/* "[1, 16, 4, 4]" in the arena. */
+static const char *shape_str(sema_t *s, int rank, const int64_t *dims) {
+  char buf[SPX_MAX_RANK * 24 + 4];
+  size_t n = 0;
+  buf[n++] = '[';
+  for (int i = 0; i < rank; i++)
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", i ? ", " : "",
+                          (long long)dims[i]);
+  snprintf(buf + n, sizeof buf - n, "]");
+  return spx_arena_strdup(s->arena, buf);
+}
+#define SHAPE(s, sh) shape_str(s, (sh)->rank, (sh)->dim)
+
+static const char *kind_str(sema_t *s, const ast_value_t *v) {
+  switch (v->kind) {
+  case AST_INT: return "an integer";
+  case AST_FLOAT: return "a number";
+  case AST_STRING: return "a string";
+  case AST_IDENT: return spx_arena_printf(s->arena, "identifier '%s'", v->s);
+  case AST_DIMS: return "dimensions";
+  case AST_LIST: return "a list";
+  case AST_CALL: return spx_arena_printf(s->arena, "a call to '%s'", v->s);
+  }
+  return "a value";
+}
+
+/* ---- argument values ----------------------------------------------------- */
+
+static int check_min(sema_t *s, const char *op, const char *key, int64_t v,
+                     int64_t min, spx_loc_t loc) {
+  if (v >= min) return 0;
+  if (min == 0)
+    ERR(s, loc, "%s of %s must not be negative, got %lld", key, op, (long long)v);
+  else if (min == 1)
+    ERR(s, loc, "%s of %s must be positive, got %lld", key, op, (long long)v);
+  else
+    ERR(s, loc, "%s of %s must be at least %lld, got %lld", key, op,
+        (long long)min, (long long)v);
+  return -1;
+}
+
+static int get_int(sema_t *s, const char *op, const ast_arg_t *a, int64_t min,
+                   int64_t *out) {
+  if (a->value->kind != AST_INT) {
+    ERR(s, a->value->loc, "argument '%s' of %s expects an integer, got %s",
+        a->key, op, kind_str(s, a->value));
+    return -1;
+  }
+  *out = a->value->i;
+  return check_min(s, op, a->key, *out, min, a->value->loc);
+}
+
+/* integer | [h, w] | HxW (A_PAIR); also [t, l, b, r] for A_PAD, giving
+ * out[4]. */
+static int get_ints(sema_t *s, const char *op, const ast_arg_t *a, int pad,
+                    int64_t min, int64_t *out) {
+  const ast_value_t *v = a->value;
+  int rc = 0;
+  if (v->kind == AST_INT) {
+    for (int i = 0; i < (pad ? 4 : 2); i++) out[i] = v->i;
+    return check_min(s, op, a->key, v->i, min, v->loc);
+  }
+  if (v->kind == AST_DIMS && !pad) {
+    out[0] = v->i;
+    out[1] = v->i2;
+    rc |= check_min(s, op, a->key, v->i, min, v->loc);
+    rc |= check_min(s, op, a->key, v->i2, min, v->loc);
+    return rc;
+  }
+  if (v->kind == AST_LIST && (v->n_items == 2 || (pad && v->n_items == 4))) {
+    int64_t t[4];
+    int i = 0;
+    for (const ast_value_t *it = v->items; it; it = it->next, i++) {
+      if (it->kind != AST_INT) goto bad;
+      t[i] = it->i;
+    }
+    i = 0;
+    for (const ast_value_t *it = v->items; it; it = it->next, i++)
+      rc |= check_min(s, op, a->key, t[i], min, it->loc);
+    if (v->n_items == 2) {
+      out[0] = t[0];
+      out[1] = t[1];
+      if (pad) {
+        out[2] = t[0];
+        out[3] = t[1];
+      }
+    } else {
+      memcpy(out, t, sizeof t);
+    }
+    return rc;
+  }
+bad:
+  if (pad)
+    ERR(s, v->loc,
+        "argument '%s' of %s expects an integer, [h, w] or [top, left, "
+        "bottom, right], got %s",
+        a->key, op, kind_str(s, v));
+  else
+    ERR(s, v->loc, "argument '%s' of %s expects an integer or [h, w], got %s",
+        a->key, op, kind_str(s, v));
+  return -1;
+}
+
+static int get_float(sema_t *s, const char *op, const ast_arg_t *a,
+                     double *out) {
+  if (a->value->kind != AST_INT && a->value->kind != AST_FLOAT) {
+    ERR(s, a->value->loc, "argument '%s' of %s expects a number, got %s",
+        a->key, op, kind_str(s, a->value));
+    return -1;
+  }
+  *out = a->value->f;
+  return 0;
+}
+
+/* ---- weights ------------------------------------------------------------ */
+
+typedef struct wsrc {
+  const ast_arg_t *arg; /* NULL: not given */
+  int is_random;
+  uint64_t seed;
+  int normal;
+  double scale;
+  int loaded; /* npy holds the file */
+  spx_npy_t npy;
+} wsrc_t;
+
+static const char *resolve_path(sema_t *s, const char *p) {
+  if (p[0] == '/' || !s->dir || !s->dir[0]) return p;
+  return spx_arena_printf(s->arena, "%s%s", s->dir, p);
+}
+
+/* Parses random(seed=N, dist=uniform|normal, scale=S). */
+static int parse_random(sema_t *s, const ast_value_t *call, wsrc_t *w) {
+  const ast_arg_t *seen[3] = {NULL, NULL, NULL};
+  static const char *const keys[3] = {"seed", "dist", "scale"};
+  int rc = 0;
+  w->is_random = 1;
+  w->scale = 1.0;
+  for (const ast_arg_t *a = call->args; a; a = a->next) {
+    int k;
+    if (!a->key) {
+      ERR(s, a->value->loc,
+          "random takes only keyword arguments (seed=, dist=, scale=)");
+      rc = -1;
+      continue;
+    }
+    for (k = 0; k < 3 && strcmp(keys[k], a->key) != 0; k++) {
+    }
+    if (k == 3) {
+      ERR(s, a->key_loc,
+          "unknown argument '%s' for random (expected seed, dist or scale)",
+          a->key);
+      rc = -1;
+      continue;
+    }
+    if (seen[k]) {
+      ERR(s, a->key_loc, "duplicate argument '%s'", a->key);
+      NOTE(s, seen[k]->key_loc, "previous '%s' is here", a->key);
+      rc = -1;
+      continue;
+    }
+    seen[k] = a;
+    if (k == 0) {
+      if (a->value->kind != AST_INT) {
+        ERR(s, a->value->loc, "argument 'seed' of random expects an integer, got %s",
+            kind_str(s, a->value));
+        rc = -1;
+      } else {
+        w->seed = (uint64_t)a->value->i;
+      }
+    } else if (k == 1) {
+      if (a->value->kind == AST_IDENT && strcmp(a->value->s, "uniform") == 0) {
+        w->normal = 0;
+      } else if (a->value->kind == AST_IDENT && strcmp(a->value->s, "normal") == 0) {
+        w->normal = 1;
+      } else {
+        ERR(s, a->value->loc,
+            "argument 'dist' of random expects uniform or normal, got %s",
+            kind_str(s, a->value));
+        rc = -1;
+      }
+    } else {
+      if (get_float(s, "random", a, &w->scale) != 0) {
+        rc = -1;
+      } else if (!(w->scale >= 0.0) || !isfinite(w->scale)) {
+        ERR(s, a->value->loc, "scale of random must not be negative");
+        rc = -1;
+      }
+    }
+  }
+  return rc;
+}
+
+/* The weight argument `a` (may be NULL): parses random(...) or loads the
+ * .npy file. */
+static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
+                         wsrc_t *w) {
+  memset(w, 0, sizeof *w);
+  w->arg = a;
+  if (!a) return 0;
+  if (a->value->kind == AST_STRING) {
+    char err[256];
+    const char *path = resolve_path(s, a->value->s);
+    if (spx_npy_read(path, &w->npy, err, sizeof err) != 0) {
+      ERR(s, a->value->loc, "cannot load '%s': %s", a->value->s, err);
+      return -1;
+    }
+    w->loaded = 1;
+    if (w->npy.dtype != SPX_DT_F32 && w->npy.dtype != SPX_DT_I8) {
+      ERR(s, a->value->loc,
+          "'%s' holds %s data; weights must be float32, float64 or int8",
+          a->value->s, spx_dtype_name(w->npy.dtype));
+      return -1;
+    }
+    return 0;
+  }
+  if (a->value->kind == AST_CALL) {
+    if (strcmp(a->value->s, "random") != 0) {
+      ERR(s, a->value->loc, "unknown initializer '%s'; expected random(...)",
+          a->value->s);
+      return -1;
+    }
+    return parse_random(s, a->value, w);
+  }
+  ERR(s, a->value->loc,
+      "argument '%s' of %s expects a .npy file name or random(...), got %s",
+      a->key, op, kind_str(s, a->value));
+  return -1;
+}
+
+static void wsrc_free(wsrc_t *w) {
+  if (w->loaded) spx_npy_free(&w->npy);
+  w->loaded = 0;
+}
+
+/* What a weight argument denotes, for messages: the file name as written. */
+static const char *wname(const wsrc_t *w) { return w->arg->value->s; }
+
+/* Checks a loaded .npy against the expected shape; -1 in `want` matches
+ * anything. */
+static int check_wshape(sema_t *s, const wsrc_t *w, int rank,
+                        const int64_t *want, const char *what) {
+  int ok = w->npy.rank == rank;
+  for (int i = 0; ok && i < rank; i++)
+    if (want[i] >= 0 && w->npy.dims[i] != want[i]) ok = 0;
+  if (ok) return 0;
+  {
+    char buf[SPX_MAX_RANK * 24 + 4];
+    size_t n = 0;
+    buf[n++] = '[';
+    for (int i = 0; i < rank; i++) {
+      if (want[i] >= 0)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%lld", i ? ", " : "",
+                              (long long)want[i]);
+      else
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s_", i ? ", " : "");
+    }
+    snprintf(buf + n, sizeof buf - n, "]");
+    ERR(s, w->arg->value->loc, "%s '%s' has shape %s; expected %s", what,
+        wname(w), shape_str(s, w->npy.rank, w->npy.dims), buf);
+  }
+  return -1;
+}
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+/* Fills `out` deterministically: uniform on [c - h, c + h) with 24-bit
+ * resolution, or (normal) c + sigma * Irwin-Hall(12 x 16-bit uniforms),
+ * where sigma = h / sqrt(3) gives the same variance. Only integer
+ * arithmetic and one rounding per value, so the bits are the same on every
+ * machine. */
+static void fill_random(float *out, size_t n, uint64_t state, int normal,
+                        double c, double h) {
+  if (!normal) {
+    const double k = h * (1.0 / 16777216.0); /* h * 2^-24 */
+    for (size_t i = 0; i < n; i++) {
+      int64_t u = (int64_t)(splitmix64(&state) >> 40); /* [0, 2^24) */
+      double t = (double)(2 * u - 16777216) * k;         /* [-h, h) */
+      out[i] = (float)(c + t);
+    }
+  } else {
+    const double k = h / sqrt(3.0) * (1.0 / 131072.0); /* sigma * 2^-17 */
+    for (size_t i = 0; i < n; i++) {
+      int64_t sum = 0;
+      for (int j = 0; j < 3; j++) {
+        uint64_t z = splitmix64(&state);
+        sum += (int64_t)(z & 0xffff) + (int64_t)(z >> 16 & 0xffff) +
+               (int64_t)(z >> 32 & 0xffff) + (int64_t)(z >> 48);
+      }
+      /* mean 12 * 65535 / 2, std ~ 65536 */
+      double t = (double)(2 * sum - 12 * 65535) * k;
+      out[i] = (float)(c + t);
+    }
+  }
+}
+
+/* Adds "<layer>.<role>" to the store with `dims` and fills it from w.
+ * fan_in is for the weight role. */
+static int store_weight(sema_t *s, const spx_fe_layer_t *L, spx_role_t role,
+                        const wsrc_t *w, int rank, const int64_t *dims,
+                        int64_t fan_in, spx_wbuf_t **out) {
+  const char *name =
+      spx_arena_printf(s->arena, "%s.%s", L->name, spx_role_name(role));
+  spx_wbuf_t *b = spx_wstore_add(s->store, name, SPX_DT_F32, rank, dims);
+  float *d;
+  *out = NULL;
+  if (!b) {
+    ERR(s, w->arg->value->loc,
+        spx_wstore_find(s->store, name) ? "weight buffer '%s' already exists"
+                                        : "out of memory for weights '%s'",
+        name);
+    return -1;
+  }
+  d = b->data;
+  if (w->loaded) {
+    if (w->npy.dtype == SPX_DT_F32) {
+      memcpy(d, w->npy.data, b->count * sizeof(float));
+    } else {
+      const int8_t *src = w->npy.data;
+      for (size_t i = 0; i < b->count; i++) d[i] = (float)src[i];
+    }
+  } else {
+    double c = 0.0, h;
+    uint64_t seed = w->seed, state;
+    switch (role) {
+    case SPX_ROLE_WEIGHT:
+      /* He: uniform limit sqrt(6 / fan_in) = sqrt(3) * sqrt(2 / fan_in). */
+      h = sqrt(6.0 / (double)(fan_in > 0 ? fan_in : 1));
+      break;
+    case SPX_ROLE_GAMMA: c = 1.0; h = 0.2; break;
+    case SPX_ROLE_VAR: c = 1.0; h = 0.5; break;
+    default: h = 0.1; break; /* bias, beta, mean */
+    }
+    h *= w->scale;
+    state = splitmix64(&seed) ^ fnv1a64(name);
+    fill_random(d, b->count, state, w->normal, c, h);
+    if (role == SPX_ROLE_VAR)
+      for (size_t i = 0; i < b->count; i++)
+        if (!(d[i] >= 1e-3f)) d[i] = 1e-3f;
+  }
+  *out = b;
+  return 0;
+}
+
+/* ---- layers --------------------------------------------------------------- */
+
+static int new_layer(sema_t *s, const char *name, spx_op_t op, spx_loc_t loc) {
+  int i = s->n++;
+  SPX_ASSERT(i < s->cap);
+  s->layers[i].name = name;
+  s->layers[i].op = op;
+  s->layers[i].loc = loc;
+  return i;
+}
+
+static int same_shape(const spx_shape_t *a, const spx_shape_t *b) {
+  if (a->rank != b->rank) return 0;
+  for (int i = 0; i < a->rank; i++)
+    if (a->dim[i] != b->dim[i]) return 0;
+  return 1;
+}
+
+/* Resolves a layer reference by name. Returns the layer index, or -1 after
+ * reporting. */
+static int resolve_ref(sema_t *s, const ast_value_t *v) {
+  name_entry_t *e = name_slot(s, v->s);
+  if (!e->name) {
+    ERR(s, v->loc, "unknown layer '%s'", v->s);
+    return -1;
+  }
+  if (e->layer < 0) {
+    if (s->current && strcmp(s->current, v->s) == 0) {
+      ERR(s, v->loc, "layer '%s' uses itself as an input", v->s);
+    } else {
+      ERR(s, v->loc, "layer '%s' is used before its definition", v->s);
+      NOTE(s, e->loc, "'%s' is defined here", v->s);
+    }
+    return -1;
+  }
+  return e->layer;
+}
+
+/* Output spatial size of a window op, or -1 when the window does not fit. */
+static int64_t window_out(int64_t in, int64_t p0, int64_t p1, int64_t k,
+                          int64_t dil, int64_t stride) {
+  int64_t span = dil * (k - 1) + 1, padded = in + p0 + p1;
+  if (padded < span) return -1;
+  return (padded - span) / stride + 1;
+}
+
+static int check_window(sema_t *s, spx_fe_layer_t *L, const spx_shape_t *in,
+                        spx_loc_t loc) {
+  int64_t ho = window_out(in->dim[2], L->pad[0], L->pad[2], L->kernel[0],
+                          L->dilation[0], L->stride[0]);
+  int64_t wo = window_out(in->dim[3], L->pad[1], L->pad[3], L->kernel[1],
+                          L->dilation[1], L->stride[1]);
+  if (ho < 1 || wo < 1) {
+    int64_t kh = L->dilation[0] * (L->kernel[0] - 1) + 1;
+    int64_t kw = L->dilation[1] * (L->kernel[1] - 1) + 1;
+    ERR(s, loc,
+        "%s window %lldx%lld%s is larger than the padded input %lldx%lld",
+        spx_op_name(L->op), (long long)kh, (long long)kw,
+        (L->dilation[0] > 1 || L->dilation[1] > 1) ? " (dilated)" : "",
+        (long long)(in->dim[2] + L->pad[0] + L->pad[2]),
+        (long long)(in->dim[3] + L->pad[1] + L->pad[3]));
+    return -1;
+  }
+  L->shape.rank = 4;
+  L->shape.dim[0] = in->dim[0];
+  L->shape.dim[1] = in->dim[1];
+  L->shape.dim[2] = ho;
+  L->shape.dim[3] = wo;
+  return 0;
+}
+
+static int need_rank4(sema_t *s, const char *op, const spx_shape_t *in,
+                      spx_loc_t loc) {
+  if (in->rank == 4) return 0;
+  ERR(s, loc, "%s expects a rank-4 NCHW input, got shape %s", op,
+      SHAPE(s, in));
+  return -1;
+}
+
+static int norm_axis(sema_t *s, const char *op, const ast_arg_t *a, int64_t axis,
+                     int rank, int *out, spx_loc_t loc) {
+  if (axis < -rank || axis >= rank) {
+    ERR(s, a ? a->value->loc : loc, "axis %lld of %s is out of range for rank-%d input",
+        (long long)axis, op, rank);
+    return -1;
+  }
+  *out = (int)(axis < 0 ? axis + rank : axis);
+  return 0;
+}
+
+static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                       const ast_arg_t **kw, int inputs_ok);
+
+/* A call used as a layer: creates it (and its nested calls before it).
+ * Returns the layer index, or -1 if no layer could be made. */
+static int check_call(sema_t *s, const ast_value_t *call, const char *name,
+                      spx_loc_t loc) {
+  int opi = op_lookup(call->s), e0 = spx_diag_error_count(s->diag);
+  const opspec_t *spec;
+  const ast_arg_t *kw[MAX_KEYS] = {NULL};
+  int n_pos = 0, inputs_ok = 1, idx, nested_count[SPX_OP_COUNT_] = {0};
+  int *inputs;
+  const ast_arg_t *first_kw = NULL;
+  const char *op;
+
+  if (opi < 0 || opi == SPX_OP_INPUT) {
+    if (opi == SPX_OP_INPUT)
+      ERR(s, call->loc,
+          "'input' is not an op; declare inputs with 'input NAME : f32[...]'");
+    else if (strcmp(call->s, "random") == 0)
+      ERR(s, call->loc, "random(...) is a weight initializer, not an op");
+    else
+      ERR(s, call->loc, "unknown op '%s'", call->s);
+    /* Still check the nested calls' own problems? No: without the op we
+     * cannot tell inputs from garbage; stop here. */
+    return -1;
+  }
+  spec = &op_specs[opi];
+  op = spx_op_name((spx_op_t)opi);
+  inputs = spx_arena_alloc(s->arena, sizeof(int) * (size_t)(call->n_args + 1));
+
+  /* Inputs (positional), creating nested layers first. */
+  for (const ast_arg_t *a = call->args; a; a = a->next) {
+    const ast_value_t *v = a->value;
+    int in = -1;
+    if (a->key) {
+      if (!first_kw) first_kw = a;
+      continue;
+    }
+    if (first_kw) {
+      ERR(s, v->loc, "positional argument after keyword argument '%s'",
+          first_kw->key);
+      inputs_ok = 0;
+      continue;
+    }
+    if (v->kind == AST_IDENT) {
+      in = resolve_ref(s, v);
+    } else if (v->kind == AST_CALL) {
+      int nop = op_lookup(v->s);
+      const char *nname;
+      if (nop >= 0 && nested_count[nop]++ > 0)
+        nname = spx_arena_printf(s->arena, "%s.%s_%d", name, v->s,
+                                 nested_count[nop]);
+      else
+        nname = spx_arena_printf(s->arena, "%s.%s", name, v->s);
+      in = check_call(s, v, nname, v->loc);
+    } else {
+      ERR(s, v->loc,
+          "input %d of %s must be a layer name or an op call, got %s",
+          n_pos + 1, op, kind_str(s, v));
+    }
+    if (in < 0 || !s->ok[in]) inputs_ok = 0;
+    inputs[n_pos++] = in;
+  }
+  if (n_pos < spec->min_in || (spec->max_in >= 0 && n_pos > spec->max_in)) {
+    if (spec->max_in < 0)
+      ERR(s, call->loc, "%s expects at least %d inputs, got %d", op,
+          spec->min_in, n_pos);
+    else
+      ERR(s, call->loc, "%s expects %d input%s, got %d", op, spec->min_in,
+          spec->min_in == 1 ? "" : "s", n_pos);
+    inputs_ok = 0;
+  }
+
+  /* Keyword arguments: known, not repeated. */
+  for (const ast_arg_t *a = call->args; a; a = a->next) {
+    int k;
+    if (!a->key) continue;
+    for (k = 0; k < MAX_KEYS && spec->keys[k].key &&
+                strcmp(spec->keys[k].key, a->key) != 0;
+         k++) {
+    }
+    if (k == MAX_KEYS || !spec->keys[k].key) {
+      if (!spec->keys[0].key)
+        ERR(s, a->key_loc, "unknown argument '%s': %s takes no arguments", a->key, op);
+      else
+        ERR(s, a->key_loc, "unknown argument '%s' for %s", a->key, op);
+      continue;
+    }
+    if (kw[k]) {
+      ERR(s, a->key_loc, "duplicate argument '%s'", a->key);
+      NOTE(s, kw[k]->key_loc, "previous '%s' is here", a->key);
+      continue;
+    }
+    kw[k] = a;
+  }
+
+  idx = new_layer(s, name, (spx_op_t)opi, loc);
+  s->layers[idx].n_inputs = n_pos;
+  s->layers[idx].inputs = inputs;
+  if (check_layer(s, &s->layers[idx], call, kw, inputs_ok) == 0 && inputs_ok &&
+      spx_diag_error_count(s->diag) == e0)
+    s->ok[idx] = 1;
+  return idx;
+}
+
+/* Op-specific checks: arguments, weights and the output shape. Shapes are
+ * only looked at when inputs_ok. */
+static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                       const ast_arg_t **kw, int inputs_ok) {
+  const char *op = spx_op_name(L->op);
+  const spx_shape_t *in = inputs_ok && L->n_inputs > 0
+                              ? &s->layers[L->inputs[0]].shape
+                              : NULL;
+  int rc = 0;
+
+  switch (L->op) {
+  case SPX_OP_CONV2D: {
+    wsrc_t w, b;
+    int64_t filters = 0, groups = 1;
+    int have_kernel = 0;
+    L->stride[0] = L->stride[1] = 1;
+    L->dilation[0] = L->dilation[1] = 1;
+    if (kw[K_FILTERS]) rc |= get_int(s, op, kw[K_FILTERS], 1, &filters);
+    if (kw[K_KERNEL]) {
+      rc |= get_ints(s, op, kw[K_KERNEL], 0, 1, L->kernel);
+      have_kernel = 1;
+    }
+    if (kw[K_STRIDE]) rc |= get_ints(s, op, kw[K_STRIDE], 0, 1, L->stride);
+    if (kw[K_PAD]) rc |= get_ints(s, op, kw[K_PAD], 1, 0, L->pad);
+    if (kw[K_DILATION]) rc |= get_ints(s, op, kw[K_DILATION], 0, 1, L->dilation);
+    if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, &groups);
+    L->groups = groups;
+    rc |= weight_source(s, op, kw[K_WEIGHTS], &w);
+    rc |= weight_source(s, op, kw[K_BIAS], &b);
+    if (!kw[K_WEIGHTS]) {
+      ERR(s, call->loc, "conv2d requires 'weights'");
+      rc = -1;
+    } else if (w.is_random && (!kw[K_FILTERS] || !have_kernel)) {
+      ERR(s, kw[K_WEIGHTS]->value->loc,
+          "conv2d with random weights needs '%s'",
+          !kw[K_FILTERS] ? "filters" : "kernel");
+      rc = -1;
+    }
+    if (rc == 0 && w.loaded) {
+      /* The file decides filters and kernel; given values must agree. */
+      int64_t want[4] = {kw[K_FILTERS] ? filters : -1, -1,
+                         have_kernel ? L->kernel[0] : -1,
+                         have_kernel ? L->kernel[1] : -1};
+      if (check_wshape(s, &w, 4, want, "weights") != 0) {
+        rc = -1;
+      } else {
+        filters = w.npy.dims[0];
+        L->kernel[0] = w.npy.dims[2];
+        L->kernel[1] = w.npy.dims[3];
+        if (filters < 1 || L->kernel[0] < 1 || L->kernel[1] < 1) {
+          ERR(s, kw[K_WEIGHTS]->value->loc, "weights '%s' have an empty shape %s",
+              wname(&w), shape_str(s, 4, w.npy.dims));
+          rc = -1;
+        }
+      }
+    }
+    L->units = filters;
+    if (rc == 0 && in) {
+      int64_t cin;
+      if (need_rank4(s, op, in, call->loc) != 0) {
+        rc = -1;
+        goto conv_done;
+      }
+      cin = in->dim[1];
+      if (cin % groups != 0) {
+        ERR(s, kw[K_GROUPS]->value->loc,
+            "groups=%lld does not divide the %lld input channels",
+            (long long)groups, (long long)cin);
+        rc = -1;
+      } else if (filters % groups != 0) {
+        ERR(s, kw[K_GROUPS]->value->loc,
+            "groups=%lld does not divide the %lld filters", (long long)groups,
+            (long long)filters);
+        rc = -1;
+      }
+      if (rc == 0 && w.loaded && w.npy.dims[1] != cin / groups) {
+        ERR(s, kw[K_WEIGHTS]->value->loc,
+            "weights '%s' have %lld input channels per group (shape %s); the "
+            "input %s with groups=%lld needs %lld",
+            wname(&w), (long long)w.npy.dims[1], shape_str(s, 4, w.npy.dims),
+            SHAPE(s, in), (long long)groups, (long long)(cin / groups));
+        rc = -1;
+      }
+      if (rc == 0 && b.loaded) {
+        int64_t want[1] = {filters};
+        rc |= check_wshape(s, &b, 1, want, "bias");
+      }
+      if (rc == 0) rc = check_window(s, L, in, call->loc);
+      if (rc == 0) {
+        int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
+        L->shape.dim[1] = filters;
+        rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 4, wd,
+                           cin / groups * L->kernel[0] * L->kernel[1],
+                           &L->weights[SPX_ROLE_WEIGHT]);
+        if (kw[K_BIAS])
+          rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
+                             &L->weights[SPX_ROLE_BIAS]);
+      }
+    }
+  conv_done:
+    wsrc_free(&w);
+    wsrc_free(&b);
+    break;
+  }
+
+  case SPX_OP_DENSE: {
+    wsrc_t w, b;
+    int64_t units = 0;
+    if (kw[KD_UNITS]) rc |= get_int(s, op, kw[KD_UNITS], 1, &units);
+    rc |= weight_source(s, op, kw[KD_WEIGHTS], &w);
+    rc |= weight_source(s, op, kw[KD_BIAS], &b);
+    if (!kw[KD_WEIGHTS]) {
+      ERR(s, call->loc, "dense requires 'weights'");
+      rc = -1;
+    } else if (w.is_random && !kw[KD_UNITS]) {
+      ERR(s, kw[KD_WEIGHTS]->value->loc, "dense with random weights needs 'units'");
+      rc = -1;
+    }
+    if (rc == 0 && w.loaded) {
+      int64_t want[2] = {kw[KD_UNITS] ? units : -1, -1};
+      if (check_wshape(s, &w, 2, want, "weights") != 0) rc = -1;
+      else units = w.npy.dims[0];
+      if (rc == 0 && units < 1) {
+        ERR(s, kw[KD_WEIGHTS]->value->loc, "weights '%s' have an empty shape %s",
+            wname(&w), shape_str(s, 2, w.npy.dims));
+        rc = -1;
+      }
+    }
+    L->units = units;
+    if (rc == 0 && in) {
+      if (in->rank != 2) {
+        ERR(s, call->loc,
+            "dense expects a rank-2 [N, F] input, got shape %s%s", SHAPE(s, in),
+            in->rank > 2 ? "; flatten it first: dense(flatten(x), ...)" : "");
+        rc = -1;
+      } else if (w.loaded && w.npy.dims[1] != in->dim[1]) {
+        ERR(s, kw[KD_WEIGHTS]->value->loc,
+            "weights '%s' have shape %s; the input %s has %lld features, so "
+            "expected [%lld, %lld]",
+            wname(&w), shape_str(s, 2, w.npy.dims), SHAPE(s, in),
+            (long long)in->dim[1], (long long)units, (long long)in->dim[1]);
+        rc = -1;
+      }
+      if (rc == 0 && b.loaded) {
+        int64_t want[1] = {units};
+        rc |= check_wshape(s, &b, 1, want, "bias");
+      }
+      if (rc == 0) {
+        int64_t wd[2] = {units, in->dim[1]};
+        L->shape.rank = 2;
+        L->shape.dim[0] = in->dim[0];
+        L->shape.dim[1] = units;
+        rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 2, wd, in->dim[1],
+                           &L->weights[SPX_ROLE_WEIGHT]);
+        if (kw[KD_BIAS])
+          rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
+                             &L->weights[SPX_ROLE_BIAS]);
+      }
+    }
+    wsrc_free(&w);
+    wsrc_free(&b);
+    break;
+  }
+
+  case SPX_OP_RELU:
+  case SPX_OP_RELU6:
+  case SPX_OP_SIGMOID:
+    if (in) L->shape = *in;
+    break;
+
+  case SPX_OP_MAXPOOL:
+  case SPX_OP_AVGPOOL:
+    L->dilation[0] = L->dilation[1] = 1;
+    if (!kw[KP_SIZE]) {
+      ERR(s, call->loc, "%s requires 'size'", op);
+      rc = -1;
+    } else {
+      rc |= get_ints(s, op, kw[KP_SIZE], 0, 1, L->kernel);
+    }
+    L->stride[0] = L->kernel[0];
+    L->stride[1] = L->kernel[1];
+    if (kw[KP_STRIDE]) rc |= get_ints(s, op, kw[KP_STRIDE], 0, 1, L->stride);
+    if (kw[KP_PAD]) {
+      rc |= get_ints(s, op, kw[KP_PAD], 1, 0, L->pad);
+      if (rc == 0)
+        for (int i = 0; i < 4; i++)
+          if (L->pad[i] >= L->kernel[i & 1]) {
+            ERR(s, kw[KP_PAD]->value->loc,
+                "pad %lld of %s must be smaller than the window size %lld",
+                (long long)L->pad[i], op, (long long)L->kernel[i & 1]);
+            rc = -1;
+            break;
+          }
+    }
+    if (rc == 0 && in) {
+      rc = need_rank4(s, op, in, call->loc);
+      if (rc == 0) rc = check_window(s, L, in, call->loc);
+    }
+    break;
+
+  case SPX_OP_GLOBAL_AVGPOOL:
+    if (in && need_rank4(s, op, in, call->loc) == 0) {
+      L->shape = *in;
+      L->shape.dim[2] = L->shape.dim[3] = 1;
+    } else if (in) {
+      rc = -1;
+    }
+    break;
+
+  case SPX_OP_ADD:
+    if (in) {
+      const spx_shape_t *b = &s->layers[L->inputs[1]].shape;
+      if (!same_shape(in, b)) {
+        ERR(s, call->loc, "add inputs have different shapes %s and %s",
+            SHAPE(s, in), SHAPE(s, b));
+        rc = -1;
+      } else {
+        L->shape = *in;
+      }
+    }
+    break;
+
+  case SPX_OP_CONCAT: {
+    int64_t axis = 1;
+    if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+    if (rc == 0 && in) {
+      rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
+      if (rc == 0) {
+        L->shape = *in;
+        for (int i = 1; i < L->n_inputs && rc == 0; i++) {
+          const spx_shape_t *o = &s->layers[L->inputs[i]].shape;
+          int match = o->rank == in->rank;
+          for (int d = 0; match && d < in->rank; d++)
+            if (d != L->axis && o->dim[d] != in->dim[d]) match = 0;
+          if (!match) {
+            ERR(s, call->loc,
+                "concat input %d has shape %s, which does not match %s "
+                "except along axis %d",
+                i + 1, SHAPE(s, o), SHAPE(s, in), L->axis);
+            rc = -1;
+          } else {
+            L->shape.dim[L->axis] += o->dim[L->axis];
+          }
+        }
+      }
+    }
+    break;
+  }
+
+  case SPX_OP_FLATTEN:
+    if (in) {
+      if (in->rank < 2) {
+        ERR(s, call->loc, "flatten expects an input of rank 2 or more, got shape %s",
+            SHAPE(s, in));
+        rc = -1;
+      } else {
+        L->shape.rank = 2;
+        L->shape.dim[0] = in->dim[0];
+        L->shape.dim[1] = 1;
+        for (int i = 1; i < in->rank; i++) L->shape.dim[1] *= in->dim[i];
+      }
+    }
+    break;
+
+  case SPX_OP_RESHAPE: {
+    const ast_arg_t *a = kw[0];
+    int64_t known = 1;
+    int infer = -1, r = 0;
+    if (!a) {
+      ERR(s, call->loc, "reshape requires 'shape'");
+      rc = -1;
+      break;
+    }
+    if (a->value->kind != AST_LIST || a->value->n_items < 1 ||
+        a->value->n_items > SPX_MAX_RANK) {
+      if (a->value->kind == AST_LIST)
+        ERR(s, a->value->loc, "shape of reshape must have 1 to %d dimensions, got %d",
+            SPX_MAX_RANK, a->value->n_items);
+      else
+        ERR(s, a->value->loc, "argument 'shape' of reshape expects a list of integers, got %s",
+            kind_str(s, a->value));
+      rc = -1;
+      break;
+    }
+    for (const ast_value_t *it = a->value->items; it; it = it->next, r++) {
+      if (it->kind != AST_INT) {
+        ERR(s, it->loc, "argument 'shape' of reshape expects a list of integers, got %s",
+            kind_str(s, it));
+        rc = -1;
+      } else if (it->i == -1) {
+        if (infer >= 0) {
+          ERR(s, it->loc, "only one dimension of reshape can be -1");
+          rc = -1;
+        }
+        infer = r;
+      } else if (it->i < 1) {
+        ERR(s, it->loc, "dimensions of reshape must be positive or -1, got %lld",
+            (long long)it->i);
+        rc = -1;
+      } else {
+        known *= it->i;
+      }
+      L->reshape.dim[r] = it->i;
+    }
+    L->reshape.rank = r;
+    if (rc == 0 && in) {
+      int64_t count = 1;
+      for (int i = 0; i < in->rank; i++) count *= in->dim[i];
+      if (infer >= 0) {
+        if (count % known != 0) {
+          ERR(s, a->value->loc,
+              "cannot reshape %s (%lld elements) to %s: %lld is not a "
+              "multiple of %lld",
+              SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
+              (long long)count, (long long)known);
+          rc = -1;
+        } else {
+          L->reshape.dim[infer] = count / known;
+        }
+      } else if (known != count) {
+        ERR(s, a->value->loc,
+            "cannot reshape %s (%lld elements) to %s (%lld elements)",
+            SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
+            (long long)known);
+        rc = -1;
+      }
+      if (rc == 0) L->shape = L->reshape;
+    }
+    break;
+  }
+
+  case SPX_OP_SOFTMAX: {
+    int64_t axis = -1;
+    if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+    if (rc == 0 && in) {
+      rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
+      if (rc == 0) L->shape = *in;
+    }
+    break;
+  }
+
+  case SPX_OP_BATCHNORM: {
+    wsrc_t w[4];
+    double eps = 1e-5;
+    if (kw[KB_EPS]) {
+      rc |= get_float(s, op, kw[KB_EPS], &eps);
+      if (rc == 0 && !(eps > 0.0)) {
+        ERR(s, kw[KB_EPS]->value->loc, "eps of batchnorm must be positive");
+        rc = -1;
+      }
+    }
+    L->eps = (float)eps;
+    for (int r = 0; r < 4; r++) {
+      if (!kw[r]) {
+        ERR(s, call->loc, "batchnorm requires '%s'", op_specs[SPX_OP_BATCHNORM].keys[r].key);
+        rc = -1;
+      }
+      rc |= weight_source(s, op, kw[r], &w[r]);
+    }
+    if (rc == 0 && in) {
+      if (in->rank < 2) {
+        ERR(s, call->loc, "batchnorm expects an input of rank 2 or more (channels at axis 1), got shape %s",
+            SHAPE(s, in));
+        rc = -1;
+      }
+      for (int r = 0; r < 4 && rc == 0; r++)
+        if (w[r].loaded) {
+          int64_t want[1] = {in->dim[1]};
+          rc |= check_wshape(s, &w[r], 1, want,
+                             op_specs[SPX_OP_BATCHNORM].keys[r].key);
+        }
+      if (rc == 0) {
+        int64_t c = in->dim[1];
+        L->shape = *in;
+        for (int r = 0; r < 4; r++)
+          rc |= store_weight(s, L, (spx_role_t)op_specs[SPX_OP_BATCHNORM].keys[r].role,
+                             &w[r], 1, &c, 0,
+                             &L->weights[op_specs[SPX_OP_BATCHNORM].keys[r].role]);
+      }
+    }
+    for (int r = 0; r < 4; r++) wsrc_free(&w[r]);
+    break;
+  }
+
+  case SPX_OP_INPUT:
+  case SPX_OP_COUNT_:
+    SPX_UNREACHABLE("not a callable op");
+  }
+  return rc;
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+static void check_input(sema_t *s, const ast_stmt_t *st) {
+  int idx = new_layer(s, st->name, SPX_OP_INPUT, st->name_loc), e0;
+  spx_fe_layer_t *L = &s->layers[idx];
+  const ast_value_t *dims = st->value;
+  int r = 0;
+  e0 = spx_diag_error_count(s->diag);
+  name_slot(s, st->name)->layer = idx;
+  if (strcmp(st->prec, "f32") != 0)
+    ERR(s, st->prec_loc, "unsupported input type '%s'; inputs are f32", st->prec);
+  if (dims->n_items < 1 || dims->n_items > SPX_MAX_RANK) {
+    ERR(s, dims->loc, "input rank must be between 1 and %d, got %d",
+        SPX_MAX_RANK, dims->n_items);
+  } else {
+    for (const ast_value_t *it = dims->items; it; it = it->next, r++) {
+      if (it->kind != AST_INT)
+        ERR(s, it->loc, "input dimensions must be integers, got %s", kind_str(s, it));
+      else if (it->i < 1)
+        ERR(s, it->loc, "input dimensions must be positive, got %lld", (long long)it->i);
+      else
+        L->shape.dim[r] = it->i;
+    }
+    L->shape.rank = r;
+  }
+  if (spx_diag_error_count(s->diag) == e0) s->ok[idx] = 1;
+}
+
+static int count_calls(const ast_value_t *v) {
+  int n = 0;
+  if (v->kind == AST_CALL) {
+    n = 1;
+    for (const ast_arg_t *a = v->args; a; a = a->next)
+      if (!a->key) n += count_calls(a->value);
+  }
+  return n;
+}
+
+/* Converts an option value. Lists hold scalars only. */
+static int convert_option(spx_arena_t *arena, spx_diag_t *diag, const char *dir,
+                          const ast_value_t *v, const char *key,
+                          spx_fe_option_t *o) {
+  o->key = key;
+  o->loc = v->loc;
+  switch (v->kind) {
+  case AST_INT: o->kind = SPX_OPT_INT; o->i = v->i; o->f = (double)v->i; return 0;
+  case AST_FLOAT: o->kind = SPX_OPT_FLOAT; o->f = v->f; return 0;
+  case AST_IDENT: o->kind = SPX_OPT_IDENT; o->s = v->s; return 0;
+  case AST_DIMS: o->kind = SPX_OPT_DIMS; o->i = v->i; o->i2 = v->i2; return 0;
+  case AST_STRING: {
+    size_t n = strlen(v->s);
+    o->kind = SPX_OPT_STRING;
+    o->s = v->s;
+    if (dir && dir[0] && v->s[0] != '/' && n >= 4 && strcmp(v->s + n - 4, ".npy") == 0)
+      o->s = spx_arena_printf(arena, "%s%s", dir, v->s);
+    return 0;
+  }
+  case AST_LIST: {
+    spx_fe_option_t *items;
+    int i = 0, rc = 0;
+    items = spx_arena_alloc(arena, sizeof *items * (size_t)(v->n_items + 1));
+    for (const ast_value_t *it = v->items; it; it = it->next, i++) {
+      if (it->kind == AST_LIST || it->kind == AST_CALL) {
+        spx_diag_error(diag, it->loc, "option lists may hold only numbers, strings and names");
+        rc = -1;
+        continue;
+      }
+      rc |= convert_option(arena, diag, dir, it, NULL, &items[i]);
+    }
+    o->kind = SPX_OPT_LIST;
+    o->n_items = v->n_items;
+    o->items = items;
+    return rc;
+  }
+  case AST_CALL:
+    spx_diag_error(diag, v->loc, "option '%s' cannot be a call", key ? key : "value");
+    return -1;
+  }
+  return -1;
+}
+
+/* IDENT or IDENT(options) -> spec. Positional options are allowed only
+ * when allow_pos. */
+static int convert_spec(spx_arena_t *arena, spx_diag_t *diag, const char *dir,
+                        const ast_value_t *v, const ast_arg_t *args,
+                        int n_args, int allow_pos, const char *what,
+                        spx_fe_spec_t *out) {
+  spx_fe_option_t *opts;
+  int i = 0, rc = 0;
+  memset(out, 0, sizeof *out);
+  out->name = v->s;
+  out->loc = v->loc;
+  if (v->kind == AST_CALL) {
+    args = v->args;
+    n_args = v->n_args;
+  }
+  opts = spx_arena_alloc(arena, sizeof *opts * (size_t)(n_args + 1));
+  for (const ast_arg_t *a = args; a; a = a->next) {
+    if (!a->key && !allow_pos) {
+      spx_diag_error(diag, a->value->loc, "%s options must be written key=value", what);
+      rc = -1;
+      continue;
+    }
+    if (a->key)
+      for (const ast_arg_t *b = args; b != a; b = b->next)
+        if (b->key && strcmp(b->key, a->key) == 0) {
+          spx_diag_error(diag, a->key_loc, "duplicate option '%s'", a->key);
+          spx_diag_note(diag, b->key_loc, "previous '%s' is here", a->key);
+          rc = -1;
+          break;
+        }
+    rc |= convert_option(arena, diag, dir, a->value, a->key, &opts[i]);
+    if (a->key) opts[i].loc = a->key_loc;
+    i++;
+  }
+  out->n_options = i;
+  out->options = opts;
+  return rc;
+}
+
+static int precision_of(spx_diag_t *diag, const char *p, spx_loc_t loc,
+                        spx_fe_precision_t *out) {
+  if (strcmp(p, "int8") == 0) *out = SPX_PREC_INT8;
+  else if (strcmp(p, "f32") == 0) *out = SPX_PREC_F32;
+  else {
+    spx_diag_error(diag, loc, "unknown precision '%s'; expected int8 or f32", p);
+    return -1;
+  }
+  return 0;
+}
+
+int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
+                             const char *dir, spx_arena_t *arena,
+                             spx_diag_t *diag) {
+  spx_fe_compile_t *c = &net->compile;
+  switch (st->kind) {
+  case ST_QUANT_ALL: {
+    spx_fe_precision_t p;
+    spx_fe_spec_t spec;
+    ast_value_t name;
+    int n = 0;
+    if (precision_of(diag, st->prec, st->prec_loc, &p) != 0) return -1;
+    for (const ast_arg_t *a = st->args; a; a = a->next) n++;
+    memset(&name, 0, sizeof name);
+    name.kind = AST_IDENT;
+    name.s = st->prec;
+    name.loc = st->prec_loc;
+    if (convert_spec(arena, diag, dir, &name, st->args, n, 0, "quantize", &spec) != 0)
+      return -1;
+    c->precision = p;
+    c->quantize = spec;
+    return 0;
+  }
+  case ST_QUANT_LAYER: {
+    int li = spx_fe_find_layer(net, st->name);
+    spx_fe_precision_t p;
+    int rc = 0;
+    if (li < 0) {
+      spx_diag_error(diag, st->name_loc, "quantize names unknown layer '%s'", st->name);
+      rc = -1;
+    }
+    rc |= precision_of(diag, st->prec, st->prec_loc, &p);
+    if (rc == 0) c->layers[li].precision = p;
+    return rc;
+  }
+  case ST_SPARSIFY: {
+    spx_fe_spec_t spec;
+    int li = -1, rc = 0;
+    if (st->name) {
+      li = spx_fe_find_layer(net, st->name);
+      if (li < 0) {
+        spx_diag_error(diag, st->name_loc, "sparsify names unknown layer '%s'", st->name);
+        rc = -1;
+      }
+    }
+    rc |= convert_spec(arena, diag, dir, st->value, NULL, 0, 1, "sparsify", &spec);
+    if (rc != 0) return -1;
+    if (st->name) c->layers[li].sparsify = spec;
+    else c->sparsify_all = spec;
+    return 0;
+  }
+  case ST_TARGET: {
+    spx_fe_spec_t spec;
+    if (convert_spec(arena, diag, dir, st->value, NULL, 0, 0, "target", &spec) != 0)
+      return -1;
+    c->target = spec;
+    return 0;
+  }
+  case ST_INPUT:
+  case ST_LAYER:
+  case ST_OUTPUT:
+    break;
+  }
+  SPX_UNREACHABLE("not a compile statement");
+  return -1;
+}
+
+int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
+                spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
+                spx_fe_network_t **out_net) {
+  sema_t s;
+  spx_fe_network_t *net;
+  const ast_block_t *nb = ps->network;
+  int e0 = spx_diag_error_count(diag), n_out = 0, have_input = 0, have_output = 0;
+  int *outputs;
+
+  *out_net = NULL;
+  memset(&s, 0, sizeof s);
+  s.arena = arena;
+  s.diag = diag;
+  s.store = store;
+  s.dir = dir;
+
+  /* Capacity: every input, layer and nested call; names: a power of two at
+   * least twice the number of statements. */
+  {
+    int n_stmts = 0;
+    for (const ast_stmt_t *st = nb->stmts; st; st = st->next) {
+      n_stmts++;
+      if (st->kind == ST_INPUT) s.cap++;
+      else if (st->kind == ST_LAYER) s.cap += count_calls(st->value);
+      else if (st->kind == ST_OUTPUT) n_out += st->value->n_items;
+    }
+    s.layers = spx_arena_alloc(arena, sizeof *s.layers * (size_t)(s.cap + 1));
+    s.ok = spx_arena_alloc(arena, (size_t)(s.cap + 1));
+    s.names_cap = 16;
+    while (s.names_cap < (size_t)n_stmts * 2) s.names_cap *= 2;
+    s.names = spx_arena_alloc(arena, sizeof *s.names * s.names_cap);
+  }
+  outputs = spx_arena_alloc(arena, sizeof(int) * (size_t)(n_out + 1));
+  n_out = 0;
+
+  /* Names first, so that a use before the definition can say so. */
+  for (const ast_stmt_t *st = nb->stmts; st; st = st->next) {
+    name_entry_t *e;
+    if (st->kind != ST_INPUT && st->kind != ST_LAYER) continue;
+    e = name_slot(&s, st->name);
+    if (e->name) {
+      ERR(&s, st->name_loc, "duplicate layer name '%s'", st->name);
+      NOTE(&s, e->loc, "'%s' is first defined here", st->name);
+      continue;
+    }
+    e->name = st->name;
+    e->loc = st->name_loc;
+    e->layer = -1;
+  }
+
+  for (const ast_stmt_t *st = nb->stmts; st; st = st->next) {
+    name_entry_t *e =
+        (st->kind == ST_INPUT || st->kind == ST_LAYER) ? name_slot(&s, st->name) : NULL;
+    if (e && (e->layer >= 0 || e->loc.line != st->name_loc.line ||
+              e->loc.col != st->name_loc.col))
+      continue; /* a duplicate, reported above */
+    switch (st->kind) {
+    case ST_INPUT:
+      have_input = 1;
+      check_input(&s, st);
+      break;
+    case ST_LAYER: {
+      int idx;
+      s.current = st->name;
+      idx = check_call(&s, st->value, st->name, st->name_loc);
+      s.current = NULL;
+      /* A failed op lookup leaves no layer; keep the name defined anyway
+       * (as an errored input) so that its uses are not reported again. */
+      if (idx < 0) {
+        idx = new_layer(&s, st->name, SPX_OP_INPUT, st->name_loc);
+        s.ok[idx] = 0;
+      }
+      e->layer = idx;
+      break;
+    }
+    case ST_OUTPUT:
+      have_output = 1;
+      for (const ast_value_t *v = st->value->items; v; v = v->next) {
+        name_entry_t *o = name_slot(&s, v->s);
+        int dup = 0;
+        if (!o->name || o->layer < 0) {
+          ERR(&s, v->loc, o->name ? "output '%s' is used before its definition"
+                                  : "output names unknown layer '%s'",
+              v->s);
+          continue;
+        }
+        for (int i = 0; i < n_out; i++)
+          if (outputs[i] == o->layer) dup = 1;
+        if (dup) {
+          ERR(&s, v->loc, "layer '%s' is already an output", v->s);
+          continue;
+        }
+        outputs[n_out++] = o->layer;
+      }
+      break;
+    default:
+      SPX_UNREACHABLE("compile statement in a network block");
+    }
+  }
+  if (!have_input)
+    ERR(&s, nb->name_loc,
+        "network '%s' has no input; declare one with 'input NAME : f32[...]'",
+        nb->name);
+  if (!have_output)
+    ERR(&s, nb->name_loc, "network '%s' has no output; add 'output NAME'",
+        nb->name);
+
+  net = spx_arena_alloc(arena, sizeof *net);
+  net->name = nb->name;
+  net->file = path;
+  net->n_layers = s.n;
+  net->layers = s.layers;
+  net->n_outputs = n_out;
+  net->outputs = outputs;
+  net->compile.precision = SPX_PREC_F32;
+  net->compile.layers =
+      spx_arena_alloc(arena, sizeof *net->compile.layers * (size_t)(s.n + 1));
+
+  if (ps->compile) {
+    const ast_block_t *cb = ps->compile;
+    if (strcmp(cb->name, nb->name) != 0) {
+      ERR(&s, cb->name_loc, "compile block names '%s', but the network is '%s'",
+          cb->name, nb->name);
+      NOTE(&s, nb->name_loc, "network '%s' is defined here", nb->name);
+    }
+    for (const ast_stmt_t *st = cb->stmts; st; st = st->next)
+      spx_fe_sema_compile_stmt(net, st, dir, arena, diag);
+  }
+
+  if (spx_diag_error_count(diag) != e0) return -1;
+  *out_net = net;
+  return 0;
+}

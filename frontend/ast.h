@@ -94,6 +94,7 @@ typedef struct spx_parse_state {
   int line, col;     /* lexer position (1-based) */
   int prev_eol_col;  /* column of the last '\n' seen, for the EOF loc */
   int errors;        /* lexical and syntax errors */
+  int lex_error_line; /* line of the last lexical error */
   /* Results. */
   ast_block_t *network;
   ast_block_t *compile;

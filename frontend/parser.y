@@ -317,32 +317,42 @@ static void spx_yyerror(SPX_YYLTYPE *loc, yyscan_t scanner,
 static const char *const keywords[] = {"network", "compile", "input", "output",
                                        "quantize", "sparsify", "target"};
 
-/* A token kind as users read it: 'network', ',' , identifier. */
+static int is_keyword(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
+    if (strlen(keywords[i]) == len && memcmp(keywords[i], name, len) == 0)
+      return 1;
+  return 0;
+}
+
+/* A token kind as users read it: 'network', ',', identifier. */
 static void append_symbol(char *buf, size_t n, yysymbol_kind_t k) {
   const char *name = yysymbol_name(k);
   size_t len = strlen(name), used = strlen(buf);
-  int quote = 0;
+  int quote;
   if (len >= 2 && name[0] == '"') {
     name++;
     len -= 2;
-    for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
-      if (strlen(keywords[i]) == len && memcmp(keywords[i], name, len) == 0)
-        quote = 1;
   }
+  quote = is_keyword(name, len);
   snprintf(buf + used, n - used, "%s%.*s%s", quote ? "'" : "", (int)len, name,
            quote ? "'" : "");
 }
 
-/* "syntax error, unexpected identifier 'foo', expecting ',' or ')'" */
+/* "syntax error, unexpected identifier 'foo', expecting ',' or ')'".
+ * Keywords are left out of the expected list when an identifier is
+ * expected (they are identifiers there); the list is given only when
+ * short. A syntax error on a line that already has a lexical error is
+ * counted but not shown: it is almost always a consequence. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
                                  spx_parse_state_t *ps) {
-  enum { NEXP = 6 };
-  yysymbol_kind_t expected[NEXP];
+  yysymbol_kind_t expected[YYNTOKENS], shown[YYNTOKENS];
   yysymbol_kind_t tok = yypcontext_token(ctx);
   const SPX_YYLTYPE *l = yypcontext_location(ctx);
   char msg[512] = "syntax error";
-  int n;
+  int n, n_shown = 0, want_ident = 0;
   (void)scanner;
+  ps->errors++;
+  if (ps->lex_error_line == l->first_line) return 0;
   if (tok != YYSYMBOL_YYEMPTY) {
     size_t used;
     strcat(msg, ", unexpected ");
@@ -366,15 +376,26 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
       }
     }
   }
-  n = yypcontext_expected_tokens(ctx, expected, NEXP);
-  if (n > 0 && n <= NEXP) {
-    for (int i = 0; i < n; i++) {
-      strcat(msg, i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ");
-      append_symbol(msg, sizeof msg, expected[i]);
+  n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+  for (int i = 0; i < n; i++)
+    if (expected[i] == YYSYMBOL_IDENT) want_ident = 1;
+  for (int i = 0; i < n; i++) {
+    const char *name = yysymbol_name(expected[i]);
+    size_t len = strlen(name);
+    if (len >= 2 && name[0] == '"') {
+      name++;
+      len -= 2;
+    }
+    if (want_ident && is_keyword(name, len)) continue;
+    shown[n_shown++] = expected[i];
+  }
+  if (n_shown > 0 && n_shown <= 5) {
+    for (int i = 0; i < n_shown; i++) {
+      strcat(msg, i == 0 ? ", expecting " : i == n_shown - 1 ? " or " : ", ");
+      append_symbol(msg, sizeof msg, shown[i]);
     }
   }
   spx_diag_error(ps->diag, LOC(*l), "%s", msg);
-  ps->errors++;
   return 0;
 }
 

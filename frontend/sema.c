@@ -341,7 +341,7 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
     if (w->npy.dtype != SPX_DT_F32 && w->npy.dtype != SPX_DT_I8) {
       ERR(s, a->value->loc,
           "'%s' holds %s data; weights must be float32, float64 or int8",
-          a->value->s, spx_dtype_name(w->npy.dtype));
+          a->value->s, w->npy.dtype == SPX_DT_I32 ? "int32" : spx_dtype_name(w->npy.dtype));
       return -1;
     }
     return 0;
@@ -371,11 +371,17 @@ static const char *wname(const wsrc_t *w) { return w->arg->value->s; }
 /* Checks a loaded .npy against the expected shape; -1 in `want` matches
  * anything. */
 static int check_wshape(sema_t *s, const wsrc_t *w, int rank,
-                        const int64_t *want, const char *what) {
+                        const int64_t *want, const char *what,
+                        const char *layout) {
   int ok = w->npy.rank == rank;
   for (int i = 0; ok && i < rank; i++)
     if (want[i] >= 0 && w->npy.dims[i] != want[i]) ok = 0;
   if (ok) return 0;
+  if (w->npy.rank != rank) {
+    ERR(s, w->arg->value->loc, "%s '%s' has shape %s; expected rank %d %s",
+        what, wname(w), shape_str(s, w->npy.rank, w->npy.dims), rank, layout);
+    return -1;
+  }
   {
     char buf[SPX_MAX_RANK * 24 + 4];
     size_t n = 0;
@@ -609,10 +615,10 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
       continue;
     }
     if (first_kw) {
-      ERR(s, v->loc, "positional argument after keyword argument '%s'",
+      /* Reported, then taken as the input it was meant to be. */
+      ERR(s, v->loc, "input after keyword argument '%s'; inputs come first",
           first_kw->key);
       inputs_ok = 0;
-      continue;
     }
     if (v->kind == AST_IDENT) {
       in = resolve_ref(s, v);
@@ -718,14 +724,14 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
       int64_t want[4] = {kw[K_FILTERS] ? filters : -1, -1,
                          have_kernel ? L->kernel[0] : -1,
                          have_kernel ? L->kernel[1] : -1};
-      if (check_wshape(s, &w, 4, want, "weights") != 0) {
+      if (check_wshape(s, &w, 4, want, "weights", "[filters, C_in/groups, kh, kw]") != 0) {
         rc = -1;
       } else {
         filters = w.npy.dims[0];
         L->kernel[0] = w.npy.dims[2];
         L->kernel[1] = w.npy.dims[3];
         if (filters < 1 || L->kernel[0] < 1 || L->kernel[1] < 1) {
-          ERR(s, kw[K_WEIGHTS]->value->loc, "weights '%s' have an empty shape %s",
+          ERR(s, kw[K_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
               wname(&w), shape_str(s, 4, w.npy.dims));
           rc = -1;
         }
@@ -752,7 +758,7 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
       }
       if (rc == 0 && w.loaded && w.npy.dims[1] != cin / groups) {
         ERR(s, kw[K_WEIGHTS]->value->loc,
-            "weights '%s' have %lld input channels per group (shape %s); the "
+            "weights '%s' has %lld input channels per group (shape %s); the "
             "input %s with groups=%lld needs %lld",
             wname(&w), (long long)w.npy.dims[1], shape_str(s, 4, w.npy.dims),
             SHAPE(s, in), (long long)groups, (long long)(cin / groups));
@@ -760,7 +766,7 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
       }
       if (rc == 0 && b.loaded) {
         int64_t want[1] = {filters};
-        rc |= check_wshape(s, &b, 1, want, "bias");
+        rc |= check_wshape(s, &b, 1, want, "bias", "[filters]");
       }
       if (rc == 0) rc = check_window(s, L, in, call->loc);
       if (rc == 0) {
@@ -795,10 +801,10 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
     }
     if (rc == 0 && w.loaded) {
       int64_t want[2] = {kw[KD_UNITS] ? units : -1, -1};
-      if (check_wshape(s, &w, 2, want, "weights") != 0) rc = -1;
+      if (check_wshape(s, &w, 2, want, "weights", "[units, in_features]") != 0) rc = -1;
       else units = w.npy.dims[0];
       if (rc == 0 && units < 1) {
-        ERR(s, kw[KD_WEIGHTS]->value->loc, "weights '%s' have an empty shape %s",
+        ERR(s, kw[KD_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
             wname(&w), shape_str(s, 2, w.npy.dims));
         rc = -1;
       }
@@ -812,7 +818,7 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
         rc = -1;
       } else if (w.loaded && w.npy.dims[1] != in->dim[1]) {
         ERR(s, kw[KD_WEIGHTS]->value->loc,
-            "weights '%s' have shape %s; the input %s has %lld features, so "
+            "weights '%s' has shape %s; the input %s has %lld features, so "
             "expected [%lld, %lld]",
             wname(&w), shape_str(s, 2, w.npy.dims), SHAPE(s, in),
             (long long)in->dim[1], (long long)units, (long long)in->dim[1]);
@@ -820,7 +826,7 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
       }
       if (rc == 0 && b.loaded) {
         int64_t want[1] = {units};
-        rc |= check_wshape(s, &b, 1, want, "bias");
+        rc |= check_wshape(s, &b, 1, want, "bias", "[units]");
       }
       if (rc == 0) {
         int64_t wd[2] = {units, in->dim[1]};
@@ -1044,7 +1050,8 @@ static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
         if (w[r].loaded) {
           int64_t want[1] = {in->dim[1]};
           rc |= check_wshape(s, &w[r], 1, want,
-                             op_specs[SPX_OP_BATCHNORM].keys[r].key);
+                             op_specs[SPX_OP_BATCHNORM].keys[r].key,
+                             "[channels]");
         }
       if (rc == 0) {
         int64_t c = in->dim[1];

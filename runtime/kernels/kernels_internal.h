@@ -48,6 +48,15 @@ static inline float spx_k_act_f32(float v, spx_rt_act_t act) {
   return v;
 }
 
+/* int8 dot products (spx_dense.c): out[j] = sum_i a[i] * bj[i], four rows
+ * at a time; and sum_i a[i]. Written in blocks of 16 lanes so that compilers
+ * vectorize them at -O2 (gcc's cheap cost model does not vectorize a loop
+ * that needs a scalar epilogue). */
+void spx_k_dot_s8_1x4(const int8_t *a, const int8_t *b0, const int8_t *b1,
+                      const int8_t *b2, const int8_t *b3, size_t k,
+                      int32_t out[4]);
+int32_t spx_k_sum_s8(const int8_t *a, size_t k);
+
 /* gemmlowp fixed point helpers (spx_fixedpoint.c). */
 int32_t spx_k_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t spx_k_one_over_one_plus_x_for_x_in_0_1(int32_t a);

@@ -156,8 +156,13 @@ static spx_rt_status_t conv2d_s8_depthwise(const spx_rt_conv2d_params_t *p,
             int32_t lo, hi;
             valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
             if (p->stride[1] == 1) {
-              for (ox = lo; ox < hi; ++ox)
-                acc[ox] += wv * ((int32_t)row[ox + xoff] - zin);
+              const int8_t *r = row + lo + xoff; /* in bounds: lo + xoff >= 0 */
+              int32_t *a = acc + lo;
+              int32_t len = hi - lo, i = 0, j;
+              /* blocks of 16 so that gcc vectorizes at -O2 */
+              for (; i + 16 <= len; i += 16)
+                for (j = 0; j < 16; ++j) a[i + j] += wv * ((int32_t)r[i + j] - zin);
+              for (; i < len; ++i) a[i] += wv * ((int32_t)r[i] - zin);
             } else {
               for (ox = lo; ox < hi; ++ox)
                 acc[ox] += wv * ((int32_t)row[ox * p->stride[1] + xoff] - zin);
@@ -172,25 +177,6 @@ static spx_rt_status_t conv2d_s8_depthwise(const spx_rt_conv2d_params_t *p,
     }
   }
   return SPX_RT_OK;
-}
-
-/* Four dot products of one int8 row a with rows b0..b3, length k. */
-static void dot_1x4(const int8_t *a, const int8_t *b0, const int8_t *b1,
-                    const int8_t *b2, const int8_t *b3, size_t k,
-                    int32_t out[4]) {
-  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i;
-  for (i = 0; i < k; ++i) {
-    int32_t av = a[i];
-    s0 += av * b0[i];
-    s1 += av * b1[i];
-    s2 += av * b2[i];
-    s3 += av * b3[i];
-  }
-  out[0] = s0;
-  out[1] = s1;
-  out[2] = s2;
-  out[3] = s3;
 }
 
 /* im2col of `count` output pixels starting at pixel index p0 of one group:
@@ -241,7 +227,7 @@ spx_rt_status_t spx_rt_conv2d_s8(const spx_rt_conv2d_params_t *p,
                                  void *scratch, size_t scratch_size) {
   int32_t oh, ow, n, g, oc, p0, j;
   int32_t cin_g, cout_g;
-  size_t k, plane, i;
+  size_t k, plane;
   int32_t *wsum;
   int8_t *col;
   spx_rt_status_t st;
@@ -262,9 +248,7 @@ spx_rt_status_t spx_rt_conv2d_s8(const spx_rt_conv2d_params_t *p,
   wsum = (int32_t *)scratch;
   col = (int8_t *)(wsum + p->c_out);
   for (oc = 0; oc < p->c_out; ++oc) {
-    const int8_t *wr = weights + (size_t)oc * k;
-    int32_t s = 0;
-    for (i = 0; i < k; ++i) s += wr[i];
+    int32_t s = spx_k_sum_s8(weights + (size_t)oc * k, k);
     /* bias - z_in * sum(w): the constant part of every accumulator */
     wsum[oc] = (bias ? bias[oc] : 0) - q->in_zero_point * s;
   }
@@ -288,7 +272,7 @@ spx_rt_status_t spx_rt_conv2d_s8(const spx_rt_conv2d_params_t *p,
             int32_t m = count - j < 4 ? count - j : 4, t;
             /* rows past the tile end reuse row j; their results are dropped */
             const int8_t *b0 = col + (size_t)j * k;
-            dot_1x4(wr, b0, m > 1 ? b0 + k : b0, m > 2 ? b0 + 2 * k : b0,
+            spx_k_dot_s8_1x4(wr, b0, m > 1 ? b0 + k : b0, m > 2 ? b0 + 2 * k : b0,
                     m > 3 ? b0 + 3 * k : b0, k, acc);
             for (t = 0; t < m; ++t)
               out[j + t] = spx_k_clamp_s8(

@@ -148,9 +148,10 @@ typedef struct spx_rt_dense_params {
 spx_rt_status_t spx_rt_dense_f32(const spx_rt_dense_params_t *p,
                                  const float *input, const float *weights,
                                  const float *bias, float *output);
-/* Bytes of scratch spx_rt_dense_s8 needs (currently 0). */
+/* Bytes of scratch spx_rt_dense_s8 needs (units * 4). */
 size_t spx_rt_dense_s8_get_buffer_size(const spx_rt_dense_params_t *p);
-/* int8 dense, per-unit requantization; bias int32 [units] or NULL. */
+/* int8 dense, per-unit requantization; bias int32 [units] or NULL; scratch
+ * of spx_rt_dense_s8_get_buffer_size(p) bytes, 4-byte aligned. */
 spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
                                 const spx_rt_requant_pc_t *q,
                                 const int8_t *input, const int8_t *weights,

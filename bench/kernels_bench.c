@@ -1,0 +1,195 @@
+/* kernels_bench.c - spx-bench-kernels: times the int8 conv2d and dense
+ * kernels of libspxrt (and the f32 reference conv for comparison) on
+ * ResNet-50 and digits layer shapes, printing GMAC/s. Not a test.
+ *
+ *   spx-bench-kernels [min_seconds_per_layer]   (default 0.5)
+ */
+#define _POSIX_C_SOURCE 199309L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/kernels/spx_kernels.h"
+
+typedef struct conv_shape {
+  const char *name;
+  int32_t c_in, h, w, c_out, k, stride, pad, groups;
+} conv_shape_t;
+
+static const conv_shape_t k_convs[] = {
+    {"resnet50 conv 3x3 64->64 56x56", 64, 56, 56, 64, 3, 1, 1, 1},
+    {"resnet50 conv 1x1 256->64 56x56", 256, 56, 56, 64, 1, 1, 0, 1},
+    {"resnet50 conv 1x1 64->256 56x56", 64, 56, 56, 256, 1, 1, 0, 1},
+    {"resnet50 conv 3x3 128->128 28x28", 128, 28, 28, 128, 3, 1, 1, 1},
+    {"resnet50 conv 3x3 512->512 7x7", 512, 7, 7, 512, 3, 1, 1, 1},
+    {"resnet50 conv1 7x7/2 3->64 224x224", 3, 224, 224, 64, 7, 2, 3, 1},
+    {"mobilenet dw 3x3 256 28x28", 256, 28, 28, 256, 3, 1, 1, 256},
+    {"digits conv 3x3 1->8 8x8", 1, 8, 8, 8, 3, 1, 1, 1},
+};
+
+typedef struct dense_shape {
+  const char *name;
+  int32_t n, f, u;
+} dense_shape_t;
+
+static const dense_shape_t k_denses[] = {
+    {"resnet50 fc 2048->1000", 1, 2048, 1000},
+    {"resnet50 fc 2048->1000 batch 8", 8, 2048, 1000},
+    {"digits dense 64->10", 1, 64, 10},
+};
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fill_s8(int8_t *p, size_t n, unsigned seed) {
+  size_t i;
+  for (i = 0; i < n; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    p[i] = (int8_t)((int)((seed >> 16) % 255u) - 127);
+  }
+}
+
+static void *xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size);
+  if (!p) {
+    fprintf(stderr, "spx-bench-kernels: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+/* Runs fn until min_s seconds have passed; returns seconds per call. */
+#define TIME_LOOP(min_s, call)                                                 \
+  do {                                                                        \
+    double t0, t;                                                             \
+    long iters = 0;                                                           \
+    call; /* warm-up */                                                       \
+    t0 = now();                                                               \
+    do {                                                                      \
+      call;                                                                   \
+      ++iters;                                                                \
+      t = now() - t0;                                                         \
+    } while (t < (min_s));                                                    \
+    per_call = t / (double)iters;                                             \
+  } while (0)
+
+int main(int argc, char **argv) {
+  double min_s = argc > 1 ? atof(argv[1]) : 0.5;
+  size_t i;
+  printf("%-38s %10s %10s %12s %12s\n", "layer", "MMAC", "s8 ms", "s8 GMAC/s",
+         "f32 GMAC/s");
+  for (i = 0; i < sizeof k_convs / sizeof k_convs[0]; ++i) {
+    const conv_shape_t *s = &k_convs[i];
+    spx_rt_conv2d_params_t p;
+    spx_rt_requant_pc_t q;
+    int32_t oh, ow, c;
+    size_t nin, nw, nout, ss;
+    int8_t *in, *w, *out;
+    int32_t *bias, *mult, *shift;
+    float *fin, *fw, *fout;
+    void *scratch;
+    double macs, per_call, s8_s, f32_s;
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.c_in = s->c_in;
+    p.h = s->h;
+    p.w = s->w;
+    p.c_out = s->c_out;
+    p.kh = p.kw = s->k;
+    p.stride[0] = p.stride[1] = s->stride;
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = s->pad;
+    p.dilation[0] = p.dilation[1] = 1;
+    p.groups = s->groups;
+    p.act = SPX_RT_ACT_RELU;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) return 1;
+    nin = (size_t)s->c_in * (size_t)s->h * (size_t)s->w;
+    nw = (size_t)s->c_out * (size_t)(s->c_in / s->groups) * (size_t)s->k * (size_t)s->k;
+    nout = (size_t)s->c_out * (size_t)oh * (size_t)ow;
+    macs = (double)nout * (double)(s->c_in / s->groups) * s->k * s->k;
+    in = xcalloc(nin, 1);
+    w = xcalloc(nw, 1);
+    out = xcalloc(nout, 1);
+    bias = xcalloc((size_t)s->c_out, sizeof *bias);
+    mult = xcalloc((size_t)s->c_out, sizeof *mult);
+    shift = xcalloc((size_t)s->c_out, sizeof *shift);
+    fill_s8(in, nin, 1);
+    fill_s8(w, nw, 2);
+    for (c = 0; c < s->c_out; ++c) {
+      int sh;
+      spx_rt_quantize_multiplier(0.0007, &mult[c], &sh);
+      shift[c] = sh;
+      bias[c] = 100 * c;
+    }
+    q.in_zero_point = -3;
+    q.out_zero_point = -128;
+    q.multiplier = mult;
+    q.shift = shift;
+    q.act_min = -128;
+    q.act_max = 127;
+    ss = spx_rt_conv2d_s8_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_conv2d_s8(&p, &q, in, w, bias, out, scratch, ss));
+    s8_s = per_call;
+    fin = xcalloc(nin, sizeof *fin);
+    fw = xcalloc(nw, sizeof *fw);
+    fout = xcalloc(nout, sizeof *fout);
+    TIME_LOOP(min_s / 2, spx_rt_conv2d_f32(&p, fin, fw, NULL, fout));
+    f32_s = per_call;
+    printf("%-38s %10.1f %10.3f %12.2f %12.2f\n", s->name, macs / 1e6, s8_s * 1e3,
+           macs / s8_s / 1e9, macs / f32_s / 1e9);
+    free(in); free(w); free(out); free(bias); free(mult); free(shift);
+    free(scratch); free(fin); free(fw); free(fout);
+  }
+  for (i = 0; i < sizeof k_denses / sizeof k_denses[0]; ++i) {
+    const dense_shape_t *s = &k_denses[i];
+    spx_rt_dense_params_t p;
+    spx_rt_requant_pc_t q;
+    int8_t *in, *w, *out;
+    int32_t *bias, *mult, *shift, c;
+    float *fin, *fw, *fout;
+    void *scratch;
+    size_t ss;
+    double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s;
+    p.n = s->n;
+    p.features = s->f;
+    p.units = s->u;
+    p.act = SPX_RT_ACT_NONE;
+    in = xcalloc((size_t)s->n * (size_t)s->f, 1);
+    w = xcalloc((size_t)s->u * (size_t)s->f, 1);
+    out = xcalloc((size_t)s->n * (size_t)s->u, 1);
+    bias = xcalloc((size_t)s->u, sizeof *bias);
+    mult = xcalloc((size_t)s->u, sizeof *mult);
+    shift = xcalloc((size_t)s->u, sizeof *shift);
+    fill_s8(in, (size_t)s->n * (size_t)s->f, 3);
+    fill_s8(w, (size_t)s->u * (size_t)s->f, 4);
+    for (c = 0; c < s->u; ++c) {
+      int sh;
+      spx_rt_quantize_multiplier(0.001, &mult[c], &sh);
+      shift[c] = sh;
+    }
+    q.in_zero_point = 5;
+    q.out_zero_point = 0;
+    q.multiplier = mult;
+    q.shift = shift;
+    q.act_min = -128;
+    q.act_max = 127;
+    ss = spx_rt_dense_s8_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_dense_s8(&p, &q, in, w, bias, out, scratch, ss));
+    s8_s = per_call;
+    fin = xcalloc((size_t)s->n * (size_t)s->f, sizeof *fin);
+    fw = xcalloc((size_t)s->u * (size_t)s->f, sizeof *fw);
+    fout = xcalloc((size_t)s->n * (size_t)s->u, sizeof *fout);
+    TIME_LOOP(min_s / 2, spx_rt_dense_f32(&p, fin, fw, NULL, fout));
+    f32_s = per_call;
+    printf("%-38s %10.1f %10.3f %12.2f %12.2f\n", s->name, macs / 1e6, s8_s * 1e3,
+           macs / s8_s / 1e9, macs / f32_s / 1e9);
+    free(in); free(w); free(out); free(bias); free(mult); free(shift);
+    free(scratch); free(fin); free(fw); free(fout);
+  }
+  return 0;
+}

@@ -1,0 +1,536 @@
+/* spx_stream.h - the .spxbin container and its command stream.
+ *
+ * One header documents the layout and every opcode; the encoder (builder),
+ * the loader/validator, the disassembler, the simulators and spx-objdump all
+ * include it. Freestanding C11: no allocation, no stdio. The loader validates
+ * a caller-provided byte buffer in place and hands out views into it; the
+ * encoder writes into caller memory or through a caller-given callback.
+ *
+ * ==== Container layout (format 1.0) =======================================
+ *
+ * All integers little-endian, fixed width, read and written byte by byte (no
+ * struct casts, no alignment assumptions about the caller's buffer). Offsets
+ * and sizes are u32 bytes, so a file is at most 4 GiB - 1. f32 is IEEE-754
+ * binary32 stored as its u32 bit pattern. Every reserved byte must be 0.
+ *
+ *   offset  size
+ *   +-------+------+----------------------------------------------------+
+ *   |     0 |    4 | magic "SPXB"                                       |
+ *   |     4 |    2 | version major (1): a reader rejects any other      |
+ *   |     6 |    2 | version minor (0): a reader rejects newer minors   |
+ *   |     8 |    4 | crc32 (IEEE 802.3, reflected, as zlib) of the      |
+ *   |       |      |   bytes [12, total_size): everything AFTER this    |
+ *   |       |      |   field. magic and version are checked by value.   |
+ *   |    12 |    4 | total_size: the whole file; must equal the buffer  |
+ *   |    16 |    2 | header_size (96)                                   |
+ *   |    18 |    2 | target (SPX_CS_TARGETS: cpu=0 aie=1 bitserial=2..) |
+ *   |    20 |    4 | flags (none defined; 0)                            |
+ *   |    24 |    8 | machine-description hash (0 for cpu)               |
+ *   |    32 |   64 | section table: 8 x { u32 offset, u32 size }, in    |
+ *   |       |      |   SPX_CS_SECTIONS order; unused entries all 0      |
+ *   +-------+------+----------------------------------------------------+
+ *   |    96 |      | sections, each starting 8-aligned (weights         |
+ *   |       |      |   64-aligned), within [96, total_size), disjoint,  |
+ *   |       |      |   in any order; gaps between them are padding      |
+ *   +-------+------+----------------------------------------------------+
+ *
+ * strings:  NUL-separated names. Byte 0 is NUL (offset 0 = "no name"), the
+ *           last byte is NUL, every other byte is printable ASCII or NUL.
+ *           A name field is a u32 offset into this section.
+ *
+ * tensors:  +0 u32 tensor_count (<= 65535; ids are u16, 0xffff = none)
+ *           +4 u32 input_count (>= 1)   +8 u32 output_count (>= 1)
+ *           +12 u32 workspace_size: bytes of the static activation arena
+ *           +16 tensor_count records of 64 bytes:
+ *               +0  u32 name            +4  u8 dtype     +5 u8 rank (0..6)
+ *               +6  u16 reserved        +8  u32 dims[6] (dims[i] > 0 for
+ *                   i < rank, 0 beyond)  +32 f32 scale   +36 i32 zero_point
+ *               +40 u32 ws_offset       +44 u32 ws_size  +48 16 reserved
+ *           then input_count u16 tensor ids, then output_count u16 ids.
+ *           Section size = 16 + 64 * tensor_count + 2 * (inputs + outputs).
+ *           ws_size = elements * dtype size exactly; [ws_offset, +ws_size)
+ *           lies inside the workspace, ws_offset aligned to the dtype size.
+ *           Tensors may share workspace (the memory plan reuses it).
+ *           Quantization (real = scale * (q - zero_point)): int8 needs a
+ *           finite scale > 0 and zero_point in [-128, 127]; f32 and int32
+ *           tensors have scale 0 and zero_point 0.
+ *
+ * blobs:    +0 u32 blob_count  +4 u32 reserved
+ *           +8 blob_count records of 32 bytes:
+ *               +0  u32 name    +4 u8 dtype   +5 u8 reserved
+ *               +6  u16 encoding (SPX_CS_ENCODINGS; 0 = dense array)
+ *               +8  u32 offset into the weights section (64-aligned)
+ *               +12 u32 length in bytes   +16 u32 crc32 of those bytes
+ *               +20 12 reserved
+ *           Blobs are sorted by offset and do not overlap.
+ *
+ * weights:  the blob bytes; the section is 64-aligned in the file, so every
+ *           blob is 64-aligned in memory when the file buffer is.
+ *
+ * commands: +0 u32 command_count  +4 u16 record_size (64)  +6 u16 reserved
+ *           +8 command_count records of 64 bytes, common to all targets:
+ *
+ *     byte  0        1        2      4            8          12        63
+ *           +--------+--------+------+------------+----------+-- ... --+
+ *           | opcode | flags  | rsvd | iterations | name     | fields  |
+ *           |   u8   | u8 (0) | u16  | u32 (> 0)  | u32 str  | 52 bytes|
+ *           +--------+--------+------+------------+----------+-- ... --+
+ *
+ *           The fields' layout depends on the opcode (SPX_CS_OPCODES); every
+ *           byte of 12..63 that the opcode does not define must be 0.
+ *           Commands run in order; a command runs `iterations` times.
+ *
+ * ==== Opcodes ==============================================================
+ *
+ * Opcode space, one range per target; a stream may only use its target's
+ * range (0x00 is never valid, so zeroed memory is never a program):
+ *   0x01-0x0f generic (none yet)        0x10-0x2f cpu
+ *   0x30-0x5f aie                       0x60-0x8f bitserial
+ *   0x90-0xaf xbar                      0xb0-0xcf lpa
+ *   0xd0-0xff reserved
+ * Planned aie opcodes (reserved, not implemented): 0x30 LOAD, 0x31 LOADW,
+ * 0x32 LOADFM, 0x33 COMP, 0x34 WRITEFM, 0x35 WRITE, 0x36 LOCK_ACQ,
+ * 0x37 LOCK_REL; each uses `iterations` for its ping-pong repeat count.
+ */
+#ifndef SPX_STREAM_H
+#define SPX_STREAM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(ENUM, code, "text", first opcode, last opcode) */
+#define SPX_CS_TARGETS(X)                                                     \
+  X(CPU, 0, "cpu", 0x10, 0x2f)                                                \
+  X(AIE, 1, "aie", 0x30, 0x5f)                                                \
+  X(BITSERIAL, 2, "bitserial", 0x60, 0x8f)                                    \
+  X(XBAR, 3, "xbar", 0x90, 0xaf)                                              \
+  X(LPA, 4, "lpa", 0xb0, 0xcf)
+
+/* X(ENUM, index, "text", alignment) - the section table's entries. */
+#define SPX_CS_SECTIONS(X)                                                    \
+  X(STRINGS, 0, "strings", 8)                                                 \
+  X(TENSORS, 1, "tensors", 8)                                                 \
+  X(BLOBS, 2, "blobs", 8)                                                     \
+  X(WEIGHTS, 3, "weights", 64)                                                \
+  X(COMMANDS, 4, "commands", 8)
+
+/* X(ENUM, code, "text", element size). 0 is never a valid dtype. u8 is for
+ * blobs only (opaque encoded bytes). */
+#define SPX_CS_DTYPES(X)                                                      \
+  X(F32, 1, "f32", 4)                                                         \
+  X(INT8, 2, "int8", 1)                                                       \
+  X(INT32, 3, "int32", 4)                                                     \
+  X(U8, 4, "u8", 1)
+
+/* X(ENUM, code, "text") - blob encodings. runtime/formats adds its own. */
+#define SPX_CS_ENCODINGS(X) X(DENSE, 0, "dense")
+
+/* X(ENUM, code, "text") - fused activation of a cpu.layer. */
+#define SPX_CS_ACTS(X)                                                        \
+  X(NONE, 0, "none")                                                          \
+  X(RELU, 1, "relu")                                                          \
+  X(RELU6, 2, "relu6")                                                        \
+  X(SIGMOID, 3, "sigmoid")
+
+/* Which cpu.layer parameters an op kind uses (every other one must be 0,
+ * or 0xffff for tensor and blob ids). */
+#define SPX_CS_P_WEIGHTS 0x01u /* weights (required) and bias (optional) */
+#define SPX_CS_P_WINDOW 0x02u  /* kh kw sh sw pad_* (required, >= 1) */
+#define SPX_CS_P_DILATE 0x04u  /* dh dw groups (conv2d) */
+#define SPX_CS_P_AXIS 0x08u    /* axis */
+#define SPX_CS_P_REQUANT 0x10u /* mult, shift: int8 conv/dense need them,
+                                  add may have them (per input + out) */
+
+/* X(ENUM, code, "text", min inputs, max inputs, SPX_CS_P_* mask, doc).
+ * Shapes are NCHW for 4-D tensors. */
+#define SPX_CS_CPU_OPS(X)                                                     \
+  X(CONV2D, 1, "conv2d", 1, 1,                                                \
+    SPX_CS_P_WEIGHTS | SPX_CS_P_WINDOW | SPX_CS_P_DILATE | SPX_CS_P_REQUANT,  \
+    "out = act(conv(in0, weights) + bias); groups incl. depthwise")           \
+  X(DENSE, 2, "dense", 1, 1, SPX_CS_P_WEIGHTS | SPX_CS_P_REQUANT,             \
+    "in0 [N,K] times weights [M,K] transposed, + bias -> out [N,M]")          \
+  X(RELU, 3, "relu", 1, 1, 0, "max(x, 0)")                                    \
+  X(RELU6, 4, "relu6", 1, 1, 0, "min(max(x, 0), 6)")                          \
+  X(SIGMOID, 5, "sigmoid", 1, 1, 0, "1 / (1 + exp(-x))")                      \
+  X(MAXPOOL, 6, "maxpool", 1, 1, SPX_CS_P_WINDOW, "max over kh x kw")         \
+  X(AVGPOOL, 7, "avgpool", 1, 1, SPX_CS_P_WINDOW, "mean over kh x kw")        \
+  X(GLOBAL_AVGPOOL, 8, "global_avgpool", 1, 1, 0, "[N,C,H,W] -> [N,C,1,1]")   \
+  X(ADD, 9, "add", 2, 2, SPX_CS_P_REQUANT, "in0 + in1, same shapes")          \
+  X(CONCAT, 10, "concat", 2, 4, SPX_CS_P_AXIS, "join along axis")             \
+  X(COPY, 11, "copy", 1, 1, 0, "flatten/reshape: same element count")         \
+  X(SOFTMAX, 12, "softmax", 1, 1, SPX_CS_P_AXIS, "softmax along axis")        \
+  X(QUANTIZE, 13, "quantize", 1, 1, 0, "f32 -> int8, out's scale/zp")         \
+  X(DEQUANTIZE, 14, "dequantize", 1, 1, 0, "int8 -> f32, in0's scale/zp")
+
+/* Field kinds: X(ENUM, C type). Tensor and blob ids are u16, 0xffff = none. */
+#define SPX_CS_FIELD_KINDS(X)                                                 \
+  X(U8, uint8_t)                                                              \
+  X(I8, int8_t)                                                               \
+  X(U16, uint16_t)                                                            \
+  X(U32, uint32_t)                                                            \
+  X(I32, int32_t)                                                             \
+  X(TENSOR, uint16_t)                                                         \
+  X(BLOB, uint16_t)                                                           \
+  X(CPU_OP, uint8_t)                                                          \
+  X(ACT, uint8_t)
+
+/* cpu.layer fields: F(A, name, byte offset in the record, kind, doc); A is
+ * passed through for the expander. */
+#define SPX_CS_FIELDS_CPU_LAYER(F, A)                                                    \
+  F(A, op, 12, CPU_OP, "layer kind (SPX_CS_CPU_OPS)")                                    \
+  F(A, act, 13, ACT, "fused activation on the output (SPX_CS_ACTS)")                    \
+  F(A, n_in, 14, U8, "inputs used: in0 .. in{n_in-1}; the rest are 0xffff")             \
+  F(A, axis, 15, I8, "concat/softmax axis; negative counts from the end")               \
+  F(A, in0, 16, TENSOR, "input 0")                                                       \
+  F(A, in1, 18, TENSOR, "input 1")                                                       \
+  F(A, in2, 20, TENSOR, "input 2")                                                       \
+  F(A, in3, 22, TENSOR, "input 3")                                                       \
+  F(A, out, 24, TENSOR, "output")                                                        \
+  F(A, weights, 26, BLOB, "conv [Cout][Cin/groups][kh][kw], dense [M][K]; in's dtype")  \
+  F(A, bias, 28, BLOB, "optional, one per output channel: f32, or int32 for int8")      \
+  F(A, mult, 30, BLOB, "int32 requant multipliers (Q31), per out channel or 1")         \
+  F(A, shift, 32, BLOB, "int32 requant shifts, as many as mult")                        \
+  F(A, groups, 34, U16, "conv groups (1 = full conv, Cin = depthwise)")                 \
+  F(A, kh, 36, U8, "kernel height")                                                      \
+  F(A, kw, 37, U8, "kernel width")                                                       \
+  F(A, sh, 38, U8, "stride height")                                                      \
+  F(A, sw, 39, U8, "stride width")                                                       \
+  F(A, dh, 40, U8, "dilation height")                                                    \
+  F(A, dw, 41, U8, "dilation width")                                                     \
+  F(A, pad_t, 42, U8, "padding top")                                                     \
+  F(A, pad_l, 43, U8, "padding left")                                                    \
+  F(A, pad_b, 44, U8, "padding bottom")                                                  \
+  F(A, pad_r, 45, U8, "padding right")
+
+/* The opcode table: X(ENUM, member, code, "text", FIELDS, doc). One line per
+ * opcode; FIELDS names the opcode's field list (never empty). */
+#define SPX_CS_OPCODES(X)                                                     \
+  X(CPU_LAYER, cpu_layer, 0x10, "cpu.layer", SPX_CS_FIELDS_CPU_LAYER,         \
+    "run one layer on the CPU device with the runtime/kernels")
+
+/* ---- constants and enums generated from the tables --------------------- */
+
+#define SPX_CS_MAGIC "SPXB"
+#define SPX_CS_VERSION_MAJOR 1
+#define SPX_CS_VERSION_MINOR 0
+#define SPX_CS_HEADER_SIZE 96u
+#define SPX_CS_SECTION_MAX 8
+#define SPX_CS_CRC_OFFSET 8u      /* the crc32 field */
+#define SPX_CS_CRC_START 12u      /* the crc covers [12, total_size) */
+#define SPX_CS_TENSORS_HEADER 16u
+#define SPX_CS_TENSOR_RECORD 64u
+#define SPX_CS_BLOBS_HEADER 8u
+#define SPX_CS_BLOB_RECORD 32u
+#define SPX_CS_COMMANDS_HEADER 8u
+#define SPX_CS_COMMAND_RECORD 64u
+#define SPX_CS_BLOB_ALIGN 64u
+#define SPX_CS_MAX_RANK 6
+#define SPX_CS_CPU_MAX_INPUTS 4
+#define SPX_CS_NONE 0xffffu       /* "no tensor" / "no blob" */
+#define SPX_CS_MAX_TENSORS 0xffffu
+
+typedef enum spx_cs_target {
+#define SPX_CS_X_(E, code, text, lo, hi) SPX_CS_TARGET_##E = code,
+  SPX_CS_TARGETS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_TARGET_COUNT_
+} spx_cs_target_t;
+
+typedef enum spx_cs_section_id {
+#define SPX_CS_X_(E, idx, text, align) SPX_CS_SECTION_##E = idx,
+  SPX_CS_SECTIONS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_SECTION_COUNT_
+} spx_cs_section_id_t;
+
+typedef enum spx_cs_dtype {
+  SPX_CS_DTYPE_INVALID = 0,
+#define SPX_CS_X_(E, code, text, size) SPX_CS_DTYPE_##E = code,
+  SPX_CS_DTYPES(SPX_CS_X_)
+#undef SPX_CS_X_
+} spx_cs_dtype_t;
+
+typedef enum spx_cs_encoding {
+#define SPX_CS_X_(E, code, text) SPX_CS_ENC_##E = code,
+  SPX_CS_ENCODINGS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_ENC_COUNT_
+} spx_cs_encoding_t;
+
+typedef enum spx_cs_act {
+#define SPX_CS_X_(E, code, text) SPX_CS_ACT_##E = code,
+  SPX_CS_ACTS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_ACT_COUNT_
+} spx_cs_act_t;
+
+typedef enum spx_cs_cpu_op {
+  SPX_CS_CPU_OP_INVALID = 0,
+#define SPX_CS_X_(E, code, text, lo, hi, p, doc) SPX_CS_CPU_OP_##E = code,
+  SPX_CS_CPU_OPS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_CPU_OP_COUNT_
+} spx_cs_cpu_op_t;
+
+typedef enum spx_cs_opcode {
+#define SPX_CS_X_(E, m, code, text, F, doc) SPX_CS_OP_##E = code,
+  SPX_CS_OPCODES(SPX_CS_X_)
+#undef SPX_CS_X_
+} spx_cs_opcode_t;
+
+typedef enum spx_cs_field_kind {
+#define SPX_CS_X_(E, T) SPX_CS_FK_##E,
+  SPX_CS_FIELD_KINDS(SPX_CS_X_)
+#undef SPX_CS_X_
+  SPX_CS_FK_COUNT_
+} spx_cs_field_kind_t;
+
+/* C types of the field kinds, for the generated field structs. */
+#define SPX_CS_FK_CTYPE_U8 uint8_t
+#define SPX_CS_FK_CTYPE_I8 int8_t
+#define SPX_CS_FK_CTYPE_U16 uint16_t
+#define SPX_CS_FK_CTYPE_U32 uint32_t
+#define SPX_CS_FK_CTYPE_I32 int32_t
+#define SPX_CS_FK_CTYPE_TENSOR uint16_t
+#define SPX_CS_FK_CTYPE_BLOB uint16_t
+#define SPX_CS_FK_CTYPE_CPU_OP uint8_t
+#define SPX_CS_FK_CTYPE_ACT uint8_t
+
+/* One struct per opcode, one member per field: spx_cs_cpu_layer_t, ... */
+#define SPX_CS_X_MEMBER_(A, name, off, kind, doc) SPX_CS_FK_CTYPE_##kind name;
+#define SPX_CS_X_(E, m, code, text, FIELDS, doc)                              \
+  typedef struct spx_cs_##m { FIELDS(SPX_CS_X_MEMBER_, ~) } spx_cs_##m##_t;
+SPX_CS_OPCODES(SPX_CS_X_)
+#undef SPX_CS_X_
+#undef SPX_CS_X_MEMBER_
+
+/* ---- status ------------------------------------------------------------
+ * A status is a code plus a message naming what is wrong and where, e.g.
+ * "command 3 (cpu.layer): field 'in1': tensor %9 out of range (7 tensors)".
+ * Functions return the code and, when `status` is not NULL, fill it in. */
+
+typedef enum spx_cs_code {
+  SPX_CS_OK = 0,
+  SPX_CS_INVALID_ARGUMENT = 1, /* malformed stream or image */
+  SPX_CS_DATA_LOSS = 2,        /* truncated, or a checksum does not match */
+  SPX_CS_UNIMPLEMENTED = 3,    /* well-formed but not supported here */
+  SPX_CS_OUT_OF_RANGE = 4,     /* the caller's buffer is too small */
+  SPX_CS_ABORTED = 5           /* the caller's write callback failed */
+} spx_cs_code_t;
+
+#define SPX_CS_STATUS_MESSAGE_MAX 240
+
+typedef struct spx_cs_status {
+  spx_cs_code_t code;
+  char message[SPX_CS_STATUS_MESSAGE_MAX]; /* "" when ok; NUL-terminated */
+} spx_cs_status_t;
+
+#if defined(__GNUC__)
+#define SPX_CS_PRINTF_(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SPX_CS_PRINTF_(f, a)
+#endif
+
+void spx_cs_status_clear(spx_cs_status_t *status);
+/* Sets code and message (truncated to fit); returns code. status may be
+ * NULL. The format is printf's subset: flags '-' '0', width, precision for
+ * s, length hh h l ll z, conversions d i u x X c s g %. */
+spx_cs_code_t spx_cs_status_set(spx_cs_status_t *status, spx_cs_code_t code,
+                                const char *fmt, ...) SPX_CS_PRINTF_(3, 4);
+const char *spx_cs_code_name(spx_cs_code_t code);
+
+/* Freestanding snprintf (the subset above). Returns the length the full
+ * output would have; writes at most cap - 1 characters plus a NUL. */
+size_t spx_cs_format(char *buf, size_t cap, const char *fmt, ...)
+    SPX_CS_PRINTF_(3, 4);
+size_t spx_cs_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+
+/* ---- names and tables ---------------------------------------------------- */
+
+const char *spx_cs_target_name(unsigned target);   /* NULL if unknown */
+const char *spx_cs_section_name(unsigned section); /* NULL if unknown */
+const char *spx_cs_dtype_name(unsigned dtype);     /* NULL if unknown */
+unsigned spx_cs_dtype_size(unsigned dtype);        /* 0 if unknown */
+const char *spx_cs_encoding_name(unsigned encoding);
+const char *spx_cs_act_name(unsigned act);
+const char *spx_cs_cpu_op_name(unsigned op);
+
+typedef struct spx_cs_field_info {
+  const char *name;
+  uint8_t offset;  /* byte offset in the 64-byte command record */
+  uint8_t kind;    /* spx_cs_field_kind_t */
+  uint16_t member; /* offsetof the member in the opcode's struct */
+  const char *doc;
+} spx_cs_field_info_t;
+
+typedef struct spx_cs_opcode_info {
+  uint8_t opcode;
+  const char *name;
+  const char *doc;
+  const spx_cs_field_info_t *fields;
+  uint32_t field_count;
+} spx_cs_opcode_info_t;
+
+/* The entry for `opcode`, or NULL if the opcode is not defined. */
+const spx_cs_opcode_info_t *spx_cs_opcode_info(unsigned opcode);
+/* All defined opcodes, in table order. */
+const spx_cs_opcode_info_t *spx_cs_opcode_table(uint32_t *out_count);
+/* Size in bytes of a field kind in the record. */
+unsigned spx_cs_field_kind_size(unsigned kind);
+
+/* CRC-32 (IEEE, as zlib's crc32): pass crc = 0 to start. */
+uint32_t spx_cs_crc32(uint32_t crc, const void *data, size_t size);
+
+/* ---- decoded records (shared by the encoder and the loader) -------------- */
+
+typedef struct spx_cs_tensor {
+  const char *name; /* "" if unnamed; loader: points into the buffer */
+  uint8_t dtype;    /* spx_cs_dtype_t: F32, INT8 or INT32 */
+  uint8_t rank;     /* 0 .. SPX_CS_MAX_RANK */
+  uint32_t dims[SPX_CS_MAX_RANK];
+  float scale;
+  int32_t zero_point;
+  uint32_t ws_offset; /* place in the workspace: the static memory plan */
+  uint32_t ws_size;
+} spx_cs_tensor_t;
+
+typedef struct spx_cs_blob {
+  const char *name;
+  uint8_t dtype;         /* element type of dense data; U8 when encoded */
+  uint16_t encoding;     /* spx_cs_encoding_t */
+  uint32_t offset;       /* in the weights section; encoder: computed */
+  uint32_t length;       /* bytes */
+  uint32_t crc32;        /* of the bytes; encoder: computed */
+  const uint8_t *data;   /* encoder: the bytes; loader: view into buffer */
+} spx_cs_blob_t;
+
+typedef struct spx_cs_command {
+  uint8_t opcode;      /* spx_cs_opcode_t */
+  uint8_t flags;       /* 0 */
+  uint32_t iterations; /* > 0 */
+  const char *name;    /* layer name for diagnostics; "" if none */
+  union {
+#define SPX_CS_X_(E, m, code, text, F, doc) spx_cs_##m##_t m;
+    SPX_CS_OPCODES(SPX_CS_X_)
+#undef SPX_CS_X_
+  } u;
+} spx_cs_command_t;
+
+/* A cpu.layer with every id "none" and every parameter 0 except
+ * iterations = 1; callers fill in what their op uses. */
+void spx_cs_command_init_cpu_layer(spx_cs_command_t *cmd, spx_cs_cpu_op_t op,
+                                   const char *name);
+
+/* ---- builder (encoder) --------------------------------------------------
+ * The caller describes the whole program in an image (arrays it owns); the
+ * encoder checks it with the loader's own rules, lays it out (strings in
+ * tensor, blob, command order; sections in table order) and writes it.
+ * Output is a pure function of the image: byte-identical across runs. */
+
+typedef struct spx_cs_image {
+  uint16_t target;     /* spx_cs_target_t */
+  uint64_t mdesc_hash; /* 0 for cpu */
+  uint32_t workspace_size;
+  const spx_cs_tensor_t *tensors;
+  uint32_t tensor_count;
+  const uint16_t *inputs;
+  uint32_t input_count;
+  const uint16_t *outputs;
+  uint32_t output_count;
+  const spx_cs_blob_t *blobs; /* offset and crc32 are ignored */
+  uint32_t blob_count;
+  const spx_cs_command_t *commands;
+  uint32_t command_count;
+} spx_cs_image_t;
+
+/* Returns 0 on success, nonzero to abort the write. */
+typedef int (*spx_cs_write_fn)(void *ctx, const void *data, size_t size);
+
+/* Checks the image and stores the encoded size in *out_size. */
+spx_cs_code_t spx_cs_image_measure(const spx_cs_image_t *image,
+                                   size_t *out_size,
+                                   spx_cs_status_t *status);
+/* Encodes into buf[0, cap); SPX_CS_OUT_OF_RANGE (nothing beyond cap
+ * written) if it does not fit. *out_size gets the encoded size either way
+ * when the image is valid. */
+spx_cs_code_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
+                                  size_t cap, size_t *out_size,
+                                  spx_cs_status_t *status);
+/* Encodes through `write` in order, in pieces (two passes over the image:
+ * the first computes the crc). */
+spx_cs_code_t spx_cs_image_write(const spx_cs_image_t *image,
+                                 spx_cs_write_fn write, void *ctx,
+                                 spx_cs_status_t *status);
+
+/* ---- loader / validator ---------------------------------------------------
+ * spx_cs_stream_load checks everything before anything runs - magic,
+ * version, sizes, crc, section bounds and overlap, every string, tensor,
+ * blob (bounds and crc32) and command field, and each layer's shapes and
+ * dtypes - and reports the first problem. On success *out is a view into
+ * `data`, which must stay alive and unchanged while the view is used. */
+
+typedef struct spx_cs_section {
+  uint32_t offset;
+  uint32_t size;
+} spx_cs_section_t;
+
+typedef struct spx_cs_stream {
+  const uint8_t *data;
+  uint32_t size;
+  uint16_t version_major;
+  uint16_t version_minor;
+  uint16_t target;
+  uint64_t mdesc_hash;
+  uint32_t crc32;
+  spx_cs_section_t sections[SPX_CS_SECTION_MAX];
+  uint32_t workspace_size;
+  uint32_t tensor_count;
+  uint32_t input_count;
+  uint32_t output_count;
+  uint32_t blob_count;
+  uint32_t command_count;
+} spx_cs_stream_t;
+
+spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
+                                 spx_cs_stream_t *out,
+                                 spx_cs_status_t *status);
+
+/* Accessors on a loaded stream. An index out of range gives a zeroed
+ * record (names ""), never a read outside the buffer. */
+void spx_cs_stream_tensor(const spx_cs_stream_t *s, uint32_t index,
+                          spx_cs_tensor_t *out);
+void spx_cs_stream_blob(const spx_cs_stream_t *s, uint32_t index,
+                        spx_cs_blob_t *out);
+void spx_cs_stream_command(const spx_cs_stream_t *s, uint32_t index,
+                           spx_cs_command_t *out);
+/* Tensor id of input/output `index`; SPX_CS_NONE if out of range. */
+uint16_t spx_cs_stream_input(const spx_cs_stream_t *s, uint32_t index);
+uint16_t spx_cs_stream_output(const spx_cs_stream_t *s, uint32_t index);
+
+/* Recomputes and stores the header crc32 of an encoded stream (tools that
+ * patch a stream in place). SPX_CS_INVALID_ARGUMENT if size < header. */
+spx_cs_code_t spx_cs_stream_seal(void *data, size_t size,
+                                 spx_cs_status_t *status);
+
+/* ---- disassembler ----------------------------------------------------------
+ * Prints a loaded stream as text through `write`: header, sections,
+ * workspace, tensors, inputs/outputs, blobs, then one line per command:
+ *   "  3: cpu.layer conv2d in=%1 out=%2 w=blob0 k=3x3 stride=1x1
+ *    pad=1,1,1,1 act=relu iter=1  ; conv1" (one line). */
+spx_cs_code_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
+                                        spx_cs_write_fn write, void *ctx,
+                                        spx_cs_status_t *status);
+/* One command as text (no index, no newline), e.g. for traces. */
+size_t spx_cs_command_format(const spx_cs_command_t *cmd, char *buf,
+                             size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_STREAM_H */

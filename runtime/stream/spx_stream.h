@@ -88,6 +88,11 @@
  *   0x30-0x5f aie                       0x60-0x8f bitserial
  *   0x90-0xaf xbar                      0xb0-0xcf lpa
  *   0xd0-0xff reserved
+ * Defined opcodes (SPX_CS_OPCODES below is the one list; its doc strings
+ * and field lists are the reference):
+ *   0x10 cpu.layer  one layer on the CPU device: op, act, n_in, axis,
+ *                   in0..in3, out, weights, bias, mult, shift, groups,
+ *                   kh kw sh sw dh dw, pad_t pad_l pad_b pad_r
  * Planned aie opcodes (reserved, not implemented): 0x30 LOAD, 0x31 LOADW,
  * 0x32 LOADFM, 0x33 COMP, 0x34 WRITEFM, 0x35 WRITE, 0x36 LOCK_ACQ,
  * 0x37 LOCK_REL; each uses `iterations` for its ping-pong repeat count.
@@ -181,30 +186,30 @@ extern "C" {
 
 /* cpu.layer fields: F(A, name, byte offset in the record, kind, doc); A is
  * passed through for the expander. */
-#define SPX_CS_FIELDS_CPU_LAYER(F, A)                                                    \
-  F(A, op, 12, CPU_OP, "layer kind (SPX_CS_CPU_OPS)")                                    \
-  F(A, act, 13, ACT, "fused activation on the output (SPX_CS_ACTS)")                    \
-  F(A, n_in, 14, U8, "inputs used: in0 .. in{n_in-1}; the rest are 0xffff")             \
-  F(A, axis, 15, I8, "concat/softmax axis; negative counts from the end")               \
-  F(A, in0, 16, TENSOR, "input 0")                                                       \
-  F(A, in1, 18, TENSOR, "input 1")                                                       \
-  F(A, in2, 20, TENSOR, "input 2")                                                       \
-  F(A, in3, 22, TENSOR, "input 3")                                                       \
-  F(A, out, 24, TENSOR, "output")                                                        \
-  F(A, weights, 26, BLOB, "conv [Cout][Cin/groups][kh][kw], dense [M][K]; in's dtype")  \
-  F(A, bias, 28, BLOB, "optional, one per output channel: f32, or int32 for int8")      \
-  F(A, mult, 30, BLOB, "int32 requant multipliers (Q31), per out channel or 1")         \
-  F(A, shift, 32, BLOB, "int32 requant shifts, as many as mult")                        \
-  F(A, groups, 34, U16, "conv groups (1 = full conv, Cin = depthwise)")                 \
-  F(A, kh, 36, U8, "kernel height")                                                      \
-  F(A, kw, 37, U8, "kernel width")                                                       \
-  F(A, sh, 38, U8, "stride height")                                                      \
-  F(A, sw, 39, U8, "stride width")                                                       \
-  F(A, dh, 40, U8, "dilation height")                                                    \
-  F(A, dw, 41, U8, "dilation width")                                                     \
-  F(A, pad_t, 42, U8, "padding top")                                                     \
-  F(A, pad_l, 43, U8, "padding left")                                                    \
-  F(A, pad_b, 44, U8, "padding bottom")                                                  \
+#define SPX_CS_FIELDS_CPU_LAYER(F, A)                                         \
+  F(A, op, 12, CPU_OP, "layer kind (SPX_CS_CPU_OPS)")                         \
+  F(A, act, 13, ACT, "fused activation on the output (SPX_CS_ACTS)")          \
+  F(A, n_in, 14, U8, "inputs used: in0 .. in{n_in-1}; the rest are 0xffff")   \
+  F(A, axis, 15, I8, "concat/softmax axis; negative counts from the end")     \
+  F(A, in0, 16, TENSOR, "input 0")                                            \
+  F(A, in1, 18, TENSOR, "input 1")                                            \
+  F(A, in2, 20, TENSOR, "input 2")                                            \
+  F(A, in3, 22, TENSOR, "input 3")                                            \
+  F(A, out, 24, TENSOR, "output")                                             \
+  F(A, weights, 26, BLOB, "conv [Cout][Cin/groups][kh][kw], dense [M][K]")    \
+  F(A, bias, 28, BLOB, "optional, per out channel: f32 (int32 if int8)")      \
+  F(A, mult, 30, BLOB, "int32 Q31 requant multipliers, per channel or 1")     \
+  F(A, shift, 32, BLOB, "int32 requant shifts, as many as mult")              \
+  F(A, groups, 34, U16, "conv groups (1 = full conv, Cin = depthwise)")       \
+  F(A, kh, 36, U8, "kernel height")                                           \
+  F(A, kw, 37, U8, "kernel width")                                            \
+  F(A, sh, 38, U8, "stride height")                                           \
+  F(A, sw, 39, U8, "stride width")                                            \
+  F(A, dh, 40, U8, "dilation height")                                         \
+  F(A, dw, 41, U8, "dilation width")                                          \
+  F(A, pad_t, 42, U8, "padding top")                                          \
+  F(A, pad_l, 43, U8, "padding left")                                         \
+  F(A, pad_b, 44, U8, "padding bottom")                                       \
   F(A, pad_r, 45, U8, "padding right")
 
 /* The opcode table: X(ENUM, member, code, "text", FIELDS, doc). One line per

@@ -104,6 +104,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/formats/spx_formats.h"
+/* Each target's opcodes live in their own header. */
+#include "runtime/stream/opcodes_aie.h"
+#include "runtime/stream/opcodes_bitserial.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -133,7 +138,7 @@ extern "C" {
   X(U8, 4, "u8", 1)
 
 /* X(ENUM, code, "text") - blob encodings. runtime/formats adds its own. */
-#define SPX_CS_ENCODINGS(X) X(DENSE, 0, "dense")
+#define SPX_CS_ENCODINGS(X) X(DENSE, 0, "dense") SPX_FMT_ENCODINGS(X)
 
 /* X(ENUM, code, "text") - fused activation of a cpu.layer. */
 #define SPX_CS_ACTS(X)                                                        \
@@ -216,7 +221,9 @@ extern "C" {
  * opcode; FIELDS names the opcode's field list (never empty). */
 #define SPX_CS_OPCODES(X)                                                     \
   X(CPU_LAYER, cpu_layer, 0x10, "cpu.layer", SPX_CS_FIELDS_CPU_LAYER,         \
-    "run one layer on the CPU device with the runtime/kernels")
+    "run one layer on the CPU device with the runtime/kernels")               \
+  SPX_CS_OPCODES_AIE(X)                                                       \
+  SPX_CS_OPCODES_BITSERIAL(X)
 
 /* ---- constants and enums generated from the tables --------------------- */
 

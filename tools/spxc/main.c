@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "backends/spx_backend.h"
 #include "frontend/spx_fe.h"
 #include "ir/spx_ir.h"
 #include "passes/spx_pass.h"
@@ -20,12 +21,20 @@
 #define SPX_VERSION "unknown"
 #endif
 
-enum emit { EMIT_NONE, EMIT_MLIR };
+/* What to write. Several may be combined: --emit=c,spxbin. */
+enum {
+  EMIT_MLIR = 1 << 0,
+  EMIT_C = 1 << 1,
+  EMIT_SPXBIN = 1 << 2,
+  EMIT_REPORT = 1 << 3,
+  EMIT_PRODUCT = EMIT_C | EMIT_SPXBIN | EMIT_REPORT,
+};
 
 typedef struct options {
   const char *input;
-  const char *output; /* -o: file for --emit=mlir */
-  enum emit emit;
+  const char *output; /* -o: directory; a file for --emit=mlir alone */
+  unsigned emit;
+  bool emit_given;
   bool syntax_only;
   bool print_ir_after_all;
   bool timing;
@@ -45,8 +54,13 @@ static void usage(FILE *out) {
       "SPX pass pipeline on it.\n"
       "\n"
       "Output:\n"
-      "  --emit=mlir            print the module after the pipeline (default: none)\n"
-      "  -o FILE                write the output to FILE instead of stdout\n"
+      "  -o DIR                 output directory (default: .); it must exist\n"
+      "  --emit=KIND[,KIND]     what to write (default: c,spxbin,report):\n"
+      "                           c       DIR/NAME.h and DIR/NAME.c, C99 over libspxrt\n"
+      "                           spxbin  DIR/NAME.spxbin, the runtime's command stream\n"
+      "                           report  DIR/NAME.report.json, per-layer figures\n"
+      "                           mlir    the module after the pipeline, to stdout\n"
+      "                                   (or to the file -o names, when alone)\n"
       "  --syntax-only          parse and check the network, then stop\n"
       "  --mlir-print-debuginfo print locations with --emit=mlir\n"
       "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
@@ -96,6 +110,27 @@ static int parse_passes(options_t *o, const char *list) {
   return 0;
 }
 
+static int parse_emit(options_t *o, const char *list) {
+  static const struct {
+    const char *name;
+    unsigned bits;
+  } kinds[] = {{"mlir", EMIT_MLIR},     {"c", EMIT_C},        {"spxbin", EMIT_SPXBIN},
+               {"report", EMIT_REPORT}, {"all", EMIT_PRODUCT}, {"none", 0}};
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", list);
+  o->emit = 0;
+  o->emit_given = true;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+       tok = strtok_r(NULL, ",", &save)) {
+    size_t k = 0;
+    while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, tok) != 0) k++;
+    if (k == sizeof kinds / sizeof kinds[0])
+      return usage_error("unknown --emit kind '%s' (expected c, spxbin, report, mlir, all or none)", tok);
+    o->emit |= kinds[k].bits;
+  }
+  return 0;
+}
+
 static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
   if (o->n_overrides == 64) return usage_error("too many overrides at '%s'", stmt);
   o->overrides[o->n_overrides++] = spx_arena_strdup(arena, stmt);
@@ -120,9 +155,7 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
                spx_pass_description((spx_pass_id_t)p));
       return -1;
     } else if ((v = flag_value(a, "--emit"))) {
-      if (strcmp(v, "mlir") == 0) o->emit = EMIT_MLIR;
-      else if (strcmp(v, "none") == 0) o->emit = EMIT_NONE;
-      else return usage_error("unknown --emit kind '%s' (expected mlir or none)", v);
+      if (parse_emit(o, v)) return 1;
     } else if (strcmp(a, "-o") == 0) {
       if (++i == argc) return usage_error("%s needs a file name", a);
       o->output = argv[i];
@@ -159,8 +192,7 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
     }
   }
   if (!o->input) return usage_error("%s", "no input file");
-  if (o->output && o->emit == EMIT_NONE)
-    return usage_error("%s", "-o needs something to write (--emit=mlir)");
+  if (!o->emit_given) o->emit = EMIT_PRODUCT;
   return 0;
 }
 
@@ -207,7 +239,8 @@ static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir)
 }
 
 static int emit_mlir(const options_t *o, MlirModule module) {
-  if (!o->output) {
+  /* With other outputs, -o is their directory and the MLIR goes to stdout. */
+  if (!o->output || (o->emit & EMIT_PRODUCT)) {
     spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info);
     return fflush(stdout) == 0 ? 0 : -1;
   }
@@ -221,6 +254,27 @@ static int emit_mlir(const options_t *o, MlirModule module) {
     fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
     return -1;
   }
+  return 0;
+}
+
+/* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory. */
+static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
+                        spx_arena_t *arena, spx_diag_t *diag) {
+  const char *dir = o->output ? o->output : ".";
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "spxc: error: output directory '%s' does not exist\n", dir);
+    return -1;
+  }
+  spx_program_t *p;
+  if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
+  if ((o->emit & EMIT_SPXBIN) &&
+      spx_backend_emit_spxbin(p, spx_arena_printf(arena, "%s/%s.spxbin", dir, p->name)) != 0)
+    return -1;
+  if ((o->emit & EMIT_C) && spx_backend_emit_c(p, dir) != 0) return -1;
+  if ((o->emit & EMIT_REPORT) &&
+      spx_backend_emit_report(p, spx_arena_printf(arena, "%s/%s.report.json", dir, p->name)) != 0)
+    return -1;
   return 0;
 }
 
@@ -258,7 +312,9 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   if (rc == 0 && spx_pipeline_run(module, passes, n_passes, &env, &popts) != 0) rc = 1;
   phase(o, &t, "passes");
 
-  if (rc == 0 && o->emit == EMIT_MLIR && emit_mlir(o, module) != 0) rc = 1;
+  if (rc == 0 && (o->emit & EMIT_MLIR) && emit_mlir(o, module) != 0) rc = 1;
+  if (rc == 0 && (o->emit & EMIT_PRODUCT) && emit_product(o, module, store, arena, diag) != 0)
+    rc = 1;
   if (rc == 0 && o->dump_weights && dump_weights(module, store, o->dump_weights) != 0) rc = 1;
   phase(o, &t, "emit");
 

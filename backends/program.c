@@ -1,0 +1,403 @@
+/* program.c - lowers the planned spx module to a program (spx_backend.h):
+ * one tensor per function argument and op result, one blob per weight
+ * buffer, one cpu.layer command per op. */
+#include "backends/spx_backend.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct builder {
+  MlirModule module;
+  spx_wstore_t *store;
+  spx_arena_t *arena;
+  spx_diag_t *diag;
+  MlirOperation fn;
+  MlirBlock entry;
+  /* Growing arrays, copied into the arena at the end. */
+  size_t n_tensors, n_blobs, n_cmds;
+  spx_cs_tensor_t tensors[4096];
+  MlirValue values[4096];
+  spx_cs_blob_t blobs[4096];
+  spx_cs_command_t cmds[4096];
+  spx_layer_info_t layers[4096];
+  int errors;
+} builder_t;
+
+static const char *str_of(spx_arena_t *arena, MlirStringRef s) {
+  return spx_arena_strndup(arena, s.data, s.length);
+}
+
+static void op_error(builder_t *b, MlirOperation op, const char *msg) {
+  spx_diag_error(b->diag, spx_ir_loc(op, b->arena), "%s", msg);
+  b->errors++;
+}
+
+static uint16_t tensor_of(builder_t *b, MlirValue v) {
+  for (size_t i = 0; i < b->n_tensors; i++)
+    if (mlirValueEqual(b->values[i], v)) return (uint16_t)i;
+  SPX_UNREACHABLE("tensor used before definition");
+  return SPX_CS_NONE;
+}
+
+static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t ws_offset) {
+  SPX_ASSERT(b->n_tensors < 4096);
+  spx_cs_tensor_t *t = &b->tensors[b->n_tensors];
+  MlirType type = mlirValueGetType(v);
+  int64_t d[SPX_MAX_RANK];
+  t->rank = (uint8_t)spx_ir_shape(type, d);
+  size_t count = 1;
+  for (int i = 0; i < t->rank; i++) {
+    t->dims[i] = (uint32_t)d[i];
+    count *= (size_t)d[i];
+  }
+  double scale;
+  int64_t zp;
+  if (spx_ir_tensor_quant(type, &scale, &zp)) {
+    t->dtype = SPX_CS_DTYPE_INT8;
+    t->scale = (float)scale;
+    t->zero_point = (int32_t)zp;
+  } else {
+    t->dtype = SPX_CS_DTYPE_F32;
+  }
+  t->name = name;
+  t->ws_offset = (uint32_t)ws_offset;
+  t->ws_size = (uint32_t)(count * spx_cs_dtype_size(t->dtype));
+  b->values[b->n_tensors] = v;
+  return (uint16_t)b->n_tensors++;
+}
+
+static uint8_t cs_dtype(spx_dtype_t dt) {
+  switch (dt) {
+  case SPX_DT_F32: return SPX_CS_DTYPE_F32;
+  case SPX_DT_I8: return SPX_CS_DTYPE_INT8;
+  case SPX_DT_I32: return SPX_CS_DTYPE_INT32;
+  case SPX_DT_U8: return SPX_CS_DTYPE_U8;
+  }
+  SPX_UNREACHABLE("bad dtype");
+  return 0;
+}
+
+static const struct {
+  const char *name;
+  uint16_t code;
+} encodings[] = {
+#define X(E, code, text) {text, code},
+    SPX_CS_ENCODINGS(X)
+#undef X
+};
+
+/* The blob of a weight attribute, added once; SPX_CS_NONE if absent. The
+ * weights of an op that a format pass encoded (spx.encoding = "<format>",
+ * spx.encoded = its bytes) are the encoded bytes. */
+static uint16_t blob_of(builder_t *b, MlirOperation op, const char *attr) {
+  uint16_t encoding = SPX_CS_ENC_DENSE;
+  MlirAttribute enc = mlirOperationGetAttributeByName(op, spx_ir_str("spx.encoding"));
+  if (strcmp(attr, "weight") == 0 && !mlirAttributeIsNull(enc)) {
+    MlirStringRef name = mlirStringAttrGetValue(enc);
+    size_t k = 0;
+    while (k < sizeof encodings / sizeof encodings[0] &&
+           !(strlen(encodings[k].name) == name.length &&
+             memcmp(encodings[k].name, name.data, name.length) == 0))
+      k++;
+    if (k == sizeof encodings / sizeof encodings[0]) {
+      op_error(b, op, "unknown weight encoding");
+      return SPX_CS_NONE;
+    }
+    encoding = encodings[k].code;
+    attr = "spx.encoded";
+  }
+  spx_wbuf_t *w = spx_ir_get_wbuf(op, attr, b->store);
+  if (!w) return SPX_CS_NONE;
+  for (size_t i = 0; i < b->n_blobs; i++)
+    if (b->blobs[i].data == w->data) return (uint16_t)i;
+  SPX_ASSERT(b->n_blobs < 4096);
+  spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
+  blob->name = w->name;
+  blob->dtype = encoding == SPX_CS_ENC_DENSE ? cs_dtype(w->dtype) : SPX_CS_DTYPE_U8;
+  blob->encoding = encoding;
+  blob->length = (uint32_t)w->nbytes;
+  blob->data = w->data;
+  return (uint16_t)b->n_blobs++;
+}
+
+static uint64_t blob_bytes(builder_t *b, uint16_t id) {
+  return id == SPX_CS_NONE ? 0 : b->blobs[id].length;
+}
+
+static uint8_t act_code(MlirOperation op) {
+  MlirStringRef a = spx_ir_get_str(op, "act");
+  if (a.length == 4 && memcmp(a.data, "relu", 4) == 0) return SPX_CS_ACT_RELU;
+  if (a.length == 5 && memcmp(a.data, "relu6", 5) == 0) return SPX_CS_ACT_RELU6;
+  return SPX_CS_ACT_NONE;
+}
+
+static const struct {
+  const char *op;
+  spx_cs_cpu_op_t code;
+} op_codes[] = {
+    {"conv2d", SPX_CS_CPU_OP_CONV2D},   {"dense", SPX_CS_CPU_OP_DENSE},
+    {"relu", SPX_CS_CPU_OP_RELU},       {"relu6", SPX_CS_CPU_OP_RELU6},
+    {"sigmoid", SPX_CS_CPU_OP_SIGMOID}, {"maxpool", SPX_CS_CPU_OP_MAXPOOL},
+    {"avgpool", SPX_CS_CPU_OP_AVGPOOL}, {"global_avgpool", SPX_CS_CPU_OP_GLOBAL_AVGPOOL},
+    {"add", SPX_CS_CPU_OP_ADD},         {"concat", SPX_CS_CPU_OP_CONCAT},
+    {"flatten", SPX_CS_CPU_OP_COPY},    {"reshape", SPX_CS_CPU_OP_COPY},
+    {"softmax", SPX_CS_CPU_OP_SOFTMAX}, {"quantize", SPX_CS_CPU_OP_QUANTIZE},
+    {"dequantize", SPX_CS_CPU_OP_DEQUANTIZE},
+};
+
+static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
+                         spx_layer_info_t *info) {
+  spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  l->weights = blob_of(b, op, "weight");
+  l->bias = blob_of(b, op, "bias");
+  l->mult = blob_of(b, op, "spx.multiplier");
+  l->shift = blob_of(b, op, "spx.shift");
+  l->act = act_code(op);
+  MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
+  int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
+  int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
+  int out_rank = spx_ir_shape(mlirValueGetType(mlirOperationGetResult(op, 0)), out);
+  uint64_t params = 1, out_elems = 1;
+  for (int i = 0; i < rank; i++) params *= (uint64_t)w[i];
+  for (int i = 0; i < out_rank; i++) out_elems *= (uint64_t)out[i];
+  info->params = params;
+  info->dense_bytes = params * 4;
+  /* Each output element takes one MAC per weight of its output channel. */
+  info->macs = out_elems * (params / (uint64_t)w[0]);
+  info->weight_bytes = blob_bytes(b, l->weights) + blob_bytes(b, l->bias) +
+                       blob_bytes(b, l->mult) + blob_bytes(b, l->shift);
+  if (rank == 4) {
+    int64_t st[2], pad[4], dil[2];
+    spx_ir_get_i64_array(op, "stride", st, 2);
+    spx_ir_get_i64_array(op, "pad", pad, 4);
+    spx_ir_get_i64_array(op, "dilation", dil, 2);
+    l->kh = (uint8_t)w[2];
+    l->kw = (uint8_t)w[3];
+    l->sh = (uint8_t)st[0];
+    l->sw = (uint8_t)st[1];
+    l->dh = (uint8_t)dil[0];
+    l->dw = (uint8_t)dil[1];
+    l->pad_t = (uint8_t)pad[0];
+    l->pad_l = (uint8_t)pad[1];
+    l->pad_b = (uint8_t)pad[2];
+    l->pad_r = (uint8_t)pad[3];
+    l->groups = (uint16_t)spx_ir_get_i64(op, "groups");
+  }
+}
+
+/* A dictionary of numbers, strings and arrays of them, as JSON. */
+static char *json_of(spx_arena_t *arena, MlirAttribute a) {
+  if (mlirAttributeIsADictionary(a)) {
+    char *s = "{";
+    for (intptr_t i = 0; i < mlirDictionaryAttrGetNumElements(a); i++) {
+      MlirNamedAttribute e = mlirDictionaryAttrGetElement(a, i);
+      MlirStringRef k = mlirIdentifierStr(e.name);
+      s = spx_arena_printf(arena, "%s%s\"%.*s\": %s", s, i ? ", " : "", (int)k.length, k.data,
+                           json_of(arena, e.attribute));
+    }
+    return spx_arena_printf(arena, "%s}", s);
+  }
+  if (mlirAttributeIsAArray(a)) {
+    char *s = "[";
+    for (intptr_t i = 0; i < mlirArrayAttrGetNumElements(a); i++)
+      s = spx_arena_printf(arena, "%s%s%s", s, i ? ", " : "",
+                           json_of(arena, mlirArrayAttrGetElement(a, i)));
+    return spx_arena_printf(arena, "%s]", s);
+  }
+  if (mlirAttributeIsAInteger(a))
+    return spx_arena_printf(arena, "%lld", (long long)mlirIntegerAttrGetValueInt(a));
+  if (mlirAttributeIsAFloat(a)) return spx_arena_printf(arena, "%.6g", mlirFloatAttrGetValueDouble(a));
+  if (mlirAttributeIsAString(a)) {
+    MlirStringRef v = mlirStringAttrGetValue(a);
+    return spx_arena_printf(arena, "\"%.*s\"", (int)v.length, v.data);
+  }
+  if (mlirAttributeIsADenseI64Array(a)) {
+    char *s = "[";
+    for (intptr_t i = 0; i < mlirDenseArrayGetNumElements(a); i++)
+      s = spx_arena_printf(arena, "%s%s%lld", s, i ? ", " : "", (long long)mlirDenseI64ArrayGetElement(a, i));
+    return spx_arena_printf(arena, "%s]", s);
+  }
+  return "null";
+}
+
+static void add_command(builder_t *b, MlirOperation op) {
+  MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
+  const char *opname = str_of(b->arena, (MlirStringRef){full.data + 4, full.length - 4});
+  spx_cs_cpu_op_t code = SPX_CS_CPU_OP_INVALID;
+  for (size_t i = 0; i < sizeof op_codes / sizeof op_codes[0]; i++)
+    if (strcmp(op_codes[i].op, opname) == 0) code = op_codes[i].code;
+  if (code == SPX_CS_CPU_OP_INVALID) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "the cpu target cannot run '%s' (a batchnorm that could not be folded?)", opname);
+    op_error(b, op, msg);
+    return;
+  }
+  intptr_t n_in = mlirOperationGetNumOperands(op);
+  if (n_in > SPX_CS_CPU_MAX_INPUTS) {
+    op_error(b, op, "the cpu target takes at most 4 inputs per layer");
+    return;
+  }
+  const char *name = str_of(b->arena, spx_ir_layer_name(op));
+  SPX_ASSERT(b->n_cmds < 4096);
+  spx_cs_command_t *cmd = &b->cmds[b->n_cmds];
+  spx_layer_info_t *info = &b->layers[b->n_cmds];
+  spx_cs_command_init_cpu_layer(cmd, code, name);
+  spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  uint16_t *ins[SPX_CS_CPU_MAX_INPUTS] = {&l->in0, &l->in1, &l->in2, &l->in3};
+  l->n_in = (uint8_t)n_in;
+  for (intptr_t k = 0; k < n_in; k++) *ins[k] = tensor_of(b, mlirOperationGetOperand(op, k));
+
+  info->op = opname;
+  spx_loc_t loc = spx_ir_loc(op, b->arena);
+  info->line = loc.line;
+  MlirAttribute fused = mlirOperationGetAttributeByName(op, spx_ir_str("spx.fused"));
+  MlirAttribute folded = mlirOperationGetAttributeByName(op, spx_ir_str("spx.folded"));
+  info->fused = spx_arena_printf(
+      b->arena, "%s%s%s",
+      mlirAttributeIsNull(folded) ? "" : str_of(b->arena, mlirStringAttrGetValue(folded)),
+      !mlirAttributeIsNull(folded) && !mlirAttributeIsNull(fused) ? "," : "",
+      mlirAttributeIsNull(fused) ? "" : str_of(b->arena, mlirStringAttrGetValue(fused)));
+
+  MlirAttribute stats = mlirOperationGetAttributeByName(op, spx_ir_str("spx.stats"));
+  if (!mlirAttributeIsNull(stats) && mlirAttributeIsADictionary(stats))
+    info->stats_json = json_of(b->arena, stats);
+  if (code == SPX_CS_CPU_OP_CONV2D || code == SPX_CS_CPU_OP_DENSE) fill_weights(b, op, cmd, info);
+  if (code == SPX_CS_CPU_OP_MAXPOOL || code == SPX_CS_CPU_OP_AVGPOOL) {
+    int64_t k[2], st[2], pad[4];
+    spx_ir_get_i64_array(op, "kernel", k, 2);
+    spx_ir_get_i64_array(op, "stride", st, 2);
+    spx_ir_get_i64_array(op, "pad", pad, 4);
+    l->kh = (uint8_t)k[0];
+    l->kw = (uint8_t)k[1];
+    l->sh = (uint8_t)st[0];
+    l->sw = (uint8_t)st[1];
+    l->pad_t = (uint8_t)pad[0];
+    l->pad_l = (uint8_t)pad[1];
+    l->pad_b = (uint8_t)pad[2];
+    l->pad_r = (uint8_t)pad[3];
+  }
+  if (code == SPX_CS_CPU_OP_CONCAT || code == SPX_CS_CPU_OP_SOFTMAX)
+    l->axis = (int8_t)spx_ir_get_i64(op, "axis");
+
+  MlirValue r = mlirOperationGetResult(op, 0);
+  l->out = add_tensor(b, r, name, spx_ir_get_i64(op, "spx.ws_offset"));
+  b->n_cmds++;
+}
+
+/* spx.target = {kind = "aie", rows = 2 : i64, ...} */
+static void read_target(builder_t *b, MlirOperation mop, spx_program_t *p) {
+  MlirAttribute t = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.target"));
+  p->target = "cpu";
+  if (mlirAttributeIsNull(t) || !mlirAttributeIsADictionary(t)) return;
+  intptr_t n = mlirDictionaryAttrGetNumElements(t);
+  spx_backend_option_t *opts = spx_arena_alloc(b->arena, (size_t)(n + 1) * sizeof *opts);
+  int k = 0;
+  for (intptr_t i = 0; i < n; i++) {
+    MlirNamedAttribute e = mlirDictionaryAttrGetElement(t, i);
+    const char *key = str_of(b->arena, mlirIdentifierStr(e.name));
+    const char *str = NULL;
+    double num = 0;
+    if (mlirAttributeIsAString(e.attribute)) str = str_of(b->arena, mlirStringAttrGetValue(e.attribute));
+    else if (mlirAttributeIsAInteger(e.attribute)) num = (double)mlirIntegerAttrGetValueInt(e.attribute);
+    else if (mlirAttributeIsAFloat(e.attribute)) num = mlirFloatAttrGetValueDouble(e.attribute);
+    else str = json_of(b->arena, e.attribute);
+    if (strcmp(key, "kind") == 0) p->target = str ? str : "?";
+    else opts[k++] = (spx_backend_option_t){key, str, num};
+  }
+  p->n_target_options = k;
+  p->target_options = opts;
+}
+
+const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p, const char *key) {
+  for (int i = 0; i < p->n_target_options; i++)
+    if (strcmp(p->target_options[i].key, key) == 0) return &p->target_options[i];
+  return NULL;
+}
+
+static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
+#define SPX_TARGET(name)                                                      \
+  if (strcmp(p->target, #name) == 0) return 0;
+#define SPX_TARGET_LOWERED(name)                                              \
+  if (strcmp(p->target, #name) == 0) return spx_target_##name##_lower(p, b->arena, b->diag);
+#include "backends/targets.def"
+#undef SPX_TARGET
+#undef SPX_TARGET_LOWERED
+  spx_loc_t loc = spx_ir_loc(mop, b->arena);
+  loc.line = 0;
+  const char *known = "";
+#define SPX_TARGET(name) known = spx_arena_printf(b->arena, "%s%s%s", known, *known ? ", " : "", #name);
+#define SPX_TARGET_LOWERED(name) SPX_TARGET(name)
+#include "backends/targets.def"
+#undef SPX_TARGET
+#undef SPX_TARGET_LOWERED
+  spx_diag_error(b->diag, loc, "unknown target '%s' (known: %s)", p->target, known);
+  return -1;
+}
+
+#define COPY_OUT(arena, src, n) \
+  ((n) ? memcpy(spx_arena_alloc(arena, (n) * sizeof *(src)), src, (n) * sizeof *(src)) : NULL)
+
+int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_t *arena,
+                              spx_diag_t *diag, spx_program_t **out_program) {
+  *out_program = NULL;
+  MlirOperation mop = mlirModuleGetOperation(module);
+  if (mlirAttributeIsNull(mlirOperationGetAttributeByName(mop, spx_ir_str("spx.workspace_size")))) {
+    fputs("spxc: error: writing C, .spxbin or a report needs the memory-plan pass (see --list-passes)\n", stderr);
+    return -1;
+  }
+  builder_t *b = calloc(1, sizeof *b);
+  SPX_ASSERT(b);
+  b->module = module;
+  b->store = store;
+  b->arena = arena;
+  b->diag = diag;
+  b->fn = mlirBlockGetFirstOperation(mlirModuleGetBody(module));
+  b->entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(b->fn, 0));
+
+  MlirAttribute arg_attrs = mlirOperationGetAttributeByName(b->fn, spx_ir_str("arg_attrs"));
+  MlirAttribute res_attrs = mlirOperationGetAttributeByName(b->fn, spx_ir_str("res_attrs"));
+  intptr_t n_args = mlirBlockGetNumArguments(b->entry);
+  uint16_t *inputs = spx_arena_alloc(arena, (size_t)(n_args + 1) * sizeof *inputs);
+  for (intptr_t a = 0; a < n_args; a++) {
+    MlirAttribute d = mlirArrayAttrGetElement(arg_attrs, a);
+    const char *name = str_of(arena, mlirStringAttrGetValue(
+                                         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
+    int64_t off = mlirIntegerAttrGetValueInt(
+        mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset")));
+    inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off);
+  }
+  MlirOperation ret = mlirBlockGetTerminator(b->entry);
+  for (MlirOperation op = mlirBlockGetFirstOperation(b->entry); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    if (!mlirOperationEqual(op, ret)) add_command(b, op);
+  intptr_t n_out = mlirOperationGetNumOperands(ret);
+  uint16_t *outputs = spx_arena_alloc(arena, (size_t)(n_out + 1) * sizeof *outputs);
+  for (intptr_t i = 0; i < n_out; i++) outputs[i] = tensor_of(b, mlirOperationGetOperand(ret, i));
+  (void)res_attrs;
+
+  int rc = b->errors ? -1 : 0;
+  if (rc == 0) {
+    spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
+    p->name = str_of(arena, spx_ir_get_str(mop, "spx.network"));
+    p->source = str_of(arena, spx_ir_get_str(mop, "spx.source"));
+    read_target(b, mop, p);
+    spx_cs_image_t *img = &p->image;
+    img->target = SPX_CS_TARGET_CPU;
+    img->workspace_size = (uint32_t)spx_ir_get_i64(mop, "spx.workspace_size");
+    img->tensors = COPY_OUT(arena, b->tensors, b->n_tensors);
+    img->tensor_count = (uint32_t)b->n_tensors;
+    img->inputs = inputs;
+    img->input_count = (uint32_t)n_args;
+    img->outputs = outputs;
+    img->output_count = (uint32_t)n_out;
+    img->blobs = COPY_OUT(arena, b->blobs, b->n_blobs);
+    img->blob_count = (uint32_t)b->n_blobs;
+    img->commands = COPY_OUT(arena, b->cmds, b->n_cmds);
+    img->command_count = (uint32_t)b->n_cmds;
+    p->layers = COPY_OUT(arena, b->layers, b->n_cmds);
+    rc = lower_to_target(p, b, mop);
+    if (rc == 0) *out_program = p;
+  }
+  free(b);
+  return rc;
+}

@@ -1,0 +1,85 @@
+/* spx_backend.h - from the planned spx module to what a product ships.
+ *
+ * spx_backend_program_build() lowers the module, after the pass pipeline
+ * (quantized, memory-planned), to a program: the command-stream image of
+ * runtime/stream (tensors with their workspace places, weight blobs,
+ * commands) plus, per command, what the C emitter and the report need (source
+ * line, MACs, weight bytes). The three emitters read only the program:
+ *   spx_backend_emit_spxbin  NAME.spxbin  (the runtime's container)
+ *   spx_backend_emit_c       NAME.h, NAME.c (portable C99 over libspxrt)
+ *   spx_backend_emit_report  NAME.report.json
+ * Each writes atomically (temporary file, then rename).
+ */
+#ifndef SPX_BACKEND_H
+#define SPX_BACKEND_H
+
+#include "ir/spx_ir.h"
+#include "runtime/stream/spx_stream.h"
+#include "support/spx_support.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the program knows of each command beyond the stream record. */
+typedef struct spx_layer_info {
+  const char *op;       /* spx op name without "spx.", e.g. "conv2d" */
+  const char *fused;    /* names folded or fused into it ("" if none) */
+  int line;             /* source line in the .spx file (0 if none) */
+  uint64_t macs;        /* multiply-accumulates (conv2d, dense) */
+  uint64_t params;      /* weight elements (conv2d, dense) */
+  uint64_t dense_bytes; /* the weights as f32 */
+  uint64_t weight_bytes; /* the weights as stored (plus bias, requant) */
+  const char *stats_json; /* what passes recorded (spx.stats) as a JSON
+                             object, or NULL */
+  const char *target_json; /* what the target lowering adds, or NULL */
+} spx_layer_info_t;
+
+/* One option of the target statement: target aie(rows=2, cols=2). */
+typedef struct spx_backend_option {
+  const char *key;
+  const char *str; /* string value, or NULL for a number */
+  double num;
+} spx_backend_option_t;
+
+typedef struct spx_program {
+  const char *name;    /* network name: C symbol prefix and file names */
+  const char *source;  /* .spx file name (base name) */
+  const char *target;  /* "cpu", "aie", ...: a line of targets.def */
+  int n_target_options;
+  const spx_backend_option_t *target_options;
+  spx_cs_image_t image;
+  spx_layer_info_t *layers; /* [image.command_count] */
+  const char *target_json;  /* program-wide figures of the target, or NULL */
+} spx_program_t;
+
+/* The target lowerings (targets.def): each returns 0, or -1 after reporting
+ * errors to diag; it may replace p->image's commands and fill target_json. */
+#define SPX_TARGET(name)
+#define SPX_TARGET_LOWERED(name)                                              \
+  int spx_target_##name##_lower(spx_program_t *p, spx_arena_t *arena,         \
+                                spx_diag_t *diag);
+#include "backends/targets.def"
+#undef SPX_TARGET
+#undef SPX_TARGET_LOWERED
+
+/* An option of the target statement, or NULL. */
+const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p,
+                                                      const char *key);
+
+/* Builds the program and lowers it to the module's target (spx.target);
+ * all memory lives in `arena`, blob data points into the weight store.
+ * Returns 0, or -1 after reporting errors to `diag`. */
+int spx_backend_program_build(MlirModule module, spx_wstore_t *store,
+                              spx_arena_t *arena, spx_diag_t *diag,
+                              spx_program_t **out_program);
+
+int spx_backend_emit_spxbin(const spx_program_t *p, const char *path);
+int spx_backend_emit_c(const spx_program_t *p, const char *dir);
+int spx_backend_emit_report(const spx_program_t *p, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_BACKEND_H */

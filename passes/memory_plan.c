@@ -1,0 +1,132 @@
+/* memory_plan.c - the static memory plan: every activation tensor (function
+ * arguments and op results) gets an offset in one workspace, reused between
+ * tensors whose lifetimes do not overlap. A tensor lives from its definition
+ * to its last use (function results to the end). Placement is first fit in
+ * definition order, each tensor 16-byte aligned. Records spx.ws_offset on
+ * each op (and arg_attrs for arguments) and spx.workspace_size on the
+ * module. Deterministic: no pointers or hashes decide anything. */
+#include "passes/spx_pass.h"
+
+#include <stdlib.h>
+#include <limits.h>
+#include <string.h>
+
+enum { ALIGN = 16 };
+
+typedef struct live {
+  MlirValue value;
+  long def, last; /* op positions; arguments are defined at -1 */
+  size_t bytes;
+  size_t offset;
+} live_t;
+
+static size_t tensor_bytes(MlirType t) {
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(t, d);
+  size_t n = 1;
+  for (int i = 0; i < rank; i++) n *= (size_t)d[i];
+  MlirType elt = mlirShapedTypeGetElementType(t);
+  size_t size = 4; /* f32 */
+  if (spx_ir_tensor_quant(t, NULL, NULL)) size = 1;
+  else if (mlirTypeIsAInteger(elt)) size = (size_t)(mlirIntegerTypeGetWidth(elt) + 7) / 8;
+  return n * size;
+}
+
+static size_t align_up(size_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
+
+static bool overlaps(const live_t *a, const live_t *b) {
+  return a->def <= b->last && b->def <= a->last;
+}
+
+/* Lowest aligned offset where `v` fits beside every placed, overlapping tensor. */
+static size_t first_fit(const live_t *placed, size_t n, const live_t *v) {
+  size_t offset = 0;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (size_t i = 0; i < n; i++) {
+      const live_t *p = &placed[i];
+      if (!overlaps(p, v)) continue;
+      if (offset < p->offset + p->bytes && p->offset < offset + v->bytes) {
+        offset = align_up(p->offset + p->bytes);
+        moved = true;
+      }
+    }
+  }
+  return offset;
+}
+
+static live_t *push(live_t *lives, size_t *n, size_t *cap, live_t v) {
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 64;
+    lives = realloc(lives, *cap * sizeof *lives);
+    SPX_ASSERT(lives);
+  }
+  lives[(*n)++] = v;
+  return lives;
+}
+
+int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
+  (void)env;
+  MlirModule m = mlirModuleFromOperation(module);
+  MlirOperation fn = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
+  MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
+  MlirContext ctx = mlirOperationGetContext(module);
+
+  size_t cap = 0, n = 0;
+  live_t *lives = NULL;
+  intptr_t n_args = mlirBlockGetNumArguments(entry);
+  for (intptr_t a = 0; a < n_args; a++) {
+    MlirValue v = mlirBlockGetArgument(entry, a);
+    lives = push(lives, &n, &cap, (live_t){v, -1, -1, tensor_bytes(mlirValueGetType(v)), 0});
+  }
+  long pos = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op), pos++) {
+    bool is_return = mlirOperationGetNumResults(op) == 0;
+    for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
+      MlirValue v = mlirOperationGetOperand(op, k);
+      for (size_t i = 0; i < n; i++)
+        if (mlirValueEqual(lives[i].value, v)) lives[i].last = is_return ? LONG_MAX : pos;
+    }
+    if (is_return) continue;
+    MlirValue r = mlirOperationGetResult(op, 0);
+    lives = push(lives, &n, &cap, (live_t){r, pos, pos, tensor_bytes(mlirValueGetType(r)), 0});
+  }
+
+  size_t workspace = 0;
+  for (size_t i = 0; i < n; i++) {
+    lives[i].offset = first_fit(lives, i, &lives[i]);
+    size_t end = align_up(lives[i].offset + lives[i].bytes);
+    if (end > workspace) workspace = end;
+  }
+
+  /* Record the plan in the IR. */
+  MlirType i64 = mlirIntegerTypeGet(ctx, 64);
+  MlirAttribute *arg_attrs = calloc((size_t)n_args + 1, sizeof *arg_attrs);
+  SPX_ASSERT(arg_attrs);
+  MlirAttribute old = mlirOperationGetAttributeByName(fn, spx_ir_str("arg_attrs"));
+  for (intptr_t a = 0; a < n_args; a++) {
+    MlirAttribute d = mlirArrayAttrGetElement(old, a);
+    intptr_t nd = mlirDictionaryAttrGetNumElements(d);
+    MlirNamedAttribute *items = calloc((size_t)nd + 1, sizeof *items);
+    SPX_ASSERT(items);
+    int k = 0;
+    for (intptr_t j = 0; j < nd; j++) {
+      MlirNamedAttribute e = mlirDictionaryAttrGetElement(d, j);
+      MlirStringRef key = mlirIdentifierStr(e.name);
+      if (!(key.length == 13 && memcmp(key.data, "spx.ws_offset", 13) == 0)) items[k++] = e;
+    }
+    items[k++] = mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str("spx.ws_offset")),
+                                       mlirIntegerAttrGet(i64, (int64_t)lives[a].offset));
+    arg_attrs[a] = mlirDictionaryAttrGet(ctx, k, items);
+    free(items);
+  }
+  mlirOperationSetAttributeByName(fn, spx_ir_str("arg_attrs"),
+                                  mlirArrayAttrGet(ctx, n_args, arg_attrs));
+  free(arg_attrs);
+  for (size_t i = (size_t)n_args; i < n; i++)
+    spx_ir_set_i64(mlirOpResultGetOwner(lives[i].value), "spx.ws_offset", (int64_t)lives[i].offset);
+  spx_ir_set_i64(module, "spx.workspace_size", (int64_t)workspace);
+  free(lives);
+  return 0;
+}

@@ -1,0 +1,200 @@
+/* spx_device.h - running compiled models: one layer, a whole model, devices.
+ *
+ * A layer is described by spx_rt_layer_t, with its tensors' places in the
+ * workspace and pointers to its weights already resolved. spx_rt_layer_run()
+ * is the one place that maps a layer to the kernels of runtime/kernels, so
+ * everything that runs layers on the CPU runs them the same way:
+ *   - generated C (spxc --emit C) holds static spx_rt_layer_t tables and
+ *     calls spx_rt_layer_run for each layer;
+ *   - the cpu device decodes each cpu.layer command of a .spxbin into an
+ *     spx_rt_layer_t and calls spx_rt_layer_run.
+ * The simulators are checked bit-exactly against this path.
+ *
+ * C99 (generated code includes it); no allocation: scratch memory is the
+ * caller's (spx_rt_layer_scratch_size). */
+#ifndef SPX_DEVICE_H
+#define SPX_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/kernels/spx_kernels.h"
+#include "runtime/stream/spx_stream.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types of tensors: the values of runtime/stream's SPX_CS_DTYPES. */
+enum { SPX_RT_F32 = 1, SPX_RT_INT8 = 2, SPX_RT_INT32 = 3 };
+
+/* A tensor: a place in the workspace plus its type, shape and quantization
+ * (real = scale * (q - zero_point) for int8). */
+typedef struct spx_rt_tensor {
+  uint8_t dtype;
+  uint8_t rank;
+  uint32_t dims[6];
+  float scale;
+  int32_t zero_point;
+  uint32_t offset; /* bytes into the workspace */
+} spx_rt_tensor_t;
+
+/* Layer kinds: the values of runtime/stream's SPX_CS_CPU_OPS. */
+enum {
+  SPX_RT_OP_CONV2D = 1, SPX_RT_OP_DENSE, SPX_RT_OP_RELU, SPX_RT_OP_RELU6,
+  SPX_RT_OP_SIGMOID, SPX_RT_OP_MAXPOOL, SPX_RT_OP_AVGPOOL,
+  SPX_RT_OP_GLOBAL_AVGPOOL, SPX_RT_OP_ADD, SPX_RT_OP_CONCAT, SPX_RT_OP_COPY,
+  SPX_RT_OP_SOFTMAX, SPX_RT_OP_QUANTIZE, SPX_RT_OP_DEQUANTIZE
+};
+
+/* One layer. Fields an op does not use are 0 / NULL. The dtype of the first
+ * input decides f32 or int8 kernels (QUANTIZE: f32 -> int8, DEQUANTIZE:
+ * int8 -> f32). act is an spx_rt_act_t (SPX_CS_ACTS values). */
+typedef struct spx_rt_layer {
+  uint8_t op;
+  uint8_t act;
+  uint8_t n_in;
+  int8_t axis; /* concat, softmax; negative counts from the end */
+  const spx_rt_tensor_t *in[4];
+  const spx_rt_tensor_t *out;
+  const void *weights;       /* conv OIHW / dense [M][K]: f32 or int8, or
+                                encoded bytes (weights_encoding != 0) */
+  const void *bias;          /* f32, or int32 for int8; may be NULL */
+  const int32_t *multiplier; /* int8 conv/dense: per output channel */
+  const int32_t *shift;
+  uint16_t groups;
+  uint8_t kernel[2], stride[2], dilation[2];
+  uint8_t pad[4]; /* top, left, bottom, right */
+  uint16_t weights_encoding; /* SPX_CS_ENCODINGS: 0 dense, else a format of
+                                runtime/formats run by its own kernel */
+  uint32_t weights_size;     /* bytes of weights (encoded formats) */
+} spx_rt_layer_t;
+
+/* Resolves a cpu.layer command into a layer. tensors[0 .. n_in-1] are the
+ * records of its inputs and tensors[4] of its output (runtime/stream
+ * records); blobs[0..3] are its weights, bias, mult and shift (NULL when
+ * absent; a blob's data may be NULL when only sizes matter). The layer's
+ * tensor pointers point into tensor_store. */
+void spx_rt_layer_init(spx_rt_layer_t *layer, spx_rt_tensor_t tensor_store[5],
+                       const spx_cs_cpu_layer_t *cmd,
+                       const spx_cs_tensor_t *const tensors[5],
+                       const spx_cs_blob_t *const blobs[4]);
+
+/* Bytes of scratch spx_rt_layer_run needs for this layer (0 for most). */
+size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer);
+/* Runs one layer on the workspace (16-byte aligned) with the caller's
+ * scratch (4-byte aligned, at least spx_rt_layer_scratch_size bytes). */
+spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace,
+                                 void *scratch, size_t scratch_size);
+
+/* Checks a layer as spx_rt_layer_run does (NULL pointers, op, input count,
+ * dtypes, shapes against the op's result, quantization the int8 kernels
+ * need) without running it. *out_reason (if not NULL) gets a static one-line
+ * reason, "" when the layer is fine. */
+spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
+                                   const char **out_reason);
+
+/* ==== Models and devices (runtime/device/cpu.c) ============================
+ *
+ * A model is a loaded, validated stream (spx_cs_stream_load) prepared for one
+ * device. It lives in caller memory and holds no pointers but the stream view
+ * and its device; running it needs one caller-provided workspace:
+ *
+ *   spx_rt_model_t m;
+ *   spx_rt_model_initialize(&spx_rt_device_cpu, &stream, &m, &err);
+ *   size_t n = spx_rt_model_workspace_size(&m);    (16-aligned bytes)
+ *   ... void *ws = 16-byte aligned memory of n bytes ...
+ *   spx_rt_model_run(&m, inputs, outputs, ws, n, NULL, &err);
+ *
+ * Workspace layout (cpu): [0, stream workspace_size rounded up to 16) holds
+ * the activations at the tensors' ws_offsets (the compiler's memory plan);
+ * then the scratch area, the largest any layer needs (kernel scratch, plus
+ * room to broadcast a single requant multiplier/shift to every channel).
+ *
+ * Model inputs and outputs are float: an f32 tensor is copied, an int8 one is
+ * quantized (input) or dequantized (output) with its own scale/zero point.
+ * Errors carry the command index and a one-line message. */
+
+#define SPX_RT_ERROR_MESSAGE_MAX 240
+#define SPX_RT_NO_COMMAND 0xffffffffu
+
+typedef struct spx_rt_error {
+  spx_rt_status_t status;
+  uint32_t command; /* command index, or SPX_RT_NO_COMMAND */
+  char message[SPX_RT_ERROR_MESSAGE_MAX]; /* "" when ok; NUL-terminated */
+} spx_rt_error_t;
+
+/* Optional callbacks around every command (e.g. to time or trace layers).
+ * index is the command index, name the layer name ("" if none). after gets
+ * the layer's status; a failing layer stops the run after its callback. */
+typedef struct spx_rt_run_hooks {
+  void *user;
+  void (*before)(void *user, uint32_t index, const char *name);
+  void (*after)(void *user, uint32_t index, const char *name,
+                spx_rt_status_t status);
+} spx_rt_run_hooks_t;
+
+struct spx_rt_device;
+
+typedef struct spx_rt_model {
+  const struct spx_rt_device *device;
+  spx_cs_stream_t stream;  /* the view; its bytes must outlive the model */
+  size_t workspace_size;   /* total bytes spx_rt_model_run needs */
+  size_t scratch_offset;   /* start of the scratch area in the workspace */
+  size_t scratch_size;
+} spx_rt_model_t;
+
+/* A device: a name and the functions that run a stream on it. The cpu
+ * device is the only one now; simulators add their own instances. */
+typedef struct spx_rt_device {
+  const char *name;
+  uint16_t target; /* the spx_cs_target_t of the streams it runs */
+  spx_rt_status_t (*initialize)(const struct spx_rt_device *device,
+                                const spx_cs_stream_t *stream,
+                                spx_rt_model_t *out_model,
+                                spx_rt_error_t *error);
+  spx_rt_status_t (*run)(const spx_rt_model_t *model,
+                         const float *const *inputs, float *const *outputs,
+                         void *workspace, size_t workspace_size,
+                         const spx_rt_run_hooks_t *hooks,
+                         spx_rt_error_t *error);
+} spx_rt_device_t;
+
+extern const spx_rt_device_t spx_rt_device_cpu;
+
+/* The device called `name` ("cpu"), or NULL. */
+const spx_rt_device_t *spx_rt_device_find(const char *name);
+/* Names of all devices, NULL-terminated. */
+const char *const *spx_rt_device_names(void);
+
+/* Prepares a loaded stream for `device`. Checks what the loader does not:
+ * the target is the device's, every command is one it runs, every layer
+ * passes spx_rt_layer_check, model inputs/outputs are f32 or int8, blobs are
+ * dense and aligned in memory. *out_model is cleared first. error may be
+ * NULL. */
+spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
+                                        const spx_cs_stream_t *stream,
+                                        spx_rt_model_t *out_model,
+                                        spx_rt_error_t *error);
+/* Bytes of workspace spx_rt_model_run needs (a multiple of 16). */
+size_t spx_rt_model_workspace_size(const spx_rt_model_t *model);
+/* Element counts of model input/output `index` (0 if out of range). */
+size_t spx_rt_model_input_count(const spx_rt_model_t *model, uint32_t index);
+size_t spx_rt_model_output_count(const spx_rt_model_t *model, uint32_t index);
+/* Runs the model once: copies (or quantizes) inputs[i] into the workspace,
+ * runs every command in order with its hooks, copies (or dequantizes) the
+ * outputs into outputs[i]. workspace is 16-byte aligned, at least
+ * spx_rt_model_workspace_size bytes; its contents need no initialization.
+ * hooks and error may be NULL. */
+spx_rt_status_t spx_rt_model_run(const spx_rt_model_t *model,
+                                 const float *const *inputs,
+                                 float *const *outputs, void *workspace,
+                                 size_t workspace_size,
+                                 const spx_rt_run_hooks_t *hooks,
+                                 spx_rt_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_DEVICE_H */

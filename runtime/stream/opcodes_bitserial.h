@@ -1,0 +1,10 @@
+/* opcodes_bitserial.h - the bitserial target's opcodes, part of SPX_CS_OPCODES in
+ * spx_stream.h (which includes this file; do not include it elsewhere).
+ * Same form: X(ENUM, member, code, "text", FIELDS, doc), codes in the bitserial
+ * range of SPX_CS_TARGETS. */
+#ifndef SPX_CS_OPCODES_BITSERIAL_H
+#define SPX_CS_OPCODES_BITSERIAL_H
+
+#define SPX_CS_OPCODES_BITSERIAL(X)
+
+#endif

@@ -12,6 +12,7 @@
 #include "backends/spx_backend.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 
@@ -137,6 +138,15 @@ static size_t max_scratch(const spx_program_t *p) {
   return (max + 15) / 16 * 16;
 }
 
+/* The parameters of NAME_run: inputs, then outputs, named after the
+ * network's input and output layers. */
+static void emit_params(const cgen_t *g, FILE *f) {
+  for (uint32_t k = 0; k < g->p->image.input_count; k++)
+    fprintf(f, "const float *%s, ", ident(g->arena, "", g->p->input_names[k]));
+  for (uint32_t k = 0; k < g->p->image.output_count; k++)
+    fprintf(f, "float *%s, ", ident(g->arena, "out_", g->p->output_names[k]));
+}
+
 static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, size_t scratch) {
   const spx_program_t *p = g->p;
   const spx_cs_image_t *img = &p->image;
@@ -153,8 +163,9 @@ static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
     uint32_t n = io ? img->output_count : img->input_count;
     for (uint32_t k = 0; k < n; k++) {
       const spx_cs_tensor_t *t = &img->tensors[io ? img->outputs[k] : img->inputs[k]];
-      char *u = upper(g->arena, t->name);
-      fprintf(f, "/* %s %u, \"%s\": f32 [", io ? "Output" : "Input", k, t->name);
+      const char *name = io ? p->output_names[k] : p->input_names[k];
+      char *u = upper(g->arena, name);
+      fprintf(f, "/* %s %u, \"%s\": f32 [", io ? "Output" : "Input", k, name);
       for (int d = 0; d < t->rank; d++) fprintf(f, d ? ", %u" : "%u", t->dims[d]);
       fprintf(f, "] */\n#define %s_%s_%s_SIZE %zuu\n", guard, io ? "OUTPUT" : "INPUT", u,
               tensor_elements(t));
@@ -180,11 +191,8 @@ static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
   fprintf(f, "\n/* Runs the network: inputs and outputs are f32 in the shapes above;\n"
              " * workspace is %s_workspace_size() bytes, 16-byte aligned, owned by\n"
              " * the caller. Returns 0, or a negative spx_rt_status_t. */\nint %s_run(",
-          guard, p->name);
-  for (uint32_t k = 0; k < img->input_count; k++)
-    fprintf(f, "const float *%s, ", ident(g->arena, "", img->tensors[img->inputs[k]].name));
-  for (uint32_t k = 0; k < img->output_count; k++)
-    fprintf(f, "float *%s, ", ident(g->arena, "out_", img->tensors[img->outputs[k]].name));
+          p->name, p->name);
+  emit_params(g, f);
   fprintf(f, "void *workspace);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_H */\n", guard);
 }
 
@@ -221,18 +229,16 @@ static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
   }
   fputs("\nstatic const spx_rt_layer_t *const layers[] = {", f);
   for (uint32_t i = 0; i < img->command_count; i++)
-    fprintf(f, "%s&%s", i % 4 ? ", " : "\n  ", ident(g->arena, "layer_", img->commands[i].name));
+    fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ",
+            ident(g->arena, "layer_", img->commands[i].name));
   fputs("\n};\n\n", f);
   fprintf(f, "size_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(", p->name,
           guard, p->name);
-  for (uint32_t k = 0; k < img->input_count; k++)
-    fprintf(f, "const float *%s, ", ident(g->arena, "", img->tensors[img->inputs[k]].name));
-  for (uint32_t k = 0; k < img->output_count; k++)
-    fprintf(f, "float *%s, ", ident(g->arena, "out_", img->tensors[img->outputs[k]].name));
+  emit_params(g, f);
   fputs("void *workspace) {\n  uint8_t *ws = (uint8_t *)workspace;\n  size_t i;\n", f);
   for (uint32_t k = 0; k < img->input_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->inputs[k]];
-    fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, ident(g->arena, "", t->name),
+    fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, ident(g->arena, "", p->input_names[k]),
             tensor_elements(t) * 4);
   }
   fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
@@ -241,8 +247,8 @@ static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
           ws, scratch);
   for (uint32_t k = 0; k < img->output_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->outputs[k]];
-    fprintf(f, "  memcpy(%s, ws + %u, %zu);\n", ident(g->arena, "out_", t->name), t->ws_offset,
-            tensor_elements(t) * 4);
+    fprintf(f, "  memcpy(%s, ws + %u, %zu);\n", ident(g->arena, "out_", p->output_names[k]),
+            t->ws_offset, tensor_elements(t) * 4);
   }
   fputs("  return 0;\n}\n", f);
 }
@@ -264,14 +270,25 @@ static int write_one(const cgen_t *g, const char *dir, const char *ext, size_t w
   return 0;
 }
 
+static bool symbol_taken(const char **syms, uint32_t n, const char *sym) {
+  for (uint32_t i = 0; i < n; i++)
+    if (strcmp(syms[i], sym) == 0) return true;
+  return false;
+}
+
 int spx_backend_emit_c(const spx_program_t *p, const char *dir) {
   spx_arena_t *arena = spx_arena_create();
   cgen_t g = {.p = p, .arena = arena};
   const spx_cs_image_t *img = &p->image;
   g.tensor_sym = spx_arena_alloc(arena, (img->tensor_count + 1) * sizeof *g.tensor_sym);
   g.blob_sym = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g.blob_sym);
-  for (uint32_t i = 0; i < img->tensor_count; i++)
-    g.tensor_sym[i] = ident(arena, "tensor_", img->tensors[i].name);
+  for (uint32_t i = 0; i < img->tensor_count; i++) {
+    /* Tensor names need not be unique (an output and its producer); symbols must. */
+    const char *sym = ident(arena, "tensor_", img->tensors[i].name);
+    for (int n = 2; symbol_taken(g.tensor_sym, i, sym); n++)
+      sym = spx_arena_printf(arena, "%s_%d", ident(arena, "tensor_", img->tensors[i].name), n);
+    g.tensor_sym[i] = sym;
+  }
   for (uint32_t i = 0; i < img->blob_count; i++) g.blob_sym[i] = ident(arena, "", img->blobs[i].name);
   size_t ws = (img->workspace_size + 15) / 16 * 16, scratch = max_scratch(p);
   int rc = write_one(&g, dir, "h", ws, scratch);

@@ -358,6 +358,7 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   MlirAttribute res_attrs = mlirOperationGetAttributeByName(b->fn, spx_ir_str("res_attrs"));
   intptr_t n_args = mlirBlockGetNumArguments(b->entry);
   uint16_t *inputs = spx_arena_alloc(arena, (size_t)(n_args + 1) * sizeof *inputs);
+  const char **input_names = spx_arena_alloc(arena, (size_t)(n_args + 1) * sizeof *input_names);
   for (intptr_t a = 0; a < n_args; a++) {
     MlirAttribute d = mlirArrayAttrGetElement(arg_attrs, a);
     const char *name = str_of(arena, mlirStringAttrGetValue(
@@ -365,6 +366,7 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     int64_t off = mlirIntegerAttrGetValueInt(
         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset")));
     inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off);
+    input_names[a] = name;
   }
   MlirOperation ret = mlirBlockGetTerminator(b->entry);
   for (MlirOperation op = mlirBlockGetFirstOperation(b->entry); !mlirOperationIsNull(op);
@@ -372,8 +374,13 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     if (!mlirOperationEqual(op, ret)) add_command(b, op);
   intptr_t n_out = mlirOperationGetNumOperands(ret);
   uint16_t *outputs = spx_arena_alloc(arena, (size_t)(n_out + 1) * sizeof *outputs);
-  for (intptr_t i = 0; i < n_out; i++) outputs[i] = tensor_of(b, mlirOperationGetOperand(ret, i));
-  (void)res_attrs;
+  const char **output_names = spx_arena_alloc(arena, (size_t)(n_out + 1) * sizeof *output_names);
+  for (intptr_t i = 0; i < n_out; i++) {
+    outputs[i] = tensor_of(b, mlirOperationGetOperand(ret, i));
+    MlirAttribute d = mlirArrayAttrGetElement(res_attrs, i);
+    output_names[i] = str_of(arena, mlirStringAttrGetValue(
+                                        mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
+  }
 
   int rc = b->errors ? -1 : 0;
   if (rc == 0) {
@@ -381,6 +388,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     p->name = str_of(arena, spx_ir_get_str(mop, "spx.network"));
     p->source = str_of(arena, spx_ir_get_str(mop, "spx.source"));
     read_target(b, mop, p);
+    p->input_names = input_names;
+    p->output_names = output_names;
     spx_cs_image_t *img = &p->image;
     img->target = SPX_CS_TARGET_CPU;
     img->workspace_size = (uint32_t)spx_ir_get_i64(mop, "spx.workspace_size");

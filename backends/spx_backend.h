@@ -46,6 +46,8 @@ typedef struct spx_program {
   const char *name;    /* network name: C symbol prefix and file names */
   const char *source;  /* .spx file name (base name) */
   const char *target;  /* "cpu", "aie", ...: a line of targets.def */
+  const char **input_names;  /* [image.input_count]: the network's inputs */
+  const char **output_names; /* [image.output_count]: its outputs */
   int n_target_options;
   const spx_backend_option_t *target_options;
   spx_cs_image_t image;

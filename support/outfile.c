@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int spx_outfile_open(spx_outfile_t *out, const char *path) {
@@ -17,6 +18,16 @@ int spx_outfile_open(spx_outfile_t *out, const char *path) {
   snprintf(out->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(out->tmp_path);
   if (fd < 0) goto fail;
+  /* mkstemp creates 0600; give the file the mode a plain creat() would. */
+  mode_t mask = umask(0);
+  umask(mask);
+  if (fchmod(fd, 0666 & ~mask) != 0) {
+    int e = errno;
+    close(fd);
+    unlink(out->tmp_path);
+    errno = e;
+    goto fail;
+  }
   out->fp = fdopen(fd, "wb");
   if (!out->fp) {
     int e = errno;

@@ -318,6 +318,22 @@ spx_rt_status_t spx_rt_batchnorm_s8(int32_t n, int32_t c, int32_t hw,
                                     const int32_t *mul, const int32_t *offset,
                                     const int8_t *input, int8_t *output);
 
+/* ---- quantize, dequantize (spx_convert.c) ------------------------------- */
+
+/* f32 -> int8 with the output's quantization q, per element, in float:
+ *   v = x / q.scale                      (float division, not x * (1/scale))
+ *   r = roundf(v)                        (half away from zero)
+ *   out = clamp(r + (float)q.zero_point, -128, 127), converted to int8
+ * NaN gives zero_point (real 0); +-inf saturate. q.scale must be finite and
+ * > 0 (SPX_RT_ERR_ARG otherwise). */
+spx_rt_status_t spx_rt_quantize_f32_s8(size_t count, spx_rt_quant_t q,
+                                       const float *input, int8_t *output);
+/* int8 -> f32 with the input's quantization q:
+ *   real = q.scale * (float)(x - q.zero_point)   (int32 difference, float
+ *   product). q.scale must be finite and > 0. */
+spx_rt_status_t spx_rt_dequantize_s8_f32(size_t count, spx_rt_quant_t q,
+                                         const int8_t *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,350 @@
+/* cpu.c - the cpu device: runs a loaded cpu stream, one cpu.layer command at
+ * a time, through spx_rt_layer_init and spx_rt_layer_run (layer_run.c), the
+ * same path generated C takes. Also the generic model entry points, which
+ * dispatch through the model's device, and the device table.
+ *
+ * No allocation: the model lives in caller memory and every run uses the
+ * caller's workspace (spx_rt_model_workspace_size). Each command is decoded
+ * from the stream bytes on every run, so a model is just a view. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "runtime/device/spx_device.h"
+
+#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
+
+static void error_clear(spx_rt_error_t *e) {
+  if (!e) return;
+  e->status = SPX_RT_OK;
+  e->command = SPX_RT_NO_COMMAND;
+  e->message[0] = '\0';
+}
+
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...)
+    SPX_CS_PRINTF_(4, 5);
+
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...) {
+  va_list ap;
+  if (!e) return st;
+  e->status = st;
+  e->command = command;
+  va_start(ap, fmt);
+  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* ---- decoding one cpu.layer ------------------------------------------------ */
+
+typedef struct decoded {
+  spx_cs_command_t cmd;
+  spx_cs_tensor_t rec[5];
+  spx_rt_tensor_t store[5];
+  spx_rt_layer_t layer;
+  uint32_t mult_count; /* elements of the mult blob (0 if none) */
+  uint32_t bcast;      /* > 0: broadcast mult/shift to this many channels */
+} decoded_t;
+
+/* "command 3 (conv1)" prefix pieces. */
+static const char *cmd_name(const decoded_t *d) {
+  return d->cmd.name && d->cmd.name[0] ? d->cmd.name : "unnamed";
+}
+
+/* Decodes command i into d->layer. On failure *why says what is wrong. */
+static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
+                              decoded_t *d, const char **why) {
+  const spx_cs_cpu_layer_t *c;
+  const spx_cs_tensor_t *recp[5];
+  spx_cs_blob_t blobs[4];
+  const spx_cs_blob_t *blobp[4] = {NULL, NULL, NULL, NULL};
+  uint16_t ids[4], bids[4];
+  unsigned k;
+  memset(d, 0, sizeof *d);
+  spx_cs_stream_command(s, i, &d->cmd);
+  if (d->cmd.opcode != SPX_CS_OP_CPU_LAYER) {
+    *why = "opcode is not run by the cpu device";
+    return SPX_RT_ERR_ARG;
+  }
+  c = &d->cmd.u.cpu_layer;
+  ids[0] = c->in0;
+  ids[1] = c->in1;
+  ids[2] = c->in2;
+  ids[3] = c->in3;
+  for (k = 0; k < 4; ++k) {
+    if (k < c->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &d->rec[k]);
+    recp[k] = &d->rec[k];
+  }
+  if (c->out != SPX_CS_NONE) spx_cs_stream_tensor(s, c->out, &d->rec[4]);
+  recp[4] = &d->rec[4];
+  bids[0] = c->weights;
+  bids[1] = c->bias;
+  bids[2] = c->mult;
+  bids[3] = c->shift;
+  for (k = 0; k < 4; ++k) {
+    spx_cs_blob_t *b = &blobs[k];
+    if (bids[k] == SPX_CS_NONE) continue;
+    spx_cs_stream_blob(s, bids[k], b);
+    if (!b->data || !b->length) {
+      *why = "blob out of range";
+      return SPX_RT_ERR_ARG;
+    }
+    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u)) {
+      *why = "blob is not 4-byte aligned in memory (load the stream into "
+             "aligned memory)";
+      return SPX_RT_ERR_ARG;
+    }
+    if (k == 2) d->mult_count = b->length / 4;
+    blobp[k] = b;
+  }
+  spx_rt_layer_init(&d->layer, d->store, c, recp, blobp);
+  /* int8 conv2d/dense with one multiplier for all channels: broadcast. */
+  if ((c->op == SPX_CS_CPU_OP_CONV2D || c->op == SPX_CS_CPU_OP_DENSE) &&
+      d->mult_count && d->rec[4].rank >= 2) {
+    uint32_t cout = d->rec[4].dims[1];
+    if (d->mult_count == 1 && cout > 1) {
+      d->bcast = cout;
+    } else if (d->mult_count != cout) {
+      *why = "requant multipliers are neither one per output channel nor one";
+      return SPX_RT_ERR_ARG;
+    }
+  }
+  *why = "";
+  return SPX_RT_OK;
+}
+
+/* Scratch a decoded layer needs: broadcast area, then kernel scratch. */
+static size_t bcast_bytes(const decoded_t *d) {
+  return ALIGN16((size_t)d->bcast * 2 * sizeof(int32_t));
+}
+
+/* ---- the cpu device --------------------------------------------------------- */
+
+static spx_rt_status_t io_tensor_ok(const spx_cs_stream_t *s, uint16_t id,
+                                    spx_cs_tensor_t *t) {
+  spx_cs_stream_tensor(s, id, t);
+  return (t->dtype == SPX_CS_DTYPE_F32 || t->dtype == SPX_CS_DTYPE_INT8)
+             ? SPX_RT_OK
+             : SPX_RT_ERR_ARG;
+}
+
+static size_t tensor_elems(const spx_cs_tensor_t *t) {
+  unsigned sz = spx_cs_dtype_size(t->dtype);
+  return sz ? t->ws_size / sz : 0;
+}
+
+static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
+                                      const spx_cs_stream_t *s,
+                                      spx_rt_model_t *m,
+                                      spx_rt_error_t *error) {
+  uint32_t i;
+  size_t max_scratch = 0;
+  decoded_t d;
+  if (s->target != device->target) {
+    const char *t = spx_cs_target_name(s->target);
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "stream target is %s; the %s device runs %s streams only",
+                t ? t : "unknown", device->name,
+                spx_cs_target_name(device->target));
+  }
+  for (i = 0; i < s->input_count + s->output_count; ++i) {
+    int is_in = i < s->input_count;
+    uint32_t k = is_in ? i : i - s->input_count;
+    uint16_t id = is_in ? spx_cs_stream_input(s, k) : spx_cs_stream_output(s, k);
+    spx_cs_tensor_t t;
+    if (id == SPX_CS_NONE || io_tensor_ok(s, id, &t) != SPX_RT_OK)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "model %s %u must be an f32 or int8 tensor",
+                  is_in ? "input" : "output", (unsigned)k);
+  }
+  for (i = 0; i < s->command_count; ++i) {
+    const char *why = "";
+    spx_rt_status_t st = decode(s, i, &d, &why);
+    size_t need;
+    if (st == SPX_RT_OK) st = spx_rt_layer_check(&d.layer, &why);
+    if (st != SPX_RT_OK)
+      return fail(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
+                  cmd_name(&d),
+                  spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
+                      ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
+                      : "?",
+                  why);
+    need = bcast_bytes(&d) + spx_rt_layer_scratch_size(&d.layer);
+    if (need > max_scratch) max_scratch = need;
+  }
+  m->device = device;
+  m->stream = *s;
+  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = ALIGN16(max_scratch);
+  m->workspace_size = m->scratch_offset + m->scratch_size;
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
+                               const float *const *inputs,
+                               float *const *outputs, void *workspace,
+                               size_t workspace_size,
+                               const spx_rt_run_hooks_t *hooks,
+                               spx_rt_error_t *error) {
+  const spx_cs_stream_t *s = &m->stream;
+  uint8_t *ws = (uint8_t *)workspace;
+  uint8_t *scratch;
+  uint32_t i, it;
+  decoded_t d;
+  if (!ws || ((uintptr_t)ws & 15u))
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "workspace is NULL or not 16-byte aligned");
+  if (workspace_size < m->workspace_size)
+    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
+                "workspace of %zu bytes is smaller than the %zu the model needs",
+                workspace_size, m->workspace_size);
+  if ((s->input_count && !inputs) || (s->output_count && !outputs))
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "inputs or outputs array is NULL");
+  scratch = ws + m->scratch_offset;
+
+  for (i = 0; i < s->input_count; ++i) {
+    spx_cs_tensor_t t;
+    spx_rt_quant_t q;
+    if (!inputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "input %u is NULL", (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
+    q.scale = t.scale;
+    q.zero_point = t.zero_point;
+    if (t.dtype == SPX_CS_DTYPE_F32) {
+      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
+    } else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
+                                      (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK) {
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "input %u: cannot quantize", (unsigned)i);
+    }
+  }
+
+  for (i = 0; i < s->command_count; ++i) {
+    const char *why = "";
+    const char *name;
+    spx_rt_status_t st = decode(s, i, &d, &why);
+    uint8_t *kscratch = scratch + bcast_bytes(&d);
+    size_t ksize = m->scratch_size - bcast_bytes(&d);
+    name = d.cmd.name ? d.cmd.name : "";
+    if (st == SPX_RT_OK && d.bcast) {
+      int32_t *mult = (int32_t *)scratch, *shift = mult + d.bcast;
+      int32_t m0 = d.layer.multiplier[0], s0 = d.layer.shift[0];
+      uint32_t c;
+      if (bcast_bytes(&d) > m->scratch_size) {
+        st = SPX_RT_ERR_BUFFER;
+        why = "scratch area too small (model not initialized for this stream?)";
+      } else {
+        for (c = 0; c < d.bcast; ++c) {
+          mult[c] = m0;
+          shift[c] = s0;
+        }
+        d.layer.multiplier = mult;
+        d.layer.shift = shift;
+      }
+    }
+    if (st != SPX_RT_OK)
+      return fail(error, st, i, "command %u (%s): %s", (unsigned)i,
+                  cmd_name(&d), why);
+    if (hooks && hooks->before) hooks->before(hooks->user, i, name);
+    for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
+      st = spx_rt_layer_run(&d.layer, ws, kscratch, ksize);
+    if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
+    if (st != SPX_RT_OK) {
+      spx_rt_layer_check(&d.layer, &why);
+      return fail(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
+                  cmd_name(&d),
+                  spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
+                      ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
+                      : "?",
+                  spx_rt_status_name(st), *why ? ": " : "", why);
+    }
+  }
+
+  for (i = 0; i < s->output_count; ++i) {
+    spx_cs_tensor_t t;
+    spx_rt_quant_t q;
+    if (!outputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "output %u is NULL", (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
+    q.scale = t.scale;
+    q.zero_point = t.zero_point;
+    if (t.dtype == SPX_CS_DTYPE_F32) {
+      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
+    } else if (spx_rt_dequantize_s8_f32(t.ws_size, q,
+                                        (const int8_t *)(ws + t.ws_offset),
+                                        outputs[i]) != SPX_RT_OK) {
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "output %u: cannot dequantize", (unsigned)i);
+    }
+  }
+  return SPX_RT_OK;
+}
+
+const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU,
+                                           cpu_initialize, cpu_run};
+
+/* ---- generic entry points ----------------------------------------------------- */
+
+static const spx_rt_device_t *const devices[] = {&spx_rt_device_cpu};
+static const char *const device_names[] = {"cpu", NULL};
+
+const spx_rt_device_t *spx_rt_device_find(const char *name) {
+  size_t i;
+  if (!name) return NULL;
+  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+    if (!strcmp(devices[i]->name, name)) return devices[i];
+  return NULL;
+}
+
+const char *const *spx_rt_device_names(void) { return device_names; }
+
+spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
+                                        const spx_cs_stream_t *stream,
+                                        spx_rt_model_t *out_model,
+                                        spx_rt_error_t *error) {
+  error_clear(error);
+  if (out_model) memset(out_model, 0, sizeof *out_model);
+  if (!device || !device->initialize || !device->run || !stream || !out_model)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "device, stream or model is NULL");
+  if (!stream->data)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "stream is not loaded");
+  return device->initialize(device, stream, out_model, error);
+}
+
+size_t spx_rt_model_workspace_size(const spx_rt_model_t *model) {
+  return model && model->device ? model->workspace_size : 0;
+}
+
+size_t spx_rt_model_input_count(const spx_rt_model_t *model, uint32_t index) {
+  spx_cs_tensor_t t;
+  if (!model || !model->device || index >= model->stream.input_count) return 0;
+  spx_cs_stream_tensor(&model->stream, spx_cs_stream_input(&model->stream, index), &t);
+  return tensor_elems(&t);
+}
+
+size_t spx_rt_model_output_count(const spx_rt_model_t *model, uint32_t index) {
+  spx_cs_tensor_t t;
+  if (!model || !model->device || index >= model->stream.output_count) return 0;
+  spx_cs_stream_tensor(&model->stream, spx_cs_stream_output(&model->stream, index), &t);
+  return tensor_elems(&t);
+}
+
+spx_rt_status_t spx_rt_model_run(const spx_rt_model_t *model,
+                                 const float *const *inputs,
+                                 float *const *outputs, void *workspace,
+                                 size_t workspace_size,
+                                 const spx_rt_run_hooks_t *hooks,
+                                 spx_rt_error_t *error) {
+  error_clear(error);
+  if (!model || !model->device || !model->device->run)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "model is NULL or not initialized");
+  return model->device->run(model, inputs, outputs, workspace, workspace_size,
+                            hooks, error);
+}

@@ -1,0 +1,517 @@
+/* layer_run.c - the one mapping from a layer (spx_rt_layer_t) to the kernels
+ * of runtime/kernels. Generated C and the cpu device both come here, so they
+ * are bit-identical by construction.
+ *
+ * Every entry point first runs prepare(): cheap checks of the layer (NULL
+ * pointers, op and input count, dtypes, ranks, shapes against the op's
+ * result, quantization that the int8 kernels require) that fill a plan with
+ * the kernel parameters. A layer that fails gets a status (and, through
+ * spx_rt_layer_check, a reason), never a crash. What prepare() cannot check
+ * is that offsets lie inside the caller's workspace: the loader checks that
+ * for streams, the compiler for generated tables.
+ *
+ * C99 (generated code builds it with -std=c99 -pedantic); no allocation. */
+#include <string.h>
+
+#include "runtime/device/spx_device.h"
+
+#define MAX_IN 4
+
+/* Everything a layer's kernel call needs, worked out by prepare(). */
+typedef struct plan {
+  int is_s8;        /* int8 kernels (else f32); QUANTIZE/DEQUANTIZE: 0 */
+  int post_sigmoid; /* f32: apply sigmoid to the output after the kernel */
+  spx_rt_act_t act; /* the kernel's fused activation */
+  size_t count;     /* elements of in[0] (elementwise ops, copy) */
+  spx_rt_quant_t inq[MAX_IN], outq;
+  union {
+    spx_rt_conv2d_params_t conv;
+    spx_rt_dense_params_t dense;
+    spx_rt_pool_params_t pool;
+    struct { int32_t n, c, hw; } gap;
+    struct { int32_t outer, depth; } softmax;
+    struct {
+      spx_rt_concat_params_t p;
+      int32_t axis_dims[MAX_IN];
+      int requant; /* some input's quantization differs from the output's */
+    } concat;
+  } u;
+} plan_t;
+
+static unsigned dtype_size(unsigned dt) {
+  switch (dt) {
+  case SPX_RT_F32: return 4;
+  case SPX_RT_INT8: return 1;
+  case SPX_RT_INT32: return 4;
+  }
+  return 0;
+}
+
+/* Elements of t; 0 if its rank or a dimension is unusable. Every dimension
+ * must be in [1, INT32_MAX] and the count below 2^31 (the kernels' int32). */
+static size_t elem_count(const spx_rt_tensor_t *t) {
+  size_t n = 1;
+  unsigned d;
+  if (t->rank > 6) return 0;
+  for (d = 0; d < t->rank; ++d) {
+    if (t->dims[d] == 0 || t->dims[d] > 0x7fffffffu) return 0;
+    n *= t->dims[d];
+    if (n > 0x7fffffffu) return 0;
+  }
+  return n;
+}
+
+static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
+
+static spx_rt_quant_t quant_of(const spx_rt_tensor_t *t) {
+  spx_rt_quant_t q;
+  q.scale = t->scale;
+  q.zero_point = t->zero_point;
+  return q;
+}
+
+static int same_quant(spx_rt_quant_t a, spx_rt_quant_t b) {
+  return a.scale == b.scale && a.zero_point == b.zero_point;
+}
+
+static int same_dims(const spx_rt_tensor_t *a, const spx_rt_tensor_t *b) {
+  unsigned d;
+  if (a->rank != b->rank) return 0;
+  for (d = 0; d < a->rank; ++d)
+    if (a->dims[d] != b->dims[d]) return 0;
+  return 1;
+}
+
+#define FAIL(code, why)                                                       \
+  do {                                                                        \
+    *reason = (why);                                                          \
+    return (code);                                                            \
+  } while (0)
+
+/* A tensor the layer reads or writes: known dtype, usable shape, int8
+ * quantization valid. */
+static spx_rt_status_t check_tensor(const spx_rt_tensor_t *t,
+                                    const char **reason) {
+  if (!dtype_size(t->dtype)) FAIL(SPX_RT_ERR_ARG, "tensor of unknown dtype");
+  if (!elem_count(t)) FAIL(SPX_RT_ERR_SHAPE, "tensor rank or dimension out of range");
+  if (t->offset % dtype_size(t->dtype))
+    FAIL(SPX_RT_ERR_ARG, "tensor offset not aligned to its element size");
+  if (t->dtype == SPX_RT_INT8 &&
+      (!scale_ok(t->scale) || t->zero_point < -128 || t->zero_point > 127))
+    FAIL(SPX_RT_ERR_ARG, "int8 tensor needs a finite scale > 0 and a zero point in [-128, 127]");
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
+                                    const char **reason) {
+  const spx_rt_tensor_t *in = l->in[0], *out = l->out;
+  spx_rt_conv2d_params_t *p = &pl->u.conv;
+  int32_t oh, ow;
+  if (in->rank != 4 || out->rank != 4)
+    FAIL(SPX_RT_ERR_SHAPE, "conv2d needs rank-4 input and output");
+  memset(p, 0, sizeof *p);
+  p->n = (int32_t)in->dims[0];
+  p->c_in = (int32_t)in->dims[1];
+  p->h = (int32_t)in->dims[2];
+  p->w = (int32_t)in->dims[3];
+  p->c_out = (int32_t)out->dims[1];
+  p->kh = l->kernel[0];
+  p->kw = l->kernel[1];
+  p->stride[0] = l->stride[0];
+  p->stride[1] = l->stride[1];
+  p->pad[0] = l->pad[0];
+  p->pad[1] = l->pad[1];
+  p->pad[2] = l->pad[2];
+  p->pad[3] = l->pad[3];
+  p->dilation[0] = l->dilation[0];
+  p->dilation[1] = l->dilation[1];
+  p->groups = l->groups;
+  p->act = pl->act;
+  if (!p->kh || !p->kw || !p->stride[0] || !p->stride[1] ||
+      !p->dilation[0] || !p->dilation[1] || !p->groups)
+    FAIL(SPX_RT_ERR_ARG, "conv2d kernel, stride, dilation and groups must be >= 1");
+  if (p->c_in % p->groups || p->c_out % p->groups)
+    FAIL(SPX_RT_ERR_SHAPE, "conv2d groups do not divide the channels");
+  if (spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK)
+    FAIL(SPX_RT_ERR_SHAPE, "conv2d window does not fit the input");
+  if (out->dims[0] != in->dims[0] || (int32_t)out->dims[2] != oh ||
+      (int32_t)out->dims[3] != ow)
+    FAIL(SPX_RT_ERR_SHAPE, "conv2d output shape does not match the window");
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
+                                    const char **reason) {
+  const spx_rt_tensor_t *in = l->in[0], *out = l->out;
+  spx_rt_pool_params_t *p = &pl->u.pool;
+  int32_t oh, ow;
+  if (in->rank != 4 || out->rank != 4)
+    FAIL(SPX_RT_ERR_SHAPE, "pool needs rank-4 input and output");
+  memset(p, 0, sizeof *p);
+  p->n = (int32_t)in->dims[0];
+  p->c = (int32_t)in->dims[1];
+  p->h = (int32_t)in->dims[2];
+  p->w = (int32_t)in->dims[3];
+  p->kh = l->kernel[0];
+  p->kw = l->kernel[1];
+  p->stride[0] = l->stride[0];
+  p->stride[1] = l->stride[1];
+  p->pad[0] = l->pad[0];
+  p->pad[1] = l->pad[1];
+  p->pad[2] = l->pad[2];
+  p->pad[3] = l->pad[3];
+  if (spx_rt_pool_out_dims(p, &oh, &ow) != SPX_RT_OK)
+    FAIL(SPX_RT_ERR_SHAPE, "pool window does not fit the input (or is all padding)");
+  if (out->dims[0] != in->dims[0] || out->dims[1] != in->dims[1] ||
+      (int32_t)out->dims[2] != oh || (int32_t)out->dims[3] != ow)
+    FAIL(SPX_RT_ERR_SHAPE, "pool output shape does not match the window");
+  if (pl->is_s8 && !same_quant(pl->inq[0], pl->outq))
+    FAIL(SPX_RT_ERR_ARG, "int8 pool needs equal input and output quantization");
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t prepare_concat(const spx_rt_layer_t *l, plan_t *pl,
+                                      const char **reason) {
+  const spx_rt_tensor_t *out = l->out;
+  spx_rt_concat_params_t *p = &pl->u.concat.p;
+  int axis = l->axis < 0 ? l->axis + (int)out->rank : l->axis;
+  unsigned k, d;
+  uint64_t sum = 0;
+  if (axis < 0 || axis >= (int)out->rank)
+    FAIL(SPX_RT_ERR_SHAPE, "concat axis out of range");
+  memset(p, 0, sizeof *p);
+  p->rank = out->rank;
+  for (d = 0; d < out->rank; ++d) p->dims[d] = (int32_t)out->dims[d];
+  p->axis = axis;
+  p->count = l->n_in;
+  pl->u.concat.requant = 0;
+  for (k = 0; k < l->n_in; ++k) {
+    const spx_rt_tensor_t *in = l->in[k];
+    if (in->rank != out->rank)
+      FAIL(SPX_RT_ERR_SHAPE, "concat input rank differs from the output's");
+    for (d = 0; d < out->rank; ++d)
+      if ((int)d != axis && in->dims[d] != out->dims[d])
+        FAIL(SPX_RT_ERR_SHAPE, "concat input shape does not fit the output");
+    pl->u.concat.axis_dims[k] = (int32_t)in->dims[axis];
+    sum += in->dims[axis];
+    if (pl->is_s8 && !same_quant(pl->inq[k], pl->outq)) pl->u.concat.requant = 1;
+  }
+  if (sum != out->dims[axis])
+    FAIL(SPX_RT_ERR_SHAPE, "concat inputs do not add up to the output on the axis");
+  p->axis_dims = pl->u.concat.axis_dims;
+  return SPX_RT_OK;
+}
+
+/* Softmax and int8 sigmoid produce scale 1/256, zero point -128. */
+static int is_prob_quant(spx_rt_quant_t q) {
+  return q.scale == 1.0f / 256.0f && q.zero_point == -128;
+}
+
+static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
+                               const char **reason) {
+  unsigned k, n_in_min = 1, n_in_max = 1;
+  unsigned dt_in, dt_out;
+  spx_rt_status_t st;
+  *reason = "";
+  memset(pl, 0, sizeof *pl);
+  if (!l) FAIL(SPX_RT_ERR_ARG, "layer is NULL");
+  switch (l->op) {
+  case SPX_RT_OP_ADD: n_in_min = n_in_max = 2; break;
+  case SPX_RT_OP_CONCAT: n_in_min = 2; n_in_max = MAX_IN; break;
+  default:
+    if (l->op < SPX_RT_OP_CONV2D || l->op > SPX_RT_OP_DEQUANTIZE)
+      FAIL(SPX_RT_ERR_ARG, "unknown layer op");
+  }
+  if (l->n_in < n_in_min || l->n_in > n_in_max)
+    FAIL(SPX_RT_ERR_ARG, "wrong number of inputs for the op");
+  if (!l->out) FAIL(SPX_RT_ERR_ARG, "output tensor is NULL");
+  if ((st = check_tensor(l->out, reason)) != SPX_RT_OK) return st;
+  for (k = 0; k < l->n_in; ++k) {
+    if (!l->in[k]) FAIL(SPX_RT_ERR_ARG, "input tensor is NULL");
+    if ((st = check_tensor(l->in[k], reason)) != SPX_RT_OK) return st;
+    pl->inq[k] = quant_of(l->in[k]);
+  }
+  pl->outq = quant_of(l->out);
+  pl->count = elem_count(l->in[0]);
+
+  /* Dtypes: in[0] selects the kernels; QUANTIZE/DEQUANTIZE convert. */
+  dt_in = l->in[0]->dtype;
+  dt_out = l->out->dtype;
+  if (l->op == SPX_RT_OP_QUANTIZE) {
+    if (dt_in != SPX_RT_F32 || dt_out != SPX_RT_INT8)
+      FAIL(SPX_RT_ERR_ARG, "quantize converts f32 to int8");
+  } else if (l->op == SPX_RT_OP_DEQUANTIZE) {
+    if (dt_in != SPX_RT_INT8 || dt_out != SPX_RT_F32)
+      FAIL(SPX_RT_ERR_ARG, "dequantize converts int8 to f32");
+  } else {
+    if (dt_in != SPX_RT_F32 && dt_in != SPX_RT_INT8)
+      FAIL(SPX_RT_ERR_ARG, "layer input must be f32 or int8");
+    for (k = 1; k < l->n_in; ++k)
+      if (l->in[k]->dtype != dt_in)
+        FAIL(SPX_RT_ERR_ARG, "layer inputs differ in dtype");
+    if (dt_out != dt_in) FAIL(SPX_RT_ERR_ARG, "layer output dtype differs from the input's");
+    pl->is_s8 = dt_in == SPX_RT_INT8;
+  }
+
+  /* Fused activation: conv2d, dense and add only. */
+  switch (l->act) {
+  case 0: pl->act = SPX_RT_ACT_NONE; break;
+  case 1: pl->act = SPX_RT_ACT_RELU; break;
+  case 2: pl->act = SPX_RT_ACT_RELU6; break;
+  case 3:
+    if (pl->is_s8)
+      FAIL(SPX_RT_ERR_ARG, "int8 layers cannot fuse sigmoid (use a sigmoid layer)");
+    pl->act = SPX_RT_ACT_NONE;
+    pl->post_sigmoid = 1;
+    break;
+  default: FAIL(SPX_RT_ERR_ARG, "unknown fused activation");
+  }
+  if (l->act && l->op != SPX_RT_OP_CONV2D && l->op != SPX_RT_OP_DENSE &&
+      l->op != SPX_RT_OP_ADD)
+    FAIL(SPX_RT_ERR_ARG, "only conv2d, dense and add take a fused activation");
+
+  switch (l->op) {
+  case SPX_RT_OP_CONV2D:
+  case SPX_RT_OP_DENSE:
+    if (!l->weights) FAIL(SPX_RT_ERR_ARG, "conv2d/dense weights are NULL");
+    if (l->weights_encoding != 0)
+      FAIL(SPX_RT_ERR_ARG, "encoded weights have no cpu kernel yet (runtime/formats)");
+    if (pl->is_s8 && (!l->multiplier || !l->shift))
+      FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
+    if (l->op == SPX_RT_OP_CONV2D) return prepare_conv(l, pl, reason);
+    if (l->in[0]->rank != 2 || l->out->rank != 2)
+      FAIL(SPX_RT_ERR_SHAPE, "dense needs rank-2 input and output");
+    if (l->out->dims[0] != l->in[0]->dims[0])
+      FAIL(SPX_RT_ERR_SHAPE, "dense output batch differs from the input's");
+    pl->u.dense.n = (int32_t)l->in[0]->dims[0];
+    pl->u.dense.features = (int32_t)l->in[0]->dims[1];
+    pl->u.dense.units = (int32_t)l->out->dims[1];
+    pl->u.dense.act = pl->act;
+    return SPX_RT_OK;
+  case SPX_RT_OP_RELU:
+  case SPX_RT_OP_RELU6:
+  case SPX_RT_OP_SIGMOID:
+  case SPX_RT_OP_QUANTIZE:
+  case SPX_RT_OP_DEQUANTIZE:
+    if (!same_dims(l->in[0], l->out))
+      FAIL(SPX_RT_ERR_SHAPE, "elementwise output shape differs from the input's");
+    if (l->op == SPX_RT_OP_SIGMOID && pl->is_s8 && !is_prob_quant(pl->outq))
+      FAIL(SPX_RT_ERR_ARG, "int8 sigmoid output must be quantized with scale 1/256, zero point -128");
+    return SPX_RT_OK;
+  case SPX_RT_OP_SOFTMAX: {
+    const spx_rt_tensor_t *in = l->in[0];
+    int axis = l->axis < 0 ? l->axis + (int)in->rank : l->axis;
+    if (in->rank < 1 || axis != (int)in->rank - 1)
+      FAIL(SPX_RT_ERR_ARG, "softmax runs along the last axis only");
+    if (!same_dims(in, l->out))
+      FAIL(SPX_RT_ERR_SHAPE, "softmax output shape differs from the input's");
+    if (pl->is_s8 && !is_prob_quant(pl->outq))
+      FAIL(SPX_RT_ERR_ARG, "int8 softmax output must be quantized with scale 1/256, zero point -128");
+    pl->u.softmax.depth = (int32_t)in->dims[in->rank - 1];
+    pl->u.softmax.outer = (int32_t)(pl->count / (size_t)pl->u.softmax.depth);
+    return SPX_RT_OK;
+  }
+  case SPX_RT_OP_MAXPOOL:
+  case SPX_RT_OP_AVGPOOL:
+    return prepare_pool(l, pl, reason);
+  case SPX_RT_OP_GLOBAL_AVGPOOL: {
+    const spx_rt_tensor_t *in = l->in[0], *out = l->out;
+    if (in->rank != 4 || out->rank != 4 || out->dims[0] != in->dims[0] ||
+        out->dims[1] != in->dims[1] || out->dims[2] != 1 || out->dims[3] != 1)
+      FAIL(SPX_RT_ERR_SHAPE, "global_avgpool maps [N,C,H,W] to [N,C,1,1]");
+    pl->u.gap.n = (int32_t)in->dims[0];
+    pl->u.gap.c = (int32_t)in->dims[1];
+    pl->u.gap.hw = (int32_t)(in->dims[2] * in->dims[3]); /* < 2^31: elem_count */
+    return SPX_RT_OK;
+  }
+  case SPX_RT_OP_ADD:
+    if (!same_dims(l->in[1], l->in[0]) || !same_dims(l->out, l->in[0]))
+      FAIL(SPX_RT_ERR_SHAPE, "add needs equal input and output shapes");
+    if ((l->multiplier == NULL) != (l->shift == NULL))
+      FAIL(SPX_RT_ERR_ARG, "add multipliers and shifts come together");
+    return SPX_RT_OK;
+  case SPX_RT_OP_CONCAT:
+    return prepare_concat(l, pl, reason);
+  case SPX_RT_OP_COPY:
+    if (elem_count(l->out) != pl->count)
+      FAIL(SPX_RT_ERR_SHAPE, "copy output element count differs from the input's");
+    return SPX_RT_OK;
+  }
+  FAIL(SPX_RT_ERR_ARG, "unknown layer op");
+}
+
+#undef FAIL
+
+spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
+                                   const char **out_reason) {
+  plan_t pl;
+  const char *reason = "";
+  spx_rt_status_t st = prepare(layer, &pl, &reason);
+  if (out_reason) *out_reason = reason;
+  return st;
+}
+
+static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
+  if (!pl->is_s8) return 0;
+  if (l->op == SPX_RT_OP_CONV2D)
+    return spx_rt_conv2d_s8_get_buffer_size(&pl->u.conv);
+  if (l->op == SPX_RT_OP_DENSE)
+    return spx_rt_dense_s8_get_buffer_size(&pl->u.dense);
+  return 0;
+}
+
+size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer) {
+  plan_t pl;
+  const char *reason;
+  if (prepare(layer, &pl, &reason) != SPX_RT_OK) return 0;
+  return scratch_of(layer, &pl);
+}
+
+/* int8 conv2d/dense output stage. */
+static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
+                       spx_rt_requant_pc_t *q) {
+  q->in_zero_point = pl->inq[0].zero_point;
+  q->out_zero_point = pl->outq.zero_point;
+  q->multiplier = l->multiplier;
+  q->shift = l->shift;
+  spx_rt_act_range_s8(pl->act, pl->outq, &q->act_min, &q->act_max);
+}
+
+spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace,
+                                 void *scratch, size_t scratch_size) {
+  plan_t pl;
+  const char *reason;
+  const spx_rt_layer_t *l = layer;
+  spx_rt_status_t st = prepare(layer, &pl, &reason);
+  void *in[MAX_IN];
+  void *out;
+  unsigned k;
+  size_t need;
+  if (st != SPX_RT_OK) return st;
+  if (!workspace || ((uintptr_t)workspace & 3u)) return SPX_RT_ERR_ARG;
+  need = scratch_of(l, &pl);
+  if (need && (!scratch || scratch_size < need || ((uintptr_t)scratch & 3u)))
+    return SPX_RT_ERR_BUFFER;
+  for (k = 0; k < l->n_in; ++k) in[k] = workspace + l->in[k]->offset;
+  out = workspace + l->out->offset;
+
+  switch (l->op) {
+  case SPX_RT_OP_CONV2D:
+    if (pl.is_s8) {
+      spx_rt_requant_pc_t q;
+      requant_pc(l, &pl, &q);
+      return spx_rt_conv2d_s8(&pl.u.conv, &q, (const int8_t *)in[0],
+                              (const int8_t *)l->weights,
+                              (const int32_t *)l->bias, (int8_t *)out, scratch,
+                              scratch_size);
+    }
+    st = spx_rt_conv2d_f32(&pl.u.conv, (const float *)in[0],
+                           (const float *)l->weights, (const float *)l->bias,
+                           (float *)out);
+    break;
+  case SPX_RT_OP_DENSE:
+    if (pl.is_s8) {
+      spx_rt_requant_pc_t q;
+      requant_pc(l, &pl, &q);
+      return spx_rt_dense_s8(&pl.u.dense, &q, (const int8_t *)in[0],
+                             (const int8_t *)l->weights,
+                             (const int32_t *)l->bias, (int8_t *)out, scratch,
+                             scratch_size);
+    }
+    st = spx_rt_dense_f32(&pl.u.dense, (const float *)in[0],
+                          (const float *)l->weights, (const float *)l->bias,
+                          (float *)out);
+    break;
+  case SPX_RT_OP_RELU:
+  case SPX_RT_OP_RELU6: {
+    int relu6 = l->op == SPX_RT_OP_RELU6;
+    if (pl.is_s8) {
+      spx_rt_requant_t rq;
+      spx_rt_requant_init(&rq, pl.inq[0], pl.outq,
+                          relu6 ? SPX_RT_ACT_RELU6 : SPX_RT_ACT_RELU);
+      return relu6 ? spx_rt_relu6_s8(pl.count, &rq, (const int8_t *)in[0], (int8_t *)out)
+                   : spx_rt_relu_s8(pl.count, &rq, (const int8_t *)in[0], (int8_t *)out);
+    }
+    return relu6 ? spx_rt_relu6_f32(pl.count, (const float *)in[0], (float *)out)
+                 : spx_rt_relu_f32(pl.count, (const float *)in[0], (float *)out);
+  }
+  case SPX_RT_OP_SIGMOID:
+    if (pl.is_s8) {
+      spx_rt_sigmoid_s8_params_t p;
+      spx_rt_sigmoid_s8_init(&p, pl.inq[0]);
+      return spx_rt_sigmoid_s8(pl.count, &p, (const int8_t *)in[0], (int8_t *)out);
+    }
+    return spx_rt_sigmoid_f32(pl.count, (const float *)in[0], (float *)out);
+  case SPX_RT_OP_MAXPOOL:
+    return pl.is_s8 ? spx_rt_maxpool_s8(&pl.u.pool, (const int8_t *)in[0], (int8_t *)out)
+                    : spx_rt_maxpool_f32(&pl.u.pool, (const float *)in[0], (float *)out);
+  case SPX_RT_OP_AVGPOOL:
+    return pl.is_s8 ? spx_rt_avgpool_s8(&pl.u.pool, (const int8_t *)in[0], (int8_t *)out)
+                    : spx_rt_avgpool_f32(&pl.u.pool, (const float *)in[0], (float *)out);
+  case SPX_RT_OP_GLOBAL_AVGPOOL:
+    if (pl.is_s8) {
+      spx_rt_requant_t rq;
+      spx_rt_global_avgpool_s8_init(&rq, pl.u.gap.hw, pl.inq[0], pl.outq);
+      return spx_rt_global_avgpool_s8(pl.u.gap.n, pl.u.gap.c, pl.u.gap.hw, &rq,
+                                      (const int8_t *)in[0], (int8_t *)out);
+    }
+    return spx_rt_global_avgpool_f32(pl.u.gap.n, pl.u.gap.c, pl.u.gap.hw,
+                                     (const float *)in[0], (float *)out);
+  case SPX_RT_OP_ADD:
+    if (pl.is_s8) {
+      spx_rt_add_s8_params_t p;
+      spx_rt_add_s8_init(&p, pl.inq[0], pl.inq[1], pl.outq, pl.act);
+      if (l->multiplier) { /* the compiler's own: a, b, out */
+        p.a_multiplier = l->multiplier[0];
+        p.a_shift = l->shift[0];
+        p.b_multiplier = l->multiplier[1];
+        p.b_shift = l->shift[1];
+        p.out_multiplier = l->multiplier[2];
+        p.out_shift = l->shift[2];
+      }
+      return spx_rt_add_s8(pl.count, &p, (const int8_t *)in[0],
+                           (const int8_t *)in[1], (int8_t *)out);
+    }
+    st = spx_rt_add_f32(pl.count, (const float *)in[0], (const float *)in[1],
+                        pl.act, (float *)out);
+    break;
+  case SPX_RT_OP_CONCAT:
+    if (pl.is_s8) {
+      spx_rt_requant_t rq[MAX_IN];
+      const int8_t *ins[MAX_IN];
+      for (k = 0; k < l->n_in; ++k) {
+        ins[k] = (const int8_t *)in[k];
+        spx_rt_requant_init(&rq[k], pl.inq[k], pl.outq, SPX_RT_ACT_NONE);
+      }
+      return spx_rt_concat_s8(&pl.u.concat.p, pl.u.concat.requant ? rq : NULL,
+                              ins, (int8_t *)out);
+    } else {
+      const float *ins[MAX_IN];
+      for (k = 0; k < l->n_in; ++k) ins[k] = (const float *)in[k];
+      return spx_rt_concat_f32(&pl.u.concat.p, ins, (float *)out);
+    }
+  case SPX_RT_OP_COPY:
+    return spx_rt_reshape(pl.count * dtype_size(l->in[0]->dtype), in[0], out);
+  case SPX_RT_OP_SOFTMAX:
+    if (pl.is_s8) {
+      spx_rt_softmax_s8_params_t p;
+      spx_rt_softmax_s8_init(&p, pl.inq[0], 1.0);
+      return spx_rt_softmax_s8(pl.u.softmax.outer, pl.u.softmax.depth, &p,
+                               (const int8_t *)in[0], (int8_t *)out);
+    }
+    return spx_rt_softmax_f32(pl.u.softmax.outer, pl.u.softmax.depth,
+                              (const float *)in[0], (float *)out);
+  case SPX_RT_OP_QUANTIZE:
+    return spx_rt_quantize_f32_s8(pl.count, pl.outq, (const float *)in[0],
+                                  (int8_t *)out);
+  case SPX_RT_OP_DEQUANTIZE:
+    return spx_rt_dequantize_s8_f32(pl.count, pl.inq[0], (const int8_t *)in[0],
+                                    (float *)out);
+  default:
+    return SPX_RT_ERR_ARG;
+  }
+  /* f32 conv2d, dense, add: a fused sigmoid runs on the output. */
+  if (st == SPX_RT_OK && pl.post_sigmoid)
+    st = spx_rt_sigmoid_f32(elem_count(l->out), (float *)out, (float *)out);
+  return st;
+}

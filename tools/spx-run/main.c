@@ -1,0 +1,426 @@
+/* spx-run: run a compiled model (.spxbin) on a device, over a batch of
+ * samples from a .npy file.
+ *
+ *   spx-run FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]
+ *           [--report FILE.json] [--device=cpu]
+ *
+ * X is float32 [N, ...] whose per-sample element count equals the model
+ * input's (the model input is [1, ...]); every sample runs separately.
+ * --output writes float32 [N, ...] (the output's dims without a leading 1);
+ * --labels (int32 or int8 [N]) prints "accuracy: 0.9722 (350/360)" from the
+ * argmax of the single output; --report writes per-layer run statistics as
+ * JSON (wall time measured here, with clock_gettime; timings belong in this
+ * report only). Errors: "spx-run: FILE: error: <message>", exit status 1. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "runtime/device/spx_device.h"
+#include "support/spx_support.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *prog = "spx-run";
+
+static int error(const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int error(const char *file, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s: %s: error: ", prog, file);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return 1;
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, "%s: error: ", prog);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy [--output Y.npy] "
+                  "[--labels L.npy] [--report FILE.json] [--device=cpu]\n"
+                  "(try '%s --help')\n", prog, prog);
+  return 1;
+}
+
+static void help(void) {
+  printf("usage: %s FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]\n"
+         "               [--report FILE.json] [--device=cpu]\n"
+         "Runs a compiled model on a device, one sample at a time.\n"
+         "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
+         "                     elements as the model input [1, ...]\n"
+         "  --output Y.npy     write the outputs, float32 [N, ...]\n"
+         "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
+         "                     argmax of the output\n"
+         "  --report FILE.json per-layer run statistics (calls, wall time)\n"
+         "  --device=NAME      device to run on (default cpu)\n", prog);
+}
+
+/* Reads a whole file into 64-byte aligned memory (the stream's blobs are
+ * 64-aligned within it). */
+static int read_file(const char *path, unsigned char **out, size_t *out_size,
+                     char *err, size_t errcap) {
+  FILE *f;
+  long len;
+  unsigned char *buf;
+  *out = NULL;
+  *out_size = 0;
+  f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errcap, "cannot open: %s", strerror(errno));
+    return 1;
+  }
+  if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+    snprintf(err, errcap, "cannot read: %s", strerror(errno));
+    fclose(f);
+    return 1;
+  }
+  if ((unsigned long)len > 0xffffffffUL) {
+    snprintf(err, errcap, "file of %ld bytes is too large for a stream", len);
+    fclose(f);
+    return 1;
+  }
+  buf = aligned_alloc(64, ((size_t)len + 64) & ~(size_t)63);
+  if (!buf) {
+    snprintf(err, errcap, "out of memory");
+    fclose(f);
+    return 1;
+  }
+  if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+    snprintf(err, errcap, "cannot read: %s",
+             ferror(f) ? strerror(errno) : "file changed while reading");
+    free(buf);
+    fclose(f);
+    return 1;
+  }
+  fclose(f);
+  *out = buf;
+  *out_size = (size_t)len;
+  return 0;
+}
+
+/* ---- per-layer timing (hooks) ---------------------------------------------- */
+
+typedef struct layer_stat {
+  uint64_t calls;
+  double total_s;
+} layer_stat_t;
+
+typedef struct timing {
+  layer_stat_t *stats;
+  struct timespec t0;
+} timing_t;
+
+static void before_layer(void *user, uint32_t index, const char *name) {
+  timing_t *t = user;
+  (void)index;
+  (void)name;
+  clock_gettime(CLOCK_MONOTONIC, &t->t0);
+}
+
+static void after_layer(void *user, uint32_t index, const char *name,
+                        spx_rt_status_t status) {
+  timing_t *t = user;
+  struct timespec t1;
+  (void)name;
+  (void)status;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  t->stats[index].calls++;
+  t->stats[index].total_s += (double)(t1.tv_sec - t->t0.tv_sec) +
+                             1e-9 * (double)(t1.tv_nsec - t->t0.tv_nsec);
+}
+
+static void json_string(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; ++s) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static int write_report(const char *path, const char *model_path,
+                        const spx_cs_stream_t *s, const char *device,
+                        size_t samples, const layer_stat_t *stats) {
+  FILE *f = fopen(path, "w");
+  uint32_t i;
+  double total = 0;
+  if (!f) return error(path, "cannot write: %s", strerror(errno));
+  fprintf(f, "{\n  \"model\": ");
+  json_string(f, model_path);
+  fprintf(f, ",\n  \"device\": ");
+  json_string(f, device);
+  fprintf(f, ",\n  \"samples\": %zu,\n  \"layers\": [", samples);
+  for (i = 0; i < s->command_count; ++i) {
+    spx_cs_command_t cmd;
+    const char *op = "?";
+    spx_cs_stream_command(s, i, &cmd);
+    if (cmd.opcode == SPX_CS_OP_CPU_LAYER && spx_cs_cpu_op_name(cmd.u.cpu_layer.op))
+      op = spx_cs_cpu_op_name(cmd.u.cpu_layer.op);
+    total += stats[i].total_s;
+    fprintf(f, "%s\n    {\"index\": %u, \"name\": ", i ? "," : "", (unsigned)i);
+    json_string(f, cmd.name ? cmd.name : "");
+    fprintf(f, ", \"op\": ");
+    json_string(f, op);
+    fprintf(f, ", \"calls\": %llu, \"total_ms\": %.6f, \"mean_us\": %.3f}",
+            (unsigned long long)stats[i].calls, stats[i].total_s * 1e3,
+            stats[i].calls ? stats[i].total_s * 1e6 / (double)stats[i].calls : 0.0);
+  }
+  fprintf(f, "\n  ],\n  \"total_ms\": %.6f\n}\n", total * 1e3);
+  if (ferror(f) | fclose(f)) return error(path, "cannot write: %s", strerror(errno));
+  return 0;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+typedef struct options {
+  const char *model, *input, *output, *labels, *report, *device;
+} options_t;
+
+/* --name VALUE or --name=VALUE; returns 1 if argv[*i] is that option. */
+static int take_option(int argc, char **argv, int *i, const char *name,
+                       const char **value, int *bad) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, n)) return 0;
+  if (a[n] == '=') {
+    *value = a + n + 1;
+  } else if (a[n] == '\0') {
+    if (*i + 1 >= argc) {
+      *bad = 1;
+      return 1;
+    }
+    *value = argv[++*i];
+  } else {
+    return 0;
+  }
+  if (!**value) *bad = 1;
+  return 1;
+}
+
+static int parse_args(int argc, char **argv, options_t *o) {
+  int i;
+  memset(o, 0, sizeof *o);
+  o->device = "cpu";
+  for (i = 1; i < argc; ++i) {
+    int bad = 0;
+    const char *a = argv[i];
+    if (take_option(argc, argv, &i, "--input", &o->input, &bad) ||
+        take_option(argc, argv, &i, "--output", &o->output, &bad) ||
+        take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
+        take_option(argc, argv, &i, "--report", &o->report, &bad) ||
+        take_option(argc, argv, &i, "--device", &o->device, &bad)) {
+      if (bad) return usage_error("option '%s' needs a value", a);
+      continue;
+    }
+    if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
+    if (o->model) return usage_error("more than one model file ('%s')", a);
+    o->model = a;
+  }
+  if (!o->model) return usage_error("no model file%s", "");
+  if (!o->input) return usage_error("no --input file%s", "");
+  return 0;
+}
+
+static void shape_str(char *buf, size_t cap, unsigned rank, const uint32_t *dims) {
+  size_t len = 0;
+  unsigned d;
+  len += (size_t)snprintf(buf, cap, "[");
+  for (d = 0; d < rank && len < cap; ++d)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%u", d ? ", " : "",
+                            (unsigned)dims[d]);
+  if (len < cap) snprintf(buf + len, cap - len, "]");
+}
+
+int main(int argc, char **argv) {
+  options_t o;
+  unsigned char *data = NULL;
+  size_t size = 0, n = 0, per_in, per_out = 0, ws_size, s_i;
+  char err[512], shape[128];
+  spx_cs_stream_t stream;
+  spx_cs_status_t cst;
+  spx_rt_model_t model;
+  spx_rt_error_t rerr;
+  spx_cs_tensor_t tin, tout;
+  const spx_rt_device_t *dev;
+  spx_npy_t x, y;
+  float *outbuf = NULL, *extra = NULL;
+  float **outs = NULL;
+  void *ws = NULL;
+  layer_stat_t *stats = NULL;
+  timing_t timing;
+  spx_rt_run_hooks_t hooks;
+  int rc = 1, have_x = 0, have_y = 0;
+
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    help();
+    return 0;
+  }
+  if (parse_args(argc, argv, &o)) return 1;
+  dev = spx_rt_device_find(o.device);
+  if (!dev) {
+    const char *const *names = spx_rt_device_names();
+    fprintf(stderr, "%s: error: unknown device '%s' (devices:", prog, o.device);
+    for (; *names; ++names) fprintf(stderr, " %s", *names);
+    fprintf(stderr, ")\n");
+    return 1;
+  }
+
+  if (read_file(o.model, &data, &size, err, sizeof err))
+    return error(o.model, "%s", err);
+  if (spx_cs_stream_load(data, size, &stream, &cst)) {
+    error(o.model, "%s", cst.message);
+    goto done;
+  }
+  if (spx_rt_model_initialize(dev, &stream, &model, &rerr)) {
+    error(o.model, "%s", rerr.message);
+    goto done;
+  }
+  if (stream.input_count != 1) {
+    error(o.model, "model has %u inputs; spx-run feeds exactly one (--input)",
+          (unsigned)stream.input_count);
+    goto done;
+  }
+  if ((o.output || o.labels) && stream.output_count != 1) {
+    error(o.model, "model has %u outputs; --output and --labels need exactly one",
+          (unsigned)stream.output_count);
+    goto done;
+  }
+  spx_cs_stream_tensor(&stream, spx_cs_stream_input(&stream, 0), &tin);
+  spx_cs_stream_tensor(&stream, spx_cs_stream_output(&stream, 0), &tout);
+  per_in = spx_rt_model_input_count(&model, 0);
+  per_out = spx_rt_model_output_count(&model, 0);
+
+  /* Inputs. */
+  if (spx_npy_read(o.input, &x, err, sizeof err)) {
+    error(o.input, "%s", err);
+    goto done;
+  }
+  have_x = 1;
+  if (x.dtype != SPX_DT_F32) {
+    error(o.input, "dtype %s, expected float32", spx_dtype_name(x.dtype));
+    goto done;
+  }
+  shape_str(shape, sizeof shape, tin.rank, tin.dims);
+  if (x.rank < 1 || x.dims[0] < 1 || x.count % (size_t)x.dims[0] ||
+      x.count / (size_t)x.dims[0] != per_in) {
+    error(o.input, "expected [N, ...] with %zu elements per sample (the model "
+          "input is %s), got %zu elements in %lld samples", per_in, shape,
+          x.count, x.rank >= 1 ? (long long)x.dims[0] : 0LL);
+    goto done;
+  }
+  n = (size_t)x.dims[0];
+
+  /* Labels. */
+  if (o.labels) {
+    if (spx_npy_read(o.labels, &y, err, sizeof err)) {
+      error(o.labels, "%s", err);
+      goto done;
+    }
+    have_y = 1;
+    if (y.dtype != SPX_DT_I32 && y.dtype != SPX_DT_I8) {
+      error(o.labels, "dtype %s, expected int32 or int8", spx_dtype_name(y.dtype));
+      goto done;
+    }
+    if (y.rank != 1 || y.count != n) {
+      error(o.labels, "expected %zu labels of shape [%zu], got %zu elements",
+            n, n, y.count);
+      goto done;
+    }
+  }
+
+  /* Run. */
+  ws_size = spx_rt_model_workspace_size(&model);
+  ws = aligned_alloc(16, ws_size ? ws_size : 16);
+  outbuf = malloc((n * per_out + 1) * sizeof(float));
+  stats = calloc(stream.command_count ? stream.command_count : 1, sizeof *stats);
+  if (!ws || !outbuf || !stats) {
+    error(o.model, "out of memory");
+    goto done;
+  }
+  timing.stats = stats;
+  hooks.user = &timing;
+  hooks.before = before_layer;
+  hooks.after = after_layer;
+  /* Output 0 goes into outbuf's row for the sample; any others (not
+   * reported, but the model computes them) into `extra`. */
+  {
+    size_t extra_n = 0;
+    uint32_t k;
+    for (k = 1; k < stream.output_count; ++k)
+      extra_n += spx_rt_model_output_count(&model, k);
+    outs = calloc(stream.output_count, sizeof *outs);
+    extra = malloc((extra_n ? extra_n : 1) * sizeof *extra);
+    if (!outs || !extra) {
+      error(o.model, "out of memory");
+      goto done;
+    }
+    for (extra_n = 0, k = 1; k < stream.output_count; ++k) {
+      outs[k] = extra + extra_n;
+      extra_n += spx_rt_model_output_count(&model, k);
+    }
+  }
+  for (s_i = 0; s_i < n; ++s_i) {
+    const float *in = (const float *)x.data + s_i * per_in;
+    outs[0] = outbuf + s_i * per_out;
+    if (spx_rt_model_run(&model, &in, outs, ws, ws_size, &hooks, &rerr)) {
+      error(o.model, "sample %zu: %s", s_i, rerr.message);
+      goto done;
+    }
+  }
+
+  if (o.output) {
+    int64_t dims[SPX_MAX_RANK + 1];
+    int rank = 0;
+    unsigned d = tout.rank >= 1 && tout.dims[0] == 1 ? 1 : 0;
+    dims[rank++] = (int64_t)n;
+    for (; d < tout.rank; ++d) dims[rank++] = tout.dims[d];
+    if (rank > SPX_MAX_RANK) {
+      error(o.output, "output rank %d is more than .npy writing supports", rank);
+      goto done;
+    }
+    if (spx_npy_write(o.output, SPX_DT_F32, rank, dims, outbuf)) {
+      error(o.output, "cannot write: %s", strerror(errno));
+      goto done;
+    }
+  }
+  if (o.labels) {
+    size_t correct = 0;
+    for (s_i = 0; s_i < n; ++s_i) {
+      const float *row = outbuf + s_i * per_out;
+      size_t j, best = 0;
+      long long label = y.dtype == SPX_DT_I32 ? ((const int32_t *)y.data)[s_i]
+                                              : ((const int8_t *)y.data)[s_i];
+      for (j = 1; j < per_out; ++j)
+        if (row[j] > row[best]) best = j;
+      if (per_out && (long long)best == label) correct++;
+    }
+    printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
+           correct, n);
+  }
+  if (o.report &&
+      write_report(o.report, o.model, &stream, dev->name, n, stats))
+    goto done;
+  rc = 0;
+
+done:
+  if (have_x) spx_npy_free(&x);
+  if (have_y) spx_npy_free(&y);
+  free(outbuf);
+  free(outs);
+  free(extra);
+  free(ws);
+  free(stats);
+  free(data);
+  if (fflush(stdout)) rc = 1;
+  return rc;
+}

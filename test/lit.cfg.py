@@ -31,4 +31,6 @@ config.substitutions.append(("%examples", os.path.join(config.spx_src_root, "exa
 config.substitutions.append(("%srcroot", config.spx_src_root))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%clang", "clang"))
+config.substitutions.append(("%spxrt", os.path.join(config.spx_obj_root, "runtime", "libspxrt.a")))
 config.substitutions.append(("%FileCheck", "FileCheck -enable-var-scope"))

@@ -1,6 +1,7 @@
 /* quantize.c - int8 quantization by the numeric contract (DESIGN.md):
  *   - conv2d/dense weights int8 symmetric per output channel (zero point 0,
- *     range [-127, 127]), bias int32 at scale s_in * s_w[c], and a Q31
+ *     range [-127, 127]; s_w[c] = max|w[c]| / 127, raised where needed so
+ *     that |bias| <= 2^30), bias int32 at scale s_in * s_w[c], and a Q31
  *     multiplier + shift per channel for s_in * s_w[c] / s_out;
  *   - activations int8 per tensor, !quant.uniform<i8:f32, s:zp>, from ranges
  *     calibrated by running the f32 network on sample inputs (min/max or a
@@ -236,7 +237,12 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
     const float *row = wf + (size_t)c * per;
     double amax = 0;
     for (size_t i = 0; i < per; i++) amax = fmax(amax, fabs(row[i]));
-    double s_w = amax > 0 ? amax / 127.0 : 1.0;
+    /* The weight scale also bounds the int32 bias to 2^30, so bias plus the
+     * accumulated products cannot overflow: a channel with negligible weights
+     * but a real bias (a dead unit) keeps its bias and rounds its weights
+     * to 0 instead of saturating the bias. */
+    double s_w = fmax(amax / 127.0, fabs(bf[c]) / (s_in * 1073741824.0));
+    if (s_w == 0) s_w = 1.0;
     scales[c] = (float)s_w;
     for (size_t i = 0; i < per; i++) {
       double v = round(row[i] / s_w);

@@ -54,7 +54,7 @@ static void usage(FILE *out) {
       "SPX pass pipeline on it.\n"
       "\n"
       "Output:\n"
-      "  -o DIR                 output directory (default: .); it must exist\n"
+      "  -o DIR                 output directory (default: .; created if missing)\n"
       "  --emit=KIND[,KIND]     what to write (default: c,spxbin,report):\n"
       "                           c       DIR/NAME.h and DIR/NAME.c, C99 over libspxrt\n"
       "                           spxbin  DIR/NAME.spxbin, the runtime's command stream\n"
@@ -262,8 +262,12 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
                         spx_arena_t *arena, spx_diag_t *diag) {
   const char *dir = o->output ? o->output : ".";
   struct stat st;
+  if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+    fprintf(stderr, "spxc: error: cannot create output directory '%s': %s\n", dir, strerror(errno));
+    return -1;
+  }
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "spxc: error: output directory '%s' does not exist\n", dir);
+    fprintf(stderr, "spxc: error: output path '%s' is not a directory\n", dir);
     return -1;
   }
   spx_program_t *p;

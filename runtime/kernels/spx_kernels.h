@@ -334,6 +334,32 @@ spx_rt_status_t spx_rt_quantize_f32_s8(size_t count, spx_rt_quant_t q,
 spx_rt_status_t spx_rt_dequantize_s8_f32(size_t count, spx_rt_quant_t q,
                                          const int8_t *input, float *output);
 
+/* ---- block-sparse weights: CBR (spx_cbr.c) ------------------------------ */
+
+/* int8 conv2d and dense whose weights are a CBR encoding
+ * (runtime/formats/spx_formats.h: 8 x 8-channel blocks in compressed block
+ * rows) of weights_size bytes. Blocks that are not stored are skipped; the
+ * results are bit-identical with spx_rt_conv2d_s8 / spx_rt_dense_s8 on the
+ * decoded weights (same acc = sum x * w - z_in * sum w + bias and the same
+ * requantization). The encoding's structure and dimensions are checked
+ * against p (spx_fmt_cbr_open: rows = c_out / units, cols = c_in / groups /
+ * features, kh, kw, groups); a mismatch or malformed encoding gives
+ * SPX_RT_ERR_ARG. Scratch: the _get_buffer_size() bytes, 4-byte aligned. */
+size_t spx_rt_conv2d_s8_cbr_get_buffer_size(const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_cbr(const spx_rt_conv2d_params_t *p,
+                                     const spx_rt_requant_pc_t *q,
+                                     const int8_t *input, const void *weights,
+                                     size_t weights_size, const int32_t *bias,
+                                     int8_t *output, void *scratch,
+                                     size_t scratch_size);
+size_t spx_rt_dense_s8_cbr_get_buffer_size(const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_cbr(const spx_rt_dense_params_t *p,
+                                    const spx_rt_requant_pc_t *q,
+                                    const int8_t *input, const void *weights,
+                                    size_t weights_size, const int32_t *bias,
+                                    int8_t *output, void *scratch,
+                                    size_t scratch_size);
+
 #ifdef __cplusplus
 }
 #endif

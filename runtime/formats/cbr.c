@@ -1,0 +1,413 @@
+/* cbr.c - compressed block rows of int8 weights (layout in spx_formats.h).
+ *
+ * The encoder stores every 8 x 8-channel block that holds a non-zero weight;
+ * the mask a pass chose is therefore carried by the zeros it wrote into the
+ * dense weights. The reader checks every field before it trusts it: counts
+ * are bounded by the buffer length before any multiplication, so garbage
+ * gives a reason, never an out-of-bounds read.
+ *
+ * Freestanding C99: no allocation, no stdio. */
+#include "runtime/formats/spx_formats.h"
+
+#define B SPX_FMT_CBR_BLOCK
+#define MAX_BYTES 0xffffffffu
+
+static void put_u16(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_u16(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static int dims_ok(const spx_fmt_cbr_dims_t *d) {
+  return d && d->rows > 0 && d->cols > 0 && d->kh > 0 && d->kw > 0 &&
+         d->groups > 0 && d->rows % d->groups == 0;
+}
+
+static uint32_t ceil8(uint32_t x) { return x / B + (x % B != 0); }
+
+spx_fmt_cbr_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
+                                      uint32_t *out_block_rows,
+                                      uint32_t *out_block_cols) {
+  uint64_t r;
+  uint32_t c;
+  if (out_block_rows) *out_block_rows = 0;
+  if (out_block_cols) *out_block_cols = 0;
+  if (!dims_ok(dims)) return SPX_FMT_CBR_ERR_ARG;
+  r = (uint64_t)dims->groups * ceil8(dims->rows / dims->groups);
+  c = ceil8(dims->cols);
+  if (r > MAX_BYTES / 4 || c > 0xffffu) return SPX_FMT_CBR_ERR_ARG;
+  if (out_block_rows) *out_block_rows = (uint32_t)r;
+  if (out_block_cols) *out_block_cols = c;
+  return SPX_FMT_CBR_OK;
+}
+
+size_t spx_fmt_cbr_dense_count(const spx_fmt_cbr_dims_t *dims) {
+  if (!dims_ok(dims)) return 0;
+  return (size_t)dims->rows * dims->cols * dims->kh * dims->kw;
+}
+
+size_t spx_fmt_cbr_mask_bytes(uint32_t block_rows, uint32_t block_cols) {
+  return ((size_t)block_rows * block_cols + 7) / 8;
+}
+
+size_t spx_fmt_cbr_dense_index(const spx_fmt_cbr_dims_t *d, uint32_t o,
+                               uint32_t i, uint32_t ky, uint32_t kx) {
+  return (((size_t)o * d->cols + i) * d->kh + ky) * d->kw + kx;
+}
+
+void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *d, uint32_t o, uint32_t i,
+                          uint32_t *out_r, uint32_t *out_c) {
+  uint32_t per = d->rows / d->groups;
+  *out_r = (o / per) * ceil8(per) + (o % per) / B;
+  *out_c = i / B;
+}
+
+void spx_fmt_cbr_block_row_span(const spx_fmt_cbr_dims_t *d, uint32_t r,
+                                uint32_t *out_first, uint32_t *out_count) {
+  uint32_t per = d->rows / d->groups, rpg = ceil8(per);
+  uint32_t g = r / rpg, local = (r % rpg) * B;
+  *out_first = g * per + local;
+  *out_count = per - local < B ? per - local : B;
+}
+
+void spx_fmt_cbr_block_col_span(const spx_fmt_cbr_dims_t *d, uint32_t c,
+                                uint32_t *out_first, uint32_t *out_count) {
+  *out_first = c * B;
+  *out_count = d->cols - c * B < B ? d->cols - c * B : B;
+}
+
+/* Does block (r, c) of the dense weights hold a non-zero weight? */
+static int block_nonzero(const spx_fmt_cbr_dims_t *d, const int8_t *w,
+                         uint32_t r, uint32_t c) {
+  uint32_t o0, no, i0, ni, o;
+  size_t cell = (size_t)d->kh * d->kw, t;
+  spx_fmt_cbr_block_row_span(d, r, &o0, &no);
+  spx_fmt_cbr_block_col_span(d, c, &i0, &ni);
+  for (o = o0; o < o0 + no; ++o) {
+    const int8_t *p = w + spx_fmt_cbr_dense_index(d, o, i0, 0, 0);
+    for (t = 0; t < (size_t)ni * cell; ++t)
+      if (p[t]) return 1;
+  }
+  return 0;
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
+                                                 const int8_t *weights,
+                                                 uint8_t *mask, size_t mask_size,
+                                                 uint32_t *out_nnz) {
+  uint32_t R, C, r, c, nnz = 0;
+  size_t k;
+  if (out_nnz) *out_nnz = 0;
+  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
+    return SPX_FMT_CBR_ERR_ARG;
+  if (mask_size < spx_fmt_cbr_mask_bytes(R, C)) return SPX_FMT_CBR_ERR_BUFFER;
+  for (k = 0; k < spx_fmt_cbr_mask_bytes(R, C); ++k) mask[k] = 0;
+  for (r = 0; r < R; ++r)
+    for (c = 0; c < C; ++c)
+      if (block_nonzero(dims, weights, r, c)) {
+        spx_fmt_cbr_mask_set(mask, C, r, c, 1);
+        nnz++;
+      }
+  if (out_nnz) *out_nnz = nnz;
+  return SPX_FMT_CBR_OK;
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
+                                            const uint8_t *mask,
+                                            int8_t *weights) {
+  uint32_t R, C, r, c, o0, no, i0, ni, o;
+  size_t cell, t;
+  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
+    return SPX_FMT_CBR_ERR_ARG;
+  cell = (size_t)dims->kh * dims->kw;
+  for (r = 0; r < R; ++r) {
+    spx_fmt_cbr_block_row_span(dims, r, &o0, &no);
+    for (c = 0; c < C; ++c) {
+      if (spx_fmt_cbr_mask_get(mask, C, r, c)) continue;
+      spx_fmt_cbr_block_col_span(dims, c, &i0, &ni);
+      for (o = o0; o < o0 + no; ++o) {
+        int8_t *p = weights + spx_fmt_cbr_dense_index(dims, o, i0, 0, 0);
+        for (t = 0; t < (size_t)ni * cell; ++t) p[t] = 0;
+      }
+    }
+  }
+  return SPX_FMT_CBR_OK;
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
+                                                uint8_t *mask, size_t mask_size) {
+  uint32_t r, k;
+  size_t i;
+  if (!v || !mask) return SPX_FMT_CBR_ERR_ARG;
+  if (mask_size < spx_fmt_cbr_mask_bytes(v->block_rows, v->block_cols))
+    return SPX_FMT_CBR_ERR_BUFFER;
+  for (i = 0; i < spx_fmt_cbr_mask_bytes(v->block_rows, v->block_cols); ++i)
+    mask[i] = 0;
+  for (r = 0; r < v->block_rows; ++r)
+    for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k)
+      spx_fmt_cbr_mask_set(mask, v->block_cols, r, spx_fmt_cbr_col(v, k), 1);
+  return SPX_FMT_CBR_OK;
+}
+
+/* data_offset and total size for nnz stored blocks; 0 on overflow. */
+static uint64_t layout(const spx_fmt_cbr_dims_t *d, uint32_t R, uint32_t nnz,
+                       uint64_t *out_data_offset) {
+  uint64_t off = SPX_FMT_CBR_HEADER_BYTES + 4 * ((uint64_t)R + 1) + 2 * (uint64_t)nnz;
+  uint64_t total;
+  off = (off + 15) & ~(uint64_t)15;
+  total = off + (uint64_t)nnz * 64u * d->kh * d->kw;
+  if (out_data_offset) *out_data_offset = off;
+  return total > MAX_BYTES ? 0 : total;
+}
+
+size_t spx_fmt_cbr_encoded_size_nnz(const spx_fmt_cbr_dims_t *dims,
+                                    uint32_t nnz) {
+  uint32_t R, C;
+  if (spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK) return 0;
+  if ((uint64_t)nnz > (uint64_t)R * C) return 0;
+  return (size_t)layout(dims, R, nnz, NULL);
+}
+
+size_t spx_fmt_cbr_encoded_size(const spx_fmt_cbr_dims_t *dims,
+                                const int8_t *weights) {
+  uint32_t R, C, r, c, nnz = 0;
+  if (!weights || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK) return 0;
+  for (r = 0; r < R; ++r)
+    for (c = 0; c < C; ++c) nnz += (uint32_t)block_nonzero(dims, weights, r, c);
+  return spx_fmt_cbr_encoded_size_nnz(dims, nnz);
+}
+
+/* Copies block (r, c) of the dense weights into dst ([8][kh][kw][8]),
+ * padded rows and columns zero. */
+static void pack_block(const spx_fmt_cbr_dims_t *d, const int8_t *w,
+                       uint32_t r, uint32_t c, int8_t *dst) {
+  uint32_t o0, no, i0, ni, oo, ii, ky, kx;
+  size_t n = (size_t)64 * d->kh * d->kw, t;
+  spx_fmt_cbr_block_row_span(d, r, &o0, &no);
+  spx_fmt_cbr_block_col_span(d, c, &i0, &ni);
+  for (t = 0; t < n; ++t) dst[t] = 0;
+  for (oo = 0; oo < no; ++oo)
+    for (ii = 0; ii < ni; ++ii)
+      for (ky = 0; ky < d->kh; ++ky)
+        for (kx = 0; kx < d->kw; ++kx)
+          dst[(((size_t)oo * d->kh + ky) * d->kw + kx) * B + ii] =
+              w[spx_fmt_cbr_dense_index(d, o0 + oo, i0 + ii, ky, kx)];
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
+                                        const int8_t *weights, uint8_t *out,
+                                        size_t out_size, size_t *out_len) {
+  uint32_t R, C, r, c, k = 0;
+  uint64_t data_off, total;
+  size_t need, t, block_bytes;
+  if (out_len) *out_len = 0;
+  if (!weights || !out || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
+    return SPX_FMT_CBR_ERR_ARG;
+  block_bytes = (size_t)64 * dims->kh * dims->kw;
+  {
+    uint32_t nnz = 0;
+    for (r = 0; r < R; ++r)
+      for (c = 0; c < C; ++c) nnz += (uint32_t)block_nonzero(dims, weights, r, c);
+    total = layout(dims, R, nnz, &data_off);
+    if (!total) return SPX_FMT_CBR_ERR_ARG;
+    need = (size_t)total;
+    if (out_size < need) return SPX_FMT_CBR_ERR_BUFFER;
+    for (t = 0; t < need; ++t) out[t] = 0;
+    out[0] = 'S';
+    out[1] = 'X';
+    out[2] = 'C';
+    out[3] = 'B';
+    put_u16(out + 4, SPX_FMT_CBR_VERSION);
+    put_u16(out + 6, SPX_FMT_CBR_HEADER_BYTES);
+    put_u32(out + 8, dims->rows);
+    put_u32(out + 12, dims->cols);
+    put_u16(out + 16, dims->kh);
+    put_u16(out + 18, dims->kw);
+    put_u32(out + 20, dims->groups);
+    out[24] = B;
+    out[25] = B;
+    put_u16(out + 26, 0);
+    put_u32(out + 28, R);
+    put_u32(out + 32, C);
+    put_u32(out + 36, nnz);
+    put_u32(out + 40, (uint32_t)data_off);
+    put_u32(out + 44, (uint32_t)total);
+  }
+  {
+    uint8_t *row_ptr = out + SPX_FMT_CBR_HEADER_BYTES;
+    uint8_t *col_idx = row_ptr + 4 * ((size_t)R + 1);
+    int8_t *data = (int8_t *)(out + data_off);
+    for (r = 0; r < R; ++r) {
+      put_u32(row_ptr + 4 * (size_t)r, k);
+      for (c = 0; c < C; ++c) {
+        if (!block_nonzero(dims, weights, r, c)) continue;
+        put_u16(col_idx + 2 * (size_t)k, c);
+        pack_block(dims, weights, r, c, data + (size_t)k * block_bytes);
+        k++;
+      }
+    }
+    put_u32(row_ptr + 4 * (size_t)R, k);
+  }
+  if (out_len) *out_len = need;
+  return SPX_FMT_CBR_OK;
+}
+
+#define FAIL(why)                                                             \
+  do {                                                                        \
+    if (out_reason) *out_reason = (why);                                      \
+    return SPX_FMT_CBR_ERR_FORMAT;                                            \
+  } while (0)
+
+spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
+                                      const spx_fmt_cbr_dims_t *expected,
+                                      spx_fmt_cbr_view_t *out_view,
+                                      const char **out_reason) {
+  const uint8_t *p = (const uint8_t *)bytes;
+  spx_fmt_cbr_view_t v;
+  uint32_t R, C, r, k, prev, nnz, data_off, total;
+  uint64_t want_off, want_total;
+  size_t t;
+  if (out_reason) *out_reason = "";
+  if (out_view) {
+    unsigned char *z = (unsigned char *)out_view;
+    for (t = 0; t < sizeof *out_view; ++t) z[t] = 0;
+  }
+  if (!p) {
+    if (out_reason) *out_reason = "no CBR bytes (NULL)";
+    return SPX_FMT_CBR_ERR_ARG;
+  }
+  if (len < SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR encoding shorter than its 48-byte header");
+  if (p[0] != 'S' || p[1] != 'X' || p[2] != 'C' || p[3] != 'B')
+    FAIL("bad CBR magic (want \"SXCB\")");
+  if (get_u16(p + 4) != SPX_FMT_CBR_VERSION) FAIL("unsupported CBR version (want 1)");
+  if (get_u16(p + 6) != SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR header_bytes is not 48");
+  v.dims.rows = spx_fmt_cbr_u32_(p + 8);
+  v.dims.cols = spx_fmt_cbr_u32_(p + 12);
+  v.dims.kh = (uint16_t)get_u16(p + 16);
+  v.dims.kw = (uint16_t)get_u16(p + 18);
+  v.dims.groups = spx_fmt_cbr_u32_(p + 20);
+  if (p[24] != B || p[25] != B) FAIL("CBR block size is not 8x8");
+  if (get_u16(p + 26) != 0) FAIL("CBR flags are not 0");
+  if (spx_fmt_cbr_grid(&v.dims, &R, &C) != SPX_FMT_CBR_OK)
+    FAIL("CBR dimensions unusable (zero, or groups do not divide rows)");
+  if (expected &&
+      (expected->rows != v.dims.rows || expected->cols != v.dims.cols ||
+       expected->kh != v.dims.kh || expected->kw != v.dims.kw ||
+       expected->groups != v.dims.groups))
+    FAIL("CBR dimensions differ from the layer's weights");
+  if (spx_fmt_cbr_u32_(p + 28) != R || spx_fmt_cbr_u32_(p + 32) != C)
+    FAIL("CBR block grid does not match its dimensions");
+  nnz = spx_fmt_cbr_u32_(p + 36);
+  if ((uint64_t)nnz > (uint64_t)R * C) FAIL("CBR stores more blocks than the grid has");
+  data_off = spx_fmt_cbr_u32_(p + 40);
+  total = spx_fmt_cbr_u32_(p + 44);
+  want_total = layout(&v.dims, R, nnz, &want_off);
+  if (!want_total) FAIL("CBR encoding would exceed 4 GiB");
+  if (data_off != want_off) FAIL("CBR data_offset does not follow the index");
+  if (total != want_total) FAIL("CBR total_bytes does not match the block count");
+  if (len != total) FAIL("CBR total_bytes differs from the buffer size");
+  v.block_rows = R;
+  v.block_cols = C;
+  v.rows_per_group = R / v.dims.groups;
+  v.nnz = nnz;
+  v.block_bytes = 64u * v.dims.kh * v.dims.kw;
+  v.row_ptr = p + SPX_FMT_CBR_HEADER_BYTES;
+  v.col_idx = v.row_ptr + 4 * ((size_t)R + 1);
+  v.data = (const int8_t *)(p + data_off);
+  v.total_bytes = total;
+  if (spx_fmt_cbr_row_begin(&v, 0) != 0) FAIL("CBR row_ptr[0] is not 0");
+  if (spx_fmt_cbr_row_end(&v, R - 1) != nnz) FAIL("CBR row_ptr[R] is not the block count");
+  prev = 0;
+  for (r = 0; r < R; ++r) {
+    uint32_t b = spx_fmt_cbr_row_begin(&v, r), e = spx_fmt_cbr_row_end(&v, r);
+    if (b != prev || e < b || e > nnz) FAIL("CBR row_ptr is not non-decreasing within the block count");
+    for (k = b; k < e; ++k) {
+      uint32_t c = spx_fmt_cbr_col(&v, k);
+      if (c >= C) FAIL("CBR column index out of the grid");
+      if (k > b && c <= spx_fmt_cbr_col(&v, k - 1))
+        FAIL("CBR column indices not strictly increasing in a block row");
+    }
+    prev = e;
+  }
+  if (out_view) *out_view = v;
+  return SPX_FMT_CBR_OK;
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
+                                          const spx_fmt_cbr_dims_t *expected,
+                                          const char **out_reason) {
+  spx_fmt_cbr_view_t v;
+  const uint8_t *p = (const uint8_t *)bytes;
+  size_t t, idx_end;
+  uint32_t r, k;
+  spx_fmt_cbr_status_t st = spx_fmt_cbr_open(bytes, len, expected, &v, out_reason);
+  if (st != SPX_FMT_CBR_OK) return st;
+  idx_end = SPX_FMT_CBR_HEADER_BYTES + 4 * ((size_t)v.block_rows + 1) + 2 * (size_t)v.nnz;
+  for (t = idx_end; t < (size_t)(v.data - (const int8_t *)bytes); ++t)
+    if (p[t]) FAIL("CBR padding before the block data is not zero");
+  for (r = 0; r < v.block_rows; ++r) {
+    uint32_t o0, no;
+    spx_fmt_cbr_block_row_span(&v.dims, r, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(&v, r); k < spx_fmt_cbr_row_end(&v, r); ++k) {
+      uint32_t i0, ni, oo, ii;
+      size_t taps = (size_t)v.dims.kh * v.dims.kw, tp;
+      const int8_t *blk = spx_fmt_cbr_block(&v, k);
+      spx_fmt_cbr_block_col_span(&v.dims, spx_fmt_cbr_col(&v, k), &i0, &ni);
+      for (oo = 0; oo < B; ++oo)
+        for (tp = 0; tp < taps; ++tp)
+          for (ii = 0; ii < B; ++ii)
+            if ((oo >= no || ii >= ni) && blk[((size_t)oo * taps + tp) * B + ii])
+              FAIL("CBR padded rows/columns of an edge block are not zero");
+    }
+  }
+  return SPX_FMT_CBR_OK;
+}
+
+spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
+                                        const spx_fmt_cbr_dims_t *expected,
+                                        int8_t *weights, size_t dense_count,
+                                        const char **out_reason) {
+  spx_fmt_cbr_view_t v;
+  uint32_t r, k;
+  size_t t;
+  spx_fmt_cbr_status_t st;
+  if (out_reason) *out_reason = "";
+  if (!weights) {
+    if (out_reason) *out_reason = "no output buffer (NULL)";
+    return SPX_FMT_CBR_ERR_ARG;
+  }
+  st = spx_fmt_cbr_validate(bytes, len, expected, out_reason);
+  if (st != SPX_FMT_CBR_OK) return st;
+  spx_fmt_cbr_open(bytes, len, expected, &v, NULL);
+  if (dense_count < spx_fmt_cbr_dense_count(&v.dims)) {
+    if (out_reason) *out_reason = "dense buffer smaller than the weights";
+    return SPX_FMT_CBR_ERR_BUFFER;
+  }
+  for (t = 0; t < spx_fmt_cbr_dense_count(&v.dims); ++t) weights[t] = 0;
+  for (r = 0; r < v.block_rows; ++r) {
+    uint32_t o0, no;
+    spx_fmt_cbr_block_row_span(&v.dims, r, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(&v, r); k < spx_fmt_cbr_row_end(&v, r); ++k) {
+      uint32_t i0, ni, oo, ii, ky, kx;
+      const int8_t *blk = spx_fmt_cbr_block(&v, k);
+      spx_fmt_cbr_block_col_span(&v.dims, spx_fmt_cbr_col(&v, k), &i0, &ni);
+      for (oo = 0; oo < no; ++oo)
+        for (ii = 0; ii < ni; ++ii)
+          for (ky = 0; ky < v.dims.kh; ++ky)
+            for (kx = 0; kx < v.dims.kw; ++kx)
+              weights[spx_fmt_cbr_dense_index(&v.dims, o0 + oo, i0 + ii, ky, kx)] =
+                  blk[(((size_t)oo * v.dims.kh + ky) * v.dims.kw + kx) * B + ii];
+    }
+  }
+  return SPX_FMT_CBR_OK;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/formats/spx_formats.h"
 
 #define MAX_IN 4
 
@@ -137,6 +138,28 @@ static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
   if (out->dims[0] != in->dims[0] || (int32_t)out->dims[2] != oh ||
       (int32_t)out->dims[3] != ow)
     FAIL(SPX_RT_ERR_SHAPE, "conv2d output shape does not match the window");
+  return SPX_RT_OK;
+}
+
+/* CBR weights (SPX_FMT_CBR): the encoding's structure and dimensions
+ * against the layer's (spx_fmt_cbr_open, O(block rows + blocks)). */
+static spx_rt_status_t check_cbr(const spx_rt_layer_t *l, const plan_t *pl,
+                                 const char **reason) {
+  spx_fmt_cbr_dims_t d;
+  if (l->op == SPX_RT_OP_CONV2D) {
+    d.rows = (uint32_t)pl->u.conv.c_out;
+    d.cols = (uint32_t)(pl->u.conv.c_in / pl->u.conv.groups);
+    d.kh = (uint16_t)pl->u.conv.kh;
+    d.kw = (uint16_t)pl->u.conv.kw;
+    d.groups = (uint32_t)pl->u.conv.groups;
+  } else {
+    d.rows = (uint32_t)pl->u.dense.units;
+    d.cols = (uint32_t)pl->u.dense.features;
+    d.kh = d.kw = 1;
+    d.groups = 1;
+  }
+  if (spx_fmt_cbr_open(l->weights, l->weights_size, &d, NULL, reason) != SPX_FMT_CBR_OK)
+    return SPX_RT_ERR_ARG;
   return SPX_RT_OK;
 }
 
@@ -274,11 +297,19 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case SPX_RT_OP_CONV2D:
   case SPX_RT_OP_DENSE:
     if (!l->weights) FAIL(SPX_RT_ERR_ARG, "conv2d/dense weights are NULL");
-    if (l->weights_encoding != 0)
+    if (l->weights_encoding == SPX_FMT_CBR) {
+      if (!pl->is_s8) FAIL(SPX_RT_ERR_ARG, "CBR weights need an int8 conv2d/dense");
+    } else if (l->weights_encoding != 0) {
       FAIL(SPX_RT_ERR_ARG, "encoded weights have no cpu kernel yet (runtime/formats)");
+    }
     if (pl->is_s8 && (!l->multiplier || !l->shift))
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
-    if (l->op == SPX_RT_OP_CONV2D) return prepare_conv(l, pl, reason);
+    if (l->op == SPX_RT_OP_CONV2D) {
+      st = prepare_conv(l, pl, reason);
+      if (st == SPX_RT_OK && l->weights_encoding == SPX_FMT_CBR)
+        return check_cbr(l, pl, reason);
+      return st;
+    }
     if (l->in[0]->rank != 2 || l->out->rank != 2)
       FAIL(SPX_RT_ERR_SHAPE, "dense needs rank-2 input and output");
     if (l->out->dims[0] != l->in[0]->dims[0])
@@ -287,6 +318,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     pl->u.dense.features = (int32_t)l->in[0]->dims[1];
     pl->u.dense.units = (int32_t)l->out->dims[1];
     pl->u.dense.act = pl->act;
+    if (l->weights_encoding == SPX_FMT_CBR) return check_cbr(l, pl, reason);
     return SPX_RT_OK;
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
@@ -354,9 +386,13 @@ spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
 static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
   if (!pl->is_s8) return 0;
   if (l->op == SPX_RT_OP_CONV2D)
-    return spx_rt_conv2d_s8_get_buffer_size(&pl->u.conv);
+    return l->weights_encoding == SPX_FMT_CBR
+               ? spx_rt_conv2d_s8_cbr_get_buffer_size(&pl->u.conv)
+               : spx_rt_conv2d_s8_get_buffer_size(&pl->u.conv);
   if (l->op == SPX_RT_OP_DENSE)
-    return spx_rt_dense_s8_get_buffer_size(&pl->u.dense);
+    return l->weights_encoding == SPX_FMT_CBR
+               ? spx_rt_dense_s8_cbr_get_buffer_size(&pl->u.dense)
+               : spx_rt_dense_s8_get_buffer_size(&pl->u.dense);
   return 0;
 }
 
@@ -400,6 +436,11 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q);
+      if (l->weights_encoding == SPX_FMT_CBR)
+        return spx_rt_conv2d_s8_cbr(&pl.u.conv, &q, (const int8_t *)in[0],
+                                    l->weights, l->weights_size,
+                                    (const int32_t *)l->bias, (int8_t *)out,
+                                    scratch, scratch_size);
       return spx_rt_conv2d_s8(&pl.u.conv, &q, (const int8_t *)in[0],
                               (const int8_t *)l->weights,
                               (const int32_t *)l->bias, (int8_t *)out, scratch,
@@ -413,6 +454,11 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q);
+      if (l->weights_encoding == SPX_FMT_CBR)
+        return spx_rt_dense_s8_cbr(&pl.u.dense, &q, (const int8_t *)in[0],
+                                   l->weights, l->weights_size,
+                                   (const int32_t *)l->bias, (int8_t *)out,
+                                   scratch, scratch_size);
       return spx_rt_dense_s8(&pl.u.dense, &q, (const int8_t *)in[0],
                              (const int8_t *)l->weights,
                              (const int32_t *)l->bias, (int8_t *)out, scratch,

@@ -13,7 +13,6 @@
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <errno.h>
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
@@ -253,30 +252,13 @@ static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
   fputs("  return 0;\n}\n", f);
 }
 
-static int write_one(const cgen_t *g, const char *dir, const char *ext, size_t ws, size_t scratch) {
-  char *path = spx_arena_printf(g->arena, "%s/%s.%s", dir, g->p->name, ext);
-  spx_outfile_t f;
-  if (spx_outfile_open(&f, path) != 0) {
-    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
-    return -1;
-  }
-  char *guard = upper(g->arena, g->p->name);
-  if (ext[0] == 'h') emit_header(g, f.fp, guard, ws, scratch);
-  else emit_source(g, f.fp, guard, ws, scratch);
-  if (spx_outfile_commit(&f) != 0) {
-    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
-    return -1;
-  }
-  return 0;
-}
-
 static bool symbol_taken(const char **syms, uint32_t n, const char *sym) {
   for (uint32_t i = 0; i < n; i++)
     if (strcmp(syms[i], sym) == 0) return true;
   return false;
 }
 
-int spx_backend_emit_c(const spx_program_t *p, const char *dir) {
+int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source) {
   spx_arena_t *arena = spx_arena_create();
   cgen_t g = {.p = p, .arena = arena};
   const spx_cs_image_t *img = &p->image;
@@ -291,8 +273,9 @@ int spx_backend_emit_c(const spx_program_t *p, const char *dir) {
   }
   for (uint32_t i = 0; i < img->blob_count; i++) g.blob_sym[i] = ident(arena, "", img->blobs[i].name);
   size_t ws = (img->workspace_size + 15) / 16 * 16, scratch = max_scratch(p);
-  int rc = write_one(&g, dir, "h", ws, scratch);
-  if (rc == 0) rc = write_one(&g, dir, "c", ws, scratch);
+  char *guard = upper(arena, p->name);
+  emit_header(&g, header, guard, ws, scratch);
+  emit_source(&g, source, guard, ws, scratch);
   spx_arena_destroy(arena);
-  return rc;
+  return 0;
 }

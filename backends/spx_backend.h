@@ -8,7 +8,8 @@
  *   spx_backend_emit_spxbin  NAME.spxbin  (the runtime's container)
  *   spx_backend_emit_c       NAME.h, NAME.c (portable C99 over libspxrt)
  *   spx_backend_emit_report  NAME.report.json
- * Each writes atomically (temporary file, then rename).
+ * They write to streams the caller opened; spxc writes every output file
+ * under a temporary name and renames them all only when all succeeded.
  */
 #ifndef SPX_BACKEND_H
 #define SPX_BACKEND_H
@@ -76,9 +77,10 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store,
                               spx_arena_t *arena, spx_diag_t *diag,
                               spx_program_t **out_program);
 
-int spx_backend_emit_spxbin(const spx_program_t *p, const char *path);
-int spx_backend_emit_c(const spx_program_t *p, const char *dir);
-int spx_backend_emit_report(const spx_program_t *p, const char *path);
+/* Each returns 0, or -1 after printing an internal error. */
+int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);
+int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source);
+int spx_backend_emit_report(const spx_program_t *p, FILE *out);
 
 #ifdef __cplusplus
 }

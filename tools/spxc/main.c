@@ -257,7 +257,11 @@ static int emit_mlir(const options_t *o, MlirModule module) {
   return 0;
 }
 
-/* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory. */
+/* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory, all
+ * or none: each is written under a temporary name, and they are renamed into
+ * place only when every one was written. */
+enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
+
 static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
                         spx_arena_t *arena, spx_diag_t *diag) {
   const char *dir = o->output ? o->output : ".";
@@ -272,14 +276,41 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   }
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
-  if ((o->emit & EMIT_SPXBIN) &&
-      spx_backend_emit_spxbin(p, spx_arena_printf(arena, "%s/%s.spxbin", dir, p->name)) != 0)
-    return -1;
-  if ((o->emit & EMIT_C) && spx_backend_emit_c(p, dir) != 0) return -1;
-  if ((o->emit & EMIT_REPORT) &&
-      spx_backend_emit_report(p, spx_arena_printf(arena, "%s/%s.report.json", dir, p->name)) != 0)
-    return -1;
-  return 0;
+
+  static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
+  const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,
+                                  o->emit & EMIT_REPORT};
+  spx_outfile_t files[OUT_COUNT] = {{0}};
+  int rc = 0;
+  for (int i = 0; i < OUT_COUNT && rc == 0; i++) {
+    if (!wanted[i]) continue;
+    const char *path = spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]);
+    if (spx_outfile_open(&files[i], path) != 0) {
+      fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
+      rc = -1;
+    }
+  }
+  if (rc == 0 && wanted[OUT_C]) rc = spx_backend_emit_c(p, files[OUT_H].fp, files[OUT_C].fp);
+  if (rc == 0 && wanted[OUT_SPXBIN]) rc = spx_backend_emit_spxbin(p, files[OUT_SPXBIN].fp);
+  if (rc == 0 && wanted[OUT_REPORT]) rc = spx_backend_emit_report(p, files[OUT_REPORT].fp);
+  for (int i = 0; i < OUT_COUNT && rc == 0; i++)
+    if (files[i].fp && (fflush(files[i].fp) != 0 || ferror(files[i].fp))) {
+      fprintf(stderr, "spxc: error: cannot write '%s': %s\n", files[i].path, strerror(errno));
+      rc = -1;
+    }
+  for (int i = 0; i < OUT_COUNT; i++) {
+    if (!files[i].fp) continue;
+    if (rc != 0) {
+      spx_outfile_abort(&files[i]);
+    } else {
+      char *path = spx_arena_strdup(arena, files[i].path);
+      if (spx_outfile_commit(&files[i]) != 0) {
+        fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
+        rc = -1;
+      }
+    }
+  }
+  return rc;
 }
 
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,

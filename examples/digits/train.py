@@ -3,6 +3,8 @@
 
     /usr/bin/python3 examples/digits/train.py           # train, write files
     /usr/bin/python3 examples/digits/train.py --check   # re-verify committed files
+    /usr/bin/python3 examples/digits/train.py --block-sparse
+        # fine-tune the committed mlp/cnn with a fixed 50% 8x8 block mask
 
 Data: the UCI "optical recognition of handwritten digits" 8x8 set as shipped by
 Debian's python3-sklearn (sklearn/datasets/data/digits.csv.gz: 1797 rows of 64
@@ -28,6 +30,19 @@ Outputs (relative to this folder):
   cnn/conv1_w [8,1,3,3] conv1_b [8] conv2_w [16,8,3,3] conv2_b [16]
       fc1_w [10,64] fc1_b [10]
   accuracy.json, ACCURACY.md   float test accuracy measured with reference.py
+
+Block-sparse variants (--block-sparse; TECHNIQUES.md 1): starting from the
+committed mlp/ and cnn/ weights, a one-shot 8x8 block mask per layer (blocks
+of 8 output x 8 input channels, x 3x3 taps for conv; channel counts padded
+to 8 with zeros), scored by L2 norm, keeping ceil(50%) of the blocks; the
+first layer stays dense; blocks are dropped in ascending score order but
+never the last one of a block row or column (no channel pruning), the rule
+of passes/block_sparsify.c.  Then BSP_HP fine-tuning with the mask applied
+after every Adam step.  With these small layers only mlp fc2 [10,32] (2x4
+blocks) and cnn fc1 [10,64] (2x8 blocks) lose blocks: cnn conv2 [16,8,3,3]
+has one block column, so every block is the last of its row.
+  mlp_bsp/*.npy, cnn_bsp/*.npy   same names and shapes as mlp/, cnn/
+  accuracy.json keys mlp_bsp, cnn_bsp; rows in ACCURACY.md
 """
 import os
 import sys
@@ -52,6 +67,8 @@ HP = {
     "mlp": dict(epochs=60, batch=32, lr=3e-3, weight_decay=1e-4),
     "cnn": dict(epochs=40, batch=32, lr=3e-3, weight_decay=1e-4),
 }
+BSP_HP = dict(epochs=20, batch=32, lr=2e-3, weight_decay=1e-4, density=0.5)
+FIRST_LAYER = {"mlp": "fc1_w", "cnn": "conv1_w"}
 
 
 # ------------------------------------------------------------------ data
@@ -188,9 +205,12 @@ def cnn_step(p, x, y):
     return loss, g
 
 
-def train(kind, x, y, rng):
-    hp = HP[kind]
-    p = init(kind, rng)
+def train(kind, x, y, rng, start=None, masks=None, hp=None):
+    """Adam from init (or from the weights `start`); masks (name -> 0/1
+    array) are applied to the weights after every step."""
+    hp = HP[kind] if hp is None else hp
+    p = init(kind, rng) if start is None else {
+        k: np.array(v, dtype=np.float64) for k, v in start.items()}
     m = {k: np.zeros_like(v) for k, v in p.items()}
     v = {k: np.zeros_like(v) for k, v in p.items()}
     b1, b2, eps = 0.9, 0.999, 1e-8
@@ -213,6 +233,8 @@ def train(kind, x, y, rng):
                 mh = m[k] / (1 - b1 ** t)
                 vh = v[k] / (1 - b2 ** t)
                 p[k] -= lr * mh / (np.sqrt(vh) + eps)
+                if masks and k in masks:
+                    p[k] *= masks[k]
         if ep % 10 == 9 or ep == hp["epochs"] - 1:
             print(f"  {kind} epoch {ep + 1:3d}  loss {tot / len(x):.4f}")
     return {k: np.ascontiguousarray(val, dtype=np.float32) for k, val in p.items()}
@@ -225,8 +247,8 @@ def save(rel, arr):
     np.save(path, np.ascontiguousarray(arr))
 
 
-def measure(kind, x, y):
-    pred = np.argmax(reference.forward(kind, x), axis=1)
+def measure(kind, x, y, weights=None):
+    pred = np.argmax(reference.forward(kind, x, weights), axis=1)
     correct = int((pred == y).sum())
     return {"correct": correct, "total": int(len(y)),
             "accuracy": round(correct / len(y), 6)}
@@ -250,6 +272,27 @@ def write_accuracy(acc):
         a = acc[k]
         lines.append(f"| {k} | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} |")
     lines += ["", f"Seed {acc['seed']}; hyper-parameters in `accuracy.json`.", ""]
+    if "mlp_bsp" in acc:
+        lines += [
+            "## Block-sparse (8x8 blocks, 50% target, first layer dense)",
+            "",
+            "`train.py --block-sparse`: one-shot L2 block mask on the weights above,",
+            "then fine-tuning with the mask fixed (hyper-parameters `bsp_hyperparameters`",
+            "in `accuracy.json`). Density is the fraction of 8x8 blocks kept in each",
+            "pruned layer; the others are dense.",
+            "",
+            "| model | float test accuracy | correct / total | dense model | pruned layers: blocks kept |",
+            "|-------|---------------------|-----------------|-------------|----------------------------|",
+        ]
+        for k in ("mlp", "cnn"):
+            a, d = acc[k + "_bsp"], acc[k]
+            layers = ", ".join(f"{n} {v['kept']}/{v['total']}"
+                               for n, v in sorted(a["blocks"].items()) if v["kept"] < v["total"])
+            lines.append(f"| {k}_bsp | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} "
+                         f"| {100 * d['accuracy']:.2f}% | {layers} |")
+        lines += ["", "One-shot mask before fine-tuning: "
+                  + ", ".join(f"{k}_bsp {100 * acc[k + '_bsp']['oneshot_accuracy']:.2f}%"
+                              for k in ("mlp", "cnn")) + ".", ""]
     with open(os.path.join(HERE, "ACCURACY.md"), "w") as f:
         f.write("\n".join(lines))
 
@@ -266,6 +309,79 @@ EXPECTED = {
     "cnn/conv2_w.npy": (np.float32, (16, 8, 3, 3)), "cnn/conv2_b.npy": (np.float32, (16,)),
     "cnn/fc1_w.npy": (np.float32, (10, 64)), "cnn/fc1_b.npy": (np.float32, (10,)),
 }
+
+
+def block_grid(w):
+    """[rows, cols] of 8x8 blocks of a weight (OIHW or [M][K]), padded."""
+    return -(-w.shape[0] // 8), -(-w.shape[1] // 8)
+
+
+def block_norms(w):
+    """L2 norm of every 8x8 block (x taps), zero padding -> [R, C]."""
+    r, c = block_grid(w)
+    pad = np.zeros((r * 8, c * 8) + w.shape[2:], np.float64)
+    pad[:w.shape[0], :w.shape[1]] = w
+    pad = pad.reshape(r, 8, c, 8, -1)
+    return np.sqrt((pad ** 2).sum(axis=(1, 3, 4)))
+
+
+def block_mask(w, density):
+    """One-shot mask: ascending L2 (ties: block-row-major index), keep
+    ceil(density * blocks), never drop the last block of a row or column.
+    Returns the [R, C] 0/1 block mask."""
+    norms = block_norms(w)
+    r, c = norms.shape
+    keep = max(1, int(np.ceil(density * r * c - 1e-9)))
+    m = np.ones((r, c), np.int64)
+    for i in sorted(range(r * c), key=lambda i: (norms.flat[i], i)):
+        if m.sum() <= keep:
+            break
+        br, bc = divmod(i, c)
+        if m[br].sum() <= 1 or m[:, bc].sum() <= 1:
+            continue
+        m[br, bc] = 0
+    return m
+
+
+def expand_mask(m, shape):
+    """Block mask [R, C] -> element mask of a weight's shape."""
+    e = np.repeat(np.repeat(m, 8, axis=0), 8, axis=1)[:shape[0], :shape[1]]
+    return e.reshape(e.shape + (1,) * (len(shape) - 2)) * np.ones(shape)
+
+
+def block_sparse(x, y, tr, te):
+    with open(os.path.join(HERE, "accuracy.json")) as f:
+        acc = json.load(f)
+    acc["bsp_hyperparameters"] = BSP_HP
+    for kind in ("mlp", "cnn"):
+        dense_w = reference.load(kind)
+        masks, blocks = {}, {}
+        for name, w in dense_w.items():
+            if not name.endswith("_w"):
+                continue
+            if name == FIRST_LAYER[kind]:
+                m = np.ones(block_grid(w), np.int64)
+            else:
+                m = block_mask(w, BSP_HP["density"])
+            masks[name] = expand_mask(m, w.shape)
+            blocks[name[:-2]] = {"kept": int(m.sum()), "total": int(m.size)}
+        oneshot = {k: (v * masks[k] if k in masks else v) for k, v in dense_w.items()}
+        xs = x if kind == "cnn" else x.reshape(len(x), 64)
+        p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, 7, ord(kind[0])]),
+                  start=oneshot, masks=masks, hp=BSP_HP)
+        for k in masks:
+            p[k] = np.ascontiguousarray(p[k] * masks[k], dtype=np.float32)
+        for name, arr in p.items():
+            save(f"{kind}_bsp/{name}.npy", arr)
+        a = measure(kind, xs[te], y[te], p)
+        a["train_accuracy"] = measure(kind, xs[tr], y[tr], p)["accuracy"]
+        a["oneshot_accuracy"] = measure(kind, xs[te], y[te], oneshot)["accuracy"]
+        a["blocks"] = blocks
+        acc[kind + "_bsp"] = a
+        print(f"{kind}_bsp: test accuracy {100 * a['accuracy']:.2f}% ({a['correct']}/{a['total']}), "
+              f"one-shot {100 * a['oneshot_accuracy']:.2f}%, blocks {blocks}")
+    write_accuracy(acc)
+    return check()
 
 
 def check():
@@ -294,6 +410,27 @@ def check():
         ok &= status == "ok"
         print(f"{status} {k}: {got['correct']}/{got['total']} = "
               f"{100 * got['accuracy']:.2f}% (recorded {want[k]['correct']})")
+    for k in ("mlp", "cnn"):
+        if k + "_bsp" not in want:
+            continue
+        w = {
+            n: np.load(os.path.join(HERE, f"{k}_bsp", n + ".npy"))
+            for n in (reference.MLP_FILES if k == "mlp" else reference.CNN_FILES)}
+        for n, arr in w.items():
+            dt, shape = EXPECTED[f"{k}/{n}.npy"]
+            if arr.dtype != dt or arr.shape != shape:
+                print(f"FAIL {k}_bsp/{n}.npy: {arr.dtype} {arr.shape}")
+                ok = False
+        for n, b in want[k + "_bsp"]["blocks"].items():
+            kept = int((block_norms(w[n + "_w"]) > 0).sum())
+            status = "ok" if kept <= b["kept"] else "FAIL"
+            ok &= status == "ok"
+            print(f"{status} {k}_bsp {n}: {kept}/{b['total']} non-zero 8x8 blocks (mask {b['kept']})")
+        got = measure(k, xf if k == "mlp" else x, y, w)
+        status = "ok" if got["correct"] == want[k + "_bsp"]["correct"] else "FAIL"
+        ok &= status == "ok"
+        print(f"{status} {k}_bsp: {got['correct']}/{got['total']} = "
+              f"{100 * got['accuracy']:.2f}% (recorded {want[k + '_bsp']['correct']})")
     return 0 if ok else 1
 
 
@@ -315,8 +452,14 @@ def main(argv):
     save("data/test_y.npy", y[te])
     save("data/calib.npy", x[calib])
     save("data/calib_flat.npy", x[calib].reshape(len(calib), 64))
+    if "--block-sparse" in argv:
+        return block_sparse(x, y, tr, te)
     acc = {"seed": SEED, "split": {"train": int(len(tr)), "test": int(len(te))},
            "hyperparameters": HP}
+    old = os.path.join(HERE, "accuracy.json")
+    if os.path.exists(old):  # keep the block-sparse results of --block-sparse
+        with open(old) as f:
+            acc.update({k: v for k, v in json.load(f).items() if "bsp" in k})
     for kind in ("mlp", "cnn"):
         p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, len(kind), ord(kind[0])]))
         for name, arr in p.items():

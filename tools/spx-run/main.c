@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "runtime/device/spx_device.h"
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
 #include "support/spx_support.h"
 
 #include <errno.h>
@@ -57,7 +58,9 @@ static void help(void) {
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
          "                     argmax of the output\n"
          "  --report FILE.json per-layer run statistics (calls, wall time)\n"
-         "  --device=NAME      device to run on (default cpu)\n", prog);
+         "  --device=NAME      device to run on (default cpu); 'sim' is the\n"
+         "                     simulator of the stream's target\n"
+         "  --trace FILE.json  (sim) Chrome trace events of one inference\n", prog);
 }
 
 /* Reads a whole file into 64-byte aligned memory (the stream's blobs are
@@ -180,10 +183,41 @@ static int write_report(const char *path, const char *model_path,
   return 0;
 }
 
+/* ---- simulators ------------------------------------------------------------ */
+
+/* --device=sim: the simulator of the stream's target. */
+static const spx_rt_device_t *sim_device(uint16_t target) {
+  switch (target) {
+  case SPX_CS_TARGET_BITSERIAL: return &spx_sim_bitserial_device;
+  }
+  return NULL;
+}
+
+static int write_cb(void *ctx, const void *data, size_t size) {
+  return fwrite(data, 1, size, (FILE *)ctx) != size;
+}
+
+static int write_trace(const char *path, const spx_cs_stream_t *s) {
+  spx_rt_error_t e;
+  spx_sim_bs_cost_t *scratch = malloc(sizeof *scratch);
+  FILE *f = fopen(path, "w");
+  int rc = 0;
+  if (!f || !scratch) {
+    free(scratch);
+    if (f) fclose(f);
+    return error(path, "cannot write: %s", strerror(errno));
+  }
+  if (spx_sim_bitserial_write_trace(s, write_cb, f, scratch, &e))
+    rc = error(path, "%s", e.message);
+  if (fclose(f) && !rc) rc = error(path, "cannot write: %s", strerror(errno));
+  free(scratch);
+  return rc;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 typedef struct options {
-  const char *model, *input, *output, *labels, *report, *device;
+  const char *model, *input, *output, *labels, *report, *device, *trace;
 } options_t;
 
 /* --name VALUE or --name=VALUE; returns 1 if argv[*i] is that option. */
@@ -218,7 +252,8 @@ static int parse_args(int argc, char **argv, options_t *o) {
         take_option(argc, argv, &i, "--output", &o->output, &bad) ||
         take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
         take_option(argc, argv, &i, "--report", &o->report, &bad) ||
-        take_option(argc, argv, &i, "--device", &o->device, &bad)) {
+        take_option(argc, argv, &i, "--device", &o->device, &bad) ||
+        take_option(argc, argv, &i, "--trace", &o->trace, &bad)) {
       if (bad) return usage_error("option '%s' needs a value", a);
       continue;
     }
@@ -267,7 +302,7 @@ int main(int argc, char **argv) {
   }
   if (parse_args(argc, argv, &o)) return 1;
   dev = spx_rt_device_find(o.device);
-  if (!dev) {
+  if (!dev && strcmp(o.device, "sim")) {
     const char *const *names = spx_rt_device_names();
     fprintf(stderr, "%s: error: unknown device '%s' (devices:", prog, o.device);
     for (; *names; ++names) fprintf(stderr, " %s", *names);
@@ -279,6 +314,14 @@ int main(int argc, char **argv) {
     return error(o.model, "%s", err);
   if (spx_cs_stream_load(data, size, &stream, &cst)) {
     error(o.model, "%s", cst.message);
+    goto done;
+  }
+  if (!dev && !(dev = sim_device(stream.target))) {
+    error(o.model, "no simulator for %s streams", spx_cs_target_name(stream.target));
+    goto done;
+  }
+  if (o.trace && dev != &spx_sim_bitserial_device) {
+    error(o.model, "--trace needs a simulator that writes traces (--device=sim)");
     goto done;
   }
   if (spx_rt_model_initialize(dev, &stream, &model, &rerr)) {
@@ -407,6 +450,7 @@ int main(int argc, char **argv) {
     printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
+  if (o.trace && write_trace(o.trace, &stream)) goto done;
   if (o.report &&
       write_report(o.report, o.model, &stream, dev->name, n, stats))
     goto done;

@@ -1,0 +1,203 @@
+/* lower.c - the bitserial target: turns the program's cpu.layer commands into
+ * the bit-serial command stream (runtime/stream/opcodes_bitserial.h).
+ *
+ * Command i stays layer i: an int8 conv2d/dense becomes one bs.pe whose
+ * iterations are its tiles (tile_m output channels x tile_p output pixels x
+ * tile_k reduction elements, chosen by spx_sim_bs_plan to fit half of each
+ * SRAM); every other layer becomes one bs.host. The machine description
+ * (defaults of runtime/sim/bitserial, overridden by the target's options)
+ * is added as the int32 blob "bitserial.mdesc"; the header carries its hash.
+ * The report gets, per layer, the cycles of BBS and of each baseline design
+ * (the same cost functions the simulator uses) and, per program, totals and
+ * speedups. */
+#include <string.h>
+
+#include "backends/spx_backend.h"
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+
+static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md) {
+  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
+  spx_loc_t loc = {0};
+  char why[128];
+  spx_sim_bs_mdesc_init_default(md);
+  loc.file = p->source;
+  for (int i = 0; i < p->n_target_options; i++) {
+    const spx_backend_option_t *o = &p->target_options[i];
+    unsigned k = 0;
+    while (k < SPX_SIM_BS_MDESC_COUNT && strcmp(f[k].name, o->key) != 0) k++;
+    if (k == SPX_SIM_BS_MDESC_COUNT) {
+      char known[512] = "";
+      for (unsigned j = 0; j < SPX_SIM_BS_MDESC_COUNT; j++)
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                 f[j].name);
+      spx_diag_error(diag, loc, "target bitserial: unknown option '%s' (known: %s)", o->key, known);
+      return -1;
+    }
+    if (o->str || o->num != (double)(int32_t)o->num) {
+      spx_diag_error(diag, loc, "target bitserial: option '%s' needs an integer", o->key);
+      return -1;
+    }
+    *spx_sim_bs_mdesc_at(md, k) = (int32_t)o->num;
+  }
+  if (spx_sim_bs_mdesc_check(md, why, sizeof why)) {
+    spx_diag_error(diag, loc, "target bitserial: option %s", why);
+    return -1;
+  }
+  return 0;
+}
+
+static void cost_json(spx_arena_t *arena, char **s, const char *key, const uint64_t v[]) {
+  *s = spx_arena_printf(arena, "%s\"%s\": {", *s, key);
+  for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++)
+    *s = spx_arena_printf(arena, "%s%s\"%s\": %llu", *s, d ? ", " : "", spx_sim_bs_design_name(d),
+                          (unsigned long long)v[d]);
+  *s = spx_arena_printf(arena, "%s}", *s);
+}
+
+static void speedup_json(spx_arena_t *arena, char **s, const char *key, const uint64_t lat[]) {
+  *s = spx_arena_printf(arena, "%s\"%s\": {", *s, key);
+  for (unsigned d = 1; d < SPX_SIM_BS_DESIGN_COUNT; d++)
+    *s = spx_arena_printf(arena, "%s%s\"%s\": %.4f", *s, d > 1 ? ", " : "",
+                          spx_sim_bs_design_name(d),
+                          lat[SPX_SIM_BS_BBS] ? (double)lat[d] / (double)lat[SPX_SIM_BS_BBS] : 1.0);
+  *s = spx_arena_printf(arena, "%s}", *s);
+}
+
+int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
+  spx_sim_bs_mdesc_t md;
+  if (read_mdesc(p, diag, &md)) return -1;
+  spx_cs_image_t *img = &p->image;
+  uint32_t n = img->command_count;
+
+  /* The machine-description blob, after the program's blobs. */
+  uint8_t *mbytes = spx_arena_alloc(arena, SPX_SIM_BS_MDESC_BYTES);
+  spx_sim_bs_mdesc_encode(&md, mbytes);
+  spx_cs_blob_t *blobs = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *blobs);
+  if (img->blob_count) memcpy(blobs, img->blobs, img->blob_count * sizeof *blobs);
+  uint16_t mdesc_id = (uint16_t)img->blob_count;
+  blobs[mdesc_id] = (spx_cs_blob_t){.name = "bitserial.mdesc", .dtype = SPX_CS_DTYPE_INT32,
+                                    .encoding = SPX_CS_ENC_DENSE,
+                                    .length = SPX_SIM_BS_MDESC_BYTES, .data = mbytes};
+
+  spx_cs_command_t *cmds = spx_arena_alloc(arena, (n + 1) * sizeof *cmds);
+  uint64_t tot_lat[SPX_SIM_BS_DESIGN_COUNT] = {0}, pe_lat[SPX_SIM_BS_DESIGN_COUNT] = {0};
+  uint64_t tot_compute[SPX_SIM_BS_DESIGN_COUNT] = {0}, tot_dram[SPX_SIM_BS_DESIGN_COUNT] = {0};
+  uint64_t groups = 0, cols = 0;
+  int errors = 0;
+  spx_sim_bs_cost_t *c = spx_arena_alloc(arena, sizeof *c);
+  for (uint32_t i = 0; i < n; i++) {
+    const spx_cs_command_t *src = &img->commands[i];
+    const spx_cs_cpu_layer_t *l = &src->u.cpu_layer;
+    spx_cs_command_t *dst = &cmds[i];
+    const spx_cs_tensor_t *t[5] = {NULL, NULL, NULL, NULL, &img->tensors[l->out]};
+    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
+    static const spx_cs_tensor_t none;
+    for (int k = 0; k < 4; k++) t[k] = k < l->n_in ? &img->tensors[ins[k]] : &none;
+    memset(dst, 0, sizeof *dst);
+    dst->iterations = 1;
+    dst->name = src->name;
+    /* Both bitserial opcodes begin with the cpu.layer members. */
+    memcpy(&dst->u, &src->u.cpu_layer, sizeof src->u.cpu_layer);
+    char *js = "{";
+    spx_loc_t loc = {p->source, p->layers[i].line, 0};
+    if (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) {
+      spx_sim_bs_geom_t g;
+      const spx_cs_blob_t *wb = &img->blobs[l->weights];
+      if (t[0]->dtype != SPX_CS_DTYPE_INT8 ||
+          (wb->encoding == SPX_CS_ENC_DENSE && wb->dtype != SPX_CS_DTYPE_INT8)) {
+        spx_diag_error(diag, loc, "target bitserial: layer '%s' is not int8; the PE array "
+                       "needs quantized weights and activations (add 'quantize int8')", src->name);
+        errors++;
+        continue;
+      }
+      if (wb->encoding != SPX_CS_ENC_DENSE && wb->encoding != SPX_FMT_BBS) {
+        spx_diag_error(diag, loc, "target bitserial: layer '%s' has %s weights; the PE array "
+                       "reads dense int8 or bbs", src->name, spx_cs_encoding_name(wb->encoding));
+        errors++;
+        continue;
+      }
+      SPX_ASSERT(spx_sim_bs_geom_init(&g, l, t[0], t[4], &md) == 0);
+      spx_sim_bs_weights_t w = {&g, wb->encoding, wb->data, wb->length};
+      spx_sim_bs_tiling_t tl;
+      spx_sim_bs_plan(&md, &g, (wb->length + g.cout - 1) / g.cout, &tl);
+      dst->opcode = SPX_CS_OP_BS_PE;
+      dst->iterations = tl.tiles;
+      dst->u.bs_pe.tile_m = (uint16_t)tl.tile_m;
+      dst->u.bs_pe.tile_k = tl.tile_k;
+      dst->u.bs_pe.tile_p = tl.tile_p;
+      dst->u.bs_pe.mdesc = mdesc_id;
+      if (spx_sim_bs_pe_cost(&md, &w, &tl, c)) {
+        spx_diag_error(diag, loc, "target bitserial: layer '%s': unreadable weights", src->name);
+        errors++;
+        continue;
+      }
+      js = spx_arena_printf(arena,
+                            "{\"unit\": \"pe\", \"tiles\": {\"m\": %u, \"k\": %u, \"p\": %u, "
+                            "\"count\": %u}, \"groups\": %llu, \"group_size\": %u, "
+                            "\"avg_kept_columns\": %.4f, \"const_groups\": %llu, "
+                            "\"row_blocks\": %llu, \"col_passes\": %llu, ",
+                            tl.tile_m, tl.tile_k, tl.tile_p, tl.tiles,
+                            (unsigned long long)c->groups, g.gsize,
+                            c->groups ? (double)c->bbs_cols / (double)c->groups : 0.0,
+                            (unsigned long long)c->const_groups,
+                            (unsigned long long)c->row_blocks, (unsigned long long)c->col_passes);
+      groups += c->groups;
+      cols += c->bbs_cols;
+      for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++) pe_lat[d] += c->latency[d];
+    } else {
+      dst->opcode = SPX_CS_OP_BS_HOST;
+      spx_sim_bs_host_cost(&md, l, t, c);
+      js = spx_arena_printf(arena, "{\"unit\": \"host\", ");
+    }
+    for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++) {
+      tot_lat[d] += c->latency[d];
+      tot_compute[d] += c->compute[d];
+      tot_dram[d] += c->dram[d];
+    }
+    cost_json(arena, &js, "compute_cycles", c->compute);
+    js = spx_arena_printf(arena, "%s, ", js);
+    cost_json(arena, &js, "dram_bytes", c->dram_bytes);
+    js = spx_arena_printf(arena, "%s, ", js);
+    cost_json(arena, &js, "dram_cycles", c->dram);
+    js = spx_arena_printf(arena, "%s, ", js);
+    cost_json(arena, &js, "latency_cycles", c->latency);
+    js = spx_arena_printf(arena, "%s, \"bound\": \"%s\", \"latency_us\": %.3f, ", js,
+                          c->compute[0] >= c->dram[0] ? "compute" : "dram",
+                          (double)c->latency[0] / (double)md.clock_mhz);
+    speedup_json(arena, &js, "speedup", c->latency);
+    p->layers[i].target_json = spx_arena_printf(arena, "%s}", js);
+  }
+  if (errors) return -1;
+
+  char *tj = spx_arena_printf(arena, "{\"machine\": {");
+  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
+  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
+    tj = spx_arena_printf(arena, "%s%s\"%s\": %d", tj, k ? ", " : "", f[k].name,
+                          (int)*spx_sim_bs_mdesc_at(&md, k));
+  tj = spx_arena_printf(arena,
+                        "%s}, \"mdesc_hash\": \"0x%016llx\", \"commands\": \"one per layer: "
+                        "bs.pe (conv2d, dense; iterations = tiles) or bs.host\", "
+                        "\"groups\": %llu, \"avg_kept_columns\": %.4f, ",
+                        tj, (unsigned long long)spx_sim_bs_mdesc_hash(&md),
+                        (unsigned long long)groups, groups ? (double)cols / (double)groups : 0.0);
+  cost_json(arena, &tj, "compute_cycles", tot_compute);
+  tj = spx_arena_printf(arena, "%s, ", tj);
+  cost_json(arena, &tj, "dram_cycles", tot_dram);
+  tj = spx_arena_printf(arena, "%s, ", tj);
+  cost_json(arena, &tj, "latency_cycles", tot_lat);
+  tj = spx_arena_printf(arena, "%s, ", tj);
+  cost_json(arena, &tj, "pe_latency_cycles", pe_lat);
+  tj = spx_arena_printf(arena, "%s, \"latency_us\": %.3f, ", tj,
+                        (double)tot_lat[0] / (double)md.clock_mhz);
+  speedup_json(arena, &tj, "speedup", tot_lat);
+  tj = spx_arena_printf(arena, "%s, ", tj);
+  speedup_json(arena, &tj, "pe_speedup", pe_lat);
+  p->target_json = spx_arena_printf(arena, "%s}", tj);
+
+  img->commands = cmds;
+  img->blobs = blobs;
+  img->blob_count++;
+  img->target = SPX_CS_TARGET_BITSERIAL;
+  img->mdesc_hash = spx_sim_bs_mdesc_hash(&md);
+  return 0;
+}

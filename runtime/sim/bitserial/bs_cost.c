@@ -1,0 +1,297 @@
+/* bs_cost.c - weight groups, tiling and cycle counts of the bit-serial
+ * target (the model is documented in spx_sim_bitserial.h). The compiler
+ * calls these to plan and report, the simulator to count: one cost model. */
+#include <string.h>
+
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
+
+int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
+                         const spx_cs_tensor_t *in, const spx_cs_tensor_t *out,
+                         const spx_sim_bs_mdesc_t *md) {
+  uint32_t cblocks;
+  memset(g, 0, sizeof *g);
+  if (l->op == SPX_CS_CPU_OP_CONV2D && in->rank == 4 && out->rank == 4) {
+    g->n = in->dims[0];
+    g->cin = in->dims[1];
+    g->h = in->dims[2];
+    g->w = in->dims[3];
+    g->cout = out->dims[1];
+    g->oh = out->dims[2];
+    g->ow = out->dims[3];
+    g->kh = l->kh;
+    g->kw = l->kw;
+    g->sh = l->sh;
+    g->sw = l->sw;
+    g->dh = l->dh;
+    g->dw = l->dw;
+    g->groups = l->groups;
+    g->pad[0] = l->pad_t;
+    g->pad[1] = l->pad_l;
+    g->pad[2] = l->pad_b;
+    g->pad[3] = l->pad_r;
+  } else if (l->op == SPX_CS_CPU_OP_DENSE && in->rank == 2 && out->rank == 2) {
+    g->n = in->dims[0];
+    g->cin = in->dims[1];
+    g->h = g->w = g->oh = g->ow = 1;
+    g->cout = out->dims[1];
+    g->kh = g->kw = g->sh = g->sw = g->dh = g->dw = g->groups = 1;
+  } else {
+    return -1;
+  }
+  if (!g->groups || g->cin % g->groups || !g->kh || !g->kw) return -1;
+  g->cin_g = g->cin / g->groups;
+  g->gsize = g->cin_g < (uint32_t)md->lanes ? g->cin_g : (uint32_t)md->lanes;
+  cblocks = (uint32_t)ceil_div(g->cin_g, g->gsize);
+  g->kgroups = g->kh * g->kw * cblocks;
+  g->k = (uint64_t)g->cin_g * g->kh * g->kw;
+  g->p = (uint64_t)g->n * g->oh * g->ow;
+  return 0;
+}
+
+/* ---- groups ----------------------------------------------------------------- */
+
+int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t m,
+                         uint32_t kg, spx_sim_bs_group_t *out) {
+  const spx_sim_bs_geom_t *g = w->g;
+  uint32_t cblocks = (uint32_t)ceil_div(g->cin_g, g->gsize);
+  uint32_t tap = kg / cblocks, cb = kg % cblocks;
+  uint32_t ky = tap / g->kw, kx = tap % g->kw;
+  uint32_t c0 = cb * g->gsize, i, c;
+  memset(out, 0, sizeof *out);
+  if (m >= g->cout || kg >= g->kgroups) return -1;
+  if (w->encoding != SPX_CS_ENC_DENSE) return -1; /* BBS: see bs_bbs.c */
+  if ((uint64_t)g->cout * g->k > w->size) return -1;
+  out->n = (uint8_t)(g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize);
+  out->ncols = 8;
+  for (c = 0; c < 8; ++c) out->colw[c] = c ? (int32_t)1 << (7 - c) : -128;
+  for (i = 0; i < out->n; ++i) {
+    size_t idx = (((size_t)m * g->cin_g + c0 + i) * g->kh + ky) * g->kw + kx;
+    uint8_t v = w->data[idx];
+    for (c = 0; c < 8; ++c)
+      if (v >> (7 - c) & 1u) out->bits[c] |= (uint32_t)1 << i;
+  }
+  return 0;
+}
+
+uint32_t spx_sim_bs_channel_at(const spx_sim_bs_weights_t *w, uint32_t r) {
+  (void)w;
+  return r;
+}
+
+static int32_t effective_weight(const spx_sim_bs_group_t *gr, unsigned i) {
+  int32_t v = 0;
+  unsigned c;
+  for (c = 0; c < gr->ncols; ++c)
+    if (gr->bits[c] >> i & 1u) v += gr->colw[c];
+  if (gr->neg >> i & 1u) v = -v;
+  return v + gr->const_mul;
+}
+
+static unsigned popcount32(uint32_t x) {
+  unsigned n = 0;
+  while (x) {
+    x &= x - 1;
+    ++n;
+  }
+  return n;
+}
+
+/* Cycles of one group on each design. */
+static void group_cycles(const spx_sim_bs_mdesc_t *md,
+                         const spx_sim_bs_group_t *gr, uint64_t cyc[]) {
+  unsigned i, busiest = 0;
+  cyc[SPX_SIM_BS_BBS] = gr->ncols + (gr->const_mul ? (unsigned)md->const_cycles : 0u);
+  cyc[SPX_SIM_BS_STRIPES] = 8;
+  for (i = 0; i < gr->n; ++i) {
+    int32_t v = effective_weight(gr, i);
+    unsigned ones = popcount32((uint32_t)(v < 0 ? -v : v));
+    if (ones > busiest) busiest = ones;
+  }
+  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
+  cyc[SPX_SIM_BS_BITPAR] = ceil_div(gr->n, (uint64_t)md->bp_lanes);
+}
+
+/* ---- tiling ----------------------------------------------------------------- */
+
+uint64_t spx_sim_bs_tile_wbytes(const spx_sim_bs_geom_t *g,
+                                const spx_sim_bs_tiling_t *t,
+                                uint64_t wbytes_per_m) {
+  return (uint64_t)t->tile_m * ceil_div(wbytes_per_m * t->tile_k, g->k);
+}
+
+uint64_t spx_sim_bs_tile_ibytes(const spx_sim_bs_geom_t *g,
+                                const spx_sim_bs_tiling_t *t) {
+  uint64_t full;
+  if (g->oh == 1 && g->ow == 1 && g->h == 1 && g->w == 1)
+    return (uint64_t)t->tile_p * ceil_div((uint64_t)t->tile_k * g->groups, 1);
+  if (t->tile_p >= g->p) {
+    full = (uint64_t)g->n * g->cin * g->h * g->w;
+  } else {
+    uint64_t rows_out = ceil_div(t->tile_p, g->ow);
+    uint64_t rows_in = (rows_out - 1) * g->sh + (uint64_t)(g->kh - 1) * g->dh + 1;
+    if (rows_out > g->oh) rows_in = (uint64_t)g->h * ceil_div(rows_out, g->oh);
+    else if (rows_in > g->h) rows_in = g->h;
+    full = rows_in * g->w * g->cin;
+  }
+  return ceil_div(full * t->tile_k, g->k);
+}
+
+static void tiles_count(const spx_sim_bs_geom_t *g, spx_sim_bs_tiling_t *t) {
+  t->tiles = (uint32_t)(ceil_div(g->cout, t->tile_m) * ceil_div(g->p, t->tile_p) *
+                        ceil_div(g->k, t->tile_k));
+}
+
+void spx_sim_bs_plan(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_geom_t *g,
+                     uint64_t wbytes_per_m, spx_sim_bs_tiling_t *out) {
+  uint64_t half_w = (uint64_t)md->wsram_kb * 512u;
+  uint64_t half_i = (uint64_t)md->isram_kb * 512u;
+  uint64_t rows = (uint64_t)md->rows;
+  uint64_t kg_bytes; /* stored bytes of one group of one channel */
+  uint64_t lo, hi;
+  if (rows > g->cout) rows = g->cout;
+  if (!wbytes_per_m) wbytes_per_m = 1;
+  out->tile_k = (uint32_t)g->k;
+  if (rows * wbytes_per_m <= half_w) {
+    uint64_t m = half_w / wbytes_per_m;
+    m -= m % rows;
+    out->tile_m = (uint32_t)(m > g->cout ? g->cout : m);
+  } else {
+    uint64_t kgs;
+    out->tile_m = (uint32_t)rows;
+    kg_bytes = ceil_div(wbytes_per_m, g->kgroups);
+    kgs = half_w / (rows * kg_bytes);
+    if (!kgs) kgs = 1;
+    out->tile_k = (uint32_t)(kgs * g->gsize < g->k ? kgs * g->gsize : g->k);
+  }
+  /* Largest tile_p whose input tile fits half the input SRAM: whole output
+   * rows when one row fits, else part of a row (binary search, monotone). */
+  out->tile_p = (uint32_t)g->p;
+  if (spx_sim_bs_tile_ibytes(g, out) > half_i) {
+    lo = 1;
+    hi = g->p;
+    while (lo < hi) {
+      uint64_t mid = (lo + hi + 1) / 2;
+      out->tile_p = (uint32_t)mid;
+      if (spx_sim_bs_tile_ibytes(g, out) <= half_i) lo = mid;
+      else hi = mid - 1;
+    }
+    if (lo >= g->ow) lo -= lo % g->ow;
+    out->tile_p = (uint32_t)lo;
+  }
+  tiles_count(g, out);
+}
+
+/* ---- costs ------------------------------------------------------------------ */
+
+static uint64_t col_passes(const spx_sim_bs_geom_t *g, uint64_t tile_p,
+                           uint64_t cols) {
+  uint64_t full = g->p / tile_p, rem = g->p % tile_p;
+  return full * ceil_div(tile_p, cols) + ceil_div(rem, cols);
+}
+
+/* DRAM bytes of one design given its stored weight bytes. */
+static uint64_t dram_bytes(const spx_sim_bs_mdesc_t *md,
+                           const spx_sim_bs_geom_t *g, uint64_t wtotal,
+                           uint64_t extra, const spx_sim_bs_tiling_t *given,
+                           uint64_t *out_in, uint64_t *out_out) {
+  spx_sim_bs_tiling_t t;
+  uint64_t wpm = ceil_div(wtotal, g->cout), in_total, bytes;
+  uint64_t mt, pt, kt;
+  if (given) t = *given;
+  else spx_sim_bs_plan(md, g, wpm, &t);
+  mt = ceil_div(g->cout, t.tile_m);
+  pt = ceil_div(g->p, t.tile_p);
+  kt = ceil_div(g->k, t.tile_k);
+  bytes = (kt == 1 ? wtotal : wtotal * pt) + extra;
+  if (pt == 1 && kt == 1) in_total = (uint64_t)g->n * g->cin * g->h * g->w;
+  else in_total = spx_sim_bs_tile_ibytes(g, &t) * pt * kt * mt;
+  *out_in = in_total;
+  *out_out = (uint64_t)g->cout * g->p;
+  return bytes + in_total + *out_out;
+}
+
+int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
+                       const spx_sim_bs_weights_t *w,
+                       const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+  const spx_sim_bs_geom_t *g = w->g;
+  uint64_t rows = (uint64_t)md->rows, passes, r0, dense_w, extra, in_b, out_b;
+  uint32_t kg, r;
+  unsigned d;
+  memset(out, 0, sizeof *out);
+  passes = col_passes(g, t->tile_p, (uint64_t)md->cols);
+  out->col_passes = passes;
+  out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
+  for (r0 = 0; r0 < g->cout; r0 += rows) {
+    uint64_t r1 = r0 + rows < g->cout ? r0 + rows : g->cout;
+    out->row_blocks++;
+    for (kg = 0; kg < g->kgroups; ++kg) {
+      uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
+      for (r = (uint32_t)r0; r < r1; ++r) {
+        spx_sim_bs_group_t gr;
+        uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
+        if (spx_sim_bs_group_get(w, spx_sim_bs_channel_at(w, r), kg, &gr)) return -1;
+        group_cycles(md, &gr, cyc);
+        for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
+          if (cyc[d] > mx[d]) mx[d] = cyc[d];
+        out->groups++;
+        out->bbs_cols += gr.ncols;
+        if (gr.const_mul) out->const_groups++;
+        if (r - r0 < 1024) out->rows_busy[r - r0] += cyc[SPX_SIM_BS_BBS] * passes;
+      }
+      for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) out->compute[d] += mx[d] * passes;
+    }
+  }
+  dense_w = (uint64_t)g->cout * g->k;
+  extra = (uint64_t)g->cout * 12u; /* int32 bias, multiplier, shift */
+  for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) {
+    int own = d == SPX_SIM_BS_BBS;
+    out->weight_bytes[d] = own ? w->size : dense_w;
+    out->dram_bytes[d] = dram_bytes(md, g, out->weight_bytes[d], extra,
+                                    own ? t : 0, &in_b, &out_b);
+    if (own) {
+      out->input_bytes = in_b;
+      out->output_bytes = out_b;
+    }
+    out->dram[d] = ceil_div(out->dram_bytes[d] * 8u, (uint64_t)md->dram_bits);
+    out->latency[d] = out->compute[d] > out->dram[d] ? out->compute[d] : out->dram[d];
+  }
+  return 0;
+}
+
+void spx_sim_bs_host_cost(const spx_sim_bs_mdesc_t *md,
+                          const spx_cs_cpu_layer_t *l,
+                          const spx_cs_tensor_t *const tensors[5],
+                          spx_sim_bs_cost_t *out) {
+  uint64_t in_e = 0, in_b = 0, out_e, work, cyc, dram;
+  unsigned k, d;
+  const spx_cs_tensor_t *o = tensors[4];
+  memset(out, 0, sizeof *out);
+  for (k = 0; k < l->n_in && k < 4; ++k) {
+    unsigned sz = spx_cs_dtype_size(tensors[k]->dtype);
+    in_b += tensors[k]->ws_size;
+    in_e += sz ? tensors[k]->ws_size / sz : 0;
+  }
+  out_e = spx_cs_dtype_size(o->dtype) ? o->ws_size / spx_cs_dtype_size(o->dtype) : 0;
+  if (l->op == SPX_CS_CPU_OP_MAXPOOL || l->op == SPX_CS_CPU_OP_AVGPOOL)
+    work = out_e * l->kh * l->kw;
+  else
+    work = in_e + out_e;
+  /* flatten/reshape in place is a view: no work, no traffic. */
+  if (l->op == SPX_CS_CPU_OP_COPY && l->n_in == 1 &&
+      tensors[0]->ws_offset == o->ws_offset) {
+    work = 0;
+    in_b = 0;
+  }
+  cyc = ceil_div(work, (uint64_t)md->host_lanes);
+  out->input_bytes = in_b;
+  out->output_bytes = work ? o->ws_size : 0;
+  dram = ceil_div((out->input_bytes + out->output_bytes) * 8u, (uint64_t)md->dram_bits);
+  for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) {
+    out->compute[d] = cyc;
+    out->dram_bytes[d] = out->input_bytes + out->output_bytes;
+    out->dram[d] = dram;
+    out->latency[d] = cyc > dram ? cyc : dram;
+  }
+}

@@ -1,0 +1,524 @@
+/* bs_sim.c - the bit-serial simulator device: runs a loaded bitserial
+ * stream functionally (bs.pe layers bit column by bit column, bs.host layers
+ * with the cpu kernels), and costs it (bs_cost.c) for reports and traces.
+ * No allocation: the model lives in caller memory, every run uses the
+ * caller's workspace. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+
+#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
+
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...)
+    SPX_CS_PRINTF_(4, 5);
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...) {
+  va_list ap;
+  if (!e) return st;
+  e->status = st;
+  e->command = command;
+  va_start(ap, fmt);
+  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+static void error_clear(spx_rt_error_t *e) {
+  if (!e) return;
+  e->status = SPX_RT_OK;
+  e->command = SPX_RT_NO_COMMAND;
+  e->message[0] = '\0';
+}
+
+/* ---- one decoded layer ------------------------------------------------------ */
+
+typedef struct layer {
+  spx_cs_command_t cmd;
+  const spx_cs_cpu_layer_t *l; /* the cpu.layer view of either opcode */
+  spx_cs_tensor_t rec[5];
+  const spx_cs_tensor_t *recp[5];
+  spx_cs_blob_t blobs[4]; /* weights, bias, mult, shift */
+  const spx_cs_blob_t *blobp[4];
+  /* bs.pe */
+  spx_sim_bs_mdesc_t md;
+  spx_sim_bs_geom_t g;
+  spx_sim_bs_weights_t w;
+  spx_sim_bs_tiling_t t;
+} layer_t;
+
+static const char *lname(const layer_t *L) {
+  return L->cmd.name && L->cmd.name[0] ? L->cmd.name : "unnamed";
+}
+
+/* Decodes command i; on failure *why says what is wrong. */
+static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
+                  const char **why) {
+  uint16_t ids[4], bids[4];
+  unsigned k;
+  memset(L, 0, sizeof *L);
+  spx_cs_stream_command(s, i, &L->cmd);
+  if (L->cmd.opcode != SPX_CS_OP_BS_PE && L->cmd.opcode != SPX_CS_OP_BS_HOST) {
+    *why = "opcode is not run by the bitserial simulator";
+    return -1;
+  }
+  /* Both opcodes begin with the cpu.layer members (opcodes_bitserial.h). */
+  L->l = &L->cmd.u.cpu_layer;
+  ids[0] = L->l->in0;
+  ids[1] = L->l->in1;
+  ids[2] = L->l->in2;
+  ids[3] = L->l->in3;
+  for (k = 0; k < 4; ++k) {
+    if (k < L->l->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &L->rec[k]);
+    L->recp[k] = &L->rec[k];
+  }
+  spx_cs_stream_tensor(s, L->l->out, &L->rec[4]);
+  L->recp[4] = &L->rec[4];
+  bids[0] = L->l->weights;
+  bids[1] = L->l->bias;
+  bids[2] = L->l->mult;
+  bids[3] = L->l->shift;
+  for (k = 0; k < 4; ++k) {
+    if (bids[k] == SPX_CS_NONE) continue;
+    spx_cs_stream_blob(s, bids[k], &L->blobs[k]);
+    if (!L->blobs[k].data) {
+      *why = "blob out of range";
+      return -1;
+    }
+    if (spx_cs_dtype_size(L->blobs[k].dtype) > 1 && ((uintptr_t)L->blobs[k].data & 3u)) {
+      *why = "blob is not 4-byte aligned in memory (load the stream into aligned memory)";
+      return -1;
+    }
+    L->blobp[k] = &L->blobs[k];
+  }
+  if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
+    spx_cs_blob_t mb;
+    const spx_cs_bs_pe_t *pe = &L->cmd.u.bs_pe;
+    spx_cs_stream_blob(s, pe->mdesc, &mb);
+    if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &L->md)) {
+      *why = "bad machine description blob";
+      return -1;
+    }
+    if (spx_sim_bs_geom_init(&L->g, L->l, &L->rec[0], &L->rec[4], &L->md)) {
+      *why = "not an int8 conv2d or dense";
+      return -1;
+    }
+    if (!L->blobp[0] || !L->blobp[2] || !L->blobp[3]) {
+      *why = "missing weights or requant blobs";
+      return -1;
+    }
+    L->w.g = &L->g;
+    L->w.encoding = L->blobs[0].encoding;
+    L->w.data = L->blobs[0].data;
+    L->w.size = L->blobs[0].length;
+    L->t.tile_m = pe->tile_m;
+    L->t.tile_k = pe->tile_k;
+    L->t.tile_p = pe->tile_p;
+    L->t.tiles = L->cmd.iterations;
+  }
+  *why = "";
+  return 0;
+}
+
+/* ---- the bit-serial dot product --------------------------------------------- */
+
+static unsigned popcount32(uint32_t x) {
+  unsigned n = 0;
+  while (x) {
+    x &= x - 1;
+    ++n;
+  }
+  return n;
+}
+
+/* One group against its activations a[0..n), as the PE computes it: per bit
+ * column and half, the ones or (when they are the majority) the zeros. */
+static int32_t group_dot(const spx_sim_bs_group_t *gr, const int32_t *a,
+                         unsigned half) {
+  int32_t ap[32], sum_a = 0, half_sum[2] = {0, 0}, acc = 0;
+  unsigned i, c, h;
+  for (i = 0; i < gr->n; ++i) {
+    ap[i] = (gr->neg >> i & 1u) ? -a[i] : a[i];
+    sum_a += a[i];
+    half_sum[i >= half] += ap[i];
+  }
+  for (c = 0; c < gr->ncols; ++c) {
+    for (h = 0; h < 2; ++h) {
+      unsigned lo = h ? half : 0, hi = h ? gr->n : (gr->n < half ? gr->n : half);
+      uint32_t mask = 0, bits;
+      int32_t psum = 0;
+      if (lo >= hi) continue;
+      mask = (hi - lo >= 32 ? 0xffffffffu : (((uint32_t)1 << (hi - lo)) - 1u)) << lo;
+      bits = gr->bits[c] & mask;
+      if (2 * popcount32(bits) > hi - lo) {
+        /* more ones than zeros: sum(a) - sum over the zeros */
+        uint32_t zeros = ~bits & mask;
+        for (i = lo; i < hi; ++i)
+          if (zeros >> i & 1u) psum += ap[i];
+        psum = half_sum[h] - psum;
+      } else {
+        for (i = lo; i < hi; ++i)
+          if (bits >> i & 1u) psum += ap[i];
+      }
+      acc += gr->colw[c] * psum;
+    }
+  }
+  return acc + gr->const_mul * sum_a;
+}
+
+static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
+                              size_t a_cap) {
+  const spx_sim_bs_geom_t *g = &L->g;
+  const int8_t *in = (const int8_t *)(ws + L->rec[0].ws_offset);
+  int8_t *out = (int8_t *)(ws + L->rec[4].ws_offset);
+  const int32_t *bias = L->blobp[1] ? (const int32_t *)L->blobs[1].data : NULL;
+  const int32_t *mult = (const int32_t *)L->blobs[2].data;
+  const int32_t *shift = (const int32_t *)L->blobs[3].data;
+  uint32_t nmult = L->blobs[2].length / 4;
+  int32_t zin = L->rec[0].zero_point, zout = L->rec[4].zero_point;
+  int32_t lo, hi;
+  uint32_t cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
+  uint32_t cout_g = g->cout / g->groups;
+  uint32_t n, oy, ox, grp, kg, m;
+  spx_rt_quant_t oq;
+  unsigned half = (unsigned)L->md.lanes / 2;
+  oq.scale = L->rec[4].scale;
+  oq.zero_point = zout;
+  spx_rt_act_range_s8((spx_rt_act_t)L->l->act, oq, &lo, &hi);
+  if ((size_t)g->kgroups * g->gsize > a_cap) return SPX_RT_ERR_BUFFER;
+  for (n = 0; n < g->n; ++n)
+    for (oy = 0; oy < g->oh; ++oy)
+      for (ox = 0; ox < g->ow; ++ox)
+        for (grp = 0; grp < g->groups; ++grp) {
+          /* The activation vector in group order (tap, channel block, lane),
+           * a = x - z_in, 0 in the padding. */
+          for (kg = 0; kg < g->kgroups; ++kg) {
+            uint32_t tap = kg / cblocks, cb = kg % cblocks;
+            uint32_t ky = tap / g->kw, kx = tap % g->kw, i;
+            int64_t iy = (int64_t)oy * g->sh + (int64_t)ky * g->dh - g->pad[0];
+            int64_t ix = (int64_t)ox * g->sw + (int64_t)kx * g->dw - g->pad[1];
+            int inside = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;
+            for (i = 0; i < g->gsize; ++i) {
+              uint32_t c = cb * g->gsize + i;
+              int32_t v = 0;
+              if (c < g->cin_g && inside) {
+                size_t idx = (((size_t)n * g->cin + grp * g->cin_g + c) * g->h +
+                              (size_t)iy) * g->w + (size_t)ix;
+                v = (int32_t)in[idx] - zin;
+              }
+              a[kg * g->gsize + i] = v;
+            }
+          }
+          for (m = grp * cout_g; m < (grp + 1) * cout_g; ++m) {
+            int32_t acc = bias ? bias[m] : 0, v;
+            uint32_t q = nmult == g->cout ? m : 0;
+            for (kg = 0; kg < g->kgroups; ++kg) {
+              spx_sim_bs_group_t gr;
+              if (spx_sim_bs_group_get(&L->w, m, kg, &gr)) return SPX_RT_ERR_ARG;
+              acc += group_dot(&gr, a + (size_t)kg * g->gsize, half);
+            }
+            v = zout + spx_rt_mbqm(acc, mult[q], shift[q]);
+            v = v < lo ? lo : v > hi ? hi : v;
+            out[(((size_t)n * g->cout + m) * g->oh + oy) * g->ow + ox] = (int8_t)v;
+          }
+        }
+  return SPX_RT_OK;
+}
+
+/* ---- device ----------------------------------------------------------------- */
+
+static size_t layer_scratch(const layer_t *L) {
+  if (L->cmd.opcode == SPX_CS_OP_BS_PE)
+    return ALIGN16((size_t)L->g.kgroups * L->g.gsize * sizeof(int32_t));
+  {
+    spx_rt_layer_t rl;
+    spx_rt_tensor_t store[5];
+    spx_rt_layer_init(&rl, store, L->l, L->recp, L->blobp);
+    return ALIGN16(spx_rt_layer_scratch_size(&rl));
+  }
+}
+
+static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
+                                      const spx_cs_stream_t *s,
+                                      spx_rt_model_t *m,
+                                      spx_rt_error_t *error) {
+  size_t max_scratch = 0;
+  uint32_t i;
+  layer_t L;
+  memset(m, 0, sizeof *m);
+  error_clear(error);
+  if (s->target != device->target) {
+    const char *t = spx_cs_target_name(s->target);
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "stream target is %s; the %s device runs %s streams only",
+                t ? t : "unknown", device->name, spx_cs_target_name(device->target));
+  }
+  for (i = 0; i < s->input_count; ++i) {
+    spx_cs_tensor_t t;
+    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
+    if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "input %u is neither f32 nor int8", (unsigned)i);
+  }
+  for (i = 0; i < s->command_count; ++i) {
+    const char *why = "";
+    if (decode(s, i, &L, &why))
+      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+                  lname(&L), why);
+    if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
+      spx_sim_bs_group_t gr;
+      if (spx_sim_bs_mdesc_hash(&L.md) != s->mdesc_hash)
+        return fail(error, SPX_RT_ERR_ARG, i,
+                    "command %u (%s): field 'mdesc': machine description hash "
+                    "0x%016llx differs from the header's 0x%016llx",
+                    (unsigned)i, lname(&L),
+                    (unsigned long long)spx_sim_bs_mdesc_hash(&L.md),
+                    (unsigned long long)s->mdesc_hash);
+      if (spx_sim_bs_group_get(&L.w, L.g.cout - 1, L.g.kgroups - 1, &gr))
+        return fail(error, SPX_RT_ERR_ARG, i,
+                    "command %u (%s): field 'weights': %s weights of %u bytes "
+                    "cannot be read as %u x %u groups", (unsigned)i, lname(&L),
+                    spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
+                    (unsigned)L.g.cout, (unsigned)L.g.kgroups);
+    } else {
+      spx_rt_layer_t rl;
+      spx_rt_tensor_t store[5];
+      const char *reason = "";
+      spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
+      if (spx_rt_layer_check(&rl, &reason) != SPX_RT_OK)
+        return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+                    lname(&L), reason);
+    }
+    if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
+  }
+  m->device = device;
+  m->stream = *s;
+  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = ALIGN16(max_scratch);
+  m->workspace_size = m->scratch_offset + m->scratch_size;
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t sim_run(const spx_rt_model_t *m,
+                               const float *const *inputs,
+                               float *const *outputs, void *workspace,
+                               size_t workspace_size,
+                               const spx_rt_run_hooks_t *hooks,
+                               spx_rt_error_t *error) {
+  const spx_cs_stream_t *s = &m->stream;
+  uint8_t *ws = (uint8_t *)workspace, *scratch;
+  uint32_t i, it;
+  layer_t L;
+  error_clear(error);
+  if (!ws || ((uintptr_t)ws & 15u))
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "workspace is NULL or not 16-byte aligned");
+  if (workspace_size < m->workspace_size)
+    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
+                "workspace of %zu bytes is smaller than the %zu the model needs",
+                workspace_size, m->workspace_size);
+  if ((s->input_count && !inputs) || (s->output_count && !outputs))
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "inputs or outputs array is NULL");
+  scratch = ws + m->scratch_offset;
+  for (i = 0; i < s->input_count; ++i) {
+    spx_cs_tensor_t t;
+    spx_rt_quant_t q;
+    if (!inputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "input %u is NULL",
+                  (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
+    q.scale = t.scale;
+    q.zero_point = t.zero_point;
+    if (t.dtype == SPX_CS_DTYPE_F32)
+      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
+    else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
+                                    (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "input %u: cannot quantize", (unsigned)i);
+  }
+  for (i = 0; i < s->command_count; ++i) {
+    const char *why = "";
+    spx_rt_status_t st = SPX_RT_OK;
+    if (decode(s, i, &L, &why))
+      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+                  lname(&L), why);
+    if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
+    if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
+      /* The tiles partition the layer; computing it whole gives the same
+       * values (int32 accumulation is exact), so one pass stands for all
+       * `iterations` tiles. */
+      st = run_pe(&L, ws, (int32_t *)(void *)scratch, m->scratch_size / 4);
+    } else {
+      spx_rt_layer_t rl;
+      spx_rt_tensor_t store[5];
+      spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
+      for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
+        st = spx_rt_layer_run(&rl, ws, scratch, m->scratch_size);
+    }
+    if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
+    if (st != SPX_RT_OK)
+      return fail(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
+                  spx_rt_status_name(st));
+  }
+  for (i = 0; i < s->output_count; ++i) {
+    spx_cs_tensor_t t;
+    spx_rt_quant_t q;
+    if (!outputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "output %u is NULL",
+                  (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
+    q.scale = t.scale;
+    q.zero_point = t.zero_point;
+    if (t.dtype == SPX_CS_DTYPE_F32)
+      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
+    else if (spx_rt_dequantize_s8_f32(t.ws_size, q, (const int8_t *)(ws + t.ws_offset),
+                                      outputs[i]) != SPX_RT_OK)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "output %u: cannot dequantize", (unsigned)i);
+  }
+  return SPX_RT_OK;
+}
+
+const spx_rt_device_t spx_sim_bitserial_device = {
+    "sim", SPX_CS_TARGET_BITSERIAL, sim_initialize, sim_run};
+
+/* ---- costs and traces ------------------------------------------------------- */
+
+static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
+                                  layer_t *L, spx_sim_bs_cost_t *c,
+                                  spx_sim_bs_mdesc_t *md,
+                                  spx_rt_error_t *error) {
+  const char *why = "";
+  if (decode(s, i, L, &why))
+    return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+                lname(L), why);
+  if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
+    *md = L->md;
+    if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, c))
+      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
+                  (unsigned)i, lname(L));
+  } else {
+    spx_sim_bs_host_cost(md, L->l, L->recp, c);
+  }
+  return SPX_RT_OK;
+}
+
+/* The machine description of a stream: its first bs.pe's, else defaults. */
+static void stream_mdesc(const spx_cs_stream_t *s, spx_sim_bs_mdesc_t *md) {
+  uint32_t i;
+  spx_sim_bs_mdesc_init_default(md);
+  for (i = 0; i < s->command_count; ++i) {
+    spx_cs_command_t c;
+    spx_cs_blob_t b;
+    spx_cs_stream_command(s, i, &c);
+    if (c.opcode != SPX_CS_OP_BS_PE) continue;
+    spx_cs_stream_blob(s, c.u.bs_pe.mdesc, &b);
+    if (spx_sim_bs_mdesc_decode(b.data, b.length, md)) spx_sim_bs_mdesc_init_default(md);
+    return;
+  }
+}
+
+spx_rt_status_t spx_sim_bitserial_cost(const spx_cs_stream_t *s,
+                                       spx_sim_bs_cost_t *costs, uint32_t cap,
+                                       spx_rt_error_t *error) {
+  spx_sim_bs_mdesc_t md;
+  layer_t L;
+  uint32_t i;
+  spx_rt_status_t st;
+  error_clear(error);
+  if (s->target != SPX_CS_TARGET_BITSERIAL)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+  if (cap < s->command_count)
+    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
+                "room for %u costs, the stream has %u commands", (unsigned)cap,
+                (unsigned)s->command_count);
+  stream_mdesc(s, &md);
+  for (i = 0; i < s->command_count; ++i)
+    if ((st = layer_cost(s, i, &L, &costs[i], &md, error)) != SPX_RT_OK) return st;
+  return SPX_RT_OK;
+}
+
+typedef struct tw {
+  spx_cs_write_fn write;
+  void *ctx;
+  int failed;
+  int first;
+} tw_t;
+
+static void emit(tw_t *t, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+static void emit(tw_t *t, const char *fmt, ...) {
+  char buf[512];
+  size_t n;
+  va_list ap;
+  if (t->failed) return;
+  va_start(ap, fmt);
+  n = spx_cs_vformat(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  if (t->write(t->ctx, buf, n)) t->failed = 1;
+}
+
+/* An event; ts/dur in ns printed as us with 3 decimals. */
+static void event(tw_t *t, const char *name, uint32_t tid, uint64_t ts_ns,
+                  uint64_t dur_ns, const char *args) {
+  emit(t, "%s\n{\"name\": \"%s\", \"ph\": \"X\", \"pid\": 1, \"tid\": %u, "
+          "\"ts\": %llu.%03u, \"dur\": %llu.%03u%s%s}",
+       t->first ? "" : ",", name, (unsigned)tid, (unsigned long long)(ts_ns / 1000),
+       (unsigned)(ts_ns % 1000), (unsigned long long)(dur_ns / 1000),
+       (unsigned)(dur_ns % 1000), *args ? ", \"args\": " : "", args);
+  t->first = 0;
+}
+
+spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
+                                              spx_cs_write_fn write, void *ctx,
+                                              spx_sim_bs_cost_t *c,
+                                              spx_rt_error_t *error) {
+  spx_sim_bs_mdesc_t md;
+  layer_t L;
+  tw_t t = {write, ctx, 0, 1};
+  uint64_t now = 0; /* cycles */
+  uint32_t i, r;
+  spx_rt_status_t st;
+  error_clear(error);
+  if (s->target != SPX_CS_TARGET_BITSERIAL)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+  stream_mdesc(s, &md);
+#define NS(cyc) ((cyc) * 1000u / (uint64_t)md.clock_mhz)
+  emit(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [");
+  for (r = 0; r < (uint32_t)md.rows; ++r) {
+    emit(&t, "%s\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, "
+             "\"tid\": %u, \"args\": {\"name\": \"PE row %u\"}}",
+         t.first ? "" : ",", (unsigned)r, (unsigned)r);
+    t.first = 0;
+  }
+  emit(&t, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 1000, "
+           "\"args\": {\"name\": \"dram\"}},\n{\"name\": \"thread_name\", \"ph\": "
+           "\"M\", \"pid\": 1, \"tid\": 1001, \"args\": {\"name\": \"layer\"}}");
+  for (i = 0; i < s->command_count; ++i) {
+    char args[256];
+    const char *name;
+    if ((st = layer_cost(s, i, &L, c, &md, error)) != SPX_RT_OK) return st;
+    name = L.cmd.name ? L.cmd.name : "";
+    spx_cs_format(args, sizeof args,
+                  "{\"op\": \"%s\", \"compute_cycles\": %llu, \"dram_cycles\": "
+                  "%llu, \"dram_bytes\": %llu}",
+                  spx_cs_cpu_op_name(L.l->op) ? spx_cs_cpu_op_name(L.l->op) : "?",
+                  (unsigned long long)c->compute[SPX_SIM_BS_BBS],
+                  (unsigned long long)c->dram[SPX_SIM_BS_BBS],
+                  (unsigned long long)c->dram_bytes[SPX_SIM_BS_BBS]);
+    event(&t, name, 1001, NS(now), NS(c->latency[SPX_SIM_BS_BBS]), args);
+    if (c->dram[SPX_SIM_BS_BBS])
+      event(&t, name, 1000, NS(now), NS(c->dram[SPX_SIM_BS_BBS]), "");
+    if (L.cmd.opcode == SPX_CS_OP_BS_PE)
+      for (r = 0; r < c->nrows && r < 1024; ++r)
+        if (c->rows_busy[r]) event(&t, name, r, NS(now), NS(c->rows_busy[r]), "");
+    now += c->latency[SPX_SIM_BS_BBS];
+  }
+#undef NS
+  emit(&t, "\n]}\n");
+  if (t.failed)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "trace write failed");
+  return SPX_RT_OK;
+}

@@ -1,0 +1,130 @@
+/* cs_check_bitserial.c - the loader's rules for bitserial commands, beyond
+ * the cpu.layer rules that cs_check.c applies to both opcodes first
+ * (SPX_CS_BITSERIAL_CHECK_CASES in opcodes_bitserial.h): which layers run
+ * where, the machine description blob, and the tiling - counts, alignment
+ * to the PE array, and that every tile fits its SRAM. */
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/stream/cs_internal.h"
+
+static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...)
+    SPX_CS_PRINTF_(2, 3);
+static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
+  if (v->status) {
+    va_list ap;
+    va_start(ap, fmt);
+    v->status->code = SPX_CS_INVALID_ARGUMENT;
+    spx_cs_vformat(v->status->message, sizeof v->status->message, fmt, ap);
+    va_end(ap);
+  }
+  return SPX_CS_INVALID_ARGUMENT;
+}
+
+static void get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
+  if (v->image) {
+    if (id < v->image->tensor_count) *t = v->image->tensors[id];
+    else cs_zero(t, sizeof *t);
+  } else {
+    spx_cs_stream_tensor(v->stream, id, t);
+  }
+}
+
+static void get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b) {
+  if (v->image) {
+    if (id < v->image->blob_count) *b = v->image->blobs[id];
+    else cs_zero(b, sizeof *b);
+  } else {
+    spx_cs_stream_blob(v->stream, id, b);
+  }
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
+                            const struct spx_cs_command *cmd) {
+  const spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  const char *opn = spx_cs_opcode_info(cmd->opcode)->name;
+  const char *op = spx_cs_cpu_op_name(l->op);
+  int on_pe = l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE;
+  const spx_cs_bs_pe_t *pe = &cmd->u.bs_pe;
+  spx_cs_tensor_t in, out;
+  spx_cs_blob_t mb, wb;
+  spx_sim_bs_mdesc_t md;
+  spx_sim_bs_geom_t g;
+  spx_sim_bs_tiling_t t;
+  uint64_t wpm, mt, pt, kt, wbytes, ibytes;
+  char why[96];
+  if (cmd->opcode == SPX_CS_OP_BS_HOST) {
+    if (on_pe)
+      return bad(v, "command %u (%s): field 'op': %s runs on the PE array "
+                 "(bs.pe), not on the host", (unsigned)i, opn, op);
+    return SPX_CS_OK;
+  }
+  if (!on_pe)
+    return bad(v, "command %u (%s): field 'op': the PE array runs conv2d and "
+               "dense, not %s", (unsigned)i, opn, op);
+  get_tensor(v, l->in0, &in);
+  get_tensor(v, l->out, &out);
+  if (in.dtype != SPX_CS_DTYPE_INT8)
+    return bad(v, "command %u (%s): field 'in0': the PE array takes int8, got %s",
+               (unsigned)i, opn, spx_cs_dtype_name(in.dtype));
+  if (pe->mdesc == SPX_CS_NONE)
+    return bad(v, "command %u (%s): field 'mdesc': missing machine description",
+               (unsigned)i, opn);
+  get_blob(v, pe->mdesc, &mb);
+  if (mb.dtype != SPX_CS_DTYPE_INT32 || mb.encoding != SPX_CS_ENC_DENSE ||
+      mb.length != SPX_SIM_BS_MDESC_BYTES)
+    return bad(v, "command %u (%s): field 'mdesc': blob%u is not a %u-byte "
+               "int32 machine description", (unsigned)i, opn,
+               (unsigned)pe->mdesc, SPX_SIM_BS_MDESC_BYTES);
+  if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &md)) {
+    spx_sim_bs_mdesc_check(&md, why, sizeof why);
+    return bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i,
+               opn, (unsigned)pe->mdesc, why);
+  }
+  get_blob(v, l->weights, &wb);
+  if (wb.encoding != SPX_CS_ENC_DENSE && wb.encoding != SPX_FMT_BBS)
+    return bad(v, "command %u (%s): field 'weights': the PE array reads dense "
+               "int8 or bbs weights, not %s", (unsigned)i, opn,
+               spx_cs_encoding_name(wb.encoding));
+  if (spx_sim_bs_geom_init(&g, l, &in, &out, &md))
+    return bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i,
+               opn, op);
+  if (pe->tile_m == 0 || pe->tile_m > g.cout ||
+      (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))
+    return bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and "
+               "a multiple of the %d PE rows (or all channels)", (unsigned)i,
+               opn, (unsigned)pe->tile_m, (unsigned)g.cout, (int)md.rows);
+  if (pe->tile_k == 0 || pe->tile_k > g.k ||
+      (pe->tile_k % g.gsize && pe->tile_k != g.k))
+    return bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu] and "
+               "whole groups of %u", (unsigned)i, opn, (unsigned)pe->tile_k,
+               (unsigned long long)g.k, (unsigned)g.gsize);
+  if (pe->tile_p == 0 || pe->tile_p > g.p)
+    return bad(v, "command %u (%s): field 'tile_p': %u must be in [1, %llu]",
+               (unsigned)i, opn, (unsigned)pe->tile_p, (unsigned long long)g.p);
+  mt = ceil_div(g.cout, pe->tile_m);
+  pt = ceil_div(g.p, pe->tile_p);
+  kt = ceil_div(g.k, pe->tile_k);
+  if (cmd->iterations != mt * pt * kt)
+    return bad(v, "command %u (%s): field 'iterations': %u, but the tiling has "
+               "%llu x %llu x %llu = %llu tiles", (unsigned)i, opn,
+               (unsigned)cmd->iterations, (unsigned long long)mt,
+               (unsigned long long)pt, (unsigned long long)kt,
+               (unsigned long long)(mt * pt * kt));
+  t.tile_m = pe->tile_m;
+  t.tile_k = pe->tile_k;
+  t.tile_p = pe->tile_p;
+  t.tiles = cmd->iterations;
+  wpm = ceil_div(wb.length, g.cout);
+  wbytes = spx_sim_bs_tile_wbytes(&g, &t, wpm);
+  ibytes = spx_sim_bs_tile_ibytes(&g, &t);
+  if (wbytes > (uint64_t)md.wsram_kb * 512u)
+    return bad(v, "command %u (%s): field 'tile_m': a weight tile of %llu bytes "
+               "exceeds half the weight SRAM (%llu bytes)", (unsigned)i, opn,
+               (unsigned long long)wbytes, (unsigned long long)md.wsram_kb * 512u);
+  if (ibytes > (uint64_t)md.isram_kb * 512u)
+    return bad(v, "command %u (%s): field 'tile_p': an input tile of %llu bytes "
+               "exceeds half the input SRAM (%llu bytes)", (unsigned)i, opn,
+               (unsigned long long)ibytes, (unsigned long long)md.isram_kb * 512u);
+  return SPX_CS_OK;
+}

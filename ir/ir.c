@@ -238,9 +238,10 @@ static void print_to_file(MlirStringRef s, void *user) {
   fwrite(s.data, 1, s.length, (FILE *)user);
 }
 
-void spx_ir_print(MlirOperation op, FILE *out, bool debug_info) {
+void spx_ir_print(MlirOperation op, FILE *out, bool debug_info, bool elide_weights) {
   MlirOpPrintingFlags flags = mlirOpPrintingFlagsCreate();
   if (debug_info) mlirOpPrintingFlagsEnableDebugInfo(flags, true, false);
+  if (elide_weights) mlirOpPrintingFlagsElideLargeResourceString(flags, 64);
   mlirOperationPrintWithFlags(op, flags, print_to_file, out);
   mlirOpPrintingFlagsDestroy(flags);
   fputc('\n', out);

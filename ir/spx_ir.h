@@ -80,8 +80,10 @@ size_t spx_ir_collect(MlirOperation root, const char *name, MlirOperation **out_
  * The file name is copied into `arena`. line 0 if the op has none. */
 spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena);
 
-/* Printing to a FILE*. */
-void spx_ir_print(MlirOperation op, FILE *out, bool debug_info);
+/* Printing to a FILE*: with debug_info, locations; with elide_weights, the
+ * dialect_resources section leaves out weights larger than 64 bytes (the
+ * IR still parses and verifies; it only lacks their values). */
+void spx_ir_print(MlirOperation op, FILE *out, bool debug_info, bool elide_weights);
 
 #ifdef __cplusplus
 }

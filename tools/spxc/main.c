@@ -39,6 +39,7 @@ typedef struct options {
   bool print_ir_after_all;
   bool timing;
   bool debug_info;
+  bool elide_weights;
   const char *dump_weights;
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
@@ -63,6 +64,8 @@ static void usage(FILE *out) {
       "                                   (or to the file -o names, when alone)\n"
       "  --syntax-only          parse and check the network, then stop\n"
       "  --mlir-print-debuginfo print locations with --emit=mlir\n"
+      "  --mlir-elide-weights   leave weight values out of --emit=mlir (the IR\n"
+      "                         still parses; useful for large networks)\n"
       "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
       "\n"
       "Passes:\n"
@@ -163,6 +166,8 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       o->syntax_only = true;
     } else if (strcmp(a, "--mlir-print-debuginfo") == 0) {
       o->debug_info = true;
+    } else if (strcmp(a, "--mlir-elide-weights") == 0) {
+      o->elide_weights = true;
     } else if ((v = flag_value(a, "--dump-weights"))) {
       o->dump_weights = v;
     } else if ((v = flag_value(a, "--passes"))) {
@@ -241,7 +246,7 @@ static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir)
 static int emit_mlir(const options_t *o, MlirModule module) {
   /* With other outputs, -o is their directory and the MLIR goes to stdout. */
   if (!o->output || (o->emit & EMIT_PRODUCT)) {
-    spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info);
+    spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info, o->elide_weights);
     return fflush(stdout) == 0 ? 0 : -1;
   }
   spx_outfile_t f;
@@ -249,7 +254,7 @@ static int emit_mlir(const options_t *o, MlirModule module) {
     fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
     return -1;
   }
-  spx_ir_print(mlirModuleGetOperation(module), f.fp, o->debug_info);
+  spx_ir_print(mlirModuleGetOperation(module), f.fp, o->debug_info, o->elide_weights);
   if (spx_outfile_commit(&f) != 0) {
     fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
     return -1;

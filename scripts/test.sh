@@ -7,15 +7,40 @@ bash scripts/bootstrap.sh
 
 jobs=${SPX_JOBS:-2}
 status=0
+passed=0
+failed=0
 run_suite() { # name, build dir, extra cmake args...
   local name=$1 dir=$2; shift 2
   echo "== $name: configure and build ($dir)"
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
-  ninja -C "$dir" -j"$jobs"
+  if ! ninja -C "$dir" -j"$jobs"; then
+    echo "== $name: build failed"
+    status=1
+    return
+  fi
   echo "== $name: tests"
-  (cd "$dir" && ctest -j"$jobs" --output-on-failure) || status=1
+  local log="$dir/ctest.log"
+  set +e
+  (cd "$dir" && ctest -j"$jobs" --output-on-failure) 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  [ "$rc" -eq 0 ] || status=1
+  # "100% tests passed, 0 tests failed out of 84"
+  local line total bad
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1)
+  if [ -z "$line" ]; then
+    status=1
+    return
+  fi
+  total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+  bad=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/')
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+  [ "$bad" -eq 0 ] || status=1
 }
 
 run_suite "release" build
 run_suite "sanitizers (ASan+UBSan)" build-sanitize -DSPX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo
+echo "total: $passed passed, $failed failed"
 exit $status

@@ -251,6 +251,317 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
 
 /* ==== BBS: bi-directional bit-level sparsity (formats/bbs.c) ============ */
 
+/* Bit-column groups of int8 conv2d / dense weights for bi-directional
+ * bit-level sparsity (TECHNIQUES.md 2, Chen et al., BitVert). Consumed by
+ * passes/bbs.c (encoder), the CPU kernels spx_rt_{conv2d,dense}_s8_bbs and
+ * the bit-serial simulator (per-group accessors below).
+ *
+ * Groups. Weights are OIHW [M][I][kh][kw] (I = c_in / groups) or [M][K]
+ * (dense: I = K, kh = kw = 1). A group is Ge consecutive input channels at a
+ * fixed (o, ky, kx): Ge = min(G, I), G in {8, 16, 32}. Each tap (o, ky, kx)
+ * has ng = ceil(I / Ge) groups; lane i of group g is input channel
+ * g * Ge + i. When Ge does not divide I the last group of every tap is
+ * ragged: it has I - (ng - 1) * Ge lanes, and the pruning methods see only
+ * those lanes (means, run lengths and errors over the real lanes).
+ *
+ * Bit columns. Column 0 is the most significant bit. A group stores its kept
+ * columns, each as Ge bits (lane i = bit i % 8 of byte i / 8; the bits of
+ * missing lanes of a ragged group are 0). A column is processed in halves of
+ * 8 lanes (half h = lanes 8h .. 8h+7; G = 32 has four, a ragged half fewer
+ * lanes). Each half is processed on its ones, or on its zeros when
+ * 2 * popcount > lanes (popcount > 4 for 8 lanes), since
+ *     sum_i b_i a_i = sum_i a_i - sum_i (1 - b_i) a_i,
+ * so a half has at most 4 effectual bits (min(ones, zeros)). Directions are
+ * not stored: they follow from the bits, as in the hardware.
+ *
+ * Methods (N = number of pruned columns: 0, 2 or 4; kept = 8 - N):
+ *   NONE       plain two's complement, 8 columns (N = 0). Outlier channels.
+ *   ROUND_AVG  rounded averaging. Two's complement. r = the run of columns
+ *              1, 2, 3 (in order, stopping at the first that differs) equal
+ *              to column 0 in every weight. d = min(r, N) of them are
+ *              dropped (redundant sign extension) and the lowest L = N - d
+ *              columns are replaced by C = round-half-to-even(mean over the
+ *              group of the unsigned value of those L bits), 0 <= C < 2^L.
+ *              Kept: column 0 with place value -2^(7-d), then columns
+ *              d+1 .. 7-L with 2^(7-j). w' = w with its low L bits set to C
+ *              (can be -128: w = -127, C = 0). Hardware adds C * sum(a).
+ *   ZP_SHIFT   zero-point shifting. For c = -16 .. 15 in order: v = clip(w
+ *              + c, -127, 127) in sign-magnitude (m = |v|, 7 magnitude
+ *              columns 1..7), z = leading magnitude columns zero in every
+ *              weight. If z >= N the group keeps v; else k = N - z and m
+ *              becomes the nearest multiple of 2^k in {0, 2^k, ...,
+ *              (2^(7-N) - 1) * 2^k}, ties to the smaller. w' = +-m - c. The
+ *              c with the least sum (w' - w)^2 wins, ties to the earlier c.
+ *              Derived (not in the paper): a c whose w' leaves [-128, 127]
+ *              is skipped (possible when m rounds up, e.g. w = 127,
+ *              c = -16, N = 4 gives 128); c = 0 always qualifies.
+ *              Stored: zs = min(z, N), c, the sign column (1 = negative,
+ *              v < 0) and magnitude columns zs+1 .. 7-k, k = N - zs, with
+ *              place values 2^(7-j). Hardware computes sum(+-m a) - c sum(a);
+ *              the sign column is a column like the others (it selects the
+ *              sign of each activation; sum_{s=1} a is taken on its ones or
+ *              zeros), so cycles per group = kept columns for every method.
+ *
+ * Channel classes. Class 0 channels use the layer's method and N; class 1
+ * channels (outliers, chosen by the compiler, e.g. largest quantization
+ * scale) are NONE with all 8 columns. Encoded rows are ordered class 0 then
+ * class 1, ascending output channel within a class, so a PE row sees one
+ * class; order[] maps an encoded row to its output channel.
+ *
+ * Layout (integers little-endian, read byte by byte; no alignment is assumed
+ * of the caller's buffer):
+ *
+ *   offset  size
+ *   +-------+------+-----------------------------------------------------+
+ *   |     0 |    4 | magic "SXBB"                                        |
+ *   |     4 |    2 | version (1)                                         |
+ *   |     6 |    2 | header_bytes (48)                                   |
+ *   |     8 |    4 | rows M: output channels / units (1 .. 65535)        |
+ *   |    12 |    4 | cols I: input channels per conv group / features    |
+ *   |    16 |    2 | kh (>= 1)                                           |
+ *   |    18 |    2 | kw (>= 1)                                           |
+ *   |    20 |    1 | G: configured group size (8, 16 or 32)              |
+ *   |    21 |    1 | Ge = min(G, I): lanes of a full group               |
+ *   |    22 |    2 | flags (0)                                           |
+ *   |    24 |    1 | class 0 method (spx_fmt_bbs_method_t)               |
+ *   |    25 |    1 | class 0 N (0, 2, 4; NONE: 0)                        |
+ *   |    26 |    2 | reserved (0)                                        |
+ *   |    28 |    4 | class 0 rows                                        |
+ *   |    32 |    4 | class 1: method, N, reserved (0) as for class 0     |
+ *   |    36 |    4 | class 1 rows (class 0 rows + class 1 rows = M)      |
+ *   |    40 |    4 | data_offset = round_up(48 + 2 * M, 16)              |
+ *   |    44 |    4 | total_bytes: the whole encoding (= the buffer size) |
+ *   +-------+------+-----------------------------------------------------+
+ *   |    48 |   2M | order: u16[M], encoded row -> output channel; a     |
+ *   |       |      |   permutation, ascending within each class          |
+ *   |       |      | zero padding up to data_offset                      |
+ *   +-------+------+-----------------------------------------------------+
+ *   | data_ |      | rows in encoded order; a row = kh * kw * ng group   |
+ *   | offset|      |   records, tap-major: (ky, kx, g)                   |
+ *   |       |      | group record = 1 header byte + cols * B bytes,      |
+ *   |       |      |   B = ceil(Ge / 8), columns most significant first  |
+ *   +-------+------+-----------------------------------------------------+
+ *   group header byte:  bit 7..5  param: ROUND_AVG r (0..3),
+ *                                        ZP_SHIFT zs = min(z, N) (0..N),
+ *                                        NONE 0
+ *                       bit 4..0  const: ROUND_AVG C (unsigned, < 2^L),
+ *                                        ZP_SHIFT c (5-bit two's complement),
+ *                                        NONE 0
+ *   total_bytes = data_offset + sum over classes of rows * kh * kw * ng *
+ *                 (1 + (8 - N) * B).
+ * Example: G = 16, ROUND_AVG N = 2, 16 channels: 13 bytes per 16 weights
+ * (6.5 bits per weight); N = 4: 9 bytes (4.5 bits); outliers 17 bytes. */
+
+#define SPX_FMT_BBS_MAGIC "SXBB"
+#define SPX_FMT_BBS_VERSION 1
+#define SPX_FMT_BBS_HEADER_BYTES 48
+#define SPX_FMT_BBS_MAX_GROUP 32 /* lanes */
+#define SPX_FMT_BBS_HALF 8       /* lanes per direction decision */
+#define SPX_FMT_BBS_MAX_ROWS 65535
+
+typedef enum spx_fmt_bbs_status {
+  SPX_FMT_BBS_OK = 0,
+  SPX_FMT_BBS_ERR_ARG = -1,    /* NULL pointer or unusable parameters */
+  SPX_FMT_BBS_ERR_FORMAT = -2, /* bytes are not a valid BBS encoding */
+  SPX_FMT_BBS_ERR_BUFFER = -3  /* output buffer too small */
+} spx_fmt_bbs_status_t;
+
+typedef enum spx_fmt_bbs_method {
+  SPX_FMT_BBS_NONE = 0,
+  SPX_FMT_BBS_ROUND_AVG = 1,
+  SPX_FMT_BBS_ZP_SHIFT = 2
+} spx_fmt_bbs_method_t;
+
+/* "none", "round_avg", "zp_shift"; "?" for other values. */
+const char *spx_fmt_bbs_method_name(unsigned method);
+
+/* One group, pruned or read back from an encoding: the uniform view the
+ * kernels and the simulator compute with. The effective weight of lane i:
+ *     v = sum over columns j (not the sign column) of place[j] * bit(j, i)
+ *     if (sign_column && bit(0, i)) v = -v
+ *     w'[i] = v + offset
+ * and the dot product with activations a:
+ *     sum_i w'[i] a_i = sum_j place[j] * sum_i bit(j, i) s_i a_i
+ *                       + offset * sum_i a_i,   s_i = sign ? -1 : 1.      */
+typedef struct spx_fmt_bbs_group {
+  uint8_t method;      /* spx_fmt_bbs_method_t */
+  uint8_t lanes;       /* real lanes, 1 .. 32 */
+  uint8_t pruned;      /* N */
+  uint8_t n_cols;      /* kept columns, 8 - N */
+  uint8_t param;       /* ROUND_AVG r, ZP_SHIFT zs, NONE 0 (header bits 7..5) */
+  int8_t constant;     /* ROUND_AVG C, ZP_SHIFT c, NONE 0 */
+  uint8_t sign_column; /* 1: column 0 holds signs (ZP_SHIFT) */
+  uint8_t reserved;
+  uint32_t bits[8];    /* kept columns, most significant first; bit i = lane i */
+  int32_t place[8];    /* place value of a 1 in column j; the sign column 0 */
+  int32_t offset;      /* added to every weight: C, -c, or 0 */
+} spx_fmt_bbs_group_t;
+
+/* ---- one group: the pruning methods (for the encoder and unit tests) ---- */
+
+/* Prunes n_pruned (0, 2, 4) columns of the `lanes` (1..32) int8 weights w
+ * with rounded averaging / zero-point shifting / nothing (NONE needs
+ * n_pruned = 0). w should be in [-127, 127] (quantized weights); -128 is
+ * accepted. *out is cleared first. *out_sq_error (if not NULL) gets
+ * sum (w' - w)^2. */
+spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
+                                                 unsigned n_pruned,
+                                                 spx_fmt_bbs_group_t *out,
+                                                 uint32_t *out_sq_error);
+spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
+                                                unsigned n_pruned,
+                                                spx_fmt_bbs_group_t *out,
+                                                uint32_t *out_sq_error);
+spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
+                                       unsigned lanes, unsigned n_pruned,
+                                       spx_fmt_bbs_group_t *out,
+                                       uint32_t *out_sq_error);
+/* The effective weights of a group's lanes (formula above), int16 so that
+ * an ill-formed group read from garbage still decodes without overflow. */
+void spx_fmt_bbs_group_decode(const spx_fmt_bbs_group_t *g, int16_t *out);
+
+/* Halves of a group of `lanes` lanes (ceil(lanes / 8)) and the lanes of
+ * half h (8, or fewer in the last half). */
+static inline unsigned spx_fmt_bbs_halves(unsigned lanes) {
+  return (lanes + SPX_FMT_BBS_HALF - 1) / SPX_FMT_BBS_HALF;
+}
+static inline unsigned spx_fmt_bbs_half_lanes(unsigned lanes, unsigned h) {
+  unsigned rest = lanes - h * SPX_FMT_BBS_HALF;
+  return rest < SPX_FMT_BBS_HALF ? rest : SPX_FMT_BBS_HALF;
+}
+/* Bits of column j in half h (bit i = lane 8h + i). */
+static inline unsigned spx_fmt_bbs_half_bits(const spx_fmt_bbs_group_t *g,
+                                             unsigned j, unsigned h) {
+  return (unsigned)(g->bits[j] >> (SPX_FMT_BBS_HALF * h)) & 0xffu;
+}
+static inline unsigned spx_fmt_bbs_popcount8_(unsigned x) {
+  x = x - ((x >> 1) & 0x55u);
+  x = (x & 0x33u) + ((x >> 2) & 0x33u);
+  return (x + (x >> 4)) & 0x0fu;
+}
+/* Direction of column j, half h: 1 = process its zeros (2 * ones > lanes),
+ * 0 = its ones. */
+static inline unsigned spx_fmt_bbs_direction(const spx_fmt_bbs_group_t *g,
+                                             unsigned j, unsigned h) {
+  return 2 * spx_fmt_bbs_popcount8_(spx_fmt_bbs_half_bits(g, j, h)) >
+         spx_fmt_bbs_half_lanes(g->lanes, h);
+}
+/* Effectual bits of column j, half h: min(ones, zeros) over its lanes
+ * (<= 4; <= lanes / 2). */
+static inline unsigned spx_fmt_bbs_effectual(const spx_fmt_bbs_group_t *g,
+                                             unsigned j, unsigned h) {
+  unsigned ones = spx_fmt_bbs_popcount8_(spx_fmt_bbs_half_bits(g, j, h));
+  unsigned n = spx_fmt_bbs_half_lanes(g->lanes, h);
+  return 2 * ones > n ? n - ones : ones;
+}
+
+/* ---- a layer: encode, open, validate, decode ----------------------------- */
+
+/* The weight tensor an encoding stands for. Dense: kh = kw = 1. */
+typedef struct spx_fmt_bbs_dims {
+  uint32_t rows;   /* M: c_out (conv) or units (dense), 1 .. 65535 */
+  uint32_t cols;   /* I: c_in / groups (conv) or features (dense), >= 1 */
+  uint16_t kh, kw; /* >= 1 */
+} spx_fmt_bbs_dims_t;
+
+/* How to encode. class_of[o] is 0 (method/n_pruned) or 1 (outlier: NONE,
+ * all 8 columns) per output channel; NULL = every channel class 0. */
+typedef struct spx_fmt_bbs_config {
+  unsigned group;     /* G: 8, 16 or 32 */
+  unsigned method;    /* class 0 method */
+  unsigned n_pruned;  /* class 0 N: 0, 2, 4 (NONE: 0) */
+  const uint8_t *class_of;
+} spx_fmt_bbs_config_t;
+
+/* A checked encoding (spx_fmt_bbs_open): header values plus pointers into
+ * the caller's bytes. Borrowed; valid while the bytes are. */
+typedef struct spx_fmt_bbs_view {
+  spx_fmt_bbs_dims_t dims;
+  unsigned group;          /* G */
+  unsigned group_eff;      /* Ge */
+  uint32_t groups_per_tap; /* ng */
+  unsigned col_bytes;      /* B */
+  struct {
+    uint8_t method, n_pruned, n_cols;
+    uint32_t rows;         /* encoded rows of this class */
+    uint32_t first_row;    /* class 0: 0; class 1: class 0 rows */
+    size_t group_bytes;    /* 1 + n_cols * B */
+    size_t row_bytes;      /* kh * kw * ng * group_bytes */
+    size_t offset;         /* of its first row, from the start */
+  } cls[2];
+  const uint8_t *order;    /* u16 LE [M] */
+  const uint8_t *bytes;    /* the whole encoding */
+  size_t total_bytes;
+} spx_fmt_bbs_view_t;
+
+/* Number of dense int8 weights: rows * cols * kh * kw. */
+size_t spx_fmt_bbs_dense_count(const spx_fmt_bbs_dims_t *dims);
+/* Bytes of the encoding; 0 if dims or config are unusable or it would
+ * exceed 4 GiB - 1. */
+size_t spx_fmt_bbs_encoded_size(const spx_fmt_bbs_dims_t *dims,
+                                const spx_fmt_bbs_config_t *config);
+/* Prunes and encodes int8 weights (OIHW or [M][K]). out holds out_size >=
+ * spx_fmt_bbs_encoded_size() bytes; *out_len (if not NULL) gets the bytes
+ * written. Deterministic: same input, same bytes. */
+spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
+                                        const spx_fmt_bbs_config_t *config,
+                                        const int8_t *weights, uint8_t *out,
+                                        size_t out_size, size_t *out_len);
+/* Structural check, O(M), and a view: header values, class table, order
+ * (a permutation, ascending per class), sizes. expected may be NULL (accept
+ * any dims). *out_view is cleared first; *out_reason (if not NULL) gets a
+ * static one-line reason ("" when ok). Never reads past len. Enough for the
+ * kernels to run without reading out of bounds. */
+spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
+                                      const spx_fmt_bbs_dims_t *expected,
+                                      spx_fmt_bbs_view_t *out_view,
+                                      const char **out_reason);
+/* Full check, O(len): spx_fmt_bbs_open plus every group record (param and
+ * const in range for the method, missing lanes' bits 0, effective weights
+ * in [-128, 127]) and the padding bytes 0. */
+spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
+                                          const spx_fmt_bbs_dims_t *expected,
+                                          const char **out_reason);
+/* Decodes into the effective int8 weights (dense_count elements, OIHW /
+ * [M][K], original channel order). Runs spx_fmt_bbs_validate first. */
+spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
+                                        const spx_fmt_bbs_dims_t *expected,
+                                        int8_t *weights, size_t dense_count,
+                                        const char **out_reason);
+
+/* ---- accessors over an opened view (no checks: row < M, etc.) ----------- */
+
+/* Output channel of encoded row p, and its class. */
+static inline uint32_t spx_fmt_bbs_row_channel(const spx_fmt_bbs_view_t *v,
+                                               uint32_t p) {
+  return (uint32_t)v->order[2 * (size_t)p] |
+         ((uint32_t)v->order[2 * (size_t)p + 1] << 8);
+}
+static inline unsigned spx_fmt_bbs_row_class(const spx_fmt_bbs_view_t *v,
+                                             uint32_t p) {
+  return p >= v->cls[1].first_row;
+}
+/* Real lanes of group g of a tap (Ge, or fewer for the ragged last one). */
+static inline unsigned spx_fmt_bbs_group_lanes(const spx_fmt_bbs_view_t *v,
+                                               uint32_t g) {
+  uint32_t rest = v->dims.cols - g * (uint32_t)v->group_eff;
+  return rest < v->group_eff ? (unsigned)rest : v->group_eff;
+}
+/* The record of group g of tap t = ky * kw + kx in encoded row p. */
+static inline const uint8_t *spx_fmt_bbs_record(const spx_fmt_bbs_view_t *v,
+                                                uint32_t p, uint32_t t,
+                                                uint32_t g) {
+  unsigned c = spx_fmt_bbs_row_class(v, p);
+  return v->bytes + v->cls[c].offset +
+         (size_t)(p - v->cls[c].first_row) * v->cls[c].row_bytes +
+         ((size_t)t * v->groups_per_tap + g) * v->cls[c].group_bytes;
+}
+/* Reads group g of tap t of encoded row p into the uniform view. Never
+ * fails on an opened view; spx_fmt_bbs_validate tells whether the values
+ * are ones the encoder can produce. */
+void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
+                           uint32_t g, spx_fmt_bbs_group_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -360,6 +360,37 @@ spx_rt_status_t spx_rt_dense_s8_cbr(const spx_rt_dense_params_t *p,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
 
+/* ---- bit-column groups: BBS (spx_bbs.c) --------------------------------- */
+
+/* int8 conv2d and dense whose weights are a BBS encoding
+ * (runtime/formats/spx_formats.h: bit columns of G-weight groups along the
+ * input channels, bi-directional per half of 8 lanes) of weights_size bytes.
+ * They compute with the kept bit columns, the per-half direction (ones, or
+ * zeros against the half's sum of activations) and the group constant
+ * (+C * sum a for round_avg, -c * sum a for zp_shift); the results are
+ * bit-identical with spx_rt_conv2d_s8 / spx_rt_dense_s8 on the decoded
+ * weights (acc = sum x * w' - z_in * sum w' + bias, same requantization).
+ * The encoding's structure and dimensions are checked against p
+ * (spx_fmt_bbs_open: rows = c_out / units, cols = c_in / groups / features,
+ * kh, kw); a mismatch or malformed encoding gives SPX_RT_ERR_ARG. Group
+ * headers are not range-checked here (spx_fmt_bbs_validate does that once,
+ * at load): an ill-formed one computes some value, never reads out of
+ * bounds. Scratch: the _get_buffer_size() bytes, 4-byte aligned. */
+size_t spx_rt_conv2d_s8_bbs_get_buffer_size(const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_bbs(const spx_rt_conv2d_params_t *p,
+                                     const spx_rt_requant_pc_t *q,
+                                     const int8_t *input, const void *weights,
+                                     size_t weights_size, const int32_t *bias,
+                                     int8_t *output, void *scratch,
+                                     size_t scratch_size);
+size_t spx_rt_dense_s8_bbs_get_buffer_size(const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_bbs(const spx_rt_dense_params_t *p,
+                                    const spx_rt_requant_pc_t *q,
+                                    const int8_t *input, const void *weights,
+                                    size_t weights_size, const int32_t *bias,
+                                    int8_t *output, void *scratch,
+                                    size_t scratch_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,603 @@
+/* bbs.c - BBS bit-column groups: the two pruning methods on one group, and
+ * the layer encoding (encode, open, validate, decode, accessors). The
+ * format and the methods are documented in spx_formats.h ("BBS").
+ *
+ * Freestanding C99: no allocation, no stdio. */
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+         ((uint32_t)p[3] << 24);
+}
+static uint32_t rd16(const uint8_t *p) {
+  return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+static void wr32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static void wr16(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+
+static int n_pruned_ok(unsigned n) { return n == 0 || n == 2 || n == 4; }
+static int group_ok(unsigned g) { return g == 8 || g == 16 || g == 32; }
+
+const char *spx_fmt_bbs_method_name(unsigned method) {
+  switch (method) {
+  case SPX_FMT_BBS_NONE: return "none";
+  case SPX_FMT_BBS_ROUND_AVG: return "round_avg";
+  case SPX_FMT_BBS_ZP_SHIFT: return "zp_shift";
+  }
+  return "?";
+}
+
+/* Column layout of a group from its method, N, param and constant: n_cols,
+ * place values, sign column, offset (the bits are the caller's). The values
+ * are assumed valid (the pruning functions) or clamped so that nothing
+ * overflows (groups read from unchecked bytes). */
+static void layout(spx_fmt_bbs_group_t *g) {
+  unsigned j, k = 0;
+  g->n_cols = (uint8_t)(8 - g->pruned);
+  g->sign_column = 0;
+  g->offset = 0;
+  switch (g->method) {
+  case SPX_FMT_BBS_ROUND_AVG: {
+    unsigned d = g->param < g->pruned ? g->param : g->pruned;
+    unsigned l = g->pruned - d;
+    g->place[k++] = -(int32_t)(1u << (7 - d));
+    for (j = d + 1; j <= 7 - l; ++j) g->place[k++] = (int32_t)(1u << (7 - j));
+    g->offset = g->constant;
+    break;
+  }
+  case SPX_FMT_BBS_ZP_SHIFT: {
+    unsigned zs = g->param < g->pruned ? g->param : g->pruned;
+    unsigned sh = g->pruned - zs;
+    g->sign_column = 1;
+    g->place[k++] = 0;
+    for (j = zs + 1; j <= 7 - sh; ++j) g->place[k++] = (int32_t)(1u << (7 - j));
+    g->offset = -(int32_t)g->constant;
+    break;
+  }
+  default: /* NONE */
+    g->place[k++] = -128;
+    for (j = 1; j <= 7; ++j) g->place[k++] = (int32_t)(1u << (7 - j));
+    break;
+  }
+}
+
+void spx_fmt_bbs_group_decode(const spx_fmt_bbs_group_t *g, int16_t *out) {
+  unsigned i, j;
+  for (i = 0; i < g->lanes; ++i) {
+    int32_t v = 0;
+    for (j = g->sign_column; j < g->n_cols; ++j)
+      if ((g->bits[j] >> i) & 1u) v += g->place[j];
+    if (g->sign_column && ((g->bits[0] >> i) & 1u)) v = -v;
+    out[i] = (int16_t)(v + g->offset);
+  }
+}
+
+/* Column j of the group takes bit `bit` of each lane's value u[i]. */
+static uint32_t column_of(const uint8_t *u, unsigned lanes, unsigned bit) {
+  uint32_t c = 0;
+  unsigned i;
+  for (i = 0; i < lanes; ++i) c |= (uint32_t)((u[i] >> bit) & 1u) << i;
+  return c;
+}
+
+static int prune_args_ok(const int8_t *w, unsigned lanes, unsigned n,
+                         const spx_fmt_bbs_group_t *out) {
+  return w && out && lanes >= 1 && lanes <= SPX_FMT_BBS_MAX_GROUP &&
+         n_pruned_ok(n);
+}
+
+static uint32_t sq_error(const int8_t *w, const int16_t *d, unsigned lanes) {
+  uint32_t e = 0;
+  unsigned i;
+  for (i = 0; i < lanes; ++i) {
+    int32_t x = (int32_t)d[i] - w[i];
+    e += (uint32_t)(x * x);
+  }
+  return e;
+}
+
+/* ---- rounded averaging -------------------------------------------------- */
+
+spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
+                                                 unsigned n_pruned,
+                                                 spx_fmt_bbs_group_t *out,
+                                                 uint32_t *out_sq_error) {
+  uint8_t u[SPX_FMT_BBS_MAX_GROUP];
+  int16_t d[SPX_FMT_BBS_MAX_GROUP];
+  unsigned i, j, r = 0, dropped, low, mask, cst, k = 0;
+  uint32_t sum = 0, q, rem;
+  if (out) memset(out, 0, sizeof *out);
+  if (out_sq_error) *out_sq_error = 0;
+  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_FMT_BBS_ERR_ARG;
+  for (i = 0; i < lanes; ++i) u[i] = (uint8_t)w[i]; /* two's complement */
+  /* r: columns 1, 2, 3 (bits 6, 5, 4) equal to column 0 (bit 7) in every
+   * weight, counted up to the first that is not. */
+  for (j = 1; j <= 3; ++j) {
+    int same = 1;
+    for (i = 0; i < lanes && same; ++i)
+      same = ((u[i] >> 7) & 1u) == ((u[i] >> (7 - j)) & 1u);
+    if (!same) break;
+    r++;
+  }
+  dropped = r < n_pruned ? r : n_pruned;
+  low = n_pruned - dropped;
+  mask = (1u << low) - 1u;
+  for (i = 0; i < lanes; ++i) sum += u[i] & mask;
+  /* C = round-half-to-even(sum / lanes) in integers */
+  q = sum / lanes;
+  rem = sum % lanes;
+  if (2 * rem > lanes || (2 * rem == lanes && (q & 1u))) q++;
+  cst = q; /* <= mask: the mean of values <= mask rounds to <= mask */
+  for (i = 0; i < lanes; ++i) u[i] = (uint8_t)((u[i] & ~mask) | cst);
+
+  out->method = SPX_FMT_BBS_ROUND_AVG;
+  out->lanes = (uint8_t)lanes;
+  out->pruned = (uint8_t)n_pruned;
+  out->param = (uint8_t)r;
+  out->constant = (int8_t)cst;
+  layout(out);
+  out->bits[k++] = column_of(u, lanes, 7);
+  for (j = dropped + 1; j <= 7 - low; ++j) out->bits[k++] = column_of(u, lanes, 7 - j);
+  if (out_sq_error) {
+    spx_fmt_bbs_group_decode(out, d);
+    *out_sq_error = sq_error(w, d, lanes);
+  }
+  return SPX_FMT_BBS_OK;
+}
+
+/* ---- zero-point shifting ------------------------------------------------ */
+
+spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
+                                                unsigned n_pruned,
+                                                spx_fmt_bbs_group_t *out,
+                                                uint32_t *out_sq_error) {
+  uint8_t mag[SPX_FMT_BBS_MAX_GROUP], best_mag[SPX_FMT_BBS_MAX_GROUP];
+  uint8_t sgn[SPX_FMT_BBS_MAX_GROUP], best_sgn[SPX_FMT_BBS_MAX_GROUP];
+  unsigned i, j, k = 0, best_zs = 0;
+  int c, best_c = 0, found = 0;
+  uint32_t best_err = 0;
+  if (out) memset(out, 0, sizeof *out);
+  if (out_sq_error) *out_sq_error = 0;
+  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_FMT_BBS_ERR_ARG;
+  for (c = -16; c <= 15; ++c) {
+    unsigned any = 0, z, zs, sh, ok = 1;
+    uint32_t err = 0;
+    for (i = 0; i < lanes; ++i) {
+      int32_t v = (int32_t)w[i] + c;
+      if (v < -127) v = -127; /* -128 would become -127 in sign-magnitude */
+      if (v > 127) v = 127;
+      sgn[i] = v < 0;
+      mag[i] = (uint8_t)(v < 0 ? -v : v);
+      any |= mag[i];
+    }
+    /* z: leading magnitude columns (bits 6, 5, ...) zero in every weight */
+    for (z = 0; z < 7 && !((any >> (6 - z)) & 1u); ++z) {
+    }
+    if (z >= n_pruned) {
+      zs = n_pruned; /* the group has N free columns as it is */
+      sh = 0;
+    } else {
+      uint32_t qmax = (1u << (7 - n_pruned)) - 1u;
+      zs = z;
+      sh = n_pruned - z;
+      for (i = 0; i < lanes; ++i) {
+        uint32_t q = (uint32_t)mag[i] >> sh, rem = mag[i] & ((1u << sh) - 1u);
+        if (rem > (1u << (sh - 1))) q++; /* nearest; a tie keeps the smaller */
+        if (q > qmax) q = qmax;
+        mag[i] = (uint8_t)(q << sh);
+      }
+    }
+    for (i = 0; i < lanes && ok; ++i) {
+      int32_t wp = (sgn[i] ? -(int32_t)mag[i] : (int32_t)mag[i]) - c;
+      int32_t e = wp - w[i];
+      if (wp < -128 || wp > 127) ok = 0; /* derived: must stay int8 */
+      err += (uint32_t)(e * e);
+    }
+    if (!ok) continue;
+    if (!found || err < best_err) { /* ties keep the earlier c */
+      found = 1;
+      best_err = err;
+      best_c = c;
+      best_zs = zs;
+      memcpy(best_mag, mag, lanes);
+      memcpy(best_sgn, sgn, lanes);
+    }
+  }
+  /* c = 0 always qualifies, so found is set */
+  out->method = SPX_FMT_BBS_ZP_SHIFT;
+  out->lanes = (uint8_t)lanes;
+  out->pruned = (uint8_t)n_pruned;
+  out->param = (uint8_t)best_zs;
+  out->constant = (int8_t)best_c;
+  layout(out);
+  out->bits[k++] = column_of(best_sgn, lanes, 0);
+  for (j = best_zs + 1; j <= 7 - (n_pruned - best_zs); ++j)
+    out->bits[k++] = column_of(best_mag, lanes, 7 - j);
+  if (out_sq_error) *out_sq_error = best_err;
+  return SPX_FMT_BBS_OK;
+}
+
+static spx_fmt_bbs_status_t prune_none(const int8_t *w, unsigned lanes,
+                                       unsigned n_pruned,
+                                       spx_fmt_bbs_group_t *out,
+                                       uint32_t *out_sq_error) {
+  uint8_t u[SPX_FMT_BBS_MAX_GROUP];
+  unsigned i, j;
+  if (out) memset(out, 0, sizeof *out);
+  if (out_sq_error) *out_sq_error = 0;
+  if (!prune_args_ok(w, lanes, n_pruned, out) || n_pruned != 0)
+    return SPX_FMT_BBS_ERR_ARG;
+  for (i = 0; i < lanes; ++i) u[i] = (uint8_t)w[i];
+  out->method = SPX_FMT_BBS_NONE;
+  out->lanes = (uint8_t)lanes;
+  layout(out);
+  for (j = 0; j < 8; ++j) out->bits[j] = column_of(u, lanes, 7 - j);
+  return SPX_FMT_BBS_OK;
+}
+
+spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
+                                       unsigned lanes, unsigned n_pruned,
+                                       spx_fmt_bbs_group_t *out,
+                                       uint32_t *out_sq_error) {
+  switch (method) {
+  case SPX_FMT_BBS_NONE: return prune_none(w, lanes, n_pruned, out, out_sq_error);
+  case SPX_FMT_BBS_ROUND_AVG:
+    return spx_fmt_bbs_prune_round_avg(w, lanes, n_pruned, out, out_sq_error);
+  case SPX_FMT_BBS_ZP_SHIFT:
+    return spx_fmt_bbs_prune_zp_shift(w, lanes, n_pruned, out, out_sq_error);
+  }
+  if (out) memset(out, 0, sizeof *out);
+  if (out_sq_error) *out_sq_error = 0;
+  return SPX_FMT_BBS_ERR_ARG;
+}
+
+/* ---- layer geometry ----------------------------------------------------- */
+
+static int dims_ok(const spx_fmt_bbs_dims_t *d) {
+  return d && d->rows >= 1 && d->rows <= SPX_FMT_BBS_MAX_ROWS && d->cols >= 1 &&
+         d->kh >= 1 && d->kw >= 1;
+}
+
+size_t spx_fmt_bbs_dense_count(const spx_fmt_bbs_dims_t *dims) {
+  if (!dims) return 0;
+  return (size_t)dims->rows * dims->cols * dims->kh * dims->kw;
+}
+
+static unsigned method_cols(unsigned method, unsigned n) {
+  (void)method;
+  return 8 - n;
+}
+
+/* Fills the geometry of a view from dims, G and the class table; returns 0
+ * if the total size is unusable (> 4 GiB - 1). */
+static int geometry(spx_fmt_bbs_view_t *v) {
+  uint64_t taps = (uint64_t)v->dims.kh * v->dims.kw, off, total;
+  unsigned c;
+  v->group_eff = v->dims.cols < v->group ? (unsigned)v->dims.cols : v->group;
+  v->groups_per_tap = (v->dims.cols + v->group_eff - 1) / v->group_eff;
+  v->col_bytes = (v->group_eff + 7) / 8;
+  off = ((uint64_t)SPX_FMT_BBS_HEADER_BYTES + 2u * v->dims.rows + 15u) & ~(uint64_t)15u;
+  total = off;
+  v->cls[0].first_row = 0;
+  v->cls[1].first_row = v->cls[0].rows;
+  for (c = 0; c < 2; ++c) {
+    uint64_t rb;
+    v->cls[c].n_cols = (uint8_t)method_cols(v->cls[c].method, v->cls[c].n_pruned);
+    v->cls[c].group_bytes = 1 + (size_t)v->cls[c].n_cols * v->col_bytes;
+    rb = taps * v->groups_per_tap * v->cls[c].group_bytes;
+    if (rb > 0xffffffffu) return 0;
+    v->cls[c].row_bytes = (size_t)rb;
+    v->cls[c].offset = (size_t)total;
+    total += rb * v->cls[c].rows;
+    if (total > 0xffffffffu) return 0;
+  }
+  v->total_bytes = (size_t)total;
+  return 1;
+}
+
+static int config_ok(const spx_fmt_bbs_config_t *c) {
+  if (!c || !group_ok(c->group) || !n_pruned_ok(c->n_pruned)) return 0;
+  if (c->method == SPX_FMT_BBS_NONE) return c->n_pruned == 0;
+  return c->method == SPX_FMT_BBS_ROUND_AVG || c->method == SPX_FMT_BBS_ZP_SHIFT;
+}
+
+static int plan(const spx_fmt_bbs_dims_t *dims, const spx_fmt_bbs_config_t *config,
+                spx_fmt_bbs_view_t *v) {
+  uint32_t o, n1 = 0;
+  memset(v, 0, sizeof *v);
+  if (!dims_ok(dims) || !config_ok(config)) return 0;
+  if (config->class_of)
+    for (o = 0; o < dims->rows; ++o) {
+      if (config->class_of[o] > 1) return 0;
+      n1 += config->class_of[o];
+    }
+  v->dims = *dims;
+  v->group = config->group;
+  v->cls[0].method = (uint8_t)config->method;
+  v->cls[0].n_pruned = (uint8_t)config->n_pruned;
+  v->cls[0].rows = dims->rows - n1;
+  v->cls[1].method = SPX_FMT_BBS_NONE;
+  v->cls[1].n_pruned = 0;
+  v->cls[1].rows = n1;
+  return geometry(v);
+}
+
+size_t spx_fmt_bbs_encoded_size(const spx_fmt_bbs_dims_t *dims,
+                                const spx_fmt_bbs_config_t *config) {
+  spx_fmt_bbs_view_t v;
+  return plan(dims, config, &v) ? v.total_bytes : 0;
+}
+
+static void write_record(uint8_t *rec, const spx_fmt_bbs_group_t *g,
+                         unsigned col_bytes) {
+  unsigned j, b;
+  rec[0] = (uint8_t)((g->param << 5) | ((uint8_t)g->constant & 0x1fu));
+  for (j = 0; j < g->n_cols; ++j)
+    for (b = 0; b < col_bytes; ++b)
+      rec[1 + j * col_bytes + b] = (uint8_t)(g->bits[j] >> (8 * b));
+}
+
+spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
+                                        const spx_fmt_bbs_config_t *config,
+                                        const int8_t *weights, uint8_t *out,
+                                        size_t out_size, size_t *out_len) {
+  spx_fmt_bbs_view_t v;
+  uint32_t o, p[2], t, g, taps;
+  unsigned c;
+  if (out_len) *out_len = 0;
+  if (!weights || !out || !plan(dims, config, &v)) return SPX_FMT_BBS_ERR_ARG;
+  if (out_size < v.total_bytes) return SPX_FMT_BBS_ERR_BUFFER;
+  memset(out, 0, v.total_bytes);
+  memcpy(out, SPX_FMT_BBS_MAGIC, 4);
+  wr16(out + 4, SPX_FMT_BBS_VERSION);
+  wr16(out + 6, SPX_FMT_BBS_HEADER_BYTES);
+  wr32(out + 8, dims->rows);
+  wr32(out + 12, dims->cols);
+  wr16(out + 16, dims->kh);
+  wr16(out + 18, dims->kw);
+  out[20] = (uint8_t)v.group;
+  out[21] = (uint8_t)v.group_eff;
+  for (c = 0; c < 2; ++c) {
+    out[24 + 8 * c] = v.cls[c].method;
+    out[25 + 8 * c] = v.cls[c].n_pruned;
+    wr32(out + 28 + 8 * c, v.cls[c].rows);
+  }
+  wr32(out + 40, (uint32_t)v.cls[0].offset);
+  wr32(out + 44, (uint32_t)v.total_bytes);
+  v.bytes = out;
+  v.order = out + SPX_FMT_BBS_HEADER_BYTES;
+  /* order: class 0 rows, then class 1, ascending within each */
+  p[0] = 0;
+  p[1] = v.cls[1].first_row;
+  for (o = 0; o < dims->rows; ++o) {
+    c = config->class_of ? config->class_of[o] : 0;
+    wr16(out + SPX_FMT_BBS_HEADER_BYTES + 2 * (size_t)p[c]++, o);
+  }
+  taps = (uint32_t)dims->kh * dims->kw;
+  for (o = 0; o < dims->rows; ++o) {
+    uint32_t row = spx_fmt_bbs_row_channel(&v, o);
+    c = spx_fmt_bbs_row_class(&v, o);
+    for (t = 0; t < taps; ++t) {
+      for (g = 0; g < v.groups_per_tap; ++g) {
+        int8_t lane_w[SPX_FMT_BBS_MAX_GROUP];
+        spx_fmt_bbs_group_t grp;
+        unsigned lanes = spx_fmt_bbs_group_lanes(&v, g), i;
+        for (i = 0; i < lanes; ++i) {
+          size_t ci = (size_t)g * v.group_eff + i;
+          lane_w[i] = weights[((size_t)row * dims->cols + ci) * taps + t];
+        }
+        if (spx_fmt_bbs_prune(v.cls[c].method, lane_w, lanes, v.cls[c].n_pruned,
+                              &grp, NULL) != SPX_FMT_BBS_OK)
+          return SPX_FMT_BBS_ERR_ARG;
+        write_record((uint8_t *)spx_fmt_bbs_record(&v, o, t, g), &grp, v.col_bytes);
+      }
+    }
+  }
+  if (out_len) *out_len = v.total_bytes;
+  return SPX_FMT_BBS_OK;
+}
+
+/* ---- open, validate, decode -------------------------------------------- */
+
+#define BAD(why)                                                              \
+  do {                                                                        \
+    if (out_reason) *out_reason = (why);                                      \
+    return SPX_FMT_BBS_ERR_FORMAT;                                            \
+  } while (0)
+
+static int class_ok(unsigned method, unsigned n) {
+  if (!n_pruned_ok(n)) return 0;
+  if (method == SPX_FMT_BBS_NONE) return n == 0;
+  return method == SPX_FMT_BBS_ROUND_AVG || method == SPX_FMT_BBS_ZP_SHIFT;
+}
+
+spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
+                                      const spx_fmt_bbs_dims_t *expected,
+                                      spx_fmt_bbs_view_t *out_view,
+                                      const char **out_reason) {
+  const uint8_t *b = bytes;
+  spx_fmt_bbs_view_t v;
+  uint32_t p, prev[2], seen[2];
+  unsigned c;
+  if (out_reason) *out_reason = "";
+  if (out_view) memset(out_view, 0, sizeof *out_view);
+  if (!bytes || !out_view) {
+    if (out_reason) *out_reason = "no encoding";
+    return SPX_FMT_BBS_ERR_ARG;
+  }
+  memset(&v, 0, sizeof v);
+  if (len < SPX_FMT_BBS_HEADER_BYTES) BAD("BBS encoding shorter than its header");
+  if (memcmp(b, SPX_FMT_BBS_MAGIC, 4) != 0) BAD("bad BBS magic");
+  if (rd16(b + 4) != SPX_FMT_BBS_VERSION) BAD("unsupported BBS version");
+  if (rd16(b + 6) != SPX_FMT_BBS_HEADER_BYTES) BAD("bad BBS header size");
+  v.dims.rows = rd32(b + 8);
+  v.dims.cols = rd32(b + 12);
+  v.dims.kh = (uint16_t)rd16(b + 16);
+  v.dims.kw = (uint16_t)rd16(b + 18);
+  if (!dims_ok(&v.dims)) BAD("BBS dimensions out of range");
+  if (expected && (expected->rows != v.dims.rows || expected->cols != v.dims.cols ||
+                   expected->kh != v.dims.kh || expected->kw != v.dims.kw))
+    BAD("BBS dimensions do not match the layer");
+  v.group = b[20];
+  if (!group_ok(v.group)) BAD("BBS group size is not 8, 16 or 32");
+  if (rd16(b + 22) != 0) BAD("BBS flags not 0");
+  for (c = 0; c < 2; ++c) {
+    v.cls[c].method = b[24 + 8 * c];
+    v.cls[c].n_pruned = b[25 + 8 * c];
+    if (!class_ok(v.cls[c].method, v.cls[c].n_pruned)) BAD("bad BBS class method or N");
+    if (rd16(b + 26 + 8 * c) != 0) BAD("BBS reserved bytes not 0");
+    v.cls[c].rows = rd32(b + 28 + 8 * c);
+  }
+  if (v.cls[0].rows > v.dims.rows || v.cls[1].rows != v.dims.rows - v.cls[0].rows)
+    BAD("BBS class rows do not add up to the rows");
+  if (!geometry(&v)) BAD("BBS encoding too large");
+  if (b[21] != v.group_eff) BAD("BBS effective group size is not min(G, cols)");
+  if (rd32(b + 40) != v.cls[0].offset) BAD("bad BBS data offset");
+  if (rd32(b + 44) != v.total_bytes) BAD("BBS total size does not match its dimensions");
+  if (len != v.total_bytes) BAD("BBS encoding size does not match its header");
+  v.bytes = b;
+  v.order = b + SPX_FMT_BBS_HEADER_BYTES;
+  /* order: ascending within each class and the classes disjoint, so that
+   * it is a permutation: merge the two runs. */
+  seen[0] = seen[1] = 0;
+  prev[0] = prev[1] = 0;
+  for (p = 0; p < v.dims.rows; ++p) {
+    uint32_t ch = spx_fmt_bbs_row_channel(&v, p);
+    c = spx_fmt_bbs_row_class(&v, p);
+    if (ch >= v.dims.rows) BAD("BBS channel order out of range");
+    if (seen[c] && ch <= prev[c]) BAD("BBS channel order not ascending within a class");
+    seen[c] = 1;
+    prev[c] = ch;
+  }
+  {
+    uint32_t i = 0, j = v.cls[1].first_row;
+    while (i < v.cls[1].first_row && j < v.dims.rows) {
+      uint32_t a = spx_fmt_bbs_row_channel(&v, i), d = spx_fmt_bbs_row_channel(&v, j);
+      if (a == d) BAD("BBS channel order is not a permutation");
+      if (a < d) i++; else j++;
+    }
+  }
+  *out_view = v;
+  return SPX_FMT_BBS_OK;
+}
+
+void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
+                           uint32_t g, spx_fmt_bbs_group_t *out) {
+  const uint8_t *rec = spx_fmt_bbs_record(v, p, t, g);
+  unsigned c = spx_fmt_bbs_row_class(v, p), j, b;
+  memset(out, 0, sizeof *out);
+  out->method = v->cls[c].method;
+  out->pruned = v->cls[c].n_pruned;
+  out->lanes = (uint8_t)spx_fmt_bbs_group_lanes(v, g);
+  out->param = (uint8_t)(rec[0] >> 5);
+  if (out->method == SPX_FMT_BBS_ZP_SHIFT)
+    out->constant = (int8_t)((int)(rec[0] & 0x1fu) - ((rec[0] & 0x10u) ? 32 : 0));
+  else
+    out->constant = (int8_t)(rec[0] & 0x1fu);
+  layout(out);
+  for (j = 0; j < out->n_cols; ++j) {
+    uint32_t x = 0;
+    for (b = 0; b < v->col_bytes; ++b)
+      x |= (uint32_t)rec[1 + j * v->col_bytes + b] << (8 * b);
+    out->bits[j] = x;
+  }
+}
+
+/* Whether a group read from bytes is one the encoder can produce. */
+static const char *group_problem(const spx_fmt_bbs_group_t *g) {
+  uint32_t lane_mask = g->lanes >= 32 ? 0xffffffffu : ((1u << g->lanes) - 1u);
+  int16_t d[SPX_FMT_BBS_MAX_GROUP];
+  unsigned j, i;
+  for (j = 0; j < g->n_cols; ++j)
+    if (g->bits[j] & ~lane_mask) return "BBS column bits set beyond the group's lanes";
+  switch (g->method) {
+  case SPX_FMT_BBS_NONE:
+    if (g->param || g->constant) return "BBS group header not 0 for method none";
+    break;
+  case SPX_FMT_BBS_ROUND_AVG: {
+    unsigned d0 = g->param < g->pruned ? g->param : g->pruned;
+    if (g->param > 3) return "BBS round_avg run r above 3";
+    if ((unsigned)g->constant >= (1u << (g->pruned - d0)))
+      return "BBS round_avg constant C does not fit the replaced columns";
+    break;
+  }
+  case SPX_FMT_BBS_ZP_SHIFT:
+    if (g->param > g->pruned) return "BBS zp_shift z above N";
+    break;
+  }
+  spx_fmt_bbs_group_decode(g, d);
+  for (i = 0; i < g->lanes; ++i)
+    if (d[i] < -128 || d[i] > 127) return "BBS group decodes outside int8";
+  return 0;
+}
+
+spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
+                                          const spx_fmt_bbs_dims_t *expected,
+                                          const char **out_reason) {
+  spx_fmt_bbs_view_t v;
+  spx_fmt_bbs_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
+  uint32_t p, t, g, taps;
+  size_t i;
+  if (st != SPX_FMT_BBS_OK) return st;
+  for (i = SPX_FMT_BBS_HEADER_BYTES + 2 * (size_t)v.dims.rows; i < v.cls[0].offset; ++i)
+    if (v.bytes[i]) BAD("BBS padding not 0");
+  taps = (uint32_t)v.dims.kh * v.dims.kw;
+  for (p = 0; p < v.dims.rows; ++p)
+    for (t = 0; t < taps; ++t)
+      for (g = 0; g < v.groups_per_tap; ++g) {
+        spx_fmt_bbs_group_t grp;
+        const char *why;
+        spx_fmt_bbs_group_get(&v, p, t, g, &grp);
+        if ((why = group_problem(&grp)) != 0) BAD(why);
+      }
+  return SPX_FMT_BBS_OK;
+}
+
+spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
+                                        const spx_fmt_bbs_dims_t *expected,
+                                        int8_t *weights, size_t dense_count,
+                                        const char **out_reason) {
+  spx_fmt_bbs_view_t v;
+  spx_fmt_bbs_status_t st;
+  uint32_t p, t, g, taps;
+  if (!weights) {
+    if (out_reason) *out_reason = "no output buffer";
+    return SPX_FMT_BBS_ERR_ARG;
+  }
+  st = spx_fmt_bbs_validate(bytes, len, expected, out_reason);
+  if (st != SPX_FMT_BBS_OK) return st;
+  spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
+  if (dense_count < spx_fmt_bbs_dense_count(&v.dims)) {
+    if (out_reason) *out_reason = "output buffer smaller than the weights";
+    return SPX_FMT_BBS_ERR_BUFFER;
+  }
+  taps = (uint32_t)v.dims.kh * v.dims.kw;
+  for (p = 0; p < v.dims.rows; ++p) {
+    uint32_t o = spx_fmt_bbs_row_channel(&v, p);
+    for (t = 0; t < taps; ++t)
+      for (g = 0; g < v.groups_per_tap; ++g) {
+        spx_fmt_bbs_group_t grp;
+        int16_t d[SPX_FMT_BBS_MAX_GROUP];
+        unsigned i;
+        spx_fmt_bbs_group_get(&v, p, t, g, &grp);
+        spx_fmt_bbs_group_decode(&grp, d);
+        for (i = 0; i < grp.lanes; ++i) {
+          size_t ci = (size_t)g * v.group_eff + i;
+          weights[((size_t)o * v.dims.cols + ci) * taps + t] = (int8_t)d[i];
+        }
+      }
+  }
+  return SPX_FMT_BBS_OK;
+}

@@ -34,7 +34,7 @@
  * spx.encoded = "<layer>.cbr" (the CBR bytes, ui8), and
  *   spx.stats = {technique = "block", block = "8x8", density = kept blocks /
  *                blocks, blocks_kept, blocks_total, already_sparse = 0|1,
- *                score, encoded_bytes (CBR with its index), dense_bytes}.
+ *                score, encoded_bytes (CBR with its index), dense_int8_bytes (the int8 weights)}.
  * A layer kept dense gets spx.stats = {technique = "block", kept_dense =
  * "first layer" | "3 or fewer input channels" | "depthwise", density,
  * blocks_kept, blocks_total} and no encoding. */
@@ -159,7 +159,7 @@ static double block_score(const spx_fmt_cbr_dims_t *d, const int8_t *w,
                           score_kind_t kind) {
   uint32_t o0, no, i0, ni;
   size_t cell = (size_t)d->kh * d->kw;
-  double s1 = 0, s2 = 0, sa = 0;
+  double s1 = 0, s2 = 0, sa = 0, dev = 0;
   spx_fmt_cbr_block_row_span(d, r, &o0, &no);
   spx_fmt_cbr_block_col_span(d, c, &i0, &ni);
   for (uint32_t o = o0; o < o0 + no; o++) {
@@ -171,14 +171,19 @@ static double block_score(const spx_fmt_cbr_dims_t *d, const int8_t *w,
       sa += fabs(v);
     }
   }
-  double count = (double)no * ni * (double)cell;
+  double count = (double)no * ni * (double)cell, mean = s1 / count;
   switch (kind) {
   case SCORE_L2: return sqrt(s2);
   case SCORE_L1: return sa;
-  case SCORE_VARIANCE: {
-    double mean = s1 / count, var = s2 / count - mean * mean;
-    return var < 0 ? 0 : var;
-  }
+  case SCORE_VARIANCE: /* two passes: population variance */
+    for (uint32_t o = o0; o < o0 + no; o++) {
+      const int8_t *p = w + spx_fmt_cbr_dense_index(d, o, i0, 0, 0);
+      for (size_t t = 0; t < (size_t)ni * cell; t++) {
+        double e = (double)p[t] * wscale[o] - mean;
+        dev += e * e;
+      }
+    }
+    return dev / count;
   }
   return 0;
 }
@@ -349,7 +354,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
       named(ctx, "already_sparse", i64(ctx, already ? 1 : 0)),
       named(ctx, "score", str(ctx, score_names[o.score])),
       named(ctx, "encoded_bytes", i64(ctx, enc_len)),
-      named(ctx, "dense_bytes", i64(ctx, (int64_t)w->nbytes)),
+      named(ctx, "dense_int8_bytes", i64(ctx, (int64_t)w->nbytes)),
   };
   set_stats(op, a, (int)(sizeof a / sizeof a[0]));
   return 0;

@@ -117,7 +117,13 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
         continue;
       }
       SPX_ASSERT(spx_sim_bs_geom_init(&g, l, t[0], t[4], &md) == 0);
-      spx_sim_bs_weights_t w = {&g, wb->encoding, wb->data, wb->length};
+      spx_sim_bs_weights_t w;
+      const char *why = "";
+      if (spx_sim_bs_weights_open(&w, &g, &md, wb->encoding, wb->data, wb->length, &why)) {
+        spx_diag_error(diag, loc, "target bitserial: layer '%s': %s", src->name, why);
+        errors++;
+        continue;
+      }
       spx_sim_bs_tiling_t tl;
       spx_sim_bs_plan(&md, &g, (wb->length + g.cout - 1) / g.cout, &tl);
       dst->opcode = SPX_CS_OP_BS_PE;

@@ -89,6 +89,13 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
   if (spx_sim_bs_geom_init(&g, l, &in, &out, &md))
     return bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i,
                opn, op);
+  {
+    spx_sim_bs_weights_t w;
+    const char *reason = "";
+    if (spx_sim_bs_weights_open(&w, &g, &md, wb.encoding, wb.data, wb.length, &reason))
+      return bad(v, "command %u (%s): field 'weights': blob%u: %s", (unsigned)i,
+                 opn, (unsigned)l->weights, reason);
+  }
   if (pe->tile_m == 0 || pe->tile_m > g.cout ||
       (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))
     return bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and "

@@ -52,7 +52,45 @@ int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
 
 /* ---- groups ----------------------------------------------------------------- */
 
-int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t m,
+int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                            const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                            const uint8_t *data, uint32_t size,
+                            const char **why) {
+  memset(w, 0, sizeof *w);
+  w->g = g;
+  w->encoding = encoding;
+  w->data = data;
+  w->size = size;
+  *why = "";
+  if (encoding == SPX_CS_ENC_DENSE) {
+    if (!data || (uint64_t)g->cout * g->k != size) {
+      *why = "dense weights do not have cout * k int8 elements";
+      return -1;
+    }
+    return 0;
+  }
+  if (encoding == SPX_FMT_BBS) {
+    spx_fmt_bbs_dims_t d;
+    d.rows = g->cout;
+    d.cols = g->cin_g;
+    d.kh = (uint16_t)g->kh;
+    d.kw = (uint16_t)g->kw;
+    if (!data || spx_fmt_bbs_validate(data, size, &d, why) != SPX_FMT_BBS_OK ||
+        spx_fmt_bbs_open(data, size, &d, &w->bbs, why) != SPX_FMT_BBS_OK)
+      return -1;
+    if (w->bbs.group > (unsigned)md->lanes) {
+      *why = "bbs group size exceeds the PE width (machine lanes)";
+      return -1;
+    }
+    g->gsize = w->bbs.group_eff;
+    g->kgroups = g->kh * g->kw * w->bbs.groups_per_tap;
+    return 0;
+  }
+  *why = "the PE array reads dense int8 or bbs weights";
+  return -1;
+}
+
+int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t r,
                          uint32_t kg, spx_sim_bs_group_t *out) {
   const spx_sim_bs_geom_t *g = w->g;
   uint32_t cblocks = (uint32_t)ceil_div(g->cin_g, g->gsize);
@@ -60,14 +98,27 @@ int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t m,
   uint32_t ky = tap / g->kw, kx = tap % g->kw;
   uint32_t c0 = cb * g->gsize, i, c;
   memset(out, 0, sizeof *out);
-  if (m >= g->cout || kg >= g->kgroups) return -1;
-  if (w->encoding != SPX_CS_ENC_DENSE) return -1; /* BBS: see bs_bbs.c */
+  if (r >= g->cout || kg >= g->kgroups) return -1;
+  if (w->encoding == SPX_FMT_BBS) {
+    spx_fmt_bbs_group_t b;
+    spx_fmt_bbs_group_get(&w->bbs, r, tap, cb, &b);
+    out->n = b.lanes;
+    out->ncols = b.n_cols > 8 ? 8 : b.n_cols;
+    for (c = 0; c < out->ncols; ++c) {
+      out->bits[c] = b.bits[c];
+      out->colw[c] = b.place[c]; /* the sign column's place is 0 */
+    }
+    if (b.sign_column) out->neg = b.bits[0];
+    out->const_mul = b.offset;
+    return 0;
+  }
+  if (w->encoding != SPX_CS_ENC_DENSE) return -1;
   if ((uint64_t)g->cout * g->k > w->size) return -1;
   out->n = (uint8_t)(g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize);
   out->ncols = 8;
   for (c = 0; c < 8; ++c) out->colw[c] = c ? (int32_t)1 << (7 - c) : -128;
   for (i = 0; i < out->n; ++i) {
-    size_t idx = (((size_t)m * g->cin_g + c0 + i) * g->kh + ky) * g->kw + kx;
+    size_t idx = (((size_t)r * g->cin_g + c0 + i) * g->kh + ky) * g->kw + kx;
     uint8_t v = w->data[idx];
     for (c = 0; c < 8; ++c)
       if (v >> (7 - c) & 1u) out->bits[c] |= (uint32_t)1 << i;
@@ -76,7 +127,7 @@ int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t m,
 }
 
 uint32_t spx_sim_bs_channel_at(const spx_sim_bs_weights_t *w, uint32_t r) {
-  (void)w;
+  if (w->encoding == SPX_FMT_BBS) return spx_fmt_bbs_row_channel(&w->bbs, r);
   return r;
 }
 
@@ -125,7 +176,7 @@ uint64_t spx_sim_bs_tile_ibytes(const spx_sim_bs_geom_t *g,
                                 const spx_sim_bs_tiling_t *t) {
   uint64_t full;
   if (g->oh == 1 && g->ow == 1 && g->h == 1 && g->w == 1)
-    return (uint64_t)t->tile_p * ceil_div((uint64_t)t->tile_k * g->groups, 1);
+    return (uint64_t)t->tile_p * t->tile_k;
   if (t->tile_p >= g->p) {
     full = (uint64_t)g->n * g->cin * g->h * g->w;
   } else {
@@ -231,7 +282,7 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
       for (r = (uint32_t)r0; r < r1; ++r) {
         spx_sim_bs_group_t gr;
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
-        if (spx_sim_bs_group_get(w, spx_sim_bs_channel_at(w, r), kg, &gr)) return -1;
+        if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
         group_cycles(md, &gr, cyc);
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
           if (cyc[d] > mx[d]) mx[d] = cyc[d];

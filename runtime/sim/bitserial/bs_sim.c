@@ -108,10 +108,9 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
       *why = "missing weights or requant blobs";
       return -1;
     }
-    L->w.g = &L->g;
-    L->w.encoding = L->blobs[0].encoding;
-    L->w.data = L->blobs[0].data;
-    L->w.size = L->blobs[0].length;
+    if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->blobs[0].encoding,
+                                L->blobs[0].data, L->blobs[0].length, why))
+      return -1;
     L->t.tile_m = pe->tile_m;
     L->t.tile_k = pe->tile_k;
     L->t.tile_p = pe->tile_p;
@@ -136,19 +135,18 @@ static unsigned popcount32(uint32_t x) {
  * column and half, the ones or (when they are the majority) the zeros. */
 static int32_t group_dot(const spx_sim_bs_group_t *gr, const int32_t *a,
                          unsigned half) {
-  int32_t ap[32], sum_a = 0, half_sum[2] = {0, 0}, acc = 0;
-  unsigned i, c, h;
+  int32_t ap[32], sum_a = 0, half_sum[32] = {0}, acc = 0;
+  unsigned i, c, h, nh = (gr->n + half - 1) / half;
   for (i = 0; i < gr->n; ++i) {
     ap[i] = (gr->neg >> i & 1u) ? -a[i] : a[i];
     sum_a += a[i];
-    half_sum[i >= half] += ap[i];
+    half_sum[i / half] += ap[i];
   }
   for (c = 0; c < gr->ncols; ++c) {
-    for (h = 0; h < 2; ++h) {
-      unsigned lo = h ? half : 0, hi = h ? gr->n : (gr->n < half ? gr->n : half);
+    for (h = 0; h < nh; ++h) {
+      unsigned lo = h * half, hi = lo + half < gr->n ? lo + half : gr->n;
       uint32_t mask = 0, bits;
       int32_t psum = 0;
-      if (lo >= hi) continue;
       mask = (hi - lo >= 32 ? 0xffffffffu : (((uint32_t)1 << (hi - lo)) - 1u)) << lo;
       bits = gr->bits[c] & mask;
       if (2 * popcount32(bits) > hi - lo) {
@@ -180,19 +178,19 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
   int32_t lo, hi;
   uint32_t cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
   uint32_t cout_g = g->cout / g->groups;
-  uint32_t n, oy, ox, grp, kg, m;
+  uint32_t n, oy, ox, grp, kg, r;
   spx_rt_quant_t oq;
   unsigned half = (unsigned)L->md.lanes / 2;
   oq.scale = L->rec[4].scale;
   oq.zero_point = zout;
   spx_rt_act_range_s8((spx_rt_act_t)L->l->act, oq, &lo, &hi);
-  if ((size_t)g->kgroups * g->gsize > a_cap) return SPX_RT_ERR_BUFFER;
+  if ((size_t)g->groups * g->kgroups * g->gsize > a_cap) return SPX_RT_ERR_BUFFER;
   for (n = 0; n < g->n; ++n)
     for (oy = 0; oy < g->oh; ++oy)
-      for (ox = 0; ox < g->ow; ++ox)
-        for (grp = 0; grp < g->groups; ++grp) {
-          /* The activation vector in group order (tap, channel block, lane),
-           * a = x - z_in, 0 in the padding. */
+      for (ox = 0; ox < g->ow; ++ox) {
+        /* The activation vectors of every conv group in group order (tap,
+         * channel block, lane), a = x - z_in, 0 in the padding. */
+        for (grp = 0; grp < g->groups; ++grp)
           for (kg = 0; kg < g->kgroups; ++kg) {
             uint32_t tap = kg / cblocks, cb = kg % cblocks;
             uint32_t ky = tap / g->kw, kx = tap % g->kw, i;
@@ -207,22 +205,27 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
                               (size_t)iy) * g->w + (size_t)ix;
                 v = (int32_t)in[idx] - zin;
               }
-              a[kg * g->gsize + i] = v;
+              a[((size_t)grp * g->kgroups + kg) * g->gsize + i] = v;
             }
           }
-          for (m = grp * cout_g; m < (grp + 1) * cout_g; ++m) {
-            int32_t acc = bias ? bias[m] : 0, v;
-            uint32_t q = nmult == g->cout ? m : 0;
-            for (kg = 0; kg < g->kgroups; ++kg) {
-              spx_sim_bs_group_t gr;
-              if (spx_sim_bs_group_get(&L->w, m, kg, &gr)) return SPX_RT_ERR_ARG;
-              acc += group_dot(&gr, a + (size_t)kg * g->gsize, half);
-            }
-            v = zout + spx_rt_mbqm(acc, mult[q], shift[q]);
-            v = v < lo ? lo : v > hi ? hi : v;
-            out[(((size_t)n * g->cout + m) * g->oh + oy) * g->ow + ox] = (int8_t)v;
+        /* Array rows in the weights' channel order. */
+        for (r = 0; r < g->cout; ++r) {
+          uint32_t m = spx_sim_bs_channel_at(&L->w, r);
+          const int32_t *ag = a + (size_t)(m / cout_g) * g->kgroups * g->gsize;
+          int32_t acc, v;
+          uint32_t q = nmult == g->cout ? m : 0;
+          if (m >= g->cout) return SPX_RT_ERR_ARG;
+          acc = bias ? bias[m] : 0;
+          for (kg = 0; kg < g->kgroups; ++kg) {
+            spx_sim_bs_group_t gr;
+            if (spx_sim_bs_group_get(&L->w, r, kg, &gr)) return SPX_RT_ERR_ARG;
+            acc += group_dot(&gr, ag + (size_t)kg * g->gsize, half);
           }
+          v = zout + spx_rt_mbqm(acc, mult[q], shift[q]);
+          v = v < lo ? lo : v > hi ? hi : v;
+          out[(((size_t)n * g->cout + m) * g->oh + oy) * g->ow + ox] = (int8_t)v;
         }
+      }
   return SPX_RT_OK;
 }
 
@@ -230,7 +233,7 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
 
 static size_t layer_scratch(const layer_t *L) {
   if (L->cmd.opcode == SPX_CS_OP_BS_PE)
-    return ALIGN16((size_t)L->g.kgroups * L->g.gsize * sizeof(int32_t));
+    return ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize * sizeof(int32_t));
   {
     spx_rt_layer_t rl;
     spx_rt_tensor_t store[5];

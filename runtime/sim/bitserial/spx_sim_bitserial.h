@@ -139,20 +139,31 @@ typedef struct spx_sim_bs_geom {
   uint64_t p;                  /* output pixels n * oh * ow */
 } spx_sim_bs_geom_t;
 
-/* A layer's weights: dense int8 OIHW / [M][K], or an encoded blob. */
+/* A layer's weights: dense int8 OIHW / [M][K], or a BBS encoding (its
+ * opened view; rows in the format's channel order, one class per block). */
 typedef struct spx_sim_bs_weights {
   const spx_sim_bs_geom_t *g;
   uint16_t encoding; /* SPX_CS_ENC_DENSE (int8) or SPX_FMT_BBS */
   const uint8_t *data;
   uint32_t size;
+  spx_fmt_bbs_view_t bbs; /* SPX_FMT_BBS */
 } spx_sim_bs_weights_t;
 
-/* Group `kg` of output channel `m` (kg in [0, kgroups): tap-major,
- * kg = (ky * kw + kx) * ceil(cin_g / gsize) + channel block). 0 or -1. */
-int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t m,
+/* Opens a layer's weights over geometry g. For BBS, checks the encoding
+ * against the layer (spx_fmt_bbs_validate) and sets g's group size and
+ * groups per channel from it (Ge, kh * kw * ng); its G must not exceed the
+ * PE width (md lanes). 0, or -1 with *why set to a static reason. */
+int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                            const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                            const uint8_t *data, uint32_t size,
+                            const char **why);
+/* Group `kg` of array row `r` (kg in [0, kgroups): tap-major,
+ * kg = (ky * kw + kx) * ceil(cin_g / gsize) + channel block). Array rows are
+ * output channels in the weights' order (spx_sim_bs_channel_at). 0 or -1. */
+int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t r,
                          uint32_t kg, spx_sim_bs_group_t *out);
-/* The row (0..cout-1) that output channel position `r` of the array order
- * maps to: identity for dense weights, the format's order for BBS. */
+/* The output channel of array row `r`: identity for dense weights, the
+ * format's order for BBS. */
 uint32_t spx_sim_bs_channel_at(const spx_sim_bs_weights_t *w, uint32_t r);
 
 /* ==== Costs ================================================================ */

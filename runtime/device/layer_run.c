@@ -163,6 +163,28 @@ static spx_rt_status_t check_cbr(const spx_rt_layer_t *l, const plan_t *pl,
   return SPX_RT_OK;
 }
 
+/* BBS weights (SPX_FMT_BBS): the encoding's structure and dimensions against
+ * the layer's (spx_fmt_bbs_open, O(rows)); group records are checked by
+ * spx_fmt_bbs_validate, and the kernels never read out of bounds without. */
+static spx_rt_status_t check_bbs(const spx_rt_layer_t *l, const plan_t *pl,
+                                 const char **reason) {
+  spx_fmt_bbs_dims_t d;
+  spx_fmt_bbs_view_t v;
+  if (l->op == SPX_RT_OP_CONV2D) {
+    d.rows = (uint32_t)pl->u.conv.c_out;
+    d.cols = (uint32_t)(pl->u.conv.c_in / pl->u.conv.groups);
+    d.kh = (uint16_t)pl->u.conv.kh;
+    d.kw = (uint16_t)pl->u.conv.kw;
+  } else {
+    d.rows = (uint32_t)pl->u.dense.units;
+    d.cols = (uint32_t)pl->u.dense.features;
+    d.kh = d.kw = 1;
+  }
+  if (spx_fmt_bbs_open(l->weights, l->weights_size, &d, &v, reason) != SPX_FMT_BBS_OK)
+    return SPX_RT_ERR_ARG;
+  return SPX_RT_OK;
+}
+
 static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
                                     const char **reason) {
   const spx_rt_tensor_t *in = l->in[0], *out = l->out;
@@ -299,6 +321,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     if (!l->weights) FAIL(SPX_RT_ERR_ARG, "conv2d/dense weights are NULL");
     if (l->weights_encoding == SPX_FMT_CBR) {
       if (!pl->is_s8) FAIL(SPX_RT_ERR_ARG, "CBR weights need an int8 conv2d/dense");
+    } else if (l->weights_encoding == SPX_FMT_BBS) {
+      if (!pl->is_s8) FAIL(SPX_RT_ERR_ARG, "BBS weights need an int8 conv2d/dense");
     } else if (l->weights_encoding != 0) {
       FAIL(SPX_RT_ERR_ARG, "encoded weights have no cpu kernel yet (runtime/formats)");
     }
@@ -308,6 +332,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
       st = prepare_conv(l, pl, reason);
       if (st == SPX_RT_OK && l->weights_encoding == SPX_FMT_CBR)
         return check_cbr(l, pl, reason);
+      if (st == SPX_RT_OK && l->weights_encoding == SPX_FMT_BBS)
+        return check_bbs(l, pl, reason);
       return st;
     }
     if (l->in[0]->rank != 2 || l->out->rank != 2)
@@ -319,6 +345,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     pl->u.dense.units = (int32_t)l->out->dims[1];
     pl->u.dense.act = pl->act;
     if (l->weights_encoding == SPX_FMT_CBR) return check_cbr(l, pl, reason);
+    if (l->weights_encoding == SPX_FMT_BBS) return check_bbs(l, pl, reason);
     return SPX_RT_OK;
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
@@ -388,10 +415,14 @@ static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
   if (l->op == SPX_RT_OP_CONV2D)
     return l->weights_encoding == SPX_FMT_CBR
                ? spx_rt_conv2d_s8_cbr_get_buffer_size(&pl->u.conv)
+           : l->weights_encoding == SPX_FMT_BBS
+               ? spx_rt_conv2d_s8_bbs_get_buffer_size(&pl->u.conv)
                : spx_rt_conv2d_s8_get_buffer_size(&pl->u.conv);
   if (l->op == SPX_RT_OP_DENSE)
     return l->weights_encoding == SPX_FMT_CBR
                ? spx_rt_dense_s8_cbr_get_buffer_size(&pl->u.dense)
+           : l->weights_encoding == SPX_FMT_BBS
+               ? spx_rt_dense_s8_bbs_get_buffer_size(&pl->u.dense)
                : spx_rt_dense_s8_get_buffer_size(&pl->u.dense);
   return 0;
 }
@@ -441,6 +472,11 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
                                     l->weights, l->weights_size,
                                     (const int32_t *)l->bias, (int8_t *)out,
                                     scratch, scratch_size);
+      if (l->weights_encoding == SPX_FMT_BBS)
+        return spx_rt_conv2d_s8_bbs(&pl.u.conv, &q, (const int8_t *)in[0],
+                                    l->weights, l->weights_size,
+                                    (const int32_t *)l->bias, (int8_t *)out,
+                                    scratch, scratch_size);
       return spx_rt_conv2d_s8(&pl.u.conv, &q, (const int8_t *)in[0],
                               (const int8_t *)l->weights,
                               (const int32_t *)l->bias, (int8_t *)out, scratch,
@@ -456,6 +492,11 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
       requant_pc(l, &pl, &q);
       if (l->weights_encoding == SPX_FMT_CBR)
         return spx_rt_dense_s8_cbr(&pl.u.dense, &q, (const int8_t *)in[0],
+                                   l->weights, l->weights_size,
+                                   (const int32_t *)l->bias, (int8_t *)out,
+                                   scratch, scratch_size);
+      if (l->weights_encoding == SPX_FMT_BBS)
+        return spx_rt_dense_s8_bbs(&pl.u.dense, &q, (const int8_t *)in[0],
                                    l->weights, l->weights_size,
                                    (const int32_t *)l->bias, (int8_t *)out,
                                    scratch, scratch_size);

@@ -1,0 +1,309 @@
+/* bbs.c - bi-directional bit-level sparsity (TECHNIQUES.md 2, Chen et al.,
+ * BitVert) on int8 conv2d/dense, encoded as BBS bit-column groups
+ * (runtime/formats/spx_formats.h, "BBS").
+ *
+ * Acts on the int8 conv2d/dense ops whose spx.sparsify has kind "bbs":
+ *   sparsify LAYER : bbs(group=16, prune=round_avg, columns=2, outliers=0.05)
+ * Options (all named and optional):
+ *   group     G, lanes per group along the input channels: 8, 16 (default)
+ *             or 32; a layer with fewer input channels per group uses them
+ *             all (Ge = min(G, I)), a ragged last group keeps the rest.
+ *   prune     round_avg (default) | zp_shift | none: the binary pruning
+ *             method (spx_formats.h gives both definitions).
+ *   columns   N, bit columns pruned per group: 0, 2 (default) or 4; with
+ *             prune=none it must be 0 (the default then).
+ *   outliers  fraction of output channels kept at all 8 columns (method
+ *             none), in [0, 1]; default 0.05. The channels with the largest
+ *             quantization scale (spx.wscale) are outliers: floor(fraction *
+ *             channels + 0.5) of them, ties to the lower channel index
+ *             (so 0 for fewer than 10 channels at 0.05).
+ * Depthwise layers are encoded too (groups of one lane: larger than int8,
+ * see size_ratio).
+ *
+ * Results on the op: "weight" = the effective int8 weights the BBS hardware
+ * multiplies by (new buffer "<layer>.qweight.bbs", the decoding of the
+ * encoding), spx.encoding = "bbs", spx.encoded = "<layer>.bbs" (ui8), and
+ *   spx.stats = {technique = "bbs", group (G), group_lanes (Ge), method,
+ *     columns_pruned (N), outlier_channels,
+ *     columns_kept_per_class = [8 - N, 8] (pruned channels, outliers),
+ *     bit_sparsity_before = 1 - ones / (8 * weights) of the int8 weights
+ *       (two's complement, a one is an effectual bit),
+ *     bit_sparsity_after = 1 - effectual / (8 * weights), effectual =
+ *       sum over every kept column and half group of min(ones, zeros),
+ *     max_effectual_per_half (<= 4 by construction),
+ *     effective_bits_per_weight = 8 * encoded bytes / weights (all of the
+ *       encoding: group headers, class table, channel order),
+ *     size_ratio = int8 bytes / encoded bytes,
+ *     mse = mean (w' - w)^2 in int8 units over all weights,
+ *     encoded_bytes, dense_bytes}.
+ * Errors (at the layer): unknown or out-of-range options, bbs on a layer
+ * that is not int8. */
+#include "passes/spx_pass.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+
+typedef struct bbs_opts {
+  unsigned group;
+  unsigned method;
+  unsigned columns;
+  double outliers;
+} bbs_opts_t;
+
+static bool str_is(MlirStringRef s, const char *lit) {
+  return s.length == strlen(lit) && memcmp(s.data, lit, s.length) == 0;
+}
+
+static bool attr_number(MlirAttribute a, double *out) {
+  if (mlirAttributeIsAFloat(a)) {
+    *out = mlirFloatAttrGetValueDouble(a);
+    return true;
+  }
+  if (mlirAttributeIsAInteger(a)) {
+    *out = (double)mlirIntegerAttrGetValueInt(a);
+    return true;
+  }
+  return false;
+}
+
+static bool attr_int(MlirAttribute a, int64_t *out) {
+  if (!mlirAttributeIsAInteger(a)) return false;
+  *out = mlirIntegerAttrGetValueInt(a);
+  return true;
+}
+
+/* Reads and checks the bbs(...) options; reports at the layer. */
+static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
+                      bbs_opts_t *o) {
+  bool have_columns = false;
+  o->group = 16;
+  o->method = SPX_FMT_BBS_ROUND_AVG;
+  o->columns = 2;
+  o->outliers = 0.05;
+  intptr_t n = mlirDictionaryAttrGetNumElements(spec);
+  for (intptr_t i = 0; i < n; i++) {
+    MlirNamedAttribute na = mlirDictionaryAttrGetElement(spec, i);
+    MlirStringRef key = mlirIdentifierStr(na.name);
+    MlirAttribute v = na.attribute;
+    int64_t k;
+    double d;
+    if (str_is(key, "kind")) continue;
+    if (str_is(key, "group")) {
+      if (!attr_int(v, &k) || (k != 8 && k != 16 && k != 32)) {
+        spx_pass_error(env, op, "bbs group must be 8, 16 or 32");
+        return -1;
+      }
+      o->group = (unsigned)k;
+    } else if (str_is(key, "columns")) {
+      if (!attr_int(v, &k) || (k != 0 && k != 2 && k != 4)) {
+        spx_pass_error(env, op, "bbs columns (bit columns pruned per group) must be 0, 2 or 4");
+        return -1;
+      }
+      o->columns = (unsigned)k;
+      have_columns = true;
+    } else if (str_is(key, "prune")) {
+      MlirStringRef s = mlirAttributeIsAString(v) ? mlirStringAttrGetValue(v) : spx_ir_str("");
+      if (str_is(s, "round_avg")) {
+        o->method = SPX_FMT_BBS_ROUND_AVG;
+      } else if (str_is(s, "zp_shift")) {
+        o->method = SPX_FMT_BBS_ZP_SHIFT;
+      } else if (str_is(s, "none")) {
+        o->method = SPX_FMT_BBS_NONE;
+      } else {
+        spx_pass_error(env, op, "bbs prune must be round_avg, zp_shift or none");
+        return -1;
+      }
+    } else if (str_is(key, "outliers")) {
+      if (!attr_number(v, &d) || !(d >= 0.0 && d <= 1.0)) {
+        spx_pass_error(env, op, "bbs outliers must be a fraction in [0, 1]");
+        return -1;
+      }
+      o->outliers = d;
+    } else if (key.length > 3 && memcmp(key.data, "arg", 3) == 0) {
+      spx_pass_error(env, op, "bbs options are named: group=, prune=, columns=, outliers=");
+      return -1;
+    } else {
+      spx_pass_error(env, op, "unknown bbs option '%.*s' (group, prune, columns, outliers)",
+                     (int)key.length, key.data);
+      return -1;
+    }
+  }
+  if (o->method == SPX_FMT_BBS_NONE) {
+    if (have_columns && o->columns != 0) {
+      spx_pass_error(env, op, "bbs prune=none prunes no columns: columns must be 0");
+      return -1;
+    }
+    o->columns = 0;
+  }
+  return 0;
+}
+
+static MlirNamedAttribute named(MlirContext ctx, const char *key, MlirAttribute a) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(key)), a);
+}
+static MlirAttribute i64(MlirContext ctx, int64_t v) {
+  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
+}
+static MlirAttribute f64(MlirContext ctx, double v) {
+  return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), v);
+}
+static MlirAttribute str(MlirContext ctx, const char *s) {
+  return mlirStringAttrGet(ctx, spx_ir_str(s));
+}
+
+static spx_wbuf_t *add_buf(spx_pass_env_t *env, MlirOperation op, const char *role,
+                           spx_dtype_t dt, int rank, const int64_t *dims) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  char name[512];
+  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
+  spx_wbuf_t *b = spx_wstore_add(env->store, name, dt, rank, dims);
+  if (!b) spx_pass_error(env, op, "weight buffer '%s' exists already (bbs applied twice?)", name);
+  return b;
+}
+
+/* Outlier channels: the n with the largest scale, ties to the lower index. */
+static const float *sort_scales;
+static int by_scale_desc(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  if (sort_scales[x] != sort_scales[y]) return sort_scales[x] > sort_scales[y] ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+static uint32_t mark_outliers(const float *scale, uint32_t rows, double fraction,
+                              uint8_t *class_of) {
+  uint32_t n = (uint32_t)floor(fraction * rows + 0.5), i;
+  uint32_t *idx = malloc(sizeof *idx * rows);
+  SPX_ASSERT(idx);
+  if (n > rows) n = rows;
+  for (i = 0; i < rows; i++) idx[i] = i;
+  sort_scales = scale;
+  qsort(idx, rows, sizeof *idx, by_scale_desc);
+  memset(class_of, 0, rows);
+  for (i = 0; i < n; i++) class_of[idx[i]] = 1;
+  free(idx);
+  return n;
+}
+
+static unsigned popcount8(unsigned x) {
+  unsigned c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
+}
+
+static int apply(spx_pass_env_t *env, MlirOperation op) {
+  MlirAttribute spec = mlirOperationGetAttributeByName(op, spx_ir_str("spx.sparsify"));
+  if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
+  MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
+  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
+      !str_is(mlirStringAttrGetValue(kind), "bbs"))
+    return 0;
+  bbs_opts_t o;
+  if (parse_opts(env, op, spec, &o)) return -1;
+  spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", env->store);
+  spx_wbuf_t *ws = spx_ir_get_wbuf(op, "spx.wscale", env->store);
+  if (!w || !ws || w->dtype != SPX_DT_I8 || ws->dtype != SPX_DT_F32) {
+    spx_pass_error(env, op, "bbs needs int8 weights (quantize int8, and not 'quantize LAYER : f32')");
+    return -1;
+  }
+  bool conv = spx_ir_is_op(op, "conv2d");
+  spx_fmt_bbs_dims_t d;
+  if (w->dims[0] > SPX_FMT_BBS_MAX_ROWS || (conv && (w->dims[2] > 65535 || w->dims[3] > 65535))) {
+    spx_pass_error(env, op, "bbs supports at most 65535 output channels");
+    return -1;
+  }
+  d.rows = (uint32_t)w->dims[0];
+  d.cols = (uint32_t)w->dims[1];
+  d.kh = conv ? (uint16_t)w->dims[2] : 1;
+  d.kw = conv ? (uint16_t)w->dims[3] : 1;
+  uint8_t *class_of = malloc(d.rows);
+  SPX_ASSERT(class_of);
+  uint32_t n_out = o.method == SPX_FMT_BBS_NONE
+                       ? (memset(class_of, 0, d.rows), 0u)
+                       : mark_outliers(ws->data, d.rows, o.outliers, class_of);
+  spx_fmt_bbs_config_t cfg = {o.group, o.method, o.columns, class_of};
+  int64_t enc_len = (int64_t)spx_fmt_bbs_encoded_size(&d, &cfg);
+  if (enc_len <= 0) {
+    free(class_of);
+    spx_pass_error(env, op, "weights too large for a BBS encoding");
+    return -1;
+  }
+  spx_wbuf_t *enc = add_buf(env, op, "bbs", SPX_DT_U8, 1, &enc_len);
+  spx_wbuf_t *wout = enc ? add_buf(env, op, "qweight.bbs", SPX_DT_I8, w->rank, w->dims) : NULL;
+  if (!enc || !wout) {
+    free(class_of);
+    return -1;
+  }
+  size_t written = 0;
+  const char *why = "";
+  spx_fmt_bbs_status_t st = spx_fmt_bbs_encode(&d, &cfg, w->data, enc->data, enc->nbytes, &written);
+  SPX_ASSERT(st == SPX_FMT_BBS_OK && written == (size_t)enc_len);
+  st = spx_fmt_bbs_decode(enc->data, enc->nbytes, &d, wout->data, wout->count, &why);
+  SPX_ASSERT(st == SPX_FMT_BBS_OK);
+  free(class_of);
+
+  /* statistics */
+  const int8_t *w0 = w->data, *w1 = wout->data;
+  uint64_t ones = 0, effectual = 0;
+  double sq = 0;
+  unsigned max_eff = 0;
+  for (size_t i = 0; i < w->count; i++) {
+    double e = (double)w1[i] - w0[i];
+    ones += popcount8((uint8_t)w0[i]);
+    sq += e * e;
+  }
+  spx_fmt_bbs_view_t v;
+  SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, &why) == SPX_FMT_BBS_OK);
+  uint32_t taps = (uint32_t)d.kh * d.kw;
+  for (uint32_t p = 0; p < d.rows; p++)
+    for (uint32_t t = 0; t < taps; t++)
+      for (uint32_t g = 0; g < v.groups_per_tap; g++) {
+        spx_fmt_bbs_group_t grp;
+        spx_fmt_bbs_group_get(&v, p, t, g, &grp);
+        for (unsigned j = 0; j < grp.n_cols; j++)
+          for (unsigned h = 0; h < spx_fmt_bbs_halves(grp.lanes); h++) {
+            unsigned e = spx_fmt_bbs_effectual(&grp, j, h);
+            effectual += e;
+            if (e > max_eff) max_eff = e;
+          }
+      }
+  double bits = 8.0 * (double)w->count;
+  MlirContext ctx = mlirOperationGetContext(op);
+  MlirAttribute kept[2] = {i64(ctx, 8 - (int64_t)o.columns), i64(ctx, 8)};
+  MlirNamedAttribute a[] = {
+      named(ctx, "technique", str(ctx, "bbs")),
+      named(ctx, "group", i64(ctx, o.group)),
+      named(ctx, "group_lanes", i64(ctx, v.group_eff)),
+      named(ctx, "method", str(ctx, spx_fmt_bbs_method_name(o.method))),
+      named(ctx, "columns_pruned", i64(ctx, o.columns)),
+      named(ctx, "outlier_channels", i64(ctx, n_out)),
+      named(ctx, "columns_kept_per_class", mlirArrayAttrGet(ctx, 2, kept)),
+      named(ctx, "bit_sparsity_before", f64(ctx, 1.0 - (double)ones / bits)),
+      named(ctx, "bit_sparsity_after", f64(ctx, 1.0 - (double)effectual / bits)),
+      named(ctx, "max_effectual_per_half", i64(ctx, max_eff)),
+      named(ctx, "effective_bits_per_weight", f64(ctx, 8.0 * (double)enc->nbytes / (double)w->count)),
+      named(ctx, "size_ratio", f64(ctx, (double)w->nbytes / (double)enc->nbytes)),
+      named(ctx, "mse", f64(ctx, sq / (double)w->count)),
+      named(ctx, "encoded_bytes", i64(ctx, (int64_t)enc->nbytes)),
+      named(ctx, "dense_bytes", i64(ctx, (int64_t)w->nbytes)),
+  };
+  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, wout));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), str(ctx, "bbs"));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"),
+                                  mlirDictionaryAttrGet(ctx, (intptr_t)(sizeof a / sizeof a[0]), a));
+  return 0;
+}
+
+int spx_pass_bbs(MlirOperation module, spx_pass_env_t *env) {
+  MlirOperation *ops;
+  size_t n = spx_ir_collect(module, NULL, &ops);
+  int rc = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((spx_ir_is_op(ops[i], "conv2d") || spx_ir_is_op(ops[i], "dense")) && apply(env, ops[i]))
+      rc = -1;
+  free(ops);
+  return rc;
+}

@@ -480,6 +480,7 @@ int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
   case SPX_DT_F32: descr = "<f4"; elem = 4; break;
   case SPX_DT_I8: descr = "|i1"; elem = 1; break;
   case SPX_DT_I32: descr = "<i4"; elem = 4; break;
+  case SPX_DT_U8: descr = "|u1"; elem = 1; break; /* encoded weight formats */
   default: errno = EINVAL; return -1;
   }
   if (rank < 0 || rank > SPX_MAX_RANK) {

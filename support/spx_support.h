@@ -146,7 +146,8 @@ int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err, size_t errlen)
 int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
                   size_t errlen);
 void spx_npy_free(spx_npy_t *npy);
-/* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4').
+/* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4', U8 as
+ * '|u1').
  * Returns 0 or -1 with errno set. */
 int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
                   const int64_t *dims, const void *data);

@@ -590,6 +590,7 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
   }
   switch (cmd->opcode) {
   case SPX_CS_OP_CPU_LAYER: return check_cpu_layer(v, i, cmd, info);
+  SPX_CS_AIE_CASES return (spx_cs_code_t)cs_check_aie(v, i, cmd);
   SPX_CS_BITSERIAL_CHECK_CASES(v, i, cmd, info, check_cpu_layer)
   }
   return SPX_CS_OK;

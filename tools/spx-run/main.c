@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "runtime/device/spx_device.h"
+#include "runtime/sim/aie/spx_sim_aie.h"
 #include "runtime/sim/bitserial/spx_sim_bitserial.h"
 #include "support/spx_support.h"
 
@@ -189,6 +190,7 @@ static int write_report(const char *path, const char *model_path,
 static const spx_rt_device_t *sim_device(uint16_t target) {
   switch (target) {
   case SPX_CS_TARGET_BITSERIAL: return &spx_sim_bitserial_device;
+  case SPX_CS_TARGET_AIE: return &spx_sim_aie_device;
   }
   return NULL;
 }
@@ -207,7 +209,8 @@ static int write_trace(const char *path, const spx_cs_stream_t *s) {
     if (f) fclose(f);
     return error(path, "cannot write: %s", strerror(errno));
   }
-  if (spx_sim_bitserial_write_trace(s, write_cb, f, scratch, &e))
+  if (s->target == SPX_CS_TARGET_AIE ? spx_sim_aie_write_trace(s, write_cb, f, &e)
+                                     : spx_sim_bitserial_write_trace(s, write_cb, f, scratch, &e))
     rc = error(path, "%s", e.message);
   if (fclose(f) && !rc) rc = error(path, "cannot write: %s", strerror(errno));
   free(scratch);
@@ -320,7 +323,7 @@ int main(int argc, char **argv) {
     error(o.model, "no simulator for %s streams", spx_cs_target_name(stream.target));
     goto done;
   }
-  if (o.trace && dev != &spx_sim_bitserial_device) {
+  if (o.trace && dev != &spx_sim_bitserial_device && dev != &spx_sim_aie_device) {
     error(o.model, "--trace needs a simulator that writes traces (--device=sim)");
     goto done;
   }

@@ -1,0 +1,375 @@
+/* aie_model.c - the aie machine description and the performance model over
+ * a command list (spx_sim_aie.h). Shared by the compiler's report and the
+ * simulator, so both print the same cycles. */
+#include "runtime/sim/aie/spx_sim_aie.h"
+
+#include <string.h>
+
+void spx_aie_mdesc_default(spx_aie_mdesc_t *out) {
+#define X(m, def, opt, doc) out->m = def;
+  SPX_AIE_MDESC_FIELDS(X)
+#undef X
+}
+
+const char *spx_aie_mdesc_check(const spx_aie_mdesc_t *m) {
+  if (m->rows < 1 || m->rows > SPX_CS_AIE_MAX_ROWS) return "rows must be 1..8";
+  if (m->cols < 1 || m->cols > SPX_CS_AIE_MAX_COLS) return "cols must be 1..8";
+  if (m->banks < 1) return "banks must be >= 1";
+  if (m->ddr_channels < 1) return "ddr_channels must be >= 1";
+  if (m->tile_mem < 1024 || m->tile_mem > 65536u)
+    return "tile_mem must be 1024..65536 bytes (tile addresses are 16-bit)";
+  if (m->memtile_mem < 1024) return "memtile_mem must be >= 1024 bytes";
+  if (!m->macs_per_cycle || !m->freq_mhz || !m->ddr_read_mbps ||
+      !m->ddr_write_mbps || !m->core_mbps || !m->host_ops_per_cycle)
+    return "rates (macs, freq_mhz, *_mbps, host_ops) must be > 0";
+  return NULL;
+}
+
+uint64_t spx_aie_mdesc_hash(const spx_aie_mdesc_t *m) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  uint32_t v[] = {
+#define X(mm, def, opt, doc) m->mm,
+      SPX_AIE_MDESC_FIELDS(X)
+#undef X
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+    for (unsigned b = 0; b < 4; b++) {
+      h ^= (v[i] >> (8 * b)) & 0xffu;
+      h *= 0x100000001b3ull;
+    }
+  return h;
+}
+
+void spx_aie_mdesc_from_config(const spx_cs_aie_config_t *c,
+                               spx_aie_mdesc_t *out) {
+#define X(m, def, opt, doc) out->m = c->m;
+  SPX_AIE_MDESC_FIELDS(X)
+#undef X
+}
+
+void spx_aie_mdesc_to_config(const spx_aie_mdesc_t *m,
+                             spx_cs_aie_config_t *out) {
+#define X(mm, def, opt, doc) out->mm = m->mm;
+  SPX_AIE_MDESC_FIELDS(X)
+#undef X
+}
+
+uint64_t spx_aie_xfer_cycles(const spx_aie_mdesc_t *m, uint64_t bytes,
+                             uint64_t mbps) {
+  return mbps ? (bytes * m->freq_mhz + mbps - 1) / mbps : 0;
+}
+
+uint64_t spx_aie_block_macs(const int8_t *w, uint32_t cin, uint32_t khw,
+                            uint32_t oc0, uint32_t oc1, uint32_t ic0,
+                            uint32_t ic1) {
+  uint64_t macs = 0;
+  for (uint32_t b0 = oc0 - oc0 % 8; b0 < oc1; b0 += 8) {
+    uint32_t o0 = b0 < oc0 ? oc0 : b0, o1 = b0 + 8 < oc1 ? b0 + 8 : oc1;
+    for (uint32_t k0 = ic0 - ic0 % 8; k0 < ic1; k0 += 8) {
+      uint32_t i0 = k0 < ic0 ? ic0 : k0, i1 = k0 + 8 < ic1 ? k0 + 8 : ic1;
+      int nz = !w;
+      for (uint32_t o = o0; o < o1 && !nz; o++) {
+        const int8_t *row = w + ((size_t)o * cin + i0) * khw;
+        for (size_t e = 0; e < (size_t)(i1 - i0) * khw; e++)
+          if (row[e]) { nz = 1; break; }
+      }
+      if (nz) macs += (uint64_t)(o1 - o0) * (i1 - i0) * khw;
+    }
+  }
+  return macs;
+}
+
+uint64_t spx_aie_cbr_block_macs(const spx_fmt_cbr_view_t *v, uint32_t oc0,
+                                uint32_t oc1) {
+  uint64_t n = 0;
+  uint32_t K = v->dims.cols, khw = (uint32_t)v->dims.kh * v->dims.kw;
+  for (uint32_t r = oc0 / 8; r * 8 < oc1 && r < v->block_rows; r++) {
+    uint32_t lo = r * 8 < oc0 ? oc0 : r * 8, hi = r * 8 + 8 < oc1 ? r * 8 + 8 : oc1;
+    for (uint32_t k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); k++) {
+      uint32_t c0 = spx_fmt_cbr_col(v, k) * 8;
+      n += (uint64_t)(hi - lo) * (K - c0 < 8 ? K - c0 : 8) * khw;
+    }
+  }
+  return n;
+}
+
+/* ---- timing ----------------------------------------------------------------- */
+
+typedef struct tile_acc {
+  uint64_t busy;          /* cycles of the tile in this layer */
+  uint64_t load, comp, store; /* unoverlapped sums (report) */
+} tile_acc_t;
+
+typedef struct seg {
+  int tile; /* row << 8 | col, -1 = none */
+  uint32_t n;
+  uint64_t l, c, s; /* cycles over the whole body */
+} seg_t;
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
+
+typedef struct timer {
+  const spx_sim_aie_source_t *src;
+  spx_aie_mdesc_t m;
+  spx_sim_aie_event_fn event;
+  void *user;
+  uint64_t now; /* cycle at which the current layer started */
+  uint32_t layer;
+  const char *name;
+  tile_acc_t tiles[SPX_CS_AIE_MAX_ROWS][SPX_CS_AIE_MAX_COLS];
+  spx_sim_aie_layer_stats_t st;
+  seg_t seg;
+  /* the layer's geometry */
+  spx_cs_aie_layer_t decl;
+  const int8_t *weights;
+  spx_fmt_cbr_view_t cbr;
+  int is_cbr;
+  uint32_t cin, khw, pixels_per_row;
+} timer_t_;
+
+static void emit(timer_t_ *t, uint8_t track, unsigned row, unsigned col,
+                 const char *what, uint64_t start, uint64_t dur) {
+  if (!t->event || !dur) return;
+  spx_sim_aie_event_t e;
+  e.track = track;
+  e.row = (uint8_t)row;
+  e.col = (uint8_t)col;
+  e.layer = t->layer;
+  e.name = t->name;
+  e.what = what;
+  e.start = start;
+  e.duration = dur;
+  t->event(t->user, &e);
+}
+
+static void close_seg(timer_t_ *t) {
+  seg_t *g = &t->seg;
+  if (g->tile < 0) return;
+  unsigned r = (unsigned)g->tile >> 8, c = (unsigned)g->tile & 0xff;
+  tile_acc_t *a = &t->tiles[r][c];
+  uint64_t cost;
+  if (g->n <= 1) {
+    cost = g->l + g->c + g->s;
+  } else {
+    uint64_t l = cdiv(g->l, g->n), cc = cdiv(g->c, g->n), s = cdiv(g->s, g->n);
+    uint64_t mx = l > cc ? l : cc;
+    cost = (mx > s ? mx : s) * g->n;
+  }
+  uint64_t start = t->now + t->st.ddr_read_cycles + a->busy;
+  if (g->n <= 1) {
+    emit(t, SPX_SIM_AIE_TRACK_TILE, r, c, "load", start, g->l);
+    emit(t, SPX_SIM_AIE_TRACK_TILE, r, c, "compute", start + g->l, g->c);
+    emit(t, SPX_SIM_AIE_TRACK_TILE, r, c, "store", start + g->l + g->c, g->s);
+  } else {
+    emit(t, SPX_SIM_AIE_TRACK_TILE, r, c, "pipeline (load|compute|store)",
+         start, cost);
+  }
+  a->busy += cost;
+  a->load += g->l;
+  a->comp += g->c;
+  a->store += g->s;
+  g->tile = -1;
+}
+
+static void finish_layer(timer_t_ *t, spx_sim_aie_layer_stats_t *out) {
+  close_seg(t);
+  spx_sim_aie_layer_stats_t *st = &t->st;
+  if (!st->host) {
+    uint64_t worst = 0;
+    for (unsigned r = 0; r < SPX_CS_AIE_MAX_ROWS; r++)
+      for (unsigned c = 0; c < SPX_CS_AIE_MAX_COLS; c++) {
+        tile_acc_t *a = &t->tiles[r][c];
+        if (!a->busy) continue;
+        st->tiles_used++;
+        st->busy_sum += a->busy;
+        if (a->busy > worst) {
+          worst = a->busy;
+          st->load_cycles = a->load;
+          st->compute_cycles = a->comp;
+          st->store_cycles = a->store;
+        }
+      }
+    st->array_cycles = worst;
+    st->cycles = st->ddr_read_cycles + worst + st->ddr_write_cycles;
+    emit(t, SPX_SIM_AIE_TRACK_DDR, 0, 0, "ddr read", t->now,
+         st->ddr_read_cycles);
+    emit(t, SPX_SIM_AIE_TRACK_DDR, 0, 0, "ddr write",
+         t->now + st->ddr_read_cycles + worst, st->ddr_write_cycles);
+  }
+  t->now += st->cycles;
+  if (out) *out = *st;
+}
+
+static uint32_t tensor_bytes(const spx_sim_aie_source_t *s, uint16_t id) {
+  return id == SPX_CS_NONE ? 0 : s->tensor_bytes(s->ctx, id);
+}
+
+static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
+  const spx_sim_aie_source_t *src = t->src;
+  memset(&t->st, 0, sizeof t->st);
+  memset(t->tiles, 0, sizeof t->tiles);
+  t->seg.tile = -1;
+  t->decl = c->u.aie_layer;
+  t->layer = c->u.aie_layer.layer;
+  t->name = c->name ? c->name : "";
+  t->st.first_command = j;
+  const spx_cs_aie_layer_t *d = &t->decl;
+  spx_cs_tensor_t tin, tout;
+  const spx_cs_tensor_t *in = src->tensor(src->ctx, d->in0, &tin);
+  const spx_cs_tensor_t *out = src->tensor(src->ctx, d->out, &tout);
+  uint64_t out_elems = out->ws_size / (spx_cs_dtype_size(out->dtype) ? spx_cs_dtype_size(out->dtype) : 1);
+  t->weights = NULL;
+  if (d->op == SPX_CS_CPU_OP_CONV2D || d->op == SPX_CS_CPU_OP_DENSE) {
+    uint16_t enc = 0;
+    t->is_cbr = 0;
+    if (src->blob) t->weights = src->blob(src->ctx, d->weights, &enc);
+    if (enc == SPX_CS_ENC_CBR && t->weights && src->blob_size &&
+        spx_fmt_cbr_open(t->weights, src->blob_size(src->ctx, d->weights), NULL,
+                         &t->cbr, NULL) == SPX_FMT_CBR_OK &&
+        t->cbr.dims.groups == 1)
+      t->is_cbr = 1;
+    if (enc != SPX_CS_ENC_DENSE) t->weights = NULL;
+    if (d->op == SPX_CS_CPU_OP_DENSE) {
+      t->cin = in->dims[1];
+      t->khw = 1;
+    } else {
+      t->cin = in->dims[1] / (d->groups ? d->groups : 1);
+      t->khw = (uint32_t)d->kh * d->kw;
+    }
+    t->st.macs = out_elems * t->cin * t->khw;
+  }
+  if (d->mode == 1) {
+    /* Host stage: DDR in + DDR out + element ops (window per output). */
+    spx_sim_aie_layer_stats_t *st = &t->st;
+    const uint16_t ins[4] = {d->in0, d->in1, d->in2, d->in3};
+    st->host = 1;
+    for (unsigned k = 0; k < d->n_in && k < 4; k++)
+      st->ddr_read_bytes += tensor_bytes(src, ins[k]);
+    st->ddr_write_bytes = tensor_bytes(src, d->out);
+    uint64_t ops = out_elems;
+    if (d->op == SPX_CS_CPU_OP_MAXPOOL || d->op == SPX_CS_CPU_OP_AVGPOOL)
+      ops *= (uint64_t)d->kh * d->kw;
+    else if (d->op == SPX_CS_CPU_OP_GLOBAL_AVGPOOL)
+      ops = in->ws_size / (spx_cs_dtype_size(in->dtype) ? spx_cs_dtype_size(in->dtype) : 1);
+    else if (d->op == SPX_CS_CPU_OP_CONV2D || d->op == SPX_CS_CPU_OP_DENSE)
+      ops = st->macs;
+    st->effective_macs = st->macs;
+    st->ddr_read_cycles = spx_aie_xfer_cycles(
+        &t->m, st->ddr_read_bytes, (uint64_t)t->m.ddr_read_mbps * t->m.ddr_channels);
+    st->ddr_write_cycles = spx_aie_xfer_cycles(&t->m, st->ddr_write_bytes,
+                                               t->m.ddr_write_mbps);
+    st->compute_cycles = cdiv(ops, t->m.host_ops_per_cycle);
+    st->cycles = st->ddr_read_cycles + st->compute_cycles + st->ddr_write_cycles;
+    emit(t, SPX_SIM_AIE_TRACK_HOST, 0, 0, "host", t->now, st->cycles);
+  }
+}
+
+static int tile_of(const spx_cs_command_t *c) {
+  switch (c->opcode) {
+  case SPX_CS_OP_AIE_LOADW:
+  case SPX_CS_OP_AIE_LOADFM:
+  case SPX_CS_OP_AIE_WRITEFM: return c->u.aie_loadw.row << 8 | c->u.aie_loadw.col;
+  case SPX_CS_OP_AIE_COMP: return c->u.aie_comp.row << 8 | c->u.aie_comp.col;
+  case SPX_CS_OP_AIE_LOCK_ACQ:
+  case SPX_CS_OP_AIE_LOCK_REL:
+    return c->u.aie_lock_acq.row == SPX_CS_AIE_MEMTILE
+               ? -1
+               : c->u.aie_lock_acq.row << 8 | c->u.aie_lock_acq.col;
+  }
+  return -1;
+}
+
+const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
+                             spx_aie_mdesc_t *out_mdesc,
+                             spx_sim_aie_layer_stats_t *stats,
+                             uint32_t max_layers, uint32_t *out_layers,
+                             spx_sim_aie_event_fn event, void *user) {
+  timer_t_ tt; /* about 2.5 KB of per-tile sums */
+  timer_t_ *t = &tt;
+  memset(t, 0, sizeof *t);
+  t->src = src;
+  t->event = event;
+  t->user = user;
+  t->seg.tile = -1;
+  *out_layers = 0;
+  if (!src->command_count) return "no commands";
+  spx_cs_command_t c;
+  src->get(src->ctx, 0, &c);
+  if (c.opcode != SPX_CS_OP_AIE_CONFIG) return "command 0 is not aie.config";
+  spx_aie_mdesc_from_config(&c.u.aie_config, &t->m);
+  if (out_mdesc) *out_mdesc = t->m;
+  int in_layer = 0;
+  uint32_t nl = 0;
+  for (uint32_t j = 1; j < src->command_count; j++) {
+    src->get(src->ctx, j, &c);
+    if (c.opcode == SPX_CS_OP_AIE_LAYER) {
+      if (in_layer) {
+        t->st.command_count = j - t->st.first_command;
+        finish_layer(t, nl < max_layers && stats ? &stats[nl] : NULL);
+        nl++;
+      }
+      start_layer(t, &c, j);
+      in_layer = 1;
+      continue;
+    }
+    if (!in_layer) return "command before the first aie.layer";
+    int tile = tile_of(&c);
+    if (t->seg.tile >= 0 && (tile != t->seg.tile || c.iterations != t->seg.n ||
+                             c.iterations == 1))
+      close_seg(t);
+    if (tile >= 0 && t->seg.tile < 0) {
+      t->seg.tile = tile;
+      t->seg.n = c.iterations;
+      t->seg.l = t->seg.c = t->seg.s = 0;
+    }
+    spx_sim_aie_layer_stats_t *st = &t->st;
+    uint64_t n = c.iterations;
+    switch (c.opcode) {
+    case SPX_CS_OP_AIE_LOAD: {
+      uint64_t b = (uint64_t)c.u.aie_load.length * n;
+      st->ddr_read_bytes += b;
+      st->ddr_read_cycles += spx_aie_xfer_cycles(
+          &t->m, b, (uint64_t)t->m.ddr_read_mbps * t->m.ddr_channels);
+      break;
+    }
+    case SPX_CS_OP_AIE_WRITE: {
+      uint64_t b = (uint64_t)c.u.aie_write.length * n;
+      st->ddr_write_bytes += b;
+      st->ddr_write_cycles += spx_aie_xfer_cycles(&t->m, b, t->m.ddr_write_mbps);
+      break;
+    }
+    case SPX_CS_OP_AIE_LOADW:
+    case SPX_CS_OP_AIE_LOADFM: {
+      uint64_t b = (uint64_t)c.u.aie_loadw.length * (n / c.u.aie_loadw.period);
+      st->mt_to_tile_bytes += b;
+      t->seg.l += spx_aie_xfer_cycles(&t->m, b, t->m.core_mbps);
+      break;
+    }
+    case SPX_CS_OP_AIE_WRITEFM: {
+      uint64_t b = (uint64_t)c.u.aie_writefm.length * (n / c.u.aie_writefm.period);
+      st->tile_to_mt_bytes += b;
+      t->seg.s += spx_aie_xfer_cycles(&t->m, b, t->m.core_mbps);
+      break;
+    }
+    case SPX_CS_OP_AIE_COMP: {
+      const spx_cs_aie_comp_t *p = &c.u.aie_comp;
+      uint64_t pix = (uint64_t)(p->oh1 - p->oh0) * (p->ow1 - p->ow0);
+      uint64_t eff = (t->is_cbr ? spx_aie_cbr_block_macs(&t->cbr, p->oc0, p->oc1)
+                                : spx_aie_block_macs(t->weights, t->cin, t->khw,
+                                                     p->oc0, p->oc1, 0, t->cin)) *
+                     pix;
+      st->effective_macs += eff;
+      t->seg.c += cdiv(eff, t->m.macs_per_cycle);
+      break;
+    }
+    default: break; /* locks cost nothing */
+    }
+  }
+  if (in_layer) {
+    t->st.command_count = src->command_count - t->st.first_command;
+    finish_layer(t, nl < max_layers && stats ? &stats[nl] : NULL);
+    nl++;
+  }
+  *out_layers = nl;
+  return NULL;
+}

@@ -1,0 +1,442 @@
+/* aie_sim.c - the aie simulator as a device (spx_sim_aie.h).
+ *
+ * Functional part: host layers run through spx_rt_layer_init/run like the
+ * cpu device; each aie.comp computes its output sub-volume with the
+ * runtime's own int8 kernels: spx_rt_conv2d_s8 on the input window the
+ * sub-volume reads (rows and columns clipped to the tensor, the clipped part
+ * turned into padding) with the output-channel slice of weights, bias and
+ * requant multipliers; spx_rt_dense_s8 on the unit slice. Splitting input
+ * channels (kc < cin) accumulates exact int32 partial sums, so the result
+ * equals the kernel over all input channels, which is what is computed.
+ * Data movement commands are validated by the loader and costed by the
+ * model (aie_model.c); they do not copy bytes: a comp reads its window from
+ * the workspace tensors.
+ * Timing: spx_sim_aie_time over the stream. */
+#include "runtime/sim/aie/spx_sim_aie.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
+
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...)
+    SPX_CS_PRINTF_(4, 5);
+static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
+                            uint32_t command, const char *fmt, ...) {
+  va_list ap;
+  if (!e) return st;
+  e->status = st;
+  e->command = command;
+  va_start(ap, fmt);
+  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* ---- stream as a timing source -------------------------------------------- */
+
+static void src_get(const void *ctx, uint32_t i, spx_cs_command_t *out) {
+  spx_cs_stream_command((const spx_cs_stream_t *)ctx, i, out);
+}
+static const int8_t *src_blob(const void *ctx, uint16_t id, uint16_t *enc) {
+  spx_cs_blob_t b;
+  spx_cs_stream_blob((const spx_cs_stream_t *)ctx, id, &b);
+  *enc = b.encoding;
+  return (const int8_t *)b.data;
+}
+static uint32_t src_tensor_bytes(const void *ctx, uint16_t id) {
+  spx_cs_tensor_t t;
+  spx_cs_stream_tensor((const spx_cs_stream_t *)ctx, id, &t);
+  return t.ws_size;
+}
+static uint32_t src_blob_size(const void *ctx, uint16_t id) {
+  spx_cs_blob_t b;
+  spx_cs_stream_blob((const spx_cs_stream_t *)ctx, id, &b);
+  return b.length;
+}
+static const spx_cs_tensor_t *src_tensor(const void *ctx, uint16_t id,
+                                         spx_cs_tensor_t *scratch) {
+  spx_cs_stream_tensor((const spx_cs_stream_t *)ctx, id, scratch);
+  return scratch;
+}
+
+static spx_sim_aie_source_t stream_source(const spx_cs_stream_t *s) {
+  spx_sim_aie_source_t src;
+  src.ctx = s;
+  src.command_count = s->command_count;
+  src.get = src_get;
+  src.blob = src_blob;
+  src.tensor_bytes = src_tensor_bytes;
+  src.tensor = src_tensor;
+  src.blob_size = src_blob_size;
+  return src;
+}
+
+/* ---- one layer's resolved description ------------------------------------ */
+
+typedef struct layer {
+  spx_cs_command_t cmd;     /* the aie.layer */
+  spx_cs_cpu_layer_t cpu;   /* its cpu.layer fields */
+  spx_cs_tensor_t rec[5];
+  spx_rt_tensor_t store[5];
+  spx_rt_layer_t rt;
+  uint32_t mult_count;
+  int is_cbr;
+  spx_fmt_cbr_view_t cbr;
+} layer_t;
+
+static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
+                                    const spx_cs_command_t *c, layer_t *L,
+                                    const char **why) {
+  spx_cs_blob_t blobs[4];
+  const spx_cs_blob_t *blobp[4] = {NULL, NULL, NULL, NULL};
+  const spx_cs_tensor_t *recp[5];
+  memset(L, 0, sizeof *L);
+  L->cmd = *c;
+#define CP(A, name, off, kind, doc) L->cpu.name = c->u.aie_layer.name;
+  SPX_CS_FIELDS_CPU_LAYER(CP, ~)
+#undef CP
+  const uint16_t ids[4] = {L->cpu.in0, L->cpu.in1, L->cpu.in2, L->cpu.in3};
+  for (unsigned k = 0; k < 4; k++) {
+    if (k < L->cpu.n_in && ids[k] != SPX_CS_NONE)
+      spx_cs_stream_tensor(s, ids[k], &L->rec[k]);
+    recp[k] = &L->rec[k];
+  }
+  spx_cs_stream_tensor(s, L->cpu.out, &L->rec[4]);
+  recp[4] = &L->rec[4];
+  const uint16_t bids[4] = {L->cpu.weights, L->cpu.bias, L->cpu.mult,
+                            L->cpu.shift};
+  for (unsigned k = 0; k < 4; k++) {
+    if (bids[k] == SPX_CS_NONE) continue;
+    spx_cs_stream_blob(s, bids[k], &blobs[k]);
+    if (blobs[k].encoding != SPX_CS_ENC_DENSE) {
+      if (k != 0 || blobs[k].encoding != SPX_CS_ENC_CBR ||
+          spx_fmt_cbr_open(blobs[k].data, blobs[k].length, NULL, &L->cbr,
+                           why) != SPX_FMT_CBR_OK) {
+        if (!**why) *why = "the aie simulator runs dense and CBR weights only";
+        return SPX_RT_ERR_ARG;
+      }
+      L->is_cbr = 1;
+    }
+    if (k == 2) L->mult_count = blobs[k].length / 4;
+    blobp[k] = &blobs[k];
+  }
+  spx_rt_layer_init(&L->rt, L->store, &L->cpu, recp, blobp);
+  *why = "";
+  return SPX_RT_OK;
+}
+
+/* Channels a layer's requant arrays must be broadcast to (0: none). */
+static uint32_t bcast_of(const layer_t *L) {
+  if ((L->cpu.op == SPX_CS_CPU_OP_CONV2D || L->cpu.op == SPX_CS_CPU_OP_DENSE) &&
+      L->mult_count == 1 && L->rec[4].dims[1] > 1)
+    return L->rec[4].dims[1];
+  return 0;
+}
+
+/* Conv geometry of a comp: its input window and the kernel's parameters. */
+typedef struct comp_geom {
+  spx_rt_conv2d_params_t p;
+  int32_t r0, c0;   /* first input row/column read (clipped) */
+  size_t in_bytes, out_bytes;
+} comp_geom_t;
+
+static void comp_geom(const layer_t *L, const spx_cs_aie_comp_t *q,
+                      comp_geom_t *g) {
+  const spx_cs_cpu_layer_t *l = &L->cpu;
+  const spx_cs_tensor_t *in = &L->rec[0];
+  int32_t H = (int32_t)in->dims[2], W = (int32_t)in->dims[3];
+  int32_t rs = (int32_t)q->oh0 * l->sh - l->pad_t;
+  int32_t re = ((int32_t)q->oh1 - 1) * l->sh - l->pad_t + (l->kh - 1) * l->dh + 1;
+  int32_t cs = (int32_t)q->ow0 * l->sw - l->pad_l;
+  int32_t ce = ((int32_t)q->ow1 - 1) * l->sw - l->pad_l + (l->kw - 1) * l->dw + 1;
+  memset(g, 0, sizeof *g);
+  g->p.pad[0] = rs < 0 ? -rs : 0;
+  g->p.pad[2] = re > H ? re - H : 0;
+  g->p.pad[1] = cs < 0 ? -cs : 0;
+  g->p.pad[3] = ce > W ? ce - W : 0;
+  g->r0 = rs < 0 ? 0 : rs;
+  g->c0 = cs < 0 ? 0 : cs;
+  int32_t r1 = re > H ? H : re, c1 = ce > W ? W : ce;
+  g->p.n = 1;
+  g->p.c_in = (int32_t)in->dims[1];
+  g->p.h = r1 > g->r0 ? r1 - g->r0 : 0;
+  g->p.w = c1 > g->c0 ? c1 - g->c0 : 0;
+  g->p.c_out = q->oc1 - q->oc0;
+  g->p.kh = l->kh;
+  g->p.kw = l->kw;
+  g->p.stride[0] = l->sh;
+  g->p.stride[1] = l->sw;
+  g->p.dilation[0] = l->dh;
+  g->p.dilation[1] = l->dw;
+  g->p.groups = 1;
+  g->p.act = SPX_RT_ACT_NONE;
+  g->in_bytes = ALIGN16((size_t)g->p.c_in * g->p.h * g->p.w);
+  g->out_bytes = ALIGN16((size_t)g->p.c_out * (q->oh1 - q->oh0) * (q->ow1 - q->ow0));
+}
+
+static size_t comp_scratch(const layer_t *L, const spx_cs_aie_comp_t *q) {
+  size_t oc = (size_t)(q->oc1 - q->oc0);
+  size_t req = ALIGN16(oc * 8);
+  if (L->is_cbr && L->cpu.op == SPX_CS_CPU_OP_DENSE)
+    req += ALIGN16(oc * L->rec[0].dims[1]);
+  else if (L->is_cbr)
+    req += ALIGN16(oc * L->rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
+  if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
+    spx_rt_dense_params_t dp = {(int32_t)(q->oh1 - q->oh0),
+                                (int32_t)L->rec[0].dims[1], (int32_t)oc,
+                                SPX_RT_ACT_NONE};
+    return req + ALIGN16(oc * (q->oh1 - q->oh0)) +
+           ALIGN16(spx_rt_dense_s8_get_buffer_size(&dp));
+  }
+  comp_geom_t g;
+  comp_geom(L, q, &g);
+  return req + g.in_bytes + g.out_bytes +
+         ALIGN16(spx_rt_conv2d_s8_get_buffer_size(&g.p));
+}
+
+/* Runs one comp on the workspace. */
+static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
+                                uint8_t *ws, uint8_t *scratch, size_t size) {
+  const spx_rt_layer_t *rt = &L->rt;
+  uint32_t oc = (uint32_t)(q->oc1 - q->oc0);
+  int32_t *mult = (int32_t *)scratch, *shift = mult + oc;
+  uint8_t *rest = scratch + ALIGN16((size_t)oc * 8);
+  const int8_t *wslice;
+  {
+    size_t cin = L->rec[0].dims[1];
+    size_t khw = L->cpu.op == SPX_CS_CPU_OP_DENSE ? 1 : (size_t)L->cpu.kh * L->cpu.kw;
+    if (L->is_cbr) {
+      /* The CBR blocks of the slice's block rows, decoded into dense
+       * [oc][cin][kh][kw] (missing blocks are zero). */
+      int8_t *d = (int8_t *)rest;
+      const spx_fmt_cbr_view_t *v = &L->cbr;
+      memset(d, 0, (size_t)oc * cin * khw);
+      for (uint32_t r = q->oc0 / 8; r * 8 < q->oc1 && r < v->block_rows; r++)
+        for (uint32_t k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); k++) {
+          const int8_t *blk = spx_fmt_cbr_block(v, k);
+          uint32_t c0 = spx_fmt_cbr_col(v, k) * 8;
+          for (uint32_t o = 0; o < 8; o++) {
+            uint32_t og = r * 8 + o;
+            if (og < q->oc0 || og >= q->oc1) continue;
+            for (size_t t = 0; t < khw; t++)
+              for (uint32_t i = 0; i < 8 && c0 + i < cin; i++)
+                d[((size_t)(og - q->oc0) * cin + c0 + i) * khw + t] =
+                    blk[((size_t)o * khw + t) * 8 + i];
+          }
+        }
+      wslice = d;
+      rest += ALIGN16((size_t)oc * cin * khw);
+    } else {
+      wslice = (const int8_t *)rt->weights + (size_t)q->oc0 * cin * khw;
+    }
+  }
+  for (uint32_t c = 0; c < oc; c++) {
+    uint32_t src = L->mult_count == 1 ? 0 : q->oc0 + c;
+    mult[c] = rt->multiplier[src];
+    shift[c] = rt->shift[src];
+  }
+  spx_rt_requant_pc_t rq;
+  spx_rt_quant_t oq = {rt->out->scale, rt->out->zero_point};
+  rq.in_zero_point = rt->in[0]->zero_point;
+  rq.out_zero_point = rt->out->zero_point;
+  rq.multiplier = mult;
+  rq.shift = shift;
+  spx_rt_act_range_s8((spx_rt_act_t)rt->act, oq, &rq.act_min, &rq.act_max);
+  const int8_t *in = (const int8_t *)(ws + rt->in[0]->offset);
+  int8_t *out = (int8_t *)(ws + rt->out->offset);
+  const int32_t *bias = rt->bias ? (const int32_t *)rt->bias + q->oc0 : NULL;
+  spx_rt_status_t st;
+  if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
+    uint32_t K = L->rec[0].dims[1], M = L->rec[4].dims[1];
+    uint32_t rows = q->oh1 - q->oh0;
+    spx_rt_dense_params_t dp = {(int32_t)rows, (int32_t)K, (int32_t)oc,
+                                SPX_RT_ACT_NONE};
+    int8_t *o = (int8_t *)rest;
+    uint8_t *ks = rest + ALIGN16((size_t)oc * rows);
+    st = spx_rt_dense_s8(&dp, &rq, in + (size_t)q->oh0 * K,
+                         wslice, bias,
+                         o, ks, size - (size_t)(ks - scratch));
+    if (st != SPX_RT_OK) return st;
+    for (uint32_t r = 0; r < rows; r++)
+      memcpy(out + (size_t)(q->oh0 + r) * M + q->oc0, o + (size_t)r * oc, oc);
+    return SPX_RT_OK;
+  }
+  comp_geom_t g;
+  comp_geom(L, q, &g);
+  const spx_cs_tensor_t *ti = &L->rec[0], *to = &L->rec[4];
+  uint32_t H = ti->dims[2], W = ti->dims[3], OH = to->dims[2], OW = to->dims[3];
+  int8_t *win = (int8_t *)rest, *o = (int8_t *)(rest + g.in_bytes);
+  uint8_t *ks = rest + g.in_bytes + g.out_bytes;
+  for (int32_t c = 0; c < g.p.c_in; c++)
+    for (int32_t r = 0; r < g.p.h; r++)
+      memcpy(win + ((size_t)c * g.p.h + r) * g.p.w,
+             in + ((size_t)c * H + (size_t)(g.r0 + r)) * W + g.c0, (size_t)g.p.w);
+  st = spx_rt_conv2d_s8(&g.p, &rq, win, wslice, bias, o, ks, size - (size_t)(ks - scratch));
+  if (st != SPX_RT_OK) return st;
+  uint32_t rows = q->oh1 - q->oh0, cols = q->ow1 - q->ow0;
+  for (uint32_t c = 0; c < oc; c++)
+    for (uint32_t r = 0; r < rows; r++)
+      memcpy(out + ((size_t)(q->oc0 + c) * OH + q->oh0 + r) * OW + q->ow0,
+             o + ((size_t)c * rows + r) * cols, cols);
+  return SPX_RT_OK;
+}
+
+/* ---- the device ------------------------------------------------------------ */
+
+static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
+                                      const spx_cs_stream_t *s,
+                                      spx_rt_model_t *m,
+                                      spx_rt_error_t *error) {
+  layer_t L;
+  size_t max_scratch = 0;
+  int have = 0;
+  memset(m, 0, sizeof *m);
+  if (s->target != device->target) {
+    const char *t = spx_cs_target_name(s->target);
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "stream target is %s; the %s device runs %s streams only",
+                t ? t : "unknown", device->name,
+                spx_cs_target_name(device->target));
+  }
+  for (uint32_t i = 0; i < s->input_count + s->output_count; ++i) {
+    int is_in = i < s->input_count;
+    uint32_t k = is_in ? i : i - s->input_count;
+    spx_cs_tensor_t t;
+    spx_cs_stream_tensor(s, is_in ? spx_cs_stream_input(s, k)
+                                  : spx_cs_stream_output(s, k), &t);
+    if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "model %s %u must be an f32 or int8 tensor",
+                  is_in ? "input" : "output", (unsigned)k);
+  }
+  for (uint32_t i = 0; i < s->command_count; ++i) {
+    spx_cs_command_t c;
+    const char *why = "";
+    spx_cs_stream_command(s, i, &c);
+    if (c.opcode == SPX_CS_OP_AIE_LAYER) {
+      spx_rt_status_t st = layer_decode(s, &c, &L, &why);
+      if (st == SPX_RT_OK) st = spx_rt_layer_check(&L.rt, &why);
+      if (st != SPX_RT_OK)
+        return fail(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
+                    why);
+      have = 1;
+      size_t need = ALIGN16((size_t)bcast_of(&L) * 8) +
+                    spx_rt_layer_scratch_size(&L.rt);
+      if (need > max_scratch) max_scratch = need;
+    } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
+      size_t need = comp_scratch(&L, &c.u.aie_comp);
+      if (need > max_scratch) max_scratch = need;
+    }
+  }
+  m->device = device;
+  m->stream = *s;
+  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = ALIGN16(max_scratch);
+  m->workspace_size = m->scratch_offset + m->scratch_size;
+  return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
+                                const float *const *inputs,
+                                float *const *outputs, void *workspace,
+                                size_t workspace_size,
+                                spx_sim_aie_layer_stats_t *stats,
+                                uint32_t max_layers, uint32_t *out_layers,
+                                spx_sim_aie_event_fn event, void *user,
+                                spx_rt_error_t *error) {
+  const spx_cs_stream_t *s = &m->stream;
+  uint8_t *ws = (uint8_t *)workspace;
+  if (out_layers) *out_layers = 0;
+  if (!ws || ((uintptr_t)ws & 15u))
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                "workspace is NULL or not 16-byte aligned");
+  if (workspace_size < m->workspace_size)
+    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
+                "workspace of %zu bytes is smaller than the %zu the model needs",
+                workspace_size, m->workspace_size);
+  uint8_t *scratch = ws + m->scratch_offset;
+  for (uint32_t i = 0; i < s->input_count; ++i) {
+    spx_cs_tensor_t t;
+    if (!inputs || !inputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "input %u is NULL",
+                  (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
+    spx_rt_quant_t q = {t.scale, t.zero_point};
+    if (t.dtype == SPX_CS_DTYPE_F32)
+      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
+    else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
+                                    (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "input %u: cannot quantize", (unsigned)i);
+  }
+  layer_t L;
+  int have = 0;
+  for (uint32_t i = 1; i < s->command_count; ++i) {
+    spx_cs_command_t c;
+    const char *why = "";
+    spx_rt_status_t st = SPX_RT_OK;
+    spx_cs_stream_command(s, i, &c);
+    if (c.opcode == SPX_CS_OP_AIE_LAYER) {
+      st = layer_decode(s, &c, &L, &why);
+      have = st == SPX_RT_OK;
+      if (st == SPX_RT_OK && c.u.aie_layer.mode == 1) {
+        uint32_t bc = bcast_of(&L);
+        size_t bb = ALIGN16((size_t)bc * 8);
+        if (bc) {
+          int32_t *mu = (int32_t *)scratch, *sh = mu + bc;
+          for (uint32_t k = 0; k < bc; k++) {
+            mu[k] = L.rt.multiplier[0];
+            sh[k] = L.rt.shift[0];
+          }
+          L.rt.multiplier = mu;
+          L.rt.shift = sh;
+        }
+        st = spx_rt_layer_run(&L.rt, ws, scratch + bb, m->scratch_size - bb);
+      }
+    } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
+      st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
+    }
+    if (st != SPX_RT_OK)
+      return fail(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
+                  spx_rt_status_name(st), *why ? ": " : "", why);
+  }
+  for (uint32_t i = 0; i < s->output_count; ++i) {
+    spx_cs_tensor_t t;
+    if (!outputs || !outputs[i])
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "output %u is NULL",
+                  (unsigned)i);
+    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
+    spx_rt_quant_t q = {t.scale, t.zero_point};
+    if (t.dtype == SPX_CS_DTYPE_F32)
+      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
+    else if (spx_rt_dequantize_s8_f32(t.ws_size, q,
+                                      (const int8_t *)(ws + t.ws_offset),
+                                      outputs[i]) != SPX_RT_OK)
+      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+                  "output %u: cannot dequantize", (unsigned)i);
+  }
+  spx_sim_aie_source_t src = stream_source(s);
+  uint32_t nl = 0;
+  const char *why = spx_sim_aie_time(&src, NULL, stats, max_layers, &nl, event,
+                                     user);
+  if (why)
+    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "timing: %s", why);
+  if (out_layers) *out_layers = nl;
+  return SPX_RT_OK;
+}
+
+static spx_rt_status_t sim_run(const spx_rt_model_t *m,
+                               const float *const *inputs,
+                               float *const *outputs, void *workspace,
+                               size_t workspace_size,
+                               const spx_rt_run_hooks_t *hooks,
+                               spx_rt_error_t *error) {
+  (void)hooks;
+  return spx_sim_aie_run(m, inputs, outputs, workspace, workspace_size, NULL,
+                         0, NULL, NULL, NULL, error);
+}
+
+const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE,
+                                            sim_initialize, sim_run};

@@ -1,0 +1,183 @@
+/* spx_sim_aie.h - the aie target: machine description, performance model
+ * and the simulator of aie command streams (runtime/stream/opcodes_aie.h).
+ *
+ * One definition for the compiler (backends/aie/, which tiles against the
+ * machine description and prints the model's figures in the report) and the
+ * simulator (which executes a stream functionally - outputs bit-exact with
+ * the cpu device - and counts cycles with the same model).
+ *
+ * Performance model (TECHNIQUES.md section 1; docs/targets.md "aie"):
+ *   - a transfer of B bytes at R MB/s takes ceil(B * freq_mhz / R) cycles;
+ *   - compute takes ceil(effective MACs / macs_per_cycle) cycles, where the
+ *     effective MACs skip 8 (cout) x 8 (cin) x kh x kw weight blocks that are
+ *     all zero;
+ *   - per tile, a loop body of n > 1 iterations costs max(l, c, s) * n, with
+ *     l, c, s the per-iteration load (memory tile -> tile), compute and store
+ *     cycles (totals over the body divided by n, rounded up); commands that
+ *     run once cost l + c + s (in sequence);
+ *   - tiles run in parallel: the array time of a layer is the slowest tile;
+ *   - DDR transfers (aie.load at ddr_channels x ddr_read_mbps, aie.write at
+ *     ddr_write_mbps) are summed, not overlapped: layer cycles =
+ *     ddr read + array + ddr write;
+ *   - a host-stage layer costs its DDR read of inputs + DDR write of its
+ *     output + (output elements x window) / host_ops_per_cycle.
+ *
+ * Freestanding C99/C11: no allocation, no stdio. */
+#ifndef SPX_SIM_AIE_H
+#define SPX_SIM_AIE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/device/spx_device.h"
+#include "runtime/stream/spx_stream.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(member, default, "target option", doc): the machine description. */
+#define SPX_AIE_MDESC_FIELDS(X)                                               \
+  X(rows, 4, "rows", "compute tile rows")                                     \
+  X(cols, 4, "cols", "columns (compute tiles + one memory tile each)")        \
+  X(banks, 8, "banks", "data memory banks per compute tile")                  \
+  X(ddr_channels, 2, "ddr_channels", "DDR read channels")                     \
+  X(tile_mem, 65536, "tile_mem", "bytes of data memory per compute tile")     \
+  X(memtile_mem, 524288, "memtile_mem", "bytes per memory tile")              \
+  X(macs_per_cycle, 256, "macs", "int8 MACs per cycle per tile")              \
+  X(freq_mhz, 1000, "freq_mhz", "clock (MHz)")                                \
+  X(ddr_read_mbps, 4000, "ddr_read_mbps", "DDR read MB/s per channel")        \
+  X(ddr_write_mbps, 8000, "ddr_write_mbps", "DDR write MB/s")                 \
+  X(core_mbps, 4000, "core_mbps", "memory tile <-> compute tile MB/s")        \
+  X(host_ops_per_cycle, 16, "host_ops", "host-stage element ops per cycle")
+
+typedef struct spx_aie_mdesc {
+#define SPX_AIE_X_(m, def, opt, doc) uint32_t m;
+  SPX_AIE_MDESC_FIELDS(SPX_AIE_X_)
+#undef SPX_AIE_X_
+} spx_aie_mdesc_t;
+
+/* The defaults (AMD AIE2 numbers of the paper). */
+void spx_aie_mdesc_default(spx_aie_mdesc_t *out);
+/* NULL if usable, else a static reason (e.g. "rows must be 1..8"). */
+const char *spx_aie_mdesc_check(const spx_aie_mdesc_t *m);
+/* FNV-1a 64 over the fields in table order, each as u32 little-endian: the
+ * .spxbin header's mdesc_hash. */
+uint64_t spx_aie_mdesc_hash(const spx_aie_mdesc_t *m);
+/* From/to the aie.config command. */
+void spx_aie_mdesc_from_config(const spx_cs_aie_config_t *c,
+                               spx_aie_mdesc_t *out);
+void spx_aie_mdesc_to_config(const spx_aie_mdesc_t *m,
+                             spx_cs_aie_config_t *out);
+
+/* Cycles to move `bytes` at `mbps`. */
+uint64_t spx_aie_xfer_cycles(const spx_aie_mdesc_t *m, uint64_t bytes,
+                             uint64_t mbps);
+
+/* Effective MACs of one output pixel of a conv2d/dense output-channel range
+ * [oc0, oc1) over input channels [ic0, ic1): dense int8 weights (OIHW /
+ * [M][K]) with cin input channels and kh x kw windows; 8x8 channel blocks
+ * (aligned to multiples of 8) whose weights are all 0 are skipped. */
+uint64_t spx_aie_block_macs(const int8_t *weights, uint32_t cin, uint32_t khw,
+                            uint32_t oc0, uint32_t oc1, uint32_t ic0,
+                            uint32_t ic1);
+
+/* The same over a CBR encoding (groups 1): only stored blocks count. */
+uint64_t spx_aie_cbr_block_macs(const spx_fmt_cbr_view_t *v, uint32_t oc0,
+                                uint32_t oc1);
+
+/* ==== timing model over a command list ================================= */
+
+/* Figures of one layer (one aie.layer and the commands that follow it). */
+typedef struct spx_sim_aie_layer_stats {
+  uint32_t first_command, command_count;
+  uint8_t host;            /* 1: host stage */
+  uint64_t cycles;         /* ddr_read + array + ddr_write (or host total) */
+  uint64_t ddr_read_cycles, ddr_write_cycles, array_cycles;
+  uint64_t load_cycles, compute_cycles, store_cycles; /* of the slowest tile,
+                                                         unoverlapped sums */
+  uint64_t ddr_read_bytes, ddr_write_bytes;
+  uint64_t mt_to_tile_bytes, tile_to_mt_bytes;
+  uint64_t macs, effective_macs; /* array: effective skips zero blocks */
+  uint32_t tiles_used;
+  uint64_t busy_sum; /* sum over used tiles of their busy cycles */
+} spx_sim_aie_layer_stats_t;
+
+/* One event for traces: what a tile (or DDR, or the host) did, in cycles
+ * from the start of the run. Events of a layer come in command order. */
+typedef enum spx_sim_aie_track {
+  SPX_SIM_AIE_TRACK_TILE = 0, /* row, col */
+  SPX_SIM_AIE_TRACK_DDR = 1,
+  SPX_SIM_AIE_TRACK_HOST = 2
+} spx_sim_aie_track_t;
+
+typedef struct spx_sim_aie_event {
+  uint8_t track; /* spx_sim_aie_track_t */
+  uint8_t row, col;
+  uint32_t layer;
+  const char *name; /* layer name */
+  const char *what; /* "load", "compute", "store", "ddr read", ... */
+  uint64_t start, duration;
+} spx_sim_aie_event_t;
+
+typedef void (*spx_sim_aie_event_fn)(void *user, const spx_sim_aie_event_t *e);
+
+/* Reads the stream's commands (through get), checks the aie structure and
+ * returns per-layer figures. get(ctx, i, out) decodes command i; blob(ctx,
+ * id) gives the bytes of a dense weights blob (NULL: count every MAC);
+ * stats has room for max_layers. *out_layers gets the layer count. Returns
+ * NULL, or a static reason. */
+typedef void (*spx_sim_aie_get_fn)(const void *ctx, uint32_t i,
+                                   spx_cs_command_t *out);
+typedef const int8_t *(*spx_sim_aie_blob_fn)(const void *ctx, uint16_t id,
+                                             uint16_t *out_encoding);
+typedef uint32_t (*spx_sim_aie_tensor_bytes_fn)(const void *ctx, uint16_t id);
+
+typedef struct spx_sim_aie_source {
+  const void *ctx;
+  uint32_t command_count;
+  spx_sim_aie_get_fn get;
+  spx_sim_aie_blob_fn blob;
+  spx_sim_aie_tensor_bytes_fn tensor_bytes;
+  uint32_t (*blob_size)(const void *ctx, uint16_t id);
+  const spx_cs_tensor_t *(*tensor)(const void *ctx, uint16_t id,
+                                   spx_cs_tensor_t *scratch);
+} spx_sim_aie_source_t;
+
+const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
+                             spx_aie_mdesc_t *out_mdesc,
+                             spx_sim_aie_layer_stats_t *stats,
+                             uint32_t max_layers, uint32_t *out_layers,
+                             spx_sim_aie_event_fn event, void *user);
+
+/* ==== the simulator as a device ========================================== */
+
+/* Runs an aie stream: spx_rt_device_t for spx_rt_model_initialize/run. The
+ * workspace holds the activations (the compiler's memory plan), then the
+ * simulator's scratch (input windows, output sub-volumes, decoded CBR
+ * weight slices, kernel scratch). */
+extern const spx_rt_device_t spx_sim_aie_device;
+
+/* Totals of the last run of a model are not kept in the model (it is a
+ * view); spx_sim_aie_run is the same run with figures and events. stats
+ * (may be NULL) has room for max_layers. */
+spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *model,
+                                const float *const *inputs,
+                                float *const *outputs, void *workspace,
+                                size_t workspace_size,
+                                spx_sim_aie_layer_stats_t *stats,
+                                uint32_t max_layers, uint32_t *out_layers,
+                                spx_sim_aie_event_fn event, void *user,
+                                spx_rt_error_t *error);
+
+/* Writes the timing model's events of stream `s` as Chrome trace JSON
+ * (Perfetto): one track per tile, plus DDR, host; a final "totals" event.
+ * Returns 0, or -1 with *error set. */
+int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
+                            void *ctx, spx_rt_error_t *error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_SIM_AIE_H */

@@ -1,0 +1,508 @@
+/* cs_check_aie.c - the loader's rules for aie streams (opcodes_aie.h).
+ *
+ * Generic field checks (ids in range, iterations > 0) ran in cs_check.c
+ * before. The aie rules need the whole stream (the machine description of
+ * command 0, the layer a command belongs to, lock states), so they run once,
+ * when the last command is checked, over every command in order:
+ *   - command 0 is aie.config, a usable machine description whose hash is
+ *     the header's mdesc_hash; no other aie.config;
+ *   - layers are declared in order and every other command names the layer
+ *     declared last; an aie.layer passes the cpu.layer rules; host layers
+ *     have no commands; array layers are int8 conv2d (groups 1) or dense;
+ *   - every tile exists; every tile / memory-tile / DDR range lies inside its
+ *     memory or object for every iteration; a comp's buffers fit and do not
+ *     overlap; its iteration count matches its sub-volume; the comps of a
+ *     layer cover its output exactly once;
+ *   - locks, executed symbolically in stream order (loop bodies interleaved
+ *     as opcodes_aie.h says): no acquire waits forever, and every lock is 0
+ *     at the end of each layer.
+ * The first violation is reported with its command index and field. */
+#include "runtime/stream/cs_internal.h"
+#include "runtime/sim/aie/spx_sim_aie.h"
+
+static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...)
+    SPX_CS_PRINTF_(2, 3);
+static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
+  if (v->status) {
+    va_list ap;
+    va_start(ap, fmt);
+    v->status->code = SPX_CS_INVALID_ARGUMENT;
+    spx_cs_vformat(v->status->message, sizeof v->status->message, fmt, ap);
+    va_end(ap);
+  }
+  return SPX_CS_INVALID_ARGUMENT;
+}
+
+static uint32_t command_count(const cs_vctx_t *v) {
+  return v->image ? v->image->command_count : v->stream->command_count;
+}
+
+static void get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c) {
+  if (v->image) *c = v->image->commands[i];
+  else spx_cs_stream_command(v->stream, i, c);
+}
+
+static void get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
+  cs_zero(t, sizeof *t);
+  if (id >= v->tensor_count) return;
+  if (v->image) *t = v->image->tensors[id];
+  else spx_cs_stream_tensor(v->stream, id, t);
+}
+
+static uint32_t blob_length(const cs_vctx_t *v, uint32_t id) {
+  if (id >= v->blob_count) return 0;
+  if (v->image) return v->image->blobs[id].length;
+  spx_cs_blob_t b;
+  spx_cs_stream_blob(v->stream, id, &b);
+  return b.length;
+}
+
+static uint64_t mdesc_hash_of(const cs_vctx_t *v) {
+  return v->image ? v->image->mdesc_hash : v->stream->mdesc_hash;
+}
+
+static uint32_t ceil_div(uint32_t a, uint32_t b) { return b ? (a + b - 1) / b : 0; }
+
+typedef struct walk {
+  cs_vctx_t *v;
+  spx_aie_mdesc_t m;
+  char who[64];
+  uint32_t index;
+  int32_t layer; /* -1 before the first aie.layer */
+  spx_cs_command_t decl;
+  spx_cs_tensor_t in, out;
+  uint32_t layer_first; /* command index of the aie.layer */
+  uint64_t covered;     /* output elements covered by comps */
+  /* lock state: [row 0..7 or 8 = memory tile][col][lock] */
+  uint32_t locks[SPX_CS_AIE_MAX_ROWS + 1][SPX_CS_AIE_MAX_COLS][SPX_CS_AIE_LOCKS];
+  uint32_t last_rel[SPX_CS_AIE_MAX_ROWS + 1][SPX_CS_AIE_MAX_COLS][SPX_CS_AIE_LOCKS];
+} walk_t;
+
+/* The tile fields of a command: row (or 0xff = memory tile when allowed). */
+static spx_cs_code_t check_tile(walk_t *w, unsigned row, unsigned col,
+                                int memtile_ok) {
+  if (row == SPX_CS_AIE_MEMTILE && memtile_ok) {
+    if (col >= w->m.cols)
+      return bad(w->v, "%s: field 'col': bad tile: memory tile column %u "
+                 "(the array has %u columns)", w->who, col,
+                 (unsigned)w->m.cols);
+    return SPX_CS_OK;
+  }
+  if (row >= w->m.rows)
+    return bad(w->v, "%s: field 'row': bad tile: row %u (the array has %u "
+               "rows)", w->who, row, (unsigned)w->m.rows);
+  if (col >= w->m.cols)
+    return bad(w->v, "%s: field 'col': bad tile: column %u (the array has "
+               "%u columns)", w->who, col, (unsigned)w->m.cols);
+  return SPX_CS_OK;
+}
+
+/* [addr + k * stride, + length) inside [0, size) for k < n. */
+static spx_cs_code_t check_range(walk_t *w, const char *field,
+                                 const char *what, uint64_t addr,
+                                 uint64_t stride, uint64_t length, uint32_t n,
+                                 uint64_t size) {
+  uint64_t end = addr + stride * (n - 1) + length;
+  if (end > size)
+    return bad(w->v, "%s: field '%s': out of bounds: [%llu, +%llu) (last "
+               "iteration) exceeds the %s (%llu bytes)", w->who, field,
+               (unsigned long long)(addr + stride * (n - 1)),
+               (unsigned long long)length, what, (unsigned long long)size);
+  return SPX_CS_OK;
+}
+
+static spx_cs_code_t check_config(walk_t *w, const spx_cs_command_t *c) {
+  spx_aie_mdesc_from_config(&c->u.aie_config, &w->m);
+  const char *why = spx_aie_mdesc_check(&w->m);
+  if (why) return bad(w->v, "%s: %s", w->who, why);
+  uint64_t h = spx_aie_mdesc_hash(&w->m);
+  if (h != mdesc_hash_of(w->v))
+    return bad(w->v, "%s: the header's machine-description hash 0x%llx is "
+               "not this configuration's 0x%llx", w->who,
+               (unsigned long long)mdesc_hash_of(w->v), (unsigned long long)h);
+  return SPX_CS_OK;
+}
+
+static spx_cs_code_t end_layer(walk_t *w) {
+  if (w->layer < 0) return SPX_CS_OK;
+  const spx_cs_aie_layer_t *d = &w->decl.u.aie_layer;
+  if (d->mode == 0) {
+    uint64_t total = (uint64_t)w->out.ws_size;
+    if (w->covered != total)
+      return bad(w->v, "command %u (aie.layer): layer %d: the comps compute "
+                 "%llu of the %llu output elements", (unsigned)w->layer_first,
+                 (int)w->layer, (unsigned long long)w->covered,
+                 (unsigned long long)total);
+  }
+  for (unsigned r = 0; r <= SPX_CS_AIE_MAX_ROWS; r++)
+    for (unsigned c = 0; c < SPX_CS_AIE_MAX_COLS; c++)
+      for (unsigned k = 0; k < SPX_CS_AIE_LOCKS; k++)
+        if (w->locks[r][c][k]) {
+          char tile[32];
+          if (r == SPX_CS_AIE_MAX_ROWS)
+            spx_cs_format(tile, sizeof tile, "memory tile %u", c);
+          else
+            spx_cs_format(tile, sizeof tile, "tile (%u,%u)", r, c);
+          return bad(w->v, "command %u (aie.lock_rel): field 'lock': "
+                     "unbalanced locks: lock %u of %s holds %u at the end of "
+                     "layer %d", (unsigned)w->last_rel[r][c][k], k, tile,
+                     (unsigned)w->locks[r][c][k], (int)w->layer);
+        }
+  return SPX_CS_OK;
+}
+
+static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
+  const spx_cs_aie_layer_t *d = &c->u.aie_layer;
+  if ((int32_t)d->layer != w->layer + 1)
+    return bad(w->v, "%s: field 'layer': %u, expected %d (layers are declared "
+               "in order)", w->who, (unsigned)d->layer, (int)(w->layer + 1));
+  if (d->mode > 1)
+    return bad(w->v, "%s: field 'mode': %u is neither 0 (array) nor 1 (host)",
+               w->who, (unsigned)d->mode);
+  /* The cpu.layer rules, on a cpu.layer with the same fields. */
+  spx_cs_command_t cl;
+  cs_zero(&cl, sizeof cl);
+  cl.opcode = SPX_CS_OP_CPU_LAYER;
+  cl.iterations = 1;
+  cl.name = c->name;
+  const spx_cs_opcode_info_t *ci = spx_cs_opcode_info(SPX_CS_OP_CPU_LAYER);
+  for (uint32_t k = 0; k < ci->field_count; k++)
+    cs_field_set(&cl, &ci->fields[k], cs_field_get(c, &ci->fields[k]));
+  cs_vctx_t v2 = *w->v;
+  v2.target = SPX_CS_TARGET_CPU;
+  spx_cs_code_t rc = cs_check_command(&v2, w->index, &cl);
+  if (rc) {
+    /* "command 5 (cpu.layer): ..." -> "command 5 (aie.layer): ..." */
+    if (w->v->status) {
+      char *m = w->v->status->message;
+      for (size_t k = 0; m[k]; k++)
+        if (m[k] == '(' && m[k + 1] == 'c' && m[k + 2] == 'p' &&
+            m[k + 3] == 'u' && m[k + 4] == '.') {
+          m[k + 1] = 'a';
+          m[k + 2] = 'i';
+          m[k + 3] = 'e';
+          break;
+        }
+    }
+    return rc;
+  }
+  const spx_cs_cpu_layer_t *l = &cl.u.cpu_layer;
+  get_tensor(w->v, l->in0, &w->in);
+  get_tensor(w->v, l->out, &w->out);
+  if (d->mode == 0) {
+    if ((l->op != SPX_CS_CPU_OP_CONV2D && l->op != SPX_CS_CPU_OP_DENSE) ||
+        w->in.dtype != SPX_CS_DTYPE_INT8)
+      return bad(w->v, "%s: field 'mode': only int8 conv2d and dense run on "
+                 "the array, not %s %s", w->who,
+                 spx_cs_dtype_name(w->in.dtype),
+                 spx_cs_cpu_op_name(l->op));
+    if (l->op == SPX_CS_CPU_OP_CONV2D && (l->groups != 1 || w->in.dims[0] != 1))
+      return bad(w->v, "%s: field 'mode': the array runs conv2d with groups 1 "
+                 "and batch 1", w->who);
+  }
+  w->layer++;
+  w->decl = *c;
+  w->layer_first = w->index;
+  w->covered = 0;
+  return SPX_CS_OK;
+}
+
+/* Geometry of the declared layer as a conv: cin, cout, out h/w, kernel. */
+typedef struct geom {
+  uint32_t cin, cout, oh, ow, ih, iw, kh, kw, sh, sw, dh, dw;
+} geom_t;
+
+static geom_t layer_geom(const walk_t *w) {
+  const spx_cs_aie_layer_t *d = &w->decl.u.aie_layer;
+  geom_t g;
+  if (d->op == SPX_CS_CPU_OP_DENSE) {
+    g = (geom_t){w->in.dims[1], w->out.dims[1], w->out.dims[0], 1,
+                 w->in.dims[0], 1, 1, 1, 1, 1, 1, 1};
+  } else {
+    g = (geom_t){w->in.dims[1], w->out.dims[1], w->out.dims[2], w->out.dims[3],
+                 w->in.dims[2], w->in.dims[3], d->kh, d->kw, d->sh, d->sw,
+                 d->dh, d->dw};
+  }
+  return g;
+}
+
+typedef struct region {
+  const char *field;
+  uint32_t addr, size;
+} region_t;
+
+static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
+                                uint64_t *covered_ranges, uint32_t *ncov) {
+  const spx_cs_aie_comp_t *p = &c->u.aie_comp;
+  geom_t g = layer_geom(w);
+  struct { const char *a, *b; uint32_t lo, hi, lim; } r[3] = {
+      {"oc0", "oc1", p->oc0, p->oc1, g.cout},
+      {"oh0", "oh1", p->oh0, p->oh1, g.oh},
+      {"ow0", "ow1", p->ow0, p->ow1, g.ow}};
+  for (unsigned k = 0; k < 3; k++)
+    if (r[k].lo >= r[k].hi || r[k].hi > r[k].lim)
+      return bad(w->v, "%s: field '%s': range [%u, %u) is empty or exceeds "
+                 "%u", w->who, r[k].lo >= r[k].hi ? r[k].a : r[k].b,
+                 (unsigned)r[k].lo, (unsigned)r[k].hi, (unsigned)r[k].lim);
+  if (p->band == 0) return bad(w->v, "%s: field 'band': must be >= 1", w->who);
+  if (p->kc == 0 || p->kc > g.cin)
+    return bad(w->v, "%s: field 'kc': %u is not in [1, %u]", w->who,
+               (unsigned)p->kc, (unsigned)g.cin);
+  uint32_t nb = ceil_div(p->oh1 - p->oh0, p->band), nk = ceil_div(g.cin, p->kc);
+  if (c->iterations != nb * nk)
+    return bad(w->v, "%s: field 'iterations': %u, but %u row bands x %u "
+               "channel chunks need %u", w->who, (unsigned)c->iterations,
+               (unsigned)nb, (unsigned)nk, (unsigned)(nb * nk));
+  if ((nk > 1) != (p->acc != 0xffff))
+    return bad(w->v, "%s: field 'acc': %s", w->who,
+               nk > 1 ? "splitting input channels needs an accumulator"
+                      : "must be 0xffff (no accumulator) when kc = cin");
+  uint32_t oc = p->oc1 - p->oc0, owc = p->ow1 - p->ow0;
+  uint32_t band = p->band < p->oh1 - p->oh0 ? p->band : p->oh1 - p->oh0;
+  uint32_t in_rows = (band - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  uint32_t in_cols = (owc - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  uint64_t in_b = (uint64_t)p->kc * in_rows * in_cols;
+  uint64_t w_b = (uint64_t)oc * p->kc * g.kh * g.kw;
+  uint64_t out_b = (uint64_t)oc * band * owc;
+  region_t reg[7] = {{"in0", p->in0, (uint32_t)in_b}, {"in1", p->in1, (uint32_t)in_b},
+                     {"w0", p->w0, (uint32_t)w_b},    {"w1", p->w1, (uint32_t)w_b},
+                     {"out0", p->out0, (uint32_t)out_b}, {"out1", p->out1, (uint32_t)out_b},
+                     {"acc", p->acc, (uint32_t)(out_b * 4)}};
+  unsigned nreg = nk > 1 ? 7 : 6;
+  spx_cs_code_t rc;
+  for (unsigned k = 0; k < nreg; k++)
+    if ((rc = check_range(w, reg[k].field, "tile memory", reg[k].addr, 0,
+                          k == 0 || k == 1 ? in_b : k < 4 ? w_b : k < 6 ? out_b : out_b * 4,
+                          1, w->m.tile_mem)))
+      return rc;
+  for (unsigned a = 0; a < nreg; a++)
+    for (unsigned b = a + 1; b < nreg; b++) {
+      if (reg[a].addr == reg[b].addr && (a / 2 == b / 2) && a < 6) continue;
+      uint64_t a0 = reg[a].addr, a1 = a0 + (a < 2 ? in_b : a < 4 ? w_b : a < 6 ? out_b : out_b * 4);
+      uint64_t b0 = reg[b].addr, b1 = b0 + (b < 2 ? in_b : b < 4 ? w_b : b < 6 ? out_b : out_b * 4);
+      if (a0 < b1 && b0 < a1)
+        return bad(w->v, "%s: field '%s': buffer [%llu, %llu) overlaps '%s' "
+                   "[%llu, %llu)", w->who, reg[b].field,
+                   (unsigned long long)b0, (unsigned long long)b1,
+                   reg[a].field, (unsigned long long)a0,
+                   (unsigned long long)a1);
+    }
+  /* Exact cover: disjoint from the layer's earlier comps, and the volumes
+   * add up to the output (checked at the end of the layer). Ranges packed
+   * as 3 x (lo, hi) u16 pairs in one u64 each... kept as 3 u64. */
+  uint32_t n = *ncov;
+  for (uint32_t k = 0; k + 2 < n; k += 3) {
+    int disjoint = 0;
+    for (unsigned d = 0; d < 3; d++) {
+      uint32_t lo = (uint32_t)(covered_ranges[k + d] >> 32);
+      uint32_t hi = (uint32_t)covered_ranges[k + d];
+      if (r[d].hi <= lo || hi <= r[d].lo) disjoint = 1;
+    }
+    if (!disjoint)
+      return bad(w->v, "%s: field 'oc0': sub-volume overlaps another comp of "
+                 "layer %d", w->who, (int)w->layer);
+  }
+  if (n + 3 <= 3 * 1024) {
+    for (unsigned d = 0; d < 3; d++)
+      covered_ranges[n + d] = (uint64_t)r[d].lo << 32 | r[d].hi;
+    *ncov = n + 3;
+  }
+  w->covered += (uint64_t)oc * (p->oh1 - p->oh0) * owc;
+  return SPX_CS_OK;
+}
+
+static int tile_key(const spx_cs_command_t *c) {
+  switch (c->opcode) {
+  case SPX_CS_OP_AIE_LOADW:
+  case SPX_CS_OP_AIE_LOADFM:
+  case SPX_CS_OP_AIE_WRITEFM: return c->u.aie_loadw.row << 8 | c->u.aie_loadw.col;
+  case SPX_CS_OP_AIE_COMP: return c->u.aie_comp.row << 8 | c->u.aie_comp.col;
+  case SPX_CS_OP_AIE_LOCK_ACQ:
+  case SPX_CS_OP_AIE_LOCK_REL:
+    return c->u.aie_lock_acq.row << 8 | c->u.aie_lock_acq.col;
+  }
+  return -1;
+}
+
+/* Runs the lock operations of commands [j0, j1) (one loop body of n
+ * iterations, or single commands when n = 1). */
+static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++)
+    for (uint32_t j = j0; j < j1; j++) {
+      spx_cs_command_t c;
+      get_command(w->v, j, &c);
+      if (c.opcode != SPX_CS_OP_AIE_LOCK_ACQ && c.opcode != SPX_CS_OP_AIE_LOCK_REL)
+        continue;
+      const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+      if ((k + 1) % l->period) continue;
+      unsigned r = l->row == SPX_CS_AIE_MEMTILE ? SPX_CS_AIE_MAX_ROWS : l->row;
+      uint32_t *lk = &w->locks[r][l->col][l->lock];
+      if (c.opcode == SPX_CS_OP_AIE_LOCK_REL) {
+        *lk += l->value;
+        w->last_rel[r][l->col][l->lock] = j;
+      } else if (*lk < l->value) {
+        return bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
+                   "lock %u of %s%u%s%u%s holds %u < %u in iteration %u and "
+                   "no earlier command releases it", (unsigned)j,
+                   (unsigned)l->lock, r == SPX_CS_AIE_MAX_ROWS ? "memory tile " : "tile (",
+                   r == SPX_CS_AIE_MAX_ROWS ? (unsigned)l->col : (unsigned)l->row,
+                   r == SPX_CS_AIE_MAX_ROWS ? "" : ",",
+                   r == SPX_CS_AIE_MAX_ROWS ? 0u : (unsigned)l->col,
+                   r == SPX_CS_AIE_MAX_ROWS ? "" : ")", (unsigned)*lk,
+                   (unsigned)l->value, (unsigned)k);
+      } else {
+        *lk -= l->value;
+      }
+    }
+  return SPX_CS_OK;
+}
+
+static spx_cs_code_t check_all(cs_vctx_t *v) {
+  walk_t wk; /* about 9 KB of lock tables, plus 24 KB of comp ranges */
+  uint64_t cover[3 * 1024];
+  walk_t *w = &wk;
+  cs_zero(w, sizeof *w);
+  w->v = v;
+  w->layer = -1;
+  uint32_t n = command_count(v), ncov = 0;
+  spx_cs_code_t rc;
+  /* Loop bodies: [seg_start, j) of one tile with iterations seg_n. */
+  uint32_t seg_start = 0, seg_n = 0;
+  int seg_tile = -1;
+  for (uint32_t j = 0; j < n; j++) {
+    spx_cs_command_t c;
+    get_command(v, j, &c);
+    const spx_cs_opcode_info_t *info = spx_cs_opcode_info(c.opcode);
+    w->index = j;
+    spx_cs_format(w->who, sizeof w->who, "command %u (%s)", (unsigned)j,
+                  info ? info->name : "?");
+    if (j == 0) {
+      if (c.opcode != SPX_CS_OP_AIE_CONFIG)
+        return bad(v, "%s: field 'opcode': an aie stream starts with "
+                   "aie.config", w->who);
+      if ((rc = check_config(w, &c))) return rc;
+      continue;
+    }
+    if (c.opcode == SPX_CS_OP_AIE_CONFIG)
+      return bad(v, "%s: field 'opcode': aie.config must be command 0 only",
+                 w->who);
+    int key = tile_key(&c);
+    /* Close the current loop body when this command does not extend it. */
+    if (seg_tile >= 0 && (key != seg_tile || c.iterations != seg_n ||
+                          seg_n == 1)) {
+      if ((rc = run_locks(w, seg_start, j, seg_n))) return rc;
+      seg_tile = -1;
+    }
+    if (c.opcode == SPX_CS_OP_AIE_LAYER) {
+      if ((rc = end_layer(w))) return rc;
+      if ((rc = check_layer_decl(w, &c))) return rc;
+      ncov = 0;
+      continue;
+    }
+    if (w->layer < 0)
+      return bad(v, "%s: field 'layer': command before the first aie.layer",
+                 w->who);
+    uint16_t layer = c.u.aie_comp.layer; /* offset 12 in every aie command */
+    if (layer != (uint32_t)w->layer)
+      return bad(v, "%s: field 'layer': %u, but the last aie.layer declared "
+                 "layer %d", w->who, (unsigned)layer, (int)w->layer);
+    if (w->decl.u.aie_layer.mode == 1)
+      return bad(v, "%s: field 'layer': layer %d runs on the host and takes "
+                 "no array commands", w->who, (int)w->layer);
+    uint32_t it = c.iterations;
+    switch (c.opcode) {
+    case SPX_CS_OP_AIE_LOAD:
+    case SPX_CS_OP_AIE_WRITE: {
+      const spx_cs_aie_load_t *d = &c.u.aie_load;
+      int is_load = c.opcode == SPX_CS_OP_AIE_LOAD;
+      if (d->col >= w->m.cols)
+        return bad(v, "%s: field 'col': bad tile: memory tile column %u (the "
+                   "array has %u columns)", w->who, (unsigned)d->col,
+                   (unsigned)w->m.cols);
+      if (!(d->cols >> d->col & 1) || (d->cols >> w->m.cols) ||
+          (!is_load && d->cols != 1u << d->col))
+        return bad(v, "%s: field 'cols': mask 0x%02x must include column %u%s",
+                   w->who, (unsigned)d->cols, (unsigned)d->col,
+                   is_load ? " and name existing columns only" : " only");
+      if ((d->tensor == SPX_CS_NONE) == (d->blob == SPX_CS_NONE) ||
+          (!is_load && d->blob != SPX_CS_NONE))
+        return bad(v, "%s: field 'tensor': %s", w->who,
+                   is_load ? "give exactly one of tensor and blob"
+                           : "a write goes to a tensor");
+      if (d->length == 0)
+        return bad(v, "%s: field 'length': must be > 0", w->who);
+      uint64_t size;
+      if (d->tensor != SPX_CS_NONE) {
+        spx_cs_tensor_t t;
+        get_tensor(v, d->tensor, &t);
+        size = t.ws_size;
+      } else {
+        size = blob_length(v, d->blob);
+      }
+      if ((rc = check_range(w, "offset", d->tensor != SPX_CS_NONE ? "tensor" : "blob",
+                            d->offset, d->stride, d->length, it, size)) ||
+          (rc = check_range(w, "mt_addr", "memory tile", d->mt_addr,
+                            d->mt_stride, d->length, it, w->m.memtile_mem)))
+        return rc;
+      break;
+    }
+    case SPX_CS_OP_AIE_LOADW:
+    case SPX_CS_OP_AIE_LOADFM:
+    case SPX_CS_OP_AIE_WRITEFM: {
+      const spx_cs_aie_loadw_t *d = &c.u.aie_loadw;
+      if ((rc = check_tile(w, d->row, d->col, 0))) return rc;
+      if (d->length == 0)
+        return bad(v, "%s: field 'length': must be > 0", w->who);
+      if (d->period == 0 || it % d->period)
+        return bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
+                   "iterations", w->who, (unsigned)d->period, (unsigned)it);
+      uint32_t acts = it / d->period;
+      if ((rc = check_range(w, "mt_addr", "memory tile", d->mt_addr,
+                            d->mt_stride, d->length, acts, w->m.memtile_mem)) ||
+          (rc = check_range(w, "buf0", "tile memory", d->buf0, 0, d->length, 1,
+                            w->m.tile_mem)) ||
+          (rc = check_range(w, "buf1", "tile memory", d->buf1, 0, d->length, 1,
+                            w->m.tile_mem)))
+        return rc;
+      break;
+    }
+    case SPX_CS_OP_AIE_COMP:
+      if ((rc = check_tile(w, c.u.aie_comp.row, c.u.aie_comp.col, 0)) ||
+          (rc = check_comp(w, &c, cover, &ncov)))
+        return rc;
+      break;
+    case SPX_CS_OP_AIE_LOCK_ACQ:
+    case SPX_CS_OP_AIE_LOCK_REL: {
+      const spx_cs_aie_lock_acq_t *d = &c.u.aie_lock_acq;
+      if ((rc = check_tile(w, d->row, d->col, 1))) return rc;
+      if (d->lock >= SPX_CS_AIE_LOCKS)
+        return bad(v, "%s: field 'lock': %u is not a lock (0..%u)", w->who,
+                   (unsigned)d->lock, SPX_CS_AIE_LOCKS - 1);
+      if (d->value == 0)
+        return bad(v, "%s: field 'value': must be >= 1", w->who);
+      if (d->period == 0 || it % d->period)
+        return bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
+                   "iterations", w->who, (unsigned)d->period, (unsigned)it);
+      break;
+    }
+    }
+    if (seg_tile < 0 && key >= 0) {
+      seg_tile = key;
+      seg_start = j;
+      seg_n = it;
+    } else if (key < 0 && seg_tile >= 0) {
+      if ((rc = run_locks(w, seg_start, j, seg_n))) return rc;
+      seg_tile = -1;
+    }
+  }
+  if (seg_tile >= 0 && (rc = run_locks(w, seg_start, n, seg_n))) return rc;
+  w->index = n;
+  return end_layer(w);
+}
+
+int cs_check_aie(struct cs_vctx *v, uint32_t index,
+                 const struct spx_cs_command *cmd) {
+  (void)cmd;
+  if (index + 1 != command_count(v)) return SPX_CS_OK;
+  return (int)check_all(v);
+}

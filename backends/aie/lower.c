@@ -79,7 +79,7 @@ static uint64_t tile_need(const geom_t *g, uint32_t cp, uint32_t kc, uint32_t b,
 
 typedef struct plan {
   int width_split;
-  uint32_t cp, kc, band, passes_max;
+  uint32_t cp, kc, band, wband, passes_max;
   int spill;
 } plan_t;
 
@@ -137,7 +137,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
   const spx_cs_cpu_layer_t *l = &cl->u.cpu_layer;
   const spx_cs_image_t *img = &c->p->image;
   const spx_cs_tensor_t *in = &img->tensors[l->in0], *out = &img->tensors[l->out];
-  const spx_cs_blob_t *wb = &img->blobs[l->weights];
+  const spx_cs_blob_t *wblob = &img->blobs[l->weights];
   const char *name = cl->name;
   geom_t g;
   if (l->op == SPX_CS_CPU_OP_DENSE)
@@ -149,11 +149,11 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
                  l->dw, (uint32_t)l->kh * l->kw};
   wview_t wv;
   memset(&wv, 0, sizeof wv);
-  wv.dense = (const int8_t *)wb->data;
+  wv.dense = (const int8_t *)wblob->data;
   wv.cin = g.cin;
   wv.khw = g.khw;
-  if (wb->encoding == SPX_CS_ENC_CBR) {
-    if (spx_fmt_cbr_open(wb->data, wb->length, NULL, &wv.cbr, NULL) != SPX_FMT_CBR_OK ||
+  if (wblob->encoding == SPX_CS_ENC_CBR) {
+    if (spx_fmt_cbr_open(wblob->data, wblob->length, NULL, &wv.cbr, NULL) != SPX_FMT_CBR_OK ||
         wv.cbr.dims.groups != 1)
       return -1;
     wv.is_cbr = 1;
@@ -179,20 +179,24 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
     uint32_t wc = w1 - w0, colblocks = cdiv(cb - ca, 8);
     /* Tiling of one core: the widest COUT range of any row. */
     uint32_t cc_max = umin(cb - ca, cdiv(colblocks, nrow) * 8);
-    uint32_t cp = cc_max, kc = g.cin, band = 1;
-    while (tile_need(&g, cp, kc, 1, wc) > m->tile_mem && cp > 8) cp = cp > 16 ? cp - 8 : 8;
-    if (tile_need(&g, cp, kc, 1, wc) > m->tile_mem) {
+    uint32_t cp = cc_max, kc = g.cin, band = 1, wb = wc;
+    while (tile_need(&g, cp, kc, 1, wb) > m->tile_mem && cp > 8) cp = cp > 16 ? cp - 8 : 8;
+    while (tile_need(&g, cp, kc, 1, wb) > m->tile_mem && wb > 1) wb = cdiv(wb, 2);
+    if (tile_need(&g, cp, kc, 1, wb) > m->tile_mem) {
+      wb = wc;
       kc = g.cin / 8 * 8;
-      while (kc > 8 && tile_need(&g, cp, kc, 1, wc) > m->tile_mem) kc -= 8;
-      if (kc == 0 || tile_need(&g, cp, kc, 1, wc) > m->tile_mem) return -1;
+      while (kc > 8 && tile_need(&g, cp, kc, 1, wb) > m->tile_mem) kc -= 8;
+      while (tile_need(&g, cp, kc, 1, wb) > m->tile_mem && wb > 1) wb = cdiv(wb, 2);
+      if (kc == 0 || tile_need(&g, cp, kc, 1, wb) > m->tile_mem) return -1;
     }
-    while (band < g.oh && tile_need(&g, cp, kc, band + 1, wc) <= m->tile_mem) band++;
-    uint32_t nb = cdiv(g.oh, band), nk = cdiv(g.cin, kc);
-    uint32_t n = nb * nk, passes = cdiv(cc_max, cp);
+    while (band < g.oh && tile_need(&g, cp, kc, band + 1, wb) <= m->tile_mem) band++;
+    uint32_t nb = cdiv(g.oh, band), nk = cdiv(g.cin, kc), nw = cdiv(wc, wb);
+    uint32_t n = nb * nw * nk, passes = cdiv(cc_max, cp);
     if (passes > pass_max) pass_max = passes;
     pl->cp = cp;
     pl->kc = kc;
     pl->band = band;
+    pl->wband = wb;
     pl->passes_max = pass_max;
     /* Memory tile regions: weights of a pass (all rows), input window,
      * output. */
@@ -202,20 +206,18 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
     uint32_t icols = icols1 > icols0 ? icols1 - icols0 : 1;
     uint64_t in_mt = (uint64_t)g.cin * g.ih * icols;
     uint64_t out_mt = (uint64_t)(cb - ca) * g.oh * wc;
+    /* The output drains to DDR as it is produced: a ping-pong region of one
+     * pass's band for all rows of the column. */
+    uint64_t band_out = (uint64_t)umin(cb - ca, nrow * cp) * umin(band, g.oh) * wc;
     uint64_t w_mt = (uint64_t)nrow * cp * kc * g.khw;
-    int spill = w_mt + in_mt + out_mt > m->memtile_mem;
+    int spill = w_mt + in_mt + 2 * band_out > m->memtile_mem;
     uint64_t band_in = (uint64_t)g.cin * umin(g.ih, in_span(band, g.kh, g.sh, g.dh)) * icols;
-    uint64_t band_out = (uint64_t)(cb - ca) * band * wc;
-    if (spill && (w_mt + 2 * band_in + 2 * band_out > m->memtile_mem)) {
-      /* weights stream through in chunks too */
-      w_mt = 2 * (uint64_t)nrow * cp * kc * g.khw;
-    }
     if (spill) pl->spill = 1;
     uint32_t mt_w = 0;
-    uint32_t mt_in = (uint32_t)(spill ? umin(m->memtile_mem / 2, (uint32_t)w_mt) : w_mt);
+    uint32_t mt_in = (uint32_t)w_mt;
     uint64_t in_region = spill ? 2 * band_in : in_mt;
     uint32_t mt_out = (uint32_t)(mt_in + in_region);
-    uint64_t out_region = spill ? 2 * band_out : out_mt;
+    uint64_t out_region = 2 * band_out;
     if (mt_out + out_region > m->memtile_mem || in_region > UINT32_MAX) return -1;
     if (mt_out + out_region > mt_peak) mt_peak = mt_out + out_region;
 
@@ -248,7 +250,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         uint32_t reps = kc < g.cin ? nb * nk : 1;
         uint32_t wl = (uint32_t)((wpass + (kc < g.cin ? nk : 1) - 1) / (kc < g.cin ? nk : 1));
         ddr(c, SPX_CS_OP_AIE_LOAD, li, name, (uint8_t)col, mask, SPX_CS_NONE,
-            l->weights, umin(wl ? wl : 1, wb->length), mt_w, reps);
+            l->weights, umin(wl ? wl : 1, wblob->length), mt_w, reps);
       }
       for (uint32_t row = 0; row < nrow; row++) {
         uint32_t r0 = ca + umin(cb - ca, row * cdiv(colblocks, nrow) * 8);
@@ -258,8 +260,8 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         uint8_t R = (uint8_t)row, C = (uint8_t)col;
         uint32_t cpp = o1 - o0;
         uint32_t in_b = kc * in_span(umin(band, g.oh), g.kh, g.sh, g.dh) *
-                        in_span(wc, g.kw, g.sw, g.dw);
-        uint32_t w_b = cp * kc * g.khw, out_b = cpp * umin(band, g.oh) * wc;
+                        in_span(wb, g.kw, g.sw, g.dw);
+        uint32_t w_b = cp * kc * g.khw, out_b = cpp * umin(band, g.oh) * wb;
         int split = kc < g.cin;
         uint16_t a_w0 = 0, a_w1 = (uint16_t)(split ? w_b : 0);
         uint32_t a_in0 = (split ? 2 : 1) * w_b, a_in1 = a_in0 + in_b;
@@ -287,7 +289,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
             li, R, C, (uint16_t)o0, (uint16_t)o1, 0, (uint16_t)g.oh,
             (uint16_t)w0, (uint16_t)w1, (uint16_t)band, (uint16_t)kc,
             (uint16_t)a_in0, (uint16_t)a_in1, a_w0, a_w1, (uint16_t)a_out0,
-            (uint16_t)a_out1, (uint16_t)(split ? a_acc : 0xffff)};
+            (uint16_t)a_out1, (uint16_t)(split ? a_acc : 0xffff), (uint16_t)wb};
         lock(c, 0, li, name, R, C, L_IN_EMPTY, 1, n, 1);
         lock(c, 0, li, name, R, C, L_OUT_FULL, 1, n, (uint16_t)nk);
         lock(c, 1, li, name, R, C, L_OUT_FULL, 1, n, (uint16_t)nk);
@@ -299,15 +301,11 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         lock(c, 1, li, name, R, C, L_OUT_EMPTY, 2, 1, 1);
       }
     }
-    /* memory tile -> DDR: the column's output (per band when spilling). */
-    uint32_t olen = (uint32_t)umin((uint32_t)out_mt, out->ws_size);
-    if (!spill)
-      ddr(c, SPX_CS_OP_AIE_WRITE, li, name, (uint8_t)col, (uint8_t)(1u << col),
-          l->out, SPX_CS_NONE, olen, mt_out, 1);
-    else
-      ddr(c, SPX_CS_OP_AIE_WRITE, li, name, (uint8_t)col, (uint8_t)(1u << col),
-          l->out, SPX_CS_NONE, (uint32_t)umin((uint32_t)band_out, out->ws_size),
-          mt_out, nb * passes);
+    /* memory tile -> DDR: the column's output, band by band. */
+    uint32_t nwr = nb * passes;
+    ddr(c, SPX_CS_OP_AIE_WRITE, li, name, (uint8_t)col, (uint8_t)(1u << col),
+        l->out, SPX_CS_NONE, (uint32_t)umin((uint32_t)((out_mt + nwr - 1) / nwr), out->ws_size),
+        mt_out, nwr);
   }
   c->mt_peak[li] = mt_peak;
   return 0;
@@ -464,7 +462,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
           "\"memtile_peak_bytes\": %llu, \"macs\": %llu, \"effective_macs\": %llu, "
           "\"tiles_used\": %u, \"utilisation\": %.4f, \"tile_busy\": %.4f, "
           "\"tiling\": {\"split\": \"%s\", \"cout_per_pass\": %u, \"cin_chunk\": %u, "
-          "\"band_rows\": %u, \"passes\": %u, \"memtile\": \"%s\"}, \"time_us\": %.3f}",
+          "\"band_rows\": %u, \"band_cols\": %u, \"passes\": %u, \"memtile\": \"%s\"}, \"time_us\": %.3f}",
           s->command_count, (unsigned long long)s->cycles,
           (unsigned long long)s->array_cycles, (unsigned long long)s->compute_cycles,
           (unsigned long long)s->load_cycles, (unsigned long long)s->store_cycles,
@@ -477,7 +475,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
               ? (double)s->busy_sum / ((double)s->tiles_used * (double)s->array_cycles)
               : 0.0,
           pl->width_split ? "width/cout" : "cout/cout", pl->cp, pl->kc, pl->band,
-          pl->passes_max, pl->spill ? "spill" : "resident", (double)s->cycles / freq);
+          pl->wband, pl->passes_max, pl->spill ? "spill" : "resident", (double)s->cycles / freq);
     }
     tot += s->cycles;
     dr += s->ddr_read_bytes;

@@ -245,19 +245,24 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
                  "%u", w->who, r[k].lo >= r[k].hi ? r[k].a : r[k].b,
                  (unsigned)r[k].lo, (unsigned)r[k].hi, (unsigned)r[k].lim);
   if (p->band == 0) return bad(w->v, "%s: field 'band': must be >= 1", w->who);
+  if (p->wband == 0)
+    return bad(w->v, "%s: field 'wband': must be >= 1", w->who);
   if (p->kc == 0 || p->kc > g.cin)
     return bad(w->v, "%s: field 'kc': %u is not in [1, %u]", w->who,
                (unsigned)p->kc, (unsigned)g.cin);
   uint32_t nb = ceil_div(p->oh1 - p->oh0, p->band), nk = ceil_div(g.cin, p->kc);
-  if (c->iterations != nb * nk)
+  uint32_t nw = ceil_div(p->ow1 - p->ow0, p->wband);
+  if (c->iterations != nb * nw * nk)
     return bad(w->v, "%s: field 'iterations': %u, but %u row bands x %u "
-               "channel chunks need %u", w->who, (unsigned)c->iterations,
-               (unsigned)nb, (unsigned)nk, (unsigned)(nb * nk));
+               "column bands x %u channel chunks need %u", w->who,
+               (unsigned)c->iterations, (unsigned)nb, (unsigned)nw,
+               (unsigned)nk, (unsigned)(nb * nw * nk));
   if ((nk > 1) != (p->acc != 0xffff))
     return bad(w->v, "%s: field 'acc': %s", w->who,
                nk > 1 ? "splitting input channels needs an accumulator"
                       : "must be 0xffff (no accumulator) when kc = cin");
   uint32_t oc = p->oc1 - p->oc0, owc = p->ow1 - p->ow0;
+  if (p->wband < owc) owc = p->wband;
   uint32_t band = p->band < p->oh1 - p->oh0 ? p->band : p->oh1 - p->oh0;
   uint32_t in_rows = (band - 1) * g.sh + (g.kh - 1) * g.dh + 1;
   uint32_t in_cols = (owc - 1) * g.sw + (g.kw - 1) * g.dw + 1;
@@ -307,7 +312,7 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
       covered_ranges[n + d] = (uint64_t)r[d].lo << 32 | r[d].hi;
     *ncov = n + 3;
   }
-  w->covered += (uint64_t)oc * (p->oh1 - p->oh0) * owc;
+  w->covered += (uint64_t)oc * (p->oh1 - p->oh0) * (p->ow1 - p->ow0);
   return SPX_CS_OK;
 }
 

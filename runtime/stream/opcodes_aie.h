@@ -28,6 +28,9 @@
  * The loader executes every tile's lock operations symbolically in stream
  * order and rejects a stream in which an acquire can never be satisfied
  * (deadlock) or a layer ends with a lock not 0 (unbalanced).
+ * aie.comp iterates over row bands (outer), column bands, then input-
+ * channel chunks (inner): iterations = ceil(rows / band) *
+ * ceil(cols / wband) * ceil(cin / kc).
  * Commands with `period` p > 1 act only on iterations k with (k+1) % p == 0
  * (the output of a loop that accumulates p input-channel chunks). */
 #ifndef SPX_CS_OPCODES_AIE_H
@@ -101,7 +104,8 @@
   F(A, w1, 38, U16, "")                                                       \
   F(A, out0, 40, U16, "output buffers (ping-pong)")                           \
   F(A, out1, 42, U16, "")                                                     \
-  F(A, acc, 44, U16, "int32 accumulator (0xffff: none, kc = cin)")
+  F(A, acc, 44, U16, "int32 accumulator (0xffff: none, kc = cin)")         \
+  F(A, wband, 46, U16, "output columns per iteration")
 
 #define SPX_CS_FIELDS_AIE_LOCK(F, A)                                          \
   F(A, layer, 12, U16, "layer index")                                         \

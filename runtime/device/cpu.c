@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/sim/bitserial/spx_sim_bitserial.h"
 
 #define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
 
@@ -289,14 +291,24 @@ const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU,
 
 /* ---- generic entry points ----------------------------------------------------- */
 
-static const spx_rt_device_t *const devices[] = {&spx_rt_device_cpu};
-static const char *const device_names[] = {"cpu", NULL};
+/* Every device, the default one of each target first. */
+static const spx_rt_device_t *const devices[] = {
+    &spx_rt_device_cpu, &spx_sim_aie_device, &spx_sim_bitserial_device};
+static const char *const device_names[] = {"cpu", "sim", NULL};
 
 const spx_rt_device_t *spx_rt_device_find(const char *name) {
   size_t i;
   if (!name) return NULL;
   for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
     if (!strcmp(devices[i]->name, name)) return devices[i];
+  return NULL;
+}
+
+const spx_rt_device_t *spx_rt_device_for_target(const char *name, unsigned target) {
+  size_t i;
+  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+    if (devices[i]->target == target && (!name || !strcmp(devices[i]->name, name)))
+      return devices[i];
   return NULL;
 }
 

@@ -164,6 +164,10 @@ extern const spx_rt_device_t spx_rt_device_cpu;
 
 /* The device called `name` ("cpu"), or NULL. */
 const spx_rt_device_t *spx_rt_device_find(const char *name);
+/* The device that runs streams of `target` (spx_cs_target_t) and is called
+ * `name` ("cpu", "sim"), or with name NULL the target's default device: the
+ * cpu device for cpu streams, the target's simulator otherwise. NULL if none. */
+const spx_rt_device_t *spx_rt_device_for_target(const char *name, unsigned target);
 /* Names of all devices, NULL-terminated. */
 const char *const *spx_rt_device_names(void);
 

@@ -2,7 +2,7 @@
  * samples from a .npy file.
  *
  *   spx-run FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]
- *           [--report FILE.json] [--device=cpu]
+ *           [--report FILE.json] [--device=cpu|sim]
  *
  * X is float32 [N, ...] whose per-sample element count equals the model
  * input's (the model input is [1, ...]); every sample runs separately.
@@ -44,14 +44,14 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "%s: error: ", prog);
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy [--output Y.npy] "
-                  "[--labels L.npy] [--report FILE.json] [--device=cpu]\n"
+                  "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
                   "(try '%s --help')\n", prog, prog);
   return 1;
 }
 
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]\n"
-         "               [--report FILE.json] [--device=cpu]\n"
+         "               [--report FILE.json] [--device=cpu|sim]\n"
          "Runs a compiled model on a device, one sample at a time.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
          "                     elements as the model input [1, ...]\n"
@@ -59,8 +59,9 @@ static void help(void) {
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
          "                     argmax of the output\n"
          "  --report FILE.json per-layer run statistics (calls, wall time)\n"
-         "  --device=NAME      device to run on (default cpu); 'sim' is the\n"
-         "                     simulator of the stream's target\n"
+         "  --device=NAME      cpu or sim (default: the stream's own device, the\n"
+         "                     cpu device for cpu streams, the simulator of the\n"
+         "                     target for accelerator streams)\n"
          "  --trace FILE.json  (sim) Chrome trace events of one inference\n", prog);
 }
 
@@ -186,15 +187,6 @@ static int write_report(const char *path, const char *model_path,
 
 /* ---- simulators ------------------------------------------------------------ */
 
-/* --device=sim: the simulator of the stream's target. */
-static const spx_rt_device_t *sim_device(uint16_t target) {
-  switch (target) {
-  case SPX_CS_TARGET_BITSERIAL: return &spx_sim_bitserial_device;
-  case SPX_CS_TARGET_AIE: return &spx_sim_aie_device;
-  }
-  return NULL;
-}
-
 static int write_cb(void *ctx, const void *data, size_t size) {
   return fwrite(data, 1, size, (FILE *)ctx) != size;
 }
@@ -247,7 +239,7 @@ static int take_option(int argc, char **argv, int *i, const char *name,
 static int parse_args(int argc, char **argv, options_t *o) {
   int i;
   memset(o, 0, sizeof *o);
-  o->device = "cpu";
+  o->device = NULL; /* the stream's own device */
   for (i = 1; i < argc; ++i) {
     int bad = 0;
     const char *a = argv[i];
@@ -304,8 +296,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (parse_args(argc, argv, &o)) return 1;
-  dev = spx_rt_device_find(o.device);
-  if (!dev && strcmp(o.device, "sim")) {
+  if (o.device && !spx_rt_device_find(o.device)) {
     const char *const *names = spx_rt_device_names();
     fprintf(stderr, "%s: error: unknown device '%s' (devices:", prog, o.device);
     for (; *names; ++names) fprintf(stderr, " %s", *names);
@@ -319,8 +310,11 @@ int main(int argc, char **argv) {
     error(o.model, "%s", cst.message);
     goto done;
   }
-  if (!dev && !(dev = sim_device(stream.target))) {
-    error(o.model, "no simulator for %s streams", spx_cs_target_name(stream.target));
+  /* The device of that name which runs this stream's target. */
+  if (!(dev = spx_rt_device_for_target(o.device, stream.target))) {
+    error(o.model, "device '%s' does not run %s streams (try --device=%s)",
+          o.device ? o.device : "?", spx_cs_target_name(stream.target),
+          stream.target == SPX_CS_TARGET_CPU ? "cpu" : "sim");
     goto done;
   }
   if (o.trace && dev != &spx_sim_bitserial_device && dev != &spx_sim_aie_device) {

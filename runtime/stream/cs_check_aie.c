@@ -392,13 +392,9 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
       return bad(v, "%s: field 'opcode': aie.config must be command 0 only",
                  w->who);
     int key = tile_key(&c);
-    /* Close the current loop body when this command does not extend it. */
-    if (seg_tile >= 0 && (key != seg_tile || c.iterations != seg_n ||
-                          seg_n == 1)) {
-      if ((rc = run_locks(w, seg_start, j, seg_n))) return rc;
-      seg_tile = -1;
-    }
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
+      if (seg_tile >= 0 && (rc = run_locks(w, seg_start, j, seg_n))) return rc;
+      seg_tile = -1;
       if ((rc = end_layer(w))) return rc;
       if ((rc = check_layer_decl(w, &c))) return rc;
       ncov = 0;
@@ -490,6 +486,13 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
                    "iterations", w->who, (unsigned)d->period, (unsigned)it);
       break;
     }
+    }
+    /* Close the current loop body when this command does not extend it
+     * (after the command's own checks, so a bad field is named first). */
+    if (seg_tile >= 0 && (key != seg_tile || c.iterations != seg_n ||
+                          seg_n == 1)) {
+      if ((rc = run_locks(w, seg_start, j, seg_n))) return rc;
+      seg_tile = -1;
     }
     if (seg_tile < 0 && key >= 0) {
       seg_tile = key;

@@ -99,7 +99,7 @@ static const char *blob_ref(const cgen_t *g, uint16_t id) {
 }
 
 static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
-  const spx_cs_command_t *cmd = &g->p->image.commands[i];
+  const spx_cs_command_t *cmd = &g->p->layer_commands[i];
   const spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
   const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
   fprintf(f, "static const spx_rt_layer_t %s = {\n  %u, %u, %u, %d,\n  {", sym, l->op, l->act,
@@ -123,8 +123,8 @@ static size_t tensor_elements(const spx_cs_tensor_t *t) {
 /* Scratch of the largest layer, asked of the runtime itself. */
 static size_t max_scratch(const spx_program_t *p) {
   size_t max = 0;
-  for (uint32_t i = 0; i < p->image.command_count; i++) {
-    const spx_cs_cpu_layer_t *l = &p->image.commands[i].u.cpu_layer;
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
     const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
     const spx_cs_tensor_t *records[5] = {0};
     for (int k = 0; k < l->n_in; k++) records[k] = &p->image.tensors[ins[k]];
@@ -185,14 +185,14 @@ static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
   }
   /* Quantization at the int8 boundaries: the quantize of each input and the
    * dequantize of each output. */
-  for (uint32_t i = 0; i < img->command_count; i++) {
-    const spx_cs_cpu_layer_t *l = &img->commands[i].u.cpu_layer;
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
     const spx_cs_tensor_t *t = NULL;
     if (l->op == SPX_CS_CPU_OP_QUANTIZE) t = &img->tensors[l->out];
     if (l->op == SPX_CS_CPU_OP_DEQUANTIZE) t = &img->tensors[l->in0];
     if (!t) continue;
-    char *u = upper(g->arena, img->commands[i].name);
-    fprintf(f, "\n/* int8 quantization at %s: real = scale * (q - zero_point) */\n", img->commands[i].name);
+    char *u = upper(g->arena, p->layer_commands[i].name);
+    fprintf(f, "\n/* int8 quantization at %s: real = scale * (q - zero_point) */\n", p->layer_commands[i].name);
     fprintf(f, "#define %s_%s_SCALE %.9gf\n#define %s_%s_ZERO_POINT (%d)\n", guard, u,
             (double)t->scale, guard, u, (int)t->zero_point);
   }
@@ -221,8 +221,8 @@ static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
   for (uint32_t k = 0; k < img->input_count; k++)
     emit_tensor(f, g->tensor_sym[img->inputs[k]], &img->tensors[img->inputs[k]]);
   char *emitted = spx_arena_alloc(g->arena, img->blob_count + 1);
-  for (uint32_t i = 0; i < img->command_count; i++) {
-    const spx_cs_command_t *cmd = &img->commands[i];
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_command_t *cmd = &p->layer_commands[i];
     const spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
     const spx_layer_info_t *info = &p->layers[i];
     fprintf(f, "\n/* ---- %s: %s, %s:%d", cmd->name, info->op, p->source, info->line);
@@ -238,9 +238,9 @@ static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
     emit_layer(g, f, i, ident(g->arena, "layer_", cmd->name));
   }
   fputs("\nstatic const spx_rt_layer_t *const layers[] = {", f);
-  for (uint32_t i = 0; i < img->command_count; i++)
+  for (uint32_t i = 0; i < p->layer_count; i++)
     fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ",
-            ident(g->arena, "layer_", img->commands[i].name));
+            ident(g->arena, "layer_", p->layer_commands[i].name));
   fputs("\n};\n\n", f);
   fprintf(f, "size_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(", p->name,
           guard, p->name);
@@ -317,9 +317,9 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const char *guard, co
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);
   fputs("/* The .spxbin of this network (spx-objdump prints it as text). Layers:\n", f);
-  for (uint32_t i = 0; i < p->image.command_count; i++)
+  for (uint32_t i = 0; i < p->layer_count; i++)
     if (p->layers[i].line)
-      fprintf(f, " *   %-20s %-14s %s:%d\n", p->image.commands[i].name, p->layers[i].op, p->source,
+      fprintf(f, " *   %-20s %-14s %s:%d\n", p->layer_commands[i].name, p->layers[i].op, p->source,
               p->layers[i].line);
   fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size);
   for (size_t i = 0; i < e->size; i++)

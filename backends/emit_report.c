@@ -35,11 +35,11 @@ static void write_report(const spx_program_t *p, FILE *f) {
   json_string(f, p->source);
   fprintf(f, ",\n  \"target\": \"%s\",\n  \"workspace_bytes\": %u,\n  \"layers\": [\n",
           p->target, img->workspace_size);
-  for (uint32_t i = 0; i < img->command_count; i++) {
-    const spx_cs_cpu_layer_t *l = &img->commands[i].u.cpu_layer;
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
     const spx_layer_info_t *info = &p->layers[i];
     fputs("    {\"name\": ", f);
-    json_string(f, img->commands[i].name);
+    json_string(f, p->layer_commands[i].name);
     fputs(", \"op\": ", f);
     json_string(f, info->op);
     fprintf(f, ", \"line\": %d", info->line);
@@ -62,7 +62,7 @@ static void write_report(const spx_program_t *p, FILE *f) {
             (unsigned long long)info->macs, (unsigned long long)info->params,
             (unsigned long long)info->dense_bytes, (unsigned long long)info->weight_bytes,
             l->weights == SPX_CS_NONE ? "none" : spx_cs_encoding_name(img->blobs[l->weights].encoding),
-            i + 1 < img->command_count ? "," : "");
+            i + 1 < p->layer_count ? "," : "");
     macs += info->macs;
     params += info->params;
     dense += info->dense_bytes;
@@ -71,7 +71,7 @@ static void write_report(const spx_program_t *p, FILE *f) {
   fprintf(f, "  ],\n  \"totals\": {\"layers\": %u, \"macs\": %llu, \"params\": %llu, "
              "\"dense_weight_bytes\": %llu, \"encoded_weight_bytes\": %llu, "
              "\"compression\": %.4f}\n",
-          img->command_count, (unsigned long long)macs, (unsigned long long)params,
+          p->layer_count, (unsigned long long)macs, (unsigned long long)params,
           (unsigned long long)dense, (unsigned long long)stored,
           stored ? (double)dense / (double)stored : 0.0);
   if (p->target_json) fprintf(f, "  ,\"%s\": %s\n", p->target, p->target_json);

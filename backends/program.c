@@ -404,6 +404,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     img->commands = COPY_OUT(arena, b->cmds, b->n_cmds);
     img->command_count = (uint32_t)b->n_cmds;
     p->layers = COPY_OUT(arena, b->layers, b->n_cmds);
+    p->layer_count = img->command_count;
+    p->layer_commands = img->commands;
     rc = lower_to_target(p, b, mop);
     if (rc == 0) *out_program = p;
   }

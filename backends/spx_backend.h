@@ -52,12 +52,18 @@ typedef struct spx_program {
   int n_target_options;
   const spx_backend_option_t *target_options;
   spx_cs_image_t image;
-  spx_layer_info_t *layers; /* [image.command_count] */
+  /* One cpu.layer command per layer, in execution order: what the layers
+   * are, whatever the target's stream made of them (for the cpu target the
+   * same as image.commands). The emitters describe layers from these. */
+  uint32_t layer_count;
+  const spx_cs_command_t *layer_commands;
+  spx_layer_info_t *layers; /* [layer_count] */
   const char *target_json;  /* program-wide figures of the target, or NULL */
 } spx_program_t;
 
 /* The target lowerings (targets.def): each returns 0, or -1 after reporting
- * errors to diag; it may replace p->image's commands and fill target_json. */
+ * errors to diag; it may replace p->image's commands (not layer_commands)
+ * and fill target_json. */
 #define SPX_TARGET(name)
 #define SPX_TARGET_LOWERED(name)                                              \
   int spx_target_##name##_lower(spx_program_t *p, spx_arena_t *arena,         \

@@ -93,9 +93,11 @@
  *   0x10 cpu.layer  one layer on the CPU device: op, act, n_in, axis,
  *                   in0..in3, out, weights, bias, mult, shift, groups,
  *                   kh kw sh sw dh dw, pad_t pad_l pad_b pad_r
- * Planned aie opcodes (reserved, not implemented): 0x30 LOAD, 0x31 LOADW,
- * 0x32 LOADFM, 0x33 COMP, 0x34 WRITEFM, 0x35 WRITE, 0x36 LOCK_ACQ,
- * 0x37 LOCK_REL; each uses `iterations` for its ping-pong repeat count.
+ *   0x30-0x39 aie.*  the AIE array: load/loadw/loadfm/comp/writefm/write,
+ *                   lock_acq/lock_rel, layer, config (opcodes_aie.h, one
+ *                   line each; `iterations` is the ping-pong repeat count)
+ *   0x60-0x61 bs.*   the bit-serial array: bs.pe, bs.host
+ *                   (opcodes_bitserial.h, one line each)
  */
 #ifndef SPX_STREAM_H
 #define SPX_STREAM_H

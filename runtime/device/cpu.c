@@ -6,37 +6,14 @@
  * No allocation: the model lives in caller memory and every run uses the
  * caller's workspace (spx_rt_model_workspace_size). Each command is decoded
  * from the stream bytes on every run, so a model is just a view. */
-#include <stdarg.h>
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
 #include "runtime/sim/aie/spx_sim_aie.h"
 #include "runtime/sim/bitserial/spx_sim_bitserial.h"
 
-#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
 
-static void error_clear(spx_rt_error_t *e) {
-  if (!e) return;
-  e->status = SPX_RT_OK;
-  e->command = SPX_RT_NO_COMMAND;
-  e->message[0] = '\0';
-}
 
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...)
-    SPX_CS_PRINTF_(4, 5);
-
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...) {
-  va_list ap;
-  if (!e) return st;
-  e->status = st;
-  e->command = command;
-  va_start(ap, fmt);
-  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
-  va_end(ap);
-  return st;
-}
 
 /* ---- decoding one cpu.layer ------------------------------------------------ */
 
@@ -118,7 +95,7 @@ static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
 
 /* Scratch a decoded layer needs: broadcast area, then kernel scratch. */
 static size_t bcast_bytes(const decoded_t *d) {
-  return ALIGN16((size_t)d->bcast * 2 * sizeof(int32_t));
+  return SPX_RT_ALIGN16((size_t)d->bcast * 2 * sizeof(int32_t));
 }
 
 /* ---- the cpu device --------------------------------------------------------- */
@@ -145,7 +122,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
   decoded_t d;
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name,
                 spx_cs_target_name(device->target));
@@ -156,7 +133,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     uint16_t id = is_in ? spx_cs_stream_input(s, k) : spx_cs_stream_output(s, k);
     spx_cs_tensor_t t;
     if (id == SPX_CS_NONE || io_tensor_ok(s, id, &t) != SPX_RT_OK)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                   "model %s %u must be an f32 or int8 tensor",
                   is_in ? "input" : "output", (unsigned)k);
   }
@@ -166,7 +143,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     size_t need;
     if (st == SPX_RT_OK) st = spx_rt_layer_check(&d.layer, &why);
     if (st != SPX_RT_OK)
-      return fail(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
+      return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
@@ -177,8 +154,8 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
   }
   m->device = device;
   m->stream = *s;
-  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
-  m->scratch_size = ALIGN16(max_scratch);
+  m->scratch_offset = SPX_RT_ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = SPX_RT_ALIGN16(max_scratch);
   m->workspace_size = m->scratch_offset + m->scratch_size;
   return SPX_RT_OK;
 }
@@ -194,35 +171,10 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   uint8_t *scratch;
   uint32_t i, it;
   decoded_t d;
-  if (!ws || ((uintptr_t)ws & 15u))
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "workspace is NULL or not 16-byte aligned");
-  if (workspace_size < m->workspace_size)
-    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
-                "workspace of %zu bytes is smaller than the %zu the model needs",
-                workspace_size, m->workspace_size);
-  if ((s->input_count && !inputs) || (s->output_count && !outputs))
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "inputs or outputs array is NULL");
+  spx_rt_status_t staged =
+      spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
+  if (staged != SPX_RT_OK) return staged;
   scratch = ws + m->scratch_offset;
-
-  for (i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_rt_quant_t q;
-    if (!inputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "input %u is NULL", (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    q.scale = t.scale;
-    q.zero_point = t.zero_point;
-    if (t.dtype == SPX_CS_DTYPE_F32) {
-      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
-    } else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
-                                      (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK) {
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "input %u: cannot quantize", (unsigned)i);
-    }
-  }
 
   for (i = 0; i < s->command_count; ++i) {
     const char *why = "";
@@ -248,7 +200,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
       }
     }
     if (st != SPX_RT_OK)
-      return fail(error, st, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i,
                   cmd_name(&d), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
@@ -256,7 +208,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
       spx_rt_layer_check(&d.layer, &why);
-      return fail(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
+      return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
@@ -265,25 +217,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
     }
   }
 
-  for (i = 0; i < s->output_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_rt_quant_t q;
-    if (!outputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "output %u is NULL", (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
-    q.scale = t.scale;
-    q.zero_point = t.zero_point;
-    if (t.dtype == SPX_CS_DTYPE_F32) {
-      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
-    } else if (spx_rt_dequantize_s8_f32(t.ws_size, q,
-                                        (const int8_t *)(ws + t.ws_offset),
-                                        outputs[i]) != SPX_RT_OK) {
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "output %u: cannot dequantize", (unsigned)i);
-    }
-  }
-  return SPX_RT_OK;
+  return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU,
@@ -318,13 +252,13 @@ spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
                                         const spx_cs_stream_t *stream,
                                         spx_rt_model_t *out_model,
                                         spx_rt_error_t *error) {
-  error_clear(error);
+  spx_rt_error_clear(error);
   if (out_model) memset(out_model, 0, sizeof *out_model);
   if (!device || !device->initialize || !device->run || !stream || !out_model)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "device, stream or model is NULL");
   if (!stream->data)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "stream is not loaded");
   return device->initialize(device, stream, out_model, error);
 }
@@ -353,9 +287,9 @@ spx_rt_status_t spx_rt_model_run(const spx_rt_model_t *model,
                                  size_t workspace_size,
                                  const spx_rt_run_hooks_t *hooks,
                                  spx_rt_error_t *error) {
-  error_clear(error);
+  spx_rt_error_clear(error);
   if (!model || !model->device || !model->device->run)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "model is NULL or not initialized");
   return model->device->run(model, inputs, outputs, workspace, workspace_size,
                             hooks, error);

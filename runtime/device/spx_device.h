@@ -25,6 +25,9 @@
 extern "C" {
 #endif
 
+/* Rounds a byte count up to the 16-byte alignment of workspaces. */
+#define SPX_RT_ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
+
 /* Element types of tensors: the values of runtime/stream's SPX_CS_DTYPES. */
 enum { SPX_RT_F32 = 1, SPX_RT_INT8 = 2, SPX_RT_INT32 = 3 };
 
@@ -164,6 +167,23 @@ extern const spx_rt_device_t spx_rt_device_cpu;
 
 /* The device called `name` ("cpu"), or NULL. */
 const spx_rt_device_t *spx_rt_device_find(const char *name);
+/* ---- for device implementations (model.c) ------------------------------ */
+
+void spx_rt_error_clear(spx_rt_error_t *e);
+/* Fills *e (if not NULL) with status, command index and a message
+ * (spx_cs_format's printf subset); returns st. */
+spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
+                                 const char *fmt, ...) SPX_CS_PRINTF_(4, 5);
+/* Checks the workspace (16-aligned, big enough) and the input/output arrays,
+ * then copies each model input into its workspace place, quantizing f32 to
+ * int8 where the model tensor is int8. Every device's run starts here. */
+spx_rt_status_t spx_rt_model_stage_inputs(const spx_rt_model_t *model, const float *const *inputs,
+                                          float *const *outputs, void *workspace,
+                                          size_t workspace_size, spx_rt_error_t *error);
+/* Copies each model output out of the workspace, dequantizing int8. */
+spx_rt_status_t spx_rt_model_collect_outputs(const spx_rt_model_t *model, float *const *outputs,
+                                             const void *workspace, spx_rt_error_t *error);
+
 /* The device that runs streams of `target` (spx_cs_target_t) and is called
  * `name` ("cpu", "sim"), or with name NULL the target's default device: the
  * cpu device for cpu streams, the target's simulator otherwise. NULL if none. */

@@ -14,25 +14,9 @@
  * Timing: spx_sim_aie_time over the stream. */
 #include "runtime/sim/aie/spx_sim_aie.h"
 
-#include <stdarg.h>
 #include <string.h>
 
-#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
 
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...)
-    SPX_CS_PRINTF_(4, 5);
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...) {
-  va_list ap;
-  if (!e) return st;
-  e->status = st;
-  e->command = command;
-  va_start(ap, fmt);
-  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
-  va_end(ap);
-  return st;
-}
 
 /* ---- stream as a timing source -------------------------------------------- */
 
@@ -172,28 +156,28 @@ static void comp_geom(const layer_t *L, const spx_cs_aie_comp_t *q,
   g->p.dilation[1] = l->dw;
   g->p.groups = 1;
   g->p.act = SPX_RT_ACT_NONE;
-  g->in_bytes = ALIGN16((size_t)g->p.c_in * g->p.h * g->p.w);
-  g->out_bytes = ALIGN16((size_t)g->p.c_out * (q->oh1 - q->oh0) * (q->ow1 - q->ow0));
+  g->in_bytes = SPX_RT_ALIGN16((size_t)g->p.c_in * g->p.h * g->p.w);
+  g->out_bytes = SPX_RT_ALIGN16((size_t)g->p.c_out * (q->oh1 - q->oh0) * (q->ow1 - q->ow0));
 }
 
 static size_t comp_scratch(const layer_t *L, const spx_cs_aie_comp_t *q) {
   size_t oc = (size_t)(q->oc1 - q->oc0);
-  size_t req = ALIGN16(oc * 8);
+  size_t req = SPX_RT_ALIGN16(oc * 8);
   if (L->is_cbr && L->cpu.op == SPX_CS_CPU_OP_DENSE)
-    req += ALIGN16(oc * L->rec[0].dims[1]);
+    req += SPX_RT_ALIGN16(oc * L->rec[0].dims[1]);
   else if (L->is_cbr)
-    req += ALIGN16(oc * L->rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
+    req += SPX_RT_ALIGN16(oc * L->rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
   if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
     spx_rt_dense_params_t dp = {(int32_t)(q->oh1 - q->oh0),
                                 (int32_t)L->rec[0].dims[1], (int32_t)oc,
                                 SPX_RT_ACT_NONE};
-    return req + ALIGN16(oc * (q->oh1 - q->oh0)) +
-           ALIGN16(spx_rt_dense_s8_get_buffer_size(&dp));
+    return req + SPX_RT_ALIGN16(oc * (q->oh1 - q->oh0)) +
+           SPX_RT_ALIGN16(spx_rt_dense_s8_get_buffer_size(&dp));
   }
   comp_geom_t g;
   comp_geom(L, q, &g);
   return req + g.in_bytes + g.out_bytes +
-         ALIGN16(spx_rt_conv2d_s8_get_buffer_size(&g.p));
+         SPX_RT_ALIGN16(spx_rt_conv2d_s8_get_buffer_size(&g.p));
 }
 
 /* Runs one comp on the workspace. */
@@ -202,7 +186,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
   const spx_rt_layer_t *rt = &L->rt;
   uint32_t oc = (uint32_t)(q->oc1 - q->oc0);
   int32_t *mult = (int32_t *)scratch, *shift = mult + oc;
-  uint8_t *rest = scratch + ALIGN16((size_t)oc * 8);
+  uint8_t *rest = scratch + SPX_RT_ALIGN16((size_t)oc * 8);
   const int8_t *wslice;
   {
     size_t cin = L->rec[0].dims[1];
@@ -227,7 +211,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
           }
         }
       wslice = d;
-      rest += ALIGN16((size_t)oc * cin * khw);
+      rest += SPX_RT_ALIGN16((size_t)oc * cin * khw);
     } else {
       wslice = (const int8_t *)rt->weights + (size_t)q->oc0 * cin * khw;
     }
@@ -254,7 +238,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
     spx_rt_dense_params_t dp = {(int32_t)rows, (int32_t)K, (int32_t)oc,
                                 SPX_RT_ACT_NONE};
     int8_t *o = (int8_t *)rest;
-    uint8_t *ks = rest + ALIGN16((size_t)oc * rows);
+    uint8_t *ks = rest + SPX_RT_ALIGN16((size_t)oc * rows);
     st = spx_rt_dense_s8(&dp, &rq, in + (size_t)q->oh0 * K,
                          wslice, bias,
                          o, ks, size - (size_t)(ks - scratch));
@@ -295,7 +279,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   memset(m, 0, sizeof *m);
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name,
                 spx_cs_target_name(device->target));
@@ -307,7 +291,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     spx_cs_stream_tensor(s, is_in ? spx_cs_stream_input(s, k)
                                   : spx_cs_stream_output(s, k), &t);
     if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                   "model %s %u must be an f32 or int8 tensor",
                   is_in ? "input" : "output", (unsigned)k);
   }
@@ -319,10 +303,10 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       spx_rt_status_t st = layer_decode(s, &c, &L, &why);
       if (st == SPX_RT_OK) st = spx_rt_layer_check(&L.rt, &why);
       if (st != SPX_RT_OK)
-        return fail(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
+        return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
                     why);
       have = 1;
-      size_t need = ALIGN16((size_t)bcast_of(&L) * 8) +
+      size_t need = SPX_RT_ALIGN16((size_t)bcast_of(&L) * 8) +
                     spx_rt_layer_scratch_size(&L.rt);
       if (need > max_scratch) max_scratch = need;
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
@@ -332,8 +316,8 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   }
   m->device = device;
   m->stream = *s;
-  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
-  m->scratch_size = ALIGN16(max_scratch);
+  m->scratch_offset = SPX_RT_ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = SPX_RT_ALIGN16(max_scratch);
   m->workspace_size = m->scratch_offset + m->scratch_size;
   return SPX_RT_OK;
 }
@@ -349,28 +333,10 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
   const spx_cs_stream_t *s = &m->stream;
   uint8_t *ws = (uint8_t *)workspace;
   if (out_layers) *out_layers = 0;
-  if (!ws || ((uintptr_t)ws & 15u))
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "workspace is NULL or not 16-byte aligned");
-  if (workspace_size < m->workspace_size)
-    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
-                "workspace of %zu bytes is smaller than the %zu the model needs",
-                workspace_size, m->workspace_size);
+  spx_rt_status_t staged =
+      spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
+  if (staged != SPX_RT_OK) return staged;
   uint8_t *scratch = ws + m->scratch_offset;
-  for (uint32_t i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    if (!inputs || !inputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "input %u is NULL",
-                  (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    spx_rt_quant_t q = {t.scale, t.zero_point};
-    if (t.dtype == SPX_CS_DTYPE_F32)
-      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
-    else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
-                                    (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "input %u: cannot quantize", (unsigned)i);
-  }
   layer_t L;
   int have = 0;
   for (uint32_t i = 1; i < s->command_count; ++i) {
@@ -383,7 +349,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
       have = st == SPX_RT_OK;
       if (st == SPX_RT_OK && c.u.aie_layer.mode == 1) {
         uint32_t bc = bcast_of(&L);
-        size_t bb = ALIGN16((size_t)bc * 8);
+        size_t bb = SPX_RT_ALIGN16((size_t)bc * 8);
         if (bc) {
           int32_t *mu = (int32_t *)scratch, *sh = mu + bc;
           for (uint32_t k = 0; k < bc; k++) {
@@ -399,30 +365,17 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
       st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
     }
     if (st != SPX_RT_OK)
-      return fail(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
+      return spx_rt_error_set(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
                   spx_rt_status_name(st), *why ? ": " : "", why);
   }
-  for (uint32_t i = 0; i < s->output_count; ++i) {
-    spx_cs_tensor_t t;
-    if (!outputs || !outputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "output %u is NULL",
-                  (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
-    spx_rt_quant_t q = {t.scale, t.zero_point};
-    if (t.dtype == SPX_CS_DTYPE_F32)
-      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
-    else if (spx_rt_dequantize_s8_f32(t.ws_size, q,
-                                      (const int8_t *)(ws + t.ws_offset),
-                                      outputs[i]) != SPX_RT_OK)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "output %u: cannot dequantize", (unsigned)i);
-  }
+  spx_rt_status_t collected = spx_rt_model_collect_outputs(m, outputs, ws, error);
+  if (collected != SPX_RT_OK) return collected;
   spx_sim_aie_source_t src = stream_source(s);
   uint32_t nl = 0;
   const char *why = spx_sim_aie_time(&src, NULL, stats, max_layers, &nl, event,
                                      user);
   if (why)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "timing: %s", why);
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "timing: %s", why);
   if (out_layers) *out_layers = nl;
   return SPX_RT_OK;
 }

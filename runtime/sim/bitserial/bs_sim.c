@@ -8,29 +8,8 @@
 
 #include "runtime/sim/bitserial/spx_sim_bitserial.h"
 
-#define ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
 
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...)
-    SPX_CS_PRINTF_(4, 5);
-static spx_rt_status_t fail(spx_rt_error_t *e, spx_rt_status_t st,
-                            uint32_t command, const char *fmt, ...) {
-  va_list ap;
-  if (!e) return st;
-  e->status = st;
-  e->command = command;
-  va_start(ap, fmt);
-  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
-  va_end(ap);
-  return st;
-}
 
-static void error_clear(spx_rt_error_t *e) {
-  if (!e) return;
-  e->status = SPX_RT_OK;
-  e->command = SPX_RT_NO_COMMAND;
-  e->message[0] = '\0';
-}
 
 /* ---- one decoded layer ------------------------------------------------------ */
 
@@ -233,12 +212,12 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
 
 static size_t layer_scratch(const layer_t *L) {
   if (L->cmd.opcode == SPX_CS_OP_BS_PE)
-    return ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize * sizeof(int32_t));
+    return SPX_RT_ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize * sizeof(int32_t));
   {
     spx_rt_layer_t rl;
     spx_rt_tensor_t store[5];
     spx_rt_layer_init(&rl, store, L->l, L->recp, L->blobp);
-    return ALIGN16(spx_rt_layer_scratch_size(&rl));
+    return SPX_RT_ALIGN16(spx_rt_layer_scratch_size(&rl));
   }
 }
 
@@ -250,10 +229,10 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   uint32_t i;
   layer_t L;
   memset(m, 0, sizeof *m);
-  error_clear(error);
+  spx_rt_error_clear(error);
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                 "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name, spx_cs_target_name(device->target));
   }
@@ -261,25 +240,25 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     spx_cs_tensor_t t;
     spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
     if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
                   "input %u is neither f32 nor int8", (unsigned)i);
   }
   for (i = 0; i < s->command_count; ++i) {
     const char *why = "";
     if (decode(s, i, &L, &why))
-      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), why);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       spx_sim_bs_group_t gr;
       if (spx_sim_bs_mdesc_hash(&L.md) != s->mdesc_hash)
-        return fail(error, SPX_RT_ERR_ARG, i,
+        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i,
                     "command %u (%s): field 'mdesc': machine description hash "
                     "0x%016llx differs from the header's 0x%016llx",
                     (unsigned)i, lname(&L),
                     (unsigned long long)spx_sim_bs_mdesc_hash(&L.md),
                     (unsigned long long)s->mdesc_hash);
       if (spx_sim_bs_group_get(&L.w, L.g.cout - 1, L.g.kgroups - 1, &gr))
-        return fail(error, SPX_RT_ERR_ARG, i,
+        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i,
                     "command %u (%s): field 'weights': %s weights of %u bytes "
                     "cannot be read as %u x %u groups", (unsigned)i, lname(&L),
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
@@ -290,15 +269,15 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       const char *reason = "";
       spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
       if (spx_rt_layer_check(&rl, &reason) != SPX_RT_OK)
-        return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                     lname(&L), reason);
     }
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
   }
   m->device = device;
   m->stream = *s;
-  m->scratch_offset = ALIGN16((size_t)s->workspace_size);
-  m->scratch_size = ALIGN16(max_scratch);
+  m->scratch_offset = SPX_RT_ALIGN16((size_t)s->workspace_size);
+  m->scratch_size = SPX_RT_ALIGN16(max_scratch);
   m->workspace_size = m->scratch_offset + m->scratch_size;
   return SPX_RT_OK;
 }
@@ -313,39 +292,16 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   uint8_t *ws = (uint8_t *)workspace, *scratch;
   uint32_t i, it;
   layer_t L;
-  error_clear(error);
-  if (!ws || ((uintptr_t)ws & 15u))
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "workspace is NULL or not 16-byte aligned");
-  if (workspace_size < m->workspace_size)
-    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
-                "workspace of %zu bytes is smaller than the %zu the model needs",
-                workspace_size, m->workspace_size);
-  if ((s->input_count && !inputs) || (s->output_count && !outputs))
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "inputs or outputs array is NULL");
+  spx_rt_error_clear(error);
+  spx_rt_status_t staged =
+      spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
+  if (staged != SPX_RT_OK) return staged;
   scratch = ws + m->scratch_offset;
-  for (i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_rt_quant_t q;
-    if (!inputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "input %u is NULL",
-                  (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    q.scale = t.scale;
-    q.zero_point = t.zero_point;
-    if (t.dtype == SPX_CS_DTYPE_F32)
-      memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
-    else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i],
-                                    (int8_t *)(ws + t.ws_offset)) != SPX_RT_OK)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "input %u: cannot quantize", (unsigned)i);
-  }
   for (i = 0; i < s->command_count; ++i) {
     const char *why = "";
     spx_rt_status_t st = SPX_RT_OK;
     if (decode(s, i, &L, &why))
-      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
@@ -362,26 +318,10 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
-      return fail(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
+      return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                   spx_rt_status_name(st));
   }
-  for (i = 0; i < s->output_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_rt_quant_t q;
-    if (!outputs[i])
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "output %u is NULL",
-                  (unsigned)i);
-    spx_cs_stream_tensor(s, spx_cs_stream_output(s, i), &t);
-    q.scale = t.scale;
-    q.zero_point = t.zero_point;
-    if (t.dtype == SPX_CS_DTYPE_F32)
-      memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
-    else if (spx_rt_dequantize_s8_f32(t.ws_size, q, (const int8_t *)(ws + t.ws_offset),
-                                      outputs[i]) != SPX_RT_OK)
-      return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "output %u: cannot dequantize", (unsigned)i);
-  }
-  return SPX_RT_OK;
+  return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
 const spx_rt_device_t spx_sim_bitserial_device = {
@@ -395,12 +335,12 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
                                   spx_rt_error_t *error) {
   const char *why = "";
   if (decode(s, i, L, &why))
-    return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                 lname(L), why);
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     *md = L->md;
     if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, c))
-      return fail(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
                   (unsigned)i, lname(L));
   } else {
     spx_sim_bs_host_cost(md, L->l, L->recp, c);
@@ -430,11 +370,11 @@ spx_rt_status_t spx_sim_bitserial_cost(const spx_cs_stream_t *s,
   layer_t L;
   uint32_t i;
   spx_rt_status_t st;
-  error_clear(error);
+  spx_rt_error_clear(error);
   if (s->target != SPX_CS_TARGET_BITSERIAL)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
   if (cap < s->command_count)
-    return fail(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
+    return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
                 "room for %u costs, the stream has %u commands", (unsigned)cap,
                 (unsigned)s->command_count);
   stream_mdesc(s, &md);
@@ -484,9 +424,9 @@ spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
   uint64_t now = 0; /* cycles */
   uint32_t i, r;
   spx_rt_status_t st;
-  error_clear(error);
+  spx_rt_error_clear(error);
   if (s->target != SPX_CS_TARGET_BITSERIAL)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
   stream_mdesc(s, &md);
 #define NS(cyc) ((cyc) * 1000u / (uint64_t)md.clock_mhz)
   emit(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [");
@@ -522,6 +462,6 @@ spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
 #undef NS
   emit(&t, "\n]}\n");
   if (t.failed)
-    return fail(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "trace write failed");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "trace write failed");
   return SPX_RT_OK;
 }

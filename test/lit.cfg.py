@@ -30,7 +30,12 @@ config.substitutions.append(("%irdl", os.path.join(config.spx_src_root, "ir", "s
 config.substitutions.append(("%examples", os.path.join(config.spx_src_root, "examples")))
 config.substitutions.append(("%srcroot", config.spx_src_root))
 config.substitutions.append(("%python", config.python))
-config.substitutions.append(("%cc", config.c_compiler))
-config.substitutions.append(("%clang", "clang"))
+# Tests that build generated C link libspxrt; in the sanitizer build that
+# library is instrumented, so the generated code is built with the same
+# sanitizers (which also checks it). gcc's and clang's ASan runtimes do not
+# mix, so there %clang is the same compiler as %cc.
+san = " -fsanitize=address,undefined -fno-sanitize-recover=undefined" if config.spx_sanitize else ""
+config.substitutions.append(("%cc", config.c_compiler + san))
+config.substitutions.append(("%clang", (config.c_compiler if config.spx_sanitize else "clang") + san))
 config.substitutions.append(("%spxrt", os.path.join(config.spx_obj_root, "runtime", "libspxrt.a")))
 config.substitutions.append(("%FileCheck", "FileCheck -enable-var-scope"))

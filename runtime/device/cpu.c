@@ -141,7 +141,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     const char *why = "";
     spx_rt_status_t st = decode(s, i, &d, &why);
     size_t need;
-    if (st == SPX_RT_OK) st = spx_rt_layer_check(&d.layer, &why);
+    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.layer, &why);
     if (st != SPX_RT_OK)
       return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),

@@ -141,11 +141,15 @@ static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
   return SPX_RT_OK;
 }
 
-/* CBR weights (SPX_FMT_CBR): the encoding's structure and dimensions
- * against the layer's (spx_fmt_cbr_open, O(block rows + blocks)). */
-static spx_rt_status_t check_cbr(const spx_rt_layer_t *l, const plan_t *pl,
-                                 const char **reason) {
-  spx_fmt_cbr_dims_t d;
+/* The weight matrix of a conv2d/dense as the formats see it: rows = output
+ * channels, cols = input channels per group (or features), taps per cell. */
+typedef struct wdims {
+  uint32_t rows, cols, groups;
+  uint16_t kh, kw;
+} wdims_t;
+
+static wdims_t weight_dims(const spx_rt_layer_t *l, const plan_t *pl) {
+  wdims_t d;
   if (l->op == SPX_RT_OP_CONV2D) {
     d.rows = (uint32_t)pl->u.conv.c_out;
     d.cols = (uint32_t)(pl->u.conv.c_in / pl->u.conv.groups);
@@ -158,30 +162,31 @@ static spx_rt_status_t check_cbr(const spx_rt_layer_t *l, const plan_t *pl,
     d.kh = d.kw = 1;
     d.groups = 1;
   }
-  if (spx_fmt_cbr_open(l->weights, l->weights_size, &d, NULL, reason) != SPX_FMT_CBR_OK)
-    return SPX_RT_ERR_ARG;
-  return SPX_RT_OK;
+  return d;
 }
 
-/* BBS weights (SPX_FMT_BBS): the encoding's structure and dimensions against
- * the layer's (spx_fmt_bbs_open, O(rows)); group records are checked by
- * spx_fmt_bbs_validate, and the kernels never read out of bounds without. */
-static spx_rt_status_t check_bbs(const spx_rt_layer_t *l, const plan_t *pl,
-                                 const char **reason) {
-  spx_fmt_bbs_dims_t d;
-  spx_fmt_bbs_view_t v;
-  if (l->op == SPX_RT_OP_CONV2D) {
-    d.rows = (uint32_t)pl->u.conv.c_out;
-    d.cols = (uint32_t)(pl->u.conv.c_in / pl->u.conv.groups);
-    d.kh = (uint16_t)pl->u.conv.kh;
-    d.kw = (uint16_t)pl->u.conv.kw;
-  } else {
-    d.rows = (uint32_t)pl->u.dense.units;
-    d.cols = (uint32_t)pl->u.dense.features;
-    d.kh = d.kw = 1;
+/* Encoded weights against the layer's dimensions. `full` = every byte
+ * (spx_fmt_*_validate, O(len), once when a model is prepared); otherwise the
+ * structure only (spx_fmt_*_open: O(block rows + blocks) for CBR, O(rows) for
+ * BBS), enough for the kernels never to read out of bounds. */
+static spx_rt_status_t check_encoded(const spx_rt_layer_t *l, const plan_t *pl, int full,
+                                     const char **reason) {
+  wdims_t w = weight_dims(l, pl);
+  if (l->weights_encoding == SPX_FMT_CBR) {
+    spx_fmt_cbr_dims_t d = {w.rows, w.cols, w.kh, w.kw, w.groups};
+    spx_fmt_cbr_status_t st =
+        full ? spx_fmt_cbr_validate(l->weights, l->weights_size, &d, reason)
+             : spx_fmt_cbr_open(l->weights, l->weights_size, &d, NULL, reason);
+    return st == SPX_FMT_CBR_OK ? SPX_RT_OK : SPX_RT_ERR_ARG;
   }
-  if (spx_fmt_bbs_open(l->weights, l->weights_size, &d, &v, reason) != SPX_FMT_BBS_OK)
-    return SPX_RT_ERR_ARG;
+  if (l->weights_encoding == SPX_FMT_BBS) {
+    spx_fmt_bbs_dims_t d = {w.rows, w.cols, w.kh, w.kw};
+    spx_fmt_bbs_view_t v;
+    spx_fmt_bbs_status_t st =
+        full ? spx_fmt_bbs_validate(l->weights, l->weights_size, &d, reason)
+             : spx_fmt_bbs_open(l->weights, l->weights_size, &d, &v, reason);
+    return st == SPX_FMT_BBS_OK ? SPX_RT_OK : SPX_RT_ERR_ARG;
+  }
   return SPX_RT_OK;
 }
 
@@ -330,11 +335,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
     if (l->op == SPX_RT_OP_CONV2D) {
       st = prepare_conv(l, pl, reason);
-      if (st == SPX_RT_OK && l->weights_encoding == SPX_FMT_CBR)
-        return check_cbr(l, pl, reason);
-      if (st == SPX_RT_OK && l->weights_encoding == SPX_FMT_BBS)
-        return check_bbs(l, pl, reason);
-      return st;
+      return st == SPX_RT_OK ? check_encoded(l, pl, 0, reason) : st;
     }
     if (l->in[0]->rank != 2 || l->out->rank != 2)
       FAIL(SPX_RT_ERR_SHAPE, "dense needs rank-2 input and output");
@@ -344,9 +345,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     pl->u.dense.features = (int32_t)l->in[0]->dims[1];
     pl->u.dense.units = (int32_t)l->out->dims[1];
     pl->u.dense.act = pl->act;
-    if (l->weights_encoding == SPX_FMT_CBR) return check_cbr(l, pl, reason);
-    if (l->weights_encoding == SPX_FMT_BBS) return check_bbs(l, pl, reason);
-    return SPX_RT_OK;
+    return check_encoded(l, pl, 0, reason);
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
   case SPX_RT_OP_SIGMOID:
@@ -406,6 +405,17 @@ spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
   plan_t pl;
   const char *reason = "";
   spx_rt_status_t st = prepare(layer, &pl, &reason);
+  if (out_reason) *out_reason = reason;
+  return st;
+}
+
+spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer,
+                                      const char **out_reason) {
+  plan_t pl;
+  const char *reason = "";
+  spx_rt_status_t st = prepare(layer, &pl, &reason);
+  if (st == SPX_RT_OK && (layer->op == SPX_RT_OP_CONV2D || layer->op == SPX_RT_OP_DENSE))
+    st = check_encoded(layer, &pl, 1, &reason);
   if (out_reason) *out_reason = reason;
   return st;
 }

@@ -96,6 +96,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
  * reason, "" when the layer is fine. */
 spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
                                    const char **out_reason);
+/* spx_rt_layer_check plus a full check of encoded weights (every group and
+ * block, O(size of the weights)). Devices call it once per layer when they
+ * prepare a model, so corrupt weights are refused before anything runs. */
+spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, const char **out_reason);
 
 /* ==== Models and devices (runtime/device/cpu.c) ============================
  *

@@ -301,7 +301,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     spx_cs_stream_command(s, i, &c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       spx_rt_status_t st = layer_decode(s, &c, &L, &why);
-      if (st == SPX_RT_OK) st = spx_rt_layer_check(&L.rt, &why);
+      if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.rt, &why);
       if (st != SPX_RT_OK)
         return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
                     why);

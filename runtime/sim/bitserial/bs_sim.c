@@ -268,7 +268,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       spx_rt_tensor_t store[5];
       const char *reason = "";
       spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
-      if (spx_rt_layer_check(&rl, &reason) != SPX_RT_OK)
+      if (spx_rt_layer_validate(&rl, &reason) != SPX_RT_OK)
         return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                     lname(&L), reason);
     }

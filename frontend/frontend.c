@@ -126,3 +126,31 @@ int spx_fe_override(spx_fe_network_t *net, const char *statement,
   /* Paths on the command line are relative to the working directory. */
   return spx_fe_sema_compile_stmt(net, ps.stmt, NULL, arena, diag);
 }
+
+int spx_fe_set_target_option(spx_fe_network_t *net, const char *key_value,
+                             spx_arena_t *arena, spx_diag_t *diag) {
+  spx_fe_spec_t old = net->compile.target;
+  const char *name = old.name ? old.name : "cpu";
+  /* Parse "KEY=VALUE" with the language's own rules, as a one-option target
+   * statement, then merge that option into the target as it was. */
+  if (spx_fe_override(net, spx_arena_printf(arena, "target %s(%s)", name, key_value), arena,
+                      diag) != 0)
+    return -1;
+  spx_fe_spec_t one = net->compile.target;
+  if (one.n_options != 1 || !one.options[0].key) {
+    net->compile.target = old;
+    spx_diag_error(diag, one.loc, "--target-opt expects KEY=VALUE, got '%s'", key_value);
+    return -1;
+  }
+  spx_fe_option_t *merged = spx_arena_alloc(arena, (size_t)(old.n_options + 1) * sizeof *merged);
+  int n = 0;
+  for (int i = 0; i < old.n_options; i++)
+    if (!old.options[i].key || strcmp(old.options[i].key, one.options[0].key) != 0)
+      merged[n++] = old.options[i];
+  merged[n++] = one.options[0];
+  net->compile.target.name = name;
+  net->compile.target.options = merged;
+  net->compile.target.n_options = n;
+  if (old.name) net->compile.target.loc = old.loc;
+  return 0;
+}

@@ -175,6 +175,13 @@ int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
 int spx_fe_override(spx_fe_network_t *net, const char *statement,
                     spx_arena_t *arena, spx_diag_t *diag);
 
+/* Sets one option of the target, keeping the others and the target itself
+ * (spxc --target-opt rows=2): "KEY=VALUE", parsed as in the language. An
+ * option already there is replaced. Returns 0/-1 (errors at "<command
+ * line>"). */
+int spx_fe_set_target_option(spx_fe_network_t *net, const char *key_value,
+                             spx_arena_t *arena, spx_diag_t *diag);
+
 /* Builds the MLIR module of a checked network in `ctx` (which must have the
  * spx dialect loaded: spx_ir_context_create). conv2d and dense layers without
  * a bias get a zero "<layer>.bias" buffer in `store`. The module references

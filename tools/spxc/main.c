@@ -45,6 +45,7 @@ typedef struct options {
   spx_pass_id_t passes[64];
   int n_overrides;
   const char *overrides[64]; /* compile statements, in command-line order */
+  bool override_is_target_opt[64]; /* overrides[i] is a --target-opt KEY=VALUE */
 } options_t;
 
 static void usage(FILE *out) {
@@ -77,6 +78,8 @@ static void usage(FILE *out) {
       "\n"
       "Compile-block overrides (each wins over the file's compile block):\n"
       "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n"
+      "  --target-opt KEY=VALUE one option of the target, the others kept,\n"
+      "                         e.g. --target-opt rows=2 (repeatable)\n"
       "  --quantize=SPEC        e.g. --quantize=int8, --quantize='int8 calibrate=\"x.npy\"'\n"
       "  --sparsify=LAYER:SPEC  e.g. --sparsify='fc1:block(8x8, density=0.5)'\n"
       "  --set=STATEMENT        any compile-block statement, e.g. --set='quantize fc1 : f32'\n"
@@ -186,6 +189,10 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       if (add_override(o, arena, spx_arena_printf(arena, "sparsify %.*s : %s",
                                                   (int)(colon - v), v, colon + 1)))
         return 1;
+    } else if ((v = flag_value(a, "--target-opt")) || strcmp(a, "--target-opt") == 0) {
+      if (!v && ++i == argc) return usage_error("%s needs KEY=VALUE", a);
+      if (add_override(o, arena, v ? v : argv[i])) return 1;
+      o->override_is_target_opt[o->n_overrides - 1] = true;
     } else if ((v = flag_value(a, "--set"))) {
       if (add_override(o, arena, v)) return 1;
     } else if (a[0] == '-' && a[1] != '\0') {
@@ -323,8 +330,12 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   double t = now();
   spx_fe_network_t *net = NULL;
   if (spx_fe_load(o->input, arena, store, diag, &net) != 0) return 1;
-  for (int i = 0; i < o->n_overrides; i++)
-    spx_fe_override(net, o->overrides[i], arena, diag);
+  for (int i = 0; i < o->n_overrides; i++) {
+    if (o->override_is_target_opt[i])
+      spx_fe_set_target_option(net, o->overrides[i], arena, diag);
+    else
+      spx_fe_override(net, o->overrides[i], arena, diag);
+  }
   if (spx_diag_error_count(diag)) return 1;
   phase(o, &t, "parse and check");
   if (o->syntax_only) return 0;

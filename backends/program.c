@@ -126,8 +126,8 @@ static uint64_t blob_bytes(builder_t *b, uint16_t id) {
 
 static uint8_t act_code(MlirOperation op) {
   MlirStringRef a = spx_ir_get_str(op, "act");
-  if (a.length == 4 && memcmp(a.data, "relu", 4) == 0) return SPX_CS_ACT_RELU;
-  if (a.length == 5 && memcmp(a.data, "relu6", 5) == 0) return SPX_CS_ACT_RELU6;
+  if (spx_ir_str_is(a, "relu")) return SPX_CS_ACT_RELU;
+  if (spx_ir_str_is(a, "relu6")) return SPX_CS_ACT_RELU6;
   return SPX_CS_ACT_NONE;
 }
 

@@ -28,6 +28,30 @@ MlirContext spx_ir_context_create(void) {
 }
 
 
+bool spx_ir_str_is(MlirStringRef s, const char *literal) {
+  size_t n = strlen(literal);
+  return s.length == n && memcmp(s.data, literal, n) == 0;
+}
+
+bool spx_ir_attr_number(MlirAttribute a, double *out) {
+  if (mlirAttributeIsNull(a)) return false;
+  if (mlirAttributeIsAFloat(a)) {
+    *out = mlirFloatAttrGetValueDouble(a);
+    return true;
+  }
+  if (mlirAttributeIsAInteger(a)) {
+    *out = (double)mlirIntegerAttrGetValueInt(a);
+    return true;
+  }
+  return false;
+}
+
+bool spx_ir_attr_int(MlirAttribute a, int64_t *out) {
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAInteger(a)) return false;
+  *out = mlirIntegerAttrGetValueInt(a);
+  return true;
+}
+
 bool spx_ir_is_op(MlirOperation op, const char *spx_name) {
   MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
   size_t len = strlen(spx_name);

@@ -33,6 +33,13 @@ static inline MlirStringRef spx_ir_str(const char *s) {
   return mlirStringRefCreateFromCString(s);
 }
 
+/* Small comparisons and conversions. */
+bool spx_ir_str_is(MlirStringRef s, const char *literal);
+/* An integer or float attribute's value as a double. */
+bool spx_ir_attr_number(MlirAttribute a, double *out);
+/* An integer attribute's value. */
+bool spx_ir_attr_int(MlirAttribute a, int64_t *out);
+
 /* "spx.<op>" helpers. */
 bool spx_ir_is_op(MlirOperation op, const char *spx_name); /* e.g. "conv2d" */
 /* The layer name attribute ("name"), or "" if absent. Borrowed. */

@@ -53,28 +53,6 @@ typedef struct bbs_opts {
   double outliers;
 } bbs_opts_t;
 
-static bool str_is(MlirStringRef s, const char *lit) {
-  return s.length == strlen(lit) && memcmp(s.data, lit, s.length) == 0;
-}
-
-static bool attr_number(MlirAttribute a, double *out) {
-  if (mlirAttributeIsAFloat(a)) {
-    *out = mlirFloatAttrGetValueDouble(a);
-    return true;
-  }
-  if (mlirAttributeIsAInteger(a)) {
-    *out = (double)mlirIntegerAttrGetValueInt(a);
-    return true;
-  }
-  return false;
-}
-
-static bool attr_int(MlirAttribute a, int64_t *out) {
-  if (!mlirAttributeIsAInteger(a)) return false;
-  *out = mlirIntegerAttrGetValueInt(a);
-  return true;
-}
-
 /* Reads and checks the bbs(...) options; reports at the layer. */
 static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
                       bbs_opts_t *o) {
@@ -90,34 +68,34 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     MlirAttribute v = na.attribute;
     int64_t k;
     double d;
-    if (str_is(key, "kind")) continue;
-    if (str_is(key, "group")) {
-      if (!attr_int(v, &k) || (k != 8 && k != 16 && k != 32)) {
+    if (spx_ir_str_is(key, "kind")) continue;
+    if (spx_ir_str_is(key, "group")) {
+      if (!spx_ir_attr_int(v, &k) || (k != 8 && k != 16 && k != 32)) {
         spx_pass_error(env, op, "bbs group must be 8, 16 or 32");
         return -1;
       }
       o->group = (unsigned)k;
-    } else if (str_is(key, "columns")) {
-      if (!attr_int(v, &k) || (k != 0 && k != 2 && k != 4)) {
+    } else if (spx_ir_str_is(key, "columns")) {
+      if (!spx_ir_attr_int(v, &k) || (k != 0 && k != 2 && k != 4)) {
         spx_pass_error(env, op, "bbs columns (bit columns pruned per group) must be 0, 2 or 4");
         return -1;
       }
       o->columns = (unsigned)k;
       have_columns = true;
-    } else if (str_is(key, "prune")) {
+    } else if (spx_ir_str_is(key, "prune")) {
       MlirStringRef s = mlirAttributeIsAString(v) ? mlirStringAttrGetValue(v) : spx_ir_str("");
-      if (str_is(s, "round_avg")) {
+      if (spx_ir_str_is(s, "round_avg")) {
         o->method = SPX_FMT_BBS_ROUND_AVG;
-      } else if (str_is(s, "zp_shift")) {
+      } else if (spx_ir_str_is(s, "zp_shift")) {
         o->method = SPX_FMT_BBS_ZP_SHIFT;
-      } else if (str_is(s, "none")) {
+      } else if (spx_ir_str_is(s, "none")) {
         o->method = SPX_FMT_BBS_NONE;
       } else {
         spx_pass_error(env, op, "bbs prune must be round_avg, zp_shift or none");
         return -1;
       }
-    } else if (str_is(key, "outliers")) {
-      if (!attr_number(v, &d) || !(d >= 0.0 && d <= 1.0)) {
+    } else if (spx_ir_str_is(key, "outliers")) {
+      if (!spx_ir_attr_number(v, &d) || !(d >= 0.0 && d <= 1.0)) {
         spx_pass_error(env, op, "bbs outliers must be a fraction in [0, 1]");
         return -1;
       }
@@ -154,16 +132,6 @@ static MlirAttribute str(MlirContext ctx, const char *s) {
   return mlirStringAttrGet(ctx, spx_ir_str(s));
 }
 
-static spx_wbuf_t *add_buf(spx_pass_env_t *env, MlirOperation op, const char *role,
-                           spx_dtype_t dt, int rank, const int64_t *dims) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  char name[512];
-  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
-  spx_wbuf_t *b = spx_wstore_add(env->store, name, dt, rank, dims);
-  if (!b) spx_pass_error(env, op, "weight buffer '%s' exists already (bbs applied twice?)", name);
-  return b;
-}
-
 /* Outlier channels: the n with the largest scale, ties to the lower index. */
 static const float *sort_scales;
 static int by_scale_desc(const void *a, const void *b) {
@@ -198,7 +166,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
   MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !str_is(mlirStringAttrGetValue(kind), "bbs"))
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), "bbs"))
     return 0;
   bbs_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;
@@ -230,8 +198,8 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
     spx_pass_error(env, op, "weights too large for a BBS encoding");
     return -1;
   }
-  spx_wbuf_t *enc = add_buf(env, op, "bbs", SPX_DT_U8, 1, &enc_len);
-  spx_wbuf_t *wout = enc ? add_buf(env, op, "qweight.bbs", SPX_DT_I8, w->rank, w->dims) : NULL;
+  spx_wbuf_t *enc = spx_pass_add_weight(env, op, "bbs", SPX_DT_U8, 1, &enc_len);
+  spx_wbuf_t *wout = enc ? spx_pass_add_weight(env, op, "qweight.bbs", SPX_DT_I8, w->rank, w->dims) : NULL;
   if (!enc || !wout) {
     free(class_of);
     return -1;

@@ -56,22 +56,6 @@ typedef struct bsp_opts {
   double tol;
 } bsp_opts_t;
 
-static bool str_is(MlirStringRef s, const char *lit) {
-  return s.length == strlen(lit) && memcmp(s.data, lit, s.length) == 0;
-}
-
-static bool attr_number(MlirAttribute a, double *out) {
-  if (mlirAttributeIsAFloat(a)) {
-    *out = mlirFloatAttrGetValueDouble(a);
-    return true;
-  }
-  if (mlirAttributeIsAInteger(a)) {
-    *out = (double)mlirIntegerAttrGetValueInt(a);
-    return true;
-  }
-  return false;
-}
-
 /* Reads and checks the block(...) options; reports at the layer. */
 static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
                       bsp_opts_t *o) {
@@ -85,35 +69,35 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     MlirStringRef key = mlirIdentifierStr(na.name);
     MlirAttribute v = na.attribute;
     double d;
-    if (str_is(key, "kind")) continue;
-    if (str_is(key, "arg0")) {
+    if (spx_ir_str_is(key, "kind")) continue;
+    if (spx_ir_str_is(key, "arg0")) {
       if (!mlirAttributeIsADenseI64Array(v) || mlirDenseArrayGetNumElements(v) != 2 ||
           mlirDenseI64ArrayGetElement(v, 0) != 8 || mlirDenseI64ArrayGetElement(v, 1) != 8) {
         spx_pass_error(env, op, "block sparsity supports 8x8 blocks only");
         return -1;
       }
-    } else if (str_is(key, "density")) {
-      if (!attr_number(v, &d) || !(d > 0.0 && d <= 1.0)) {
+    } else if (spx_ir_str_is(key, "density")) {
+      if (!spx_ir_attr_number(v, &d) || !(d > 0.0 && d <= 1.0)) {
         spx_pass_error(env, op, "block density must be a number in (0, 1]");
         return -1;
       }
       o->density = d;
-    } else if (str_is(key, "tol")) {
-      if (!attr_number(v, &d) || !(d >= 0.0 && d < 1.0)) {
+    } else if (spx_ir_str_is(key, "tol")) {
+      if (!spx_ir_attr_number(v, &d) || !(d >= 0.0 && d < 1.0)) {
         spx_pass_error(env, op, "block tol must be a number in [0, 1)");
         return -1;
       }
       o->tol = d;
-    } else if (str_is(key, "score")) {
+    } else if (spx_ir_str_is(key, "score")) {
       MlirStringRef s = mlirAttributeIsAString(v) ? mlirStringAttrGetValue(v) : spx_ir_str("");
       int k = 0;
-      while (k < 3 && !str_is(s, score_names[k])) k++;
+      while (k < 3 && !spx_ir_str_is(s, score_names[k])) k++;
       if (k == 3) {
         spx_pass_error(env, op, "block score must be l2, l1 or variance");
         return -1;
       }
       o->score = (score_kind_t)k;
-    } else if (str_is(key, "first")) {
+    } else if (spx_ir_str_is(key, "first")) {
       if (!mlirAttributeIsAInteger(v) || (mlirIntegerAttrGetValueInt(v) != 0 &&
                                           mlirIntegerAttrGetValueInt(v) != 1)) {
         spx_pass_error(env, op, "block first must be 0 or 1");
@@ -227,16 +211,6 @@ static uint32_t prune_mask(const spx_fmt_cbr_dims_t *d, const int8_t *w,
   return kept;
 }
 
-static spx_wbuf_t *add_buf(spx_pass_env_t *env, MlirOperation op, const char *role,
-                           spx_dtype_t dt, int rank, const int64_t *dims) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  char name[512];
-  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
-  spx_wbuf_t *b = spx_wstore_add(env->store, name, dt, rank, dims);
-  if (!b) spx_pass_error(env, op, "weight buffer '%s' exists already (block-sparsified twice?)", name);
-  return b;
-}
-
 static void set_stats(MlirOperation op, MlirNamedAttribute *a, int n) {
   MlirContext ctx = mlirOperationGetContext(op);
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"), mlirDictionaryAttrGet(ctx, n, a));
@@ -247,7 +221,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
   MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !str_is(mlirStringAttrGetValue(kind), "block"))
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), "block"))
     return 0;
   bsp_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;
@@ -307,7 +281,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   if (!already) {
     kept = prune_mask(&d, w->data, ws->data, o.score, R, C, keep, mask);
     if (kept < nnz0) {
-      wout = add_buf(env, op, "qweight.bsp", SPX_DT_I8, w->rank, w->dims);
+      wout = spx_pass_add_weight(env, op, "qweight.bsp", SPX_DT_I8, w->rank, w->dims);
       if (!wout) {
         free(mask);
         return -1;
@@ -335,7 +309,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
     spx_pass_error(env, op, "weights too large for a CBR encoding");
     return -1;
   }
-  spx_wbuf_t *enc = add_buf(env, op, "cbr", SPX_DT_U8, 1, &enc_len);
+  spx_wbuf_t *enc = spx_pass_add_weight(env, op, "cbr", SPX_DT_U8, 1, &enc_len);
   if (!enc) return -1;
   size_t written = 0;
   spx_fmt_cbr_status_t est = spx_fmt_cbr_encode(&d, wout->data, enc->data, enc->nbytes, &written);

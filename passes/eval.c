@@ -53,8 +53,8 @@ static size_t elements(MlirType t) {
 
 static spx_rt_act_t act_of(MlirOperation op) {
   MlirStringRef a = spx_ir_get_str(op, "act");
-  if (a.length == 4 && memcmp(a.data, "relu", 4) == 0) return SPX_RT_ACT_RELU;
-  if (a.length == 5 && memcmp(a.data, "relu6", 5) == 0) return SPX_RT_ACT_RELU6;
+  if (spx_ir_str_is(a, "relu")) return SPX_RT_ACT_RELU;
+  if (spx_ir_str_is(a, "relu6")) return SPX_RT_ACT_RELU6;
   return SPX_RT_ACT_NONE;
 }
 

@@ -19,21 +19,13 @@ static bool foldable(MlirOperation bn, MlirOperation *out_producer) {
   MlirOperation p = mlirOpResultGetOwner(in);
   if (!spx_ir_is_op(p, "conv2d") && !spx_ir_is_op(p, "dense")) return false;
   MlirStringRef act = spx_ir_get_str(p, "act");
-  if (act.length != 4 || memcmp(act.data, "none", 4) != 0) return false;
+  if (!spx_ir_str_is(act, "none")) return false;
   /* The batchnorm must be the producer's only user. */
   MlirOpOperand use = mlirValueGetFirstUse(in);
   if (mlirOpOperandIsNull(use) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(use)))
     return false;
   *out_producer = p;
   return true;
-}
-
-static spx_wbuf_t *new_buffer(spx_pass_env_t *env, MlirOperation producer,
-                              const spx_wbuf_t *like, const char *role) {
-  MlirStringRef layer = spx_ir_layer_name(producer);
-  char name[512];
-  snprintf(name, sizeof name, "%.*s.%s.bnfold", (int)layer.length, layer.data, role);
-  return spx_wstore_add(env->store, name, SPX_DT_F32, like->rank, like->dims);
 }
 
 static int fold(spx_pass_env_t *env, MlirRewriterBase rw, MlirOperation bn,
@@ -48,12 +40,9 @@ static int fold(spx_pass_env_t *env, MlirRewriterBase rw, MlirOperation bn,
     spx_pass_error(env, bn, "cannot fold: weights are not f32 buffers of the weight store");
     return -1;
   }
-  spx_wbuf_t *w2 = new_buffer(env, producer, w, "weight");
-  spx_wbuf_t *b2 = new_buffer(env, producer, b, "bias");
-  if (!w2 || !b2) {
-    spx_pass_error(env, bn, "cannot fold: the layer was already folded");
-    return -1;
-  }
+  spx_wbuf_t *w2 = spx_pass_add_weight(env, producer, "weight.bnfold", SPX_DT_F32, w->rank, w->dims);
+  spx_wbuf_t *b2 = spx_pass_add_weight(env, producer, "bias.bnfold", SPX_DT_F32, b->rank, b->dims);
+  if (!w2 || !b2) return -1;
   float eps = (float)spx_ir_get_f64(bn, "eps");
   int64_t channels = w->dims[0];
   size_t per_channel = w->count / (size_t)channels;

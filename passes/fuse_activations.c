@@ -14,7 +14,7 @@ static bool fusable(MlirOperation act, MlirOperation *out_producer) {
   MlirOperation p = mlirOpResultGetOwner(in);
   if (!spx_ir_is_op(p, "conv2d") && !spx_ir_is_op(p, "dense")) return false;
   MlirStringRef cur = spx_ir_get_str(p, "act");
-  if (cur.length != 4 || memcmp(cur.data, "none", 4) != 0) return false;
+  if (!spx_ir_str_is(cur, "none")) return false;
   MlirOpOperand use = mlirValueGetFirstUse(in);
   if (mlirOpOperandIsNull(use) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(use)))
     return false;

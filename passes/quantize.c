@@ -61,19 +61,13 @@ static bool op_is_int8(MlirOperation op) {
   MlirAttribute p = mlirOperationGetAttributeByName(op, spx_ir_str("spx.precision"));
   if (!mlirAttributeIsNull(p) && mlirAttributeIsAString(p)) {
     MlirStringRef s = mlirStringAttrGetValue(p);
-    if (s.length == 3 && memcmp(s.data, "f32", 3) == 0) return false;
+    if (spx_ir_str_is(s, "f32")) return false;
   }
   return true;
 }
 
 static MlirAttribute opt(quantizer_t *q, const char *key) {
   return mlirDictionaryAttrGetElementByName(q->opts, spx_ir_str(key));
-}
-
-static double opt_f64(MlirAttribute a) {
-  if (mlirAttributeIsAFloat(a)) return mlirFloatAttrGetValueDouble(a);
-  if (mlirAttributeIsAInteger(a)) return (double)mlirIntegerAttrGetValueInt(a);
-  return NAN;
 }
 
 /* Errors about the quantize statement as a whole: reported at the file. */
@@ -204,16 +198,6 @@ static void choose_params(value_info_t *vi) {
 
 /* ---- weights ---------------------------------------------------------- */
 
-static spx_wbuf_t *add_buf(quantizer_t *q, MlirOperation op, const char *role,
-                           spx_dtype_t dt, int rank, const int64_t *dims) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  char name[512];
-  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
-  spx_wbuf_t *b = spx_wstore_add(q->env->store, name, dt, rank, dims);
-  if (!b) spx_pass_error(q->env, op, "weight buffer '%s' exists already (quantized twice?)", name);
-  return b;
-}
-
 static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, double s_out) {
   spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", q->env->store);
   spx_wbuf_t *b = spx_ir_get_wbuf(op, "bias", q->env->store);
@@ -223,11 +207,11 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   }
   int64_t channels = w->dims[0];
   size_t per = w->count / (size_t)channels;
-  spx_wbuf_t *qw = add_buf(q, op, "qweight", SPX_DT_I8, w->rank, w->dims);
-  spx_wbuf_t *qb = add_buf(q, op, "qbias", SPX_DT_I32, 1, &channels);
-  spx_wbuf_t *ws = add_buf(q, op, "wscale", SPX_DT_F32, 1, &channels);
-  spx_wbuf_t *mult = add_buf(q, op, "multiplier", SPX_DT_I32, 1, &channels);
-  spx_wbuf_t *shift = add_buf(q, op, "shift", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *qw = spx_pass_add_weight(q->env, op, "qweight", SPX_DT_I8, w->rank, w->dims);
+  spx_wbuf_t *qb = spx_pass_add_weight(q->env, op, "qbias", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *ws = spx_pass_add_weight(q->env, op, "wscale", SPX_DT_F32, 1, &channels);
+  spx_wbuf_t *mult = spx_pass_add_weight(q->env, op, "multiplier", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *shift = spx_pass_add_weight(q->env, op, "shift", SPX_DT_I32, 1, &channels);
   if (!qw || !qb || !ws || !mult || !shift) return -1;
   const float *wf = w->data, *bf = b->data;
   int8_t *wq = qw->data;
@@ -358,8 +342,8 @@ static int assign_params(quantizer_t *q) {
   double lo = 0, hi = 0;
   if (declared) {
     if (!mlirAttributeIsAArray(range) || mlirArrayAttrGetNumElements(range) != 2 ||
-        isnan(lo = opt_f64(mlirArrayAttrGetElement(range, 0))) ||
-        isnan(hi = opt_f64(mlirArrayAttrGetElement(range, 1))) || !(lo < hi)) {
+        !spx_ir_attr_number(mlirArrayAttrGetElement(range, 0), &lo) ||
+        !spx_ir_attr_number(mlirArrayAttrGetElement(range, 1), &hi) || !(lo < hi)) {
       module_error(q, "%s", "quantize: range must be [lo, hi] with lo < hi");
       return -1;
     }
@@ -422,17 +406,16 @@ int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
   double p = 99.99;
   if (!mlirAttributeIsNull(method)) {
     MlirStringRef m = mlirAttributeIsAString(method) ? mlirStringAttrGetValue(method) : spx_ir_str("?");
-    if (m.length == 10 && memcmp(m.data, "percentile", 10) == 0) percentile = true;
-    else if (!(m.length == 6 && memcmp(m.data, "minmax", 6) == 0)) {
+    if (spx_ir_str_is(m, "percentile")) percentile = true;
+    else if (!spx_ir_str_is(m, "minmax")) {
       module_error(&q, "%s", "quantize: method must be minmax or percentile");
       rc = -1;
     }
   }
   MlirAttribute pa = opt(&q, "percentile");
   if (!mlirAttributeIsNull(pa)) {
-    p = opt_f64(pa);
     percentile = true;
-    if (!(p > 50 && p <= 100)) {
+    if (!spx_ir_attr_number(pa, &p) || !(p > 50 && p <= 100)) {
       module_error(&q, "%s", "quantize: percentile must be in (50, 100]");
       rc = -1;
     }

@@ -42,6 +42,12 @@ const char *spx_pass_description(spx_pass_id_t id);
 /* Looks a pass up by its --passes= name; returns -1 if unknown. */
 int spx_pass_lookup(const char *name);
 
+/* Adds "<layer>.<role>" (the op's layer) to the weight store, zero-filled.
+ * If the name is taken (the pass already ran on this layer) reports an error
+ * at the op and returns NULL. */
+spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const char *role,
+                                spx_dtype_t dtype, int rank, const int64_t *dims);
+
 /* Reports an error at the op's source location ("file:line:col"). */
 void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
     SPX_PRINTF(3, 4);

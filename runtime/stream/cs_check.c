@@ -3,9 +3,9 @@
  * so both accept exactly the same programs. */
 #include "runtime/stream/cs_internal.h"
 
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...)
-    SPX_CS_PRINTF_(2, 3);
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
+/* ---- shared by the target checkers (cs_internal.h) ---------------------- */
+
+spx_cs_code_t cs_bad(cs_vctx_t *v, const char *fmt, ...) {
   if (v->status) {
     va_list ap;
     va_start(ap, fmt);
@@ -16,18 +16,31 @@ static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
   return SPX_CS_INVALID_ARGUMENT;
 }
 
-static void get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
+uint32_t cs_command_count(const cs_vctx_t *v) {
+  return v->image ? v->image->command_count : v->stream->command_count;
+}
+
+void cs_get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c) {
   if (v->image) {
-    if (CS_ALWAYS(id < v->image->tensor_count)) *t = v->image->tensors[id];
+    if (i < v->image->command_count) *c = v->image->commands[i];
+    else cs_zero(c, sizeof *c);
+  } else {
+    spx_cs_stream_command(v->stream, i, c);
+  }
+}
+
+void cs_get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
+  if (v->image) {
+    if (id < v->image->tensor_count) *t = v->image->tensors[id];
     else cs_zero(t, sizeof *t);
   } else {
     spx_cs_stream_tensor(v->stream, id, t);
   }
 }
 
-static void get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b) {
+void cs_get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b) {
   if (v->image) {
-    if (CS_ALWAYS(id < v->image->blob_count)) *b = v->image->blobs[id];
+    if (id < v->image->blob_count) *b = v->image->blobs[id];
     else cs_zero(b, sizeof *b);
   } else {
     spx_cs_stream_blob(v->stream, id, b);
@@ -65,18 +78,18 @@ spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t
                 *tname(t) ? " (" : "", tname(t), *tname(t) ? ")" : "");
   if (t->dtype != SPX_CS_DTYPE_F32 && t->dtype != SPX_CS_DTYPE_INT8 &&
       t->dtype != SPX_CS_DTYPE_INT32)
-    return bad(v, "%s: field 'dtype': %s %u", who,
+    return cs_bad(v, "%s: field 'dtype': %s %u", who,
                t->dtype == SPX_CS_DTYPE_U8 ? "u8 is for blobs only, got"
                                            : "unknown dtype",
                (unsigned)t->dtype);
   if (t->rank > SPX_CS_MAX_RANK)
-    return bad(v, "%s: field 'rank': %u exceeds the maximum %d", who,
+    return cs_bad(v, "%s: field 'rank': %u exceeds the maximum %d", who,
                (unsigned)t->rank, SPX_CS_MAX_RANK);
   for (unsigned d = 0; d < SPX_CS_MAX_RANK; d++) {
     if (d < t->rank && t->dims[d] == 0)
-      return bad(v, "%s: field 'dims': dimension %u is 0", who, d);
+      return cs_bad(v, "%s: field 'dims': dimension %u is 0", who, d);
     if (d >= t->rank && t->dims[d] != 0)
-      return bad(v, "%s: field 'dims': dimension %u is beyond rank %u but %u, "
+      return cs_bad(v, "%s: field 'dims': dimension %u is beyond rank %u but %u, "
                  "not 0", who, d, (unsigned)t->rank, (unsigned)t->dims[d]);
   }
   unsigned esize = spx_cs_dtype_size(t->dtype);
@@ -84,31 +97,31 @@ spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t
   if (bytes != t->ws_size) {
     char shape[80];
     fmt_dims(shape, sizeof shape, t->rank, t->dims);
-    return bad(v, "%s: field 'ws_size': %u bytes, but %s %s needs %llu", who,
+    return cs_bad(v, "%s: field 'ws_size': %u bytes, but %s %s needs %llu", who,
                (unsigned)t->ws_size, spx_cs_dtype_name(t->dtype), shape,
                (unsigned long long)bytes);
   }
   if (t->ws_offset % esize)
-    return bad(v, "%s: field 'ws_offset': %u is not aligned to %u", who,
+    return cs_bad(v, "%s: field 'ws_offset': %u is not aligned to %u", who,
                (unsigned)t->ws_offset, esize);
   if ((uint64_t)t->ws_offset + t->ws_size > v->workspace_size)
-    return bad(v, "%s: field 'ws_offset': range [%u, +%u) exceeds the "
+    return cs_bad(v, "%s: field 'ws_offset': range [%u, +%u) exceeds the "
                "workspace (size %u)", who, (unsigned)t->ws_offset,
                (unsigned)t->ws_size, (unsigned)v->workspace_size);
   if (t->dtype == SPX_CS_DTYPE_INT8) {
     /* NaN fails both comparisons; inf fails the second. */
     if (!(t->scale > 0.0f) || !(t->scale <= 3.4028234663852886e38f))
-      return bad(v, "%s: field 'scale': must be finite and > 0 for int8, got "
+      return cs_bad(v, "%s: field 'scale': must be finite and > 0 for int8, got "
                  "%g", who, (double)t->scale);
     if (t->zero_point < -128 || t->zero_point > 127)
-      return bad(v, "%s: field 'zero_point': %d is outside [-128, 127]", who,
+      return cs_bad(v, "%s: field 'zero_point': %d is outside [-128, 127]", who,
                  (int)t->zero_point);
   } else {
     if (cs_f32_bits(t->scale) != 0)
-      return bad(v, "%s: field 'scale': must be 0 for %s tensors, got %g", who,
+      return cs_bad(v, "%s: field 'scale': must be 0 for %s tensors, got %g", who,
                  spx_cs_dtype_name(t->dtype), (double)t->scale);
     if (t->zero_point != 0)
-      return bad(v, "%s: field 'zero_point': must be 0 for %s tensors, got %d",
+      return cs_bad(v, "%s: field 'zero_point': must be 0 for %s tensors, got %d",
                  who, spx_cs_dtype_name(t->dtype), (int)t->zero_point);
   }
   return SPX_CS_OK;
@@ -116,16 +129,16 @@ spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t
 
 spx_cs_code_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
                           const uint8_t *raw, const uint16_t *ids) {
-  if (count == 0) return bad(v, "tensors: no %ss", what);
+  if (count == 0) return cs_bad(v, "tensors: no %ss", what);
   for (uint32_t k = 0; k < count; k++) {
     uint32_t id = raw ? cs_rd16(raw + 2 * k) : ids[k];
     if (id >= v->tensor_count)
-      return bad(v, "tensors: %s %u: tensor %%%u out of range (%u tensors)",
+      return cs_bad(v, "tensors: %s %u: tensor %%%u out of range (%u tensors)",
                  what, (unsigned)k, (unsigned)id, (unsigned)v->tensor_count);
     for (uint32_t j = 0; j < k; j++) {
       uint32_t jd = raw ? cs_rd16(raw + 2 * j) : ids[j];
       if (jd == id)
-        return bad(v, "tensors: %s %u: tensor %%%u is listed twice", what,
+        return cs_bad(v, "tensors: %s %u: tensor %%%u is listed twice", what,
                    (unsigned)k, (unsigned)id);
     }
   }
@@ -141,21 +154,21 @@ spx_cs_code_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b) {
                 n, *n ? ")" : "");
   unsigned esize = spx_cs_dtype_size(b->dtype);
   if (!esize)
-    return bad(v, "%s: field 'dtype': unknown dtype %u", who,
+    return cs_bad(v, "%s: field 'dtype': unknown dtype %u", who,
                (unsigned)b->dtype);
   if (!spx_cs_encoding_name(b->encoding))
-    return bad(v, "%s: field 'encoding': unknown encoding %u", who,
+    return cs_bad(v, "%s: field 'encoding': unknown encoding %u", who,
                (unsigned)b->encoding);
   if (b->offset % SPX_CS_BLOB_ALIGN)
-    return bad(v, "%s: field 'offset': %u is not %u-byte aligned", who,
+    return cs_bad(v, "%s: field 'offset': %u is not %u-byte aligned", who,
                (unsigned)b->offset, SPX_CS_BLOB_ALIGN);
-  if (b->length == 0) return bad(v, "%s: field 'length': must be > 0", who);
+  if (b->length == 0) return cs_bad(v, "%s: field 'length': must be > 0", who);
   if ((uint64_t)b->offset + b->length > v->weights_size)
-    return bad(v, "%s: field 'length': blob [%u, +%u) exceeds the weights "
+    return cs_bad(v, "%s: field 'length': blob [%u, +%u) exceeds the weights "
                "section (size %u)", who, (unsigned)b->offset,
                (unsigned)b->length, (unsigned)v->weights_size);
   if (b->encoding == SPX_CS_ENC_DENSE && b->length % esize)
-    return bad(v, "%s: field 'length': %u is not a multiple of the %s "
+    return cs_bad(v, "%s: field 'length': %u is not a multiple of the %s "
                "element size %u", who, (unsigned)b->length,
                spx_cs_dtype_name(b->dtype), esize);
   return SPX_CS_OK;
@@ -209,7 +222,7 @@ static spx_cs_code_t shape_mismatch(layer_ctx_t *c, const char *field,
   char got[80], exp[80];
   fmt_dims(got, sizeof got, t->rank, t->dims);
   fmt_dims(exp, sizeof exp, rank, want);
-  return bad(c->v, "%s: field '%s': shape %s does not match %s result %s",
+  return cs_bad(c->v, "%s: field '%s': shape %s does not match %s result %s",
              c->who, field, got, c->opname, exp);
 }
 
@@ -223,7 +236,7 @@ static bool same_shape(const spx_cs_tensor_t *a, const spx_cs_tensor_t *b) {
 static spx_cs_code_t need_rank(layer_ctx_t *c, const char *field,
                                const spx_cs_tensor_t *t, unsigned rank) {
   if (t->rank == rank) return SPX_CS_OK;
-  return bad(c->v, "%s: field '%s': %s needs a rank-%u tensor, got rank %u",
+  return cs_bad(c->v, "%s: field '%s': %s needs a rank-%u tensor, got rank %u",
              c->who, field, c->opname, rank, (unsigned)t->rank);
 }
 
@@ -232,25 +245,25 @@ static spx_cs_code_t check_blob_ref(layer_ctx_t *c, const char *field,
                                     uint32_t id, unsigned dt, uint64_t count,
                                     uint64_t alt_count) {
   spx_cs_blob_t b;
-  get_blob(c->v, id, &b);
+  cs_get_blob(c->v, id, &b);
   if (b.encoding != SPX_CS_ENC_DENSE) {
     if (b.dtype != SPX_CS_DTYPE_U8)
-      return bad(c->v, "%s: field '%s': encoded blob%u must have dtype u8",
+      return cs_bad(c->v, "%s: field '%s': encoded blob%u must have dtype u8",
                  c->who, field, (unsigned)id);
     return SPX_CS_OK; /* the format's decoder checks the encoded content */
   }
   if (b.dtype != dt)
-    return bad(c->v, "%s: field '%s': blob%u is %s, %s needs %s", c->who,
+    return cs_bad(c->v, "%s: field '%s': blob%u is %s, %s needs %s", c->who,
                field, (unsigned)id, spx_cs_dtype_name(b.dtype), c->opname,
                spx_cs_dtype_name(dt));
   uint64_t n = b.length / spx_cs_dtype_size(dt);
   if (count && n != count && n != alt_count) {
     if (alt_count)
-      return bad(c->v, "%s: field '%s': blob%u has %llu elements, %s needs "
+      return cs_bad(c->v, "%s: field '%s': blob%u has %llu elements, %s needs "
                  "%llu or %llu", c->who, field, (unsigned)id,
                  (unsigned long long)n, c->opname,
                  (unsigned long long)count, (unsigned long long)alt_count);
-    return bad(c->v, "%s: field '%s': blob%u has %llu elements, %s needs %llu",
+    return cs_bad(c->v, "%s: field '%s': blob%u has %llu elements, %s needs %llu",
                c->who, field, (unsigned)id, (unsigned long long)n, c->opname,
                (unsigned long long)count);
   }
@@ -263,7 +276,7 @@ static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
   const spx_cs_cpu_layer_t *l = c->l;
   spx_cs_code_t rc;
   if (l->weights == SPX_CS_NONE)
-    return bad(c->v, "%s: field 'weights': %s needs weights", c->who,
+    return cs_bad(c->v, "%s: field 'weights': %s needs weights", c->who,
                c->opname);
   if ((rc = check_blob_ref(c, "weights", l->weights, dt, wcount, 0))) return rc;
   bool q = dt == SPX_CS_DTYPE_INT8;
@@ -273,23 +286,23 @@ static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
     return rc;
   if (!q) {
     if (l->mult != SPX_CS_NONE)
-      return bad(c->v, "%s: field 'mult': f32 %s takes no requant blob",
+      return cs_bad(c->v, "%s: field 'mult': f32 %s takes no requant blob",
                  c->who, c->opname);
     if (l->shift != SPX_CS_NONE)
-      return bad(c->v, "%s: field 'shift': f32 %s takes no requant blob",
+      return cs_bad(c->v, "%s: field 'shift': f32 %s takes no requant blob",
                  c->who, c->opname);
     return SPX_CS_OK;
   }
   if (l->mult == SPX_CS_NONE)
-    return bad(c->v, "%s: field 'mult': int8 %s needs requant multipliers",
+    return cs_bad(c->v, "%s: field 'mult': int8 %s needs requant multipliers",
                c->who, c->opname);
   if (l->shift == SPX_CS_NONE)
-    return bad(c->v, "%s: field 'shift': int8 %s needs requant shifts",
+    return cs_bad(c->v, "%s: field 'shift': int8 %s needs requant shifts",
                c->who, c->opname);
   if ((rc = check_blob_ref(c, "mult", l->mult, SPX_CS_DTYPE_INT32, cout, 1)))
     return rc;
   spx_cs_blob_t m;
-  get_blob(c->v, l->mult, &m);
+  cs_get_blob(c->v, l->mult, &m);
   return check_blob_ref(c, "shift", l->shift, SPX_CS_DTYPE_INT32, m.length / 4,
                         0);
 }
@@ -311,7 +324,7 @@ static spx_cs_code_t check_window(layer_ctx_t *c, bool dilated) {
       {"groups", dilated ? l->groups : 1u}};
   for (unsigned k = 0; k < sizeof f / sizeof f[0]; k++)
     if (f[k].v == 0)
-      return bad(c->v, "%s: field '%s': must be >= 1 for %s", c->who, f[k].n,
+      return cs_bad(c->v, "%s: field '%s': must be >= 1 for %s", c->who, f[k].n,
                  c->opname);
   return SPX_CS_OK;
 }
@@ -338,34 +351,34 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     if (f->kind == SPX_CS_FK_BLOB || f->kind == SPX_CS_FK_TENSOR)
       want = SPX_CS_NONE;
     if (val != want)
-      return bad(v, "%s: field '%s': must be %s for %s, got %lld", c.who,
+      return cs_bad(v, "%s: field '%s': must be %s for %s, got %lld", c.who,
                  f->name, want ? "none" : "0", c.opname, (long long)val);
   }
 
   /* Inputs and output. */
   if (l->n_in < od.min_in || l->n_in > od.max_in) {
     if (od.min_in == od.max_in)
-      return bad(v, "%s: field 'n_in': %s takes %u input%s, got %u", c.who,
+      return cs_bad(v, "%s: field 'n_in': %s takes %u input%s, got %u", c.who,
                  c.opname, od.min_in, od.min_in == 1 ? "" : "s",
                  (unsigned)l->n_in);
-    return bad(v, "%s: field 'n_in': %s takes %u to %u inputs, got %u", c.who,
+    return cs_bad(v, "%s: field 'n_in': %s takes %u to %u inputs, got %u", c.who,
                c.opname, od.min_in, od.max_in, (unsigned)l->n_in);
   }
   const uint16_t ins[SPX_CS_CPU_MAX_INPUTS] = {l->in0, l->in1, l->in2, l->in3};
   for (unsigned k = 0; k < SPX_CS_CPU_MAX_INPUTS; k++) {
     if (k < l->n_in && ins[k] == SPX_CS_NONE)
-      return bad(v, "%s: field '%s': missing input (n_in = %u)", c.who,
+      return cs_bad(v, "%s: field '%s': missing input (n_in = %u)", c.who,
                  in_name(k), (unsigned)l->n_in);
     if (k >= l->n_in && ins[k] != SPX_CS_NONE)
-      return bad(v, "%s: field '%s': must be none (n_in = %u)", c.who,
+      return cs_bad(v, "%s: field '%s': must be none (n_in = %u)", c.who,
                  in_name(k), (unsigned)l->n_in);
   }
   if (l->out == SPX_CS_NONE)
-    return bad(v, "%s: field 'out': missing output", c.who);
+    return cs_bad(v, "%s: field 'out': missing output", c.who);
 
   spx_cs_tensor_t in[SPX_CS_CPU_MAX_INPUTS], out;
-  for (unsigned k = 0; k < l->n_in; k++) get_tensor(v, ins[k], &in[k]);
-  get_tensor(v, l->out, &out);
+  for (unsigned k = 0; k < l->n_in; k++) cs_get_tensor(v, ins[k], &in[k]);
+  cs_get_tensor(v, l->out, &out);
 
   /* Dtypes. */
   unsigned dt = in[0].dtype;
@@ -374,29 +387,29 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     unsigned want_in = qz ? SPX_CS_DTYPE_F32 : SPX_CS_DTYPE_INT8;
     unsigned want_out = qz ? SPX_CS_DTYPE_INT8 : SPX_CS_DTYPE_F32;
     if (in[0].dtype != want_in)
-      return bad(v, "%s: field 'in0': %s takes %s, got %s", c.who,
+      return cs_bad(v, "%s: field 'in0': %s takes %s, got %s", c.who,
                  c.opname, spx_cs_dtype_name(want_in),
                  spx_cs_dtype_name(in[0].dtype));
     if (out.dtype != want_out)
-      return bad(v, "%s: field 'out': %s produces %s, got %s", c.who,
+      return cs_bad(v, "%s: field 'out': %s produces %s, got %s", c.who,
                  c.opname, spx_cs_dtype_name(want_out),
                  spx_cs_dtype_name(out.dtype));
   } else {
     if (dt != SPX_CS_DTYPE_F32 && dt != SPX_CS_DTYPE_INT8)
-      return bad(v, "%s: field 'in0': %s takes f32 or int8, got %s", c.who,
+      return cs_bad(v, "%s: field 'in0': %s takes f32 or int8, got %s", c.who,
                  c.opname, spx_cs_dtype_name(dt));
     for (unsigned k = 1; k < l->n_in; k++)
       if (in[k].dtype != dt)
-        return bad(v, "%s: field '%s': dtype %s differs from in0's %s", c.who,
+        return cs_bad(v, "%s: field '%s': dtype %s differs from in0's %s", c.who,
                    in_name(k), spx_cs_dtype_name(in[k].dtype),
                    spx_cs_dtype_name(dt));
     if (out.dtype != dt)
-      return bad(v, "%s: field 'out': dtype %s differs from in0's %s", c.who,
+      return cs_bad(v, "%s: field 'out': dtype %s differs from in0's %s", c.who,
                  spx_cs_dtype_name(out.dtype), spx_cs_dtype_name(dt));
   }
   if (l->act != SPX_CS_ACT_NONE && l->op != SPX_CS_CPU_OP_CONV2D &&
       l->op != SPX_CS_CPU_OP_DENSE && l->op != SPX_CS_CPU_OP_ADD)
-    return bad(v, "%s: field 'act': %s cannot be fused into %s", c.who,
+    return cs_bad(v, "%s: field 'act': %s cannot be fused into %s", c.who,
                spx_cs_act_name(l->act), c.opname);
 
   /* Shapes and parameters. */
@@ -408,10 +421,10 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
       return rc;
     uint32_t cin = in[0].dims[1], cout = out.dims[1];
     if (cin % l->groups)
-      return bad(v, "%s: field 'groups': %u does not divide the %u input "
+      return cs_bad(v, "%s: field 'groups': %u does not divide the %u input "
                  "channels", c.who, (unsigned)l->groups, (unsigned)cin);
     if (cout % l->groups)
-      return bad(v, "%s: field 'groups': %u does not divide the %u output "
+      return cs_bad(v, "%s: field 'groups': %u does not divide the %u output "
                  "channels", c.who, (unsigned)l->groups, (unsigned)cout);
     want[0] = in[0].dims[0];
     want[1] = cout;
@@ -466,11 +479,11 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     if (!same_shape(&out, &in[0]))
       return shape_mismatch(&c, "out", &out, in[0].rank, in[0].dims);
     if ((l->mult == SPX_CS_NONE) != (l->shift == SPX_CS_NONE))
-      return bad(v, "%s: field '%s': mult and shift come together", c.who,
+      return cs_bad(v, "%s: field '%s': mult and shift come together", c.who,
                  l->mult == SPX_CS_NONE ? "mult" : "shift");
     if (l->mult != SPX_CS_NONE) {
       if (dt != SPX_CS_DTYPE_INT8)
-        return bad(v, "%s: field 'mult': f32 add takes no requant blob", c.who);
+        return cs_bad(v, "%s: field 'mult': f32 add takes no requant blob", c.who);
       if ((rc = check_blob_ref(&c, "mult", l->mult, SPX_CS_DTYPE_INT32, 3, 0)) ||
           (rc = check_blob_ref(&c, "shift", l->shift, SPX_CS_DTYPE_INT32, 3, 0)))
         return rc;
@@ -479,7 +492,7 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
   case SPX_CS_CPU_OP_CONCAT: {
     int axis = l->axis < 0 ? l->axis + out.rank : l->axis;
     if (axis < 0 || axis >= (int)out.rank)
-      return bad(v, "%s: field 'axis': %d is out of range for rank %u", c.who,
+      return cs_bad(v, "%s: field 'axis': %d is out of range for rank %u", c.who,
                  (int)l->axis, (unsigned)out.rank);
     uint64_t sum = 0;
     for (unsigned k = 0; k < l->n_in; k++) {
@@ -490,7 +503,7 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
         char got[80], o[80];
         fmt_dims(got, sizeof got, in[k].rank, in[k].dims);
         fmt_dims(o, sizeof o, out.rank, out.dims);
-        return bad(v, "%s: field '%s': shape %s does not fit output %s on "
+        return cs_bad(v, "%s: field '%s': shape %s does not fit output %s on "
                    "axis %d", c.who, in_name(k), got, o, axis);
       }
       sum += in[k].dims[axis];
@@ -504,14 +517,14 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
   }
   case SPX_CS_CPU_OP_COPY:
     if (elem_count(out.rank, out.dims) != elem_count(in[0].rank, in[0].dims))
-      return bad(v, "%s: field 'out': %llu elements, in0 has %llu", c.who,
+      return cs_bad(v, "%s: field 'out': %llu elements, in0 has %llu", c.who,
                  (unsigned long long)elem_count(out.rank, out.dims),
                  (unsigned long long)elem_count(in[0].rank, in[0].dims));
     break;
   case SPX_CS_CPU_OP_SOFTMAX: {
     int axis = l->axis < 0 ? l->axis + in[0].rank : l->axis;
     if (axis < 0 || axis >= (int)in[0].rank)
-      return bad(v, "%s: field 'axis': %d is out of range for rank %u", c.who,
+      return cs_bad(v, "%s: field 'axis': %d is out of range for rank %u", c.who,
                  (int)l->axis, (unsigned)in[0].rank);
   }
     /* fall through */
@@ -530,7 +543,7 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     uint64_t a0 = out.ws_offset, a1 = a0 + out.ws_size;
     uint64_t b0 = in[k].ws_offset, b1 = b0 + in[k].ws_size;
     if (a0 < b1 && b0 < a1 && !(in_place_ok && a0 == b0 && a1 == b1))
-      return bad(v, "%s: field 'out': workspace [%u, +%u) overlaps %s's "
+      return cs_bad(v, "%s: field 'out': workspace [%u, +%u) overlaps %s's "
                  "[%u, +%u)", c.who, (unsigned)out.ws_offset,
                  (unsigned)out.ws_size, in_name(k), (unsigned)in[k].ws_offset,
                  (unsigned)in[k].ws_size);
@@ -542,7 +555,7 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *cmd) {
   const spx_cs_opcode_info_t *info = spx_cs_opcode_info(cmd->opcode);
   if (!info)
-    return bad(v, "command %u: field 'opcode': unknown opcode 0x%02x",
+    return cs_bad(v, "command %u: field 'opcode': unknown opcode 0x%02x",
                (unsigned)i, (unsigned)cmd->opcode);
   char who[48];
   spx_cs_format(who, sizeof who, "command %u (%s)", (unsigned)i, info->name);
@@ -553,36 +566,36 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
 #undef X
   }
   if (cmd->opcode < lo || cmd->opcode > hi)
-    return bad(v, "%s: field 'opcode': not allowed in a stream for target %s", who,
+    return cs_bad(v, "%s: field 'opcode': not allowed in a stream for target %s", who,
                spx_cs_target_name(v->target) ? spx_cs_target_name(v->target)
                                               : "?");
   if (cmd->flags)
-    return bad(v, "%s: field 'flags': must be 0, got 0x%02x", who,
+    return cs_bad(v, "%s: field 'flags': must be 0, got 0x%02x", who,
                (unsigned)cmd->flags);
   if (cmd->iterations == 0)
-    return bad(v, "%s: field 'iterations': must be > 0", who);
+    return cs_bad(v, "%s: field 'iterations': must be > 0", who);
   for (uint32_t k = 0; k < info->field_count; k++) {
     const spx_cs_field_info_t *f = &info->fields[k];
     int64_t val = cs_field_get(cmd, f);
     switch (f->kind) {
     case SPX_CS_FK_TENSOR:
       if (val != SPX_CS_NONE && val >= v->tensor_count)
-        return bad(v, "%s: field '%s': tensor %%%u out of range (%u tensors)",
+        return cs_bad(v, "%s: field '%s': tensor %%%u out of range (%u tensors)",
                    who, f->name, (unsigned)val, (unsigned)v->tensor_count);
       break;
     case SPX_CS_FK_BLOB:
       if (val != SPX_CS_NONE && val >= v->blob_count)
-        return bad(v, "%s: field '%s': blob%u out of range (%u blobs)", who,
+        return cs_bad(v, "%s: field '%s': blob%u out of range (%u blobs)", who,
                    f->name, (unsigned)val, (unsigned)v->blob_count);
       break;
     case SPX_CS_FK_CPU_OP:
       if (!spx_cs_cpu_op_name((unsigned)val))
-        return bad(v, "%s: field '%s': unknown layer kind %u", who, f->name,
+        return cs_bad(v, "%s: field '%s': unknown layer kind %u", who, f->name,
                    (unsigned)val);
       break;
     case SPX_CS_FK_ACT:
       if (!spx_cs_act_name((unsigned)val))
-        return bad(v, "%s: field '%s': unknown activation %u", who, f->name,
+        return cs_bad(v, "%s: field '%s': unknown activation %u", who, f->name,
                    (unsigned)val);
       break;
     default: break;

@@ -20,35 +20,6 @@
 #include "runtime/stream/cs_internal.h"
 #include "runtime/sim/aie/spx_sim_aie.h"
 
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...)
-    SPX_CS_PRINTF_(2, 3);
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
-  if (v->status) {
-    va_list ap;
-    va_start(ap, fmt);
-    v->status->code = SPX_CS_INVALID_ARGUMENT;
-    spx_cs_vformat(v->status->message, sizeof v->status->message, fmt, ap);
-    va_end(ap);
-  }
-  return SPX_CS_INVALID_ARGUMENT;
-}
-
-static uint32_t command_count(const cs_vctx_t *v) {
-  return v->image ? v->image->command_count : v->stream->command_count;
-}
-
-static void get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c) {
-  if (v->image) *c = v->image->commands[i];
-  else spx_cs_stream_command(v->stream, i, c);
-}
-
-static void get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
-  cs_zero(t, sizeof *t);
-  if (id >= v->tensor_count) return;
-  if (v->image) *t = v->image->tensors[id];
-  else spx_cs_stream_tensor(v->stream, id, t);
-}
-
 static uint32_t blob_length(const cs_vctx_t *v, uint32_t id) {
   if (id >= v->blob_count) return 0;
   if (v->image) return v->image->blobs[id].length;
@@ -83,16 +54,16 @@ static spx_cs_code_t check_tile(walk_t *w, unsigned row, unsigned col,
                                 int memtile_ok) {
   if (row == SPX_CS_AIE_MEMTILE && memtile_ok) {
     if (col >= w->m.cols)
-      return bad(w->v, "%s: field 'col': bad tile: memory tile column %u "
+      return cs_bad(w->v, "%s: field 'col': bad tile: memory tile column %u "
                  "(the array has %u columns)", w->who, col,
                  (unsigned)w->m.cols);
     return SPX_CS_OK;
   }
   if (row >= w->m.rows)
-    return bad(w->v, "%s: field 'row': bad tile: row %u (the array has %u "
+    return cs_bad(w->v, "%s: field 'row': bad tile: row %u (the array has %u "
                "rows)", w->who, row, (unsigned)w->m.rows);
   if (col >= w->m.cols)
-    return bad(w->v, "%s: field 'col': bad tile: column %u (the array has "
+    return cs_bad(w->v, "%s: field 'col': bad tile: column %u (the array has "
                "%u columns)", w->who, col, (unsigned)w->m.cols);
   return SPX_CS_OK;
 }
@@ -104,7 +75,7 @@ static spx_cs_code_t check_range(walk_t *w, const char *field,
                                  uint64_t size) {
   uint64_t end = addr + stride * (n - 1) + length;
   if (end > size)
-    return bad(w->v, "%s: field '%s': out of bounds: [%llu, +%llu) (last "
+    return cs_bad(w->v, "%s: field '%s': out of bounds: [%llu, +%llu) (last "
                "iteration) exceeds the %s (%llu bytes)", w->who, field,
                (unsigned long long)(addr + stride * (n - 1)),
                (unsigned long long)length, what, (unsigned long long)size);
@@ -114,10 +85,10 @@ static spx_cs_code_t check_range(walk_t *w, const char *field,
 static spx_cs_code_t check_config(walk_t *w, const spx_cs_command_t *c) {
   spx_aie_mdesc_from_config(&c->u.aie_config, &w->m);
   const char *why = spx_aie_mdesc_check(&w->m);
-  if (why) return bad(w->v, "%s: %s", w->who, why);
+  if (why) return cs_bad(w->v, "%s: %s", w->who, why);
   uint64_t h = spx_aie_mdesc_hash(&w->m);
   if (h != mdesc_hash_of(w->v))
-    return bad(w->v, "%s: the header's machine-description hash 0x%llx is "
+    return cs_bad(w->v, "%s: the header's machine-description hash 0x%llx is "
                "not this configuration's 0x%llx", w->who,
                (unsigned long long)mdesc_hash_of(w->v), (unsigned long long)h);
   return SPX_CS_OK;
@@ -129,7 +100,7 @@ static spx_cs_code_t end_layer(walk_t *w) {
   if (d->mode == 0) {
     uint64_t total = (uint64_t)w->out.ws_size;
     if (w->covered != total)
-      return bad(w->v, "command %u (aie.layer): layer %d: the comps compute "
+      return cs_bad(w->v, "command %u (aie.layer): layer %d: the comps compute "
                  "%llu of the %llu output elements", (unsigned)w->layer_first,
                  (int)w->layer, (unsigned long long)w->covered,
                  (unsigned long long)total);
@@ -143,7 +114,7 @@ static spx_cs_code_t end_layer(walk_t *w) {
             spx_cs_format(tile, sizeof tile, "memory tile %u", c);
           else
             spx_cs_format(tile, sizeof tile, "tile (%u,%u)", r, c);
-          return bad(w->v, "command %u (aie.lock_rel): field 'lock': "
+          return cs_bad(w->v, "command %u (aie.lock_rel): field 'lock': "
                      "unbalanced locks: lock %u of %s holds %u at the end of "
                      "layer %d", (unsigned)w->last_rel[r][c][k], k, tile,
                      (unsigned)w->locks[r][c][k], (int)w->layer);
@@ -154,10 +125,10 @@ static spx_cs_code_t end_layer(walk_t *w) {
 static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
   const spx_cs_aie_layer_t *d = &c->u.aie_layer;
   if ((int32_t)d->layer != w->layer + 1)
-    return bad(w->v, "%s: field 'layer': %u, expected %d (layers are declared "
+    return cs_bad(w->v, "%s: field 'layer': %u, expected %d (layers are declared "
                "in order)", w->who, (unsigned)d->layer, (int)(w->layer + 1));
   if (d->mode > 1)
-    return bad(w->v, "%s: field 'mode': %u is neither 0 (array) nor 1 (host)",
+    return cs_bad(w->v, "%s: field 'mode': %u is neither 0 (array) nor 1 (host)",
                w->who, (unsigned)d->mode);
   /* The cpu.layer rules, on a cpu.layer with the same fields. */
   spx_cs_command_t cl;
@@ -187,17 +158,17 @@ static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
     return rc;
   }
   const spx_cs_cpu_layer_t *l = &cl.u.cpu_layer;
-  get_tensor(w->v, l->in0, &w->in);
-  get_tensor(w->v, l->out, &w->out);
+  cs_get_tensor(w->v, l->in0, &w->in);
+  cs_get_tensor(w->v, l->out, &w->out);
   if (d->mode == 0) {
     if ((l->op != SPX_CS_CPU_OP_CONV2D && l->op != SPX_CS_CPU_OP_DENSE) ||
         w->in.dtype != SPX_CS_DTYPE_INT8)
-      return bad(w->v, "%s: field 'mode': only int8 conv2d and dense run on "
+      return cs_bad(w->v, "%s: field 'mode': only int8 conv2d and dense run on "
                  "the array, not %s %s", w->who,
                  spx_cs_dtype_name(w->in.dtype),
                  spx_cs_cpu_op_name(l->op));
     if (l->op == SPX_CS_CPU_OP_CONV2D && (l->groups != 1 || w->in.dims[0] != 1))
-      return bad(w->v, "%s: field 'mode': the array runs conv2d with groups 1 "
+      return cs_bad(w->v, "%s: field 'mode': the array runs conv2d with groups 1 "
                  "and batch 1", w->who);
   }
   w->layer++;
@@ -241,24 +212,24 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
       {"ow0", "ow1", p->ow0, p->ow1, g.ow}};
   for (unsigned k = 0; k < 3; k++)
     if (r[k].lo >= r[k].hi || r[k].hi > r[k].lim)
-      return bad(w->v, "%s: field '%s': range [%u, %u) is empty or exceeds "
+      return cs_bad(w->v, "%s: field '%s': range [%u, %u) is empty or exceeds "
                  "%u", w->who, r[k].lo >= r[k].hi ? r[k].a : r[k].b,
                  (unsigned)r[k].lo, (unsigned)r[k].hi, (unsigned)r[k].lim);
-  if (p->band == 0) return bad(w->v, "%s: field 'band': must be >= 1", w->who);
+  if (p->band == 0) return cs_bad(w->v, "%s: field 'band': must be >= 1", w->who);
   if (p->wband == 0)
-    return bad(w->v, "%s: field 'wband': must be >= 1", w->who);
+    return cs_bad(w->v, "%s: field 'wband': must be >= 1", w->who);
   if (p->kc == 0 || p->kc > g.cin)
-    return bad(w->v, "%s: field 'kc': %u is not in [1, %u]", w->who,
+    return cs_bad(w->v, "%s: field 'kc': %u is not in [1, %u]", w->who,
                (unsigned)p->kc, (unsigned)g.cin);
   uint32_t nb = ceil_div(p->oh1 - p->oh0, p->band), nk = ceil_div(g.cin, p->kc);
   uint32_t nw = ceil_div(p->ow1 - p->ow0, p->wband);
   if (c->iterations != nb * nw * nk)
-    return bad(w->v, "%s: field 'iterations': %u, but %u row bands x %u "
+    return cs_bad(w->v, "%s: field 'iterations': %u, but %u row bands x %u "
                "column bands x %u channel chunks need %u", w->who,
                (unsigned)c->iterations, (unsigned)nb, (unsigned)nw,
                (unsigned)nk, (unsigned)(nb * nw * nk));
   if ((nk > 1) != (p->acc != 0xffff))
-    return bad(w->v, "%s: field 'acc': %s", w->who,
+    return cs_bad(w->v, "%s: field 'acc': %s", w->who,
                nk > 1 ? "splitting input channels needs an accumulator"
                       : "must be 0xffff (no accumulator) when kc = cin");
   uint32_t oc = p->oc1 - p->oc0, owc = p->ow1 - p->ow0;
@@ -286,7 +257,7 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
       uint64_t a0 = reg[a].addr, a1 = a0 + (a < 2 ? in_b : a < 4 ? w_b : a < 6 ? out_b : out_b * 4);
       uint64_t b0 = reg[b].addr, b1 = b0 + (b < 2 ? in_b : b < 4 ? w_b : b < 6 ? out_b : out_b * 4);
       if (a0 < b1 && b0 < a1)
-        return bad(w->v, "%s: field '%s': buffer [%llu, %llu) overlaps '%s' "
+        return cs_bad(w->v, "%s: field '%s': buffer [%llu, %llu) overlaps '%s' "
                    "[%llu, %llu)", w->who, reg[b].field,
                    (unsigned long long)b0, (unsigned long long)b1,
                    reg[a].field, (unsigned long long)a0,
@@ -304,7 +275,7 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
       if (r[d].hi <= lo || hi <= r[d].lo) disjoint = 1;
     }
     if (!disjoint)
-      return bad(w->v, "%s: field 'oc0': sub-volume overlaps another comp of "
+      return cs_bad(w->v, "%s: field 'oc0': sub-volume overlaps another comp of "
                  "layer %d", w->who, (int)w->layer);
   }
   if (n + 3 <= 3 * 1024) {
@@ -335,7 +306,7 @@ static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) 
   for (uint32_t k = 0; k < n; k++)
     for (uint32_t j = j0; j < j1; j++) {
       spx_cs_command_t c;
-      get_command(w->v, j, &c);
+      cs_get_command(w->v, j, &c);
       if (c.opcode != SPX_CS_OP_AIE_LOCK_ACQ && c.opcode != SPX_CS_OP_AIE_LOCK_REL)
         continue;
       const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
@@ -346,7 +317,7 @@ static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) 
         *lk += l->value;
         w->last_rel[r][l->col][l->lock] = j;
       } else if (*lk < l->value) {
-        return bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
+        return cs_bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
                    "lock %u of %s%u%s%u%s holds %u < %u in iteration %u and "
                    "no earlier command releases it", (unsigned)j,
                    (unsigned)l->lock, r == SPX_CS_AIE_MAX_ROWS ? "memory tile " : "tile (",
@@ -369,27 +340,27 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
   cs_zero(w, sizeof *w);
   w->v = v;
   w->layer = -1;
-  uint32_t n = command_count(v), ncov = 0;
+  uint32_t n = cs_command_count(v), ncov = 0;
   spx_cs_code_t rc;
   /* Loop bodies: [seg_start, j) of one tile with iterations seg_n. */
   uint32_t seg_start = 0, seg_n = 0;
   int seg_tile = -1;
   for (uint32_t j = 0; j < n; j++) {
     spx_cs_command_t c;
-    get_command(v, j, &c);
+    cs_get_command(v, j, &c);
     const spx_cs_opcode_info_t *info = spx_cs_opcode_info(c.opcode);
     w->index = j;
     spx_cs_format(w->who, sizeof w->who, "command %u (%s)", (unsigned)j,
                   info ? info->name : "?");
     if (j == 0) {
       if (c.opcode != SPX_CS_OP_AIE_CONFIG)
-        return bad(v, "%s: field 'opcode': an aie stream starts with "
+        return cs_bad(v, "%s: field 'opcode': an aie stream starts with "
                    "aie.config", w->who);
       if ((rc = check_config(w, &c))) return rc;
       continue;
     }
     if (c.opcode == SPX_CS_OP_AIE_CONFIG)
-      return bad(v, "%s: field 'opcode': aie.config must be command 0 only",
+      return cs_bad(v, "%s: field 'opcode': aie.config must be command 0 only",
                  w->who);
     int key = tile_key(&c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
@@ -401,14 +372,14 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
       continue;
     }
     if (w->layer < 0)
-      return bad(v, "%s: field 'layer': command before the first aie.layer",
+      return cs_bad(v, "%s: field 'layer': command before the first aie.layer",
                  w->who);
     uint16_t layer = c.u.aie_comp.layer; /* offset 12 in every aie command */
     if (layer != (uint32_t)w->layer)
-      return bad(v, "%s: field 'layer': %u, but the last aie.layer declared "
+      return cs_bad(v, "%s: field 'layer': %u, but the last aie.layer declared "
                  "layer %d", w->who, (unsigned)layer, (int)w->layer);
     if (w->decl.u.aie_layer.mode == 1)
-      return bad(v, "%s: field 'layer': layer %d runs on the host and takes "
+      return cs_bad(v, "%s: field 'layer': layer %d runs on the host and takes "
                  "no array commands", w->who, (int)w->layer);
     uint32_t it = c.iterations;
     switch (c.opcode) {
@@ -417,25 +388,25 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
       const spx_cs_aie_load_t *d = &c.u.aie_load;
       int is_load = c.opcode == SPX_CS_OP_AIE_LOAD;
       if (d->col >= w->m.cols)
-        return bad(v, "%s: field 'col': bad tile: memory tile column %u (the "
+        return cs_bad(v, "%s: field 'col': bad tile: memory tile column %u (the "
                    "array has %u columns)", w->who, (unsigned)d->col,
                    (unsigned)w->m.cols);
       if (!(d->cols >> d->col & 1) || (d->cols >> w->m.cols) ||
           (!is_load && d->cols != 1u << d->col))
-        return bad(v, "%s: field 'cols': mask 0x%02x must include column %u%s",
+        return cs_bad(v, "%s: field 'cols': mask 0x%02x must include column %u%s",
                    w->who, (unsigned)d->cols, (unsigned)d->col,
                    is_load ? " and name existing columns only" : " only");
       if ((d->tensor == SPX_CS_NONE) == (d->blob == SPX_CS_NONE) ||
           (!is_load && d->blob != SPX_CS_NONE))
-        return bad(v, "%s: field 'tensor': %s", w->who,
+        return cs_bad(v, "%s: field 'tensor': %s", w->who,
                    is_load ? "give exactly one of tensor and blob"
                            : "a write goes to a tensor");
       if (d->length == 0)
-        return bad(v, "%s: field 'length': must be > 0", w->who);
+        return cs_bad(v, "%s: field 'length': must be > 0", w->who);
       uint64_t size;
       if (d->tensor != SPX_CS_NONE) {
         spx_cs_tensor_t t;
-        get_tensor(v, d->tensor, &t);
+        cs_get_tensor(v, d->tensor, &t);
         size = t.ws_size;
       } else {
         size = blob_length(v, d->blob);
@@ -453,9 +424,9 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
       const spx_cs_aie_loadw_t *d = &c.u.aie_loadw;
       if ((rc = check_tile(w, d->row, d->col, 0))) return rc;
       if (d->length == 0)
-        return bad(v, "%s: field 'length': must be > 0", w->who);
+        return cs_bad(v, "%s: field 'length': must be > 0", w->who);
       if (d->period == 0 || it % d->period)
-        return bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
+        return cs_bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
                    "iterations", w->who, (unsigned)d->period, (unsigned)it);
       uint32_t acts = it / d->period;
       if ((rc = check_range(w, "mt_addr", "memory tile", d->mt_addr,
@@ -477,12 +448,12 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
       const spx_cs_aie_lock_acq_t *d = &c.u.aie_lock_acq;
       if ((rc = check_tile(w, d->row, d->col, 1))) return rc;
       if (d->lock >= SPX_CS_AIE_LOCKS)
-        return bad(v, "%s: field 'lock': %u is not a lock (0..%u)", w->who,
+        return cs_bad(v, "%s: field 'lock': %u is not a lock (0..%u)", w->who,
                    (unsigned)d->lock, SPX_CS_AIE_LOCKS - 1);
       if (d->value == 0)
-        return bad(v, "%s: field 'value': must be >= 1", w->who);
+        return cs_bad(v, "%s: field 'value': must be >= 1", w->who);
       if (d->period == 0 || it % d->period)
-        return bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
+        return cs_bad(v, "%s: field 'period': %u must be >= 1 and divide the %u "
                    "iterations", w->who, (unsigned)d->period, (unsigned)it);
       break;
     }
@@ -511,6 +482,6 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
 int cs_check_aie(struct cs_vctx *v, uint32_t index,
                  const struct spx_cs_command *cmd) {
   (void)cmd;
-  if (index + 1 != command_count(v)) return SPX_CS_OK;
+  if (index + 1 != cs_command_count(v)) return SPX_CS_OK;
   return (int)check_all(v);
 }

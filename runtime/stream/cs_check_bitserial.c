@@ -6,37 +6,6 @@
 #include "runtime/sim/bitserial/spx_sim_bitserial.h"
 #include "runtime/stream/cs_internal.h"
 
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...)
-    SPX_CS_PRINTF_(2, 3);
-static spx_cs_code_t bad(cs_vctx_t *v, const char *fmt, ...) {
-  if (v->status) {
-    va_list ap;
-    va_start(ap, fmt);
-    v->status->code = SPX_CS_INVALID_ARGUMENT;
-    spx_cs_vformat(v->status->message, sizeof v->status->message, fmt, ap);
-    va_end(ap);
-  }
-  return SPX_CS_INVALID_ARGUMENT;
-}
-
-static void get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
-  if (v->image) {
-    if (id < v->image->tensor_count) *t = v->image->tensors[id];
-    else cs_zero(t, sizeof *t);
-  } else {
-    spx_cs_stream_tensor(v->stream, id, t);
-  }
-}
-
-static void get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b) {
-  if (v->image) {
-    if (id < v->image->blob_count) *b = v->image->blobs[id];
-    else cs_zero(b, sizeof *b);
-  } else {
-    spx_cs_stream_blob(v->stream, id, b);
-  }
-}
-
 static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
@@ -55,65 +24,65 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
   char why[96];
   if (cmd->opcode == SPX_CS_OP_BS_HOST) {
     if (on_pe)
-      return bad(v, "command %u (%s): field 'op': %s runs on the PE array "
+      return cs_bad(v, "command %u (%s): field 'op': %s runs on the PE array "
                  "(bs.pe), not on the host", (unsigned)i, opn, op);
     return SPX_CS_OK;
   }
   if (!on_pe)
-    return bad(v, "command %u (%s): field 'op': the PE array runs conv2d and "
+    return cs_bad(v, "command %u (%s): field 'op': the PE array runs conv2d and "
                "dense, not %s", (unsigned)i, opn, op);
-  get_tensor(v, l->in0, &in);
-  get_tensor(v, l->out, &out);
+  cs_get_tensor(v, l->in0, &in);
+  cs_get_tensor(v, l->out, &out);
   if (in.dtype != SPX_CS_DTYPE_INT8)
-    return bad(v, "command %u (%s): field 'in0': the PE array takes int8, got %s",
+    return cs_bad(v, "command %u (%s): field 'in0': the PE array takes int8, got %s",
                (unsigned)i, opn, spx_cs_dtype_name(in.dtype));
   if (pe->mdesc == SPX_CS_NONE)
-    return bad(v, "command %u (%s): field 'mdesc': missing machine description",
+    return cs_bad(v, "command %u (%s): field 'mdesc': missing machine description",
                (unsigned)i, opn);
-  get_blob(v, pe->mdesc, &mb);
+  cs_get_blob(v, pe->mdesc, &mb);
   if (mb.dtype != SPX_CS_DTYPE_INT32 || mb.encoding != SPX_CS_ENC_DENSE ||
       mb.length != SPX_SIM_BS_MDESC_BYTES)
-    return bad(v, "command %u (%s): field 'mdesc': blob%u is not a %u-byte "
+    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u is not a %u-byte "
                "int32 machine description", (unsigned)i, opn,
                (unsigned)pe->mdesc, SPX_SIM_BS_MDESC_BYTES);
   if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &md)) {
     spx_sim_bs_mdesc_check(&md, why, sizeof why);
-    return bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i,
+    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i,
                opn, (unsigned)pe->mdesc, why);
   }
-  get_blob(v, l->weights, &wb);
+  cs_get_blob(v, l->weights, &wb);
   if (wb.encoding != SPX_CS_ENC_DENSE && wb.encoding != SPX_FMT_BBS)
-    return bad(v, "command %u (%s): field 'weights': the PE array reads dense "
+    return cs_bad(v, "command %u (%s): field 'weights': the PE array reads dense "
                "int8 or bbs weights, not %s", (unsigned)i, opn,
                spx_cs_encoding_name(wb.encoding));
   if (spx_sim_bs_geom_init(&g, l, &in, &out, &md))
-    return bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i,
+    return cs_bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i,
                opn, op);
   {
     spx_sim_bs_weights_t w;
     const char *reason = "";
     if (spx_sim_bs_weights_open(&w, &g, &md, wb.encoding, wb.data, wb.length, &reason))
-      return bad(v, "command %u (%s): field 'weights': blob%u: %s", (unsigned)i,
+      return cs_bad(v, "command %u (%s): field 'weights': blob%u: %s", (unsigned)i,
                  opn, (unsigned)l->weights, reason);
   }
   if (pe->tile_m == 0 || pe->tile_m > g.cout ||
       (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))
-    return bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and "
+    return cs_bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and "
                "a multiple of the %d PE rows (or all channels)", (unsigned)i,
                opn, (unsigned)pe->tile_m, (unsigned)g.cout, (int)md.rows);
   if (pe->tile_k == 0 || pe->tile_k > g.k ||
       (pe->tile_k % g.gsize && pe->tile_k != g.k))
-    return bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu] and "
+    return cs_bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu] and "
                "whole groups of %u", (unsigned)i, opn, (unsigned)pe->tile_k,
                (unsigned long long)g.k, (unsigned)g.gsize);
   if (pe->tile_p == 0 || pe->tile_p > g.p)
-    return bad(v, "command %u (%s): field 'tile_p': %u must be in [1, %llu]",
+    return cs_bad(v, "command %u (%s): field 'tile_p': %u must be in [1, %llu]",
                (unsigned)i, opn, (unsigned)pe->tile_p, (unsigned long long)g.p);
   mt = ceil_div(g.cout, pe->tile_m);
   pt = ceil_div(g.p, pe->tile_p);
   kt = ceil_div(g.k, pe->tile_k);
   if (cmd->iterations != mt * pt * kt)
-    return bad(v, "command %u (%s): field 'iterations': %u, but the tiling has "
+    return cs_bad(v, "command %u (%s): field 'iterations': %u, but the tiling has "
                "%llu x %llu x %llu = %llu tiles", (unsigned)i, opn,
                (unsigned)cmd->iterations, (unsigned long long)mt,
                (unsigned long long)pt, (unsigned long long)kt,
@@ -126,11 +95,11 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
   wbytes = spx_sim_bs_tile_wbytes(&g, &t, wpm);
   ibytes = spx_sim_bs_tile_ibytes(&g, &t);
   if (wbytes > (uint64_t)md.wsram_kb * 512u)
-    return bad(v, "command %u (%s): field 'tile_m': a weight tile of %llu bytes "
+    return cs_bad(v, "command %u (%s): field 'tile_m': a weight tile of %llu bytes "
                "exceeds half the weight SRAM (%llu bytes)", (unsigned)i, opn,
                (unsigned long long)wbytes, (unsigned long long)md.wsram_kb * 512u);
   if (ibytes > (uint64_t)md.isram_kb * 512u)
-    return bad(v, "command %u (%s): field 'tile_p': an input tile of %llu bytes "
+    return cs_bad(v, "command %u (%s): field 'tile_p': an input tile of %llu bytes "
                "exceeds half the input SRAM (%llu bytes)", (unsigned)i, opn,
                (unsigned long long)ibytes, (unsigned long long)md.isram_kb * 512u);
   return SPX_CS_OK;

@@ -96,4 +96,14 @@ typedef struct cs_buf {
 } cs_buf_t;
 void cs_buf_printf(cs_buf_t *b, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
 
+/* The validator's shared pieces (cs_check.c), used by the target checkers:
+ * cs_bad sets the status (INVALID_ARGUMENT) with a message and returns its
+ * code; the getters read record i of the image or stream being checked
+ * (zeroed when out of range). */
+spx_cs_code_t cs_bad(cs_vctx_t *v, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+uint32_t cs_command_count(const cs_vctx_t *v);
+void cs_get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c);
+void cs_get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t);
+void cs_get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b);
+
 #endif /* SPX_CS_INTERNAL_H */

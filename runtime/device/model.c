@@ -25,6 +25,15 @@ spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t
   return st;
 }
 
+void spx_rt_model_layout(spx_rt_model_t *m, const spx_rt_device_t *device,
+                         const spx_cs_stream_t *stream, size_t max_scratch) {
+  m->device = device;
+  m->stream = *stream;
+  m->scratch_offset = SPX_RT_ALIGN16((size_t)stream->workspace_size);
+  m->scratch_size = SPX_RT_ALIGN16(max_scratch);
+  m->workspace_size = m->scratch_offset + m->scratch_size;
+}
+
 spx_rt_status_t spx_rt_model_stage_inputs(const spx_rt_model_t *m, const float *const *inputs,
                                           float *const *outputs, void *workspace,
                                           size_t workspace_size, spx_rt_error_t *error) {

@@ -178,6 +178,10 @@ void spx_rt_error_clear(spx_rt_error_t *e);
  * (spx_cs_format's printf subset); returns st. */
 spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
                                  const char *fmt, ...) SPX_CS_PRINTF_(4, 5);
+/* Fills in a prepared model: the stream view, its device, and the workspace
+ * layout (the stream's tensors, then max_scratch bytes of kernel scratch). */
+void spx_rt_model_layout(spx_rt_model_t *model, const spx_rt_device_t *device,
+                         const spx_cs_stream_t *stream, size_t max_scratch);
 /* Checks the workspace (16-aligned, big enough) and the input/output arrays,
  * then copies each model input into its workspace place, quantizing f32 to
  * int8 where the model tensor is int8. Every device's run starts here. */

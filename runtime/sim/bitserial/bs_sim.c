@@ -274,11 +274,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     }
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
   }
-  m->device = device;
-  m->stream = *s;
-  m->scratch_offset = SPX_RT_ALIGN16((size_t)s->workspace_size);
-  m->scratch_size = SPX_RT_ALIGN16(max_scratch);
-  m->workspace_size = m->scratch_offset + m->scratch_size;
+  spx_rt_model_layout(m, device, s, max_scratch);
   return SPX_RT_OK;
 }
 

@@ -4,7 +4,8 @@
  * layers in definition order and it returns the `output` layers. Each layer
  * becomes one spx op with loc("<layer>"("file":line:col)). The compile block
  * becomes discardable attributes: spx.target and spx.quantize on the module,
- * spx.sparsify and spx.precision on the layers it names. */
+ * spx.sparsify and spx.precision on the layers it names (`sparsify *` on
+ * every conv2d and dense not left in f32). */
 #include "frontend/spx_fe.h"
 
 #include <stdlib.h>
@@ -153,8 +154,9 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   if (cfg && cfg->sparsify.name)
     sparsify = &cfg->sparsify;
   else if (lw->net->compile.sparsify_all.name &&
-           (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE))
-    sparsify = &lw->net->compile.sparsify_all;
+           (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
+           !(cfg && cfg->precision == SPX_PREC_F32))
+    sparsify = &lw->net->compile.sparsify_all; /* `sparsify *`: every int8 conv2d/dense */
   if (sparsify) attrs[n++] = named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
     attrs[n++] = named(ctx, "spx.precision",

@@ -515,6 +515,34 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     }
     break;
   }
+  case SPX_CS_CPU_OP_BATCHNORM: {
+    if (dt != SPX_CS_DTYPE_F32)
+      return cs_bad(v, "%s: field 'in0': %s takes f32 only (a quantized "
+                 "network dequantizes around it), got %s", c.who, c.opname,
+                 spx_cs_dtype_name(dt));
+    if (in[0].rank < 2)
+      return cs_bad(v, "%s: field 'in0': %s needs rank >= 2 (channels at "
+                 "dim 1), got rank %u", c.who, c.opname, (unsigned)in[0].rank);
+    if (!same_shape(&out, &in[0]))
+      return shape_mismatch(&c, "out", &out, in[0].rank, in[0].dims);
+    /* weights = scale [C], bias = shift [C]: both dense f32, both required. */
+    const char *fields[2] = {"weights", "bias"};
+    const uint16_t ids[2] = {l->weights, l->bias};
+    for (unsigned k = 0; k < 2; k++) {
+      spx_cs_blob_t b;
+      if (ids[k] == SPX_CS_NONE)
+        return cs_bad(v, "%s: field '%s': %s needs a per-channel %s blob",
+                   c.who, fields[k], c.opname, k ? "shift" : "scale");
+      cs_get_blob(v, ids[k], &b);
+      if (b.encoding != SPX_CS_ENC_DENSE)
+        return cs_bad(v, "%s: field '%s': blob%u must be dense for %s", c.who,
+                   fields[k], (unsigned)ids[k], c.opname);
+      if ((rc = check_blob_ref(&c, fields[k], ids[k], SPX_CS_DTYPE_F32,
+                               in[0].dims[1], 0)))
+        return rc;
+    }
+    break;
+  }
   case SPX_CS_CPU_OP_COPY:
     if (elem_count(out.rank, out.dims) != elem_count(in[0].rank, in[0].dims))
       return cs_bad(v, "%s: field 'out': %llu elements, in0 has %llu", c.who,
@@ -538,7 +566,8 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
   bool in_place_ok = l->op == SPX_CS_CPU_OP_RELU ||
                      l->op == SPX_CS_CPU_OP_RELU6 ||
                      l->op == SPX_CS_CPU_OP_SIGMOID ||
-                     l->op == SPX_CS_CPU_OP_COPY;
+                     l->op == SPX_CS_CPU_OP_COPY ||
+                     l->op == SPX_CS_CPU_OP_BATCHNORM;
   for (unsigned k = 0; k < l->n_in; k++) {
     uint64_t a0 = out.ws_offset, a1 = a0 + out.ws_size;
     uint64_t b0 = in[k].ws_offset, b1 = b0 + in[k].ws_size;

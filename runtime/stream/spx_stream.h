@@ -92,7 +92,10 @@
  * and field lists are the reference):
  *   0x10 cpu.layer  one layer on the CPU device: op, act, n_in, axis,
  *                   in0..in3, out, weights, bias, mult, shift, groups,
- *                   kh kw sh sw dh dw, pad_t pad_l pad_b pad_r
+ *                   kh kw sh sw dh dw, pad_t pad_l pad_b pad_r; op is one
+ *                   of SPX_CS_CPU_OPS, 1..15 (15 batchnorm, f32 scale/shift
+ *                   per channel, came later as a compatible addition: the
+ *                   format stays 1.0)
  *   0x30-0x39 aie.*  the AIE array: load/loadw/loadfm/comp/writefm/write,
  *                   lock_acq/lock_rel, layer, config (opcodes_aie.h, one
  *                   line each; `iterations` is the ping-pong repeat count)
@@ -159,7 +162,10 @@ extern "C" {
                                   add may have them (per input + out) */
 
 /* X(ENUM, code, "text", min inputs, max inputs, SPX_CS_P_* mask, doc).
- * Shapes are NCHW for 4-D tensors. */
+ * Shapes are NCHW for 4-D tensors. New op kinds take the next code and are a
+ * compatible addition (format 1.0 stays): an older reader rejects a stream
+ * that uses one as an unknown op, and no existing stream changes meaning
+ * (batchnorm, 15, was added so). */
 #define SPX_CS_CPU_OPS(X)                                                     \
   X(CONV2D, 1, "conv2d", 1, 1,                                                \
     SPX_CS_P_WEIGHTS | SPX_CS_P_WINDOW | SPX_CS_P_DILATE | SPX_CS_P_REQUANT,  \
@@ -177,7 +183,10 @@ extern "C" {
   X(COPY, 11, "copy", 1, 1, 0, "flatten/reshape: same element count")         \
   X(SOFTMAX, 12, "softmax", 1, 1, SPX_CS_P_AXIS, "softmax along axis")        \
   X(QUANTIZE, 13, "quantize", 1, 1, 0, "f32 -> int8, out's scale/zp")         \
-  X(DEQUANTIZE, 14, "dequantize", 1, 1, 0, "int8 -> f32, in0's scale/zp")
+  X(DEQUANTIZE, 14, "dequantize", 1, 1, 0, "int8 -> f32, in0's scale/zp")     \
+  X(BATCHNORM, 15, "batchnorm", 1, 1, SPX_CS_P_WEIGHTS,                       \
+    "per channel (dim 1): out = in0 * weights[c] + bias[c], f32 "             \
+    "(a batchnorm folded to scale and shift)")
 
 /* Field kinds: X(ENUM, C type). Tensor and blob ids are u16, 0xffff = none. */
 #define SPX_CS_FIELD_KINDS(X)                                                 \
@@ -203,8 +212,10 @@ extern "C" {
   F(A, in2, 20, TENSOR, "input 2")                                            \
   F(A, in3, 22, TENSOR, "input 3")                                            \
   F(A, out, 24, TENSOR, "output")                                             \
-  F(A, weights, 26, BLOB, "conv [Cout][Cin/groups][kh][kw], dense [M][K]")    \
-  F(A, bias, 28, BLOB, "optional, per out channel: f32 (int32 if int8)")      \
+  F(A, weights, 26, BLOB, "conv [Cout][Cin/groups][kh][kw], dense [M][K], "   \
+                          "batchnorm f32 scale [C]")                          \
+  F(A, bias, 28, BLOB, "optional, per out channel: f32 (int32 if int8); "     \
+                       "batchnorm f32 shift [C], required")                   \
   F(A, mult, 30, BLOB, "int32 Q31 requant multipliers, per channel or 1")     \
   F(A, shift, 32, BLOB, "int32 requant shifts, as many as mult")              \
   F(A, groups, 34, U16, "conv groups (1 = full conv, Cin = depthwise)")       \

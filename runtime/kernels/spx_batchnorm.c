@@ -1,4 +1,5 @@
-/* spx_batchnorm.c - inference batch normalization over NCHW channels. */
+/* spx_batchnorm.c - inference batch normalization over NCHW channels, and
+ * the per-channel affine a batchnorm folds to (what the cpu target runs). */
 #include <math.h>
 
 #include "runtime/kernels/kernels_internal.h"
@@ -17,6 +18,22 @@ spx_rt_status_t spx_rt_batchnorm_f32(int32_t n, int32_t c, int32_t hw,
       float k = gamma[ch] / sqrtf(var[ch] + eps);
       float d = beta[ch] - mean[ch] * k;
       for (i = 0; i < hw; ++i) output[off + (size_t)i] = input[off + (size_t)i] * k + d;
+    }
+  }
+  return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_rt_channel_affine_f32(int32_t n, int32_t c, int32_t inner,
+                                          const float *scale, const float *shift,
+                                          const float *input, float *output) {
+  int32_t b, ch, i;
+  if (!scale || !shift || !input || !output) return SPX_RT_ERR_ARG;
+  if (n <= 0 || c <= 0 || inner <= 0) return SPX_RT_ERR_SHAPE;
+  for (b = 0; b < n; ++b) {
+    for (ch = 0; ch < c; ++ch) {
+      size_t off = ((size_t)b * (size_t)c + (size_t)ch) * (size_t)inner;
+      float k = scale[ch], d = shift[ch];
+      for (i = 0; i < inner; ++i) output[off + (size_t)i] = input[off + (size_t)i] * k + d;
     }
   }
   return SPX_RT_OK;

@@ -309,6 +309,12 @@ spx_rt_status_t spx_rt_batchnorm_f32(int32_t n, int32_t c, int32_t hw,
                                      const float *mean, const float *var,
                                      float eps, const float *input,
                                      float *output);
+/* Per-channel affine over [n][c][inner]: out = in * scale[c] + shift[c], in
+ * float (the cpu target's unfolded batchnorm: scale = gamma / sqrtf(var +
+ * eps), shift = beta - mean * scale). In place allowed. */
+spx_rt_status_t spx_rt_channel_affine_f32(int32_t n, int32_t c, int32_t inner,
+                                          const float *scale, const float *shift,
+                                          const float *input, float *output);
 /* int8 batch norm as a per-channel affine requantization (a depthwise 1x1
  * conv): acc = (x - z_in) * mul[c] + offset[c], out = clamp(z_out +
  * mbqm(acc, M[c], shift[c]), act_min, act_max). mul is int8-range like conv

@@ -28,6 +28,8 @@
  * reshape    x                   shape
  * softmax_f32 x; softmax_s8 x    in_scale in_zp (beta=1)
  * batchnorm_f32 x gamma beta mean var   eps
+ * channel_affine_f32 x scale shift   inplace (x rank >= 2, channels at dim 1;
+ *                                    inplace=1 runs with output == input)
  * batchnorm_s8 x mul off sm      in_scale in_zp out_scale out_zp act
  * qmult      (DIR/reals.txt, one double a line) -> out.npy int32 [n, 2]
  * mbqm       x mult shift (int32) -> out.npy int32
@@ -646,6 +648,30 @@ static void run_mbqm(void) {
   spx_npy_free(&s);
 }
 
+static void run_channel_affine(void) {
+  spx_npy_t x, sc, sh;
+  int64_t inner = 1;
+  int d;
+  float *out;
+  load("x", SPX_DT_F32, &x, 0);
+  load("scale", SPX_DT_F32, &sc, 0);
+  load("shift", SPX_DT_F32, &sh, 0);
+  if (x.rank < 2) die("channel_affine wants x of rank >= 2", NULL);
+  for (d = 2; d < x.rank; ++d) inner *= x.dims[d];
+  if (arg_int("inplace", 0)) {
+    out = x.data;
+  } else {
+    out = xmalloc(x.count * sizeof(float));
+  }
+  check(spx_rt_channel_affine_f32((int32_t)x.dims[0], (int32_t)x.dims[1], (int32_t)inner,
+                                  sc.data, sh.data, x.data, out));
+  save(SPX_DT_F32, x.rank, x.dims, out);
+  if (out != x.data) free(out);
+  spx_npy_free(&x);
+  spx_npy_free(&sc);
+  spx_npy_free(&sh);
+}
+
 int main(int argc, char **argv) {
   const char *k;
   int i;
@@ -685,6 +711,7 @@ int main(int argc, char **argv) {
   else if (strcmp(k, "softmax_s8") == 0) run_softmax(1);
   else if (strcmp(k, "batchnorm_f32") == 0) run_batchnorm(0);
   else if (strcmp(k, "batchnorm_s8") == 0) run_batchnorm(1);
+  else if (strcmp(k, "channel_affine_f32") == 0) run_channel_affine();
   else if (strcmp(k, "qmult") == 0) run_qmult();
   else if (strcmp(k, "mbqm") == 0) run_mbqm();
   else die("unknown kernel", k);

@@ -400,6 +400,21 @@ def batchnorm_case(name):
         fd = R.act_f(R.dequantize(xq, si, zi) * (mul * sm).reshape(1, -1, 1, 1) +
                      (off * np.float64(si) * sm).reshape(1, -1, 1, 1), act)
         check_close_q("batchnorm_s8~f32/" + act, got, so, zo, fd, lo, hi, 1.0)
+    # the cpu target's unfolded batchnorm: the same batchnorm as a per-channel
+    # scale/shift computed like the compiler does (float32), any rank >= 2
+    k32 = (g / np.sqrt(v + np.float32(1e-3))).astype(np.float32)
+    d32 = (b - m * k32).astype(np.float32)
+    for inplace in (0, 1):
+        got = H.run("channel_affine_f32", {"x": x, "scale": k32, "shift": d32}, inplace=inplace)
+        check_f32("channel_affine_f32/bn%s" % ("/inplace" if inplace else ""), got, ref, 1e-5, 1e-5)
+    for shape in ((3, 7), (2, 7, 3), (1, 7, 2, 3, 2)):
+        xa = rng.normal(0, 1.5, shape).astype(np.float32)
+        sc = rng.normal(0, 2.0, 7).astype(np.float32)
+        sh = rng.normal(0, 1.0, 7).astype(np.float32)
+        bshape = (1, 7) + (1,) * (len(shape) - 2)
+        want = xa.astype(np.float64) * sc.reshape(bshape) + sh.reshape(bshape)
+        got = H.run("channel_affine_f32", {"x": xa, "scale": sc, "shift": sh})
+        check_f32("channel_affine_f32/%s" % (shape,), got, want, 1e-6, 1e-6)
 
 
 # ---- requantization arithmetic ---------------------------------------------

@@ -31,6 +31,7 @@ typedef struct plan {
     spx_rt_pool_params_t pool;
     struct { int32_t n, c, hw; } gap;
     struct { int32_t outer, depth; } softmax;
+    struct { int32_t n, c, inner; } affine; /* batchnorm */
     struct {
       spx_rt_concat_params_t p;
       int32_t axis_dims[MAX_IN];
@@ -269,7 +270,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case SPX_RT_OP_ADD: n_in_min = n_in_max = 2; break;
   case SPX_RT_OP_CONCAT: n_in_min = 2; n_in_max = MAX_IN; break;
   default:
-    if (l->op < SPX_RT_OP_CONV2D || l->op > SPX_RT_OP_DEQUANTIZE)
+    if (l->op < SPX_RT_OP_CONV2D || l->op > SPX_RT_OP_BATCHNORM)
       FAIL(SPX_RT_ERR_ARG, "unknown layer op");
   }
   if (l->n_in < n_in_min || l->n_in > n_in_max)
@@ -390,6 +391,25 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     return SPX_RT_OK;
   case SPX_RT_OP_CONCAT:
     return prepare_concat(l, pl, reason);
+  case SPX_RT_OP_BATCHNORM: {
+    const spx_rt_tensor_t *in = l->in[0];
+    if (pl->is_s8)
+      FAIL(SPX_RT_ERR_ARG, "batchnorm runs in f32 only (quantize keeps it in "
+                           "f32 between a dequantize and a quantize)");
+    if (in->rank < 2) FAIL(SPX_RT_ERR_SHAPE, "batchnorm needs rank >= 2 (channels at dim 1)");
+    if (!same_dims(in, l->out))
+      FAIL(SPX_RT_ERR_SHAPE, "batchnorm output shape differs from the input's");
+    if (!l->weights || !l->bias)
+      FAIL(SPX_RT_ERR_ARG, "batchnorm needs scale (weights) and shift (bias)");
+    if (l->weights_encoding != 0)
+      FAIL(SPX_RT_ERR_ARG, "batchnorm scale must be a dense f32 array");
+    if (l->weights_size && l->weights_size != (size_t)in->dims[1] * sizeof(float))
+      FAIL(SPX_RT_ERR_ARG, "batchnorm scale is not one f32 per channel");
+    pl->u.affine.n = (int32_t)in->dims[0];
+    pl->u.affine.c = (int32_t)in->dims[1];
+    pl->u.affine.inner = (int32_t)(pl->count / ((size_t)in->dims[0] * in->dims[1]));
+    return SPX_RT_OK;
+  }
   case SPX_RT_OP_COPY:
     if (elem_count(l->out) != pl->count)
       FAIL(SPX_RT_ERR_SHAPE, "copy output element count differs from the input's");
@@ -604,6 +624,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
   case SPX_RT_OP_DEQUANTIZE:
     return spx_rt_dequantize_s8_f32(pl.count, pl.inq[0], (const int8_t *)in[0],
                                     (float *)out);
+  case SPX_RT_OP_BATCHNORM:
+    return spx_rt_channel_affine_f32(pl.u.affine.n, pl.u.affine.c, pl.u.affine.inner,
+                                     (const float *)l->weights, (const float *)l->bias,
+                                     (const float *)in[0], (float *)out);
   default:
     return SPX_RT_ERR_ARG;
   }

@@ -47,7 +47,8 @@ enum {
   SPX_RT_OP_CONV2D = 1, SPX_RT_OP_DENSE, SPX_RT_OP_RELU, SPX_RT_OP_RELU6,
   SPX_RT_OP_SIGMOID, SPX_RT_OP_MAXPOOL, SPX_RT_OP_AVGPOOL,
   SPX_RT_OP_GLOBAL_AVGPOOL, SPX_RT_OP_ADD, SPX_RT_OP_CONCAT, SPX_RT_OP_COPY,
-  SPX_RT_OP_SOFTMAX, SPX_RT_OP_QUANTIZE, SPX_RT_OP_DEQUANTIZE
+  SPX_RT_OP_SOFTMAX, SPX_RT_OP_QUANTIZE, SPX_RT_OP_DEQUANTIZE,
+  SPX_RT_OP_BATCHNORM = 15 /* f32 only: weights = scale [C], bias = shift [C] */
 };
 
 /* One layer. Fields an op does not use are 0 / NULL. The dtype of the first
@@ -61,8 +62,10 @@ typedef struct spx_rt_layer {
   const spx_rt_tensor_t *in[4];
   const spx_rt_tensor_t *out;
   const void *weights;       /* conv OIHW / dense [M][K]: f32 or int8, or
-                                encoded bytes (weights_encoding != 0) */
-  const void *bias;          /* f32, or int32 for int8; may be NULL */
+                                encoded bytes (weights_encoding != 0);
+                                batchnorm: f32 scale [C] */
+  const void *bias;          /* f32, or int32 for int8; may be NULL;
+                                batchnorm: f32 shift [C], required */
   const int32_t *multiplier; /* int8 conv/dense: per output channel */
   const int32_t *shift;
   uint16_t groups;

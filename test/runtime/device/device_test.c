@@ -502,6 +502,54 @@ static void check_convert(void) {
   printf("quantize, dequantize: ok\n");
 }
 
+/* batchnorm: f32 scale/shift per channel (dim 1) of a rank-3 tensor, against
+ * the expression itself; in place; f32 only. */
+static void check_batchnorm(void) {
+  uint32_t d[3] = {2, 3, 5}, d1[1] = {30};
+  float x[30], want[30];
+  const float scale[3] = {0.5f, -2.0f, 1.25f}, shift[3] = {1.0f, 0.0f, -0.75f};
+  fill_f32(x, 30);
+  for (int i = 0; i < 30; i++) want[i] = x[i] * scale[(i / 5) % 3] + shift[(i / 5) % 3];
+  spx_rt_tensor_t ti = tensor(SPX_RT_F32, 3, d, 0, 0, 0);
+  spx_rt_tensor_t to = tensor(SPX_RT_F32, 3, d, 0, 0, 256);
+  spx_rt_tensor_t tq = tensor(SPX_RT_INT8, 3, d, 0.5f, 0, 512);
+  spx_rt_tensor_t tq2 = tensor(SPX_RT_INT8, 3, d, 0.5f, 0, 576);
+  spx_rt_tensor_t t1 = tensor(SPX_RT_F32, 1, d1, 0, 0, 0);
+  spx_rt_tensor_t t1o = tensor(SPX_RT_F32, 1, d1, 0, 0, 256);
+  spx_rt_layer_t l;
+  memset(&l, 0, sizeof l);
+  l.op = SPX_RT_OP_BATCHNORM;
+  l.n_in = 1;
+  l.in[0] = &ti;
+  l.out = &to;
+  l.weights = scale;
+  l.bias = shift;
+  memcpy(ws, x, sizeof x);
+  check(run(&l) == SPX_RT_OK && !memcmp(ws + 256, want, sizeof want),
+        "batchnorm layer = x * scale[c] + shift[c]");
+  l.out = &ti; /* in place */
+  check(run(&l) == SPX_RT_OK && !memcmp(ws, want, sizeof want), "batchnorm in place");
+  l.out = &to;
+  l.weights_size = 3 * sizeof(float);
+  check(spx_rt_layer_check(&l, NULL) == SPX_RT_OK, "batchnorm with its scale size");
+  l.weights_size = 2 * sizeof(float);
+  expect_reject(&l, SPX_RT_ERR_ARG, "batchnorm scale size");
+  l.weights_size = 0;
+  l.bias = NULL;
+  expect_reject(&l, SPX_RT_ERR_ARG, "batchnorm without shift");
+  l.bias = shift;
+  l.act = SPX_CS_ACT_RELU;
+  expect_reject(&l, SPX_RT_ERR_ARG, "batchnorm with a fused relu");
+  l.act = SPX_CS_ACT_NONE;
+  l.in[0] = &tq;
+  l.out = &tq2;
+  expect_reject(&l, SPX_RT_ERR_ARG, "int8 batchnorm");
+  l.in[0] = &t1;
+  l.out = &t1o;
+  expect_reject(&l, SPX_RT_ERR_SHAPE, "rank-1 batchnorm");
+  printf("batchnorm: ok\n");
+}
+
 /* ---- a whole model on the cpu device ---------------------------------------- */
 
 /* The int8 CNN: quantize, conv2d 1->4 3x3 pad 1 + relu, maxpool 2, copy
@@ -842,6 +890,7 @@ int main(int argc, char **argv) {
   check_dense_and_elementwise();
   check_pool_add_concat_softmax();
   check_convert();
+  check_batchnorm();
   if (check_model(write_dir)) failures++;
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;

@@ -3,6 +3,7 @@
  * buffer, one cpu.layer command per op. */
 #include "backends/spx_backend.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,21 @@ static const struct {
 #undef X
 };
 
+/* The blob of a weight-store buffer (SPX_CS_NONE for NULL), added once. */
+static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
+  if (!w) return SPX_CS_NONE;
+  for (size_t i = 0; i < b->n_blobs; i++)
+    if (b->blobs[i].data == w->data) return (uint16_t)i;
+  SPX_ASSERT(b->n_blobs < 4096);
+  spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
+  blob->name = w->name;
+  blob->dtype = encoding == SPX_CS_ENC_DENSE ? cs_dtype(w->dtype) : SPX_CS_DTYPE_U8;
+  blob->encoding = encoding;
+  blob->length = (uint32_t)w->nbytes;
+  blob->data = w->data;
+  return (uint16_t)b->n_blobs++;
+}
+
 /* The blob of a weight attribute, added once; SPX_CS_NONE if absent. The
  * weights of an op that a format pass encoded (spx.encoding = "<format>",
  * spx.encoded = its bytes) are the encoded bytes. */
@@ -106,18 +122,7 @@ static uint16_t blob_of(builder_t *b, MlirOperation op, const char *attr) {
     encoding = encodings[k].code;
     attr = "spx.encoded";
   }
-  spx_wbuf_t *w = spx_ir_get_wbuf(op, attr, b->store);
-  if (!w) return SPX_CS_NONE;
-  for (size_t i = 0; i < b->n_blobs; i++)
-    if (b->blobs[i].data == w->data) return (uint16_t)i;
-  SPX_ASSERT(b->n_blobs < 4096);
-  spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
-  blob->name = w->name;
-  blob->dtype = encoding == SPX_CS_ENC_DENSE ? cs_dtype(w->dtype) : SPX_CS_DTYPE_U8;
-  blob->encoding = encoding;
-  blob->length = (uint32_t)w->nbytes;
-  blob->data = w->data;
-  return (uint16_t)b->n_blobs++;
+  return add_blob(b, spx_ir_get_wbuf(op, attr, b->store), encoding);
 }
 
 static uint64_t blob_bytes(builder_t *b, uint16_t id) {
@@ -142,7 +147,7 @@ static const struct {
     {"add", SPX_CS_CPU_OP_ADD},         {"concat", SPX_CS_CPU_OP_CONCAT},
     {"flatten", SPX_CS_CPU_OP_COPY},    {"reshape", SPX_CS_CPU_OP_COPY},
     {"softmax", SPX_CS_CPU_OP_SOFTMAX}, {"quantize", SPX_CS_CPU_OP_QUANTIZE},
-    {"dequantize", SPX_CS_CPU_OP_DEQUANTIZE},
+    {"dequantize", SPX_CS_CPU_OP_DEQUANTIZE}, {"batchnorm", SPX_CS_CPU_OP_BATCHNORM},
 };
 
 static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
@@ -183,6 +188,66 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
     l->pad_r = (uint8_t)pad[3];
     l->groups = (uint16_t)spx_ir_get_i64(op, "groups");
   }
+}
+
+/* "<layer>.<role>" in the weight store: a new f32 [C] buffer, or the one a
+ * previous lowering of the same module added. NULL after an error. */
+static spx_wbuf_t *bn_buffer(builder_t *b, MlirOperation op, const char *layer,
+                             const char *role, int64_t channels) {
+  char name[256];
+  snprintf(name, sizeof name, "%s.%s", layer, role);
+  spx_wbuf_t *w = spx_wstore_find(b->store, name);
+  if (!w) w = spx_wstore_add(b->store, name, SPX_DT_F32, 1, &channels);
+  if (!w || w->dtype != SPX_DT_F32 || w->count != (size_t)channels) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "cannot store the batchnorm %s as weight buffer '%s'", role, name);
+    op_error(b, op, msg);
+    return NULL;
+  }
+  return w;
+}
+
+/* An unfolded batchnorm runs as a per-channel affine in f32: weights =
+ * scale[c] = gamma[c] / sqrtf(var[c] + eps), bias = shift[c] = beta[c] -
+ * mean[c] * scale[c], in float like fold-batchnorm's folding (and the f32
+ * reference kernel), so folded and unfolded layers agree. */
+static void fill_batchnorm(builder_t *b, MlirOperation op, const char *layer,
+                           spx_cs_command_t *cmd, spx_layer_info_t *info) {
+  spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  spx_wbuf_t *gamma = spx_ir_get_wbuf(op, "gamma", b->store);
+  spx_wbuf_t *beta = spx_ir_get_wbuf(op, "beta", b->store);
+  spx_wbuf_t *mean = spx_ir_get_wbuf(op, "mean", b->store);
+  spx_wbuf_t *var = spx_ir_get_wbuf(op, "var", b->store);
+  int64_t in[SPX_MAX_RANK];
+  int rank = spx_ir_shape(mlirValueGetType(mlirOperationGetOperand(op, 0)), in);
+  if (!gamma || !beta || !mean || !var || rank < 2) {
+    op_error(b, op, "batchnorm needs gamma, beta, mean and var in the weight store and an input of rank >= 2");
+    return;
+  }
+  int64_t channels = in[1];
+  const spx_wbuf_t *params[4] = {gamma, beta, mean, var};
+  for (int k = 0; k < 4; k++)
+    if (params[k]->dtype != SPX_DT_F32 || params[k]->count != (size_t)channels) {
+      op_error(b, op, "batchnorm parameters must be f32 with one value per channel");
+      return;
+    }
+  spx_wbuf_t *scale = bn_buffer(b, op, layer, "bnscale", channels);
+  spx_wbuf_t *shift = bn_buffer(b, op, layer, "bnshift", channels);
+  if (!scale || !shift) return;
+  float eps = (float)spx_ir_get_f64(op, "eps");
+  const float *g = gamma->data, *be = beta->data, *m = mean->data, *v = var->data;
+  float *so = scale->data, *sh = shift->data;
+  for (int64_t c = 0; c < channels; c++) {
+    float k = g[c] / sqrtf(v[c] + eps);
+    so[c] = k;
+    sh[c] = be[c] - m[c] * k;
+  }
+  l->weights = add_blob(b, scale, SPX_CS_ENC_DENSE);
+  l->bias = add_blob(b, shift, SPX_CS_ENC_DENSE);
+  info->params = 2 * (uint64_t)channels;
+  info->dense_bytes = info->params * 4;
+  info->weight_bytes = blob_bytes(b, l->weights) + blob_bytes(b, l->bias);
+  info->macs = 0; /* no conv2d/dense work */
 }
 
 /* A dictionary of numbers, strings and arrays of them, as JSON. */
@@ -228,7 +293,7 @@ static void add_command(builder_t *b, MlirOperation op) {
     if (strcmp(op_codes[i].op, opname) == 0) code = op_codes[i].code;
   if (code == SPX_CS_CPU_OP_INVALID) {
     char msg[160];
-    snprintf(msg, sizeof msg, "the cpu target cannot run '%s' (a batchnorm that could not be folded?)", opname);
+    snprintf(msg, sizeof msg, "the cpu target cannot run '%s'", opname);
     op_error(b, op, msg);
     return;
   }
@@ -262,6 +327,7 @@ static void add_command(builder_t *b, MlirOperation op) {
   if (!mlirAttributeIsNull(stats) && mlirAttributeIsADictionary(stats))
     info->stats_json = json_of(b->arena, stats);
   if (code == SPX_CS_CPU_OP_CONV2D || code == SPX_CS_CPU_OP_DENSE) fill_weights(b, op, cmd, info);
+  if (code == SPX_CS_CPU_OP_BATCHNORM) fill_batchnorm(b, op, name, cmd, info);
   if (code == SPX_CS_CPU_OP_MAXPOOL || code == SPX_CS_CPU_OP_AVGPOOL) {
     int64_t k[2], st[2], pad[4];
     spx_ir_get_i64_array(op, "kernel", k, 2);

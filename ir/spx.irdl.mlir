@@ -155,7 +155,9 @@ irdl.dialect @spx {
     irdl.attributes { "name" = %name, "axis" = %axis }
   }
   // Operand 0: input [N, C, ...]. Result: gamma*(x-mean)/sqrt(var+eps)+beta
-  // per channel C. Folded into the preceding conv2d/dense by fold-batchnorm.
+  // per channel C. Folded into the preceding conv2d/dense by fold-batchnorm
+  // when it can be; otherwise it stays in f32 and runs as a per-channel
+  // scale and shift (cpu.layer batchnorm).
   irdl.operation @batchnorm {
     %in0 = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"

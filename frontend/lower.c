@@ -18,10 +18,6 @@ typedef struct lower {
   MlirValue *values; /* per layer */
 } lower_t;
 
-static MlirNamedAttribute named(MlirContext ctx, const char *name, MlirAttribute a) {
-  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(name)), a);
-}
-
 static MlirAttribute i64_array(MlirContext ctx, const int64_t *v, int n) {
   return mlirDenseI64ArrayGet(ctx, n, v);
 }
@@ -42,8 +38,8 @@ static MlirLocation layer_loc(MlirContext ctx, const spx_fe_layer_t *l) {
  * array attribute for a list. */
 static MlirAttribute option_attr(MlirContext ctx, const spx_fe_option_t *o) {
   switch (o->kind) {
-  case SPX_OPT_INT: return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), o->i);
-  case SPX_OPT_FLOAT: return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), o->f);
+  case SPX_OPT_INT: return spx_ir_i64_attr(ctx, o->i);
+  case SPX_OPT_FLOAT: return spx_ir_f64_attr(ctx, o->f);
   case SPX_OPT_STRING:
   case SPX_OPT_IDENT: return mlirStringAttrGet(ctx, spx_ir_str(o->s));
   case SPX_OPT_DIMS: {
@@ -69,7 +65,7 @@ static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
   int n = spec->n_options + 1;
   MlirNamedAttribute *attrs = calloc((size_t)n, sizeof *attrs);
   SPX_ASSERT(attrs);
-  attrs[0] = named(ctx, "kind", mlirStringAttrGet(ctx, spx_ir_str(spec->name)));
+  attrs[0] = spx_ir_named(ctx, "kind", mlirStringAttrGet(ctx, spx_ir_str(spec->name)));
   for (int i = 0, positional = 0; i < spec->n_options; i++) {
     const spx_fe_option_t *o = &spec->options[i];
     char key[32];
@@ -78,7 +74,7 @@ static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
       snprintf(key, sizeof key, "arg%d", positional++);
       k = key;
     }
-    attrs[i + 1] = named(ctx, k, option_attr(ctx, o));
+    attrs[i + 1] = spx_ir_named(ctx, k, option_attr(ctx, o));
   }
   MlirAttribute dict = mlirDictionaryAttrGet(ctx, n, attrs);
   free(attrs);
@@ -110,40 +106,40 @@ static MlirOperation build_layer(lower_t *lw, int index) {
 
   MlirNamedAttribute attrs[16];
   int n = 0;
-  attrs[n++] = named(ctx, "name", mlirStringAttrGet(ctx, spx_ir_str(l->name)));
+  attrs[n++] = spx_ir_named(ctx, "name", mlirStringAttrGet(ctx, spx_ir_str(l->name)));
   MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str("none"));
   switch (l->op) {
   case SPX_OP_CONV2D:
   case SPX_OP_DENSE: {
     const spx_wbuf_t *bias = l->weights[SPX_ROLE_BIAS];
     if (!bias) bias = zero_bias(lw, l);
-    attrs[n++] = named(ctx, "weight", spx_ir_wbuf_attr(ctx, l->weights[SPX_ROLE_WEIGHT]));
-    attrs[n++] = named(ctx, "bias", spx_ir_wbuf_attr(ctx, bias));
-    attrs[n++] = named(ctx, "act", none);
+    attrs[n++] = spx_ir_named(ctx, "weight", spx_ir_wbuf_attr(ctx, l->weights[SPX_ROLE_WEIGHT]));
+    attrs[n++] = spx_ir_named(ctx, "bias", spx_ir_wbuf_attr(ctx, bias));
+    attrs[n++] = spx_ir_named(ctx, "act", none);
     if (l->op == SPX_OP_CONV2D) {
-      attrs[n++] = named(ctx, "stride", i64_array(ctx, l->stride, 2));
-      attrs[n++] = named(ctx, "pad", i64_array(ctx, l->pad, 4));
-      attrs[n++] = named(ctx, "dilation", i64_array(ctx, l->dilation, 2));
-      attrs[n++] = named(ctx, "groups",
-                         mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), l->groups));
+      attrs[n++] = spx_ir_named(ctx, "stride", i64_array(ctx, l->stride, 2));
+      attrs[n++] = spx_ir_named(ctx, "pad", i64_array(ctx, l->pad, 4));
+      attrs[n++] = spx_ir_named(ctx, "dilation", i64_array(ctx, l->dilation, 2));
+      attrs[n++] = spx_ir_named(ctx, "groups",
+                         spx_ir_i64_attr(ctx, l->groups));
     }
     break;
   }
   case SPX_OP_MAXPOOL:
   case SPX_OP_AVGPOOL:
-    attrs[n++] = named(ctx, "kernel", i64_array(ctx, l->kernel, 2));
-    attrs[n++] = named(ctx, "stride", i64_array(ctx, l->stride, 2));
-    attrs[n++] = named(ctx, "pad", i64_array(ctx, l->pad, 4));
+    attrs[n++] = spx_ir_named(ctx, "kernel", i64_array(ctx, l->kernel, 2));
+    attrs[n++] = spx_ir_named(ctx, "stride", i64_array(ctx, l->stride, 2));
+    attrs[n++] = spx_ir_named(ctx, "pad", i64_array(ctx, l->pad, 4));
     break;
   case SPX_OP_CONCAT:
   case SPX_OP_SOFTMAX:
-    attrs[n++] = named(ctx, "axis", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), l->axis));
+    attrs[n++] = spx_ir_named(ctx, "axis", spx_ir_i64_attr(ctx, l->axis));
     break;
   case SPX_OP_BATCHNORM:
     for (int r = SPX_ROLE_GAMMA; r <= SPX_ROLE_VAR; r++)
-      attrs[n++] = named(ctx, spx_role_name((spx_role_t)r),
+      attrs[n++] = spx_ir_named(ctx, spx_role_name((spx_role_t)r),
                          spx_ir_wbuf_attr(ctx, l->weights[r]));
-    attrs[n++] = named(ctx, "eps", mlirFloatAttrDoubleGet(ctx, mlirF32TypeGet(ctx), l->eps));
+    attrs[n++] = spx_ir_named(ctx, "eps", mlirFloatAttrDoubleGet(ctx, mlirF32TypeGet(ctx), l->eps));
     break;
   default:
     break;
@@ -157,9 +153,9 @@ static MlirOperation build_layer(lower_t *lw, int index) {
            (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
            !(cfg && cfg->precision == SPX_PREC_F32))
     sparsify = &lw->net->compile.sparsify_all; /* `sparsify *`: every int8 conv2d/dense */
-  if (sparsify) attrs[n++] = named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
+  if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
-    attrs[n++] = named(ctx, "spx.precision",
+    attrs[n++] = spx_ir_named(ctx, "spx.precision",
                        mlirStringAttrGet(ctx, spx_ir_str(cfg->precision == SPX_PREC_F32 ? "f32" : "int8")));
   SPX_ASSERT(n <= 16);
   mlirOperationStateAddAttributes(&st, n, attrs);
@@ -167,7 +163,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
 }
 
 static MlirAttribute name_dict(MlirContext ctx, const char *name) {
-  MlirNamedAttribute a = named(ctx, "spx.name", mlirStringAttrGet(ctx, spx_ir_str(name)));
+  MlirNamedAttribute a = spx_ir_named(ctx, "spx.name", mlirStringAttrGet(ctx, spx_ir_str(name)));
   return mlirDictionaryAttrGet(ctx, 1, &a);
 }
 
@@ -223,10 +219,10 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   for (int i = 0; i < net->n_outputs; i++)
     res_names[i] = name_dict(ctx, net->layers[net->outputs[i]].name);
   MlirNamedAttribute fattrs[4] = {
-      named(ctx, "sym_name", mlirStringAttrGet(ctx, spx_ir_str(net->name))),
-      named(ctx, "function_type", mlirTypeAttrGet(fn_type)),
-      named(ctx, "arg_attrs", mlirArrayAttrGet(ctx, n_in, arg_names)),
-      named(ctx, "res_attrs", mlirArrayAttrGet(ctx, net->n_outputs, res_names)),
+      spx_ir_named(ctx, "sym_name", mlirStringAttrGet(ctx, spx_ir_str(net->name))),
+      spx_ir_named(ctx, "function_type", mlirTypeAttrGet(fn_type)),
+      spx_ir_named(ctx, "arg_attrs", mlirArrayAttrGet(ctx, n_in, arg_names)),
+      spx_ir_named(ctx, "res_attrs", mlirArrayAttrGet(ctx, net->n_outputs, res_names)),
   };
   mlirOperationStateAddAttributes(&fst, 4, fattrs);
   mlirOperationStateAddOwnedRegions(&fst, 1, &body);

@@ -52,6 +52,22 @@ bool spx_ir_attr_int(MlirAttribute a, int64_t *out) {
   return true;
 }
 
+MlirNamedAttribute spx_ir_named(MlirContext ctx, const char *key, MlirAttribute value) {
+  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(key)), value);
+}
+
+MlirAttribute spx_ir_i64_attr(MlirContext ctx, int64_t v) {
+  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
+}
+
+MlirAttribute spx_ir_f64_attr(MlirContext ctx, double v) {
+  return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), v);
+}
+
+MlirAttribute spx_ir_str_attr(MlirContext ctx, const char *s) {
+  return mlirStringAttrGet(ctx, spx_ir_str(s));
+}
+
 bool spx_ir_is_op(MlirOperation op, const char *spx_name) {
   MlirStringRef n = mlirIdentifierStr(mlirOperationGetName(op));
   size_t len = strlen(spx_name);
@@ -102,17 +118,15 @@ static void set_attr(MlirOperation op, const char *attr, MlirAttribute value) {
 }
 
 void spx_ir_set_str(MlirOperation op, const char *attr, const char *value) {
-  set_attr(op, attr, mlirStringAttrGet(mlirOperationGetContext(op), spx_ir_str(value)));
+  set_attr(op, attr, spx_ir_str_attr(mlirOperationGetContext(op), value));
 }
 
 void spx_ir_set_i64(MlirOperation op, const char *attr, int64_t value) {
-  MlirContext ctx = mlirOperationGetContext(op);
-  set_attr(op, attr, mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), value));
+  set_attr(op, attr, spx_ir_i64_attr(mlirOperationGetContext(op), value));
 }
 
 void spx_ir_set_f64(MlirOperation op, const char *attr, double value) {
-  MlirContext ctx = mlirOperationGetContext(op);
-  set_attr(op, attr, mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), value));
+  set_attr(op, attr, spx_ir_f64_attr(mlirOperationGetContext(op), value));
 }
 
 void spx_ir_set_i64_array(MlirOperation op, const char *attr, const int64_t *v, int n) {

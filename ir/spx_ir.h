@@ -40,6 +40,12 @@ bool spx_ir_attr_number(MlirAttribute a, double *out);
 /* An integer attribute's value. */
 bool spx_ir_attr_int(MlirAttribute a, int64_t *out);
 
+/* Attribute constructors: key = value, i64, f64, string. */
+MlirNamedAttribute spx_ir_named(MlirContext ctx, const char *key, MlirAttribute value);
+MlirAttribute spx_ir_i64_attr(MlirContext ctx, int64_t v);
+MlirAttribute spx_ir_f64_attr(MlirContext ctx, double v);
+MlirAttribute spx_ir_str_attr(MlirContext ctx, const char *s);
+
 /* "spx.<op>" helpers. */
 bool spx_ir_is_op(MlirOperation op, const char *spx_name); /* e.g. "conv2d" */
 /* The layer name attribute ("name"), or "" if absent. Borrowed. */

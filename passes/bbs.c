@@ -119,18 +119,6 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
   return 0;
 }
 
-static MlirNamedAttribute named(MlirContext ctx, const char *key, MlirAttribute a) {
-  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(key)), a);
-}
-static MlirAttribute i64(MlirContext ctx, int64_t v) {
-  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
-}
-static MlirAttribute f64(MlirContext ctx, double v) {
-  return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), v);
-}
-static MlirAttribute str(MlirContext ctx, const char *s) {
-  return mlirStringAttrGet(ctx, spx_ir_str(s));
-}
 
 /* Outlier channels: the n with the largest scale, ties to the lower index. */
 static const float *sort_scales;
@@ -239,26 +227,26 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
       }
   double bits = 8.0 * (double)w->count;
   MlirContext ctx = mlirOperationGetContext(op);
-  MlirAttribute kept[2] = {i64(ctx, 8 - (int64_t)o.columns), i64(ctx, 8)};
+  MlirAttribute kept[2] = {spx_ir_i64_attr(ctx, 8 - (int64_t)o.columns), spx_ir_i64_attr(ctx, 8)};
   MlirNamedAttribute a[] = {
-      named(ctx, "technique", str(ctx, "bbs")),
-      named(ctx, "group", i64(ctx, o.group)),
-      named(ctx, "group_lanes", i64(ctx, v.group_eff)),
-      named(ctx, "method", str(ctx, spx_fmt_bbs_method_name(o.method))),
-      named(ctx, "columns_pruned", i64(ctx, o.columns)),
-      named(ctx, "outlier_channels", i64(ctx, n_out)),
-      named(ctx, "columns_kept_per_class", mlirArrayAttrGet(ctx, 2, kept)),
-      named(ctx, "bit_sparsity_before", f64(ctx, 1.0 - (double)ones / bits)),
-      named(ctx, "bit_sparsity_after", f64(ctx, 1.0 - (double)effectual / bits)),
-      named(ctx, "max_effectual_per_half", i64(ctx, max_eff)),
-      named(ctx, "effective_bits_per_weight", f64(ctx, 8.0 * (double)enc->nbytes / (double)w->count)),
-      named(ctx, "size_ratio", f64(ctx, (double)w->nbytes / (double)enc->nbytes)),
-      named(ctx, "mse", f64(ctx, sq / (double)w->count)),
-      named(ctx, "encoded_bytes", i64(ctx, (int64_t)enc->nbytes)),
-      named(ctx, "dense_bytes", i64(ctx, (int64_t)w->nbytes)),
+      spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "bbs")),
+      spx_ir_named(ctx, "group", spx_ir_i64_attr(ctx, o.group)),
+      spx_ir_named(ctx, "group_lanes", spx_ir_i64_attr(ctx, v.group_eff)),
+      spx_ir_named(ctx, "method", spx_ir_str_attr(ctx, spx_fmt_bbs_method_name(o.method))),
+      spx_ir_named(ctx, "columns_pruned", spx_ir_i64_attr(ctx, o.columns)),
+      spx_ir_named(ctx, "outlier_channels", spx_ir_i64_attr(ctx, n_out)),
+      spx_ir_named(ctx, "columns_kept_per_class", mlirArrayAttrGet(ctx, 2, kept)),
+      spx_ir_named(ctx, "bit_sparsity_before", spx_ir_f64_attr(ctx, 1.0 - (double)ones / bits)),
+      spx_ir_named(ctx, "bit_sparsity_after", spx_ir_f64_attr(ctx, 1.0 - (double)effectual / bits)),
+      spx_ir_named(ctx, "max_effectual_per_half", spx_ir_i64_attr(ctx, max_eff)),
+      spx_ir_named(ctx, "effective_bits_per_weight", spx_ir_f64_attr(ctx, 8.0 * (double)enc->nbytes / (double)w->count)),
+      spx_ir_named(ctx, "size_ratio", spx_ir_f64_attr(ctx, (double)w->nbytes / (double)enc->nbytes)),
+      spx_ir_named(ctx, "mse", spx_ir_f64_attr(ctx, sq / (double)w->count)),
+      spx_ir_named(ctx, "encoded_bytes", spx_ir_i64_attr(ctx, (int64_t)enc->nbytes)),
+      spx_ir_named(ctx, "dense_bytes", spx_ir_i64_attr(ctx, (int64_t)w->nbytes)),
   };
   mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, wout));
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), str(ctx, "bbs"));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), spx_ir_str_attr(ctx, "bbs"));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"),
                                   mlirDictionaryAttrGet(ctx, (intptr_t)(sizeof a / sizeof a[0]), a));

@@ -113,18 +113,6 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
   return 0;
 }
 
-static MlirNamedAttribute named(MlirContext ctx, const char *key, MlirAttribute a) {
-  return mlirNamedAttributeGet(mlirIdentifierGet(ctx, spx_ir_str(key)), a);
-}
-static MlirAttribute i64(MlirContext ctx, int64_t v) {
-  return mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), v);
-}
-static MlirAttribute f64(MlirContext ctx, double v) {
-  return mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), v);
-}
-static MlirAttribute str(MlirContext ctx, const char *s) {
-  return mlirStringAttrGet(ctx, spx_ir_str(s));
-}
 
 typedef struct cand {
   double score;
@@ -262,11 +250,11 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
     kept_dense = "3 or fewer input channels";
   if (kept_dense) {
     MlirNamedAttribute a[] = {
-        named(ctx, "technique", str(ctx, "block")),
-        named(ctx, "kept_dense", str(ctx, kept_dense)),
-        named(ctx, "density", f64(ctx, (double)nnz0 / total)),
-        named(ctx, "blocks_kept", i64(ctx, nnz0)),
-        named(ctx, "blocks_total", i64(ctx, total)),
+        spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "block")),
+        spx_ir_named(ctx, "kept_dense", spx_ir_str_attr(ctx, kept_dense)),
+        spx_ir_named(ctx, "density", spx_ir_f64_attr(ctx, (double)nnz0 / total)),
+        spx_ir_named(ctx, "blocks_kept", spx_ir_i64_attr(ctx, nnz0)),
+        spx_ir_named(ctx, "blocks_total", spx_ir_i64_attr(ctx, total)),
     };
     set_stats(op, a, (int)(sizeof a / sizeof a[0]));
     free(mask);
@@ -294,11 +282,11 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   if (kept == nnz0 && !already) {
     /* nothing could go (e.g. one block column): stay dense, no encoding */
     MlirNamedAttribute a[] = {
-        named(ctx, "technique", str(ctx, "block")),
-        named(ctx, "kept_dense", str(ctx, "no block can be zeroed without emptying a block row or column")),
-        named(ctx, "density", f64(ctx, (double)nnz0 / total)),
-        named(ctx, "blocks_kept", i64(ctx, nnz0)),
-        named(ctx, "blocks_total", i64(ctx, total)),
+        spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "block")),
+        spx_ir_named(ctx, "kept_dense", spx_ir_str_attr(ctx, "no block can be zeroed without emptying a block row or column")),
+        spx_ir_named(ctx, "density", spx_ir_f64_attr(ctx, (double)nnz0 / total)),
+        spx_ir_named(ctx, "blocks_kept", spx_ir_i64_attr(ctx, nnz0)),
+        spx_ir_named(ctx, "blocks_total", spx_ir_i64_attr(ctx, total)),
     };
     set_stats(op, a, (int)(sizeof a / sizeof a[0]));
     return 0;
@@ -317,18 +305,18 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
 
   if (wout != w)
     mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, wout));
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), str(ctx, "cbr"));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), spx_ir_str_attr(ctx, "cbr"));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
   MlirNamedAttribute a[] = {
-      named(ctx, "technique", str(ctx, "block")),
-      named(ctx, "block", str(ctx, "8x8")),
-      named(ctx, "density", f64(ctx, (double)kept / total)),
-      named(ctx, "blocks_kept", i64(ctx, kept)),
-      named(ctx, "blocks_total", i64(ctx, total)),
-      named(ctx, "already_sparse", i64(ctx, already ? 1 : 0)),
-      named(ctx, "score", str(ctx, score_names[o.score])),
-      named(ctx, "encoded_bytes", i64(ctx, enc_len)),
-      named(ctx, "dense_int8_bytes", i64(ctx, (int64_t)w->nbytes)),
+      spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "block")),
+      spx_ir_named(ctx, "block", spx_ir_str_attr(ctx, "8x8")),
+      spx_ir_named(ctx, "density", spx_ir_f64_attr(ctx, (double)kept / total)),
+      spx_ir_named(ctx, "blocks_kept", spx_ir_i64_attr(ctx, kept)),
+      spx_ir_named(ctx, "blocks_total", spx_ir_i64_attr(ctx, total)),
+      spx_ir_named(ctx, "already_sparse", spx_ir_i64_attr(ctx, already ? 1 : 0)),
+      spx_ir_named(ctx, "score", spx_ir_str_attr(ctx, score_names[o.score])),
+      spx_ir_named(ctx, "encoded_bytes", spx_ir_i64_attr(ctx, enc_len)),
+      spx_ir_named(ctx, "dense_int8_bytes", spx_ir_i64_attr(ctx, (int64_t)w->nbytes)),
   };
   set_stats(op, a, (int)(sizeof a / sizeof a[0]));
   return 0;

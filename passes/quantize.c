@@ -1,7 +1,8 @@
 /* quantize.c - int8 quantization by the numeric contract (DESIGN.md):
- *   - conv2d/dense weights int8 symmetric per output channel (zero point 0,
- *     range [-127, 127]; s_w[c] = max|w[c]| / 127, raised where needed so
- *     that |bias| <= 2^30), bias int32 at scale s_in * s_w[c], and a Q31
+ *   - conv2d/dense weights int8 symmetric per output channel (the dense
+ *     int8 format of runtime/formats: s_w[c] = max|w[c]| / 127, here raised
+ *     where needed so that |bias| <= 2^30), bias int32 at scale
+ *     s_in * s_w[c], and a Q31
  *     multiplier + shift per channel for s_in * s_w[c] / s_out;
  *   - activations int8 per tensor, !quant.uniform<i8:f32, s:zp>, from ranges
  *     calibrated by running the f32 network on sample inputs (min/max or a
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
 
 enum { HIST_BINS = 2048 };
@@ -213,25 +215,22 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   spx_wbuf_t *mult = spx_pass_add_weight(q->env, op, "multiplier", SPX_DT_I32, 1, &channels);
   spx_wbuf_t *shift = spx_pass_add_weight(q->env, op, "shift", SPX_DT_I32, 1, &channels);
   if (!qw || !qb || !ws || !mult || !shift) return -1;
-  const float *wf = w->data, *bf = b->data;
-  int8_t *wq = qw->data;
+  const float *bf = b->data;
   int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
   float *scales = ws->data;
+  /* The weight scale also bounds the int32 bias to 2^30, so bias plus the
+   * accumulated products cannot overflow: a channel with negligible weights
+   * but a real bias (a dead unit) keeps its bias and rounds its weights to
+   * 0 instead of saturating the bias. */
+  double *min_scale = calloc((size_t)channels, sizeof *min_scale);
+  SPX_ASSERT(min_scale);
+  /* (1 + 2^-20) covers the rounding of the recorded scale to float. */
+  for (int64_t c = 0; c < channels; c++)
+    min_scale[c] = fabs(bf[c]) / (s_in * 1073741824.0) * (1.0 + 0x1p-20);
+  spx_fmt_dense_s8_encode(w->data, (uint32_t)channels, per, min_scale, qw->data, scales);
+  free(min_scale);
   for (int64_t c = 0; c < channels; c++) {
-    const float *row = wf + (size_t)c * per;
-    double amax = 0;
-    for (size_t i = 0; i < per; i++) amax = fmax(amax, fabs(row[i]));
-    /* The weight scale also bounds the int32 bias to 2^30, so bias plus the
-     * accumulated products cannot overflow: a channel with negligible weights
-     * but a real bias (a dead unit) keeps its bias and rounds its weights
-     * to 0 instead of saturating the bias. */
-    double s_w = fmax(amax / 127.0, fabs(bf[c]) / (s_in * 1073741824.0));
-    if (s_w == 0) s_w = 1.0;
-    scales[c] = (float)s_w;
-    for (size_t i = 0; i < per; i++) {
-      double v = round(row[i] / s_w);
-      wq[(size_t)c * per + i] = (int8_t)(v < -127 ? -127 : v > 127 ? 127 : v);
-    }
+    double s_w = scales[c]; /* as recorded: bias and multiplier agree with it */
     double bias = round(bf[c] / (s_in * s_w));
     bq[c] = bias < INT32_MIN ? INT32_MIN : bias > INT32_MAX ? INT32_MAX : (int32_t)bias;
     int shift_c;

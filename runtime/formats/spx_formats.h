@@ -33,6 +33,21 @@ typedef enum spx_fmt_encoding {
 #undef SPX_FMT_X_
 } spx_fmt_encoding_t;
 
+/* ==== Dense int8: per-channel symmetric weights (formats/dense.c) ======== */
+
+/* The int8 weights of every conv2d/dense (DESIGN.md numeric contract), as
+ * the compiler makes them and every other format starts from: row r (an
+ * output channel: rows x row_len weights, OIHW or [M][K] row-major) gets
+ *   scale[r] = max(max_i |w[r][i]| / 127, min_scale[r])   (1 if that is 0)
+ *   q[r][i]  = clamp(round(w[r][i] / scale[r]), -127, 127)
+ * with round half away from zero, in double precision. min_scale (NULL: 0)
+ * lets the compiler keep the int32 bias of a channel in range. Decoding is
+ * w'[r][i] = q[r][i] * scale[r]. */
+void spx_fmt_dense_s8_encode(const float *weights, uint32_t rows, size_t row_len,
+                             const double *min_scale, int8_t *out_q, float *out_scale);
+void spx_fmt_dense_s8_decode(const int8_t *q, const float *scale, uint32_t rows,
+                             size_t row_len, float *out_weights);
+
 /* ==== CBR: block-sparse weights (formats/cbr.c) ========================= */
 
 /* Compressed block rows (BSR-like) of int8 conv2d / dense weights, for 8x8

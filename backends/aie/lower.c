@@ -26,7 +26,9 @@
  * move only their non-zero blocks (loadw / load lengths) and compute only
  * them (the model's effective MACs).
  * Other layers (pools, add, quantize, ...; grouped conv; f32) run as host
- * stages (aie.layer mode 1).
+ * stages (aie.layer mode 1); the model costs the int8 element-wise ones
+ * (add, relu, pools) as array work, and keeps an activation that only the
+ * next layer reads in the memory tiles (runtime/sim/aie/aie_model.c).
  * Commands map to layers through their `layer` field (= the index of the
  * cpu.layer command, = p->layers index) and their name (= the layer name). */
 #include "backends/spx_backend.h"
@@ -443,21 +445,23 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
                             : 0.0;
     if (s->host) {
       p->layers[i].target_json = spx_arena_printf(
-          arena, "{\"mode\": \"host\", \"cycles\": %llu, \"compute_cycles\": %llu, "
+          arena, "{\"mode\": \"%s\", \"cycles\": %llu, \"compute_cycles\": %llu, "
                  "\"ddr_read_cycles\": %llu, \"ddr_write_cycles\": %llu, "
-                 "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, \"time_us\": %.3f}",
+                 "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, "
+                 "\"onchip_bytes\": %llu, \"time_us\": %.3f}",
+          s->eltwise ? "eltwise" : "host",
           (unsigned long long)s->cycles, (unsigned long long)s->compute_cycles,
           (unsigned long long)s->ddr_read_cycles, (unsigned long long)s->ddr_write_cycles,
           (unsigned long long)s->ddr_read_bytes, (unsigned long long)s->ddr_write_bytes,
-          (double)s->cycles / freq);
-      host_cycles += s->cycles;
+          (unsigned long long)s->onchip_bytes, (double)s->cycles / freq);
+      if (!s->eltwise) host_cycles += s->cycles;
     } else {
       p->layers[i].target_json = spx_arena_printf(
           arena,
           "{\"mode\": \"array\", \"commands\": %u, \"cycles\": %llu, \"array_cycles\": %llu, "
           "\"compute_cycles\": %llu, \"load_cycles\": %llu, \"store_cycles\": %llu, "
           "\"ddr_read_cycles\": %llu, \"ddr_write_cycles\": %llu, "
-          "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, "
+          "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, \"onchip_bytes\": %llu, "
           "\"memtile_to_tile_bytes\": %llu, \"tile_to_memtile_bytes\": %llu, "
           "\"memtile_peak_bytes\": %llu, \"macs\": %llu, \"effective_macs\": %llu, "
           "\"tiles_used\": %u, \"utilisation\": %.4f, \"tile_busy\": %.4f, "
@@ -468,6 +472,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
           (unsigned long long)s->load_cycles, (unsigned long long)s->store_cycles,
           (unsigned long long)s->ddr_read_cycles, (unsigned long long)s->ddr_write_cycles,
           (unsigned long long)s->ddr_read_bytes, (unsigned long long)s->ddr_write_bytes,
+          (unsigned long long)s->onchip_bytes,
           (unsigned long long)s->mt_to_tile_bytes, (unsigned long long)s->tile_to_mt_bytes,
           (unsigned long long)c.mt_peak[i], (unsigned long long)s->macs,
           (unsigned long long)s->effective_macs, s->tiles_used, util,

@@ -3,6 +3,7 @@
  * simulator, so both print the same cycles. */
 #include "runtime/sim/aie/spx_sim_aie.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void spx_aie_mdesc_default(spx_aie_mdesc_t *out) {
@@ -125,7 +126,14 @@ typedef struct timer {
   spx_fmt_cbr_view_t cbr;
   int is_cbr;
   uint32_t cin, khw, pixels_per_row;
+  /* activations that stay in the memory tiles (see plan_onchip) */
+  const uint8_t *onchip;
+  uint32_t n_onchip;
 } timer_t_;
+
+static int is_onchip(const timer_t_ *t, uint16_t id) {
+  return id != SPX_CS_NONE && id < t->n_onchip && t->onchip[id];
+}
 
 static void emit(timer_t_ *t, uint8_t track, unsigned row, unsigned col,
                  const char *what, uint64_t start, uint64_t dur) {
@@ -204,6 +212,87 @@ static uint32_t tensor_bytes(const spx_sim_aie_source_t *s, uint16_t id) {
   return id == SPX_CS_NONE ? 0 : s->tensor_bytes(s->ctx, id);
 }
 
+/* An int8 element-wise host stage (add, relu, max/avg pool, global average
+ * pool) that the model costs as array work. */
+static int eltwise_layer(const spx_sim_aie_source_t *src,
+                         const spx_cs_aie_layer_t *d) {
+  if (d->mode != 1) return 0;
+  if (d->op != SPX_CS_CPU_OP_ADD && d->op != SPX_CS_CPU_OP_RELU &&
+      d->op != SPX_CS_CPU_OP_MAXPOOL && d->op != SPX_CS_CPU_OP_AVGPOOL &&
+      d->op != SPX_CS_CPU_OP_GLOBAL_AVGPOOL)
+    return 0;
+  const uint16_t ids[5] = {d->out, d->in0, d->in1, d->in2, d->in3};
+  for (unsigned k = 0; k < 5 && k < 1u + d->n_in; k++) {
+    spx_cs_tensor_t tt;
+    if (ids[k] == SPX_CS_NONE ||
+        src->tensor(src->ctx, ids[k], &tt)->dtype != SPX_CS_DTYPE_INT8)
+      return 0;
+  }
+  return 1;
+}
+
+/* Which activations stay in the memory tiles between layers (documented
+ * in docs/targets.md, aie): a tensor written by an array layer (or an
+ * array-costed element-wise stage) whose every reader is the next layer,
+ * itself array work that reads it once (no spilled re-reads), and that
+ * fits in half the memory tiles (cols x memtile_mem / 2; the other half is
+ * left to the weights and bands of the two layers). Its aie.write and the
+ * next layer's aie.load cost no DDR time. Returns a calloc'd flag per tensor
+ * id (NULL if none), *n the size. */
+static uint8_t *plan_onchip(const spx_sim_aie_source_t *src,
+                            const spx_aie_mdesc_t *m, uint32_t *n) {
+  uint32_t ids = 0;
+  spx_cs_command_t c;
+  for (uint32_t j = 1; j < src->command_count; j++) {
+    src->get(src->ctx, j, &c);
+    if (c.opcode != SPX_CS_OP_AIE_LAYER) continue;
+    const spx_cs_aie_layer_t *d = &c.u.aie_layer;
+    const uint16_t io[5] = {d->out, d->in0, d->in1, d->in2, d->in3};
+    for (unsigned k = 0; k < 5; k++)
+      if (io[k] != SPX_CS_NONE && io[k] >= ids) ids = io[k] + 1u;
+  }
+  *n = 0;
+  if (!ids) return NULL;
+  /* per tensor: writer layer + 1 (0 none), state 0 unseen / 1 ok / 2 no */
+  uint32_t *writer = calloc(ids, sizeof *writer);
+  uint8_t *ok = calloc(ids, 1);
+  if (!writer || !ok) {
+    free(writer);
+    free(ok);
+    return NULL;
+  }
+  uint32_t layer = 0;
+  int array_work = 0;
+  for (uint32_t j = 1; j < src->command_count; j++) {
+    src->get(src->ctx, j, &c);
+    if (c.opcode == SPX_CS_OP_AIE_LOAD && c.u.aie_load.tensor < ids &&
+        c.iterations > 1)
+      ok[c.u.aie_load.tensor] = 2; /* re-read per pass: it spills */
+    if (c.opcode != SPX_CS_OP_AIE_LAYER) continue;
+    const spx_cs_aie_layer_t *d = &c.u.aie_layer;
+    layer++;
+    array_work = d->mode == 0 || eltwise_layer(src, d);
+    const uint16_t ins[4] = {d->in0, d->in1, d->in2, d->in3};
+    for (unsigned k = 0; k < d->n_in && k < 4; k++) {
+      uint16_t id = ins[k];
+      if (id == SPX_CS_NONE || id >= ids || ok[id] == 2) continue;
+      ok[id] = writer[id] && writer[id] + 1 == layer && array_work ? 1 : 2;
+    }
+    if (d->out != SPX_CS_NONE && d->out < ids) {
+      spx_cs_tensor_t tt;
+      const spx_cs_tensor_t *o = src->tensor(src->ctx, d->out, &tt);
+      if (writer[d->out] || !array_work ||
+          2ull * o->ws_size > (uint64_t)m->cols * m->memtile_mem)
+        ok[d->out] = 2;
+      writer[d->out] = layer;
+    }
+  }
+  for (uint32_t i = 0; i < ids; i++) ok[i] = ok[i] == 1;
+  free(writer);
+  *n = ids;
+  return ok;
+}
+
 static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
   const spx_sim_aie_source_t *src = t->src;
   memset(&t->st, 0, sizeof t->st);
@@ -239,13 +328,24 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
     t->st.macs = out_elems * t->cin * t->khw;
   }
   if (d->mode == 1) {
-    /* Host stage: DDR in + DDR out + element ops (window per output). */
+    /* Host stage: DDR in + DDR out + element ops (window per output).
+     * Element-wise int8 stages are array work instead (eltwise_layer):
+     * inputs that stay in the memory tiles are not read from DDR, an output
+     * that stays there is not written. */
     spx_sim_aie_layer_stats_t *st = &t->st;
     const uint16_t ins[4] = {d->in0, d->in1, d->in2, d->in3};
+    int elt = eltwise_layer(src, d);
+    uint64_t in_bytes = 0;
     st->host = 1;
-    for (unsigned k = 0; k < d->n_in && k < 4; k++)
-      st->ddr_read_bytes += tensor_bytes(src, ins[k]);
-    st->ddr_write_bytes = tensor_bytes(src, d->out);
+    st->eltwise = (uint8_t)elt;
+    for (unsigned k = 0; k < d->n_in && k < 4; k++) {
+      uint64_t b = tensor_bytes(src, ins[k]);
+      in_bytes += b;
+      if (elt && is_onchip(t, ins[k])) st->onchip_bytes += b;
+      else st->ddr_read_bytes += b;
+    }
+    if (elt && is_onchip(t, d->out)) st->onchip_bytes += tensor_bytes(src, d->out);
+    else st->ddr_write_bytes = tensor_bytes(src, d->out);
     uint64_t ops = out_elems;
     if (d->op == SPX_CS_CPU_OP_MAXPOOL || d->op == SPX_CS_CPU_OP_AVGPOOL)
       ops *= (uint64_t)d->kh * d->kw;
@@ -258,9 +358,33 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
         &t->m, st->ddr_read_bytes, (uint64_t)t->m.ddr_read_mbps * t->m.ddr_channels);
     st->ddr_write_cycles = spx_aie_xfer_cycles(&t->m, st->ddr_write_bytes,
                                                t->m.ddr_write_mbps);
-    st->compute_cycles = cdiv(ops, t->m.host_ops_per_cycle);
-    st->cycles = st->ddr_read_cycles + st->compute_cycles + st->ddr_write_cycles;
-    emit(t, SPX_SIM_AIE_TRACK_HOST, 0, 0, "host", t->now, st->cycles);
+    if (!elt) {
+      st->compute_cycles = cdiv(ops, t->m.host_ops_per_cycle);
+      st->cycles = st->ddr_read_cycles + st->compute_cycles + st->ddr_write_cycles;
+      emit(t, SPX_SIM_AIE_TRACK_HOST, 0, 0, "host", t->now, st->cycles);
+      return;
+    }
+    /* Array work: every tile takes 1/tiles of the elements; its inputs
+     * stream memory tile -> tile and its output back at core_mbps, the
+     * vector unit does SPX_AIE_VEC_OPS ops per cycle; the tensor goes through
+     * in bands, so the pipelined rule: max(load, compute, store). */
+    uint64_t tiles = (uint64_t)t->m.rows * t->m.cols;
+    uint64_t out_bytes = tensor_bytes(src, d->out);
+    st->tiles_used = (uint32_t)tiles;
+    st->mt_to_tile_bytes = in_bytes;
+    st->tile_to_mt_bytes = out_bytes;
+    st->load_cycles = spx_aie_xfer_cycles(&t->m, cdiv(in_bytes, tiles), t->m.core_mbps);
+    st->compute_cycles = cdiv(ops, SPX_AIE_VEC_OPS * tiles);
+    st->store_cycles = spx_aie_xfer_cycles(&t->m, cdiv(out_bytes, tiles), t->m.core_mbps);
+    uint64_t a = st->load_cycles > st->compute_cycles ? st->load_cycles : st->compute_cycles;
+    st->array_cycles = a > st->store_cycles ? a : st->store_cycles;
+    st->busy_sum = st->array_cycles * tiles;
+    st->cycles = st->ddr_read_cycles + st->array_cycles + st->ddr_write_cycles;
+    emit(t, SPX_SIM_AIE_TRACK_DDR, 0, 0, "ddr read", t->now, st->ddr_read_cycles);
+    emit(t, SPX_SIM_AIE_TRACK_HOST, 0, 0, "eltwise on the array",
+         t->now + st->ddr_read_cycles, st->array_cycles);
+    emit(t, SPX_SIM_AIE_TRACK_DDR, 0, 0, "ddr write",
+         t->now + st->ddr_read_cycles + st->array_cycles, st->ddr_write_cycles);
   }
 }
 
@@ -298,6 +422,8 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
   if (c.opcode != SPX_CS_OP_AIE_CONFIG) return "command 0 is not aie.config";
   spx_aie_mdesc_from_config(&c.u.aie_config, &t->m);
   if (out_mdesc) *out_mdesc = t->m;
+  uint8_t *onchip = plan_onchip(src, &t->m, &t->n_onchip);
+  t->onchip = onchip;
   int in_layer = 0;
   uint32_t nl = 0;
   for (uint32_t j = 1; j < src->command_count; j++) {
@@ -312,7 +438,10 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
       in_layer = 1;
       continue;
     }
-    if (!in_layer) return "command before the first aie.layer";
+    if (!in_layer) {
+      free(onchip);
+      return "command before the first aie.layer";
+    }
     int tile = tile_of(&c);
     if (t->seg.tile >= 0 && (tile != t->seg.tile || c.iterations != t->seg.n ||
                              c.iterations == 1))
@@ -327,6 +456,10 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     switch (c.opcode) {
     case SPX_CS_OP_AIE_LOAD: {
       uint64_t b = (uint64_t)c.u.aie_load.length * n;
+      if (is_onchip(t, c.u.aie_load.tensor)) { /* already in the memory tiles */
+        st->onchip_bytes += b;
+        break;
+      }
       st->ddr_read_bytes += b;
       st->ddr_read_cycles += spx_aie_xfer_cycles(
           &t->m, b, (uint64_t)t->m.ddr_read_mbps * t->m.ddr_channels);
@@ -334,6 +467,10 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     }
     case SPX_CS_OP_AIE_WRITE: {
       uint64_t b = (uint64_t)c.u.aie_write.length * n;
+      if (is_onchip(t, c.u.aie_write.tensor)) { /* stays for the next layer */
+        st->onchip_bytes += b;
+        break;
+      }
       st->ddr_write_bytes += b;
       st->ddr_write_cycles += spx_aie_xfer_cycles(&t->m, b, t->m.ddr_write_mbps);
       break;
@@ -371,5 +508,6 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     nl++;
   }
   *out_layers = nl;
+  free(onchip);
   return NULL;
 }

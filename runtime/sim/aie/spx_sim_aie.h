@@ -89,9 +89,18 @@ uint64_t spx_aie_cbr_block_macs(const spx_fmt_cbr_view_t *v, uint32_t oc0,
 /* ==== timing model over a command list ================================= */
 
 /* Figures of one layer (one aie.layer and the commands that follow it). */
+/* Element operations per cycle per compute tile of an array-costed
+ * element-wise stage: the AIE2 vector unit is 512 bits (64 int8 lanes); an
+ * int8 add with requantization widens to 16 bits, so 32 lanes. */
+#define SPX_AIE_VEC_OPS 32u
+
 typedef struct spx_sim_aie_layer_stats {
   uint32_t first_command, command_count;
-  uint8_t host;            /* 1: host stage */
+  uint8_t host;            /* 1: host stage (aie.layer mode 1) */
+  uint8_t eltwise;         /* host stage costed as array work (element-wise
+                              int8 add/relu/pools, SPX_AIE_VEC_OPS) */
+  uint64_t onchip_bytes;   /* activation bytes a DDR write or read would have
+                              moved that stay in the memory tiles */
   uint64_t cycles;         /* ddr_read + array + ddr_write (or host total) */
   uint64_t ddr_read_cycles, ddr_write_cycles, array_cycles;
   uint64_t load_cycles, compute_cycles, store_cycles; /* of the slowest tile,

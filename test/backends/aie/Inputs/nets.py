@@ -3,6 +3,7 @@
 #   conv.spx   conv2d 8 -> 8, 3x3, pad 1, on [1, 8, 32, 32]
 #   sparse.spx the conv with its weight block (0..7 x 0..7) all zero but one
 #              of two 8-channel output blocks: cout 16, block row 1 zero.
+#   resid.spx  the conv, then add(conv, x) and relu (a residual block's tail)
 import os, sys
 import numpy as np
 d = sys.argv[1]
@@ -36,5 +37,17 @@ compile hand_%s {
   target aie(rows=1, cols=1, tile_mem=%d)
 }
 """ % (name, w, b, name, tm))
+open(os.path.join(d, "resid.spx"), "w").write("""network hand_resid {
+  input x : f32[1, 8, 32, 32]
+  c = conv2d(x, weights="cw.npy", bias="cb.npy", stride=1, pad=1)
+  a = add(c, x)
+  r = relu(a)
+  output r
+}
+compile hand_resid {
+  quantize int8 range=[-3.0, 3.0]
+  target aie(rows=1, cols=1, tile_mem=4096)
+}
+""")
 np.save(os.path.join(d, "x16.npy"), np.linspace(-1, 1, 16, dtype=np.float32).reshape(1, 16))
 np.save(os.path.join(d, "x32.npy"), np.linspace(-1, 1, 8 * 32 * 32, dtype=np.float32).reshape(1, 8, 32, 32))

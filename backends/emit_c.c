@@ -110,8 +110,10 @@ static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
           blob_ref(g, l->bias), blob_ref(g, l->mult), blob_ref(g, l->shift));
   uint16_t enc = l->weights == SPX_CS_NONE ? 0 : g->p->image.blobs[l->weights].encoding;
   uint32_t wsize = l->weights == SPX_CS_NONE ? 0 : g->p->image.blobs[l->weights].length;
-  fprintf(f, "  %u, {%u, %u}, {%u, %u}, {%u, %u}, {%u, %u, %u, %u}, %u, %u};\n", l->groups, l->kh,
-          l->kw, l->sh, l->sw, l->dh, l->dw, l->pad_t, l->pad_l, l->pad_b, l->pad_r, enc, wsize);
+  uint32_t nmult = l->mult == SPX_CS_NONE ? 0 : g->p->image.blobs[l->mult].length / 4;
+  fprintf(f, "  %u, {%u, %u}, {%u, %u}, {%u, %u}, {%u, %u, %u, %u}, %u, %u, %u};\n", l->groups,
+          l->kh, l->kw, l->sh, l->sw, l->dh, l->dw, l->pad_t, l->pad_l, l->pad_b, l->pad_r, enc,
+          wsize, nmult);
 }
 
 static size_t tensor_elements(const spx_cs_tensor_t *t) {

@@ -22,8 +22,6 @@ typedef struct decoded {
   spx_cs_tensor_t rec[5];
   spx_rt_tensor_t store[5];
   spx_rt_layer_t layer;
-  uint32_t mult_count; /* elements of the mult blob (0 if none) */
-  uint32_t bcast;      /* > 0: broadcast mult/shift to this many channels */
 } decoded_t;
 
 /* "command 3 (conv1)" prefix pieces. */
@@ -74,28 +72,11 @@ static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
              "aligned memory)";
       return SPX_RT_ERR_ARG;
     }
-    if (k == 2) d->mult_count = b->length / 4;
     blobp[k] = b;
   }
   spx_rt_layer_init(&d->layer, d->store, c, recp, blobp);
-  /* int8 conv2d/dense with one multiplier for all channels: broadcast. */
-  if ((c->op == SPX_CS_CPU_OP_CONV2D || c->op == SPX_CS_CPU_OP_DENSE) &&
-      d->mult_count && d->rec[4].rank >= 2) {
-    uint32_t cout = d->rec[4].dims[1];
-    if (d->mult_count == 1 && cout > 1) {
-      d->bcast = cout;
-    } else if (d->mult_count != cout) {
-      *why = "requant multipliers are neither one per output channel nor one";
-      return SPX_RT_ERR_ARG;
-    }
-  }
   *why = "";
   return SPX_RT_OK;
-}
-
-/* Scratch a decoded layer needs: broadcast area, then kernel scratch. */
-static size_t bcast_bytes(const decoded_t *d) {
-  return SPX_RT_ALIGN16((size_t)d->bcast * 2 * sizeof(int32_t));
 }
 
 /* ---- the cpu device --------------------------------------------------------- */
@@ -149,7 +130,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       : "?",
                   why);
-    need = bcast_bytes(&d) + spx_rt_layer_scratch_size(&d.layer);
+    need = spx_rt_layer_scratch_size(&d.layer);
     if (need > max_scratch) max_scratch = need;
   }
   spx_rt_model_layout(m, device, s, max_scratch);
@@ -176,31 +157,13 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
     const char *why = "";
     const char *name;
     spx_rt_status_t st = decode(s, i, &d, &why);
-    uint8_t *kscratch = scratch + bcast_bytes(&d);
-    size_t ksize = m->scratch_size - bcast_bytes(&d);
     name = d.cmd.name ? d.cmd.name : "";
-    if (st == SPX_RT_OK && d.bcast) {
-      int32_t *mult = (int32_t *)scratch, *shift = mult + d.bcast;
-      int32_t m0 = d.layer.multiplier[0], s0 = d.layer.shift[0];
-      uint32_t c;
-      if (bcast_bytes(&d) > m->scratch_size) {
-        st = SPX_RT_ERR_BUFFER;
-        why = "scratch area too small (model not initialized for this stream?)";
-      } else {
-        for (c = 0; c < d.bcast; ++c) {
-          mult[c] = m0;
-          shift[c] = s0;
-        }
-        d.layer.multiplier = mult;
-        d.layer.shift = shift;
-      }
-    }
     if (st != SPX_RT_OK)
       return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i,
                   cmd_name(&d), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
-      st = spx_rt_layer_run(&d.layer, ws, kscratch, ksize);
+      st = spx_rt_layer_run(&d.layer, ws, scratch, m->scratch_size);
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
       spx_rt_layer_check(&d.layer, &why);

@@ -32,6 +32,7 @@ void spx_rt_layer_init(spx_rt_layer_t *layer, spx_rt_tensor_t tensor_store[5],
   l.bias = data[1];
   l.multiplier = (const int32_t *)data[2];
   l.shift = (const int32_t *)data[3];
+  if (blobs[2]) l.multiplier_count = blobs[2]->length / (uint32_t)sizeof(int32_t);
   if (blobs[0]) {
     l.weights_encoding = blobs[0]->encoding;
     l.weights_size = blobs[0]->length;

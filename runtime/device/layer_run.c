@@ -334,6 +334,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     }
     if (pl->is_s8 && (!l->multiplier || !l->shift))
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
+    if (pl->is_s8 && l->multiplier_count > 1 && l->multiplier_count != l->out->dims[1])
+      FAIL(SPX_RT_ERR_ARG, "requant multipliers are neither one per output channel nor one");
     if (l->op == SPX_RT_OP_CONV2D) {
       st = prepare_conv(l, pl, reason);
       return st == SPX_RT_OK ? check_encoded(l, pl, 0, reason) : st;
@@ -440,8 +442,22 @@ spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer,
   return st;
 }
 
-static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
-  if (!pl->is_s8) return 0;
+/* Output channels of an int8 conv2d/dense whose single multiplier must be
+ * broadcast (0: none to broadcast). */
+static uint32_t broadcast_channels(const spx_rt_layer_t *l, const plan_t *pl) {
+  uint32_t channels;
+  if (!pl->is_s8 || l->multiplier_count != 1) return 0;
+  if (l->op == SPX_RT_OP_CONV2D) channels = (uint32_t)pl->u.conv.c_out;
+  else if (l->op == SPX_RT_OP_DENSE) channels = (uint32_t)pl->u.dense.units;
+  else return 0;
+  return channels > 1 ? channels : 0;
+}
+
+static size_t broadcast_bytes(uint32_t channels) {
+  return SPX_RT_ALIGN16((size_t)channels * 2 * sizeof(int32_t));
+}
+
+static size_t kernel_scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
   if (l->op == SPX_RT_OP_CONV2D)
     return l->weights_encoding == SPX_FMT_CBR
                ? spx_rt_conv2d_s8_cbr_get_buffer_size(&pl->u.conv)
@@ -457,6 +473,11 @@ static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
   return 0;
 }
 
+static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
+  if (!pl->is_s8) return 0;
+  return broadcast_bytes(broadcast_channels(l, pl)) + kernel_scratch_of(l, pl);
+}
+
 size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer) {
   plan_t pl;
   const char *reason;
@@ -464,13 +485,27 @@ size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer) {
   return scratch_of(layer, &pl);
 }
 
-/* int8 conv2d/dense output stage. */
+/* int8 conv2d/dense output stage. One multiplier for every channel
+ * (multiplier_count 1) is broadcast into the head of the scratch area, which
+ * *scratch and *scratch_size then move past. */
 static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
-                       spx_rt_requant_pc_t *q) {
+                       spx_rt_requant_pc_t *q, void **scratch, size_t *scratch_size) {
+  uint32_t n = broadcast_channels(l, pl), c;
   q->in_zero_point = pl->inq[0].zero_point;
   q->out_zero_point = pl->outq.zero_point;
   q->multiplier = l->multiplier;
   q->shift = l->shift;
+  if (n) {
+    int32_t *mult = (int32_t *)*scratch, *shift = mult + n;
+    for (c = 0; c < n; ++c) {
+      mult[c] = l->multiplier[0];
+      shift[c] = l->shift[0];
+    }
+    q->multiplier = mult;
+    q->shift = shift;
+    *scratch = (uint8_t *)*scratch + broadcast_bytes(n);
+    *scratch_size -= broadcast_bytes(n);
+  }
   spx_rt_act_range_s8(pl->act, pl->outq, &q->act_min, &q->act_max);
 }
 
@@ -496,7 +531,7 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
   case SPX_RT_OP_CONV2D:
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
-      requant_pc(l, &pl, &q);
+      requant_pc(l, &pl, &q, &scratch, &scratch_size);
       if (l->weights_encoding == SPX_FMT_CBR)
         return spx_rt_conv2d_s8_cbr(&pl.u.conv, &q, (const int8_t *)in[0],
                                     l->weights, l->weights_size,
@@ -519,7 +554,7 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
   case SPX_RT_OP_DENSE:
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
-      requant_pc(l, &pl, &q);
+      requant_pc(l, &pl, &q, &scratch, &scratch_size);
       if (l->weights_encoding == SPX_FMT_CBR)
         return spx_rt_dense_s8_cbr(&pl.u.dense, &q, (const int8_t *)in[0],
                                    l->weights, l->weights_size,

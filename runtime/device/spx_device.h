@@ -74,6 +74,10 @@ typedef struct spx_rt_layer {
   uint16_t weights_encoding; /* SPX_CS_ENCODINGS: 0 dense, else a format of
                                 runtime/formats run by its own kernel */
   uint32_t weights_size;     /* bytes of weights (encoded formats) */
+  uint32_t multiplier_count; /* int8 conv2d/dense: 1 = one multiplier and
+                                shift for every output channel (broadcast
+                                by spx_rt_layer_run in its scratch); 0 or the
+                                channel count = one per output channel */
 } spx_rt_layer_t;
 
 /* Resolves a cpu.layer command into a layer. tensors[0 .. n_in-1] are the

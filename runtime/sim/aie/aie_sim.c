@@ -65,7 +65,6 @@ typedef struct layer {
   spx_cs_tensor_t rec[5];
   spx_rt_tensor_t store[5];
   spx_rt_layer_t rt;
-  uint32_t mult_count;
   int is_cbr;
   spx_fmt_cbr_view_t cbr;
 } layer_t;
@@ -103,20 +102,11 @@ static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
       }
       L->is_cbr = 1;
     }
-    if (k == 2) L->mult_count = blobs[k].length / 4;
     blobp[k] = &blobs[k];
   }
   spx_rt_layer_init(&L->rt, L->store, &L->cpu, recp, blobp);
   *why = "";
   return SPX_RT_OK;
-}
-
-/* Channels a layer's requant arrays must be broadcast to (0: none). */
-static uint32_t bcast_of(const layer_t *L) {
-  if ((L->cpu.op == SPX_CS_CPU_OP_CONV2D || L->cpu.op == SPX_CS_CPU_OP_DENSE) &&
-      L->mult_count == 1 && L->rec[4].dims[1] > 1)
-    return L->rec[4].dims[1];
-  return 0;
 }
 
 /* Conv geometry of a comp: its input window and the kernel's parameters. */
@@ -217,7 +207,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
     }
   }
   for (uint32_t c = 0; c < oc; c++) {
-    uint32_t src = L->mult_count == 1 ? 0 : q->oc0 + c;
+    uint32_t src = L->rt.multiplier_count == 1 ? 0 : q->oc0 + c;
     mult[c] = rt->multiplier[src];
     shift[c] = rt->shift[src];
   }
@@ -306,8 +296,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
         return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
                     why);
       have = 1;
-      size_t need = SPX_RT_ALIGN16((size_t)bcast_of(&L) * 8) +
-                    spx_rt_layer_scratch_size(&L.rt);
+      size_t need = spx_rt_layer_scratch_size(&L.rt);
       if (need > max_scratch) max_scratch = need;
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       size_t need = comp_scratch(&L, &c.u.aie_comp);
@@ -343,20 +332,8 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       st = layer_decode(s, &c, &L, &why);
       have = st == SPX_RT_OK;
-      if (st == SPX_RT_OK && c.u.aie_layer.mode == 1) {
-        uint32_t bc = bcast_of(&L);
-        size_t bb = SPX_RT_ALIGN16((size_t)bc * 8);
-        if (bc) {
-          int32_t *mu = (int32_t *)scratch, *sh = mu + bc;
-          for (uint32_t k = 0; k < bc; k++) {
-            mu[k] = L.rt.multiplier[0];
-            sh[k] = L.rt.shift[0];
-          }
-          L.rt.multiplier = mu;
-          L.rt.shift = sh;
-        }
-        st = spx_rt_layer_run(&L.rt, ws, scratch + bb, m->scratch_size - bb);
-      }
+      if (st == SPX_RT_OK && c.u.aie_layer.mode == 1)
+        st = spx_rt_layer_run(&L.rt, ws, scratch, m->scratch_size);
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
     }

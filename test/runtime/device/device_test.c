@@ -205,6 +205,9 @@ static void check_conv(void) {
     bad = l;
     bad.weights_encoding = 1;
     expect_reject(&bad, SPX_RT_ERR_ARG, "conv2d encoded weights");
+    bad = l;
+    bad.multiplier_count = 2; /* neither 1 nor one per output channel */
+    expect_reject(&bad, SPX_RT_ERR_ARG, "conv2d multiplier count");
   }
   printf("conv2d: ok\n");
 }

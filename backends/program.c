@@ -2,8 +2,8 @@
  * one tensor per function argument and op result, one blob per weight
  * buffer, one cpu.layer command per op. */
 #include "backends/spx_backend.h"
+#include "runtime/kernels/spx_kernels.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,10 +207,9 @@ static spx_wbuf_t *bn_buffer(builder_t *b, MlirOperation op, const char *layer,
   return w;
 }
 
-/* An unfolded batchnorm runs as a per-channel affine in f32: weights =
- * scale[c] = gamma[c] / sqrtf(var[c] + eps), bias = shift[c] = beta[c] -
- * mean[c] * scale[c], in float like fold-batchnorm's folding (and the f32
- * reference kernel), so folded and unfolded layers agree. */
+/* An unfolded batchnorm runs as a per-channel affine in f32 (weights =
+ * scale, bias = shift), from spx_rt_batchnorm_affine: the rule
+ * fold-batchnorm folds with, so folded and unfolded layers agree. */
 static void fill_batchnorm(builder_t *b, MlirOperation op, const char *layer,
                            spx_cs_command_t *cmd, spx_layer_info_t *info) {
   spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
@@ -235,13 +234,8 @@ static void fill_batchnorm(builder_t *b, MlirOperation op, const char *layer,
   spx_wbuf_t *shift = bn_buffer(b, op, layer, "bnshift", channels);
   if (!scale || !shift) return;
   float eps = (float)spx_ir_get_f64(op, "eps");
-  const float *g = gamma->data, *be = beta->data, *m = mean->data, *v = var->data;
-  float *so = scale->data, *sh = shift->data;
-  for (int64_t c = 0; c < channels; c++) {
-    float k = g[c] / sqrtf(v[c] + eps);
-    so[c] = k;
-    sh[c] = be[c] - m[c] * k;
-  }
+  spx_rt_batchnorm_affine((int32_t)channels, gamma->data, beta->data, mean->data, var->data,
+                          eps, scale->data, shift->data);
   l->weights = add_blob(b, scale, SPX_CS_ENC_DENSE);
   l->bias = add_blob(b, shift, SPX_CS_ENC_DENSE);
   info->params = 2 * (uint64_t)channels;

@@ -1,14 +1,15 @@
-/* fold_batchnorm.c - folds a batchnorm into the conv2d or dense that feeds it:
- *   scale[c] = gamma[c] / sqrt(var[c] + eps)
+/* fold_batchnorm.c - folds a batchnorm into the conv2d or dense that feeds it,
+ * with the batchnorm's affine (spx_rt_batchnorm_affine: scale[c] =
+ * gamma[c] / sqrt(var[c] + eps), shift[c] = beta[c] - mean[c] * scale[c]):
  *   w'[c, ...] = w[c, ...] * scale[c]
- *   b'[c] = (b[c] - mean[c]) * scale[c] + beta[c]
+ *   b'[c] = b[c] * scale[c] + shift[c]
  * Only when the producer has no fused activation and the batchnorm is its
  * only user. The new buffers are "<layer>.weight.bnfold" and
  * "<layer>.bias.bnfold"; the producer records the folded layer's name in
  * spx.folded. Batchnorms that cannot be folded stay as they are. */
 #include "passes/spx_pass.h"
+#include "runtime/kernels/spx_kernels.h"
 
-#include <math.h>
 #include <mlir-c/Rewrite.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,15 +47,22 @@ static int fold(spx_pass_env_t *env, MlirRewriterBase rw, MlirOperation bn,
   float eps = (float)spx_ir_get_f64(bn, "eps");
   int64_t channels = w->dims[0];
   size_t per_channel = w->count / (size_t)channels;
-  const float *wf = w->data, *bf = b->data, *g = gamma->data, *be = beta->data,
-              *m = mean->data, *v = var->data;
+  /* w' = w * scale, b' = b * scale + shift: the batchnorm's affine, applied
+   * to the producer's output channels. */
+  float *scale = calloc((size_t)channels, sizeof *scale);
+  float *shift = calloc((size_t)channels, sizeof *shift);
+  SPX_ASSERT(scale && shift);
+  spx_rt_batchnorm_affine((int32_t)channels, gamma->data, beta->data, mean->data, var->data, eps,
+                          scale, shift);
+  const float *wf = w->data, *bf = b->data;
   float *wo = w2->data, *bo = b2->data;
   for (int64_t c = 0; c < channels; c++) {
-    float scale = g[c] / sqrtf(v[c] + eps);
     for (size_t i = 0; i < per_channel; i++)
-      wo[(size_t)c * per_channel + i] = wf[(size_t)c * per_channel + i] * scale;
-    bo[c] = (bf[c] - m[c]) * scale + be[c];
+      wo[(size_t)c * per_channel + i] = wf[(size_t)c * per_channel + i] * scale[c];
+    bo[c] = bf[c] * scale[c] + shift[c];
   }
+  free(scale);
+  free(shift);
 
   MlirContext ctx = mlirOperationGetContext(producer);
   mlirRewriterBaseStartOpModification(rw, producer);

@@ -23,6 +23,17 @@ spx_rt_status_t spx_rt_batchnorm_f32(int32_t n, int32_t c, int32_t hw,
   return SPX_RT_OK;
 }
 
+void spx_rt_batchnorm_affine(int32_t c, const float *gamma, const float *beta,
+                             const float *mean, const float *var, float eps,
+                             float *scale, float *shift) {
+  int32_t ch;
+  for (ch = 0; ch < c; ++ch) {
+    float k = gamma[ch] / sqrtf(var[ch] + eps);
+    scale[ch] = k;
+    shift[ch] = beta[ch] - mean[ch] * k;
+  }
+}
+
 spx_rt_status_t spx_rt_channel_affine_f32(int32_t n, int32_t c, int32_t inner,
                                           const float *scale, const float *shift,
                                           const float *input, float *output) {

@@ -309,6 +309,12 @@ spx_rt_status_t spx_rt_batchnorm_f32(int32_t n, int32_t c, int32_t hw,
                                      const float *mean, const float *var,
                                      float eps, const float *input,
                                      float *output);
+/* The per-channel affine a batchnorm is, the one rule the compiler folds
+ * and lowers batchnorms with: scale[c] = gamma[c] / sqrtf(var[c] + eps),
+ * shift[c] = beta[c] - mean[c] * scale[c], in float. */
+void spx_rt_batchnorm_affine(int32_t c, const float *gamma, const float *beta,
+                             const float *mean, const float *var, float eps,
+                             float *scale, float *shift);
 /* Per-channel affine over [n][c][inner]: out = in * scale[c] + shift[c], in
  * float (the cpu target's unfolded batchnorm: scale = gamma / sqrtf(var +
  * eps), shift = beta - mean * scale). In place allowed. */

@@ -129,27 +129,6 @@ static uint64_t blob_bytes(builder_t *b, uint16_t id) {
   return id == SPX_CS_NONE ? 0 : b->blobs[id].length;
 }
 
-static uint8_t act_code(MlirOperation op) {
-  MlirStringRef a = spx_ir_get_str(op, "act");
-  if (spx_ir_str_is(a, "relu")) return SPX_CS_ACT_RELU;
-  if (spx_ir_str_is(a, "relu6")) return SPX_CS_ACT_RELU6;
-  return SPX_CS_ACT_NONE;
-}
-
-static const struct {
-  const char *op;
-  spx_cs_cpu_op_t code;
-} op_codes[] = {
-    {"conv2d", SPX_CS_CPU_OP_CONV2D},   {"dense", SPX_CS_CPU_OP_DENSE},
-    {"relu", SPX_CS_CPU_OP_RELU},       {"relu6", SPX_CS_CPU_OP_RELU6},
-    {"sigmoid", SPX_CS_CPU_OP_SIGMOID}, {"maxpool", SPX_CS_CPU_OP_MAXPOOL},
-    {"avgpool", SPX_CS_CPU_OP_AVGPOOL}, {"global_avgpool", SPX_CS_CPU_OP_GLOBAL_AVGPOOL},
-    {"add", SPX_CS_CPU_OP_ADD},         {"concat", SPX_CS_CPU_OP_CONCAT},
-    {"flatten", SPX_CS_CPU_OP_COPY},    {"reshape", SPX_CS_CPU_OP_COPY},
-    {"softmax", SPX_CS_CPU_OP_SOFTMAX}, {"quantize", SPX_CS_CPU_OP_QUANTIZE},
-    {"dequantize", SPX_CS_CPU_OP_DEQUANTIZE}, {"batchnorm", SPX_CS_CPU_OP_BATCHNORM},
-};
-
 static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
                          spx_layer_info_t *info) {
   spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
@@ -157,7 +136,6 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
   l->bias = blob_of(b, op, "bias");
   l->mult = blob_of(b, op, "spx.multiplier");
   l->shift = blob_of(b, op, "spx.shift");
-  l->act = act_code(op);
   MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
   int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
   int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
@@ -171,23 +149,6 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
   info->macs = out_elems * (params / (uint64_t)w[0]);
   info->weight_bytes = blob_bytes(b, l->weights) + blob_bytes(b, l->bias) +
                        blob_bytes(b, l->mult) + blob_bytes(b, l->shift);
-  if (rank == 4) {
-    int64_t st[2], pad[4], dil[2];
-    spx_ir_get_i64_array(op, "stride", st, 2);
-    spx_ir_get_i64_array(op, "pad", pad, 4);
-    spx_ir_get_i64_array(op, "dilation", dil, 2);
-    l->kh = (uint8_t)w[2];
-    l->kw = (uint8_t)w[3];
-    l->sh = (uint8_t)st[0];
-    l->sw = (uint8_t)st[1];
-    l->dh = (uint8_t)dil[0];
-    l->dw = (uint8_t)dil[1];
-    l->pad_t = (uint8_t)pad[0];
-    l->pad_l = (uint8_t)pad[1];
-    l->pad_b = (uint8_t)pad[2];
-    l->pad_r = (uint8_t)pad[3];
-    l->groups = (uint16_t)spx_ir_get_i64(op, "groups");
-  }
 }
 
 /* "<layer>.<role>" in the weight store: a new f32 [C] buffer, or the one a
@@ -279,19 +240,36 @@ static char *json_of(spx_arena_t *arena, MlirAttribute a) {
   return "null";
 }
 
+/* The cpu.layer fields of a layer's kind and window (runtime/device's op and
+ * activation codes are runtime/stream's). */
+static void set_kind_and_window(spx_cs_cpu_layer_t *l, const spx_rt_layer_t *k) {
+  l->act = k->act;
+  l->axis = k->axis;
+  l->groups = k->groups;
+  l->kh = k->kernel[0];
+  l->kw = k->kernel[1];
+  l->sh = k->stride[0];
+  l->sw = k->stride[1];
+  l->dh = k->dilation[0];
+  l->dw = k->dilation[1];
+  l->pad_t = k->pad[0];
+  l->pad_l = k->pad[1];
+  l->pad_b = k->pad[2];
+  l->pad_r = k->pad[3];
+}
+
 static void add_command(builder_t *b, MlirOperation op) {
   MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
   const char *opname = str_of(b->arena, (MlirStringRef){full.data + 4, full.length - 4});
-  spx_cs_cpu_op_t code = SPX_CS_CPU_OP_INVALID;
-  for (size_t i = 0; i < sizeof op_codes / sizeof op_codes[0]; i++)
-    if (strcmp(op_codes[i].op, opname) == 0) code = op_codes[i].code;
-  if (code == SPX_CS_CPU_OP_INVALID) {
+  spx_rt_layer_t kind;
+  if (!spx_ir_layer_params(op, &kind)) {
     char msg[160];
     snprintf(msg, sizeof msg, "the cpu target cannot run '%s'", opname);
     op_error(b, op, msg);
     return;
   }
-  intptr_t n_in = mlirOperationGetNumOperands(op);
+  spx_cs_cpu_op_t code = (spx_cs_cpu_op_t)kind.op;
+  intptr_t n_in = kind.n_in;
   if (n_in > SPX_CS_CPU_MAX_INPUTS) {
     op_error(b, op, "the cpu target takes at most 4 inputs per layer");
     return;
@@ -302,6 +280,7 @@ static void add_command(builder_t *b, MlirOperation op) {
   spx_layer_info_t *info = &b->layers[b->n_cmds];
   spx_cs_command_init_cpu_layer(cmd, code, name);
   spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  set_kind_and_window(l, &kind);
   uint16_t *ins[SPX_CS_CPU_MAX_INPUTS] = {&l->in0, &l->in1, &l->in2, &l->in3};
   l->n_in = (uint8_t)n_in;
   for (intptr_t k = 0; k < n_in; k++) *ins[k] = tensor_of(b, mlirOperationGetOperand(op, k));
@@ -322,23 +301,6 @@ static void add_command(builder_t *b, MlirOperation op) {
     info->stats_json = json_of(b->arena, stats);
   if (code == SPX_CS_CPU_OP_CONV2D || code == SPX_CS_CPU_OP_DENSE) fill_weights(b, op, cmd, info);
   if (code == SPX_CS_CPU_OP_BATCHNORM) fill_batchnorm(b, op, name, cmd, info);
-  if (code == SPX_CS_CPU_OP_MAXPOOL || code == SPX_CS_CPU_OP_AVGPOOL) {
-    int64_t k[2], st[2], pad[4];
-    spx_ir_get_i64_array(op, "kernel", k, 2);
-    spx_ir_get_i64_array(op, "stride", st, 2);
-    spx_ir_get_i64_array(op, "pad", pad, 4);
-    l->kh = (uint8_t)k[0];
-    l->kw = (uint8_t)k[1];
-    l->sh = (uint8_t)st[0];
-    l->sw = (uint8_t)st[1];
-    l->pad_t = (uint8_t)pad[0];
-    l->pad_l = (uint8_t)pad[1];
-    l->pad_b = (uint8_t)pad[2];
-    l->pad_r = (uint8_t)pad[3];
-  }
-  if (code == SPX_CS_CPU_OP_CONCAT || code == SPX_CS_CPU_OP_SOFTMAX)
-    l->axis = (int8_t)spx_ir_get_i64(op, "axis");
-
   MlirValue r = mlirOperationGetResult(op, 0);
   l->out = add_tensor(b, r, name, spx_ir_get_i64(op, "spx.ws_offset"));
   b->n_cmds++;

@@ -15,6 +15,7 @@
 #include <mlir-c/BuiltinTypes.h>
 #include <mlir-c/IR.h>
 
+#include "runtime/device/spx_device.h"
 #include "support/spx_support.h"
 
 #ifdef __cplusplus
@@ -88,6 +89,12 @@ int spx_ir_shape(MlirType type, int64_t out[SPX_MAX_RANK]);
  * "spx.<name>" (name NULL: every spx op). Returns the count; *out_ops is
  * malloc'ed (free it). Passes collect first, then rewrite. */
 size_t spx_ir_collect(MlirOperation root, const char *name, MlirOperation **out_ops);
+
+/* An spx op as the runtime's kernels see it (layer.c): kind, fused act,
+ * input count, axis, window, dilation and groups of an spx_rt_layer_t; its
+ * tensors and weights are the caller's to fill in. False for an op no
+ * kernel runs. */
+bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out);
 
 /* The source position of an op, from its loc("<layer>"("file":line:col)).
  * The file name is copied into `arena`. line 0 if the op has none. */

@@ -140,15 +140,6 @@ static int32_t effective_weight(const spx_sim_bs_group_t *gr, unsigned i) {
   return v + gr->const_mul;
 }
 
-static unsigned popcount32(uint32_t x) {
-  unsigned n = 0;
-  while (x) {
-    x &= x - 1;
-    ++n;
-  }
-  return n;
-}
-
 /* Cycles of one group on each design. */
 static void group_cycles(const spx_sim_bs_mdesc_t *md,
                          const spx_sim_bs_group_t *gr, uint64_t cyc[]) {
@@ -157,7 +148,7 @@ static void group_cycles(const spx_sim_bs_mdesc_t *md,
   cyc[SPX_SIM_BS_STRIPES] = 8;
   for (i = 0; i < gr->n; ++i) {
     int32_t v = effective_weight(gr, i);
-    unsigned ones = popcount32((uint32_t)(v < 0 ? -v : v));
+    unsigned ones = spx_sim_bs_popcount32((uint32_t)(v < 0 ? -v : v));
     if (ones > busiest) busiest = ones;
   }
   cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;

@@ -101,15 +101,6 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
 
 /* ---- the bit-serial dot product --------------------------------------------- */
 
-static unsigned popcount32(uint32_t x) {
-  unsigned n = 0;
-  while (x) {
-    x &= x - 1;
-    ++n;
-  }
-  return n;
-}
-
 /* One group against its activations a[0..n), as the PE computes it: per bit
  * column and half, the ones or (when they are the majority) the zeros. */
 static int32_t group_dot(const spx_sim_bs_group_t *gr, const int32_t *a,
@@ -128,7 +119,7 @@ static int32_t group_dot(const spx_sim_bs_group_t *gr, const int32_t *a,
       int32_t psum = 0;
       mask = (hi - lo >= 32 ? 0xffffffffu : (((uint32_t)1 << (hi - lo)) - 1u)) << lo;
       bits = gr->bits[c] & mask;
-      if (2 * popcount32(bits) > hi - lo) {
+      if (2 * spx_sim_bs_popcount32(bits) > hi - lo) {
         /* more ones than zeros: sum(a) - sum over the zeros */
         uint32_t zeros = ~bits & mask;
         for (i = lo; i < hi; ++i)

@@ -57,6 +57,16 @@
 extern "C" {
 #endif
 
+/* Set bits of x: a bit column's ones, in the simulator and its cost model. */
+static inline unsigned spx_sim_bs_popcount32(uint32_t x) {
+  unsigned n = 0;
+  while (x) {
+    x &= x - 1;
+    ++n;
+  }
+  return n;
+}
+
 /* X(member, default, min, max, doc): the machine description, in blob
  * order. Defaults from BitVert (MICRO 2024) and its authors' simulator. */
 #define SPX_SIM_BS_MDESC(X)                                                   \

@@ -23,29 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
+#include "test/runtime/test_util.h"
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...) {
-  va_list ap;
-  checks++;
-  if (ok) return;
-  failures++;
-  fprintf(stderr, "FAIL: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
-static uint32_t seed = 1;
-static uint32_t rnd(void) {
-  seed = seed * 1103515245u + 12345u;
-  return seed >> 8;
-}
-static void fill_w8(int8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (int8_t)(rnd() % 255 - 127);
-}
 /* Weights shaped like quantized ones: mostly small, a few at +-127. */
 static void fill_wq(int8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
@@ -613,15 +592,10 @@ int main(int argc, char **argv) {
   check_layers();
   check_validator();
   check_kernels();
-  printf("%d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }
 
 /* ---- kernels: BBS against the dense int8 kernels on decoded weights ---- */
-
-static void fill_s8(int8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (int8_t)(rnd() % 256 - 128);
-}
 
 static void random_requant(spx_rt_requant_pc_t *q, int32_t *mult, int32_t *shift,
                            int32_t channels) {

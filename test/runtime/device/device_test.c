@@ -19,32 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int checks, failures;
+#include "test/runtime/test_util.h"
 
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...) {
-  va_list ap;
-  checks++;
-  if (ok) return;
-  failures++;
-  fprintf(stderr, "FAIL: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
-static uint32_t seed = 1;
-static uint32_t rnd(void) {
-  seed = seed * 1103515245u + 12345u;
-  return seed >> 8;
-}
-static void fill_s8(int8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (int8_t)(rnd() % 256 - 128);
-}
-static void fill_w8(int8_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) p[i] = (int8_t)(rnd() % 255 - 127);
-}
 static void fill_f32(float *p, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = (float)((int)(rnd() % 2001) - 1000) / 250.0f;
 }
@@ -895,6 +871,5 @@ int main(int argc, char **argv) {
   check_convert();
   check_batchnorm();
   if (check_model(write_dir)) failures++;
-  printf("%d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

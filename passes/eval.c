@@ -65,10 +65,10 @@ static int plan(evaluator_t *ev, MlirBlock entry) {
   return 0;
 }
 
+/* An f32 weight of the store, or NULL (the layer check then refuses it). */
 static const float *weight(evaluator_t *ev, MlirOperation op, const char *role) {
   spx_wbuf_t *b = spx_ir_get_wbuf(op, role, ev->env->store);
-  SPX_ASSERT(b && b->dtype == SPX_DT_F32);
-  return b->data;
+  return b && b->dtype == SPX_DT_F32 ? b->data : NULL;
 }
 
 static int eval_op(evaluator_t *ev, MlirOperation op) {
@@ -88,13 +88,16 @@ static int eval_op(evaluator_t *ev, MlirOperation op) {
   } else if (l.op == SPX_RT_OP_BATCHNORM) {
     /* A batchnorm runs as its per-channel affine, as on the device. */
     int32_t c = (int32_t)l.out->dims[1];
-    affine = malloc(2 * (size_t)c * sizeof *affine);
-    SPX_ASSERT(affine);
-    spx_rt_batchnorm_affine(c, weight(ev, op, "gamma"), weight(ev, op, "beta"),
-                            weight(ev, op, "mean"), weight(ev, op, "var"),
-                            (float)spx_ir_get_f64(op, "eps"), affine, affine + c);
-    l.weights = affine;
-    l.bias = affine + c;
+    const float *g = weight(ev, op, "gamma"), *b = weight(ev, op, "beta"),
+                *m = weight(ev, op, "mean"), *v = weight(ev, op, "var");
+    if (g && b && m && v) {
+      affine = malloc(2 * (size_t)c * sizeof *affine);
+      SPX_ASSERT(affine);
+      spx_rt_batchnorm_affine(c, g, b, m, v, (float)spx_ir_get_f64(op, "eps"), affine,
+                              affine + c);
+      l.weights = affine;
+      l.bias = affine + c;
+    }
   }
   spx_rt_status_t st = spx_rt_layer_run(&l, ev->ws, NULL, 0);
   free(affine);

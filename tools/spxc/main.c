@@ -51,6 +51,7 @@ typedef struct options {
 static void usage(FILE *out) {
   fputs(
       "usage: spxc FILE.spx [options]\n"
+      "       spxc FILE.mlir [options]   (spx IR as text, e.g. a pass test)\n"
       "\n"
       "Compiles a network description to the spx MLIR dialect and runs the\n"
       "SPX pass pipeline on it.\n"
@@ -325,27 +326,86 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   return rc;
 }
 
+static bool is_mlir_input(const char *path) {
+  size_t n = strlen(path);
+  return n > 5 && strcmp(path + n - 5, ".mlir") == 0;
+}
+
+/* A .mlir input: spx IR as text, e.g. a pass's regression test. Its weights
+ * are the file's own resources, not the weight store's, so only passes that
+ * read no weight data (verify-shapes, fuse-activations, memory-plan) apply. */
+static MlirModule parse_mlir(const char *path, MlirContext ctx) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "spxc: error: cannot read '%s': %s\n", path, strerror(errno));
+    return (MlirModule){NULL};
+  }
+  size_t cap = 1 << 16, len = 0, got;
+  char *text = malloc(cap);
+  SPX_ASSERT(text);
+  while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+    len += got;
+    if (len + 1 == cap) {
+      text = realloc(text, cap *= 2);
+      SPX_ASSERT(text);
+    }
+  }
+  fclose(f);
+  text[len] = '\0';
+  /* Parse errors are reported by MLIR with the file's locations. */
+  MlirOperation op = mlirOperationCreateParse(ctx, spx_ir_str(text), spx_ir_str(path));
+  free(text);
+  if (mlirOperationIsNull(op)) return (MlirModule){NULL};
+  if (!spx_ir_str_is(mlirIdentifierStr(mlirOperationGetName(op)), "builtin.module")) {
+    fprintf(stderr, "spxc: error: '%s' must hold a module\n", path);
+    mlirOperationDestroy(op);
+    return (MlirModule){NULL};
+  }
+  return mlirModuleFromOperation(op);
+}
+
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
                    spx_wstore_t *store) {
   double t = now();
-  spx_fe_network_t *net = NULL;
-  if (spx_fe_load(o->input, arena, store, diag, &net) != 0) return 1;
-  for (int i = 0; i < o->n_overrides; i++) {
-    if (o->override_is_target_opt[i])
-      spx_fe_set_target_option(net, o->overrides[i], arena, diag);
-    else
-      spx_fe_override(net, o->overrides[i], arena, diag);
-  }
-  if (spx_diag_error_count(diag)) return 1;
-  phase(o, &t, "parse and check");
-  if (o->syntax_only) return 0;
-
-  MlirContext ctx = spx_ir_context_create();
-  if (mlirContextIsNull(ctx)) return 1;
-  MlirModule module = spx_fe_lower(net, ctx, store);
+  MlirContext ctx;
+  MlirModule module;
   int rc = 0;
+  if (is_mlir_input(o->input)) {
+    if (o->n_overrides) {
+      fputs("spxc: error: compile-block overrides need a .spx input\n", stderr);
+      return 1;
+    }
+    ctx = spx_ir_context_create();
+    if (mlirContextIsNull(ctx)) return 1;
+    module = parse_mlir(o->input, ctx);
+    if (mlirModuleIsNull(module)) {
+      mlirContextDestroy(ctx);
+      return 1;
+    }
+    phase(o, &t, "parse MLIR");
+    if (o->syntax_only) {
+      mlirModuleDestroy(module);
+      mlirContextDestroy(ctx);
+      return 0;
+    }
+  } else {
+    spx_fe_network_t *net = NULL;
+    if (spx_fe_load(o->input, arena, store, diag, &net) != 0) return 1;
+    for (int i = 0; i < o->n_overrides; i++) {
+      if (o->override_is_target_opt[i])
+        spx_fe_set_target_option(net, o->overrides[i], arena, diag);
+      else
+        spx_fe_override(net, o->overrides[i], arena, diag);
+    }
+    if (spx_diag_error_count(diag)) return 1;
+    phase(o, &t, "parse and check");
+    if (o->syntax_only) return 0;
+    ctx = spx_ir_context_create();
+    if (mlirContextIsNull(ctx)) return 1;
+    module = spx_fe_lower(net, ctx, store);
+  }
   if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
-    fputs("spxc: internal error: the lowered module does not verify\n", stderr);
+    fputs("spxc: error: the module does not verify\n", stderr);
     rc = 1;
   }
   phase(o, &t, "lower to MLIR");

@@ -179,8 +179,8 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
-const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU,
-                                           cpu_initialize, cpu_run};
+const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
+                                           cpu_run, 0, NULL};
 
 /* ---- generic entry points ----------------------------------------------------- */
 

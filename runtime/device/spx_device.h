@@ -172,6 +172,12 @@ typedef struct spx_rt_device {
                          void *workspace, size_t workspace_size,
                          const spx_rt_run_hooks_t *hooks,
                          spx_rt_error_t *error);
+  /* Optional (NULL: the device writes no traces): Chrome trace events (for
+   * Perfetto) of one inference of `stream` through `write`, using
+   * trace_scratch bytes of the caller's 8-byte aligned scratch. */
+  size_t trace_scratch;
+  spx_rt_status_t (*write_trace)(const spx_cs_stream_t *stream, spx_cs_write_fn write,
+                                 void *ctx, void *scratch, spx_rt_error_t *error);
 } spx_rt_device_t;
 
 extern const spx_rt_device_t spx_rt_device_cpu;

@@ -14,8 +14,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "runtime/device/spx_device.h"
-#include "runtime/sim/aie/spx_sim_aie.h"
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
 #include "support/spx_support.h"
 
 #include <errno.h>
@@ -191,9 +189,10 @@ static int write_cb(void *ctx, const void *data, size_t size) {
   return fwrite(data, 1, size, (FILE *)ctx) != size;
 }
 
-static int write_trace(const char *path, const spx_cs_stream_t *s) {
+static int write_trace(const char *path, const spx_rt_device_t *dev,
+                       const spx_cs_stream_t *s) {
   spx_rt_error_t e;
-  spx_sim_bs_cost_t *scratch = malloc(sizeof *scratch);
+  void *scratch = malloc(dev->trace_scratch ? dev->trace_scratch : 1);
   FILE *f = fopen(path, "w");
   int rc = 0;
   if (!f || !scratch) {
@@ -201,8 +200,7 @@ static int write_trace(const char *path, const spx_cs_stream_t *s) {
     if (f) fclose(f);
     return error(path, "cannot write: %s", strerror(errno));
   }
-  if (s->target == SPX_CS_TARGET_AIE ? spx_sim_aie_write_trace(s, write_cb, f, &e)
-                                     : spx_sim_bitserial_write_trace(s, write_cb, f, scratch, &e))
+  if (dev->write_trace(s, write_cb, f, scratch, &e) != SPX_RT_OK)
     rc = error(path, "%s", e.message);
   if (fclose(f) && !rc) rc = error(path, "cannot write: %s", strerror(errno));
   free(scratch);
@@ -317,7 +315,7 @@ int main(int argc, char **argv) {
           stream.target == SPX_CS_TARGET_CPU ? "cpu" : "sim");
     goto done;
   }
-  if (o.trace && dev != &spx_sim_bitserial_device && dev != &spx_sim_aie_device) {
+  if (o.trace && !dev->write_trace) {
     error(o.model, "--trace needs a simulator that writes traces (--device=sim)");
     goto done;
   }
@@ -447,7 +445,7 @@ int main(int argc, char **argv) {
     printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
-  if (o.trace && write_trace(o.trace, &stream)) goto done;
+  if (o.trace && write_trace(o.trace, dev, &stream)) goto done;
   if (o.report &&
       write_report(o.report, o.model, &stream, dev->name, n, stats))
     goto done;

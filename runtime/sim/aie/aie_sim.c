@@ -364,5 +364,12 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
                          0, NULL, NULL, NULL, error);
 }
 
-const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE,
-                                            sim_initialize, sim_run};
+static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
+                                       void *ctx, void *scratch, spx_rt_error_t *error) {
+  (void)scratch;
+  if (spx_sim_aie_write_trace(s, write, ctx, error) == 0) return SPX_RT_OK;
+  return error && error->status != SPX_RT_OK ? error->status : SPX_RT_ERR_ARG;
+}
+
+const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE, sim_initialize,
+                                            sim_run, 0, sim_write_trace};

@@ -311,8 +311,14 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
+static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
+                                       void *ctx, void *scratch, spx_rt_error_t *error) {
+  return spx_sim_bitserial_write_trace(s, write, ctx, (spx_sim_bs_cost_t *)scratch, error);
+}
+
 const spx_rt_device_t spx_sim_bitserial_device = {
-    "sim", SPX_CS_TARGET_BITSERIAL, sim_initialize, sim_run};
+    "sim",   SPX_CS_TARGET_BITSERIAL,   sim_initialize,
+    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

@@ -14,13 +14,15 @@ typedef struct builder {
   spx_diag_t *diag;
   MlirOperation fn;
   MlirBlock entry;
-  /* Growing arrays, copied into the arena at the end. */
+  /* In the arena, sized from the function: each op adds at most one tensor,
+   * one command and four blobs; each argument one tensor. */
   size_t n_tensors, n_blobs, n_cmds;
-  spx_cs_tensor_t tensors[4096];
-  MlirValue values[4096];
-  spx_cs_blob_t blobs[4096];
-  spx_cs_command_t cmds[4096];
-  spx_layer_info_t layers[4096];
+  size_t cap_tensors, cap_blobs, cap_cmds;
+  spx_cs_tensor_t *tensors;
+  MlirValue *values;
+  spx_cs_blob_t *blobs;
+  spx_cs_command_t *cmds;
+  spx_layer_info_t *layers;
   int errors;
 } builder_t;
 
@@ -41,7 +43,7 @@ static uint16_t tensor_of(builder_t *b, MlirValue v) {
 }
 
 static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t ws_offset) {
-  SPX_ASSERT(b->n_tensors < 4096);
+  SPX_ASSERT(b->n_tensors < b->cap_tensors);
   spx_cs_tensor_t *t = &b->tensors[b->n_tensors];
   MlirType type = mlirValueGetType(v);
   int64_t d[SPX_MAX_RANK];
@@ -92,7 +94,7 @@ static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   if (!w) return SPX_CS_NONE;
   for (size_t i = 0; i < b->n_blobs; i++)
     if (b->blobs[i].data == w->data) return (uint16_t)i;
-  SPX_ASSERT(b->n_blobs < 4096);
+  SPX_ASSERT(b->n_blobs < b->cap_blobs);
   spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
   blob->name = w->name;
   blob->dtype = encoding == SPX_CS_ENC_DENSE ? cs_dtype(w->dtype) : SPX_CS_DTYPE_U8;
@@ -275,7 +277,7 @@ static void add_command(builder_t *b, MlirOperation op) {
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));
-  SPX_ASSERT(b->n_cmds < 4096);
+  SPX_ASSERT(b->n_cmds < b->cap_cmds);
   spx_cs_command_t *cmd = &b->cmds[b->n_cmds];
   spx_layer_info_t *info = &b->layers[b->n_cmds];
   spx_cs_command_init_cpu_layer(cmd, code, name);
@@ -356,9 +358,6 @@ static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
   return -1;
 }
 
-#define COPY_OUT(arena, src, n) \
-  ((n) ? memcpy(spx_arena_alloc(arena, (n) * sizeof *(src)), src, (n) * sizeof *(src)) : NULL)
-
 int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_t *arena,
                               spx_diag_t *diag, spx_program_t **out_program) {
   *out_program = NULL;
@@ -375,6 +374,24 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   b->diag = diag;
   b->fn = mlirBlockGetFirstOperation(mlirModuleGetBody(module));
   b->entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(b->fn, 0));
+  size_t n_ops = 0;
+  for (MlirOperation op = mlirBlockGetFirstOperation(b->entry); !mlirOperationIsNull(op);
+       op = mlirOperationGetNextInBlock(op))
+    n_ops++;
+  b->cap_tensors = (size_t)mlirBlockGetNumArguments(b->entry) + n_ops;
+  b->cap_cmds = n_ops;
+  b->cap_blobs = 4 * n_ops;
+  if (b->cap_tensors >= SPX_CS_MAX_TENSORS || b->cap_blobs >= SPX_CS_NONE) {
+    fprintf(stderr, "spxc: error: the network has %zu layers; a .spxbin holds at most %u tensors "
+                    "and weight blobs\n", n_ops, (unsigned)SPX_CS_MAX_TENSORS - 1);
+    free(b);
+    return -1;
+  }
+  b->tensors = spx_arena_alloc(arena, (b->cap_tensors + 1) * sizeof *b->tensors);
+  b->values = spx_arena_alloc(arena, (b->cap_tensors + 1) * sizeof *b->values);
+  b->blobs = spx_arena_alloc(arena, (b->cap_blobs + 1) * sizeof *b->blobs);
+  b->cmds = spx_arena_alloc(arena, (b->cap_cmds + 1) * sizeof *b->cmds);
+  b->layers = spx_arena_alloc(arena, (b->cap_cmds + 1) * sizeof *b->layers);
 
   MlirAttribute arg_attrs = mlirOperationGetAttributeByName(b->fn, spx_ir_str("arg_attrs"));
   MlirAttribute res_attrs = mlirOperationGetAttributeByName(b->fn, spx_ir_str("res_attrs"));
@@ -415,17 +432,17 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     spx_cs_image_t *img = &p->image;
     img->target = SPX_CS_TARGET_CPU;
     img->workspace_size = (uint32_t)spx_ir_get_i64(mop, "spx.workspace_size");
-    img->tensors = COPY_OUT(arena, b->tensors, b->n_tensors);
+    img->tensors = b->tensors;
     img->tensor_count = (uint32_t)b->n_tensors;
     img->inputs = inputs;
     img->input_count = (uint32_t)n_args;
     img->outputs = outputs;
     img->output_count = (uint32_t)n_out;
-    img->blobs = COPY_OUT(arena, b->blobs, b->n_blobs);
+    img->blobs = b->blobs;
     img->blob_count = (uint32_t)b->n_blobs;
-    img->commands = COPY_OUT(arena, b->cmds, b->n_cmds);
+    img->commands = b->cmds;
     img->command_count = (uint32_t)b->n_cmds;
-    p->layers = COPY_OUT(arena, b->layers, b->n_cmds);
+    p->layers = b->layers;
     p->layer_count = img->command_count;
     p->layer_commands = img->commands;
     rc = lower_to_target(p, b, mop);

@@ -260,6 +260,12 @@ static void set_kind_and_window(spx_cs_cpu_layer_t *l, const spx_rt_layer_t *k) 
   l->pad_r = k->pad[3];
 }
 
+/* A layer the target cannot run still defines its output, so the layers
+ * after it are checked too and every refusal is reported. */
+static void refuse_layer(builder_t *b, MlirOperation op) {
+  add_tensor(b, mlirOperationGetResult(op, 0), "", spx_ir_get_i64(op, "spx.ws_offset"));
+}
+
 static void add_command(builder_t *b, MlirOperation op) {
   MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
   const char *opname = str_of(b->arena, (MlirStringRef){full.data + 4, full.length - 4});
@@ -268,12 +274,14 @@ static void add_command(builder_t *b, MlirOperation op) {
     char msg[160];
     snprintf(msg, sizeof msg, "the cpu target cannot run '%s'", opname);
     op_error(b, op, msg);
+    refuse_layer(b, op);
     return;
   }
   spx_cs_cpu_op_t code = (spx_cs_cpu_op_t)kind.op;
   intptr_t n_in = kind.n_in;
   if (n_in > SPX_CS_CPU_MAX_INPUTS) {
     op_error(b, op, "the cpu target takes at most 4 inputs per layer");
+    refuse_layer(b, op);
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));

@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A zeroed array of n elements (at least one), freed by the caller. */
+static void *array_of(int n, size_t size) {
+  void *p = calloc(n > 0 ? (size_t)n : 1, size);
+  SPX_ASSERT(p);
+  return p;
+}
+
 typedef struct lower {
   MlirContext ctx;
   const spx_fe_network_t *net;
@@ -97,10 +104,10 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   snprintf(opname, sizeof opname, "spx.%s", spx_op_name(l->op));
   MlirOperationState st = mlirOperationStateGet(spx_ir_str(opname), layer_loc(ctx, l));
 
-  MlirValue operands[64];
-  SPX_ASSERT(l->n_inputs <= 64);
+  MlirValue *operands = array_of(l->n_inputs, sizeof *operands);
   for (int i = 0; i < l->n_inputs; i++) operands[i] = lw->values[l->inputs[i]];
-  mlirOperationStateAddOperands(&st, l->n_inputs, operands);
+  mlirOperationStateAddOperands(&st, l->n_inputs, operands); /* copies them */
+  free(operands);
   MlirType result = tensor_type(ctx, &l->shape);
   mlirOperationStateAddResults(&st, 1, &result);
 
@@ -131,7 +138,15 @@ static MlirOperation build_layer(lower_t *lw, int index) {
     attrs[n++] = spx_ir_named(ctx, "stride", i64_array(ctx, l->stride, 2));
     attrs[n++] = spx_ir_named(ctx, "pad", i64_array(ctx, l->pad, 4));
     break;
-  case SPX_OP_CONCAT:
+  case SPX_OP_CONCAT: {
+    /* One segment per possible input: 1 where present (spx.irdl.mlir). */
+    int32_t segments[SPX_FE_CONCAT_MAX_INPUTS];
+    for (int i = 0; i < SPX_FE_CONCAT_MAX_INPUTS; i++) segments[i] = i < l->n_inputs;
+    attrs[n++] = spx_ir_named(ctx, "operand_segment_sizes",
+                              mlirDenseI32ArrayGet(ctx, SPX_FE_CONCAT_MAX_INPUTS, segments));
+    attrs[n++] = spx_ir_named(ctx, "axis", spx_ir_i64_attr(ctx, l->axis));
+    break;
+  }
   case SPX_OP_SOFTMAX:
     attrs[n++] = spx_ir_named(ctx, "axis", spx_ir_i64_attr(ctx, l->axis));
     break;
@@ -194,16 +209,20 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   }
 
   /* Signature: inputs in definition order, outputs in `output` order. */
-  int n_in = 0;
-  MlirType in_types[64], out_types[64];
-  MlirLocation in_locs[64];
-  for (int i = 0; i < net->n_layers; i++)
+  int n_in = 0, n_out = net->n_outputs;
+  for (int i = 0; i < net->n_layers; i++) n_in += net->layers[i].op == SPX_OP_INPUT;
+  MlirType *in_types = array_of(n_in, sizeof *in_types);
+  MlirType *out_types = array_of(n_out, sizeof *out_types);
+  MlirLocation *in_locs = array_of(n_in, sizeof *in_locs);
+  MlirAttribute *arg_names = array_of(n_in, sizeof *arg_names);
+  MlirAttribute *res_names = array_of(n_out, sizeof *res_names);
+  MlirValue *results = array_of(n_out, sizeof *results);
+  for (int i = 0, a = 0; i < net->n_layers; i++)
     if (net->layers[i].op == SPX_OP_INPUT) {
-      SPX_ASSERT(n_in < 64);
-      in_types[n_in] = tensor_type(ctx, &net->layers[i].shape);
-      in_locs[n_in++] = layer_loc(ctx, &net->layers[i]);
+      in_types[a] = tensor_type(ctx, &net->layers[i].shape);
+      in_locs[a] = layer_loc(ctx, &net->layers[i]);
+      arg_names[a++] = name_dict(ctx, net->layers[i].name);
     }
-  SPX_ASSERT(net->n_outputs <= 64);
   for (int i = 0; i < net->n_outputs; i++)
     out_types[i] = tensor_type(ctx, &net->layers[net->outputs[i]].shape);
   MlirType fn_type = mlirFunctionTypeGet(ctx, n_in, in_types, net->n_outputs, out_types);
@@ -213,9 +232,6 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   mlirRegionAppendOwnedBlock(body, entry);
   MlirOperationState fst = mlirOperationStateGet(spx_ir_str("func.func"), file_loc);
   /* Argument and result names: {spx.name = "<layer>"} each. */
-  MlirAttribute arg_names[64], res_names[64];
-  for (int i = 0, a = 0; i < net->n_layers; i++)
-    if (net->layers[i].op == SPX_OP_INPUT) arg_names[a++] = name_dict(ctx, net->layers[i].name);
   for (int i = 0; i < net->n_outputs; i++)
     res_names[i] = name_dict(ctx, net->layers[net->outputs[i]].name);
   MlirNamedAttribute fattrs[4] = {
@@ -239,12 +255,17 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
     lw.values[i] = mlirOperationGetResult(op, 0);
   }
 
-  MlirValue results[64];
   for (int i = 0; i < net->n_outputs; i++) results[i] = lw.values[net->outputs[i]];
   MlirOperationState rst = mlirOperationStateGet(spx_ir_str("func.return"), file_loc);
   mlirOperationStateAddOperands(&rst, net->n_outputs, results);
   mlirBlockAppendOwnedOperation(entry, mlirOperationCreate(&rst));
 
   free(lw.values);
+  free(in_types);
+  free(out_types);
+  free(in_locs);
+  free(arg_names);
+  free(res_names);
+  free(results);
   return module;
 }

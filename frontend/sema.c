@@ -72,7 +72,7 @@ static const opspec_t op_specs[SPX_OP_COUNT_] = {
     [SPX_OP_AVGPOOL] = {1, 1, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
     [SPX_OP_GLOBAL_AVGPOOL] = {1, 1, {{NULL, A_INT, 0}}},
     [SPX_OP_ADD] = {2, 2, {{NULL, A_INT, 0}}},
-    [SPX_OP_CONCAT] = {2, -1, {{"axis", A_INT, 0}}},
+    [SPX_OP_CONCAT] = {2, SPX_FE_CONCAT_MAX_INPUTS, {{"axis", A_INT, 0}}},
     [SPX_OP_FLATTEN] = {1, 1, {{NULL, A_INT, 0}}},
     [SPX_OP_RESHAPE] = {1, 1, {{"shape", A_SHAPE, 0}}},
     [SPX_OP_SOFTMAX] = {1, 1, {{"axis", A_INT, 0}}},
@@ -643,6 +643,9 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
     if (spec->max_in < 0)
       ERR(s, call->loc, "%s expects at least %d inputs, got %d", op,
           spec->min_in, n_pos);
+    else if (spec->max_in > spec->min_in)
+      ERR(s, call->loc, "%s expects %d to %d inputs, got %d", op, spec->min_in,
+          spec->max_in, n_pos);
     else
       ERR(s, call->loc, "%s expects %d input%s, got %d", op, spec->min_in,
           spec->min_in == 1 ? "" : "s", n_pos);

@@ -53,6 +53,9 @@ typedef enum spx_op {
 
 const char *spx_op_name(spx_op_t op);
 
+/* concat takes 2 to this many inputs (the dialect's operand segments). */
+#define SPX_FE_CONCAT_MAX_INPUTS 16
+
 typedef struct spx_shape {
   int rank;
   int64_t dim[SPX_MAX_RANK];

@@ -116,13 +116,32 @@ irdl.dialect @spx {
     irdl.results(%out)
     irdl.attributes { "name" = %name }
   }
-  // Operands: two or more inputs, joined along "axis".
+  // Operands: 2 to 16 inputs, joined along "axis". In LLVM 19 one constraint
+  // on a variadic group binds every element to the first one's type, so the
+  // inputs (which differ in shape) are one operand and 15 optional ones, each
+  // with its own constraint, sized by the "operand_segment_sizes" attribute
+  // (array<i32: 1, 1, ..., 0, ...>: 1 per input present).
   irdl.operation @concat {
     %in0 = irdl.base "!builtin.tensor"
+    %in1 = irdl.base "!builtin.tensor"
+    %in2 = irdl.base "!builtin.tensor"
+    %in3 = irdl.base "!builtin.tensor"
+    %in4 = irdl.base "!builtin.tensor"
+    %in5 = irdl.base "!builtin.tensor"
+    %in6 = irdl.base "!builtin.tensor"
+    %in7 = irdl.base "!builtin.tensor"
+    %in8 = irdl.base "!builtin.tensor"
+    %in9 = irdl.base "!builtin.tensor"
+    %in10 = irdl.base "!builtin.tensor"
+    %in11 = irdl.base "!builtin.tensor"
+    %in12 = irdl.base "!builtin.tensor"
+    %in13 = irdl.base "!builtin.tensor"
+    %in14 = irdl.base "!builtin.tensor"
+    %in15 = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"
     %name = irdl.base "#builtin.string"
     %axis = irdl.base "#builtin.integer"
-    irdl.operands(variadic %in0)
+    irdl.operands(%in0, optional %in1, optional %in2, optional %in3, optional %in4, optional %in5, optional %in6, optional %in7, optional %in8, optional %in9, optional %in10, optional %in11, optional %in12, optional %in13, optional %in14, optional %in15)
     irdl.results(%out)
     irdl.attributes { "name" = %name, "axis" = %axis }
   }

@@ -377,7 +377,10 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
     return cs_bad(v, "%s: field 'out': missing output", c.who);
 
   spx_cs_tensor_t in[SPX_CS_CPU_MAX_INPUTS], out;
-  for (unsigned k = 0; k < l->n_in; k++) cs_get_tensor(v, ins[k], &in[k]);
+  /* n_in <= SPX_CS_CPU_MAX_INPUTS was checked above; the bound is repeated
+   * so that gcc -O3 can see it (-Warray-bounds). */
+  for (unsigned k = 0; k < l->n_in && k < SPX_CS_CPU_MAX_INPUTS; k++)
+    cs_get_tensor(v, ins[k], &in[k]);
   cs_get_tensor(v, l->out, &out);
 
   /* Dtypes. */

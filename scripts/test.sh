@@ -39,8 +39,21 @@ run_suite() { # name, build dir, extra cmake args...
   [ "$bad" -eq 0 ] || status=1
 }
 
-run_suite "release" build
-run_suite "sanitizers (ASan+UBSan)" build-sanitize -DSPX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# CI builds with -Werror; a user's plain build does not (SPX_WERROR is off by
+# default). The suite runs in a gcc Release build and in an ASan+UBSan build;
+# clang's Release build is built too, so that neither compiler's warnings at
+# -O3 can come back unnoticed.
+run_suite "release (gcc)" build -DCMAKE_BUILD_TYPE=Release -DSPX_WERROR=ON \
+  -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
+run_suite "sanitizers (ASan+UBSan)" build-sanitize -DSPX_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+  -DSPX_WERROR=ON
+echo "== release (clang): configure and build (build-clang)"
+if ! { cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=Release -DSPX_WERROR=ON \
+         -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null &&
+       ninja -C build-clang -j"$jobs"; }; then
+  echo "== release (clang): build failed"
+  status=1
+fi
 echo
 echo "total: $passed passed, $failed failed"
 exit $status

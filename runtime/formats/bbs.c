@@ -565,39 +565,77 @@ spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
   return SPX_FMT_BBS_OK;
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
-                                        const spx_fmt_bbs_dims_t *expected,
-                                        int8_t *weights, size_t dense_count,
-                                        const char **out_reason) {
-  spx_fmt_bbs_view_t v;
+/* Writes the effective weights of an opened view in OIHW order into out16,
+ * or (out16 NULL) truncated to int8 into out8. */
+static void decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8) {
+  uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
+  for (p = 0; p < v->dims.rows; ++p) {
+    uint32_t o = spx_fmt_bbs_row_channel(v, p);
+    for (t = 0; t < taps; ++t)
+      for (g = 0; g < v->groups_per_tap; ++g) {
+        spx_fmt_bbs_group_t grp;
+        int16_t d[SPX_FMT_BBS_MAX_GROUP];
+        unsigned i;
+        spx_fmt_bbs_group_get(v, p, t, g, &grp);
+        spx_fmt_bbs_group_decode(&grp, d);
+        for (i = 0; i < grp.lanes; ++i) {
+          size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
+          if (out16) out16[at] = d[i];
+          else out8[at] = (int8_t)d[i];
+        }
+      }
+  }
+}
+
+/* Validates, opens and checks the size of the caller's buffer. */
+static spx_fmt_bbs_status_t open_for_decode(const void *bytes, size_t len,
+                                            const spx_fmt_bbs_dims_t *expected,
+                                            const void *out, size_t dense_count,
+                                            spx_fmt_bbs_view_t *v,
+                                            const char **out_reason) {
   spx_fmt_bbs_status_t st;
-  uint32_t p, t, g, taps;
-  if (!weights) {
+  if (!out) {
     if (out_reason) *out_reason = "no output buffer";
     return SPX_FMT_BBS_ERR_ARG;
   }
   st = spx_fmt_bbs_validate(bytes, len, expected, out_reason);
   if (st != SPX_FMT_BBS_OK) return st;
-  spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
-  if (dense_count < spx_fmt_bbs_dense_count(&v.dims)) {
+  spx_fmt_bbs_open(bytes, len, expected, v, out_reason);
+  if (dense_count < spx_fmt_bbs_dense_count(&v->dims)) {
     if (out_reason) *out_reason = "output buffer smaller than the weights";
     return SPX_FMT_BBS_ERR_BUFFER;
   }
-  taps = (uint32_t)v.dims.kh * v.dims.kw;
-  for (p = 0; p < v.dims.rows; ++p) {
-    uint32_t o = spx_fmt_bbs_row_channel(&v, p);
-    for (t = 0; t < taps; ++t)
-      for (g = 0; g < v.groups_per_tap; ++g) {
-        spx_fmt_bbs_group_t grp;
-        int16_t d[SPX_FMT_BBS_MAX_GROUP];
-        unsigned i;
-        spx_fmt_bbs_group_get(&v, p, t, g, &grp);
-        spx_fmt_bbs_group_decode(&grp, d);
-        for (i = 0; i < grp.lanes; ++i) {
-          size_t ci = (size_t)g * v.group_eff + i;
-          weights[((size_t)o * v.dims.cols + ci) * taps + t] = (int8_t)d[i];
-        }
-      }
-  }
   return SPX_FMT_BBS_OK;
 }
+
+spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
+                                        const spx_fmt_bbs_dims_t *expected,
+                                        int8_t *weights, size_t dense_count,
+                                        const char **out_reason) {
+  spx_fmt_bbs_view_t v;
+  spx_fmt_bbs_status_t st =
+      open_for_decode(bytes, len, expected, weights, dense_count, &v, out_reason);
+  if (st == SPX_FMT_BBS_OK) decode_view(&v, NULL, weights);
+  return st;
+}
+
+/* ---- descriptor ------------------------------------------------------------ */
+
+static int bbs_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                             const char **reason) {
+  spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
+  return spx_fmt_bbs_validate(bytes, len, &d, reason) == SPX_FMT_BBS_OK ? 0 : -1;
+}
+
+static int bbs_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                           int16_t *out, size_t count, const char **reason) {
+  spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
+  spx_fmt_bbs_view_t v;
+  if (open_for_decode(bytes, len, &d, out, count, &v, reason) != SPX_FMT_BBS_OK) return -1;
+  decode_view(&v, out, NULL);
+  return 0;
+}
+
+const spx_fmt_desc_t spx_fmt_desc_BBS = {
+    SPX_FMT_BBS, "bbs", "bit-column groups of int8 weights (bi-directional bit sparsity)", 0,
+    bbs_validate_desc, bbs_decode_desc};

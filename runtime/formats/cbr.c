@@ -411,3 +411,33 @@ spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
   }
   return SPX_FMT_CBR_OK;
 }
+
+/* ---- descriptor ------------------------------------------------------------ */
+
+static int cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                             const char **reason) {
+  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
+  return spx_fmt_cbr_validate(bytes, len, &d, reason) == SPX_FMT_CBR_OK ? 0 : -1;
+}
+
+/* Decodes into the int8 prefix of out, then widens in place from the end
+ * (element i's int16 occupies bytes 2i, 2i+1 >= i: nothing unread is
+ * overwritten). */
+static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                           int16_t *out, size_t count, const char **reason) {
+  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
+  size_t n = spx_fmt_dims_count(dims), i;
+  const int8_t *q = (const int8_t *)(void *)out;
+  if (!out || !n || count < n) {
+    if (reason) *reason = "output buffer smaller than the weights";
+    return -1;
+  }
+  if (spx_fmt_cbr_decode(bytes, len, &d, (int8_t *)(void *)out, n, reason) != SPX_FMT_CBR_OK)
+    return -1;
+  for (i = n; i-- > 0;) out[i] = q[i];
+  return 0;
+}
+
+const spx_fmt_desc_t spx_fmt_desc_CBR = {
+    SPX_FMT_CBR, "cbr", "8x8 weight blocks in compressed block rows (block sparsity)", 1,
+    cbr_validate_desc, cbr_decode_desc};

@@ -40,3 +40,32 @@ void spx_fmt_dense_s8_decode(const int8_t *q, const float *scale, uint32_t rows,
     for (i = 0; i < row_len; i++)
       out_weights[(size_t)r * row_len + i] = (float)q[(size_t)r * row_len + i] * scale[r];
 }
+
+/* ---- descriptor ------------------------------------------------------------ */
+
+static int set_reason(const char **reason, const char *why) {
+  if (reason) *reason = why;
+  return *why ? -1 : 0;
+}
+
+static int dense_validate(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                          const char **reason) {
+  size_t n = spx_fmt_dims_count(dims);
+  if (!bytes || !n) return set_reason(reason, "no weights or unusable dimensions");
+  if (len != n) return set_reason(reason, "dense int8 weights are not rows*cols*kh*kw bytes");
+  return set_reason(reason, "");
+}
+
+static int dense_decode(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                        int16_t *out, size_t count, const char **reason) {
+  const int8_t *q = (const int8_t *)bytes;
+  size_t i, n = spx_fmt_dims_count(dims);
+  if (dense_validate(bytes, len, dims, reason)) return -1;
+  if (!out || count < n) return set_reason(reason, "output buffer smaller than the weights");
+  for (i = 0; i < n; i++) out[i] = q[i];
+  return set_reason(reason, "");
+}
+
+const spx_fmt_desc_t spx_fmt_desc_DENSE = {
+    SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1,
+    dense_validate, dense_decode};

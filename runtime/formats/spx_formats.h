@@ -19,19 +19,79 @@
 extern "C" {
 #endif
 
-/* X(ENUM, code, "text"): the encodings. One line each:
- *   CBR  8x8 weight blocks in compressed block rows (block sparsity, AIE)
- *   BBS  bit-column groups of int8 weights (bi-directional bit sparsity) */
+/* X(ENUM, code, "text"): the encodings, one line each. Each is one file of
+ * this folder exporting one descriptor, spx_fmt_desc_<text> (below):
+ *   DENSE  a plain array: f32, or int8 symmetric per output channel (dense.c)
+ *   CBR    8x8 weight blocks in compressed block rows (block sparsity, cbr.c)
+ *   BBS    bit-column groups of int8 weights (bi-directional bit sparsity,
+ *          bbs.c) */
 #define SPX_FMT_ENCODINGS(X)                                                  \
+  X(DENSE, 0, "dense")                                                        \
   X(CBR, 1, "cbr")                                                            \
   X(BBS, 2, "bbs")
 
 typedef enum spx_fmt_encoding {
-  SPX_FMT_DENSE = 0,
 #define SPX_FMT_X_(E, code, text) SPX_FMT_##E = code,
   SPX_FMT_ENCODINGS(SPX_FMT_X_)
 #undef SPX_FMT_X_
+  SPX_FMT_COUNT_
 } spx_fmt_encoding_t;
+
+/* ==== Descriptors: what every format provides ============================ */
+
+/* The weight tensor of a conv2d / dense as every format sees it: rows = M
+ * output channels (conv: c_out; dense: units), cols = K input channels of
+ * one conv group (conv: c_in / groups; dense: features), kh x kw taps per
+ * (row, col) cell (dense: 1 x 1), groups conv groups (dense: 1; it divides
+ * rows). Dense order is OIHW [rows][cols][kh][kw]. */
+typedef struct spx_fmt_dims {
+  uint32_t rows;
+  uint32_t cols;
+  uint16_t kh, kw;
+  uint32_t groups;
+} spx_fmt_dims_t;
+
+/* rows * cols * kh * kw, or 0 if a dimension is 0 (or the product
+ * overflows size_t). */
+size_t spx_fmt_dims_count(const spx_fmt_dims_t *dims);
+
+/* One weight format. Every function borrows the encoded bytes, never reads
+ * past len, and on failure returns non-zero and sets *reason (if not NULL)
+ * to a static one-line reason ("" on success). Dense int8 is the format of
+ * code 0: its bytes are the int8 OIHW array itself.
+ *   validate  the full check, O(len): every byte the encoder could produce,
+ *             the tensor it stands for equal to *dims;
+ *   decode    the reference weights the encoding stands for, as int16 in
+ *             dense OIHW order (count >= spx_fmt_dims_count(dims)); runs
+ *             validate first. int16 because a format's effective weights
+ *             may leave int8 (BBS zero-point shifting reaches about +-143);
+ *   decodes_to_s8  1 when every decoded weight of every valid encoding is
+ *             in [-128, 127], so a target that runs dense int8 can take the
+ *             format decoded to dense at compile time.
+ * runtime/device dispatches layers through this table; nothing else in the
+ * runtime, the compiler or the simulators compares an encoding code with a
+ * format's. */
+typedef struct spx_fmt_desc {
+  uint16_t code;       /* SPX_FMT_* */
+  const char *name;    /* the "text" of SPX_FMT_ENCODINGS */
+  const char *summary; /* one line, for --help and tables */
+  uint8_t decodes_to_s8;
+  int (*validate)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                  const char **reason);
+  int (*decode)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                int16_t *out, size_t count, const char **reason);
+} spx_fmt_desc_t;
+
+#define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;
+SPX_FMT_ENCODINGS(SPX_FMT_X_)
+#undef SPX_FMT_X_
+
+/* The descriptor of an encoding code, or NULL if there is none. */
+const spx_fmt_desc_t *spx_fmt_find(unsigned code);
+/* The descriptor called `name` ("cbr"), or NULL. */
+const spx_fmt_desc_t *spx_fmt_find_name(const char *name);
+/* Every descriptor, in code order; *out_count gets their number. */
+const spx_fmt_desc_t *const *spx_fmt_table(unsigned *out_count);
 
 /* ==== Dense int8: per-channel symmetric weights (formats/dense.c) ======== */
 

@@ -142,8 +142,8 @@ extern "C" {
   X(INT32, 3, "int32", 4)                                                     \
   X(U8, 4, "u8", 1)
 
-/* X(ENUM, code, "text") - blob encodings. runtime/formats adds its own. */
-#define SPX_CS_ENCODINGS(X) X(DENSE, 0, "dense") SPX_FMT_ENCODINGS(X)
+/* X(ENUM, code, "text") - blob encodings: runtime/formats' list. */
+#define SPX_CS_ENCODINGS(X) SPX_FMT_ENCODINGS(X)
 
 /* X(ENUM, code, "text") - fused activation of a cpu.layer. */
 #define SPX_CS_ACTS(X)                                                        \

@@ -1,6 +1,8 @@
 /* kernels_bench.c - spx-bench-kernels: times the int8 conv2d and dense
- * kernels of libspxrt (and the f32 reference conv for comparison) on
- * ResNet-50 and digits layer shapes, printing GMAC/s. Not a test.
+ * kernels of libspxrt for every weight format (dense int8, CBR with half of
+ * the 8x8 blocks pruned, BBS zp_shift G = 16 N = 2) and the f32 reference on
+ * ResNet-50, MobileNet and digits layer shapes, printing GMAC/s (of the
+ * dense layer's MACs). Not a test.
  *
  *   spx-bench-kernels [min_seconds_per_layer]   (default 0.5)
  */
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
 
 typedef struct conv_shape {
@@ -62,6 +65,50 @@ static void *xcalloc(size_t n, size_t size) {
   return p;
 }
 
+/* Zeroes every other 8x8 block (checkerboard) of OIHW weights [m][k][taps]
+ * so that the CBR encoding stores half of them. */
+static void prune_blocks(int8_t *w, size_t m, size_t k, size_t taps) {
+  size_t o, i, t;
+  for (o = 0; o < m; ++o)
+    for (i = 0; i < k; ++i)
+      if (((o / 8) + (i / 8)) % 2)
+        for (t = 0; t < taps; ++t) w[(o * k + i) * taps + t] = 0;
+}
+
+static uint8_t *encode_cbr(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
+                           uint16_t kw, uint32_t groups, size_t *len) {
+  spx_fmt_cbr_dims_t d;
+  uint8_t *out;
+  d.rows = m;
+  d.cols = k;
+  d.kh = kh;
+  d.kw = kw;
+  d.groups = groups;
+  *len = spx_fmt_cbr_encoded_size(&d, w);
+  out = xcalloc(*len, 1);
+  if (spx_fmt_cbr_encode(&d, w, out, *len, len) != SPX_FMT_CBR_OK) exit(1);
+  return out;
+}
+
+static uint8_t *encode_bbs(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
+                           uint16_t kw, size_t *len) {
+  spx_fmt_bbs_dims_t d;
+  spx_fmt_bbs_config_t c;
+  uint8_t *out;
+  d.rows = m;
+  d.cols = k;
+  d.kh = kh;
+  d.kw = kw;
+  c.group = 16;
+  c.method = SPX_FMT_BBS_ZP_SHIFT;
+  c.n_pruned = 2;
+  c.class_of = NULL;
+  *len = spx_fmt_bbs_encoded_size(&d, &c);
+  out = xcalloc(*len, 1);
+  if (spx_fmt_bbs_encode(&d, &c, w, out, *len, len) != SPX_FMT_BBS_OK) exit(1);
+  return out;
+}
+
 /* Runs fn until min_s seconds have passed; returns seconds per call. */
 #define TIME_LOOP(min_s, call)                                                 \
   do {                                                                        \
@@ -80,8 +127,8 @@ static void *xcalloc(size_t n, size_t size) {
 int main(int argc, char **argv) {
   double min_s = argc > 1 ? atof(argv[1]) : 0.5;
   size_t i;
-  printf("%-38s %10s %10s %12s %12s\n", "layer", "MMAC", "s8 ms", "s8 GMAC/s",
-         "f32 GMAC/s");
+  printf("%-38s %8s %9s %10s %10s %10s %10s\n", "layer", "MMAC", "s8 ms",
+         "s8 GMAC/s", "cbr", "bbs", "f32");
   for (i = 0; i < sizeof k_convs / sizeof k_convs[0]; ++i) {
     const conv_shape_t *s = &k_convs[i];
     spx_rt_conv2d_params_t p;
@@ -92,7 +139,9 @@ int main(int argc, char **argv) {
     int32_t *bias, *mult, *shift;
     float *fin, *fw, *fout;
     void *scratch;
-    double macs, per_call, s8_s, f32_s;
+    double macs, per_call, s8_s, f32_s, cbr_s, bbs_s;
+    uint8_t *wc, *wb;
+    size_t lc, lb;
     memset(&p, 0, sizeof p);
     p.n = 1;
     p.c_in = s->c_in;
@@ -118,6 +167,8 @@ int main(int argc, char **argv) {
     shift = xcalloc((size_t)s->c_out, sizeof *shift);
     fill_s8(in, nin, 1);
     fill_s8(w, nw, 2);
+    if (s->groups == 1)
+      prune_blocks(w, (size_t)s->c_out, (size_t)s->c_in, (size_t)s->k * (size_t)s->k);
     for (c = 0; c < s->c_out; ++c) {
       int sh;
       spx_rt_quantize_multiplier(0.0007, &mult[c], &sh);
@@ -134,13 +185,30 @@ int main(int argc, char **argv) {
     scratch = xcalloc(ss, 1);
     TIME_LOOP(min_s, spx_rt_conv2d_s8(&p, &q, in, w, bias, out, scratch, ss));
     s8_s = per_call;
+    free(scratch);
+    wc = encode_cbr(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
+                    (uint16_t)s->k, (uint16_t)s->k, (uint32_t)s->groups, &lc);
+    ss = spx_rt_conv2d_s8_cbr_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_conv2d_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    cbr_s = per_call;
+    free(scratch);
+    wb = encode_bbs(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
+                    (uint16_t)s->k, (uint16_t)s->k, &lb);
+    ss = spx_rt_conv2d_s8_bbs_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_conv2d_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    bbs_s = per_call;
+    free(wc);
+    free(wb);
     fin = xcalloc(nin, sizeof *fin);
     fw = xcalloc(nw, sizeof *fw);
     fout = xcalloc(nout, sizeof *fout);
     TIME_LOOP(min_s / 2, spx_rt_conv2d_f32(&p, fin, fw, NULL, fout));
     f32_s = per_call;
-    printf("%-38s %10.1f %10.3f %12.2f %12.2f\n", s->name, macs / 1e6, s8_s * 1e3,
-           macs / s8_s / 1e9, macs / f32_s / 1e9);
+    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
+           s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
+           macs / f32_s / 1e9);
     free(in); free(w); free(out); free(bias); free(mult); free(shift);
     free(scratch); free(fin); free(fw); free(fout);
   }
@@ -152,8 +220,9 @@ int main(int argc, char **argv) {
     int32_t *bias, *mult, *shift, c;
     float *fin, *fw, *fout;
     void *scratch;
-    size_t ss;
-    double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s;
+    size_t ss, lc, lb;
+    uint8_t *wc, *wb;
+    double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s, cbr_s, bbs_s;
     p.n = s->n;
     p.features = s->f;
     p.units = s->u;
@@ -166,6 +235,7 @@ int main(int argc, char **argv) {
     shift = xcalloc((size_t)s->u, sizeof *shift);
     fill_s8(in, (size_t)s->n * (size_t)s->f, 3);
     fill_s8(w, (size_t)s->u * (size_t)s->f, 4);
+    prune_blocks(w, (size_t)s->u, (size_t)s->f, 1);
     for (c = 0; c < s->u; ++c) {
       int sh;
       spx_rt_quantize_multiplier(0.001, &mult[c], &sh);
@@ -181,13 +251,28 @@ int main(int argc, char **argv) {
     scratch = xcalloc(ss, 1);
     TIME_LOOP(min_s, spx_rt_dense_s8(&p, &q, in, w, bias, out, scratch, ss));
     s8_s = per_call;
+    free(scratch);
+    wc = encode_cbr(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, 1, &lc);
+    ss = spx_rt_dense_s8_cbr_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_dense_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    cbr_s = per_call;
+    free(scratch);
+    wb = encode_bbs(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, &lb);
+    ss = spx_rt_dense_s8_bbs_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(min_s, spx_rt_dense_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    bbs_s = per_call;
+    free(wc);
+    free(wb);
     fin = xcalloc((size_t)s->n * (size_t)s->f, sizeof *fin);
     fw = xcalloc((size_t)s->u * (size_t)s->f, sizeof *fw);
     fout = xcalloc((size_t)s->n * (size_t)s->u, sizeof *fout);
     TIME_LOOP(min_s / 2, spx_rt_dense_f32(&p, fin, fw, NULL, fout));
     f32_s = per_call;
-    printf("%-38s %10.1f %10.3f %12.2f %12.2f\n", s->name, macs / 1e6, s8_s * 1e3,
-           macs / s8_s / 1e9, macs / f32_s / 1e9);
+    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
+           s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
+           macs / f32_s / 1e9);
     free(in); free(w); free(out); free(bias); free(mult); free(shift);
     free(scratch); free(fin); free(fw); free(fout);
   }

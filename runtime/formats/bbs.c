@@ -636,6 +636,189 @@ static int bbs_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
   return 0;
 }
 
+/* ---- kernels: bit columns against centered im2col columns -------------- */
+
+/* A tile of columns is a = x - z_in (int16, 0 at padding cells), one row of
+ * SPX_FMT_TILE values per (tap, input channel), plus (cols_ready) the sum of
+ * a over every half group (8 lanes) for each column. Each group of an
+ * encoded row then adds to the accumulators, per kept column j with place
+ * value P_j:
+ *     P_j * sum over halves h of   sum_{lanes with bit 1} s_i a_i     (ones)
+ *                              or  S_h - sum_{lanes with bit 0} s_i a_i (zeros)
+ * the direction chosen per half as the hardware does (2 * ones > lanes ->
+ * zeros), S_h = sum over the half of s_i a_i (s_i the sign column of a
+ * zp_shift group, else +1; for zp_shift S_h itself comes from the sign
+ * column, processed the same way), plus offset * sum of a over the group
+ * (C for round_avg, -c for zp_shift). Every term is an exact int32 sum of
+ * the same products as sum_i w'_i a_i, whatever the effective weights w'
+ * (place values and offsets are int32: zero-point-shifted w' - c may leave
+ * int8), so acc = sum w' (x - z_in) exactly. Group headers are not
+ * range-checked here (validate does that once, at load): an ill-formed one
+ * computes some value, never reads out of bounds.
+ * Scratch: row_of u32[rows] (encoded row of each output channel), then the
+ * half sums int32[K][SPX_FMT_TILE] (half groups per column <= K). */
+
+typedef struct bbs_geom {
+  uint32_t taps, cols, ng, hb; /* kh*kw, I, groups per tap, halves/group */
+  unsigned ge;
+} bbs_geom_t;
+
+/* acc[j] = sum over the encoded row p of w' * a for pixels j < count. */
+static void row_dot(const spx_fmt_bbs_view_t *v, const bbs_geom_t *gm, uint32_t p,
+                    const int16_t *col, const int32_t *hsum, int32_t *acc) {
+  uint32_t t, g;
+  int j;
+  for (j = 0; j < SPX_FMT_TILE; ++j) acc[j] = 0;
+  for (t = 0; t < gm->taps; ++t) {
+    for (g = 0; g < gm->ng; ++g) {
+      spx_fmt_bbs_group_t grp;
+      const int16_t *a0 = col + ((size_t)t * gm->cols + (size_t)g * gm->ge) * SPX_FMT_TILE;
+      const int32_t *hs = hsum + ((size_t)t * gm->ng + g) * gm->hb * SPX_FMT_TILE;
+      int32_t sas[4][SPX_FMT_TILE], cs[SPX_FMT_TILE];
+      unsigned nh, h, c, l;
+      spx_fmt_bbs_group_get(v, p, t, g, &grp);
+      nh = spx_fmt_bbs_halves(grp.lanes);
+      /* offset * sum(a) */
+      if (grp.offset)
+        for (h = 0; h < nh; ++h)
+          for (j = 0; j < SPX_FMT_TILE; ++j) acc[j] += grp.offset * hs[h * SPX_FMT_TILE + j];
+      /* zp_shift: S_h = sum s_i a_i = sum a - 2 sum_{sign 1} a, the sign
+       * column processed on its ones or zeros */
+      for (h = 0; h < nh; ++h) {
+        const int32_t *hh = hs + h * SPX_FMT_TILE;
+        if (!grp.sign_column) {
+          for (j = 0; j < SPX_FMT_TILE; ++j) sas[h][j] = hh[j];
+          continue;
+        }
+        {
+          unsigned bits = spx_fmt_bbs_half_bits(&grp, 0, h);
+          unsigned n = spx_fmt_bbs_half_lanes(grp.lanes, h);
+          unsigned zeros = spx_fmt_bbs_direction(&grp, 0, h);
+          unsigned sel = zeros ? (~bits & ((1u << n) - 1u)) : bits;
+          int32_t neg[SPX_FMT_TILE]; /* sum_{sign 1} a */
+          for (j = 0; j < SPX_FMT_TILE; ++j) neg[j] = zeros ? hh[j] : 0;
+          for (l = 0; l < n; ++l) {
+            const int16_t *al = a0 + (size_t)(8 * h + l) * SPX_FMT_TILE;
+            if (!((sel >> l) & 1u)) continue;
+            if (zeros)
+              for (j = 0; j < SPX_FMT_TILE; ++j) neg[j] -= al[j];
+            else
+              for (j = 0; j < SPX_FMT_TILE; ++j) neg[j] += al[j];
+          }
+          for (j = 0; j < SPX_FMT_TILE; ++j) sas[h][j] = hh[j] - 2 * neg[j];
+        }
+      }
+      for (c = grp.sign_column; c < grp.n_cols; ++c) {
+        for (j = 0; j < SPX_FMT_TILE; ++j) cs[j] = 0;
+        for (h = 0; h < nh; ++h) {
+          unsigned bits = spx_fmt_bbs_half_bits(&grp, c, h);
+          unsigned n = spx_fmt_bbs_half_lanes(grp.lanes, h);
+          unsigned zeros = spx_fmt_bbs_direction(&grp, c, h);
+          unsigned sel = zeros ? (~bits & ((1u << n) - 1u)) : bits;
+          unsigned signs = grp.sign_column ? spx_fmt_bbs_half_bits(&grp, 0, h) : 0;
+          if (zeros)
+            for (j = 0; j < SPX_FMT_TILE; ++j) cs[j] += sas[h][j];
+          for (l = 0; l < n; ++l) {
+            const int16_t *al = a0 + (size_t)(8 * h + l) * SPX_FMT_TILE;
+            /* + s_i a_i for a one, - s_i a_i for a zero taken off S_h */
+            int sub = (int)zeros ^ (int)((signs >> l) & 1u);
+            if (!((sel >> l) & 1u)) continue;
+            if (sub)
+              for (j = 0; j < SPX_FMT_TILE; ++j) cs[j] -= al[j];
+            else
+              for (j = 0; j < SPX_FMT_TILE; ++j) cs[j] += al[j];
+          }
+        }
+        for (j = 0; j < SPX_FMT_TILE; ++j) acc[j] += grp.place[c] * cs[j];
+      }
+    }
+  }
+}
+
+/* Sums of a over every half group of every tap, per pixel. */
+static void half_sums(const bbs_geom_t *gm, const int16_t *col, int32_t *hsum) {
+  uint32_t t, g, h;
+  int j;
+  for (t = 0; t < gm->taps; ++t)
+    for (g = 0; g < gm->ng; ++g) {
+      uint32_t c0 = g * gm->ge;
+      uint32_t lanes = gm->cols - c0 < gm->ge ? gm->cols - c0 : gm->ge;
+      for (h = 0; h < gm->hb; ++h) {
+        int32_t *out = hsum + (((size_t)t * gm->ng + g) * gm->hb + h) * SPX_FMT_TILE;
+        uint32_t l, l1 = 8 * h + 8 < lanes ? 8 * h + 8 : lanes;
+        for (j = 0; j < SPX_FMT_TILE; ++j) out[j] = 0;
+        for (l = 8 * h; l < l1; ++l) {
+          const int16_t *al = col + ((size_t)t * gm->cols + c0 + l) * SPX_FMT_TILE;
+          for (j = 0; j < SPX_FMT_TILE; ++j) out[j] += al[j];
+        }
+      }
+    }
+}
+
+static void geom_of(const spx_fmt_bbs_view_t *v, bbs_geom_t *gm) {
+  gm->taps = (uint32_t)v->dims.kh * v->dims.kw;
+  gm->cols = v->dims.cols;
+  gm->ge = v->group_eff;
+  gm->ng = v->groups_per_tap;
+  gm->hb = (v->group_eff + 7) / 8;
+}
+
+/* Encoded row of each output channel. */
+static void rows_of(const spx_fmt_bbs_view_t *v, uint32_t *row_of) {
+  uint32_t p;
+  for (p = 0; p < v->dims.rows; ++p) row_of[spx_fmt_bbs_row_channel(v, p)] = p;
+}
+
+static int bbs_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                         spx_fmt_weights_t *out, const char **reason) {
+  spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
+  spx_fmt_bbs_view_t v;
+  if (spx_fmt_bbs_open(bytes, len, &d, &v, reason) != SPX_FMT_BBS_OK) return -1;
+  if (out) {
+    out->desc = &spx_fmt_desc_BBS;
+    out->dims = *dims;
+    out->bytes = bytes;
+    out->len = len;
+    out->view.bbs = v;
+    out->state = NULL;
+  }
+  return 0;
+}
+
+static size_t bbs_scratch(const spx_fmt_dims_t *dims) {
+  size_t k = (size_t)dims->cols * dims->kh * dims->kw;
+  return (size_t)dims->rows * sizeof(uint32_t) + k * SPX_FMT_TILE * sizeof(int32_t);
+}
+
+static void bbs_begin(spx_fmt_weights_t *w, void *scratch) {
+  w->state = scratch;
+  rows_of(&w->view.bbs, (uint32_t *)scratch);
+}
+
+static int32_t *bbs_hsum(const spx_fmt_weights_t *w) {
+  return (int32_t *)w->state + w->dims.rows;
+}
+
+static void bbs_cols_ready(const spx_fmt_weights_t *w, const spx_fmt_cols_t *cols) {
+  bbs_geom_t gm;
+  geom_of(&w->view.bbs, &gm);
+  half_sums(&gm, cols->s16, bbs_hsum(w));
+}
+
+static void bbs_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
+                    const spx_fmt_cols_t *cols, int32_t *acc) {
+  const uint32_t *row_of = (const uint32_t *)w->state;
+  const int32_t *hsum = bbs_hsum(w);
+  bbs_geom_t gm;
+  uint32_t r;
+  geom_of(&w->view.bbs, &gm);
+  for (r = r0; r < r1; ++r)
+    row_dot(&w->view.bbs, &gm, row_of[r], cols->s16, hsum,
+            acc + (size_t)(r - r0) * SPX_FMT_TILE);
+}
+
 const spx_fmt_desc_t spx_fmt_desc_BBS = {
     SPX_FMT_BBS, "bbs", "bit-column groups of int8 weights (bi-directional bit sparsity)", 0,
-    bbs_validate_desc, bbs_decode_desc};
+    bbs_validate_desc, bbs_decode_desc,
+    /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
+    bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot};

@@ -8,6 +8,7 @@
  *
  * Freestanding C99: no allocation, no stdio. */
 #include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
 
 #define B SPX_FMT_CBR_BLOCK
 #define MAX_BYTES 0xffffffffu
@@ -438,6 +439,113 @@ static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
   return 0;
 }
 
+/* ---- kernels: stored blocks against im2col columns [C][kh][kw][8] ------- */
+
+/* Columns are laid out like a block row (chan_block 8): each output row of a
+ * stored block is one contiguous dot product of 8 * kh * kw bytes with the
+ * column segment of its block column; blocks that are not stored are
+ * skipped. Padded channels of the last block column hold z_in in a conv
+ * column and are covered by the row sums too, so they add (z_in - z_in) * w
+ * = 0 whatever the weight. Ragged columns (dense layers, kh = kw = 1) are
+ * the input rows: the last block column has only its real lanes. */
+
+static int cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                         spx_fmt_weights_t *out, const char **reason) {
+  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
+  spx_fmt_cbr_view_t v;
+  if (spx_fmt_cbr_open(bytes, len, &d, &v, reason) != SPX_FMT_CBR_OK) return -1;
+  if (out) {
+    out->desc = &spx_fmt_desc_CBR;
+    out->dims = *dims;
+    out->bytes = bytes;
+    out->len = len;
+    out->view.cbr = v;
+    out->state = NULL;
+  }
+  return 0;
+}
+
+static size_t cbr_scratch(const spx_fmt_dims_t *dims) {
+  (void)dims;
+  return 0;
+}
+
+/* Lanes of block column c a dot product covers. */
+static uint32_t seg_lanes(const spx_fmt_cbr_view_t *v, uint32_t c, int ragged, size_t seg) {
+  uint32_t i0, ni;
+  if (!ragged) return (uint32_t)seg;
+  spx_fmt_cbr_block_col_span(&v->dims, c, &i0, &ni);
+  return ni;
+}
+
+static void cbr_row_sums(const spx_fmt_weights_t *w, int ragged, int32_t *sums) {
+  const spx_fmt_cbr_view_t *v = &w->view.cbr;
+  const size_t seg = (size_t)B * v->dims.kh * v->dims.kw;
+  uint32_t r, k, oo;
+  for (r = 0; r < v->dims.rows; ++r) sums[r] = 0;
+  for (r = 0; r < v->block_rows; ++r) {
+    uint32_t o0, no;
+    spx_fmt_cbr_block_row_span(&v->dims, r, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k) {
+      uint32_t n = seg_lanes(v, spx_fmt_cbr_col(v, k), ragged, seg);
+      for (oo = 0; oo < no; ++oo)
+        sums[o0 + oo] += spx_k_sum_s8(spx_fmt_cbr_block(v, k) + oo * seg, n);
+    }
+  }
+}
+
+static void cbr_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
+                    const spx_fmt_cols_t *cols, int32_t *acc) {
+  const spx_fmt_cbr_view_t *v = &w->view.cbr;
+  const size_t taps = (size_t)v->dims.kh * v->dims.kw, seg = (size_t)B * taps;
+  const size_t cs = cols->stride;
+  const uint32_t count = cols->count, cout_g = v->dims.rows / v->dims.groups;
+  const uint32_t g = r0 / cout_g;
+  uint32_t r = g * v->rows_per_group + (r0 - g * cout_g) / B;
+  for (; r < v->block_rows; ++r) {
+    uint32_t o0, no, k, oo, j, t;
+    spx_fmt_cbr_block_row_span(&v->dims, r, &o0, &no);
+    if (o0 >= r1) break;
+    if (count == 1 && taps == 1) {
+      /* one column of one tap: 8 accumulators over the stored blocks */
+      int32_t a8[B] = {0};
+      for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k) {
+        const int8_t *blk = spx_fmt_cbr_block(v, k);
+        uint32_t c = spx_fmt_cbr_col(v, k), ii, n = seg_lanes(v, c, cols->ragged, seg);
+        const int8_t *x = cols->s8 + (size_t)c * B;
+        for (ii = 0; ii < n; ++ii) {
+          const int32_t xv = x[ii];
+          for (oo = 0; oo < B; ++oo) a8[oo] += xv * blk[oo * B + ii];
+        }
+      }
+      for (oo = 0; oo < no; ++oo) acc[(size_t)(o0 + oo - r0) * SPX_FMT_TILE] = a8[oo];
+      continue;
+    }
+    for (oo = 0; oo < no; ++oo)
+      for (j = 0; j < SPX_FMT_TILE; ++j) acc[(size_t)(o0 + oo - r0) * SPX_FMT_TILE + j] = 0;
+    for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k) {
+      const int8_t *blk = spx_fmt_cbr_block(v, k);
+      const uint32_t c = spx_fmt_cbr_col(v, k), n = seg_lanes(v, c, cols->ragged, seg);
+      const int8_t *cseg = cols->s8 + (size_t)c * seg;
+      for (oo = 0; oo < no; ++oo) {
+        const int8_t *wr = blk + oo * seg;
+        int32_t *a = acc + (size_t)(o0 + oo - r0) * SPX_FMT_TILE;
+        for (j = 0; j < count; j += 4) {
+          int32_t a4[4];
+          uint32_t m = count - j < 4 ? count - j : 4;
+          /* columns past the tile end reuse column j; dropped */
+          const int8_t *b0 = cseg + (size_t)j * cs;
+          spx_k_dot_s8_1x4(wr, b0, m > 1 ? b0 + cs : b0, m > 2 ? b0 + 2 * cs : b0,
+                           m > 3 ? b0 + 3 * cs : b0, n, a4);
+          for (t = 0; t < m; ++t) a[j + t] += a4[t];
+        }
+      }
+    }
+  }
+}
+
 const spx_fmt_desc_t spx_fmt_desc_CBR = {
     SPX_FMT_CBR, "cbr", "8x8 weight blocks in compressed block rows (block sparsity)", 1,
-    cbr_validate_desc, cbr_decode_desc};
+    cbr_validate_desc, cbr_decode_desc,
+    /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
+    cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot};

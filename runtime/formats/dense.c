@@ -1,6 +1,7 @@
 /* dense.c - int8 weights, symmetric per output channel: the encoding every
  * conv2d/dense gets from the quantize pass (spx_formats.h, "Dense int8"). */
 #include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
 
 static double magnitude(double x) { return x < 0 ? -x : x; }
 
@@ -66,6 +67,78 @@ static int dense_decode(const void *bytes, size_t len, const spx_fmt_dims_t *dim
   return set_reason(reason, "");
 }
 
+/* ---- kernels: rows of the int8 array against im2col columns [K][kh][kw] -- */
+
+/* Structural check: the array is there. len 0 means the caller does not
+ * know the size (generated C tables, hand-built layers); any other len must
+ * be the full array. */
+static int dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                      spx_fmt_weights_t *out, const char **reason) {
+  size_t n = spx_fmt_dims_count(dims);
+  if (!bytes || !n) return set_reason(reason, "no weights or unusable dimensions");
+  if (len && len != n)
+    return set_reason(reason, "dense int8 weights are not rows*cols*kh*kw bytes");
+  if (out) {
+    out->desc = &spx_fmt_desc_DENSE;
+    out->dims = *dims;
+    out->bytes = bytes;
+    out->len = len;
+    out->state = NULL;
+  }
+  return set_reason(reason, "");
+}
+
+static size_t dense_scratch(const spx_fmt_dims_t *dims) {
+  (void)dims;
+  return 0;
+}
+
+static size_t row_len(const spx_fmt_weights_t *w) {
+  return (size_t)w->dims.cols * w->dims.kh * w->dims.kw;
+}
+
+static void dense_row_sums(const spx_fmt_weights_t *w, int ragged, int32_t *sums) {
+  const int8_t *q = (const int8_t *)w->bytes;
+  size_t k = row_len(w);
+  uint32_t r;
+  (void)ragged;
+  for (r = 0; r < w->dims.rows; ++r) sums[r] = spx_k_sum_s8(q + (size_t)r * k, k);
+}
+
+/* One column: four rows at a time against it. Several: per row, four
+ * columns at a time. Rows / columns past the end reuse the first one; their
+ * results are dropped. */
+static void dense_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
+                      const spx_fmt_cols_t *cols, int32_t *acc) {
+  const int8_t *q = (const int8_t *)w->bytes;
+  const size_t k = row_len(w), cs = cols->stride;
+  const uint32_t count = cols->count;
+  uint32_t r, j, t;
+  if (count == 1) {
+    for (r = r0; r < r1; r += 4) {
+      uint32_t m = r1 - r < 4 ? r1 - r : 4;
+      const int8_t *w0 = q + (size_t)r * k;
+      int32_t a4[4];
+      spx_k_dot_s8_1x4(cols->s8, w0, m > 1 ? w0 + k : w0, m > 2 ? w0 + 2 * k : w0,
+                       m > 3 ? w0 + 3 * k : w0, k, a4);
+      for (t = 0; t < m; ++t) acc[(size_t)(r - r0 + t) * SPX_FMT_TILE] = a4[t];
+    }
+    return;
+  }
+  for (r = r0; r < r1; ++r) {
+    const int8_t *wr = q + (size_t)r * k;
+    int32_t *a = acc + (size_t)(r - r0) * SPX_FMT_TILE;
+    for (j = 0; j < count; j += 4) {
+      uint32_t m = count - j < 4 ? count - j : 4;
+      const int8_t *b0 = cols->s8 + (size_t)j * cs;
+      spx_k_dot_s8_1x4(wr, b0, m > 1 ? b0 + cs : b0, m > 2 ? b0 + 2 * cs : b0,
+                       m > 3 ? b0 + 3 * cs : b0, k, a + j);
+    }
+  }
+}
+
 const spx_fmt_desc_t spx_fmt_desc_DENSE = {
     SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1,
-    dense_validate, dense_decode};
+    dense_validate, dense_decode,
+    /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
+    dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot};

@@ -49,3 +49,14 @@ const spx_fmt_desc_t *const *spx_fmt_table(unsigned *out_count) {
   if (out_count) *out_count = (unsigned)TABLE_COUNT;
   return table;
 }
+
+size_t spx_fmt_col_len(const spx_fmt_desc_t *desc, const spx_fmt_dims_t *dims) {
+  size_t taps, cb, blocks;
+  if (!desc || !spx_fmt_dims_count(dims)) return 0;
+  taps = (size_t)dims->kh * dims->kw;
+  if (desc->cols_kind != SPX_FMT_COLS_S8 || desc->chan_block <= 1)
+    return (size_t)dims->cols * taps;
+  cb = desc->chan_block;
+  blocks = dims->cols / cb + (dims->cols % cb != 0);
+  return blocks * cb * taps;
+}

@@ -68,9 +68,20 @@ size_t spx_fmt_dims_count(const spx_fmt_dims_t *dims);
  *   decodes_to_s8  1 when every decoded weight of every valid encoding is
  *             in [-128, 127], so a target that runs dense int8 can take the
  *             format decoded to dense at compile time.
+ * The kernel half of a descriptor (see "Kernels" at the end of this file)
+ * is what the one int8 conv2d/dense driver of runtime/kernels calls:
+ *   open      the structural check, O(rows + blocks), done on every run:
+ *             enough for the inner product never to read out of bounds;
+ *             fills an spx_fmt_weights_t (views into the bytes);
+ *   scratch_size, begin, row_sums, cols_ready, dot: the format's scratch,
+ *             its per-run set-up, and the inner product of weight rows with
+ *             a tile of im2col columns.
+ * A descriptor may leave the kernel half NULL (no cpu kernel yet).
  * runtime/device dispatches layers through this table; nothing else in the
  * runtime, the compiler or the simulators compares an encoding code with a
  * format's. */
+struct spx_fmt_weights;
+struct spx_fmt_cols;
 typedef struct spx_fmt_desc {
   uint16_t code;       /* SPX_FMT_* */
   const char *name;    /* the "text" of SPX_FMT_ENCODINGS */
@@ -80,6 +91,32 @@ typedef struct spx_fmt_desc {
                   const char **reason);
   int (*decode)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                 int16_t *out, size_t count, const char **reason);
+  /* ---- kernels (spx_fmt_weights_t, spx_fmt_cols_t below) ---- */
+  uint8_t needs_s8;   /* 1: int8 layers only (0: f32 layers take the plain
+                         array too) */
+  uint8_t cols_kind;  /* spx_fmt_cols_kind_t: the im2col layout dot reads */
+  uint8_t chan_block; /* SPX_FMT_COLS_S8: input channels per block */
+  uint8_t plain_s8;   /* 1: the bytes are the int8 OIHW array itself (the
+                         driver runs depthwise conv directly on it) */
+  int (*open)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+              struct spx_fmt_weights *out, const char **reason);
+  /* Bytes of scratch the format needs per run (a multiple of 4). */
+  size_t (*scratch_size)(const spx_fmt_dims_t *dims);
+  /* Per-run set-up in the format's scratch (4-byte aligned); may be NULL. */
+  void (*begin)(struct spx_fmt_weights *w, void *scratch);
+  /* SPX_FMT_COLS_S8: sums[r] = sum of the weights row r's dot products
+   * cover (the driver adds -z_in * sums[r] to the accumulators). */
+  void (*row_sums)(const struct spx_fmt_weights *w, int ragged, int32_t *sums);
+  /* Once per tile of columns, before the dot calls on it; may be NULL. */
+  void (*cols_ready)(const struct spx_fmt_weights *w,
+                     const struct spx_fmt_cols *cols);
+  /* The inner product: acc[(r - r0) * SPX_FMT_TILE + j] = sum over the row
+   * r's weights w and column j's values a of w * a, for output rows (output
+   * channels) r0 <= r < r1 of one conv group and columns j < cols->count
+   * (other j: any value). r0 - (first row of the group) is a multiple of
+   * SPX_FMT_ROW_ALIGN. Exact int32 arithmetic. */
+  void (*dot)(const struct spx_fmt_weights *w, uint32_t r0, uint32_t r1,
+              const struct spx_fmt_cols *cols, int32_t *acc);
 } spx_fmt_desc_t;
 
 #define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;
@@ -636,6 +673,63 @@ static inline const uint8_t *spx_fmt_bbs_record(const spx_fmt_bbs_view_t *v,
  * are ones the encoder can produce. */
 void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
                            uint32_t g, spx_fmt_bbs_group_t *out);
+
+/* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
+
+/* The driver (runtime/kernels/spx_conv.c) does everything but the inner
+ * product, once for every format: argument checks, output size, im2col
+ * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
+ * the layout the format asks for, the constant part of each accumulator
+ * (bias, and -z_in * row sum for SPX_FMT_COLS_S8), per-channel
+ * requantization and the activation clamp. A format provides the inner
+ * product over its own encoding (descriptor fields above). */
+
+#define SPX_FMT_TILE 16      /* columns per tile (a multiple of 4) */
+#define SPX_FMT_ROW_CHUNK 32 /* rows per dot call (at most) */
+#define SPX_FMT_ROW_ALIGN 8  /* dot calls start at multiples of this in a group */
+
+typedef enum spx_fmt_cols_kind {
+  /* int8 activations x as they are (padding cells and padded channels hold
+   * z_in), one column after another: element e of column j at
+   * s8[j * stride + e]. A column is [ceil(K / cb)][kh][kw][cb], cb =
+   * chan_block input channels per block (cb = 1: OIHW order [K][kh][kw]);
+   * channels past K up to a multiple of cb hold z_in. */
+  SPX_FMT_COLS_S8 = 0,
+  /* int16 centered activations a = x - z_in (0 at padding cells), column
+   * innermost: element e = (ky * kw + kx) * K + ci of column j at
+   * s16[e * SPX_FMT_TILE + j]; columns count .. SPX_FMT_TILE - 1 hold 0.
+   * Needs no row sums: sum w * a is the whole product. */
+  SPX_FMT_COLS_S16 = 1
+} spx_fmt_cols_kind_t;
+
+/* A tile of columns, as dot reads it. */
+typedef struct spx_fmt_cols {
+  uint32_t count;    /* columns 1 .. SPX_FMT_TILE */
+  uint32_t ragged;   /* S8, dense layers: the columns are the input rows as
+                        they are, K values with no padded channels (the last
+                        channel block has only K % cb of them) */
+  size_t stride;     /* S8: bytes from a column to the next */
+  const int8_t *s8;  /* SPX_FMT_COLS_S8 */
+  const int16_t *s16; /* SPX_FMT_COLS_S16 */
+} spx_fmt_cols_t;
+
+/* Opened weights (desc->open): the dims, the bytes, and views into them.
+ * Borrowed; valid while the bytes are. */
+typedef struct spx_fmt_weights {
+  const spx_fmt_desc_t *desc;
+  spx_fmt_dims_t dims;
+  const void *bytes;
+  size_t len;
+  union {
+    spx_fmt_cbr_view_t cbr;
+    spx_fmt_bbs_view_t bbs;
+  } view;
+  void *state; /* the format's scratch, from begin */
+} spx_fmt_weights_t;
+
+/* Elements of one column in a format's layout (SPX_FMT_COLS_S8: padded to
+ * whole channel blocks), 0 if dims are unusable. */
+size_t spx_fmt_col_len(const spx_fmt_desc_t *desc, const spx_fmt_dims_t *dims);
 
 #ifdef __cplusplus
 }

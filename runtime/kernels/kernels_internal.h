@@ -48,6 +48,24 @@ static inline float spx_k_act_f32(float v, spx_rt_act_t act) {
   return v;
 }
 
+/* Range [lo, hi) of output columns whose input column ox*s + off lies in
+ * [0, w). */
+static inline void spx_k_valid_range(int32_t off, int32_t s, int32_t w, int32_t out_w,
+                        int32_t *lo, int32_t *hi) {
+  int32_t a = 0, b;
+  if (off < 0) a = (-off + s - 1) / s;
+  /* largest ox with ox*s + off <= w - 1 */
+  if (w - 1 - off < 0) {
+    b = 0;
+  } else {
+    b = (w - 1 - off) / s + 1;
+  }
+  if (b > out_w) b = out_w;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
 /* int8 dot products (spx_dense.c): out[j] = sum_i a[i] * bj[i], four rows
  * at a time; and sum_i a[i]. Written in blocks of 16 lanes so that compilers
  * vectorize them at -O2 (gcc's cheap cost model does not vectorize a loop

@@ -1,8 +1,7 @@
-/* spx_dense.c - dense (fully connected), f32 reference and int8.
- * Weights [units, F] are row-major, so every output is a dot product of two
- * contiguous rows. int8: acc = sum x * w + (bias - z_in * sum w), the
- * constant part computed once per call into the caller's scratch; four units
- * at a time so that each input element is loaded once per four units. */
+/* spx_dense.c - dense (fully connected) f32 reference, and the int8 dot
+ * products every int8 inner product is made of (the int8 dense of every
+ * weight format is spx_matmul_s8.c). Weights [units, F] are row-major, so
+ * every output is a dot product of two contiguous rows. */
 #include "runtime/kernels/kernels_internal.h"
 
 static int dense_params_ok(const spx_rt_dense_params_t *p) {
@@ -74,47 +73,4 @@ int32_t spx_k_sum_s8(const int8_t *a, size_t k) {
   for (; i < k; ++i) t += a[i];
   for (j = 0; j < LANES; ++j) t += s[j];
   return t;
-}
-
-size_t spx_rt_dense_s8_get_buffer_size(const spx_rt_dense_params_t *p) {
-  if (!p || !dense_params_ok(p)) return 0;
-  return (size_t)p->units * sizeof(int32_t); /* bias - z_in * sum(w) per unit */
-}
-
-spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
-                                const spx_rt_requant_pc_t *q,
-                                const int8_t *input, const int8_t *weights,
-                                const int32_t *bias, int8_t *output,
-                                void *scratch, size_t scratch_size) {
-  int32_t n, u, t;
-  size_t nf;
-  int32_t *c0;
-  if (!p || !q || !input || !weights || !output || !q->multiplier || !q->shift)
-    return SPX_RT_ERR_ARG;
-  if (!dense_params_ok(p)) return SPX_RT_ERR_SHAPE;
-  if (!scratch || scratch_size < spx_rt_dense_s8_get_buffer_size(p))
-    return SPX_RT_ERR_BUFFER;
-  nf = (size_t)p->features;
-  c0 = (int32_t *)scratch;
-  for (u = 0; u < p->units; ++u)
-    c0[u] = (bias ? bias[u] : 0) -
-            q->in_zero_point * spx_k_sum_s8(weights + (size_t)u * nf, nf);
-  for (n = 0; n < p->n; ++n) {
-    const int8_t *x = input + (size_t)n * nf;
-    int8_t *out = output + (size_t)n * (size_t)p->units;
-    for (u = 0; u < p->units; u += 4) {
-      int32_t m = p->units - u < 4 ? p->units - u : 4;
-      /* rows past the end reuse row u; their results are dropped */
-      const int8_t *w0 = weights + (size_t)u * nf;
-      int32_t acc[4];
-      spx_k_dot_s8_1x4(x, w0, m > 1 ? w0 + nf : w0, m > 2 ? w0 + 2 * nf : w0,
-                       m > 3 ? w0 + 3 * nf : w0, nf, acc);
-      for (t = 0; t < m; ++t)
-        out[u + t] = spx_k_clamp_s8(
-            q->out_zero_point + spx_k_mbqm(acc[t] + c0[u + t], q->multiplier[u + t],
-                                           (int)q->shift[u + t]),
-            q->act_min, q->act_max);
-    }
-  }
-  return SPX_RT_OK;
 }

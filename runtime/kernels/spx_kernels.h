@@ -125,7 +125,9 @@ spx_rt_status_t spx_rt_conv2d_out_dims(const spx_rt_conv2d_params_t *p,
 spx_rt_status_t spx_rt_conv2d_f32(const spx_rt_conv2d_params_t *p,
                                   const float *input, const float *weights,
                                   const float *bias, float *output);
-/* Bytes of scratch spx_rt_conv2d_s8 needs for these parameters. */
+/* Bytes of scratch spx_rt_conv2d_s8 needs for these parameters. int8
+ * conv2d and dense are spx_matmul_s8.c's driver over the plain int8 array
+ * (the dense format); see "int8 conv2d / dense over any weight format". */
 size_t spx_rt_conv2d_s8_get_buffer_size(const spx_rt_conv2d_params_t *p);
 /* int8 conv2d; bias int32 [c_out] or NULL; scratch of at least
  * spx_rt_conv2d_s8_get_buffer_size(p) bytes, 4-byte aligned. */
@@ -346,17 +348,48 @@ spx_rt_status_t spx_rt_quantize_f32_s8(size_t count, spx_rt_quant_t q,
 spx_rt_status_t spx_rt_dequantize_s8_f32(size_t count, spx_rt_quant_t q,
                                          const int8_t *input, float *output);
 
-/* ---- block-sparse weights: CBR (spx_cbr.c) ------------------------------ */
+/* ---- int8 conv2d / dense over any weight format (spx_matmul_s8.c) ----- */
 
-/* int8 conv2d and dense whose weights are a CBR encoding
- * (runtime/formats/spx_formats.h: 8 x 8-channel blocks in compressed block
- * rows) of weights_size bytes. Blocks that are not stored are skipped; the
- * results are bit-identical with spx_rt_conv2d_s8 / spx_rt_dense_s8 on the
- * decoded weights (same acc = sum x * w - z_in * sum w + bias and the same
- * requantization). The encoding's structure and dimensions are checked
- * against p (spx_fmt_cbr_open: rows = c_out / units, cols = c_in / groups /
- * features, kh, kw, groups); a mismatch or malformed encoding gives
- * SPX_RT_ERR_ARG. Scratch: the _get_buffer_size() bytes, 4-byte aligned. */
+/* One driver runs the int8 conv2d and dense of every weight format of
+ * runtime/formats (spx_formats.h: a descriptor, spx_fmt_desc_t, found with
+ * spx_fmt_find(encoding)): argument checks, output size, im2col tiles in
+ * the layout the format asks for, zero points, bias, per-channel
+ * requantization and the activation clamp are the driver's; the format
+ * supplies only its structural check (desc->open: a mismatch with p or a
+ * malformed encoding gives SPX_RT_ERR_ARG) and the inner product of its
+ * weight rows with a tile of columns. The results are bit-identical with
+ * spx_rt_conv2d_s8 / spx_rt_dense_s8 on the decoded weights (same
+ * acc = sum x * w - z_in * sum w + bias, same requantization). The full
+ * check of the bytes (desc->validate) is the caller's, once, at load: a
+ * structurally sound but ill-formed encoding computes some value, never
+ * reads out of bounds. weights_size 0 is accepted only by the plain dense
+ * format (size not known). Weights dims: rows = c_out / units, cols =
+ * c_in / groups / features, kh, kw, groups. Scratch: the
+ * _get_buffer_size() bytes (0: no kernel or bad parameters), 4-byte
+ * aligned. spx_rt_conv2d_s8 and spx_rt_dense_s8 are these with the dense
+ * format; the _cbr and _bbs entry points with CBR and BBS. */
+struct spx_fmt_desc;
+size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
+                                            const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_fmt(const struct spx_fmt_desc *fmt,
+                                     const spx_rt_conv2d_params_t *p,
+                                     const spx_rt_requant_pc_t *q,
+                                     const int8_t *input, const void *weights,
+                                     size_t weights_size, const int32_t *bias,
+                                     int8_t *output, void *scratch,
+                                     size_t scratch_size);
+size_t spx_rt_dense_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
+                                           const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,
+                                    const spx_rt_dense_params_t *p,
+                                    const spx_rt_requant_pc_t *q,
+                                    const int8_t *input, const void *weights,
+                                    size_t weights_size, const int32_t *bias,
+                                    int8_t *output, void *scratch,
+                                    size_t scratch_size);
+
+/* CBR weights (8 x 8-channel blocks in compressed block rows): blocks that
+ * are not stored are skipped. */
 size_t spx_rt_conv2d_s8_cbr_get_buffer_size(const spx_rt_conv2d_params_t *p);
 spx_rt_status_t spx_rt_conv2d_s8_cbr(const spx_rt_conv2d_params_t *p,
                                      const spx_rt_requant_pc_t *q,
@@ -372,22 +405,12 @@ spx_rt_status_t spx_rt_dense_s8_cbr(const spx_rt_dense_params_t *p,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
 
-/* ---- bit-column groups: BBS (spx_bbs.c) --------------------------------- */
-
-/* int8 conv2d and dense whose weights are a BBS encoding
- * (runtime/formats/spx_formats.h: bit columns of G-weight groups along the
- * input channels, bi-directional per half of 8 lanes) of weights_size bytes.
- * They compute with the kept bit columns, the per-half direction (ones, or
- * zeros against the half's sum of activations) and the group constant
- * (+C * sum a for round_avg, -c * sum a for zp_shift); the results are
- * bit-identical with spx_rt_conv2d_s8 / spx_rt_dense_s8 on the decoded
- * weights (acc = sum x * w' - z_in * sum w' + bias, same requantization).
- * The encoding's structure and dimensions are checked against p
- * (spx_fmt_bbs_open: rows = c_out / units, cols = c_in / groups / features,
- * kh, kw); a mismatch or malformed encoding gives SPX_RT_ERR_ARG. Group
- * headers are not range-checked here (spx_fmt_bbs_validate does that once,
- * at load): an ill-formed one computes some value, never reads out of
- * bounds. Scratch: the _get_buffer_size() bytes, 4-byte aligned. */
+/* BBS weights (bit columns of G-weight groups along the input channels,
+ * bi-directional per half of 8 lanes): computed with the kept bit columns,
+ * the per-half direction (ones, or zeros against the half's sum of
+ * activations) and the group constant (+C * sum a for round_avg, -c * sum a
+ * for zp_shift), exactly for any effective weight (zero-point-shifted ones
+ * may leave int8). */
 size_t spx_rt_conv2d_s8_bbs_get_buffer_size(const spx_rt_conv2d_params_t *p);
 spx_rt_status_t spx_rt_conv2d_s8_bbs(const spx_rt_conv2d_params_t *p,
                                      const spx_rt_requant_pc_t *q,

@@ -1,0 +1,471 @@
+/* spx_matmul_s8.c - int8 conv2d and dense, one driver for every weight
+ * format (runtime/formats/spx_formats.h, "Kernels").
+ *
+ * The driver does what every format shares: argument checks, the output
+ * size (spx_rt_conv2d_out_dims), the format's structural check (desc->open),
+ * tiles of SPX_FMT_TILE columns (conv: im2col of output pixels of one conv
+ * group, in the layout the format asks for; dense: batch rows), the
+ * constant part of each accumulator, per-channel requantization and the
+ * activation clamp:
+ *   SPX_FMT_COLS_S8   acc = dot(w, x) + (bias - z_in * sum w), the constant
+ *                     computed once per call (desc->row_sums) into scratch;
+ *   SPX_FMT_COLS_S16  acc = dot(w, x - z_in) + bias;
+ *   out = clamp(z_out + mbqm(acc, M[c], shift[c]), act_min, act_max).
+ * The format's only part is the inner product (desc->dot) of up to
+ * SPX_FMT_ROW_CHUNK output rows with a whole tile, so the indirect call is
+ * made once per rows x tile, never in an inner loop. Integer sums do not
+ * depend on their order, so every format is bit-identical with dense int8 on
+ * its decoded weights.
+ * Depthwise conv (one input channel per group) over a plain int8 array
+ * runs direct loops instead of im2col.
+ *
+ * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
+ * scratch][the column tile]; depthwise: one int32 output row. */
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
+
+#define TILE SPX_FMT_TILE
+
+static int has_kernel(const spx_fmt_desc_t *f) {
+  return f && f->open && f->dot && f->scratch_size &&
+         (f->cols_kind == SPX_FMT_COLS_S16 ||
+          (f->cols_kind == SPX_FMT_COLS_S8 && f->row_sums));
+}
+
+static size_t align4(size_t n) { return (n + 3) & ~(size_t)3; }
+
+/* Offsets of the format's scratch and the column tile; returns the total. */
+static size_t scratch_layout(const spx_fmt_desc_t *f, const spx_fmt_dims_t *d,
+                             size_t col_bytes, size_t *fmt_off, size_t *col_off) {
+  size_t c0 = f->cols_kind == SPX_FMT_COLS_S8 ? (size_t)d->rows * sizeof(int32_t) : 0;
+  *fmt_off = c0;
+  *col_off = c0 + align4(f->scratch_size(d));
+  return *col_off + col_bytes;
+}
+
+/* Bytes of one tile of columns of col_len elements. */
+static size_t tile_bytes(const spx_fmt_desc_t *f, size_t col_len) {
+  return (size_t)TILE * col_len *
+         (f->cols_kind == SPX_FMT_COLS_S16 ? sizeof(int16_t) : sizeof(int8_t));
+}
+
+/* Per-run set-up: the format's, then the constant part of each
+ * accumulator (S8: bias - z_in * sum w; S16: none, bias is used as is). */
+static const int32_t *start(spx_fmt_weights_t *w, const spx_rt_requant_pc_t *q,
+                            const int32_t *bias, int ragged, uint8_t *scratch,
+                            size_t fmt_off) {
+  int32_t *c0 = (int32_t *)(void *)scratch;
+  uint32_t r;
+  if (w->desc->begin) w->desc->begin(w, scratch + fmt_off);
+  if (w->desc->cols_kind != SPX_FMT_COLS_S8) return NULL;
+  w->desc->row_sums(w, ragged, c0);
+  for (r = 0; r < w->dims.rows; ++r)
+    c0[r] = (bias ? bias[r] : 0) - q->in_zero_point * c0[r];
+  return c0;
+}
+
+/* Output rows [r_first, r_end) of one tile: the format's inner product in
+ * chunks of rows, then requantization. Row r, column j goes to
+ * out[r * row_stride + j * col_stride]. */
+static void rows_out(const spx_fmt_weights_t *w, const spx_rt_requant_pc_t *q,
+                     const int32_t *c0, const int32_t *bias,
+                     const spx_fmt_cols_t *cols, uint32_t r_first, uint32_t r_end,
+                     int8_t *out, size_t row_stride, size_t col_stride) {
+  int32_t acc[SPX_FMT_ROW_CHUNK * TILE];
+  const uint32_t count = cols->count;
+  uint32_t r0, r, j;
+  for (r0 = r_first; r0 < r_end; r0 += SPX_FMT_ROW_CHUNK) {
+    uint32_t r1 = r_end - r0 < SPX_FMT_ROW_CHUNK ? r_end : r0 + SPX_FMT_ROW_CHUNK;
+    w->desc->dot(w, r0, r1, cols, acc);
+    for (r = r0; r < r1; ++r) {
+      const int32_t *a = acc + (size_t)(r - r0) * TILE;
+      const int32_t c = c0 ? c0[r] : bias ? bias[r] : 0;
+      const int32_t mult = q->multiplier[r];
+      const int shift = (int)q->shift[r];
+      int8_t *o = out + (size_t)r * row_stride;
+      for (j = 0; j < count; ++j)
+        o[(size_t)j * col_stride] = spx_k_clamp_s8(
+            q->out_zero_point + spx_k_mbqm(a[j] + c, mult, shift), q->act_min,
+            q->act_max);
+    }
+  }
+}
+
+/* ---- conv2d ------------------------------------------------------------- */
+
+static spx_rt_status_t conv2d_s8_depthwise(const spx_rt_conv2d_params_t *p,
+                                           const spx_rt_requant_pc_t *q,
+                                           int32_t oh, int32_t ow,
+                                           const int8_t *input,
+                                           const int8_t *weights,
+                                           const int32_t *bias, int8_t *output,
+                                           int32_t *acc) {
+  const int32_t cout_g = p->c_out / p->groups;
+  const int32_t zin = q->in_zero_point;
+  int32_t n, oc, oy, ky, kx, ox;
+  for (n = 0; n < p->n; ++n) {
+    for (oc = 0; oc < p->c_out; ++oc) {
+      const int8_t *in = input + ((size_t)n * (size_t)p->c_in +
+                                  (size_t)(oc / cout_g)) *
+                                     (size_t)p->h * (size_t)p->w;
+      const int8_t *wk = weights + (size_t)oc * (size_t)p->kh * (size_t)p->kw;
+      int8_t *out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) *
+                                 (size_t)oh * (size_t)ow;
+      const int32_t b = bias ? bias[oc] : 0;
+      const int32_t mult = q->multiplier[oc];
+      const int shift = (int)q->shift[oc];
+      for (oy = 0; oy < oh; ++oy) {
+        for (ox = 0; ox < ow; ++ox) acc[ox] = b;
+        for (ky = 0; ky < p->kh; ++ky) {
+          int32_t iy = oy * p->stride[0] + ky * p->dilation[0] - p->pad[0];
+          const int8_t *row;
+          if (iy < 0 || iy >= p->h) continue; /* padding: x - z_in = 0 */
+          row = in + (size_t)iy * (size_t)p->w;
+          for (kx = 0; kx < p->kw; ++kx) {
+            int32_t wv = wk[ky * p->kw + kx];
+            int32_t xoff = kx * p->dilation[1] - p->pad[1];
+            int32_t lo, hi;
+            spx_k_valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
+            if (p->stride[1] == 1) {
+              const int8_t *r = row + lo + xoff; /* in bounds: lo + xoff >= 0 */
+              int32_t *a = acc + lo;
+              int32_t len = hi - lo, i = 0, j;
+              /* blocks of 16 so that gcc vectorizes at -O2 */
+              for (; i + 16 <= len; i += 16)
+                for (j = 0; j < 16; ++j) a[i + j] += wv * ((int32_t)r[i + j] - zin);
+              for (; i < len; ++i) a[i] += wv * ((int32_t)r[i] - zin);
+            } else {
+              for (ox = lo; ox < hi; ++ox)
+                acc[ox] += wv * ((int32_t)row[ox * p->stride[1] + xoff] - zin);
+            }
+          }
+        }
+        for (ox = 0; ox < ow; ++ox)
+          out[(size_t)oy * (size_t)ow + (size_t)ox] = spx_k_clamp_s8(
+              q->out_zero_point + spx_k_mbqm(acc[ox], mult, shift), q->act_min,
+              q->act_max);
+      }
+    }
+  }
+  return SPX_RT_OK;
+}
+
+/* im2col of `count` output pixels starting at pixel index p0 of one group:
+ * col[j * k + (ic * kh + ky) * kw + kx], padding filled with z_in. */
+static void im2col_s8(const spx_rt_conv2d_params_t *p, int32_t ow,
+                      const int8_t *in_g, int32_t cin_g, int32_t p0,
+                      int32_t count, int8_t zin, int8_t *col) {
+  const size_t k = (size_t)cin_g * (size_t)p->kh * (size_t)p->kw;
+  const size_t hw = (size_t)p->h * (size_t)p->w;
+  int32_t j, ic, ky, kx;
+  for (j = 0; j < count; ++j) {
+    int32_t oy = (p0 + j) / ow, ox = (p0 + j) % ow;
+    int32_t iy0 = oy * p->stride[0] - p->pad[0];
+    int32_t ix0 = ox * p->stride[1] - p->pad[1];
+    int8_t *c = col + (size_t)j * k;
+    int inside = iy0 >= 0 && ix0 >= 0 &&
+                 iy0 + (p->kh - 1) * p->dilation[0] < p->h &&
+                 ix0 + (p->kw - 1) * p->dilation[1] < p->w;
+    for (ic = 0; ic < cin_g; ++ic) {
+      const int8_t *plane = in_g + (size_t)ic * hw;
+      for (ky = 0; ky < p->kh; ++ky) {
+        int32_t iy = iy0 + ky * p->dilation[0];
+        if (inside) {
+          const int8_t *row = plane + (size_t)iy * (size_t)p->w;
+          if (p->dilation[1] == 1) {
+            memcpy(c, row + ix0, (size_t)p->kw);
+            c += p->kw;
+          } else {
+            for (kx = 0; kx < p->kw; ++kx) *c++ = row[ix0 + kx * p->dilation[1]];
+          }
+          continue;
+        }
+        for (kx = 0; kx < p->kw; ++kx) {
+          int32_t ix = ix0 + kx * p->dilation[1];
+          *c++ = (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w)
+                     ? zin
+                     : plane[(size_t)iy * (size_t)p->w + (size_t)ix];
+        }
+      }
+    }
+  }
+}
+
+/* im2col in blocks of cb channels: col[j * kp + ((c * kh + ky) * kw + kx) *
+ * cb + ii] = in[c * cb + ii][iy][ix]; padding cells and the channels past
+ * cin_g hold z_in. */
+static void im2col_blocks(const spx_rt_conv2d_params_t *p, int32_t ow,
+                          const int8_t *in_g, int32_t cin_g, int32_t p0,
+                          int32_t count, int8_t zin, int32_t cb, int8_t *col,
+                          size_t kp) {
+  const size_t hw = (size_t)p->h * (size_t)p->w;
+  const int32_t nbc = (cin_g + cb - 1) / cb;
+  int32_t j, c, ky, kx, ii;
+  for (j = 0; j < count; ++j) {
+    int32_t oy = (p0 + j) / ow, ox = (p0 + j) % ow;
+    int32_t iy0 = oy * p->stride[0] - p->pad[0];
+    int32_t ix0 = ox * p->stride[1] - p->pad[1];
+    int8_t *dst = col + (size_t)j * kp;
+    for (c = 0; c < nbc; ++c) {
+      int32_t nch = cin_g - c * cb < cb ? cin_g - c * cb : cb;
+      for (ky = 0; ky < p->kh; ++ky) {
+        int32_t iy = iy0 + ky * p->dilation[0];
+        for (kx = 0; kx < p->kw; ++kx) {
+          int32_t ix = ix0 + kx * p->dilation[1];
+          int inside = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;
+          const int8_t *src = in_g + (size_t)c * (size_t)cb * hw +
+                              (inside ? (size_t)iy * (size_t)p->w + (size_t)ix : 0);
+          for (ii = 0; ii < cb; ++ii)
+            *dst++ = (inside && ii < nch) ? src[(size_t)ii * hw] : zin;
+        }
+      }
+    }
+  }
+}
+
+/* Centered im2col, column innermost: col[(tap * cin_g + ci) * TILE + j] =
+ * x - z_in, 0 at padding cells and for columns past count. */
+static void im2col_s16(const spx_rt_conv2d_params_t *p, int32_t ow,
+                       const int8_t *in_g, int32_t cin_g, int32_t p0,
+                       int32_t count, int32_t zin, int16_t *col) {
+  int32_t ky, kx, ci, j;
+  for (ky = 0; ky < p->kh; ++ky)
+    for (kx = 0; kx < p->kw; ++kx)
+      for (ci = 0; ci < cin_g; ++ci) {
+        int16_t *row = col + ((size_t)(ky * p->kw + kx) * (size_t)cin_g + (size_t)ci) * TILE;
+        const int8_t *plane_in = in_g + (size_t)ci * (size_t)p->h * (size_t)p->w;
+        for (j = 0; j < TILE; ++j) {
+          int32_t pix = p0 + j, oy, ox, iy, ix;
+          row[j] = 0;
+          if (j >= count) continue;
+          oy = pix / ow;
+          ox = pix % ow;
+          iy = oy * p->stride[0] + ky * p->dilation[0] - p->pad[0];
+          ix = ox * p->stride[1] + kx * p->dilation[1] - p->pad[1];
+          if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
+          row[j] = (int16_t)(plane_in[(size_t)iy * (size_t)p->w + (size_t)ix] - zin);
+        }
+      }
+}
+
+/* The weight tensor of a conv2d as the formats see it (p already checked by
+ * spx_rt_conv2d_out_dims); 0 if kh or kw do not fit. */
+static int conv_dims(const spx_rt_conv2d_params_t *p, spx_fmt_dims_t *d) {
+  if (p->kh > 0xffff || p->kw > 0xffff) return 0;
+  d->rows = (uint32_t)p->c_out;
+  d->cols = (uint32_t)(p->c_in / p->groups);
+  d->kh = (uint16_t)p->kh;
+  d->kw = (uint16_t)p->kw;
+  d->groups = (uint32_t)p->groups;
+  return 1;
+}
+
+static int direct_depthwise(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p) {
+  return f->plain_s8 && p->c_in / p->groups == 1;
+}
+
+static size_t conv_scratch(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                           const spx_fmt_dims_t *d, int32_t ow, size_t *fmt_off,
+                           size_t *col_off) {
+  if (direct_depthwise(f, p)) { /* one int32 output row */
+    *fmt_off = *col_off = 0;
+    return (size_t)ow * sizeof(int32_t);
+  }
+  return scratch_layout(f, d, tile_bytes(f, spx_fmt_col_len(f, d)), fmt_off, col_off);
+}
+
+size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
+                                            const spx_rt_conv2d_params_t *p) {
+  int32_t oh, ow;
+  spx_fmt_dims_t d;
+  size_t fo, co;
+  if (!p || !has_kernel(fmt) || spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK ||
+      !conv_dims(p, &d))
+    return 0;
+  return conv_scratch(fmt, p, &d, ow, &fo, &co);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
+                                     const spx_rt_conv2d_params_t *p,
+                                     const spx_rt_requant_pc_t *q,
+                                     const int8_t *input, const void *weights,
+                                     size_t weights_size, const int32_t *bias,
+                                     int8_t *output, void *scratch,
+                                     size_t scratch_size) {
+  int32_t oh, ow, n, g, p0, cin_g, cout_g;
+  spx_fmt_dims_t d;
+  spx_fmt_weights_t w;
+  spx_fmt_cols_t cols;
+  size_t fmt_off, col_off, col_len, plane;
+  const int32_t *c0;
+  uint8_t *col;
+  spx_rt_status_t st;
+  if (!p || !q || !input || !weights || !output || !q->multiplier || !q->shift ||
+      !has_kernel(fmt))
+    return SPX_RT_ERR_ARG;
+  st = spx_rt_conv2d_out_dims(p, &oh, &ow);
+  if (st != SPX_RT_OK) return st;
+  if (!conv_dims(p, &d)) return SPX_RT_ERR_SHAPE;
+  if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
+  if (!scratch || scratch_size < conv_scratch(fmt, p, &d, ow, &fmt_off, &col_off))
+    return SPX_RT_ERR_BUFFER;
+  if (direct_depthwise(fmt, p))
+    return conv2d_s8_depthwise(p, q, oh, ow, input, (const int8_t *)weights, bias,
+                               output, (int32_t *)scratch);
+  cin_g = p->c_in / p->groups;
+  cout_g = p->c_out / p->groups;
+  col_len = spx_fmt_col_len(fmt, &d);
+  plane = (size_t)oh * (size_t)ow;
+  c0 = start(&w, q, bias, 0, (uint8_t *)scratch, fmt_off);
+  col = (uint8_t *)scratch + col_off;
+  memset(&cols, 0, sizeof cols);
+  cols.stride = col_len;
+  cols.s8 = (const int8_t *)col;
+  cols.s16 = (const int16_t *)(const void *)col;
+  for (n = 0; n < p->n; ++n) {
+    for (g = 0; g < p->groups; ++g) {
+      const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in +
+                                    (size_t)g * (size_t)cin_g) *
+                                       (size_t)p->h * (size_t)p->w;
+      for (p0 = 0; p0 < (int32_t)plane; p0 += TILE) {
+        int32_t count = (int32_t)plane - p0;
+        if (count > TILE) count = TILE;
+        if (fmt->cols_kind == SPX_FMT_COLS_S16)
+          im2col_s16(p, ow, in_g, cin_g, p0, count, q->in_zero_point, (int16_t *)(void *)col);
+        else if (fmt->chan_block <= 1)
+          im2col_s8(p, ow, in_g, cin_g, p0, count, (int8_t)q->in_zero_point, (int8_t *)col);
+        else
+          im2col_blocks(p, ow, in_g, cin_g, p0, count, (int8_t)q->in_zero_point,
+                        fmt->chan_block, (int8_t *)col, col_len);
+        cols.count = (uint32_t)count;
+        if (fmt->cols_ready) fmt->cols_ready(&w, &cols);
+        rows_out(&w, q, c0, bias, &cols, (uint32_t)(g * cout_g), (uint32_t)((g + 1) * cout_g),
+                 output + (size_t)n * (size_t)p->c_out * plane + (size_t)p0, plane, 1);
+      }
+    }
+  }
+  return SPX_RT_OK;
+}
+
+/* ---- dense -------------------------------------------------------------- */
+
+/* Dense layers: the columns are batch rows. S8 formats read the input rows
+ * in place (ragged: no padded channels); S16 ones get a centered copy. */
+static int dense_dims(const spx_rt_dense_params_t *p, spx_fmt_dims_t *d) {
+  if (p->n <= 0 || p->features <= 0 || p->units <= 0) return 0;
+  d->rows = (uint32_t)p->units;
+  d->cols = (uint32_t)p->features;
+  d->kh = d->kw = 1;
+  d->groups = 1;
+  return 1;
+}
+
+static size_t dense_scratch(const spx_fmt_desc_t *f, const spx_fmt_dims_t *d,
+                            size_t *fmt_off, size_t *col_off) {
+  size_t col_bytes = f->cols_kind == SPX_FMT_COLS_S16 ? tile_bytes(f, d->cols) : 0;
+  return scratch_layout(f, d, col_bytes, fmt_off, col_off);
+}
+
+size_t spx_rt_dense_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
+                                           const spx_rt_dense_params_t *p) {
+  spx_fmt_dims_t d;
+  size_t fo, co;
+  if (!p || !has_kernel(fmt) || !dense_dims(p, &d)) return 0;
+  return dense_scratch(fmt, &d, &fo, &co);
+}
+
+spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
+                                    const spx_rt_dense_params_t *p,
+                                    const spx_rt_requant_pc_t *q,
+                                    const int8_t *input, const void *weights,
+                                    size_t weights_size, const int32_t *bias,
+                                    int8_t *output, void *scratch,
+                                    size_t scratch_size) {
+  spx_fmt_dims_t d;
+  spx_fmt_weights_t w;
+  spx_fmt_cols_t cols;
+  size_t fmt_off, col_off, nf;
+  const int32_t *c0;
+  int16_t *col;
+  int32_t n0, f, j;
+  if (!p || !q || !input || !weights || !output || !q->multiplier || !q->shift ||
+      !has_kernel(fmt))
+    return SPX_RT_ERR_ARG;
+  if (!dense_dims(p, &d)) return SPX_RT_ERR_SHAPE;
+  if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
+  if (!scratch || scratch_size < dense_scratch(fmt, &d, &fmt_off, &col_off))
+    return SPX_RT_ERR_BUFFER;
+  nf = (size_t)p->features;
+  c0 = start(&w, q, bias, 1, (uint8_t *)scratch, fmt_off);
+  col = (int16_t *)(void *)((uint8_t *)scratch + col_off);
+  memset(&cols, 0, sizeof cols);
+  cols.ragged = 1;
+  cols.stride = nf;
+  cols.s16 = col;
+  for (n0 = 0; n0 < p->n; n0 += TILE) {
+    int32_t count = p->n - n0 < TILE ? p->n - n0 : TILE;
+    cols.count = (uint32_t)count;
+    cols.s8 = input + (size_t)n0 * nf;
+    if (fmt->cols_kind == SPX_FMT_COLS_S16)
+      for (f = 0; f < p->features; ++f)
+        for (j = 0; j < TILE; ++j)
+          col[(size_t)f * TILE + (size_t)j] =
+              j < count ? (int16_t)(input[(size_t)(n0 + j) * nf + (size_t)f] - q->in_zero_point)
+                        : 0;
+    if (fmt->cols_ready) fmt->cols_ready(&w, &cols);
+    rows_out(&w, q, c0, bias, &cols, 0, (uint32_t)p->units,
+             output + (size_t)n0 * (size_t)p->units, 1, (size_t)p->units);
+  }
+  return SPX_RT_OK;
+}
+
+/* ---- the entry points of each format ------------------------------------ */
+
+size_t spx_rt_conv2d_s8_get_buffer_size(const spx_rt_conv2d_params_t *p) {
+  return spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, p);
+}
+spx_rt_status_t spx_rt_conv2d_s8(const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q,
+                                 const int8_t *input, const int8_t *weights,
+                                 const int32_t *bias, int8_t *output,
+                                 void *scratch, size_t scratch_size) {
+  return spx_rt_conv2d_s8_fmt(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias,
+                              output, scratch, scratch_size);
+}
+size_t spx_rt_dense_s8_get_buffer_size(const spx_rt_dense_params_t *p) {
+  return spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, p);
+}
+spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
+                                const spx_rt_requant_pc_t *q,
+                                const int8_t *input, const int8_t *weights,
+                                const int32_t *bias, int8_t *output,
+                                void *scratch, size_t scratch_size) {
+  return spx_rt_dense_s8_fmt(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias,
+                             output, scratch, scratch_size);
+}
+
+#define SPX_ENCODED_ENTRY_POINTS_(fmt, DESC)                                    \
+  size_t spx_rt_conv2d_s8_##fmt##_get_buffer_size(const spx_rt_conv2d_params_t *p) { \
+    return spx_rt_conv2d_s8_fmt_get_buffer_size(&DESC, p);                      \
+  }                                                                             \
+  spx_rt_status_t spx_rt_conv2d_s8_##fmt(                                       \
+      const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,            \
+      const int8_t *input, const void *weights, size_t weights_size,            \
+      const int32_t *bias, int8_t *output, void *scratch, size_t scratch_size) { \
+    return spx_rt_conv2d_s8_fmt(&DESC, p, q, input, weights, weights_size, bias, \
+                                output, scratch, scratch_size);                 \
+  }                                                                             \
+  size_t spx_rt_dense_s8_##fmt##_get_buffer_size(const spx_rt_dense_params_t *p) { \
+    return spx_rt_dense_s8_fmt_get_buffer_size(&DESC, p);                       \
+  }                                                                             \
+  spx_rt_status_t spx_rt_dense_s8_##fmt(                                        \
+      const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t *q,             \
+      const int8_t *input, const void *weights, size_t weights_size,            \
+      const int32_t *bias, int8_t *output, void *scratch, size_t scratch_size) { \
+    return spx_rt_dense_s8_fmt(&DESC, p, q, input, weights, weights_size, bias,  \
+                               output, scratch, scratch_size);                  \
+  }
+SPX_ENCODED_ENTRY_POINTS_(cbr, spx_fmt_desc_CBR)
+SPX_ENCODED_ENTRY_POINTS_(bbs, spx_fmt_desc_BBS)

@@ -24,6 +24,7 @@ typedef struct plan {
   int post_sigmoid; /* f32: apply sigmoid to the output after the kernel */
   spx_rt_act_t act; /* the kernel's fused activation */
   size_t count;     /* elements of in[0] (elementwise ops, copy) */
+  const spx_fmt_desc_t *fmt; /* conv2d/dense: the weights' format */
   spx_rt_quant_t inq[MAX_IN], outq;
   union {
     spx_rt_conv2d_params_t conv;
@@ -142,15 +143,10 @@ static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
   return SPX_RT_OK;
 }
 
-/* The weight matrix of a conv2d/dense as the formats see it: rows = output
+/* The weight tensor of a conv2d/dense as the formats see it: rows = output
  * channels, cols = input channels per group (or features), taps per cell. */
-typedef struct wdims {
-  uint32_t rows, cols, groups;
-  uint16_t kh, kw;
-} wdims_t;
-
-static wdims_t weight_dims(const spx_rt_layer_t *l, const plan_t *pl) {
-  wdims_t d;
+static spx_fmt_dims_t weight_dims(const spx_rt_layer_t *l, const plan_t *pl) {
+  spx_fmt_dims_t d;
   if (l->op == SPX_RT_OP_CONV2D) {
     d.rows = (uint32_t)pl->u.conv.c_out;
     d.cols = (uint32_t)(pl->u.conv.c_in / pl->u.conv.groups);
@@ -166,29 +162,24 @@ static wdims_t weight_dims(const spx_rt_layer_t *l, const plan_t *pl) {
   return d;
 }
 
-/* Encoded weights against the layer's dimensions. `full` = every byte
- * (spx_fmt_*_validate, O(len), once when a model is prepared); otherwise the
- * structure only (spx_fmt_*_open: O(block rows + blocks) for CBR, O(rows) for
- * BBS), enough for the kernels never to read out of bounds. */
+/* int8 weights against the layer's dimensions, through their format's
+ * descriptor. `full` = every byte (desc->validate, O(len), once when a model
+ * is prepared); otherwise the structure only (desc->open: O(block rows +
+ * blocks) for CBR, O(rows) for BBS), enough for the kernels never to read
+ * out of bounds. weights_size 0 means the size is not known (hand-built
+ * layers): only a format whose open accepts that (the plain dense array)
+ * passes, and only its structural check runs. f32 layers take the plain
+ * array as it is. */
 static spx_rt_status_t check_encoded(const spx_rt_layer_t *l, const plan_t *pl, int full,
                                      const char **reason) {
-  wdims_t w = weight_dims(l, pl);
-  if (l->weights_encoding == SPX_FMT_CBR) {
-    spx_fmt_cbr_dims_t d = {w.rows, w.cols, w.kh, w.kw, w.groups};
-    spx_fmt_cbr_status_t st =
-        full ? spx_fmt_cbr_validate(l->weights, l->weights_size, &d, reason)
-             : spx_fmt_cbr_open(l->weights, l->weights_size, &d, NULL, reason);
-    return st == SPX_FMT_CBR_OK ? SPX_RT_OK : SPX_RT_ERR_ARG;
-  }
-  if (l->weights_encoding == SPX_FMT_BBS) {
-    spx_fmt_bbs_dims_t d = {w.rows, w.cols, w.kh, w.kw};
-    spx_fmt_bbs_view_t v;
-    spx_fmt_bbs_status_t st =
-        full ? spx_fmt_bbs_validate(l->weights, l->weights_size, &d, reason)
-             : spx_fmt_bbs_open(l->weights, l->weights_size, &d, &v, reason);
-    return st == SPX_FMT_BBS_OK ? SPX_RT_OK : SPX_RT_ERR_ARG;
-  }
-  return SPX_RT_OK;
+  spx_fmt_dims_t d;
+  int bad;
+  if (!pl->is_s8) return SPX_RT_OK;
+  d = weight_dims(l, pl);
+  bad = full && l->weights_size
+            ? pl->fmt->validate(l->weights, l->weights_size, &d, reason)
+            : pl->fmt->open(l->weights, l->weights_size, &d, NULL, reason);
+  return bad ? SPX_RT_ERR_ARG : SPX_RT_OK;
 }
 
 static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
@@ -325,13 +316,14 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case SPX_RT_OP_CONV2D:
   case SPX_RT_OP_DENSE:
     if (!l->weights) FAIL(SPX_RT_ERR_ARG, "conv2d/dense weights are NULL");
-    if (l->weights_encoding == SPX_FMT_CBR) {
-      if (!pl->is_s8) FAIL(SPX_RT_ERR_ARG, "CBR weights need an int8 conv2d/dense");
-    } else if (l->weights_encoding == SPX_FMT_BBS) {
-      if (!pl->is_s8) FAIL(SPX_RT_ERR_ARG, "BBS weights need an int8 conv2d/dense");
-    } else if (l->weights_encoding != 0) {
-      FAIL(SPX_RT_ERR_ARG, "encoded weights have no cpu kernel yet (runtime/formats)");
-    }
+    pl->fmt = spx_fmt_find(l->weights_encoding);
+    if (!pl->fmt)
+      FAIL(SPX_RT_ERR_ARG, "weights encoding has no format descriptor (runtime/formats)");
+    if (!pl->is_s8 && pl->fmt->needs_s8)
+      FAIL(SPX_RT_ERR_ARG, "encoded weights need an int8 conv2d/dense (their format "
+                           "runs int8 only)");
+    if (pl->is_s8 && (!pl->fmt->open || !pl->fmt->dot))
+      FAIL(SPX_RT_ERR_ARG, "the weights' format has no cpu kernel yet (runtime/formats)");
     if (pl->is_s8 && (!l->multiplier || !l->shift))
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
     if (pl->is_s8 && l->multiplier_count > 1 && l->multiplier_count != l->out->dims[1])
@@ -459,17 +451,9 @@ static size_t broadcast_bytes(uint32_t channels) {
 
 static size_t kernel_scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
   if (l->op == SPX_RT_OP_CONV2D)
-    return l->weights_encoding == SPX_FMT_CBR
-               ? spx_rt_conv2d_s8_cbr_get_buffer_size(&pl->u.conv)
-           : l->weights_encoding == SPX_FMT_BBS
-               ? spx_rt_conv2d_s8_bbs_get_buffer_size(&pl->u.conv)
-               : spx_rt_conv2d_s8_get_buffer_size(&pl->u.conv);
+    return spx_rt_conv2d_s8_fmt_get_buffer_size(pl->fmt, &pl->u.conv);
   if (l->op == SPX_RT_OP_DENSE)
-    return l->weights_encoding == SPX_FMT_CBR
-               ? spx_rt_dense_s8_cbr_get_buffer_size(&pl->u.dense)
-           : l->weights_encoding == SPX_FMT_BBS
-               ? spx_rt_dense_s8_bbs_get_buffer_size(&pl->u.dense)
-               : spx_rt_dense_s8_get_buffer_size(&pl->u.dense);
+    return spx_rt_dense_s8_fmt_get_buffer_size(pl->fmt, &pl->u.dense);
   return 0;
 }
 
@@ -532,20 +516,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
-      if (l->weights_encoding == SPX_FMT_CBR)
-        return spx_rt_conv2d_s8_cbr(&pl.u.conv, &q, (const int8_t *)in[0],
-                                    l->weights, l->weights_size,
-                                    (const int32_t *)l->bias, (int8_t *)out,
-                                    scratch, scratch_size);
-      if (l->weights_encoding == SPX_FMT_BBS)
-        return spx_rt_conv2d_s8_bbs(&pl.u.conv, &q, (const int8_t *)in[0],
-                                    l->weights, l->weights_size,
-                                    (const int32_t *)l->bias, (int8_t *)out,
-                                    scratch, scratch_size);
-      return spx_rt_conv2d_s8(&pl.u.conv, &q, (const int8_t *)in[0],
-                              (const int8_t *)l->weights,
-                              (const int32_t *)l->bias, (int8_t *)out, scratch,
-                              scratch_size);
+      return spx_rt_conv2d_s8_fmt(pl.fmt, &pl.u.conv, &q, (const int8_t *)in[0],
+                                  l->weights, l->weights_size,
+                                  (const int32_t *)l->bias, (int8_t *)out, scratch,
+                                  scratch_size);
     }
     st = spx_rt_conv2d_f32(&pl.u.conv, (const float *)in[0],
                            (const float *)l->weights, (const float *)l->bias,
@@ -555,20 +529,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
-      if (l->weights_encoding == SPX_FMT_CBR)
-        return spx_rt_dense_s8_cbr(&pl.u.dense, &q, (const int8_t *)in[0],
-                                   l->weights, l->weights_size,
-                                   (const int32_t *)l->bias, (int8_t *)out,
-                                   scratch, scratch_size);
-      if (l->weights_encoding == SPX_FMT_BBS)
-        return spx_rt_dense_s8_bbs(&pl.u.dense, &q, (const int8_t *)in[0],
-                                   l->weights, l->weights_size,
-                                   (const int32_t *)l->bias, (int8_t *)out,
-                                   scratch, scratch_size);
-      return spx_rt_dense_s8(&pl.u.dense, &q, (const int8_t *)in[0],
-                             (const int8_t *)l->weights,
-                             (const int32_t *)l->bias, (int8_t *)out, scratch,
-                             scratch_size);
+      return spx_rt_dense_s8_fmt(pl.fmt, &pl.u.dense, &q, (const int8_t *)in[0],
+                                 l->weights, l->weights_size,
+                                 (const int32_t *)l->bias, (int8_t *)out, scratch,
+                                 scratch_size);
     }
     st = spx_rt_dense_f32(&pl.u.dense, (const float *)in[0],
                           (const float *)l->weights, (const float *)l->bias,

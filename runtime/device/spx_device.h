@@ -9,6 +9,13 @@
  *   - the cpu device decodes each cpu.layer command of a .spxbin into an
  *     spx_rt_layer_t and calls spx_rt_layer_run.
  * The simulators are checked bit-exactly against this path.
+ * conv2d and dense weights are dispatched through their format's descriptor
+ * (spx_fmt_find(weights_encoding), runtime/formats/spx_formats.h): its open
+ * is the structural check of every run, its validate the full check of
+ * spx_rt_layer_validate, and int8 layers run the one driver of
+ * runtime/kernels (spx_rt_conv2d_s8_fmt / spx_rt_dense_s8_fmt) with the
+ * format's inner product. An encoding with no descriptor, or one whose
+ * format runs int8 only on an f32 layer, is refused with a reason.
  *
  * C99 (generated code includes it); no allocation: scratch memory is the
  * caller's (spx_rt_layer_scratch_size). */
@@ -72,8 +79,9 @@ typedef struct spx_rt_layer {
   uint8_t kernel[2], stride[2], dilation[2];
   uint8_t pad[4]; /* top, left, bottom, right */
   uint16_t weights_encoding; /* SPX_CS_ENCODINGS: 0 dense, else a format of
-                                runtime/formats run by its own kernel */
-  uint32_t weights_size;     /* bytes of weights (encoded formats) */
+                                runtime/formats (its descriptor's kernel) */
+  uint32_t weights_size;     /* bytes of weights; 0 = not known (dense
+                                weights only) */
   uint32_t multiplier_count; /* int8 conv2d/dense: 1 = one multiplier and
                                 shift for every output channel (broadcast
                                 by spx_rt_layer_run in its scratch); 0 or the

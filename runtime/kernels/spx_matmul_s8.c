@@ -196,7 +196,7 @@ static void im2col_s8(const spx_rt_conv2d_params_t *p, int32_t ow,
 /* im2col in blocks of cb channels: col[j * kp + ((c * kh + ky) * kw + kx) *
  * cb + ii] = in[c * cb + ii][iy][ix]; padding cells and the channels past
  * cin_g hold z_in. */
-static void im2col_blocks(const spx_rt_conv2d_params_t *p, int32_t ow,
+static inline void im2col_blocks(const spx_rt_conv2d_params_t *p, int32_t ow,
                           const int8_t *in_g, int32_t cin_g, int32_t p0,
                           int32_t count, int8_t zin, int32_t cb, int8_t *col,
                           size_t kp) {
@@ -223,6 +223,14 @@ static void im2col_blocks(const spx_rt_conv2d_params_t *p, int32_t ow,
       }
     }
   }
+}
+
+/* The same with cb = 8 (CBR's) known to the compiler: its inner loop
+ * unrolls. */
+static void im2col_blocks8(const spx_rt_conv2d_params_t *p, int32_t ow,
+                           const int8_t *in_g, int32_t cin_g, int32_t p0,
+                           int32_t count, int8_t zin, int8_t *col, size_t kp) {
+  im2col_blocks(p, ow, in_g, cin_g, p0, count, zin, 8, col, kp);
 }
 
 /* Centered im2col, column innermost: col[(tap * cin_g + ci) * TILE + j] =
@@ -336,6 +344,9 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
           im2col_s16(p, ow, in_g, cin_g, p0, count, q->in_zero_point, (int16_t *)(void *)col);
         else if (fmt->chan_block <= 1)
           im2col_s8(p, ow, in_g, cin_g, p0, count, (int8_t)q->in_zero_point, (int8_t *)col);
+        else if (fmt->chan_block == 8)
+          im2col_blocks8(p, ow, in_g, cin_g, p0, count, (int8_t)q->in_zero_point,
+                         (int8_t *)col, col_len);
         else
           im2col_blocks(p, ow, in_g, cin_g, p0, count, (int8_t)q->in_zero_point,
                         fmt->chan_block, (int8_t *)col, col_len);

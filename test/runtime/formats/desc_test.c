@@ -1,0 +1,304 @@
+/* spx-fmt-desc-test: the table of weight-format descriptors
+ * (runtime/formats/formats.c) and the one int8 driver over them.
+ *   - every code of SPX_FMT_ENCODINGS has a descriptor of the same name,
+ *     found by code and by name, with a kernel (open, dot);
+ *   - desc->decode agrees with the format's own decoder on random weights;
+ *   - desc->validate rejects a corrupted encoding (desc->open too when the
+ *     structure is hit);
+ *   - conv2d and dense through each descriptor equal dense int8 on the
+ *     decoded weights;
+ *   - BBS computes exactly with an effective weight outside int8 (a
+ *     zero-point-shifted group, w' = 140), where int8 weights would not.
+ * Prints one line per check; exits 1 on the first failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/spx_kernels.h"
+
+static unsigned seed = 2024;
+static unsigned rnd(void) {
+  seed = seed * 1103515245u + 12345u;
+  return seed >> 8;
+}
+
+static int fail(const char *what) {
+  printf("FAIL: %s\n", what);
+  exit(1);
+}
+
+/* Random int8 weights in [-127, 127], about a third zero, with a zero 8x8
+ * block now and then so that CBR skips some. */
+static void fill_weights(int8_t *w, const spx_fmt_dims_t *d) {
+  size_t taps = (size_t)d->kh * d->kw, o, i, t;
+  for (o = 0; o < d->rows; o++)
+    for (i = 0; i < d->cols; i++)
+      for (t = 0; t < taps; t++) {
+        size_t k = (o * d->cols + i) * taps + t;
+        w[k] = rnd() % 3 == 0 ? 0 : (int8_t)((int)(rnd() % 255) - 127);
+        if ((o / 8 + i / 8) % 3 == 1) w[k] = 0;
+      }
+}
+
+/* Encodes w in format code; returns the bytes (malloc) and *len. */
+static uint8_t *encode(unsigned code, const spx_fmt_dims_t *d, const int8_t *w, size_t *len) {
+  size_t n = spx_fmt_dims_count(d);
+  uint8_t *out;
+  if (code == SPX_FMT_CBR) {
+    spx_fmt_cbr_dims_t cd = {d->rows, d->cols, d->kh, d->kw, d->groups};
+    *len = spx_fmt_cbr_encoded_size(&cd, w);
+    out = malloc(*len);
+    if (spx_fmt_cbr_encode(&cd, w, out, *len, len) != SPX_FMT_CBR_OK) fail("cbr encode");
+    return out;
+  }
+  if (code == SPX_FMT_BBS) {
+    spx_fmt_bbs_dims_t bd = {d->rows, d->cols, d->kh, d->kw};
+    spx_fmt_bbs_config_t c = {16, SPX_FMT_BBS_ZP_SHIFT, 2, NULL};
+    *len = spx_fmt_bbs_encoded_size(&bd, &c);
+    out = malloc(*len);
+    if (spx_fmt_bbs_encode(&bd, &c, w, out, *len, len) != SPX_FMT_BBS_OK) fail("bbs encode");
+    return out;
+  }
+  *len = n;
+  out = malloc(n);
+  memcpy(out, w, n);
+  return out;
+}
+
+/* The format's own decoder, into int8. */
+static int own_decode(unsigned code, const uint8_t *bytes, size_t len, const spx_fmt_dims_t *d,
+                      int8_t *out) {
+  size_t n = spx_fmt_dims_count(d);
+  if (code == SPX_FMT_CBR) {
+    spx_fmt_cbr_dims_t cd = {d->rows, d->cols, d->kh, d->kw, d->groups};
+    return spx_fmt_cbr_decode(bytes, len, &cd, out, n, NULL) == SPX_FMT_CBR_OK;
+  }
+  if (code == SPX_FMT_BBS) {
+    spx_fmt_bbs_dims_t bd = {d->rows, d->cols, d->kh, d->kw};
+    return spx_fmt_bbs_decode(bytes, len, &bd, out, n, NULL) == SPX_FMT_BBS_OK;
+  }
+  memcpy(out, bytes, n);
+  return 1;
+}
+
+static void check_table(void) {
+  unsigned count, i = 0;
+  const spx_fmt_desc_t *const *t = spx_fmt_table(&count);
+#define X_(E, C_, T_)                                                     \
+  {                                                                           \
+    const spx_fmt_desc_t *d = spx_fmt_find(C_);                             \
+    if (!d || d->code != (C_) || strcmp(d->name, T_) || d != &spx_fmt_desc_##E) \
+      fail("descriptor of ");                                            \
+    if (spx_fmt_find_name(T_) != d || t[i] != d) fail("find by name "); \
+    if (!d->open || !d->dot || !d->validate || !d->decode || !d->scratch_size) \
+      fail("kernel half of ");                                           \
+    ++i;                                                                      \
+  }
+  SPX_FMT_ENCODINGS(X_)
+#undef X_
+  if (i != count || spx_fmt_find(SPX_FMT_COUNT_) || spx_fmt_find_name("nope"))
+    fail("table size / unknown codes");
+  printf("table: %u formats, names and codes match SPX_FMT_ENCODINGS: ok\n", count);
+}
+
+static const spx_fmt_dims_t k_dims[] = {
+    {16, 16, 1, 1, 1}, {12, 20, 3, 3, 1}, {24, 8, 3, 3, 2},
+    {9, 37, 1, 1, 1},  {16, 5, 2, 3, 1},  {32, 33, 3, 3, 1},
+};
+#define N_DIMS (sizeof k_dims / sizeof k_dims[0])
+
+static void check_decode_and_validate(void) {
+  unsigned count, f, k, rep;
+  const spx_fmt_desc_t *const *t = spx_fmt_table(&count);
+  for (f = 0; f < count; f++) {
+    const spx_fmt_desc_t *desc = t[f];
+    for (k = 0; k < N_DIMS; k++)
+      for (rep = 0; rep < 3; rep++) {
+        const spx_fmt_dims_t *d = &k_dims[k];
+        size_t n = spx_fmt_dims_count(d), len, i;
+        int8_t *w = malloc(n), *own = malloc(n);
+        int16_t *dec = malloc(n * sizeof *dec);
+        uint8_t *bytes;
+        const char *why = NULL;
+        if (desc->code == SPX_FMT_BBS && d->groups != 1) {
+          free(w); free(own); free(dec);
+          continue; /* BBS weights have no conv groups of their own */
+        }
+        fill_weights(w, d);
+        bytes = encode(desc->code, d, w, &len);
+        if (desc->validate(bytes, len, d, &why) || *why) fail("validate of an encoding");
+        if (desc->open(bytes, len, d, NULL, &why)) fail("open of an encoding");
+        if (desc->decode(bytes, len, d, dec, n, &why)) fail("desc decode");
+        if (!own_decode(desc->code, bytes, len, d, own)) fail("own decode");
+        for (i = 0; i < n; i++)
+          if (dec[i] != own[i]) fail("desc decode differs from the format's decoder");
+        /* corrupted: the first byte (a magic byte; dense: one byte short) */
+        if (desc->code == SPX_FMT_DENSE) {
+          if (!desc->validate(bytes, len - 1, d, &why) || !*why)
+            fail("validate accepts a short dense array");
+        } else {
+          bytes[0] ^= 0x40;
+          if (!desc->validate(bytes, len, d, &why) || !*why) fail("validate accepts a bad magic");
+          if (!desc->open(bytes, len, d, NULL, &why)) fail("open accepts a bad magic");
+          bytes[0] ^= 0x40;
+          if (!desc->validate(bytes, len - 1, d, &why)) fail("validate accepts a cut encoding");
+        }
+        free(bytes); free(w); free(own); free(dec);
+      }
+  }
+  printf("decode agrees with each format's own decoder, validate rejects corruption: ok\n");
+}
+
+static void requant_init(spx_rt_requant_pc_t *q, int32_t *mult, int32_t *shift, uint32_t n) {
+  uint32_t c;
+  for (c = 0; c < n; c++) {
+    int sh;
+    spx_rt_quantize_multiplier(0.002 + 0.0005 * c, &mult[c], &sh);
+    shift[c] = sh;
+  }
+  q->in_zero_point = -7;
+  q->out_zero_point = 3;
+  q->multiplier = mult;
+  q->shift = shift;
+  q->act_min = -128;
+  q->act_max = 127;
+}
+
+/* conv2d and dense through every descriptor against dense int8 on the
+ * decoded weights. */
+static void check_driver(void) {
+  unsigned count, f, k;
+  const spx_fmt_desc_t *const *t = spx_fmt_table(&count);
+  for (f = 0; f < count; f++)
+    for (k = 0; k < N_DIMS; k++) {
+      const spx_fmt_desc_t *desc = t[f];
+      const spx_fmt_dims_t *d = &k_dims[k];
+      spx_rt_conv2d_params_t p;
+      spx_rt_requant_pc_t q;
+      size_t n = spx_fmt_dims_count(d), len, nin, nout, s0, s1, i;
+      int8_t *w = malloc(n), *dec = malloc(n), *in, *o0, *o1;
+      int32_t mult[64], shift[64], bias[64];
+      uint8_t *bytes;
+      void *sc0, *sc1;
+      int32_t oh, ow;
+      if (desc->code == SPX_FMT_BBS && d->groups != 1) { free(w); free(dec); continue; }
+      fill_weights(w, d);
+      bytes = encode(desc->code, d, w, &len);
+      own_decode(desc->code, bytes, len, d, dec);
+      memset(&p, 0, sizeof p);
+      p.n = 2;
+      p.c_in = (int32_t)(d->cols * d->groups);
+      p.h = 7;
+      p.w = 6;
+      p.c_out = (int32_t)d->rows;
+      p.kh = d->kh;
+      p.kw = d->kw;
+      p.stride[0] = p.stride[1] = 1;
+      p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = 1;
+      p.dilation[0] = p.dilation[1] = 1;
+      p.groups = (int32_t)d->groups;
+      requant_init(&q, mult, shift, d->rows);
+      for (i = 0; i < d->rows; i++) bias[i] = (int32_t)(rnd() % 2001) - 1000;
+      spx_rt_conv2d_out_dims(&p, &oh, &ow);
+      nin = (size_t)p.n * p.c_in * p.h * p.w;
+      nout = (size_t)p.n * p.c_out * oh * ow;
+      in = malloc(nin);
+      o0 = malloc(nout);
+      o1 = malloc(nout);
+      for (i = 0; i < nin; i++) in[i] = (int8_t)((int)(rnd() % 256) - 128);
+      s0 = spx_rt_conv2d_s8_get_buffer_size(&p);
+      s1 = spx_rt_conv2d_s8_fmt_get_buffer_size(desc, &p);
+      sc0 = malloc(s0);
+      sc1 = malloc(s1);
+      if (spx_rt_conv2d_s8(&p, &q, in, dec, bias, o0, sc0, s0) != SPX_RT_OK ||
+          spx_rt_conv2d_s8_fmt(desc, &p, &q, in, bytes, len, bias, o1, sc1, s1) != SPX_RT_OK ||
+          memcmp(o0, o1, nout))
+        fail("conv2d through a descriptor differs from dense int8");
+      free(sc0); free(sc1);
+      if (d->kh == 1 && d->kw == 1 && d->groups == 1) {
+        spx_rt_dense_params_t dp = {5, (int32_t)d->cols, (int32_t)d->rows, SPX_RT_ACT_NONE};
+        s0 = spx_rt_dense_s8_get_buffer_size(&dp);
+        s1 = spx_rt_dense_s8_fmt_get_buffer_size(desc, &dp);
+        sc0 = malloc(s0);
+        sc1 = malloc(s1);
+        if (spx_rt_dense_s8(&dp, &q, in, dec, bias, o0, sc0, s0) != SPX_RT_OK ||
+            spx_rt_dense_s8_fmt(desc, &dp, &q, in, bytes, len, bias, o1, sc1, s1) != SPX_RT_OK ||
+            memcmp(o0, o1, (size_t)5 * d->rows))
+          fail("dense through a descriptor differs from dense int8");
+        free(sc0); free(sc1);
+      }
+      free(bytes); free(w); free(dec); free(in); free(o0); free(o1);
+    }
+  printf("conv2d and dense through every descriptor equal dense int8: ok\n");
+}
+
+/* A BBS dense layer whose group 0 of unit 0 is patched to c = -16, so its
+ * lanes of magnitude 124 (127 rounded) have w' = 140. The kernel must equal the exact
+ * reference on the int16 weights the group stands for. */
+static void check_bbs_wide(void) {
+  enum { F = 16, U = 2, N = 3 };
+  spx_fmt_dims_t d = {U, F, 1, 1, 1};
+  spx_fmt_bbs_dims_t bd = {U, F, 1, 1};
+  spx_fmt_bbs_config_t c = {16, SPX_FMT_BBS_ZP_SHIFT, 2, NULL};
+  spx_fmt_bbs_view_t v;
+  spx_fmt_bbs_group_t g;
+  spx_rt_dense_params_t dp = {N, F, U, SPX_RT_ACT_NONE};
+  spx_rt_requant_pc_t q;
+  int8_t w[U * F], in[N * F], out[N * U], ref[N * U], trunc[N * U];
+  int16_t wd[U * F];
+  int32_t mult[U], shift[U], bias[U] = {5, -9};
+  uint8_t bytes[256];
+  size_t len, i, s;
+  void *sc;
+  int wide = 0, u, n, r;
+  for (i = 0; i < U * F; i++) w[i] = (int8_t)(i % 3 ? 127 : 40 - (int)i);
+  if (spx_fmt_bbs_encode(&bd, &c, w, bytes, sizeof bytes, &len) != SPX_FMT_BBS_OK)
+    fail("bbs encode (wide)");
+  if (spx_fmt_bbs_open(bytes, len, &bd, &v, NULL) != SPX_FMT_BBS_OK) fail("bbs open (wide)");
+  for (r = 0; r < U; r++) { /* patch the constant of every group: c = -16 */
+    uint8_t *rec = (uint8_t *)(uintptr_t)spx_fmt_bbs_record(&v, (uint32_t)r, 0, 0);
+    rec[0] = (uint8_t)((rec[0] & 0xe0u) | 0x10u);
+  }
+  for (r = 0; r < U; r++) {
+    uint32_t o = spx_fmt_bbs_row_channel(&v, (uint32_t)r);
+    spx_fmt_bbs_group_get(&v, (uint32_t)r, 0, 0, &g);
+    spx_fmt_bbs_group_decode(&g, wd + o * F);
+  }
+  for (i = 0; i < U * F; i++)
+    if (wd[i] > 127 || wd[i] < -128) wide = 1;
+  if (!wide) fail("the patched group has no weight outside int8");
+  requant_init(&q, mult, shift, U);
+  for (i = 0; i < N * F; i++) in[i] = (int8_t)((int)(rnd() % 256) - 128);
+  for (n = 0; n < N; n++)
+    for (u = 0; u < U; u++) {
+      int64_t acc = bias[u], acc8 = bias[u];
+      for (i = 0; i < F; i++) {
+        int32_t a = in[n * F + i] - q.in_zero_point;
+        acc += (int64_t)wd[u * F + i] * a;
+        acc8 += (int64_t)(int8_t)wd[u * F + i] * a;
+      }
+      r = q.out_zero_point + spx_rt_mbqm((int32_t)acc, mult[u], (int)shift[u]);
+      ref[n * U + u] = (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+      r = q.out_zero_point + spx_rt_mbqm((int32_t)acc8, mult[u], (int)shift[u]);
+      trunc[n * U + u] = (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+    }
+  if (!memcmp(ref, trunc, sizeof ref)) fail("int8-truncated weights would give the same outputs");
+  s = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &dp);
+  sc = malloc(s);
+  if (spx_rt_dense_s8_fmt(&spx_fmt_desc_BBS, &dp, &q, in, bytes, len, bias, out, sc, s) !=
+          SPX_RT_OK ||
+      memcmp(out, ref, sizeof ref))
+    fail("BBS with w' outside int8 differs from the exact reference");
+  free(sc);
+  (void)d;
+  printf("bbs: exact with effective weights outside int8: ok\n");
+}
+
+int main(void) {
+  check_table();
+  check_decode_and_validate();
+  check_driver();
+  check_bbs_wide();
+  return 0;
+}

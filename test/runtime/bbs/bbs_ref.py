@@ -379,7 +379,9 @@ def cmd_spxbin(bbs_path, plain_path, method, n, G, outliers, report=None, verbos
         if report is not None:
             check_stats(report, layer, w, b, plain, rows, cols, taps)
         if verbose:
-            print("%s: %d rows, outliers %s" % (layer, rows, np.nonzero(cls_of)[0].tolist()))
+            print("%s: %d rows, outliers %s, effective weights in [%d, %d], %d beyond int8"
+                  % (layer, rows, np.nonzero(cls_of)[0].tolist(), w.min(), w.max(),
+                     int(((w < -128) | (w > 127)).sum())))
         if plain is None:
             layers += 1
             continue

@@ -20,9 +20,14 @@
  * Depthwise layers are encoded too (groups of one lane: larger than int8,
  * see size_ratio).
  *
- * Results on the op: "weight" = the effective int8 weights the BBS hardware
- * multiplies by (new buffer "<layer>.qweight.bbs", the decoding of the
- * encoding), spx.encoding = "bbs", spx.encoded = "<layer>.bbs" (ui8), and
+ * Results on the op: spx.encoding = "bbs", spx.encoded = "<layer>.bbs" (ui8),
+ * the weights every target runs (program.c takes spx.encoded for an encoded
+ * op). "weight" stays the int8 weights the encoding was pruned from: the
+ * effective weights the BBS hardware multiplies by are the encoding's
+ * decoding (spx_fmt_desc_BBS.decode, int16), and zero-point shifting can
+ * take them beyond int8 (128 for a weight of 127; the format allows
+ * [-(143 - 2^N), 144 - 2^N], spx_formats.h), so no
+ * int8 buffer can hold them. And
  *   spx.stats = {technique = "bbs", group (G), group_lanes (Ge), method,
  *     columns_pruned (N), outlier_channels,
  *     columns_kept_per_class = [8 - N, 8] (pruned channels, outliers),
@@ -34,7 +39,8 @@
  *     effective_bits_per_weight = 8 * encoded bytes / weights (all of the
  *       encoding: group headers, class table, channel order),
  *     size_ratio = int8 bytes / encoded bytes,
- *     mse = mean (w' - w)^2 in int8 units over all weights,
+ *     mse = mean (w' - w)^2 over all weights, w' the effective weights
+ *       (int16 decoding) and w the int8 weights, in int8 units,
  *     encoded_bytes, dense_bytes}.
  * Errors (at the layer): unknown or out-of-range options, bbs on a layer
  * that is not int8. */
@@ -187,8 +193,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
     return -1;
   }
   spx_wbuf_t *enc = spx_pass_add_weight(env, op, "bbs", SPX_DT_U8, 1, &enc_len);
-  spx_wbuf_t *wout = enc ? spx_pass_add_weight(env, op, "qweight.bbs", SPX_DT_I8, w->rank, w->dims) : NULL;
-  if (!enc || !wout) {
+  if (!enc) {
     free(class_of);
     return -1;
   }
@@ -196,12 +201,15 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   const char *why = "";
   spx_fmt_bbs_status_t st = spx_fmt_bbs_encode(&d, &cfg, w->data, enc->data, enc->nbytes, &written);
   SPX_ASSERT(st == SPX_FMT_BBS_OK && written == (size_t)enc_len);
-  st = spx_fmt_bbs_decode(enc->data, enc->nbytes, &d, wout->data, wout->count, &why);
-  SPX_ASSERT(st == SPX_FMT_BBS_OK);
   free(class_of);
+  /* The effective weights, int16: zp_shift ones may leave int8. */
+  spx_fmt_dims_t fd = {d.rows, d.cols, d.kh, d.kw, conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1};
+  int16_t *w1 = malloc(sizeof *w1 * (w->count ? w->count : 1));
+  SPX_ASSERT(w1);
+  SPX_ASSERT(spx_fmt_desc_BBS.decode(enc->data, enc->nbytes, &fd, w1, w->count, &why) == 0);
 
   /* statistics */
-  const int8_t *w0 = w->data, *w1 = wout->data;
+  const int8_t *w0 = w->data;
   uint64_t ones = 0, effectual = 0;
   double sq = 0;
   unsigned max_eff = 0;
@@ -210,6 +218,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
     ones += popcount8((uint8_t)w0[i]);
     sq += e * e;
   }
+  free(w1);
   spx_fmt_bbs_view_t v;
   SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, &why) == SPX_FMT_BBS_OK);
   uint32_t taps = (uint32_t)d.kh * d.kw;
@@ -245,7 +254,6 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
       spx_ir_named(ctx, "encoded_bytes", spx_ir_i64_attr(ctx, (int64_t)enc->nbytes)),
       spx_ir_named(ctx, "dense_bytes", spx_ir_i64_attr(ctx, (int64_t)w->nbytes)),
   };
-  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, wout));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), spx_ir_str_attr(ctx, "bbs"));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"),

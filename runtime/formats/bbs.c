@@ -166,13 +166,13 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
   uint8_t mag[SPX_FMT_BBS_MAX_GROUP], best_mag[SPX_FMT_BBS_MAX_GROUP];
   uint8_t sgn[SPX_FMT_BBS_MAX_GROUP], best_sgn[SPX_FMT_BBS_MAX_GROUP];
   unsigned i, j, k = 0, best_zs = 0;
-  int c, best_c = 0, found = 0;
+  int c, best_c = 0;
   uint32_t best_err = 0;
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
   if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_FMT_BBS_ERR_ARG;
   for (c = -16; c <= 15; ++c) {
-    unsigned any = 0, z, zs, sh, ok = 1;
+    unsigned any = 0, z, zs, sh;
     uint32_t err = 0;
     for (i = 0; i < lanes; ++i) {
       int32_t v = (int32_t)w[i] + c;
@@ -199,15 +199,14 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
         mag[i] = (uint8_t)(q << sh);
       }
     }
-    for (i = 0; i < lanes && ok; ++i) {
+    /* w' = +-m - c need not fit int8 (up to 144 - 2^N, spx_formats.h):
+     * every offset is a candidate, as in the method */
+    for (i = 0; i < lanes; ++i) {
       int32_t wp = (sgn[i] ? -(int32_t)mag[i] : (int32_t)mag[i]) - c;
       int32_t e = wp - w[i];
-      if (wp < -128 || wp > 127) ok = 0; /* derived: must stay int8 */
       err += (uint32_t)(e * e);
     }
-    if (!ok) continue;
-    if (!found || err < best_err) { /* ties keep the earlier c */
-      found = 1;
+    if (c == -16 || err < best_err) { /* ties keep the earlier c */
       best_err = err;
       best_c = c;
       best_zs = zs;
@@ -215,7 +214,6 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
       memcpy(best_sgn, sgn, lanes);
     }
   }
-  /* c = 0 always qualifies, so found is set */
   out->method = SPX_FMT_BBS_ZP_SHIFT;
   out->lanes = (uint8_t)lanes;
   out->pruned = (uint8_t)n_pruned;
@@ -519,6 +517,7 @@ void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
 static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   uint32_t lane_mask = g->lanes >= 32 ? 0xffffffffu : ((1u << g->lanes) - 1u);
   int16_t d[SPX_FMT_BBS_MAX_GROUP];
+  int32_t lo, hi;
   unsigned j, i;
   for (j = 0; j < g->n_cols; ++j)
     if (g->bits[j] & ~lane_mask) return "BBS column bits set beyond the group's lanes";
@@ -537,9 +536,10 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
     if (g->param > g->pruned) return "BBS zp_shift z above N";
     break;
   }
+  spx_fmt_bbs_weight_range(g->method, g->pruned, &lo, &hi);
   spx_fmt_bbs_group_decode(g, d);
   for (i = 0; i < g->lanes; ++i)
-    if (d[i] < -128 || d[i] > 127) return "BBS group decodes outside int8";
+    if (d[i] < lo || d[i] > hi) return "BBS group decodes outside its method's weight range";
   return 0;
 }
 
@@ -566,7 +566,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
 }
 
 /* Writes the effective weights of an opened view in OIHW order into out16,
- * or (out16 NULL) truncated to int8 into out8. */
+ * or (out16 NULL) into out8 (the caller checked decodes_to_s8). */
 static void decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8) {
   uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
   for (p = 0; p < v->dims.rows; ++p) {
@@ -608,6 +608,23 @@ static spx_fmt_bbs_status_t open_for_decode(const void *bytes, size_t len,
   return SPX_FMT_BBS_OK;
 }
 
+/* Whether every effective weight of an opened view is in [-128, 127]. */
+static int decodes_to_s8(const spx_fmt_bbs_view_t *v) {
+  uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
+  for (p = 0; p < v->dims.rows; ++p)
+    for (t = 0; t < taps; ++t)
+      for (g = 0; g < v->groups_per_tap; ++g) {
+        spx_fmt_bbs_group_t grp;
+        int16_t d[SPX_FMT_BBS_MAX_GROUP];
+        unsigned i;
+        spx_fmt_bbs_group_get(v, p, t, g, &grp);
+        spx_fmt_bbs_group_decode(&grp, d);
+        for (i = 0; i < grp.lanes; ++i)
+          if (d[i] < -128 || d[i] > 127) return 0;
+      }
+  return 1;
+}
+
 spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
@@ -615,8 +632,14 @@ spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
   spx_fmt_bbs_view_t v;
   spx_fmt_bbs_status_t st =
       open_for_decode(bytes, len, expected, weights, dense_count, &v, out_reason);
-  if (st == SPX_FMT_BBS_OK) decode_view(&v, NULL, weights);
-  return st;
+  if (st != SPX_FMT_BBS_OK) return st;
+  if (!decodes_to_s8(&v)) {
+    if (out_reason)
+      *out_reason = "BBS effective weights leave int8 (zp_shift); decode to int16";
+    return SPX_FMT_BBS_ERR_RANGE;
+  }
+  decode_view(&v, NULL, weights);
+  return SPX_FMT_BBS_OK;
 }
 
 /* ---- descriptor ------------------------------------------------------------ */

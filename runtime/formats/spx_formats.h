@@ -404,9 +404,12 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
  *              becomes the nearest multiple of 2^k in {0, 2^k, ...,
  *              (2^(7-N) - 1) * 2^k}, ties to the smaller. w' = +-m - c. The
  *              c with the least sum (w' - w)^2 wins, ties to the earlier c.
- *              Derived (not in the paper): a c whose w' leaves [-128, 127]
- *              is skipped (possible when m rounds up, e.g. w = 127,
- *              c = -16, N = 4 gives 128); c = 0 always qualifies.
+ *              Every c is a candidate: nothing bounds w' to int8, and the
+ *              best c can give w' = 128 or more (m rounds up: w = 127,
+ *              c = -16, N = 4: v = 111 -> m = 112, w' = 128). The hardware
+ *              never needs w' as an int8; effective weights lie in
+ *              [-(143 - 2^N), 144 - 2^N] (spx_fmt_bbs_weight_range), and
+ *              kernels, simulators and decoders take them as int16/int32.
  *              Stored: zs = min(z, N), c, the sign column (1 = negative,
  *              v < 0) and magnitude columns zs+1 .. 7-k, k = N - zs, with
  *              place values 2^(7-j). Hardware computes sum(+-m a) - c sum(a);
@@ -459,6 +462,11 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
  *                       bit 4..0  const: ROUND_AVG C (unsigned, < 2^L),
  *                                        ZP_SHIFT c (5-bit two's complement),
  *                                        NONE 0
+ *   effective weights:  NONE, ROUND_AVG two's complement, [-128, 127];
+ *                       ZP_SHIFT sign column + magnitude columns zs+1 ..
+ *                       7-(N-zs) (m <= 128 - 2^N) and c in [-16, 15]:
+ *                       +-m - c in [-(143 - 2^N), 144 - 2^N], beyond int8
+ *                       (N = 0: [-142, 143]; 2: [-139, 140]; 4: [-127, 128])
  *   total_bytes = data_offset + sum over classes of rows * kh * kw * ng *
  *                 (1 + (8 - N) * B).
  * Example: G = 16, ROUND_AVG N = 2, 16 channels: 13 bytes per 16 weights
@@ -475,7 +483,8 @@ typedef enum spx_fmt_bbs_status {
   SPX_FMT_BBS_OK = 0,
   SPX_FMT_BBS_ERR_ARG = -1,    /* NULL pointer or unusable parameters */
   SPX_FMT_BBS_ERR_FORMAT = -2, /* bytes are not a valid BBS encoding */
-  SPX_FMT_BBS_ERR_BUFFER = -3  /* output buffer too small */
+  SPX_FMT_BBS_ERR_BUFFER = -3, /* output buffer too small */
+  SPX_FMT_BBS_ERR_RANGE = -4   /* valid, but its weights leave int8 (decode) */
 } spx_fmt_bbs_status_t;
 
 typedef enum spx_fmt_bbs_method {
@@ -528,9 +537,28 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
                                        unsigned lanes, unsigned n_pruned,
                                        spx_fmt_bbs_group_t *out,
                                        uint32_t *out_sq_error);
-/* The effective weights of a group's lanes (formula above), int16 so that
- * an ill-formed group read from garbage still decodes without overflow. */
+/* The effective weights of a group's lanes (formula above), int16: zp_shift
+ * weights may leave int8, and an ill-formed group read from garbage still
+ * decodes without overflow. */
 void spx_fmt_bbs_group_decode(const spx_fmt_bbs_group_t *g, int16_t *out);
+
+/* [*lo, *hi]: every effective weight a group of `method` with N = n_pruned
+ * can stand for, whatever its bits, param and constant (the bound is
+ * attained). NONE and ROUND_AVG: two's complement columns, [-128, 127].
+ * ZP_SHIFT: w' = +-m - c, m <= 2^(7-zs) - 2^(N-zs) (magnitude columns
+ * zs+1 .. 7-(N-zs) all set), largest at zs = 0: 128 - 2^N; c in [-16, 15]:
+ * [-(143 - 2^N), 144 - 2^N], i.e. N = 0 [-142, 143], N = 2 [-139, 140],
+ * N = 4 [-127, 128]. */
+static inline void spx_fmt_bbs_weight_range(unsigned method, unsigned n_pruned,
+                                            int32_t *lo, int32_t *hi) {
+  if (method == SPX_FMT_BBS_ZP_SHIFT && n_pruned <= 7) {
+    *lo = -(143 - ((int32_t)1 << n_pruned));
+    *hi = 144 - ((int32_t)1 << n_pruned);
+  } else {
+    *lo = -128;
+    *hi = 127;
+  }
+}
 
 /* Halves of a group of `lanes` lanes (ceil(lanes / 8)) and the lanes of
  * half h (8, or fewer in the last half). */
@@ -630,12 +658,17 @@ spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
                                       const char **out_reason);
 /* Full check, O(len): spx_fmt_bbs_open plus every group record (param and
  * const in range for the method, missing lanes' bits 0, effective weights
- * in [-128, 127]) and the padding bytes 0. */
+ * in spx_fmt_bbs_weight_range: zp_shift ones may leave int8) and the
+ * padding bytes 0. */
 spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
                                           const spx_fmt_bbs_dims_t *expected,
                                           const char **out_reason);
-/* Decodes into the effective int8 weights (dense_count elements, OIHW /
- * [M][K], original channel order). Runs spx_fmt_bbs_validate first. */
+/* Decodes into the effective weights as int8 (dense_count elements, OIHW /
+ * [M][K], original channel order). Runs spx_fmt_bbs_validate first. A valid
+ * encoding with a weight outside [-128, 127] (zp_shift, see
+ * spx_fmt_bbs_weight_range) is refused with SPX_FMT_BBS_ERR_RANGE and
+ * nothing written: spx_fmt_desc_BBS.decode gives every valid encoding, as
+ * int16. */
 spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,

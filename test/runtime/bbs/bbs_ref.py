@@ -4,6 +4,9 @@ decoder of the BBS byte layout written from its documentation in
 runtime/formats/spx_formats.h. Nothing here calls the C code except through
 the tools whose output it checks.
 
+  bbs_ref.py hand
+      hand-worked zp_shift groups whose best offset gives an effective
+      weight of 128 (beyond int8), against the reference below.
   bbs_ref.py groups TOOL TMPDIR [COUNT]
       random int8 groups (all lane counts 1..32, random and quantized-like
       weights, extremes), pruned by `TOOL prune METHOD N` (spx-bbs-test) and
@@ -72,7 +75,8 @@ def round_avg(w, n):
 
 def zp_shift(w, n):
     """Zero-point shifting. Returns (w', zs = min(z, n), c, sq_error, column
-    bits [count, 8-n]: sign column, then magnitude columns)."""
+    bits [count, 8-n]: sign column, then magnitude columns). Nothing bounds
+    w' to int8: the best c can give 128 (see cmd_hand)."""
     w = w.astype(np.int64)
     count, lanes = w.shape
     best = None
@@ -96,9 +100,7 @@ def zp_shift(w, n):
         q = np.minimum(q, qmax)
         m2 = np.where(stays[:, None], m, q << k[:, None])
         wp = np.where(sign == 1, -m2, m2) - c
-        err = ((wp - w) ** 2).sum(axis=1)
-        ok = np.all((wp >= -128) & (wp <= 127), axis=1)  # derived rule
-        err = np.where(ok, err, np.iinfo(np.int64).max)
+        err = ((wp - w) ** 2).sum(axis=1)  # every c is a candidate: w' may leave int8
         zs = np.where(stays, n, z)
         cand = (err, wp, zs, np.full(count, c), sign, m2)
         if best is None:
@@ -136,6 +138,8 @@ def random_groups(rng, count, lanes):
     g = np.where((kinds == 2)[:, None], -np.abs(small) - 1, g)  # all negative
     g = np.where((kinds == 3)[:, None], rng.choice([-127, 127, 0, -1, 1], (count, lanes)), g)
     g = np.where((kinds == 4)[:, None], np.abs(small), g)
+    top = rng.integers(96, 128, (count, lanes))  # near +127: zp_shift can give 128
+    g = np.where((kinds == 5)[:, None], top, g)
     for i, v in enumerate((0, -127, 127, -1)[:count]):  # uniform groups
         g[i] = v
     return g.astype(np.int8)
@@ -144,7 +148,7 @@ def random_groups(rng, count, lanes):
 def cmd_groups(tool, tmp, count):
     rng = np.random.default_rng(20240905)
     os.makedirs(tmp, exist_ok=True)
-    total = 0
+    total = beyond = 0
     for method in ("round_avg", "zp_shift"):
         for n in (0, 2, 4):
             for lanes in range(1, 33):
@@ -166,8 +170,9 @@ def cmd_groups(tool, tmp, count):
                         sys.exit("MISMATCH %s %s: group %s: C %s, reference %s"
                                  % (where, name, g[i].tolist(), a[i].tolist(), b[i].tolist()))
                 total += count
-    print("groups: %d pruned groups agree (round_avg, zp_shift; N = 0, 2, 4; 1..32 lanes)"
-          % total)
+                beyond += int(np.any((wp < -128) | (wp > 127), axis=1).sum())
+    print("groups: %d pruned groups agree (round_avg, zp_shift; N = 0, 2, 4; 1..32 lanes; "
+          "%d with weights beyond int8)" % (total, beyond))
 
 
 # ---- .spxbin: decode BBS blobs independently --------------------------------
@@ -210,7 +215,7 @@ def decode_bbs(b):
     order = np.frombuffer(bytes(b[48:48 + 2 * rows]), "<u2").astype(np.int64)
     assert sorted(order.tolist()) == list(range(rows)), "order is a permutation"
     taps, ng, nb = kh * kw, -(-cols // ge), -(-ge // 8)
-    out = np.zeros((rows, taps, ng * ge), np.int16)
+    out = np.zeros((rows, taps, ng * ge), np.int16)  # zp_shift may leave int8
     cls_of = np.zeros(rows, np.int64)
     worst_half = 0
     worst_col = -99
@@ -231,8 +236,21 @@ def decode_bbs(b):
         first += nrows
     assert off == len(b), "records fill the encoding"
     w = out[:, :, :cols].transpose(0, 2, 1)  # [rows, cols, taps]
-    assert np.all((w >= -128) & (w <= 127)), "decodes to int8"
+    for ci, (method, n, _, _) in enumerate(classes):
+        lo, hi = weight_range(method, n)
+        wc = w[cls_of == ci]
+        assert np.all((wc >= lo) & (wc <= hi)), "decodes within the method's range"
     return w, cls_of, worst_half, worst_col, G, classes
+
+
+def weight_range(method, n):
+    """Every effective weight a group can stand for, from the layout: none and
+    round_avg are two's complement (int8); zp_shift is +-m - c with the sign
+    column, magnitude columns zs+1 .. 7-(n-zs) (m <= 2^(7-zs) - 2^(n-zs) <=
+    128 - 2^n) and c in [-16, 15]."""
+    if method == 2:
+        return -(128 - (1 << n)) - 15, (128 - (1 << n)) + 16
+    return -128, 127
 
 
 def _decode_rows(rec, method, n, ncols, nb, ge, lanes_of, out, chans, worst_half, worst_col):
@@ -361,7 +379,9 @@ def cmd_spxbin(bbs_path, plain_path, method, n, G, outliers, report=None, verbos
         if report is not None:
             check_stats(report, layer, w, b, plain, rows, cols, taps)
         if verbose:
-            print("%s: %d rows, outliers %s" % (layer, rows, np.nonzero(cls_of)[0].tolist()))
+            print("%s: %d rows, outliers %s, effective weights in [%d, %d], %d beyond int8"
+                  % (layer, rows, np.nonzero(cls_of)[0].tolist(), w.min(), w.max(),
+                     int(((w < -128) | (w > 127)).sum())))
         if plain is None:
             layers += 1
             continue
@@ -378,8 +398,38 @@ def cmd_spxbin(bbs_path, plain_path, method, n, G, outliers, report=None, verbos
           % (layers, ", decoded weights = reference pruning" if plain else ""))
 
 
+# ---- hand-worked groups whose best offset leaves int8 -------------------------
+
+
+def cmd_hand():
+    """zp_shift groups near the top of the range, shifted down and rounded
+    up, worked out by hand (the same cases as bbs_test.c):
+      w = 127, 16, N = 4: 127 + c >= 111 >= 64 for every c, so z = 0 and
+        k = 4 (multiples of 16 up to 7 * 16 = 112). c = -16 first: v = 111,
+        0; 111 = 6*16 + 15, 15 > 8 -> 112; 0 -> 0: w' = 128, 16, error 1.
+        Error 0 would need 127 + c = 112 (c = -15), but then 16 - 15 = 1
+        -> 0, w' = 15: error 1 again, not smaller. Best c = -16, w' = 128.
+      w = 127, 120, N = 2: z = 0, k = 2 (multiples of 4 up to 124). c = -16:
+        v = 111 -> 112 (111 = 27*4 + 3, 3 > 2), 104 = 26*4: w' = 128, 120,
+        error 1. Error 0 needs both 127 + c and 120 + c multiples of 4:
+        impossible (127 and 120 differ mod 4). Best c = -16, w' = 128."""
+    cases = [
+        # (w, n, expected w', zs, c, error)
+        ([127, 16], 4, [128, 16], 0, -16, 1),
+        ([127, 120], 2, [128, 120], 0, -16, 1),
+    ]
+    for w, n, exp, zs, c, err in cases:
+        wp, zz, cc, ee, _ = zp_shift(np.array([w], np.int64), n)
+        got = (wp[0].tolist(), int(zz[0]), int(cc[0]), int(ee[0]))
+        if got != (exp, zs, c, err):
+            sys.exit("hand case %s N=%d: got %s, expected %s" % (w, n, got, (exp, zs, c, err)))
+    print("hand: %d zp_shift groups whose best offset gives 128" % len(cases))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) in (4, 5) and sys.argv[1] == "groups":
+    if len(sys.argv) == 2 and sys.argv[1] == "hand":
+        cmd_hand()
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "groups":
         cmd_groups(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 64)
     elif len(sys.argv) in (8, 9) and sys.argv[1] == "spxbin":
         cmd_spxbin(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]),

@@ -1,7 +1,11 @@
 /* spxbin.c - libFuzzer harness: a .spxbin command stream through the runtime.
  *
  * The buffer is copied to 64-byte aligned memory (as a file read into malloc
- * memory would be) and loaded with spx_cs_stream_load. A stream that loads
+ * memory would be) and its checksums are fixed up first - total_size set to
+ * the buffer size, every blob's crc32 recomputed where its record lies in
+ * the blobs section and its bytes in the weights section, then the header
+ * crc32 (spx_cs_stream_seal) - or almost every mutation would only exercise
+ * the crc check. Then it is loaded with spx_cs_stream_load. A stream that loads
  * is disassembled (what spx-objdump prints; to a sink), then prepared with
  * spx_rt_model_initialize and run once with spx_rt_model_run on the stream's
  * own target's default device and on the cpu device (when that is another
@@ -56,6 +60,33 @@ static void run_on(const spx_rt_device_t *dev, const spx_cs_stream_t *s) {
   free(io);
 }
 
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The container layout of spx_stream.h: a 96-byte header whose section
+ * table starts at 32; blob records of 32 bytes after an 8-byte count. */
+static void fix_checksums(uint8_t *b, size_t size) {
+  if (size < 96 || size > UINT32_MAX || memcmp(b, SPX_CS_MAGIC, 4) != 0) return;
+  wr32(b + 12, (uint32_t)size);
+  uint32_t bo = rd32(b + 32 + 8 * SPX_CS_SECTION_BLOBS), bs = rd32(b + 36 + 8 * SPX_CS_SECTION_BLOBS);
+  uint32_t wo = rd32(b + 32 + 8 * SPX_CS_SECTION_WEIGHTS), ws = rd32(b + 36 + 8 * SPX_CS_SECTION_WEIGHTS);
+  if (bo <= size && bs <= size - bo && bs >= 8 && wo <= size && ws <= size - wo) {
+    uint32_t n = rd32(b + bo);
+    for (uint32_t i = 0; i < n && 8 + 32 * (uint64_t)(i + 1) <= bs; i++) {
+      uint8_t *rec = b + bo + 8 + 32 * i;
+      uint32_t off = rd32(rec + 8), len = rd32(rec + 12);
+      if (off <= ws && len <= ws - off) wr32(rec + 16, spx_cs_crc32(0, b + wo + off, len));
+    }
+  }
+  spx_cs_status_t st;
+  spx_cs_stream_seal(b, size, &st);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Exactly `size` bytes, so that ASan sees any read past the end. */
@@ -63,6 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (posix_memalign(&mem, 64, size ? size : 1) != 0) abort();
   uint8_t *copy = mem;
   if (size) memcpy(copy, data, size);
+  fix_checksums(copy, size);
   spx_cs_stream_t s;
   spx_cs_status_t st;
   if (spx_cs_stream_load(copy, size, &s, &st) == SPX_CS_OK) {

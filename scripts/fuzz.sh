@@ -71,6 +71,9 @@ mkdir -p "$build"
   fi
 ) 9>"$build/.lock"
 
+# UBSan reports with a stack, so that crashes can be told apart by it.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
 status=0
 summary=()
 for n in "${names[@]}"; do

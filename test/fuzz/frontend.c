@@ -1,0 +1,84 @@
+/* frontend.c - libFuzzer harness: a .spx buffer through the whole frontend.
+ *
+ * The input is written to a file in a private temporary directory (made
+ * under $TMPDIR at start-up, removed at exit; the file is removed as soon as
+ * it has been read) and goes through spx_fe_load (lex, parse, semantic
+ * checks, weights) and, when that succeeds, spx_fe_lower to the spx MLIR
+ * dialect in a fresh context, then MLIR verification - as spxc does before
+ * its passes. Diagnostics go to /dev/null (SPX_FUZZ_VERBOSE=1: stderr).
+ * Weight files named by the input do not exist (relative paths resolve into
+ * the empty temporary directory): those are ordinary errors.
+ *
+ * A network the frontend accepted must lower to IR that verifies: if it does
+ * not, the harness aborts, so such inputs are reported as crashes. */
+#define _POSIX_C_SOURCE 200809L
+#define SPX_FUZZ_WITH_MLIR
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/spx_fe.h"
+#include "support/spx_support.h"
+#include "test/fuzz/fuzz_common.h"
+
+static char dir_path[4096];
+static char file_path[4200];
+
+static void remove_dir(void) {
+  unlink(file_path);
+  rmdir(dir_path);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir_path, sizeof dir_path, "%s/spx-fuzz-frontend.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir_path)) {
+    perror("spx-fuzz-frontend: mkdtemp");
+    exit(1);
+  }
+  snprintf(file_path, sizeof file_path, "%s/input.spx", dir_path);
+  atexit(remove_dir);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  FILE *f = fopen(file_path, "wb");
+  if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+    perror("spx-fuzz-frontend: cannot write the input file");
+    abort();
+  }
+  spx_arena_t *arena = spx_arena_create();
+  spx_diag_t *diag = spx_diag_create(spx_fuzz_sink());
+  spx_wstore_t *store = spx_wstore_create();
+  if (!arena || !diag || !store) abort();
+
+  spx_fe_network_t *net = NULL;
+  int rc = spx_fe_load(file_path, arena, store, diag, &net);
+  unlink(file_path);
+  if (rc == 0 && net && spx_diag_error_count(diag) == 0) {
+    MlirContext ctx = spx_fuzz_context_begin(0);
+    MlirModule module = spx_fe_lower(net, ctx, store);
+    if (mlirModuleIsNull(module)) {
+      fputs("spx-fuzz-frontend: spx_fe_lower returned no module for a checked network\n",
+            stderr);
+      abort();
+    }
+    if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
+      fputs("spx-fuzz-frontend: the lowered module does not verify\n", stderr);
+      abort();
+    }
+    mlirModuleDestroy(module);
+    spx_fuzz_context_end(); /* before the store: the module used its buffers */
+  }
+  spx_wstore_destroy(store);
+  spx_diag_destroy(diag);
+  spx_arena_destroy(arena);
+  return 0;
+}

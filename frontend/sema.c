@@ -114,17 +114,8 @@ typedef struct sema {
 #define ERR(s, loc, ...) spx_diag_error((s)->diag, loc, __VA_ARGS__)
 #define NOTE(s, loc, ...) spx_diag_note((s)->diag, loc, __VA_ARGS__)
 
-static uint64_t fnv1a64(const char *s) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 0x100000001b3u;
-  }
-  return h;
-}
-
 static name_entry_t *name_slot(sema_t *s, const char *name) {
-  size_t mask = s->names_cap - 1, i = (size_t)fnv1a64(name) & mask;
+  size_t mask = s->names_cap - 1, i = (size_t)spx_hash_str(name) & mask;
   while (s->names[i].name && strcmp(s->names[i].name, name) != 0)
     i = (i + 1) & mask;
   return &s->names[i];
@@ -475,7 +466,7 @@ static int store_weight(sema_t *s, const spx_fe_layer_t *L, spx_role_t role,
     default: h = 0.1; break; /* bias, beta, mean */
     }
     h *= w->scale;
-    state = splitmix64(&seed) ^ fnv1a64(name);
+    state = splitmix64(&seed) ^ spx_hash_str(name);
     fill_random(d, b->count, state, w->normal, c, h);
     if (role == SPX_ROLE_VAR)
       for (size_t i = 0; i < b->count; i++)

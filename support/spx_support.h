@@ -86,6 +86,17 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
 int spx_diag_error_count(const spx_diag_t *diag);
 
+/* ---- hashing ---------------------------------------------------------- */
+
+/* 64-bit FNV-1a of a NUL-terminated string: name tables (weight store,
+ * frontend names) and the seed of random(...) weights, so its values are
+ * part of the output and must not change. */
+static inline uint64_t spx_hash_str(const char *s) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+  return h;
+}
+
 /* ---- weight store ------------------------------------------------------ */
 
 #define SPX_MAX_RANK 6

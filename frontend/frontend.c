@@ -76,8 +76,8 @@ static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
   }
 }
 
-int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
-                spx_diag_t *diag, spx_fe_network_t **out_net) {
+int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                spx_wstore_t *store, spx_diag_t *diag, spx_fe_network_t **out_net) {
   spx_parse_state_t ps;
   const char *slash;
   char *dir;
@@ -106,7 +106,7 @@ int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
   slash = strrchr(path, '/');
   dir = slash ? spx_arena_strndup(arena, path, (size_t)(slash - path) + 1)
               : spx_arena_strdup(arena, "");
-  return spx_fe_sema(&ps, ps.file, dir, arena, store, diag, out_net);
+  return spx_fe_sema(&ps, ps.file, dir, vocab, arena, store, diag, out_net);
 }
 
 int spx_fe_override(spx_fe_network_t *net, const char *statement,

@@ -1198,6 +1198,28 @@ static int precision_of(spx_diag_t *diag, const char *p, spx_loc_t loc,
   return 0;
 }
 
+/* The kind a sparsify statement names (v->s, an IDENT or a CALL) must be one
+ * the compiler implements. */
+static int check_sparsify_kind(const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                               spx_diag_t *diag, const ast_value_t *v) {
+  const char *const *kinds = vocab ? vocab->sparsify_kinds : NULL;
+  int n = kinds ? vocab->n_sparsify_kinds : 0;
+  const char *list = "", *near;
+  for (int i = 0; i < n; i++)
+    if (strcmp(kinds[i], v->s) == 0) return 0;
+  if (!kinds) return 0;
+  for (int i = 0; i < n; i++)
+    list = spx_arena_printf(arena, "%s%s%s", list,
+                            i == 0 ? "" : i == n - 1 ? " or " : ", ", kinds[i]);
+  near = spx_diag_suggest(v->s, kinds, n);
+  if (near)
+    spx_diag_error(diag, v->loc, "unknown sparsify kind '%s'; did you mean '%s'? (expected %s)",
+                   v->s, near, list);
+  else
+    spx_diag_error(diag, v->loc, "unknown sparsify kind '%s'; expected %s", v->s, list);
+  return -1;
+}
+
 int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
                              const char *dir, spx_arena_t *arena,
                              spx_diag_t *diag) {
@@ -1242,6 +1264,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
         rc = -1;
       }
     }
+    rc |= check_sparsify_kind(net->vocab, arena, diag, st->value);
     rc |= convert_spec(arena, diag, dir, st->value, NULL, 0, 1, "sparsify", &spec);
     if (rc != 0) return -1;
     if (st->name) c->layers[li].sparsify = spec;
@@ -1265,7 +1288,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
 }
 
 int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
-                spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
+                const spx_fe_vocab_t *vocab, spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
                 spx_fe_network_t **out_net) {
   sema_t s;
   spx_fe_network_t *net;
@@ -1378,6 +1401,7 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
   net->layers = s.layers;
   net->n_outputs = n_out;
   net->outputs = outputs;
+  net->vocab = vocab;
   net->compile.precision = SPX_PREC_F32;
   net->compile.layers =
       spx_arena_alloc(arena, sizeof *net->compile.layers * (size_t)(s.n + 1));

@@ -155,6 +155,14 @@ typedef struct spx_fe_compile {
   spx_fe_layer_cfg_t *layers;   /* one per network layer, same index */
 } spx_fe_compile_t;
 
+/* What the compiler behind the frontend implements, handed in by its driver
+ * (the frontend knows no passes): the language's open-ended names are
+ * checked against it. Borrowed; it must outlive the network. */
+typedef struct spx_fe_vocab {
+  const char *const *sparsify_kinds; /* what `sparsify` may name; NULL: any */
+  int n_sparsify_kinds;
+} spx_fe_vocab_t;
+
 typedef struct spx_fe_network {
   const char *name;
   const char *file; /* the .spx path as given */
@@ -163,13 +171,16 @@ typedef struct spx_fe_network {
   int n_outputs;
   const int *outputs; /* layer indices, in `output` order */
   spx_fe_compile_t compile;
+  const spx_fe_vocab_t *vocab; /* as given to spx_fe_load; may be NULL */
 } spx_fe_network_t;
 
-/* Parses and checks `path`, loading weights into `store`. All memory of the
- * returned network lives in `arena`. Returns 0 on success; on failure
- * returns -1, has reported every error to `diag` and sets *out_net = NULL. */
-int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
-                spx_diag_t *diag, spx_fe_network_t **out_net);
+/* Parses and checks `path`, loading weights into `store`; names such as
+ * sparsify kinds are checked against `vocab` (NULL: not checked), here and
+ * in later overrides. All memory of the returned network lives in `arena`.
+ * Returns 0 on success; on failure returns -1, has reported every error to
+ * `diag` and sets *out_net = NULL. */
+int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                spx_wstore_t *store, spx_diag_t *diag, spx_fe_network_t **out_net);
 
 /* Applies one compile-block statement given as text, e.g. from the command
  * line: "target aie(rows=2, cols=2)", "sparsify fc1 : block(8x8,

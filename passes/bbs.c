@@ -148,7 +148,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
   MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !spx_ir_str_is(mlirStringAttrGetValue(kind), "bbs"))
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), spx_pass_sparsify_kind_of(SPX_PASS_ID_bbs)))
     return 0;
   bbs_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;

@@ -85,6 +85,10 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_warning(d, loc, ...) spx_diag_report(d, SPX_SEV_WARNING, loc, __VA_ARGS__)
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
 int spx_diag_error_count(const spx_diag_t *diag);
+/* For "did you mean ...?": the candidate closest to `word` by edit distance
+ * (the first of equals), if it is a near miss (at most 2 edits, and fewer
+ * than half the candidate's length); else NULL. */
+const char *spx_diag_suggest(const char *word, const char *const *candidates, int n);
 
 /* ---- hashing ---------------------------------------------------------- */
 

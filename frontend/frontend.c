@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const op_names[] = {
-#define X(e, s) s,
-    SPX_FE_OPS(X)
-#undef X
-};
-
 static const char *const role_names[] = {
 #define X(e, s) s,
     SPX_FE_ROLES(X)
@@ -19,7 +13,8 @@ static const char *const role_names[] = {
 };
 
 const char *spx_op_name(spx_op_t op) {
-  return (unsigned)op < SPX_OP_COUNT_ ? op_names[op] : "?";
+  if (op == SPX_OP_INPUT) return "input";
+  return (unsigned)op < SPX_OP_COUNT_ ? spx_ir_op_info(spx_op_ir(op))->name : "?";
 }
 
 const char *spx_role_name(spx_role_t role) {

@@ -140,10 +140,10 @@ static MlirOperation build_layer(lower_t *lw, int index) {
     break;
   case SPX_OP_CONCAT: {
     /* One segment per possible input: 1 where present (spx.irdl.mlir). */
-    int32_t segments[SPX_FE_CONCAT_MAX_INPUTS];
-    for (int i = 0; i < SPX_FE_CONCAT_MAX_INPUTS; i++) segments[i] = i < l->n_inputs;
+    int32_t segments[SPX_IR_CONCAT_MAX_INPUTS];
+    for (int i = 0; i < SPX_IR_CONCAT_MAX_INPUTS; i++) segments[i] = i < l->n_inputs;
     attrs[n++] = spx_ir_named(ctx, "operand_segment_sizes",
-                              mlirDenseI32ArrayGet(ctx, SPX_FE_CONCAT_MAX_INPUTS, segments));
+                              mlirDenseI32ArrayGet(ctx, SPX_IR_CONCAT_MAX_INPUTS, segments));
     attrs[n++] = spx_ir_named(ctx, "axis", spx_ir_i64_attr(ctx, l->axis));
     break;
   }

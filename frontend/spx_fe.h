@@ -25,36 +25,22 @@
 extern "C" {
 #endif
 
-/* The ops of the language, in one list. X(ENUM, "name").
- * The name is also the spx dialect op name ("spx.<name>"). */
-#define SPX_FE_OPS(X)                                                         \
-  X(INPUT, "input")                                                           \
-  X(CONV2D, "conv2d")                                                         \
-  X(DENSE, "dense")                                                           \
-  X(RELU, "relu")                                                             \
-  X(RELU6, "relu6")                                                           \
-  X(SIGMOID, "sigmoid")                                                       \
-  X(MAXPOOL, "maxpool")                                                       \
-  X(AVGPOOL, "avgpool")                                                       \
-  X(GLOBAL_AVGPOOL, "global_avgpool")                                         \
-  X(ADD, "add")                                                               \
-  X(CONCAT, "concat")                                                         \
-  X(FLATTEN, "flatten")                                                       \
-  X(RESHAPE, "reshape")                                                       \
-  X(SOFTMAX, "softmax")                                                       \
-  X(BATCHNORM, "batchnorm")
-
+/* The ops of the language: `input`, then the spx dialect's ops
+ * (ir/spx_ir.h's SPX_IR_OPS) in their order; SPX_OP_<E> is
+ * SPX_IR_OP_<E> + 1. A .spx file may call those whose `source` is 1. */
 typedef enum spx_op {
-#define X(e, s) SPX_OP_##e,
-  SPX_FE_OPS(X)
+  SPX_OP_INPUT,
+#define X(e, name, min_in, max_in, rt, source) SPX_OP_##e,
+  SPX_IR_OPS(X)
 #undef X
   SPX_OP_COUNT_
 } spx_op_t;
 
-const char *spx_op_name(spx_op_t op);
+/* The spx dialect op of a frontend op other than input. */
+static inline spx_ir_op_t spx_op_ir(spx_op_t op) { return (spx_ir_op_t)(op - 1); }
 
-/* concat takes 2 to this many inputs (the dialect's operand segments). */
-#define SPX_FE_CONCAT_MAX_INPUTS 16
+/* "input", or the dialect op's name ("spx.<name>"). */
+const char *spx_op_name(spx_op_t op);
 
 typedef struct spx_shape {
   int rank;

@@ -114,7 +114,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   MlirNamedAttribute attrs[16];
   int n = 0;
   attrs[n++] = spx_ir_named(ctx, "name", mlirStringAttrGet(ctx, spx_ir_str(l->name)));
-  MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str("none"));
+  MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str(spx_ir_act_name(SPX_RT_ACT_NONE)));
   switch (l->op) {
   case SPX_OP_CONV2D:
   case SPX_OP_DENSE: {

@@ -32,6 +32,25 @@ spx_ir_op_t spx_ir_op_kind(MlirOperation op) {
   return (spx_ir_op_t)k;
 }
 
+const char *spx_ir_act_name(spx_rt_act_t act) {
+  switch (act) {
+#define X(E, code, text) \
+  case SPX_RT_ACT_##E: return text;
+    SPX_CS_ACTS(X)
+#undef X
+  }
+  SPX_UNREACHABLE("bad activation");
+  return "";
+}
+
+spx_rt_act_t spx_ir_act_of(MlirStringRef name) {
+#define X(E, code, text) \
+  if (spx_ir_str_is(name, text)) return SPX_RT_ACT_##E;
+  SPX_CS_ACTS(X)
+#undef X
+  return SPX_RT_ACT_NONE;
+}
+
 static void window(MlirOperation op, const char *kernel_attr, spx_rt_layer_t *l) {
   int64_t k[2] = {0, 0}, st[2], pad[4];
   if (kernel_attr) spx_ir_get_i64_array(op, kernel_attr, k, 2);
@@ -51,10 +70,7 @@ bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out) {
   out->op = ops[k].rt_op;
   out->n_in = (uint8_t)mlirOperationGetNumOperands(op);
   if (out->op == SPX_RT_OP_CONV2D || out->op == SPX_RT_OP_DENSE) {
-    MlirStringRef act = spx_ir_get_str(op, "act");
-    out->act = spx_ir_str_is(act, "relu")    ? SPX_RT_ACT_RELU
-               : spx_ir_str_is(act, "relu6") ? SPX_RT_ACT_RELU6
-                                             : SPX_RT_ACT_NONE;
+    out->act = (uint8_t)spx_ir_act_of(spx_ir_get_str(op, "act"));
   }
   if (out->op == SPX_RT_OP_CONV2D) {
     int64_t w[SPX_MAX_RANK], dil[2];

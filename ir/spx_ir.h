@@ -68,6 +68,12 @@ spx_ir_op_t spx_ir_op_lookup(const char *name);
 /* The kind of an operation, or SPX_IR_OP_COUNT_ if it is no spx op. */
 spx_ir_op_t spx_ir_op_kind(MlirOperation op);
 
+/* Fused activations: an op's "act" attribute holds one of the names of
+ * runtime/stream's SPX_CS_ACTS, whose values are the SPX_RT_ACT_*. */
+const char *spx_ir_act_name(spx_rt_act_t act);
+/* The activation an "act" value names; SPX_RT_ACT_NONE for any other. */
+spx_rt_act_t spx_ir_act_of(MlirStringRef name);
+
 /* A single-threaded context (deterministic output) with func, quant,
  * sparse_tensor and the spx dialect loaded. Returns a null context if the
  * embedded dialect fails to load (an internal error, reported to stderr). */

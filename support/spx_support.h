@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "runtime/stream/spx_stream.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -107,13 +109,18 @@ static inline uint64_t spx_hash_str(const char *s) {
 /* Every buffer in the store is aligned to this many bytes. */
 #define SPX_WEIGHT_ALIGN 64
 
+/* Element types of weight buffers: runtime/stream's SPX_CS_DTYPES, with
+ * the stream's codes (U8: raw bytes of an encoded format). SPX_DT_I8 and
+ * SPX_DT_I32 are other names of its INT8 and INT32. */
 typedef enum spx_dtype {
-  SPX_DT_F32,
-  SPX_DT_I8,
-  SPX_DT_I32,
-  SPX_DT_U8, /* raw bytes of an encoded format */
+#define SPX_DT_X_(E, code, text, size) SPX_DT_##E = code,
+  SPX_CS_DTYPES(SPX_DT_X_)
+#undef SPX_DT_X_
+  SPX_DT_I8 = SPX_DT_INT8,
+  SPX_DT_I32 = SPX_DT_INT32
 } spx_dtype_t;
 
+/* Bytes per element, and the table's name ("f32", "int8", ...). */
 size_t spx_dtype_size(spx_dtype_t dt);
 const char *spx_dtype_name(spx_dtype_t dt);
 

@@ -15,10 +15,10 @@ struct spx_wstore {
 
 size_t spx_dtype_size(spx_dtype_t dt) {
   switch (dt) {
-  case SPX_DT_F32: return 4;
-  case SPX_DT_I32: return 4;
-  case SPX_DT_I8: return 1;
-  case SPX_DT_U8: return 1;
+#define X(E, code, text, size) \
+  case SPX_DT_##E: return size;
+    SPX_CS_DTYPES(X)
+#undef X
   }
   SPX_UNREACHABLE("bad dtype");
   return 0;
@@ -26,10 +26,10 @@ size_t spx_dtype_size(spx_dtype_t dt) {
 
 const char *spx_dtype_name(spx_dtype_t dt) {
   switch (dt) {
-  case SPX_DT_F32: return "f32";
-  case SPX_DT_I32: return "i32";
-  case SPX_DT_I8: return "i8";
-  case SPX_DT_U8: return "u8";
+#define X(E, code, text, size) \
+  case SPX_DT_##E: return text;
+    SPX_CS_DTYPES(X)
+#undef X
   }
   SPX_UNREACHABLE("bad dtype");
   return "";

@@ -21,6 +21,15 @@ const char *spx_role_name(spx_role_t role) {
   return (unsigned)role < SPX_ROLE_COUNT_ ? role_names[role] : "?";
 }
 
+const char *spx_fe_precision_name(spx_fe_precision_t p) {
+  switch (p) {
+  case SPX_PREC_F32: return spx_dtype_name(SPX_DT_F32);
+  case SPX_PREC_INT8: return spx_dtype_name(SPX_DT_INT8);
+  case SPX_PREC_DEFAULT: break;
+  }
+  return NULL;
+}
+
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name) {
   for (int i = 0; i < net->n_layers; i++)
     if (strcmp(net->layers[i].name, name) == 0) return i;

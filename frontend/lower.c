@@ -171,7 +171,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
     attrs[n++] = spx_ir_named(ctx, "spx.precision",
-                       mlirStringAttrGet(ctx, spx_ir_str(cfg->precision == SPX_PREC_F32 ? "f32" : "int8")));
+                       mlirStringAttrGet(ctx, spx_ir_str(spx_fe_precision_name(cfg->precision))));
   SPX_ASSERT(n <= 16);
   mlirOperationStateAddAttributes(&st, n, attrs);
   return mlirOperationCreate(&st);
@@ -204,7 +204,7 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
       spec_attr(ctx, net->compile.target.name ? &net->compile.target : &cpu));
   if (net->compile.precision == SPX_PREC_INT8) {
     spx_fe_spec_t q = net->compile.quantize;
-    q.name = "int8";
+    q.name = spx_fe_precision_name(SPX_PREC_INT8);
     mlirOperationSetAttributeByName(mop, spx_ir_str("spx.quantize"), spec_attr(ctx, &q));
   }
 

@@ -290,7 +290,7 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
     if (w->npy.dtype != SPX_DT_F32 && w->npy.dtype != SPX_DT_I8) {
       ERR(s, a->value->loc,
           "'%s' holds %s data; weights must be float32, float64 or int8",
-          a->value->s, w->npy.dtype == SPX_DT_I32 ? "int32" : spx_dtype_name(w->npy.dtype));
+          a->value->s, spx_dtype_name(w->npy.dtype));
       return -1;
     }
     return 0;
@@ -1119,7 +1119,7 @@ static void check_input(sema_t *s, const ast_stmt_t *st) {
   int r = 0;
   e0 = spx_diag_error_count(s->diag);
   name_slot(s, st->name)->layer = idx;
-  if (strcmp(st->prec, "f32") != 0)
+  if (strcmp(st->prec, spx_dtype_name(SPX_DT_F32)) != 0)
     ERR(s, st->prec_loc, "unsupported input type '%s'; inputs are f32", st->prec);
   if (dims->n_items < 1 || dims->n_items > SPX_MAX_RANK) {
     ERR(s, dims->loc, "input rank must be between 1 and %d, got %d",
@@ -1232,8 +1232,8 @@ static int convert_spec(spx_arena_t *arena, spx_diag_t *diag, const char *dir,
 
 static int precision_of(spx_diag_t *diag, const char *p, spx_loc_t loc,
                         spx_fe_precision_t *out) {
-  if (strcmp(p, "int8") == 0) *out = SPX_PREC_INT8;
-  else if (strcmp(p, "f32") == 0) *out = SPX_PREC_F32;
+  if (strcmp(p, spx_fe_precision_name(SPX_PREC_INT8)) == 0) *out = SPX_PREC_INT8;
+  else if (strcmp(p, spx_fe_precision_name(SPX_PREC_F32)) == 0) *out = SPX_PREC_F32;
   else {
     spx_diag_error(diag, loc, "unknown precision '%s'; expected int8 or f32", p);
     return -1;

@@ -128,6 +128,10 @@ typedef enum spx_fe_precision {
   SPX_PREC_INT8,
 } spx_fe_precision_t;
 
+/* "f32" or "int8": the name of the precision's dtype (spx_dtype_name), as
+ * written in the language and in spx.precision; NULL for DEFAULT. */
+const char *spx_fe_precision_name(spx_fe_precision_t p);
+
 typedef struct spx_fe_layer_cfg {
   spx_fe_precision_t precision; /* quantize LAYER : f32 | int8 */
   spx_fe_spec_t sparsify;       /* sparsify LAYER : spec; name NULL if unset */

@@ -1025,6 +1025,7 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
     return -1;
   }
   spec = &op_specs[opi];
+  SPX_ASSERT(spec->check); /* every op a .spx may call has a handler */
   op = spx_op_name((spx_op_t)opi);
   min_in = spx_ir_op_info(spx_op_ir((spx_op_t)opi))->min_in;
   max_in = spx_ir_op_info(spx_op_ir((spx_op_t)opi))->max_in;

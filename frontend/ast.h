@@ -114,7 +114,7 @@ int spx_fe_parse(spx_parse_state_t *ps, spx_parse_mode_t mode);
 /* Semantic analysis of a parsed file (sema.c). `dir` is the directory of the
  * .spx file ("" for the cwd) to which weight paths are relative. */
 int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
-                spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
+                const spx_fe_vocab_t *vocab, spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
                 spx_fe_network_t **out_net);
 /* Applies one parsed compile statement to net (sema.c). `dir` is NULL when
  * string paths are already relative to the cwd. */

@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const op_names[] = {
-#define X(e, s) s,
-    SPX_FE_OPS(X)
-#undef X
-};
-
 static const char *const role_names[] = {
 #define X(e, s) s,
     SPX_FE_ROLES(X)
@@ -19,11 +13,21 @@ static const char *const role_names[] = {
 };
 
 const char *spx_op_name(spx_op_t op) {
-  return (unsigned)op < SPX_OP_COUNT_ ? op_names[op] : "?";
+  if (op == SPX_OP_INPUT) return "input";
+  return (unsigned)op < SPX_OP_COUNT_ ? spx_ir_op_info(spx_op_ir(op))->name : "?";
 }
 
 const char *spx_role_name(spx_role_t role) {
   return (unsigned)role < SPX_ROLE_COUNT_ ? role_names[role] : "?";
+}
+
+const char *spx_fe_precision_name(spx_fe_precision_t p) {
+  switch (p) {
+  case SPX_PREC_F32: return spx_dtype_name(SPX_DT_F32);
+  case SPX_PREC_INT8: return spx_dtype_name(SPX_DT_INT8);
+  case SPX_PREC_DEFAULT: break;
+  }
+  return NULL;
 }
 
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name) {
@@ -76,8 +80,8 @@ static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
   }
 }
 
-int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
-                spx_diag_t *diag, spx_fe_network_t **out_net) {
+int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                spx_wstore_t *store, spx_diag_t *diag, spx_fe_network_t **out_net) {
   spx_parse_state_t ps;
   const char *slash;
   char *dir;
@@ -106,7 +110,7 @@ int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
   slash = strrchr(path, '/');
   dir = slash ? spx_arena_strndup(arena, path, (size_t)(slash - path) + 1)
               : spx_arena_strdup(arena, "");
-  return spx_fe_sema(&ps, ps.file, dir, arena, store, diag, out_net);
+  return spx_fe_sema(&ps, ps.file, dir, vocab, arena, store, diag, out_net);
 }
 
 int spx_fe_override(spx_fe_network_t *net, const char *statement,

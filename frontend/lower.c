@@ -114,7 +114,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   MlirNamedAttribute attrs[16];
   int n = 0;
   attrs[n++] = spx_ir_named(ctx, "name", mlirStringAttrGet(ctx, spx_ir_str(l->name)));
-  MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str("none"));
+  MlirAttribute none = mlirStringAttrGet(ctx, spx_ir_str(spx_ir_act_name(SPX_RT_ACT_NONE)));
   switch (l->op) {
   case SPX_OP_CONV2D:
   case SPX_OP_DENSE: {
@@ -140,10 +140,10 @@ static MlirOperation build_layer(lower_t *lw, int index) {
     break;
   case SPX_OP_CONCAT: {
     /* One segment per possible input: 1 where present (spx.irdl.mlir). */
-    int32_t segments[SPX_FE_CONCAT_MAX_INPUTS];
-    for (int i = 0; i < SPX_FE_CONCAT_MAX_INPUTS; i++) segments[i] = i < l->n_inputs;
+    int32_t segments[SPX_IR_CONCAT_MAX_INPUTS];
+    for (int i = 0; i < SPX_IR_CONCAT_MAX_INPUTS; i++) segments[i] = i < l->n_inputs;
     attrs[n++] = spx_ir_named(ctx, "operand_segment_sizes",
-                              mlirDenseI32ArrayGet(ctx, SPX_FE_CONCAT_MAX_INPUTS, segments));
+                              mlirDenseI32ArrayGet(ctx, SPX_IR_CONCAT_MAX_INPUTS, segments));
     attrs[n++] = spx_ir_named(ctx, "axis", spx_ir_i64_attr(ctx, l->axis));
     break;
   }
@@ -171,7 +171,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
     attrs[n++] = spx_ir_named(ctx, "spx.precision",
-                       mlirStringAttrGet(ctx, spx_ir_str(cfg->precision == SPX_PREC_F32 ? "f32" : "int8")));
+                       mlirStringAttrGet(ctx, spx_ir_str(spx_fe_precision_name(cfg->precision))));
   SPX_ASSERT(n <= 16);
   mlirOperationStateAddAttributes(&st, n, attrs);
   return mlirOperationCreate(&st);
@@ -204,7 +204,7 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
       spec_attr(ctx, net->compile.target.name ? &net->compile.target : &cpu));
   if (net->compile.precision == SPX_PREC_INT8) {
     spx_fe_spec_t q = net->compile.quantize;
-    q.name = "int8";
+    q.name = spx_fe_precision_name(SPX_PREC_INT8);
     mlirOperationSetAttributeByName(mop, spx_ir_str("spx.quantize"), spec_attr(ctx, &q));
   }
 

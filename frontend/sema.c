@@ -20,7 +20,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* ---- op table --------------------------------------------------------- */
+/* ---- op arguments ---------------------------------------------------- */
 
 typedef enum argtype {
   A_INT,    /* integer */
@@ -39,56 +39,14 @@ typedef struct keyspec {
 
 enum { MAX_KEYS = 8 };
 
+typedef struct sema sema_t;
+typedef int (*check_fn_t)(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                          const ast_arg_t **kw, const spx_shape_t *in);
+
 typedef struct opspec {
-  int min_in, max_in; /* max_in < 0: unbounded */
+  check_fn_t check; /* NULL for input */
   keyspec_t keys[MAX_KEYS];
 } opspec_t;
-
-/* Key indices, per op, used by the checks below. */
-enum { K_WEIGHTS, K_BIAS, K_FILTERS, K_KERNEL, K_STRIDE, K_PAD, K_DILATION, K_GROUPS };
-enum { KD_WEIGHTS, KD_BIAS, KD_UNITS };
-enum { KP_SIZE, KP_STRIDE, KP_PAD };
-enum { KB_GAMMA, KB_BETA, KB_MEAN, KB_VAR, KB_EPS };
-
-static const opspec_t op_specs[SPX_OP_COUNT_] = {
-    [SPX_OP_INPUT] = {0, 0, {{NULL, A_INT, 0}}},
-    [SPX_OP_CONV2D] = {1, 1,
-                       {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
-                        {"bias", A_WEIGHT, SPX_ROLE_BIAS},
-                        {"filters", A_INT, 0},
-                        {"kernel", A_PAIR, 0},
-                        {"stride", A_PAIR, 0},
-                        {"pad", A_PAD, 0},
-                        {"dilation", A_PAIR, 0},
-                        {"groups", A_INT, 0}}},
-    [SPX_OP_DENSE] = {1, 1,
-                      {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
-                       {"bias", A_WEIGHT, SPX_ROLE_BIAS},
-                       {"units", A_INT, 0}}},
-    [SPX_OP_RELU] = {1, 1, {{NULL, A_INT, 0}}},
-    [SPX_OP_RELU6] = {1, 1, {{NULL, A_INT, 0}}},
-    [SPX_OP_SIGMOID] = {1, 1, {{NULL, A_INT, 0}}},
-    [SPX_OP_MAXPOOL] = {1, 1, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
-    [SPX_OP_AVGPOOL] = {1, 1, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
-    [SPX_OP_GLOBAL_AVGPOOL] = {1, 1, {{NULL, A_INT, 0}}},
-    [SPX_OP_ADD] = {2, 2, {{NULL, A_INT, 0}}},
-    [SPX_OP_CONCAT] = {2, SPX_FE_CONCAT_MAX_INPUTS, {{"axis", A_INT, 0}}},
-    [SPX_OP_FLATTEN] = {1, 1, {{NULL, A_INT, 0}}},
-    [SPX_OP_RESHAPE] = {1, 1, {{"shape", A_SHAPE, 0}}},
-    [SPX_OP_SOFTMAX] = {1, 1, {{"axis", A_INT, 0}}},
-    [SPX_OP_BATCHNORM] = {1, 1,
-                          {{"gamma", A_WEIGHT, SPX_ROLE_GAMMA},
-                           {"beta", A_WEIGHT, SPX_ROLE_BETA},
-                           {"mean", A_WEIGHT, SPX_ROLE_MEAN},
-                           {"var", A_WEIGHT, SPX_ROLE_VAR},
-                           {"eps", A_FLOAT, 0}}},
-};
-
-static int op_lookup(const char *name) {
-  for (int i = 0; i < SPX_OP_COUNT_; i++)
-    if (strcmp(spx_op_name((spx_op_t)i), name) == 0) return i;
-  return -1;
-}
 
 /* ---- state ------------------------------------------------------------ */
 
@@ -98,7 +56,7 @@ typedef struct name_entry {
   int layer;     /* index once defined, else -1 */
 } name_entry_t;
 
-typedef struct sema {
+struct sema {
   spx_arena_t *arena;
   spx_diag_t *diag;
   spx_wstore_t *store;
@@ -109,22 +67,13 @@ typedef struct sema {
   name_entry_t *names; /* open addressing, power-of-two size */
   size_t names_cap;
   const char *current; /* name of the statement being checked */
-} sema_t;
+};
 
 #define ERR(s, loc, ...) spx_diag_error((s)->diag, loc, __VA_ARGS__)
 #define NOTE(s, loc, ...) spx_diag_note((s)->diag, loc, __VA_ARGS__)
 
-static uint64_t fnv1a64(const char *s) {
-  uint64_t h = 0xcbf29ce484222325u;
-  for (; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 0x100000001b3u;
-  }
-  return h;
-}
-
 static name_entry_t *name_slot(sema_t *s, const char *name) {
-  size_t mask = s->names_cap - 1, i = (size_t)fnv1a64(name) & mask;
+  size_t mask = s->names_cap - 1, i = (size_t)spx_hash_str(name) & mask;
   while (s->names[i].name && strcmp(s->names[i].name, name) != 0)
     i = (i + 1) & mask;
   return &s->names[i];
@@ -341,7 +290,7 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
     if (w->npy.dtype != SPX_DT_F32 && w->npy.dtype != SPX_DT_I8) {
       ERR(s, a->value->loc,
           "'%s' holds %s data; weights must be float32, float64 or int8",
-          a->value->s, w->npy.dtype == SPX_DT_I32 ? "int32" : spx_dtype_name(w->npy.dtype));
+          a->value->s, spx_dtype_name(w->npy.dtype));
       return -1;
     }
     return 0;
@@ -475,7 +424,7 @@ static int store_weight(sema_t *s, const spx_fe_layer_t *L, spx_role_t role,
     default: h = 0.1; break; /* bias, beta, mean */
     }
     h *= w->scale;
-    state = splitmix64(&seed) ^ fnv1a64(name);
+    state = splitmix64(&seed) ^ spx_hash_str(name);
     fill_random(d, b->count, state, w->normal, c, h);
     if (role == SPX_ROLE_VAR)
       for (size_t i = 0; i < b->count; i++)
@@ -575,8 +524,480 @@ static int norm_axis(sema_t *s, const char *op, const ast_arg_t *a, int64_t axis
   return 0;
 }
 
-static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
-                       const ast_arg_t **kw, int inputs_ok);
+/* ---- op handlers ------------------------------------------------------------ */
+
+/* An op's own checks: arguments, weights and the output shape. kw[k] is the
+ * argument given for the op's key k (op_specs), or NULL; `in` is the shape
+ * of input 0, NULL when an input is in error (shapes are then not looked
+ * at). Returns 0, or -1 after reporting. */
+
+enum { K_WEIGHTS, K_BIAS, K_FILTERS, K_KERNEL, K_STRIDE, K_PAD, K_DILATION, K_GROUPS };
+/* conv2d: weights (file or random with filters and kernel), bias, window; NCHW in and out. */
+static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                        const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  wsrc_t w, b;
+  int64_t filters = 0, groups = 1;
+  int have_kernel = 0;
+  L->stride[0] = L->stride[1] = 1;
+  L->dilation[0] = L->dilation[1] = 1;
+  if (kw[K_FILTERS]) rc |= get_int(s, op, kw[K_FILTERS], 1, &filters);
+  if (kw[K_KERNEL]) {
+    rc |= get_ints(s, op, kw[K_KERNEL], 0, 1, L->kernel);
+    have_kernel = 1;
+  }
+  if (kw[K_STRIDE]) rc |= get_ints(s, op, kw[K_STRIDE], 0, 1, L->stride);
+  if (kw[K_PAD]) rc |= get_ints(s, op, kw[K_PAD], 1, 0, L->pad);
+  if (kw[K_DILATION]) rc |= get_ints(s, op, kw[K_DILATION], 0, 1, L->dilation);
+  if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, &groups);
+  L->groups = groups;
+  rc |= weight_source(s, op, kw[K_WEIGHTS], &w);
+  rc |= weight_source(s, op, kw[K_BIAS], &b);
+  if (!kw[K_WEIGHTS]) {
+    ERR(s, call->loc, "conv2d requires 'weights'");
+    rc = -1;
+  } else if (w.is_random && (!kw[K_FILTERS] || !have_kernel)) {
+    ERR(s, kw[K_WEIGHTS]->value->loc,
+        "conv2d with random weights needs '%s'",
+        !kw[K_FILTERS] ? "filters" : "kernel");
+    rc = -1;
+  }
+  if (rc == 0 && w.loaded) {
+    /* The file decides filters and kernel; given values must agree. */
+    int64_t want[4] = {kw[K_FILTERS] ? filters : -1, -1,
+                       have_kernel ? L->kernel[0] : -1,
+                       have_kernel ? L->kernel[1] : -1};
+    if (check_wshape(s, &w, 4, want, "weights", "[filters, C_in/groups, kh, kw]") != 0) {
+      rc = -1;
+    } else {
+      filters = w.npy.dims[0];
+      L->kernel[0] = w.npy.dims[2];
+      L->kernel[1] = w.npy.dims[3];
+      if (filters < 1 || L->kernel[0] < 1 || L->kernel[1] < 1) {
+        ERR(s, kw[K_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
+            wname(&w), shape_str(s, 4, w.npy.dims));
+        rc = -1;
+      }
+    }
+  }
+  L->units = filters;
+  if (rc == 0 && in) {
+    int64_t cin;
+    if (need_rank4(s, op, in, call->loc) != 0) {
+      rc = -1;
+      goto conv_done;
+    }
+    cin = in->dim[1];
+    if (cin % groups != 0) {
+      ERR(s, kw[K_GROUPS]->value->loc,
+          "groups=%lld does not divide the %lld input channels",
+          (long long)groups, (long long)cin);
+      rc = -1;
+    } else if (filters % groups != 0) {
+      ERR(s, kw[K_GROUPS]->value->loc,
+          "groups=%lld does not divide the %lld filters", (long long)groups,
+          (long long)filters);
+      rc = -1;
+    }
+    if (rc == 0 && w.loaded && w.npy.dims[1] != cin / groups) {
+      ERR(s, kw[K_WEIGHTS]->value->loc,
+          "weights '%s' has %lld input channels per group (shape %s); the "
+          "input %s with groups=%lld needs %lld",
+          wname(&w), (long long)w.npy.dims[1], shape_str(s, 4, w.npy.dims),
+          SHAPE(s, in), (long long)groups, (long long)(cin / groups));
+      rc = -1;
+    }
+    if (rc == 0 && b.loaded) {
+      int64_t want[1] = {filters};
+      rc |= check_wshape(s, &b, 1, want, "bias", "[filters]");
+    }
+    if (rc == 0) rc = check_window(s, L, in, call->loc);
+    if (rc == 0) {
+      int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
+      L->shape.dim[1] = filters;
+      rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 4, wd,
+                         cin / groups * L->kernel[0] * L->kernel[1],
+                         &L->weights[SPX_ROLE_WEIGHT]);
+      if (kw[K_BIAS])
+        rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
+                           &L->weights[SPX_ROLE_BIAS]);
+    }
+  }
+ conv_done:
+  wsrc_free(&w);
+  wsrc_free(&b);
+  return rc;
+}
+
+enum { KD_WEIGHTS, KD_BIAS, KD_UNITS };
+/* dense: weights [units, in_features], bias; a rank-2 input. */
+static int check_dense(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                       const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  wsrc_t w, b;
+  int64_t units = 0;
+  if (kw[KD_UNITS]) rc |= get_int(s, op, kw[KD_UNITS], 1, &units);
+  rc |= weight_source(s, op, kw[KD_WEIGHTS], &w);
+  rc |= weight_source(s, op, kw[KD_BIAS], &b);
+  if (!kw[KD_WEIGHTS]) {
+    ERR(s, call->loc, "dense requires 'weights'");
+    rc = -1;
+  } else if (w.is_random && !kw[KD_UNITS]) {
+    ERR(s, kw[KD_WEIGHTS]->value->loc, "dense with random weights needs 'units'");
+    rc = -1;
+  }
+  if (rc == 0 && w.loaded) {
+    int64_t want[2] = {kw[KD_UNITS] ? units : -1, -1};
+    if (check_wshape(s, &w, 2, want, "weights", "[units, in_features]") != 0) rc = -1;
+    else units = w.npy.dims[0];
+    if (rc == 0 && units < 1) {
+      ERR(s, kw[KD_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
+          wname(&w), shape_str(s, 2, w.npy.dims));
+      rc = -1;
+    }
+  }
+  L->units = units;
+  if (rc == 0 && in) {
+    if (in->rank != 2) {
+      ERR(s, call->loc,
+          "dense expects a rank-2 [N, F] input, got shape %s%s", SHAPE(s, in),
+          in->rank > 2 ? "; flatten it first: dense(flatten(x), ...)" : "");
+      rc = -1;
+    } else if (w.loaded && w.npy.dims[1] != in->dim[1]) {
+      ERR(s, kw[KD_WEIGHTS]->value->loc,
+          "weights '%s' has shape %s; the input %s has %lld features, so "
+          "expected [%lld, %lld]",
+          wname(&w), shape_str(s, 2, w.npy.dims), SHAPE(s, in),
+          (long long)in->dim[1], (long long)units, (long long)in->dim[1]);
+      rc = -1;
+    }
+    if (rc == 0 && b.loaded) {
+      int64_t want[1] = {units};
+      rc |= check_wshape(s, &b, 1, want, "bias", "[units]");
+    }
+    if (rc == 0) {
+      int64_t wd[2] = {units, in->dim[1]};
+      L->shape.rank = 2;
+      L->shape.dim[0] = in->dim[0];
+      L->shape.dim[1] = units;
+      rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 2, wd, in->dim[1],
+                         &L->weights[SPX_ROLE_WEIGHT]);
+      if (kw[KD_BIAS])
+        rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
+                           &L->weights[SPX_ROLE_BIAS]);
+    }
+  }
+  wsrc_free(&w);
+  wsrc_free(&b);
+  return rc;
+}
+
+/* relu, relu6, sigmoid: the output has the input's shape. */
+static int check_elementwise(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                             const ast_arg_t **kw, const spx_shape_t *in) {
+  if (in) L->shape = *in;
+  return 0;
+}
+
+enum { KP_SIZE, KP_STRIDE, KP_PAD };
+/* maxpool, avgpool: size, stride (default: size), pad smaller than the window. */
+static int check_pool(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                      const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  L->dilation[0] = L->dilation[1] = 1;
+  if (!kw[KP_SIZE]) {
+    ERR(s, call->loc, "%s requires 'size'", op);
+    rc = -1;
+  } else {
+    rc |= get_ints(s, op, kw[KP_SIZE], 0, 1, L->kernel);
+  }
+  L->stride[0] = L->kernel[0];
+  L->stride[1] = L->kernel[1];
+  if (kw[KP_STRIDE]) rc |= get_ints(s, op, kw[KP_STRIDE], 0, 1, L->stride);
+  if (kw[KP_PAD]) {
+    rc |= get_ints(s, op, kw[KP_PAD], 1, 0, L->pad);
+    if (rc == 0)
+      for (int i = 0; i < 4; i++)
+        if (L->pad[i] >= L->kernel[i & 1]) {
+          ERR(s, kw[KP_PAD]->value->loc,
+              "pad %lld of %s must be smaller than the window size %lld",
+              (long long)L->pad[i], op, (long long)L->kernel[i & 1]);
+          rc = -1;
+          break;
+        }
+  }
+  if (rc == 0 && in) {
+    rc = need_rank4(s, op, in, call->loc);
+    if (rc == 0) rc = check_window(s, L, in, call->loc);
+  }
+  return rc;
+}
+
+/* global_avgpool: [N, C, H, W] -> [N, C, 1, 1]. */
+static int check_global_avgpool(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                                const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  if (in && need_rank4(s, op, in, call->loc) == 0) {
+    L->shape = *in;
+    L->shape.dim[2] = L->shape.dim[3] = 1;
+  } else if (in) {
+    rc = -1;
+  }
+  return rc;
+}
+
+/* add: two inputs of the same shape. */
+static int check_add(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                     const ast_arg_t **kw, const spx_shape_t *in) {
+  int rc = 0;
+  if (in) {
+    const spx_shape_t *b = &s->layers[L->inputs[1]].shape;
+    if (!same_shape(in, b)) {
+      ERR(s, call->loc, "add inputs have different shapes %s and %s",
+          SHAPE(s, in), SHAPE(s, b));
+      rc = -1;
+    } else {
+      L->shape = *in;
+    }
+  }
+  return rc;
+}
+
+/* concat: shapes equal except along axis (default 1). */
+static int check_concat(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                        const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  int64_t axis = 1;
+  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+  if (rc == 0 && in) {
+    rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
+    if (rc == 0) {
+      L->shape = *in;
+      for (int i = 1; i < L->n_inputs && rc == 0; i++) {
+        const spx_shape_t *o = &s->layers[L->inputs[i]].shape;
+        int match = o->rank == in->rank;
+        for (int d = 0; match && d < in->rank; d++)
+          if (d != L->axis && o->dim[d] != in->dim[d]) match = 0;
+        if (!match) {
+          ERR(s, call->loc,
+              "concat input %d has shape %s, which does not match %s "
+              "except along axis %d",
+              i + 1, SHAPE(s, o), SHAPE(s, in), L->axis);
+          rc = -1;
+        } else {
+          L->shape.dim[L->axis] += o->dim[L->axis];
+        }
+      }
+    }
+  }
+  return rc;
+}
+
+/* flatten: [N, ...] -> [N, product of the rest]. */
+static int check_flatten(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                         const ast_arg_t **kw, const spx_shape_t *in) {
+  int rc = 0;
+  if (in) {
+    if (in->rank < 2) {
+      ERR(s, call->loc, "flatten expects an input of rank 2 or more, got shape %s",
+          SHAPE(s, in));
+      rc = -1;
+    } else {
+      L->shape.rank = 2;
+      L->shape.dim[0] = in->dim[0];
+      L->shape.dim[1] = 1;
+      for (int i = 1; i < in->rank; i++) L->shape.dim[1] *= in->dim[i];
+    }
+  }
+  return rc;
+}
+
+/* reshape: shape with at most one -1, same element count. */
+static int check_reshape(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                         const ast_arg_t **kw, const spx_shape_t *in) {
+  int rc = 0;
+  const ast_arg_t *a = kw[0];
+  int64_t known = 1;
+  int infer = -1, r = 0;
+  if (!a) {
+    ERR(s, call->loc, "reshape requires 'shape'");
+    rc = -1;
+    return rc;
+  }
+  if (a->value->kind != AST_LIST || a->value->n_items < 1 ||
+      a->value->n_items > SPX_MAX_RANK) {
+    if (a->value->kind == AST_LIST)
+      ERR(s, a->value->loc, "shape of reshape must have 1 to %d dimensions, got %d",
+          SPX_MAX_RANK, a->value->n_items);
+    else
+      ERR(s, a->value->loc, "argument 'shape' of reshape expects a list of integers, got %s",
+          kind_str(s, a->value));
+    rc = -1;
+    return rc;
+  }
+  for (const ast_value_t *it = a->value->items; it; it = it->next, r++) {
+    if (it->kind != AST_INT) {
+      ERR(s, it->loc, "argument 'shape' of reshape expects a list of integers, got %s",
+          kind_str(s, it));
+      rc = -1;
+    } else if (it->i == -1) {
+      if (infer >= 0) {
+        ERR(s, it->loc, "only one dimension of reshape can be -1");
+        rc = -1;
+      }
+      infer = r;
+    } else if (it->i < 1) {
+      ERR(s, it->loc, "dimensions of reshape must be positive or -1, got %lld",
+          (long long)it->i);
+      rc = -1;
+    } else {
+      known *= it->i;
+    }
+    L->reshape.dim[r] = it->i;
+  }
+  L->reshape.rank = r;
+  if (rc == 0 && in) {
+    int64_t count = 1;
+    for (int i = 0; i < in->rank; i++) count *= in->dim[i];
+    if (infer >= 0) {
+      if (count % known != 0) {
+        ERR(s, a->value->loc,
+            "cannot reshape %s (%lld elements) to %s: %lld is not a "
+            "multiple of %lld",
+            SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
+            (long long)count, (long long)known);
+        rc = -1;
+      } else {
+        L->reshape.dim[infer] = count / known;
+      }
+    } else if (known != count) {
+      ERR(s, a->value->loc,
+          "cannot reshape %s (%lld elements) to %s (%lld elements)",
+          SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
+          (long long)known);
+      rc = -1;
+    }
+    if (rc == 0) L->shape = L->reshape;
+  }
+  return rc;
+}
+
+/* softmax: along axis (default -1). */
+static int check_softmax(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                         const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  int64_t axis = -1;
+  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+  if (rc == 0 && in) {
+    rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
+    if (rc == 0) L->shape = *in;
+  }
+  return rc;
+}
+
+enum { KB_GAMMA, KB_BETA, KB_MEAN, KB_VAR, KB_EPS };
+static spx_role_t bn_role(int r) { return (spx_role_t)(SPX_ROLE_GAMMA + r); }
+static const char *bn_key(int r) { return spx_role_name(bn_role(r)); }
+/* batchnorm: gamma, beta, mean, var [channels] at axis 1, eps > 0. Key r
+ * (KB_GAMMA + r) is the weight of role SPX_ROLE_GAMMA + r, named after it. */
+static int check_batchnorm(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
+                           const ast_arg_t **kw, const spx_shape_t *in) {
+  const char *op = spx_op_name(L->op);
+  int rc = 0;
+  wsrc_t w[4];
+  double eps = 1e-5;
+  if (kw[KB_EPS]) {
+    rc |= get_float(s, op, kw[KB_EPS], &eps);
+    if (rc == 0 && !(eps > 0.0)) {
+      ERR(s, kw[KB_EPS]->value->loc, "eps of batchnorm must be positive");
+      rc = -1;
+    }
+  }
+  L->eps = (float)eps;
+  for (int r = 0; r < 4; r++) {
+    if (!kw[r]) {
+      ERR(s, call->loc, "batchnorm requires '%s'", bn_key(r));
+      rc = -1;
+    }
+    rc |= weight_source(s, op, kw[r], &w[r]);
+  }
+  if (rc == 0 && in) {
+    if (in->rank < 2) {
+      ERR(s, call->loc, "batchnorm expects an input of rank 2 or more (channels at axis 1), got shape %s",
+          SHAPE(s, in));
+      rc = -1;
+    }
+    for (int r = 0; r < 4 && rc == 0; r++)
+      if (w[r].loaded) {
+        int64_t want[1] = {in->dim[1]};
+        rc |= check_wshape(s, &w[r], 1, want,
+                           bn_key(r),
+                           "[channels]");
+      }
+    if (rc == 0) {
+      int64_t c = in->dim[1];
+      L->shape = *in;
+      for (int r = 0; r < 4; r++)
+        rc |= store_weight(s, L, bn_role(r), &w[r], 1, &c, 0, &L->weights[bn_role(r)]);
+    }
+  }
+  for (int r = 0; r < 4; r++) wsrc_free(&w[r]);
+  return rc;
+}
+
+/* ---- the ops --------------------------------------------------------------- */
+
+/* Each op's keyword arguments and its handler; the inputs it takes come
+ * from ir/spx_ir.h's SPX_IR_OPS. A new op is its SPX_IR_OPS line, a line
+ * here and a handler above. */
+static const opspec_t op_specs[SPX_OP_COUNT_] = {
+    [SPX_OP_CONV2D] = {check_conv2d,
+                       {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
+                        {"bias", A_WEIGHT, SPX_ROLE_BIAS},
+                        {"filters", A_INT, 0},
+                        {"kernel", A_PAIR, 0},
+                        {"stride", A_PAIR, 0},
+                        {"pad", A_PAD, 0},
+                        {"dilation", A_PAIR, 0},
+                        {"groups", A_INT, 0}}},
+    [SPX_OP_DENSE] = {check_dense,
+                      {{"weights", A_WEIGHT, SPX_ROLE_WEIGHT},
+                       {"bias", A_WEIGHT, SPX_ROLE_BIAS},
+                       {"units", A_INT, 0}}},
+    [SPX_OP_RELU] = {check_elementwise, {{NULL, A_INT, 0}}},
+    [SPX_OP_RELU6] = {check_elementwise, {{NULL, A_INT, 0}}},
+    [SPX_OP_SIGMOID] = {check_elementwise, {{NULL, A_INT, 0}}},
+    [SPX_OP_MAXPOOL] = {check_pool, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
+    [SPX_OP_AVGPOOL] = {check_pool, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
+    [SPX_OP_GLOBAL_AVGPOOL] = {check_global_avgpool, {{NULL, A_INT, 0}}},
+    [SPX_OP_ADD] = {check_add, {{NULL, A_INT, 0}}},
+    [SPX_OP_CONCAT] = {check_concat, {{"axis", A_INT, 0}}},
+    [SPX_OP_FLATTEN] = {check_flatten, {{NULL, A_INT, 0}}},
+    [SPX_OP_RESHAPE] = {check_reshape, {{"shape", A_SHAPE, 0}}},
+    [SPX_OP_SOFTMAX] = {check_softmax, {{"axis", A_INT, 0}}},
+    [SPX_OP_BATCHNORM] = {check_batchnorm,
+                          {{"gamma", A_WEIGHT, SPX_ROLE_GAMMA},
+                           {"beta", A_WEIGHT, SPX_ROLE_BETA},
+                           {"mean", A_WEIGHT, SPX_ROLE_MEAN},
+                           {"var", A_WEIGHT, SPX_ROLE_VAR},
+                           {"eps", A_FLOAT, 0}}},
+};
+
+/* The op a .spx file calls `name`, or -1 (input is an op too, which
+ * check_call turns away). */
+static int op_lookup(const char *name) {
+  spx_ir_op_t k;
+  if (strcmp(name, "input") == 0) return SPX_OP_INPUT;
+  k = spx_ir_op_lookup(name);
+  if (k == SPX_IR_OP_COUNT_ || !spx_ir_op_info(k)->source) return -1;
+  return (int)k + 1;
+}
 
 /* A call used as a layer: creates it (and its nested calls before it).
  * Returns the layer index, or -1 if no layer could be made. */
@@ -586,6 +1007,7 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
   const opspec_t *spec;
   const ast_arg_t *kw[MAX_KEYS] = {NULL};
   int n_pos = 0, inputs_ok = 1, idx, nested_count[SPX_OP_COUNT_] = {0};
+  int min_in, max_in;
   int *inputs;
   const ast_arg_t *first_kw = NULL;
   const char *op;
@@ -603,7 +1025,10 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
     return -1;
   }
   spec = &op_specs[opi];
+  SPX_ASSERT(spec->check); /* every op a .spx may call has a handler */
   op = spx_op_name((spx_op_t)opi);
+  min_in = spx_ir_op_info(spx_op_ir((spx_op_t)opi))->min_in;
+  max_in = spx_ir_op_info(spx_op_ir((spx_op_t)opi))->max_in;
   inputs = spx_arena_alloc(s->arena, sizeof(int) * (size_t)(call->n_args + 1));
 
   /* Inputs (positional), creating nested layers first. */
@@ -639,16 +1064,16 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
     if (in < 0 || !s->ok[in]) inputs_ok = 0;
     inputs[n_pos++] = in;
   }
-  if (n_pos < spec->min_in || (spec->max_in >= 0 && n_pos > spec->max_in)) {
-    if (spec->max_in < 0)
+  if (n_pos < min_in || (max_in >= 0 && n_pos > max_in)) {
+    if (max_in < 0)
       ERR(s, call->loc, "%s expects at least %d inputs, got %d", op,
-          spec->min_in, n_pos);
-    else if (spec->max_in > spec->min_in)
-      ERR(s, call->loc, "%s expects %d to %d inputs, got %d", op, spec->min_in,
-          spec->max_in, n_pos);
+          min_in, n_pos);
+    else if (max_in > min_in)
+      ERR(s, call->loc, "%s expects %d to %d inputs, got %d", op, min_in,
+          max_in, n_pos);
     else
-      ERR(s, call->loc, "%s expects %d input%s, got %d", op, spec->min_in,
-          spec->min_in == 1 ? "" : "s", n_pos);
+      ERR(s, call->loc, "%s expects %d input%s, got %d", op, min_in,
+          min_in == 1 ? "" : "s", n_pos);
     inputs_ok = 0;
   }
 
@@ -678,402 +1103,12 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
   idx = new_layer(s, name, (spx_op_t)opi, loc);
   s->layers[idx].n_inputs = n_pos;
   s->layers[idx].inputs = inputs;
-  if (check_layer(s, &s->layers[idx], call, kw, inputs_ok) == 0 && inputs_ok &&
+  if (spec->check(s, &s->layers[idx], call, kw,
+                  inputs_ok && n_pos > 0 ? &s->layers[inputs[0]].shape : NULL) == 0 &&
+      inputs_ok &&
       spx_diag_error_count(s->diag) == e0)
     s->ok[idx] = 1;
   return idx;
-}
-
-/* Op-specific checks: arguments, weights and the output shape. Shapes are
- * only looked at when inputs_ok. */
-static int check_layer(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
-                       const ast_arg_t **kw, int inputs_ok) {
-  const char *op = spx_op_name(L->op);
-  const spx_shape_t *in = inputs_ok && L->n_inputs > 0
-                              ? &s->layers[L->inputs[0]].shape
-                              : NULL;
-  int rc = 0;
-
-  switch (L->op) {
-  case SPX_OP_CONV2D: {
-    wsrc_t w, b;
-    int64_t filters = 0, groups = 1;
-    int have_kernel = 0;
-    L->stride[0] = L->stride[1] = 1;
-    L->dilation[0] = L->dilation[1] = 1;
-    if (kw[K_FILTERS]) rc |= get_int(s, op, kw[K_FILTERS], 1, &filters);
-    if (kw[K_KERNEL]) {
-      rc |= get_ints(s, op, kw[K_KERNEL], 0, 1, L->kernel);
-      have_kernel = 1;
-    }
-    if (kw[K_STRIDE]) rc |= get_ints(s, op, kw[K_STRIDE], 0, 1, L->stride);
-    if (kw[K_PAD]) rc |= get_ints(s, op, kw[K_PAD], 1, 0, L->pad);
-    if (kw[K_DILATION]) rc |= get_ints(s, op, kw[K_DILATION], 0, 1, L->dilation);
-    if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, &groups);
-    L->groups = groups;
-    rc |= weight_source(s, op, kw[K_WEIGHTS], &w);
-    rc |= weight_source(s, op, kw[K_BIAS], &b);
-    if (!kw[K_WEIGHTS]) {
-      ERR(s, call->loc, "conv2d requires 'weights'");
-      rc = -1;
-    } else if (w.is_random && (!kw[K_FILTERS] || !have_kernel)) {
-      ERR(s, kw[K_WEIGHTS]->value->loc,
-          "conv2d with random weights needs '%s'",
-          !kw[K_FILTERS] ? "filters" : "kernel");
-      rc = -1;
-    }
-    if (rc == 0 && w.loaded) {
-      /* The file decides filters and kernel; given values must agree. */
-      int64_t want[4] = {kw[K_FILTERS] ? filters : -1, -1,
-                         have_kernel ? L->kernel[0] : -1,
-                         have_kernel ? L->kernel[1] : -1};
-      if (check_wshape(s, &w, 4, want, "weights", "[filters, C_in/groups, kh, kw]") != 0) {
-        rc = -1;
-      } else {
-        filters = w.npy.dims[0];
-        L->kernel[0] = w.npy.dims[2];
-        L->kernel[1] = w.npy.dims[3];
-        if (filters < 1 || L->kernel[0] < 1 || L->kernel[1] < 1) {
-          ERR(s, kw[K_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
-              wname(&w), shape_str(s, 4, w.npy.dims));
-          rc = -1;
-        }
-      }
-    }
-    L->units = filters;
-    if (rc == 0 && in) {
-      int64_t cin;
-      if (need_rank4(s, op, in, call->loc) != 0) {
-        rc = -1;
-        goto conv_done;
-      }
-      cin = in->dim[1];
-      if (cin % groups != 0) {
-        ERR(s, kw[K_GROUPS]->value->loc,
-            "groups=%lld does not divide the %lld input channels",
-            (long long)groups, (long long)cin);
-        rc = -1;
-      } else if (filters % groups != 0) {
-        ERR(s, kw[K_GROUPS]->value->loc,
-            "groups=%lld does not divide the %lld filters", (long long)groups,
-            (long long)filters);
-        rc = -1;
-      }
-      if (rc == 0 && w.loaded && w.npy.dims[1] != cin / groups) {
-        ERR(s, kw[K_WEIGHTS]->value->loc,
-            "weights '%s' has %lld input channels per group (shape %s); the "
-            "input %s with groups=%lld needs %lld",
-            wname(&w), (long long)w.npy.dims[1], shape_str(s, 4, w.npy.dims),
-            SHAPE(s, in), (long long)groups, (long long)(cin / groups));
-        rc = -1;
-      }
-      if (rc == 0 && b.loaded) {
-        int64_t want[1] = {filters};
-        rc |= check_wshape(s, &b, 1, want, "bias", "[filters]");
-      }
-      if (rc == 0) rc = check_window(s, L, in, call->loc);
-      if (rc == 0) {
-        int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
-        L->shape.dim[1] = filters;
-        rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 4, wd,
-                           cin / groups * L->kernel[0] * L->kernel[1],
-                           &L->weights[SPX_ROLE_WEIGHT]);
-        if (kw[K_BIAS])
-          rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
-                             &L->weights[SPX_ROLE_BIAS]);
-      }
-    }
-  conv_done:
-    wsrc_free(&w);
-    wsrc_free(&b);
-    break;
-  }
-
-  case SPX_OP_DENSE: {
-    wsrc_t w, b;
-    int64_t units = 0;
-    if (kw[KD_UNITS]) rc |= get_int(s, op, kw[KD_UNITS], 1, &units);
-    rc |= weight_source(s, op, kw[KD_WEIGHTS], &w);
-    rc |= weight_source(s, op, kw[KD_BIAS], &b);
-    if (!kw[KD_WEIGHTS]) {
-      ERR(s, call->loc, "dense requires 'weights'");
-      rc = -1;
-    } else if (w.is_random && !kw[KD_UNITS]) {
-      ERR(s, kw[KD_WEIGHTS]->value->loc, "dense with random weights needs 'units'");
-      rc = -1;
-    }
-    if (rc == 0 && w.loaded) {
-      int64_t want[2] = {kw[KD_UNITS] ? units : -1, -1};
-      if (check_wshape(s, &w, 2, want, "weights", "[units, in_features]") != 0) rc = -1;
-      else units = w.npy.dims[0];
-      if (rc == 0 && units < 1) {
-        ERR(s, kw[KD_WEIGHTS]->value->loc, "weights '%s' has an empty shape %s",
-            wname(&w), shape_str(s, 2, w.npy.dims));
-        rc = -1;
-      }
-    }
-    L->units = units;
-    if (rc == 0 && in) {
-      if (in->rank != 2) {
-        ERR(s, call->loc,
-            "dense expects a rank-2 [N, F] input, got shape %s%s", SHAPE(s, in),
-            in->rank > 2 ? "; flatten it first: dense(flatten(x), ...)" : "");
-        rc = -1;
-      } else if (w.loaded && w.npy.dims[1] != in->dim[1]) {
-        ERR(s, kw[KD_WEIGHTS]->value->loc,
-            "weights '%s' has shape %s; the input %s has %lld features, so "
-            "expected [%lld, %lld]",
-            wname(&w), shape_str(s, 2, w.npy.dims), SHAPE(s, in),
-            (long long)in->dim[1], (long long)units, (long long)in->dim[1]);
-        rc = -1;
-      }
-      if (rc == 0 && b.loaded) {
-        int64_t want[1] = {units};
-        rc |= check_wshape(s, &b, 1, want, "bias", "[units]");
-      }
-      if (rc == 0) {
-        int64_t wd[2] = {units, in->dim[1]};
-        L->shape.rank = 2;
-        L->shape.dim[0] = in->dim[0];
-        L->shape.dim[1] = units;
-        rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 2, wd, in->dim[1],
-                           &L->weights[SPX_ROLE_WEIGHT]);
-        if (kw[KD_BIAS])
-          rc |= store_weight(s, L, SPX_ROLE_BIAS, &b, 1, wd, 0,
-                             &L->weights[SPX_ROLE_BIAS]);
-      }
-    }
-    wsrc_free(&w);
-    wsrc_free(&b);
-    break;
-  }
-
-  case SPX_OP_RELU:
-  case SPX_OP_RELU6:
-  case SPX_OP_SIGMOID:
-    if (in) L->shape = *in;
-    break;
-
-  case SPX_OP_MAXPOOL:
-  case SPX_OP_AVGPOOL:
-    L->dilation[0] = L->dilation[1] = 1;
-    if (!kw[KP_SIZE]) {
-      ERR(s, call->loc, "%s requires 'size'", op);
-      rc = -1;
-    } else {
-      rc |= get_ints(s, op, kw[KP_SIZE], 0, 1, L->kernel);
-    }
-    L->stride[0] = L->kernel[0];
-    L->stride[1] = L->kernel[1];
-    if (kw[KP_STRIDE]) rc |= get_ints(s, op, kw[KP_STRIDE], 0, 1, L->stride);
-    if (kw[KP_PAD]) {
-      rc |= get_ints(s, op, kw[KP_PAD], 1, 0, L->pad);
-      if (rc == 0)
-        for (int i = 0; i < 4; i++)
-          if (L->pad[i] >= L->kernel[i & 1]) {
-            ERR(s, kw[KP_PAD]->value->loc,
-                "pad %lld of %s must be smaller than the window size %lld",
-                (long long)L->pad[i], op, (long long)L->kernel[i & 1]);
-            rc = -1;
-            break;
-          }
-    }
-    if (rc == 0 && in) {
-      rc = need_rank4(s, op, in, call->loc);
-      if (rc == 0) rc = check_window(s, L, in, call->loc);
-    }
-    break;
-
-  case SPX_OP_GLOBAL_AVGPOOL:
-    if (in && need_rank4(s, op, in, call->loc) == 0) {
-      L->shape = *in;
-      L->shape.dim[2] = L->shape.dim[3] = 1;
-    } else if (in) {
-      rc = -1;
-    }
-    break;
-
-  case SPX_OP_ADD:
-    if (in) {
-      const spx_shape_t *b = &s->layers[L->inputs[1]].shape;
-      if (!same_shape(in, b)) {
-        ERR(s, call->loc, "add inputs have different shapes %s and %s",
-            SHAPE(s, in), SHAPE(s, b));
-        rc = -1;
-      } else {
-        L->shape = *in;
-      }
-    }
-    break;
-
-  case SPX_OP_CONCAT: {
-    int64_t axis = 1;
-    if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
-    if (rc == 0 && in) {
-      rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
-      if (rc == 0) {
-        L->shape = *in;
-        for (int i = 1; i < L->n_inputs && rc == 0; i++) {
-          const spx_shape_t *o = &s->layers[L->inputs[i]].shape;
-          int match = o->rank == in->rank;
-          for (int d = 0; match && d < in->rank; d++)
-            if (d != L->axis && o->dim[d] != in->dim[d]) match = 0;
-          if (!match) {
-            ERR(s, call->loc,
-                "concat input %d has shape %s, which does not match %s "
-                "except along axis %d",
-                i + 1, SHAPE(s, o), SHAPE(s, in), L->axis);
-            rc = -1;
-          } else {
-            L->shape.dim[L->axis] += o->dim[L->axis];
-          }
-        }
-      }
-    }
-    break;
-  }
-
-  case SPX_OP_FLATTEN:
-    if (in) {
-      if (in->rank < 2) {
-        ERR(s, call->loc, "flatten expects an input of rank 2 or more, got shape %s",
-            SHAPE(s, in));
-        rc = -1;
-      } else {
-        L->shape.rank = 2;
-        L->shape.dim[0] = in->dim[0];
-        L->shape.dim[1] = 1;
-        for (int i = 1; i < in->rank; i++) L->shape.dim[1] *= in->dim[i];
-      }
-    }
-    break;
-
-  case SPX_OP_RESHAPE: {
-    const ast_arg_t *a = kw[0];
-    int64_t known = 1;
-    int infer = -1, r = 0;
-    if (!a) {
-      ERR(s, call->loc, "reshape requires 'shape'");
-      rc = -1;
-      break;
-    }
-    if (a->value->kind != AST_LIST || a->value->n_items < 1 ||
-        a->value->n_items > SPX_MAX_RANK) {
-      if (a->value->kind == AST_LIST)
-        ERR(s, a->value->loc, "shape of reshape must have 1 to %d dimensions, got %d",
-            SPX_MAX_RANK, a->value->n_items);
-      else
-        ERR(s, a->value->loc, "argument 'shape' of reshape expects a list of integers, got %s",
-            kind_str(s, a->value));
-      rc = -1;
-      break;
-    }
-    for (const ast_value_t *it = a->value->items; it; it = it->next, r++) {
-      if (it->kind != AST_INT) {
-        ERR(s, it->loc, "argument 'shape' of reshape expects a list of integers, got %s",
-            kind_str(s, it));
-        rc = -1;
-      } else if (it->i == -1) {
-        if (infer >= 0) {
-          ERR(s, it->loc, "only one dimension of reshape can be -1");
-          rc = -1;
-        }
-        infer = r;
-      } else if (it->i < 1) {
-        ERR(s, it->loc, "dimensions of reshape must be positive or -1, got %lld",
-            (long long)it->i);
-        rc = -1;
-      } else {
-        known *= it->i;
-      }
-      L->reshape.dim[r] = it->i;
-    }
-    L->reshape.rank = r;
-    if (rc == 0 && in) {
-      int64_t count = 1;
-      for (int i = 0; i < in->rank; i++) count *= in->dim[i];
-      if (infer >= 0) {
-        if (count % known != 0) {
-          ERR(s, a->value->loc,
-              "cannot reshape %s (%lld elements) to %s: %lld is not a "
-              "multiple of %lld",
-              SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
-              (long long)count, (long long)known);
-          rc = -1;
-        } else {
-          L->reshape.dim[infer] = count / known;
-        }
-      } else if (known != count) {
-        ERR(s, a->value->loc,
-            "cannot reshape %s (%lld elements) to %s (%lld elements)",
-            SHAPE(s, in), (long long)count, SHAPE(s, &L->reshape),
-            (long long)known);
-        rc = -1;
-      }
-      if (rc == 0) L->shape = L->reshape;
-    }
-    break;
-  }
-
-  case SPX_OP_SOFTMAX: {
-    int64_t axis = -1;
-    if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
-    if (rc == 0 && in) {
-      rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
-      if (rc == 0) L->shape = *in;
-    }
-    break;
-  }
-
-  case SPX_OP_BATCHNORM: {
-    wsrc_t w[4];
-    double eps = 1e-5;
-    if (kw[KB_EPS]) {
-      rc |= get_float(s, op, kw[KB_EPS], &eps);
-      if (rc == 0 && !(eps > 0.0)) {
-        ERR(s, kw[KB_EPS]->value->loc, "eps of batchnorm must be positive");
-        rc = -1;
-      }
-    }
-    L->eps = (float)eps;
-    for (int r = 0; r < 4; r++) {
-      if (!kw[r]) {
-        ERR(s, call->loc, "batchnorm requires '%s'", op_specs[SPX_OP_BATCHNORM].keys[r].key);
-        rc = -1;
-      }
-      rc |= weight_source(s, op, kw[r], &w[r]);
-    }
-    if (rc == 0 && in) {
-      if (in->rank < 2) {
-        ERR(s, call->loc, "batchnorm expects an input of rank 2 or more (channels at axis 1), got shape %s",
-            SHAPE(s, in));
-        rc = -1;
-      }
-      for (int r = 0; r < 4 && rc == 0; r++)
-        if (w[r].loaded) {
-          int64_t want[1] = {in->dim[1]};
-          rc |= check_wshape(s, &w[r], 1, want,
-                             op_specs[SPX_OP_BATCHNORM].keys[r].key,
-                             "[channels]");
-        }
-      if (rc == 0) {
-        int64_t c = in->dim[1];
-        L->shape = *in;
-        for (int r = 0; r < 4; r++)
-          rc |= store_weight(s, L, (spx_role_t)op_specs[SPX_OP_BATCHNORM].keys[r].role,
-                             &w[r], 1, &c, 0,
-                             &L->weights[op_specs[SPX_OP_BATCHNORM].keys[r].role]);
-      }
-    }
-    for (int r = 0; r < 4; r++) wsrc_free(&w[r]);
-    break;
-  }
-
-  case SPX_OP_INPUT:
-  case SPX_OP_COUNT_:
-    SPX_UNREACHABLE("not a callable op");
-  }
-  return rc;
 }
 
 /* ---- statements ------------------------------------------------------------- */
@@ -1085,7 +1120,7 @@ static void check_input(sema_t *s, const ast_stmt_t *st) {
   int r = 0;
   e0 = spx_diag_error_count(s->diag);
   name_slot(s, st->name)->layer = idx;
-  if (strcmp(st->prec, "f32") != 0)
+  if (strcmp(st->prec, spx_dtype_name(SPX_DT_F32)) != 0)
     ERR(s, st->prec_loc, "unsupported input type '%s'; inputs are f32", st->prec);
   if (dims->n_items < 1 || dims->n_items > SPX_MAX_RANK) {
     ERR(s, dims->loc, "input rank must be between 1 and %d, got %d",
@@ -1198,13 +1233,35 @@ static int convert_spec(spx_arena_t *arena, spx_diag_t *diag, const char *dir,
 
 static int precision_of(spx_diag_t *diag, const char *p, spx_loc_t loc,
                         spx_fe_precision_t *out) {
-  if (strcmp(p, "int8") == 0) *out = SPX_PREC_INT8;
-  else if (strcmp(p, "f32") == 0) *out = SPX_PREC_F32;
+  if (strcmp(p, spx_fe_precision_name(SPX_PREC_INT8)) == 0) *out = SPX_PREC_INT8;
+  else if (strcmp(p, spx_fe_precision_name(SPX_PREC_F32)) == 0) *out = SPX_PREC_F32;
   else {
     spx_diag_error(diag, loc, "unknown precision '%s'; expected int8 or f32", p);
     return -1;
   }
   return 0;
+}
+
+/* The kind a sparsify statement names (v->s, an IDENT or a CALL) must be one
+ * the compiler implements. */
+static int check_sparsify_kind(const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                               spx_diag_t *diag, const ast_value_t *v) {
+  const char *const *kinds = vocab ? vocab->sparsify_kinds : NULL;
+  int n = kinds ? vocab->n_sparsify_kinds : 0;
+  const char *list = "", *near;
+  for (int i = 0; i < n; i++)
+    if (strcmp(kinds[i], v->s) == 0) return 0;
+  if (!kinds) return 0;
+  for (int i = 0; i < n; i++)
+    list = spx_arena_printf(arena, "%s%s%s", list,
+                            i == 0 ? "" : i == n - 1 ? " or " : ", ", kinds[i]);
+  near = spx_diag_suggest(v->s, kinds, n);
+  if (near)
+    spx_diag_error(diag, v->loc, "unknown sparsify kind '%s'; did you mean '%s'? (expected %s)",
+                   v->s, near, list);
+  else
+    spx_diag_error(diag, v->loc, "unknown sparsify kind '%s'; expected %s", v->s, list);
+  return -1;
 }
 
 int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
@@ -1251,6 +1308,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
         rc = -1;
       }
     }
+    rc |= check_sparsify_kind(net->vocab, arena, diag, st->value);
     rc |= convert_spec(arena, diag, dir, st->value, NULL, 0, 1, "sparsify", &spec);
     if (rc != 0) return -1;
     if (st->name) c->layers[li].sparsify = spec;
@@ -1274,7 +1332,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
 }
 
 int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
-                spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
+                const spx_fe_vocab_t *vocab, spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
                 spx_fe_network_t **out_net) {
   sema_t s;
   spx_fe_network_t *net;
@@ -1387,6 +1445,7 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
   net->layers = s.layers;
   net->n_outputs = n_out;
   net->outputs = outputs;
+  net->vocab = vocab;
   net->compile.precision = SPX_PREC_F32;
   net->compile.layers =
       spx_arena_alloc(arena, sizeof *net->compile.layers * (size_t)(s.n + 1));

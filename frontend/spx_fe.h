@@ -25,36 +25,22 @@
 extern "C" {
 #endif
 
-/* The ops of the language, in one list. X(ENUM, "name").
- * The name is also the spx dialect op name ("spx.<name>"). */
-#define SPX_FE_OPS(X)                                                         \
-  X(INPUT, "input")                                                           \
-  X(CONV2D, "conv2d")                                                         \
-  X(DENSE, "dense")                                                           \
-  X(RELU, "relu")                                                             \
-  X(RELU6, "relu6")                                                           \
-  X(SIGMOID, "sigmoid")                                                       \
-  X(MAXPOOL, "maxpool")                                                       \
-  X(AVGPOOL, "avgpool")                                                       \
-  X(GLOBAL_AVGPOOL, "global_avgpool")                                         \
-  X(ADD, "add")                                                               \
-  X(CONCAT, "concat")                                                         \
-  X(FLATTEN, "flatten")                                                       \
-  X(RESHAPE, "reshape")                                                       \
-  X(SOFTMAX, "softmax")                                                       \
-  X(BATCHNORM, "batchnorm")
-
+/* The ops of the language: `input`, then the spx dialect's ops
+ * (ir/spx_ir.h's SPX_IR_OPS) in their order; SPX_OP_<E> is
+ * SPX_IR_OP_<E> + 1. A .spx file may call those whose `source` is 1. */
 typedef enum spx_op {
-#define X(e, s) SPX_OP_##e,
-  SPX_FE_OPS(X)
+  SPX_OP_INPUT,
+#define X(e, name, min_in, max_in, rt, source) SPX_OP_##e,
+  SPX_IR_OPS(X)
 #undef X
   SPX_OP_COUNT_
 } spx_op_t;
 
-const char *spx_op_name(spx_op_t op);
+/* The spx dialect op of a frontend op other than input. */
+static inline spx_ir_op_t spx_op_ir(spx_op_t op) { return (spx_ir_op_t)(op - 1); }
 
-/* concat takes 2 to this many inputs (the dialect's operand segments). */
-#define SPX_FE_CONCAT_MAX_INPUTS 16
+/* "input", or the dialect op's name ("spx.<name>"). */
+const char *spx_op_name(spx_op_t op);
 
 typedef struct spx_shape {
   int rank;
@@ -142,6 +128,10 @@ typedef enum spx_fe_precision {
   SPX_PREC_INT8,
 } spx_fe_precision_t;
 
+/* "f32" or "int8": the name of the precision's dtype (spx_dtype_name), as
+ * written in the language and in spx.precision; NULL for DEFAULT. */
+const char *spx_fe_precision_name(spx_fe_precision_t p);
+
 typedef struct spx_fe_layer_cfg {
   spx_fe_precision_t precision; /* quantize LAYER : f32 | int8 */
   spx_fe_spec_t sparsify;       /* sparsify LAYER : spec; name NULL if unset */
@@ -155,6 +145,14 @@ typedef struct spx_fe_compile {
   spx_fe_layer_cfg_t *layers;   /* one per network layer, same index */
 } spx_fe_compile_t;
 
+/* What the compiler behind the frontend implements, handed in by its driver
+ * (the frontend knows no passes): the language's open-ended names are
+ * checked against it. Borrowed; it must outlive the network. */
+typedef struct spx_fe_vocab {
+  const char *const *sparsify_kinds; /* what `sparsify` may name; NULL: any */
+  int n_sparsify_kinds;
+} spx_fe_vocab_t;
+
 typedef struct spx_fe_network {
   const char *name;
   const char *file; /* the .spx path as given */
@@ -163,13 +161,16 @@ typedef struct spx_fe_network {
   int n_outputs;
   const int *outputs; /* layer indices, in `output` order */
   spx_fe_compile_t compile;
+  const spx_fe_vocab_t *vocab; /* as given to spx_fe_load; may be NULL */
 } spx_fe_network_t;
 
-/* Parses and checks `path`, loading weights into `store`. All memory of the
- * returned network lives in `arena`. Returns 0 on success; on failure
- * returns -1, has reported every error to `diag` and sets *out_net = NULL. */
-int spx_fe_load(const char *path, spx_arena_t *arena, spx_wstore_t *store,
-                spx_diag_t *diag, spx_fe_network_t **out_net);
+/* Parses and checks `path`, loading weights into `store`; names such as
+ * sparsify kinds are checked against `vocab` (NULL: not checked), here and
+ * in later overrides. All memory of the returned network lives in `arena`.
+ * Returns 0 on success; on failure returns -1, has reported every error to
+ * `diag` and sets *out_net = NULL. */
+int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *arena,
+                spx_wstore_t *store, spx_diag_t *diag, spx_fe_network_t **out_net);
 
 /* Applies one compile-block statement given as text, e.g. from the command
  * line: "target aie(rows=2, cols=2)", "sparsify fc1 : block(8x8,

@@ -6,19 +6,50 @@
 
 #include <string.h>
 
-static const struct {
-  const char *name;
-  uint8_t op;
-} kinds[] = {
-    {"conv2d", SPX_RT_OP_CONV2D},   {"dense", SPX_RT_OP_DENSE},
-    {"relu", SPX_RT_OP_RELU},       {"relu6", SPX_RT_OP_RELU6},
-    {"sigmoid", SPX_RT_OP_SIGMOID}, {"maxpool", SPX_RT_OP_MAXPOOL},
-    {"avgpool", SPX_RT_OP_AVGPOOL}, {"global_avgpool", SPX_RT_OP_GLOBAL_AVGPOOL},
-    {"add", SPX_RT_OP_ADD},         {"concat", SPX_RT_OP_CONCAT},
-    {"flatten", SPX_RT_OP_COPY},    {"reshape", SPX_RT_OP_COPY},
-    {"softmax", SPX_RT_OP_SOFTMAX}, {"quantize", SPX_RT_OP_QUANTIZE},
-    {"dequantize", SPX_RT_OP_DEQUANTIZE}, {"batchnorm", SPX_RT_OP_BATCHNORM},
+static const spx_ir_op_info_t ops[SPX_IR_OP_COUNT_] = {
+#define X(e, name, min_in, max_in, rt, source) {name, min_in, max_in, SPX_RT_OP_##rt, source},
+    SPX_IR_OPS(X)
+#undef X
 };
+
+const spx_ir_op_info_t *spx_ir_op_info(spx_ir_op_t op) {
+  SPX_ASSERT((unsigned)op < SPX_IR_OP_COUNT_);
+  return &ops[op];
+}
+
+spx_ir_op_t spx_ir_op_lookup(const char *name) {
+  int k = 0;
+  while (k < SPX_IR_OP_COUNT_ && strcmp(ops[k].name, name) != 0) k++;
+  return (spx_ir_op_t)k;
+}
+
+spx_ir_op_t spx_ir_op_kind(MlirOperation op) {
+  MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
+  if (full.length < 4 || memcmp(full.data, "spx.", 4) != 0) return SPX_IR_OP_COUNT_;
+  MlirStringRef name = {full.data + 4, full.length - 4};
+  int k = 0;
+  while (k < SPX_IR_OP_COUNT_ && !spx_ir_str_is(name, ops[k].name)) k++;
+  return (spx_ir_op_t)k;
+}
+
+const char *spx_ir_act_name(spx_rt_act_t act) {
+  switch (act) {
+#define X(E, code, text) \
+  case SPX_RT_ACT_##E: return text;
+    SPX_CS_ACTS(X)
+#undef X
+  }
+  SPX_UNREACHABLE("bad activation");
+  return "";
+}
+
+spx_rt_act_t spx_ir_act_of(MlirStringRef name) {
+#define X(E, code, text) \
+  if (spx_ir_str_is(name, text)) return SPX_RT_ACT_##E;
+  SPX_CS_ACTS(X)
+#undef X
+  return SPX_RT_ACT_NONE;
+}
 
 static void window(MlirOperation op, const char *kernel_attr, spx_rt_layer_t *l) {
   int64_t k[2] = {0, 0}, st[2], pad[4];
@@ -34,19 +65,12 @@ static void window(MlirOperation op, const char *kernel_attr, spx_rt_layer_t *l)
 
 bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out) {
   memset(out, 0, sizeof *out);
-  MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
-  if (full.length < 4 || memcmp(full.data, "spx.", 4) != 0) return false;
-  MlirStringRef name = {full.data + 4, full.length - 4};
-  size_t k = 0;
-  while (k < sizeof kinds / sizeof kinds[0] && !spx_ir_str_is(name, kinds[k].name)) k++;
-  if (k == sizeof kinds / sizeof kinds[0]) return false;
-  out->op = kinds[k].op;
+  spx_ir_op_t k = spx_ir_op_kind(op);
+  if (k == SPX_IR_OP_COUNT_) return false;
+  out->op = ops[k].rt_op;
   out->n_in = (uint8_t)mlirOperationGetNumOperands(op);
   if (out->op == SPX_RT_OP_CONV2D || out->op == SPX_RT_OP_DENSE) {
-    MlirStringRef act = spx_ir_get_str(op, "act");
-    out->act = spx_ir_str_is(act, "relu")    ? SPX_RT_ACT_RELU
-               : spx_ir_str_is(act, "relu6") ? SPX_RT_ACT_RELU6
-                                             : SPX_RT_ACT_NONE;
+    out->act = (uint8_t)spx_ir_act_of(spx_ir_get_str(op, "act"));
   }
   if (out->op == SPX_RT_OP_CONV2D) {
     int64_t w[SPX_MAX_RANK], dil[2];

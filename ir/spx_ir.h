@@ -22,6 +22,58 @@
 extern "C" {
 #endif
 
+/* The ops of the spx dialect, in one list; ir/spx.irdl.mlir defines each
+ * (test/ir/ops-match-irdl.test checks that the two name the same ops).
+ *   X(ENUM, "name", min operands, max operands, runtime layer kind, source)
+ * The runtime layer kind is the SPX_RT_OP_<kind> (runtime/stream's
+ * SPX_CS_CPU_OPS) that runs the op; source is 1 for the ops a .spx file may
+ * call (the frontend's ops), 0 for those only passes create. */
+#define SPX_IR_CONCAT_MAX_INPUTS 16 /* concat's operand segments */
+#define SPX_IR_OPS(X)                                                         \
+  X(CONV2D, "conv2d", 1, 1, CONV2D, 1)                                        \
+  X(DENSE, "dense", 1, 1, DENSE, 1)                                           \
+  X(RELU, "relu", 1, 1, RELU, 1)                                              \
+  X(RELU6, "relu6", 1, 1, RELU6, 1)                                           \
+  X(SIGMOID, "sigmoid", 1, 1, SIGMOID, 1)                                     \
+  X(MAXPOOL, "maxpool", 1, 1, MAXPOOL, 1)                                     \
+  X(AVGPOOL, "avgpool", 1, 1, AVGPOOL, 1)                                     \
+  X(GLOBAL_AVGPOOL, "global_avgpool", 1, 1, GLOBAL_AVGPOOL, 1)                \
+  X(ADD, "add", 2, 2, ADD, 1)                                                 \
+  X(CONCAT, "concat", 2, SPX_IR_CONCAT_MAX_INPUTS, CONCAT, 1)                 \
+  X(FLATTEN, "flatten", 1, 1, COPY, 1)                                        \
+  X(RESHAPE, "reshape", 1, 1, COPY, 1)                                        \
+  X(SOFTMAX, "softmax", 1, 1, SOFTMAX, 1)                                     \
+  X(BATCHNORM, "batchnorm", 1, 1, BATCHNORM, 1)                               \
+  X(QUANTIZE, "quantize", 1, 1, QUANTIZE, 0)                                  \
+  X(DEQUANTIZE, "dequantize", 1, 1, DEQUANTIZE, 0)
+
+typedef enum spx_ir_op {
+#define X(e, name, min_in, max_in, rt, source) SPX_IR_OP_##e,
+  SPX_IR_OPS(X)
+#undef X
+  SPX_IR_OP_COUNT_
+} spx_ir_op_t;
+
+typedef struct spx_ir_op_info {
+  const char *name; /* without "spx." */
+  int min_in, max_in;
+  uint8_t rt_op; /* SPX_RT_OP_* */
+  bool source;
+} spx_ir_op_info_t;
+
+/* The row of SPX_IR_OPS for `op` (< SPX_IR_OP_COUNT_). */
+const spx_ir_op_info_t *spx_ir_op_info(spx_ir_op_t op);
+/* The op called `name` (without "spx."), or SPX_IR_OP_COUNT_. */
+spx_ir_op_t spx_ir_op_lookup(const char *name);
+/* The kind of an operation, or SPX_IR_OP_COUNT_ if it is no spx op. */
+spx_ir_op_t spx_ir_op_kind(MlirOperation op);
+
+/* Fused activations: an op's "act" attribute holds one of the names of
+ * runtime/stream's SPX_CS_ACTS, whose values are the SPX_RT_ACT_*. */
+const char *spx_ir_act_name(spx_rt_act_t act);
+/* The activation an "act" value names; SPX_RT_ACT_NONE for any other. */
+spx_rt_act_t spx_ir_act_of(MlirStringRef name);
+
 /* A single-threaded context (deterministic output) with func, quant,
  * sparse_tensor and the spx dialect loaded. Returns a null context if the
  * embedded dialect fails to load (an internal error, reported to stderr). */

@@ -149,18 +149,12 @@ static uint32_t mark_outliers(const float *scale, uint32_t rows, double fraction
   return n;
 }
 
-static unsigned popcount8(unsigned x) {
-  unsigned c = 0;
-  for (; x; x &= x - 1) c++;
-  return c;
-}
-
 static int apply(spx_pass_env_t *env, MlirOperation op) {
   MlirAttribute spec = mlirOperationGetAttributeByName(op, spx_ir_str("spx.sparsify"));
   if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
   MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !spx_ir_str_is(mlirStringAttrGetValue(kind), "bbs"))
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), spx_pass_sparsify_kind_of(SPX_PASS_ID_bbs)))
     return 0;
   bbs_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;
@@ -215,7 +209,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   unsigned max_eff = 0;
   for (size_t i = 0; i < w->count; i++) {
     double e = (double)w1[i] - w0[i];
-    ones += popcount8((uint8_t)w0[i]);
+    ones += spx_fmt_bbs_popcount8_((uint8_t)w0[i]);
     sq += e * e;
   }
   free(w1);

@@ -209,7 +209,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
   MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
-      !spx_ir_str_is(mlirStringAttrGetValue(kind), "block"))
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), spx_pass_sparsify_kind_of(SPX_PASS_ID_block_sparsify)))
     return 0;
   bsp_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;

@@ -18,7 +18,8 @@ static bool foldable(MlirOperation bn, MlirOperation *out_producer) {
   MlirValue in = mlirOperationGetOperand(bn, 0);
   if (!mlirValueIsAOpResult(in)) return false;
   MlirOperation p = mlirOpResultGetOwner(in);
-  if (!spx_ir_is_op(p, "conv2d") && !spx_ir_is_op(p, "dense")) return false;
+  spx_ir_op_t k = spx_ir_op_kind(p);
+  if (k != SPX_IR_OP_CONV2D && k != SPX_IR_OP_DENSE) return false;
   MlirStringRef act = spx_ir_get_str(p, "act");
   if (!spx_ir_str_is(act, "none")) return false;
   /* The batchnorm must be the producer's only user. */

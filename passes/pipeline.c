@@ -26,6 +26,24 @@ int spx_pass_lookup(const char *name) {
   return -1;
 }
 
+static const char *const sparsify_kinds[] = {
+    "none",
+#define SPX_SPARSIFY_KIND(kind, id) kind,
+#include "passes/passes.def"
+};
+
+const char *const *spx_pass_sparsify_kinds(int *out_n) {
+  *out_n = (int)(sizeof sparsify_kinds / sizeof sparsify_kinds[0]);
+  return sparsify_kinds;
+}
+
+const char *spx_pass_sparsify_kind_of(spx_pass_id_t id) {
+#define SPX_SPARSIFY_KIND(kind, pass) \
+  if (id == SPX_PASS_ID_##pass) return kind;
+#include "passes/passes.def"
+  return NULL;
+}
+
 int spx_pipeline_default(spx_pass_id_t *out, int max) {
   int n = 0;
   for (int i = 0; i < SPX_PASS_COUNT_ && n < max; i++) out[n++] = (spx_pass_id_t)i;

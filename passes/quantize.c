@@ -57,13 +57,13 @@ static value_info_t *info(quantizer_t *q, MlirValue v) {
 }
 
 static bool op_is_int8(MlirOperation op) {
-  if (spx_ir_is_op(op, "batchnorm") || spx_ir_is_op(op, "quantize") ||
-      spx_ir_is_op(op, "dequantize"))
+  spx_ir_op_t kind = spx_ir_op_kind(op);
+  if (kind == SPX_IR_OP_BATCHNORM || kind == SPX_IR_OP_QUANTIZE || kind == SPX_IR_OP_DEQUANTIZE)
     return false;
   MlirAttribute p = mlirOperationGetAttributeByName(op, spx_ir_str("spx.precision"));
   if (!mlirAttributeIsNull(p) && mlirAttributeIsAString(p)) {
     MlirStringRef s = mlirStringAttrGetValue(p);
-    if (spx_ir_str_is(s, "f32")) return false;
+    if (spx_ir_str_is(s, spx_dtype_name(SPX_DT_F32))) return false;
   }
   return true;
 }
@@ -303,7 +303,8 @@ static int rewrite(quantizer_t *q) {
     MlirOperation op = q->ops[i];
     value_info_t *out = info(q, mlirOperationGetResult(op, 0));
     if (!out->int8) continue;
-    if (spx_ir_is_op(op, "conv2d") || spx_ir_is_op(op, "dense")) {
+    spx_ir_op_t kind = spx_ir_op_kind(op);
+    if (kind == SPX_IR_OP_CONV2D || kind == SPX_IR_OP_DENSE) {
       value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
       rc = quantize_weights(q, op, in->scale, out->scale);
     }
@@ -356,11 +357,12 @@ static int assign_params(quantizer_t *q) {
   for (size_t i = 0; i < q->n_ops; i++) {
     MlirOperation op = q->ops[i];
     value_info_t *out = info(q, mlirOperationGetResult(op, 0));
-    if (spx_ir_is_op(op, "sigmoid") || spx_ir_is_op(op, "softmax")) {
+    spx_ir_op_t kind = spx_ir_op_kind(op);
+    if (kind == SPX_IR_OP_SIGMOID || kind == SPX_IR_OP_SOFTMAX) {
       out->scale = 1.0 / 256.0;
       out->zp = -128;
-    } else if (spx_ir_is_op(op, "maxpool") || spx_ir_is_op(op, "avgpool") ||
-               spx_ir_is_op(op, "flatten") || spx_ir_is_op(op, "reshape")) {
+    } else if (kind == SPX_IR_OP_MAXPOOL || kind == SPX_IR_OP_AVGPOOL || kind == SPX_IR_OP_FLATTEN ||
+               kind == SPX_IR_OP_RESHAPE) {
       value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
       out->scale = in->scale;
       out->zp = in->zp;

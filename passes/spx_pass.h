@@ -42,6 +42,13 @@ const char *spx_pass_description(spx_pass_id_t id);
 /* Looks a pass up by its --passes= name; returns -1 if unknown. */
 int spx_pass_lookup(const char *name);
 
+/* The kinds `sparsify LAYER : KIND(...)` may name: "none" (the layer stays
+ * dense), then each kind a pass registers in passes.def. Sets *out_n. */
+const char *const *spx_pass_sparsify_kinds(int *out_n);
+/* The sparsify kind pass `id` implements (its SPX_SPARSIFY_KIND line), or
+ * NULL. */
+const char *spx_pass_sparsify_kind_of(spx_pass_id_t id);
+
 /* Adds "<layer>.<role>" (the op's layer) to the weight store, zero-filled.
  * If the name is taken (the pass already ran on this layer) reports an error
  * at the op and returns NULL. */

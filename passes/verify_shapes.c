@@ -62,7 +62,8 @@ static bool expected_shape(MlirOperation op, shape_t *out, const char **why) {
   *out = in;
   *why = NULL;
   int64_t k[2], st[2], pad[4], dil[2] = {1, 1};
-  if (spx_ir_is_op(op, "conv2d")) {
+  spx_ir_op_t kind = spx_ir_op_kind(op);
+  if (kind == SPX_IR_OP_CONV2D) {
     shape_t w = attr_shape(op, "weight"), b = attr_shape(op, "bias");
     int64_t g = spx_ir_get_i64(op, "groups");
     spx_ir_get_i64_array(op, "stride", st, 2);
@@ -75,26 +76,26 @@ static bool expected_shape(MlirOperation op, shape_t *out, const char **why) {
     out->d[1] = w.d[0];
     out->d[2] = pooled(in.d[2], pad[0] + pad[2], w.d[2], st[0], dil[0]);
     out->d[3] = pooled(in.d[3], pad[1] + pad[3], w.d[3], st[1], dil[1]);
-  } else if (spx_ir_is_op(op, "dense")) {
+  } else if (kind == SPX_IR_OP_DENSE) {
     shape_t w = attr_shape(op, "weight"), b = attr_shape(op, "bias");
     if (in.rank != 2 || w.rank != 2 || w.d[1] != in.d[1])
       FAIL("weight shape does not match input features");
     if (b.rank != 1 || b.d[0] != w.d[0]) FAIL("bias does not match units");
     out->d[1] = w.d[0];
-  } else if (spx_ir_is_op(op, "maxpool") || spx_ir_is_op(op, "avgpool")) {
+  } else if (kind == SPX_IR_OP_MAXPOOL || kind == SPX_IR_OP_AVGPOOL) {
     spx_ir_get_i64_array(op, "kernel", k, 2);
     spx_ir_get_i64_array(op, "stride", st, 2);
     spx_ir_get_i64_array(op, "pad", pad, 4);
     if (in.rank != 4) FAIL("pooling needs a rank-4 input");
     out->d[2] = pooled(in.d[2], pad[0] + pad[2], k[0], st[0], 1);
     out->d[3] = pooled(in.d[3], pad[1] + pad[3], k[1], st[1], 1);
-  } else if (spx_ir_is_op(op, "global_avgpool")) {
+  } else if (kind == SPX_IR_OP_GLOBAL_AVGPOOL) {
     if (in.rank != 4) FAIL("global_avgpool needs a rank-4 input");
     out->d[2] = out->d[3] = 1;
-  } else if (spx_ir_is_op(op, "add")) {
+  } else if (kind == SPX_IR_OP_ADD) {
     shape_t b = value_shape(mlirOperationGetOperand(op, 1));
     if (!same(&in, &b)) FAIL("add operands differ in shape");
-  } else if (spx_ir_is_op(op, "concat")) {
+  } else if (kind == SPX_IR_OP_CONCAT) {
     int64_t axis = spx_ir_get_i64(op, "axis");
     if (axis < 0 || axis >= in.rank) FAIL("concat axis out of range");
     out->d[axis] = 0;
@@ -106,14 +107,14 @@ static bool expected_shape(MlirOperation op, shape_t *out, const char **why) {
           FAIL("concat operands differ outside the axis");
       out->d[axis] += s.d[axis];
     }
-  } else if (spx_ir_is_op(op, "flatten")) {
+  } else if (kind == SPX_IR_OP_FLATTEN) {
     out->rank = 2;
     out->d[1] = product(&in, 1);
-  } else if (spx_ir_is_op(op, "reshape")) {
+  } else if (kind == SPX_IR_OP_RESHAPE) {
     shape_t r = value_shape(mlirOperationGetResult(op, 0));
     if (product(&r, 0) != product(&in, 0)) FAIL("reshape changes the element count");
     *out = r;
-  } else if (spx_ir_is_op(op, "batchnorm")) {
+  } else if (kind == SPX_IR_OP_BATCHNORM) {
     static const char *const roles[] = {"gamma", "beta", "mean", "var"};
     for (int i = 0; i < 4; i++) {
       shape_t p = attr_shape(op, roles[i]);

@@ -104,3 +104,35 @@ void spx_diag_report(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
 }
 
 int spx_diag_error_count(const spx_diag_t *d) { return d->errors; }
+
+/* Levenshtein distance, capped: returns cap + 1 for anything farther. */
+static size_t edit_distance(const char *a, const char *b, size_t cap) {
+  size_t la = strlen(a), lb = strlen(b), row[64];
+  if (lb >= sizeof row / sizeof row[0] || (la > lb ? la - lb : lb - la) > cap) return cap + 1;
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      diag = up;
+      row[j] = best;
+    }
+  }
+  return row[lb];
+}
+
+const char *spx_diag_suggest(const char *word, const char *const *candidates, int n) {
+  const char *best = NULL;
+  size_t best_d = 3; /* at most 2 edits */
+  for (int i = 0; i < n; i++) {
+    size_t d = edit_distance(word, candidates[i], best_d - 1);
+    if (d < best_d && 2 * d < strlen(candidates[i])) {
+      best = candidates[i];
+      best_d = d;
+    }
+  }
+  return best;
+}

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "runtime/stream/spx_stream.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -85,6 +87,21 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_warning(d, loc, ...) spx_diag_report(d, SPX_SEV_WARNING, loc, __VA_ARGS__)
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
 int spx_diag_error_count(const spx_diag_t *diag);
+/* For "did you mean ...?": the candidate closest to `word` by edit distance
+ * (the first of equals), if it is a near miss (at most 2 edits, and fewer
+ * than half the candidate's length); else NULL. */
+const char *spx_diag_suggest(const char *word, const char *const *candidates, int n);
+
+/* ---- hashing ---------------------------------------------------------- */
+
+/* 64-bit FNV-1a of a NUL-terminated string: name tables (weight store,
+ * frontend names) and the seed of random(...) weights, so its values are
+ * part of the output and must not change. */
+static inline uint64_t spx_hash_str(const char *s) {
+  uint64_t h = 0xcbf29ce484222325u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+  return h;
+}
 
 /* ---- weight store ------------------------------------------------------ */
 
@@ -92,13 +109,18 @@ int spx_diag_error_count(const spx_diag_t *diag);
 /* Every buffer in the store is aligned to this many bytes. */
 #define SPX_WEIGHT_ALIGN 64
 
+/* Element types of weight buffers: runtime/stream's SPX_CS_DTYPES, with
+ * the stream's codes (U8: raw bytes of an encoded format). SPX_DT_I8 and
+ * SPX_DT_I32 are other names of its INT8 and INT32. */
 typedef enum spx_dtype {
-  SPX_DT_F32,
-  SPX_DT_I8,
-  SPX_DT_I32,
-  SPX_DT_U8, /* raw bytes of an encoded format */
+#define SPX_DT_X_(E, code, text, size) SPX_DT_##E = code,
+  SPX_CS_DTYPES(SPX_DT_X_)
+#undef SPX_DT_X_
+  SPX_DT_I8 = SPX_DT_INT8,
+  SPX_DT_I32 = SPX_DT_INT32
 } spx_dtype_t;
 
+/* Bytes per element, and the table's name ("f32", "int8", ...). */
 size_t spx_dtype_size(spx_dtype_t dt);
 const char *spx_dtype_name(spx_dtype_t dt);
 

@@ -15,10 +15,10 @@ struct spx_wstore {
 
 size_t spx_dtype_size(spx_dtype_t dt) {
   switch (dt) {
-  case SPX_DT_F32: return 4;
-  case SPX_DT_I32: return 4;
-  case SPX_DT_I8: return 1;
-  case SPX_DT_U8: return 1;
+#define X(E, code, text, size) \
+  case SPX_DT_##E: return size;
+    SPX_CS_DTYPES(X)
+#undef X
   }
   SPX_UNREACHABLE("bad dtype");
   return 0;
@@ -26,19 +26,13 @@ size_t spx_dtype_size(spx_dtype_t dt) {
 
 const char *spx_dtype_name(spx_dtype_t dt) {
   switch (dt) {
-  case SPX_DT_F32: return "f32";
-  case SPX_DT_I32: return "i32";
-  case SPX_DT_I8: return "i8";
-  case SPX_DT_U8: return "u8";
+#define X(E, code, text, size) \
+  case SPX_DT_##E: return text;
+    SPX_CS_DTYPES(X)
+#undef X
   }
   SPX_UNREACHABLE("bad dtype");
   return "";
-}
-
-static uint64_t hash_name(const char *s) {
-  uint64_t h = 1469598103934665603ull; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
 }
 
 spx_wstore_t *spx_wstore_create(void) { return calloc(1, sizeof(spx_wstore_t)); }
@@ -57,7 +51,7 @@ void spx_wstore_destroy(spx_wstore_t *store) {
 
 static size_t *index_slot(const spx_wstore_t *store, const char *name) {
   size_t mask = store->index_cap - 1;
-  for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask) {
+  for (size_t i = spx_hash_str(name) & mask;; i = (i + 1) & mask) {
     size_t *slot = &store->index[i];
     if (*slot == 0 || strcmp(store->bufs[*slot - 1]->name, name) == 0) return slot;
   }

@@ -36,7 +36,11 @@ extern "C" {
 #define SPX_RT_ALIGN16(x) (((x) + (size_t)15) & ~(size_t)15)
 
 /* Element types of tensors: the values of runtime/stream's SPX_CS_DTYPES. */
-enum { SPX_RT_F32 = 1, SPX_RT_INT8 = 2, SPX_RT_INT32 = 3 };
+enum {
+#define SPX_RT_DT_X_(E, code, text, size) SPX_RT_##E = code,
+  SPX_CS_DTYPES(SPX_RT_DT_X_)
+#undef SPX_RT_DT_X_
+};
 
 /* A tensor: a place in the workspace plus its type, shape and quantization
  * (real = scale * (q - zero_point) for int8). */
@@ -51,11 +55,9 @@ typedef struct spx_rt_tensor {
 
 /* Layer kinds: the values of runtime/stream's SPX_CS_CPU_OPS. */
 enum {
-  SPX_RT_OP_CONV2D = 1, SPX_RT_OP_DENSE, SPX_RT_OP_RELU, SPX_RT_OP_RELU6,
-  SPX_RT_OP_SIGMOID, SPX_RT_OP_MAXPOOL, SPX_RT_OP_AVGPOOL,
-  SPX_RT_OP_GLOBAL_AVGPOOL, SPX_RT_OP_ADD, SPX_RT_OP_CONCAT, SPX_RT_OP_COPY,
-  SPX_RT_OP_SOFTMAX, SPX_RT_OP_QUANTIZE, SPX_RT_OP_DEQUANTIZE,
-  SPX_RT_OP_BATCHNORM = 15 /* f32 only: weights = scale [C], bias = shift [C] */
+#define SPX_RT_OP_X_(E, code, text, min_in, max_in, params, doc) SPX_RT_OP_##E = code,
+  SPX_CS_CPU_OPS(SPX_RT_OP_X_)
+#undef SPX_RT_OP_X_
 };
 
 /* One layer. Fields an op does not use are 0 / NULL. The dtype of the first

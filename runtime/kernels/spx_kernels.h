@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/stream/spx_stream.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,10 +45,11 @@ typedef enum spx_rt_status {
 /* Short name of a status ("ok", "invalid argument", ...). */
 const char *spx_rt_status_name(spx_rt_status_t status);
 
+/* Fused activations: the values of runtime/stream's SPX_CS_ACTS. */
 typedef enum spx_rt_act {
-  SPX_RT_ACT_NONE = 0,
-  SPX_RT_ACT_RELU = 1,
-  SPX_RT_ACT_RELU6 = 2
+#define SPX_RT_ACT_X_(E, code, text) SPX_RT_ACT_##E = code,
+  SPX_CS_ACTS(SPX_RT_ACT_X_)
+#undef SPX_RT_ACT_X_
 } spx_rt_act_t;
 
 /* Per-tensor quantization of an int8 activation: real = scale * (q - zp). */

@@ -390,7 +390,9 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     }
   } else {
     spx_fe_network_t *net = NULL;
-    if (spx_fe_load(o->input, arena, store, diag, &net) != 0) return 1;
+    spx_fe_vocab_t vocab = {0};
+    vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
+    if (spx_fe_load(o->input, &vocab, arena, store, diag, &net) != 0) return 1;
     for (int i = 0; i < o->n_overrides; i++) {
       if (o->override_is_target_opt[i])
         spx_fe_set_target_option(net, o->overrides[i], arena, diag);

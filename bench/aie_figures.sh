@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/aie_figures.sh [BUILD_DIR] - simulated times of the aie target next
-# to the block-sparsity paper's estimates (TECHNIQUES.md 1): ResNet-50 on a
+# to the block-sparsity paper's estimates (arXiv 2407.09453): ResNet-50 on a
 # 4x4 array and VGG-16 on 2x2, dense and 50% 8x8 block sparse (the
 # block-sparsify pass, first layer left dense). Each model is compiled with
 # spxc --target=aie, run once on the simulator (spx-run --device=sim, one

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bbs_figures.sh BUILD_DIR - BBS figures on the digits models (TECHNIQUES.md 2):
+# bbs_figures.sh BUILD_DIR - BBS figures on the digits models (BBS, arXiv 2409.05227):
 # int8 test accuracy through spx-run (the BBS kernels run the encodings) for
 # plain int8 and for round_avg / zp_shift at N = 2 and 4 (G = 16, outliers
 # 0.05), and the weight size ratio = int8 bytes / BBS bytes summed over the

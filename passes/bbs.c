@@ -1,4 +1,4 @@
-/* bbs.c - bi-directional bit-level sparsity (TECHNIQUES.md 2, Chen et al.,
+/* bbs.c - bi-directional bit-level sparsity (Chen et al., arXiv 2409.05227,
  * BitVert) on int8 conv2d/dense, encoded as BBS bit-column groups
  * (runtime/formats/spx_formats.h, "BBS").
  *

@@ -1,4 +1,4 @@
-/* block_sparsify.c - 8x8 weight block sparsity (TECHNIQUES.md 1, D'Alberto
+/* block_sparsify.c - 8x8 weight block sparsity (arXiv 2407.09453, D'Alberto
  * et al., arXiv 2407.09453) on int8 conv2d/dense, encoded as CBR
  * (runtime/formats/spx_formats.h).
  *

@@ -1,4 +1,4 @@
-/* quantize.c - int8 quantization by the numeric contract (DESIGN.md):
+/* quantize.c - int8 quantization by the numeric contract (docs/numerics.md):
  *   - conv2d/dense weights int8 symmetric per output channel (the dense
  *     int8 format of runtime/formats: s_w[c] = max|w[c]| / 127, here raised
  *     where needed so that |bias| <= 2^30), bias int32 at scale

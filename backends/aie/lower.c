@@ -2,7 +2,7 @@
  * (runtime/stream/opcodes_aie.h), tiled for the machine description of
  * runtime/sim/aie/spx_sim_aie.h, and the model's figures for the report.
  *
- * Mapping (TECHNIQUES.md 1, "split across columns by output width first
+ * Mapping (the block-sparsity paper, arXiv 2407.09453: "split across columns by output width first
  * (each core computes different COUT, streaming over H), then by COUT, and
  * by CIN only as a last resort"), as read here:
  *   1. the columns of the array split the output WIDTH (column c computes

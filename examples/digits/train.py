@@ -31,7 +31,7 @@ Outputs (relative to this folder):
       fc1_w [10,64] fc1_b [10]
   accuracy.json, ACCURACY.md   float test accuracy measured with reference.py
 
-Block-sparse variants (--block-sparse; TECHNIQUES.md 1): starting from the
+Block-sparse variants (--block-sparse; D'Alberto et al., arXiv 2407.09453): starting from the
 committed mlp/ and cnn/ weights, a one-shot 8x8 block mask per layer (blocks
 of 8 output x 8 input channels, x 3x3 taps for conv; channel counts padded
 to 8 with zeros), scored by L2 norm, keeping ceil(50%) of the blocks; the

@@ -132,7 +132,7 @@ const spx_fmt_desc_t *const *spx_fmt_table(unsigned *out_count);
 
 /* ==== Dense int8: per-channel symmetric weights (formats/dense.c) ======== */
 
-/* The int8 weights of every conv2d/dense (DESIGN.md numeric contract), as
+/* The int8 weights of every conv2d/dense (docs/numerics.md), as
  * the compiler makes them and every other format starts from: row r (an
  * output channel: rows x row_len weights, OIHW or [M][K] row-major) gets
  *   scale[r] = max(max_i |w[r][i]| / 127, min_scale[r])   (1 if that is 0)
@@ -148,7 +148,7 @@ void spx_fmt_dense_s8_decode(const int8_t *q, const float *scale, uint32_t rows,
 /* ==== CBR: block-sparse weights (formats/cbr.c) ========================= */
 
 /* Compressed block rows (BSR-like) of int8 conv2d / dense weights, for 8x8
- * weight block sparsity (TECHNIQUES.md 1, D'Alberto et al.).
+ * weight block sparsity (D'Alberto et al., arXiv 2407.09453).
  *
  * The weights are a matrix of M = rows (conv: c_out; dense: units) by
  * K = cols (conv: c_in / groups; dense: features) cells, each cell the
@@ -364,7 +364,7 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
 /* ==== BBS: bi-directional bit-level sparsity (formats/bbs.c) ============ */
 
 /* Bit-column groups of int8 conv2d / dense weights for bi-directional
- * bit-level sparsity (TECHNIQUES.md 2, Chen et al., BitVert). Consumed by
+ * bit-level sparsity (Chen et al., arXiv 2409.05227, BitVert). Consumed by
  * passes/bbs.c (encoder), the CPU kernels spx_rt_{conv2d,dense}_s8_bbs and
  * the bit-serial simulator (per-group accessors below).
  *

@@ -9,7 +9,7 @@
  * Layouts: activations NCHW (dense: [N, F]); conv weights OIHW with
  * I = C_in / groups; dense weights [units, F]; all row-major, contiguous.
  *
- * int8 numeric contract (DESIGN.md "Numeric contract"):
+ * int8 numeric contract (docs/numerics.md):
  *   - weights int8 symmetric per output channel, in [-127, 127], zero point 0;
  *   - activations int8 asymmetric per tensor (scale s, zero point z);
  *   - bias int32 with scale s_in * s_w[c], zero point 0;

@@ -6,7 +6,7 @@
  * simulator (which executes a stream functionally - outputs bit-exact with
  * the cpu device - and counts cycles with the same model).
  *
- * Performance model (TECHNIQUES.md section 1; docs/targets.md "aie"):
+ * Performance model (arXiv 2407.09453; docs/targets.md "aie"):
  *   - a transfer of B bytes at R MB/s takes ceil(B * freq_mhz / R) cycles;
  *   - compute takes ceil(effective MACs / macs_per_cycle) cycles, where the
  *     effective MACs skip 8 (cout) x 8 (cin) x kh x kw weight blocks that are

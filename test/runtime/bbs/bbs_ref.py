@@ -1,4 +1,4 @@
-"""bbs_ref.py - an independent numpy re-implementation of BBS (TECHNIQUES.md
+"""bbs_ref.py - an independent numpy re-implementation of BBS (arXiv 2409.05227
 section 2): both binary pruning methods, written from the definitions, and a
 decoder of the BBS byte layout written from its documentation in
 runtime/formats/spx_formats.h. Nothing here calls the C code except through

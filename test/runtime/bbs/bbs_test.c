@@ -12,7 +12,7 @@
  *                                      columns first, the rest 0)
  *
  * The hand-worked groups below give their expected values as derived by
- * hand from the definitions in TECHNIQUES.md 2 (the derivation is in the
+ * hand from the definitions of the BBS paper (arXiv 2409.05227) (the derivation is in the
  * comment of each case), never from running the code. */
 #include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"

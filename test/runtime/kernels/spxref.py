@@ -1,7 +1,7 @@
 """spxref.py - independent numpy references for the libspxrt kernels.
 
 The int8 references implement the integer rule of the numeric contract
-(DESIGN.md) from its definition: TFLite/gemmlowp SaturatingRoundingDoubling-
+(docs/numerics.md) from its definition: TFLite/gemmlowp SaturatingRoundingDoubling-
 HighMul, RoundingDivideByPOT and MultiplyByQuantizedMultiplier, frexp-based
 QuantizeMultiplier, and the gemmlowp fixed-point exp/logistic/reciprocal for
 sigmoid and softmax. They are written separately from the C code (numpy int64

@@ -46,7 +46,7 @@ typedef struct spx_backend_option {
 typedef struct spx_program {
   const char *name;    /* network name: C symbol prefix and file names */
   const char *source;  /* .spx file name (base name) */
-  const char *target;  /* "cpu", "aie", ...: a line of targets.def */
+  const char *target;  /* "cpu", "aie", ...: a line of runtime/spx_targets.h */
   const char **input_names;  /* [image.input_count]: the network's inputs */
   const char **output_names; /* [image.output_count]: its outputs */
   int n_target_options;
@@ -61,16 +61,35 @@ typedef struct spx_program {
   const char *target_json;  /* program-wide figures of the target, or NULL */
 } spx_program_t;
 
-/* The target lowerings (targets.def): each returns 0, or -1 after reporting
- * errors to diag; it may replace p->image's commands (not layer_commands)
- * and fill target_json. */
-#define SPX_TARGET(name)
-#define SPX_TARGET_LOWERED(name)                                              \
-  int spx_target_##name##_lower(spx_program_t *p, spx_arena_t *arena,         \
-                                spx_diag_t *diag);
-#include "backends/targets.def"
-#undef SPX_TARGET
-#undef SPX_TARGET_LOWERED
+/* The targets of the registry (runtime/spx_targets.h). A target whose line
+ * says lowered = 1 has, in backends/<name>/:
+ *   spx_target_<name>_lower         returns 0, or -1 after reporting errors
+ *       to diag; it may replace p->image's commands (not layer_commands)
+ *       and fill target_json;
+ *   spx_target_<name>_list_options  prints one line per option of its
+ *       target statement ("  key  default  what"), for --list-targets. */
+#define SPX_BK_LOWER_0(nm)
+#define SPX_BK_LOWER_1(nm)                                                    \
+  int spx_target_##nm##_lower(spx_program_t *p, spx_arena_t *arena,           \
+                              spx_diag_t *diag);                              \
+  void spx_target_##nm##_list_options(FILE *out);
+#define SPX_BK_X_(E, nm, id, lo, hi, low, ...) SPX_BK_LOWER_##low(nm)
+SPX_TARGETS(SPX_BK_X_)
+#undef SPX_BK_X_
+
+/* A target as the compiler sees it: its registry entry and its lowering. */
+typedef struct spx_backend_target {
+  const spx_target_desc_t *desc;
+  int (*lower)(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag);
+  void (*list_options)(FILE *out); /* NULL: no options */
+} spx_backend_target_t;
+
+/* The target called `name`, or NULL. */
+const spx_backend_target_t *spx_backend_target_find(const char *name);
+/* "cpu, aie, bitserial": every target's name, for help and messages. */
+const char *spx_backend_target_names(void);
+/* The format x target matrix and each target's options, as text. */
+void spx_backend_targets_list(FILE *out);
 
 /* An option of the target statement, or NULL. */
 const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p,

@@ -63,6 +63,12 @@ static void speedup_json(spx_arena_t *arena, char **s, const char *key, const ui
   *s = spx_arena_printf(arena, "%s}", *s);
 }
 
+void spx_target_bitserial_list_options(FILE *out) {
+  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
+  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
+    fprintf(out, "    %-16s %-8d %s\n", f[k].name, (int)f[k].def, f[k].doc);
+}
+
 int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   spx_sim_bs_mdesc_t md;
   if (read_mdesc(p, diag, &md)) return -1;
@@ -110,9 +116,12 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
         errors++;
         continue;
       }
-      if (wb->encoding != SPX_CS_ENC_DENSE && wb->encoding != SPX_FMT_BBS) {
-        spx_diag_error(diag, loc, "target bitserial: layer '%s' has %s weights; the PE array "
-                       "reads dense int8 or bbs", src->name, spx_cs_encoding_name(wb->encoding));
+      const char *refused = "";
+      if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL), wb->encoding,
+                                    &refused) != SPX_TARGET_NATIVE) {
+        /* program.c decoded or refused it already; a blob here is a bug. */
+        spx_diag_error(diag, loc, "target bitserial: layer '%s' has %s weights: %s", src->name,
+                       spx_cs_encoding_name(wb->encoding), refused);
         errors++;
         continue;
       }

@@ -9,11 +9,6 @@
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
-#include "runtime/sim/aie/spx_sim_aie.h"
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
-
-
-
 
 /* ---- decoding one cpu.layer ------------------------------------------------ */
 
@@ -184,28 +179,45 @@ const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initial
 
 /* ---- generic entry points ----------------------------------------------------- */
 
-/* Every device, the default one of each target first. */
+/* Every device: the default one of each target, in registry order. */
 static const spx_rt_device_t *const devices[] = {
-    &spx_rt_device_cpu, &spx_sim_aie_device, &spx_sim_bitserial_device};
-static const char *const device_names[] = {"cpu", "sim", NULL};
+#define X(E, nm, id, lo, hi, low, device, ...) &device,
+    SPX_TARGETS(X)
+#undef X
+};
+#define DEVICE_COUNT (sizeof devices / sizeof devices[0])
 
 const spx_rt_device_t *spx_rt_device_find(const char *name) {
   size_t i;
   if (!name) return NULL;
-  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+  for (i = 0; i < DEVICE_COUNT; ++i)
     if (!strcmp(devices[i]->name, name)) return devices[i];
   return NULL;
 }
 
 const spx_rt_device_t *spx_rt_device_for_target(const char *name, unsigned target) {
   size_t i;
-  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+  for (i = 0; i < DEVICE_COUNT; ++i)
     if (devices[i]->target == target && (!name || !strcmp(devices[i]->name, name)))
       return devices[i];
   return NULL;
 }
 
-const char *const *spx_rt_device_names(void) { return device_names; }
+/* The distinct names of the devices, in table order: filled on the first
+ * call, names[0] last, with the same values every time. */
+const char *const *spx_rt_device_names(void) {
+  static const char *names[DEVICE_COUNT + 1];
+  const char *found[DEVICE_COUNT + 1];
+  size_t i, j, n = 0;
+  if (names[0]) return names;
+  for (i = 0; i < DEVICE_COUNT; ++i) {
+    for (j = 0; j < n && strcmp(found[j], devices[i]->name); ++j) {
+    }
+    if (j == n) found[n++] = devices[i]->name;
+  }
+  while (n-- > 0) names[n] = found[n];
+  return names;
+}
 
 spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
                                         const spx_cs_stream_t *stream,

@@ -158,8 +158,9 @@ typedef struct spx_rt_model {
   size_t scratch_size;
 } spx_rt_model_t;
 
-/* A device: a name and the functions that run a stream on it. The cpu
- * device is the only one now; simulators add their own instances. */
+/* A device: a name and the functions that run a stream on it. Each target
+ * of the registry (runtime/spx_targets.h) names its default device: the cpu
+ * device below for cpu, the target's simulator (runtime/sim) otherwise. */
 typedef struct spx_rt_device {
   const char *name;
   uint16_t target; /* the spx_cs_target_t of the streams it runs */
@@ -180,7 +181,11 @@ typedef struct spx_rt_device {
                                  void *ctx, void *scratch, spx_rt_error_t *error);
 } spx_rt_device_t;
 
-extern const spx_rt_device_t spx_rt_device_cpu;
+/* The default device of every target (the registry's device column). */
+#define SPX_RT_X_(E, nm, id, lo, hi, low, device, ...)                        \
+  extern const spx_rt_device_t device;
+SPX_TARGETS(SPX_RT_X_)
+#undef SPX_RT_X_
 
 /* The device called `name` ("cpu"), or NULL. */
 const spx_rt_device_t *spx_rt_device_find(const char *name);

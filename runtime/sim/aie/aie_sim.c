@@ -94,13 +94,15 @@ static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
     if (bids[k] == SPX_CS_NONE) continue;
     spx_cs_stream_blob(s, bids[k], &blobs[k]);
     if (blobs[k].encoding != SPX_CS_ENC_DENSE) {
-      if (k != 0 || blobs[k].encoding != SPX_CS_ENC_CBR ||
-          spx_fmt_cbr_open(blobs[k].data, blobs[k].length, NULL, &L->cbr,
-                           why) != SPX_FMT_CBR_OK) {
-        if (!**why) *why = "the aie simulator runs dense and CBR weights only";
+      /* The registry says which encoded weights the target runs; of those
+       * the array moves CBR blocks as they are (comp_run). */
+      if (k != 0 || spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE),
+                                               blobs[k].encoding, why) != SPX_TARGET_NATIVE)
         return SPX_RT_ERR_ARG;
-      }
-      L->is_cbr = 1;
+      L->is_cbr = blobs[k].encoding == SPX_CS_ENC_CBR;
+      if (L->is_cbr && spx_fmt_cbr_open(blobs[k].data, blobs[k].length, NULL, &L->cbr,
+                                        why) != SPX_FMT_CBR_OK)
+        return SPX_RT_ERR_ARG;
     }
     blobp[k] = &blobs[k];
   }

@@ -291,18 +291,19 @@ static int embed(const spx_program_t *p, embedded_t *e) {
   spx_rt_model_t model;
   spx_rt_error_t err;
   if (!dev) {
-    fprintf(stderr, "spxc: error: no runtime device runs %s streams\n", p->target);
+    spx_diag_error(p->diag, p->loc, "no runtime device runs %s streams", p->target);
     return -1;
   }
   if (spx_rt_model_initialize(dev, &e->view, &model, &err) != SPX_RT_OK) {
-    fprintf(stderr, "spxc: internal error: the %s device refuses the stream: %s\n", p->target,
-            err.message);
+    spx_diag_error(p->diag, p->loc, "internal error: the %s device refuses the stream: %s",
+                   p->target, err.message);
     return -1;
   }
   e->workspace = spx_rt_model_workspace_size(&model);
   return 0;
 bad_stream:
-  fprintf(stderr, "spxc: internal error: cannot encode the command stream: %s\n", st.message);
+  spx_diag_error(p->diag, p->loc, "internal error: cannot encode the command stream: %s",
+                 st.message);
   return -1;
 }
 

@@ -9,7 +9,8 @@ static int write_file(void *ctx, const void *data, size_t size) {
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out) {
   spx_cs_status_t st;
   if (spx_cs_image_write(&p->image, write_file, out, &st) != SPX_CS_OK) {
-    fprintf(stderr, "spxc: internal error: cannot encode the command stream: %s\n", st.message);
+    spx_diag_error(p->diag, p->loc, "internal error: cannot encode the command stream: %s",
+                   st.message);
     return -1;
   }
   return 0;

@@ -413,9 +413,8 @@ const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p, co
 static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
   const spx_backend_target_t *t = spx_backend_target_find(p->target);
   if (t) return t->lower ? t->lower(p, b->arena, b->diag) : 0;
-  spx_loc_t loc = spx_ir_loc(mop, b->arena);
-  loc.line = 0;
-  spx_diag_error(b->diag, loc, "unknown target '%s' (known: %s)", p->target,
+  (void)mop;
+  spx_diag_error(b->diag, p->loc, "unknown target '%s' (known: %s)", p->target,
                  spx_backend_target_names());
   return -1;
 }
@@ -424,8 +423,11 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
                               spx_diag_t *diag, spx_program_t **out_program) {
   *out_program = NULL;
   MlirOperation mop = mlirModuleGetOperation(module);
+  spx_loc_t file_loc = spx_ir_loc(mop, arena);
+  file_loc.line = 0;
   if (mlirAttributeIsNull(mlirOperationGetAttributeByName(mop, spx_ir_str("spx.workspace_size")))) {
-    fputs("spxc: error: writing C, .spxbin or a report needs the memory-plan pass (see --list-passes)\n", stderr);
+    spx_diag_error(diag, file_loc, "writing C, .spxbin or a report needs the memory-plan pass "
+                                   "(see --list-passes)");
     return -1;
   }
   builder_t *b = calloc(1, sizeof *b);
@@ -444,8 +446,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   b->cap_cmds = n_ops;
   b->cap_blobs = 4 * n_ops;
   if (b->cap_tensors >= SPX_CS_MAX_TENSORS || b->cap_blobs >= SPX_CS_NONE) {
-    fprintf(stderr, "spxc: error: the network has %zu layers; a .spxbin holds at most %u tensors "
-                    "and weight blobs\n", n_ops, (unsigned)SPX_CS_MAX_TENSORS - 1);
+    spx_diag_error(diag, file_loc, "the network has %zu layers; a .spxbin holds at most %u "
+                   "tensors and weight blobs", n_ops, (unsigned)SPX_CS_MAX_TENSORS - 1);
     free(b);
     return -1;
   }
@@ -471,6 +473,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   }
   /* The target first: which weight formats it takes decides the blobs. */
   spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
+  p->diag = diag;
+  p->loc = file_loc;
   read_target(b, mop, p);
   const spx_backend_target_t *target = spx_backend_target_find(p->target);
   b->tdesc = target ? target->desc : NULL;

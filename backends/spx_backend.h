@@ -59,6 +59,11 @@ typedef struct spx_program {
   const spx_cs_command_t *layer_commands;
   spx_layer_info_t *layers; /* [layer_count] */
   const char *target_json;  /* program-wide figures of the target, or NULL */
+  /* Where lowerings and emitters report: program-wide errors go to `loc`,
+   * the .spx file (line 0: the module does not keep the target
+   * statement's place), layer errors to the layer's source location. */
+  spx_diag_t *diag;
+  spx_loc_t loc;
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line
@@ -102,7 +107,7 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store,
                               spx_arena_t *arena, spx_diag_t *diag,
                               spx_program_t **out_program);
 
-/* Each returns 0, or -1 after printing an internal error. */
+/* Each returns 0, or -1 after reporting an internal error to p->diag. */
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);
 int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source);
 int spx_backend_emit_report(const spx_program_t *p, FILE *out);

@@ -358,8 +358,8 @@ static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
     if (o) {                                                                  \
       if (o->str || o->num < 1 || o->num > 4294967295.0 ||                    \
           o->num != (double)(uint32_t)o->num) {                               \
-        fprintf(stderr, "spxc: error: target aie: option '%s' needs a "       \
-                        "positive integer\n", opt);                           \
+        spx_diag_error(diag, p->loc, "target aie: option '%s' needs a "       \
+                       "positive integer", opt);                              \
         return -1;                                                            \
       }                                                                       \
       m->mm = (uint32_t)o->num;                                               \
@@ -373,17 +373,16 @@ static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
     SPX_AIE_MDESC_FIELDS(X)
 #undef X
     if (!known) {
-      fprintf(stderr, "spxc: error: target aie: unknown option '%s' (see "
-                      "docs/targets.md)\n", p->target_options[i].key);
+      spx_diag_error(diag, p->loc, "target aie: unknown option '%s' (see spxc --list-targets)",
+                     p->target_options[i].key);
       return -1;
     }
   }
   const char *why = spx_aie_mdesc_check(m);
   if (why) {
-    fprintf(stderr, "spxc: error: target aie: %s\n", why);
+    spx_diag_error(diag, p->loc, "target aie: %s", why);
     return -1;
   }
-  (void)diag;
   return 0;
 }
 

@@ -17,10 +17,9 @@
 
 static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md) {
   const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
-  spx_loc_t loc = {0};
+  spx_loc_t loc = p->loc;
   char why[128];
   spx_sim_bs_mdesc_init_default(md);
-  loc.file = p->source;
   for (int i = 0; i < p->n_target_options; i++) {
     const spx_backend_option_t *o = &p->target_options[i];
     unsigned k = 0;
@@ -105,7 +104,7 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
     /* Both bitserial opcodes begin with the cpu.layer members. */
     memcpy(&dst->u, &src->u.cpu_layer, sizeof src->u.cpu_layer);
     char *js = "{";
-    spx_loc_t loc = {p->source, p->layers[i].line, 0};
+    spx_loc_t loc = {p->loc.file, p->layers[i].line, 0};
     if (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) {
       spx_sim_bs_geom_t g;
       const spx_cs_blob_t *wb = &img->blobs[l->weights];

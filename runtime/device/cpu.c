@@ -14,9 +14,7 @@
 
 typedef struct decoded {
   spx_cs_command_t cmd;
-  spx_cs_tensor_t rec[5];
-  spx_rt_tensor_t store[5];
-  spx_rt_layer_t layer;
+  spx_rt_layer_decoded_t d;
 } decoded_t;
 
 /* "command 3 (conv1)" prefix pieces. */
@@ -24,54 +22,16 @@ static const char *cmd_name(const decoded_t *d) {
   return d->cmd.name && d->cmd.name[0] ? d->cmd.name : "unnamed";
 }
 
-/* Decodes command i into d->layer. On failure *why says what is wrong. */
+/* Decodes command i into d->d.layer. On failure *why says what is wrong. */
 static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
                               decoded_t *d, const char **why) {
-  const spx_cs_cpu_layer_t *c;
-  const spx_cs_tensor_t *recp[5];
-  spx_cs_blob_t blobs[4];
-  const spx_cs_blob_t *blobp[4] = {NULL, NULL, NULL, NULL};
-  uint16_t ids[4], bids[4];
-  unsigned k;
-  memset(d, 0, sizeof *d);
+  memset(&d->cmd, 0, sizeof d->cmd);
   spx_cs_stream_command(s, i, &d->cmd);
   if (d->cmd.opcode != SPX_CS_OP_CPU_LAYER) {
     *why = "opcode is not run by the cpu device";
     return SPX_RT_ERR_ARG;
   }
-  c = &d->cmd.u.cpu_layer;
-  ids[0] = c->in0;
-  ids[1] = c->in1;
-  ids[2] = c->in2;
-  ids[3] = c->in3;
-  for (k = 0; k < 4; ++k) {
-    if (k < c->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &d->rec[k]);
-    recp[k] = &d->rec[k];
-  }
-  if (c->out != SPX_CS_NONE) spx_cs_stream_tensor(s, c->out, &d->rec[4]);
-  recp[4] = &d->rec[4];
-  bids[0] = c->weights;
-  bids[1] = c->bias;
-  bids[2] = c->mult;
-  bids[3] = c->shift;
-  for (k = 0; k < 4; ++k) {
-    spx_cs_blob_t *b = &blobs[k];
-    if (bids[k] == SPX_CS_NONE) continue;
-    spx_cs_stream_blob(s, bids[k], b);
-    if (!b->data || !b->length) {
-      *why = "blob out of range";
-      return SPX_RT_ERR_ARG;
-    }
-    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u)) {
-      *why = "blob is not 4-byte aligned in memory (load the stream into "
-             "aligned memory)";
-      return SPX_RT_ERR_ARG;
-    }
-    blobp[k] = b;
-  }
-  spx_rt_layer_init(&d->layer, d->store, c, recp, blobp);
-  *why = "";
-  return SPX_RT_OK;
+  return spx_rt_layer_decode(s, &d->cmd.u.cpu_layer, &d->d, why);
 }
 
 /* ---- the cpu device --------------------------------------------------------- */
@@ -117,7 +77,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     const char *why = "";
     spx_rt_status_t st = decode(s, i, &d, &why);
     size_t need;
-    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.layer, &why);
+    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.d.layer, &why);
     if (st != SPX_RT_OK)
       return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),
@@ -125,7 +85,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       : "?",
                   why);
-    need = spx_rt_layer_scratch_size(&d.layer);
+    need = spx_rt_layer_scratch_size(&d.d.layer);
     if (need > max_scratch) max_scratch = need;
   }
   spx_rt_model_layout(m, device, s, max_scratch);
@@ -158,10 +118,10 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
                   cmd_name(&d), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
-      st = spx_rt_layer_run(&d.layer, ws, scratch, m->scratch_size);
+      st = spx_rt_layer_run(&d.d.layer, ws, scratch, m->scratch_size);
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
-      spx_rt_layer_check(&d.layer, &why);
+      spx_rt_layer_check(&d.d.layer, &why);
       return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)

@@ -196,6 +196,26 @@ void spx_rt_error_clear(spx_rt_error_t *e);
  * (spx_cs_format's printf subset); returns st. */
 spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
                                  const char *fmt, ...) SPX_CS_PRINTF_(4, 5);
+/* One cpu.layer of a loaded stream, decoded: its tensor and blob records
+ * and the layer spx_rt_layer_init makes of them. Every device decodes its
+ * layers so (the simulators pass the cpu.layer fields their own opcodes
+ * carry). It points into itself: decode it in place, do not copy it. */
+typedef struct spx_rt_layer_decoded {
+  spx_cs_tensor_t rec[5];         /* in0..in3, out; zeroed when absent */
+  const spx_cs_tensor_t *recp[5]; /* &rec[k] */
+  spx_cs_blob_t blobs[4];         /* weights, bias, mult, shift */
+  const spx_cs_blob_t *blobp[4];  /* &blobs[k], NULL when absent */
+  spx_rt_tensor_t store[5];
+  spx_rt_layer_t layer;
+} spx_rt_layer_decoded_t;
+
+/* Decodes the cpu.layer fields `cmd` of a command of stream s: resolves its
+ * tensors and blobs (every blob in range, blobs of elements wider than a
+ * byte 4-byte aligned in memory) and initializes out->layer. On failure
+ * *why says what is wrong. */
+spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_layer_t *cmd,
+                                    spx_rt_layer_decoded_t *out, const char **why);
+
 /* Fills in a prepared model: the stream view, its device, and the workspace
  * layout (the stream's tensors, then max_scratch bytes of kernel scratch). */
 void spx_rt_model_layout(spx_rt_model_t *model, const spx_rt_device_t *device,

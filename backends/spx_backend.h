@@ -107,6 +107,21 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store,
                               spx_arena_t *arena, spx_diag_t *diag,
                               spx_program_t **out_program);
 
+/* The program's stream, encoded, loaded and prepared for the target's
+ * default device exactly as a product will, so the workspace size is the
+ * device's own figure and a stream the device refuses is caught in spxc:
+ * nothing is written. */
+typedef struct spx_backend_stream {
+  uint8_t *bytes; /* 64-byte aligned, size bytes */
+  size_t size;
+  spx_cs_stream_t view;
+  size_t workspace;
+} spx_backend_stream_t;
+
+/* Returns 0, or -1 after reporting to p->diag; release *out either way. */
+int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out);
+void spx_backend_stream_release(spx_backend_stream_t *s);
+
 /* Each returns 0, or -1 after reporting an internal error to p->diag. */
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);
 int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source);

@@ -1,16 +1,51 @@
-/* emit_spxbin.c - writes the program's image as a .spxbin container. */
+/* emit_spxbin.c - the program's image as a .spxbin container, encoded and
+ * checked by the target's default device before anything is written. */
 #include "backends/spx_backend.h"
+#include "runtime/device/spx_device.h"
 
+#include <stdlib.h>
+#include <string.h>
 
-static int write_file(void *ctx, const void *data, size_t size) {
-  return fwrite(data, 1, size, (FILE *)ctx) == size ? 0 : -1;
+int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out) {
+  spx_cs_status_t st;
+  memset(out, 0, sizeof *out);
+  if (spx_cs_image_measure(&p->image, &out->size, &st) != SPX_CS_OK) goto bad_stream;
+  /* 64-byte aligned like the static array, so blob data is aligned too. */
+  out->bytes = aligned_alloc(64, (out->size + 63) / 64 * 64);
+  if (!out->bytes) SPX_UNREACHABLE("out of memory");
+  if (spx_cs_image_encode(&p->image, out->bytes, out->size, &out->size, &st) != SPX_CS_OK ||
+      spx_cs_stream_load(out->bytes, out->size, &out->view, &st) != SPX_CS_OK)
+    goto bad_stream;
+  const spx_rt_device_t *dev = spx_rt_device_for_target(NULL, p->image.target);
+  spx_rt_model_t model;
+  spx_rt_error_t err;
+  if (!dev) {
+    spx_diag_error(p->diag, p->loc, "no runtime device runs %s streams", p->target);
+    return -1;
+  }
+  if (spx_rt_model_initialize(dev, &out->view, &model, &err) != SPX_RT_OK) {
+    spx_diag_error(p->diag, p->loc, "internal error: the %s device refuses the stream: %s",
+                   p->target, err.message);
+    return -1;
+  }
+  out->workspace = spx_rt_model_workspace_size(&model);
+  return 0;
+bad_stream:
+  spx_diag_error(p->diag, p->loc, "internal error: cannot encode the command stream: %s",
+                 st.message);
+  return -1;
+}
+
+void spx_backend_stream_release(spx_backend_stream_t *s) {
+  free(s->bytes);
+  memset(s, 0, sizeof *s);
 }
 
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out) {
-  spx_cs_status_t st;
-  if (spx_cs_image_write(&p->image, write_file, out, &st) != SPX_CS_OK) {
-    fprintf(stderr, "spxc: internal error: cannot encode the command stream: %s\n", st.message);
-    return -1;
-  }
-  return 0;
+  spx_backend_stream_t s;
+  int rc = spx_backend_stream_prepare(p, &s);
+  /* A failed write shows in ferror(out), which spxc reports with the path. */
+  if (rc == 0) fwrite(s.bytes, 1, s.size, out);
+  spx_backend_stream_release(&s);
+  return rc;
 }

@@ -23,6 +23,7 @@ typedef struct builder {
   spx_cs_blob_t *blobs;
   spx_cs_command_t *cmds;
   spx_layer_info_t *layers;
+  const spx_target_desc_t *tdesc;  /* its registry entry; NULL if unknown */
   int errors;
 } builder_t;
 
@@ -104,27 +105,90 @@ static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   return (uint16_t)b->n_blobs++;
 }
 
-/* The blob of a weight attribute, added once; SPX_CS_NONE if absent. The
- * weights of an op that a format pass encoded (spx.encoding = "<format>",
- * spx.encoded = its bytes) are the encoded bytes. */
-static uint16_t blob_of(builder_t *b, MlirOperation op, const char *attr) {
-  uint16_t encoding = SPX_CS_ENC_DENSE;
+/* The encoding code of an op's encoded weights (spx.encoding = "<format>",
+ * spx.encoded = its bytes, set by a format pass), SPX_CS_ENC_DENSE when the
+ * weights are not encoded, or -1 after an error. */
+static int weight_encoding(builder_t *b, MlirOperation op) {
   MlirAttribute enc = mlirOperationGetAttributeByName(op, spx_ir_str("spx.encoding"));
-  if (strcmp(attr, "weight") == 0 && !mlirAttributeIsNull(enc)) {
-    MlirStringRef name = mlirStringAttrGetValue(enc);
-    size_t k = 0;
-    while (k < sizeof encodings / sizeof encodings[0] &&
-           !(strlen(encodings[k].name) == name.length &&
-             memcmp(encodings[k].name, name.data, name.length) == 0))
-      k++;
-    if (k == sizeof encodings / sizeof encodings[0]) {
-      op_error(b, op, "unknown weight encoding");
-      return SPX_CS_NONE;
-    }
-    encoding = encodings[k].code;
-    attr = "spx.encoded";
+  if (mlirAttributeIsNull(enc)) return SPX_CS_ENC_DENSE;
+  MlirStringRef name = mlirStringAttrGetValue(enc);
+  size_t k = 0;
+  while (k < sizeof encodings / sizeof encodings[0] &&
+         !(strlen(encodings[k].name) == name.length &&
+           memcmp(encodings[k].name, name.data, name.length) == 0))
+    k++;
+  if (k == sizeof encodings / sizeof encodings[0]) {
+    op_error(b, op, "unknown weight encoding");
+    return -1;
   }
-  return add_blob(b, spx_ir_get_wbuf(op, attr, b->store), encoding);
+  return encodings[k].code;
+}
+
+/* The blob of a weight attribute, added once; SPX_CS_NONE if absent. */
+static uint16_t blob_of(builder_t *b, MlirOperation op, const char *attr) {
+  return add_blob(b, spx_ir_get_wbuf(op, attr, b->store), SPX_CS_ENC_DENSE);
+}
+
+/* Decodes encoded weights to a new dense int8 blob named after the layer's
+ * int8 weights; SPX_CS_NONE after an error. */
+static uint16_t decoded_blob(builder_t *b, MlirOperation op, const spx_wbuf_t *enc,
+                             uint16_t code, const spx_fmt_dims_t *dims) {
+  const spx_fmt_desc_t *f = spx_fmt_find(code);
+  size_t count = spx_fmt_dims_count(dims);
+  const char *why = "";
+  int16_t *wide = count ? malloc(count * sizeof *wide) : NULL;
+  int8_t *out = spx_arena_alloc(b->arena, count + 1);
+  if (!f || !wide || f->decode(enc->data, enc->nbytes, dims, wide, count, &why)) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "cannot decode the %s weights: %s", f ? f->name : "?",
+             *why ? why : "unusable dimensions");
+    op_error(b, op, msg);
+    free(wide);
+    return SPX_CS_NONE;
+  }
+  for (size_t i = 0; i < count; i++) out[i] = (int8_t)wide[i]; /* decodes_to_s8 */
+  free(wide);
+  const spx_wbuf_t *dense = spx_ir_get_wbuf(op, "weight", b->store);
+  SPX_ASSERT(b->n_blobs < b->cap_blobs);
+  spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
+  blob->name = dense ? dense->name : enc->name;
+  blob->dtype = SPX_CS_DTYPE_INT8;
+  blob->encoding = SPX_CS_ENC_DENSE;
+  blob->length = (uint32_t)count;
+  blob->data = (const uint8_t *)out;
+  return (uint16_t)b->n_blobs++;
+}
+
+/* The weights blob of a conv2d/dense, as the target takes its format (the
+ * registry's format x target matrix): the encoded bytes when it runs the
+ * format natively, a dense int8 blob decoded here (with a warning) when it
+ * takes it decoded, an error at the layer when it refuses it. */
+static uint16_t weights_blob(builder_t *b, MlirOperation op, const spx_cs_cpu_layer_t *l,
+                             const int64_t *w, int rank) {
+  int code = weight_encoding(b, op);
+  if (code < 0) return SPX_CS_NONE;
+  const char *attr = code == SPX_CS_ENC_DENSE ? "weight" : "spx.encoded";
+  if (!b->tdesc) return add_blob(b, spx_ir_get_wbuf(op, attr, b->store), (uint16_t)code);
+  const char *why = "";
+  spx_target_support_t how = spx_target_format_support(b->tdesc, (unsigned)code, &why);
+  const char *layer = str_of(b->arena, spx_ir_layer_name(op));
+  const char *fmt = spx_cs_encoding_name((unsigned)code);
+  if (how == SPX_TARGET_REFUSED) {
+    spx_diag_error(b->diag, spx_ir_loc(op, b->arena),
+                   "layer '%s' has %s weights, which target %s refuses: %s", layer, fmt,
+                   b->tdesc->name, why);
+    b->errors++;
+    return SPX_CS_NONE;
+  }
+  const spx_wbuf_t *wb = spx_ir_get_wbuf(op, attr, b->store);
+  if (how == SPX_TARGET_NATIVE || !wb) return add_blob(b, wb, (uint16_t)code);
+  spx_diag_warning(b->diag, spx_ir_loc(op, b->arena),
+                   "layer '%s' has %s weights, which target %s takes decoded (%s): spxc "
+                   "stores them as dense int8", layer, fmt, b->tdesc->name, why);
+  spx_fmt_dims_t dims = {(uint32_t)w[0], rank > 1 ? (uint32_t)w[1] : 1,
+                         rank > 2 ? (uint16_t)w[2] : 1, rank > 3 ? (uint16_t)w[3] : 1,
+                         l->op == SPX_CS_CPU_OP_CONV2D && l->groups ? l->groups : 1};
+  return decoded_blob(b, op, wb, (uint16_t)code, &dims);
 }
 
 static uint64_t blob_bytes(builder_t *b, uint16_t id) {
@@ -134,13 +198,13 @@ static uint64_t blob_bytes(builder_t *b, uint16_t id) {
 static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
                          spx_layer_info_t *info) {
   spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
-  l->weights = blob_of(b, op, "weight");
-  l->bias = blob_of(b, op, "bias");
-  l->mult = blob_of(b, op, "spx.multiplier");
-  l->shift = blob_of(b, op, "spx.shift");
   MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
   int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
   int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
+  l->weights = weights_blob(b, op, l, w, rank);
+  l->bias = blob_of(b, op, "bias");
+  l->mult = blob_of(b, op, "spx.multiplier");
+  l->shift = blob_of(b, op, "spx.shift");
   int out_rank = spx_ir_shape(mlirValueGetType(mlirOperationGetResult(op, 0)), out);
   uint64_t params = 1, out_elems = 1;
   for (int i = 0; i < rank; i++) params *= (uint64_t)w[i];
@@ -347,22 +411,11 @@ const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p, co
 }
 
 static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
-#define SPX_TARGET(name)                                                      \
-  if (strcmp(p->target, #name) == 0) return 0;
-#define SPX_TARGET_LOWERED(name)                                              \
-  if (strcmp(p->target, #name) == 0) return spx_target_##name##_lower(p, b->arena, b->diag);
-#include "backends/targets.def"
-#undef SPX_TARGET
-#undef SPX_TARGET_LOWERED
-  spx_loc_t loc = spx_ir_loc(mop, b->arena);
-  loc.line = 0;
-  const char *known = "";
-#define SPX_TARGET(name) known = spx_arena_printf(b->arena, "%s%s%s", known, *known ? ", " : "", #name);
-#define SPX_TARGET_LOWERED(name) SPX_TARGET(name)
-#include "backends/targets.def"
-#undef SPX_TARGET
-#undef SPX_TARGET_LOWERED
-  spx_diag_error(b->diag, loc, "unknown target '%s' (known: %s)", p->target, known);
+  const spx_backend_target_t *t = spx_backend_target_find(p->target);
+  if (t) return t->lower ? t->lower(p, b->arena, b->diag) : 0;
+  (void)mop;
+  spx_diag_error(b->diag, p->loc, "unknown target '%s' (known: %s)", p->target,
+                 spx_backend_target_names());
   return -1;
 }
 
@@ -370,8 +423,11 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
                               spx_diag_t *diag, spx_program_t **out_program) {
   *out_program = NULL;
   MlirOperation mop = mlirModuleGetOperation(module);
+  spx_loc_t file_loc = spx_ir_loc(mop, arena);
+  file_loc.line = 0;
   if (mlirAttributeIsNull(mlirOperationGetAttributeByName(mop, spx_ir_str("spx.workspace_size")))) {
-    fputs("spxc: error: writing C, .spxbin or a report needs the memory-plan pass (see --list-passes)\n", stderr);
+    spx_diag_error(diag, file_loc, "writing C, .spxbin or a report needs the memory-plan pass "
+                                   "(see --list-passes)");
     return -1;
   }
   builder_t *b = calloc(1, sizeof *b);
@@ -390,8 +446,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   b->cap_cmds = n_ops;
   b->cap_blobs = 4 * n_ops;
   if (b->cap_tensors >= SPX_CS_MAX_TENSORS || b->cap_blobs >= SPX_CS_NONE) {
-    fprintf(stderr, "spxc: error: the network has %zu layers; a .spxbin holds at most %u tensors "
-                    "and weight blobs\n", n_ops, (unsigned)SPX_CS_MAX_TENSORS - 1);
+    spx_diag_error(diag, file_loc, "the network has %zu layers; a .spxbin holds at most %u "
+                   "tensors and weight blobs", n_ops, (unsigned)SPX_CS_MAX_TENSORS - 1);
     free(b);
     return -1;
   }
@@ -415,6 +471,13 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off);
     input_names[a] = name;
   }
+  /* The target first: which weight formats it takes decides the blobs. */
+  spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
+  p->diag = diag;
+  p->loc = file_loc;
+  read_target(b, mop, p);
+  const spx_backend_target_t *target = spx_backend_target_find(p->target);
+  b->tdesc = target ? target->desc : NULL;
   MlirOperation ret = mlirBlockGetTerminator(b->entry);
   for (MlirOperation op = mlirBlockGetFirstOperation(b->entry); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
@@ -431,10 +494,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
 
   int rc = b->errors ? -1 : 0;
   if (rc == 0) {
-    spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
     p->name = str_of(arena, spx_ir_get_str(mop, "spx.network"));
     p->source = str_of(arena, spx_ir_get_str(mop, "spx.source"));
-    read_target(b, mop, p);
     p->input_names = input_names;
     p->output_names = output_names;
     spx_cs_image_t *img = &p->image;

@@ -46,7 +46,7 @@ typedef struct spx_backend_option {
 typedef struct spx_program {
   const char *name;    /* network name: C symbol prefix and file names */
   const char *source;  /* .spx file name (base name) */
-  const char *target;  /* "cpu", "aie", ...: a line of targets.def */
+  const char *target;  /* "cpu", "aie", ...: a line of runtime/spx_targets.h */
   const char **input_names;  /* [image.input_count]: the network's inputs */
   const char **output_names; /* [image.output_count]: its outputs */
   int n_target_options;
@@ -59,18 +59,42 @@ typedef struct spx_program {
   const spx_cs_command_t *layer_commands;
   spx_layer_info_t *layers; /* [layer_count] */
   const char *target_json;  /* program-wide figures of the target, or NULL */
+  /* Where lowerings and emitters report: program-wide errors go to `loc`,
+   * the .spx file (line 0: the module does not keep the target
+   * statement's place), layer errors to the layer's source location. */
+  spx_diag_t *diag;
+  spx_loc_t loc;
 } spx_program_t;
 
-/* The target lowerings (targets.def): each returns 0, or -1 after reporting
- * errors to diag; it may replace p->image's commands (not layer_commands)
- * and fill target_json. */
-#define SPX_TARGET(name)
-#define SPX_TARGET_LOWERED(name)                                              \
-  int spx_target_##name##_lower(spx_program_t *p, spx_arena_t *arena,         \
-                                spx_diag_t *diag);
-#include "backends/targets.def"
-#undef SPX_TARGET
-#undef SPX_TARGET_LOWERED
+/* The targets of the registry (runtime/spx_targets.h). A target whose line
+ * says lowered = 1 has, in backends/<name>/:
+ *   spx_target_<name>_lower         returns 0, or -1 after reporting errors
+ *       to diag; it may replace p->image's commands (not layer_commands)
+ *       and fill target_json;
+ *   spx_target_<name>_list_options  prints one line per option of its
+ *       target statement ("  key  default  what"), for --list-targets. */
+#define SPX_BK_LOWER_0(nm)
+#define SPX_BK_LOWER_1(nm)                                                    \
+  int spx_target_##nm##_lower(spx_program_t *p, spx_arena_t *arena,           \
+                              spx_diag_t *diag);                              \
+  void spx_target_##nm##_list_options(FILE *out);
+#define SPX_BK_X_(E, nm, id, lo, hi, low, ...) SPX_BK_LOWER_##low(nm)
+SPX_TARGETS(SPX_BK_X_)
+#undef SPX_BK_X_
+
+/* A target as the compiler sees it: its registry entry and its lowering. */
+typedef struct spx_backend_target {
+  const spx_target_desc_t *desc;
+  int (*lower)(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag);
+  void (*list_options)(FILE *out); /* NULL: no options */
+} spx_backend_target_t;
+
+/* The target called `name`, or NULL. */
+const spx_backend_target_t *spx_backend_target_find(const char *name);
+/* "cpu, aie, bitserial": every target's name, for help and messages. */
+const char *spx_backend_target_names(void);
+/* The format x target matrix and each target's options, as text. */
+void spx_backend_targets_list(FILE *out);
 
 /* An option of the target statement, or NULL. */
 const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p,
@@ -83,7 +107,22 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store,
                               spx_arena_t *arena, spx_diag_t *diag,
                               spx_program_t **out_program);
 
-/* Each returns 0, or -1 after printing an internal error. */
+/* The program's stream, encoded, loaded and prepared for the target's
+ * default device exactly as a product will, so the workspace size is the
+ * device's own figure and a stream the device refuses is caught in spxc:
+ * nothing is written. */
+typedef struct spx_backend_stream {
+  uint8_t *bytes; /* 64-byte aligned, size bytes */
+  size_t size;
+  spx_cs_stream_t view;
+  size_t workspace;
+} spx_backend_stream_t;
+
+/* Returns 0, or -1 after reporting to p->diag; release *out either way. */
+int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out);
+void spx_backend_stream_release(spx_backend_stream_t *s);
+
+/* Each returns 0, or -1 after reporting an internal error to p->diag. */
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);
 int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source);
 int spx_backend_emit_report(const spx_program_t *p, FILE *out);

@@ -319,8 +319,9 @@ static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l) {
   const spx_cs_tensor_t *in = &img->tensors[l->in0];
   if (in->dtype != SPX_CS_DTYPE_INT8) return 0;
   if (l->op == SPX_CS_CPU_OP_CONV2D && (l->groups != 1 || in->dims[0] != 1)) return 0;
-  uint16_t enc = img->blobs[l->weights].encoding;
-  if (enc != SPX_CS_ENC_DENSE && enc != SPX_CS_ENC_CBR) return 0;
+  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE),
+                                img->blobs[l->weights].encoding, NULL) != SPX_TARGET_NATIVE)
+    return 0;
   const spx_cs_tensor_t *out = &img->tensors[l->out];
   for (unsigned d = 0; d < out->rank; d++)
     if (out->dims[d] > 65535) return 0;
@@ -357,8 +358,8 @@ static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
     if (o) {                                                                  \
       if (o->str || o->num < 1 || o->num > 4294967295.0 ||                    \
           o->num != (double)(uint32_t)o->num) {                               \
-        fprintf(stderr, "spxc: error: target aie: option '%s' needs a "       \
-                        "positive integer\n", opt);                           \
+        spx_diag_error(diag, p->loc, "target aie: option '%s' needs a "       \
+                       "positive integer", opt);                              \
         return -1;                                                            \
       }                                                                       \
       m->mm = (uint32_t)o->num;                                               \
@@ -372,18 +373,23 @@ static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
     SPX_AIE_MDESC_FIELDS(X)
 #undef X
     if (!known) {
-      fprintf(stderr, "spxc: error: target aie: unknown option '%s' (see "
-                      "docs/targets.md)\n", p->target_options[i].key);
+      spx_diag_error(diag, p->loc, "target aie: unknown option '%s' (see spxc --list-targets)",
+                     p->target_options[i].key);
       return -1;
     }
   }
   const char *why = spx_aie_mdesc_check(m);
   if (why) {
-    fprintf(stderr, "spxc: error: target aie: %s\n", why);
+    spx_diag_error(diag, p->loc, "target aie: %s", why);
     return -1;
   }
-  (void)diag;
   return 0;
+}
+
+void spx_target_aie_list_options(FILE *out) {
+#define X(mm, def, opt, doc) fprintf(out, "    %-16s %-8u %s\n", opt, (unsigned)(def), doc);
+  SPX_AIE_MDESC_FIELDS(X)
+#undef X
 }
 
 int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {

@@ -17,10 +17,9 @@
 
 static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md) {
   const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
-  spx_loc_t loc = {0};
+  spx_loc_t loc = p->loc;
   char why[128];
   spx_sim_bs_mdesc_init_default(md);
-  loc.file = p->source;
   for (int i = 0; i < p->n_target_options; i++) {
     const spx_backend_option_t *o = &p->target_options[i];
     unsigned k = 0;
@@ -63,6 +62,12 @@ static void speedup_json(spx_arena_t *arena, char **s, const char *key, const ui
   *s = spx_arena_printf(arena, "%s}", *s);
 }
 
+void spx_target_bitserial_list_options(FILE *out) {
+  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
+  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
+    fprintf(out, "    %-16s %-8d %s\n", f[k].name, (int)f[k].def, f[k].doc);
+}
+
 int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   spx_sim_bs_mdesc_t md;
   if (read_mdesc(p, diag, &md)) return -1;
@@ -99,7 +104,7 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
     /* Both bitserial opcodes begin with the cpu.layer members. */
     memcpy(&dst->u, &src->u.cpu_layer, sizeof src->u.cpu_layer);
     char *js = "{";
-    spx_loc_t loc = {p->source, p->layers[i].line, 0};
+    spx_loc_t loc = {p->loc.file, p->layers[i].line, 0};
     if (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) {
       spx_sim_bs_geom_t g;
       const spx_cs_blob_t *wb = &img->blobs[l->weights];
@@ -110,9 +115,12 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
         errors++;
         continue;
       }
-      if (wb->encoding != SPX_CS_ENC_DENSE && wb->encoding != SPX_FMT_BBS) {
-        spx_diag_error(diag, loc, "target bitserial: layer '%s' has %s weights; the PE array "
-                       "reads dense int8 or bbs", src->name, spx_cs_encoding_name(wb->encoding));
+      const char *refused = "";
+      if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL), wb->encoding,
+                                    &refused) != SPX_TARGET_NATIVE) {
+        /* program.c decoded or refused it already; a blob here is a bug. */
+        spx_diag_error(diag, loc, "target bitserial: layer '%s' has %s weights: %s", src->name,
+                       spx_cs_encoding_name(wb->encoding), refused);
         errors++;
         continue;
       }

@@ -9,19 +9,12 @@
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
-#include "runtime/sim/aie/spx_sim_aie.h"
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
-
-
-
 
 /* ---- decoding one cpu.layer ------------------------------------------------ */
 
 typedef struct decoded {
   spx_cs_command_t cmd;
-  spx_cs_tensor_t rec[5];
-  spx_rt_tensor_t store[5];
-  spx_rt_layer_t layer;
+  spx_rt_layer_decoded_t d;
 } decoded_t;
 
 /* "command 3 (conv1)" prefix pieces. */
@@ -29,54 +22,16 @@ static const char *cmd_name(const decoded_t *d) {
   return d->cmd.name && d->cmd.name[0] ? d->cmd.name : "unnamed";
 }
 
-/* Decodes command i into d->layer. On failure *why says what is wrong. */
+/* Decodes command i into d->d.layer. On failure *why says what is wrong. */
 static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
                               decoded_t *d, const char **why) {
-  const spx_cs_cpu_layer_t *c;
-  const spx_cs_tensor_t *recp[5];
-  spx_cs_blob_t blobs[4];
-  const spx_cs_blob_t *blobp[4] = {NULL, NULL, NULL, NULL};
-  uint16_t ids[4], bids[4];
-  unsigned k;
-  memset(d, 0, sizeof *d);
+  memset(&d->cmd, 0, sizeof d->cmd);
   spx_cs_stream_command(s, i, &d->cmd);
   if (d->cmd.opcode != SPX_CS_OP_CPU_LAYER) {
     *why = "opcode is not run by the cpu device";
     return SPX_RT_ERR_ARG;
   }
-  c = &d->cmd.u.cpu_layer;
-  ids[0] = c->in0;
-  ids[1] = c->in1;
-  ids[2] = c->in2;
-  ids[3] = c->in3;
-  for (k = 0; k < 4; ++k) {
-    if (k < c->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &d->rec[k]);
-    recp[k] = &d->rec[k];
-  }
-  if (c->out != SPX_CS_NONE) spx_cs_stream_tensor(s, c->out, &d->rec[4]);
-  recp[4] = &d->rec[4];
-  bids[0] = c->weights;
-  bids[1] = c->bias;
-  bids[2] = c->mult;
-  bids[3] = c->shift;
-  for (k = 0; k < 4; ++k) {
-    spx_cs_blob_t *b = &blobs[k];
-    if (bids[k] == SPX_CS_NONE) continue;
-    spx_cs_stream_blob(s, bids[k], b);
-    if (!b->data || !b->length) {
-      *why = "blob out of range";
-      return SPX_RT_ERR_ARG;
-    }
-    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u)) {
-      *why = "blob is not 4-byte aligned in memory (load the stream into "
-             "aligned memory)";
-      return SPX_RT_ERR_ARG;
-    }
-    blobp[k] = b;
-  }
-  spx_rt_layer_init(&d->layer, d->store, c, recp, blobp);
-  *why = "";
-  return SPX_RT_OK;
+  return spx_rt_layer_decode(s, &d->cmd.u.cpu_layer, &d->d, why);
 }
 
 /* ---- the cpu device --------------------------------------------------------- */
@@ -122,7 +77,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     const char *why = "";
     spx_rt_status_t st = decode(s, i, &d, &why);
     size_t need;
-    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.layer, &why);
+    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.d.layer, &why);
     if (st != SPX_RT_OK)
       return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),
@@ -130,7 +85,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       : "?",
                   why);
-    need = spx_rt_layer_scratch_size(&d.layer);
+    need = spx_rt_layer_scratch_size(&d.d.layer);
     if (need > max_scratch) max_scratch = need;
   }
   spx_rt_model_layout(m, device, s, max_scratch);
@@ -163,10 +118,10 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
                   cmd_name(&d), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
-      st = spx_rt_layer_run(&d.layer, ws, scratch, m->scratch_size);
+      st = spx_rt_layer_run(&d.d.layer, ws, scratch, m->scratch_size);
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
-      spx_rt_layer_check(&d.layer, &why);
+      spx_rt_layer_check(&d.d.layer, &why);
       return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
@@ -184,28 +139,45 @@ const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initial
 
 /* ---- generic entry points ----------------------------------------------------- */
 
-/* Every device, the default one of each target first. */
+/* Every device: the default one of each target, in registry order. */
 static const spx_rt_device_t *const devices[] = {
-    &spx_rt_device_cpu, &spx_sim_aie_device, &spx_sim_bitserial_device};
-static const char *const device_names[] = {"cpu", "sim", NULL};
+#define X(E, nm, id, lo, hi, low, device, ...) &device,
+    SPX_TARGETS(X)
+#undef X
+};
+#define DEVICE_COUNT (sizeof devices / sizeof devices[0])
 
 const spx_rt_device_t *spx_rt_device_find(const char *name) {
   size_t i;
   if (!name) return NULL;
-  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+  for (i = 0; i < DEVICE_COUNT; ++i)
     if (!strcmp(devices[i]->name, name)) return devices[i];
   return NULL;
 }
 
 const spx_rt_device_t *spx_rt_device_for_target(const char *name, unsigned target) {
   size_t i;
-  for (i = 0; i < sizeof devices / sizeof devices[0]; ++i)
+  for (i = 0; i < DEVICE_COUNT; ++i)
     if (devices[i]->target == target && (!name || !strcmp(devices[i]->name, name)))
       return devices[i];
   return NULL;
 }
 
-const char *const *spx_rt_device_names(void) { return device_names; }
+/* The distinct names of the devices, in table order: filled on the first
+ * call, names[0] last, with the same values every time. */
+const char *const *spx_rt_device_names(void) {
+  static const char *names[DEVICE_COUNT + 1];
+  const char *found[DEVICE_COUNT + 1];
+  size_t i, j, n = 0;
+  if (names[0]) return names;
+  for (i = 0; i < DEVICE_COUNT; ++i) {
+    for (j = 0; j < n && strcmp(found[j], devices[i]->name); ++j) {
+    }
+    if (j == n) found[n++] = devices[i]->name;
+  }
+  while (n-- > 0) names[n] = found[n];
+  return names;
+}
 
 spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
                                         const spx_cs_stream_t *stream,

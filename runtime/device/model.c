@@ -1,10 +1,42 @@
 /* model.c - what every device does around its own execution of a stream:
- * error records, and moving the model's inputs into the workspace and its
+ * decoding a cpu.layer command, error records, and moving the model's inputs into the workspace and its
  * outputs out of it (quantizing and dequantizing int8 model tensors). */
 #include <stdarg.h>
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
+
+spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_layer_t *cmd,
+                                    spx_rt_layer_decoded_t *out, const char **why) {
+  const uint16_t ids[4] = {cmd->in0, cmd->in1, cmd->in2, cmd->in3};
+  const uint16_t bids[4] = {cmd->weights, cmd->bias, cmd->mult, cmd->shift};
+  unsigned k;
+  memset(out, 0, sizeof *out);
+  for (k = 0; k < 4; ++k) {
+    if (k < cmd->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &out->rec[k]);
+    out->recp[k] = &out->rec[k];
+  }
+  if (cmd->out != SPX_CS_NONE) spx_cs_stream_tensor(s, cmd->out, &out->rec[4]);
+  out->recp[4] = &out->rec[4];
+  for (k = 0; k < 4; ++k) {
+    spx_cs_blob_t *b = &out->blobs[k];
+    if (bids[k] == SPX_CS_NONE) continue;
+    spx_cs_stream_blob(s, bids[k], b);
+    if (!b->data || !b->length) {
+      *why = "blob out of range";
+      return SPX_RT_ERR_ARG;
+    }
+    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u)) {
+      *why = "blob is not 4-byte aligned in memory (load the stream into "
+             "aligned memory)";
+      return SPX_RT_ERR_ARG;
+    }
+    out->blobp[k] = b;
+  }
+  spx_rt_layer_init(&out->layer, out->store, cmd, out->recp, out->blobp);
+  *why = "";
+  return SPX_RT_OK;
+}
 
 void spx_rt_error_clear(spx_rt_error_t *e) {
   if (!e) return;

@@ -168,8 +168,9 @@ typedef struct spx_rt_model {
   size_t scratch_size;
 } spx_rt_model_t;
 
-/* A device: a name and the functions that run a stream on it. The cpu
- * device is the only one now; simulators add their own instances. */
+/* A device: a name and the functions that run a stream on it. Each target
+ * of the registry (runtime/spx_targets.h) names its default device: the cpu
+ * device below for cpu, the target's simulator (runtime/sim) otherwise. */
 typedef struct spx_rt_device {
   const char *name;
   uint16_t target; /* the spx_cs_target_t of the streams it runs */
@@ -190,7 +191,11 @@ typedef struct spx_rt_device {
                                  void *ctx, void *scratch, spx_rt_error_t *error);
 } spx_rt_device_t;
 
-extern const spx_rt_device_t spx_rt_device_cpu;
+/* The default device of every target (the registry's device column). */
+#define SPX_RT_X_(E, nm, id, lo, hi, low, device, ...)                        \
+  extern const spx_rt_device_t device;
+SPX_TARGETS(SPX_RT_X_)
+#undef SPX_RT_X_
 
 /* The device called `name` ("cpu"), or NULL. */
 const spx_rt_device_t *spx_rt_device_find(const char *name);
@@ -201,6 +206,26 @@ void spx_rt_error_clear(spx_rt_error_t *e);
  * (spx_cs_format's printf subset); returns st. */
 spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
                                  const char *fmt, ...) SPX_CS_PRINTF_(4, 5);
+/* One cpu.layer of a loaded stream, decoded: its tensor and blob records
+ * and the layer spx_rt_layer_init makes of them. Every device decodes its
+ * layers so (the simulators pass the cpu.layer fields their own opcodes
+ * carry). It points into itself: decode it in place, do not copy it. */
+typedef struct spx_rt_layer_decoded {
+  spx_cs_tensor_t rec[5];         /* in0..in3, out; zeroed when absent */
+  const spx_cs_tensor_t *recp[5]; /* &rec[k] */
+  spx_cs_blob_t blobs[4];         /* weights, bias, mult, shift */
+  const spx_cs_blob_t *blobp[4];  /* &blobs[k], NULL when absent */
+  spx_rt_tensor_t store[5];
+  spx_rt_layer_t layer;
+} spx_rt_layer_decoded_t;
+
+/* Decodes the cpu.layer fields `cmd` of a command of stream s: resolves its
+ * tensors and blobs (every blob in range, blobs of elements wider than a
+ * byte 4-byte aligned in memory) and initializes out->layer. On failure
+ * *why says what is wrong. */
+spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_layer_t *cmd,
+                                    spx_rt_layer_decoded_t *out, const char **why);
+
 /* Fills in a prepared model: the stream view, its device, and the workspace
  * layout (the stream's tensors, then max_scratch bytes of kernel scratch). */
 void spx_rt_model_layout(spx_rt_model_t *model, const spx_rt_device_t *device,

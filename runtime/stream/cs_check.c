@@ -593,7 +593,7 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
   spx_cs_format(who, sizeof who, "command %u (%s)", (unsigned)i, info->name);
   unsigned lo = 0, hi = 0;
   switch (v->target) {
-#define X(E, code, text, l0, h0) case code: lo = l0; hi = h0; break;
+#define X(E, name, code, l0, h0, ...) case code: lo = l0; hi = h0; break;
     SPX_CS_TARGETS(X)
 #undef X
   }

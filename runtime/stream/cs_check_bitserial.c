@@ -51,10 +51,14 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
                opn, (unsigned)pe->mdesc, why);
   }
   cs_get_blob(v, l->weights, &wb);
-  if (wb.encoding != SPX_CS_ENC_DENSE && wb.encoding != SPX_FMT_BBS)
-    return cs_bad(v, "command %u (%s): field 'weights': the PE array reads dense "
-               "int8 or bbs weights, not %s", (unsigned)i, opn,
-               spx_cs_encoding_name(wb.encoding));
+  {
+    const char *refused = "";
+    if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL),
+                                  wb.encoding, &refused) != SPX_TARGET_NATIVE)
+      return cs_bad(v, "command %u (%s): field 'weights': the PE array does not "
+                 "read %s weights: %s", (unsigned)i, opn,
+                 spx_cs_encoding_name(wb.encoding), refused);
+  }
   if (spx_sim_bs_geom_init(&g, l, &in, &out, &md))
     return cs_bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i,
                opn, op);

@@ -256,7 +256,7 @@ const char *spx_cs_code_name(spx_cs_code_t code) {
 
 const char *spx_cs_target_name(unsigned target) {
   switch (target) {
-#define X(E, code, text, lo, hi) case code: return text;
+#define X(E, name, code, lo, hi, ...) case code: return #name;
     SPX_CS_TARGETS(X)
 #undef X
   }

@@ -82,8 +82,9 @@
  *
  * ==== Opcodes ==============================================================
  *
- * Opcode space, one range per target; a stream may only use its target's
- * range (0x00 is never valid, so zeroed memory is never a program):
+ * Opcode space, one range per target (the registry's, runtime/spx_targets.h);
+ * a stream may only use its target's range (0x00 is never valid, so zeroed
+ * memory is never a program):
  *   0x01-0x0f generic (none yet)        0x10-0x2f cpu
  *   0x30-0x5f aie                       0x60-0x8f bitserial
  *   0x90-0xaf xbar                      0xb0-0xcf lpa
@@ -110,6 +111,7 @@
 #include <stdint.h>
 
 #include "runtime/formats/spx_formats.h"
+#include "runtime/spx_targets.h"
 /* Each target's opcodes live in their own header. */
 #include "runtime/stream/opcodes_aie.h"
 #include "runtime/stream/opcodes_bitserial.h"
@@ -118,13 +120,10 @@
 extern "C" {
 #endif
 
-/* X(ENUM, code, "text", first opcode, last opcode) */
-#define SPX_CS_TARGETS(X)                                                     \
-  X(CPU, 0, "cpu", 0x10, 0x2f)                                                \
-  X(AIE, 1, "aie", 0x30, 0x5f)                                                \
-  X(BITSERIAL, 2, "bitserial", 0x60, 0x8f)                                    \
-  X(XBAR, 3, "xbar", 0x90, 0xaf)                                              \
-  X(LPA, 4, "lpa", 0xb0, 0xcf)
+/* X(ENUM, name, id, first opcode, last opcode, ...) - every target id of
+ * the header: the targets of the registry (runtime/spx_targets.h), then the
+ * ids and opcode ranges it reserves. */
+#define SPX_CS_TARGETS(X) SPX_TARGETS(X) SPX_TARGETS_RESERVED(X)
 
 /* X(ENUM, index, "text", alignment) - the section table's entries. */
 #define SPX_CS_SECTIONS(X)                                                    \
@@ -260,7 +259,7 @@ extern "C" {
 #define SPX_CS_MAX_TENSORS 0xffffu
 
 typedef enum spx_cs_target {
-#define SPX_CS_X_(E, code, text, lo, hi) SPX_CS_TARGET_##E = code,
+#define SPX_CS_X_(E, name, code, lo, hi, ...) SPX_CS_TARGET_##E = code,
   SPX_CS_TARGETS(SPX_CS_X_)
 #undef SPX_CS_X_
   SPX_CS_TARGET_COUNT_

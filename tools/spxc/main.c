@@ -78,7 +78,12 @@ static void usage(FILE *out) {
       "  --timing               print the time of each phase and pass to stderr\n"
       "\n"
       "Compile-block overrides (each wins over the file's compile block):\n"
-      "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n"
+      "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n",
+      out);
+  fprintf(out, "                         targets: %s\n", spx_backend_target_names());
+  fputs(
+      "  --list-targets         list the targets: which weight formats each runs\n"
+      "                         natively, takes decoded or refuses, and its options\n"
       "  --target-opt KEY=VALUE one option of the target, the others kept,\n"
       "                         e.g. --target-opt rows=2 (repeatable)\n"
       "  --quantize=SPEC        e.g. --quantize=int8, --quantize='int8 calibrate=\"x.npy\"'\n"
@@ -145,7 +150,7 @@ static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
 }
 
 /* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
- * (--help, --version, --list-passes). */
+ * (--help, --version, --list-passes, --list-targets). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
   o->n_passes = -1;
   for (int i = 1; i < argc; i++) {
@@ -155,6 +160,9 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       return -1;
     } else if (strcmp(a, "--version") == 0) {
       printf("spxc %s (MLIR 19)\n", SPX_VERSION);
+      return -1;
+    } else if (strcmp(a, "--list-targets") == 0) {
+      spx_backend_targets_list(stdout);
       return -1;
     } else if (strcmp(a, "--list-passes") == 0) {
       for (int p = 0; p < SPX_PASS_COUNT_; p++)

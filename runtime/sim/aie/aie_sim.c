@@ -62,9 +62,7 @@ static spx_sim_aie_source_t stream_source(const spx_cs_stream_t *s) {
 typedef struct layer {
   spx_cs_command_t cmd;     /* the aie.layer */
   spx_cs_cpu_layer_t cpu;   /* its cpu.layer fields */
-  spx_cs_tensor_t rec[5];
-  spx_rt_tensor_t store[5];
-  spx_rt_layer_t rt;
+  spx_rt_layer_decoded_t d; /* records, blobs and the host stage's layer */
   int is_cbr;
   spx_fmt_cbr_view_t cbr;
 } layer_t;
@@ -72,39 +70,26 @@ typedef struct layer {
 static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
                                     const spx_cs_command_t *c, layer_t *L,
                                     const char **why) {
-  spx_cs_blob_t blobs[4];
-  const spx_cs_blob_t *blobp[4] = {NULL, NULL, NULL, NULL};
-  const spx_cs_tensor_t *recp[5];
   memset(L, 0, sizeof *L);
   L->cmd = *c;
 #define CP(A, name, off, kind, doc) L->cpu.name = c->u.aie_layer.name;
   SPX_CS_FIELDS_CPU_LAYER(CP, ~)
 #undef CP
-  const uint16_t ids[4] = {L->cpu.in0, L->cpu.in1, L->cpu.in2, L->cpu.in3};
+  spx_rt_status_t st = spx_rt_layer_decode(s, &L->cpu, &L->d, why);
+  if (st != SPX_RT_OK) return st;
   for (unsigned k = 0; k < 4; k++) {
-    if (k < L->cpu.n_in && ids[k] != SPX_CS_NONE)
-      spx_cs_stream_tensor(s, ids[k], &L->rec[k]);
-    recp[k] = &L->rec[k];
+    const spx_cs_blob_t *b = L->d.blobp[k];
+    if (!b || b->encoding == SPX_CS_ENC_DENSE) continue;
+    /* The registry says which encoded weights the target runs; of those
+     * the array moves CBR blocks as they are (comp_run). */
+    if (k != 0 || spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE), b->encoding,
+                                             why) != SPX_TARGET_NATIVE)
+      return SPX_RT_ERR_ARG;
+    L->is_cbr = b->encoding == SPX_CS_ENC_CBR;
+    if (L->is_cbr &&
+        spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, why) != SPX_FMT_CBR_OK)
+      return SPX_RT_ERR_ARG;
   }
-  spx_cs_stream_tensor(s, L->cpu.out, &L->rec[4]);
-  recp[4] = &L->rec[4];
-  const uint16_t bids[4] = {L->cpu.weights, L->cpu.bias, L->cpu.mult,
-                            L->cpu.shift};
-  for (unsigned k = 0; k < 4; k++) {
-    if (bids[k] == SPX_CS_NONE) continue;
-    spx_cs_stream_blob(s, bids[k], &blobs[k]);
-    if (blobs[k].encoding != SPX_CS_ENC_DENSE) {
-      if (k != 0 || blobs[k].encoding != SPX_CS_ENC_CBR ||
-          spx_fmt_cbr_open(blobs[k].data, blobs[k].length, NULL, &L->cbr,
-                           why) != SPX_FMT_CBR_OK) {
-        if (!**why) *why = "the aie simulator runs dense and CBR weights only";
-        return SPX_RT_ERR_ARG;
-      }
-      L->is_cbr = 1;
-    }
-    blobp[k] = &blobs[k];
-  }
-  spx_rt_layer_init(&L->rt, L->store, &L->cpu, recp, blobp);
   *why = "";
   return SPX_RT_OK;
 }
@@ -119,7 +104,7 @@ typedef struct comp_geom {
 static void comp_geom(const layer_t *L, const spx_cs_aie_comp_t *q,
                       comp_geom_t *g) {
   const spx_cs_cpu_layer_t *l = &L->cpu;
-  const spx_cs_tensor_t *in = &L->rec[0];
+  const spx_cs_tensor_t *in = &L->d.rec[0];
   int32_t H = (int32_t)in->dims[2], W = (int32_t)in->dims[3];
   int32_t rs = (int32_t)q->oh0 * l->sh - l->pad_t;
   int32_t re = ((int32_t)q->oh1 - 1) * l->sh - l->pad_t + (l->kh - 1) * l->dh + 1;
@@ -154,12 +139,12 @@ static size_t comp_scratch(const layer_t *L, const spx_cs_aie_comp_t *q) {
   size_t oc = (size_t)(q->oc1 - q->oc0);
   size_t req = SPX_RT_ALIGN16(oc * 8);
   if (L->is_cbr && L->cpu.op == SPX_CS_CPU_OP_DENSE)
-    req += SPX_RT_ALIGN16(oc * L->rec[0].dims[1]);
+    req += SPX_RT_ALIGN16(oc * L->d.rec[0].dims[1]);
   else if (L->is_cbr)
-    req += SPX_RT_ALIGN16(oc * L->rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
+    req += SPX_RT_ALIGN16(oc * L->d.rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
   if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
     spx_rt_dense_params_t dp = {(int32_t)(q->oh1 - q->oh0),
-                                (int32_t)L->rec[0].dims[1], (int32_t)oc,
+                                (int32_t)L->d.rec[0].dims[1], (int32_t)oc,
                                 SPX_RT_ACT_NONE};
     return req + SPX_RT_ALIGN16(oc * (q->oh1 - q->oh0)) +
            SPX_RT_ALIGN16(spx_rt_dense_s8_get_buffer_size(&dp));
@@ -173,13 +158,13 @@ static size_t comp_scratch(const layer_t *L, const spx_cs_aie_comp_t *q) {
 /* Runs one comp on the workspace. */
 static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
                                 uint8_t *ws, uint8_t *scratch, size_t size) {
-  const spx_rt_layer_t *rt = &L->rt;
+  const spx_rt_layer_t *rt = &L->d.layer;
   uint32_t oc = (uint32_t)(q->oc1 - q->oc0);
   int32_t *mult = (int32_t *)scratch, *shift = mult + oc;
   uint8_t *rest = scratch + SPX_RT_ALIGN16((size_t)oc * 8);
   const int8_t *wslice;
   {
-    size_t cin = L->rec[0].dims[1];
+    size_t cin = L->d.rec[0].dims[1];
     size_t khw = L->cpu.op == SPX_CS_CPU_OP_DENSE ? 1 : (size_t)L->cpu.kh * L->cpu.kw;
     if (L->is_cbr) {
       /* The CBR blocks of the slice's block rows, decoded into dense
@@ -207,7 +192,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
     }
   }
   for (uint32_t c = 0; c < oc; c++) {
-    uint32_t src = L->rt.multiplier_count == 1 ? 0 : q->oc0 + c;
+    uint32_t src = L->d.layer.multiplier_count == 1 ? 0 : q->oc0 + c;
     mult[c] = rt->multiplier[src];
     shift[c] = rt->shift[src];
   }
@@ -223,7 +208,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
   const int32_t *bias = rt->bias ? (const int32_t *)rt->bias + q->oc0 : NULL;
   spx_rt_status_t st;
   if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
-    uint32_t K = L->rec[0].dims[1], M = L->rec[4].dims[1];
+    uint32_t K = L->d.rec[0].dims[1], M = L->d.rec[4].dims[1];
     uint32_t rows = q->oh1 - q->oh0;
     spx_rt_dense_params_t dp = {(int32_t)rows, (int32_t)K, (int32_t)oc,
                                 SPX_RT_ACT_NONE};
@@ -239,7 +224,7 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
   }
   comp_geom_t g;
   comp_geom(L, q, &g);
-  const spx_cs_tensor_t *ti = &L->rec[0], *to = &L->rec[4];
+  const spx_cs_tensor_t *ti = &L->d.rec[0], *to = &L->d.rec[4];
   uint32_t H = ti->dims[2], W = ti->dims[3], OH = to->dims[2], OW = to->dims[3];
   int8_t *win = (int8_t *)rest, *o = (int8_t *)(rest + g.in_bytes);
   uint8_t *ks = rest + g.in_bytes + g.out_bytes;
@@ -291,12 +276,12 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     spx_cs_stream_command(s, i, &c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       spx_rt_status_t st = layer_decode(s, &c, &L, &why);
-      if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.rt, &why);
+      if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.d.layer, &why);
       if (st != SPX_RT_OK)
         return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
                     why);
       have = 1;
-      size_t need = spx_rt_layer_scratch_size(&L.rt);
+      size_t need = spx_rt_layer_scratch_size(&L.d.layer);
       if (need > max_scratch) max_scratch = need;
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       size_t need = comp_scratch(&L, &c.u.aie_comp);
@@ -333,7 +318,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
       st = layer_decode(s, &c, &L, &why);
       have = st == SPX_RT_OK;
       if (st == SPX_RT_OK && c.u.aie_layer.mode == 1)
-        st = spx_rt_layer_run(&L.rt, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
     }

@@ -62,6 +62,10 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
   w->data = data;
   w->size = size;
   *why = "";
+  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL), encoding,
+                                why) != SPX_TARGET_NATIVE)
+    return -1;
+  *why = "";
   if (encoding == SPX_CS_ENC_DENSE) {
     if (!data || (uint64_t)g->cout * g->k != size) {
       *why = "dense weights do not have cout * k int8 elements";
@@ -86,7 +90,7 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     g->kgroups = g->kh * g->kw * w->bbs.groups_per_tap;
     return 0;
   }
-  *why = "the PE array reads dense int8 or bbs weights";
+  *why = "the target declares a format its PE array cannot read";
   return -1;
 }
 

@@ -16,10 +16,7 @@
 typedef struct layer {
   spx_cs_command_t cmd;
   const spx_cs_cpu_layer_t *l; /* the cpu.layer view of either opcode */
-  spx_cs_tensor_t rec[5];
-  const spx_cs_tensor_t *recp[5];
-  spx_cs_blob_t blobs[4]; /* weights, bias, mult, shift */
-  const spx_cs_blob_t *blobp[4];
+  spx_rt_layer_decoded_t d; /* records, blobs and the cpu kernels' layer */
   /* bs.pe */
   spx_sim_bs_mdesc_t md;
   spx_sim_bs_geom_t g;
@@ -34,8 +31,6 @@ static const char *lname(const layer_t *L) {
 /* Decodes command i; on failure *why says what is wrong. */
 static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
                   const char **why) {
-  uint16_t ids[4], bids[4];
-  unsigned k;
   memset(L, 0, sizeof *L);
   spx_cs_stream_command(s, i, &L->cmd);
   if (L->cmd.opcode != SPX_CS_OP_BS_PE && L->cmd.opcode != SPX_CS_OP_BS_HOST) {
@@ -44,33 +39,7 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
   }
   /* Both opcodes begin with the cpu.layer members (opcodes_bitserial.h). */
   L->l = &L->cmd.u.cpu_layer;
-  ids[0] = L->l->in0;
-  ids[1] = L->l->in1;
-  ids[2] = L->l->in2;
-  ids[3] = L->l->in3;
-  for (k = 0; k < 4; ++k) {
-    if (k < L->l->n_in && ids[k] != SPX_CS_NONE) spx_cs_stream_tensor(s, ids[k], &L->rec[k]);
-    L->recp[k] = &L->rec[k];
-  }
-  spx_cs_stream_tensor(s, L->l->out, &L->rec[4]);
-  L->recp[4] = &L->rec[4];
-  bids[0] = L->l->weights;
-  bids[1] = L->l->bias;
-  bids[2] = L->l->mult;
-  bids[3] = L->l->shift;
-  for (k = 0; k < 4; ++k) {
-    if (bids[k] == SPX_CS_NONE) continue;
-    spx_cs_stream_blob(s, bids[k], &L->blobs[k]);
-    if (!L->blobs[k].data) {
-      *why = "blob out of range";
-      return -1;
-    }
-    if (spx_cs_dtype_size(L->blobs[k].dtype) > 1 && ((uintptr_t)L->blobs[k].data & 3u)) {
-      *why = "blob is not 4-byte aligned in memory (load the stream into aligned memory)";
-      return -1;
-    }
-    L->blobp[k] = &L->blobs[k];
-  }
+  if (spx_rt_layer_decode(s, L->l, &L->d, why) != SPX_RT_OK) return -1;
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     spx_cs_blob_t mb;
     const spx_cs_bs_pe_t *pe = &L->cmd.u.bs_pe;
@@ -79,16 +48,16 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
       *why = "bad machine description blob";
       return -1;
     }
-    if (spx_sim_bs_geom_init(&L->g, L->l, &L->rec[0], &L->rec[4], &L->md)) {
+    if (spx_sim_bs_geom_init(&L->g, L->l, &L->d.rec[0], &L->d.rec[4], &L->md)) {
       *why = "not an int8 conv2d or dense";
       return -1;
     }
-    if (!L->blobp[0] || !L->blobp[2] || !L->blobp[3]) {
+    if (!L->d.blobp[0] || !L->d.blobp[2] || !L->d.blobp[3]) {
       *why = "missing weights or requant blobs";
       return -1;
     }
-    if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->blobs[0].encoding,
-                                L->blobs[0].data, L->blobs[0].length, why))
+    if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->d.blobs[0].encoding,
+                                L->d.blobs[0].data, L->d.blobs[0].length, why))
       return -1;
     L->t.tile_m = pe->tile_m;
     L->t.tile_k = pe->tile_k;
@@ -138,20 +107,20 @@ static int32_t group_dot(const spx_sim_bs_group_t *gr, const int32_t *a,
 static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
                               size_t a_cap) {
   const spx_sim_bs_geom_t *g = &L->g;
-  const int8_t *in = (const int8_t *)(ws + L->rec[0].ws_offset);
-  int8_t *out = (int8_t *)(ws + L->rec[4].ws_offset);
-  const int32_t *bias = L->blobp[1] ? (const int32_t *)L->blobs[1].data : NULL;
-  const int32_t *mult = (const int32_t *)L->blobs[2].data;
-  const int32_t *shift = (const int32_t *)L->blobs[3].data;
-  uint32_t nmult = L->blobs[2].length / 4;
-  int32_t zin = L->rec[0].zero_point, zout = L->rec[4].zero_point;
+  const int8_t *in = (const int8_t *)(ws + L->d.rec[0].ws_offset);
+  int8_t *out = (int8_t *)(ws + L->d.rec[4].ws_offset);
+  const int32_t *bias = L->d.blobp[1] ? (const int32_t *)L->d.blobs[1].data : NULL;
+  const int32_t *mult = (const int32_t *)L->d.blobs[2].data;
+  const int32_t *shift = (const int32_t *)L->d.blobs[3].data;
+  uint32_t nmult = L->d.blobs[2].length / 4;
+  int32_t zin = L->d.rec[0].zero_point, zout = L->d.rec[4].zero_point;
   int32_t lo, hi;
   uint32_t cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
   uint32_t cout_g = g->cout / g->groups;
   uint32_t n, oy, ox, grp, kg, r;
   spx_rt_quant_t oq;
   unsigned half = (unsigned)L->md.lanes / 2;
-  oq.scale = L->rec[4].scale;
+  oq.scale = L->d.rec[4].scale;
   oq.zero_point = zout;
   spx_rt_act_range_s8((spx_rt_act_t)L->l->act, oq, &lo, &hi);
   if ((size_t)g->groups * g->kgroups * g->gsize > a_cap) return SPX_RT_ERR_BUFFER;
@@ -204,12 +173,7 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
 static size_t layer_scratch(const layer_t *L) {
   if (L->cmd.opcode == SPX_CS_OP_BS_PE)
     return SPX_RT_ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize * sizeof(int32_t));
-  {
-    spx_rt_layer_t rl;
-    spx_rt_tensor_t store[5];
-    spx_rt_layer_init(&rl, store, L->l, L->recp, L->blobp);
-    return SPX_RT_ALIGN16(spx_rt_layer_scratch_size(&rl));
-  }
+  return SPX_RT_ALIGN16(spx_rt_layer_scratch_size(&L->d.layer));
 }
 
 static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
@@ -255,11 +219,8 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
                     (unsigned)L.g.cout, (unsigned)L.g.kgroups);
     } else {
-      spx_rt_layer_t rl;
-      spx_rt_tensor_t store[5];
       const char *reason = "";
-      spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
-      if (spx_rt_layer_validate(&rl, &reason) != SPX_RT_OK)
+      if (spx_rt_layer_validate(&L.d.layer, &reason) != SPX_RT_OK)
         return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                     lname(&L), reason);
     }
@@ -297,11 +258,8 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
        * `iterations` tiles. */
       st = run_pe(&L, ws, (int32_t *)(void *)scratch, m->scratch_size / 4);
     } else {
-      spx_rt_layer_t rl;
-      spx_rt_tensor_t store[5];
-      spx_rt_layer_init(&rl, store, L.l, L.recp, L.blobp);
       for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
-        st = spx_rt_layer_run(&rl, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
@@ -336,7 +294,7 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
       return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
                   (unsigned)i, lname(L));
   } else {
-    spx_sim_bs_host_cost(md, L->l, L->recp, c);
+    spx_sim_bs_host_cost(md, L->l, L->d.recp, c);
   }
   return SPX_RT_OK;
 }

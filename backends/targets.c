@@ -1,0 +1,80 @@
+/* targets.c - the compiler's view of the target registry
+ * (runtime/spx_targets.h): each target's lowering, its options, and the
+ * format x target matrix as text for `spxc --list-targets`. */
+#include "backends/spx_backend.h"
+
+#include <string.h>
+
+#define FN_0(nm, fn) NULL
+#define FN_1(nm, fn) spx_target_##nm##_##fn
+static spx_backend_target_t targets[] = {
+#define X(E, nm, id, lo, hi, low, ...) {NULL, FN_##low(nm, lower), FN_##low(nm, list_options)},
+    SPX_TARGETS(X)
+#undef X
+};
+#undef FN_0
+#undef FN_1
+#define COUNT (sizeof targets / sizeof targets[0])
+
+/* The registry entries, in the same (registry) order. */
+static const spx_backend_target_t *table(void) {
+  if (!targets[0].desc) {
+    unsigned n = 0;
+    const spx_target_desc_t *d = spx_target_table(&n);
+    SPX_ASSERT(n == COUNT);
+    for (unsigned i = 0; i < n; i++) targets[i].desc = &d[i];
+  }
+  return targets;
+}
+
+const spx_backend_target_t *spx_backend_target_find(const char *name) {
+  const spx_backend_target_t *t = table();
+  for (size_t i = 0; i < COUNT; i++)
+    if (name && strcmp(t[i].desc->name, name) == 0) return &t[i];
+  return NULL;
+}
+
+const char *spx_backend_target_names(void) {
+  static char names[256];
+  if (!names[0]) {
+    const spx_backend_target_t *t = table();
+    for (size_t i = 0; i < COUNT; i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+               t[i].desc->name);
+  }
+  return names;
+}
+
+void spx_backend_targets_list(FILE *out) {
+  const spx_backend_target_t *t = table();
+  unsigned nf = 0;
+  const spx_fmt_desc_t *const *f = spx_fmt_table(&nf);
+  fputs("Targets, and how each takes each weight format (native: its stream carries\n"
+        "the format; decoded: spxc stores the weights as dense int8 and warns;\n"
+        "refused: spxc reports an error at the layer):\n\n  target    ", out);
+  for (unsigned k = 0; k < nf; k++) fprintf(out, k + 1 < nf ? " %-8s" : " %s", f[k]->name);
+  fputc('\n', out);
+  for (size_t i = 0; i < COUNT; i++) {
+    fprintf(out, "  %-10s", t[i].desc->name);
+    for (unsigned k = 0; k < nf; k++)
+      fprintf(out, k + 1 < nf ? " %-8s" : " %s",
+              spx_target_support_name(spx_target_format_support(t[i].desc, f[k]->code, NULL)));
+    fputc('\n', out);
+  }
+  for (size_t i = 0; i < COUNT; i++) {
+    fprintf(out, "\n%s: %s\n", t[i].desc->name, t[i].desc->summary);
+    for (unsigned k = 0; k < nf; k++) {
+      const char *why = "";
+      spx_target_support_t how = spx_target_format_support(t[i].desc, f[k]->code, &why);
+      if (how != SPX_TARGET_NATIVE)
+        fprintf(out, "  %s %s: %s\n", how == SPX_TARGET_DECODED ? "decodes" : "refuses",
+                f[k]->name, why);
+    }
+    if (t[i].list_options) {
+      fputs("  options:\n", out);
+      t[i].list_options(out);
+    } else {
+      fputs("  options: none\n", out);
+    }
+  }
+}

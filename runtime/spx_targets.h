@@ -1,0 +1,111 @@
+/* spx_targets.h - the target registry: every target, one line each.
+ *
+ * Everything that names targets comes from SPX_TARGETS: the stream's target
+ * ids and opcode ranges (runtime/stream, SPX_CS_TARGETS), the device table
+ * (runtime/device, default device per target), the compiler's lowering
+ * dispatch (backends, spx_target_<name>_lower), the target names of `spxc
+ * --help`, `spxc --list-targets` and error messages, and the format x target
+ * matrix below. Adding a target is its folder(s) plus one line here.
+ *
+ * X(ENUM, name, id, first opcode, last opcode, lowered, device, summary,
+ *   FORMATS)
+ *   ENUM, id     the stream header's target id, SPX_CS_TARGET_<ENUM> = id;
+ *                fixed once streams exist
+ *   name         the name in `target NAME(...)`, --target and messages
+ *   first, last  the target's opcode range (a stream uses only its own)
+ *   lowered      1: backends/<name>/ has spx_target_<name>_lower, which
+ *                turns the program's cpu.layer commands into the target's
+ *                stream; 0: the cpu.layer commands are final
+ *   device       the target's default device: the cpu device for cpu, the
+ *                target's simulator otherwise (its name as a C object)
+ *   summary      one line for --help and --list-targets
+ *   FORMATS      SPX_TF(FMT, HOW, "reason") per weight format (the ENUM of
+ *                SPX_FMT_ENCODINGS) the target mentions; HOW is
+ *                  NATIVE   the target's stream carries the encoded weights
+ *                           and its device runs them;
+ *                  DECODED  spxc decodes them to a dense int8 blob and warns
+ *                           (only for formats whose descriptor has
+ *                           decodes_to_s8; otherwise it counts as REFUSED);
+ *                  REFUSED  spxc reports an error at the layer, with reason.
+ *                A format a target does not mention is refused: a new format
+ *                runs nowhere until a target opts in.
+ *
+ * SPX_TARGETS_RESERVED(X): X(ENUM, name, id, first opcode, last opcode,
+ * summary) - stream ids and opcode ranges set aside for targets that do not
+ * exist yet: no device, no lowering; streams of them are refused.
+ *
+ * Freestanding C: no allocation, no stdio. */
+#ifndef SPX_TARGETS_H
+#define SPX_TARGETS_H
+
+#include <stdint.h>
+
+#include "runtime/formats/spx_formats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPX_TARGETS(X)                                                        \
+  X(CPU, cpu, 0, 0x10, 0x2f, 0, spx_rt_device_cpu,                            \
+    "the host CPU: one cpu.layer per layer, runtime/kernels",                 \
+    SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
+    SPX_TF(BBS, NATIVE, ""))                                                  \
+  X(AIE, aie, 1, 0x30, 0x5f, 1, spx_sim_aie_device,                           \
+    "an AI Engine array (rows x cols int8 cores, memory tiles, DMA, locks)",  \
+    SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
+    SPX_TF(BBS, REFUSED,                                                      \
+           "BBS effective weights are not int8 (zero-point shifting "         \
+           "reaches about +-143) and the AIE cores multiply int8; use the "   \
+           "bitserial target"))                                               \
+  X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
+    "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
+    SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
+    SPX_TF(CBR, DECODED,                                                      \
+           "the PE array reads dense int8 or bbs weights"))
+
+#define SPX_TARGETS_RESERVED(X)                                               \
+  X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \
+  X(LPA, lpa, 4, 0xb0, 0xcf, "reserved: low-precision arrays")
+
+/* ---- the registry as data (runtime/targets.c) ----------------------------- */
+
+typedef enum spx_target_support {
+  SPX_TARGET_REFUSED = 0, /* zero: what a target does not mention */
+  SPX_TARGET_NATIVE = 1,
+  SPX_TARGET_DECODED = 2
+} spx_target_support_t;
+
+typedef struct spx_target_desc {
+  uint16_t id;          /* spx_cs_target_t */
+  const char *name;     /* "aie" */
+  const char *summary;
+  uint8_t first_opcode, last_opcode;
+  uint8_t lowered;      /* the compiler has spx_target_<name>_lower */
+  /* Per encoding code (SPX_FMT_*): as declared; read through
+   * spx_target_format_support, which applies the decodes_to_s8 rule. */
+  uint8_t support[SPX_FMT_COUNT_];
+  const char *reason[SPX_FMT_COUNT_];
+} spx_target_desc_t;
+
+/* Every target of SPX_TARGETS, in that order; *out_count their number. */
+const spx_target_desc_t *spx_target_table(unsigned *out_count);
+/* The target with stream id `id` / called `name`; NULL if none (reserved
+ * ids and unknown names). */
+const spx_target_desc_t *spx_target_find(unsigned id);
+const spx_target_desc_t *spx_target_find_name(const char *name);
+/* How target `t` takes weights of encoding `code`; *reason (if not NULL) is
+ * the declared reason ("" when none). Unknown encodings, formats the target
+ * does not mention, and DECODED formats that do not decode to int8 are
+ * REFUSED (the last with a reason saying so). */
+spx_target_support_t spx_target_format_support(const spx_target_desc_t *t,
+                                               unsigned code,
+                                               const char **reason);
+/* "native", "decoded", "refused". */
+const char *spx_target_support_name(spx_target_support_t support);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPX_TARGETS_H */

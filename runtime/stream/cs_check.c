@@ -679,7 +679,7 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
   if (cmd->iterations == 0)
     return cs_bad(v, "%s: field 'iterations': must be > 0", who);
   if (cmd->iterations > iterations_max(cmd->opcode))
-    return cs_bad(v, "%s: field 'iterations': %u, but a %s runs once (must be 1)",
+    return cs_bad(v, "%s: field 'iterations': %u, but %s runs once (must be 1)",
                who, (unsigned)cmd->iterations, info->name);
   for (uint32_t k = 0; k < info->field_count; k++) {
     const spx_cs_field_info_t *f = &info->fields[k];

@@ -270,6 +270,59 @@ static spx_cs_code_t check_blob_ref(layer_ctx_t *c, const char *field,
   return SPX_CS_OK;
 }
 
+/* The values of the mult and shift blobs (their dtypes and counts were
+ * checked): what spx_rt_quantize_multiplier produces, the range the kernels'
+ * requantization (spx_rt_mbqm) is defined on. */
+static spx_cs_code_t check_requant_values(layer_ctx_t *c) {
+  spx_cs_blob_t m, s;
+  cs_get_blob(c->v, c->l->mult, &m);
+  cs_get_blob(c->v, c->l->shift, &s);
+  if (!m.data || !s.data) return SPX_CS_OK; /* sizes only (no bytes yet) */
+  for (uint32_t k = 0; k < m.length / 4; k++) {
+    int32_t mv = (int32_t)cs_rd32(m.data + 4 * (size_t)k);
+    if (mv != 0 && mv < SPX_CS_REQUANT_MULT_MIN)
+      return cs_bad(c->v, "%s: field 'mult': blob%u[%u] = %d is not a Q31 "
+                 "multiplier (0 or in [%d, %d])", c->who, (unsigned)c->l->mult,
+                 (unsigned)k, (int)mv, (int)SPX_CS_REQUANT_MULT_MIN,
+                 (int)SPX_CS_REQUANT_MULT_MAX);
+  }
+  for (uint32_t k = 0; k < s.length / 4; k++) {
+    int32_t sv = (int32_t)cs_rd32(s.data + 4 * (size_t)k);
+    if (sv < SPX_CS_REQUANT_SHIFT_MIN || sv > SPX_CS_REQUANT_SHIFT_MAX)
+      return cs_bad(c->v, "%s: field 'shift': blob%u[%u] = %d is outside the "
+                 "requant shift range [%d, %d]", c->who, (unsigned)c->l->shift,
+                 (unsigned)k, (int)sv, SPX_CS_REQUANT_SHIFT_MIN,
+                 SPX_CS_REQUANT_SHIFT_MAX);
+  }
+  return SPX_CS_OK;
+}
+
+/* An int8 conv2d/dense accumulates bias + K products (x - z_in) * w in
+ * int32: every partial sum must fit, whatever the input. */
+static spx_cs_code_t check_accumulator(layer_ctx_t *c, uint64_t k) {
+  const uint64_t limit = 0x7fffffffu;
+  uint64_t dot = k * SPX_CS_ACC_TERM_MAX;
+  if (dot > limit)
+    return cs_bad(c->v, "%s: field 'weights': %llu products per output may "
+               "overflow the int32 accumulator (at most %llu)", c->who,
+               (unsigned long long)k,
+               (unsigned long long)(limit / SPX_CS_ACC_TERM_MAX));
+  if (c->l->bias == SPX_CS_NONE) return SPX_CS_OK;
+  spx_cs_blob_t b;
+  cs_get_blob(c->v, c->l->bias, &b);
+  if (!b.data) return SPX_CS_OK;
+  for (uint32_t j = 0; j < b.length / 4; j++) {
+    int32_t bv = (int32_t)cs_rd32(b.data + 4 * (size_t)j);
+    uint64_t mag = bv < 0 ? (uint64_t)(-(int64_t)bv) : (uint64_t)bv;
+    if (mag + dot > limit)
+      return cs_bad(c->v, "%s: field 'bias': blob%u[%u] = %d plus %llu "
+                 "products may overflow the int32 accumulator (|bias| <= "
+                 "%llu)", c->who, (unsigned)c->l->bias, (unsigned)j, (int)bv,
+                 (unsigned long long)k, (unsigned long long)(limit - dot));
+  }
+  return SPX_CS_OK;
+}
+
 /* Weights, bias and requant blobs of conv2d/dense. */
 static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
                                   uint32_t cout) {
@@ -303,8 +356,11 @@ static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
     return rc;
   spx_cs_blob_t m;
   cs_get_blob(c->v, l->mult, &m);
-  return check_blob_ref(c, "shift", l->shift, SPX_CS_DTYPE_INT32, m.length / 4,
-                        0);
+  if ((rc = check_blob_ref(c, "shift", l->shift, SPX_CS_DTYPE_INT32, m.length / 4,
+                           0)) ||
+      (rc = check_requant_values(c)))
+    return rc;
+  return check_accumulator(c, wcount / (cout ? cout : 1));
 }
 
 /* Output size of a window over `in` elements; 0 if the window does not fit. */
@@ -488,7 +544,8 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
       if (dt != SPX_CS_DTYPE_INT8)
         return cs_bad(v, "%s: field 'mult': f32 add takes no requant blob", c.who);
       if ((rc = check_blob_ref(&c, "mult", l->mult, SPX_CS_DTYPE_INT32, 3, 0)) ||
-          (rc = check_blob_ref(&c, "shift", l->shift, SPX_CS_DTYPE_INT32, 3, 0)))
+          (rc = check_blob_ref(&c, "shift", l->shift, SPX_CS_DTYPE_INT32, 3, 0)) ||
+          (rc = check_requant_values(&c)))
         return rc;
     }
     break;
@@ -583,6 +640,21 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
   return SPX_CS_OK;
 }
 
+/* The most iterations an opcode may have. A layer command that a device
+ * runs `iterations` times (cpu.layer, bs.host) or that declares a layer
+ * (aie.layer, aie.config) runs once; the others' counts are bounded by their
+ * own rules (bs.pe: its tiles, aie data movement and compute: the memory
+ * ranges and sub-volumes they cover). */
+static uint32_t iterations_max(unsigned opcode) {
+  switch (opcode) {
+  case SPX_CS_OP_CPU_LAYER:
+  case SPX_CS_OP_BS_HOST:
+  case SPX_CS_OP_AIE_LAYER:
+  case SPX_CS_OP_AIE_CONFIG: return 1;
+  }
+  return 0xffffffffu;
+}
+
 spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *cmd) {
   const spx_cs_opcode_info_t *info = spx_cs_opcode_info(cmd->opcode);
@@ -606,6 +678,9 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
                (unsigned)cmd->flags);
   if (cmd->iterations == 0)
     return cs_bad(v, "%s: field 'iterations': must be > 0", who);
+  if (cmd->iterations > iterations_max(cmd->opcode))
+    return cs_bad(v, "%s: field 'iterations': %u, but %s runs once (must be 1)",
+               who, (unsigned)cmd->iterations, info->name);
   for (uint32_t k = 0; k < info->field_count; k++) {
     const spx_cs_field_info_t *f = &info->fields[k];
     int64_t val = cs_field_get(cmd, f);

@@ -44,9 +44,13 @@ typedef struct walk {
   spx_cs_tensor_t in, out;
   uint32_t layer_first; /* command index of the aie.layer */
   uint64_t covered;     /* output elements covered by comps */
-  /* lock state: [row 0..7 or 8 = memory tile][col][lock] */
-  uint32_t locks[SPX_CS_AIE_MAX_ROWS + 1][SPX_CS_AIE_MAX_COLS][SPX_CS_AIE_LOCKS];
-  uint32_t last_rel[SPX_CS_AIE_MAX_ROWS + 1][SPX_CS_AIE_MAX_COLS][SPX_CS_AIE_LOCKS];
+  /* lock state, indexed by lock_index(): (row 0..7 or 8 = memory tile,
+   * col, lock); the rest is run_locks' scratch */
+#define WALK_LOCKS ((SPX_CS_AIE_MAX_ROWS + 1) * SPX_CS_AIE_MAX_COLS * SPX_CS_AIE_LOCKS)
+  int64_t locks[WALK_LOCKS];
+  uint32_t last_rel[WALK_LOCKS];
+  int64_t delta_1[WALK_LOCKS], delta_p[WALK_LOCKS], start[WALK_LOCKS], cur[WALK_LOCKS];
+  uint32_t last_rel_j[WALK_LOCKS], seen[WALK_LOCKS];
 } walk_t;
 
 /* The tile fields of a command: row (or 0xff = memory tile when allowed). */
@@ -108,16 +112,17 @@ static spx_cs_code_t end_layer(walk_t *w) {
   for (unsigned r = 0; r <= SPX_CS_AIE_MAX_ROWS; r++)
     for (unsigned c = 0; c < SPX_CS_AIE_MAX_COLS; c++)
       for (unsigned k = 0; k < SPX_CS_AIE_LOCKS; k++)
-        if (w->locks[r][c][k]) {
+        if (w->locks[(r * SPX_CS_AIE_MAX_COLS + c) * SPX_CS_AIE_LOCKS + k]) {
+          uint32_t x = (r * SPX_CS_AIE_MAX_COLS + c) * SPX_CS_AIE_LOCKS + k;
           char tile[32];
           if (r == SPX_CS_AIE_MAX_ROWS)
             spx_cs_format(tile, sizeof tile, "memory tile %u", c);
           else
             spx_cs_format(tile, sizeof tile, "tile (%u,%u)", r, c);
           return cs_bad(w->v, "command %u (aie.lock_rel): field 'lock': "
-                     "unbalanced locks: lock %u of %s holds %u at the end of "
-                     "layer %d", (unsigned)w->last_rel[r][c][k], k, tile,
-                     (unsigned)w->locks[r][c][k], (int)w->layer);
+                     "unbalanced locks: lock %u of %s holds %lld at the end of "
+                     "layer %d", (unsigned)w->last_rel[x], k, tile,
+                     (long long)w->locks[x], (int)w->layer);
         }
   return SPX_CS_OK;
 }
@@ -300,36 +305,196 @@ static int tile_key(const spx_cs_command_t *c) {
   return -1;
 }
 
-/* Runs the lock operations of commands [j0, j1) (one loop body of n
- * iterations, or single commands when n = 1). */
-static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) {
-  for (uint32_t k = 0; k < n; k++)
-    for (uint32_t j = j0; j < j1; j++) {
-      spx_cs_command_t c;
-      cs_get_command(w->v, j, &c);
-      if (c.opcode != SPX_CS_OP_AIE_LOCK_ACQ && c.opcode != SPX_CS_OP_AIE_LOCK_REL)
-        continue;
-      const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
-      if ((k + 1) % l->period) continue;
+/* Lock state and arithmetic. Values are int64, saturated far beyond any
+ * value (2^62) so that huge iteration counts cannot wrap a lock to 0. */
+#define LOCK_SAT ((int64_t)1 << 62)
+
+static int64_t sat_add(int64_t a, int64_t b) {
+  int64_t r = a + b; /* |a|, |b| <= 2^62: no overflow */
+  return r > LOCK_SAT ? LOCK_SAT : r < -LOCK_SAT ? -LOCK_SAT : r;
+}
+
+/* a + s * d, saturated. */
+static int64_t sat_lin(int64_t a, uint64_t s, int64_t d) {
+  uint64_t m = d < 0 ? (uint64_t)(-d) : (uint64_t)d;
+  if (m && s > (uint64_t)LOCK_SAT / m) return sat_add(a, d < 0 ? -LOCK_SAT : LOCK_SAT);
+  return sat_add(a, d < 0 ? -(int64_t)(s * m) : (int64_t)(s * m));
+}
+
+static uint32_t lock_index(const spx_cs_aie_lock_acq_t *l) {
+  unsigned r = l->row == SPX_CS_AIE_MEMTILE ? SPX_CS_AIE_MAX_ROWS : l->row;
+  return ((uint32_t)r * SPX_CS_AIE_MAX_COLS + l->col) * SPX_CS_AIE_LOCKS + l->lock;
+}
+
+static int is_lock_op(const spx_cs_command_t *c) {
+  return c->opcode == SPX_CS_OP_AIE_LOCK_ACQ || c->opcode == SPX_CS_OP_AIE_LOCK_REL;
+}
+
+/* One iteration (number k, for the message) of the loop body [j0, j1) from
+ * lock values start[] (indexed by lock_index): `full` = every lock op acts,
+ * else only those of period 1. Returns the first acquire that cannot be
+ * satisfied (reported when `report`), or OK. cur[] is scratch. */
+static spx_cs_code_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int full,
+                                    uint32_t k, const int64_t *start, int report) {
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (is_lock_op(&c)) w->cur[lock_index(&c.u.aie_lock_acq)] = start[lock_index(&c.u.aie_lock_acq)];
+  }
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    if (l->period > 1 && !full) continue;
+    int64_t *lk = &w->cur[lock_index(l)];
+    if (c.opcode == SPX_CS_OP_AIE_LOCK_REL) {
+      *lk = sat_add(*lk, l->value);
+    } else if (*lk < l->value) {
       unsigned r = l->row == SPX_CS_AIE_MEMTILE ? SPX_CS_AIE_MAX_ROWS : l->row;
-      uint32_t *lk = &w->locks[r][l->col][l->lock];
-      if (c.opcode == SPX_CS_OP_AIE_LOCK_REL) {
-        *lk += l->value;
-        w->last_rel[r][l->col][l->lock] = j;
-      } else if (*lk < l->value) {
-        return cs_bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
-                   "lock %u of %s%u%s%u%s holds %u < %u in iteration %u and "
-                   "no earlier command releases it", (unsigned)j,
-                   (unsigned)l->lock, r == SPX_CS_AIE_MAX_ROWS ? "memory tile " : "tile (",
-                   r == SPX_CS_AIE_MAX_ROWS ? (unsigned)l->col : (unsigned)l->row,
-                   r == SPX_CS_AIE_MAX_ROWS ? "" : ",",
-                   r == SPX_CS_AIE_MAX_ROWS ? 0u : (unsigned)l->col,
-                   r == SPX_CS_AIE_MAX_ROWS ? "" : ")", (unsigned)*lk,
-                   (unsigned)l->value, (unsigned)k);
-      } else {
-        *lk -= l->value;
+      if (!report) return SPX_CS_INVALID_ARGUMENT;
+      return cs_bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
+                 "lock %u of %s%u%s%u%s holds %lld < %u in iteration %u and "
+                 "no earlier command releases it", (unsigned)j,
+                 (unsigned)l->lock, r == SPX_CS_AIE_MAX_ROWS ? "memory tile " : "tile (",
+                 r == SPX_CS_AIE_MAX_ROWS ? (unsigned)l->col : (unsigned)l->row,
+                 r == SPX_CS_AIE_MAX_ROWS ? "" : ",",
+                 r == SPX_CS_AIE_MAX_ROWS ? 0u : (unsigned)l->col,
+                 r == SPX_CS_AIE_MAX_ROWS ? "" : ")", (long long)*lk,
+                 (unsigned)l->value, (unsigned)k);
+    } else {
+      *lk -= l->value;
+    }
+  }
+  return SPX_CS_OK;
+}
+
+/* Lock values at the start of iteration t of super-period s (see run_locks):
+ * locks + s * delta_p + t * delta_1, into w->start for the body's locks. */
+static void lock_state_at(walk_t *w, uint32_t j0, uint32_t j1, uint64_t s, uint64_t t) {
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    w->start[x] = sat_lin(sat_lin(w->locks[x], s, w->delta_p[x]), t, w->delta_1[x]);
+  }
+}
+
+/* Does some iteration of super-period s fail? Only its first and last plain
+ * iterations and its full one need a look: within a super-period, every
+ * lock's value before each acquire is linear in the plain iteration. */
+static int superperiod_fails(walk_t *w, uint32_t j0, uint32_t j1, uint32_t p, uint64_t s) {
+  lock_state_at(w, j0, j1, s, 0);
+  if (p > 1 && lock_iteration(w, j0, j1, 0, 0, w->start, 0)) return 1;
+  if (p > 2) {
+    lock_state_at(w, j0, j1, s, p - 2);
+    if (lock_iteration(w, j0, j1, 0, 0, w->start, 0)) return 1;
+  }
+  lock_state_at(w, j0, j1, s, p - 1);
+  return lock_iteration(w, j0, j1, 1, 0, w->start, 0) != SPX_CS_OK;
+}
+
+/* Runs the lock operations of commands [j0, j1) (one loop body of n
+ * iterations, or single commands when n = 1) without stepping through the
+ * iterations, so the check is linear in the stream's size. The body's lock
+ * ops have period 1 or one common period p > 1 (dividing n): iterations
+ * k = s * p + t, t < p - 1, run the period-1 ops ("plain"), t = p - 1 runs
+ * all ("full"). Each lock changes by delta_1 per plain iteration and by
+ * delta_p per super-period of p iterations, so the value before any acquire
+ * is linear in s and in t: it is smallest at s = 0 or s = n/p - 1 and at
+ * t = 0 or t = p - 2. Checking those iterations checks them all; on a
+ * failure a binary search (the failing iterations form a suffix, given that
+ * iteration 0 passes) finds the first one, which is reported exactly as a
+ * step-by-step run would. */
+static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) {
+  uint32_t p = 1;
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    uint32_t x = lock_index(l);
+    w->delta_1[x] = w->delta_p[x] = 0;
+    if (l->period <= 1) continue;
+    if (p > 1 && l->period != p)
+      return cs_bad(w->v, "command %u (%s): field 'period': %u, but lock "
+                 "operations of the same loop body (from command %u) have "
+                 "period %u: one period > 1 per loop body", (unsigned)j,
+                 c.opcode == SPX_CS_OP_AIE_LOCK_ACQ ? "aie.lock_acq" : "aie.lock_rel",
+                 (unsigned)l->period, (unsigned)j0, (unsigned)p);
+    p = l->period;
+  }
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    uint32_t x = lock_index(l);
+    int64_t d = c.opcode == SPX_CS_OP_AIE_LOCK_REL ? l->value : -(int64_t)l->value;
+    if (l->period <= 1) w->delta_1[x] += d;
+    else w->delta_p[x] += d;
+    if (c.opcode == SPX_CS_OP_AIE_LOCK_REL) w->last_rel_j[x] = j;
+  }
+  /* delta_p: a super-period is p plain-iteration changes plus the period-p
+   * ops (p = 1: the one iteration of all ops). */
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    if (w->seen[x] == j0 + 1) continue; /* once per lock */
+    w->seen[x] = j0 + 1;
+    w->delta_p[x] = sat_lin(w->delta_p[x], p, w->delta_1[x]);
+  }
+  uint64_t sp = n / p; /* super-periods */
+  if (superperiod_fails(w, j0, j1, p, 0) || superperiod_fails(w, j0, j1, p, sp - 1)) {
+    uint64_t s = 0;
+    if (!superperiod_fails(w, j0, j1, p, 0)) { /* first failing s in (0, sp) */
+      uint64_t lo = 0, hi = sp - 1;
+      while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (superperiod_fails(w, j0, j1, p, mid)) hi = mid;
+        else lo = mid;
+      }
+      s = hi;
+    }
+    /* the first failing iteration t of super-period s */
+    uint64_t t = p - 1;
+    lock_state_at(w, j0, j1, s, 0);
+    if (p > 1 && lock_iteration(w, j0, j1, 0, 0, w->start, 0)) {
+      t = 0;
+    } else if (p > 2) {
+      lock_state_at(w, j0, j1, s, p - 2);
+      if (lock_iteration(w, j0, j1, 0, 0, w->start, 0)) {
+        uint64_t lo = 0, hi = p - 2;
+        while (hi - lo > 1) {
+          uint64_t mid = lo + (hi - lo) / 2;
+          lock_state_at(w, j0, j1, s, mid);
+          if (lock_iteration(w, j0, j1, 0, 0, w->start, 0)) hi = mid;
+          else lo = mid;
+        }
+        t = hi;
       }
     }
+    lock_state_at(w, j0, j1, s, t);
+    spx_cs_code_t rc = lock_iteration(w, j0, j1, t == p - 1, (uint32_t)(s * p + t),
+                                      w->start, 1);
+    if (rc) return rc;
+    return cs_bad(w->v, "command %u: internal error: lock check lost its "
+               "failure", (unsigned)j0); /* CS_NEVER */
+  }
+  /* No acquire fails: the locks after all n iterations. */
+  for (uint32_t j = j0; j < j1; j++) {
+    spx_cs_command_t c;
+    cs_get_command(w->v, j, &c);
+    if (!is_lock_op(&c)) continue;
+    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    if (w->seen[x] == 0) continue; /* updated already */
+    w->seen[x] = 0;
+    w->locks[x] = sat_lin(w->locks[x], sp, w->delta_p[x]);
+    w->last_rel[x] = w->last_rel_j[x];
+  }
   return SPX_CS_OK;
 }
 

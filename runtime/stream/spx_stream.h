@@ -79,6 +79,15 @@
  *           The fields' layout depends on the opcode (SPX_CS_OPCODES); every
  *           byte of 12..63 that the opcode does not define must be 0.
  *           Commands run in order; a command runs `iterations` times.
+ *           cpu.layer, bs.host, aie.layer and aie.config have iterations 1
+ *           (a layer runs once); bs.pe's are its tiles and the other aie
+ *           commands' are bounded by the ranges and sub-volumes they cover.
+ *
+ * Value limits (checked by the loader, so no device computes garbage or
+ * overflows): int8 requant multipliers are 0 or in [2^30, 2^31 - 1], shifts
+ * in [-31, 30] (SPX_CS_REQUANT_*); an int8 conv2d/dense has at most 65535
+ * products per output and |bias| <= 2^31 - 1 - 2^15 * products
+ * (SPX_CS_ACC_TERM_MAX), so its int32 accumulator cannot overflow.
  *
  * ==== Opcodes ==============================================================
  *
@@ -255,6 +264,18 @@ extern "C" {
 #define SPX_CS_BLOB_ALIGN 64u
 #define SPX_CS_MAX_RANK 6
 #define SPX_CS_CPU_MAX_INPUTS 4
+/* Requantization (int8 conv2d/dense/add mult and shift blobs): the values
+ * spx_rt_quantize_multiplier produces, on which the kernels' fixed-point
+ * requantization is defined. A multiplier is 0 or a Q31 number in
+ * [2^30, 2^31 - 1]; a shift is in [-31, 30]. */
+#define SPX_CS_REQUANT_MULT_MIN 0x40000000
+#define SPX_CS_REQUANT_MULT_MAX 0x7fffffff
+#define SPX_CS_REQUANT_SHIFT_MIN (-31)
+#define SPX_CS_REQUANT_SHIFT_MAX 30
+/* Largest |(x - z_in) * w| of an int8 product (255 * 128 < 2^15): an int8
+ * conv2d/dense with K products per output needs K * 2^15 + |bias| <= 2^31 - 1
+ * so that its int32 accumulator never overflows. */
+#define SPX_CS_ACC_TERM_MAX 32768u
 #define SPX_CS_NONE 0xffffu       /* "no tensor" / "no blob" */
 #define SPX_CS_MAX_TENSORS 0xffffu
 

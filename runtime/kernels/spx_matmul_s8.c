@@ -112,18 +112,31 @@ static void rows_out(const spx_fmt_weights_t *w, const spx_rt_requant_pc_t *q,
  * The taps of a row are the int8 array itself (plain_s8) or the format's
  * row_taps; acc holds `cap` output pixels of one output row (a row is done
  * in chunks of cap), taps16 the kh * kw taps of row_taps. */
-static void conv2d_s8_depthwise(const spx_fmt_weights_t *w,
-                                const spx_rt_conv2d_params_t *p,
-                                const spx_rt_requant_pc_t *q, int32_t oh,
-                                int32_t ow, const int8_t *input,
-                                const int32_t *bias, int8_t *output,
-                                int16_t *taps16, int32_t *acc, int32_t cap) {
+#define DW_RANGES 16 /* kernel widths whose column ranges are kept */
+
+/* Inlined into the two callers below, with plain and cap constant for the
+ * plain int8 array (cap = ow). */
+#if defined(__GNUC__)
+#define DW_INLINE static inline __attribute__((always_inline))
+#else
+#define DW_INLINE static inline
+#endif
+
+DW_INLINE void depthwise_loops(const spx_fmt_weights_t *w,
+                               const spx_rt_conv2d_params_t *p,
+                               const spx_rt_requant_pc_t *q, int32_t oh,
+                               int32_t ow, const int8_t *input,
+                               const int32_t *bias, int8_t *output, int plain,
+                               int16_t *taps16, int32_t *acc, int32_t cap) {
   const int32_t cout_g = p->c_out / p->groups;
   const int32_t zin = q->in_zero_point;
   const size_t ntaps = (size_t)p->kh * (size_t)p->kw;
-  const int plain = w->desc->plain_s8;
-  int32_t n, oy, ky, kx, ox, x0;
+  int32_t n, oy, ky, kx, ox, x0, rlo[DW_RANGES], rhi[DW_RANGES];
   uint32_t i;
+  /* the output columns each kx reads inside the input (same for every row) */
+  for (kx = 0; kx < p->kw && kx < DW_RANGES; ++kx)
+    spx_k_valid_range(kx * p->dilation[1] - p->pad[1], p->stride[1], p->w, ow, &rlo[kx],
+                      &rhi[kx]);
   for (n = 0; n < p->n; ++n) {
     for (i = 0; i < w->dims.rows; ++i) {
       const uint32_t oc = plain ? i : w->desc->row_taps(w, i, taps16);
@@ -151,9 +164,16 @@ static void conv2d_s8_depthwise(const spx_fmt_weights_t *w,
               int32_t xoff = kx * p->dilation[1] - p->pad[1];
               int32_t lo, hi;
               if (!wv) continue;
-              spx_k_valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
-              if (lo < x0) lo = x0;
-              if (hi > x1) hi = x1;
+              if (kx < DW_RANGES) {
+                lo = rlo[kx];
+                hi = rhi[kx];
+              } else {
+                spx_k_valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
+              }
+              if (cap < ow) { /* this chunk's part */
+                if (lo < x0) lo = x0;
+                if (hi > x1) hi = x1;
+              }
               if (lo >= hi) continue;
               if (p->stride[1] == 1) {
                 const int8_t *r = row + lo + xoff; /* in bounds: lo + xoff >= 0 */
@@ -177,6 +197,18 @@ static void conv2d_s8_depthwise(const spx_fmt_weights_t *w,
       }
     }
   }
+}
+
+static void conv2d_s8_depthwise(const spx_fmt_weights_t *w,
+                                const spx_rt_conv2d_params_t *p,
+                                const spx_rt_requant_pc_t *q, int32_t oh,
+                                int32_t ow, const int8_t *input,
+                                const int32_t *bias, int8_t *output,
+                                int16_t *taps16, int32_t *acc, int32_t cap) {
+  if (w->desc->plain_s8)
+    depthwise_loops(w, p, q, oh, ow, input, bias, output, 1, NULL, acc, ow);
+  else
+    depthwise_loops(w, p, q, oh, ow, input, bias, output, 0, taps16, acc, cap);
 }
 
 /* im2col of `count` output pixels starting at pixel index p0 of one group:

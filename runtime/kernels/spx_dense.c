@@ -65,12 +65,18 @@ void spx_k_dot_s8_1x4(const int8_t *a, const int8_t *b0, const int8_t *b1,
   out[3] = t3;
 }
 
+/* In runs of at most 256 bytes summed in int16 (|sum| <= 256 * 128, exact),
+ * which gcc vectorizes twice as wide as int32 sums. */
 int32_t spx_k_sum_s8(const int8_t *a, size_t k) {
-  int32_t s[LANES] = {0}, t = 0;
-  size_t i = 0, j;
-  for (; i + LANES <= k; i += LANES)
-    for (j = 0; j < LANES; ++j) s[j] += a[i + j];
-  for (; i < k; ++i) t += a[i];
-  for (j = 0; j < LANES; ++j) t += s[j];
+  int32_t t = 0;
+  size_t i = 0;
+  while (i < k) {
+    const size_t n = k - i > 256 ? 256 : k - i;
+    size_t m;
+    int16_t s = 0;
+    for (m = 0; m < n; ++m) s = (int16_t)(s + a[i + m]);
+    t += s;
+    i += n;
+  }
   return t;
 }

@@ -5,6 +5,13 @@
  * dense layer's MACs). Not a test.
  *
  *   spx-bench-kernels [min_seconds_per_layer]   (default 0.5)
+ *   spx-bench-kernels --one LAYER FORMAT ITERS
+ *
+ * --one runs only layer LAYER (its row number in the table, from 0) in
+ * FORMAT (s8, cbr, bbs or f32) for exactly ITERS calls and no warm-up, for
+ * instruction counts that do not depend on the machine's load:
+ *   valgrind --tool=callgrind --toggle-collect=spx_rt_conv2d_s8_cbr \
+ *     spx-bench-kernels --one 6 cbr 10
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -46,6 +53,14 @@ static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* FNV-1a of the output bytes (--one: compare runs of two builds). */
+static unsigned long hash_s8(const int8_t *p, size_t n) {
+  unsigned long h = 2166136261ul;
+  size_t i;
+  for (i = 0; i < n; ++i) h = ((h ^ (unsigned char)p[i]) * 16777619ul) & 0xfffffffful;
+  return h;
 }
 
 static void fill_s8(int8_t *p, size_t n, unsigned seed) {
@@ -109,11 +124,29 @@ static uint8_t *encode_bbs(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
   return out;
 }
 
-/* Runs fn until min_s seconds have passed; returns seconds per call. */
-#define TIME_LOOP(min_s, call)                                                 \
+/* --one: the layer row and format to run, and the number of calls. */
+static long g_layer = -1, g_iters = 0;
+static const char *g_fmt = NULL;
+
+/* Whether row `layer` in format `fmt` is to run. */
+static int wanted(size_t layer, const char *fmt) {
+  return g_layer < 0 || ((size_t)g_layer == layer && !strcmp(g_fmt, fmt));
+}
+
+/* Runs fn until min_s seconds have passed (--one: exactly g_iters times, no
+ * warm-up); sets per_call to the seconds per call (0: not run). */
+#define TIME_LOOP(row, fmt, min_s, call)                                      \
   do {                                                                        \
     double t0, t;                                                             \
     long iters = 0;                                                           \
+    per_call = 0;                                                             \
+    if (!wanted(row, fmt)) break;                                             \
+    if (g_iters > 0) {                                                        \
+      t0 = now();                                                             \
+      for (; iters < g_iters; ++iters) call;                                  \
+      per_call = (now() - t0) / (double)iters;                                \
+      break;                                                                  \
+    }                                                                         \
     call; /* warm-up */                                                       \
     t0 = now();                                                               \
     do {                                                                      \
@@ -125,8 +158,21 @@ static uint8_t *encode_bbs(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
   } while (0)
 
 int main(int argc, char **argv) {
-  double min_s = argc > 1 ? atof(argv[1]) : 0.5;
+  double min_s = 0.5;
   size_t i;
+  const size_t n_convs = sizeof k_convs / sizeof k_convs[0];
+  if (argc > 1 && !strcmp(argv[1], "--one")) {
+    if (argc != 5 || (strcmp(argv[3], "s8") && strcmp(argv[3], "cbr") &&
+                      strcmp(argv[3], "bbs") && strcmp(argv[3], "f32"))) {
+      fprintf(stderr, "usage: spx-bench-kernels --one LAYER s8|cbr|bbs|f32 ITERS\n");
+      return 2;
+    }
+    g_layer = atol(argv[2]);
+    g_fmt = argv[3];
+    g_iters = atol(argv[4]) > 0 ? atol(argv[4]) : 1;
+  } else if (argc > 1) {
+    min_s = atof(argv[1]);
+  }
   printf("%-38s %8s %9s %10s %10s %10s %10s\n", "layer", "MMAC", "s8 ms",
          "s8 GMAC/s", "cbr", "bbs", "f32");
   for (i = 0; i < sizeof k_convs / sizeof k_convs[0]; ++i) {
@@ -142,6 +188,7 @@ int main(int argc, char **argv) {
     double macs, per_call, s8_s, f32_s, cbr_s, bbs_s;
     uint8_t *wc, *wb;
     size_t lc, lb;
+    if (g_layer >= 0 && (size_t)g_layer != i) continue;
     memset(&p, 0, sizeof p);
     p.n = 1;
     p.c_in = s->c_in;
@@ -183,29 +230,31 @@ int main(int argc, char **argv) {
     q.act_max = 127;
     ss = spx_rt_conv2d_s8_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_conv2d_s8(&p, &q, in, w, bias, out, scratch, ss));
+    TIME_LOOP(i, "s8", min_s, spx_rt_conv2d_s8(&p, &q, in, w, bias, out, scratch, ss));
     s8_s = per_call;
     free(scratch);
     wc = encode_cbr(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
                     (uint16_t)s->k, (uint16_t)s->k, (uint32_t)s->groups, &lc);
     ss = spx_rt_conv2d_s8_cbr_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_conv2d_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    TIME_LOOP(i, "cbr", min_s, spx_rt_conv2d_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
     cbr_s = per_call;
     free(scratch);
     wb = encode_bbs(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
                     (uint16_t)s->k, (uint16_t)s->k, &lb);
     ss = spx_rt_conv2d_s8_bbs_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_conv2d_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    TIME_LOOP(i, "bbs", min_s, spx_rt_conv2d_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
     free(wc);
     free(wb);
     fin = xcalloc(nin, sizeof *fin);
     fw = xcalloc(nw, sizeof *fw);
     fout = xcalloc(nout, sizeof *fout);
-    TIME_LOOP(min_s / 2, spx_rt_conv2d_f32(&p, fin, fw, NULL, fout));
+    TIME_LOOP(i, "f32", min_s / 2, spx_rt_conv2d_f32(&p, fin, fw, NULL, fout));
     f32_s = per_call;
+    if (g_layer >= 0)
+      printf("%s %s: output hash %08lx\n", s->name, g_fmt, hash_s8(out, nout));
     printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
            s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
            macs / f32_s / 1e9);
@@ -223,6 +272,7 @@ int main(int argc, char **argv) {
     size_t ss, lc, lb;
     uint8_t *wc, *wb;
     double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s, cbr_s, bbs_s;
+    if (g_layer >= 0 && (size_t)g_layer != n_convs + i) continue;
     p.n = s->n;
     p.features = s->f;
     p.units = s->u;
@@ -249,27 +299,30 @@ int main(int argc, char **argv) {
     q.act_max = 127;
     ss = spx_rt_dense_s8_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_dense_s8(&p, &q, in, w, bias, out, scratch, ss));
+    TIME_LOOP(n_convs + i, "s8", min_s, spx_rt_dense_s8(&p, &q, in, w, bias, out, scratch, ss));
     s8_s = per_call;
     free(scratch);
     wc = encode_cbr(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, 1, &lc);
     ss = spx_rt_dense_s8_cbr_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_dense_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    TIME_LOOP(n_convs + i, "cbr", min_s, spx_rt_dense_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
     cbr_s = per_call;
     free(scratch);
     wb = encode_bbs(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, &lb);
     ss = spx_rt_dense_s8_bbs_get_buffer_size(&p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(min_s, spx_rt_dense_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    TIME_LOOP(n_convs + i, "bbs", min_s, spx_rt_dense_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
     free(wc);
     free(wb);
     fin = xcalloc((size_t)s->n * (size_t)s->f, sizeof *fin);
     fw = xcalloc((size_t)s->u * (size_t)s->f, sizeof *fw);
     fout = xcalloc((size_t)s->n * (size_t)s->u, sizeof *fout);
-    TIME_LOOP(min_s / 2, spx_rt_dense_f32(&p, fin, fw, NULL, fout));
+    TIME_LOOP(n_convs + i, "f32", min_s / 2, spx_rt_dense_f32(&p, fin, fw, NULL, fout));
     f32_s = per_call;
+    if (g_layer >= 0)
+      printf("%s %s: output hash %08lx\n", s->name, g_fmt,
+             hash_s8(out, (size_t)s->n * (size_t)s->u));
     printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
            s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
            macs / f32_s / 1e9);

@@ -840,8 +840,23 @@ static void bbs_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
             acc + (size_t)(r - r0) * SPX_FMT_TILE);
 }
 
+/* Depthwise (K = 1): one group of one lane per tap of encoded row i. */
+static uint32_t bbs_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *taps) {
+  const spx_fmt_bbs_view_t *v = &w->view.bbs;
+  const uint32_t ntaps = (uint32_t)v->dims.kh * v->dims.kw;
+  uint32_t t;
+  for (t = 0; t < ntaps; ++t) {
+    spx_fmt_bbs_group_t grp;
+    int16_t d[SPX_FMT_BBS_MAX_GROUP];
+    spx_fmt_bbs_group_get(v, i, t, 0, &grp);
+    spx_fmt_bbs_group_decode(&grp, d);
+    taps[t] = d[0];
+  }
+  return spx_fmt_bbs_row_channel(v, i);
+}
+
 const spx_fmt_desc_t spx_fmt_desc_BBS = {
     SPX_FMT_BBS, "bbs", "bit-column groups of int8 weights (bi-directional bit sparsity)", 0,
     bbs_validate_desc, bbs_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
-    bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot};
+    bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot, bbs_row_taps};

@@ -503,22 +503,26 @@ static void cbr_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
   const uint32_t g = r0 / cout_g;
   uint32_t r = g * v->rows_per_group + (r0 - g * cout_g) / B;
   for (; r < v->block_rows; ++r) {
-    uint32_t o0, no, k, oo, j, t;
+    uint32_t o0, no, k, oo, j;
     spx_fmt_cbr_block_row_span(&v->dims, r, &o0, &no);
     if (o0 >= r1) break;
-    if (count == 1 && taps == 1) {
-      /* one column of one tap: 8 accumulators over the stored blocks */
-      int32_t a8[B] = {0};
-      for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k) {
-        const int8_t *blk = spx_fmt_cbr_block(v, k);
-        uint32_t c = spx_fmt_cbr_col(v, k), ii, n = seg_lanes(v, c, cols->ragged, seg);
-        const int8_t *x = cols->s8 + (size_t)c * B;
-        for (ii = 0; ii < n; ++ii) {
-          const int32_t xv = x[ii];
-          for (oo = 0; oo < B; ++oo) a8[oo] += xv * blk[oo * B + ii];
+    if (taps == 1) {
+      /* one tap (dense, 1x1 conv): per column, 8 accumulators over the
+       * stored blocks, each column value used for a whole block column */
+      for (j = 0; j < count; ++j) {
+        const int8_t *xj = cols->s8 + (size_t)j * cs;
+        int32_t a8[B] = {0};
+        for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k) {
+          const int8_t *blk = spx_fmt_cbr_block(v, k);
+          uint32_t c = spx_fmt_cbr_col(v, k), ii, n = seg_lanes(v, c, cols->ragged, seg);
+          const int8_t *x = xj + (size_t)c * B;
+          for (ii = 0; ii < n; ++ii) {
+            const int32_t xv = x[ii];
+            for (oo = 0; oo < B; ++oo) a8[oo] += xv * blk[oo * B + ii];
+          }
         }
+        for (oo = 0; oo < no; ++oo) acc[(size_t)(o0 + oo - r0) * SPX_FMT_TILE + j] = a8[oo];
       }
-      for (oo = 0; oo < no; ++oo) acc[(size_t)(o0 + oo - r0) * SPX_FMT_TILE] = a8[oo];
       continue;
     }
     for (oo = 0; oo < no; ++oo)
@@ -533,19 +537,41 @@ static void cbr_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
         for (j = 0; j < count; j += 4) {
           int32_t a4[4];
           uint32_t m = count - j < 4 ? count - j : 4;
-          /* columns past the tile end reuse column j; dropped */
+          /* columns past the tile end reuse column j; their sums land in
+           * acc columns >= count (any value) */
           const int8_t *b0 = cseg + (size_t)j * cs;
           spx_k_dot_s8_1x4(wr, b0, m > 1 ? b0 + cs : b0, m > 2 ? b0 + 2 * cs : b0,
                            m > 3 ? b0 + 3 * cs : b0, n, a4);
-          for (t = 0; t < m; ++t) a[j + t] += a4[t];
+          a[j] += a4[0];
+          a[j + 1] += a4[1];
+          a[j + 2] += a4[2];
+          a[j + 3] += a4[3];
         }
       }
     }
   }
 }
 
+/* Depthwise (K = 1): one block column, lane 0 of each tap; a row whose
+ * block is not stored has zero taps. */
+static uint32_t cbr_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *taps) {
+  const spx_fmt_cbr_view_t *v = &w->view.cbr;
+  const uint32_t ntaps = (uint32_t)v->dims.kh * v->dims.kw;
+  uint32_t r, c, o0, no, t;
+  spx_fmt_cbr_block_of(&v->dims, i, 0, &r, &c);
+  spx_fmt_cbr_block_row_span(&v->dims, r, &o0, &no);
+  if (spx_fmt_cbr_row_begin(v, r) == spx_fmt_cbr_row_end(v, r)) {
+    for (t = 0; t < ntaps; ++t) taps[t] = 0;
+  } else {
+    const int8_t *row = spx_fmt_cbr_block(v, spx_fmt_cbr_row_begin(v, r)) +
+                        (size_t)(i - o0) * B * ntaps;
+    for (t = 0; t < ntaps; ++t) taps[t] = row[(size_t)t * B];
+  }
+  return i;
+}
+
 const spx_fmt_desc_t spx_fmt_desc_CBR = {
     SPX_FMT_CBR, "cbr", "8x8 weight blocks in compressed block rows (block sparsity)", 1,
     cbr_validate_desc, cbr_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
-    cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot};
+    cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot, cbr_row_taps};

@@ -125,6 +125,17 @@ static void dense_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
     }
     return;
   }
+  if (count == SPX_FMT_TILE) { /* a whole tile: no column past the end */
+    for (r = r0; r < r1; ++r) {
+      const int8_t *wr = q + (size_t)r * k;
+      int32_t *a = acc + (size_t)(r - r0) * SPX_FMT_TILE;
+      for (j = 0; j < SPX_FMT_TILE; j += 4) {
+        const int8_t *b0 = cols->s8 + (size_t)j * cs;
+        spx_k_dot_s8_1x4(wr, b0, b0 + cs, b0 + 2 * cs, b0 + 3 * cs, k, a + j);
+      }
+    }
+    return;
+  }
   for (r = r0; r < r1; ++r) {
     const int8_t *wr = q + (size_t)r * k;
     int32_t *a = acc + (size_t)(r - r0) * SPX_FMT_TILE;
@@ -141,4 +152,4 @@ const spx_fmt_desc_t spx_fmt_desc_DENSE = {
     SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1,
     dense_validate, dense_decode,
     /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
-    dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot};
+    dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL};

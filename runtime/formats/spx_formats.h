@@ -75,7 +75,8 @@ size_t spx_fmt_dims_count(const spx_fmt_dims_t *dims);
  *             fills an spx_fmt_weights_t (views into the bytes);
  *   scratch_size, begin, row_sums, cols_ready, dot: the format's scratch,
  *             its per-run set-up, and the inner product of weight rows with
- *             a tile of im2col columns.
+ *             a tile of im2col columns;
+ *   row_taps  the taps of one row of a depthwise layer.
  * A descriptor may leave the kernel half NULL (no cpu kernel yet).
  * runtime/device dispatches layers through this table; nothing else in the
  * runtime, the compiler or the simulators compares an encoding code with a
@@ -117,6 +118,12 @@ typedef struct spx_fmt_desc {
    * SPX_FMT_ROW_ALIGN. Exact int32 arithmetic. */
   void (*dot)(const struct spx_fmt_weights *w, uint32_t r0, uint32_t r1,
               const struct spx_fmt_cols *cols, int32_t *acc);
+  /* Depthwise layers (cols = 1), for direct loops without im2col: the
+   * kh * kw effective weights of the i-th stored row (0 <= i < rows) into
+   * taps, OHW order; returns the row's output channel (each channel once).
+   * May be NULL (the driver runs im2col and dot); plain_s8 formats need
+   * none. */
+  uint32_t (*row_taps)(const struct spx_fmt_weights *w, uint32_t i, int16_t *taps);
 } spx_fmt_desc_t;
 
 #define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;

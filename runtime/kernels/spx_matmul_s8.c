@@ -16,11 +16,14 @@
  * made once per rows x tile, never in an inner loop. Integer sums do not
  * depend on their order, so every format is bit-identical with dense int8 on
  * its decoded weights.
- * Depthwise conv (one input channel per group) over a plain int8 array
- * runs direct loops instead of im2col.
+ * Depthwise conv (one input channel per group) over a plain int8 array,
+ * or a format that gives its rows' taps (desc->row_taps), runs direct loops
+ * over all channels instead of im2col and one dot call per channel.
  *
  * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
- * scratch][the column tile]; depthwise: one int32 output row. */
+ * scratch][the column tile]; plain int8 depthwise: one int32 output row;
+ * row_taps depthwise: [int16 taps][int32 accumulators] in the same bytes
+ * as the im2col layout. */
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
@@ -66,6 +69,17 @@ static const int32_t *start(spx_fmt_weights_t *w, const spx_rt_requant_pc_t *q,
   return c0;
 }
 
+/* out[j * col_stride] = requantized a[j] + c, j < count; inlined with the
+ * callers' constant col_stride 1 (conv) so that the store is contiguous. */
+static inline void requant_row(const spx_rt_requant_pc_t *q, const int32_t *a,
+                               uint32_t count, int32_t c, int32_t mult, int shift,
+                               int8_t *o, size_t col_stride) {
+  uint32_t j;
+  for (j = 0; j < count; ++j)
+    o[(size_t)j * col_stride] = spx_k_clamp_s8(
+        q->out_zero_point + spx_k_mbqm(a[j] + c, mult, shift), q->act_min, q->act_max);
+}
+
 /* Output rows [r_first, r_end) of one tile: the format's inner product in
  * chunks of rows, then requantization. Row r, column j goes to
  * out[r * row_stride + j * col_stride]. */
@@ -75,81 +89,126 @@ static void rows_out(const spx_fmt_weights_t *w, const spx_rt_requant_pc_t *q,
                      int8_t *out, size_t row_stride, size_t col_stride) {
   int32_t acc[SPX_FMT_ROW_CHUNK * TILE];
   const uint32_t count = cols->count;
-  uint32_t r0, r, j;
+  uint32_t r0, r;
   for (r0 = r_first; r0 < r_end; r0 += SPX_FMT_ROW_CHUNK) {
     uint32_t r1 = r_end - r0 < SPX_FMT_ROW_CHUNK ? r_end : r0 + SPX_FMT_ROW_CHUNK;
     w->desc->dot(w, r0, r1, cols, acc);
     for (r = r0; r < r1; ++r) {
       const int32_t *a = acc + (size_t)(r - r0) * TILE;
       const int32_t c = c0 ? c0[r] : bias ? bias[r] : 0;
-      const int32_t mult = q->multiplier[r];
-      const int shift = (int)q->shift[r];
       int8_t *o = out + (size_t)r * row_stride;
-      for (j = 0; j < count; ++j)
-        o[(size_t)j * col_stride] = spx_k_clamp_s8(
-            q->out_zero_point + spx_k_mbqm(a[j] + c, mult, shift), q->act_min,
-            q->act_max);
+      if (col_stride == 1)
+        requant_row(q, a, count, c, q->multiplier[r], (int)q->shift[r], o, 1);
+      else
+        requant_row(q, a, count, c, q->multiplier[r], (int)q->shift[r], o, col_stride);
     }
   }
 }
 
 /* ---- conv2d ------------------------------------------------------------- */
 
-static spx_rt_status_t conv2d_s8_depthwise(const spx_rt_conv2d_params_t *p,
-                                           const spx_rt_requant_pc_t *q,
-                                           int32_t oh, int32_t ow,
-                                           const int8_t *input,
-                                           const int8_t *weights,
-                                           const int32_t *bias, int8_t *output,
-                                           int32_t *acc) {
+/* Depthwise conv (one input channel per group): direct loops over the
+ * input planes, acc = bias + sum over taps of w * (x - z_in), no im2col.
+ * The taps of a row are the int8 array itself (plain_s8) or the format's
+ * row_taps; acc holds `cap` output pixels of one output row (a row is done
+ * in chunks of cap), taps16 the kh * kw taps of row_taps. */
+#define DW_RANGES 16 /* kernel widths whose column ranges are kept */
+
+/* Inlined into the two callers below, with plain and cap constant for the
+ * plain int8 array (cap = ow). */
+#if defined(__GNUC__)
+#define DW_INLINE static inline __attribute__((always_inline))
+#else
+#define DW_INLINE static inline
+#endif
+
+DW_INLINE void depthwise_loops(const spx_fmt_weights_t *w,
+                               const spx_rt_conv2d_params_t *p,
+                               const spx_rt_requant_pc_t *q, int32_t oh,
+                               int32_t ow, const int8_t *input,
+                               const int32_t *bias, int8_t *output, int plain,
+                               int16_t *taps16, int32_t *acc, int32_t cap) {
   const int32_t cout_g = p->c_out / p->groups;
   const int32_t zin = q->in_zero_point;
-  int32_t n, oc, oy, ky, kx, ox;
+  const size_t ntaps = (size_t)p->kh * (size_t)p->kw;
+  int32_t n, oy, ky, kx, ox, x0, rlo[DW_RANGES], rhi[DW_RANGES];
+  uint32_t i;
+  /* the output columns each kx reads inside the input (same for every row) */
+  for (kx = 0; kx < p->kw && kx < DW_RANGES; ++kx)
+    spx_k_valid_range(kx * p->dilation[1] - p->pad[1], p->stride[1], p->w, ow, &rlo[kx],
+                      &rhi[kx]);
   for (n = 0; n < p->n; ++n) {
-    for (oc = 0; oc < p->c_out; ++oc) {
+    for (i = 0; i < w->dims.rows; ++i) {
+      const uint32_t oc = plain ? i : w->desc->row_taps(w, i, taps16);
       const int8_t *in = input + ((size_t)n * (size_t)p->c_in +
-                                  (size_t)(oc / cout_g)) *
+                                  (size_t)(oc / (uint32_t)cout_g)) *
                                      (size_t)p->h * (size_t)p->w;
-      const int8_t *wk = weights + (size_t)oc * (size_t)p->kh * (size_t)p->kw;
+      const int8_t *wk8 = plain ? (const int8_t *)w->bytes + (size_t)oc * ntaps : NULL;
       int8_t *out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) *
                                  (size_t)oh * (size_t)ow;
       const int32_t b = bias ? bias[oc] : 0;
       const int32_t mult = q->multiplier[oc];
       const int shift = (int)q->shift[oc];
       for (oy = 0; oy < oh; ++oy) {
-        for (ox = 0; ox < ow; ++ox) acc[ox] = b;
-        for (ky = 0; ky < p->kh; ++ky) {
-          int32_t iy = oy * p->stride[0] + ky * p->dilation[0] - p->pad[0];
-          const int8_t *row;
-          if (iy < 0 || iy >= p->h) continue; /* padding: x - z_in = 0 */
-          row = in + (size_t)iy * (size_t)p->w;
-          for (kx = 0; kx < p->kw; ++kx) {
-            int32_t wv = wk[ky * p->kw + kx];
-            int32_t xoff = kx * p->dilation[1] - p->pad[1];
-            int32_t lo, hi;
-            spx_k_valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
-            if (p->stride[1] == 1) {
-              const int8_t *r = row + lo + xoff; /* in bounds: lo + xoff >= 0 */
-              int32_t *a = acc + lo;
-              int32_t len = hi - lo, i = 0, j;
-              /* blocks of 16 so that gcc vectorizes at -O2 */
-              for (; i + 16 <= len; i += 16)
-                for (j = 0; j < 16; ++j) a[i + j] += wv * ((int32_t)r[i + j] - zin);
-              for (; i < len; ++i) a[i] += wv * ((int32_t)r[i] - zin);
-            } else {
-              for (ox = lo; ox < hi; ++ox)
-                acc[ox] += wv * ((int32_t)row[ox * p->stride[1] + xoff] - zin);
+        for (x0 = 0; x0 < ow; x0 += cap) {
+          const int32_t x1 = ow - x0 < cap ? ow : x0 + cap;
+          for (ox = 0; ox < x1 - x0; ++ox) acc[ox] = b; /* acc[ox - x0] */
+          for (ky = 0; ky < p->kh; ++ky) {
+            int32_t iy = oy * p->stride[0] + ky * p->dilation[0] - p->pad[0];
+            const int8_t *row;
+            if (iy < 0 || iy >= p->h) continue; /* padding: x - z_in = 0 */
+            row = in + (size_t)iy * (size_t)p->w;
+            for (kx = 0; kx < p->kw; ++kx) {
+              const int32_t t = ky * p->kw + kx;
+              const int32_t wv = plain ? wk8[t] : taps16[t];
+              int32_t xoff = kx * p->dilation[1] - p->pad[1];
+              int32_t lo, hi;
+              if (!wv) continue;
+              if (kx < DW_RANGES) {
+                lo = rlo[kx];
+                hi = rhi[kx];
+              } else {
+                spx_k_valid_range(xoff, p->stride[1], p->w, ow, &lo, &hi);
+              }
+              if (cap < ow) { /* this chunk's part */
+                if (lo < x0) lo = x0;
+                if (hi > x1) hi = x1;
+              }
+              if (lo >= hi) continue;
+              if (p->stride[1] == 1) {
+                const int8_t *r = row + lo + xoff; /* in bounds: lo + xoff >= 0 */
+                int32_t *a = acc + (lo - x0);
+                int32_t len = hi - lo, k = 0, j;
+                /* blocks of 16 so that gcc vectorizes at -O2 */
+                for (; k + 16 <= len; k += 16)
+                  for (j = 0; j < 16; ++j) a[k + j] += wv * ((int32_t)r[k + j] - zin);
+                for (; k < len; ++k) a[k] += wv * ((int32_t)r[k] - zin);
+              } else {
+                for (ox = lo; ox < hi; ++ox)
+                  acc[ox - x0] += wv * ((int32_t)row[ox * p->stride[1] + xoff] - zin);
+              }
             }
           }
+          for (ox = x0; ox < x1; ++ox)
+            out[(size_t)oy * (size_t)ow + (size_t)ox] = spx_k_clamp_s8(
+                q->out_zero_point + spx_k_mbqm(acc[ox - x0], mult, shift), q->act_min,
+                q->act_max);
         }
-        for (ox = 0; ox < ow; ++ox)
-          out[(size_t)oy * (size_t)ow + (size_t)ox] = spx_k_clamp_s8(
-              q->out_zero_point + spx_k_mbqm(acc[ox], mult, shift), q->act_min,
-              q->act_max);
       }
     }
   }
-  return SPX_RT_OK;
+}
+
+static void conv2d_s8_depthwise(const spx_fmt_weights_t *w,
+                                const spx_rt_conv2d_params_t *p,
+                                const spx_rt_requant_pc_t *q, int32_t oh,
+                                int32_t ow, const int8_t *input,
+                                const int32_t *bias, int8_t *output,
+                                int16_t *taps16, int32_t *acc, int32_t cap) {
+  if (w->desc->plain_s8)
+    depthwise_loops(w, p, q, oh, ow, input, bias, output, 1, NULL, acc, ow);
+  else
+    depthwise_loops(w, p, q, oh, ow, input, bias, output, 0, taps16, acc, cap);
 }
 
 /* im2col of `count` output pixels starting at pixel index p0 of one group:
@@ -270,18 +329,35 @@ static int conv_dims(const spx_rt_conv2d_params_t *p, spx_fmt_dims_t *d) {
   return 1;
 }
 
-static int direct_depthwise(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p) {
-  return f->plain_s8 && p->c_in / p->groups == 1;
+static int depthwise(const spx_rt_conv2d_params_t *p) {
+  return p->c_in / p->groups == 1;
 }
 
+/* Scratch: plain_s8 depthwise, one int32 output row; otherwise the im2col
+ * layout, which the direct depthwise loops of a row_taps format reuse (it
+ * always has room for the taps and 8 or more accumulators: see dw_cap). */
 static size_t conv_scratch(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
                            const spx_fmt_dims_t *d, int32_t ow, size_t *fmt_off,
                            size_t *col_off) {
-  if (direct_depthwise(f, p)) { /* one int32 output row */
+  if (f->plain_s8 && depthwise(p)) {
     *fmt_off = *col_off = 0;
     return (size_t)ow * sizeof(int32_t);
   }
   return scratch_layout(f, d, tile_bytes(f, spx_fmt_col_len(f, d)), fmt_off, col_off);
+}
+
+/* Direct depthwise in `need` bytes of scratch: [int16 taps, row_taps
+ * formats][int32 accumulators]; returns the accumulators' count (0: run
+ * im2col instead). */
+static int32_t dw_cap(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                      int32_t ow, size_t need, size_t *taps_bytes) {
+  size_t cap;
+  *taps_bytes = 0;
+  if (!depthwise(p) || (!f->plain_s8 && !f->row_taps)) return 0;
+  if (!f->plain_s8) *taps_bytes = align4((size_t)p->kh * (size_t)p->kw * sizeof(int16_t));
+  if (need < *taps_bytes + sizeof(int32_t)) return 0;
+  cap = (need - *taps_bytes) / sizeof(int32_t);
+  return cap < (size_t)ow ? (int32_t)cap : ow;
 }
 
 size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
@@ -302,11 +378,11 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
                                      size_t weights_size, const int32_t *bias,
                                      int8_t *output, void *scratch,
                                      size_t scratch_size) {
-  int32_t oh, ow, n, g, p0, cin_g, cout_g;
+  int32_t oh, ow, n, g, p0, cin_g, cout_g, cap;
   spx_fmt_dims_t d;
   spx_fmt_weights_t w;
   spx_fmt_cols_t cols;
-  size_t fmt_off, col_off, col_len, plane;
+  size_t fmt_off, col_off, col_len, plane, need, taps_bytes;
   const int32_t *c0;
   uint8_t *col;
   spx_rt_status_t st;
@@ -317,11 +393,14 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
   if (st != SPX_RT_OK) return st;
   if (!conv_dims(p, &d)) return SPX_RT_ERR_SHAPE;
   if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
-  if (!scratch || scratch_size < conv_scratch(fmt, p, &d, ow, &fmt_off, &col_off))
-    return SPX_RT_ERR_BUFFER;
-  if (direct_depthwise(fmt, p))
-    return conv2d_s8_depthwise(p, q, oh, ow, input, (const int8_t *)weights, bias,
-                               output, (int32_t *)scratch);
+  need = conv_scratch(fmt, p, &d, ow, &fmt_off, &col_off);
+  if (!scratch || scratch_size < need) return SPX_RT_ERR_BUFFER;
+  cap = dw_cap(fmt, p, ow, need, &taps_bytes);
+  if (cap > 0) {
+    conv2d_s8_depthwise(&w, p, q, oh, ow, input, bias, output, (int16_t *)scratch,
+                        (int32_t *)(void *)((uint8_t *)scratch + taps_bytes), cap);
+    return SPX_RT_OK;
+  }
   cin_g = p->c_in / p->groups;
   cout_g = p->c_out / p->groups;
   col_len = spx_fmt_col_len(fmt, &d);

@@ -565,10 +565,12 @@ spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
   return SPX_FMT_BBS_OK;
 }
 
-/* Writes the effective weights of an opened view in OIHW order into out16,
- * or (out16 NULL) into out8 (the caller checked decodes_to_s8). */
-static void decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8) {
+/* Walks the effective weights of an opened view in OIHW order, writing them
+ * to out16, or truncated to int8 to out8 (either or both may be NULL).
+ * Returns 1 if every weight is in [-128, 127]. */
+static int decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8) {
   uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
+  int fits = 1;
   for (p = 0; p < v->dims.rows; ++p) {
     uint32_t o = spx_fmt_bbs_row_channel(v, p);
     for (t = 0; t < taps; ++t)
@@ -580,11 +582,13 @@ static void decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out
         spx_fmt_bbs_group_decode(&grp, d);
         for (i = 0; i < grp.lanes; ++i) {
           size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
+          if (d[i] < -128 || d[i] > 127) fits = 0;
           if (out16) out16[at] = d[i];
-          else out8[at] = (int8_t)d[i];
+          if (out8) out8[at] = (int8_t)d[i];
         }
       }
   }
+  return fits;
 }
 
 /* Validates, opens and checks the size of the caller's buffer. */
@@ -608,23 +612,6 @@ static spx_fmt_bbs_status_t open_for_decode(const void *bytes, size_t len,
   return SPX_FMT_BBS_OK;
 }
 
-/* Whether every effective weight of an opened view is in [-128, 127]. */
-static int decodes_to_s8(const spx_fmt_bbs_view_t *v) {
-  uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
-  for (p = 0; p < v->dims.rows; ++p)
-    for (t = 0; t < taps; ++t)
-      for (g = 0; g < v->groups_per_tap; ++g) {
-        spx_fmt_bbs_group_t grp;
-        int16_t d[SPX_FMT_BBS_MAX_GROUP];
-        unsigned i;
-        spx_fmt_bbs_group_get(v, p, t, g, &grp);
-        spx_fmt_bbs_group_decode(&grp, d);
-        for (i = 0; i < grp.lanes; ++i)
-          if (d[i] < -128 || d[i] > 127) return 0;
-      }
-  return 1;
-}
-
 spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
@@ -633,7 +620,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
   spx_fmt_bbs_status_t st =
       open_for_decode(bytes, len, expected, weights, dense_count, &v, out_reason);
   if (st != SPX_FMT_BBS_OK) return st;
-  if (!decodes_to_s8(&v)) {
+  if (!decode_view(&v, NULL, NULL)) {
     if (out_reason)
       *out_reason = "BBS effective weights leave int8 (zp_shift); decode to int16";
     return SPX_FMT_BBS_ERR_RANGE;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "frontend/spx_fe.h"
+#include "passes/spx_pass.h"
 #include "support/spx_support.h"
 #include "test/fuzz/fuzz_common.h"
 
@@ -60,7 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!arena || !diag || !store) abort();
 
   spx_fe_network_t *net = NULL;
-  int rc = spx_fe_load(file_path, arena, store, diag, &net);
+  spx_fe_vocab_t vocab = {0};
+  vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
+  int rc = spx_fe_load(file_path, &vocab, arena, store, diag, &net);
   unlink(file_path);
   if (rc == 0 && net && spx_diag_error_count(diag) == 0) {
     MlirContext ctx = spx_fuzz_context_begin(0);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backends/spx_backend.h"
 #include "frontend/spx_fe.h"
@@ -283,18 +284,60 @@ static int emit_mlir(const options_t *o, MlirModule module) {
  * place only when every one was written. */
 enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
 
-static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
-                        spx_arena_t *arena, spx_diag_t *diag) {
-  const char *dir = o->output ? o->output : ".";
+/* The folders make_output_dir created, deepest last, so that a failed
+ * compile removes what it made (and nothing else). */
+typedef struct made_dirs {
+  char *path[64];
+  int n;
+} made_dirs_t;
+
+/* mkdir -p: creates `dir` and its missing parents, recording each. */
+static int make_output_dir(const char *dir, spx_arena_t *arena, made_dirs_t *made) {
+  char *buf = spx_arena_strdup(arena, dir);
+  size_t len = strlen(buf);
   struct stat st;
-  if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
-    fprintf(stderr, "spxc: error: cannot create output directory '%s': %s\n", dir, strerror(errno));
-    return -1;
+  for (size_t i = 1; i <= len; i++) {
+    if (i < len && buf[i] != '/') continue;
+    char keep = buf[i];
+    buf[i] = '\0';
+    if (stat(buf, &st) != 0) {
+      if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "spxc: error: cannot create output directory '%s': %s\n", buf,
+                strerror(errno));
+        buf[i] = keep;
+        return -1;
+      }
+      if (made->n < (int)(sizeof made->path / sizeof made->path[0]))
+        made->path[made->n++] = spx_arena_strdup(arena, buf);
+    }
+    buf[i] = keep;
   }
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "spxc: error: output path '%s' is not a directory\n", dir);
     return -1;
   }
+  return 0;
+}
+
+static void remove_made_dirs(const made_dirs_t *made) {
+  for (int i = made->n - 1; i >= 0; i--) rmdir(made->path[i]); /* empty ones only */
+}
+
+static int emit_outputs(const options_t *o, const char *dir, MlirModule module,
+                        spx_wstore_t *store, spx_arena_t *arena, spx_diag_t *diag);
+
+static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
+                        spx_arena_t *arena, spx_diag_t *diag) {
+  const char *dir = o->output ? o->output : ".";
+  made_dirs_t made = {{0}, 0};
+  int rc = make_output_dir(dir, arena, &made);
+  if (rc == 0) rc = emit_outputs(o, dir, module, store, arena, diag);
+  if (rc != 0) remove_made_dirs(&made);
+  return rc;
+}
+
+static int emit_outputs(const options_t *o, const char *dir, MlirModule module,
+                        spx_wstore_t *store, spx_arena_t *arena, spx_diag_t *diag) {
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
 

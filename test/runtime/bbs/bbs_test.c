@@ -1,5 +1,6 @@
 /* spx-bbs-test: checks of the BBS weight format (runtime/formats/bbs.c) and
- * the BBS int8 kernels (runtime/kernels/spx_bbs.c).
+ * the BBS int8 kernels (its inner product in runtime/formats/bbs.c, run
+ * by the one conv2d/dense driver, runtime/kernels/spx_matmul_s8.c).
  *
  *   spx-bbs-test                       run every check; one line per group of
  *                                      checks, then "N checks, 0 failed"

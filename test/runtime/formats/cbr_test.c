@@ -1,5 +1,6 @@
 /* spx-cbr-test: unit checks of the CBR format (runtime/formats/cbr.c) and of
- * the CBR kernels (runtime/kernels/spx_cbr.c). Usage:
+ * the CBR kernels (runtime/formats/cbr.c's inner product, run by
+ * runtime/kernels/spx_matmul_s8.c). Usage:
  *   spx-cbr-test roundtrip   encode -> validate -> decode == input, masks,
  *                            sizes, on random block-sparse weights of many
  *                            shapes (padding, groups, depthwise, dense)

@@ -70,17 +70,6 @@ static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t 
   return (uint16_t)b->n_tensors++;
 }
 
-static uint8_t cs_dtype(spx_dtype_t dt) {
-  switch (dt) {
-  case SPX_DT_F32: return SPX_CS_DTYPE_F32;
-  case SPX_DT_I8: return SPX_CS_DTYPE_INT8;
-  case SPX_DT_I32: return SPX_CS_DTYPE_INT32;
-  case SPX_DT_U8: return SPX_CS_DTYPE_U8;
-  }
-  SPX_UNREACHABLE("bad dtype");
-  return 0;
-}
-
 static const struct {
   const char *name;
   uint16_t code;
@@ -98,7 +87,8 @@ static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   SPX_ASSERT(b->n_blobs < b->cap_blobs);
   spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
   blob->name = w->name;
-  blob->dtype = encoding == SPX_CS_ENC_DENSE ? cs_dtype(w->dtype) : SPX_CS_DTYPE_U8;
+  blob->dtype = encoding == SPX_CS_ENC_DENSE ? (uint8_t)w->dtype /* SPX_CS_DTYPES codes */
+                                             : SPX_CS_DTYPE_U8;
   blob->encoding = encoding;
   blob->length = (uint32_t)w->nbytes;
   blob->data = w->data;

@@ -417,8 +417,7 @@ spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
 
 static int cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                              const char **reason) {
-  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
-  return spx_fmt_cbr_validate(bytes, len, &d, reason) == SPX_FMT_CBR_OK ? 0 : -1;
+  return spx_fmt_cbr_validate(bytes, len, dims, reason) == SPX_FMT_CBR_OK ? 0 : -1;
 }
 
 /* Decodes into the int8 prefix of out, then widens in place from the end
@@ -426,14 +425,13 @@ static int cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t
  * overwritten). */
 static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                            int16_t *out, size_t count, const char **reason) {
-  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
   size_t n = spx_fmt_dims_count(dims), i;
   const int8_t *q = (const int8_t *)(void *)out;
   if (!out || !n || count < n) {
     if (reason) *reason = "output buffer smaller than the weights";
     return -1;
   }
-  if (spx_fmt_cbr_decode(bytes, len, &d, (int8_t *)(void *)out, n, reason) != SPX_FMT_CBR_OK)
+  if (spx_fmt_cbr_decode(bytes, len, dims, (int8_t *)(void *)out, n, reason) != SPX_FMT_CBR_OK)
     return -1;
   for (i = n; i-- > 0;) out[i] = q[i];
   return 0;
@@ -451,9 +449,8 @@ static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
 
 static int cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                          spx_fmt_weights_t *out, const char **reason) {
-  spx_fmt_cbr_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw, dims->groups};
   spx_fmt_cbr_view_t v;
-  if (spx_fmt_cbr_open(bytes, len, &d, &v, reason) != SPX_FMT_CBR_OK) return -1;
+  if (spx_fmt_cbr_open(bytes, len, dims, &v, reason) != SPX_FMT_CBR_OK) return -1;
   if (out) {
     out->desc = &spx_fmt_desc_CBR;
     out->dims = *dims;

@@ -231,14 +231,10 @@ typedef enum spx_fmt_cbr_status {
   SPX_FMT_CBR_ERR_BUFFER = -3  /* output buffer too small */
 } spx_fmt_cbr_status_t;
 
-/* The weight tensor a CBR encoding stands for. Dense layers: kh = kw = 1,
- * groups = 1. Every field >= 1, groups divides rows. */
-typedef struct spx_fmt_cbr_dims {
-  uint32_t rows;   /* M: c_out (conv) or units (dense) */
-  uint32_t cols;   /* K: c_in / groups (conv) or features (dense) */
-  uint16_t kh, kw; /* taps per cell */
-  uint32_t groups; /* conv groups; block rows never straddle a group */
-} spx_fmt_cbr_dims_t;
+/* The weight tensor a CBR encoding stands for: every format's
+ * spx_fmt_dims_t. Dense layers: kh = kw = 1, groups = 1. Every field >= 1,
+ * groups divides rows; block rows never straddle a group. */
+typedef spx_fmt_dims_t spx_fmt_cbr_dims_t;
 
 /* A checked encoding (spx_fmt_cbr_open): header fields plus pointers into
  * the caller's bytes. Borrowed; valid while the bytes are. */

@@ -7,14 +7,14 @@
 #include <string.h>
 
 int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out) {
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   memset(out, 0, sizeof *out);
-  if (spx_cs_image_measure(&p->image, &out->size, &st) != SPX_CS_OK) goto bad_stream;
+  if (spx_cs_image_measure(&p->image, &out->size, &st) != SPX_RT_OK) goto bad_stream;
   /* 64-byte aligned like the static array, so blob data is aligned too. */
   out->bytes = aligned_alloc(64, (out->size + 63) / 64 * 64);
   if (!out->bytes) SPX_UNREACHABLE("out of memory");
-  if (spx_cs_image_encode(&p->image, out->bytes, out->size, &out->size, &st) != SPX_CS_OK ||
-      spx_cs_stream_load(out->bytes, out->size, &out->view, &st) != SPX_CS_OK)
+  if (spx_cs_image_encode(&p->image, out->bytes, out->size, &out->size, &st) != SPX_RT_OK ||
+      spx_cs_stream_load(out->bytes, out->size, &out->view, &st) != SPX_RT_OK)
     goto bad_stream;
   const spx_rt_device_t *dev = spx_rt_device_for_target(NULL, p->image.target);
   spx_rt_model_t model;

@@ -101,7 +101,7 @@ static uint8_t *encode_cbr(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
   d.groups = groups;
   *len = spx_fmt_cbr_encoded_size(&d, w);
   out = xcalloc(*len, 1);
-  if (spx_fmt_cbr_encode(&d, w, out, *len, len) != SPX_FMT_CBR_OK) exit(1);
+  if (spx_fmt_cbr_encode(&d, w, out, *len, len) != SPX_RT_OK) exit(1);
   return out;
 }
 
@@ -120,7 +120,7 @@ static uint8_t *encode_bbs(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
   c.class_of = NULL;
   *len = spx_fmt_bbs_encoded_size(&d, &c);
   out = xcalloc(*len, 1);
-  if (spx_fmt_bbs_encode(&d, &c, w, out, *len, len) != SPX_FMT_BBS_OK) exit(1);
+  if (spx_fmt_bbs_encode(&d, &c, w, out, *len, len) != SPX_RT_OK) exit(1);
   return out;
 }
 

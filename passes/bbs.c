@@ -193,8 +193,8 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   }
   size_t written = 0;
   const char *why = "";
-  spx_fmt_bbs_status_t st = spx_fmt_bbs_encode(&d, &cfg, w->data, enc->data, enc->nbytes, &written);
-  SPX_ASSERT(st == SPX_FMT_BBS_OK && written == (size_t)enc_len);
+  spx_rt_status_t st = spx_fmt_bbs_encode(&d, &cfg, w->data, enc->data, enc->nbytes, &written);
+  SPX_ASSERT(st == SPX_RT_OK && written == (size_t)enc_len);
   free(class_of);
   /* The effective weights, int16: zp_shift ones may leave int8. */
   spx_fmt_dims_t fd = {d.rows, d.cols, d.kh, d.kw, conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1};
@@ -214,7 +214,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   }
   free(w1);
   spx_fmt_bbs_view_t v;
-  SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, &why) == SPX_FMT_BBS_OK);
+  SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, &why) == SPX_RT_OK);
   uint32_t taps = (uint32_t)d.kh * d.kw;
   for (uint32_t p = 0; p < d.rows; p++)
     for (uint32_t t = 0; t < taps; t++)

@@ -230,7 +230,7 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   d.kw = conv ? (uint16_t)w->dims[3] : 1;
   d.groups = groups;
   uint32_t R, C;
-  if (spx_fmt_cbr_grid(&d, &R, &C) != SPX_FMT_CBR_OK) {
+  if (spx_fmt_cbr_grid(&d, &R, &C) != SPX_RT_OK) {
     spx_pass_error(env, op, "weights too large for the CBR block grid");
     return -1;
   }
@@ -300,8 +300,8 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   spx_wbuf_t *enc = spx_pass_add_weight(env, op, "cbr", SPX_DT_U8, 1, &enc_len);
   if (!enc) return -1;
   size_t written = 0;
-  spx_fmt_cbr_status_t est = spx_fmt_cbr_encode(&d, wout->data, enc->data, enc->nbytes, &written);
-  SPX_ASSERT(est == SPX_FMT_CBR_OK && written == (size_t)enc_len);
+  spx_rt_status_t est = spx_fmt_cbr_encode(&d, wout->data, enc->data, enc->nbytes, &written);
+  SPX_ASSERT(est == SPX_RT_OK && written == (size_t)enc_len);
 
   if (wout != w)
     mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, wout));

@@ -155,7 +155,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
   wv.cin = g.cin;
   wv.khw = g.khw;
   if (wblob->encoding == SPX_CS_ENC_CBR) {
-    if (spx_fmt_cbr_open(wblob->data, wblob->length, NULL, &wv.cbr, NULL) != SPX_FMT_CBR_OK ||
+    if (spx_fmt_cbr_open(wblob->data, wblob->length, NULL, &wv.cbr, NULL) != SPX_RT_OK ||
         wv.cbr.dims.groups != 1)
       return -1;
     wv.is_cbr = 1;

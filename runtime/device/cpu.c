@@ -58,8 +58,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
   decoded_t d;
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "stream target is %s; the %s device runs %s streams only",
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name,
                 spx_cs_target_name(device->target));
   }
@@ -69,8 +68,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     uint16_t id = is_in ? spx_cs_stream_input(s, k) : spx_cs_stream_output(s, k);
     spx_cs_tensor_t t;
     if (id == SPX_CS_NONE || io_tensor_ok(s, id, &t) != SPX_RT_OK)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "model %s %u must be an f32 or int8 tensor",
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "model %s %u must be an f32 or int8 tensor",
                   is_in ? "input" : "output", (unsigned)k);
   }
   for (i = 0; i < s->command_count; ++i) {
@@ -79,7 +77,7 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
     size_t need;
     if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.d.layer, &why);
     if (st != SPX_RT_OK)
-      return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
+      return spx_rt_error_set_at(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
@@ -114,7 +112,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
     spx_rt_status_t st = decode(s, i, &d, &why);
     name = d.cmd.name ? d.cmd.name : "";
     if (st != SPX_RT_OK)
-      return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i,
                   cmd_name(&d), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
@@ -122,7 +120,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
       spx_rt_layer_check(&d.d.layer, &why);
-      return spx_rt_error_set(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
+      return spx_rt_error_set_at(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
@@ -186,11 +184,9 @@ spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
   spx_rt_error_clear(error);
   if (out_model) memset(out_model, 0, sizeof *out_model);
   if (!device || !device->initialize || !device->run || !stream || !out_model)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "device, stream or model is NULL");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "device, stream or model is NULL");
   if (!stream->data)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "stream is not loaded");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "stream is not loaded");
   return device->initialize(device, stream, out_model, error);
 }
 
@@ -220,8 +216,7 @@ spx_rt_status_t spx_rt_model_run(const spx_rt_model_t *model,
                                  spx_rt_error_t *error) {
   spx_rt_error_clear(error);
   if (!model || !model->device || !model->device->run)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "model is NULL or not initialized");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "model is NULL or not initialized");
   return model->device->run(model, inputs, outputs, workspace, workspace_size,
                             hooks, error);
 }

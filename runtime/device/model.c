@@ -38,25 +38,6 @@ spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_l
   return SPX_RT_OK;
 }
 
-void spx_rt_error_clear(spx_rt_error_t *e) {
-  if (!e) return;
-  e->status = SPX_RT_OK;
-  e->command = SPX_RT_NO_COMMAND;
-  e->message[0] = '\0';
-}
-
-spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
-                                 const char *fmt, ...) {
-  va_list ap;
-  if (!e) return st;
-  e->status = st;
-  e->command = command;
-  va_start(ap, fmt);
-  spx_cs_vformat(e->message, sizeof e->message, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
 void spx_rt_model_layout(spx_rt_model_t *m, const spx_rt_device_t *device,
                          const spx_cs_stream_t *stream, size_t max_scratch) {
   m->device = device;
@@ -73,24 +54,21 @@ spx_rt_status_t spx_rt_model_stage_inputs(const spx_rt_model_t *m, const float *
   uint8_t *ws = (uint8_t *)workspace;
   uint32_t i;
   if (!ws || ((uintptr_t)ws & 15u))
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                            "workspace is NULL or not 16-byte aligned");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "workspace is NULL or not 16-byte aligned");
   if (workspace_size < m->workspace_size)
-    return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
-                            "workspace of %zu bytes is smaller than the %zu the model needs",
+    return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, "workspace of %zu bytes is smaller than the %zu the model needs",
                             workspace_size, m->workspace_size);
   if ((s->input_count && !inputs) || (s->output_count && !outputs))
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                            "inputs or outputs array is NULL");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "inputs or outputs array is NULL");
   for (i = 0; i < s->output_count; ++i)
     if (!outputs[i])
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "output %u is NULL",
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "output %u is NULL",
                               (unsigned)i);
   for (i = 0; i < s->input_count; ++i) {
     spx_cs_tensor_t t;
     spx_rt_quant_t q;
     if (!inputs[i])
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "input %u is NULL",
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is NULL",
                               (unsigned)i);
     spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
     q.scale = t.scale;
@@ -99,8 +77,7 @@ spx_rt_status_t spx_rt_model_stage_inputs(const spx_rt_model_t *m, const float *
       memcpy(ws + t.ws_offset, inputs[i], t.ws_size);
     } else if (spx_rt_quantize_f32_s8(t.ws_size, q, inputs[i], (int8_t *)(ws + t.ws_offset)) !=
                SPX_RT_OK) {
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                              "input %u: cannot quantize", (unsigned)i);
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u: cannot quantize", (unsigned)i);
     }
   }
   return SPX_RT_OK;
@@ -121,8 +98,7 @@ spx_rt_status_t spx_rt_model_collect_outputs(const spx_rt_model_t *m, float *con
       memcpy(outputs[i], ws + t.ws_offset, t.ws_size);
     } else if (spx_rt_dequantize_s8_f32(t.ws_size, q, (const int8_t *)(ws + t.ws_offset),
                                         outputs[i]) != SPX_RT_OK) {
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                              "output %u: cannot dequantize", (unsigned)i);
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "output %u: cannot dequantize", (unsigned)i);
     }
   }
   return SPX_RT_OK;

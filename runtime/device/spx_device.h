@@ -139,15 +139,6 @@ spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, const char **
  * quantized (input) or dequantized (output) with its own scale/zero point.
  * Errors carry the command index and a one-line message. */
 
-#define SPX_RT_ERROR_MESSAGE_MAX 240
-#define SPX_RT_NO_COMMAND 0xffffffffu
-
-typedef struct spx_rt_error {
-  spx_rt_status_t status;
-  uint32_t command; /* command index, or SPX_RT_NO_COMMAND */
-  char message[SPX_RT_ERROR_MESSAGE_MAX]; /* "" when ok; NUL-terminated */
-} spx_rt_error_t;
-
 /* Optional callbacks around every command (e.g. to time or trace layers).
  * index is the command index, name the layer name ("" if none). after gets
  * the layer's status; a failing layer stops the run after its callback. */
@@ -201,11 +192,6 @@ SPX_TARGETS(SPX_RT_X_)
 const spx_rt_device_t *spx_rt_device_find(const char *name);
 /* ---- for device implementations (model.c) ------------------------------ */
 
-void spx_rt_error_clear(spx_rt_error_t *e);
-/* Fills *e (if not NULL) with status, command index and a message
- * (spx_cs_format's printf subset); returns st. */
-spx_rt_status_t spx_rt_error_set(spx_rt_error_t *e, spx_rt_status_t st, uint32_t command,
-                                 const char *fmt, ...) SPX_CS_PRINTF_(4, 5);
 /* One cpu.layer of a loaded stream, decoded: its tensor and blob records
  * and the layer spx_rt_layer_init makes of them. Every device decodes its
  * layers so (the simulators pass the cpu.layer fields their own opcodes

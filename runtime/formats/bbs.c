@@ -110,7 +110,7 @@ static uint32_t sq_error(const int8_t *w, const int16_t *d, unsigned lanes) {
 
 /* ---- rounded averaging -------------------------------------------------- */
 
-spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
+spx_rt_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
                                                  unsigned n_pruned,
                                                  spx_fmt_bbs_group_t *out,
                                                  uint32_t *out_sq_error) {
@@ -120,7 +120,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes
   uint32_t sum = 0, q, rem;
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
-  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_FMT_BBS_ERR_ARG;
+  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_RT_ERR_ARG;
   for (i = 0; i < lanes; ++i) u[i] = (uint8_t)w[i]; /* two's complement */
   /* r: columns 1, 2, 3 (bits 6, 5, 4) equal to column 0 (bit 7) in every
    * weight, counted up to the first that is not. */
@@ -154,12 +154,12 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes
     spx_fmt_bbs_group_decode(out, d);
     *out_sq_error = sq_error(w, d, lanes);
   }
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- zero-point shifting ------------------------------------------------ */
 
-spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
+spx_rt_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
                                                 unsigned n_pruned,
                                                 spx_fmt_bbs_group_t *out,
                                                 uint32_t *out_sq_error) {
@@ -170,7 +170,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
   uint32_t best_err = 0;
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
-  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_FMT_BBS_ERR_ARG;
+  if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_RT_ERR_ARG;
   for (c = -16; c <= 15; ++c) {
     unsigned any = 0, z, zs, sh;
     uint32_t err = 0;
@@ -224,10 +224,10 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
   for (j = best_zs + 1; j <= 7 - (n_pruned - best_zs); ++j)
     out->bits[k++] = column_of(best_mag, lanes, 7 - j);
   if (out_sq_error) *out_sq_error = best_err;
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_fmt_bbs_status_t prune_none(const int8_t *w, unsigned lanes,
+static spx_rt_status_t prune_none(const int8_t *w, unsigned lanes,
                                        unsigned n_pruned,
                                        spx_fmt_bbs_group_t *out,
                                        uint32_t *out_sq_error) {
@@ -236,16 +236,16 @@ static spx_fmt_bbs_status_t prune_none(const int8_t *w, unsigned lanes,
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
   if (!prune_args_ok(w, lanes, n_pruned, out) || n_pruned != 0)
-    return SPX_FMT_BBS_ERR_ARG;
+    return SPX_RT_ERR_ARG;
   for (i = 0; i < lanes; ++i) u[i] = (uint8_t)w[i];
   out->method = SPX_FMT_BBS_NONE;
   out->lanes = (uint8_t)lanes;
   layout(out);
   for (j = 0; j < 8; ++j) out->bits[j] = column_of(u, lanes, 7 - j);
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
+spx_rt_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
                                        unsigned lanes, unsigned n_pruned,
                                        spx_fmt_bbs_group_t *out,
                                        uint32_t *out_sq_error) {
@@ -258,7 +258,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
   }
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
-  return SPX_FMT_BBS_ERR_ARG;
+  return SPX_RT_ERR_ARG;
 }
 
 /* ---- layer geometry ----------------------------------------------------- */
@@ -347,7 +347,7 @@ static void write_record(uint8_t *rec, const spx_fmt_bbs_group_t *g,
       rec[1 + j * col_bytes + b] = (uint8_t)(g->bits[j] >> (8 * b));
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
+spx_rt_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
                                         const spx_fmt_bbs_config_t *config,
                                         const int8_t *weights, uint8_t *out,
                                         size_t out_size, size_t *out_len) {
@@ -355,8 +355,8 @@ spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
   uint32_t o, p[2], t, g, taps;
   unsigned c;
   if (out_len) *out_len = 0;
-  if (!weights || !out || !plan(dims, config, &v)) return SPX_FMT_BBS_ERR_ARG;
-  if (out_size < v.total_bytes) return SPX_FMT_BBS_ERR_BUFFER;
+  if (!weights || !out || !plan(dims, config, &v)) return SPX_RT_ERR_ARG;
+  if (out_size < v.total_bytes) return SPX_RT_ERR_BUFFER;
   memset(out, 0, v.total_bytes);
   memcpy(out, SPX_FMT_BBS_MAGIC, 4);
   wr16(out + 4, SPX_FMT_BBS_VERSION);
@@ -397,14 +397,14 @@ spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
           lane_w[i] = weights[((size_t)row * dims->cols + ci) * taps + t];
         }
         if (spx_fmt_bbs_prune(v.cls[c].method, lane_w, lanes, v.cls[c].n_pruned,
-                              &grp, NULL) != SPX_FMT_BBS_OK)
-          return SPX_FMT_BBS_ERR_ARG;
+                              &grp, NULL) != SPX_RT_OK)
+          return SPX_RT_ERR_ARG;
         write_record((uint8_t *)spx_fmt_bbs_record(&v, o, t, g), &grp, v.col_bytes);
       }
     }
   }
   if (out_len) *out_len = v.total_bytes;
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- open, validate, decode -------------------------------------------- */
@@ -412,7 +412,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
 #define BAD(why)                                                              \
   do {                                                                        \
     if (out_reason) *out_reason = (why);                                      \
-    return SPX_FMT_BBS_ERR_FORMAT;                                            \
+    return SPX_RT_ERR_FORMAT;                                            \
   } while (0)
 
 static int class_ok(unsigned method, unsigned n) {
@@ -421,7 +421,7 @@ static int class_ok(unsigned method, unsigned n) {
   return method == SPX_FMT_BBS_ROUND_AVG || method == SPX_FMT_BBS_ZP_SHIFT;
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
                                       const spx_fmt_bbs_dims_t *expected,
                                       spx_fmt_bbs_view_t *out_view,
                                       const char **out_reason) {
@@ -433,7 +433,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
   if (out_view) memset(out_view, 0, sizeof *out_view);
   if (!bytes || !out_view) {
     if (out_reason) *out_reason = "no encoding";
-    return SPX_FMT_BBS_ERR_ARG;
+    return SPX_RT_ERR_ARG;
   }
   memset(&v, 0, sizeof v);
   if (len < SPX_FMT_BBS_HEADER_BYTES) BAD("BBS encoding shorter than its header");
@@ -488,7 +488,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
     }
   }
   *out_view = v;
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
 void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
@@ -543,14 +543,14 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   return 0;
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
                                           const spx_fmt_bbs_dims_t *expected,
                                           const char **out_reason) {
   spx_fmt_bbs_view_t v;
-  spx_fmt_bbs_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
+  spx_rt_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
   uint32_t p, t, g, taps;
   size_t i;
-  if (st != SPX_FMT_BBS_OK) return st;
+  if (st != SPX_RT_OK) return st;
   for (i = SPX_FMT_BBS_HEADER_BYTES + 2 * (size_t)v.dims.rows; i < v.cls[0].offset; ++i)
     if (v.bytes[i]) BAD("BBS padding not 0");
   taps = (uint32_t)v.dims.kh * v.dims.kw;
@@ -562,7 +562,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
         spx_fmt_bbs_group_get(&v, p, t, g, &grp);
         if ((why = group_problem(&grp)) != 0) BAD(why);
       }
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
 /* Walks the effective weights of an opened view in OIHW order, writing them
@@ -592,41 +592,41 @@ static int decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8
 }
 
 /* Validates, opens and checks the size of the caller's buffer. */
-static spx_fmt_bbs_status_t open_for_decode(const void *bytes, size_t len,
+static spx_rt_status_t open_for_decode(const void *bytes, size_t len,
                                             const spx_fmt_bbs_dims_t *expected,
                                             const void *out, size_t dense_count,
                                             spx_fmt_bbs_view_t *v,
                                             const char **out_reason) {
-  spx_fmt_bbs_status_t st;
+  spx_rt_status_t st;
   if (!out) {
     if (out_reason) *out_reason = "no output buffer";
-    return SPX_FMT_BBS_ERR_ARG;
+    return SPX_RT_ERR_ARG;
   }
   st = spx_fmt_bbs_validate(bytes, len, expected, out_reason);
-  if (st != SPX_FMT_BBS_OK) return st;
+  if (st != SPX_RT_OK) return st;
   spx_fmt_bbs_open(bytes, len, expected, v, out_reason);
   if (dense_count < spx_fmt_bbs_dense_count(&v->dims)) {
     if (out_reason) *out_reason = "output buffer smaller than the weights";
-    return SPX_FMT_BBS_ERR_BUFFER;
+    return SPX_RT_ERR_BUFFER;
   }
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
                                         const char **out_reason) {
   spx_fmt_bbs_view_t v;
-  spx_fmt_bbs_status_t st =
+  spx_rt_status_t st =
       open_for_decode(bytes, len, expected, weights, dense_count, &v, out_reason);
-  if (st != SPX_FMT_BBS_OK) return st;
+  if (st != SPX_RT_OK) return st;
   if (!decode_view(&v, NULL, NULL)) {
     if (out_reason)
       *out_reason = "BBS effective weights leave int8 (zp_shift); decode to int16";
-    return SPX_FMT_BBS_ERR_RANGE;
+    return SPX_RT_ERR_RANGE;
   }
   decode_view(&v, NULL, weights);
-  return SPX_FMT_BBS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- descriptor ------------------------------------------------------------ */
@@ -634,14 +634,14 @@ spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
 static int bbs_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                              const char **reason) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
-  return spx_fmt_bbs_validate(bytes, len, &d, reason) == SPX_FMT_BBS_OK ? 0 : -1;
+  return spx_fmt_bbs_validate(bytes, len, &d, reason) == SPX_RT_OK ? 0 : -1;
 }
 
 static int bbs_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                            int16_t *out, size_t count, const char **reason) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
   spx_fmt_bbs_view_t v;
-  if (open_for_decode(bytes, len, &d, out, count, &v, reason) != SPX_FMT_BBS_OK) return -1;
+  if (open_for_decode(bytes, len, &d, out, count, &v, reason) != SPX_RT_OK) return -1;
   decode_view(&v, out, NULL);
   return 0;
 }
@@ -783,7 +783,7 @@ static int bbs_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *di
                          spx_fmt_weights_t *out, const char **reason) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
   spx_fmt_bbs_view_t v;
-  if (spx_fmt_bbs_open(bytes, len, &d, &v, reason) != SPX_FMT_BBS_OK) return -1;
+  if (spx_fmt_bbs_open(bytes, len, &d, &v, reason) != SPX_RT_OK) return -1;
   if (out) {
     out->desc = &spx_fmt_desc_BBS;
     out->dims = *dims;

@@ -36,20 +36,20 @@ static int dims_ok(const spx_fmt_cbr_dims_t *d) {
 
 static uint32_t ceil8(uint32_t x) { return x / B + (x % B != 0); }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
                                       uint32_t *out_block_rows,
                                       uint32_t *out_block_cols) {
   uint64_t r;
   uint32_t c;
   if (out_block_rows) *out_block_rows = 0;
   if (out_block_cols) *out_block_cols = 0;
-  if (!dims_ok(dims)) return SPX_FMT_CBR_ERR_ARG;
+  if (!dims_ok(dims)) return SPX_RT_ERR_ARG;
   r = (uint64_t)dims->groups * ceil8(dims->rows / dims->groups);
   c = ceil8(dims->cols);
-  if (r > MAX_BYTES / 4 || c > 0xffffu) return SPX_FMT_CBR_ERR_ARG;
+  if (r > MAX_BYTES / 4 || c > 0xffffu) return SPX_RT_ERR_ARG;
   if (out_block_rows) *out_block_rows = (uint32_t)r;
   if (out_block_cols) *out_block_cols = c;
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
 size_t spx_fmt_cbr_dense_count(const spx_fmt_cbr_dims_t *dims) {
@@ -102,16 +102,16 @@ static int block_nonzero(const spx_fmt_cbr_dims_t *d, const int8_t *w,
   return 0;
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
                                                  const int8_t *weights,
                                                  uint8_t *mask, size_t mask_size,
                                                  uint32_t *out_nnz) {
   uint32_t R, C, r, c, nnz = 0;
   size_t k;
   if (out_nnz) *out_nnz = 0;
-  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
-    return SPX_FMT_CBR_ERR_ARG;
-  if (mask_size < spx_fmt_cbr_mask_bytes(R, C)) return SPX_FMT_CBR_ERR_BUFFER;
+  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_RT_OK)
+    return SPX_RT_ERR_ARG;
+  if (mask_size < spx_fmt_cbr_mask_bytes(R, C)) return SPX_RT_ERR_BUFFER;
   for (k = 0; k < spx_fmt_cbr_mask_bytes(R, C); ++k) mask[k] = 0;
   for (r = 0; r < R; ++r)
     for (c = 0; c < C; ++c)
@@ -120,16 +120,16 @@ spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
         nnz++;
       }
   if (out_nnz) *out_nnz = nnz;
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
                                             const uint8_t *mask,
                                             int8_t *weights) {
   uint32_t R, C, r, c, o0, no, i0, ni, o;
   size_t cell, t;
-  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
-    return SPX_FMT_CBR_ERR_ARG;
+  if (!weights || !mask || spx_fmt_cbr_grid(dims, &R, &C) != SPX_RT_OK)
+    return SPX_RT_ERR_ARG;
   cell = (size_t)dims->kh * dims->kw;
   for (r = 0; r < R; ++r) {
     spx_fmt_cbr_block_row_span(dims, r, &o0, &no);
@@ -142,22 +142,22 @@ spx_fmt_cbr_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
       }
     }
   }
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
+spx_rt_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
                                                 uint8_t *mask, size_t mask_size) {
   uint32_t r, k;
   size_t i;
-  if (!v || !mask) return SPX_FMT_CBR_ERR_ARG;
+  if (!v || !mask) return SPX_RT_ERR_ARG;
   if (mask_size < spx_fmt_cbr_mask_bytes(v->block_rows, v->block_cols))
-    return SPX_FMT_CBR_ERR_BUFFER;
+    return SPX_RT_ERR_BUFFER;
   for (i = 0; i < spx_fmt_cbr_mask_bytes(v->block_rows, v->block_cols); ++i)
     mask[i] = 0;
   for (r = 0; r < v->block_rows; ++r)
     for (k = spx_fmt_cbr_row_begin(v, r); k < spx_fmt_cbr_row_end(v, r); ++k)
       spx_fmt_cbr_mask_set(mask, v->block_cols, r, spx_fmt_cbr_col(v, k), 1);
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
 /* data_offset and total size for nnz stored blocks; 0 on overflow. */
@@ -174,7 +174,7 @@ static uint64_t layout(const spx_fmt_cbr_dims_t *d, uint32_t R, uint32_t nnz,
 size_t spx_fmt_cbr_encoded_size_nnz(const spx_fmt_cbr_dims_t *dims,
                                     uint32_t nnz) {
   uint32_t R, C;
-  if (spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK) return 0;
+  if (spx_fmt_cbr_grid(dims, &R, &C) != SPX_RT_OK) return 0;
   if ((uint64_t)nnz > (uint64_t)R * C) return 0;
   return (size_t)layout(dims, R, nnz, NULL);
 }
@@ -182,7 +182,7 @@ size_t spx_fmt_cbr_encoded_size_nnz(const spx_fmt_cbr_dims_t *dims,
 size_t spx_fmt_cbr_encoded_size(const spx_fmt_cbr_dims_t *dims,
                                 const int8_t *weights) {
   uint32_t R, C, r, c, nnz = 0;
-  if (!weights || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK) return 0;
+  if (!weights || spx_fmt_cbr_grid(dims, &R, &C) != SPX_RT_OK) return 0;
   for (r = 0; r < R; ++r)
     for (c = 0; c < C; ++c) nnz += (uint32_t)block_nonzero(dims, weights, r, c);
   return spx_fmt_cbr_encoded_size_nnz(dims, nnz);
@@ -205,24 +205,24 @@ static void pack_block(const spx_fmt_cbr_dims_t *d, const int8_t *w,
               w[spx_fmt_cbr_dense_index(d, o0 + oo, i0 + ii, ky, kx)];
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
                                         const int8_t *weights, uint8_t *out,
                                         size_t out_size, size_t *out_len) {
   uint32_t R, C, r, c, k = 0;
   uint64_t data_off, total;
   size_t need, t, block_bytes;
   if (out_len) *out_len = 0;
-  if (!weights || !out || spx_fmt_cbr_grid(dims, &R, &C) != SPX_FMT_CBR_OK)
-    return SPX_FMT_CBR_ERR_ARG;
+  if (!weights || !out || spx_fmt_cbr_grid(dims, &R, &C) != SPX_RT_OK)
+    return SPX_RT_ERR_ARG;
   block_bytes = (size_t)64 * dims->kh * dims->kw;
   {
     uint32_t nnz = 0;
     for (r = 0; r < R; ++r)
       for (c = 0; c < C; ++c) nnz += (uint32_t)block_nonzero(dims, weights, r, c);
     total = layout(dims, R, nnz, &data_off);
-    if (!total) return SPX_FMT_CBR_ERR_ARG;
+    if (!total) return SPX_RT_ERR_ARG;
     need = (size_t)total;
-    if (out_size < need) return SPX_FMT_CBR_ERR_BUFFER;
+    if (out_size < need) return SPX_RT_ERR_BUFFER;
     for (t = 0; t < need; ++t) out[t] = 0;
     out[0] = 'S';
     out[1] = 'X';
@@ -260,16 +260,16 @@ spx_fmt_cbr_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
     put_u32(row_ptr + 4 * (size_t)R, k);
   }
   if (out_len) *out_len = need;
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
 #define FAIL(why)                                                             \
   do {                                                                        \
     if (out_reason) *out_reason = (why);                                      \
-    return SPX_FMT_CBR_ERR_FORMAT;                                            \
+    return SPX_RT_ERR_FORMAT;                                            \
   } while (0)
 
-spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
                                       const spx_fmt_cbr_dims_t *expected,
                                       spx_fmt_cbr_view_t *out_view,
                                       const char **out_reason) {
@@ -285,7 +285,7 @@ spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
   }
   if (!p) {
     if (out_reason) *out_reason = "no CBR bytes (NULL)";
-    return SPX_FMT_CBR_ERR_ARG;
+    return SPX_RT_ERR_ARG;
   }
   if (len < SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR encoding shorter than its 48-byte header");
   if (p[0] != 'S' || p[1] != 'X' || p[2] != 'C' || p[3] != 'B')
@@ -299,7 +299,7 @@ spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
   v.dims.groups = spx_fmt_cbr_u32_(p + 20);
   if (p[24] != B || p[25] != B) FAIL("CBR block size is not 8x8");
   if (get_u16(p + 26) != 0) FAIL("CBR flags are not 0");
-  if (spx_fmt_cbr_grid(&v.dims, &R, &C) != SPX_FMT_CBR_OK)
+  if (spx_fmt_cbr_grid(&v.dims, &R, &C) != SPX_RT_OK)
     FAIL("CBR dimensions unusable (zero, or groups do not divide rows)");
   if (expected &&
       (expected->rows != v.dims.rows || expected->cols != v.dims.cols ||
@@ -341,18 +341,18 @@ spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
     prev = e;
   }
   if (out_view) *out_view = v;
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
                                           const spx_fmt_cbr_dims_t *expected,
                                           const char **out_reason) {
   spx_fmt_cbr_view_t v;
   const uint8_t *p = (const uint8_t *)bytes;
   size_t t, idx_end;
   uint32_t r, k;
-  spx_fmt_cbr_status_t st = spx_fmt_cbr_open(bytes, len, expected, &v, out_reason);
-  if (st != SPX_FMT_CBR_OK) return st;
+  spx_rt_status_t st = spx_fmt_cbr_open(bytes, len, expected, &v, out_reason);
+  if (st != SPX_RT_OK) return st;
   idx_end = SPX_FMT_CBR_HEADER_BYTES + 4 * ((size_t)v.block_rows + 1) + 2 * (size_t)v.nnz;
   for (t = idx_end; t < (size_t)(v.data - (const int8_t *)bytes); ++t)
     if (p[t]) FAIL("CBR padding before the block data is not zero");
@@ -371,28 +371,28 @@ spx_fmt_cbr_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
               FAIL("CBR padded rows/columns of an edge block are not zero");
     }
   }
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
-spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
                                         const spx_fmt_cbr_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
                                         const char **out_reason) {
   spx_fmt_cbr_view_t v;
   uint32_t r, k;
   size_t t;
-  spx_fmt_cbr_status_t st;
+  spx_rt_status_t st;
   if (out_reason) *out_reason = "";
   if (!weights) {
     if (out_reason) *out_reason = "no output buffer (NULL)";
-    return SPX_FMT_CBR_ERR_ARG;
+    return SPX_RT_ERR_ARG;
   }
   st = spx_fmt_cbr_validate(bytes, len, expected, out_reason);
-  if (st != SPX_FMT_CBR_OK) return st;
+  if (st != SPX_RT_OK) return st;
   spx_fmt_cbr_open(bytes, len, expected, &v, NULL);
   if (dense_count < spx_fmt_cbr_dense_count(&v.dims)) {
     if (out_reason) *out_reason = "dense buffer smaller than the weights";
-    return SPX_FMT_CBR_ERR_BUFFER;
+    return SPX_RT_ERR_BUFFER;
   }
   for (t = 0; t < spx_fmt_cbr_dense_count(&v.dims); ++t) weights[t] = 0;
   for (r = 0; r < v.block_rows; ++r) {
@@ -410,14 +410,14 @@ spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
                   blk[(((size_t)oo * v.dims.kh + ky) * v.dims.kw + kx) * B + ii];
     }
   }
-  return SPX_FMT_CBR_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- descriptor ------------------------------------------------------------ */
 
 static int cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                              const char **reason) {
-  return spx_fmt_cbr_validate(bytes, len, dims, reason) == SPX_FMT_CBR_OK ? 0 : -1;
+  return spx_fmt_cbr_validate(bytes, len, dims, reason) == SPX_RT_OK ? 0 : -1;
 }
 
 /* Decodes into the int8 prefix of out, then widens in place from the end
@@ -431,7 +431,7 @@ static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
     if (reason) *reason = "output buffer smaller than the weights";
     return -1;
   }
-  if (spx_fmt_cbr_decode(bytes, len, dims, (int8_t *)(void *)out, n, reason) != SPX_FMT_CBR_OK)
+  if (spx_fmt_cbr_decode(bytes, len, dims, (int8_t *)(void *)out, n, reason) != SPX_RT_OK)
     return -1;
   for (i = n; i-- > 0;) out[i] = q[i];
   return 0;
@@ -450,7 +450,7 @@ static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
 static int cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                          spx_fmt_weights_t *out, const char **reason) {
   spx_fmt_cbr_view_t v;
-  if (spx_fmt_cbr_open(bytes, len, dims, &v, reason) != SPX_FMT_CBR_OK) return -1;
+  if (spx_fmt_cbr_open(bytes, len, dims, &v, reason) != SPX_RT_OK) return -1;
   if (out) {
     out->desc = &spx_fmt_desc_CBR;
     out->dims = *dims;

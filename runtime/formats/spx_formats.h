@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/spx_status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -224,13 +226,6 @@ void spx_fmt_dense_s8_decode(const int8_t *q, const float *scale, uint32_t rows,
 #define SPX_FMT_CBR_HEADER_BYTES 48
 #define SPX_FMT_CBR_BLOCK 8 /* block height and width, in channels */
 
-typedef enum spx_fmt_cbr_status {
-  SPX_FMT_CBR_OK = 0,
-  SPX_FMT_CBR_ERR_ARG = -1,    /* NULL pointer or unusable dimensions */
-  SPX_FMT_CBR_ERR_FORMAT = -2, /* bytes are not a valid CBR encoding */
-  SPX_FMT_CBR_ERR_BUFFER = -3  /* output buffer too small */
-} spx_fmt_cbr_status_t;
-
 /* The weight tensor a CBR encoding stands for: every format's
  * spx_fmt_dims_t. Dense layers: kh = kw = 1, groups = 1. Every field >= 1,
  * groups divides rows; block rows never straddle a group. */
@@ -251,9 +246,9 @@ typedef struct spx_fmt_cbr_view {
   size_t total_bytes;
 } spx_fmt_cbr_view_t;
 
-/* Block grid of a weight tensor: R and C as above. SPX_FMT_CBR_ERR_ARG if a
+/* Block grid of a weight tensor: R and C as above. SPX_RT_ERR_ARG if a
  * dimension is 0, groups does not divide rows, or C > 65535. */
-spx_fmt_cbr_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
                                       uint32_t *out_block_rows,
                                       uint32_t *out_block_cols);
 /* Number of dense int8 weights: rows * cols * kh * kw. */
@@ -278,16 +273,16 @@ static inline void spx_fmt_cbr_mask_set(uint8_t *mask, uint32_t block_cols,
 /* Gamma of dense weights: bit set where the block has a non-zero weight.
  * mask holds mask_size >= spx_fmt_cbr_mask_bytes(R, C) bytes (cleared
  * first). *out_nnz (if not NULL) gets the number of non-zero blocks. */
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_mask_from_dense(const spx_fmt_cbr_dims_t *dims,
                                                  const int8_t *weights,
                                                  uint8_t *mask, size_t mask_size,
                                                  uint32_t *out_nnz);
 /* Zeroes, in place, every block of weights whose mask bit is 0. */
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
                                             const uint8_t *mask,
                                             int8_t *weights);
 /* Gamma of an opened encoding (mask as for spx_fmt_cbr_mask_from_dense). */
-spx_fmt_cbr_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
+spx_rt_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
                                                 uint8_t *mask, size_t mask_size);
 /* The dense weight index of row o, col i, tap (ky, kx) in OIHW order, and
  * the block (r, c) that holds it. Helpers for encoders and tests. */
@@ -314,25 +309,25 @@ size_t spx_fmt_cbr_encoded_size_nnz(const spx_fmt_cbr_dims_t *dims,
 /* Encodes dense int8 weights (OIHW or [M][K]); every block with a non-zero
  * weight is stored. out must hold spx_fmt_cbr_encoded_size() bytes;
  * *out_len (if not NULL) gets the bytes written. */
-spx_fmt_cbr_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
+spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
                                         const int8_t *weights, uint8_t *out,
                                         size_t out_size, size_t *out_len);
 /* Structural check, O(R + nnz), and a view of the encoding: header values,
  * grid against the dims, row_ptr, col_idx, sizes. expected may be NULL
  * (accept any dims). *out_view is cleared first; *out_reason (if not NULL)
  * gets a static one-line reason ("" when ok). Never reads past len. */
-spx_fmt_cbr_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
                                       const spx_fmt_cbr_dims_t *expected,
                                       spx_fmt_cbr_view_t *out_view,
                                       const char **out_reason);
 /* Full check: spx_fmt_cbr_open plus every byte: the padding before the
  * block data and the padded rows/cols of edge blocks must be zero. O(len). */
-spx_fmt_cbr_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
                                           const spx_fmt_cbr_dims_t *expected,
                                           const char **out_reason);
 /* Decodes into dense int8 weights (dense_count elements, all written:
  * missing blocks are zero). Runs spx_fmt_cbr_validate first. */
-spx_fmt_cbr_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
                                         const spx_fmt_cbr_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
                                         const char **out_reason);
@@ -482,14 +477,6 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
 #define SPX_FMT_BBS_HALF 8       /* lanes per direction decision */
 #define SPX_FMT_BBS_MAX_ROWS 65535
 
-typedef enum spx_fmt_bbs_status {
-  SPX_FMT_BBS_OK = 0,
-  SPX_FMT_BBS_ERR_ARG = -1,    /* NULL pointer or unusable parameters */
-  SPX_FMT_BBS_ERR_FORMAT = -2, /* bytes are not a valid BBS encoding */
-  SPX_FMT_BBS_ERR_BUFFER = -3, /* output buffer too small */
-  SPX_FMT_BBS_ERR_RANGE = -4   /* valid, but its weights leave int8 (decode) */
-} spx_fmt_bbs_status_t;
-
 typedef enum spx_fmt_bbs_method {
   SPX_FMT_BBS_NONE = 0,
   SPX_FMT_BBS_ROUND_AVG = 1,
@@ -528,15 +515,15 @@ typedef struct spx_fmt_bbs_group {
  * n_pruned = 0). w should be in [-127, 127] (quantized weights); -128 is
  * accepted. *out is cleared first. *out_sq_error (if not NULL) gets
  * sum (w' - w)^2. */
-spx_fmt_bbs_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
+spx_rt_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
                                                  unsigned n_pruned,
                                                  spx_fmt_bbs_group_t *out,
                                                  uint32_t *out_sq_error);
-spx_fmt_bbs_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
+spx_rt_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
                                                 unsigned n_pruned,
                                                 spx_fmt_bbs_group_t *out,
                                                 uint32_t *out_sq_error);
-spx_fmt_bbs_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
+spx_rt_status_t spx_fmt_bbs_prune(unsigned method, const int8_t *w,
                                        unsigned lanes, unsigned n_pruned,
                                        spx_fmt_bbs_group_t *out,
                                        uint32_t *out_sq_error);
@@ -646,7 +633,7 @@ size_t spx_fmt_bbs_encoded_size(const spx_fmt_bbs_dims_t *dims,
 /* Prunes and encodes int8 weights (OIHW or [M][K]). out holds out_size >=
  * spx_fmt_bbs_encoded_size() bytes; *out_len (if not NULL) gets the bytes
  * written. Deterministic: same input, same bytes. */
-spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
+spx_rt_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
                                         const spx_fmt_bbs_config_t *config,
                                         const int8_t *weights, uint8_t *out,
                                         size_t out_size, size_t *out_len);
@@ -655,7 +642,7 @@ spx_fmt_bbs_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
  * any dims). *out_view is cleared first; *out_reason (if not NULL) gets a
  * static one-line reason ("" when ok). Never reads past len. Enough for the
  * kernels to run without reading out of bounds. */
-spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
                                       const spx_fmt_bbs_dims_t *expected,
                                       spx_fmt_bbs_view_t *out_view,
                                       const char **out_reason);
@@ -663,16 +650,16 @@ spx_fmt_bbs_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
  * const in range for the method, missing lanes' bits 0, effective weights
  * in spx_fmt_bbs_weight_range: zp_shift ones may leave int8) and the
  * padding bytes 0. */
-spx_fmt_bbs_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
                                           const spx_fmt_bbs_dims_t *expected,
                                           const char **out_reason);
 /* Decodes into the effective weights as int8 (dense_count elements, OIHW /
  * [M][K], original channel order). Runs spx_fmt_bbs_validate first. A valid
  * encoding with a weight outside [-128, 127] (zp_shift, see
- * spx_fmt_bbs_weight_range) is refused with SPX_FMT_BBS_ERR_RANGE and
+ * spx_fmt_bbs_weight_range) is refused with SPX_RT_ERR_RANGE and
  * nothing written: spx_fmt_desc_BBS.decode gives every valid encoding, as
  * int16. */
-spx_fmt_bbs_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
+spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
                                         const char **out_reason);

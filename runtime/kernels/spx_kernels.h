@@ -35,16 +35,6 @@ extern "C" {
 
 /* ---- status, activation, quantization ---------------------------------- */
 
-typedef enum spx_rt_status {
-  SPX_RT_OK = 0,
-  SPX_RT_ERR_ARG = -1,     /* NULL pointer or invalid parameter */
-  SPX_RT_ERR_SHAPE = -2,   /* inconsistent shapes (e.g. groups, axis) */
-  SPX_RT_ERR_BUFFER = -3   /* scratch buffer missing or too small */
-} spx_rt_status_t;
-
-/* Short name of a status ("ok", "invalid argument", ...). */
-const char *spx_rt_status_name(spx_rt_status_t status);
-
 /* Fused activations: the values of runtime/stream's SPX_CS_ACTS. */
 typedef enum spx_rt_act {
 #define SPX_RT_ACT_X_(E, code, text) SPX_RT_ACT_##E = code,

@@ -4,16 +4,6 @@
 
 #include "runtime/kernels/kernels_internal.h"
 
-const char *spx_rt_status_name(spx_rt_status_t status) {
-  switch (status) {
-  case SPX_RT_OK: return "ok";
-  case SPX_RT_ERR_ARG: return "invalid argument";
-  case SPX_RT_ERR_SHAPE: return "inconsistent shape";
-  case SPX_RT_ERR_BUFFER: return "scratch buffer too small";
-  }
-  return "unknown status";
-}
-
 void spx_rt_quantize_multiplier(double real, int32_t *out_mult, int *out_shift) {
   int shift = 0;
   double q;

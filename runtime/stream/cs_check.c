@@ -5,15 +5,12 @@
 
 /* ---- shared by the target checkers (cs_internal.h) ---------------------- */
 
-spx_cs_code_t cs_bad(cs_vctx_t *v, const char *fmt, ...) {
-  if (v->status) {
-    va_list ap;
-    va_start(ap, fmt);
-    v->status->code = SPX_CS_INVALID_ARGUMENT;
-    spx_cs_vformat(v->status->message, sizeof v->status->message, fmt, ap);
-    va_end(ap);
-  }
-  return SPX_CS_INVALID_ARGUMENT;
+spx_rt_status_t cs_bad(cs_vctx_t *v, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_rt_error_vset(v->status, SPX_RT_ERR_FORMAT, SPX_RT_NO_COMMAND, fmt, ap);
+  va_end(ap);
+  return SPX_RT_ERR_FORMAT;
 }
 
 uint32_t cs_command_count(const cs_vctx_t *v) {
@@ -72,9 +69,9 @@ static const char *tname(const spx_cs_tensor_t *t) {
 
 /* ---- tensors ---------------------------------------------------------------- */
 
-spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t) {
+spx_rt_status_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t) {
   char who[96];
-  spx_cs_format(who, sizeof who, "tensor %u%s%s%s", (unsigned)i,
+  spx_rt_format(who, sizeof who, "tensor %u%s%s%s", (unsigned)i,
                 *tname(t) ? " (" : "", tname(t), *tname(t) ? ")" : "");
   if (t->dtype != SPX_CS_DTYPE_F32 && t->dtype != SPX_CS_DTYPE_INT8 &&
       t->dtype != SPX_CS_DTYPE_INT32)
@@ -124,10 +121,10 @@ spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t
       return cs_bad(v, "%s: field 'zero_point': must be 0 for %s tensors, got %d",
                  who, spx_cs_dtype_name(t->dtype), (int)t->zero_point);
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-spx_cs_code_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
+spx_rt_status_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
                           const uint8_t *raw, const uint16_t *ids) {
   if (count == 0) return cs_bad(v, "tensors: no %ss", what);
   for (uint32_t k = 0; k < count; k++) {
@@ -142,15 +139,15 @@ spx_cs_code_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
                    (unsigned)k, (unsigned)id);
     }
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- blobs ------------------------------------------------------------------ */
 
-spx_cs_code_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b) {
+spx_rt_status_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b) {
   char who[96];
   const char *n = b->name ? b->name : "";
-  spx_cs_format(who, sizeof who, "blob %u%s%s%s", (unsigned)i, *n ? " (" : "",
+  spx_rt_format(who, sizeof who, "blob %u%s%s%s", (unsigned)i, *n ? " (" : "",
                 n, *n ? ")" : "");
   unsigned esize = spx_cs_dtype_size(b->dtype);
   if (!esize)
@@ -171,7 +168,7 @@ spx_cs_code_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b) {
     return cs_bad(v, "%s: field 'length': %u is not a multiple of the %s "
                "element size %u", who, (unsigned)b->length,
                spx_cs_dtype_name(b->dtype), esize);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- commands --------------------------------------------------------------- */
@@ -216,7 +213,7 @@ static const char *in_name(unsigned k) {
   return k < SPX_CS_CPU_MAX_INPUTS ? names[k] : "in?";
 }
 
-static spx_cs_code_t shape_mismatch(layer_ctx_t *c, const char *field,
+static spx_rt_status_t shape_mismatch(layer_ctx_t *c, const char *field,
                                     const spx_cs_tensor_t *t, unsigned rank,
                                     const uint32_t *want) {
   char got[80], exp[80];
@@ -233,15 +230,15 @@ static bool same_shape(const spx_cs_tensor_t *a, const spx_cs_tensor_t *b) {
   return true;
 }
 
-static spx_cs_code_t need_rank(layer_ctx_t *c, const char *field,
+static spx_rt_status_t need_rank(layer_ctx_t *c, const char *field,
                                const spx_cs_tensor_t *t, unsigned rank) {
-  if (t->rank == rank) return SPX_CS_OK;
+  if (t->rank == rank) return SPX_RT_OK;
   return cs_bad(c->v, "%s: field '%s': %s needs a rank-%u tensor, got rank %u",
              c->who, field, c->opname, rank, (unsigned)t->rank);
 }
 
 /* A blob ref: dtype `dt`, and `count` elements when count != 0 (dense). */
-static spx_cs_code_t check_blob_ref(layer_ctx_t *c, const char *field,
+static spx_rt_status_t check_blob_ref(layer_ctx_t *c, const char *field,
                                     uint32_t id, unsigned dt, uint64_t count,
                                     uint64_t alt_count) {
   spx_cs_blob_t b;
@@ -250,7 +247,7 @@ static spx_cs_code_t check_blob_ref(layer_ctx_t *c, const char *field,
     if (b.dtype != SPX_CS_DTYPE_U8)
       return cs_bad(c->v, "%s: field '%s': encoded blob%u must have dtype u8",
                  c->who, field, (unsigned)id);
-    return SPX_CS_OK; /* the format's decoder checks the encoded content */
+    return SPX_RT_OK; /* the format's decoder checks the encoded content */
   }
   if (b.dtype != dt)
     return cs_bad(c->v, "%s: field '%s': blob%u is %s, %s needs %s", c->who,
@@ -267,17 +264,17 @@ static spx_cs_code_t check_blob_ref(layer_ctx_t *c, const char *field,
                c->who, field, (unsigned)id, (unsigned long long)n, c->opname,
                (unsigned long long)count);
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* The values of the mult and shift blobs (their dtypes and counts were
  * checked): what spx_rt_quantize_multiplier produces, the range the kernels'
  * requantization (spx_rt_mbqm) is defined on. */
-static spx_cs_code_t check_requant_values(layer_ctx_t *c) {
+static spx_rt_status_t check_requant_values(layer_ctx_t *c) {
   spx_cs_blob_t m, s;
   cs_get_blob(c->v, c->l->mult, &m);
   cs_get_blob(c->v, c->l->shift, &s);
-  if (!m.data || !s.data) return SPX_CS_OK; /* sizes only (no bytes yet) */
+  if (!m.data || !s.data) return SPX_RT_OK; /* sizes only (no bytes yet) */
   for (uint32_t k = 0; k < m.length / 4; k++) {
     int32_t mv = (int32_t)cs_rd32(m.data + 4 * (size_t)k);
     if (mv != 0 && mv < SPX_CS_REQUANT_MULT_MIN)
@@ -294,12 +291,12 @@ static spx_cs_code_t check_requant_values(layer_ctx_t *c) {
                  (unsigned)k, (int)sv, SPX_CS_REQUANT_SHIFT_MIN,
                  SPX_CS_REQUANT_SHIFT_MAX);
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* An int8 conv2d/dense accumulates bias + K products (x - z_in) * w in
  * int32: every partial sum must fit, whatever the input. */
-static spx_cs_code_t check_accumulator(layer_ctx_t *c, uint64_t k) {
+static spx_rt_status_t check_accumulator(layer_ctx_t *c, uint64_t k) {
   const uint64_t limit = 0x7fffffffu;
   uint64_t dot = k * SPX_CS_ACC_TERM_MAX;
   if (dot > limit)
@@ -307,10 +304,10 @@ static spx_cs_code_t check_accumulator(layer_ctx_t *c, uint64_t k) {
                "overflow the int32 accumulator (at most %llu)", c->who,
                (unsigned long long)k,
                (unsigned long long)(limit / SPX_CS_ACC_TERM_MAX));
-  if (c->l->bias == SPX_CS_NONE) return SPX_CS_OK;
+  if (c->l->bias == SPX_CS_NONE) return SPX_RT_OK;
   spx_cs_blob_t b;
   cs_get_blob(c->v, c->l->bias, &b);
-  if (!b.data) return SPX_CS_OK;
+  if (!b.data) return SPX_RT_OK;
   for (uint32_t j = 0; j < b.length / 4; j++) {
     int32_t bv = (int32_t)cs_rd32(b.data + 4 * (size_t)j);
     uint64_t mag = bv < 0 ? (uint64_t)(-(int64_t)bv) : (uint64_t)bv;
@@ -320,14 +317,14 @@ static spx_cs_code_t check_accumulator(layer_ctx_t *c, uint64_t k) {
                  "%llu)", c->who, (unsigned)c->l->bias, (unsigned)j, (int)bv,
                  (unsigned long long)k, (unsigned long long)(limit - dot));
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* Weights, bias and requant blobs of conv2d/dense. */
-static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
+static spx_rt_status_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
                                   uint32_t cout) {
   const spx_cs_cpu_layer_t *l = c->l;
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
   if (l->weights == SPX_CS_NONE)
     return cs_bad(c->v, "%s: field 'weights': %s needs weights", c->who,
                c->opname);
@@ -344,7 +341,7 @@ static spx_cs_code_t check_params(layer_ctx_t *c, unsigned dt, uint64_t wcount,
     if (l->shift != SPX_CS_NONE)
       return cs_bad(c->v, "%s: field 'shift': f32 %s takes no requant blob",
                  c->who, c->opname);
-    return SPX_CS_OK;
+    return SPX_RT_OK;
   }
   if (l->mult == SPX_CS_NONE)
     return cs_bad(c->v, "%s: field 'mult': int8 %s needs requant multipliers",
@@ -372,7 +369,7 @@ static uint32_t window_out(uint32_t in, unsigned pad0, unsigned pad1,
   return (uint32_t)((padded - eff) / s + 1);
 }
 
-static spx_cs_code_t check_window(layer_ctx_t *c, bool dilated) {
+static spx_rt_status_t check_window(layer_ctx_t *c, bool dilated) {
   const spx_cs_cpu_layer_t *l = c->l;
   struct { const char *n; unsigned v; } f[] = {
       {"kh", l->kh}, {"kw", l->kw}, {"sh", l->sh}, {"sw", l->sw},
@@ -382,21 +379,21 @@ static spx_cs_code_t check_window(layer_ctx_t *c, bool dilated) {
     if (f[k].v == 0)
       return cs_bad(c->v, "%s: field '%s': must be >= 1 for %s", c->who, f[k].n,
                  c->opname);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
+static spx_rt_status_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
                                      const spx_cs_command_t *cmd,
                                      const spx_cs_opcode_info_t *info) {
   layer_ctx_t c;
   c.v = v;
   c.l = &cmd->u.cpu_layer;
-  spx_cs_format(c.who, sizeof c.who, "command %u (%s)", (unsigned)i,
+  spx_rt_format(c.who, sizeof c.who, "command %u (%s)", (unsigned)i,
                 info->name);
   const spx_cs_cpu_layer_t *l = c.l;
   c.opname = spx_cs_cpu_op_name(l->op);
   op_desc_t od = cpu_op_desc(l->op);
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
 
   /* Fields the op does not use are 0 (ids: none). */
   for (uint32_t k = 0; k < info->field_count; k++) {
@@ -637,7 +634,7 @@ static spx_cs_code_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
                  (unsigned)out.ws_size, in_name(k), (unsigned)in[k].ws_offset,
                  (unsigned)in[k].ws_size);
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* The most iterations an opcode may have. A layer command that a device
@@ -655,14 +652,14 @@ static uint32_t iterations_max(unsigned opcode) {
   return 0xffffffffu;
 }
 
-spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
+spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *cmd) {
   const spx_cs_opcode_info_t *info = spx_cs_opcode_info(cmd->opcode);
   if (!info)
     return cs_bad(v, "command %u: field 'opcode': unknown opcode 0x%02x",
                (unsigned)i, (unsigned)cmd->opcode);
   char who[48];
-  spx_cs_format(who, sizeof who, "command %u (%s)", (unsigned)i, info->name);
+  spx_rt_format(who, sizeof who, "command %u (%s)", (unsigned)i, info->name);
   unsigned lo = 0, hi = 0;
   switch (v->target) {
 #define X(E, name, code, l0, h0, ...) case code: lo = l0; hi = h0; break;
@@ -710,8 +707,8 @@ spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
   }
   switch (cmd->opcode) {
   case SPX_CS_OP_CPU_LAYER: return check_cpu_layer(v, i, cmd, info);
-  SPX_CS_AIE_CASES return (spx_cs_code_t)cs_check_aie(v, i, cmd);
+  SPX_CS_AIE_CASES return (spx_rt_status_t)cs_check_aie(v, i, cmd);
   SPX_CS_BITSERIAL_CHECK_CASES(v, i, cmd, info, check_cpu_layer)
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }

@@ -54,14 +54,14 @@ typedef struct walk {
 } walk_t;
 
 /* The tile fields of a command: row (or 0xff = memory tile when allowed). */
-static spx_cs_code_t check_tile(walk_t *w, unsigned row, unsigned col,
+static spx_rt_status_t check_tile(walk_t *w, unsigned row, unsigned col,
                                 int memtile_ok) {
   if (row == SPX_CS_AIE_MEMTILE && memtile_ok) {
     if (col >= w->m.cols)
       return cs_bad(w->v, "%s: field 'col': bad tile: memory tile column %u "
                  "(the array has %u columns)", w->who, col,
                  (unsigned)w->m.cols);
-    return SPX_CS_OK;
+    return SPX_RT_OK;
   }
   if (row >= w->m.rows)
     return cs_bad(w->v, "%s: field 'row': bad tile: row %u (the array has %u "
@@ -69,11 +69,11 @@ static spx_cs_code_t check_tile(walk_t *w, unsigned row, unsigned col,
   if (col >= w->m.cols)
     return cs_bad(w->v, "%s: field 'col': bad tile: column %u (the array has "
                "%u columns)", w->who, col, (unsigned)w->m.cols);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* [addr + k * stride, + length) inside [0, size) for k < n. */
-static spx_cs_code_t check_range(walk_t *w, const char *field,
+static spx_rt_status_t check_range(walk_t *w, const char *field,
                                  const char *what, uint64_t addr,
                                  uint64_t stride, uint64_t length, uint32_t n,
                                  uint64_t size) {
@@ -83,10 +83,10 @@ static spx_cs_code_t check_range(walk_t *w, const char *field,
                "iteration) exceeds the %s (%llu bytes)", w->who, field,
                (unsigned long long)(addr + stride * (n - 1)),
                (unsigned long long)length, what, (unsigned long long)size);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t check_config(walk_t *w, const spx_cs_command_t *c) {
+static spx_rt_status_t check_config(walk_t *w, const spx_cs_command_t *c) {
   spx_aie_mdesc_from_config(&c->u.aie_config, &w->m);
   const char *why = spx_aie_mdesc_check(&w->m);
   if (why) return cs_bad(w->v, "%s: %s", w->who, why);
@@ -95,11 +95,11 @@ static spx_cs_code_t check_config(walk_t *w, const spx_cs_command_t *c) {
     return cs_bad(w->v, "%s: the header's machine-description hash 0x%llx is "
                "not this configuration's 0x%llx", w->who,
                (unsigned long long)mdesc_hash_of(w->v), (unsigned long long)h);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t end_layer(walk_t *w) {
-  if (w->layer < 0) return SPX_CS_OK;
+static spx_rt_status_t end_layer(walk_t *w) {
+  if (w->layer < 0) return SPX_RT_OK;
   const spx_cs_aie_layer_t *d = &w->decl.u.aie_layer;
   if (d->mode == 0) {
     uint64_t total = (uint64_t)w->out.ws_size;
@@ -116,18 +116,18 @@ static spx_cs_code_t end_layer(walk_t *w) {
           uint32_t x = (r * SPX_CS_AIE_MAX_COLS + c) * SPX_CS_AIE_LOCKS + k;
           char tile[32];
           if (r == SPX_CS_AIE_MAX_ROWS)
-            spx_cs_format(tile, sizeof tile, "memory tile %u", c);
+            spx_rt_format(tile, sizeof tile, "memory tile %u", c);
           else
-            spx_cs_format(tile, sizeof tile, "tile (%u,%u)", r, c);
+            spx_rt_format(tile, sizeof tile, "tile (%u,%u)", r, c);
           return cs_bad(w->v, "command %u (aie.lock_rel): field 'lock': "
                      "unbalanced locks: lock %u of %s holds %lld at the end of "
                      "layer %d", (unsigned)w->last_rel[x], k, tile,
                      (long long)w->locks[x], (int)w->layer);
         }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
+static spx_rt_status_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
   const spx_cs_aie_layer_t *d = &c->u.aie_layer;
   if ((int32_t)d->layer != w->layer + 1)
     return cs_bad(w->v, "%s: field 'layer': %u, expected %d (layers are declared "
@@ -146,7 +146,7 @@ static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
     cs_field_set(&cl, &ci->fields[k], cs_field_get(c, &ci->fields[k]));
   cs_vctx_t v2 = *w->v;
   v2.target = SPX_CS_TARGET_CPU;
-  spx_cs_code_t rc = cs_check_command(&v2, w->index, &cl);
+  spx_rt_status_t rc = cs_check_command(&v2, w->index, &cl);
   if (rc) {
     /* "command 5 (cpu.layer): ..." -> "command 5 (aie.layer): ..." */
     if (w->v->status) {
@@ -180,7 +180,7 @@ static spx_cs_code_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
   w->decl = *c;
   w->layer_first = w->index;
   w->covered = 0;
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* Geometry of the declared layer as a conv: cin, cout, out h/w, kernel. */
@@ -207,7 +207,7 @@ typedef struct region {
   uint32_t addr, size;
 } region_t;
 
-static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
+static spx_rt_status_t check_comp(walk_t *w, const spx_cs_command_t *c,
                                 uint64_t *covered_ranges, uint32_t *ncov) {
   const spx_cs_aie_comp_t *p = &c->u.aie_comp;
   geom_t g = layer_geom(w);
@@ -250,7 +250,7 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
                      {"out0", p->out0, (uint32_t)out_b}, {"out1", p->out1, (uint32_t)out_b},
                      {"acc", p->acc, (uint32_t)(out_b * 4)}};
   unsigned nreg = nk > 1 ? 7 : 6;
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
   for (unsigned k = 0; k < nreg; k++)
     if ((rc = check_range(w, reg[k].field, "tile memory", reg[k].addr, 0,
                           k == 0 || k == 1 ? in_b : k < 4 ? w_b : k < 6 ? out_b : out_b * 4,
@@ -289,7 +289,7 @@ static spx_cs_code_t check_comp(walk_t *w, const spx_cs_command_t *c,
     *ncov = n + 3;
   }
   w->covered += (uint64_t)oc * (p->oh1 - p->oh0) * (p->ow1 - p->ow0);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 static int tile_key(const spx_cs_command_t *c) {
@@ -334,7 +334,7 @@ static int is_lock_op(const spx_cs_command_t *c) {
  * lock values start[] (indexed by lock_index): `full` = every lock op acts,
  * else only those of period 1. Returns the first acquire that cannot be
  * satisfied (reported when `report`), or OK. cur[] is scratch. */
-static spx_cs_code_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int full,
+static spx_rt_status_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int full,
                                     uint32_t k, const int64_t *start, int report) {
   for (uint32_t j = j0; j < j1; j++) {
     spx_cs_command_t c;
@@ -352,7 +352,7 @@ static spx_cs_code_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int ful
       *lk = sat_add(*lk, l->value);
     } else if (*lk < l->value) {
       unsigned r = l->row == SPX_CS_AIE_MEMTILE ? SPX_CS_AIE_MAX_ROWS : l->row;
-      if (!report) return SPX_CS_INVALID_ARGUMENT;
+      if (!report) return SPX_RT_ERR_FORMAT;
       return cs_bad(w->v, "command %u (aie.lock_acq): field 'lock': deadlock: "
                  "lock %u of %s%u%s%u%s holds %lld < %u in iteration %u and "
                  "no earlier command releases it", (unsigned)j,
@@ -366,7 +366,7 @@ static spx_cs_code_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int ful
       *lk -= l->value;
     }
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* Lock values at the start of iteration t of super-period s (see run_locks):
@@ -392,7 +392,7 @@ static int superperiod_fails(walk_t *w, uint32_t j0, uint32_t j1, uint32_t p, ui
     if (lock_iteration(w, j0, j1, 0, 0, w->start, 0)) return 1;
   }
   lock_state_at(w, j0, j1, s, p - 1);
-  return lock_iteration(w, j0, j1, 1, 0, w->start, 0) != SPX_CS_OK;
+  return lock_iteration(w, j0, j1, 1, 0, w->start, 0) != SPX_RT_OK;
 }
 
 /* Runs the lock operations of commands [j0, j1) (one loop body of n
@@ -407,7 +407,7 @@ static int superperiod_fails(walk_t *w, uint32_t j0, uint32_t j1, uint32_t p, ui
  * failure a binary search (the failing iterations form a suffix, given that
  * iteration 0 passes) finds the first one, which is reported exactly as a
  * step-by-step run would. */
-static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) {
+static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) {
   uint32_t p = 1;
   for (uint32_t j = j0; j < j1; j++) {
     spx_cs_command_t c;
@@ -478,7 +478,7 @@ static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) 
       }
     }
     lock_state_at(w, j0, j1, s, t);
-    spx_cs_code_t rc = lock_iteration(w, j0, j1, t == p - 1, (uint32_t)(s * p + t),
+    spx_rt_status_t rc = lock_iteration(w, j0, j1, t == p - 1, (uint32_t)(s * p + t),
                                       w->start, 1);
     if (rc) return rc;
     return cs_bad(w->v, "command %u: internal error: lock check lost its "
@@ -495,10 +495,10 @@ static spx_cs_code_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n) 
     w->locks[x] = sat_lin(w->locks[x], sp, w->delta_p[x]);
     w->last_rel[x] = w->last_rel_j[x];
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t check_all(cs_vctx_t *v) {
+static spx_rt_status_t check_all(cs_vctx_t *v) {
   walk_t wk; /* about 9 KB of lock tables, plus 24 KB of comp ranges */
   uint64_t cover[3 * 1024];
   walk_t *w = &wk;
@@ -506,7 +506,7 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
   w->v = v;
   w->layer = -1;
   uint32_t n = cs_command_count(v), ncov = 0;
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
   /* Loop bodies: [seg_start, j) of one tile with iterations seg_n. */
   uint32_t seg_start = 0, seg_n = 0;
   int seg_tile = -1;
@@ -515,7 +515,7 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
     cs_get_command(v, j, &c);
     const spx_cs_opcode_info_t *info = spx_cs_opcode_info(c.opcode);
     w->index = j;
-    spx_cs_format(w->who, sizeof w->who, "command %u (%s)", (unsigned)j,
+    spx_rt_format(w->who, sizeof w->who, "command %u (%s)", (unsigned)j,
                   info ? info->name : "?");
     if (j == 0) {
       if (c.opcode != SPX_CS_OP_AIE_CONFIG)
@@ -647,6 +647,6 @@ static spx_cs_code_t check_all(cs_vctx_t *v) {
 int cs_check_aie(struct cs_vctx *v, uint32_t index,
                  const struct spx_cs_command *cmd) {
   (void)cmd;
-  if (index + 1 != cs_command_count(v)) return SPX_CS_OK;
+  if (index + 1 != cs_command_count(v)) return SPX_RT_OK;
   return (int)check_all(v);
 }

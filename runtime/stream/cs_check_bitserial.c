@@ -26,7 +26,7 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
     if (on_pe)
       return cs_bad(v, "command %u (%s): field 'op': %s runs on the PE array "
                  "(bs.pe), not on the host", (unsigned)i, opn, op);
-    return SPX_CS_OK;
+    return SPX_RT_OK;
   }
   if (!on_pe)
     return cs_bad(v, "command %u (%s): field 'op': the PE array runs conv2d and "
@@ -106,5 +106,5 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
     return cs_bad(v, "command %u (%s): field 'tile_p': an input tile of %llu bytes "
                "exceeds half the input SRAM (%llu bytes)", (unsigned)i, opn,
                (unsigned long long)ibytes, (unsigned long long)md.isram_kb * 512u);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }

@@ -70,12 +70,12 @@ typedef struct out {
   char line[512];
 } out_t;
 
-static void line(out_t *o, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+static void line(out_t *o, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 static void line(out_t *o, const char *fmt, ...) {
   if (o->failed) return;
   va_list ap;
   va_start(ap, fmt);
-  size_t n = spx_cs_vformat(o->line, sizeof o->line - 1, fmt, ap);
+  size_t n = spx_rt_vformat(o->line, sizeof o->line - 1, fmt, ap);
   va_end(ap);
   if (n > sizeof o->line - 2) n = sizeof o->line - 2;
   o->line[n++] = '\n';
@@ -90,12 +90,12 @@ static void shape(char *buf, size_t cap, const spx_cs_tensor_t *t) {
   cs_buf_printf(&b, "]");
 }
 
-spx_cs_code_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
+spx_rt_status_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
                                         spx_cs_write_fn write, void *ctx,
-                                        spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+                                        spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (!s || !s->data || !write)
-    return spx_cs_status_set(status, SPX_CS_INVALID_ARGUMENT,
+    return spx_rt_error_set(status, SPX_RT_ERR_FORMAT,
                              "disassemble: NULL argument or stream not loaded");
   out_t o;
   o.write = write;
@@ -119,7 +119,7 @@ spx_cs_code_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
     char sh[96], q[64] = "";
     shape(sh, sizeof sh, &t);
     if (t.dtype == SPX_CS_DTYPE_INT8)
-      spx_cs_format(q, sizeof q, " scale=%g zp=%d", (double)t.scale,
+      spx_rt_format(q, sizeof q, " scale=%g zp=%d", (double)t.scale,
                     (int)t.zero_point);
     line(&o, "  %%%u \"%s\" %s %s%s ws=[%u, +%u)", (unsigned)i, t.name,
          spx_cs_dtype_name(t.dtype), sh, q, (unsigned)t.ws_offset,
@@ -155,7 +155,7 @@ spx_cs_code_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
     line(&o, "  %u: %s", (unsigned)i, text);
   }
   if (o.failed)
-    return spx_cs_status_set(status, SPX_CS_ABORTED,
+    return spx_rt_error_set(status, SPX_RT_ERR_ABORTED,
                              "disassemble: the write callback failed");
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }

@@ -7,24 +7,21 @@ typedef struct layout {
   uint32_t total;
 } layout_t;
 
-static spx_cs_code_t bad(spx_cs_status_t *st, const char *fmt, ...)
-    SPX_CS_PRINTF_(2, 3);
-static spx_cs_code_t bad(spx_cs_status_t *st, const char *fmt, ...) {
-  if (st) {
-    va_list ap;
-    va_start(ap, fmt);
-    st->code = SPX_CS_INVALID_ARGUMENT;
-    spx_cs_vformat(st->message, sizeof st->message, fmt, ap);
-    va_end(ap);
-  }
-  return SPX_CS_INVALID_ARGUMENT;
+static spx_rt_status_t bad(spx_rt_error_t *st, const char *fmt, ...)
+    SPX_RT_PRINTF_(2, 3);
+static spx_rt_status_t bad(spx_rt_error_t *st, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_rt_error_vset(st, SPX_RT_ERR_FORMAT, SPX_RT_NO_COMMAND, fmt, ap);
+  va_end(ap);
+  return SPX_RT_ERR_FORMAT;
 }
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 static const char *nm(const char *s) { return s ? s : ""; }
 
-static spx_cs_code_t check_name(spx_cs_status_t *st, const char *what,
+static spx_rt_status_t check_name(spx_rt_error_t *st, const char *what,
                                 uint32_t i, const char *s, uint64_t *strings) {
   s = nm(s);
   size_t n = cs_strlen(s);
@@ -33,12 +30,12 @@ static spx_cs_code_t check_name(spx_cs_status_t *st, const char *what,
       return bad(st, "%s %u: field 'name': byte 0x%02x is not printable ASCII",
                  what, (unsigned)i, (unsigned)(unsigned char)s[k]);
   if (n) *strings += n + 1;
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* Checks the image and computes the layout. */
-static spx_cs_code_t plan(const spx_cs_image_t *im, layout_t *lay,
-                          spx_cs_status_t *st) {
+static spx_rt_status_t plan(const spx_cs_image_t *im, layout_t *lay,
+                          spx_rt_error_t *st) {
   cs_zero(lay, sizeof *lay);
   if (!im) return bad(st, "image: NULL");
   if (!spx_cs_target_name(im->target))
@@ -58,7 +55,7 @@ static spx_cs_code_t plan(const spx_cs_image_t *im, layout_t *lay,
                SPX_CS_NONE);
 
   uint64_t strings = 1;
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
   for (uint32_t i = 0; i < im->tensor_count; i++)
     if ((rc = check_name(st, "tensor", i, im->tensors[i].name, &strings)))
       return rc;
@@ -127,7 +124,7 @@ static spx_cs_code_t plan(const spx_cs_image_t *im, layout_t *lay,
   }
   for (uint32_t i = 0; i < im->command_count; i++)
     if ((rc = cs_check_command(&v, i, &im->commands[i]))) return rc;
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- serializer ------------------------------------------------------------- */
@@ -282,28 +279,28 @@ static void serialize(const spx_cs_image_t *im, const layout_t *lay,
   emit_zeros_to(k, lay->total);
 }
 
-spx_cs_code_t spx_cs_image_measure(const spx_cs_image_t *image,
-                                   size_t *out_size, spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+spx_rt_status_t spx_cs_image_measure(const spx_cs_image_t *image,
+                                   size_t *out_size, spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (out_size) *out_size = 0;
   layout_t lay;
-  spx_cs_code_t rc = plan(image, &lay, status);
+  spx_rt_status_t rc = plan(image, &lay, status);
   if (rc) return rc;
   if (out_size) *out_size = lay.total;
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-spx_cs_code_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
+spx_rt_status_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
                                   size_t cap, size_t *out_size,
-                                  spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+                                  spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (out_size) *out_size = 0;
   layout_t lay;
-  spx_cs_code_t rc = plan(image, &lay, status);
+  spx_rt_status_t rc = plan(image, &lay, status);
   if (rc) return rc;
   if (out_size) *out_size = lay.total;
   if (!buf || cap < lay.total)
-    return spx_cs_status_set(status, SPX_CS_OUT_OF_RANGE,
+    return spx_rt_error_set(status, SPX_RT_ERR_BUFFER,
                              "encode: the stream needs %u bytes, the buffer "
                              "has %zu", (unsigned)lay.total, buf ? cap : 0);
   sink_t k;
@@ -311,16 +308,16 @@ spx_cs_code_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
   k.buf = (uint8_t *)buf;
   serialize(image, &lay, 0, &k);
   cs_wr32(k.buf + SPX_CS_CRC_OFFSET, k.crc);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-spx_cs_code_t spx_cs_image_write(const spx_cs_image_t *image,
+spx_rt_status_t spx_cs_image_write(const spx_cs_image_t *image,
                                  spx_cs_write_fn write, void *ctx,
-                                 spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+                                 spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (!write) return bad(status, "write: NULL callback");
   layout_t lay;
-  spx_cs_code_t rc = plan(image, &lay, status);
+  spx_rt_status_t rc = plan(image, &lay, status);
   if (rc) return rc;
   sink_t k;
   cs_zero(&k, sizeof k);
@@ -331,7 +328,7 @@ spx_cs_code_t spx_cs_image_write(const spx_cs_image_t *image,
   k.ctx = ctx;
   serialize(image, &lay, crc, &k);
   if (k.failed)
-    return spx_cs_status_set(status, SPX_CS_ABORTED,
+    return spx_rt_error_set(status, SPX_RT_ERR_ABORTED,
                              "write: the callback failed");
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }

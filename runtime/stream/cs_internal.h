@@ -69,7 +69,7 @@ void cs_field_set(spx_cs_command_t *cmd, const spx_cs_field_info_t *f,
 /* The checks shared by the encoder and the loader work on decoded records,
  * fetched through this context (from an image or from a loaded buffer). */
 typedef struct cs_vctx {
-  spx_cs_status_t *status;
+  spx_rt_error_t *status;
   uint16_t target;
   uint32_t workspace_size;
   uint32_t weights_size;
@@ -79,13 +79,13 @@ typedef struct cs_vctx {
   const spx_cs_stream_t *stream; /* loader */
 } cs_vctx_t;
 
-spx_cs_code_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t);
+spx_rt_status_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t);
 /* Blob bounds, dtype, encoding (not the crc: the caller checks the bytes). */
-spx_cs_code_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b);
-spx_cs_code_t cs_check_command(cs_vctx_t *v, uint32_t i,
+spx_rt_status_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b);
+spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *c);
 /* The io lists: ids in range, no duplicates, at least one each. */
-spx_cs_code_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
+spx_rt_status_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
                           const uint8_t *raw, const uint16_t *ids);
 
 /* Appends formatted text to a fixed buffer; used by the disassembler. */
@@ -94,13 +94,13 @@ typedef struct cs_buf {
   size_t cap;
   size_t len; /* may exceed cap - 1: the text was truncated */
 } cs_buf_t;
-void cs_buf_printf(cs_buf_t *b, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+void cs_buf_printf(cs_buf_t *b, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 
 /* The validator's shared pieces (cs_check.c), used by the target checkers:
  * cs_bad sets the status (INVALID_ARGUMENT) with a message and returns its
  * code; the getters read record i of the image or stream being checked
  * (zeroed when out of range). */
-spx_cs_code_t cs_bad(cs_vctx_t *v, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+spx_rt_status_t cs_bad(cs_vctx_t *v, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 uint32_t cs_command_count(const cs_vctx_t *v);
 void cs_get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c);
 void cs_get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t);

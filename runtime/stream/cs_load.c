@@ -3,20 +3,17 @@
  * it happens; all offset arithmetic is done in 64 bits. */
 #include "runtime/stream/cs_internal.h"
 
-static spx_cs_code_t fail(spx_cs_status_t *st, spx_cs_code_t code,
-                          const char *fmt, ...) SPX_CS_PRINTF_(3, 4);
-static spx_cs_code_t fail(spx_cs_status_t *st, spx_cs_code_t code,
+static spx_rt_status_t fail(spx_rt_error_t *st, spx_rt_status_t code,
+                          const char *fmt, ...) SPX_RT_PRINTF_(3, 4);
+static spx_rt_status_t fail(spx_rt_error_t *st, spx_rt_status_t code,
                           const char *fmt, ...) {
-  if (st) {
-    va_list ap;
-    va_start(ap, fmt);
-    st->code = code;
-    spx_cs_vformat(st->message, sizeof st->message, fmt, ap);
-    va_end(ap);
-  }
+  va_list ap;
+  va_start(ap, fmt);
+  spx_rt_error_vset(st, code, SPX_RT_NO_COMMAND, fmt, ap);
+  va_end(ap);
   return code;
 }
-#define BAD(...) fail(status, SPX_CS_INVALID_ARGUMENT, __VA_ARGS__)
+#define BAD(...) fail(status, SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
 static const uint8_t *sec(const spx_cs_stream_t *s, unsigned id) {
   return s->data + s->sections[id].offset;
@@ -119,16 +116,16 @@ uint16_t spx_cs_stream_output(const spx_cs_stream_t *s, uint32_t index) {
 
 /* ---- crc -------------------------------------------------------------------- */
 
-spx_cs_code_t spx_cs_stream_seal(void *data, size_t size,
-                                 spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+spx_rt_status_t spx_cs_stream_seal(void *data, size_t size,
+                                 spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (!data || size < SPX_CS_HEADER_SIZE)
     return BAD("file: size %zu is smaller than the header (%u bytes)", size,
                SPX_CS_HEADER_SIZE);
   uint8_t *p = (uint8_t *)data;
   cs_wr32(p + SPX_CS_CRC_OFFSET,
           spx_cs_crc32(0, p + SPX_CS_CRC_START, size - SPX_CS_CRC_START));
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
 /* ---- load ------------------------------------------------------------------- */
@@ -140,19 +137,19 @@ static const uint32_t section_align[SPX_CS_SECTION_COUNT_] = {
 };
 
 /* A name field of record `who` must be a valid offset into the strings. */
-static spx_cs_code_t check_name(const spx_cs_stream_t *s, const char *who,
-                                uint32_t off, spx_cs_status_t *status) {
+static spx_rt_status_t check_name(const spx_cs_stream_t *s, const char *who,
+                                uint32_t off, spx_rt_error_t *status) {
   uint32_t size = s->sections[SPX_CS_SECTION_STRINGS].size;
   if (off >= size)
     return BAD("%s: field 'name': string offset %u out of range (strings "
                "section size %u)", who, (unsigned)off, (unsigned)size);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t load_header(spx_cs_stream_t *s, const uint8_t *p,
-                                 size_t size, spx_cs_status_t *status) {
+static spx_rt_status_t load_header(spx_cs_stream_t *s, const uint8_t *p,
+                                 size_t size, spx_rt_error_t *status) {
   if (size < SPX_CS_HEADER_SIZE)
-    return fail(status, SPX_CS_DATA_LOSS,
+    return fail(status, SPX_RT_ERR_DATA_LOSS,
                 "file: size %zu is smaller than the header (%u bytes)", size,
                 SPX_CS_HEADER_SIZE);
   if (p[0] != 'S' || p[1] != 'P' || p[2] != 'X' || p[3] != 'B')
@@ -162,20 +159,20 @@ static spx_cs_code_t load_header(spx_cs_stream_t *s, const uint8_t *p,
   s->version_minor = cs_rd16(p + 6);
   if (s->version_major != SPX_CS_VERSION_MAJOR ||
       s->version_minor > SPX_CS_VERSION_MINOR)
-    return fail(status, SPX_CS_UNIMPLEMENTED,
+    return fail(status, SPX_RT_ERR_UNSUPPORTED,
                 "header: format version %u.%u is not supported (this reader "
                 "takes %d.0 to %d.%d)",
                 s->version_major, s->version_minor, SPX_CS_VERSION_MAJOR,
                 SPX_CS_VERSION_MAJOR, SPX_CS_VERSION_MINOR);
   uint32_t total = cs_rd32(p + 12);
   if (total != size)
-    return fail(status, SPX_CS_DATA_LOSS,
+    return fail(status, SPX_RT_ERR_DATA_LOSS,
                 "header: total_size %u does not match the file size %zu%s",
                 (unsigned)total, size, total > size ? " (truncated)" : "");
   s->crc32 = cs_rd32(p + SPX_CS_CRC_OFFSET);
   uint32_t crc = spx_cs_crc32(0, p + SPX_CS_CRC_START, size - SPX_CS_CRC_START);
   if (crc != s->crc32)
-    return fail(status, SPX_CS_DATA_LOSS,
+    return fail(status, SPX_RT_ERR_DATA_LOSS,
                 "header: crc32 mismatch: stored 0x%08x, computed 0x%08x",
                 (unsigned)s->crc32, (unsigned)crc);
   uint32_t hsize = cs_rd16(p + 16);
@@ -222,11 +219,11 @@ static spx_cs_code_t load_header(spx_cs_stream_t *s, const uint8_t *p,
                    (unsigned)o->size);
     }
   }
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-static spx_cs_code_t load_strings(const spx_cs_stream_t *s,
-                                  spx_cs_status_t *status) {
+static spx_rt_status_t load_strings(const spx_cs_stream_t *s,
+                                  spx_rt_error_t *status) {
   const spx_cs_section_t *e = &s->sections[SPX_CS_SECTION_STRINGS];
   const uint8_t *p = sec(s, SPX_CS_SECTION_STRINGS);
   if (e->size == 0 || p[0] != 0)
@@ -237,13 +234,13 @@ static spx_cs_code_t load_strings(const spx_cs_stream_t *s,
     if (p[i] && (p[i] < 0x20 || p[i] > 0x7e))
       return BAD("section 'strings': byte 0x%02x at offset %u is not "
                  "printable ASCII", p[i], (unsigned)i);
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }
 
-spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
+spx_rt_status_t spx_cs_stream_load(const void *data, size_t size,
                                  spx_cs_stream_t *out,
-                                 spx_cs_status_t *status) {
-  spx_cs_status_clear(status);
+                                 spx_rt_error_t *status) {
+  spx_rt_error_clear(status);
   if (out) cs_zero(out, sizeof *out);
   if (!out || (!data && size))
     return BAD("spx_cs_stream_load: NULL argument");
@@ -252,7 +249,7 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
   spx_cs_stream_t s;
   cs_zero(&s, sizeof s);
   const uint8_t *p = (const uint8_t *)data;
-  spx_cs_code_t rc;
+  spx_rt_status_t rc;
   if ((rc = load_header(&s, p, size, status))) return rc;
   s.data = p;
   s.size = (uint32_t)size;
@@ -292,7 +289,7 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
     spx_cs_tensor_t t;
     uint32_t name_off;
     char who[32];
-    spx_cs_format(who, sizeof who, "tensor %u", (unsigned)i);
+    spx_rt_format(who, sizeof who, "tensor %u", (unsigned)i);
     tensor_decode(&s, i, &t, &name_off);
     if ((rc = check_name(&s, who, name_off, status))) return rc;
     const uint8_t *r = tp + SPX_CS_TENSORS_HEADER + (size_t)i * SPX_CS_TENSOR_RECORD;
@@ -326,7 +323,7 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
     spx_cs_blob_t b;
     uint32_t name_off;
     char who[32];
-    spx_cs_format(who, sizeof who, "blob %u", (unsigned)i);
+    spx_rt_format(who, sizeof who, "blob %u", (unsigned)i);
     blob_decode(&s, i, &b, &name_off);
     if ((rc = check_name(&s, who, name_off, status))) return rc;
     const uint8_t *r = bp + SPX_CS_BLOBS_HEADER + (size_t)i * SPX_CS_BLOB_RECORD;
@@ -341,7 +338,7 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
     prev_end = (uint64_t)b.offset + b.length;
     uint32_t crc = spx_cs_crc32(0, b.data, b.length);
     if (crc != b.crc32)
-      return fail(status, SPX_CS_DATA_LOSS,
+      return fail(status, SPX_RT_ERR_DATA_LOSS,
                   "blob %u%s%s%s: field 'crc32': stored 0x%08x, computed "
                   "0x%08x", (unsigned)i, *b.name ? " (" : "", b.name,
                   *b.name ? ")" : "", (unsigned)b.crc32, (unsigned)crc);
@@ -372,7 +369,7 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
     c.name = "";
     const spx_cs_opcode_info_t *info = spx_cs_opcode_info(c.opcode);
     char who[48];
-    spx_cs_format(who, sizeof who, "command %u (%s)", (unsigned)i,
+    spx_rt_format(who, sizeof who, "command %u (%s)", (unsigned)i,
                   info ? info->name : "?");
     if (info) {
       if ((rc = check_name(&s, who, cs_rd32(r + 8), status))) return rc;
@@ -392,5 +389,5 @@ spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
     if ((rc = cs_check_command(&v, i, &c))) return rc;
   }
   *out = s;
-  return SPX_CS_OK;
+  return SPX_RT_OK;
 }

@@ -40,7 +40,7 @@
 
 /* Semantic checks of the bitserial opcodes beyond the cpu.layer rules
  * (runtime/stream/cs_check_bitserial.c); `v` is the checker's cs_vctx_t.
- * Returns an spx_cs_code_t. cs_check.c's opcode switch uses the case line
+ * Returns an spx_rt_status_t. cs_check.c's opcode switch uses the case line
  * SPX_CS_BITSERIAL_CHECK_CASES, which runs the cpu.layer check first. */
 struct cs_vctx;
 struct spx_cs_command;
@@ -49,8 +49,8 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
 #define SPX_CS_BITSERIAL_CHECK_CASES(v, i, cmd, info, cpu_check)              \
   case 0x60:                                                                  \
   case 0x61: {                                                                \
-    spx_cs_code_t rc_ = cpu_check(v, i, cmd, info);                           \
-    return rc_ ? rc_ : (spx_cs_code_t)spx_cs_check_bitserial_(v, i, cmd);     \
+    spx_rt_status_t rc_ = cpu_check(v, i, cmd, info);                           \
+    return rc_ ? rc_ : (spx_rt_status_t)spx_cs_check_bitserial_(v, i, cmd);     \
   }
 
 #endif

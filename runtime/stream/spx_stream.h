@@ -354,47 +354,6 @@ SPX_CS_OPCODES(SPX_CS_X_)
 #undef SPX_CS_X_
 #undef SPX_CS_X_MEMBER_
 
-/* ---- status ------------------------------------------------------------
- * A status is a code plus a message naming what is wrong and where, e.g.
- * "command 3 (cpu.layer): field 'in1': tensor %9 out of range (7 tensors)".
- * Functions return the code and, when `status` is not NULL, fill it in. */
-
-typedef enum spx_cs_code {
-  SPX_CS_OK = 0,
-  SPX_CS_INVALID_ARGUMENT = 1, /* malformed stream or image */
-  SPX_CS_DATA_LOSS = 2,        /* truncated, or a checksum does not match */
-  SPX_CS_UNIMPLEMENTED = 3,    /* well-formed but not supported here */
-  SPX_CS_OUT_OF_RANGE = 4,     /* the caller's buffer is too small */
-  SPX_CS_ABORTED = 5           /* the caller's write callback failed */
-} spx_cs_code_t;
-
-#define SPX_CS_STATUS_MESSAGE_MAX 240
-
-typedef struct spx_cs_status {
-  spx_cs_code_t code;
-  char message[SPX_CS_STATUS_MESSAGE_MAX]; /* "" when ok; NUL-terminated */
-} spx_cs_status_t;
-
-#if defined(__GNUC__)
-#define SPX_CS_PRINTF_(f, a) __attribute__((format(printf, f, a)))
-#else
-#define SPX_CS_PRINTF_(f, a)
-#endif
-
-void spx_cs_status_clear(spx_cs_status_t *status);
-/* Sets code and message (truncated to fit); returns code. status may be
- * NULL. The format is printf's subset: flags '-' '0', width, precision for
- * s, length hh h l ll z, conversions d i u x X c s g %. */
-spx_cs_code_t spx_cs_status_set(spx_cs_status_t *status, spx_cs_code_t code,
-                                const char *fmt, ...) SPX_CS_PRINTF_(3, 4);
-const char *spx_cs_code_name(spx_cs_code_t code);
-
-/* Freestanding snprintf (the subset above). Returns the length the full
- * output would have; writes at most cap - 1 characters plus a NUL. */
-size_t spx_cs_format(char *buf, size_t cap, const char *fmt, ...)
-    SPX_CS_PRINTF_(3, 4);
-size_t spx_cs_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
-
 /* ---- names and tables ---------------------------------------------------- */
 
 const char *spx_cs_target_name(unsigned target);   /* NULL if unknown */
@@ -497,20 +456,20 @@ typedef struct spx_cs_image {
 typedef int (*spx_cs_write_fn)(void *ctx, const void *data, size_t size);
 
 /* Checks the image and stores the encoded size in *out_size. */
-spx_cs_code_t spx_cs_image_measure(const spx_cs_image_t *image,
+spx_rt_status_t spx_cs_image_measure(const spx_cs_image_t *image,
                                    size_t *out_size,
-                                   spx_cs_status_t *status);
-/* Encodes into buf[0, cap); SPX_CS_OUT_OF_RANGE (nothing beyond cap
+                                   spx_rt_error_t *status);
+/* Encodes into buf[0, cap); SPX_RT_ERR_BUFFER (nothing beyond cap
  * written) if it does not fit. *out_size gets the encoded size either way
  * when the image is valid. */
-spx_cs_code_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
+spx_rt_status_t spx_cs_image_encode(const spx_cs_image_t *image, void *buf,
                                   size_t cap, size_t *out_size,
-                                  spx_cs_status_t *status);
+                                  spx_rt_error_t *status);
 /* Encodes through `write` in order, in pieces (two passes over the image:
  * the first computes the crc). */
-spx_cs_code_t spx_cs_image_write(const spx_cs_image_t *image,
+spx_rt_status_t spx_cs_image_write(const spx_cs_image_t *image,
                                  spx_cs_write_fn write, void *ctx,
-                                 spx_cs_status_t *status);
+                                 spx_rt_error_t *status);
 
 /* ---- loader / validator ---------------------------------------------------
  * spx_cs_stream_load checks everything before anything runs - magic,
@@ -541,9 +500,9 @@ typedef struct spx_cs_stream {
   uint32_t command_count;
 } spx_cs_stream_t;
 
-spx_cs_code_t spx_cs_stream_load(const void *data, size_t size,
+spx_rt_status_t spx_cs_stream_load(const void *data, size_t size,
                                  spx_cs_stream_t *out,
-                                 spx_cs_status_t *status);
+                                 spx_rt_error_t *status);
 
 /* Accessors on a loaded stream. An index out of range gives a zeroed
  * record (names ""), never a read outside the buffer. */
@@ -558,18 +517,18 @@ uint16_t spx_cs_stream_input(const spx_cs_stream_t *s, uint32_t index);
 uint16_t spx_cs_stream_output(const spx_cs_stream_t *s, uint32_t index);
 
 /* Recomputes and stores the header crc32 of an encoded stream (tools that
- * patch a stream in place). SPX_CS_INVALID_ARGUMENT if size < header. */
-spx_cs_code_t spx_cs_stream_seal(void *data, size_t size,
-                                 spx_cs_status_t *status);
+ * patch a stream in place). SPX_RT_ERR_FORMAT if size < header. */
+spx_rt_status_t spx_cs_stream_seal(void *data, size_t size,
+                                 spx_rt_error_t *status);
 
 /* ---- disassembler ----------------------------------------------------------
  * Prints a loaded stream as text through `write`: header, sections,
  * workspace, tensors, inputs/outputs, blobs, then one line per command:
  *   "  3: cpu.layer conv2d in=%1 out=%2 w=blob0 k=3x3 stride=1x1
  *    pad=1,1,1,1 act=relu iter=1  ; conv1" (one line). */
-spx_cs_code_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
+spx_rt_status_t spx_cs_stream_disassemble(const spx_cs_stream_t *s,
                                         spx_cs_write_fn write, void *ctx,
-                                        spx_cs_status_t *status);
+                                        spx_rt_error_t *status);
 /* One command as text (no index, no newline), e.g. for traces. */
 size_t spx_cs_command_format(const spx_cs_command_t *cmd, char *buf,
                              size_t cap);

@@ -83,7 +83,7 @@ static void fix_checksums(uint8_t *b, size_t size) {
       if (off <= ws && len <= ws - off) wr32(rec + 16, spx_cs_crc32(0, b + wo + off, len));
     }
   }
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   spx_cs_stream_seal(b, size, &st);
 }
 
@@ -96,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size) memcpy(copy, data, size);
   fix_checksums(copy, size);
   spx_cs_stream_t s;
-  spx_cs_status_t st;
-  if (spx_cs_stream_load(copy, size, &s, &st) == SPX_CS_OK) {
+  spx_rt_error_t st;
+  if (spx_cs_stream_load(copy, size, &s, &st) == SPX_RT_OK) {
     size_t printed = 0;
     spx_cs_stream_disassemble(&s, sink_write, &printed, &st);
     const spx_rt_device_t *own = spx_rt_device_for_target(NULL, s.target);

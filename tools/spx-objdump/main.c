@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
   if (read_file(path, &data, &size, err, sizeof err)) return error(path, err);
 
   spx_cs_stream_t stream;
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   int rc = 0;
   if (spx_cs_stream_load(data, size, &stream, &st) ||
       spx_cs_stream_disassemble(&stream, write_stdout, NULL, &st))

@@ -275,7 +275,7 @@ int main(int argc, char **argv) {
   size_t size = 0, n = 0, per_in, per_out = 0, ws_size, s_i;
   char err[512], shape[128];
   spx_cs_stream_t stream;
-  spx_cs_status_t cst;
+  spx_rt_error_t cst;
   spx_rt_model_t model;
   spx_rt_error_t rerr;
   spx_cs_tensor_t tin, tout;

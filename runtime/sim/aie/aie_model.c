@@ -314,7 +314,7 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
     if (src->blob) t->weights = src->blob(src->ctx, d->weights, &enc);
     if (enc == SPX_CS_ENC_CBR && t->weights && src->blob_size &&
         spx_fmt_cbr_open(t->weights, src->blob_size(src->ctx, d->weights), NULL,
-                         &t->cbr, NULL) == SPX_FMT_CBR_OK &&
+                         &t->cbr, NULL) == SPX_RT_OK &&
         t->cbr.dims.groups == 1)
       t->is_cbr = 1;
     if (enc != SPX_CS_ENC_DENSE) t->weights = NULL;

@@ -87,7 +87,7 @@ static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
       return SPX_RT_ERR_ARG;
     L->is_cbr = b->encoding == SPX_CS_ENC_CBR;
     if (L->is_cbr &&
-        spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, why) != SPX_FMT_CBR_OK)
+        spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, why) != SPX_RT_OK)
       return SPX_RT_ERR_ARG;
   }
   *why = "";
@@ -254,8 +254,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   memset(m, 0, sizeof *m);
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "stream target is %s; the %s device runs %s streams only",
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name,
                 spx_cs_target_name(device->target));
   }
@@ -266,8 +265,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     spx_cs_stream_tensor(s, is_in ? spx_cs_stream_input(s, k)
                                   : spx_cs_stream_output(s, k), &t);
     if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "model %s %u must be an f32 or int8 tensor",
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "model %s %u must be an f32 or int8 tensor",
                   is_in ? "input" : "output", (unsigned)k);
   }
   for (uint32_t i = 0; i < s->command_count; ++i) {
@@ -278,7 +276,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       spx_rt_status_t st = layer_decode(s, &c, &L, &why);
       if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.d.layer, &why);
       if (st != SPX_RT_OK)
-        return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
+        return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
                     why);
       have = 1;
       size_t need = spx_rt_layer_scratch_size(&L.d.layer);
@@ -323,7 +321,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
       st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
     }
     if (st != SPX_RT_OK)
-      return spx_rt_error_set(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
+      return spx_rt_error_set_at(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
                   spx_rt_status_name(st), *why ? ": " : "", why);
   }
   spx_rt_status_t collected = spx_rt_model_collect_outputs(m, outputs, ws, error);
@@ -333,7 +331,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
   const char *why = spx_sim_aie_time(&src, NULL, stats, max_layers, &nl, event,
                                      user);
   if (why)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "timing: %s", why);
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "timing: %s", why);
   if (out_layers) *out_layers = nl;
   return SPX_RT_OK;
 }

@@ -19,12 +19,12 @@ typedef struct tctx {
   const char *layer_name;
 } tctx_t;
 
-static void out(tctx_t *t, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+static void out(tctx_t *t, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 static void out(tctx_t *t, const char *fmt, ...) {
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  size_t n = spx_cs_vformat(buf, sizeof buf, fmt, ap);
+  size_t n = spx_rt_vformat(buf, sizeof buf, fmt, ap);
   va_end(ap);
   if (n >= sizeof buf) n = sizeof buf - 1;
   if (!t->failed && t->write(t->ctx, buf, n)) t->failed = 1;
@@ -33,7 +33,7 @@ static void out(tctx_t *t, const char *fmt, ...) {
 /* cycles -> "123.456" microseconds (3 decimals, exact integer math). */
 static void us(char *buf, size_t cap, uint64_t cycles, uint32_t freq) {
   uint64_t ns1000 = cycles * 1000 / freq; /* nanoseconds */
-  spx_cs_format(buf, cap, "%llu.%03u", (unsigned long long)(ns1000 / 1000),
+  spx_rt_format(buf, cap, "%llu.%03u", (unsigned long long)(ns1000 / 1000),
                 (unsigned)(ns1000 % 1000));
 }
 
@@ -105,7 +105,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
     if (error) {
       error->status = SPX_RT_ERR_ARG;
       error->command = SPX_RT_NO_COMMAND;
-      spx_cs_format(error->message, sizeof error->message,
+      spx_rt_format(error->message, sizeof error->message,
                     "not an aie stream");
     }
     return -1;
@@ -131,7 +131,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
     if (error) {
       error->status = SPX_RT_ERR_ARG;
       error->command = SPX_RT_NO_COMMAND;
-      spx_cs_format(error->message, sizeof error->message, "%s", why);
+      spx_rt_format(error->message, sizeof error->message, "%s", why);
     }
     return -1;
   }
@@ -144,7 +144,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
   if (t.failed && error) {
     error->status = SPX_RT_ERR_ARG;
     error->command = SPX_RT_NO_COMMAND;
-    spx_cs_format(error->message, sizeof error->message, "write failed");
+    spx_rt_format(error->message, sizeof error->message, "write failed");
   }
   return t.failed ? -1 : 0;
 }

@@ -79,8 +79,8 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.cols = g->cin_g;
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
-    if (!data || spx_fmt_bbs_validate(data, size, &d, why) != SPX_FMT_BBS_OK ||
-        spx_fmt_bbs_open(data, size, &d, &w->bbs, why) != SPX_FMT_BBS_OK)
+    if (!data || spx_fmt_bbs_validate(data, size, &d, why) != SPX_RT_OK ||
+        spx_fmt_bbs_open(data, size, &d, &w->bbs, why) != SPX_RT_OK)
       return -1;
     if (w->bbs.group > (unsigned)md->lanes) {
       *why = "bbs group size exceeds the PE width (machine lanes)";

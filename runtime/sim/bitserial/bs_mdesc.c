@@ -34,13 +34,13 @@ int spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, char *reason,
     int32_t v = *spx_sim_bs_mdesc_at(&c, i);
     if (v < fields[i].min || v > fields[i].max) {
       if (reason)
-        spx_cs_format(reason, cap, "%s: %d is outside [%d, %d]", fields[i].name,
+        spx_rt_format(reason, cap, "%s: %d is outside [%d, %d]", fields[i].name,
                       (int)v, (int)fields[i].min, (int)fields[i].max);
       return -1;
     }
   }
   if (md->lanes % 2) {
-    if (reason) spx_cs_format(reason, cap, "lanes: %d is not even", (int)md->lanes);
+    if (reason) spx_rt_format(reason, cap, "lanes: %d is not even", (int)md->lanes);
     return -1;
   }
   return 0;

@@ -187,33 +187,31 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   spx_rt_error_clear(error);
   if (s->target != device->target) {
     const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                "stream target is %s; the %s device runs %s streams only",
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "stream target is %s; the %s device runs %s streams only",
                 t ? t : "unknown", device->name, spx_cs_target_name(device->target));
   }
   for (i = 0; i < s->input_count; ++i) {
     spx_cs_tensor_t t;
     spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
     if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND,
-                  "input %u is neither f32 nor int8", (unsigned)i);
+      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is neither f32 nor int8", (unsigned)i);
   }
   for (i = 0; i < s->command_count; ++i) {
     const char *why = "";
     if (decode(s, i, &L, &why))
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), why);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       spx_sim_bs_group_t gr;
       if (spx_sim_bs_mdesc_hash(&L.md) != s->mdesc_hash)
-        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i,
+        return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
                     "command %u (%s): field 'mdesc': machine description hash "
                     "0x%016llx differs from the header's 0x%016llx",
                     (unsigned)i, lname(&L),
                     (unsigned long long)spx_sim_bs_mdesc_hash(&L.md),
                     (unsigned long long)s->mdesc_hash);
       if (spx_sim_bs_group_get(&L.w, L.g.cout - 1, L.g.kgroups - 1, &gr))
-        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i,
+        return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
                     "command %u (%s): field 'weights': %s weights of %u bytes "
                     "cannot be read as %u x %u groups", (unsigned)i, lname(&L),
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
@@ -221,7 +219,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
     } else {
       const char *reason = "";
       if (spx_rt_layer_validate(&L.d.layer, &reason) != SPX_RT_OK)
-        return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+        return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                     lname(&L), reason);
     }
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
@@ -249,7 +247,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     const char *why = "";
     spx_rt_status_t st = SPX_RT_OK;
     if (decode(s, i, &L, &why))
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), why);
     if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
@@ -263,7 +261,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
-      return spx_rt_error_set(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
+      return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                   spx_rt_status_name(st));
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
@@ -286,12 +284,12 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
                                   spx_rt_error_t *error) {
   const char *why = "";
   if (decode(s, i, L, &why))
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+    return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                 lname(L), why);
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     *md = L->md;
     if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, c))
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): unreadable weights",
                   (unsigned)i, lname(L));
   } else {
     spx_sim_bs_host_cost(md, L->l, L->d.recp, c);
@@ -323,10 +321,9 @@ spx_rt_status_t spx_sim_bitserial_cost(const spx_cs_stream_t *s,
   spx_rt_status_t st;
   spx_rt_error_clear(error);
   if (s->target != SPX_CS_TARGET_BITSERIAL)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not a bitserial stream");
   if (cap < s->command_count)
-    return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, SPX_RT_NO_COMMAND,
-                "room for %u costs, the stream has %u commands", (unsigned)cap,
+    return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, "room for %u costs, the stream has %u commands", (unsigned)cap,
                 (unsigned)s->command_count);
   stream_mdesc(s, &md);
   for (i = 0; i < s->command_count; ++i)
@@ -341,14 +338,14 @@ typedef struct tw {
   int first;
 } tw_t;
 
-static void emit(tw_t *t, const char *fmt, ...) SPX_CS_PRINTF_(2, 3);
+static void emit(tw_t *t, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 static void emit(tw_t *t, const char *fmt, ...) {
   char buf[512];
   size_t n;
   va_list ap;
   if (t->failed) return;
   va_start(ap, fmt);
-  n = spx_cs_vformat(buf, sizeof buf, fmt, ap);
+  n = spx_rt_vformat(buf, sizeof buf, fmt, ap);
   va_end(ap);
   if (n >= sizeof buf) n = sizeof buf - 1;
   if (t->write(t->ctx, buf, n)) t->failed = 1;
@@ -377,7 +374,7 @@ spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
   spx_rt_status_t st;
   spx_rt_error_clear(error);
   if (s->target != SPX_CS_TARGET_BITSERIAL)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "not a bitserial stream");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not a bitserial stream");
   stream_mdesc(s, &md);
 #define NS(cyc) ((cyc) * 1000u / (uint64_t)md.clock_mhz)
   emit(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [");
@@ -395,7 +392,7 @@ spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
     const char *name;
     if ((st = layer_cost(s, i, &L, c, &md, error)) != SPX_RT_OK) return st;
     name = L.cmd.name ? L.cmd.name : "";
-    spx_cs_format(args, sizeof args,
+    spx_rt_format(args, sizeof args,
                   "{\"op\": \"%s\", \"compute_cycles\": %llu, \"dram_cycles\": "
                   "%llu, \"dram_bytes\": %llu}",
                   spx_cs_cpu_op_name(L.l->op) ? spx_cs_cpu_op_name(L.l->op) : "?",
@@ -413,6 +410,6 @@ spx_rt_status_t spx_sim_bitserial_write_trace(const spx_cs_stream_t *s,
 #undef NS
   emit(&t, "\n]}\n");
   if (t.failed)
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, SPX_RT_NO_COMMAND, "trace write failed");
+    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "trace write failed");
   return SPX_RT_OK;
 }

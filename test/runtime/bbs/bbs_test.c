@@ -207,8 +207,8 @@ static void check_hand_cases(void) {
     int16_t d[32];
     unsigned i, j;
     int st = spx_fmt_bbs_prune(c->method, c->w, c->lanes, c->n, &g, &err);
-    check(st == SPX_FMT_BBS_OK, "%s: status %d", c->name, st);
-    if (st != SPX_FMT_BBS_OK) continue;
+    check(st == SPX_RT_OK, "%s: status %d", c->name, st);
+    if (st != SPX_RT_OK) continue;
     spx_fmt_bbs_group_decode(&g, d);
     for (i = 0; i < c->lanes; ++i)
       check(d[i] == c->expect[i], "%s: lane %u: %d, expected %d", c->name, i, d[i],
@@ -230,15 +230,15 @@ static void check_hand_cases(void) {
   {
     spx_fmt_bbs_group_t g;
     int8_t w[33] = {0};
-    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ROUND_AVG, w, 0, 2, &g, NULL) == SPX_FMT_BBS_ERR_ARG,
+    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ROUND_AVG, w, 0, 2, &g, NULL) == SPX_RT_ERR_ARG,
           "0 lanes rejected");
-    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ROUND_AVG, w, 33, 2, &g, NULL) == SPX_FMT_BBS_ERR_ARG,
+    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ROUND_AVG, w, 33, 2, &g, NULL) == SPX_RT_ERR_ARG,
           "33 lanes rejected");
-    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ZP_SHIFT, w, 8, 3, &g, NULL) == SPX_FMT_BBS_ERR_ARG,
+    check(spx_fmt_bbs_prune(SPX_FMT_BBS_ZP_SHIFT, w, 8, 3, &g, NULL) == SPX_RT_ERR_ARG,
           "N = 3 rejected");
-    check(spx_fmt_bbs_prune(SPX_FMT_BBS_NONE, w, 8, 2, &g, NULL) == SPX_FMT_BBS_ERR_ARG,
+    check(spx_fmt_bbs_prune(SPX_FMT_BBS_NONE, w, 8, 2, &g, NULL) == SPX_RT_ERR_ARG,
           "none with N = 2 rejected");
-    check(spx_fmt_bbs_prune(7, w, 8, 2, &g, NULL) == SPX_FMT_BBS_ERR_ARG,
+    check(spx_fmt_bbs_prune(7, w, 8, 2, &g, NULL) == SPX_RT_ERR_ARG,
           "unknown method rejected");
   }
   /* The 128 case as a layer (1 x 2 dense, G = 8 -> Ge = 2, zp_shift N = 4,
@@ -254,11 +254,11 @@ static void check_hand_cases(void) {
     int16_t d16[2] = {0, 0};
     size_t len = 0;
     const char *why = "";
-    check(spx_fmt_bbs_encode(&dims, &cfg, w, enc, sizeof enc, &len) == SPX_FMT_BBS_OK,
+    check(spx_fmt_bbs_encode(&dims, &cfg, w, enc, sizeof enc, &len) == SPX_RT_OK,
           "128 layer: encode");
-    check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_FMT_BBS_OK,
+    check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_OK,
           "128 layer: validates (%s)", why);
-    check(spx_fmt_bbs_decode(enc, len, &dims, d8, 2, &why) == SPX_FMT_BBS_ERR_RANGE && why[0],
+    check(spx_fmt_bbs_decode(enc, len, &dims, d8, 2, &why) == SPX_RT_ERR_RANGE && why[0],
           "128 layer: the int8 decode refuses it");
     check(d8[0] == 5 && d8[1] == 5, "128 layer: the int8 decode wrote nothing");
     check(spx_fmt_desc_BBS.decode(enc, len, &fd, d16, 2, &why) == 0 && d16[0] == 128 &&
@@ -349,7 +349,7 @@ static uint8_t *encode_layer(const spx_fmt_bbs_dims_t *dims,
   size_t size = spx_fmt_bbs_encoded_size(dims, cfg), len = 0;
   uint8_t *enc = malloc(size ? size : 1);
   int st = spx_fmt_bbs_encode(dims, cfg, w, enc, size, &len);
-  check(st == SPX_FMT_BBS_OK && len == size, "encode: status %d, %zu of %zu bytes", st,
+  check(st == SPX_RT_OK && len == size, "encode: status %d, %zu of %zu bytes", st,
         len, size);
   *out_len = len;
   return enc;
@@ -391,7 +391,7 @@ static void check_layers(void) {
         enc = encode_layer(&dims, &cfg, w, &len);
         dec = malloc(count);
         dec16 = malloc(count * sizeof *dec16);
-        check(spx_fmt_bbs_open(enc, len, &dims, &v, &why) == SPX_FMT_BBS_OK,
+        check(spx_fmt_bbs_open(enc, len, &dims, &v, &why) == SPX_RT_OK,
               "open: %s", why);
         check(v.group_eff == (dims.cols < cfg.group ? dims.cols : cfg.group),
               "Ge = min(G, I)");
@@ -404,7 +404,7 @@ static void check_layers(void) {
           if (p && spx_fmt_bbs_row_class(&v, p) == spx_fmt_bbs_row_class(&v, p - 1))
             check(o > spx_fmt_bbs_row_channel(&v, p - 1), "ascending within a class");
         }
-        check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_FMT_BBS_OK,
+        check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_OK,
               "validate: %s", why);
         check(spx_fmt_desc_BBS.decode(enc, len, &fd, dec16, count, &why) == 0,
               "decode (int16): %s", why);
@@ -416,7 +416,7 @@ static void check_layers(void) {
         /* the int8 decode: the same weights when they fit, else refused */
         for (i = 0; i < count; ++i) fits &= expect[i] >= -128 && expect[i] <= 127;
         st = spx_fmt_bbs_decode(enc, len, &dims, dec, count, &why);
-        check(st == (fits ? SPX_FMT_BBS_OK : SPX_FMT_BBS_ERR_RANGE), "decode (int8): %d %s",
+        check(st == (fits ? SPX_RT_OK : SPX_RT_ERR_RANGE), "decode (int8): %d %s",
               st, why);
         for (i = 0; fits && i < count; ++i)
           if (dec[i] != expect[i]) break;
@@ -462,9 +462,9 @@ static void expect_reject(const uint8_t *b, size_t len, const spx_fmt_bbs_dims_t
   const char *why = "";
   int8_t out[4096];
   int st = spx_fmt_bbs_validate(b, len, dims, &why);
-  check(st == SPX_FMT_BBS_ERR_FORMAT && why[0], "%s: rejected (status %d)", what, st);
+  check(st == SPX_RT_ERR_FORMAT && why[0], "%s: rejected (status %d)", what, st);
   st = spx_fmt_bbs_decode(b, len, dims, out, sizeof out, &why);
-  check(st != SPX_FMT_BBS_OK, "%s: decode refuses", what);
+  check(st != SPX_RT_OK, "%s: decode refuses", what);
 }
 
 static void check_validator(void) {
@@ -537,9 +537,9 @@ static void check_validator(void) {
           bad[r0 + 1 + 2 * j] = j == 0 ? 0 : 0xff;
           bad[r0 + 2 + 2 * j] = j == 0 ? (uint8_t)(sgn ? 0xff : 0) : 0xff;
         }
-        check(spx_fmt_bbs_validate(bad, len, &dims, &why) == SPX_FMT_BBS_OK,
+        check(spx_fmt_bbs_validate(bad, len, &dims, &why) == SPX_RT_OK,
               "zp at the edge of its range validates: %s", why);
-        check(spx_fmt_bbs_decode(bad, len, &dims, d8, count, &why) == SPX_FMT_BBS_ERR_RANGE,
+        check(spx_fmt_bbs_decode(bad, len, &dims, d8, count, &why) == SPX_RT_ERR_RANGE,
               "zp at the edge of its range: int8 decode refuses");
         check(spx_fmt_desc_BBS.decode(bad, len, &fd, d16, count, &why) == 0 &&
                   d16[at] == (sgn ? -139 : 140),
@@ -573,10 +573,10 @@ static void check_validator(void) {
     spx_fmt_bbs_view_t v;
     spx_fmt_bbs_dims_t other = dims;
     other.kw = 3;
-    check(spx_fmt_bbs_open(NULL, len, &dims, &v, &why) == SPX_FMT_BBS_ERR_ARG, "NULL bytes");
-    check(spx_fmt_bbs_open(enc, len, &other, &v, &why) == SPX_FMT_BBS_ERR_FORMAT,
+    check(spx_fmt_bbs_open(NULL, len, &dims, &v, &why) == SPX_RT_ERR_ARG, "NULL bytes");
+    check(spx_fmt_bbs_open(enc, len, &other, &v, &why) == SPX_RT_ERR_FORMAT,
           "dims mismatch rejected");
-    check(spx_fmt_bbs_open(enc, len, NULL, &v, &why) == SPX_FMT_BBS_OK, "any dims");
+    check(spx_fmt_bbs_open(enc, len, NULL, &v, &why) == SPX_RT_OK, "any dims");
   }
   /* Garbage: random bit flips and random bytes never crash (run under
    * ASan/UBSan in the sanitize build); whatever validates decodes. */
@@ -592,11 +592,11 @@ static void check_validator(void) {
       for (f = 0; f < flips; ++f) bad[rnd() % len] ^= (uint8_t)(1u << (rnd() % 8));
       if (k % 5 == 0) l = rnd() % (len + 1);
     }
-    if (spx_fmt_bbs_validate(bad, l, &dims, &why) == SPX_FMT_BBS_OK) {
+    if (spx_fmt_bbs_validate(bad, l, &dims, &why) == SPX_RT_OK) {
       spx_fmt_dims_t fd = {dims.rows, dims.cols, dims.kh, dims.kw, 1};
       int16_t out16[480];
       int st = spx_fmt_bbs_decode(bad, l, &dims, out, sizeof out, &why);
-      check(st == SPX_FMT_BBS_OK || st == SPX_FMT_BBS_ERR_RANGE, "valid garbage decodes");
+      check(st == SPX_RT_OK || st == SPX_RT_ERR_RANGE, "valid garbage decodes");
       check(spx_fmt_desc_BBS.decode(bad, l, &fd, out16, 480, &why) == 0,
             "valid garbage decodes to int16");
     }
@@ -639,7 +639,7 @@ static int prune_cmd(const char *method_name, const char *n_text, const char *in
     uint32_t e;
     int16_t d[32];
     if (spx_fmt_bbs_prune(method, (const int8_t *)npy.data + i * lanes, (unsigned)lanes, n,
-                          &g, &e) != SPX_FMT_BBS_OK) {
+                          &g, &e) != SPX_RT_OK) {
       fprintf(stderr, "spx-bbs-test: prune failed (lanes %zu, N %u)\n", lanes, n);
       return 2;
     }

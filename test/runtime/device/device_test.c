@@ -725,7 +725,7 @@ static _Alignas(16) uint8_t model_ws[1 << 14];
 static int check_model(const char *write_dir) {
   static sample_t s;
   size_t size = 0;
-  spx_cs_status_t cst;
+  spx_rt_error_t cst;
   spx_cs_stream_t st;
   spx_rt_model_t m;
   spx_rt_error_t err;
@@ -734,7 +734,7 @@ static int check_model(const char *write_dir) {
     fprintf(stderr, "FAIL: encode: %s\n", cst.message);
     return 1;
   }
-  check(spx_cs_stream_load(stream_buf, size, &st, &cst) == SPX_CS_OK,
+  check(spx_cs_stream_load(stream_buf, size, &st, &cst) == SPX_RT_OK,
         "load: %s", cst.message);
   check(spx_rt_model_initialize(&spx_rt_device_cpu, &st, &m, &err) == SPX_RT_OK,
         "initialize: %s", err.message);
@@ -836,8 +836,8 @@ static int check_model(const char *write_dir) {
     s2.image.commands = cmds;
     s2.image.command_count = 2;
     check(spx_cs_image_encode(&s2.image, stream_buf, sizeof stream_buf, &size,
-                              &cst) == SPX_CS_OK, "encode sigmoid: %s", cst.message);
-    check(spx_cs_stream_load(stream_buf, size, &st, &cst) == SPX_CS_OK,
+                              &cst) == SPX_RT_OK, "encode sigmoid: %s", cst.message);
+    check(spx_cs_stream_load(stream_buf, size, &st, &cst) == SPX_RT_OK,
           "load sigmoid: %s", cst.message);
     check(spx_rt_model_initialize(&spx_rt_device_cpu, &st, &m, &err) ==
               SPX_RT_ERR_ARG && err.command == 1, "sigmoid stream rejected");

@@ -115,7 +115,7 @@ static int roundtrip(void) {
       const char *why = "?";
       random_weights(d, keep, w);
       spx_fmt_cbr_grid(d, &R, &C);
-      CHECK(spx_fmt_cbr_mask_from_dense(d, w, m1, sizeof m1, &nnz) == SPX_FMT_CBR_OK,
+      CHECK(spx_fmt_cbr_mask_from_dense(d, w, m1, sizeof m1, &nnz) == SPX_RT_OK,
             "mask_from_dense");
       size = spx_fmt_cbr_encoded_size(d, w);
       CHECK(size == spx_fmt_cbr_encoded_size_nnz(d, nnz), "size vs nnz");
@@ -123,18 +123,18 @@ static int roundtrip(void) {
                         (size_t)nnz * 64 * d->kh * d->kw,
             "documented size formula");
       enc = malloc(size + 1);
-      CHECK(spx_fmt_cbr_encode(d, w, enc, size - 1, &len) == SPX_FMT_CBR_ERR_BUFFER,
+      CHECK(spx_fmt_cbr_encode(d, w, enc, size - 1, &len) == SPX_RT_ERR_BUFFER,
             "short buffer rejected");
-      CHECK(spx_fmt_cbr_encode(d, w, enc, size, &len) == SPX_FMT_CBR_OK && len == size,
+      CHECK(spx_fmt_cbr_encode(d, w, enc, size, &len) == SPX_RT_OK && len == size,
             "encode");
-      CHECK(spx_fmt_cbr_validate(enc, len, d, &why) == SPX_FMT_CBR_OK, "validate: %s", why);
-      CHECK(spx_fmt_cbr_open(enc, len, d, &v, &why) == SPX_FMT_CBR_OK, "open: %s", why);
+      CHECK(spx_fmt_cbr_validate(enc, len, d, &why) == SPX_RT_OK, "validate: %s", why);
+      CHECK(spx_fmt_cbr_open(enc, len, d, &v, &why) == SPX_RT_OK, "open: %s", why);
       CHECK(v.nnz == nnz && v.block_rows == R && v.block_cols == C, "view counts");
-      CHECK(spx_fmt_cbr_mask_from_view(&v, m2, sizeof m2) == SPX_FMT_CBR_OK &&
+      CHECK(spx_fmt_cbr_mask_from_view(&v, m2, sizeof m2) == SPX_RT_OK &&
                 memcmp(m1, m2, spx_fmt_cbr_mask_bytes(R, C)) == 0,
             "mask of view == mask of dense");
       memset(back, 0x55, n);
-      CHECK(spx_fmt_cbr_decode(enc, len, d, back, n, &why) == SPX_FMT_CBR_OK, "decode: %s", why);
+      CHECK(spx_fmt_cbr_decode(enc, len, d, back, n, &why) == SPX_RT_OK, "decode: %s", why);
       CHECK(memcmp(w, back, n) == 0, "decode(encode(w)) == w for %ux%ux%ux%u g%u",
             d->rows, d->cols, d->kh, d->kw, d->groups);
       /* accessors: block data agrees with the dense weights */
@@ -156,7 +156,7 @@ static int roundtrip(void) {
       {
         spx_fmt_cbr_dims_t e = *d;
         e.kh = (uint16_t)(e.kh + 1);
-        CHECK(spx_fmt_cbr_validate(enc, len, &e, &why) == SPX_FMT_CBR_ERR_FORMAT,
+        CHECK(spx_fmt_cbr_validate(enc, len, &e, &why) == SPX_RT_ERR_FORMAT,
               "expected dims mismatch rejected");
       }
       checked++;
@@ -227,16 +227,16 @@ static int reject(void) {
       break;
     }
     why = "";
-    CHECK(spx_fmt_cbr_validate(bad, blen, &d, &why) != SPX_FMT_CBR_OK, "%s accepted", what);
+    CHECK(spx_fmt_cbr_validate(bad, blen, &d, &why) != SPX_RT_OK, "%s accepted", what);
     printf("%s: %s\n", what, why);
   }
   {
     spx_fmt_cbr_dims_t e = mkdims(12, 12, 1, 1, 1);
-    CHECK(spx_fmt_cbr_validate(enc, len, &e, &why) != SPX_FMT_CBR_OK, "dims accepted");
+    CHECK(spx_fmt_cbr_validate(enc, len, &e, &why) != SPX_RT_OK, "dims accepted");
     printf("expected 12x12x1x1: %s\n", why);
-    CHECK(spx_fmt_cbr_validate(NULL, 0, NULL, &why) == SPX_FMT_CBR_ERR_ARG, "NULL");
+    CHECK(spx_fmt_cbr_validate(NULL, 0, NULL, &why) == SPX_RT_ERR_ARG, "NULL");
     printf("NULL: %s\n", why);
-    CHECK(spx_fmt_cbr_validate(enc, len, NULL, &why) == SPX_FMT_CBR_OK, "any dims");
+    CHECK(spx_fmt_cbr_validate(enc, len, NULL, &why) == SPX_RT_OK, "any dims");
   }
   free(w);
   free(enc);
@@ -262,7 +262,7 @@ static int fuzz(void) {
       /* a copy of exactly `cut` bytes, so ASan sees any over-read */
       uint8_t *t = malloc(cut ? cut : 1);
       memcpy(t, enc, cut);
-      CHECK(spx_fmt_cbr_validate(t, cut, NULL, NULL) != SPX_FMT_CBR_OK, "truncation to %zu accepted", cut);
+      CHECK(spx_fmt_cbr_validate(t, cut, NULL, NULL) != SPX_RT_OK, "truncation to %zu accepted", cut);
       free(t);
       cases++;
     }
@@ -271,10 +271,10 @@ static int fuzz(void) {
       const char *why;
       memcpy(t, enc, len);
       t[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-      if (spx_fmt_cbr_decode(t, len, NULL, back, n, &why) == SPX_FMT_CBR_OK) {
+      if (spx_fmt_cbr_decode(t, len, NULL, back, n, &why) == SPX_RT_OK) {
         spx_fmt_cbr_view_t v;
         accepted++;
-        CHECK(spx_fmt_cbr_open(t, len, NULL, &v, NULL) == SPX_FMT_CBR_OK &&
+        CHECK(spx_fmt_cbr_open(t, len, NULL, &v, NULL) == SPX_RT_OK &&
                   spx_fmt_cbr_dense_count(&v.dims) <= n,
               "flipped bit %zu accepted with larger dims", bit);
       } else {

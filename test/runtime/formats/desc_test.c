@@ -49,7 +49,7 @@ static uint8_t *encode(unsigned code, const spx_fmt_dims_t *d, const int8_t *w, 
     spx_fmt_cbr_dims_t cd = {d->rows, d->cols, d->kh, d->kw, d->groups};
     *len = spx_fmt_cbr_encoded_size(&cd, w);
     out = malloc(*len);
-    if (spx_fmt_cbr_encode(&cd, w, out, *len, len) != SPX_FMT_CBR_OK) fail("cbr encode");
+    if (spx_fmt_cbr_encode(&cd, w, out, *len, len) != SPX_RT_OK) fail("cbr encode");
     return out;
   }
   if (code == SPX_FMT_BBS) {
@@ -57,7 +57,7 @@ static uint8_t *encode(unsigned code, const spx_fmt_dims_t *d, const int8_t *w, 
     spx_fmt_bbs_config_t c = {16, SPX_FMT_BBS_ZP_SHIFT, 2, NULL};
     *len = spx_fmt_bbs_encoded_size(&bd, &c);
     out = malloc(*len);
-    if (spx_fmt_bbs_encode(&bd, &c, w, out, *len, len) != SPX_FMT_BBS_OK) fail("bbs encode");
+    if (spx_fmt_bbs_encode(&bd, &c, w, out, *len, len) != SPX_RT_OK) fail("bbs encode");
     return out;
   }
   *len = n;
@@ -77,7 +77,7 @@ static int own_decode(unsigned code, const uint8_t *bytes, size_t len, const spx
     spx_fmt_cbr_dims_t cd = {d->rows, d->cols, d->kh, d->kw, d->groups};
     int8_t *q = malloc(n);
     size_t i;
-    int ok = q && spx_fmt_cbr_decode(bytes, len, &cd, q, n, NULL) == SPX_FMT_CBR_OK;
+    int ok = q && spx_fmt_cbr_decode(bytes, len, &cd, q, n, NULL) == SPX_RT_OK;
     for (i = 0; ok && i < n; i++) out[i] = q[i];
     free(q);
     return ok;
@@ -86,7 +86,7 @@ static int own_decode(unsigned code, const uint8_t *bytes, size_t len, const spx
     spx_fmt_bbs_dims_t bd = {d->rows, d->cols, d->kh, d->kw};
     spx_fmt_bbs_view_t v;
     uint32_t p, t, g, taps = (uint32_t)d->kh * d->kw;
-    if (spx_fmt_bbs_open(bytes, len, &bd, &v, NULL) != SPX_FMT_BBS_OK) return 0;
+    if (spx_fmt_bbs_open(bytes, len, &bd, &v, NULL) != SPX_RT_OK) return 0;
     for (p = 0; p < d->rows; p++)
       for (t = 0; t < taps; t++)
         for (g = 0; g < v.groups_per_tap; g++) {
@@ -291,9 +291,9 @@ static void check_bbs_wide(void) {
   void *sc;
   int wide = 0, u, n, r;
   for (i = 0; i < U * F; i++) w[i] = (int8_t)(i % 3 ? 127 : 40 - (int)i);
-  if (spx_fmt_bbs_encode(&bd, &c, w, bytes, sizeof bytes, &len) != SPX_FMT_BBS_OK)
+  if (spx_fmt_bbs_encode(&bd, &c, w, bytes, sizeof bytes, &len) != SPX_RT_OK)
     fail("bbs encode (wide)");
-  if (spx_fmt_bbs_open(bytes, len, &bd, &v, NULL) != SPX_FMT_BBS_OK) fail("bbs open (wide)");
+  if (spx_fmt_bbs_open(bytes, len, &bd, &v, NULL) != SPX_RT_OK) fail("bbs open (wide)");
   for (r = 0; r < U; r++) { /* patch the constant of every group: c = -16 */
     uint8_t *rec = (uint8_t *)(uintptr_t)spx_fmt_bbs_record(&v, (uint32_t)r, 0, 0);
     rec[0] = (uint8_t)((rec[0] & 0xe0u) | 0x10u);

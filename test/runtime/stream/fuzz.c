@@ -53,14 +53,14 @@ static int try_load(const unsigned char *data, size_t size) {
   unsigned char *copy = malloc(size ? size : 1);
   if (size) memcpy(copy, data, size);
   spx_cs_stream_t s;
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   int rc = spx_cs_stream_load(copy, size, &s, &st);
   if (rc) {
     CHECK(st.message[0] != 0, "empty message for code %d", rc);
-    CHECK((int)st.code == rc, "status code %d != return %d", (int)st.code, rc);
+    CHECK((int)st.status == rc, "status code %d != return %d", (int)st.status, rc);
   } else {
     size_t n = 0;
-    CHECK(spx_cs_stream_disassemble(&s, sink, &n, &st) == SPX_CS_OK, "%s",
+    CHECK(spx_cs_stream_disassemble(&s, sink, &n, &st) == SPX_RT_OK, "%s",
           st.message);
     for (uint32_t i = 0; i < s.command_count + 1; i++) {
       spx_cs_command_t c;
@@ -85,15 +85,15 @@ static void test_crc_and_format(void) {
       {"123457", 123456.7},     {"1.5e+06", 1.5e6}, {"-2.25", -2.25},
       {"1e-05", 1e-5},          {"0", 0.0},      {"3.40282e+38", 3.4028234e38}};
   for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
-    spx_cs_format(buf, sizeof buf, "%g", g[i].v);
+    spx_rt_format(buf, sizeof buf, "%g", g[i].v);
     CHECK(!strcmp(buf, g[i].want), "%%g of %.9g: got '%s', want '%s'", g[i].v,
           buf, g[i].want);
   }
-  spx_cs_format(buf, sizeof buf, "[%5u|%-4d|%08x|%.3s|%lld|%zu|%%]", 42u, -7,
+  spx_rt_format(buf, sizeof buf, "[%5u|%-4d|%08x|%.3s|%lld|%zu|%%]", 42u, -7,
                 0xbeefu, "abcdef", -9000000000ll, (size_t)77);
   CHECK(!strcmp(buf, "[   42|-7  |0000beef|abc|-9000000000|77|%]"), "got '%s'",
         buf);
-  CHECK(spx_cs_format(buf, 4, "hello") == 5 && !strcmp(buf, "hel"),
+  CHECK(spx_rt_format(buf, 4, "hello") == 5 && !strcmp(buf, "hel"),
         "truncation: '%s'", buf);
 }
 
@@ -121,11 +121,11 @@ static void test_tables(void) {
 }
 
 static unsigned char *encode_sample(spx_test_sample_t *s, size_t *size) {
-  spx_cs_status_t st;
-  CHECK(spx_cs_image_measure(&s->image, size, &st) == SPX_CS_OK, "%s",
+  spx_rt_error_t st;
+  CHECK(spx_cs_image_measure(&s->image, size, &st) == SPX_RT_OK, "%s",
         st.message);
   unsigned char *p = malloc(*size);
-  CHECK(spx_cs_image_encode(&s->image, p, *size, size, &st) == SPX_CS_OK, "%s",
+  CHECK(spx_cs_image_encode(&s->image, p, *size, size, &st) == SPX_RT_OK, "%s",
         st.message);
   return p;
 }
@@ -145,29 +145,29 @@ static int to_mem(void *ctx, const void *data, size_t size) {
 
 static void test_encoder(const unsigned char *good, size_t size,
                          spx_test_sample_t *s) {
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   /* Too-small buffers: refused, nothing written past cap (ASan). */
   for (size_t cap = 0; cap < size; cap += 1 + cap / 4) {
     unsigned char *p = malloc(cap ? cap : 1);
     size_t got;
     CHECK(spx_cs_image_encode(&s->image, p, cap, &got, &st) ==
-              SPX_CS_OUT_OF_RANGE && got == size, "cap %zu", cap);
+              SPX_RT_ERR_BUFFER && got == size, "cap %zu", cap);
     free(p);
   }
   /* Callback path gives the same bytes. */
   membuf_t m = {malloc(size), 0, size};
-  CHECK(spx_cs_image_write(&s->image, to_mem, &m, &st) == SPX_CS_OK, "%s",
+  CHECK(spx_cs_image_write(&s->image, to_mem, &m, &st) == SPX_RT_OK, "%s",
         st.message);
   CHECK(m.len == size && !memcmp(m.p, good, size), "write != encode");
   m.len = 0;
   m.cap = size / 2;
-  CHECK(spx_cs_image_write(&s->image, to_mem, &m, &st) == SPX_CS_ABORTED,
+  CHECK(spx_cs_image_write(&s->image, to_mem, &m, &st) == SPX_RT_ERR_ABORTED,
         "failing callback");
   free(m.p);
 
   /* Round trip: decode everything, re-encode, same bytes. */
   spx_cs_stream_t ld;
-  CHECK(spx_cs_stream_load(good, size, &ld, &st) == SPX_CS_OK, "%s", st.message);
+  CHECK(spx_cs_stream_load(good, size, &ld, &st) == SPX_RT_OK, "%s", st.message);
   static spx_cs_tensor_t t[8];
   static spx_cs_blob_t b[8];
   static spx_cs_command_t c[7];
@@ -184,30 +184,30 @@ static void test_encoder(const unsigned char *good, size_t size,
                        out, 1, b, 8, c, 7};
   size_t n2;
   unsigned char *again = malloc(size);
-  CHECK(spx_cs_image_encode(&im, again, size, &n2, &st) == SPX_CS_OK, "%s",
+  CHECK(spx_cs_image_encode(&im, again, size, &n2, &st) == SPX_RT_OK, "%s",
         st.message);
   CHECK(n2 == size && !memcmp(again, good, size), "round trip differs");
   free(again);
 
   /* The encoder applies the loader's rules to its input. */
   s->commands[1].u.cpu_layer.sh = 2;
-  CHECK(spx_cs_image_measure(&s->image, &n2, &st) == SPX_CS_INVALID_ARGUMENT &&
+  CHECK(spx_cs_image_measure(&s->image, &n2, &st) == SPX_RT_ERR_FORMAT &&
             strstr(st.message, "command 1 (cpu.layer): field 'out'"),
         "encoder accepted a bad shape: %s", st.message);
   s->commands[1].u.cpu_layer.sh = 1;
   s->tensors[3].name = "bad\nname";
-  CHECK(spx_cs_image_measure(&s->image, &n2, &st) == SPX_CS_INVALID_ARGUMENT,
+  CHECK(spx_cs_image_measure(&s->image, &n2, &st) == SPX_RT_ERR_FORMAT,
         "encoder accepted a control character");
   s->tensors[3].name = "pool1";
 }
 
 static void test_robustness(const unsigned char *good, size_t size) {
   unsigned char *p = malloc(size);
-  CHECK(try_load(good, size) == SPX_CS_OK, "the sample must load");
+  CHECK(try_load(good, size) == SPX_RT_OK, "the sample must load");
   /* Every truncation. */
   for (size_t n = 0; n < size; n++)
-    CHECK(try_load(good, n) != SPX_CS_OK, "truncated at %zu accepted", n);
-  CHECK(try_load(NULL, 0) != SPX_CS_OK, "NULL accepted");
+    CHECK(try_load(good, n) != SPX_RT_OK, "truncated at %zu accepted", n);
+  CHECK(try_load(NULL, 0) != SPX_RT_OK, "NULL accepted");
   /* Every single-bit flip: the crc (or magic/version/size) catches it; with
    * the crc recomputed the loader must still not fault. */
   unsigned long accepted = 0;
@@ -216,9 +216,9 @@ static void test_robustness(const unsigned char *good, size_t size) {
       memcpy(p, good, size);
       p[i] ^= (unsigned char)(1u << bit);
       if (i < SPX_CS_CRC_OFFSET || i >= SPX_CS_CRC_OFFSET + 4)
-        CHECK(try_load(p, size) != SPX_CS_OK, "flip %zu.%d accepted", i, bit);
+        CHECK(try_load(p, size) != SPX_RT_OK, "flip %zu.%d accepted", i, bit);
       spx_cs_stream_seal(p, size, NULL);
-      if (try_load(p, size) == SPX_CS_OK) accepted++;
+      if (try_load(p, size) == SPX_RT_OK) accepted++;
     }
   }
   /* Flips in blob data or in names still load (resealed blob crc aside):

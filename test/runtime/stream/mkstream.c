@@ -126,7 +126,7 @@ int main(int argc, char **argv) {
 
   static spx_test_sample_t sample;
   spx_test_sample_init(&sample);
-  spx_cs_status_t st;
+  spx_rt_error_t st;
   size_t size;
   if (spx_cs_image_measure(&sample.image, &size, &st)) {
     fprintf(stderr, "spx-mkstream: %s\n", st.message);

@@ -125,13 +125,14 @@ static uint16_t decoded_blob(builder_t *b, MlirOperation op, const spx_wbuf_t *e
                              uint16_t code, const spx_fmt_dims_t *dims) {
   const spx_fmt_desc_t *f = spx_fmt_find(code);
   size_t count = spx_fmt_dims_count(dims);
-  const char *why = "";
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   int16_t *wide = count ? malloc(count * sizeof *wide) : NULL;
   int8_t *out = spx_arena_alloc(b->arena, count + 1);
   if (!f || !wide || f->decode(enc->data, enc->nbytes, dims, wide, count, &why)) {
     char msg[320];
     snprintf(msg, sizeof msg, "cannot decode the %s weights: %s", f ? f->name : "?",
-             *why ? why : "unusable dimensions");
+             why.message[0] ? why.message : "unusable dimensions");
     op_error(b, op, msg);
     free(wide);
     return SPX_CS_NONE;

@@ -192,7 +192,6 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
     return -1;
   }
   size_t written = 0;
-  const char *why = "";
   spx_rt_status_t st = spx_fmt_bbs_encode(&d, &cfg, w->data, enc->data, enc->nbytes, &written);
   SPX_ASSERT(st == SPX_RT_OK && written == (size_t)enc_len);
   free(class_of);
@@ -200,7 +199,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   spx_fmt_dims_t fd = {d.rows, d.cols, d.kh, d.kw, conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1};
   int16_t *w1 = malloc(sizeof *w1 * (w->count ? w->count : 1));
   SPX_ASSERT(w1);
-  SPX_ASSERT(spx_fmt_desc_BBS.decode(enc->data, enc->nbytes, &fd, w1, w->count, &why) == 0);
+  SPX_ASSERT(spx_fmt_desc_BBS.decode(enc->data, enc->nbytes, &fd, w1, w->count, NULL) == SPX_RT_OK);
 
   /* statistics */
   const int8_t *w0 = w->data;
@@ -214,7 +213,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op) {
   }
   free(w1);
   spx_fmt_bbs_view_t v;
-  SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, &why) == SPX_RT_OK);
+  SPX_ASSERT(spx_fmt_bbs_open(enc->data, enc->nbytes, &d, &v, NULL) == SPX_RT_OK);
   uint32_t taps = (uint32_t)d.kh * d.kw;
   for (uint32_t p = 0; p < d.rows; p++)
     for (uint32_t t = 0; t < taps; t++)

@@ -102,10 +102,11 @@ static int eval_op(evaluator_t *ev, MlirOperation op) {
   spx_rt_status_t st = spx_rt_layer_run(&l, ev->ws, NULL, 0);
   free(affine);
   if (st != SPX_RT_OK) {
-    const char *why = "";
+    spx_rt_error_t why;
+    spx_rt_error_clear(&why);
     spx_rt_layer_check(&l, &why);
     spx_pass_error(ev->env, op, "cannot evaluate in f32: %s%s%s", spx_rt_status_name(st),
-                   *why ? ": " : "", why);
+                   why.message[0] ? ": " : "", why.message);
     return -1;
   }
   return 0;

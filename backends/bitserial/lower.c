@@ -126,9 +126,9 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
       }
       SPX_ASSERT(spx_sim_bs_geom_init(&g, l, t[0], t[4], &md) == 0);
       spx_sim_bs_weights_t w;
-      const char *why = "";
+      spx_rt_error_t why;
       if (spx_sim_bs_weights_open(&w, &g, &md, wb->encoding, wb->data, wb->length, &why)) {
-        spx_diag_error(diag, loc, "target bitserial: layer '%s': %s", src->name, why);
+        spx_diag_error(diag, loc, "target bitserial: layer '%s': %s", src->name, why.message);
         errors++;
         continue;
       }

@@ -24,14 +24,13 @@ static const char *cmd_name(const decoded_t *d) {
 
 /* Decodes command i into d->d.layer. On failure *why says what is wrong. */
 static spx_rt_status_t decode(const spx_cs_stream_t *s, uint32_t i,
-                              decoded_t *d, const char **why) {
+                              decoded_t *d, spx_rt_error_t *err) {
   memset(&d->cmd, 0, sizeof d->cmd);
   spx_cs_stream_command(s, i, &d->cmd);
   if (d->cmd.opcode != SPX_CS_OP_CPU_LAYER) {
-    *why = "opcode is not run by the cpu device";
-    return SPX_RT_ERR_ARG;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "opcode is not run by the cpu device");
   }
-  return spx_rt_layer_decode(s, &d->cmd.u.cpu_layer, &d->d, why);
+  return spx_rt_layer_decode(s, &d->cmd.u.cpu_layer, &d->d, err);
 }
 
 /* ---- the cpu device --------------------------------------------------------- */
@@ -72,17 +71,17 @@ static spx_rt_status_t cpu_initialize(const spx_rt_device_t *device,
                   is_in ? "input" : "output", (unsigned)k);
   }
   for (i = 0; i < s->command_count; ++i) {
-    const char *why = "";
-    spx_rt_status_t st = decode(s, i, &d, &why);
+    spx_rt_error_t e;
+    spx_rt_status_t st = decode(s, i, &d, &e);
     size_t need;
-    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.d.layer, &why);
+    if (st == SPX_RT_OK) st = spx_rt_layer_validate(&d.d.layer, &e);
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s: %s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       : "?",
-                  why);
+                  e.message);
     need = spx_rt_layer_scratch_size(&d.d.layer);
     if (need > max_scratch) max_scratch = need;
   }
@@ -107,25 +106,25 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   scratch = ws + m->scratch_offset;
 
   for (i = 0; i < s->command_count; ++i) {
-    const char *why = "";
+    spx_rt_error_t e;
     const char *name;
-    spx_rt_status_t st = decode(s, i, &d, &why);
+    spx_rt_status_t st = decode(s, i, &d, &e);
     name = d.cmd.name ? d.cmd.name : "";
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i,
-                  cmd_name(&d), why);
+                  cmd_name(&d), e.message);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
       st = spx_rt_layer_run(&d.d.layer, ws, scratch, m->scratch_size);
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
-      spx_rt_layer_check(&d.d.layer, &why);
+      spx_rt_layer_check(&d.d.layer, &e);
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s: %s%s%s", (unsigned)i,
                   cmd_name(&d),
                   spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       ? spx_cs_cpu_op_name(d.cmd.u.cpu_layer.op)
                       : "?",
-                  spx_rt_status_name(st), *why ? ": " : "", why);
+                  spx_rt_status_name(st), e.message[0] ? ": " : "", e.message);
     }
   }
 

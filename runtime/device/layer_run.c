@@ -6,7 +6,7 @@
  * pointers, op and input count, dtypes, ranks, shapes against the op's
  * result, quantization that the int8 kernels require) that fill a plan with
  * the kernel parameters. A layer that fails gets a status (and, through
- * spx_rt_layer_check, a reason), never a crash. What prepare() cannot check
+ * spx_rt_layer_check, a err), never a crash. What prepare() cannot check
  * is that offsets lie inside the caller's workspace: the loader checks that
  * for streams, the compiler for generated tables.
  *
@@ -85,16 +85,12 @@ static int same_dims(const spx_rt_tensor_t *a, const spx_rt_tensor_t *b) {
   return 1;
 }
 
-#define FAIL(code, why)                                                       \
-  do {                                                                        \
-    *reason = (why);                                                          \
-    return (code);                                                            \
-  } while (0)
+#define FAIL(code, ...) return spx_rt_error_set(err, (code), __VA_ARGS__)
 
 /* A tensor the layer reads or writes: known dtype, usable shape, int8
  * quantization valid. */
 static spx_rt_status_t check_tensor(const spx_rt_tensor_t *t,
-                                    const char **reason) {
+                                    spx_rt_error_t *err) {
   if (!dtype_size(t->dtype)) FAIL(SPX_RT_ERR_ARG, "tensor of unknown dtype");
   if (!elem_count(t)) FAIL(SPX_RT_ERR_SHAPE, "tensor rank or dimension out of range");
   if (t->offset % dtype_size(t->dtype))
@@ -106,7 +102,7 @@ static spx_rt_status_t check_tensor(const spx_rt_tensor_t *t,
 }
 
 static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
-                                    const char **reason) {
+                                    spx_rt_error_t *err) {
   const spx_rt_tensor_t *in = l->in[0], *out = l->out;
   spx_rt_conv2d_params_t *p = &pl->u.conv;
   int32_t oh, ow;
@@ -171,19 +167,17 @@ static spx_fmt_dims_t weight_dims(const spx_rt_layer_t *l, const plan_t *pl) {
  * passes, and only its structural check runs. f32 layers take the plain
  * array as it is. */
 static spx_rt_status_t check_encoded(const spx_rt_layer_t *l, const plan_t *pl, int full,
-                                     const char **reason) {
+                                     spx_rt_error_t *err) {
   spx_fmt_dims_t d;
-  int bad;
   if (!pl->is_s8) return SPX_RT_OK;
   d = weight_dims(l, pl);
-  bad = full && l->weights_size
-            ? pl->fmt->validate(l->weights, l->weights_size, &d, reason)
-            : pl->fmt->open(l->weights, l->weights_size, &d, NULL, reason);
-  return bad ? SPX_RT_ERR_ARG : SPX_RT_OK;
+  return full && l->weights_size
+             ? pl->fmt->validate(l->weights, l->weights_size, &d, err)
+             : pl->fmt->open(l->weights, l->weights_size, &d, NULL, err);
 }
 
 static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
-                                    const char **reason) {
+                                    spx_rt_error_t *err) {
   const spx_rt_tensor_t *in = l->in[0], *out = l->out;
   spx_rt_pool_params_t *p = &pl->u.pool;
   int32_t oh, ow;
@@ -213,7 +207,7 @@ static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
 }
 
 static spx_rt_status_t prepare_concat(const spx_rt_layer_t *l, plan_t *pl,
-                                      const char **reason) {
+                                      spx_rt_error_t *err) {
   const spx_rt_tensor_t *out = l->out;
   spx_rt_concat_params_t *p = &pl->u.concat.p;
   int axis = l->axis < 0 ? l->axis + (int)out->rank : l->axis;
@@ -250,11 +244,11 @@ static int is_prob_quant(spx_rt_quant_t q) {
 }
 
 static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
-                               const char **reason) {
+                               spx_rt_error_t *err) {
   unsigned k, n_in_min = 1, n_in_max = 1;
   unsigned dt_in, dt_out;
   spx_rt_status_t st;
-  *reason = "";
+  spx_rt_error_clear(err);
   memset(pl, 0, sizeof *pl);
   if (!l) FAIL(SPX_RT_ERR_ARG, "layer is NULL");
   switch (l->op) {
@@ -267,10 +261,10 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   if (l->n_in < n_in_min || l->n_in > n_in_max)
     FAIL(SPX_RT_ERR_ARG, "wrong number of inputs for the op");
   if (!l->out) FAIL(SPX_RT_ERR_ARG, "output tensor is NULL");
-  if ((st = check_tensor(l->out, reason)) != SPX_RT_OK) return st;
+  if ((st = check_tensor(l->out, err)) != SPX_RT_OK) return st;
   for (k = 0; k < l->n_in; ++k) {
     if (!l->in[k]) FAIL(SPX_RT_ERR_ARG, "input tensor is NULL");
-    if ((st = check_tensor(l->in[k], reason)) != SPX_RT_OK) return st;
+    if ((st = check_tensor(l->in[k], err)) != SPX_RT_OK) return st;
     pl->inq[k] = quant_of(l->in[k]);
   }
   pl->outq = quant_of(l->out);
@@ -329,8 +323,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     if (pl->is_s8 && l->multiplier_count > 1 && l->multiplier_count != l->out->dims[1])
       FAIL(SPX_RT_ERR_ARG, "requant multipliers are neither one per output channel nor one");
     if (l->op == SPX_RT_OP_CONV2D) {
-      st = prepare_conv(l, pl, reason);
-      return st == SPX_RT_OK ? check_encoded(l, pl, 0, reason) : st;
+      st = prepare_conv(l, pl, err);
+      return st == SPX_RT_OK ? check_encoded(l, pl, 0, err) : st;
     }
     if (l->in[0]->rank != 2 || l->out->rank != 2)
       FAIL(SPX_RT_ERR_SHAPE, "dense needs rank-2 input and output");
@@ -340,7 +334,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     pl->u.dense.features = (int32_t)l->in[0]->dims[1];
     pl->u.dense.units = (int32_t)l->out->dims[1];
     pl->u.dense.act = pl->act;
-    return check_encoded(l, pl, 0, reason);
+    return check_encoded(l, pl, 0, err);
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
   case SPX_RT_OP_SIGMOID:
@@ -366,7 +360,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   }
   case SPX_RT_OP_MAXPOOL:
   case SPX_RT_OP_AVGPOOL:
-    return prepare_pool(l, pl, reason);
+    return prepare_pool(l, pl, err);
   case SPX_RT_OP_GLOBAL_AVGPOOL: {
     const spx_rt_tensor_t *in = l->in[0], *out = l->out;
     if (in->rank != 4 || out->rank != 4 || out->dims[0] != in->dims[0] ||
@@ -384,7 +378,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
       FAIL(SPX_RT_ERR_ARG, "add multipliers and shifts come together");
     return SPX_RT_OK;
   case SPX_RT_OP_CONCAT:
-    return prepare_concat(l, pl, reason);
+    return prepare_concat(l, pl, err);
   case SPX_RT_OP_BATCHNORM: {
     const spx_rt_tensor_t *in = l->in[0];
     if (pl->is_s8)
@@ -414,23 +408,16 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
 
 #undef FAIL
 
-spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
-                                   const char **out_reason) {
+spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer, spx_rt_error_t *err) {
   plan_t pl;
-  const char *reason = "";
-  spx_rt_status_t st = prepare(layer, &pl, &reason);
-  if (out_reason) *out_reason = reason;
-  return st;
+  return prepare(layer, &pl, err);
 }
 
-spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer,
-                                      const char **out_reason) {
+spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, spx_rt_error_t *err) {
   plan_t pl;
-  const char *reason = "";
-  spx_rt_status_t st = prepare(layer, &pl, &reason);
+  spx_rt_status_t st = prepare(layer, &pl, err);
   if (st == SPX_RT_OK && (layer->op == SPX_RT_OP_CONV2D || layer->op == SPX_RT_OP_DENSE))
-    st = check_encoded(layer, &pl, 1, &reason);
-  if (out_reason) *out_reason = reason;
+    st = check_encoded(layer, &pl, 1, err);
   return st;
 }
 
@@ -464,8 +451,7 @@ static size_t scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
 
 size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer) {
   plan_t pl;
-  const char *reason;
-  if (prepare(layer, &pl, &reason) != SPX_RT_OK) return 0;
+  if (prepare(layer, &pl, NULL) != SPX_RT_OK) return 0;
   return scratch_of(layer, &pl);
 }
 
@@ -496,9 +482,8 @@ static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
 spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace,
                                  void *scratch, size_t scratch_size) {
   plan_t pl;
-  const char *reason;
   const spx_rt_layer_t *l = layer;
-  spx_rt_status_t st = prepare(layer, &pl, &reason);
+  spx_rt_status_t st = prepare(layer, &pl, NULL);
   void *in[MAX_IN];
   void *out;
   unsigned k;

@@ -7,7 +7,7 @@
 #include "runtime/device/spx_device.h"
 
 spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_layer_t *cmd,
-                                    spx_rt_layer_decoded_t *out, const char **why) {
+                                    spx_rt_layer_decoded_t *out, spx_rt_error_t *err) {
   const uint16_t ids[4] = {cmd->in0, cmd->in1, cmd->in2, cmd->in3};
   const uint16_t bids[4] = {cmd->weights, cmd->bias, cmd->mult, cmd->shift};
   unsigned k;
@@ -22,19 +22,16 @@ spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_l
     spx_cs_blob_t *b = &out->blobs[k];
     if (bids[k] == SPX_CS_NONE) continue;
     spx_cs_stream_blob(s, bids[k], b);
-    if (!b->data || !b->length) {
-      *why = "blob out of range";
-      return SPX_RT_ERR_ARG;
-    }
-    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u)) {
-      *why = "blob is not 4-byte aligned in memory (load the stream into "
-             "aligned memory)";
-      return SPX_RT_ERR_ARG;
-    }
+    if (!b->data || !b->length)
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "blob%u out of range", (unsigned)bids[k]);
+    if (spx_cs_dtype_size(b->dtype) > 1 && ((uintptr_t)b->data & 3u))
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG,
+                              "blob%u is not 4-byte aligned in memory (load the stream "
+                              "into aligned memory)", (unsigned)bids[k]);
     out->blobp[k] = b;
   }
   spx_rt_layer_init(&out->layer, out->store, cmd, out->recp, out->blobp);
-  *why = "";
+  spx_rt_error_clear(err);
   return SPX_RT_OK;
 }
 

@@ -109,14 +109,12 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
 
 /* Checks a layer as spx_rt_layer_run does (NULL pointers, op, input count,
  * dtypes, shapes against the op's result, quantization the int8 kernels
- * need) without running it. *out_reason (if not NULL) gets a static one-line
- * reason, "" when the layer is fine. */
-spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer,
-                                   const char **out_reason);
+ * need) without running it; *err (if not NULL) says what is wrong. */
+spx_rt_status_t spx_rt_layer_check(const spx_rt_layer_t *layer, spx_rt_error_t *err);
 /* spx_rt_layer_check plus a full check of encoded weights (every group and
  * block, O(size of the weights)). Devices call it once per layer when they
  * prepare a model, so corrupt weights are refused before anything runs. */
-spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, const char **out_reason);
+spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, spx_rt_error_t *err);
 
 /* ==== Models and devices (runtime/device/cpu.c) ============================
  *
@@ -208,9 +206,9 @@ typedef struct spx_rt_layer_decoded {
 /* Decodes the cpu.layer fields `cmd` of a command of stream s: resolves its
  * tensors and blobs (every blob in range, blobs of elements wider than a
  * byte 4-byte aligned in memory) and initializes out->layer. On failure
- * *why says what is wrong. */
+ * *err (if not NULL) says what is wrong. */
 spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_layer_t *cmd,
-                                    spx_rt_layer_decoded_t *out, const char **why);
+                                    spx_rt_layer_decoded_t *out, spx_rt_error_t *err);
 
 /* Fills in a prepared model: the stream view, its device, and the workspace
  * layout (the stream's tensors, then max_scratch bytes of kernel scratch). */

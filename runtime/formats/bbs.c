@@ -409,11 +409,7 @@ spx_rt_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
 
 /* ---- open, validate, decode -------------------------------------------- */
 
-#define BAD(why)                                                              \
-  do {                                                                        \
-    if (out_reason) *out_reason = (why);                                      \
-    return SPX_RT_ERR_FORMAT;                                            \
-  } while (0)
+#define BAD(...) return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
 static int class_ok(unsigned method, unsigned n) {
   if (!n_pruned_ok(n)) return 0;
@@ -424,16 +420,15 @@ static int class_ok(unsigned method, unsigned n) {
 spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
                                       const spx_fmt_bbs_dims_t *expected,
                                       spx_fmt_bbs_view_t *out_view,
-                                      const char **out_reason) {
+                                      spx_rt_error_t *err) {
   const uint8_t *b = bytes;
   spx_fmt_bbs_view_t v;
   uint32_t p, prev[2], seen[2];
   unsigned c;
-  if (out_reason) *out_reason = "";
+  spx_rt_error_clear(err);
   if (out_view) memset(out_view, 0, sizeof *out_view);
   if (!bytes || !out_view) {
-    if (out_reason) *out_reason = "no encoding";
-    return SPX_RT_ERR_ARG;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no encoding");
   }
   memset(&v, 0, sizeof v);
   if (len < SPX_FMT_BBS_HEADER_BYTES) BAD("BBS encoding shorter than its header");
@@ -545,9 +540,9 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
 
 spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
                                           const spx_fmt_bbs_dims_t *expected,
-                                          const char **out_reason) {
+                                          spx_rt_error_t *err) {
   spx_fmt_bbs_view_t v;
-  spx_rt_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, out_reason);
+  spx_rt_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, err);
   uint32_t p, t, g, taps;
   size_t i;
   if (st != SPX_RT_OK) return st;
@@ -560,7 +555,9 @@ spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
         spx_fmt_bbs_group_t grp;
         const char *why;
         spx_fmt_bbs_group_get(&v, p, t, g, &grp);
-        if ((why = group_problem(&grp)) != 0) BAD(why);
+        if ((why = group_problem(&grp)) != 0)
+          BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
+              (unsigned)g);
       }
   return SPX_RT_OK;
 }
@@ -596,18 +593,16 @@ static spx_rt_status_t open_for_decode(const void *bytes, size_t len,
                                             const spx_fmt_bbs_dims_t *expected,
                                             const void *out, size_t dense_count,
                                             spx_fmt_bbs_view_t *v,
-                                            const char **out_reason) {
+                                            spx_rt_error_t *err) {
   spx_rt_status_t st;
   if (!out) {
-    if (out_reason) *out_reason = "no output buffer";
-    return SPX_RT_ERR_ARG;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no output buffer");
   }
-  st = spx_fmt_bbs_validate(bytes, len, expected, out_reason);
+  st = spx_fmt_bbs_validate(bytes, len, expected, err);
   if (st != SPX_RT_OK) return st;
-  spx_fmt_bbs_open(bytes, len, expected, v, out_reason);
+  spx_fmt_bbs_open(bytes, len, expected, v, err);
   if (dense_count < spx_fmt_bbs_dense_count(&v->dims)) {
-    if (out_reason) *out_reason = "output buffer smaller than the weights";
-    return SPX_RT_ERR_BUFFER;
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
   }
   return SPX_RT_OK;
 }
@@ -615,15 +610,13 @@ static spx_rt_status_t open_for_decode(const void *bytes, size_t len,
 spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
-                                        const char **out_reason) {
+                                        spx_rt_error_t *err) {
   spx_fmt_bbs_view_t v;
   spx_rt_status_t st =
-      open_for_decode(bytes, len, expected, weights, dense_count, &v, out_reason);
+      open_for_decode(bytes, len, expected, weights, dense_count, &v, err);
   if (st != SPX_RT_OK) return st;
   if (!decode_view(&v, NULL, NULL)) {
-    if (out_reason)
-      *out_reason = "BBS effective weights leave int8 (zp_shift); decode to int16";
-    return SPX_RT_ERR_RANGE;
+    return spx_rt_error_set(err, SPX_RT_ERR_RANGE, "BBS effective weights leave int8 (zp_shift); decode to int16");
   }
   decode_view(&v, NULL, weights);
   return SPX_RT_OK;
@@ -631,19 +624,20 @@ spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
 
 /* ---- descriptor ------------------------------------------------------------ */
 
-static int bbs_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                             const char **reason) {
+static spx_rt_status_t bbs_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                             spx_rt_error_t *err) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
-  return spx_fmt_bbs_validate(bytes, len, &d, reason) == SPX_RT_OK ? 0 : -1;
+  return spx_fmt_bbs_validate(bytes, len, &d, err);
 }
 
-static int bbs_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                           int16_t *out, size_t count, const char **reason) {
+static spx_rt_status_t bbs_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                           int16_t *out, size_t count, spx_rt_error_t *err) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
   spx_fmt_bbs_view_t v;
-  if (open_for_decode(bytes, len, &d, out, count, &v, reason) != SPX_RT_OK) return -1;
+  spx_rt_status_t st = open_for_decode(bytes, len, &d, out, count, &v, err);
+  if (st != SPX_RT_OK) return st;
   decode_view(&v, out, NULL);
-  return 0;
+  return SPX_RT_OK;
 }
 
 /* ---- kernels: bit columns against centered im2col columns -------------- */
@@ -779,11 +773,12 @@ static void rows_of(const spx_fmt_bbs_view_t *v, uint32_t *row_of) {
   for (p = 0; p < v->dims.rows; ++p) row_of[spx_fmt_bbs_row_channel(v, p)] = p;
 }
 
-static int bbs_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                         spx_fmt_weights_t *out, const char **reason) {
+static spx_rt_status_t bbs_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                         spx_fmt_weights_t *out, spx_rt_error_t *err) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
   spx_fmt_bbs_view_t v;
-  if (spx_fmt_bbs_open(bytes, len, &d, &v, reason) != SPX_RT_OK) return -1;
+  spx_rt_status_t st = spx_fmt_bbs_open(bytes, len, &d, &v, err);
+  if (st != SPX_RT_OK) return st;
   if (out) {
     out->desc = &spx_fmt_desc_BBS;
     out->dims = *dims;
@@ -792,7 +787,7 @@ static int bbs_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *di
     out->view.bbs = v;
     out->state = NULL;
   }
-  return 0;
+  return SPX_RT_OK;
 }
 
 static size_t bbs_scratch(const spx_fmt_dims_t *dims) {

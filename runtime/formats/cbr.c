@@ -263,29 +263,24 @@ spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
   return SPX_RT_OK;
 }
 
-#define FAIL(why)                                                             \
-  do {                                                                        \
-    if (out_reason) *out_reason = (why);                                      \
-    return SPX_RT_ERR_FORMAT;                                            \
-  } while (0)
+#define FAIL(...) return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
 spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
                                       const spx_fmt_cbr_dims_t *expected,
                                       spx_fmt_cbr_view_t *out_view,
-                                      const char **out_reason) {
+                                      spx_rt_error_t *err) {
   const uint8_t *p = (const uint8_t *)bytes;
   spx_fmt_cbr_view_t v;
   uint32_t R, C, r, k, prev, nnz, data_off, total;
   uint64_t want_off, want_total;
   size_t t;
-  if (out_reason) *out_reason = "";
+  spx_rt_error_clear(err);
   if (out_view) {
     unsigned char *z = (unsigned char *)out_view;
     for (t = 0; t < sizeof *out_view; ++t) z[t] = 0;
   }
   if (!p) {
-    if (out_reason) *out_reason = "no CBR bytes (NULL)";
-    return SPX_RT_ERR_ARG;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no CBR bytes (NULL)");
   }
   if (len < SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR encoding shorter than its 48-byte header");
   if (p[0] != 'S' || p[1] != 'X' || p[2] != 'C' || p[3] != 'B')
@@ -331,12 +326,15 @@ spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
   prev = 0;
   for (r = 0; r < R; ++r) {
     uint32_t b = spx_fmt_cbr_row_begin(&v, r), e = spx_fmt_cbr_row_end(&v, r);
-    if (b != prev || e < b || e > nnz) FAIL("CBR row_ptr is not non-decreasing within the block count");
+    if (b != prev || e < b || e > nnz) FAIL("CBR row_ptr is not non-decreasing within the block count (block row %u)",
+           (unsigned)r);
     for (k = b; k < e; ++k) {
       uint32_t c = spx_fmt_cbr_col(&v, k);
-      if (c >= C) FAIL("CBR column index out of the grid");
+      if (c >= C)
+        FAIL("CBR column index %u out of the grid (block row %u, %u block columns)",
+             (unsigned)c, (unsigned)r, (unsigned)C);
       if (k > b && c <= spx_fmt_cbr_col(&v, k - 1))
-        FAIL("CBR column indices not strictly increasing in a block row");
+        FAIL("CBR column indices not strictly increasing in block row %u", (unsigned)r);
     }
     prev = e;
   }
@@ -346,12 +344,12 @@ spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
 
 spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
                                           const spx_fmt_cbr_dims_t *expected,
-                                          const char **out_reason) {
+                                          spx_rt_error_t *err) {
   spx_fmt_cbr_view_t v;
   const uint8_t *p = (const uint8_t *)bytes;
   size_t t, idx_end;
   uint32_t r, k;
-  spx_rt_status_t st = spx_fmt_cbr_open(bytes, len, expected, &v, out_reason);
+  spx_rt_status_t st = spx_fmt_cbr_open(bytes, len, expected, &v, err);
   if (st != SPX_RT_OK) return st;
   idx_end = SPX_FMT_CBR_HEADER_BYTES + 4 * ((size_t)v.block_rows + 1) + 2 * (size_t)v.nnz;
   for (t = idx_end; t < (size_t)(v.data - (const int8_t *)bytes); ++t)
@@ -368,7 +366,8 @@ spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
         for (tp = 0; tp < taps; ++tp)
           for (ii = 0; ii < B; ++ii)
             if ((oo >= no || ii >= ni) && blk[((size_t)oo * taps + tp) * B + ii])
-              FAIL("CBR padded rows/columns of an edge block are not zero");
+              FAIL("CBR padded rows/columns of an edge block are not zero (block row %u, "
+                   "block column %u)", (unsigned)r, (unsigned)spx_fmt_cbr_col(&v, k));
     }
   }
   return SPX_RT_OK;
@@ -377,22 +376,20 @@ spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
 spx_rt_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
                                         const spx_fmt_cbr_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
-                                        const char **out_reason) {
+                                        spx_rt_error_t *err) {
   spx_fmt_cbr_view_t v;
   uint32_t r, k;
   size_t t;
   spx_rt_status_t st;
-  if (out_reason) *out_reason = "";
+  spx_rt_error_clear(err);
   if (!weights) {
-    if (out_reason) *out_reason = "no output buffer (NULL)";
-    return SPX_RT_ERR_ARG;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no output buffer (NULL)");
   }
-  st = spx_fmt_cbr_validate(bytes, len, expected, out_reason);
+  st = spx_fmt_cbr_validate(bytes, len, expected, err);
   if (st != SPX_RT_OK) return st;
   spx_fmt_cbr_open(bytes, len, expected, &v, NULL);
   if (dense_count < spx_fmt_cbr_dense_count(&v.dims)) {
-    if (out_reason) *out_reason = "dense buffer smaller than the weights";
-    return SPX_RT_ERR_BUFFER;
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "dense buffer smaller than the weights");
   }
   for (t = 0; t < spx_fmt_cbr_dense_count(&v.dims); ++t) weights[t] = 0;
   for (r = 0; r < v.block_rows; ++r) {
@@ -415,26 +412,25 @@ spx_rt_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
 
 /* ---- descriptor ------------------------------------------------------------ */
 
-static int cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                             const char **reason) {
-  return spx_fmt_cbr_validate(bytes, len, dims, reason) == SPX_RT_OK ? 0 : -1;
+static spx_rt_status_t cbr_validate_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                             spx_rt_error_t *err) {
+  return spx_fmt_cbr_validate(bytes, len, dims, err);
 }
 
 /* Decodes into the int8 prefix of out, then widens in place from the end
  * (element i's int16 occupies bytes 2i, 2i+1 >= i: nothing unread is
  * overwritten). */
-static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                           int16_t *out, size_t count, const char **reason) {
+static spx_rt_status_t cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                           int16_t *out, size_t count, spx_rt_error_t *err) {
   size_t n = spx_fmt_dims_count(dims), i;
   const int8_t *q = (const int8_t *)(void *)out;
   if (!out || !n || count < n) {
-    if (reason) *reason = "output buffer smaller than the weights";
-    return -1;
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
   }
-  if (spx_fmt_cbr_decode(bytes, len, dims, (int8_t *)(void *)out, n, reason) != SPX_RT_OK)
-    return -1;
+  spx_rt_status_t st = spx_fmt_cbr_decode(bytes, len, dims, (int8_t *)(void *)out, n, err);
+  if (st != SPX_RT_OK) return st;
   for (i = n; i-- > 0;) out[i] = q[i];
-  return 0;
+  return SPX_RT_OK;
 }
 
 /* ---- kernels: stored blocks against im2col columns [C][kh][kw][8] ------- */
@@ -447,10 +443,11 @@ static int cbr_decode_desc(const void *bytes, size_t len, const spx_fmt_dims_t *
  * = 0 whatever the weight. Ragged columns (dense layers, kh = kw = 1) are
  * the input rows: the last block column has only its real lanes. */
 
-static int cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                         spx_fmt_weights_t *out, const char **reason) {
+static spx_rt_status_t cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                         spx_fmt_weights_t *out, spx_rt_error_t *err) {
   spx_fmt_cbr_view_t v;
-  if (spx_fmt_cbr_open(bytes, len, dims, &v, reason) != SPX_RT_OK) return -1;
+  spx_rt_status_t st = spx_fmt_cbr_open(bytes, len, dims, &v, err);
+  if (st != SPX_RT_OK) return st;
   if (out) {
     out->desc = &spx_fmt_desc_CBR;
     out->dims = *dims;
@@ -459,7 +456,7 @@ static int cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *di
     out->view.cbr = v;
     out->state = NULL;
   }
-  return 0;
+  return SPX_RT_OK;
 }
 
 static size_t cbr_scratch(const spx_fmt_dims_t *dims) {

@@ -44,27 +44,25 @@ void spx_fmt_dense_s8_decode(const int8_t *q, const float *scale, uint32_t rows,
 
 /* ---- descriptor ------------------------------------------------------------ */
 
-static int set_reason(const char **reason, const char *why) {
-  if (reason) *reason = why;
-  return *why ? -1 : 0;
-}
-
-static int dense_validate(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                          const char **reason) {
+static spx_rt_status_t dense_validate(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                          spx_rt_error_t *err) {
   size_t n = spx_fmt_dims_count(dims);
-  if (!bytes || !n) return set_reason(reason, "no weights or unusable dimensions");
-  if (len != n) return set_reason(reason, "dense int8 weights are not rows*cols*kh*kw bytes");
-  return set_reason(reason, "");
+  if (!bytes || !n) return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no weights or unusable dimensions");
+  if (len != n) return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "dense int8 weights are %zu bytes, not rows*cols*kh*kw = %zu", len, n);
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
 }
 
-static int dense_decode(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                        int16_t *out, size_t count, const char **reason) {
+static spx_rt_status_t dense_decode(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                        int16_t *out, size_t count, spx_rt_error_t *err) {
   const int8_t *q = (const int8_t *)bytes;
   size_t i, n = spx_fmt_dims_count(dims);
-  if (dense_validate(bytes, len, dims, reason)) return -1;
-  if (!out || count < n) return set_reason(reason, "output buffer smaller than the weights");
+  spx_rt_status_t st = dense_validate(bytes, len, dims, err);
+  if (st != SPX_RT_OK) return st;
+  if (!out || count < n) return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
   for (i = 0; i < n; i++) out[i] = q[i];
-  return set_reason(reason, "");
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
 }
 
 /* ---- kernels: rows of the int8 array against im2col columns [K][kh][kw] -- */
@@ -72,12 +70,12 @@ static int dense_decode(const void *bytes, size_t len, const spx_fmt_dims_t *dim
 /* Structural check: the array is there. len 0 means the caller does not
  * know the size (generated C tables, hand-built layers); any other len must
  * be the full array. */
-static int dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                      spx_fmt_weights_t *out, const char **reason) {
+static spx_rt_status_t dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                      spx_fmt_weights_t *out, spx_rt_error_t *err) {
   size_t n = spx_fmt_dims_count(dims);
-  if (!bytes || !n) return set_reason(reason, "no weights or unusable dimensions");
+  if (!bytes || !n) return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no weights or unusable dimensions");
   if (len && len != n)
-    return set_reason(reason, "dense int8 weights are not rows*cols*kh*kw bytes");
+    return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "dense int8 weights are %zu bytes, not rows*cols*kh*kw = %zu", len, n);
   if (out) {
     out->desc = &spx_fmt_desc_DENSE;
     out->dims = *dims;
@@ -85,7 +83,8 @@ static int dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
     out->len = len;
     out->state = NULL;
   }
-  return set_reason(reason, "");
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
 }
 
 static size_t dense_scratch(const spx_fmt_dims_t *dims) {

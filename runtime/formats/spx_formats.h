@@ -58,8 +58,8 @@ typedef struct spx_fmt_dims {
 size_t spx_fmt_dims_count(const spx_fmt_dims_t *dims);
 
 /* One weight format. Every function borrows the encoded bytes, never reads
- * past len, and on failure returns non-zero and sets *reason (if not NULL)
- * to a static one-line reason ("" on success). Dense int8 is the format of
+ * past len, and returns SPX_RT_OK or an error code, with a message naming
+ * what is wrong and where in *err (if not NULL; cleared on success). Dense int8 is the format of
  * code 0: its bytes are the int8 OIHW array itself.
  *   validate  the full check, O(len): every byte the encoder could produce,
  *             the tensor it stands for equal to *dims;
@@ -90,10 +90,10 @@ typedef struct spx_fmt_desc {
   const char *name;    /* the "text" of SPX_FMT_ENCODINGS */
   const char *summary; /* one line, for --help and tables */
   uint8_t decodes_to_s8;
-  int (*validate)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                  const char **reason);
-  int (*decode)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                int16_t *out, size_t count, const char **reason);
+  spx_rt_status_t (*validate)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                  spx_rt_error_t *err);
+  spx_rt_status_t (*decode)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                int16_t *out, size_t count, spx_rt_error_t *err);
   /* ---- kernels (spx_fmt_weights_t, spx_fmt_cols_t below) ---- */
   uint8_t needs_s8;   /* 1: int8 layers only (0: f32 layers take the plain
                          array too) */
@@ -101,8 +101,8 @@ typedef struct spx_fmt_desc {
   uint8_t chan_block; /* SPX_FMT_COLS_S8: input channels per block */
   uint8_t plain_s8;   /* 1: the bytes are the int8 OIHW array itself (the
                          driver runs depthwise conv directly on it) */
-  int (*open)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-              struct spx_fmt_weights *out, const char **reason);
+  spx_rt_status_t (*open)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+              struct spx_fmt_weights *out, spx_rt_error_t *err);
   /* Bytes of scratch the format needs per run (a multiple of 4). */
   size_t (*scratch_size)(const spx_fmt_dims_t *dims);
   /* Per-run set-up in the format's scratch (4-byte aligned); may be NULL. */
@@ -314,23 +314,23 @@ spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
                                         size_t out_size, size_t *out_len);
 /* Structural check, O(R + nnz), and a view of the encoding: header values,
  * grid against the dims, row_ptr, col_idx, sizes. expected may be NULL
- * (accept any dims). *out_view is cleared first; *out_reason (if not NULL)
- * gets a static one-line reason ("" when ok). Never reads past len. */
+ * (accept any dims). *out_view is cleared first; *err (if not NULL) says
+ * what is wrong and where. Never reads past len. */
 spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
                                       const spx_fmt_cbr_dims_t *expected,
                                       spx_fmt_cbr_view_t *out_view,
-                                      const char **out_reason);
+                                      spx_rt_error_t *err);
 /* Full check: spx_fmt_cbr_open plus every byte: the padding before the
  * block data and the padded rows/cols of edge blocks must be zero. O(len). */
 spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
                                           const spx_fmt_cbr_dims_t *expected,
-                                          const char **out_reason);
+                                          spx_rt_error_t *err);
 /* Decodes into dense int8 weights (dense_count elements, all written:
  * missing blocks are zero). Runs spx_fmt_cbr_validate first. */
 spx_rt_status_t spx_fmt_cbr_decode(const void *bytes, size_t len,
                                         const spx_fmt_cbr_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
-                                        const char **out_reason);
+                                        spx_rt_error_t *err);
 
 /* ---- accessors over an opened view (no checks: r < R, k < nnz) --------- */
 
@@ -639,20 +639,20 @@ spx_rt_status_t spx_fmt_bbs_encode(const spx_fmt_bbs_dims_t *dims,
                                         size_t out_size, size_t *out_len);
 /* Structural check, O(M), and a view: header values, class table, order
  * (a permutation, ascending per class), sizes. expected may be NULL (accept
- * any dims). *out_view is cleared first; *out_reason (if not NULL) gets a
- * static one-line reason ("" when ok). Never reads past len. Enough for the
+ * any dims). *out_view is cleared first; *err (if not NULL) says what is
+ * wrong and where. Never reads past len. Enough for the
  * kernels to run without reading out of bounds. */
 spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
                                       const spx_fmt_bbs_dims_t *expected,
                                       spx_fmt_bbs_view_t *out_view,
-                                      const char **out_reason);
+                                      spx_rt_error_t *err);
 /* Full check, O(len): spx_fmt_bbs_open plus every group record (param and
  * const in range for the method, missing lanes' bits 0, effective weights
  * in spx_fmt_bbs_weight_range: zp_shift ones may leave int8) and the
  * padding bytes 0. */
 spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
                                           const spx_fmt_bbs_dims_t *expected,
-                                          const char **out_reason);
+                                          spx_rt_error_t *err);
 /* Decodes into the effective weights as int8 (dense_count elements, OIHW /
  * [M][K], original channel order). Runs spx_fmt_bbs_validate first. A valid
  * encoding with a weight outside [-128, 127] (zp_shift, see
@@ -662,7 +662,7 @@ spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
 spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         const spx_fmt_bbs_dims_t *expected,
                                         int8_t *weights, size_t dense_count,
-                                        const char **out_reason);
+                                        spx_rt_error_t *err);
 
 /* ---- accessors over an opened view (no checks: row < M, etc.) ----------- */
 

@@ -64,10 +64,10 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
                opn, op);
   {
     spx_sim_bs_weights_t w;
-    const char *reason = "";
-    if (spx_sim_bs_weights_open(&w, &g, &md, wb.encoding, wb.data, wb.length, &reason))
+    spx_rt_error_t werr;
+    if (spx_sim_bs_weights_open(&w, &g, &md, wb.encoding, wb.data, wb.length, &werr))
       return cs_bad(v, "command %u (%s): field 'weights': blob%u: %s", (unsigned)i,
-                 opn, (unsigned)l->weights, reason);
+                 opn, (unsigned)l->weights, werr.message);
   }
   if (pe->tile_m == 0 || pe->tile_m > g.cout ||
       (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))

@@ -69,28 +69,33 @@ typedef struct layer {
 
 static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
                                     const spx_cs_command_t *c, layer_t *L,
-                                    const char **why) {
+                                    spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
   L->cmd = *c;
 #define CP(A, name, off, kind, doc) L->cpu.name = c->u.aie_layer.name;
   SPX_CS_FIELDS_CPU_LAYER(CP, ~)
 #undef CP
-  spx_rt_status_t st = spx_rt_layer_decode(s, &L->cpu, &L->d, why);
+  spx_rt_status_t st = spx_rt_layer_decode(s, &L->cpu, &L->d, err);
   if (st != SPX_RT_OK) return st;
   for (unsigned k = 0; k < 4; k++) {
     const spx_cs_blob_t *b = L->d.blobp[k];
     if (!b || b->encoding == SPX_CS_ENC_DENSE) continue;
     /* The registry says which encoded weights the target runs; of those
      * the array moves CBR blocks as they are (comp_run). */
-    if (k != 0 || spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE), b->encoding,
-                                             why) != SPX_TARGET_NATIVE)
-      return SPX_RT_ERR_ARG;
+    const char *why = "";
+    if (k != 0)
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "only the weights blob may be encoded");
+    if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE), b->encoding, &why) !=
+        SPX_TARGET_NATIVE)
+      return spx_rt_error_set(err, SPX_RT_ERR_UNSUPPORTED, "%s weights: %s",
+                              spx_cs_encoding_name(b->encoding), why);
     L->is_cbr = b->encoding == SPX_CS_ENC_CBR;
-    if (L->is_cbr &&
-        spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, why) != SPX_RT_OK)
-      return SPX_RT_ERR_ARG;
+    if (L->is_cbr) {
+      spx_rt_status_t st2 = spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, err);
+      if (st2 != SPX_RT_OK) return st2;
+    }
   }
-  *why = "";
+  spx_rt_error_clear(err);
   return SPX_RT_OK;
 }
 
@@ -270,14 +275,14 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   }
   for (uint32_t i = 0; i < s->command_count; ++i) {
     spx_cs_command_t c;
-    const char *why = "";
+    spx_rt_error_t e;
     spx_cs_stream_command(s, i, &c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
-      spx_rt_status_t st = layer_decode(s, &c, &L, &why);
-      if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.d.layer, &why);
+      spx_rt_status_t st = layer_decode(s, &c, &L, &e);
+      if (st == SPX_RT_OK) st = spx_rt_layer_validate(&L.d.layer, &e);
       if (st != SPX_RT_OK)
         return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, c.name,
-                    why);
+                    e.message);
       have = 1;
       size_t need = spx_rt_layer_scratch_size(&L.d.layer);
       if (need > max_scratch) max_scratch = need;
@@ -309,11 +314,11 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
   int have = 0;
   for (uint32_t i = 1; i < s->command_count; ++i) {
     spx_cs_command_t c;
-    const char *why = "";
+    spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
     spx_cs_stream_command(s, i, &c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
-      st = layer_decode(s, &c, &L, &why);
+      st = layer_decode(s, &c, &L, &e);
       have = st == SPX_RT_OK;
       if (st == SPX_RT_OK && c.u.aie_layer.mode == 1)
         st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
@@ -322,7 +327,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
     }
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
-                  spx_rt_status_name(st), *why ? ": " : "", why);
+                  spx_rt_status_name(st), e.message[0] ? ": " : "", e.message);
   }
   spx_rt_status_t collected = spx_rt_model_collect_outputs(m, outputs, ws, error);
   if (collected != SPX_RT_OK) return collected;

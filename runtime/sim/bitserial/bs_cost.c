@@ -55,21 +55,22 @@ int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
 int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
-                            const char **why) {
+                            spx_rt_error_t *err) {
   memset(w, 0, sizeof *w);
   w->g = g;
   w->encoding = encoding;
   w->data = data;
   w->size = size;
-  *why = "";
-  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL), encoding,
-                                why) != SPX_TARGET_NATIVE)
-    return -1;
-  *why = "";
+  const char *why = "";
+  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_BITSERIAL), encoding, &why) !=
+      SPX_TARGET_NATIVE)
+    return spx_rt_error_set(err, SPX_RT_ERR_UNSUPPORTED, "%s weights: %s",
+                            spx_fmt_find(encoding) ? spx_fmt_find(encoding)->name : "unknown",
+                            why);
+  spx_rt_error_clear(err);
   if (encoding == SPX_CS_ENC_DENSE) {
     if (!data || (uint64_t)g->cout * g->k != size) {
-      *why = "dense weights do not have cout * k int8 elements";
-      return -1;
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "dense weights do not have cout * k int8 elements");
     }
     return 0;
   }
@@ -79,19 +80,17 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.cols = g->cin_g;
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
-    if (!data || spx_fmt_bbs_validate(data, size, &d, why) != SPX_RT_OK ||
-        spx_fmt_bbs_open(data, size, &d, &w->bbs, why) != SPX_RT_OK)
+    if (!data || spx_fmt_bbs_validate(data, size, &d, err) != SPX_RT_OK ||
+        spx_fmt_bbs_open(data, size, &d, &w->bbs, err) != SPX_RT_OK)
       return -1;
     if (w->bbs.group > (unsigned)md->lanes) {
-      *why = "bbs group size exceeds the PE width (machine lanes)";
-      return -1;
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "bbs group size exceeds the PE width (machine lanes)");
     }
     g->gsize = w->bbs.group_eff;
     g->kgroups = g->kh * g->kw * w->bbs.groups_per_tap;
     return 0;
   }
-  *why = "the target declares a format its PE array cannot read";
-  return -1;
+  return spx_rt_error_set(err, SPX_RT_ERR_ARG, "the target declares a format its PE array cannot read");
 }
 
 int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t r,

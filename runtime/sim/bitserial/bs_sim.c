@@ -30,41 +30,37 @@ static const char *lname(const layer_t *L) {
 
 /* Decodes command i; on failure *why says what is wrong. */
 static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
-                  const char **why) {
+                  spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
   spx_cs_stream_command(s, i, &L->cmd);
   if (L->cmd.opcode != SPX_CS_OP_BS_PE && L->cmd.opcode != SPX_CS_OP_BS_HOST) {
-    *why = "opcode is not run by the bitserial simulator";
-    return -1;
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "opcode is not run by the bitserial simulator");
   }
   /* Both opcodes begin with the cpu.layer members (opcodes_bitserial.h). */
   L->l = &L->cmd.u.cpu_layer;
-  if (spx_rt_layer_decode(s, L->l, &L->d, why) != SPX_RT_OK) return -1;
+  if (spx_rt_layer_decode(s, L->l, &L->d, err) != SPX_RT_OK) return -1;
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     spx_cs_blob_t mb;
     const spx_cs_bs_pe_t *pe = &L->cmd.u.bs_pe;
     spx_cs_stream_blob(s, pe->mdesc, &mb);
     if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &L->md)) {
-      *why = "bad machine description blob";
-      return -1;
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "bad machine description blob");
     }
     if (spx_sim_bs_geom_init(&L->g, L->l, &L->d.rec[0], &L->d.rec[4], &L->md)) {
-      *why = "not an int8 conv2d or dense";
-      return -1;
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "not an int8 conv2d or dense");
     }
     if (!L->d.blobp[0] || !L->d.blobp[2] || !L->d.blobp[3]) {
-      *why = "missing weights or requant blobs";
-      return -1;
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG, "missing weights or requant blobs");
     }
     if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->d.blobs[0].encoding,
-                                L->d.blobs[0].data, L->d.blobs[0].length, why))
+                                L->d.blobs[0].data, L->d.blobs[0].length, err))
       return -1;
     L->t.tile_m = pe->tile_m;
     L->t.tile_k = pe->tile_k;
     L->t.tile_p = pe->tile_p;
     L->t.tiles = L->cmd.iterations;
   }
-  *why = "";
+  spx_rt_error_clear(err);
   return 0;
 }
 
@@ -197,10 +193,10 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is neither f32 nor int8", (unsigned)i);
   }
   for (i = 0; i < s->command_count; ++i) {
-    const char *why = "";
-    if (decode(s, i, &L, &why))
+    spx_rt_error_t e;
+    if (decode(s, i, &L, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
-                  lname(&L), why);
+                  lname(&L), e.message);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       spx_sim_bs_group_t gr;
       if (spx_sim_bs_mdesc_hash(&L.md) != s->mdesc_hash)
@@ -217,10 +213,9 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
                     (unsigned)L.g.cout, (unsigned)L.g.kgroups);
     } else {
-      const char *reason = "";
-      if (spx_rt_layer_validate(&L.d.layer, &reason) != SPX_RT_OK)
+      if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
         return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
-                    lname(&L), reason);
+                    lname(&L), e.message);
     }
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
   }
@@ -244,11 +239,11 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   if (staged != SPX_RT_OK) return staged;
   scratch = ws + m->scratch_offset;
   for (i = 0; i < s->command_count; ++i) {
-    const char *why = "";
+    spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
-    if (decode(s, i, &L, &why))
+    if (decode(s, i, &L, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
-                  lname(&L), why);
+                  lname(&L), e.message);
     if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       /* The tiles partition the layer; computing it whole gives the same
@@ -282,10 +277,10 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
                                   layer_t *L, spx_sim_bs_cost_t *c,
                                   spx_sim_bs_mdesc_t *md,
                                   spx_rt_error_t *error) {
-  const char *why = "";
-  if (decode(s, i, L, &why))
+  spx_rt_error_t e;
+  if (decode(s, i, L, &e))
     return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
-                lname(L), why);
+                lname(L), e.message);
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     *md = L->md;
     if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, c))

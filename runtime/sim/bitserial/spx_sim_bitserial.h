@@ -162,11 +162,11 @@ typedef struct spx_sim_bs_weights {
 /* Opens a layer's weights over geometry g. For BBS, checks the encoding
  * against the layer (spx_fmt_bbs_validate) and sets g's group size and
  * groups per channel from it (Ge, kh * kw * ng); its G must not exceed the
- * PE width (md lanes). 0, or -1 with *why set to a static reason. */
+ * PE width (md lanes). 0, or a negative status with *err saying why. */
 int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
-                            const char **why);
+                            spx_rt_error_t *err);
 /* Group `kg` of array row `r` (kg in [0, kgroups): tap-major,
  * kg = (ky * kw + kx) * ceil(cin_g / gsize) + channel block). Array rows are
  * output channels in the weights' order (spx_sim_bs_channel_at). 0 or -1. */

@@ -253,12 +253,13 @@ static void check_hand_cases(void) {
     int8_t d8[2] = {5, 5};
     int16_t d16[2] = {0, 0};
     size_t len = 0;
-    const char *why = "";
+    spx_rt_error_t why;
+  spx_rt_error_clear(&why);
     check(spx_fmt_bbs_encode(&dims, &cfg, w, enc, sizeof enc, &len) == SPX_RT_OK,
           "128 layer: encode");
     check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_OK,
-          "128 layer: validates (%s)", why);
-    check(spx_fmt_bbs_decode(enc, len, &dims, d8, 2, &why) == SPX_RT_ERR_RANGE && why[0],
+          "128 layer: validates (%s)", why.message);
+    check(spx_fmt_bbs_decode(enc, len, &dims, d8, 2, &why) == SPX_RT_ERR_RANGE && why.message[0],
           "128 layer: the int8 decode refuses it");
     check(d8[0] == 5 && d8[1] == 5, "128 layer: the int8 decode wrote nothing");
     check(spx_fmt_desc_BBS.decode(enc, len, &fd, d16, 2, &why) == 0 && d16[0] == 128 &&
@@ -381,7 +382,8 @@ static void check_layers(void) {
         int fits = 1, st;
         uint8_t *enc;
         spx_fmt_bbs_view_t v;
-        const char *why = "";
+        spx_rt_error_t why;
+  spx_rt_error_clear(&why);
         uint32_t p, n1 = 0;
         if (method == SPX_FMT_BBS_NONE && n) continue;
         for (p = 0; p < dims.rows; ++p) n1 += cls[p] = (uint8_t)(rnd() % 4 == 0);
@@ -392,7 +394,7 @@ static void check_layers(void) {
         dec = malloc(count);
         dec16 = malloc(count * sizeof *dec16);
         check(spx_fmt_bbs_open(enc, len, &dims, &v, &why) == SPX_RT_OK,
-              "open: %s", why);
+              "open: %s", why.message);
         check(v.group_eff == (dims.cols < cfg.group ? dims.cols : cfg.group),
               "Ge = min(G, I)");
         check(v.groups_per_tap == (dims.cols + v.group_eff - 1) / v.group_eff, "ng");
@@ -405,9 +407,9 @@ static void check_layers(void) {
             check(o > spx_fmt_bbs_row_channel(&v, p - 1), "ascending within a class");
         }
         check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_OK,
-              "validate: %s", why);
+              "validate: %s", why.message);
         check(spx_fmt_desc_BBS.decode(enc, len, &fd, dec16, count, &why) == 0,
-              "decode (int16): %s", why);
+              "decode (int16): %s", why.message);
         for (i = 0; i < count; ++i)
           if (dec16[i] != expect[i]) break;
         check(i == count, "round trip %ux%ux%ux%u G=%u %s N=%u: weight %zu",
@@ -417,7 +419,7 @@ static void check_layers(void) {
         for (i = 0; i < count; ++i) fits &= expect[i] >= -128 && expect[i] <= 127;
         st = spx_fmt_bbs_decode(enc, len, &dims, dec, count, &why);
         check(st == (fits ? SPX_RT_OK : SPX_RT_ERR_RANGE), "decode (int8): %d %s",
-              st, why);
+              st, why.message);
         for (i = 0; fits && i < count; ++i)
           if (dec[i] != expect[i]) break;
         check(!fits || i == count, "int8 round trip: weight %zu", i);
@@ -459,10 +461,11 @@ static void check_layers(void) {
 
 static void expect_reject(const uint8_t *b, size_t len, const spx_fmt_bbs_dims_t *dims,
                           const char *what) {
-  const char *why = "";
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   int8_t out[4096];
   int st = spx_fmt_bbs_validate(b, len, dims, &why);
-  check(st == SPX_RT_ERR_FORMAT && why[0], "%s: rejected (status %d)", what, st);
+  check(st == SPX_RT_ERR_FORMAT && why.message[0], "%s: rejected (status %d)", what, st);
   st = spx_fmt_bbs_decode(b, len, dims, out, sizeof out, &why);
   check(st != SPX_RT_OK, "%s: decode refuses", what);
 }
@@ -475,7 +478,8 @@ static void check_validator(void) {
   int8_t w[480];
   uint8_t *enc, *bad;
   unsigned k;
-  const char *why;
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   fill_wq(w, count);
   enc = encode_layer(&dims, &cfg, w, &len);
   bad = malloc(len + 16);
@@ -538,7 +542,7 @@ static void check_validator(void) {
           bad[r0 + 2 + 2 * j] = j == 0 ? (uint8_t)(sgn ? 0xff : 0) : 0xff;
         }
         check(spx_fmt_bbs_validate(bad, len, &dims, &why) == SPX_RT_OK,
-              "zp at the edge of its range validates: %s", why);
+              "zp at the edge of its range validates: %s", why.message);
         check(spx_fmt_bbs_decode(bad, len, &dims, d8, count, &why) == SPX_RT_ERR_RANGE,
               "zp at the edge of its range: int8 decode refuses");
         check(spx_fmt_desc_BBS.decode(bad, len, &fd, d16, count, &why) == 0 &&
@@ -733,11 +737,12 @@ static void dense_ref16(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_
 static int decode_both(const uint8_t *enc, size_t len, const spx_fmt_bbs_dims_t *dims,
                        int16_t *dec16, int8_t *dec8, size_t count) {
   spx_fmt_dims_t fd = {dims->rows, dims->cols, dims->kh, dims->kw, 1};
-  const char *why = "";
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   size_t i;
   int fits = 1;
   check(spx_fmt_desc_BBS.decode(enc, len, &fd, dec16, count, &why) == 0,
-        "kernel case decode: %s", why);
+        "kernel case decode: %s", why.message);
   for (i = 0; i < count; ++i) {
     fits &= dec16[i] >= -128 && dec16[i] <= 127;
     dec8[i] = (int8_t)dec16[i];

@@ -53,12 +53,13 @@ static spx_rt_status_t run(const spx_rt_layer_t *l) {
 
 static void expect_reject(const spx_rt_layer_t *l, spx_rt_status_t want,
                           const char *what) {
-  const char *why = NULL;
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   spx_rt_status_t st = spx_rt_layer_check(l, &why);
-  check(st == want && why && *why, "%s: check gives %d (%s), want %d", what,
-        (int)st, why ? why : "(null)", (int)want);
+  check(st == want && why.message[0], "%s: check gives %d (%s), want %d", what,
+        (int)st, why.message, (int)want);
   check(run(l) == want, "%s: run does not give %d", what, (int)want);
-  printf("reject %s: %s\n", what, why ? why : "");
+  printf("reject %s: %s\n", what, why.message);
 }
 
 /* ---- layers ---------------------------------------------------------------- */
@@ -180,7 +181,7 @@ static void check_conv(void) {
     expect_reject(&bad, SPX_RT_ERR_SHAPE, "conv2d groups");
     bad = l;
     bad.weights_encoding = 1;
-    expect_reject(&bad, SPX_RT_ERR_ARG, "conv2d encoded weights");
+    expect_reject(&bad, SPX_RT_ERR_FORMAT, "conv2d encoded weights");
     bad = l;
     bad.multiplier_count = 2; /* neither 1 nor one per output channel */
     expect_reject(&bad, SPX_RT_ERR_ARG, "conv2d multiplier count");

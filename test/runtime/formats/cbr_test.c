@@ -112,7 +112,8 @@ static int roundtrip(void) {
       uint8_t *enc, m1[4096], m2[4096];
       uint32_t R, C, nnz = 0;
       spx_fmt_cbr_view_t v;
-      const char *why = "?";
+      spx_rt_error_t why;
+  spx_rt_error_clear(&why);
       random_weights(d, keep, w);
       spx_fmt_cbr_grid(d, &R, &C);
       CHECK(spx_fmt_cbr_mask_from_dense(d, w, m1, sizeof m1, &nnz) == SPX_RT_OK,
@@ -127,14 +128,14 @@ static int roundtrip(void) {
             "short buffer rejected");
       CHECK(spx_fmt_cbr_encode(d, w, enc, size, &len) == SPX_RT_OK && len == size,
             "encode");
-      CHECK(spx_fmt_cbr_validate(enc, len, d, &why) == SPX_RT_OK, "validate: %s", why);
-      CHECK(spx_fmt_cbr_open(enc, len, d, &v, &why) == SPX_RT_OK, "open: %s", why);
+      CHECK(spx_fmt_cbr_validate(enc, len, d, &why) == SPX_RT_OK, "validate: %s", why.message);
+      CHECK(spx_fmt_cbr_open(enc, len, d, &v, &why) == SPX_RT_OK, "open: %s", why.message);
       CHECK(v.nnz == nnz && v.block_rows == R && v.block_cols == C, "view counts");
       CHECK(spx_fmt_cbr_mask_from_view(&v, m2, sizeof m2) == SPX_RT_OK &&
                 memcmp(m1, m2, spx_fmt_cbr_mask_bytes(R, C)) == 0,
             "mask of view == mask of dense");
       memset(back, 0x55, n);
-      CHECK(spx_fmt_cbr_decode(enc, len, d, back, n, &why) == SPX_RT_OK, "decode: %s", why);
+      CHECK(spx_fmt_cbr_decode(enc, len, d, back, n, &why) == SPX_RT_OK, "decode: %s", why.message);
       CHECK(memcmp(w, back, n) == 0, "decode(encode(w)) == w for %ux%ux%ux%u g%u",
             d->rows, d->cols, d->kh, d->kw, d->groups);
       /* accessors: block data agrees with the dense weights */
@@ -184,7 +185,8 @@ static int reject(void) {
   size_t n = spx_fmt_cbr_dense_count(&d), len, size;
   int8_t *w = malloc(n);
   uint8_t mask[1] = {0}, *enc, *bad;
-  const char *why;
+  spx_rt_error_t why;
+  spx_rt_error_clear(&why);
   int k;
   random_weights(&d, 100, w);
   for (size_t i = 0; i < n; ++i)
@@ -226,16 +228,16 @@ static int reject(void) {
       bad[80 + 576 + 7] = 1;
       break;
     }
-    why = "";
+    spx_rt_error_clear(&why);
     CHECK(spx_fmt_cbr_validate(bad, blen, &d, &why) != SPX_RT_OK, "%s accepted", what);
-    printf("%s: %s\n", what, why);
+    printf("%s: %s\n", what, why.message);
   }
   {
     spx_fmt_cbr_dims_t e = mkdims(12, 12, 1, 1, 1);
     CHECK(spx_fmt_cbr_validate(enc, len, &e, &why) != SPX_RT_OK, "dims accepted");
-    printf("expected 12x12x1x1: %s\n", why);
+    printf("expected 12x12x1x1: %s\n", why.message);
     CHECK(spx_fmt_cbr_validate(NULL, 0, NULL, &why) == SPX_RT_ERR_ARG, "NULL");
-    printf("NULL: %s\n", why);
+    printf("NULL: %s\n", why.message);
     CHECK(spx_fmt_cbr_validate(enc, len, NULL, &why) == SPX_RT_OK, "any dims");
   }
   free(w);
@@ -268,7 +270,8 @@ static int fuzz(void) {
     }
     for (bit = 0; bit < len * 8; ++bit) {
       uint8_t *t = malloc(len);
-      const char *why;
+      spx_rt_error_t why;
+  spx_rt_error_clear(&why);
       memcpy(t, enc, len);
       t[bit / 8] ^= (uint8_t)(1u << (bit % 8));
       if (spx_fmt_cbr_decode(t, len, NULL, back, n, &why) == SPX_RT_OK) {
@@ -279,7 +282,7 @@ static int fuzz(void) {
               "flipped bit %zu accepted with larger dims", bit);
       } else {
         rejected++;
-        CHECK(why && why[0], "rejection without a reason");
+        CHECK(why.message[0], "rejection without a reason");
       }
       free(t);
       cases++;

@@ -147,14 +147,15 @@ static void check_decode_and_validate(void) {
         int16_t *own = malloc(n * sizeof *own);
         int16_t *dec = malloc(n * sizeof *dec);
         uint8_t *bytes;
-        const char *why = NULL;
+        spx_rt_error_t why;
+  spx_rt_error_clear(&why);
         if (desc->code == SPX_FMT_BBS && d->groups != 1) {
           free(w); free(own); free(dec);
           continue; /* BBS weights have no conv groups of their own */
         }
         fill_weights(w, d);
         bytes = encode(desc->code, d, w, &len);
-        if (desc->validate(bytes, len, d, &why) || *why) fail("validate of an encoding");
+        if (desc->validate(bytes, len, d, &why) || why.message[0]) fail("validate of an encoding");
         if (desc->open(bytes, len, d, NULL, &why)) fail("open of an encoding");
         if (desc->decode(bytes, len, d, dec, n, &why)) fail("desc decode");
         if (!own_decode(desc->code, bytes, len, d, own)) fail("own decode");
@@ -162,11 +163,11 @@ static void check_decode_and_validate(void) {
           if (dec[i] != own[i]) fail("desc decode differs from the format's decoder");
         /* corrupted: the first byte (a magic byte; dense: one byte short) */
         if (desc->code == SPX_FMT_DENSE) {
-          if (!desc->validate(bytes, len - 1, d, &why) || !*why)
+          if (!desc->validate(bytes, len - 1, d, &why) || !why.message[0])
             fail("validate accepts a short dense array");
         } else {
           bytes[0] ^= 0x40;
-          if (!desc->validate(bytes, len, d, &why) || !*why) fail("validate accepts a bad magic");
+          if (!desc->validate(bytes, len, d, &why) || !why.message[0]) fail("validate accepts a bad magic");
           if (!desc->open(bytes, len, d, NULL, &why)) fail("open accepts a bad magic");
           bytes[0] ^= 0x40;
           if (!desc->validate(bytes, len - 1, d, &why)) fail("validate accepts a cut encoding");

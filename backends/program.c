@@ -375,6 +375,12 @@ static void add_command(builder_t *b, MlirOperation op) {
 static void read_target(builder_t *b, MlirOperation mop, spx_program_t *p) {
   MlirAttribute t = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.target"));
   p->target = "cpu";
+  p->target_loc = p->loc;
+  MlirAttribute tl = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.target_loc"));
+  if (!mlirAttributeIsNull(tl) && mlirAttributeIsALocation(tl)) {
+    spx_loc_t l = spx_ir_loc_of(mlirLocationFromAttribute(tl), b->arena);
+    if (l.file && l.line > 0) p->target_loc = l;
+  }
   if (mlirAttributeIsNull(t) || !mlirAttributeIsADictionary(t)) return;
   intptr_t n = mlirDictionaryAttrGetNumElements(t);
   spx_backend_option_t *opts = spx_arena_alloc(b->arena, (size_t)(n + 1) * sizeof *opts);
@@ -403,9 +409,15 @@ const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p, co
 
 static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
   const spx_backend_target_t *t = spx_backend_target_find(p->target);
-  if (t) return t->lower ? t->lower(p, b->arena, b->diag) : 0;
+  if (t) {
+    /* Every target's options are checked here, whether it lowers or not
+     * (the cpu has none: any option is an error). */
+    int64_t *mdesc = spx_arena_alloc(b->arena, (t->desc->mdesc->count + 1) * sizeof *mdesc);
+    if (spx_backend_read_mdesc(p, mdesc, b->diag)) return -1;
+    return t->lower ? t->lower(p, b->arena, b->diag) : 0;
+  }
   (void)mop;
-  spx_diag_error(b->diag, p->loc, "unknown target '%s' (known: %s)", p->target,
+  spx_diag_error(b->diag, p->target_loc, "unknown target '%s' (known: %s)", p->target,
                  spx_backend_target_names());
   return -1;
 }

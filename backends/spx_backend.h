@@ -64,20 +64,23 @@ typedef struct spx_program {
    * statement's place), layer errors to the layer's source location. */
   spx_diag_t *diag;
   spx_loc_t loc;
+  /* Where the target was named (the target statement), for errors about
+   * the target and its options; `loc` when it was not written in the file
+   * (the default cpu, or --target alone). */
+  spx_loc_t target_loc;
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line
  * says lowered = 1 has, in backends/<name>/:
- *   spx_target_<name>_lower         returns 0, or -1 after reporting errors
- *       to diag; it may replace p->image's commands (not layer_commands)
- *       and fill target_json;
- *   spx_target_<name>_list_options  prints one line per option of its
- *       target statement ("  key  default  what"), for --list-targets. */
+ *   spx_target_<name>_lower  returns 0, or -1 after reporting errors to
+ *       diag; it may replace p->image's commands (not layer_commands) and
+ *       fill target_json.
+ * Its options are its machine description (the registry's mdesc table):
+ * spx_backend_read_mdesc reads them. */
 #define SPX_BK_LOWER_0(nm)
 #define SPX_BK_LOWER_1(nm)                                                    \
   int spx_target_##nm##_lower(spx_program_t *p, spx_arena_t *arena,           \
-                              spx_diag_t *diag);                              \
-  void spx_target_##nm##_list_options(FILE *out);
+                              spx_diag_t *diag);
 #define SPX_BK_X_(E, nm, id, lo, hi, low, ...) SPX_BK_LOWER_##low(nm)
 SPX_TARGETS(SPX_BK_X_)
 #undef SPX_BK_X_
@@ -86,7 +89,6 @@ SPX_TARGETS(SPX_BK_X_)
 typedef struct spx_backend_target {
   const spx_target_desc_t *desc;
   int (*lower)(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag);
-  void (*list_options)(FILE *out); /* NULL: no options */
 } spx_backend_target_t;
 
 /* The target called `name`, or NULL. */
@@ -95,6 +97,13 @@ const spx_backend_target_t *spx_backend_target_find(const char *name);
 const char *spx_backend_target_names(void);
 /* The format x target matrix and each target's options, as text. */
 void spx_backend_targets_list(FILE *out);
+
+/* The program's target options as its target's machine description:
+ * values[i] (one per field of the target's mdesc table, in table order) is
+ * the option's value or the field's default. An unknown option (with a
+ * "did you mean"), a value that is not an integer, or one out of range is a
+ * located error. Returns 0, or -1 after reporting. */
+int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *diag);
 
 /* An option of the target statement, or NULL. */
 const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p,

@@ -8,7 +8,7 @@
 #define FN_0(nm, fn) NULL
 #define FN_1(nm, fn) spx_target_##nm##_##fn
 static spx_backend_target_t targets[] = {
-#define X(E, nm, id, lo, hi, low, ...) {NULL, FN_##low(nm, lower), FN_##low(nm, list_options)},
+#define X(E, nm, id, lo, hi, low, ...) {NULL, FN_##low(nm, lower)},
     SPX_TARGETS(X)
 #undef X
 };
@@ -70,11 +70,59 @@ void spx_backend_targets_list(FILE *out) {
         fprintf(out, "  %s %s: %s\n", how == SPX_TARGET_DECODED ? "decodes" : "refuses",
                 f[k]->name, why);
     }
-    if (t[i].list_options) {
+    const spx_mdesc_table_t *md = t[i].desc->mdesc;
+    if (md->count) {
       fputs("  options:\n", out);
-      t[i].list_options(out);
+      for (unsigned k = 0; k < md->count; k++)
+        fprintf(out, "    %-16s %-8lld %s\n", md->fields[k].option,
+                (long long)md->fields[k].def, md->fields[k].doc);
     } else {
       fputs("  options: none\n", out);
     }
   }
+}
+
+int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *diag) {
+  const spx_target_desc_t *t = spx_target_find_name(p->target);
+  SPX_ASSERT(t);
+  const spx_mdesc_table_t *md = t->mdesc;
+  for (unsigned k = 0; k < md->count; k++) values[k] = md->fields[k].def;
+  for (int i = 0; i < p->n_target_options; i++) {
+    const spx_backend_option_t *o = &p->target_options[i];
+    unsigned k = 0;
+    while (k < md->count && strcmp(md->fields[k].option, o->key) != 0) k++;
+    if (k == md->count) {
+      const char *names[64];
+      char known[512] = "";
+      unsigned n = md->count < 64 ? md->count : 64;
+      for (unsigned j = 0; j < n; j++) {
+        names[j] = md->fields[j].option;
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
+                 names[j]);
+      }
+      const char *near = spx_diag_suggest(o->key, names, (int)n);
+      if (!n)
+        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s' (the target has none)",
+                       t->name, o->key);
+      else if (near)
+        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s'; did you mean '%s'? "
+                       "(known: %s)", t->name, o->key, near, known);
+      else
+        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s' (known: %s)", t->name,
+                       o->key, known);
+      return -1;
+    }
+    if (o->str || !(o->num >= -9.0e15 && o->num <= 9.0e15) ||
+        o->num != (double)(int64_t)o->num) {
+      spx_diag_error(diag, p->target_loc, "target %s: option '%s' needs an integer", t->name, o->key);
+      return -1;
+    }
+    values[k] = (int64_t)o->num;
+  }
+  spx_rt_error_t why;
+  if (spx_mdesc_check(md, values, &why) != SPX_RT_OK) {
+    spx_diag_error(diag, p->target_loc, "target %s: option %s", t->name, why.message);
+    return -1;
+  }
+  return 0;
 }

@@ -202,6 +202,14 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   mlirOperationSetAttributeByName(
       mop, spx_ir_str("spx.target"),
       spec_attr(ctx, net->compile.target.name ? &net->compile.target : &cpu));
+  /* Where the target was named, for the backends' errors about it. */
+  const spx_loc_t *tl = &net->compile.target.loc;
+  if (net->compile.target.name && tl->file && tl->line > 0)
+    mlirOperationSetAttributeByName(
+        mop, spx_ir_str("spx.target_loc"),
+        mlirLocationGetAttribute(
+            mlirLocationFileLineColGet(ctx, spx_ir_str(tl->file), (unsigned)tl->line,
+                                       (unsigned)(tl->col > 0 ? tl->col : 1))));
   if (net->compile.precision == SPX_PREC_INT8) {
     spx_fe_spec_t q = net->compile.quantize;
     q.name = spx_fe_precision_name(SPX_PREC_INT8);

@@ -191,10 +191,14 @@ spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
 /* Locations are read back from their printed form, loc("name"("f":1:2)), for
  * the same reason as resource keys: the C API has no getters for them. */
 spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
+  return spx_ir_loc_of(mlirOperationGetLocation(op), arena);
+}
+
+spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena) {
   spx_loc_t loc = {NULL, 0, 0};
   print_buf_t p = {.len = 0};
   p.buf[0] = '\0';
-  mlirLocationPrint(mlirOperationGetLocation(op), print_to_buf, &p);
+  mlirLocationPrint(where, print_to_buf, &p);
   char *colon = strstr(p.buf, "\":");
   if (!colon) return loc;
   char *start = colon;

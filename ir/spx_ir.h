@@ -151,6 +151,8 @@ bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out);
 /* The source position of an op, from its loc("<layer>"("file":line:col)).
  * The file name is copied into `arena`. line 0 if the op has none. */
 spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena);
+/* The same for a location. */
+spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena);
 
 /* Printing to a FILE*: with debug_info, locations; with elide_weights, the
  * dialect_resources section leaves out weights larger than 64 bytes (the

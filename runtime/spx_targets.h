@@ -68,7 +68,44 @@ extern "C" {
   X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \
   X(LPA, lpa, 4, 0xb0, 0xcf, "reserved: low-precision arrays")
 
-/* ---- the registry as data (runtime/targets.c) ----------------------------- */
+/* ---- machine descriptions --------------------------------------------------
+ * A target with a machine description lists it in one X-macro of one shape,
+ *   X(member, "option", default, min, max, doc)
+ * (member of the target's struct, name of the target option - `target
+ * aie(rows=2)`, `--target='aie(rows=2)'` -, default, inclusive range,
+ * one line of documentation), and exports it as data,
+ * spx_target_<name>_mdesc, from which spxc reads and checks the target's
+ * options and `spxc --list-targets` prints them. A target without one (cpu)
+ * exports an empty table. */
+typedef struct spx_mdesc_field {
+  const char *member, *option;
+  int64_t def, min, max;
+  const char *doc;
+} spx_mdesc_field_t;
+
+typedef struct spx_mdesc_table {
+  const spx_mdesc_field_t *fields;
+  unsigned count;
+  /* The target's rules beyond the ranges, over the values in table order;
+   * NULL: none. */
+  spx_rt_status_t (*check)(const int64_t *values, spx_rt_error_t *err);
+} spx_mdesc_table_t;
+
+/* A field table entry of an X list: SPX_AIE_MDESC(SPX_MDESC_FIELD_). */
+#define SPX_MDESC_FIELD_(m, opt, def, lo, hi, doc) {#m, opt, def, lo, hi, doc},
+
+#define SPX_MDESC_X_(E, name, ...)                                            \
+  extern const spx_mdesc_table_t spx_target_##name##_mdesc;
+SPX_TARGETS(SPX_MDESC_X_)
+#undef SPX_MDESC_X_
+
+/* Checks `values` (one per field, table order) against the ranges, then the
+ * target's rules: SPX_RT_OK, or SPX_RT_ERR_RANGE with "OPTION: V is outside
+ * [MIN, MAX]" (or the rule's message) in *err. */
+spx_rt_status_t spx_mdesc_check(const spx_mdesc_table_t *t, const int64_t *values,
+                                spx_rt_error_t *err);
+
+/* ---- the registry as data (runtime/targets/registry.c) --------------------- */
 
 typedef enum spx_target_support {
   SPX_TARGET_REFUSED = 0, /* zero: what a target does not mention */
@@ -82,6 +119,7 @@ typedef struct spx_target_desc {
   const char *summary;
   uint8_t first_opcode, last_opcode;
   uint8_t lowered;      /* the compiler has spx_target_<name>_lower */
+  const spx_mdesc_table_t *mdesc; /* its machine description (may be empty) */
   /* Per encoding code (SPX_FMT_*): as declared; read through
    * spx_target_format_support, which applies the decodes_to_s8 rule. */
   uint8_t support[SPX_FMT_COUNT_];

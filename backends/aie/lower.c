@@ -1,6 +1,6 @@
 /* lower.c - the aie target: cpu.layer commands -> an aie command stream
- * (runtime/stream/opcodes_aie.h), tiled for the machine description of
- * runtime/sim/aie/spx_sim_aie.h, and the model's figures for the report.
+ * (runtime/targets/aie/opcodes.h), tiled for the machine description of
+ * runtime/targets/aie/aie.h, and the model's figures for the report.
  *
  * Mapping (the block-sparsity paper, arXiv 2407.09453: "split across columns by output width first
  * (each core computes different COUT, streaming over H), then by COUT, and
@@ -28,11 +28,11 @@
  * Other layers (pools, add, quantize, ...; grouped conv; f32) run as host
  * stages (aie.layer mode 1); the model costs the int8 element-wise ones
  * (add, relu, pools) as array work, and keeps an activation that only the
- * next layer reads in the memory tiles (runtime/sim/aie/aie_model.c).
+ * next layer reads in the memory tiles (runtime/targets/aie/model.c).
  * Commands map to layers through their `layer` field (= the index of the
  * cpu.layer command, = p->layers index) and their name (= the layer name). */
 #include "backends/spx_backend.h"
-#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/targets/aie/aie.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -112,14 +112,14 @@ static void lock(lctx_t *c, int acq, uint16_t layer, const char *name,
                  uint32_t n, uint16_t period) {
   spx_cs_command_t *x = push(&c->out, acq ? SPX_CS_OP_AIE_LOCK_ACQ : SPX_CS_OP_AIE_LOCK_REL,
                              name, n);
-  x->u.aie_lock_acq = (spx_cs_aie_lock_acq_t){layer, row, col, id, value, period};
+  SPX_CS_U(*x, aie_lock_acq) = (spx_cs_aie_lock_acq_t){layer, row, col, id, value, period};
 }
 
 static void move(lctx_t *c, uint8_t opcode, uint16_t layer, const char *name,
                  uint8_t row, uint8_t col, uint32_t mt_addr, uint32_t length,
                  uint16_t buf0, uint16_t buf1, uint32_t n, uint16_t period) {
   spx_cs_command_t *x = push(&c->out, opcode, name, n);
-  x->u.aie_loadw = (spx_cs_aie_loadw_t){layer, row, col, mt_addr, 0, length,
+  SPX_CS_U(*x, aie_loadw) = (spx_cs_aie_loadw_t){layer, row, col, mt_addr, 0, length,
                                         buf0, buf1, period};
 }
 
@@ -128,7 +128,7 @@ static void ddr(lctx_t *c, uint8_t opcode, uint16_t layer, const char *name,
                 uint32_t length, uint32_t mt_addr, uint32_t n) {
   if (!length) return;
   spx_cs_command_t *x = push(&c->out, opcode, name, n);
-  x->u.aie_load = (spx_cs_aie_load_t){layer, col, cols, tensor, blob, 0,
+  SPX_CS_U(*x, aie_load) = (spx_cs_aie_load_t){layer, col, cols, tensor, blob, 0,
                                       length, 0, mt_addr, 0};
 }
 
@@ -287,7 +287,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         lock(c, 1, li, name, R, C, L_IN_FULL, 1, n, 1);
         lock(c, 1, li, name, R, C, L_OUT_EMPTY, 1, n, (uint16_t)nk);
         spx_cs_command_t *x = push(&c->out, SPX_CS_OP_AIE_COMP, name, n);
-        x->u.aie_comp = (spx_cs_aie_comp_t){
+        SPX_CS_U(*x, aie_comp) = (spx_cs_aie_comp_t){
             li, R, C, (uint16_t)o0, (uint16_t)o1, 0, (uint16_t)g.oh,
             (uint16_t)w0, (uint16_t)w1, (uint16_t)band, (uint16_t)kc,
             (uint16_t)a_in0, (uint16_t)a_in1, a_w0, a_w1, (uint16_t)a_out0,
@@ -351,45 +351,11 @@ static const spx_cs_tensor_t *img_tensor(const void *ctx, uint16_t id,
 }
 
 static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
-  spx_aie_mdesc_default(m);
-#define X(mm, def, opt, doc)                                                  \
-  {                                                                           \
-    const spx_backend_option_t *o = spx_backend_target_option(p, opt);        \
-    if (o) {                                                                  \
-      if (o->str || o->num < 1 || o->num > 4294967295.0 ||                    \
-          o->num != (double)(uint32_t)o->num) {                               \
-        spx_diag_error(diag, p->loc, "target aie: option '%s' needs a "       \
-                       "positive integer", opt);                              \
-        return -1;                                                            \
-      }                                                                       \
-      m->mm = (uint32_t)o->num;                                               \
-    }                                                                         \
-  }
-  SPX_AIE_MDESC_FIELDS(X)
-#undef X
-  for (int i = 0; i < p->n_target_options; i++) {
-    int known = 0;
-#define X(mm, def, opt, doc) known |= strcmp(p->target_options[i].key, opt) == 0;
-    SPX_AIE_MDESC_FIELDS(X)
-#undef X
-    if (!known) {
-      spx_diag_error(diag, p->loc, "target aie: unknown option '%s' (see spxc --list-targets)",
-                     p->target_options[i].key);
-      return -1;
-    }
-  }
-  const char *why = spx_aie_mdesc_check(m);
-  if (why) {
-    spx_diag_error(diag, p->loc, "target aie: %s", why);
-    return -1;
-  }
+  int64_t v[sizeof(spx_aie_mdesc_t) / sizeof(uint32_t)];
+  SPX_ASSERT(spx_target_aie_mdesc.count == sizeof v / sizeof v[0]);
+  if (spx_backend_read_mdesc(p, v, diag)) return -1;
+  spx_aie_mdesc_from_values(v, m);
   return 0;
-}
-
-void spx_target_aie_list_options(FILE *out) {
-#define X(mm, def, opt, doc) fprintf(out, "    %-16s %-8u %s\n", opt, (unsigned)(def), doc);
-  SPX_AIE_MDESC_FIELDS(X)
-#undef X
 }
 
 int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
@@ -403,23 +369,23 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
   c.mt_peak = calloc(nl + 1, sizeof *c.mt_peak);
   SPX_ASSERT(c.plans && c.mt_peak);
   spx_cs_command_t *cfg = push(&c.out, SPX_CS_OP_AIE_CONFIG, "", 1);
-  spx_aie_mdesc_to_config(&c.m, &cfg->u.aie_config);
+  spx_aie_mdesc_to_config(&c.m, &SPX_CS_U(*cfg, aie_config));
   uint8_t *host = calloc(nl + 1, 1);
   for (uint32_t i = 0; i < nl; i++) {
     const spx_cs_command_t *cl = &p->image.commands[i];
     const spx_cs_cpu_layer_t *l = &cl->u.cpu_layer;
     size_t at = c.out.n;
     spx_cs_command_t *d = push(&c.out, SPX_CS_OP_AIE_LAYER, cl->name, 1);
-#define CP(A, name, off, kind, doc) d->u.aie_layer.name = l->name;
+#define CP(A, name, off, kind, doc) SPX_CS_U(*d, aie_layer).name = l->name;
     SPX_CS_FIELDS_CPU_LAYER(CP, ~)
 #undef CP
-    d->u.aie_layer.layer = (uint16_t)i;
+    SPX_CS_U(*d, aie_layer).layer = (uint16_t)i;
     int arr = array_ok(p, l);
     if (arr && lower_array(&c, (uint16_t)i, cl) != 0) {
       c.out.n = at + 1; /* drop what was emitted: host stage instead */
       arr = 0;
     }
-    c.out.v[at].u.aie_layer.mode = arr ? 0 : 1;
+    SPX_CS_U(c.out.v[at], aie_layer).mode = arr ? 0 : 1;
     host[i] = !arr;
   }
   spx_cs_image_t *img = &p->image;

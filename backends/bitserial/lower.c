@@ -1,5 +1,5 @@
 /* lower.c - the bitserial target: turns the program's cpu.layer commands into
- * the bit-serial command stream (runtime/stream/opcodes_bitserial.h).
+ * the bit-serial command stream (runtime/targets/bitserial/opcodes.h).
  *
  * Command i stays layer i: an int8 conv2d/dense becomes one bs.pe whose
  * iterations are its tiles (tile_m output channels x tile_p output pixels x
@@ -13,35 +13,13 @@
 #include <string.h>
 
 #include "backends/spx_backend.h"
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/targets/bitserial/bitserial.h"
 
 static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md) {
-  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
-  spx_loc_t loc = p->loc;
-  char why[128];
-  spx_sim_bs_mdesc_init_default(md);
-  for (int i = 0; i < p->n_target_options; i++) {
-    const spx_backend_option_t *o = &p->target_options[i];
-    unsigned k = 0;
-    while (k < SPX_SIM_BS_MDESC_COUNT && strcmp(f[k].name, o->key) != 0) k++;
-    if (k == SPX_SIM_BS_MDESC_COUNT) {
-      char known[512] = "";
-      for (unsigned j = 0; j < SPX_SIM_BS_MDESC_COUNT; j++)
-        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", j ? ", " : "",
-                 f[j].name);
-      spx_diag_error(diag, loc, "target bitserial: unknown option '%s' (known: %s)", o->key, known);
-      return -1;
-    }
-    if (o->str || o->num != (double)(int32_t)o->num) {
-      spx_diag_error(diag, loc, "target bitserial: option '%s' needs an integer", o->key);
-      return -1;
-    }
-    *spx_sim_bs_mdesc_at(md, k) = (int32_t)o->num;
-  }
-  if (spx_sim_bs_mdesc_check(md, why, sizeof why)) {
-    spx_diag_error(diag, loc, "target bitserial: option %s", why);
-    return -1;
-  }
+  int64_t v[SPX_SIM_BS_MDESC_COUNT];
+  if (spx_backend_read_mdesc(p, v, diag)) return -1;
+  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
+    *spx_sim_bs_mdesc_at(md, k) = (int32_t)v[k];
   return 0;
 }
 
@@ -60,12 +38,6 @@ static void speedup_json(spx_arena_t *arena, char **s, const char *key, const ui
                           spx_sim_bs_design_name(d),
                           lat[SPX_SIM_BS_BBS] ? (double)lat[d] / (double)lat[SPX_SIM_BS_BBS] : 1.0);
   *s = spx_arena_printf(arena, "%s}", *s);
-}
-
-void spx_target_bitserial_list_options(FILE *out) {
-  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
-  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
-    fprintf(out, "    %-16s %-8d %s\n", f[k].name, (int)f[k].def, f[k].doc);
 }
 
 int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
@@ -136,10 +108,10 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
       spx_sim_bs_plan(&md, &g, (wb->length + g.cout - 1) / g.cout, &tl);
       dst->opcode = SPX_CS_OP_BS_PE;
       dst->iterations = tl.tiles;
-      dst->u.bs_pe.tile_m = (uint16_t)tl.tile_m;
-      dst->u.bs_pe.tile_k = tl.tile_k;
-      dst->u.bs_pe.tile_p = tl.tile_p;
-      dst->u.bs_pe.mdesc = mdesc_id;
+      SPX_CS_U(*dst, bs_pe).tile_m = (uint16_t)tl.tile_m;
+      SPX_CS_U(*dst, bs_pe).tile_k = tl.tile_k;
+      SPX_CS_U(*dst, bs_pe).tile_p = tl.tile_p;
+      SPX_CS_U(*dst, bs_pe).mdesc = mdesc_id;
       if (spx_sim_bs_pe_cost(&md, &w, &tl, c)) {
         spx_diag_error(diag, loc, "target bitserial: layer '%s': unreadable weights", src->name);
         errors++;
@@ -184,9 +156,9 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
   if (errors) return -1;
 
   char *tj = spx_arena_printf(arena, "{\"machine\": {");
-  const spx_sim_bs_mdesc_field_t *f = spx_sim_bs_mdesc_fields();
+  const spx_mdesc_field_t *f = spx_target_bitserial_mdesc.fields;
   for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
-    tj = spx_arena_printf(arena, "%s%s\"%s\": %d", tj, k ? ", " : "", f[k].name,
+    tj = spx_arena_printf(arena, "%s%s\"%s\": %d", tj, k ? ", " : "", f[k].member,
                           (int)*spx_sim_bs_mdesc_at(&md, k));
   tj = spx_arena_printf(arena,
                         "%s}, \"mdesc_hash\": \"0x%016llx\", \"commands\": \"one per layer: "

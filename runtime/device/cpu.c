@@ -131,6 +131,9 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
+/* The cpu has no machine description. */
+const spx_mdesc_table_t spx_target_cpu_mdesc = {NULL, 0, NULL};
+
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
                                            cpu_run, 0, NULL};
 

@@ -382,7 +382,7 @@ static spx_rt_status_t check_window(layer_ctx_t *c, bool dilated) {
   return SPX_RT_OK;
 }
 
-static spx_rt_status_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
+spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
                                      const spx_cs_command_t *cmd,
                                      const spx_cs_opcode_info_t *info) {
   layer_ctx_t c;
@@ -637,21 +637,6 @@ static spx_rt_status_t check_cpu_layer(cs_vctx_t *v, uint32_t i,
   return SPX_RT_OK;
 }
 
-/* The most iterations an opcode may have. A layer command that a device
- * runs `iterations` times (cpu.layer, bs.host) or that declares a layer
- * (aie.layer, aie.config) runs once; the others' counts are bounded by their
- * own rules (bs.pe: its tiles, aie data movement and compute: the memory
- * ranges and sub-volumes they cover). */
-static uint32_t iterations_max(unsigned opcode) {
-  switch (opcode) {
-  case SPX_CS_OP_CPU_LAYER:
-  case SPX_CS_OP_BS_HOST:
-  case SPX_CS_OP_AIE_LAYER:
-  case SPX_CS_OP_AIE_CONFIG: return 1;
-  }
-  return 0xffffffffu;
-}
-
 spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *cmd) {
   const spx_cs_opcode_info_t *info = spx_cs_opcode_info(cmd->opcode);
@@ -675,7 +660,7 @@ spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
                (unsigned)cmd->flags);
   if (cmd->iterations == 0)
     return cs_bad(v, "%s: field 'iterations': must be > 0", who);
-  if (cmd->iterations > iterations_max(cmd->opcode))
+  if (info->once && cmd->iterations != 1)
     return cs_bad(v, "%s: field 'iterations': %u, but %s runs once (must be 1)",
                who, (unsigned)cmd->iterations, info->name);
   for (uint32_t k = 0; k < info->field_count; k++) {
@@ -705,10 +690,14 @@ spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
     default: break;
     }
   }
-  switch (cmd->opcode) {
-  case SPX_CS_OP_CPU_LAYER: return check_cpu_layer(v, i, cmd, info);
-  SPX_CS_AIE_CASES return (spx_rt_status_t)cs_check_aie(v, i, cmd);
-  SPX_CS_BITSERIAL_CHECK_CASES(v, i, cmd, info, check_cpu_layer)
-  }
-  return SPX_RT_OK;
+  const spx_cs_target_stream_t *ts = spx_cs_target_stream(v->target);
+  return ts && ts->check ? ts->check(v, i, cmd, info) : SPX_RT_OK;
 }
+
+/* ---- the cpu target's stream: cpu.layer ------------------------------------- */
+
+SPX_CS_DEFINE_OPCODE_TABLE(SPX_CS_OPCODES_CPU, cpu_opcodes)
+
+const spx_cs_target_stream_t spx_target_cpu_stream = {
+    cpu_opcodes, sizeof cpu_opcodes / sizeof cpu_opcodes[0], cs_check_cpu_layer};
+

@@ -78,31 +78,25 @@ const char *spx_cs_cpu_op_name(unsigned op) {
 
 /* ---- opcode and field tables ------------------------------------------------ */
 
-#define X_FIELD(S, name, off, kind, doc)                                      \
-  {#name, off, SPX_CS_FK_##kind, (uint16_t)offsetof(S, name), doc},
-#define X(E, m, code, text, FIELDS, doc)                                      \
-  static const spx_cs_field_info_t fields_##m[] = {FIELDS(X_FIELD, spx_cs_##m##_t)};
-SPX_CS_OPCODES(X)
+const spx_cs_target_stream_t *spx_cs_target_stream(unsigned target) {
+  switch (target) {
+#define X(E, name, id, ...) case id: return &spx_target_##name##_stream;
+    SPX_TARGETS(X)
 #undef X
-#undef X_FIELD
-
-static const spx_cs_opcode_info_t opcode_table[] = {
-#define X(E, m, code, text, FIELDS, doc)                                      \
-  {code, text, doc, fields_##m, sizeof fields_##m / sizeof fields_##m[0]},
-    SPX_CS_OPCODES(X)
-#undef X
-};
-
-const spx_cs_opcode_info_t *spx_cs_opcode_info(unsigned opcode) {
-  for (size_t i = 0; i < sizeof opcode_table / sizeof opcode_table[0]; i++)
-    if (opcode_table[i].opcode == opcode) return &opcode_table[i];
+  }
   return NULL;
 }
 
-const spx_cs_opcode_info_t *spx_cs_opcode_table(uint32_t *out_count) {
-  if (out_count)
-    *out_count = (uint32_t)(sizeof opcode_table / sizeof opcode_table[0]);
-  return opcode_table;
+const spx_cs_opcode_info_t *spx_cs_opcode_info(unsigned opcode) {
+  static const spx_cs_target_stream_t *const streams[] = {
+#define X(E, name, ...) &spx_target_##name##_stream,
+      SPX_TARGETS(X)
+#undef X
+  };
+  for (size_t t = 0; t < sizeof streams / sizeof streams[0]; t++)
+    for (uint32_t i = 0; i < streams[t]->opcode_count; i++)
+      if (streams[t]->opcodes[i].opcode == opcode) return &streams[t]->opcodes[i];
+  return NULL;
 }
 
 unsigned spx_cs_field_kind_size(unsigned kind) {

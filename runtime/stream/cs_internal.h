@@ -1,5 +1,7 @@
 /* cs_internal.h - private helpers of runtime/stream: byte-wise little-endian
- * access and the checks shared by the encoder and the loader. */
+ * access and the checks shared by the encoder and the loader. The targets'
+ * stream checks (runtime/targets/NAME/check.c) use the checker's context
+ * and getters declared here; nothing else outside runtime/stream may. */
 #ifndef SPX_CS_INTERNAL_H
 #define SPX_CS_INTERNAL_H
 
@@ -84,6 +86,12 @@ spx_rt_status_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t 
 spx_rt_status_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b);
 spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,
                                const spx_cs_command_t *c);
+/* The cpu.layer rules (fields, tensors, shapes, dtypes, blobs) of a command
+ * whose fields begin with cpu.layer's: the cpu target's check, and the
+ * first check of every target opcode that carries a layer. */
+spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
+                                   const spx_cs_command_t *cmd,
+                                   const spx_cs_opcode_info_t *info);
 /* The io lists: ids in range, no duplicates, at least one each. */
 spx_rt_status_t cs_check_io(cs_vctx_t *v, const char *what, uint32_t count,
                           const uint8_t *raw, const uint16_t *ids);

@@ -76,7 +76,8 @@
  *           |   u8   | u8 (0) | u16  | u32 (> 0)  | u32 str  | 52 bytes|
  *           +--------+--------+------+------------+----------+-- ... --+
  *
- *           The fields' layout depends on the opcode (SPX_CS_OPCODES); every
+ *           The fields' layout depends on the opcode (its target's opcode
+ *           list: SPX_CS_OPCODES_CPU below, runtime/targets/NAME/opcodes.h); every
  *           byte of 12..63 that the opcode does not define must be 0.
  *           Commands run in order; a command runs `iterations` times.
  *           cpu.layer, bs.host, aie.layer and aie.config have iterations 1
@@ -98,7 +99,7 @@
  *   0x30-0x5f aie                       0x60-0x8f bitserial
  *   0x90-0xaf xbar                      0xb0-0xcf lpa
  *   0xd0-0xff reserved
- * Defined opcodes (SPX_CS_OPCODES below is the one list; its doc strings
+ * Defined opcodes (each target's opcode list - its doc strings
  * and field lists are the reference):
  *   0x10 cpu.layer  one layer on the CPU device: op, act, n_in, axis,
  *                   in0..in3, out, weights, bias, mult, shift, groups,
@@ -107,10 +108,10 @@
  *                   per channel, came later as a compatible addition: the
  *                   format stays 1.0)
  *   0x30-0x39 aie.*  the AIE array: load/loadw/loadfm/comp/writefm/write,
- *                   lock_acq/lock_rel, layer, config (opcodes_aie.h, one
+ *                   lock_acq/lock_rel, layer, config (runtime/targets/aie/opcodes.h, one
  *                   line each; `iterations` is the ping-pong repeat count)
  *   0x60-0x61 bs.*   the bit-serial array: bs.pe, bs.host
- *                   (opcodes_bitserial.h, one line each)
+ *                   (runtime/targets/bitserial/opcodes.h, one line each)
  */
 #ifndef SPX_STREAM_H
 #define SPX_STREAM_H
@@ -121,9 +122,6 @@
 
 #include "runtime/formats/spx_formats.h"
 #include "runtime/spx_targets.h"
-/* Each target's opcodes live in their own header. */
-#include "runtime/stream/opcodes_aie.h"
-#include "runtime/stream/opcodes_bitserial.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -238,13 +236,16 @@ extern "C" {
   F(A, pad_b, 44, U8, "padding bottom")                                       \
   F(A, pad_r, 45, U8, "padding right")
 
-/* The opcode table: X(ENUM, member, code, "text", FIELDS, doc). One line per
- * opcode; FIELDS names the opcode's field list (never empty). */
-#define SPX_CS_OPCODES(X)                                                     \
-  X(CPU_LAYER, cpu_layer, 0x10, "cpu.layer", SPX_CS_FIELDS_CPU_LAYER,         \
-    "run one layer on the CPU device with the runtime/kernels")               \
-  SPX_CS_OPCODES_AIE(X)                                                       \
-  SPX_CS_OPCODES_BITSERIAL(X)
+/* The cpu opcodes: X(ENUM, member, code, "text", FIELDS, once, doc), one
+ * line per opcode. FIELDS names the opcode's field list (never empty);
+ * once is 1 when the command runs exactly once (`iterations` must be 1: a
+ * layer, or a declaration), 0 when its target's own rules bound it. Every
+ * other target lists its opcodes in the same form in its own folder
+ * (runtime/targets/NAME/opcodes.h, SPX_CS_OPCODES_<ENUM>) and declares them
+ * there with SPX_CS_DECLARE_OPCODES; this header includes none of them. */
+#define SPX_CS_OPCODES_CPU(X)                                                 \
+  X(CPU_LAYER, cpu_layer, 0x10, "cpu.layer", SPX_CS_FIELDS_CPU_LAYER, 1,      \
+    "run one layer on the CPU device with the runtime/kernels")
 
 /* ---- constants and enums generated from the tables --------------------- */
 
@@ -322,12 +323,6 @@ typedef enum spx_cs_cpu_op {
   SPX_CS_CPU_OP_COUNT_
 } spx_cs_cpu_op_t;
 
-typedef enum spx_cs_opcode {
-#define SPX_CS_X_(E, m, code, text, F, doc) SPX_CS_OP_##E = code,
-  SPX_CS_OPCODES(SPX_CS_X_)
-#undef SPX_CS_X_
-} spx_cs_opcode_t;
-
 typedef enum spx_cs_field_kind {
 #define SPX_CS_X_(E, T) SPX_CS_FK_##E,
   SPX_CS_FIELD_KINDS(SPX_CS_X_)
@@ -346,13 +341,25 @@ typedef enum spx_cs_field_kind {
 #define SPX_CS_FK_CTYPE_CPU_OP uint8_t
 #define SPX_CS_FK_CTYPE_ACT uint8_t
 
-/* One struct per opcode, one member per field: spx_cs_cpu_layer_t, ... */
-#define SPX_CS_X_MEMBER_(A, name, off, kind, doc) SPX_CS_FK_CTYPE_##kind name;
-#define SPX_CS_X_(E, m, code, text, FIELDS, doc)                              \
-  typedef struct spx_cs_##m { FIELDS(SPX_CS_X_MEMBER_, ~) } spx_cs_##m##_t;
-SPX_CS_OPCODES(SPX_CS_X_)
-#undef SPX_CS_X_
-#undef SPX_CS_X_MEMBER_
+/* Bytes of the command record after the common header (opcode, flags,
+ * iterations, name): the most an opcode's fields can cover, and the room
+ * every opcode's field struct has in spx_cs_command_t. */
+#define SPX_CS_FIELDS_MAX 64u
+
+/* SPX_CS_DECLARE_OPCODES(LIST) declares the opcodes of an opcode list:
+ * SPX_CS_OP_<ENUM> = code, and one struct per opcode, one member per field
+ * (spx_cs_cpu_layer_t, spx_cs_aie_load_t, ...), each checked to fit in a
+ * command. A target's opcodes.h uses it for its own list. */
+#define SPX_CS_OPCODE_ENUM_(E, m, code, text, F, once, doc) SPX_CS_OP_##E = code,
+#define SPX_CS_FIELD_MEMBER_(A, name, off, kind, doc) SPX_CS_FK_CTYPE_##kind name;
+#define SPX_CS_OPCODE_STRUCT_(E, m, code, text, FIELDS, once, doc)            \
+  typedef struct spx_cs_##m { FIELDS(SPX_CS_FIELD_MEMBER_, ~) } spx_cs_##m##_t; \
+  typedef char spx_cs_##m##_fits_[sizeof(spx_cs_##m##_t) <= SPX_CS_FIELDS_MAX ? 1 : -1];
+#define SPX_CS_DECLARE_OPCODES(LIST)                                          \
+  enum { LIST(SPX_CS_OPCODE_ENUM_) };                                         \
+  LIST(SPX_CS_OPCODE_STRUCT_)
+
+SPX_CS_DECLARE_OPCODES(SPX_CS_OPCODES_CPU)
 
 /* ---- names and tables ---------------------------------------------------- */
 
@@ -378,12 +385,52 @@ typedef struct spx_cs_opcode_info {
   const char *doc;
   const spx_cs_field_info_t *fields;
   uint32_t field_count;
+  uint8_t once; /* iterations must be 1 */
 } spx_cs_opcode_info_t;
 
-/* The entry for `opcode`, or NULL if the opcode is not defined. */
+/* SPX_CS_DEFINE_OPCODE_TABLE(LIST, table) defines, in one .c file of the
+ * target, the field and opcode tables of an opcode list as the static array
+ * `table` (for its spx_cs_target_stream_t). */
+#define SPX_CS_FIELD_INFO_(S, name, off, kind, doc)                           \
+  {#name, off, SPX_CS_FK_##kind, (uint16_t)offsetof(S, name), doc},
+#define SPX_CS_OPCODE_FIELDS_(E, m, code, text, FIELDS, once, doc)            \
+  static const spx_cs_field_info_t spx_cs_fields_##m##_[] = {                 \
+      FIELDS(SPX_CS_FIELD_INFO_, spx_cs_##m##_t)};
+#define SPX_CS_OPCODE_INFO_(E, m, code, text, FIELDS, once, doc)              \
+  {code, text, doc, spx_cs_fields_##m##_,                                     \
+   sizeof spx_cs_fields_##m##_ / sizeof spx_cs_fields_##m##_[0], once},
+#define SPX_CS_DEFINE_OPCODE_TABLE(LIST, table)                               \
+  LIST(SPX_CS_OPCODE_FIELDS_)                                                 \
+  static const spx_cs_opcode_info_t table[] = {LIST(SPX_CS_OPCODE_INFO_)};
+
+/* What the stream knows of a target: its opcodes and its own rules. Each
+ * target of the registry defines one, spx_target_<name>_stream, in its
+ * folder (the cpu's is in runtime/stream); the loader, the encoder and the
+ * disassembler reach every target's commands through them only. */
+struct cs_vctx;
+struct spx_cs_command;
+typedef struct spx_cs_target_stream {
+  const spx_cs_opcode_info_t *opcodes;
+  uint32_t opcode_count;
+  /* The target's rules for command i, after the common ones (opcode in the
+   * target's range, flags, iterations, tensor/blob ids, layer kinds and
+   * activations): SPX_RT_OK, or an error set through the checker's context
+   * (runtime/stream/cs_internal.h). NULL: none. */
+  spx_rt_status_t (*check)(struct cs_vctx *v, uint32_t i,
+                           const struct spx_cs_command *cmd,
+                           const spx_cs_opcode_info_t *info);
+} spx_cs_target_stream_t;
+
+#define SPX_CS_X_(E, name, ...)                                               \
+  extern const spx_cs_target_stream_t spx_target_##name##_stream;
+SPX_TARGETS(SPX_CS_X_)
+#undef SPX_CS_X_
+
+/* The stream description of target `target`; NULL for unknown and
+ * reserved ids. */
+const spx_cs_target_stream_t *spx_cs_target_stream(unsigned target);
+/* The entry for `opcode` (of any target), or NULL if it is not defined. */
 const spx_cs_opcode_info_t *spx_cs_opcode_info(unsigned opcode);
-/* All defined opcodes, in table order. */
-const spx_cs_opcode_info_t *spx_cs_opcode_table(uint32_t *out_count);
 /* Size in bytes of a field kind in the record. */
 unsigned spx_cs_field_kind_size(unsigned kind);
 
@@ -414,16 +461,19 @@ typedef struct spx_cs_blob {
 } spx_cs_blob_t;
 
 typedef struct spx_cs_command {
-  uint8_t opcode;      /* spx_cs_opcode_t */
+  uint8_t opcode;      /* SPX_CS_OP_* */
   uint8_t flags;       /* 0 */
   uint32_t iterations; /* > 0 */
   const char *name;    /* layer name for diagnostics; "" if none */
-  union {
-#define SPX_CS_X_(E, m, code, text, F, doc) spx_cs_##m##_t m;
-    SPX_CS_OPCODES(SPX_CS_X_)
-#undef SPX_CS_X_
+  union {                      /* the opcode's fields: */
+    spx_cs_cpu_layer_t cpu_layer; /* cpu.layer */
+    uint32_t raw[SPX_CS_FIELDS_MAX / 4]; /* any other: SPX_CS_U */
   } u;
 } spx_cs_command_t;
+
+/* The fields of command `cmd` (an lvalue) as opcode member m's struct, e.g.
+ * SPX_CS_U(c, aie_load).length; the target's opcodes.h declares it. */
+#define SPX_CS_U(cmd, m) (*(spx_cs_##m##_t *)(void *)&(cmd).u)
 
 /* A cpu.layer with every id "none" and every parameter 0 except
  * iterations = 1; callers fill in what their op uses. */

@@ -97,12 +97,24 @@ static void test_crc_and_format(void) {
         "truncation: '%s'", buf);
 }
 
-static void test_tables(void) {
-  uint32_t n;
-  const spx_cs_opcode_info_t *t = spx_cs_opcode_table(&n);
+/* Every target's opcodes: in its range, found by the lookup, fields inside
+ * the record and disjoint. */
+static void test_target_opcodes(unsigned id, const spx_cs_target_stream_t *ts) {
+  const char *tn = spx_cs_target_name(id);
+  uint32_t n = ts->opcode_count;
+  const spx_cs_opcode_info_t *t = ts->opcodes;
+  unsigned lo = 0, hi = 0;
+  switch (id) {
+#define X(E, name, code, l0, h0, ...) case code: lo = l0; hi = h0; break;
+    SPX_CS_TARGETS(X)
+#undef X
+  }
+  CHECK(n > 0, "target %s has no opcodes", tn);
   for (uint32_t i = 0; i < n; i++) {
     uint64_t used = 0;
     CHECK(spx_cs_opcode_info(t[i].opcode) == &t[i], "lookup %s", t[i].name);
+    CHECK(t[i].opcode >= lo && t[i].opcode <= hi, "%s outside target %s's range",
+          t[i].name, tn);
     CHECK(t[i].field_count > 0, "%s has no fields", t[i].name);
     for (uint32_t k = 0; k < t[i].field_count; k++) {
       const spx_cs_field_info_t *f = &t[i].fields[k];
@@ -116,6 +128,13 @@ static void test_tables(void) {
         used |= (uint64_t)1 << (f->offset + b);
       }
     }
+  }
+}
+
+static void test_tables(void) {
+  for (unsigned id = 0; id < SPX_CS_TARGET_COUNT_; id++) {
+    const spx_cs_target_stream_t *ts = spx_cs_target_stream(id);
+    if (ts) test_target_opcodes(id, ts);
   }
   CHECK(spx_cs_opcode_info(0) == NULL, "opcode 0 must be invalid");
 }

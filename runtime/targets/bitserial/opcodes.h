@@ -1,7 +1,7 @@
-/* opcodes_bitserial.h - the bitserial target's opcodes, part of SPX_CS_OPCODES in
- * spx_stream.h (which includes this file; do not include it elsewhere).
- * Same form: X(ENUM, member, code, "text", FIELDS, doc), codes in the bitserial
- * range of SPX_CS_TARGETS.
+/* runtime/targets/bitserial/opcodes.h - the bitserial target's opcodes, in
+ * the form of spx_stream.h's SPX_CS_OPCODES_CPU: X(ENUM, member, code,
+ * "text", FIELDS, once, doc), codes in the bitserial range of the registry
+ * (runtime/spx_targets.h).
  *
  * One command per layer (a command never spans layers, a layer is never
  * split over commands), so command i of a bitserial stream is layer i of the
@@ -25,6 +25,8 @@
 #ifndef SPX_CS_OPCODES_BITSERIAL_H
 #define SPX_CS_OPCODES_BITSERIAL_H
 
+#include "runtime/stream/spx_stream.h"
+
 #define SPX_CS_FIELDS_BS_PE(F, A)                                             \
   SPX_CS_FIELDS_CPU_LAYER(F, A)                                               \
   F(A, tile_m, 46, U16, "output channels per weight tile")                   \
@@ -33,24 +35,11 @@
   F(A, mdesc, 56, BLOB, "machine description blob (int32 array)")
 
 #define SPX_CS_OPCODES_BITSERIAL(X)                                           \
-  X(BS_PE, bs_pe, 0x60, "bs.pe", SPX_CS_FIELDS_BS_PE,                         \
+  X(BS_PE, bs_pe, 0x60, "bs.pe", SPX_CS_FIELDS_BS_PE, 0,                         \
     "int8 conv2d/dense on the PE array, iterations = tiles (m, p, k order)")  \
-  X(BS_HOST, bs_host, 0x61, "bs.host", SPX_CS_FIELDS_CPU_LAYER,               \
+  X(BS_HOST, bs_host, 0x61, "bs.host", SPX_CS_FIELDS_CPU_LAYER, 1,               \
     "a non-PE layer on the host with the cpu kernels")
 
-/* Semantic checks of the bitserial opcodes beyond the cpu.layer rules
- * (runtime/stream/cs_check_bitserial.c); `v` is the checker's cs_vctx_t.
- * Returns an spx_rt_status_t. cs_check.c's opcode switch uses the case line
- * SPX_CS_BITSERIAL_CHECK_CASES, which runs the cpu.layer check first. */
-struct cs_vctx;
-struct spx_cs_command;
-int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
-                            const struct spx_cs_command *cmd);
-#define SPX_CS_BITSERIAL_CHECK_CASES(v, i, cmd, info, cpu_check)              \
-  case 0x60:                                                                  \
-  case 0x61: {                                                                \
-    spx_rt_status_t rc_ = cpu_check(v, i, cmd, info);                           \
-    return rc_ ? rc_ : (spx_rt_status_t)spx_cs_check_bitserial_(v, i, cmd);     \
-  }
+SPX_CS_DECLARE_OPCODES(SPX_CS_OPCODES_BITSERIAL)
 
 #endif

@@ -3,7 +3,7 @@
  * calls these to plan and report, the simulator to count: one cost model. */
 #include <string.h>
 
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/targets/bitserial/bitserial.h"
 
 static uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 0; }
 

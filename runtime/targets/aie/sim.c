@@ -12,7 +12,7 @@
  * model (aie_model.c); they do not copy bytes: a comp reads its window from
  * the workspace tensors.
  * Timing: spx_sim_aie_time over the stream. */
-#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/targets/aie/aie.h"
 
 #include <string.h>
 
@@ -72,7 +72,7 @@ static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
                                     spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
   L->cmd = *c;
-#define CP(A, name, off, kind, doc) L->cpu.name = c->u.aie_layer.name;
+#define CP(A, name, off, kind, doc) L->cpu.name = SPX_CS_U(*c, aie_layer).name;
   SPX_CS_FIELDS_CPU_LAYER(CP, ~)
 #undef CP
   spx_rt_status_t st = spx_rt_layer_decode(s, &L->cpu, &L->d, err);
@@ -287,7 +287,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
       size_t need = spx_rt_layer_scratch_size(&L.d.layer);
       if (need > max_scratch) max_scratch = need;
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
-      size_t need = comp_scratch(&L, &c.u.aie_comp);
+      size_t need = comp_scratch(&L, &SPX_CS_U(c, aie_comp));
       if (need > max_scratch) max_scratch = need;
     }
   }
@@ -320,10 +320,10 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       st = layer_decode(s, &c, &L, &e);
       have = st == SPX_RT_OK;
-      if (st == SPX_RT_OK && c.u.aie_layer.mode == 1)
+      if (st == SPX_RT_OK && SPX_CS_U(c, aie_layer).mode == 1)
         st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
-      st = comp_run(&L, &c.u.aie_comp, ws, scratch, m->scratch_size);
+      st = comp_run(&L, &SPX_CS_U(c, aie_comp), ws, scratch, m->scratch_size);
     }
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,

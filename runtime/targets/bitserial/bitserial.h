@@ -51,7 +51,7 @@
 #include <stdint.h>
 
 #include "runtime/device/spx_device.h"
-#include "runtime/stream/spx_stream.h"
+#include "runtime/targets/bitserial/opcodes.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,47 +67,41 @@ static inline unsigned spx_sim_bs_popcount32(uint32_t x) {
   return n;
 }
 
-/* X(member, default, min, max, doc): the machine description, in blob
- * order. Defaults from BitVert (MICRO 2024) and its authors' simulator. */
+/* The machine description, in the registry's shape (runtime/spx_targets.h):
+ * X(member, "option", default, min, max, doc), in blob order. Defaults from
+ * BitVert (MICRO 2024) and its authors' simulator. lanes must also be
+ * even. */
 #define SPX_SIM_BS_MDESC(X)                                                   \
-  X(rows, 32, 1, 1024, "PE rows (output channels in parallel)")              \
-  X(cols, 16, 1, 1024, "PE columns (output pixels in parallel)")             \
-  X(lanes, 16, 2, 32, "bit-column width of a PE = BBS group size, even")     \
-  X(wsram_kb, 288, 1, 65536, "weight SRAM, KiB")                             \
-  X(isram_kb, 256, 1, 65536, "input SRAM, KiB")                              \
-  X(dram_bits, 128, 8, 4096, "DRAM bits per cycle (64-bit DDR, 2/cycle)")    \
-  X(clock_mhz, 1000, 1, 10000, "clock, MHz (latency in us)")                 \
-  X(const_cycles, 1, 0, 8, "cycles per group with a constant term")          \
-  X(bp_lanes, 2, 1, 32, "bit-parallel baseline: int8 MACs per PE per cycle") \
-  X(host_lanes, 16, 1, 4096, "host steps: elements per cycle")
+  X(rows, "rows", 32, 1, 1024, "PE rows (output channels in parallel)")      \
+  X(cols, "cols", 16, 1, 1024, "PE columns (output pixels in parallel)")     \
+  X(lanes, "lanes", 16, 2, 32, "bit-column width of a PE = BBS group size, even") \
+  X(wsram_kb, "wsram_kb", 288, 1, 65536, "weight SRAM, KiB")                 \
+  X(isram_kb, "isram_kb", 256, 1, 65536, "input SRAM, KiB")                  \
+  X(dram_bits, "dram_bits", 128, 8, 4096, "DRAM bits per cycle (64-bit DDR, 2/cycle)") \
+  X(clock_mhz, "clock_mhz", 1000, 1, 10000, "clock, MHz (latency in us)")    \
+  X(const_cycles, "const_cycles", 1, 0, 8, "cycles per group with a constant term") \
+  X(bp_lanes, "bp_lanes", 2, 1, 32, "bit-parallel baseline: int8 MACs per PE per cycle") \
+  X(host_lanes, "host_lanes", 16, 1, 4096, "host steps: elements per cycle")
 
 typedef struct spx_sim_bs_mdesc {
-#define SPX_SIM_BS_X_(m, def, lo, hi, doc) int32_t m;
+#define SPX_SIM_BS_X_(m, opt, def, lo, hi, doc) int32_t m;
   SPX_SIM_BS_MDESC(SPX_SIM_BS_X_)
 #undef SPX_SIM_BS_X_
 } spx_sim_bs_mdesc_t;
 
 enum {
-#define SPX_SIM_BS_X_(m, def, lo, hi, doc) SPX_SIM_BS_MDESC_I_##m,
+#define SPX_SIM_BS_X_(m, opt, def, lo, hi, doc) SPX_SIM_BS_MDESC_I_##m,
   SPX_SIM_BS_MDESC(SPX_SIM_BS_X_)
 #undef SPX_SIM_BS_X_
   SPX_SIM_BS_MDESC_COUNT
 };
 
-typedef struct spx_sim_bs_mdesc_field {
-  const char *name;
-  int32_t def, min, max;
-  const char *doc;
-} spx_sim_bs_mdesc_field_t;
-
-/* The table (SPX_SIM_BS_MDESC_COUNT entries). */
-const spx_sim_bs_mdesc_field_t *spx_sim_bs_mdesc_fields(void);
 void spx_sim_bs_mdesc_init_default(spx_sim_bs_mdesc_t *md);
 /* Value `index` (table order) as a pointer into md. */
 int32_t *spx_sim_bs_mdesc_at(spx_sim_bs_mdesc_t *md, unsigned index);
-/* Checks ranges (and lanes even); *out_reason gets "field: reason" or "". */
-int spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, char *reason,
-                           size_t cap);
+/* spx_mdesc_check of it (ranges, lanes even): SPX_RT_OK, or what is wrong
+ * in *err. */
+spx_rt_status_t spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, spx_rt_error_t *err);
 /* The blob: SPX_SIM_BS_MDESC_COUNT int32 little-endian. */
 #define SPX_SIM_BS_MDESC_BYTES (4u * SPX_SIM_BS_MDESC_COUNT)
 void spx_sim_bs_mdesc_encode(const spx_sim_bs_mdesc_t *md,

@@ -1,36 +1,47 @@
-/* aie_model.c - the aie machine description and the performance model over
- * a command list (spx_sim_aie.h). Shared by the compiler's report and the
+/* model.c - the aie machine description and the performance model over
+ * a command list (aie.h). Shared by the compiler's report and the
  * simulator, so both print the same cycles. */
-#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/targets/aie/aie.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+static const spx_mdesc_field_t mdesc_fields[] = {SPX_AIE_MDESC(SPX_MDESC_FIELD_)};
+
+const spx_mdesc_table_t spx_target_aie_mdesc = {
+    mdesc_fields, sizeof mdesc_fields / sizeof mdesc_fields[0], NULL};
+
 void spx_aie_mdesc_default(spx_aie_mdesc_t *out) {
-#define X(m, def, opt, doc) out->m = def;
-  SPX_AIE_MDESC_FIELDS(X)
+#define X(m, opt, def, lo, hi, doc) out->m = def;
+  SPX_AIE_MDESC(X)
 #undef X
 }
 
-const char *spx_aie_mdesc_check(const spx_aie_mdesc_t *m) {
-  if (m->rows < 1 || m->rows > SPX_CS_AIE_MAX_ROWS) return "rows must be 1..8";
-  if (m->cols < 1 || m->cols > SPX_CS_AIE_MAX_COLS) return "cols must be 1..8";
-  if (m->banks < 1) return "banks must be >= 1";
-  if (m->ddr_channels < 1) return "ddr_channels must be >= 1";
-  if (m->tile_mem < 1024 || m->tile_mem > 65536u)
-    return "tile_mem must be 1024..65536 bytes (tile addresses are 16-bit)";
-  if (m->memtile_mem < 1024) return "memtile_mem must be >= 1024 bytes";
-  if (!m->macs_per_cycle || !m->freq_mhz || !m->ddr_read_mbps ||
-      !m->ddr_write_mbps || !m->core_mbps || !m->host_ops_per_cycle)
-    return "rates (macs, freq_mhz, *_mbps, host_ops) must be > 0";
-  return NULL;
+void spx_aie_mdesc_from_values(const int64_t *v, spx_aie_mdesc_t *out) {
+  unsigned i = 0;
+#define X(m, opt, def, lo, hi, doc) out->m = (uint32_t)v[i++];
+  SPX_AIE_MDESC(X)
+#undef X
+}
+
+void spx_aie_mdesc_to_values(const spx_aie_mdesc_t *m, int64_t *v) {
+  unsigned i = 0;
+#define X(mm, opt, def, lo, hi, doc) v[i++] = m->mm;
+  SPX_AIE_MDESC(X)
+#undef X
+}
+
+spx_rt_status_t spx_aie_mdesc_check(const spx_aie_mdesc_t *m, spx_rt_error_t *err) {
+  int64_t v[sizeof mdesc_fields / sizeof mdesc_fields[0]];
+  spx_aie_mdesc_to_values(m, v);
+  return spx_mdesc_check(&spx_target_aie_mdesc, v, err);
 }
 
 uint64_t spx_aie_mdesc_hash(const spx_aie_mdesc_t *m) {
   uint64_t h = 0xcbf29ce484222325ull;
   uint32_t v[] = {
-#define X(mm, def, opt, doc) m->mm,
-      SPX_AIE_MDESC_FIELDS(X)
+#define X(mm, opt, def, lo, hi, doc) m->mm,
+      SPX_AIE_MDESC(X)
 #undef X
   };
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
@@ -43,15 +54,15 @@ uint64_t spx_aie_mdesc_hash(const spx_aie_mdesc_t *m) {
 
 void spx_aie_mdesc_from_config(const spx_cs_aie_config_t *c,
                                spx_aie_mdesc_t *out) {
-#define X(m, def, opt, doc) out->m = c->m;
-  SPX_AIE_MDESC_FIELDS(X)
+#define X(m, opt, def, lo, hi, doc) out->m = c->m;
+  SPX_AIE_MDESC(X)
 #undef X
 }
 
 void spx_aie_mdesc_to_config(const spx_aie_mdesc_t *m,
                              spx_cs_aie_config_t *out) {
-#define X(mm, def, opt, doc) out->mm = m->mm;
-  SPX_AIE_MDESC_FIELDS(X)
+#define X(mm, opt, def, lo, hi, doc) out->mm = m->mm;
+  SPX_AIE_MDESC(X)
 #undef X
 }
 
@@ -246,7 +257,7 @@ static uint8_t *plan_onchip(const spx_sim_aie_source_t *src,
   for (uint32_t j = 1; j < src->command_count; j++) {
     src->get(src->ctx, j, &c);
     if (c.opcode != SPX_CS_OP_AIE_LAYER) continue;
-    const spx_cs_aie_layer_t *d = &c.u.aie_layer;
+    const spx_cs_aie_layer_t *d = &SPX_CS_U(c, aie_layer);
     const uint16_t io[5] = {d->out, d->in0, d->in1, d->in2, d->in3};
     for (unsigned k = 0; k < 5; k++)
       if (io[k] != SPX_CS_NONE && io[k] >= ids) ids = io[k] + 1u;
@@ -265,11 +276,11 @@ static uint8_t *plan_onchip(const spx_sim_aie_source_t *src,
   int array_work = 0;
   for (uint32_t j = 1; j < src->command_count; j++) {
     src->get(src->ctx, j, &c);
-    if (c.opcode == SPX_CS_OP_AIE_LOAD && c.u.aie_load.tensor < ids &&
+    if (c.opcode == SPX_CS_OP_AIE_LOAD && SPX_CS_U(c, aie_load).tensor < ids &&
         c.iterations > 1)
-      ok[c.u.aie_load.tensor] = 2; /* re-read per pass: it spills */
+      ok[SPX_CS_U(c, aie_load).tensor] = 2; /* re-read per pass: it spills */
     if (c.opcode != SPX_CS_OP_AIE_LAYER) continue;
-    const spx_cs_aie_layer_t *d = &c.u.aie_layer;
+    const spx_cs_aie_layer_t *d = &SPX_CS_U(c, aie_layer);
     layer++;
     array_work = d->mode == 0 || eltwise_layer(src, d);
     const uint16_t ins[4] = {d->in0, d->in1, d->in2, d->in3};
@@ -298,8 +309,8 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
   memset(&t->st, 0, sizeof t->st);
   memset(t->tiles, 0, sizeof t->tiles);
   t->seg.tile = -1;
-  t->decl = c->u.aie_layer;
-  t->layer = c->u.aie_layer.layer;
+  t->decl = SPX_CS_U(*c, aie_layer);
+  t->layer = SPX_CS_U(*c, aie_layer).layer;
   t->name = c->name ? c->name : "";
   t->st.first_command = j;
   const spx_cs_aie_layer_t *d = &t->decl;
@@ -392,13 +403,13 @@ static int tile_of(const spx_cs_command_t *c) {
   switch (c->opcode) {
   case SPX_CS_OP_AIE_LOADW:
   case SPX_CS_OP_AIE_LOADFM:
-  case SPX_CS_OP_AIE_WRITEFM: return c->u.aie_loadw.row << 8 | c->u.aie_loadw.col;
-  case SPX_CS_OP_AIE_COMP: return c->u.aie_comp.row << 8 | c->u.aie_comp.col;
+  case SPX_CS_OP_AIE_WRITEFM: return SPX_CS_U(*c, aie_loadw).row << 8 | SPX_CS_U(*c, aie_loadw).col;
+  case SPX_CS_OP_AIE_COMP: return SPX_CS_U(*c, aie_comp).row << 8 | SPX_CS_U(*c, aie_comp).col;
   case SPX_CS_OP_AIE_LOCK_ACQ:
   case SPX_CS_OP_AIE_LOCK_REL:
-    return c->u.aie_lock_acq.row == SPX_CS_AIE_MEMTILE
+    return SPX_CS_U(*c, aie_lock_acq).row == SPX_CS_AIE_MEMTILE
                ? -1
-               : c->u.aie_lock_acq.row << 8 | c->u.aie_lock_acq.col;
+               : SPX_CS_U(*c, aie_lock_acq).row << 8 | SPX_CS_U(*c, aie_lock_acq).col;
   }
   return -1;
 }
@@ -420,7 +431,7 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
   spx_cs_command_t c;
   src->get(src->ctx, 0, &c);
   if (c.opcode != SPX_CS_OP_AIE_CONFIG) return "command 0 is not aie.config";
-  spx_aie_mdesc_from_config(&c.u.aie_config, &t->m);
+  spx_aie_mdesc_from_config(&SPX_CS_U(c, aie_config), &t->m);
   if (out_mdesc) *out_mdesc = t->m;
   uint8_t *onchip = plan_onchip(src, &t->m, &t->n_onchip);
   t->onchip = onchip;
@@ -455,8 +466,8 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     uint64_t n = c.iterations;
     switch (c.opcode) {
     case SPX_CS_OP_AIE_LOAD: {
-      uint64_t b = (uint64_t)c.u.aie_load.length * n;
-      if (is_onchip(t, c.u.aie_load.tensor)) { /* already in the memory tiles */
+      uint64_t b = (uint64_t)SPX_CS_U(c, aie_load).length * n;
+      if (is_onchip(t, SPX_CS_U(c, aie_load).tensor)) { /* already in the memory tiles */
         st->onchip_bytes += b;
         break;
       }
@@ -466,8 +477,8 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
       break;
     }
     case SPX_CS_OP_AIE_WRITE: {
-      uint64_t b = (uint64_t)c.u.aie_write.length * n;
-      if (is_onchip(t, c.u.aie_write.tensor)) { /* stays for the next layer */
+      uint64_t b = (uint64_t)SPX_CS_U(c, aie_write).length * n;
+      if (is_onchip(t, SPX_CS_U(c, aie_write).tensor)) { /* stays for the next layer */
         st->onchip_bytes += b;
         break;
       }
@@ -477,19 +488,19 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     }
     case SPX_CS_OP_AIE_LOADW:
     case SPX_CS_OP_AIE_LOADFM: {
-      uint64_t b = (uint64_t)c.u.aie_loadw.length * (n / c.u.aie_loadw.period);
+      uint64_t b = (uint64_t)SPX_CS_U(c, aie_loadw).length * (n / SPX_CS_U(c, aie_loadw).period);
       st->mt_to_tile_bytes += b;
       t->seg.l += spx_aie_xfer_cycles(&t->m, b, t->m.core_mbps);
       break;
     }
     case SPX_CS_OP_AIE_WRITEFM: {
-      uint64_t b = (uint64_t)c.u.aie_writefm.length * (n / c.u.aie_writefm.period);
+      uint64_t b = (uint64_t)SPX_CS_U(c, aie_writefm).length * (n / SPX_CS_U(c, aie_writefm).period);
       st->tile_to_mt_bytes += b;
       t->seg.s += spx_aie_xfer_cycles(&t->m, b, t->m.core_mbps);
       break;
     }
     case SPX_CS_OP_AIE_COMP: {
-      const spx_cs_aie_comp_t *p = &c.u.aie_comp;
+      const spx_cs_aie_comp_t *p = &SPX_CS_U(c, aie_comp);
       uint64_t pix = (uint64_t)(p->oh1 - p->oh0) * (p->ow1 - p->ow0);
       uint64_t eff = (t->is_cbr ? spx_aie_cbr_block_macs(&t->cbr, p->oc0, p->oc1)
                                 : spx_aie_block_macs(t->weights, t->cin, t->khw,

@@ -1,5 +1,5 @@
 /* spx_sim_aie.h - the aie target: machine description, performance model
- * and the simulator of aie command streams (runtime/stream/opcodes_aie.h).
+ * and the simulator of aie command streams (runtime/targets/aie/opcodes.h).
  *
  * One definition for the compiler (backends/aie/, which tiles against the
  * machine description and prints the model's figures in the report) and the
@@ -30,37 +30,50 @@
 #include <stdint.h>
 
 #include "runtime/device/spx_device.h"
-#include "runtime/stream/spx_stream.h"
+#include "runtime/targets/aie/opcodes.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* X(member, default, "target option", doc): the machine description. */
-#define SPX_AIE_MDESC_FIELDS(X)                                               \
-  X(rows, 4, "rows", "compute tile rows")                                     \
-  X(cols, 4, "cols", "columns (compute tiles + one memory tile each)")        \
-  X(banks, 8, "banks", "data memory banks per compute tile")                  \
-  X(ddr_channels, 2, "ddr_channels", "DDR read channels")                     \
-  X(tile_mem, 65536, "tile_mem", "bytes of data memory per compute tile")     \
-  X(memtile_mem, 524288, "memtile_mem", "bytes per memory tile")              \
-  X(macs_per_cycle, 256, "macs", "int8 MACs per cycle per tile")              \
-  X(freq_mhz, 1000, "freq_mhz", "clock (MHz)")                                \
-  X(ddr_read_mbps, 4000, "ddr_read_mbps", "DDR read MB/s per channel")        \
-  X(ddr_write_mbps, 8000, "ddr_write_mbps", "DDR write MB/s")                 \
-  X(core_mbps, 4000, "core_mbps", "memory tile <-> compute tile MB/s")        \
-  X(host_ops_per_cycle, 16, "host_ops", "host-stage element ops per cycle")
+/* The machine description, in the registry's shape (runtime/spx_targets.h):
+ * X(member, "option", default, min, max, doc), in aie.config order. The
+ * defaults are AMD AIE2's numbers from the paper. Rows and columns are at
+ * most 8 (the config's u8 fields and the stream's tile places), tile
+ * addresses are 16-bit. */
+#define SPX_AIE_MDESC(X)                                                      \
+  X(rows, "rows", 4, 1, SPX_CS_AIE_MAX_ROWS, "compute tile rows")             \
+  X(cols, "cols", 4, 1, SPX_CS_AIE_MAX_COLS,                                  \
+    "columns (compute tiles + one memory tile each)")                         \
+  X(banks, "banks", 8, 1, 255, "data memory banks per compute tile")          \
+  X(ddr_channels, "ddr_channels", 2, 1, 255, "DDR read channels")             \
+  X(tile_mem, "tile_mem", 65536, 1024, 65536,                                 \
+    "bytes of data memory per compute tile")                                  \
+  X(memtile_mem, "memtile_mem", 524288, 1024, 0xffffffff,                     \
+    "bytes per memory tile")                                                  \
+  X(macs_per_cycle, "macs", 256, 1, 0xffffffff, "int8 MACs per cycle per tile") \
+  X(freq_mhz, "freq_mhz", 1000, 1, 0xffffffff, "clock (MHz)")                 \
+  X(ddr_read_mbps, "ddr_read_mbps", 4000, 1, 0xffffffff,                      \
+    "DDR read MB/s per channel")                                              \
+  X(ddr_write_mbps, "ddr_write_mbps", 8000, 1, 0xffffffff, "DDR write MB/s")  \
+  X(core_mbps, "core_mbps", 4000, 1, 0xffffffff,                              \
+    "memory tile <-> compute tile MB/s")                                      \
+  X(host_ops_per_cycle, "host_ops", 16, 1, 0xffffffff,                        \
+    "host-stage element ops per cycle")
 
 typedef struct spx_aie_mdesc {
-#define SPX_AIE_X_(m, def, opt, doc) uint32_t m;
-  SPX_AIE_MDESC_FIELDS(SPX_AIE_X_)
+#define SPX_AIE_X_(m, opt, def, lo, hi, doc) uint32_t m;
+  SPX_AIE_MDESC(SPX_AIE_X_)
 #undef SPX_AIE_X_
 } spx_aie_mdesc_t;
 
-/* The defaults (AMD AIE2 numbers of the paper). */
+/* The defaults. */
 void spx_aie_mdesc_default(spx_aie_mdesc_t *out);
-/* NULL if usable, else a static reason (e.g. "rows must be 1..8"). */
-const char *spx_aie_mdesc_check(const spx_aie_mdesc_t *m);
+/* From / to the values of spx_target_aie_mdesc's fields, in table order. */
+void spx_aie_mdesc_from_values(const int64_t *v, spx_aie_mdesc_t *out);
+void spx_aie_mdesc_to_values(const spx_aie_mdesc_t *m, int64_t *v);
+/* spx_mdesc_check of it: SPX_RT_OK, or what is out of range in *err. */
+spx_rt_status_t spx_aie_mdesc_check(const spx_aie_mdesc_t *m, spx_rt_error_t *err);
 /* FNV-1a 64 over the fields in table order, each as u32 little-endian: the
  * .spxbin header's mdesc_hash. */
 uint64_t spx_aie_mdesc_hash(const spx_aie_mdesc_t *m);

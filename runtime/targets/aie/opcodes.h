@@ -1,7 +1,6 @@
-/* opcodes_aie.h - the aie target's opcodes, part of SPX_CS_OPCODES in
- * spx_stream.h (which includes this file; do not include it elsewhere).
- * Same form: X(ENUM, member, code, "text", FIELDS, doc), codes in the aie
- * range of SPX_CS_TARGETS.
+/* runtime/targets/aie/opcodes.h - the aie target's opcodes, in the form of
+ * spx_stream.h's SPX_CS_OPCODES_CPU: X(ENUM, member, code, "text", FIELDS,
+ * once, doc), codes in the aie range of the registry (runtime/spx_targets.h).
  *
  * An aie stream (docs/targets.md, section "aie") is:
  *   command 0   aie.config: the machine description (rows x cols compute
@@ -35,6 +34,8 @@
  * (the output of a loop that accumulates p input-channel chunks). */
 #ifndef SPX_CS_OPCODES_AIE_H
 #define SPX_CS_OPCODES_AIE_H
+
+#include "runtime/stream/spx_stream.h"
 
 /* Memory-tile row in the `row` field; lock count per tile. */
 #define SPX_CS_AIE_MEMTILE 0xffu
@@ -116,34 +117,27 @@
   F(A, period, 18, U16, "acts every period-th iteration (>= 1)")
 
 #define SPX_CS_OPCODES_AIE(X)                                                 \
-  X(AIE_LOAD, aie_load, 0x30, "aie.load", SPX_CS_FIELDS_AIE_DDR,              \
+  X(AIE_LOAD, aie_load, 0x30, "aie.load", SPX_CS_FIELDS_AIE_DDR, 0,              \
     "DDR tensor/blob -> memory tile(s) (a mask broadcasts one read)")         \
-  X(AIE_LOADW, aie_loadw, 0x31, "aie.loadw", SPX_CS_FIELDS_AIE_MOVE,          \
+  X(AIE_LOADW, aie_loadw, 0x31, "aie.loadw", SPX_CS_FIELDS_AIE_MOVE, 0,          \
     "memory tile -> compute tile: a weight sub-volume")                       \
-  X(AIE_LOADFM, aie_loadfm, 0x32, "aie.loadfm", SPX_CS_FIELDS_AIE_MOVE,       \
+  X(AIE_LOADFM, aie_loadfm, 0x32, "aie.loadfm", SPX_CS_FIELDS_AIE_MOVE, 0,       \
     "memory tile -> compute tile: an input feature-map window")               \
-  X(AIE_COMP, aie_comp, 0x33, "aie.comp", SPX_CS_FIELDS_AIE_COMP,             \
+  X(AIE_COMP, aie_comp, 0x33, "aie.comp", SPX_CS_FIELDS_AIE_COMP, 0,             \
     "compute an output sub-volume of the layer on one tile")                  \
-  X(AIE_WRITEFM, aie_writefm, 0x34, "aie.writefm", SPX_CS_FIELDS_AIE_MOVE,    \
+  X(AIE_WRITEFM, aie_writefm, 0x34, "aie.writefm", SPX_CS_FIELDS_AIE_MOVE, 0,    \
     "compute tile -> memory tile: an output sub-volume")                      \
-  X(AIE_WRITE, aie_write, 0x35, "aie.write", SPX_CS_FIELDS_AIE_DDR,           \
+  X(AIE_WRITE, aie_write, 0x35, "aie.write", SPX_CS_FIELDS_AIE_DDR, 0,           \
     "memory tile -> DDR tensor")                                              \
-  X(AIE_LOCK_ACQ, aie_lock_acq, 0x36, "aie.lock_acq", SPX_CS_FIELDS_AIE_LOCK, \
+  X(AIE_LOCK_ACQ, aie_lock_acq, 0x36, "aie.lock_acq", SPX_CS_FIELDS_AIE_LOCK, 0, \
     "wait until a lock holds >= value, subtract value")                       \
-  X(AIE_LOCK_REL, aie_lock_rel, 0x37, "aie.lock_rel", SPX_CS_FIELDS_AIE_LOCK, \
+  X(AIE_LOCK_REL, aie_lock_rel, 0x37, "aie.lock_rel", SPX_CS_FIELDS_AIE_LOCK, 0, \
     "add value to a lock")                                                    \
-  X(AIE_LAYER, aie_layer, 0x38, "aie.layer",  SPX_CS_FIELDS_AIE_LAYER,        \
+  X(AIE_LAYER, aie_layer, 0x38, "aie.layer",  SPX_CS_FIELDS_AIE_LAYER, 1,        \
     "declare a layer (cpu.layer fields); mode 1 runs it on the host")         \
-  X(AIE_CONFIG, aie_config, 0x39, "aie.config", SPX_CS_FIELDS_AIE_CONFIG,     \
+  X(AIE_CONFIG, aie_config, 0x39, "aie.config", SPX_CS_FIELDS_AIE_CONFIG, 1,     \
     "machine description; must be command 0, hashed into the header")
 
-/* The loader's hook for aie commands (runtime/stream/cs_check_aie.c),
- * called from cs_check.c's opcode switch through SPX_CS_AIE_CASES. */
-#define SPX_CS_AIE_CASE_(E, m, code, text, F, doc) case code:
-#define SPX_CS_AIE_CASES SPX_CS_OPCODES_AIE(SPX_CS_AIE_CASE_)
-struct cs_vctx;
-struct spx_cs_command;
-int cs_check_aie(struct cs_vctx *v, uint32_t index,
-                 const struct spx_cs_command *cmd);
+SPX_CS_DECLARE_OPCODES(SPX_CS_OPCODES_AIE)
 
 #endif

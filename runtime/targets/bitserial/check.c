@@ -1,27 +1,30 @@
-/* cs_check_bitserial.c - the loader's rules for bitserial commands, beyond
- * the cpu.layer rules that cs_check.c applies to both opcodes first
- * (SPX_CS_BITSERIAL_CHECK_CASES in opcodes_bitserial.h): which layers run
+/* runtime/targets/bitserial/check.c - the stream description of the
+ * bitserial target: its opcodes (opcodes.h) and the loader's rules for its
+ * commands. Both opcodes carry a layer, so the cpu.layer rules run first;
+ * then the bitserial rules: which layers run
  * where, the machine description blob, and the tiling - counts, alignment
  * to the PE array, and that every tile fits its SRAM. */
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/targets/bitserial/bitserial.h"
 #include "runtime/stream/cs_internal.h"
 
 static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
-int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
-                            const struct spx_cs_command *cmd) {
+static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
+                                     const struct spx_cs_command *cmd,
+                                     const spx_cs_opcode_info_t *info) {
   const spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
   const char *opn = spx_cs_opcode_info(cmd->opcode)->name;
   const char *op = spx_cs_cpu_op_name(l->op);
   int on_pe = l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE;
-  const spx_cs_bs_pe_t *pe = &cmd->u.bs_pe;
+  const spx_cs_bs_pe_t *pe = &SPX_CS_U(*cmd, bs_pe);
   spx_cs_tensor_t in, out;
   spx_cs_blob_t mb, wb;
   spx_sim_bs_mdesc_t md;
   spx_sim_bs_geom_t g;
   spx_sim_bs_tiling_t t;
   uint64_t wpm, mt, pt, kt, wbytes, ibytes;
-  char why[96];
+  spx_rt_status_t rc = cs_check_cpu_layer(v, i, cmd, info);
+  if (rc != SPX_RT_OK) return rc;
   if (cmd->opcode == SPX_CS_OP_BS_HOST) {
     if (on_pe)
       return cs_bad(v, "command %u (%s): field 'op': %s runs on the PE array "
@@ -46,9 +49,10 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
                "int32 machine description", (unsigned)i, opn,
                (unsigned)pe->mdesc, SPX_SIM_BS_MDESC_BYTES);
   if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &md)) {
-    spx_sim_bs_mdesc_check(&md, why, sizeof why);
+    spx_rt_error_t why;
+    spx_sim_bs_mdesc_check(&md, &why);
     return cs_bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i,
-               opn, (unsigned)pe->mdesc, why);
+               opn, (unsigned)pe->mdesc, why.message);
   }
   cs_get_blob(v, l->weights, &wb);
   {
@@ -108,3 +112,8 @@ int spx_cs_check_bitserial_(struct cs_vctx *v, uint32_t i,
                (unsigned long long)ibytes, (unsigned long long)md.isram_kb * 512u);
   return SPX_RT_OK;
 }
+
+SPX_CS_DEFINE_OPCODE_TABLE(SPX_CS_OPCODES_BITSERIAL, bitserial_opcodes)
+
+const spx_cs_target_stream_t spx_target_bitserial_stream = {
+    bitserial_opcodes, sizeof bitserial_opcodes / sizeof bitserial_opcodes[0], check_command};

@@ -1,18 +1,22 @@
 /* bs_mdesc.c - the bit-serial machine description: defaults, ranges, the
  * int32 blob the stream carries, and its hash. */
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/targets/bitserial/bitserial.h"
 
-static const spx_sim_bs_mdesc_field_t fields[] = {
-#define X(m, def, lo, hi, doc) {#m, def, lo, hi, doc},
-    SPX_SIM_BS_MDESC(X)
-#undef X
-};
+static const spx_mdesc_field_t fields[] = {SPX_SIM_BS_MDESC(SPX_MDESC_FIELD_)};
 
-const spx_sim_bs_mdesc_field_t *spx_sim_bs_mdesc_fields(void) { return fields; }
+static spx_rt_status_t lanes_even(const int64_t *v, spx_rt_error_t *err) {
+  if (v[SPX_SIM_BS_MDESC_I_lanes] % 2)
+    return spx_rt_error_set(err, SPX_RT_ERR_RANGE, "lanes: %d is not even",
+                            (int)v[SPX_SIM_BS_MDESC_I_lanes]);
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
+}
+
+const spx_mdesc_table_t spx_target_bitserial_mdesc = {fields, SPX_SIM_BS_MDESC_COUNT, lanes_even};
 
 int32_t *spx_sim_bs_mdesc_at(spx_sim_bs_mdesc_t *md, unsigned index) {
   switch (index) {
-#define X(m, def, lo, hi, doc) case SPX_SIM_BS_MDESC_I_##m: return &md->m;
+#define X(m, opt, def, lo, hi, doc) case SPX_SIM_BS_MDESC_I_##m: return &md->m;
     SPX_SIM_BS_MDESC(X)
 #undef X
   }
@@ -20,30 +24,17 @@ int32_t *spx_sim_bs_mdesc_at(spx_sim_bs_mdesc_t *md, unsigned index) {
 }
 
 void spx_sim_bs_mdesc_init_default(spx_sim_bs_mdesc_t *md) {
-#define X(m, def, lo, hi, doc) md->m = def;
+#define X(m, opt, def, lo, hi, doc) md->m = def;
   SPX_SIM_BS_MDESC(X)
 #undef X
 }
 
-int spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, char *reason,
-                           size_t cap) {
+spx_rt_status_t spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, spx_rt_error_t *err) {
   spx_sim_bs_mdesc_t c = *md;
+  int64_t v[SPX_SIM_BS_MDESC_COUNT];
   unsigned i;
-  if (reason && cap) reason[0] = '\0';
-  for (i = 0; i < SPX_SIM_BS_MDESC_COUNT; ++i) {
-    int32_t v = *spx_sim_bs_mdesc_at(&c, i);
-    if (v < fields[i].min || v > fields[i].max) {
-      if (reason)
-        spx_rt_format(reason, cap, "%s: %d is outside [%d, %d]", fields[i].name,
-                      (int)v, (int)fields[i].min, (int)fields[i].max);
-      return -1;
-    }
-  }
-  if (md->lanes % 2) {
-    if (reason) spx_rt_format(reason, cap, "lanes: %d is not even", (int)md->lanes);
-    return -1;
-  }
-  return 0;
+  for (i = 0; i < SPX_SIM_BS_MDESC_COUNT; ++i) v[i] = *spx_sim_bs_mdesc_at(&c, i);
+  return spx_mdesc_check(&spx_target_bitserial_mdesc, v, err);
 }
 
 void spx_sim_bs_mdesc_encode(const spx_sim_bs_mdesc_t *md,
@@ -66,7 +57,7 @@ int spx_sim_bs_mdesc_decode(const uint8_t *data, size_t size,
                  (uint32_t)p[3] << 24;
     *spx_sim_bs_mdesc_at(out, i) = (int32_t)v;
   }
-  return spx_sim_bs_mdesc_check(out, 0, 0);
+  return spx_sim_bs_mdesc_check(out, NULL) == SPX_RT_OK ? 0 : -1;
 }
 
 uint64_t spx_sim_bs_mdesc_hash(const spx_sim_bs_mdesc_t *md) {

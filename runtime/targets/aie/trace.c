@@ -3,7 +3,7 @@
  * DDR transfers, one for host stages, one with the layers. Timestamps are
  * microseconds at the machine description's clock. The last event is an
  * instant "totals" event whose args give the total cycles and time. */
-#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/targets/aie/aie.h"
 
 #include <string.h>
 
@@ -110,7 +110,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
     }
     return -1;
   }
-  spx_aie_mdesc_from_config(&c0.u.aie_config, &m);
+  spx_aie_mdesc_from_config(&SPX_CS_U(c0, aie_config), &m);
   t.freq = m.freq_mhz;
   t.cols = m.cols;
   out(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"

@@ -1,11 +1,12 @@
-/* targets.c - the target registry (spx_targets.h) as a table. */
+/* registry.c - the target registry (spx_targets.h) as a table, and the
+ * checks every machine description shares. */
 #include "runtime/spx_targets.h"
 
 #define SPX_TF(F, HOW, why) .support[SPX_FMT_##F] = SPX_TARGET_##HOW, .reason[SPX_FMT_##F] = why,
 static const spx_target_desc_t table[] = {
 #define X(E, nm, code, lo, hi, low, dev, doc, FORMATS)                        \
   {.id = code, .name = #nm, .summary = doc, .first_opcode = lo,               \
-   .last_opcode = hi, .lowered = low, FORMATS},
+   .last_opcode = hi, .lowered = low, .mdesc = &spx_target_##nm##_mdesc, FORMATS},
     SPX_TARGETS(X)
 #undef X
 };
@@ -66,4 +67,19 @@ const char *spx_target_support_name(spx_target_support_t support) {
   case SPX_TARGET_REFUSED: return "refused";
   }
   return "refused";
+}
+
+spx_rt_status_t spx_mdesc_check(const spx_mdesc_table_t *t, const int64_t *values,
+                                spx_rt_error_t *err) {
+  unsigned i;
+  for (i = 0; i < t->count; ++i) {
+    const spx_mdesc_field_t *f = &t->fields[i];
+    if (values[i] < f->min || values[i] > f->max)
+      return spx_rt_error_set(err, SPX_RT_ERR_RANGE, "%s: %lld is outside [%lld, %lld]",
+                              f->option, (long long)values[i], (long long)f->min,
+                              (long long)f->max);
+  }
+  if (t->check) return t->check(values, err);
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
 }

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "runtime/sim/bitserial/spx_sim_bitserial.h"
+#include "runtime/targets/bitserial/bitserial.h"
 
 
 
@@ -41,7 +41,7 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
   if (spx_rt_layer_decode(s, L->l, &L->d, err) != SPX_RT_OK) return -1;
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
     spx_cs_blob_t mb;
-    const spx_cs_bs_pe_t *pe = &L->cmd.u.bs_pe;
+    const spx_cs_bs_pe_t *pe = &SPX_CS_U(L->cmd, bs_pe);
     spx_cs_stream_blob(s, pe->mdesc, &mb);
     if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &L->md)) {
       return spx_rt_error_set(err, SPX_RT_ERR_ARG, "bad machine description blob");
@@ -301,7 +301,7 @@ static void stream_mdesc(const spx_cs_stream_t *s, spx_sim_bs_mdesc_t *md) {
     spx_cs_blob_t b;
     spx_cs_stream_command(s, i, &c);
     if (c.opcode != SPX_CS_OP_BS_PE) continue;
-    spx_cs_stream_blob(s, c.u.bs_pe.mdesc, &b);
+    spx_cs_stream_blob(s, SPX_CS_U(c, bs_pe).mdesc, &b);
     if (spx_sim_bs_mdesc_decode(b.data, b.length, md)) spx_sim_bs_mdesc_init_default(md);
     return;
   }

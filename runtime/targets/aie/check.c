@@ -1,4 +1,5 @@
-/* cs_check_aie.c - the loader's rules for aie streams (opcodes_aie.h).
+/* runtime/targets/aie/check.c - the stream description of the aie target:
+ * its opcodes (opcodes.h) and the loader's rules for aie streams.
  *
  * Generic field checks (ids in range, iterations > 0) ran in cs_check.c
  * before. The aie rules need the whole stream (the machine description of
@@ -18,7 +19,7 @@
  *     at the end of each layer.
  * The first violation is reported with its command index and field. */
 #include "runtime/stream/cs_internal.h"
-#include "runtime/sim/aie/spx_sim_aie.h"
+#include "runtime/targets/aie/aie.h"
 
 static uint32_t blob_length(const cs_vctx_t *v, uint32_t id) {
   if (id >= v->blob_count) return 0;
@@ -87,9 +88,10 @@ static spx_rt_status_t check_range(walk_t *w, const char *field,
 }
 
 static spx_rt_status_t check_config(walk_t *w, const spx_cs_command_t *c) {
-  spx_aie_mdesc_from_config(&c->u.aie_config, &w->m);
-  const char *why = spx_aie_mdesc_check(&w->m);
-  if (why) return cs_bad(w->v, "%s: %s", w->who, why);
+  spx_aie_mdesc_from_config(&SPX_CS_U(*c, aie_config), &w->m);
+  spx_rt_error_t why;
+  if (spx_aie_mdesc_check(&w->m, &why) != SPX_RT_OK)
+    return cs_bad(w->v, "%s: %s", w->who, why.message);
   uint64_t h = spx_aie_mdesc_hash(&w->m);
   if (h != mdesc_hash_of(w->v))
     return cs_bad(w->v, "%s: the header's machine-description hash 0x%llx is "
@@ -100,7 +102,7 @@ static spx_rt_status_t check_config(walk_t *w, const spx_cs_command_t *c) {
 
 static spx_rt_status_t end_layer(walk_t *w) {
   if (w->layer < 0) return SPX_RT_OK;
-  const spx_cs_aie_layer_t *d = &w->decl.u.aie_layer;
+  const spx_cs_aie_layer_t *d = &SPX_CS_U(w->decl, aie_layer);
   if (d->mode == 0) {
     uint64_t total = (uint64_t)w->out.ws_size;
     if (w->covered != total)
@@ -128,7 +130,7 @@ static spx_rt_status_t end_layer(walk_t *w) {
 }
 
 static spx_rt_status_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
-  const spx_cs_aie_layer_t *d = &c->u.aie_layer;
+  const spx_cs_aie_layer_t *d = &SPX_CS_U(*c, aie_layer);
   if ((int32_t)d->layer != w->layer + 1)
     return cs_bad(w->v, "%s: field 'layer': %u, expected %d (layers are declared "
                "in order)", w->who, (unsigned)d->layer, (int)(w->layer + 1));
@@ -189,7 +191,7 @@ typedef struct geom {
 } geom_t;
 
 static geom_t layer_geom(const walk_t *w) {
-  const spx_cs_aie_layer_t *d = &w->decl.u.aie_layer;
+  const spx_cs_aie_layer_t *d = &SPX_CS_U(w->decl, aie_layer);
   geom_t g;
   if (d->op == SPX_CS_CPU_OP_DENSE) {
     g = (geom_t){w->in.dims[1], w->out.dims[1], w->out.dims[0], 1,
@@ -209,7 +211,7 @@ typedef struct region {
 
 static spx_rt_status_t check_comp(walk_t *w, const spx_cs_command_t *c,
                                 uint64_t *covered_ranges, uint32_t *ncov) {
-  const spx_cs_aie_comp_t *p = &c->u.aie_comp;
+  const spx_cs_aie_comp_t *p = &SPX_CS_U(*c, aie_comp);
   geom_t g = layer_geom(w);
   struct { const char *a, *b; uint32_t lo, hi, lim; } r[3] = {
       {"oc0", "oc1", p->oc0, p->oc1, g.cout},
@@ -296,11 +298,11 @@ static int tile_key(const spx_cs_command_t *c) {
   switch (c->opcode) {
   case SPX_CS_OP_AIE_LOADW:
   case SPX_CS_OP_AIE_LOADFM:
-  case SPX_CS_OP_AIE_WRITEFM: return c->u.aie_loadw.row << 8 | c->u.aie_loadw.col;
-  case SPX_CS_OP_AIE_COMP: return c->u.aie_comp.row << 8 | c->u.aie_comp.col;
+  case SPX_CS_OP_AIE_WRITEFM: return SPX_CS_U(*c, aie_loadw).row << 8 | SPX_CS_U(*c, aie_loadw).col;
+  case SPX_CS_OP_AIE_COMP: return SPX_CS_U(*c, aie_comp).row << 8 | SPX_CS_U(*c, aie_comp).col;
   case SPX_CS_OP_AIE_LOCK_ACQ:
   case SPX_CS_OP_AIE_LOCK_REL:
-    return c->u.aie_lock_acq.row << 8 | c->u.aie_lock_acq.col;
+    return SPX_CS_U(*c, aie_lock_acq).row << 8 | SPX_CS_U(*c, aie_lock_acq).col;
   }
   return -1;
 }
@@ -339,13 +341,13 @@ static spx_rt_status_t lock_iteration(walk_t *w, uint32_t j0, uint32_t j1, int f
   for (uint32_t j = j0; j < j1; j++) {
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
-    if (is_lock_op(&c)) w->cur[lock_index(&c.u.aie_lock_acq)] = start[lock_index(&c.u.aie_lock_acq)];
+    if (is_lock_op(&c)) w->cur[lock_index(&SPX_CS_U(c, aie_lock_acq))] = start[lock_index(&SPX_CS_U(c, aie_lock_acq))];
   }
   for (uint32_t j = j0; j < j1; j++) {
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    const spx_cs_aie_lock_acq_t *l = &SPX_CS_U(c, aie_lock_acq);
     if (l->period > 1 && !full) continue;
     int64_t *lk = &w->cur[lock_index(l)];
     if (c.opcode == SPX_CS_OP_AIE_LOCK_REL) {
@@ -376,7 +378,7 @@ static void lock_state_at(walk_t *w, uint32_t j0, uint32_t j1, uint64_t s, uint6
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    uint32_t x = lock_index(&SPX_CS_U(c, aie_lock_acq));
     w->start[x] = sat_lin(sat_lin(w->locks[x], s, w->delta_p[x]), t, w->delta_1[x]);
   }
 }
@@ -413,7 +415,7 @@ static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    const spx_cs_aie_lock_acq_t *l = &SPX_CS_U(c, aie_lock_acq);
     uint32_t x = lock_index(l);
     w->delta_1[x] = w->delta_p[x] = 0;
     if (l->period <= 1) continue;
@@ -429,7 +431,7 @@ static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    const spx_cs_aie_lock_acq_t *l = &c.u.aie_lock_acq;
+    const spx_cs_aie_lock_acq_t *l = &SPX_CS_U(c, aie_lock_acq);
     uint32_t x = lock_index(l);
     int64_t d = c.opcode == SPX_CS_OP_AIE_LOCK_REL ? l->value : -(int64_t)l->value;
     if (l->period <= 1) w->delta_1[x] += d;
@@ -442,7 +444,7 @@ static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    uint32_t x = lock_index(&SPX_CS_U(c, aie_lock_acq));
     if (w->seen[x] == j0 + 1) continue; /* once per lock */
     w->seen[x] = j0 + 1;
     w->delta_p[x] = sat_lin(w->delta_p[x], p, w->delta_1[x]);
@@ -489,7 +491,7 @@ static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n
     spx_cs_command_t c;
     cs_get_command(w->v, j, &c);
     if (!is_lock_op(&c)) continue;
-    uint32_t x = lock_index(&c.u.aie_lock_acq);
+    uint32_t x = lock_index(&SPX_CS_U(c, aie_lock_acq));
     if (w->seen[x] == 0) continue; /* updated already */
     w->seen[x] = 0;
     w->locks[x] = sat_lin(w->locks[x], sp, w->delta_p[x]);
@@ -539,18 +541,18 @@ static spx_rt_status_t check_all(cs_vctx_t *v) {
     if (w->layer < 0)
       return cs_bad(v, "%s: field 'layer': command before the first aie.layer",
                  w->who);
-    uint16_t layer = c.u.aie_comp.layer; /* offset 12 in every aie command */
+    uint16_t layer = SPX_CS_U(c, aie_comp).layer; /* offset 12 in every aie command */
     if (layer != (uint32_t)w->layer)
       return cs_bad(v, "%s: field 'layer': %u, but the last aie.layer declared "
                  "layer %d", w->who, (unsigned)layer, (int)w->layer);
-    if (w->decl.u.aie_layer.mode == 1)
+    if (SPX_CS_U(w->decl, aie_layer).mode == 1)
       return cs_bad(v, "%s: field 'layer': layer %d runs on the host and takes "
                  "no array commands", w->who, (int)w->layer);
     uint32_t it = c.iterations;
     switch (c.opcode) {
     case SPX_CS_OP_AIE_LOAD:
     case SPX_CS_OP_AIE_WRITE: {
-      const spx_cs_aie_load_t *d = &c.u.aie_load;
+      const spx_cs_aie_load_t *d = &SPX_CS_U(c, aie_load);
       int is_load = c.opcode == SPX_CS_OP_AIE_LOAD;
       if (d->col >= w->m.cols)
         return cs_bad(v, "%s: field 'col': bad tile: memory tile column %u (the "
@@ -586,7 +588,7 @@ static spx_rt_status_t check_all(cs_vctx_t *v) {
     case SPX_CS_OP_AIE_LOADW:
     case SPX_CS_OP_AIE_LOADFM:
     case SPX_CS_OP_AIE_WRITEFM: {
-      const spx_cs_aie_loadw_t *d = &c.u.aie_loadw;
+      const spx_cs_aie_loadw_t *d = &SPX_CS_U(c, aie_loadw);
       if ((rc = check_tile(w, d->row, d->col, 0))) return rc;
       if (d->length == 0)
         return cs_bad(v, "%s: field 'length': must be > 0", w->who);
@@ -604,13 +606,13 @@ static spx_rt_status_t check_all(cs_vctx_t *v) {
       break;
     }
     case SPX_CS_OP_AIE_COMP:
-      if ((rc = check_tile(w, c.u.aie_comp.row, c.u.aie_comp.col, 0)) ||
+      if ((rc = check_tile(w, SPX_CS_U(c, aie_comp).row, SPX_CS_U(c, aie_comp).col, 0)) ||
           (rc = check_comp(w, &c, cover, &ncov)))
         return rc;
       break;
     case SPX_CS_OP_AIE_LOCK_ACQ:
     case SPX_CS_OP_AIE_LOCK_REL: {
-      const spx_cs_aie_lock_acq_t *d = &c.u.aie_lock_acq;
+      const spx_cs_aie_lock_acq_t *d = &SPX_CS_U(c, aie_lock_acq);
       if ((rc = check_tile(w, d->row, d->col, 1))) return rc;
       if (d->lock >= SPX_CS_AIE_LOCKS)
         return cs_bad(v, "%s: field 'lock': %u is not a lock (0..%u)", w->who,
@@ -644,9 +646,16 @@ static spx_rt_status_t check_all(cs_vctx_t *v) {
   return end_layer(w);
 }
 
-int cs_check_aie(struct cs_vctx *v, uint32_t index,
-                 const struct spx_cs_command *cmd) {
+static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t index,
+                                     const struct spx_cs_command *cmd,
+                                     const spx_cs_opcode_info_t *info) {
   (void)cmd;
+  (void)info;
   if (index + 1 != cs_command_count(v)) return SPX_RT_OK;
-  return (int)check_all(v);
+  return check_all(v);
 }
+
+SPX_CS_DEFINE_OPCODE_TABLE(SPX_CS_OPCODES_AIE, aie_opcodes)
+
+const spx_cs_target_stream_t spx_target_aie_stream = {
+    aie_opcodes, sizeof aie_opcodes / sizeof aie_opcodes[0], check_command};

@@ -83,6 +83,10 @@ void spx_aie_mdesc_from_config(const spx_cs_aie_config_t *c,
 void spx_aie_mdesc_to_config(const spx_aie_mdesc_t *m,
                              spx_cs_aie_config_t *out);
 
+/* Where a tile command acts: row << 8 | col (row SPX_CS_AIE_MEMTILE for a
+ * memory tile's lock), or -1 for commands not bound to one tile. */
+int spx_aie_command_place(const spx_cs_command_t *c);
+
 /* Cycles to move `bytes` at `mbps`. */
 uint64_t spx_aie_xfer_cycles(const spx_aie_mdesc_t *m, uint64_t bytes,
                              uint64_t mbps);

@@ -294,19 +294,6 @@ static spx_rt_status_t check_comp(walk_t *w, const spx_cs_command_t *c,
   return SPX_RT_OK;
 }
 
-static int tile_key(const spx_cs_command_t *c) {
-  switch (c->opcode) {
-  case SPX_CS_OP_AIE_LOADW:
-  case SPX_CS_OP_AIE_LOADFM:
-  case SPX_CS_OP_AIE_WRITEFM: return SPX_CS_U(*c, aie_loadw).row << 8 | SPX_CS_U(*c, aie_loadw).col;
-  case SPX_CS_OP_AIE_COMP: return SPX_CS_U(*c, aie_comp).row << 8 | SPX_CS_U(*c, aie_comp).col;
-  case SPX_CS_OP_AIE_LOCK_ACQ:
-  case SPX_CS_OP_AIE_LOCK_REL:
-    return SPX_CS_U(*c, aie_lock_acq).row << 8 | SPX_CS_U(*c, aie_lock_acq).col;
-  }
-  return -1;
-}
-
 /* Lock state and arithmetic. Values are int64, saturated far beyond any
  * value (2^62) so that huge iteration counts cannot wrap a lock to 0. */
 #define LOCK_SAT ((int64_t)1 << 62)
@@ -529,7 +516,7 @@ static spx_rt_status_t check_all(cs_vctx_t *v) {
     if (c.opcode == SPX_CS_OP_AIE_CONFIG)
       return cs_bad(v, "%s: field 'opcode': aie.config must be command 0 only",
                  w->who);
-    int key = tile_key(&c);
+    int key = spx_aie_command_place(&c);
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       if (seg_tile >= 0 && (rc = run_locks(w, seg_start, j, seg_n))) return rc;
       seg_tile = -1;

@@ -399,7 +399,7 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
   }
 }
 
-static int tile_of(const spx_cs_command_t *c) {
+int spx_aie_command_place(const spx_cs_command_t *c) {
   switch (c->opcode) {
   case SPX_CS_OP_AIE_LOADW:
   case SPX_CS_OP_AIE_LOADFM:
@@ -407,11 +407,16 @@ static int tile_of(const spx_cs_command_t *c) {
   case SPX_CS_OP_AIE_COMP: return SPX_CS_U(*c, aie_comp).row << 8 | SPX_CS_U(*c, aie_comp).col;
   case SPX_CS_OP_AIE_LOCK_ACQ:
   case SPX_CS_OP_AIE_LOCK_REL:
-    return SPX_CS_U(*c, aie_lock_acq).row == SPX_CS_AIE_MEMTILE
-               ? -1
-               : SPX_CS_U(*c, aie_lock_acq).row << 8 | SPX_CS_U(*c, aie_lock_acq).col;
+    return SPX_CS_U(*c, aie_lock_acq).row << 8 | SPX_CS_U(*c, aie_lock_acq).col;
   }
   return -1;
+}
+
+/* The compute tile a command occupies (row << 8 | col), or -1 (memory
+ * tiles and DDR run beside the tiles). */
+static int tile_of(const spx_cs_command_t *c) {
+  int k = spx_aie_command_place(c);
+  return k >= 0 && (unsigned)(k >> 8) == SPX_CS_AIE_MEMTILE ? -1 : k;
 }
 
 const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,

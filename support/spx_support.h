@@ -86,7 +86,18 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_error(d, loc, ...) spx_diag_report(d, SPX_SEV_ERROR, loc, __VA_ARGS__)
 #define spx_diag_warning(d, loc, ...) spx_diag_report(d, SPX_SEV_WARNING, loc, __VA_ARGS__)
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
+/* Every error counts, shown or not. */
 int spx_diag_error_count(const spx_diag_t *diag);
+/* Shows at most `limit` errors (0, the default: no limit). The first error
+ * past the limit is replaced by one line "note: too many errors emitted,
+ * stopping now (HINT)" (HINT may be NULL); after it nothing more is shown,
+ * and spx_diag_stopped returns 1 so that callers stop looking for errors. */
+void spx_diag_set_error_limit(spx_diag_t *diag, int limit, const char *hint);
+int spx_diag_stopped(const spx_diag_t *diag);
+/* Line `line` (1-based) of a registered source, without its '\n', or NULL
+ * (len 0) if there is no such line. O(1) after the first call. */
+const char *spx_diag_source_line(spx_diag_t *diag, const char *file, int line,
+                                 size_t *len);
 /* For "did you mean ...?": the candidate closest to `word` by edit distance
  * (the first of equals), if it is a near miss (at most 2 edits, and fewer
  * than half the candidate's length); else NULL. */

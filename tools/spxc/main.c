@@ -42,6 +42,7 @@ typedef struct options {
   bool debug_info;
   bool elide_weights;
   const char *dump_weights;
+  int error_limit; /* errors shown before stopping; 0: no limit */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -77,6 +78,10 @@ static void usage(FILE *out) {
       "  --list-passes          list the passes, in default pipeline order\n"
       "  --print-ir-after-all   print the module to stderr after each pass\n"
       "  --timing               print the time of each phase and pass to stderr\n"
+      "\n"
+      "Diagnostics:\n"
+      "  --error-limit=N        stop after N errors (default: 20; 0: no limit),\n"
+      "                         as clang's -ferror-limit\n"
       "\n"
       "Compile-block overrides (each wins over the file's compile block):\n"
       "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n",
@@ -154,6 +159,7 @@ static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
  * (--help, --version, --list-passes, --list-targets). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
   o->n_passes = -1;
+  o->error_limit = 20;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -183,6 +189,13 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       o->elide_weights = true;
     } else if ((v = flag_value(a, "--dump-weights"))) {
       o->dump_weights = v;
+    } else if ((v = flag_value(a, "--error-limit"))) {
+      char *end;
+      errno = 0;
+      long n = strtol(v, &end, 10);
+      if (end == v || *end || errno || n < 0 || n > 1000000000)
+        return usage_error("--error-limit expects a number of errors (0: no limit), got '%s'", v);
+      o->error_limit = (int)n;
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
@@ -501,6 +514,7 @@ int main(int argc, char **argv) {
     fputs("spxc: error: out of memory\n", stderr);
     return 1;
   }
+  spx_diag_set_error_limit(diag, o.error_limit, "--error-limit=0 shows them all");
   rc = compile(&o, arena, diag, store);
   /* The store outlives every MLIR context that referenced its buffers. */
   spx_wstore_destroy(store);

@@ -1,5 +1,6 @@
 /* diag.c - user-facing diagnostics: "file:line:col: error: message", the
  * source line, and a caret under the column. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "support/spx_support.h"
 
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static void index_lines(source_t *s) {
     if (s->text[i] == '\n') s->line_start[s->n_lines++] = i + 1;
 }
 
-static void quote_line(spx_diag_t *d, spx_loc_t loc) {
+static void quote_line(spx_diag_t *d, spx_loc_t loc, FILE *out) {
   source_t *s = loc.file ? find_source(d, loc.file) : NULL;
   if (!s || loc.line <= 0) return;
   if (!s->indexed) index_lines(s);
@@ -103,11 +104,11 @@ static void quote_line(spx_diag_t *d, spx_loc_t loc) {
   if (!eol) eol = end;
   size_t n = (size_t)(eol - p);
   if (n && p[n - 1] == '\r') n--;
-  fprintf(d->out, "%.*s\n", (int)n, p);
+  fprintf(out, "%.*s\n", (int)n, p);
   /* Tabs in the prefix are kept so the caret lines up in a terminal. */
   for (int c = 1; c < loc.col && (size_t)(c - 1) < n; c++)
-    fputc(p[c - 1] == '\t' ? '\t' : ' ', d->out);
-  fputs("^\n", d->out);
+    fputc(p[c - 1] == '\t' ? '\t' : ' ', out);
+  fputs("^\n", out);
 }
 
 void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
@@ -125,14 +126,24 @@ void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
     fflush(d->out);
     return;
   }
+  /* The message is put together in memory and written at once: stderr is
+   * unbuffered, and a write per character costs more than the rest. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  FILE *out = mem ? mem : d->out;
   if (loc.file && loc.line > 0)
-    fprintf(d->out, "%s:%d:%d: ", loc.file, loc.line, loc.col > 0 ? loc.col : 1);
+    fprintf(out, "%s:%d:%d: ", loc.file, loc.line, loc.col > 0 ? loc.col : 1);
   else if (loc.file)
-    fprintf(d->out, "%s: ", loc.file);
-  fprintf(d->out, "%s: ", names[sev]);
-  vfprintf(d->out, fmt, ap);
-  fputc('\n', d->out);
-  quote_line(d, loc);
+    fprintf(out, "%s: ", loc.file);
+  fprintf(out, "%s: ", names[sev]);
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
+  quote_line(d, loc, out);
+  if (mem) {
+    if (fclose(mem) == 0 && buf) fwrite(buf, 1, len, d->out);
+    free(buf);
+  }
   fflush(d->out);
 }
 

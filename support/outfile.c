@@ -7,7 +7,8 @@
  * has no hard links, moved there). If a rename fails, the paths already
  * renamed get their previous file back (or are removed if there was none),
  * so the set is either all new or all old; once every rename succeeded the
- * backups are removed.
+ * backups are removed. (A path that is a device or a FIFO, -o /dev/null,
+ * is written in place: a rename would replace it.)
  *
  * Signals: spx_outfile_handle_signals installs a handler that removes the
  * temporary files and the folders of every set not yet committed, then dies
@@ -41,6 +42,7 @@ typedef struct entry {
   int renamed;  /* the temporary is at `path` (during the commit) */
   int has_old;  /* the previous file is at `old` */
   int old_link; /* ... as a hard link (else moved: `path` was empty) */
+  int direct;   /* `path` is written in place (a device or a FIFO) */
 } entry_t;
 
 struct spx_outset {
@@ -289,6 +291,28 @@ FILE *spx_outset_open(spx_outset_t *s, const char *path) {
     errno = ENOMEM;
     return NULL;
   }
+  /* A device or a FIFO (-o /dev/null, /dev/stdout) is written in place:
+   * renaming a file over it would replace it, and there is nothing to
+   * take back anyway. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    free(f.tmp);
+    f.tmp = NULL;
+    f.direct = 1;
+    f.fp = fopen(path, "wb");
+    if (!f.fp) {
+      int err = errno;
+      free(f.path);
+      set_error(s, path, "cannot write", err);
+      errno = err;
+      return NULL;
+    }
+    sigset_t saved;
+    block_signals(&saved);
+    s->files[s->n++] = f; /* not live: the handler has nothing to remove */
+    restore_signals(&saved);
+    return f.fp;
+  }
   snprintf(f.tmp, n + 16, "%s.tmp.XXXXXX", path);
   /* Created and listed in one blocked section: the handler sees every
    * temporary that exists. */
@@ -434,6 +458,7 @@ int spx_outset_commit(spx_outset_t *s) {
   int failed = -1, err = 0;
   for (int i = 0; i < s->n; i++) {
     entry_t *f = &s->files[i];
+    if (f->direct) continue;
     if (keep_previous(f) != 0 || rename(f->tmp, f->path) != 0) {
       failed = i;
       err = errno;
@@ -441,9 +466,10 @@ int spx_outset_commit(spx_outset_t *s) {
     }
     f->live = 0;
     f->renamed = 1;
-    if (i == 0 && in_commit) {
+    if (in_commit) {
       install(in_commit, 1);
       raise(in_commit); /* pending until the commit is over */
+      in_commit = 0;
     }
   }
   int unrestored = -1;

@@ -200,7 +200,9 @@ int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
  * spx_outset_mkdirs created. After spx_outfile_handle_signals, a SIGHUP,
  * SIGINT, SIGQUIT, SIGTERM, SIGPIPE or SIGXFSZ does the same for every live
  * set before the process dies of it; a signal during a commit waits for
- * its end. (Only a SIGKILL can leave temporaries behind.)
+ * its end. (Only a SIGKILL can leave temporaries behind.) A path that is a
+ * device or a FIFO (/dev/null, /dev/stdout) is written in place instead:
+ * renaming over it would replace it with a regular file.
  *
  * Hidden test hooks, read at commit: SPX_TEST_RAISE_BEFORE_COMMIT=SIG
  * raises SIG (HUP, INT, QUIT, TERM or PIPE) once every temporary is

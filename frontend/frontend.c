@@ -31,9 +31,31 @@ const char *spx_fe_precision_name(spx_fe_precision_t p) {
 }
 
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name) {
+  if (net->layer_index) {
+    size_t mask = net->layer_index_cap - 1, i = (size_t)spx_hash_str(name) & mask;
+    for (; net->layer_index[i]; i = (i + 1) & mask)
+      if (strcmp(net->layers[net->layer_index[i] - 1].name, name) == 0)
+        return net->layer_index[i] - 1;
+    return -1;
+  }
   for (int i = 0; i < net->n_layers; i++)
     if (strcmp(net->layers[i].name, name) == 0) return i;
   return -1;
+}
+
+void spx_fe_index_layers(spx_fe_network_t *net, spx_arena_t *arena) {
+  size_t cap = 16;
+  while (cap < 2 * (size_t)net->n_layers) cap *= 2;
+  int *index = spx_arena_alloc(arena, cap * sizeof *index);
+  size_t mask = cap - 1;
+  for (int l = 0; l < net->n_layers; l++) {
+    size_t i = (size_t)spx_hash_str(net->layers[l].name) & mask;
+    while (index[i] && strcmp(net->layers[index[i] - 1].name, net->layers[l].name) != 0)
+      i = (i + 1) & mask;
+    if (!index[i]) index[i] = l + 1; /* the first of equal names, as the linear search */
+  }
+  net->layer_index = index;
+  net->layer_index_cap = cap;
 }
 
 /* Reads the whole file into the arena. */

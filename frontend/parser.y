@@ -363,12 +363,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
          tok == YYSYMBOL_FLOAT || tok == YYSYMBOL_DIMS ||
          tok == YYSYMBOL_STRING) &&
         l->first_line == l->last_line && l->last_column >= l->first_column) {
-      const char *p = ps->text, *end = ps->text + ps->len;
-      for (int line = 1; line < l->first_line && p < end; p++)
-        if (*p == '\n') line++;
+      /* The diagnostics' line index: no rescan of the file per error. */
+      size_t line_len;
+      const char *p = spx_diag_source_line(ps->diag, ps->file, l->first_line, &line_len);
       size_t off = (size_t)(l->first_column - 1);
       size_t tl = (size_t)(l->last_column - l->first_column + 1);
-      if (off + tl <= (size_t)(end - p) && tl <= 40) {
+      if (p && off + tl <= line_len && tl <= 40) {
         if (tok == YYSYMBOL_STRING)
           snprintf(msg + used, sizeof msg - used, " %.*s", (int)tl, p + off);
         else
@@ -420,5 +420,6 @@ int spx_fe_parse(spx_parse_state_t *ps, spx_parse_mode_t mode) {
   rc = spx_yyparse(scanner, ps);
   spx_yylex_destroy(scanner);
   if (rc != 0 && ps->errors == 0) ps->errors++; /* memory exhausted */
+  if (spx_diag_stopped(ps->diag) && ps->errors == 0) ps->errors++;
   return ps->errors == 0 ? 0 : -1;
 }

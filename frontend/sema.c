@@ -1443,6 +1443,7 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
   net->file = path;
   net->n_layers = s.n;
   net->layers = s.layers;
+  spx_fe_index_layers(net, arena);
   net->n_outputs = n_out;
   net->outputs = outputs;
   net->vocab = vocab;

@@ -162,6 +162,11 @@ typedef struct spx_fe_network {
   const int *outputs; /* layer indices, in `output` order */
   spx_fe_compile_t compile;
   const spx_fe_vocab_t *vocab; /* as given to spx_fe_load; may be NULL */
+  /* spx_fe_find_layer's hash index of layer names (open addressing, a
+   * power-of-two size; each slot a layer index + 1, 0 for empty), so that
+   * compile statements naming layers cost O(1) each; NULL: linear search. */
+  int *layer_index;
+  size_t layer_index_cap;
 } spx_fe_network_t;
 
 /* Parses and checks `path`, loading weights into `store`; names such as
@@ -195,6 +200,8 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
 
 /* Index of the layer called `name`, or -1. */
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name);
+/* Builds net->layer_index (in the arena) once net->layers is final. */
+void spx_fe_index_layers(spx_fe_network_t *net, spx_arena_t *arena);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /* diag.c - user-facing diagnostics: "file:line:col: error: message", the
  * source line, and a caret under the column. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "support/spx_support.h"
 
 #include <stdlib.h>
@@ -9,6 +10,11 @@ typedef struct source {
   char *file;
   char *text;
   size_t len;
+  /* Offsets of the starts of lines, built on the first quote, so quoting
+   * a line costs O(1) and n messages cost O(file + n), not O(file * n). */
+  size_t *line_start;
+  size_t n_lines;
+  int indexed; /* line_start is built (or could not be: then no quoting) */
 } source_t;
 
 struct spx_diag {
@@ -16,6 +22,9 @@ struct spx_diag {
   int errors;
   int n_sources;
   source_t *sources;
+  int error_limit;     /* 0: no limit */
+  char *limit_hint;    /* appended to the "stopping now" note, or NULL */
+  int stopped;         /* the limit was passed: nothing more is shown */
 };
 
 spx_diag_t *spx_diag_create(FILE *out) {
@@ -29,8 +38,10 @@ void spx_diag_destroy(spx_diag_t *d) {
   for (int i = 0; i < d->n_sources; i++) {
     free(d->sources[i].file);
     free(d->sources[i].text);
+    free(d->sources[i].line_start);
   }
   free(d->sources);
+  free(d->limit_hint);
   free(d);
 }
 
@@ -51,47 +62,88 @@ void spx_diag_add_source(spx_diag_t *d, const char *file, const char *text,
   memcpy(s->text, text, len);
   s->text[len] = '\0';
   s->len = len;
+  s->line_start = NULL;
+  s->n_lines = 0;
+  s->indexed = 0;
   d->n_sources++;
 }
 
 /* The latest registered source of that name wins (command-line statements
  * are registered again for each override). */
-static const source_t *find_source(const spx_diag_t *d, const char *file) {
+static source_t *find_source(spx_diag_t *d, const char *file) {
   for (int i = d->n_sources - 1; i >= 0; i--)
     if (strcmp(d->sources[i].file, file) == 0) return &d->sources[i];
   return NULL;
 }
 
-static void quote_line(const spx_diag_t *d, spx_loc_t loc) {
-  const source_t *s = loc.file ? find_source(d, loc.file) : NULL;
+/* One pass over the text: where each line starts. Lines end at '\n'; the
+ * text after the last '\n' is a line if it is not empty (or the file is). */
+static void index_lines(source_t *s) {
+  size_t n = 1;
+  s->indexed = 1;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->text[i] == '\n') n++;
+  s->line_start = malloc(n * sizeof *s->line_start);
+  if (!s->line_start) return; /* quoting is best effort */
+  s->line_start[0] = 0;
+  s->n_lines = 1;
+  for (size_t i = 0; i < s->len; i++)
+    if (s->text[i] == '\n') s->line_start[s->n_lines++] = i + 1;
+}
+
+static void quote_line(spx_diag_t *d, spx_loc_t loc, FILE *out) {
+  source_t *s = loc.file ? find_source(d, loc.file) : NULL;
   if (!s || loc.line <= 0) return;
-  const char *p = s->text, *end = s->text + s->len;
-  for (int line = 1; line < loc.line && p < end; p++)
-    if (*p == '\n') line++;
-  if (p >= end && loc.line > 1) return;
+  if (!s->indexed) index_lines(s);
+  /* A line past the end of the text is not quoted, except line 1 (an
+   * empty file's). The text after a final '\n' is not a line. */
+  if ((size_t)loc.line > s->n_lines) return;
+  if (loc.line > 1 && s->line_start[loc.line - 1] >= s->len) return;
+  const char *p = s->text + s->line_start[loc.line - 1], *end = s->text + s->len;
   const char *eol = memchr(p, '\n', (size_t)(end - p));
   if (!eol) eol = end;
   size_t n = (size_t)(eol - p);
   if (n && p[n - 1] == '\r') n--;
-  fprintf(d->out, "%.*s\n", (int)n, p);
+  fprintf(out, "%.*s\n", (int)n, p);
   /* Tabs in the prefix are kept so the caret lines up in a terminal. */
   for (int c = 1; c < loc.col && (size_t)(c - 1) < n; c++)
-    fputc(p[c - 1] == '\t' ? '\t' : ' ', d->out);
-  fputs("^\n", d->out);
+    fputc(p[c - 1] == '\t' ? '\t' : ' ', out);
+  fputs("^\n", out);
 }
 
 void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
                       const char *fmt, va_list ap) {
   static const char *const names[] = {"error", "warning", "note"};
   if (sev == SPX_SEV_ERROR) d->errors++;
+  if (d->stopped) return;
+  if (sev == SPX_SEV_ERROR && d->error_limit > 0 && d->errors > d->error_limit) {
+    /* As clang's -ferror-limit: the first error past the limit is not
+     * shown; one note says why, and nothing is shown after it. */
+    d->stopped = 1;
+    fprintf(d->out, "note: too many errors emitted, stopping now");
+    if (d->limit_hint) fprintf(d->out, " (%s)", d->limit_hint);
+    fputc('\n', d->out);
+    fflush(d->out);
+    return;
+  }
+  /* The message is put together in memory and written at once: stderr is
+   * unbuffered, and a write per character costs more than the rest. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  FILE *out = mem ? mem : d->out;
   if (loc.file && loc.line > 0)
-    fprintf(d->out, "%s:%d:%d: ", loc.file, loc.line, loc.col > 0 ? loc.col : 1);
+    fprintf(out, "%s:%d:%d: ", loc.file, loc.line, loc.col > 0 ? loc.col : 1);
   else if (loc.file)
-    fprintf(d->out, "%s: ", loc.file);
-  fprintf(d->out, "%s: ", names[sev]);
-  vfprintf(d->out, fmt, ap);
-  fputc('\n', d->out);
-  quote_line(d, loc);
+    fprintf(out, "%s: ", loc.file);
+  fprintf(out, "%s: ", names[sev]);
+  vfprintf(out, fmt, ap);
+  fputc('\n', out);
+  quote_line(d, loc, out);
+  if (mem) {
+    if (fclose(mem) == 0 && buf) fwrite(buf, 1, len, d->out);
+    free(buf);
+  }
   fflush(d->out);
 }
 
@@ -104,6 +156,30 @@ void spx_diag_report(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
 }
 
 int spx_diag_error_count(const spx_diag_t *d) { return d->errors; }
+
+void spx_diag_set_error_limit(spx_diag_t *d, int limit, const char *hint) {
+  d->error_limit = limit > 0 ? limit : 0;
+  free(d->limit_hint);
+  d->limit_hint = NULL;
+  if (hint) {
+    d->limit_hint = malloc(strlen(hint) + 1);
+    if (d->limit_hint) strcpy(d->limit_hint, hint);
+  }
+}
+
+int spx_diag_stopped(const spx_diag_t *d) { return d->stopped; }
+
+const char *spx_diag_source_line(spx_diag_t *d, const char *file, int line, size_t *len) {
+  source_t *s = file ? find_source(d, file) : NULL;
+  *len = 0;
+  if (!s || line <= 0) return NULL;
+  if (!s->indexed) index_lines(s);
+  if ((size_t)line > s->n_lines) return NULL;
+  const char *p = s->text + s->line_start[line - 1], *end = s->text + s->len;
+  const char *eol = memchr(p, '\n', (size_t)(end - p));
+  *len = (size_t)((eol ? eol : end) - p);
+  return p;
+}
 
 /* Levenshtein distance, capped: returns cap + 1 for anything farther. */
 static size_t edit_distance(const char *a, const char *b, size_t cap) {

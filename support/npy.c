@@ -468,13 +468,12 @@ void spx_npy_free(spx_npy_t *npy) {
   memset(npy, 0, sizeof *npy);
 }
 
-int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
-                  const int64_t *dims, const void *data) {
+int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
+                   const void *data) {
   const char *descr;
   char hdr[512];
   size_t n, total, count = 1, elem;
-  int i, saved;
-  FILE *f;
+  int i;
 
   switch (dtype) {
   case SPX_DT_F32: descr = "<f4"; elem = 4; break;
@@ -519,21 +518,29 @@ int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
   hdr[8] = (char)((total - 10) & 0xff);
   hdr[9] = (char)((total - 10) >> 8);
 
-  f = fopen(path, "wb");
-  if (!f) return -1;
+  errno = 0;
   if (fwrite(hdr, 1, total, f) != total ||
       (count && fwrite(data, elem, count, f) != count)) {
-    saved = errno ? errno : EIO;
-    fclose(f);
-    remove(path);
-    errno = saved;
-    return -1;
-  }
-  if (fclose(f) != 0) {
-    saved = errno ? errno : EIO;
-    remove(path);
-    errno = saved;
+    if (!errno) errno = EIO;
     return -1;
   }
   return 0;
+}
+
+typedef struct npy_args {
+  spx_dtype_t dtype;
+  int rank;
+  const int64_t *dims;
+  const void *data;
+} npy_args_t;
+
+static int emit_npy(FILE *f, void *user) {
+  const npy_args_t *a = user;
+  return spx_npy_fwrite(f, a->dtype, a->rank, a->dims, a->data);
+}
+
+int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
+                  const int64_t *dims, const void *data) {
+  npy_args_t a = {dtype, rank, dims, data};
+  return spx_outfile_write(path, emit_npy, &a);
 }

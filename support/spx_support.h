@@ -9,7 +9,8 @@
  *   - spx_wstore_t: the weight store, which owns every weight buffer the IR
  *     references by dense resource name "<layer>.<role>";
  *   - spx_npy_*: .npy reading (float32, float64, int8, int32; little-endian;
- *     C order) and writing.
+ *     C order) and writing;
+ *   - spx_outset_t: output files written all or nothing.
  */
 #ifndef SPX_SUPPORT_H
 #define SPX_SUPPORT_H
@@ -86,7 +87,18 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_error(d, loc, ...) spx_diag_report(d, SPX_SEV_ERROR, loc, __VA_ARGS__)
 #define spx_diag_warning(d, loc, ...) spx_diag_report(d, SPX_SEV_WARNING, loc, __VA_ARGS__)
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
+/* Every error counts, shown or not. */
 int spx_diag_error_count(const spx_diag_t *diag);
+/* Shows at most `limit` errors (0, the default: no limit). The first error
+ * past the limit is replaced by one line "note: too many errors emitted,
+ * stopping now (HINT)" (HINT may be NULL); after it nothing more is shown,
+ * and spx_diag_stopped returns 1 so that callers stop looking for errors. */
+void spx_diag_set_error_limit(spx_diag_t *diag, int limit, const char *hint);
+int spx_diag_stopped(const spx_diag_t *diag);
+/* Line `line` (1-based) of a registered source, without its '\n', or NULL
+ * (len 0) if there is no such line. O(1) after the first call. */
+const char *spx_diag_source_line(spx_diag_t *diag, const char *file, int line,
+                                 size_t *len);
 /* For "did you mean ...?": the candidate closest to `word` by edit distance
  * (the first of equals), if it is a near miss (at most 2 edits, and fewer
  * than half the candidate's length); else NULL. */
@@ -169,26 +181,60 @@ int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
                   size_t errlen);
 void spx_npy_free(spx_npy_t *npy);
 /* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4', U8 as
- * '|u1').
- * Returns 0 or -1 with errno set. */
+ * '|u1'), atomically (spx_outfile_write: the old file or the new one, never
+ * half of one). Returns 0 or -1 with errno set. */
 int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
                   const int64_t *dims, const void *data);
+/* The same to a stream (e.g. one of an spx_outset_t). 0 or -1 with errno. */
+int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
+                   const void *data);
 
 /* ---- output files ------------------------------------------------------ */
 
-/* Writes a file atomically: spx_outfile_open creates a temporary file next to
- * `path`; spx_outfile_commit closes it and renames it over `path`;
- * spx_outfile_abort closes and removes it. So a failed compile leaves nothing
- * half-written. */
-typedef struct spx_outfile {
-  FILE *fp;
-  char *path;
-  char *tmp_path;
-} spx_outfile_t;
+/* A set of output files written all or nothing (outfile.c). Each file is
+ * written to a temporary next to its path (PATH.tmp.XXXXXX);
+ * spx_outset_commit renames them all into place, and if one rename fails it
+ * puts back what the others replaced (kept meanwhile as PATH.old.XXXXXX), so
+ * the paths hold either every new file or every old one. Destroying a set
+ * that was not committed removes its temporaries and the folders that
+ * spx_outset_mkdirs created. After spx_outfile_handle_signals, a SIGHUP,
+ * SIGINT, SIGQUIT, SIGTERM, SIGPIPE or SIGXFSZ does the same for every live
+ * set before the process dies of it; a signal during a commit waits for
+ * its end. (Only a SIGKILL can leave temporaries behind.) A path that is a
+ * device or a FIFO (/dev/null, /dev/stdout) is written in place instead:
+ * renaming over it would replace it with a regular file.
+ *
+ * Hidden test hooks, read at commit: SPX_TEST_RAISE_BEFORE_COMMIT=SIG
+ * raises SIG (HUP, INT, QUIT, TERM or PIPE) once every temporary is
+ * written, before any rename; SPX_TEST_RAISE_IN_COMMIT=SIG after the first
+ * rename. Either way the handler is installed for SIG first. */
+typedef struct spx_outset spx_outset_t;
 
-int spx_outfile_open(spx_outfile_t *out, const char *path);
-int spx_outfile_commit(spx_outfile_t *out); /* 0, or -1 with errno */
-void spx_outfile_abort(spx_outfile_t *out);
+/* Installs the handlers for the signals above that are not ignored. */
+void spx_outfile_handle_signals(void);
+spx_outset_t *spx_outset_create(void); /* NULL: out of memory */
+/* Creates `dir` and its missing parents (mkdir -p), recording those it
+ * made. 0, or -1 with errno and spx_outset_error. */
+int spx_outset_mkdirs(spx_outset_t *set, const char *dir);
+/* A stream to write `path`'s new content to. The set owns it: close it with
+ * spx_outset_close (to have fewer open at once) or leave it to the commit.
+ * NULL, with errno and spx_outset_error, on failure. (A path opened twice:
+ * the last one wins, and a failed commit still puts back the old file.) */
+FILE *spx_outset_open(spx_outset_t *set, const char *path);
+int spx_outset_close(spx_outset_t *set, FILE *fp); /* 0, or -1: write error */
+/* Closes every stream, checking for write errors, then renames every file
+ * into place. 0, or -1 with errno and spx_outset_error (nothing renamed). */
+int spx_outset_commit(spx_outset_t *set);
+/* Removes what was not committed, and frees the set. NULL is a no-op. */
+void spx_outset_destroy(spx_outset_t *set);
+/* The last failure as "cannot write 'PATH': REASON" (or "cannot create
+ * output directory 'DIR': REASON", "output path 'DIR' is not a
+ * directory"), and its path alone. */
+const char *spx_outset_error(const spx_outset_t *set);
+const char *spx_outset_failed_path(const spx_outset_t *set);
+/* One file through a set of one: `emit` writes it (returns 0, or nonzero
+ * with errno). 0, or -1 with errno. */
+int spx_outfile_write(const char *path, int (*emit)(FILE *f, void *user), void *user);
 
 #ifdef __cplusplus
 }

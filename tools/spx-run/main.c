@@ -10,7 +10,10 @@
  * --labels (int32 or int8 [N]) prints "accuracy: 0.9722 (350/360)" from the
  * argmax of the single output; --report writes per-layer run statistics as
  * JSON (wall time measured here, with clock_gettime; timings belong in this
- * report only). Errors: "spx-run: FILE: error: <message>", exit status 1. */
+ * report only). The output files are written all or nothing (under
+ * temporary names, renamed into place together at the end; an interrupted
+ * run removes them). Errors: "spx-run: FILE: error: <message>", exit
+ * status 1. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "runtime/device/spx_device.h"
@@ -151,13 +154,22 @@ static void json_string(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static int write_report(const char *path, const char *model_path,
+/* The output files (--output, --trace, --report) go into one set, written
+ * under temporary names and renamed into place together at the end: a
+ * failed or interrupted run leaves the previous ones and no temporary. */
+static FILE *open_out(spx_outset_t *set, const char *path) {
+  FILE *f = spx_outset_open(set, path);
+  if (!f) error(path, "cannot write: %s", strerror(errno));
+  return f;
+}
+
+static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
                         size_t samples, const layer_stat_t *stats) {
-  FILE *f = fopen(path, "w");
+  FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
-  if (!f) return error(path, "cannot write: %s", strerror(errno));
+  if (!f) return 1;
   fprintf(f, "{\n  \"model\": ");
   json_string(f, model_path);
   fprintf(f, ",\n  \"device\": ");
@@ -179,8 +191,7 @@ static int write_report(const char *path, const char *model_path,
             stats[i].calls ? stats[i].total_s * 1e6 / (double)stats[i].calls : 0.0);
   }
   fprintf(f, "\n  ],\n  \"total_ms\": %.6f\n}\n", total * 1e3);
-  if (ferror(f) | fclose(f)) return error(path, "cannot write: %s", strerror(errno));
-  return 0;
+  return 0; /* write errors are found by the commit */
 }
 
 /* ---- simulators ------------------------------------------------------------ */
@@ -189,20 +200,19 @@ static int write_cb(void *ctx, const void *data, size_t size) {
   return fwrite(data, 1, size, (FILE *)ctx) != size;
 }
 
-static int write_trace(const char *path, const spx_rt_device_t *dev,
+static int write_trace(spx_outset_t *set, const char *path, const spx_rt_device_t *dev,
                        const spx_cs_stream_t *s) {
   spx_rt_error_t e;
   void *scratch = malloc(dev->trace_scratch ? dev->trace_scratch : 1);
-  FILE *f = fopen(path, "w");
+  FILE *f;
   int rc = 0;
-  if (!f || !scratch) {
+  if (!scratch) return error(path, "out of memory");
+  if (!(f = open_out(set, path))) {
     free(scratch);
-    if (f) fclose(f);
-    return error(path, "cannot write: %s", strerror(errno));
+    return 1;
   }
   if (dev->write_trace(s, write_cb, f, scratch, &e) != SPX_RT_OK)
     rc = error(path, "%s", e.message);
-  if (fclose(f) && !rc) rc = error(path, "cannot write: %s", strerror(errno));
   free(scratch);
   return rc;
 }
@@ -285,6 +295,7 @@ int main(int argc, char **argv) {
   float **outs = NULL;
   void *ws = NULL;
   layer_stat_t *stats = NULL;
+  spx_outset_t *outs_set = NULL;
   timing_t timing;
   spx_rt_run_hooks_t hooks;
   int rc = 1, have_x = 0, have_y = 0;
@@ -294,6 +305,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (parse_args(argc, argv, &o)) return 1;
+  spx_outfile_handle_signals();
   if (o.device && !spx_rt_device_find(o.device)) {
     const char *const *names = spx_rt_device_names();
     fprintf(stderr, "%s: error: unknown device '%s' (devices:", prog, o.device);
@@ -416,8 +428,13 @@ int main(int argc, char **argv) {
     }
   }
 
+  if (!(outs_set = spx_outset_create())) {
+    error(o.model, "out of memory");
+    goto done;
+  }
   if (o.output) {
     int64_t dims[SPX_MAX_RANK + 1];
+    FILE *f;
     int rank = 0;
     unsigned d = tout.rank >= 1 && tout.dims[0] == 1 ? 1 : 0;
     dims[rank++] = (int64_t)n;
@@ -426,7 +443,8 @@ int main(int argc, char **argv) {
       error(o.output, "output rank %d is more than .npy writing supports", rank);
       goto done;
     }
-    if (spx_npy_write(o.output, SPX_DT_F32, rank, dims, outbuf)) {
+    if (!(f = open_out(outs_set, o.output))) goto done;
+    if (spx_npy_fwrite(f, SPX_DT_F32, rank, dims, outbuf)) {
       error(o.output, "cannot write: %s", strerror(errno));
       goto done;
     }
@@ -445,13 +463,18 @@ int main(int argc, char **argv) {
     printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
-  if (o.trace && write_trace(o.trace, dev, &stream)) goto done;
+  if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
   if (o.report &&
-      write_report(o.report, o.model, &stream, dev->name, n, stats))
+      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats))
     goto done;
+  if (spx_outset_commit(outs_set)) {
+    error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));
+    goto done;
+  }
   rc = 0;
 
 done:
+  spx_outset_destroy(outs_set); /* after a failure: removes the temporaries */
   if (have_x) spx_npy_free(&x);
   if (have_y) spx_npy_free(&y);
   free(outbuf);

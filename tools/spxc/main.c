@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +41,7 @@ typedef struct options {
   bool debug_info;
   bool elide_weights;
   const char *dump_weights;
+  int error_limit; /* errors shown before stopping; 0: no limit */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -58,18 +58,24 @@ static void usage(FILE *out) {
       "SPX pass pipeline on it.\n"
       "\n"
       "Output:\n"
-      "  -o DIR                 output directory (default: .; created if missing)\n"
+      "  -o DIR                 output directory (default: .; created if missing,\n"
+      "                         with its parents)\n"
       "  --emit=KIND[,KIND]     what to write (default: c,spxbin,report):\n"
       "                           c       DIR/NAME.h and DIR/NAME.c, C99 over libspxrt\n"
       "                           spxbin  DIR/NAME.spxbin, the runtime's command stream\n"
       "                           report  DIR/NAME.report.json, per-layer figures\n"
       "                           mlir    the module after the pipeline, to stdout\n"
-      "                                   (or to the file -o names, when alone)\n"
+      "                                   (or to the file -o names, when alone;\n"
+      "                                   its folder created if missing)\n"
       "  --syntax-only          parse and check the network, then stop\n"
       "  --mlir-print-debuginfo print locations with --emit=mlir\n"
       "  --mlir-elide-weights   leave weight values out of --emit=mlir (the IR\n"
       "                         still parses; useful for large networks)\n"
       "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
+      "                         (DIR created if missing)\n"
+      "  Every file is written under a temporary name and all are renamed into\n"
+      "  place together: a failed or interrupted compile leaves the previous\n"
+      "  files, no temporary and no folder it created.\n"
       "\n"
       "Passes:\n"
       "  --passes=a,b,c         run these passes instead of the default pipeline\n"
@@ -77,6 +83,10 @@ static void usage(FILE *out) {
       "  --list-passes          list the passes, in default pipeline order\n"
       "  --print-ir-after-all   print the module to stderr after each pass\n"
       "  --timing               print the time of each phase and pass to stderr\n"
+      "\n"
+      "Diagnostics:\n"
+      "  --error-limit=N        stop after N errors (default: 20; 0: no limit),\n"
+      "                         as clang's -ferror-limit\n"
       "\n"
       "Compile-block overrides (each wins over the file's compile block):\n"
       "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n",
@@ -154,6 +164,7 @@ static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
  * (--help, --version, --list-passes, --list-targets). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
   o->n_passes = -1;
+  o->error_limit = 20;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -183,6 +194,13 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       o->elide_weights = true;
     } else if ((v = flag_value(a, "--dump-weights"))) {
       o->dump_weights = v;
+    } else if ((v = flag_value(a, "--error-limit"))) {
+      char *end;
+      errno = 0;
+      long n = strtol(v, &end, 10);
+      if (end == v || *end || errno || n < 0 || n > 1000000000)
+        return usage_error("--error-limit expects a number of errors (0: no limit), got '%s'", v);
+      o->error_limit = (int)n;
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
@@ -230,151 +248,109 @@ static void phase(const options_t *o, double *t, const char *what) {
   *t = t1;
 }
 
-/* Writes every store buffer that an spx op references, once, in op order. */
-static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir) {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "spxc: error: cannot create '%s': %s\n", dir, strerror(errno));
-    return -1;
-  }
+/* Every file a compile writes (NAME.h/.c/.spxbin/.report.json, the -o file
+ * of --emit=mlir, the --dump-weights files) goes into one spx_outset_t:
+ * written under temporary names, then committed together, so a failed or
+ * interrupted compile leaves the previous outputs (and no temporary, and no
+ * folder it created), and a successful one leaves only new ones. */
+
+static int out_error(const spx_outset_t *set) {
+  fprintf(stderr, "spxc: error: %s\n", spx_outset_error(set));
+  return -1;
+}
+
+/* Every store buffer that an spx op references, once, in op order, as
+ * DIR/NAME.npy (DIR created if missing). */
+static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir,
+                        spx_outset_t *set) {
+  if (spx_outset_mkdirs(set, dir) != 0) return out_error(set);
   MlirOperation *ops;
   size_t n = spx_ir_collect(mlirModuleGetOperation(module), NULL, &ops);
-  int rc = 0;
+  /* The buffers already written: a hash set of pointers (several ops may
+   * reference one buffer). */
+  size_t cap = 16;
+  while (cap < 2 * spx_wstore_count(store)) cap *= 2;
+  const spx_wbuf_t **done = calloc(cap, sizeof *done);
+  int rc = done ? 0 : -1;
+  if (!done) fputs("spxc: error: out of memory\n", stderr);
   for (size_t i = 0; i < n && rc == 0; i++) {
-    for (intptr_t a = 0; a < mlirOperationGetNumAttributes(ops[i]); a++) {
+    for (intptr_t a = 0; a < mlirOperationGetNumAttributes(ops[i]) && rc == 0; a++) {
       MlirNamedAttribute na = mlirOperationGetAttribute(ops[i], a);
       MlirStringRef key = mlirIdentifierStr(na.name);
       char attr[64];
       snprintf(attr, sizeof attr, "%.*s", (int)key.length, key.data);
       spx_wbuf_t *b = spx_ir_get_wbuf(ops[i], attr, store);
       if (!b) continue;
+      size_t h = (size_t)spx_hash_str(b->name) & (cap - 1);
+      while (done[h] && done[h] != b) h = (h + 1) & (cap - 1);
+      if (done[h]) continue; /* referenced again */
+      done[h] = b;
       char path[4096];
       snprintf(path, sizeof path, "%s/%s.npy", dir, b->name);
-      if (spx_npy_write(path, b->dtype, b->rank, b->dims, b->data) != 0) {
+      FILE *f = spx_outset_open(set, path);
+      if (!f) {
+        rc = out_error(set);
+      } else if (spx_npy_fwrite(f, b->dtype, b->rank, b->dims, b->data) != 0) {
         fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
         rc = -1;
-        break;
+      } else if (spx_outset_close(set, f) != 0) { /* not hundreds open at once */
+        rc = out_error(set);
       }
     }
   }
+  free((void *)done);
   free(ops);
   return rc;
 }
 
-static int emit_mlir(const options_t *o, MlirModule module) {
+static int emit_mlir(const options_t *o, MlirModule module, spx_outset_t *set) {
   /* With other outputs, -o is their directory and the MLIR goes to stdout. */
   if (!o->output || (o->emit & EMIT_PRODUCT)) {
     spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info, o->elide_weights);
     return fflush(stdout) == 0 ? 0 : -1;
   }
-  spx_outfile_t f;
-  if (spx_outfile_open(&f, o->output) != 0) {
-    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
-    return -1;
+  /* -o FILE: its folder is created if missing, as -o DIR is. */
+  const char *slash = strrchr(o->output, '/');
+  if (slash && slash != o->output) {
+    size_t n = (size_t)(slash - o->output);
+    char *parent = malloc(n + 1);
+    if (!parent) return -1;
+    memcpy(parent, o->output, n);
+    parent[n] = '\0';
+    int rc = spx_outset_mkdirs(set, parent);
+    free(parent);
+    if (rc != 0) return out_error(set);
   }
-  spx_ir_print(mlirModuleGetOperation(module), f.fp, o->debug_info, o->elide_weights);
-  if (spx_outfile_commit(&f) != 0) {
-    fprintf(stderr, "spxc: error: cannot write '%s': %s\n", o->output, strerror(errno));
-    return -1;
-  }
+  FILE *f = spx_outset_open(set, o->output);
+  if (!f) return out_error(set);
+  spx_ir_print(mlirModuleGetOperation(module), f, o->debug_info, o->elide_weights);
   return 0;
 }
 
-/* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory, all
- * or none: each is written under a temporary name, and they are renamed into
- * place only when every one was written. */
+/* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory
+ * (created if missing, with its parents). */
 enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
 
-/* The folders make_output_dir created, deepest last, so that a failed
- * compile removes what it made (and nothing else). */
-typedef struct made_dirs {
-  char *path[64];
-  int n;
-} made_dirs_t;
-
-/* mkdir -p: creates `dir` and its missing parents, recording each. */
-static int make_output_dir(const char *dir, spx_arena_t *arena, made_dirs_t *made) {
-  char *buf = spx_arena_strdup(arena, dir);
-  size_t len = strlen(buf);
-  struct stat st;
-  for (size_t i = 1; i <= len; i++) {
-    if (i < len && buf[i] != '/') continue;
-    char keep = buf[i];
-    buf[i] = '\0';
-    if (stat(buf, &st) != 0) {
-      if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "spxc: error: cannot create output directory '%s': %s\n", buf,
-                strerror(errno));
-        buf[i] = keep;
-        return -1;
-      }
-      if (made->n < (int)(sizeof made->path / sizeof made->path[0]))
-        made->path[made->n++] = spx_arena_strdup(arena, buf);
-    }
-    buf[i] = keep;
-  }
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "spxc: error: output path '%s' is not a directory\n", dir);
-    return -1;
-  }
-  return 0;
-}
-
-static void remove_made_dirs(const made_dirs_t *made) {
-  for (int i = made->n - 1; i >= 0; i--) rmdir(made->path[i]); /* empty ones only */
-}
-
-static int emit_outputs(const options_t *o, const char *dir, MlirModule module,
-                        spx_wstore_t *store, spx_arena_t *arena, spx_diag_t *diag);
-
 static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
-                        spx_arena_t *arena, spx_diag_t *diag) {
+                        spx_arena_t *arena, spx_diag_t *diag, spx_outset_t *set) {
   const char *dir = o->output ? o->output : ".";
-  made_dirs_t made = {{0}, 0};
-  int rc = make_output_dir(dir, arena, &made);
-  if (rc == 0) rc = emit_outputs(o, dir, module, store, arena, diag);
-  if (rc != 0) remove_made_dirs(&made);
-  return rc;
-}
-
-static int emit_outputs(const options_t *o, const char *dir, MlirModule module,
-                        spx_wstore_t *store, spx_arena_t *arena, spx_diag_t *diag) {
+  if (spx_outset_mkdirs(set, dir) != 0) return out_error(set);
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
 
   static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
   const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,
                                   o->emit & EMIT_REPORT};
-  spx_outfile_t files[OUT_COUNT] = {{0}};
-  int rc = 0;
-  for (int i = 0; i < OUT_COUNT && rc == 0; i++) {
-    if (!wanted[i]) continue;
-    const char *path = spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]);
-    if (spx_outfile_open(&files[i], path) != 0) {
-      fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
-      rc = -1;
-    }
-  }
-  if (rc == 0 && wanted[OUT_C]) rc = spx_backend_emit_c(p, files[OUT_H].fp, files[OUT_C].fp);
-  if (rc == 0 && wanted[OUT_SPXBIN]) rc = spx_backend_emit_spxbin(p, files[OUT_SPXBIN].fp);
-  if (rc == 0 && wanted[OUT_REPORT]) rc = spx_backend_emit_report(p, files[OUT_REPORT].fp);
-  for (int i = 0; i < OUT_COUNT && rc == 0; i++)
-    if (files[i].fp && (fflush(files[i].fp) != 0 || ferror(files[i].fp))) {
-      fprintf(stderr, "spxc: error: cannot write '%s': %s\n", files[i].path, strerror(errno));
-      rc = -1;
-    }
+  FILE *files[OUT_COUNT] = {NULL};
   for (int i = 0; i < OUT_COUNT; i++) {
-    if (!files[i].fp) continue;
-    if (rc != 0) {
-      spx_outfile_abort(&files[i]);
-    } else {
-      char *path = spx_arena_strdup(arena, files[i].path);
-      if (spx_outfile_commit(&files[i]) != 0) {
-        fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
-        rc = -1;
-      }
-    }
+    if (!wanted[i]) continue;
+    files[i] = spx_outset_open(set, spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]));
+    if (!files[i]) return out_error(set);
   }
-  return rc;
+  if (wanted[OUT_C] && spx_backend_emit_c(p, files[OUT_H], files[OUT_C]) != 0) return -1;
+  if (wanted[OUT_SPXBIN] && spx_backend_emit_spxbin(p, files[OUT_SPXBIN]) != 0) return -1;
+  if (wanted[OUT_REPORT] && spx_backend_emit_report(p, files[OUT_REPORT]) != 0) return -1;
+  return 0;
 }
 
 static bool is_mlir_input(const char *path) {
@@ -476,10 +452,22 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   if (rc == 0 && spx_pipeline_run(module, passes, n_passes, &env, &popts) != 0) rc = 1;
   phase(o, &t, "passes");
 
-  if (rc == 0 && (o->emit & EMIT_MLIR) && emit_mlir(o, module) != 0) rc = 1;
-  if (rc == 0 && (o->emit & EMIT_PRODUCT) && emit_product(o, module, store, arena, diag) != 0)
+  spx_outset_t *set = spx_outset_create();
+  if (!set) {
+    fputs("spxc: error: out of memory\n", stderr);
     rc = 1;
-  if (rc == 0 && o->dump_weights && dump_weights(module, store, o->dump_weights) != 0) rc = 1;
+  }
+  if (rc == 0 && (o->emit & EMIT_MLIR) && emit_mlir(o, module, set) != 0) rc = 1;
+  if (rc == 0 && (o->emit & EMIT_PRODUCT) &&
+      emit_product(o, module, store, arena, diag, set) != 0)
+    rc = 1;
+  if (rc == 0 && o->dump_weights && dump_weights(module, store, o->dump_weights, set) != 0)
+    rc = 1;
+  if (rc == 0 && spx_outset_commit(set) != 0) {
+    out_error(set);
+    rc = 1;
+  }
+  spx_outset_destroy(set); /* after a failure: removes the temporaries and new folders */
   phase(o, &t, "emit");
 
   mlirModuleDestroy(module);
@@ -488,6 +476,8 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
 }
 
 int main(int argc, char **argv) {
+  /* An interrupted compile removes its temporaries and new folders. */
+  spx_outfile_handle_signals();
   spx_arena_t *arena = spx_arena_create();
   options_t o = {0};
   int rc = parse_args(argc, argv, &o, arena);
@@ -501,6 +491,7 @@ int main(int argc, char **argv) {
     fputs("spxc: error: out of memory\n", stderr);
     return 1;
   }
+  spx_diag_set_error_limit(diag, o.error_limit, "--error-limit=0 shows them all");
   rc = compile(&o, arena, diag, store);
   /* The store outlives every MLIR context that referenced its buffers. */
   spx_wstore_destroy(store);

@@ -73,6 +73,13 @@ static const float *weight(evaluator_t *ev, MlirOperation op, const char *role) 
 
 static int eval_op(evaluator_t *ev, MlirOperation op) {
   spx_rt_layer_t l;
+  char unfit[160];
+  if (spx_ir_layer_unfit(op, unfit, sizeof unfit)) {
+    MlirStringRef name = spx_ir_layer_name(op);
+    spx_pass_error(ev->env, op, "cannot evaluate layer '%.*s' in f32: %s", (int)name.length,
+                   name.data, unfit);
+    return -1;
+  }
   if (!spx_ir_layer_params(op, &l)) {
     MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
     spx_pass_error(ev->env, op, "cannot evaluate '%.*s' in f32", (int)name.length, name.data);

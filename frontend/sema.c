@@ -10,6 +10,7 @@
  */
 #include "frontend/ast.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1409,6 +1410,21 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
     name.loc = st->prec_loc;
     if (convert_spec(arena, diag, dir, &name, st->args, n, 0, "quantize", &spec) != 0)
       return -1;
+    /* The quantize pass checks its options; what it cannot locate is here:
+     * a range is of f32 activations, so its ends must be f32 numbers (an
+     * end beyond, e.g. 1e308, would give an infinite int8 scale). */
+    for (int i = 0; i < spec.n_options; i++) {
+      const spx_fe_option_t *o = &spec.options[i];
+      if (!o->key || strcmp(o->key, "range") != 0 || o->kind != SPX_OPT_LIST) continue;
+      for (int k = 0; k < o->n_items; k++) {
+        const spx_fe_option_t *e = &o->items[k];
+        if ((e->kind == SPX_OPT_INT || e->kind == SPX_OPT_FLOAT) && !(fabs(e->f) <= FLT_MAX)) {
+          spx_diag_error(diag, e->loc, "range of quantize must be within f32 (magnitude at "
+                         "most %g), got %g", (double)FLT_MAX, e->f);
+          return -1;
+        }
+      }
+    }
     c->precision = p;
     c->quantize = spec;
     return 0;

@@ -25,6 +25,7 @@ typedef struct builder {
   spx_layer_info_t *layers;
   const spx_target_desc_t *tdesc;  /* its registry entry; NULL if unknown */
   int errors;
+  uint64_t weight_bytes; /* of every blob: the bulk of the .spxbin */
 } builder_t;
 
 static const char *str_of(spx_arena_t *arena, MlirStringRef s) {
@@ -118,7 +119,8 @@ static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   blob->dtype = encoding == SPX_CS_ENC_DENSE ? (uint8_t)w->dtype /* SPX_CS_DTYPES codes */
                                              : SPX_CS_DTYPE_U8;
   blob->encoding = encoding;
-  blob->length = (uint32_t)w->nbytes;
+  blob->length = w->nbytes <= UINT32_MAX ? (uint32_t)w->nbytes : UINT32_MAX;
+  b->weight_bytes += w->nbytes;
   blob->data = w->data;
   return (uint16_t)b->n_blobs++;
 }
@@ -173,6 +175,7 @@ static uint16_t decoded_blob(builder_t *b, MlirOperation op, const spx_wbuf_t *e
   blob->dtype = SPX_CS_DTYPE_INT8;
   blob->encoding = SPX_CS_ENC_DENSE;
   blob->length = (uint32_t)count;
+  b->weight_bytes += count;
   blob->data = (const uint8_t *)out;
   return (uint16_t)b->n_blobs++;
 }
@@ -533,6 +536,16 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
                                         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
   }
 
+  /* A .spxbin's sizes and offsets are u32: its weights (each blob 64-byte
+   * aligned) must leave room for the rest. */
+  uint64_t file_bytes = b->weight_bytes + 64 * (uint64_t)b->n_blobs +
+                        64 * (uint64_t)(b->n_tensors + b->n_cmds + 64);
+  if (!b->errors && file_bytes > UINT32_MAX) {
+    spx_diag_error(diag, file_loc, "the network's weights take %llu bytes: more than a .spxbin "
+                   "file (at most %u bytes) holds", (unsigned long long)b->weight_bytes,
+                   (unsigned)UINT32_MAX);
+    b->errors++;
+  }
   int rc = b->errors ? -1 : 0;
   if (rc == 0) {
     p->name = str_of(arena, spx_ir_get_str(mop, "spx.network"));

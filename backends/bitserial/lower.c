@@ -32,7 +32,9 @@ static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md
       spx_diag_error(diag, loc, "target bitserial: unknown option '%s' (known: %s)", o->key, known);
       return -1;
     }
-    if (o->str || o->num != (double)(int32_t)o->num) {
+    /* Range first: converting a double outside int32 is undefined. */
+    if (o->str || !(o->num >= INT32_MIN && o->num <= INT32_MAX) ||
+        o->num != (double)(int32_t)o->num) {
       spx_diag_error(diag, loc, "target bitserial: option '%s' needs an integer", o->key);
       return -1;
     }

@@ -683,7 +683,7 @@ static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
     if (rc == 0) rc = check_window(s, L, in, call->loc);
     if (rc == 0) {
       int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
-      rc = check_elements(s, "the weights of conv2d", 4, wd, kw[K_WEIGHTS]->value->loc);
+      rc = check_elements(s, "the weight tensor of conv2d", 4, wd, kw[K_WEIGHTS]->value->loc);
     }
     if (rc == 0) {
       int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
@@ -751,7 +751,7 @@ static int check_dense(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
     }
     if (rc == 0) {
       int64_t wd[2] = {units, in->dim[1]};
-      rc = check_elements(s, "the weights of dense", 2, wd, kw[KD_WEIGHTS]->value->loc);
+      rc = check_elements(s, "the weight tensor of dense", 2, wd, kw[KD_WEIGHTS]->value->loc);
     }
     if (rc == 0) {
       int64_t wd[2] = {units, in->dim[1]};

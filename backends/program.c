@@ -366,6 +366,40 @@ static void refuse_layer(builder_t *b, MlirOperation op) {
              spx_ir_get_i64(op, "spx.ws_offset"), op);
 }
 
+/* The int8 kernels that sum a whole axis in int32 (runtime/kernels): softmax
+ * adds one Q12.19 exponential per value (at most 2^19 each), global_avgpool
+ * adds the values and subtracts zero_point * count (|sum| <= 255 * count).
+ * Longer sums would overflow; reports the layer. */
+#define INT8_SOFTMAX_MAX 4095u        /* 0x7fffffff >> 19 */
+#define INT8_GLOBAL_AVGPOOL_MAX 8421504u /* 0x7fffffff / 255 */
+static bool int8_sum_too_long(builder_t *b, MlirOperation op, spx_cs_cpu_op_t code,
+                              const char *name) {
+  if (code != SPX_CS_CPU_OP_SOFTMAX && code != SPX_CS_CPU_OP_GLOBAL_AVGPOOL) return false;
+  MlirType in = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  if (!spx_ir_tensor_quant(in, NULL, NULL)) return false;
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(in, d);
+  uint64_t n = 1, max = INT8_GLOBAL_AVGPOOL_MAX;
+  const char *what = "averages", *per = " per channel";
+  if (code == SPX_CS_CPU_OP_SOFTMAX) {
+    int64_t axis = spx_ir_get_i64(op, "axis");
+    if (axis < 0) axis += rank;
+    n = axis >= 0 && axis < rank ? (uint64_t)d[axis] : 0;
+    max = INT8_SOFTMAX_MAX;
+    what = "takes the softmax of";
+    per = "";
+  } else {
+    for (int i = 2; i < rank; i++) n *= (uint64_t)d[i];
+  }
+  if (n <= max) return false;
+  char msg[320];
+  snprintf(msg, sizeof msg, "layer '%s' %s %llu values%s in int8; the int8 kernel's int32 sum "
+           "takes at most %llu (keep it in f32: quantize %s : f32)", name, what,
+           (unsigned long long)n, per, (unsigned long long)max, name);
+  op_error(b, op, msg);
+  return true;
+}
+
 static void add_command(builder_t *b, MlirOperation op) {
   MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
   const char *opname = str_of(b->arena, (MlirStringRef){full.data + 4, full.length - 4});
@@ -393,6 +427,10 @@ static void add_command(builder_t *b, MlirOperation op) {
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));
+  if (int8_sum_too_long(b, op, code, name)) {
+    refuse_layer(b, op);
+    return;
+  }
   SPX_ASSERT(b->n_cmds < b->cap_cmds);
   spx_cs_command_t *cmd = &b->cmds[b->n_cmds];
   spx_layer_info_t *info = &b->layers[b->n_cmds];

@@ -256,8 +256,9 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
  * previous lowering of the same module added. NULL after an error. */
 static spx_wbuf_t *bn_buffer(builder_t *b, MlirOperation op, const char *layer,
                              const char *role, int64_t channels) {
-  char name[256];
-  snprintf(name, sizeof name, "%s.%s", layer, role);
+  /* The whole name: two long layer names cut to the same prefix shared
+   * one buffer, and the second batchnorm's affine overwrote the first's. */
+  const char *name = spx_arena_printf(b->arena, "%s.%s", layer, role);
   spx_wbuf_t *w = spx_wstore_find(b->store, name);
   if (!w) w = spx_wstore_add(b->store, name, SPX_DT_F32, 1, &channels);
   if (!w || w->dtype != SPX_DT_F32 || w->count != (size_t)channels) {

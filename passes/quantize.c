@@ -299,17 +299,12 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
 
 /* ---- boundaries -------------------------------------------------------- */
 
-static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n) {
-  if (mlirValueIsAOpResult(v)) {
-    MlirStringRef s = spx_ir_layer_name(mlirOpResultGetOwner(v));
-    snprintf(buf, n, "%.*s", (int)s.length, s.data);
-  } else {
-    MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
-    MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
-    MlirStringRef s = mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
-    snprintf(buf, n, "%.*s", (int)s.length, s.data);
-  }
-  return spx_ir_str(buf);
+/* The layer (or input) name of a value, whole. */
+static MlirStringRef value_name(quantizer_t *q, MlirValue v) {
+  if (mlirValueIsAOpResult(v)) return spx_ir_layer_name(mlirOpResultGetOwner(v));
+  MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
+  MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
+  return mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
 }
 
 /* The value converted to int8 (quantize) or to f32 (dequantize), created once
@@ -317,9 +312,9 @@ static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n
 static MlirValue converted(quantizer_t *q, MlirRewriterBase rw, value_info_t *vi, bool to_int8) {
   MlirValue *slot = to_int8 ? &vi->as_int8 : &vi->as_f32;
   if (!mlirValueIsNull(*slot)) return *slot;
-  char base[256], name[300];
-  value_name(q, vi->value, base, sizeof base);
-  snprintf(name, sizeof name, "%s.%s", base, to_int8 ? "quantize" : "dequantize");
+  MlirStringRef base = value_name(q, vi->value);
+  const char *name = spx_arena_printf(q->env->arena, "%.*s.%s", (int)base.length, base.data,
+                                      to_int8 ? "quantize" : "dequantize");
   MlirType t = mlirValueGetType(vi->value);
   MlirType rt = to_int8 ? spx_ir_tensor_quantized(t, vi->scale, vi->zp) : spx_ir_tensor_f32(t);
   MlirLocation loc = mlirValueIsAOpResult(vi->value)

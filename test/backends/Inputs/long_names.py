@@ -33,7 +33,7 @@ def net(names):
         ""])
 
 
-long_prefix = "l" * 600
+long_prefix = "l" * 1500
 open("%s/long.spx" % d, "w").write(
     net([long_prefix + "_bn1", long_prefix + "_bn2", long_prefix + "_fc1", long_prefix + "_fc2"]))
 open("%s/short.spx" % d, "w").write(net(["bn1", "bn2", "fc1", "fc2"]))

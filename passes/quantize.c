@@ -189,18 +189,20 @@ static int calibrate(quantizer_t *q, const char *path, bool percentile, double p
       observe(arg, in, per_sample, q->percentile_pass);
       rc = spx_eval_f32(q->module, q->env, &in, outs, observer, q);
     }
+    /* After the min/max pass, before any histogram is binned by them. */
+    for (size_t i = 0; i < q->n_values && rc == 0 && pass == 0; i++)
+      if (q->values[i].nonfinite && mlirValueIsAOpResult(q->values[i].value)) {
+        MlirOperation op = mlirOpResultGetOwner(q->values[i].value);
+        MlirStringRef name = spx_ir_layer_name(op);
+        spx_pass_error(q->env, op, "layer '%.*s' computes NaN or infinite values on the "
+                       "calibration data: its int8 range is undefined", (int)name.length,
+                       name.data);
+        rc = -1;
+      }
   }
-  for (size_t i = 0; i < q->n_values && rc == 0; i++)
-    if (q->values[i].nonfinite && mlirValueIsAOpResult(q->values[i].value)) {
-      MlirOperation op = mlirOpResultGetOwner(q->values[i].value);
-      MlirStringRef name = spx_ir_layer_name(op);
-      spx_pass_error(q->env, op, "layer '%.*s' computes NaN or infinite values on the "
-                     "calibration data: its int8 range is undefined", (int)name.length, name.data);
-      rc = -1;
-    }
   if (percentile)
     for (size_t i = 0; i < q->n_values; i++) {
-      apply_percentile(&q->values[i], p);
+      if (rc == 0) apply_percentile(&q->values[i], p);
       free(q->values[i].hist);
       q->values[i].hist = NULL;
     }

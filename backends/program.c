@@ -25,6 +25,7 @@ typedef struct builder {
   spx_layer_info_t *layers;
   const spx_target_desc_t *tdesc;  /* its registry entry; NULL if unknown */
   int errors;
+  uint64_t weight_bytes; /* of every blob: the bulk of the .spxbin */
 } builder_t;
 
 static const char *str_of(spx_arena_t *arena, MlirStringRef s) {
@@ -43,16 +44,26 @@ static uint16_t tensor_of(builder_t *b, MlirValue v) {
   return SPX_CS_NONE;
 }
 
-static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t ws_offset) {
+/* The most a .spxbin's u32 workspace_size can hold of the memory plan's
+ * workspace, whose size is a multiple of 16. */
+#define WORKSPACE_MAX (UINT32_MAX / 16u * 16u)
+
+/* The tensor of value v (an op's result, or an argument of the function
+ * `at`), reporting at `at` what a .spxbin tensor record cannot hold: a
+ * dimension, or bytes, or a workspace place beyond its u32 fields. */
+static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t ws_offset,
+                           MlirOperation at) {
   SPX_ASSERT(b->n_tensors < b->cap_tensors);
   spx_cs_tensor_t *t = &b->tensors[b->n_tensors];
   MlirType type = mlirValueGetType(v);
   int64_t d[SPX_MAX_RANK];
   t->rank = (uint8_t)spx_ir_shape(type, d);
-  size_t count = 1;
+  uint64_t count = 1;
+  bool fits = true;
   for (int i = 0; i < t->rank; i++) {
-    t->dims[i] = (uint32_t)d[i];
-    count *= (size_t)d[i];
+    fits = fits && d[i] >= 1 && d[i] <= UINT32_MAX && count <= UINT32_MAX / (uint64_t)d[i];
+    if (fits) count *= (uint64_t)d[i];
+    t->dims[i] = fits ? (uint32_t)d[i] : 0;
   }
   double scale;
   int64_t zp;
@@ -63,9 +74,27 @@ static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t 
   } else {
     t->dtype = SPX_CS_DTYPE_F32;
   }
+  uint64_t bytes = count * spx_cs_dtype_size(t->dtype); /* count <= 2^32 - 1 */
+  if (!fits || bytes > WORKSPACE_MAX || ws_offset < 0 ||
+      (uint64_t)ws_offset > WORKSPACE_MAX - bytes) {
+    char msg[320];
+    const char *what = mlirOperationEqual(at, b->fn) ? "input" : "the output of layer";
+    if (fits && bytes <= UINT32_MAX)
+      snprintf(msg, sizeof msg, "%s '%s' needs workspace bytes [%lld, %llu), beyond the %u bytes "
+               "a .spxbin workspace holds", what, name, (long long)ws_offset,
+               (unsigned long long)ws_offset + (unsigned long long)bytes,
+               (unsigned)WORKSPACE_MAX);
+    else
+      snprintf(msg, sizeof msg, "%s '%s' is too large for a .spxbin tensor: each dimension, "
+               "and its bytes, must fit 32 bits", what, name);
+    op_error(b, at, msg);
+    memset(t->dims, 0, sizeof t->dims);
+    bytes = 0;
+    ws_offset = 0;
+  }
   t->name = name;
   t->ws_offset = (uint32_t)ws_offset;
-  t->ws_size = (uint32_t)(count * spx_cs_dtype_size(t->dtype));
+  t->ws_size = (uint32_t)bytes;
   b->values[b->n_tensors] = v;
   return (uint16_t)b->n_tensors++;
 }
@@ -90,7 +119,8 @@ static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   blob->dtype = encoding == SPX_CS_ENC_DENSE ? (uint8_t)w->dtype /* SPX_CS_DTYPES codes */
                                              : SPX_CS_DTYPE_U8;
   blob->encoding = encoding;
-  blob->length = (uint32_t)w->nbytes;
+  blob->length = w->nbytes <= UINT32_MAX ? (uint32_t)w->nbytes : UINT32_MAX;
+  b->weight_bytes += w->nbytes;
   blob->data = w->data;
   return (uint16_t)b->n_blobs++;
 }
@@ -146,6 +176,7 @@ static uint16_t decoded_blob(builder_t *b, MlirOperation op, const spx_wbuf_t *e
   blob->dtype = SPX_CS_DTYPE_INT8;
   blob->encoding = SPX_CS_ENC_DENSE;
   blob->length = (uint32_t)count;
+  b->weight_bytes += count;
   blob->data = (const uint8_t *)out;
   return (uint16_t)b->n_blobs++;
 }
@@ -192,6 +223,20 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
   MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
   int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
   int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
+  /* An int8 conv2d/dense accumulates its products in int32: the stream
+   * takes at most 2^31 / SPX_CS_ACC_TERM_MAX of them per output. */
+  const spx_wbuf_t *wb = spx_ir_get_wbuf(op, "weight", b->store);
+  uint64_t per_output = 1, acc_max = 0x7fffffffu / SPX_CS_ACC_TERM_MAX;
+  for (int i = 1; i < rank; i++) per_output *= (uint64_t)w[i];
+  if (wb && wb->dtype == SPX_DT_I8 && per_output > acc_max) {
+    const char *layer = str_of(b->arena, spx_ir_layer_name(op));
+    spx_diag_error(b->diag, spx_ir_loc(op, b->arena),
+                   "layer '%s' sums %llu products per output in int8; the int8 kernels' int32 "
+                   "accumulator takes at most %llu (keep it in f32: quantize %s : f32)",
+                   layer, (unsigned long long)per_output, (unsigned long long)acc_max, layer);
+    b->errors++;
+    return;
+  }
   l->weights = weights_blob(b, op, l, w, rank);
   l->bias = blob_of(b, op, "bias");
   l->mult = blob_of(b, op, "spx.multiplier");
@@ -212,8 +257,9 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
  * previous lowering of the same module added. NULL after an error. */
 static spx_wbuf_t *bn_buffer(builder_t *b, MlirOperation op, const char *layer,
                              const char *role, int64_t channels) {
-  char name[256];
-  snprintf(name, sizeof name, "%s.%s", layer, role);
+  /* The whole name: two long layer names cut to the same prefix shared
+   * one buffer, and the second batchnorm's affine overwrote the first's. */
+  const char *name = spx_arena_printf(b->arena, "%s.%s", layer, role);
   spx_wbuf_t *w = spx_wstore_find(b->store, name);
   if (!w) w = spx_wstore_add(b->store, name, SPX_DT_F32, 1, &channels);
   if (!w || w->dtype != SPX_DT_F32 || w->count != (size_t)channels) {
@@ -318,13 +364,56 @@ static void set_kind_and_window(spx_cs_cpu_layer_t *l, const spx_rt_layer_t *k) 
 /* A layer the target cannot run still defines its output, so the layers
  * after it are checked too and every refusal is reported. */
 static void refuse_layer(builder_t *b, MlirOperation op) {
-  add_tensor(b, mlirOperationGetResult(op, 0), "", spx_ir_get_i64(op, "spx.ws_offset"));
+  add_tensor(b, mlirOperationGetResult(op, 0), str_of(b->arena, spx_ir_layer_name(op)),
+             spx_ir_get_i64(op, "spx.ws_offset"), op);
+}
+
+/* The int8 kernels that sum a whole axis in int32 (runtime/kernels): softmax
+ * adds one Q12.19 exponential per value (at most 2^19 each), global_avgpool
+ * adds the values and subtracts zero_point * count (|sum| <= 255 * count).
+ * Longer sums would overflow; reports the layer. */
+#define INT8_SOFTMAX_MAX 4095u        /* 0x7fffffff >> 19 */
+#define INT8_GLOBAL_AVGPOOL_MAX 8421504u /* 0x7fffffff / 255 */
+static bool int8_sum_too_long(builder_t *b, MlirOperation op, spx_cs_cpu_op_t code,
+                              const char *name) {
+  if (code != SPX_CS_CPU_OP_SOFTMAX && code != SPX_CS_CPU_OP_GLOBAL_AVGPOOL) return false;
+  MlirType in = mlirValueGetType(mlirOperationGetOperand(op, 0));
+  if (!spx_ir_tensor_quant(in, NULL, NULL)) return false;
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(in, d);
+  uint64_t n = 1, max = INT8_GLOBAL_AVGPOOL_MAX;
+  const char *what = "averages", *per = " per channel";
+  if (code == SPX_CS_CPU_OP_SOFTMAX) {
+    int64_t axis = spx_ir_get_i64(op, "axis");
+    if (axis < 0) axis += rank;
+    n = axis >= 0 && axis < rank ? (uint64_t)d[axis] : 0;
+    max = INT8_SOFTMAX_MAX;
+    what = "takes the softmax of";
+    per = "";
+  } else {
+    for (int i = 2; i < rank; i++) n *= (uint64_t)d[i];
+  }
+  if (n <= max) return false;
+  char msg[320];
+  snprintf(msg, sizeof msg, "layer '%s' %s %llu values%s in int8; the int8 kernel's int32 sum "
+           "takes at most %llu (keep it in f32: quantize %s : f32)", name, what,
+           (unsigned long long)n, per, (unsigned long long)max, name);
+  op_error(b, op, msg);
+  return true;
 }
 
 static void add_command(builder_t *b, MlirOperation op) {
   MlirStringRef full = mlirIdentifierStr(mlirOperationGetName(op));
   const char *opname = str_of(b->arena, (MlirStringRef){full.data + 4, full.length - 4});
   spx_rt_layer_t kind;
+  char why[160];
+  if (spx_ir_layer_unfit(op, why, sizeof why)) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "layer '%s': %s", str_of(b->arena, spx_ir_layer_name(op)), why);
+    op_error(b, op, msg);
+    refuse_layer(b, op);
+    return;
+  }
   if (!spx_ir_layer_params(op, &kind)) {
     char msg[160];
     snprintf(msg, sizeof msg, "the cpu target cannot run '%s'", opname);
@@ -340,6 +429,10 @@ static void add_command(builder_t *b, MlirOperation op) {
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));
+  if (int8_sum_too_long(b, op, code, name)) {
+    refuse_layer(b, op);
+    return;
+  }
   SPX_ASSERT(b->n_cmds < b->cap_cmds);
   spx_cs_command_t *cmd = &b->cmds[b->n_cmds];
   spx_layer_info_t *info = &b->layers[b->n_cmds];
@@ -367,7 +460,7 @@ static void add_command(builder_t *b, MlirOperation op) {
   if (code == SPX_CS_CPU_OP_CONV2D || code == SPX_CS_CPU_OP_DENSE) fill_weights(b, op, cmd, info);
   if (code == SPX_CS_CPU_OP_BATCHNORM) fill_batchnorm(b, op, name, cmd, info);
   MlirValue r = mlirOperationGetResult(op, 0);
-  l->out = add_tensor(b, r, name, spx_ir_get_i64(op, "spx.ws_offset"));
+  l->out = add_tensor(b, r, name, spx_ir_get_i64(op, "spx.ws_offset"), op);
   b->n_cmds++;
 }
 
@@ -471,7 +564,7 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
                                          mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
     int64_t off = mlirIntegerAttrGetValueInt(
         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset")));
-    inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off);
+    inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off, b->fn);
     input_names[a] = name;
   }
   /* The target first: which weight formats it takes decides the blobs. */
@@ -495,6 +588,16 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
                                         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
   }
 
+  /* A .spxbin's sizes and offsets are u32: its weights (each blob 64-byte
+   * aligned) must leave room for the rest. */
+  uint64_t file_bytes = b->weight_bytes + 64 * (uint64_t)b->n_blobs +
+                        64 * (uint64_t)(b->n_tensors + b->n_cmds + 64);
+  if (!b->errors && file_bytes > UINT32_MAX) {
+    spx_diag_error(diag, file_loc, "the network's weights take %llu bytes: more than a .spxbin "
+                   "file (at most %u bytes) holds", (unsigned long long)b->weight_bytes,
+                   (unsigned)UINT32_MAX);
+    b->errors++;
+  }
   int rc = b->errors ? -1 : 0;
   if (rc == 0) {
     p->name = str_of(arena, spx_ir_get_str(mop, "spx.network"));

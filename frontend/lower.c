@@ -89,10 +89,15 @@ static MlirAttribute spec_attr(MlirContext ctx, const spx_fe_spec_t *spec) {
 }
 
 static const spx_wbuf_t *zero_bias(lower_t *lw, const spx_fe_layer_t *l) {
-  char name[512];
-  snprintf(name, sizeof name, "%s.bias", l->name);
+  /* The whole name, however long the layer's (a cut one could be
+   * another layer's). */
+  size_t n = strlen(l->name) + sizeof ".bias";
+  char *name = malloc(n);
+  SPX_ASSERT(name);
+  snprintf(name, n, "%s.bias", l->name);
   spx_wbuf_t *b = spx_wstore_find(lw->store, name);
   if (!b) b = spx_wstore_add(lw->store, name, SPX_DT_F32, 1, &l->units);
+  free(name);
   SPX_ASSERT(b);
   return b;
 }

@@ -10,6 +10,7 @@
  */
 #include "frontend/ast.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +108,13 @@ static const char *kind_str(sema_t *s, const ast_value_t *v) {
 
 /* ---- argument values ----------------------------------------------------- */
 
-static int check_min(sema_t *s, const char *op, const char *key, int64_t v,
-                     int64_t min, spx_loc_t loc) {
+static int check_range(sema_t *s, const char *op, const char *key, int64_t v,
+                       int64_t min, int64_t max, spx_loc_t loc) {
+  if (v > max) {
+    ERR(s, loc, "%s of %s must be at most %lld, got %lld", key, op, (long long)max,
+        (long long)v);
+    return -1;
+  }
   if (v >= min) return 0;
   if (min == 0)
     ERR(s, loc, "%s of %s must not be negative, got %lld", key, op, (long long)v);
@@ -120,15 +126,22 @@ static int check_min(sema_t *s, const char *op, const char *key, int64_t v,
   return -1;
 }
 
+/* A size argument (units, filters, kernel, stride, pad, dilation, groups):
+ * at least min and at most the language's size limit. */
+static int check_min(sema_t *s, const char *op, const char *key, int64_t v,
+                     int64_t min, spx_loc_t loc) {
+  return check_range(s, op, key, v, min, SPX_FE_SIZE_MAX, loc);
+}
+
 static int get_int(sema_t *s, const char *op, const ast_arg_t *a, int64_t min,
-                   int64_t *out) {
+                   int64_t max, int64_t *out) {
   if (a->value->kind != AST_INT) {
     ERR(s, a->value->loc, "argument '%s' of %s expects an integer, got %s",
         a->key, op, kind_str(s, a->value));
     return -1;
   }
   *out = a->value->i;
-  return check_min(s, op, a->key, *out, min, a->value->loc);
+  return check_range(s, op, a->key, *out, min, max, a->value->loc);
 }
 
 /* integer | [h, w] | HxW (A_PAIR); also [t, l, b, r] for A_PAD, giving
@@ -201,9 +214,22 @@ typedef struct wsrc {
   uint64_t seed;
   int normal;
   double scale;
+  spx_loc_t scale_loc; /* where scale= was given (line 0: not given) */
   int loaded; /* npy holds the file */
   spx_npy_t npy;
 } wsrc_t;
+
+/* The index of the first NaN or infinity of x[0..n), or n. */
+static size_t first_nonfinite(const float *x, size_t n) {
+  size_t i = 0;
+  while (i < n && isfinite(x[i])) i++;
+  return i;
+}
+
+/* "NaN", "inf" or "-inf", the same on every libc. */
+static const char *nonfinite_name(float v) {
+  return isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf";
+}
 
 static const char *resolve_path(sema_t *s, const char *p) {
   if (p[0] == '/' || !s->dir || !s->dir[0]) return p;
@@ -261,6 +287,7 @@ static int parse_random(sema_t *s, const ast_value_t *call, wsrc_t *w) {
         rc = -1;
       }
     } else {
+      w->scale_loc = a->value->loc;
       if (get_float(s, "random", a, &w->scale) != 0) {
         rc = -1;
       } else if (!(w->scale >= 0.0) || !isfinite(w->scale)) {
@@ -292,6 +319,20 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
           "'%s' holds %s data; weights must be float32, float64 or int8",
           a->value->s, spx_dtype_name(w->npy.dtype));
       return -1;
+    }
+    if (w->npy.count > (size_t)SPX_FE_ELEMENTS_MAX) {
+      ERR(s, a->value->loc, "'%s' has shape %s: more than the %lld elements a tensor may hold",
+          a->value->s, shape_str(s, w->npy.rank, w->npy.dims), (long long)SPX_FE_ELEMENTS_MAX);
+      return -1;
+    }
+    if (w->npy.dtype == SPX_DT_F32) {
+      size_t i = first_nonfinite(w->npy.data, w->npy.count);
+      if (i < w->npy.count) {
+        ERR(s, a->value->loc,
+            "'%s' holds %s at element %zu; weights must be finite f32 numbers", a->value->s,
+            nonfinite_name(((const float *)w->npy.data)[i]), i);
+        return -1;
+      }
     }
     return 0;
   }
@@ -429,6 +470,11 @@ static int store_weight(sema_t *s, const spx_fe_layer_t *L, spx_role_t role,
     if (role == SPX_ROLE_VAR)
       for (size_t i = 0; i < b->count; i++)
         if (!(d[i] >= 1e-3f)) d[i] = 1e-3f;
+    if (first_nonfinite(d, b->count) < b->count) {
+      ERR(s, w->scale_loc.line ? w->scale_loc : w->arg->value->loc,
+          "scale %g of random makes weights '%s' overflow f32", w->scale, name);
+      return -1;
+    }
   }
   *out = b;
   return 0;
@@ -450,6 +496,28 @@ static int same_shape(const spx_shape_t *a, const spx_shape_t *b) {
   for (int i = 0; i < a->rank; i++)
     if (a->dim[i] != b->dim[i]) return 0;
   return 1;
+}
+
+/* The element count of dims[0..rank), or SPX_FE_ELEMENTS_MAX + 1 when it
+ * is above the limit (computed without overflow; every dim is >= 1). */
+static int64_t elements_of(int rank, const int64_t *dims) {
+  int64_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 1) return 0;
+    if (dims[i] > SPX_FE_ELEMENTS_MAX / n) return SPX_FE_ELEMENTS_MAX + 1;
+    n *= dims[i];
+  }
+  return n;
+}
+
+/* Reports `what` (e.g. "the output of concat") when its shape holds more
+ * elements than a tensor may. */
+static int check_elements(sema_t *s, const char *what, int rank, const int64_t *dims,
+                          spx_loc_t loc) {
+  if (elements_of(rank, dims) <= SPX_FE_ELEMENTS_MAX) return 0;
+  ERR(s, loc, "%s has shape %s: more than the %lld elements a tensor may hold", what,
+      shape_str(s, rank, dims), (long long)SPX_FE_ELEMENTS_MAX);
+  return -1;
 }
 
 /* Resolves a layer reference by name. Returns the layer index, or -1 after
@@ -542,7 +610,7 @@ static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   int have_kernel = 0;
   L->stride[0] = L->stride[1] = 1;
   L->dilation[0] = L->dilation[1] = 1;
-  if (kw[K_FILTERS]) rc |= get_int(s, op, kw[K_FILTERS], 1, &filters);
+  if (kw[K_FILTERS]) rc |= get_int(s, op, kw[K_FILTERS], 1, SPX_FE_SIZE_MAX, &filters);
   if (kw[K_KERNEL]) {
     rc |= get_ints(s, op, kw[K_KERNEL], 0, 1, L->kernel);
     have_kernel = 1;
@@ -550,7 +618,7 @@ static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   if (kw[K_STRIDE]) rc |= get_ints(s, op, kw[K_STRIDE], 0, 1, L->stride);
   if (kw[K_PAD]) rc |= get_ints(s, op, kw[K_PAD], 1, 0, L->pad);
   if (kw[K_DILATION]) rc |= get_ints(s, op, kw[K_DILATION], 0, 1, L->dilation);
-  if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, &groups);
+  if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, SPX_FE_SIZE_MAX, &groups);
   L->groups = groups;
   rc |= weight_source(s, op, kw[K_WEIGHTS], &w);
   rc |= weight_source(s, op, kw[K_BIAS], &b);
@@ -615,6 +683,10 @@ static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
     if (rc == 0) rc = check_window(s, L, in, call->loc);
     if (rc == 0) {
       int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
+      rc = check_elements(s, "the weight tensor of conv2d", 4, wd, kw[K_WEIGHTS]->value->loc);
+    }
+    if (rc == 0) {
+      int64_t wd[4] = {filters, cin / groups, L->kernel[0], L->kernel[1]};
       L->shape.dim[1] = filters;
       rc |= store_weight(s, L, SPX_ROLE_WEIGHT, &w, 4, wd,
                          cin / groups * L->kernel[0] * L->kernel[1],
@@ -638,7 +710,7 @@ static int check_dense(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   int rc = 0;
   wsrc_t w, b;
   int64_t units = 0;
-  if (kw[KD_UNITS]) rc |= get_int(s, op, kw[KD_UNITS], 1, &units);
+  if (kw[KD_UNITS]) rc |= get_int(s, op, kw[KD_UNITS], 1, SPX_FE_SIZE_MAX, &units);
   rc |= weight_source(s, op, kw[KD_WEIGHTS], &w);
   rc |= weight_source(s, op, kw[KD_BIAS], &b);
   if (!kw[KD_WEIGHTS]) {
@@ -676,6 +748,10 @@ static int check_dense(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
     if (rc == 0 && b.loaded) {
       int64_t want[1] = {units};
       rc |= check_wshape(s, &b, 1, want, "bias", "[units]");
+    }
+    if (rc == 0) {
+      int64_t wd[2] = {units, in->dim[1]};
+      rc = check_elements(s, "the weight tensor of dense", 2, wd, kw[KD_WEIGHTS]->value->loc);
     }
     if (rc == 0) {
       int64_t wd[2] = {units, in->dim[1]};
@@ -773,7 +849,7 @@ static int check_concat(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   const char *op = spx_op_name(L->op);
   int rc = 0;
   int64_t axis = 1;
-  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, INT64_MAX, &axis);
   if (rc == 0 && in) {
     rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
     if (rc == 0) {
@@ -855,12 +931,23 @@ static int check_reshape(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
       ERR(s, it->loc, "dimensions of reshape must be positive or -1, got %lld",
           (long long)it->i);
       rc = -1;
+    } else if (it->i > SPX_FE_SIZE_MAX) {
+      ERR(s, it->loc, "dimensions of reshape must be at most %lld, got %lld",
+          (long long)SPX_FE_SIZE_MAX, (long long)it->i);
+      rc = -1;
+    } else if (known > SPX_FE_ELEMENTS_MAX / it->i) {
+      known = SPX_FE_ELEMENTS_MAX + 1; /* reported below */
     } else {
       known *= it->i;
     }
     L->reshape.dim[r] = it->i;
   }
   L->reshape.rank = r;
+  if (rc == 0 && known > SPX_FE_ELEMENTS_MAX) {
+    ERR(s, a->value->loc, "shape of reshape has more than the %lld elements a tensor may hold",
+        (long long)SPX_FE_ELEMENTS_MAX);
+    rc = -1;
+  }
   if (rc == 0 && in) {
     int64_t count = 1;
     for (int i = 0; i < in->rank; i++) count *= in->dim[i];
@@ -893,7 +980,7 @@ static int check_softmax(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   const char *op = spx_op_name(L->op);
   int rc = 0;
   int64_t axis = -1;
-  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, &axis);
+  if (kw[0]) rc |= get_int(s, op, kw[0], INT64_MIN, INT64_MAX, &axis);
   if (rc == 0 && in) {
     rc = norm_axis(s, op, kw[0], axis, in->rank, &L->axis, call->loc);
     if (rc == 0) L->shape = *in;
@@ -902,6 +989,34 @@ static int check_softmax(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
 }
 
 enum { KB_GAMMA, KB_BETA, KB_MEAN, KB_VAR, KB_EPS };
+
+/* A batchnorm runs as scale = gamma / sqrt(var + eps), shift = beta - mean *
+ * scale per channel (spx_rt_batchnorm_affine, folded or not): var must not be
+ * negative, and both must be finite in f32. */
+static int check_bn_values(sema_t *s, const spx_fe_layer_t *L, const wsrc_t *var,
+                           spx_loc_t loc) {
+  const float *g = L->weights[SPX_ROLE_GAMMA]->data, *b = L->weights[SPX_ROLE_BETA]->data;
+  const float *m = L->weights[SPX_ROLE_MEAN]->data, *v = L->weights[SPX_ROLE_VAR]->data;
+  size_t n = L->weights[SPX_ROLE_VAR]->count;
+  for (size_t c = 0; c < n; c++) {
+    float k, shift;
+    if (!(v[c] >= 0.0f)) {
+      ERR(s, var->arg->value->loc, "var '%s' holds a negative variance (%g) at element %zu",
+          wname(var), (double)v[c], c);
+      return -1;
+    }
+    k = g[c] / sqrtf(v[c] + L->eps);
+    shift = b[c] - m[c] * k;
+    if (!isfinite(k) || !isfinite(shift)) {
+      ERR(s, loc,
+          "batchnorm channel %zu: %s overflows f32 (gamma %g, beta %g, mean %g, var %g, eps %g)",
+          c, isfinite(k) ? "the shift beta - mean * scale" : "the scale gamma / sqrt(var + eps)",
+          (double)g[c], (double)b[c], (double)m[c], (double)v[c], (double)L->eps);
+      return -1;
+    }
+  }
+  return 0;
+}
 static spx_role_t bn_role(int r) { return (spx_role_t)(SPX_ROLE_GAMMA + r); }
 static const char *bn_key(int r) { return spx_role_name(bn_role(r)); }
 /* batchnorm: gamma, beta, mean, var [channels] at axis 1, eps > 0. Key r
@@ -916,6 +1031,10 @@ static int check_batchnorm(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call
     rc |= get_float(s, op, kw[KB_EPS], &eps);
     if (rc == 0 && !(eps > 0.0)) {
       ERR(s, kw[KB_EPS]->value->loc, "eps of batchnorm must be positive");
+      rc = -1;
+    } else if (rc == 0 && !((float)eps > 0.0f && isfinite((float)eps))) {
+      ERR(s, kw[KB_EPS]->value->loc, "eps of batchnorm must be a positive f32 number; %g %s",
+          eps, (float)eps > 0.0f ? "overflows f32" : "rounds to 0 in f32");
       rc = -1;
     }
   }
@@ -945,6 +1064,7 @@ static int check_batchnorm(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call
       L->shape = *in;
       for (int r = 0; r < 4; r++)
         rc |= store_weight(s, L, bn_role(r), &w[r], 1, &c, 0, &L->weights[bn_role(r)]);
+      if (rc == 0) rc = check_bn_values(s, L, &w[KB_VAR], call->loc);
     }
   }
   for (int r = 0; r < 4; r++) wsrc_free(&w[r]);
@@ -1106,7 +1226,9 @@ static int check_call(sema_t *s, const ast_value_t *call, const char *name,
   if (spec->check(s, &s->layers[idx], call, kw,
                   inputs_ok && n_pos > 0 ? &s->layers[inputs[0]].shape : NULL) == 0 &&
       inputs_ok &&
-      spx_diag_error_count(s->diag) == e0)
+      spx_diag_error_count(s->diag) == e0 &&
+      check_elements(s, spx_arena_printf(s->arena, "the output of %s", op),
+                     s->layers[idx].shape.rank, s->layers[idx].shape.dim, call->loc) == 0)
     s->ok[idx] = 1;
   return idx;
 }
@@ -1131,10 +1253,16 @@ static void check_input(sema_t *s, const ast_stmt_t *st) {
         ERR(s, it->loc, "input dimensions must be integers, got %s", kind_str(s, it));
       else if (it->i < 1)
         ERR(s, it->loc, "input dimensions must be positive, got %lld", (long long)it->i);
+      else if (it->i > SPX_FE_SIZE_MAX)
+        ERR(s, it->loc, "input dimensions must be at most %lld, got %lld",
+            (long long)SPX_FE_SIZE_MAX, (long long)it->i);
       else
         L->shape.dim[r] = it->i;
     }
     L->shape.rank = r;
+    if (spx_diag_error_count(s->diag) == e0)
+      check_elements(s, spx_arena_printf(s->arena, "input '%s'", st->name), r, L->shape.dim,
+                     dims->loc);
   }
   if (spx_diag_error_count(s->diag) == e0) s->ok[idx] = 1;
 }
@@ -1282,6 +1410,21 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
     name.loc = st->prec_loc;
     if (convert_spec(arena, diag, dir, &name, st->args, n, 0, "quantize", &spec) != 0)
       return -1;
+    /* The quantize pass checks its options; what it cannot locate is here:
+     * a range is of f32 activations, so its ends must be f32 numbers (an
+     * end beyond, e.g. 1e308, would give an infinite int8 scale). */
+    for (int i = 0; i < spec.n_options; i++) {
+      const spx_fe_option_t *o = &spec.options[i];
+      if (!o->key || strcmp(o->key, "range") != 0 || o->kind != SPX_OPT_LIST) continue;
+      for (int k = 0; k < o->n_items; k++) {
+        const spx_fe_option_t *e = &o->items[k];
+        if ((e->kind == SPX_OPT_INT || e->kind == SPX_OPT_FLOAT) && !(fabs(e->f) <= FLT_MAX)) {
+          spx_diag_error(diag, e->loc, "range of quantize must be within f32 (magnitude at "
+                         "most %g), got %g", (double)FLT_MAX, e->f);
+          return -1;
+        }
+      }
+    }
     c->precision = p;
     c->quantize = spec;
     return 0;

@@ -47,6 +47,16 @@ typedef struct spx_shape {
   int64_t dim[SPX_MAX_RANK];
 } spx_shape_t;
 
+/* The language's size limits (docs/language.md, "Limits"): every dimension
+ * and every size argument (units, filters, kernel, stride, pad, dilation,
+ * groups) is at most SPX_FE_SIZE_MAX, and every tensor, activation or
+ * weight, holds at most SPX_FE_ELEMENTS_MAX elements. Its f32 bytes then fit
+ * the u32 sizes of a .spxbin, the runtime's int32 element counts, and no
+ * size arithmetic of the compiler (at most a product of two limits plus a
+ * few sums) overflows an int64_t. */
+#define SPX_FE_SIZE_MAX ((INT64_C(1) << 30) - 1)
+#define SPX_FE_ELEMENTS_MAX ((INT64_C(1) << 30) - 1)
+
 /* Weight roles; the store name of a weight is "<layer>.<role>". */
 #define SPX_FE_ROLES(X)                                                       \
   X(WEIGHT, "weight")                                                         \

@@ -155,16 +155,23 @@ MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf) {
  * the attribute's printed form "dense_resource<KEY> : tensor<...>". KEY is
  * printed bare when it is an identifier (our names are) and quoted otherwise. */
 typedef struct {
-  char buf[1024];
-  size_t len;
+  char *buf; /* malloc'ed, grown to fit: a fixed buffer cut long layer
+                names, and the key or location was lost */
+  size_t len, cap;
 } print_buf_t;
 
 static void print_to_buf(MlirStringRef s, void *user) {
   print_buf_t *p = user;
-  size_t room = sizeof p->buf - 1 - p->len;
-  size_t n = s.length < room ? s.length : room;
-  memcpy(p->buf + p->len, s.data, n);
-  p->len += n;
+  if (p->len + s.length + 1 > p->cap) {
+    size_t cap = p->cap ? p->cap : 256;
+    while (cap < p->len + s.length + 1) cap *= 2;
+    char *grown = realloc(p->buf, cap);
+    SPX_ASSERT(grown);
+    p->buf = grown;
+    p->cap = cap;
+  }
+  memcpy(p->buf + p->len, s.data, s.length);
+  p->len += s.length;
   p->buf[p->len] = '\0';
 }
 
@@ -172,20 +179,24 @@ spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
                             const spx_wstore_t *store) {
   MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(attr));
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseResourceElements(a)) return NULL;
-  print_buf_t p = {.len = 0};
-  p.buf[0] = '\0';
+  print_buf_t p = {NULL, 0, 0};
   mlirAttributePrint(a, print_to_buf, &p);
   static const char prefix[] = "dense_resource<";
-  if (strncmp(p.buf, prefix, sizeof prefix - 1) != 0) return NULL;
-  char *key = p.buf + sizeof prefix - 1;
-  char *end = strchr(key, '>');
-  if (!end) return NULL;
-  *end = '\0';
-  if (key[0] == '"' && end > key + 1 && end[-1] == '"') {
-    key++;
-    end[-1] = '\0';
+  spx_wbuf_t *found = NULL;
+  if (p.buf && strncmp(p.buf, prefix, sizeof prefix - 1) == 0) {
+    char *key = p.buf + sizeof prefix - 1;
+    char *end = strchr(key, '>');
+    if (end) {
+      *end = '\0';
+      if (key[0] == '"' && end > key + 1 && end[-1] == '"') {
+        key++;
+        end[-1] = '\0';
+      }
+      found = spx_wstore_find(store, key);
+    }
   }
-  return spx_wstore_find(store, key);
+  free(p.buf);
+  return found;
 }
 
 /* Locations are read back from their printed form, loc("name"("f":1:2)), for
@@ -196,19 +207,21 @@ spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
 
 spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena) {
   spx_loc_t loc = {NULL, 0, 0};
-  print_buf_t p = {.len = 0};
-  p.buf[0] = '\0';
+  print_buf_t p = {NULL, 0, 0};
   mlirLocationPrint(where, print_to_buf, &p);
-  char *colon = strstr(p.buf, "\":");
-  if (!colon) return loc;
-  char *start = colon;
-  while (start > p.buf && !(start[-1] == '"' && (start - 1 == p.buf || start[-2] == '(')))
-    start--;
-  int line = 0, col = 0;
-  if (sscanf(colon + 2, "%d:%d", &line, &col) != 2) return loc;
-  loc.file = spx_arena_strndup(arena, start, (size_t)(colon - start));
-  loc.line = line;
-  loc.col = col;
+  char *colon = p.buf ? strstr(p.buf, "\":") : NULL;
+  if (colon) {
+    char *start = colon;
+    while (start > p.buf && !(start[-1] == '"' && (start - 1 == p.buf || start[-2] == '(')))
+      start--;
+    int line = 0, col = 0;
+    if (sscanf(colon + 2, "%d:%d", &line, &col) == 2) {
+      loc.file = spx_arena_strndup(arena, start, (size_t)(colon - start));
+      loc.line = line;
+      loc.col = col;
+    }
+  }
+  free(p.buf);
   return loc;
 }
 

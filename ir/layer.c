@@ -4,6 +4,7 @@
  * it with spx_rt_layer_run. */
 #include "ir/spx_ir.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const spx_ir_op_info_t ops[SPX_IR_OP_COUNT_] = {
@@ -87,4 +88,43 @@ bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out) {
   if (out->op == SPX_RT_OP_CONCAT || out->op == SPX_RT_OP_SOFTMAX)
     out->axis = (int8_t)spx_ir_get_i64(op, "axis");
   return true;
+}
+
+/* One parameter against the width of its spx_rt_layer_t field. */
+static const char *unfit(char *buf, size_t cap, const char *what, int64_t v, int64_t lo,
+                         int64_t hi) {
+  if (v >= lo && v <= hi) return NULL;
+  snprintf(buf, cap, "%s %lld is %s %lld, the %s a runtime layer (cpu.layer) takes", what,
+           (long long)v, v < lo ? "less than" : "more than", (long long)(v < lo ? lo : hi),
+           v < lo ? "least" : "most");
+  return buf;
+}
+
+const char *spx_ir_layer_unfit(MlirOperation op, char *buf, size_t cap) {
+  spx_ir_op_t k = spx_ir_op_kind(op);
+  if (k == SPX_IR_OP_COUNT_) return NULL;
+  uint8_t rt = ops[k].rt_op;
+  const char *why = NULL;
+  int64_t v[4];
+  if (rt == SPX_RT_OP_CONV2D) {
+    int64_t w[SPX_MAX_RANK];
+    spx_ir_shape(mlirAttributeGetType(mlirOperationGetAttributeByName(op, spx_ir_str("weight"))), w);
+    for (int i = 0; i < 2 && !why; i++) why = unfit(buf, cap, "kernel", w[2 + i], 1, UINT8_MAX);
+    spx_ir_get_i64_array(op, "dilation", v, 2);
+    for (int i = 0; i < 2 && !why; i++) why = unfit(buf, cap, "dilation", v[i], 1, UINT8_MAX);
+    if (!why) why = unfit(buf, cap, "groups", spx_ir_get_i64(op, "groups"), 1, UINT16_MAX);
+  }
+  if (rt == SPX_RT_OP_MAXPOOL || rt == SPX_RT_OP_AVGPOOL) {
+    spx_ir_get_i64_array(op, "kernel", v, 2);
+    for (int i = 0; i < 2 && !why; i++) why = unfit(buf, cap, "kernel", v[i], 1, UINT8_MAX);
+  }
+  if (rt == SPX_RT_OP_CONV2D || rt == SPX_RT_OP_MAXPOOL || rt == SPX_RT_OP_AVGPOOL) {
+    spx_ir_get_i64_array(op, "stride", v, 2);
+    for (int i = 0; i < 2 && !why; i++) why = unfit(buf, cap, "stride", v[i], 1, UINT8_MAX);
+    spx_ir_get_i64_array(op, "pad", v, 4);
+    for (int i = 0; i < 4 && !why; i++) why = unfit(buf, cap, "pad", v[i], 0, UINT8_MAX);
+  }
+  if (rt == SPX_RT_OP_CONCAT || rt == SPX_RT_OP_SOFTMAX)
+    why = unfit(buf, cap, "axis", spx_ir_get_i64(op, "axis"), INT8_MIN, INT8_MAX);
+  return why;
 }

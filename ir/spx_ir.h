@@ -147,6 +147,14 @@ size_t spx_ir_collect(MlirOperation root, const char *name, MlirOperation **out_
  * tensors and weights are the caller's to fill in. False for an op no
  * kernel runs. */
 bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out);
+/* Whether the op's window, dilation, groups and axis fit the fields of an
+ * spx_rt_layer_t (and so of the cpu.layer record every target's stream is
+ * built from, and of the f32 evaluator): kernel, stride and dilation in
+ * [1, 255], pad in [0, 255], groups in [1, 65535], axis in [-128, 127].
+ * NULL if they do; else a message in buf naming the first that does not,
+ * e.g. "pad 300 is more than 255, the most a runtime layer (cpu.layer)
+ * takes". Check it before spx_ir_layer_params, which truncates. */
+const char *spx_ir_layer_unfit(MlirOperation op, char *buf, size_t cap);
 
 /* The source position of an op, from its loc("<layer>"("file":line:col)).
  * The file name is copied into `arena`. line 0 if the op has none. */

@@ -36,8 +36,10 @@ static size_t bytes_of(const spx_rt_tensor_t *t) {
   return n;
 }
 
-/* Places every argument and op result in the workspace, 16-byte aligned. */
-static int plan(evaluator_t *ev, MlirBlock entry) {
+/* Places every argument and op result in the workspace, 16-byte aligned.
+ * Returns -1 for IR that is not f32 (unreported), -2 after reporting at
+ * `fn` a workspace the evaluator cannot place or allocate. */
+static int plan(evaluator_t *ev, MlirBlock entry, MlirOperation fn) {
   size_t cap = (size_t)mlirBlockGetNumArguments(entry), offset = 0;
   for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
        op = mlirOperationGetNextInBlock(op))
@@ -56,12 +58,30 @@ static int plan(evaluator_t *ev, MlirBlock entry) {
     if (spx_ir_tensor_quant(type, NULL, NULL)) return -1; /* not f32 IR */
     t->dtype = SPX_RT_F32;
     t->rank = (uint8_t)spx_ir_shape(type, d);
-    for (int k = 0; k < t->rank; k++) t->dims[k] = (uint32_t)d[k];
+    /* Offsets are u32 (spx_rt_tensor_t): every value has its own place,
+     * so the sum of all of them must stay below 4 GiB. */
+    uint64_t bytes = sizeof(float);
+    for (int k = 0; k < t->rank && bytes <= UINT32_MAX; k++) {
+      if (d[k] < 0 || d[k] > UINT32_MAX || (d[k] && bytes > UINT32_MAX / (uint64_t)d[k]))
+        bytes = UINT64_MAX;
+      else
+        bytes *= (uint64_t)d[k];
+      t->dims[k] = (uint32_t)d[k];
+    }
+    if (bytes > UINT32_MAX || offset > UINT32_MAX - SPX_RT_ALIGN16(bytes)) {
+      spx_pass_error(ev->env, fn, "calibration needs more than 4 GiB for the network's "
+                     "activations (the f32 evaluator keeps every one of them, with u32 offsets)");
+      return -2;
+    }
     t->offset = (uint32_t)offset;
     offset += SPX_RT_ALIGN16(bytes_of(t));
   }
   ev->ws = aligned_alloc(16, offset ? offset : 16);
-  SPX_ASSERT(ev->ws);
+  if (!ev->ws) {
+    spx_pass_error(ev->env, fn, "cannot allocate %zu bytes for the network's activations "
+                   "(calibration)", offset);
+    return -2;
+  }
   return 0;
 }
 
@@ -73,6 +93,13 @@ static const float *weight(evaluator_t *ev, MlirOperation op, const char *role) 
 
 static int eval_op(evaluator_t *ev, MlirOperation op) {
   spx_rt_layer_t l;
+  char unfit[160];
+  if (spx_ir_layer_unfit(op, unfit, sizeof unfit)) {
+    MlirStringRef name = spx_ir_layer_name(op);
+    spx_pass_error(ev->env, op, "cannot evaluate layer '%.*s' in f32: %s", (int)name.length,
+                   name.data, unfit);
+    return -1;
+  }
   if (!spx_ir_layer_params(op, &l)) {
     MlirStringRef name = mlirIdentifierStr(mlirOperationGetName(op));
     spx_pass_error(ev->env, op, "cannot evaluate '%.*s' in f32", (int)name.length, name.data);
@@ -125,10 +152,9 @@ int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inp
   SPX_ASSERT(!mlirOperationIsNull(fn));
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
   evaluator_t ev = {.env = env};
-  int rc = plan(&ev, entry);
-  if (rc != 0) {
-    spx_pass_error(env, fn, "only f32 IR can be evaluated");
-  } else {
+  int rc = plan(&ev, entry, fn);
+  if (rc == -1) spx_pass_error(env, fn, "only f32 IR can be evaluated");
+  if (rc == 0) {
     for (intptr_t i = 0; i < mlirBlockGetNumArguments(entry); i++) {
       const spx_rt_tensor_t *t = &ev.slots[i].tensor;
       memcpy(ev.ws + t->offset, inputs[i], bytes_of(t));
@@ -151,5 +177,5 @@ int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inp
   }
   free(ev.ws);
   free(ev.slots);
-  return rc;
+  return rc ? -1 : 0;
 }

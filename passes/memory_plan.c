@@ -12,6 +12,10 @@
 #include <string.h>
 
 enum { ALIGN = 16 };
+/* The largest tensor the plan places: far above what any stream holds (the
+ * backends refuse what does not fit theirs), small enough that no sum of
+ * offsets and sizes of a plan can overflow. */
+#define TENSOR_MAX ((size_t)1 << 40)
 
 typedef struct live {
   MlirValue value;
@@ -20,16 +24,20 @@ typedef struct live {
   size_t offset;
 } live_t;
 
+/* Bytes of a tensor type, or SIZE_MAX when above TENSOR_MAX. */
 static size_t tensor_bytes(MlirType t) {
   int64_t d[SPX_MAX_RANK];
   int rank = spx_ir_shape(t, d);
   size_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (size_t)d[i];
+  for (int i = 0; i < rank; i++) {
+    if (d[i] < 0 || (d[i] > 0 && n > TENSOR_MAX / (size_t)d[i])) return SIZE_MAX;
+    n *= (size_t)d[i];
+  }
   MlirType elt = mlirShapedTypeGetElementType(t);
   size_t size = 4; /* f32 */
   if (spx_ir_tensor_quant(t, NULL, NULL)) size = 1;
   else if (mlirTypeIsAInteger(elt)) size = (size_t)(mlirIntegerTypeGetWidth(elt) + 7) / 8;
-  return n * size;
+  return n > TENSOR_MAX / size ? SIZE_MAX : n * size;
 }
 
 static size_t align_up(size_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
@@ -66,7 +74,6 @@ static live_t *push(live_t *lives, size_t *n, size_t *cap, live_t v) {
 }
 
 int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
-  (void)env;
   MlirModule m = mlirModuleFromOperation(module);
   MlirOperation fn = mlirBlockGetFirstOperation(mlirModuleGetBody(m));
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
@@ -93,6 +100,19 @@ int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
     lives = push(lives, &n, &cap, (live_t){r, pos, pos, tensor_bytes(mlirValueGetType(r)), 0});
   }
 
+  int rc = 0;
+  for (size_t i = 0; i < n; i++)
+    if (lives[i].bytes == SIZE_MAX) {
+      MlirValue v = lives[i].value;
+      MlirOperation at = mlirValueIsAOpResult(v) ? mlirOpResultGetOwner(v) : fn;
+      spx_pass_error(env, at, "a tensor of more than %llu bytes (1 TiB) cannot be placed in the workspace",
+                     (unsigned long long)TENSOR_MAX);
+      rc = -1;
+    }
+  if (rc != 0) {
+    free(lives);
+    return rc;
+  }
   size_t workspace = 0;
   for (size_t i = 0; i < n; i++) {
     lives[i].offset = first_fit(lives, i, &lives[i]);

@@ -60,8 +60,10 @@ void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
 spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const char *role,
                                 spx_dtype_t dtype, int rank, const int64_t *dims) {
   MlirStringRef layer = spx_ir_layer_name(op);
-  char name[512];
-  snprintf(name, sizeof name, "%.*s.%s", (int)layer.length, layer.data, role);
+  /* The whole name, however long the layer's (a truncated one could be
+   * another layer's). */
+  const char *name =
+      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role);
   spx_wbuf_t *b = spx_wstore_add(env->store, name, dtype, rank, dims);
   if (!b)
     spx_pass_error(env, op, "weight buffer '%s' exists already (the pass ran twice on this layer?)",

@@ -15,6 +15,7 @@
  * Runs only when the module has spx.quantize (quantize int8 in the file). */
 #include "passes/spx_pass.h"
 
+#include <float.h>
 #include <math.h>
 #include <mlir-c/Rewrite.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ typedef struct value_info {
   bool int8;        /* produced in int8 */
   bool needs_quant; /* consumed in int8 somewhere */
   double lo, hi;    /* calibrated range */
+  bool nonfinite;   /* calibration saw a NaN or an infinity */
   double *hist;     /* percentile calibration */
   double scale;
   int64_t zp;
@@ -88,6 +90,7 @@ static void module_error(quantizer_t *q, const char *fmt, ...) {
 static void observe(value_info_t *vi, const float *x, size_t n, bool hist) {
   if (!hist) {
     for (size_t i = 0; i < n; i++) {
+      if (!isfinite(x[i])) vi->nonfinite = true;
       if (x[i] < vi->lo) vi->lo = x[i];
       if (x[i] > vi->hi) vi->hi = x[i];
     }
@@ -151,6 +154,16 @@ static int calibrate(quantizer_t *q, const char *path, bool percentile, double p
     return -1;
   }
   size_t samples = npy.count / per_sample;
+  for (size_t i = 0; i < npy.count; i++) {
+    float v = ((const float *)npy.data)[i];
+    if (!isfinite(v)) {
+      module_error(q, "calibration data '%s' holds %s at element %zu (sample %zu); it must be "
+                   "finite f32 numbers", path, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf", i,
+                   i / per_sample);
+      spx_npy_free(&npy);
+      return -1;
+    }
+  }
   int64_t out_d[SPX_MAX_RANK];
   MlirOperation ret = mlirBlockGetTerminator(q->entry);
   intptr_t n_out = mlirOperationGetNumOperands(ret);
@@ -176,10 +189,20 @@ static int calibrate(quantizer_t *q, const char *path, bool percentile, double p
       observe(arg, in, per_sample, q->percentile_pass);
       rc = spx_eval_f32(q->module, q->env, &in, outs, observer, q);
     }
+    /* After the min/max pass, before any histogram is binned by them. */
+    for (size_t i = 0; i < q->n_values && rc == 0 && pass == 0; i++)
+      if (q->values[i].nonfinite && mlirValueIsAOpResult(q->values[i].value)) {
+        MlirOperation op = mlirOpResultGetOwner(q->values[i].value);
+        MlirStringRef name = spx_ir_layer_name(op);
+        spx_pass_error(q->env, op, "layer '%.*s' computes NaN or infinite values on the "
+                       "calibration data: its int8 range is undefined", (int)name.length,
+                       name.data);
+        rc = -1;
+      }
   }
   if (percentile)
     for (size_t i = 0; i < q->n_values; i++) {
-      apply_percentile(&q->values[i], p);
+      if (rc == 0) apply_percentile(&q->values[i], p);
       free(q->values[i].hist);
       q->values[i].hist = NULL;
     }
@@ -209,6 +232,16 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   }
   int64_t channels = w->dims[0];
   size_t per = w->count / (size_t)channels;
+  MlirStringRef lname = spx_ir_layer_name(op);
+  const float *wf = w->data;
+  for (size_t i = 0; i < w->count + (size_t)channels; i++) {
+    float v = i < w->count ? wf[i] : ((const float *)b->data)[i - w->count];
+    if (!isfinite(v)) {
+      spx_pass_error(q->env, op, "layer '%.*s' has a non-finite %s (%s)", (int)lname.length,
+                     lname.data, i < w->count ? "weight" : "bias", isnan(v) ? "NaN" : "inf");
+      return -1;
+    }
+  }
   spx_wbuf_t *qw = spx_pass_add_weight(q->env, op, "qweight", SPX_DT_I8, w->rank, w->dims);
   spx_wbuf_t *qb = spx_pass_add_weight(q->env, op, "qbias", SPX_DT_I32, 1, &channels);
   spx_wbuf_t *ws = spx_pass_add_weight(q->env, op, "wscale", SPX_DT_F32, 1, &channels);
@@ -218,15 +251,35 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   const float *bf = b->data;
   int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
   float *scales = ws->data;
-  /* The weight scale also bounds the int32 bias to 2^30, so bias plus the
-   * accumulated products cannot overflow: a channel with negligible weights
-   * but a real bias (a dead unit) keeps its bias and rounds its weights to
-   * 0 instead of saturating the bias. */
+  /* The weight scale also bounds the int32 bias to 2^30 (less when the
+   * layer sums more than 2^15 products: the stream's bound, |bias| <= 2^31 -
+   * 1 - 2^15 * products, SPX_CS_ACC_TERM_MAX), so bias plus the accumulated
+   * products cannot overflow: a channel with negligible weights but a real
+   * bias (a dead unit) keeps its bias and rounds its weights to 0 instead of
+   * saturating the bias. A layer of more than 65535 products has no bound
+   * (the backends refuse it). */
+  double bias_max = 1073741824.0;
+  if (per <= 0x7fffffffu / SPX_CS_ACC_TERM_MAX &&
+      (double)(0x7fffffffu - SPX_CS_ACC_TERM_MAX * per) < bias_max)
+    bias_max = (double)(0x7fffffffu - SPX_CS_ACC_TERM_MAX * per);
   double *min_scale = calloc((size_t)channels, sizeof *min_scale);
   SPX_ASSERT(min_scale);
-  /* (1 + 2^-20) covers the rounding of the recorded scale to float. */
-  for (int64_t c = 0; c < channels; c++)
-    min_scale[c] = fabs(bf[c]) / (s_in * 1073741824.0) * (1.0 + 0x1p-20);
+  /* (1 + 2^-20) covers the rounding of the recorded scale to float. A
+   * channel whose weights are all below 127 * FLT_MIN gets the smallest
+   * normal f32 scale, so that its recorded scale is not 0. */
+  for (int64_t c = 0; c < channels; c++) {
+    double amax = 0;
+    for (size_t i = 0; i < per; i++) amax = fmax(amax, fabs(wf[(size_t)c * per + i]));
+    min_scale[c] = fabs(bf[c]) / (s_in * bias_max) * (1.0 + 0x1p-20);
+    if (amax > 0 && min_scale[c] < FLT_MIN) min_scale[c] = FLT_MIN;
+    if (!(min_scale[c] <= FLT_MAX)) {
+      spx_pass_error(q->env, op, "layer '%.*s': bias %g of channel %lld is too large for its "
+                     "int8 input scale %g (its weight scale would overflow f32)",
+                     (int)lname.length, lname.data, (double)bf[c], (long long)c, s_in);
+      free(min_scale);
+      return -1;
+    }
+  }
   spx_fmt_dense_s8_encode(w->data, (uint32_t)channels, per, min_scale, qw->data, scales);
   free(min_scale);
   for (int64_t c = 0; c < channels; c++) {
@@ -248,17 +301,12 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
 
 /* ---- boundaries -------------------------------------------------------- */
 
-static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n) {
-  if (mlirValueIsAOpResult(v)) {
-    MlirStringRef s = spx_ir_layer_name(mlirOpResultGetOwner(v));
-    snprintf(buf, n, "%.*s", (int)s.length, s.data);
-  } else {
-    MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
-    MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
-    MlirStringRef s = mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
-    snprintf(buf, n, "%.*s", (int)s.length, s.data);
-  }
-  return spx_ir_str(buf);
+/* The layer (or input) name of a value, whole. */
+static MlirStringRef value_name(quantizer_t *q, MlirValue v) {
+  if (mlirValueIsAOpResult(v)) return spx_ir_layer_name(mlirOpResultGetOwner(v));
+  MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
+  MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
+  return mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
 }
 
 /* The value converted to int8 (quantize) or to f32 (dequantize), created once
@@ -266,9 +314,9 @@ static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n
 static MlirValue converted(quantizer_t *q, MlirRewriterBase rw, value_info_t *vi, bool to_int8) {
   MlirValue *slot = to_int8 ? &vi->as_int8 : &vi->as_f32;
   if (!mlirValueIsNull(*slot)) return *slot;
-  char base[256], name[300];
-  value_name(q, vi->value, base, sizeof base);
-  snprintf(name, sizeof name, "%s.%s", base, to_int8 ? "quantize" : "dequantize");
+  MlirStringRef base = value_name(q, vi->value);
+  const char *name = spx_arena_printf(q->env->arena, "%.*s.%s", (int)base.length, base.data,
+                                      to_int8 ? "quantize" : "dequantize");
   MlirType t = mlirValueGetType(vi->value);
   MlirType rt = to_int8 ? spx_ir_tensor_quantized(t, vi->scale, vi->zp) : spx_ir_tensor_f32(t);
   MlirLocation loc = mlirValueIsAOpResult(vi->value)
@@ -345,6 +393,11 @@ static int assign_params(quantizer_t *q) {
         !spx_ir_attr_number(mlirArrayAttrGetElement(range, 0), &lo) ||
         !spx_ir_attr_number(mlirArrayAttrGetElement(range, 1), &hi) || !(lo < hi)) {
       module_error(q, "%s", "quantize: range must be [lo, hi] with lo < hi");
+      return -1;
+    }
+    if (!(fabs(lo) <= FLT_MAX && fabs(hi) <= FLT_MAX)) {
+      module_error(q, "quantize: range [%g, %g] is beyond f32 (magnitudes at most %g)", lo, hi,
+                   (double)FLT_MAX);
       return -1;
     }
     for (size_t i = 0; i < q->n_values; i++) {

@@ -25,9 +25,24 @@ static shape_t attr_shape(MlirOperation op, const char *attr) {
   return s;
 }
 
+/* Dimensions and integer attributes the shape rules take: anything above
+ * is refused before any arithmetic, so that none of it overflows (the
+ * backends refuse much less: every stream's dimensions are u32). */
+#define VALUE_MAX INT64_C(0x7fffffff)
+
+static bool dims_ok(const shape_t *s) {
+  for (int i = 0; i < s->rank; i++)
+    if (s->d[i] < 0 || s->d[i] > VALUE_MAX) return false;
+  return true;
+}
+
+/* The product of dims [from, rank), saturated at INT64_MAX. */
 static int64_t product(const shape_t *s, int from) {
   int64_t p = 1;
-  for (int i = from; i < s->rank; i++) p *= s->d[i];
+  for (int i = from; i < s->rank; i++) {
+    if (s->d[i] != 0 && p > INT64_MAX / s->d[i]) return INT64_MAX;
+    p *= s->d[i];
+  }
   return p;
 }
 
@@ -82,6 +97,8 @@ static const int_attr_t int_attrs[] = {
     {SPX_IR_OP_SOFTMAX, "axis", 0, INT64_MIN, "attribute 'axis' must be an integer"},
 };
 
+#define VALUE_TOO_LARGE "a dimension or an integer attribute is out of range (at most 2147483647)"
+
 static bool int_attrs_ok(MlirOperation op, const char **why) {
   spx_ir_op_t kind = spx_ir_op_kind(op);
   for (size_t i = 0; i < sizeof int_attrs / sizeof int_attrs[0]; i++) {
@@ -94,12 +111,15 @@ static bool int_attrs_ok(MlirOperation op, const char **why) {
       if (!mlirAttributeIsAInteger(a) || mlirIntegerTypeGetWidth(mlirAttributeGetType(a)) > 64 ||
           mlirIntegerAttrGetValueInt(a) < r->min)
         return false;
+      if (mlirIntegerAttrGetValueInt(a) > VALUE_MAX) FAIL(VALUE_TOO_LARGE);
       continue;
     }
     if (!mlirAttributeIsADenseI64Array(a) || mlirDenseArrayGetNumElements(a) != r->len)
       return false;
-    for (int k = 0; k < r->len; k++)
+    for (int k = 0; k < r->len; k++) {
       if (mlirDenseI64ArrayGetElement(a, k) < r->min) return false;
+      if (mlirDenseI64ArrayGetElement(a, k) > VALUE_MAX) FAIL(VALUE_TOO_LARGE);
+    }
   }
   *why = NULL;
   return true;
@@ -114,6 +134,24 @@ static bool expected_shape(MlirOperation op, shape_t *out, const char **why) {
   int64_t k[2], st[2], pad[4], dil[2] = {1, 1};
   spx_ir_op_t kind = spx_ir_op_kind(op);
   if (!int_attrs_ok(op, why)) return false;
+  for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); i++) {
+    shape_t s = value_shape(mlirOperationGetOperand(op, i));
+    if (!dims_ok(&s)) FAIL(VALUE_TOO_LARGE);
+  }
+  {
+    shape_t r = value_shape(mlirOperationGetResult(op, 0));
+    if (!dims_ok(&r)) FAIL(VALUE_TOO_LARGE);
+  }
+  if (kind == SPX_IR_OP_CONV2D || kind == SPX_IR_OP_DENSE) {
+    shape_t w = attr_shape(op, "weight"), b = attr_shape(op, "bias");
+    if (!dims_ok(&w) || !dims_ok(&b)) FAIL(VALUE_TOO_LARGE);
+  }
+  if (kind == SPX_IR_OP_BATCHNORM)
+    for (int i = 0; i < 4; i++) {
+      static const char *const roles[] = {"gamma", "beta", "mean", "var"};
+      shape_t p = attr_shape(op, roles[i]);
+      if (!dims_ok(&p)) FAIL(VALUE_TOO_LARGE);
+    }
   if (kind == SPX_IR_OP_CONV2D) {
     shape_t w = attr_shape(op, "weight"), b = attr_shape(op, "bias");
     int64_t g = spx_ir_get_i64(op, "groups");

@@ -319,6 +319,14 @@ static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l) {
   const spx_cs_tensor_t *in = &img->tensors[l->in0];
   if (in->dtype != SPX_CS_DTYPE_INT8) return 0;
   if (l->op == SPX_CS_CPU_OP_CONV2D && (l->groups != 1 || in->dims[0] != 1)) return 0;
+  if (l->op == SPX_CS_CPU_OP_CONV2D) {
+    /* Where a pad reaches past the (dilated) kernel, some output rows or
+     * columns read only padding, and a sub-volume of them would have an
+     * empty input window, which a core's kernel refuses: the host runs it. */
+    unsigned span_h = (unsigned)(l->kh - 1) * l->dh + 1, span_w = (unsigned)(l->kw - 1) * l->dw + 1;
+    if (l->pad_t >= span_h || l->pad_b >= span_h || l->pad_l >= span_w || l->pad_r >= span_w)
+      return 0;
+  }
   if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE),
                                 img->blobs[l->weights].encoding, NULL) != SPX_TARGET_NATIVE)
     return 0;

@@ -105,7 +105,23 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
         continue;
       }
       spx_sim_bs_tiling_t tl;
-      spx_sim_bs_plan(&md, &g, (wb->length + g.cout - 1) / g.cout, &tl);
+      uint64_t wpm = (wb->length + g.cout - 1) / g.cout;
+      spx_sim_bs_plan(&md, &g, wpm, &tl);
+      /* The plan's smallest tiles may still not fit (a tall kernel, a wide
+       * input row): what the loader would refuse is an error here. */
+      uint64_t half_w = (uint64_t)md.wsram_kb * 512u, half_i = (uint64_t)md.isram_kb * 512u;
+      uint64_t wbytes = spx_sim_bs_tile_wbytes(&g, &tl, wpm);
+      uint64_t ibytes = spx_sim_bs_tile_ibytes(&g, &tl);
+      if (wbytes > half_w || ibytes > half_i) {
+        bool w_big = wbytes > half_w;
+        spx_diag_error(diag, loc, "target bitserial: layer '%s': its smallest %s tile takes %llu "
+                       "bytes, more than half the %s SRAM (%llu bytes; option %s)", src->name,
+                       w_big ? "weight" : "input", (unsigned long long)(w_big ? wbytes : ibytes),
+                       w_big ? "weight" : "input", (unsigned long long)(w_big ? half_w : half_i),
+                       w_big ? "wsram_kb" : "isram_kb");
+        errors++;
+        continue;
+      }
       dst->opcode = SPX_CS_OP_BS_PE;
       dst->iterations = tl.tiles;
       SPX_CS_U(*dst, bs_pe).tile_m = (uint16_t)tl.tile_m;

@@ -19,6 +19,15 @@ static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {
 }
 
 static inline int32_t spx_k_rdbypot(int32_t x, int exponent) {
+  if (exponent > 31) {
+    /* The same rounding in 64 bits (an int32 shift by 32 or more is
+     * undefined, and x86 masked it: int8 softmax rows whose exponentials
+     * sum to 512 or more came out near 1.0): |x| / 2^exponent <= 1/2, so
+     * the result is 0, or -1 for INT32_MIN / 2^32. */
+    int64_t mask64 = exponent > 62 ? INT64_MAX : ((int64_t)1 << exponent) - 1;
+    int64_t rem = (int64_t)x & mask64, thr = (mask64 >> 1) + (x < 0 ? 1 : 0);
+    return (int32_t)((x < 0 ? -1 : 0) + (rem > thr ? 1 : 0));
+  }
   int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
   int32_t remainder = x & mask;
   int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);

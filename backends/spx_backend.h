@@ -64,6 +64,8 @@ typedef struct spx_program {
    * statement's place), layer errors to the layer's source location. */
   spx_diag_t *diag;
   spx_loc_t loc;
+  spx_loc_t name_loc; /* where the network is named (the module's
+                         location); errors about its C names go there */
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line

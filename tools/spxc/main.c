@@ -42,6 +42,7 @@ typedef struct options {
   bool debug_info;
   bool elide_weights;
   const char *dump_weights;
+  const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -70,6 +71,10 @@ static void usage(FILE *out) {
       "  --mlir-elide-weights   leave weight values out of --emit=mlir (the IR\n"
       "                         still parses; useful for large networks)\n"
       "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
+      "  --c-prefix=PREFIX      start every symbol and macro of NAME.h/NAME.c with\n"
+      "                         PREFIX (macros with it upper-cased): PREFIXNAME_run,\n"
+      "                         PREFIXNAME_WORKSPACE_SIZE; lets variants of one network\n"
+      "                         link into one product (see docs/generated-c.md)\n"
       "\n"
       "Passes:\n"
       "  --passes=a,b,c         run these passes instead of the default pipeline\n"
@@ -183,6 +188,14 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       o->elide_weights = true;
     } else if ((v = flag_value(a, "--dump-weights"))) {
       o->dump_weights = v;
+    } else if ((v = flag_value(a, "--c-prefix"))) {
+      const char *why = spx_backend_c_prefix_problem(v);
+      if (why) {
+        fprintf(stderr, "spxc: error: --c-prefix '%s' %s\n(run 'spxc --help' for usage)\n", v,
+                why);
+        return 1;
+      }
+      o->c_prefix = v;
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
@@ -354,7 +367,8 @@ static int emit_outputs(const options_t *o, const char *dir, MlirModule module,
       rc = -1;
     }
   }
-  if (rc == 0 && wanted[OUT_C]) rc = spx_backend_emit_c(p, files[OUT_H].fp, files[OUT_C].fp);
+  if (rc == 0 && wanted[OUT_C])
+    rc = spx_backend_emit_c(p, o->c_prefix, files[OUT_H].fp, files[OUT_C].fp);
   if (rc == 0 && wanted[OUT_SPXBIN]) rc = spx_backend_emit_spxbin(p, files[OUT_SPXBIN].fp);
   if (rc == 0 && wanted[OUT_REPORT]) rc = spx_backend_emit_report(p, files[OUT_REPORT].fp);
   for (int i = 0; i < OUT_COUNT && rc == 0; i++)

@@ -1,47 +1,248 @@
 /* emit_c.c - NAME.h and NAME.c: portable C99 that runs the program through
- * libspxrt with a static memory plan.
+ * libspxrt with a static memory plan (docs/generated-c.md).
  *
  * The .c file holds, per layer and in execution order, its weights as
  * aligned static const arrays (exact: integers in hex, floats as C99 hex
- * floats), its output tensor and its spx_rt_layer_t descriptor, each under a
- * comment naming the layer's line in the .spx file; then NAME_run, which
- * copies the inputs into the workspace, runs every layer with
- * spx_rt_layer_run (the same dispatcher the cpu device uses, so both give
- * identical bits) and copies the outputs out. No allocation, no globals that
- * change.
+ * floats, arrays with infinities or NaNs as bit patterns), its output tensor
+ * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
+ * line in the .spx file; then STEM_run, which copies the inputs into the
+ * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
+ * cpu device uses, so both give identical bits) and copies the outputs out.
+ * No allocation, no globals that change. STEM is the network's name, after
+ * spxc --c-prefix when given; STEM_run and STEM_workspace_size are the only
+ * external symbols, and every macro of NAME.h starts with STEM upper-cased.
  *
  * For an accelerator target (aie, bitserial) the .c file embeds the .spxbin
- * instead and NAME_run runs it on the runtime's device for that target (its
+ * instead and STEM_run runs it on the runtime's device for that target (its
  * simulator): the same stream spx-run executes, so again identical bits. */
 #include "backends/spx_backend.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
 
+typedef struct names {
+  const char **slot; /* open addressing; the strings live in the arena */
+  size_t mask;
+} names_t;
+
 typedef struct cgen {
   const spx_program_t *p;
   spx_arena_t *arena;
-  const char **tensor_sym; /* per tensor */
-  const char **blob_sym;   /* per blob */
+  const char *prefix;       /* --c-prefix, or NULL */
+  const char *stem;         /* prefix + network name: STEM_run, ... */
+  const char *macro;        /* the stem upper-cased: STEM_H, STEM_WORKSPACE_SIZE */
+  names_t reserved;         /* words no generated identifier may be */
+  names_t taken;            /* identifiers of NAME.c and NAME.h so far */
+  const char **tensor_sym;  /* per tensor */
+  bool *tensor_used;        /* per tensor: some layer reads or writes it */
+  const char **blob_sym;    /* per blob: its array */
+  const char **blob_ref;    /* per blob: how a layer points at it */
+  bool *blob_bits;          /* per blob: f32 values written as bit patterns */
+  const char **layer_sym;   /* per layer */
+  const char **in_param;    /* per input: its parameter of STEM_run */
+  const char **out_param;   /* per output */
+  const char **in_macro;    /* per input: NAME in STEM_INPUT_NAME_SIZE */
+  const char **out_macro;   /* per output: NAME in STEM_OUTPUT_NAME_SIZE */
+  const char **quant_macro; /* per layer: NAME in STEM_NAME_SCALE, or NULL */
 } cgen_t;
 
-/* A C identifier from a layer or buffer name: [A-Za-z0-9_], not starting
- * with a digit. */
+/* ---- C names -------------------------------------------------------------
+ *
+ * Every identifier of NAME.c and NAME.h comes from a name of the network
+ * through one mapping, deterministic and injective (docs/generated-c.md):
+ *   1. every byte outside [A-Za-z0-9_] becomes '_';
+ *   2. the kind's prefix is put in front: tensor_, layer_, out_ (outputs);
+ *      weights and inputs have none, unless the name is not usable as is
+ *      (empty, starts with a digit, or reserved: see c_reserved), when they
+ *      get blob_ and in_;
+ *   3. a name already taken gets the first free suffix of _2, _3, ...
+ * Names are taken in a fixed order: the header's macros and functions, then
+ * tensors, weights and layers in program order, then the parameters of
+ * STEM_run (inputs, then outputs), which also avoid everything at file
+ * scope and the function's locals. The header's macros upper-case the name
+ * (steps 1 and 3 within each family: inputs, outputs, quantization points). */
+
+/* Keywords of C (C89 to C23, and GNU's asm) and C++, the identifiers and
+ * object-like macros of the C standard headers (and of glibc's <string.h>
+ * in its GNU mode) that no pattern of std_pattern covers, macros gcc and
+ * clang predefine on Linux in GNU modes, and the names the generated code
+ * itself uses. Identifiers starting with '_' are reserved by rule. */
+static const char *const c_reserved_words[] = {
+    /* C */
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "alignas", "alignof", "bool", "constexpr",
+    "false", "nullptr", "static_assert", "thread_local", "true", "typeof", "typeof_unqual", "asm",
+    /* C++ */
+    "and", "and_eq", "bitand", "bitor", "catch", "char8_t", "char16_t", "char32_t", "class",
+    "compl", "concept", "consteval", "constinit", "const_cast", "co_await", "co_return",
+    "co_yield", "decltype", "delete", "dynamic_cast", "explicit", "export", "friend", "mutable",
+    "namespace", "new", "noexcept", "not", "not_eq", "operator", "or", "or_eq", "private",
+    "protected", "public", "reinterpret_cast", "requires", "static_cast", "template", "this",
+    "throw", "try", "typeid", "typename", "using", "virtual", "wchar_t", "xor", "xor_eq",
+    /* <stddef.h>, <stdarg.h>, <stdint.h> beyond the patterns */
+    "NULL", "offsetof", "size_t", "ptrdiff_t", "max_align_t", "nullptr_t", "unreachable",
+    "va_list", "va_start", "va_arg", "va_end", "va_copy", "PTRDIFF_MIN", "PTRDIFF_MAX",
+    "PTRDIFF_WIDTH", "SIZE_MAX", "SIZE_WIDTH", "WCHAR_MIN", "WCHAR_MAX", "WCHAR_WIDTH",
+    "WINT_MIN", "WINT_MAX", "WINT_WIDTH",
+    /* <string.h> (C23, then glibc's GNU and POSIX additions) */
+    "memcpy", "memccpy", "memmove", "strcpy", "strncpy", "strdup", "strndup", "strcat",
+    "strncat", "memcmp", "strcmp", "strcoll", "strncmp", "strxfrm", "memchr", "strchr",
+    "strcspn", "strpbrk", "strrchr", "strspn", "strstr", "strtok", "memset", "memset_explicit",
+    "strerror", "strlen", "strnlen", "stpcpy", "stpncpy", "strtok_r", "strerror_r", "strsignal",
+    "strcasecmp", "strncasecmp", "index", "rindex", "bcopy", "bzero", "bcmp", "ffs", "ffsl",
+    "ffsll", "explicit_bzero", "strsep", "mempcpy", "memrchr", "rawmemchr", "strchrnul",
+    "strcasestr", "memmem", "strverscmp", "strfry", "memfrob", "basename", "strlcpy", "strlcat",
+    "locale_t",
+    /* object-like macros of other standard headers a product may include
+       before NAME.h */
+    "EOF", "BUFSIZ", "FILENAME_MAX", "FOPEN_MAX", "L_tmpnam", "TMP_MAX", "SEEK_SET", "SEEK_CUR",
+    "SEEK_END", "stdin", "stdout", "stderr", "EXIT_SUCCESS", "EXIT_FAILURE", "RAND_MAX",
+    "MB_CUR_MAX", "MB_LEN_MAX", "HUGE_VAL", "HUGE_VALF", "HUGE_VALL", "INFINITY", "NAN", "I",
+    "complex", "imaginary", "noreturn", "errno", "assert", "math_errhandling", "CLOCKS_PER_SEC",
+    "WEOF", "ONCE_FLAG_INIT", "CHAR_BIT", "CHAR_MIN", "CHAR_MAX", "SCHAR_MIN", "SCHAR_MAX",
+    "UCHAR_MAX", "SHRT_MIN", "SHRT_MAX", "USHRT_MAX", "LONG_MIN", "LONG_MAX", "ULONG_MAX",
+    "LLONG_MIN", "LLONG_MAX", "ULLONG_MAX", "DECIMAL_DIG",
+    /* predefined in GNU modes; the entry point */
+    "linux", "unix", "i386", "main",
+    /* the generated code's own names (locals of STEM_run, file-scope arrays) */
+    "layers", "stream", "stream_bytes", "ws", "i", "st", "inputs", "outputs", "model",
+    "workspace",
+};
+
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_ident_char(char c) { return is_upper(c) || is_lower(c) || is_digit(c) || c == '_'; }
+
+static bool starts_with(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* libspxrt's namespace: spx and spx_... in any case (macros are
+ * upper-cased, so Spx_x would give SPX_X_H). */
+static bool runtime_name(const char *s) {
+  static const char spx[] = "spx";
+  for (int i = 0; i < 3; i++)
+    if ((s[i] | 0x20) != spx[i]) return false;
+  return s[3] == '\0' || s[3] == '_';
+}
+
+/* Names the C standard reserves for its headers' typedefs and macros (C11
+ * 7.31, future library directions) that a header the product includes may
+ * define: int8_t, INT8_MAX, UINT32_C, EDOM, FE_INEXACT, FP_NAN, LC_ALL,
+ * SIGINT, SIG_DFL, FLT_MAX, DBL_EPSILON, LDBL_DIG, PRId32, SCNx8,
+ * TIME_UTC, ATOMIC_VAR_INIT, MATH_ERRNO. */
+static bool std_pattern(const char *s) {
+  if ((starts_with(s, "int") || starts_with(s, "uint")) && ends_with(s, "_t")) return true;
+  if ((starts_with(s, "INT") || starts_with(s, "UINT")) &&
+      (ends_with(s, "_MAX") || ends_with(s, "_MIN") || ends_with(s, "_C") ||
+       ends_with(s, "_WIDTH")))
+    return true;
+  if (s[0] == 'E' && (is_digit(s[1]) || is_upper(s[1]))) return true;
+  static const char *const upper_after[] = {"FE_",  "FP_",   "LC_",   "SIG",     "SIG_",
+                                            "FLT_", "DBL_",  "LDBL_", "TIME_",   "ATOMIC_",
+                                            "MATH_"};
+  for (size_t k = 0; k < sizeof upper_after / sizeof upper_after[0]; k++)
+    if (starts_with(s, upper_after[k]) && is_upper(s[strlen(upper_after[k])])) return true;
+  if ((starts_with(s, "PRI") || starts_with(s, "SCN")) && (is_lower(s[3]) || s[3] == 'X'))
+    return true;
+  return false;
+}
+
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+  return h;
+}
+
+/* A set for at most n names. */
+static void names_init(names_t *set, spx_arena_t *arena, size_t n) {
+  size_t cap = 64;
+  while (cap < 2 * n + 64) cap *= 2;
+  set->slot = spx_arena_alloc(arena, cap * sizeof *set->slot);
+  set->mask = cap - 1;
+}
+
+static bool names_has(const names_t *set, const char *name) {
+  for (size_t i = name_hash(name) & set->mask; set->slot[i]; i = (i + 1) & set->mask)
+    if (strcmp(set->slot[i], name) == 0) return true;
+  return false;
+}
+
+static void names_add(names_t *set, const char *name) {
+  size_t i = name_hash(name) & set->mask;
+  for (; set->slot[i]; i = (i + 1) & set->mask)
+    if (strcmp(set->slot[i], name) == 0) return;
+  set->slot[i] = name;
+}
+
+/* Whether `s` (made of [A-Za-z0-9_]) is no identifier the generated code
+ * may declare: empty, a leading digit or '_', a reserved word or pattern,
+ * libspxrt's namespace. */
+static bool c_reserved(const cgen_t *g, const char *s) {
+  return !(is_upper(s[0]) || is_lower(s[0])) || names_has(&g->reserved, s) || runtime_name(s) ||
+         std_pattern(s);
+}
+
+/* prefix + name, every byte outside [A-Za-z0-9_] replaced by '_'. */
 static char *ident(spx_arena_t *arena, const char *prefix, const char *name) {
   char *s = spx_arena_printf(arena, "%s%s", prefix, name);
   for (char *c = s; *c; c++)
-    if (!isalnum((unsigned char)*c)) *c = '_';
+    if (!is_ident_char(*c)) *c = '_';
   return s;
 }
 
 static char *upper(spx_arena_t *arena, const char *name) {
   char *s = ident(arena, "", name);
-  for (char *c = s; *c; c++) *c = (char)toupper((unsigned char)*c);
+  for (char *c = s; *c; c++)
+    if (is_lower(*c)) *c = (char)(*c - 'a' + 'A');
   return s;
+}
+
+/* The first of base, base_2, base_3, ... not in `set`, added to it. */
+static const char *take(cgen_t *g, names_t *set, const char *base) {
+  const char *s = base;
+  for (int n = 2; names_has(set, s); n++) s = spx_arena_printf(g->arena, "%s_%d", base, n);
+  names_add(set, s);
+  return s;
+}
+
+/* The identifier of `name`, a thing of one kind: kind + name mangled; when
+ * that is reserved, fallback + name (fallback is then never reserved, nor
+ * is any suffixed form of it); then the first free suffix in g->taken. */
+static const char *claim(cgen_t *g, const char *kind, const char *fallback, const char *name) {
+  const char *base = ident(g->arena, kind, name);
+  if (c_reserved(g, base)) base = ident(g->arena, fallback, name);
+  SPX_ASSERT(!c_reserved(g, base));
+  const char *s = base;
+  for (int n = 2; names_has(&g->taken, s) || c_reserved(g, s); n++)
+    s = spx_arena_printf(g->arena, "%s_%d", base, n);
+  names_add(&g->taken, s);
+  return s;
+}
+
+/* Text for a C comment: printable ASCII without the sequences that end or
+ * nest a comment or make a trigraph; anything else becomes '_'. */
+static const char *ctext(const cgen_t *g, const char *s) {
+  bool clean = true;
+  for (const char *c = s; *c && clean; c++)
+    clean = *c >= ' ' && *c <= '~' && *c != '\\' && *c != '?' && !(c[0] == '*' && c[1] == '/') &&
+            !(c[0] == '/' && c[1] == '*');
+  if (clean) return s;
+  char *t = spx_arena_strdup(g->arena, s);
+  for (char *c = t; *c; c++)
+    if (!(*c >= ' ' && *c <= '~') || *c == '\\' || *c == '?' || *c == '*' || *c == '/') *c = '_';
+  return t;
 }
 
 static const char *c_type(uint8_t dtype) {
@@ -53,15 +254,65 @@ static const char *c_type(uint8_t dtype) {
   }
 }
 
+static uint32_t f32_bits(float v) {
+  uint32_t u;
+  memcpy(&u, &v, 4);
+  return u;
+}
+
+static bool f32_finite(float v) { return (f32_bits(v) & 0x7f800000u) != 0x7f800000u; }
+
+/* A finite float as a C99 literal that reads back bit for bit: 0.0f, -0.0f
+ * or a hex float. Non-finite values have no such literal: arrays holding
+ * them are written as bit patterns (emit_array), and tensor scales, which
+ * the stream requires finite, are checked before anything is written. */
 static void print_float(FILE *f, float v) {
-  if (v == 0) fputs("0.0f", f);
+  SPX_ASSERT(f32_finite(v));
+  if (v == 0) fputs(f32_bits(v) >> 31 ? "-0.0f" : "0.0f", f);
   else fprintf(f, "%af", (double)v);
 }
 
-static void emit_array(FILE *f, const char *sym, const spx_cs_blob_t *b) {
+/* A finite float as a decimal literal for a header macro: %.9g reads back
+ * exactly, but may print no '.' or exponent ("2"), and "2f" is no literal. */
+static void print_float_decimal(FILE *f, float v) {
+  SPX_ASSERT(f32_finite(v));
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.9g", (double)v);
+  fprintf(f, "%s%sf", buf, strpbrk(buf, ".e") ? "" : ".0");
+}
+
+static bool blob_finite(const spx_cs_blob_t *b) {
+  if (b->dtype != SPX_CS_DTYPE_F32) return true;
+  for (uint32_t i = 0; i + 4 <= b->length; i += 4) {
+    float v;
+    memcpy(&v, b->data + i, 4);
+    if (!f32_finite(v)) return false;
+  }
+  return true;
+}
+
+static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
+  const spx_cs_blob_t *b = &g->p->image.blobs[id];
+  const char *sym = g->blob_sym[id];
   unsigned size = spx_cs_dtype_size(b->dtype);
   uint32_t n = b->length / size;
-  fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", b->name,
+  if (g->blob_bits[id]) {
+    /* No C99 literal gives an infinity or a NaN (with its sign and payload):
+     * the array holds the bits, and layers read them through the f32
+     * member (reading a union member other than the one initialized
+     * reinterprets the bytes, C99 TC3 6.5.2.3). */
+    fprintf(f, "/* %s: %s[%u], as bit patterns (it holds non-finite values) */\n"
+               "static const union { uint32_t bits[%u]; float f32[%u]; } %s SPX_ALIGNED = {{",
+            ctext(g, b->name), spx_cs_dtype_name(b->dtype), n, n ? n : 1, n ? n : 1, sym);
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t u;
+      memcpy(&u, b->data + 4 * i, 4);
+      fprintf(f, "%s0x%08lxu%s", i % 6 ? " " : "\n  ", (unsigned long)u, i + 1 < n ? "," : "");
+    }
+    fputs("\n}};\n", f);
+    return;
+  }
+  fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", ctext(g, b->name),
           spx_cs_dtype_name(b->dtype), n, c_type(b->dtype), sym, n ? n : 1);
   int per_line = b->dtype == SPX_CS_DTYPE_F32 ? 4 : b->dtype == SPX_CS_DTYPE_INT32 ? 6 : 16;
   for (uint32_t i = 0; i < n; i++) {
@@ -95,7 +346,7 @@ static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
 }
 
 static const char *blob_ref(const cgen_t *g, uint16_t id) {
-  return id == SPX_CS_NONE ? "0" : g->blob_sym[id];
+  return id == SPX_CS_NONE ? "0" : g->blob_ref[id];
 }
 
 static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
@@ -144,40 +395,48 @@ static size_t max_scratch(const spx_program_t *p) {
   return (max + 15) / 16 * 16;
 }
 
-/* The parameters of NAME_run: inputs, then outputs, named after the
+/* The parameters of STEM_run: inputs, then outputs, named after the
  * network's input and output layers. */
 static void emit_params(const cgen_t *g, FILE *f) {
   for (uint32_t k = 0; k < g->p->image.input_count; k++)
-    fprintf(f, "const float *%s, ", ident(g->arena, "", g->p->input_names[k]));
+    fprintf(f, "const float *%s, ", g->in_param[k]);
   for (uint32_t k = 0; k < g->p->image.output_count; k++)
-    fprintf(f, "float *%s, ", ident(g->arena, "out_", g->p->output_names[k]));
+    fprintf(f, "float *%s, ", g->out_param[k]);
 }
 
-static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, size_t scratch,
-                        bool embedded) {
+/* The first line of a generated file: what it is and where it came from. */
+static void emit_banner(const cgen_t *g, FILE *f, const char *ext) {
+  const spx_program_t *p = g->p;
+  fprintf(f, "/* %s.%s - generated by spxc from %s (network %s, target %s", ctext(g, p->name), ext,
+          ctext(g, p->source), ctext(g, p->name), p->target);
+  if (g->prefix) fprintf(f, ", --c-prefix=%s", g->prefix);
+  fputs(").\n", f);
+}
+
+static void emit_header(const cgen_t *g, FILE *f, size_t ws, size_t scratch, bool embedded) {
   const spx_program_t *p = g->p;
   const spx_cs_image_t *img = &p->image;
-  fprintf(f, "/* %s.h - generated by spxc from %s (network %s, target %s).\n"
-             " * Do not edit: regenerate with spxc. */\n",
-          p->name, p->source, p->name, p->target);
+  const char *guard = g->macro, *stem = g->stem;
+  emit_banner(g, f, "h");
+  fputs(" * Do not edit: regenerate with spxc. */\n", f);
   fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n\n", guard, guard);
   fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
   if (embedded)
     fprintf(f, "/* Bytes of workspace %s_run needs (what the %s device asks for).\n"
                " * The workspace must be 16-byte aligned. */\n#define %s_WORKSPACE_SIZE %zuu\n\n",
-            p->name, p->target, guard, ws);
+            stem, p->target, guard, ws);
   else
     fprintf(f, "/* Bytes of workspace %s_run needs: the static memory plan (%zu) plus\n"
                " * kernel scratch (%zu). The workspace must be 16-byte aligned. */\n"
                "#define %s_WORKSPACE_SIZE %zuu\n\n",
-            p->name, ws, scratch, guard, ws + scratch);
+            stem, ws, scratch, guard, ws + scratch);
   for (int io = 0; io < 2; io++) {
     uint32_t n = io ? img->output_count : img->input_count;
     for (uint32_t k = 0; k < n; k++) {
       const spx_cs_tensor_t *t = &img->tensors[io ? img->outputs[k] : img->inputs[k]];
       const char *name = io ? p->output_names[k] : p->input_names[k];
-      char *u = upper(g->arena, name);
-      fprintf(f, "/* %s %u, \"%s\": f32 [", io ? "Output" : "Input", k, name);
+      const char *u = io ? g->out_macro[k] : g->in_macro[k];
+      fprintf(f, "/* %s %u, \"%s\": f32 [", io ? "Output" : "Input", k, ctext(g, name));
       for (int d = 0; d < t->rank; d++) fprintf(f, d ? ", %u" : "%u", t->dims[d]);
       fprintf(f, "] */\n#define %s_%s_%s_SIZE %zuu\n", guard, io ? "OUTPUT" : "INPUT", u,
               tensor_elements(t));
@@ -193,87 +452,95 @@ static void emit_header(const cgen_t *g, FILE *f, const char *guard, size_t ws, 
     if (l->op == SPX_CS_CPU_OP_QUANTIZE) t = &img->tensors[l->out];
     if (l->op == SPX_CS_CPU_OP_DEQUANTIZE) t = &img->tensors[l->in0];
     if (!t) continue;
-    char *u = upper(g->arena, p->layer_commands[i].name);
-    fprintf(f, "\n/* int8 quantization at %s: real = scale * (q - zero_point) */\n", p->layer_commands[i].name);
-    fprintf(f, "#define %s_%s_SCALE %.9gf\n#define %s_%s_ZERO_POINT (%d)\n", guard, u,
-            (double)t->scale, guard, u, (int)t->zero_point);
+    const char *u = g->quant_macro[i];
+    fprintf(f, "\n/* int8 quantization at %s: real = scale * (q - zero_point) */\n",
+            ctext(g, p->layer_commands[i].name));
+    fprintf(f, "#define %s_%s_SCALE ", guard, u);
+    print_float_decimal(f, t->scale);
+    fprintf(f, "\n#define %s_%s_ZERO_POINT (%d)\n", guard, u, (int)t->zero_point);
   }
   fprintf(f, "\n/* The workspace size, as %s_WORKSPACE_SIZE. */\nsize_t %s_workspace_size(void);\n",
-          guard, p->name);
+          guard, stem);
   fprintf(f, "\n/* Runs the network: inputs and outputs are f32 in the shapes above;\n"
              " * workspace is %s_workspace_size() bytes, 16-byte aligned, owned by\n"
              " * the caller. Returns 0, or a negative spx_rt_status_t. */\nint %s_run(",
-          p->name, p->name);
+          stem, stem);
   emit_params(g, f);
   fprintf(f, "void *workspace);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_H */\n", guard);
 }
 
-static void emit_source(const cgen_t *g, FILE *f, const char *guard, size_t ws, size_t scratch) {
+static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   const spx_program_t *p = g->p;
   const spx_cs_image_t *img = &p->image;
-  fprintf(f, "/* %s.c - generated by spxc from %s (network %s, target %s).\n"
-             " * Do not edit: regenerate with spxc. Links libspxrt only. */\n",
-          p->name, p->source, p->name, p->target);
+  emit_banner(g, f, "c");
+  fputs(" * Do not edit: regenerate with spxc. Links libspxrt only. */\n", f);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
              "#include \"runtime/device/spx_device.h\"\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);
+  /* An input no layer reads (or a network of no layers) has no record: an
+   * unused static would be a warning. */
   fputs("/* Inputs. */\n", f);
   for (uint32_t k = 0; k < img->input_count; k++)
-    emit_tensor(f, g->tensor_sym[img->inputs[k]], &img->tensors[img->inputs[k]]);
+    if (g->tensor_used[img->inputs[k]])
+      emit_tensor(f, g->tensor_sym[img->inputs[k]], &img->tensors[img->inputs[k]]);
   char *emitted = spx_arena_alloc(g->arena, img->blob_count + 1);
   for (uint32_t i = 0; i < p->layer_count; i++) {
     const spx_cs_command_t *cmd = &p->layer_commands[i];
     const spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
     const spx_layer_info_t *info = &p->layers[i];
-    fprintf(f, "\n/* ---- %s: %s, %s:%d", cmd->name, info->op, p->source, info->line);
-    if (info->fused[0]) fprintf(f, " (with %s)", info->fused);
+    fprintf(f, "\n/* ---- %s: %s, %s:%d", ctext(g, cmd->name), ctext(g, info->op),
+            ctext(g, p->source), info->line);
+    if (info->fused[0]) fprintf(f, " (with %s)", ctext(g, info->fused));
     fputs(" ---- */\n", f);
     const uint16_t blobs[4] = {l->weights, l->bias, l->mult, l->shift};
     for (int k = 0; k < 4; k++)
       if (blobs[k] != SPX_CS_NONE && !emitted[blobs[k]]) {
-        emit_array(f, g->blob_sym[blobs[k]], &img->blobs[blobs[k]]);
+        emit_array(g, f, blobs[k]);
         emitted[blobs[k]] = 1;
       }
     emit_tensor(f, g->tensor_sym[l->out], &img->tensors[l->out]);
-    emit_layer(g, f, i, ident(g->arena, "layer_", cmd->name));
+    emit_layer(g, f, i, g->layer_sym[i]);
   }
-  fputs("\nstatic const spx_rt_layer_t *const layers[] = {", f);
-  for (uint32_t i = 0; i < p->layer_count; i++)
-    fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ",
-            ident(g->arena, "layer_", p->layer_commands[i].name));
-  fputs("\n};\n\n", f);
-  fprintf(f, "size_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(", p->name,
-          guard, p->name);
+  if (p->layer_count) {
+    fputs("\nstatic const spx_rt_layer_t *const layers[] = {", f);
+    for (uint32_t i = 0; i < p->layer_count; i++)
+      fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ", g->layer_sym[i]);
+    fputs("\n};\n", f);
+  }
+  fprintf(f, "\nsize_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(",
+          g->stem, g->macro, g->stem);
   emit_params(g, f);
-  fputs("void *workspace) {\n  uint8_t *ws = (uint8_t *)workspace;\n  size_t i;\n", f);
+  fputs("void *workspace) {\n  uint8_t *ws = (uint8_t *)workspace;\n", f);
+  if (p->layer_count) fputs("  size_t i;\n", f);
   for (uint32_t k = 0; k < img->input_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->inputs[k]];
-    fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, ident(g->arena, "", p->input_names[k]),
+    fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, g->in_param[k],
             tensor_elements(t) * 4);
   }
-  fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
-             "    spx_rt_status_t st = spx_rt_layer_run(layers[i], ws, ws + %zu, %zu);\n"
-             "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
-          ws, scratch);
+  if (p->layer_count)
+    fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
+               "    spx_rt_status_t st = spx_rt_layer_run(layers[i], ws, ws + %zu, %zu);\n"
+               "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
+            ws, scratch);
   for (uint32_t k = 0; k < img->output_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->outputs[k]];
-    fprintf(f, "  memcpy(%s, ws + %u, %zu);\n", ident(g->arena, "out_", p->output_names[k]),
-            t->ws_offset, tensor_elements(t) * 4);
+    fprintf(f, "  memcpy(%s, ws + %u, %zu);\n", g->out_param[k], t->ws_offset,
+            tensor_elements(t) * 4);
   }
   fputs("  return 0;\n}\n", f);
 }
 
 /* ---- accelerator targets: the stream embedded, run by the target's device */
 
-static void emit_embedded_source(const cgen_t *g, FILE *f, const char *guard, const spx_backend_stream_t *e) {
+static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_stream_t *e) {
   const spx_program_t *p = g->p;
   const spx_cs_stream_t *v = &e->view;
-  fprintf(f, "/* %s.c - generated by spxc from %s (network %s, target %s).\n"
-             " * Do not edit: regenerate with spxc. Links libspxrt only: the command\n"
+  emit_banner(g, f, "c");
+  fprintf(f, " * Do not edit: regenerate with spxc. Links libspxrt only: the command\n"
              " * stream below runs on the runtime's %s device (its simulator). */\n",
-          p->name, p->source, p->name, p->target, p->target);
+          p->target);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n\n"
              "#include \"runtime/device/spx_device.h\"\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(64)))\n"
@@ -282,8 +549,8 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const char *guard, co
   fputs("/* The .spxbin of this network (spx-objdump prints it as text). Layers:\n", f);
   for (uint32_t i = 0; i < p->layer_count; i++)
     if (p->layers[i].line)
-      fprintf(f, " *   %-20s %-14s %s:%d\n", p->layer_commands[i].name, p->layers[i].op, p->source,
-              p->layers[i].line);
+      fprintf(f, " *   %-20s %-14s %s:%d\n", ctext(g, p->layer_commands[i].name),
+              ctext(g, p->layers[i].op), ctext(g, p->source), p->layers[i].line);
   fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size);
   for (size_t i = 0; i < e->size; i++)
     fprintf(f, "%s0x%02x%s", i % 16 ? " " : "\n  ", e->bytes[i], i + 1 < e->size ? "," : "");
@@ -296,57 +563,210 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const char *guard, co
     fprintf(f, "%s{%uu, %uu}", i ? ", " : "", v->sections[i].offset, v->sections[i].size);
   fprintf(f, "},\n  %uu, %uu, %uu, %uu, %uu, %uu};\n\n", v->workspace_size, v->tensor_count,
           v->input_count, v->output_count, v->blob_count, v->command_count);
-  fprintf(f, "size_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(", p->name,
-          guard, p->name);
+  fprintf(f, "size_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(", g->stem,
+          g->macro, g->stem);
   emit_params(g, f);
   fputs("void *workspace) {\n", f);
   fputs("  const float *inputs[] = {", f);
   for (uint32_t k = 0; k < p->image.input_count; k++)
-    fprintf(f, "%s%s", k ? ", " : "", ident(g->arena, "", p->input_names[k]));
+    fprintf(f, "%s%s", k ? ", " : "", g->in_param[k]);
   fputs("};\n  float *outputs[] = {", f);
   for (uint32_t k = 0; k < p->image.output_count; k++)
-    fprintf(f, "%s%s", k ? ", " : "", ident(g->arena, "out_", p->output_names[k]));
+    fprintf(f, "%s%s", k ? ", " : "", g->out_param[k]);
   fprintf(f, "};\n  spx_rt_model_t model;\n  spx_rt_status_t st = spx_rt_model_initialize(\n"
              "      spx_rt_device_for_target(0, %u), &stream, &model, 0);\n"
              "  if (st != SPX_RT_OK) return (int)st;\n"
              "  return (int)spx_rt_model_run(&model, inputs, outputs, workspace,\n"
              "                               %s_WORKSPACE_SIZE, 0, 0);\n}\n",
-          p->image.target, guard);
+          p->image.target, g->macro);
 }
 
-static bool symbol_taken(const char **syms, uint32_t n, const char *sym) {
-  for (uint32_t i = 0; i < n; i++)
-    if (strcmp(syms[i], sym) == 0) return true;
-  return false;
+/* ---- the stem and the names ------------------------------------------- */
+
+/* Headers a file named after the network must not shadow: with the output
+ * folder on the include path (as a product's build has it), <stdint.h> in
+ * NAME.c or libspxrt's headers would find NAME.h. The C standard's headers
+ * and those glibc's pull in by name. Compared ignoring case (macOS). */
+static const char *const std_headers[] = {
+    "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646", "limits",
+    "locale", "math", "setjmp", "signal", "stdalign", "stdarg", "stdatomic", "stdbit", "stdbool",
+    "stdckdint", "stddef", "stdint", "stdio", "stdlib", "stdnoreturn", "string", "tgmath",
+    "threads", "time", "uchar", "wchar", "wctype", "features", "features-time64", "stdc-predef",
+    "strings", "alloca", "endian"};
+
+static char lower(char c) { return is_upper(c) ? (char)(c - 'A' + 'a') : c; }
+
+static bool same_nocase(const char *a, const char *b) {
+  for (; *a && *b; a++, b++)
+    if (lower(*a) != lower(*b)) return false;
+  return *a == *b;
 }
 
-int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source) {
-  spx_arena_t *arena = spx_arena_create();
-  cgen_t g = {.p = p, .arena = arena};
-  const spx_cs_image_t *img = &p->image;
-  g.tensor_sym = spx_arena_alloc(arena, (img->tensor_count + 1) * sizeof *g.tensor_sym);
-  g.blob_sym = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g.blob_sym);
-  for (uint32_t i = 0; i < img->tensor_count; i++) {
-    /* Tensor names need not be unique (an output and its producer); symbols must. */
-    const char *sym = ident(arena, "tensor_", img->tensors[i].name);
-    for (int n = 2; symbol_taken(g.tensor_sym, i, sym); n++)
-      sym = spx_arena_printf(arena, "%s_%d", ident(arena, "tensor_", img->tensors[i].name), n);
-    g.tensor_sym[i] = sym;
+const char *spx_backend_c_prefix_problem(const char *prefix) {
+  if (!(is_upper(prefix[0]) || is_lower(prefix[0]) || prefix[0] == '_'))
+    return "is not a C identifier";
+  for (const char *c = prefix; *c; c++)
+    if (!is_ident_char(*c)) return "is not a C identifier";
+  if (prefix[0] == '_') return "starts with '_', which C reserves for the implementation";
+  if (runtime_name(prefix)) return "is in libspxrt's namespace (spx_*, SPX_*)";
+  return NULL;
+}
+
+/* Checks the network's name as the files' name and, with the prefix, as
+ * the stem of its C symbols; reports at the name why not. */
+static int check_stem(cgen_t *g) {
+  const spx_program_t *p = g->p;
+  const char *name = p->name;
+  bool file_ok = is_upper(name[0]) || is_lower(name[0]) || is_digit(name[0]) || name[0] == '_';
+  for (const char *c = name; *c && file_ok; c++)
+    file_ok = is_ident_char(*c) || *c == '-' || *c == '.' || *c == '+';
+  if (!file_ok) {
+    spx_diag_error(p->diag, p->name_loc,
+                   "network name '%s' cannot name the C files (NAME.h, NAME.c): use letters, "
+                   "digits and '_'",
+                   ctext(g, name));
+    return -1;
   }
-  for (uint32_t i = 0; i < img->blob_count; i++) g.blob_sym[i] = ident(arena, "", img->blobs[i].name);
+  for (size_t k = 0; k < sizeof std_headers / sizeof std_headers[0]; k++)
+    if (same_nocase(name, std_headers[k])) {
+      spx_diag_error(p->diag, p->name_loc,
+                     "network name '%s' would write %s.h, which hides the C standard header "
+                     "<%s.h> when the output folder is on the include path; rename the network",
+                     name, name, std_headers[k]);
+      return -1;
+    }
+  const char *stem = g->stem;
+  const char *why = NULL;
+  if (!(is_upper(stem[0]) || is_lower(stem[0])) && stem[0] != '_')
+    why = "which are not C identifiers";
+  else if (stem[0] == '_')
+    why = "which C reserves for the implementation (names starting with '_')";
+  else if (runtime_name(stem))
+    why = "which are in libspxrt's namespace (spx_*, SPX_*)";
+  if (!why) return 0;
+  if (g->prefix)
+    spx_diag_error(p->diag, p->name_loc,
+                   "--c-prefix=%s and network name '%s' give the C symbols %s_run and %s_H, %s",
+                   g->prefix, name, stem, g->macro, why);
+  else
+    spx_diag_error(p->diag, p->name_loc,
+                   "network name '%s' gives the C symbols %s_run and %s_H, %s; rename the "
+                   "network or give spxc --c-prefix=PREFIX",
+                   name, stem, g->macro, why);
+  return -1;
+}
+
+/* Names every identifier (see "C names" above), in a fixed order. */
+static void name_all(cgen_t *g) {
+  const spx_program_t *p = g->p;
+  const spx_cs_image_t *img = &p->image;
+  spx_arena_t *arena = g->arena;
+  size_t n_reserved = sizeof c_reserved_words / sizeof c_reserved_words[0];
+  names_init(&g->reserved, arena, n_reserved);
+  for (size_t k = 0; k < n_reserved; k++) names_add(&g->reserved, c_reserved_words[k]);
+  size_t n_names = 8 + img->tensor_count + img->blob_count + 3 * (size_t)p->layer_count +
+                   (size_t)(img->input_count + img->output_count) * 9;
+  names_init(&g->taken, arena, n_names);
+
+  /* The header's macros, per family, and its functions. */
+  names_t family;
+  g->in_macro = spx_arena_alloc(arena, (img->input_count + 1) * sizeof *g->in_macro);
+  g->out_macro = spx_arena_alloc(arena, (img->output_count + 1) * sizeof *g->out_macro);
+  g->quant_macro = spx_arena_alloc(arena, (p->layer_count + 1) * sizeof *g->quant_macro);
+  names_init(&family, arena, img->input_count);
+  for (uint32_t k = 0; k < img->input_count; k++)
+    g->in_macro[k] = take(g, &family, upper(arena, p->input_names[k]));
+  names_init(&family, arena, img->output_count);
+  for (uint32_t k = 0; k < img->output_count; k++)
+    g->out_macro[k] = take(g, &family, upper(arena, p->output_names[k]));
+  names_init(&family, arena, p->layer_count);
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    uint8_t op = p->layer_commands[i].u.cpu_layer.op;
+    if (op == SPX_CS_CPU_OP_QUANTIZE || op == SPX_CS_CPU_OP_DEQUANTIZE)
+      g->quant_macro[i] = take(g, &family, upper(arena, p->layer_commands[i].name));
+  }
+  const char *m = g->macro;
+  names_add(&g->taken, spx_arena_printf(arena, "%s_H", m));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_WORKSPACE_SIZE", m));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_run", g->stem));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_workspace_size", g->stem));
+  for (int io = 0; io < 2; io++) {
+    uint32_t n = io ? img->output_count : img->input_count;
+    for (uint32_t k = 0; k < n; k++) {
+      const char *fam = io ? "OUTPUT" : "INPUT", *u = io ? g->out_macro[k] : g->in_macro[k];
+      int rank = img->tensors[io ? img->outputs[k] : img->inputs[k]].rank;
+      names_add(&g->taken, spx_arena_printf(arena, "%s_%s_%s_SIZE", m, fam, u));
+      for (int d = 0; d < rank; d++)
+        names_add(&g->taken, spx_arena_printf(arena, "%s_%s_%s_DIM%d", m, fam, u, d));
+    }
+  }
+  for (uint32_t i = 0; i < p->layer_count; i++)
+    if (g->quant_macro[i]) {
+      names_add(&g->taken, spx_arena_printf(arena, "%s_%s_SCALE", m, g->quant_macro[i]));
+      names_add(&g->taken, spx_arena_printf(arena, "%s_%s_ZERO_POINT", m, g->quant_macro[i]));
+    }
+
+  /* File scope: tensors (names need not be unique: an output and its
+   * producer), weights, layers. */
+  g->tensor_sym = spx_arena_alloc(arena, (img->tensor_count + 1) * sizeof *g->tensor_sym);
+  g->tensor_used = spx_arena_alloc(arena, (img->tensor_count + 1) * sizeof *g->tensor_used);
+  for (uint32_t i = 0; i < img->tensor_count; i++)
+    g->tensor_sym[i] = claim(g, "tensor_", "tensor_", img->tensors[i].name);
+  g->blob_sym = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_sym);
+  g->blob_ref = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_ref);
+  g->blob_bits = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_bits);
+  for (uint32_t i = 0; i < img->blob_count; i++) {
+    g->blob_sym[i] = claim(g, "", "blob_", img->blobs[i].name);
+    g->blob_bits[i] = !blob_finite(&img->blobs[i]);
+    g->blob_ref[i] =
+        g->blob_bits[i] ? spx_arena_printf(arena, "%s.f32", g->blob_sym[i]) : g->blob_sym[i];
+  }
+  g->layer_sym = spx_arena_alloc(arena, (p->layer_count + 1) * sizeof *g->layer_sym);
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    g->layer_sym[i] = claim(g, "layer_", "layer_", p->layer_commands[i].name);
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
+    for (int k = 0; k < l->n_in && k < 4; k++) g->tensor_used[ins[k]] = true;
+    g->tensor_used[l->out] = true;
+  }
+
+  /* The parameters of STEM_run: they also avoid every file-scope name
+   * (taken above) and the function's locals (reserved words). */
+  g->in_param = spx_arena_alloc(arena, (img->input_count + 1) * sizeof *g->in_param);
+  g->out_param = spx_arena_alloc(arena, (img->output_count + 1) * sizeof *g->out_param);
+  for (uint32_t k = 0; k < img->input_count; k++)
+    g->in_param[k] = claim(g, "", "in_", p->input_names[k]);
+  for (uint32_t k = 0; k < img->output_count; k++)
+    g->out_param[k] = claim(g, "out_", "out_", p->output_names[k]);
+}
+
+int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header, FILE *source) {
+  spx_arena_t *arena = spx_arena_create();
+  cgen_t g = {.p = p, .arena = arena, .prefix = c_prefix};
+  const spx_cs_image_t *img = &p->image;
+  g.stem = ident(arena, c_prefix ? c_prefix : "", p->name);
+  g.macro = upper(arena, g.stem);
+  int rc = check_stem(&g);
+  /* The stream holds every tensor scale finite (spx_cs_stream_load); no C99
+   * literal would give another. */
+  for (uint32_t i = 0; i < img->tensor_count && rc == 0; i++)
+    if (!f32_finite(img->tensors[i].scale)) {
+      spx_diag_error(p->diag, p->loc, "internal error: tensor '%s' has a non-finite scale",
+                     img->tensors[i].name);
+      rc = -1;
+    }
+  if (rc == 0) name_all(&g);
   size_t ws = (img->workspace_size + 15) / 16 * 16;
-  size_t scratch = img->target == SPX_CS_TARGET_CPU ? max_scratch(p) : 0;
-  char *guard = upper(arena, p->name);
-  int rc = 0;
-  if (img->target == SPX_CS_TARGET_CPU) {
-    emit_header(&g, header, guard, ws, scratch, false);
-    emit_source(&g, source, guard, ws, scratch);
-  } else {
+  if (rc == 0 && img->target == SPX_CS_TARGET_CPU) {
+    size_t scratch = max_scratch(p);
+    emit_header(&g, header, ws, scratch, false);
+    emit_source(&g, source, ws, scratch);
+  } else if (rc == 0) {
     spx_backend_stream_t e;
     rc = spx_backend_stream_prepare(p, &e);
     if (rc == 0) {
-      emit_header(&g, header, guard, e.workspace, 0, true);
-      emit_embedded_source(&g, source, guard, &e);
+      emit_header(&g, header, e.workspace, 0, true);
+      emit_embedded_source(&g, source, &e);
     }
     spx_backend_stream_release(&e);
   }

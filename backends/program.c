@@ -571,6 +571,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
   p->diag = diag;
   p->loc = file_loc;
+  p->name_loc = spx_ir_loc(mop, arena);
+  if (!p->name_loc.file) p->name_loc = file_loc;
   read_target(b, mop, p);
   const spx_backend_target_t *target = spx_backend_target_find(p->target);
   b->tdesc = target ? target->desc : NULL;

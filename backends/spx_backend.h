@@ -68,6 +68,8 @@ typedef struct spx_program {
    * the target and its options; `loc` when it was not written in the file
    * (the default cpu, or --target alone). */
   spx_loc_t target_loc;
+  spx_loc_t name_loc; /* where the network is named (the module's
+                         location); errors about its C names go there */
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line
@@ -133,8 +135,18 @@ void spx_backend_stream_release(spx_backend_stream_t *s);
 
 /* Each returns 0, or -1 after reporting an internal error to p->diag. */
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);
-int spx_backend_emit_c(const spx_program_t *p, FILE *header, FILE *source);
 int spx_backend_emit_report(const spx_program_t *p, FILE *out);
+
+/* NAME.h and NAME.c. Every external symbol and macro starts with
+ * c_prefix (NULL: none) followed by the network's name; the rules that
+ * turn names into C identifiers are in docs/generated-c.md. Returns 0, or
+ * -1 after reporting to p->diag, at the network's name, why its name gives
+ * no usable C symbols (before writing anything). */
+int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header,
+                       FILE *source);
+/* NULL when `prefix` may start the C symbols of a network (spxc
+ * --c-prefix), else why not, as a phrase ("is not a C identifier"). */
+const char *spx_backend_c_prefix_problem(const char *prefix);
 
 #ifdef __cplusplus
 }

@@ -199,7 +199,11 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
   SPX_ASSERT(lw.values);
 
   MlirLocation file_loc = mlirLocationFileLineColGet(ctx, spx_ir_str(net->file), 1, 1);
-  MlirModule module = mlirModuleCreateEmpty(file_loc);
+  /* The module is the network: it is located at the network's name, where
+   * errors about the network as a whole (e.g. its C names) point. (Errors
+   * about the file use the module's file, without the line.) */
+  MlirModule module = mlirModuleCreateEmpty(mlirLocationFileLineColGet(
+      ctx, spx_ir_str(net->file), (unsigned)net->name_loc.line, (unsigned)net->name_loc.col));
   MlirOperation mop = mlirModuleGetOperation(module);
   spx_ir_set_str(mop, "spx.network", net->name);
   spx_ir_set_str(mop, "spx.source", basename_of(net->file));

@@ -1583,6 +1583,7 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
 
   net = spx_arena_alloc(arena, sizeof *net);
   net->name = nb->name;
+  net->name_loc = nb->name_loc;
   net->file = path;
   net->n_layers = s.n;
   net->layers = s.layers;

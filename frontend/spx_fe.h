@@ -165,6 +165,7 @@ typedef struct spx_fe_vocab {
 
 typedef struct spx_fe_network {
   const char *name;
+  spx_loc_t name_loc; /* the name in `network NAME {` */
   const char *file; /* the .spx path as given */
   int n_layers;
   spx_fe_layer_t *layers;

@@ -78,7 +78,7 @@ static MlirAttribute opt(quantizer_t *q, const char *key) {
 static void module_error(quantizer_t *q, const char *fmt, ...) SPX_PRINTF(2, 3);
 static void module_error(quantizer_t *q, const char *fmt, ...) {
   spx_loc_t loc = spx_ir_loc(mlirModuleGetOperation(q->module), q->env->arena);
-  loc.line = 0; /* the module's location is the file itself */
+  loc.line = 0; /* the file as a whole (the module is located at the network name) */
   va_list ap;
   va_start(ap, fmt);
   spx_diag_vreport(q->env->diag, SPX_SEV_ERROR, loc, fmt, ap);

@@ -42,6 +42,7 @@ typedef struct options {
   bool elide_weights;
   const char *dump_weights;
   int error_limit; /* errors shown before stopping; 0: no limit */
+  const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -76,6 +77,10 @@ static void usage(FILE *out) {
       "  Every file is written under a temporary name and all are renamed into\n"
       "  place together: a failed or interrupted compile leaves the previous\n"
       "  files, no temporary and no folder it created.\n"
+      "  --c-prefix=PREFIX      start every symbol and macro of NAME.h/NAME.c with\n"
+      "                         PREFIX (macros with it upper-cased): PREFIXNAME_run,\n"
+      "                         PREFIXNAME_WORKSPACE_SIZE; lets variants of one network\n"
+      "                         link into one product (see docs/generated-c.md)\n"
       "\n"
       "Passes:\n"
       "  --passes=a,b,c         run these passes instead of the default pipeline\n"
@@ -201,6 +206,14 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       if (end == v || *end || errno || n < 0 || n > 1000000000)
         return usage_error("--error-limit expects a number of errors (0: no limit), got '%s'", v);
       o->error_limit = (int)n;
+    } else if ((v = flag_value(a, "--c-prefix"))) {
+      const char *why = spx_backend_c_prefix_problem(v);
+      if (why) {
+        fprintf(stderr, "spxc: error: --c-prefix '%s' %s\n(run 'spxc --help' for usage)\n", v,
+                why);
+        return 1;
+      }
+      o->c_prefix = v;
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
@@ -347,7 +360,7 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
     files[i] = spx_outset_open(set, spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]));
     if (!files[i]) return out_error(set);
   }
-  if (wanted[OUT_C] && spx_backend_emit_c(p, files[OUT_H], files[OUT_C]) != 0) return -1;
+  if (wanted[OUT_C] && spx_backend_emit_c(p, o->c_prefix, files[OUT_H], files[OUT_C]) != 0) return -1;
   if (wanted[OUT_SPXBIN] && spx_backend_emit_spxbin(p, files[OUT_SPXBIN]) != 0) return -1;
   if (wanted[OUT_REPORT] && spx_backend_emit_report(p, files[OUT_REPORT]) != 0) return -1;
   return 0;

@@ -253,10 +253,18 @@ static MlirStringRef value_name(quantizer_t *q, MlirValue v, char *buf, size_t n
     MlirStringRef s = spx_ir_layer_name(mlirOpResultGetOwner(v));
     snprintf(buf, n, "%.*s", (int)s.length, s.data);
   } else {
+    /* A hand-written module (spxc FILE.mlir) may leave arguments unnamed. */
+    intptr_t k = mlirBlockArgumentGetArgNumber(v);
     MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
-    MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
-    MlirStringRef s = mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
-    snprintf(buf, n, "%.*s", (int)s.length, s.data);
+    MlirAttribute d = mlirAttributeIsNull(args) ? args : mlirArrayAttrGetElement(args, k);
+    MlirAttribute name = mlirAttributeIsNull(d) ? d
+                         : mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"));
+    if (mlirAttributeIsNull(name)) {
+      snprintf(buf, n, "arg%lld", (long long)k);
+    } else {
+      MlirStringRef s = mlirStringAttrGetValue(name);
+      snprintf(buf, n, "%.*s", (int)s.length, s.data);
+    }
   }
   return spx_ir_str(buf);
 }

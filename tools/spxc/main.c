@@ -385,8 +385,9 @@ static bool is_mlir_input(const char *path) {
 /* A .mlir input: spx IR as text, e.g. a pass's regression test. Its weights
  * are the file's own resources, not the weight store's, so only passes that
  * read no weight data (verify-shapes, fuse-activations, memory-plan) apply.
- * spx_ir_read_input runs the entry check (ir/check.c) on it: no pass sees IR
- * that did not pass it. Every error is located in the file. */
+ * spx_ir_read_input runs the entry check (ir/check.c) on it, and compile()
+ * verify-shapes: no pass sees IR that did not pass both. Every error is
+ * located in the file. */
 static MlirModule parse_mlir(const char *path, MlirContext ctx, spx_diag_t *diag,
                              spx_arena_t *arena) {
   FILE *f = fopen(path, "rb");
@@ -438,6 +439,14 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     spx_ir_diag_attach(ctx, diag, arena, o->input);
     module = parse_mlir(o->input, ctx, diag, arena);
     if (mlirModuleIsNull(module)) {
+      mlirContextDestroy(ctx);
+      return 1;
+    }
+    /* Shapes too, whatever --passes says: the backend and the evaluator
+     * trust them (as they trust the frontend's shape inference). */
+    spx_pass_env_t check_env = {.store = store, .diag = diag, .arena = arena};
+    if (spx_pass_verify_shapes(mlirModuleGetOperation(module), &check_env) != 0) {
+      mlirModuleDestroy(module);
       mlirContextDestroy(ctx);
       return 1;
     }

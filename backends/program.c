@@ -220,6 +220,18 @@ static uint64_t blob_bytes(builder_t *b, uint16_t id) {
 static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
                          spx_layer_info_t *info) {
   spx_cs_cpu_layer_t *l = &cmd->u.cpu_layer;
+  /* IR read from a .mlir file references its own resources, which the
+   * weight store does not hold. */
+  bool encoded = !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, spx_ir_str("spx.encoding")));
+  if (!spx_ir_get_wbuf(op, "weight", b->store) || !spx_ir_get_wbuf(op, "bias", b->store) ||
+      (encoded && !spx_ir_get_wbuf(op, "spx.encoded", b->store))) {
+    spx_diag_error(b->diag, spx_ir_loc(op, b->arena),
+                   "layer '%s' has no weight data in the weight store (spxc does not load the "
+                   "weights of a .mlir input: it can only write MLIR from one)",
+                   str_of(b->arena, spx_ir_layer_name(op)));
+    b->errors++;
+    return;
+  }
   MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
   int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
   int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
@@ -471,7 +483,7 @@ static void read_target(builder_t *b, MlirOperation mop, spx_program_t *p) {
   p->target_loc = p->loc;
   MlirAttribute tl = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.target_loc"));
   if (!mlirAttributeIsNull(tl) && mlirAttributeIsALocation(tl)) {
-    spx_loc_t l = spx_ir_loc_of(mlirLocationFromAttribute(tl), b->arena);
+    spx_loc_t l = spx_ir_location(mlirLocationFromAttribute(tl), b->arena);
     if (l.file && l.line > 0) p->target_loc = l;
   }
   if (mlirAttributeIsNull(t) || !mlirAttributeIsADictionary(t)) return;
@@ -515,6 +527,21 @@ static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
   return -1;
 }
 
+/* The spx.name of input/output `i` (arg_attrs/res_attrs `all`); "" after
+ * an error if it has none. */
+static const char *io_name(builder_t *b, MlirAttribute all, intptr_t i, const char *what) {
+  MlirAttribute d = mlirAttributeIsNull(all) ? all : mlirArrayAttrGetElement(all, i);
+  MlirAttribute name = mlirAttributeIsNull(d) ? d
+                       : mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"));
+  if (!mlirAttributeIsNull(name) && mlirAttributeIsAString(name))
+    return str_of(b->arena, mlirStringAttrGetValue(name));
+  spx_diag_error(b->diag, spx_ir_loc(b->fn, b->arena),
+                 "%s %lld of the network has no spx.name (C, .spxbin and reports name every "
+                 "input and output)", what, (long long)i);
+  b->errors++;
+  return "";
+}
+
 int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_t *arena,
                               spx_diag_t *diag, spx_program_t **out_program) {
   *out_program = NULL;
@@ -524,6 +551,17 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   if (mlirAttributeIsNull(mlirOperationGetAttributeByName(mop, spx_ir_str("spx.workspace_size")))) {
     spx_diag_error(diag, file_loc, "writing C, .spxbin or a report needs the memory-plan pass "
                                    "(see --list-passes)");
+    return -1;
+  }
+  /* A hand-written module (spxc FILE.mlir) may lack what the frontend
+   * records; the entry check (ir/check.c) made sure what is there is
+   * well-formed. */
+  MlirAttribute net = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.network"));
+  MlirAttribute src = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.source"));
+  if (mlirAttributeIsNull(net) || !mlirAttributeIsAString(net) || mlirAttributeIsNull(src) ||
+      !mlirAttributeIsAString(src)) {
+    spx_diag_error(diag, file_loc, "writing C, .spxbin or a report needs the module's "
+                                   "spx.network (the network's name) and spx.source");
     return -1;
   }
   builder_t *b = calloc(1, sizeof *b);
@@ -559,12 +597,12 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   uint16_t *inputs = spx_arena_alloc(arena, (size_t)(n_args + 1) * sizeof *inputs);
   const char **input_names = spx_arena_alloc(arena, (size_t)(n_args + 1) * sizeof *input_names);
   for (intptr_t a = 0; a < n_args; a++) {
-    MlirAttribute d = mlirArrayAttrGetElement(arg_attrs, a);
-    const char *name = str_of(arena, mlirStringAttrGetValue(
-                                         mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
-    int64_t off = mlirIntegerAttrGetValueInt(
-        mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset")));
-    inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name, off, b->fn);
+    const char *name = io_name(b, arg_attrs, a, "input");
+    MlirAttribute d = mlirAttributeIsNull(arg_attrs) ? arg_attrs : mlirArrayAttrGetElement(arg_attrs, a);
+    MlirAttribute off = mlirAttributeIsNull(d) ? d
+                        : mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset"));
+    inputs[a] = add_tensor(b, mlirBlockGetArgument(b->entry, a), name,
+                           mlirAttributeIsNull(off) ? 0 : mlirIntegerAttrGetValueInt(off), b->fn);
     input_names[a] = name;
   }
   /* The target first: which weight formats it takes decides the blobs. */
@@ -585,9 +623,7 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   const char **output_names = spx_arena_alloc(arena, (size_t)(n_out + 1) * sizeof *output_names);
   for (intptr_t i = 0; i < n_out; i++) {
     outputs[i] = tensor_of(b, mlirOperationGetOperand(ret, i));
-    MlirAttribute d = mlirArrayAttrGetElement(res_attrs, i);
-    output_names[i] = str_of(arena, mlirStringAttrGetValue(
-                                        mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"))));
+    output_names[i] = io_name(b, res_attrs, i, "output");
   }
 
   /* A .spxbin's sizes and offsets are u32: its weights (each blob 64-byte

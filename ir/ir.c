@@ -200,22 +200,22 @@ spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
 }
 
 /* Locations are read back from their printed form, loc("name"("f":1:2)), for
- * the same reason as resource keys: the C API has no getters for them. */
-spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
-  return spx_ir_loc_of(mlirOperationGetLocation(op), arena);
-}
-
-spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena) {
+ * the same reason as resource keys: the C API has no getters for them. The
+ * file is the quoted string just before the first '":<digits>' (a call site
+ * or fused location gives its first position). */
+spx_loc_t spx_ir_location(MlirLocation location, spx_arena_t *arena) {
   spx_loc_t loc = {NULL, 0, 0};
   print_buf_t p = {NULL, 0, 0};
-  mlirLocationPrint(where, print_to_buf, &p);
-  char *colon = p.buf ? strstr(p.buf, "\":") : NULL;
+  mlirLocationPrint(location, print_to_buf, &p);
+  char *colon = p.buf;
+  while (colon && (colon = strstr(colon, "\":")) && !(colon[2] >= '0' && colon[2] <= '9'))
+    colon++;
   if (colon) {
     char *start = colon;
-    while (start > p.buf && !(start[-1] == '"' && (start - 1 == p.buf || start[-2] == '(')))
+    while (start > p.buf && !(start[-1] == '"' && (start - 1 == p.buf || start[-2] != '\\')))
       start--;
     int line = 0, col = 0;
-    if (sscanf(colon + 2, "%d:%d", &line, &col) == 2) {
+    if (start != p.buf && sscanf(colon + 2, "%d:%d", &line, &col) == 2) {
       loc.file = spx_arena_strndup(arena, start, (size_t)(colon - start));
       loc.line = line;
       loc.col = col;
@@ -223,6 +223,10 @@ spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena) {
   }
   free(p.buf);
   return loc;
+}
+
+spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena) {
+  return spx_ir_location(mlirOperationGetLocation(op), arena);
 }
 
 bool spx_ir_tensor_quant(MlirType tensor, double *out_scale, int64_t *out_zp) {

@@ -13,6 +13,7 @@
 
 #include <mlir-c/BuiltinAttributes.h>
 #include <mlir-c/BuiltinTypes.h>
+#include <mlir-c/Diagnostics.h>
 #include <mlir-c/IR.h>
 
 #include "runtime/device/spx_device.h"
@@ -157,10 +158,35 @@ bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out);
 const char *spx_ir_layer_unfit(MlirOperation op, char *buf, size_t cap);
 
 /* The source position of an op, from its loc("<layer>"("file":line:col)).
- * The file name is copied into `arena`. line 0 if the op has none. */
+ * The file name is copied into `arena`. line 0 if the op has none (and file
+ * NULL if the location names no file). */
 spx_loc_t spx_ir_loc(MlirOperation op, spx_arena_t *arena);
-/* The same for a location. */
-spx_loc_t spx_ir_loc_of(MlirLocation where, spx_arena_t *arena);
+spx_loc_t spx_ir_location(MlirLocation loc, spx_arena_t *arena);
+
+/* ---- spx IR from outside the compiler (check.c) ----
+ * Routes the context's MLIR diagnostics (parser, verifier) to `diag`, each at
+ * its file:line:col, or at `fallback_file` when it has none. Detach with
+ * mlirContextDetachDiagnosticHandler. */
+MlirDiagnosticHandlerID spx_ir_diag_attach(MlirContext ctx, spx_diag_t *diag,
+                                           spx_arena_t *arena, const char *fallback_file);
+/* Parses `text` (len bytes, the contents of `path`) as spx IR and runs the
+ * entry check on it. Every problem is a located error in `diag`; returns a
+ * null module after any. */
+MlirModule spx_ir_read_input(MlirContext ctx, const char *path, const char *text, size_t len,
+                             spx_diag_t *diag, spx_arena_t *arena);
+/* The entry check: everything the passes and backends assume of a module
+ * beyond what MLIR's verifier checks (one function with a body, its
+ * arguments and results static f32 tensors of rank 1 to SPX_MAX_RANK, only
+ * spx ops, each op's attribute kinds, lengths and ranges, names, precisions,
+ * a recorded memory plan in bounds). Reports each breach at its op and
+ * returns -1 after any. */
+int spx_ir_check_input(MlirOperation module, const char *path, spx_diag_t *diag,
+                       spx_arena_t *arena);
+/* The attribute rules of the entry check for one spx op: its own
+ * attributes present, of the right kind, length and range, and the spx.*
+ * ones passes record well-formed when present. False with the reason in
+ * `why` (n bytes). */
+bool spx_ir_op_attrs_ok(MlirOperation op, char *why, size_t n);
 
 /* Printing to a FILE*: with debug_info, locations; with elide_weights, the
  * dialect_resources section leaves out weights larger than 64 bytes (the

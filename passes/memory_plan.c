@@ -126,7 +126,9 @@ int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
   SPX_ASSERT(arg_attrs);
   MlirAttribute old = mlirOperationGetAttributeByName(fn, spx_ir_str("arg_attrs"));
   for (intptr_t a = 0; a < n_args; a++) {
-    MlirAttribute d = mlirArrayAttrGetElement(old, a);
+    /* A hand-written module (spxc FILE.mlir) may have no arg_attrs. */
+    MlirAttribute d = mlirAttributeIsNull(old) ? mlirDictionaryAttrGet(ctx, 0, NULL)
+                                               : mlirArrayAttrGetElement(old, a);
     intptr_t nd = mlirDictionaryAttrGetNumElements(d);
     MlirNamedAttribute *items = calloc((size_t)nd + 1, sizeof *items);
     SPX_ASSERT(items);

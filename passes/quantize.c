@@ -49,6 +49,7 @@ typedef struct quantizer {
   size_t n_values;
   value_info_t *values; /* arguments, then one per op */
   bool percentile_pass;
+  char arg_name[32]; /* value_name of an unnamed argument */
 } quantizer_t;
 
 static value_info_t *info(quantizer_t *q, MlirValue v) {
@@ -301,12 +302,18 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
 
 /* ---- boundaries -------------------------------------------------------- */
 
-/* The layer (or input) name of a value, whole. */
+/* The layer (or input) name of a value, whole; a hand-written module (spxc
+ * FILE.mlir) may leave arguments unnamed: "argN", in q->arg_name. */
 static MlirStringRef value_name(quantizer_t *q, MlirValue v) {
   if (mlirValueIsAOpResult(v)) return spx_ir_layer_name(mlirOpResultGetOwner(v));
+  intptr_t k = mlirBlockArgumentGetArgNumber(v);
   MlirAttribute args = mlirOperationGetAttributeByName(q->fn, spx_ir_str("arg_attrs"));
-  MlirAttribute d = mlirArrayAttrGetElement(args, mlirBlockArgumentGetArgNumber(v));
-  return mlirStringAttrGetValue(mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name")));
+  MlirAttribute d = mlirAttributeIsNull(args) ? args : mlirArrayAttrGetElement(args, k);
+  MlirAttribute name = mlirAttributeIsNull(d) ? d
+                       : mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.name"));
+  if (!mlirAttributeIsNull(name)) return mlirStringAttrGetValue(name);
+  snprintf(q->arg_name, sizeof q->arg_name, "arg%lld", (long long)k);
+  return spx_ir_str(q->arg_name);
 }
 
 /* The value converted to int8 (quantize) or to f32 (dequantize), created once

@@ -70,60 +70,7 @@ static int64_t pooled(int64_t in, int64_t pad_total, int64_t k, int64_t stride, 
     return false;                                                             \
   } while (0)
 
-/* The integer attributes the shape rules read: IRDL checks only an
- * attribute's base kind (any dense array, any integer), so the element type,
- * length and range are checked here, before anything reads them (the
- * accessors of ir/ assert the kind). */
-typedef struct int_attr {
-  spx_ir_op_t kind;
-  const char *name;
-  int len;     /* array<i64> of len elements; 0: an integer attribute */
-  int64_t min; /* every element >= min */
-  const char *why;
-} int_attr_t;
-
-static const int_attr_t int_attrs[] = {
-    {SPX_IR_OP_CONV2D, "groups", 0, 1, "attribute 'groups' must be an integer >= 1"},
-    {SPX_IR_OP_CONV2D, "stride", 2, 1, "attribute 'stride' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_CONV2D, "pad", 4, 0, "attribute 'pad' must be array<i64> of 4 elements >= 0"},
-    {SPX_IR_OP_CONV2D, "dilation", 2, 1, "attribute 'dilation' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_MAXPOOL, "kernel", 2, 1, "attribute 'kernel' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_MAXPOOL, "stride", 2, 1, "attribute 'stride' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_MAXPOOL, "pad", 4, 0, "attribute 'pad' must be array<i64> of 4 elements >= 0"},
-    {SPX_IR_OP_AVGPOOL, "kernel", 2, 1, "attribute 'kernel' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_AVGPOOL, "stride", 2, 1, "attribute 'stride' must be array<i64> of 2 elements >= 1"},
-    {SPX_IR_OP_AVGPOOL, "pad", 4, 0, "attribute 'pad' must be array<i64> of 4 elements >= 0"},
-    {SPX_IR_OP_CONCAT, "axis", 0, INT64_MIN, "attribute 'axis' must be an integer"},
-    {SPX_IR_OP_SOFTMAX, "axis", 0, INT64_MIN, "attribute 'axis' must be an integer"},
-};
-
 #define VALUE_TOO_LARGE "a dimension or an integer attribute is out of range (at most 2147483647)"
-
-static bool int_attrs_ok(MlirOperation op, const char **why) {
-  spx_ir_op_t kind = spx_ir_op_kind(op);
-  for (size_t i = 0; i < sizeof int_attrs / sizeof int_attrs[0]; i++) {
-    const int_attr_t *r = &int_attrs[i];
-    if (r->kind != kind) continue;
-    MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(r->name));
-    *why = r->why;
-    if (mlirAttributeIsNull(a)) return false;
-    if (r->len == 0) {
-      if (!mlirAttributeIsAInteger(a) || mlirIntegerTypeGetWidth(mlirAttributeGetType(a)) > 64 ||
-          mlirIntegerAttrGetValueInt(a) < r->min)
-        return false;
-      if (mlirIntegerAttrGetValueInt(a) > VALUE_MAX) FAIL(VALUE_TOO_LARGE);
-      continue;
-    }
-    if (!mlirAttributeIsADenseI64Array(a) || mlirDenseArrayGetNumElements(a) != r->len)
-      return false;
-    for (int k = 0; k < r->len; k++) {
-      if (mlirDenseI64ArrayGetElement(a, k) < r->min) return false;
-      if (mlirDenseI64ArrayGetElement(a, k) > VALUE_MAX) FAIL(VALUE_TOO_LARGE);
-    }
-  }
-  *why = NULL;
-  return true;
-}
 
 /* Computes the expected result shape; returns false (with *why) if the
  * operands themselves are inconsistent. */
@@ -133,7 +80,6 @@ static bool expected_shape(MlirOperation op, shape_t *out, const char **why) {
   *why = NULL;
   int64_t k[2], st[2], pad[4], dil[2] = {1, 1};
   spx_ir_op_t kind = spx_ir_op_kind(op);
-  if (!int_attrs_ok(op, why)) return false;
   for (intptr_t i = 0; i < mlirOperationGetNumOperands(op); i++) {
     shape_t s = value_shape(mlirOperationGetOperand(op, i));
     if (!dims_ok(&s)) FAIL(VALUE_TOO_LARGE);
@@ -222,7 +168,15 @@ int spx_pass_verify_shapes(MlirOperation module, spx_pass_env_t *env) {
   for (size_t i = 0; i < n; i++) {
     shape_t want, got = value_shape(mlirOperationGetResult(ops[i], 0));
     const char *why;
-    if (!expected_shape(ops[i], &want, &why)) {
+    char attrs_why[256];
+    /* The attributes first: the accessors of ir/ assert their kinds. IRDL
+     * checks only an attribute's base kind (any dense array, any integer),
+     * so the element type, length and range are checked here (the rules of
+     * the entry check, ir/check.c). */
+    if (!spx_ir_op_attrs_ok(ops[i], attrs_why, sizeof attrs_why)) {
+      spx_pass_error(env, ops[i], "%s", attrs_why);
+      rc = -1;
+    } else if (!expected_shape(ops[i], &want, &why)) {
       spx_pass_error(env, ops[i], "%s", why);
       rc = -1;
     } else if (!same(&want, &got)) {

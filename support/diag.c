@@ -91,6 +91,8 @@ static void index_lines(source_t *s) {
     if (s->text[i] == '\n') s->line_start[s->n_lines++] = i + 1;
 }
 
+enum { QUOTE_MAX = 200 }; /* the longest line quoted whole */
+
 static void quote_line(spx_diag_t *d, spx_loc_t loc, FILE *out) {
   source_t *s = loc.file ? find_source(d, loc.file) : NULL;
   if (!s || loc.line <= 0) return;
@@ -104,10 +106,26 @@ static void quote_line(spx_diag_t *d, spx_loc_t loc, FILE *out) {
   if (!eol) eol = end;
   size_t n = (size_t)(eol - p);
   if (n && p[n - 1] == '\r') n--;
-  fprintf(out, "%.*s\n", (int)n, p);
+  /* A long line (machine-written IR, a hex blob) is quoted around the
+   * column only, with "..." where it is cut. */
+  int col = loc.col;
+  const char *lead = "", *trail = "";
+  if (n > QUOTE_MAX) {
+    size_t from = col > QUOTE_MAX / 2 ? (size_t)col - QUOTE_MAX / 2 : 0;
+    if (from > n - QUOTE_MAX) from = n - QUOTE_MAX;
+    if (from > 0) lead = "...";
+    if (from + QUOTE_MAX < n) trail = "...";
+    p += from;
+    n = QUOTE_MAX;
+    col -= (int)from - (int)strlen(lead);
+  }
+  fprintf(out, "%s%.*s%s\n", lead, (int)n, p, trail);
   /* Tabs in the prefix are kept so the caret lines up in a terminal. */
-  for (int c = 1; c < loc.col && (size_t)(c - 1) < n; c++)
-    fputc(p[c - 1] == '\t' ? '\t' : ' ', out);
+  for (int c = 1; c < col && (size_t)(c - 1) < n + strlen(lead); c++) {
+    size_t k = (size_t)(c - 1);
+    char ch = k < strlen(lead) ? ' ' : p[k - strlen(lead)];
+    fputc(ch == '\t' ? '\t' : ' ', out);
+  }
   fputs("^\n", out);
 }
 

@@ -1,12 +1,14 @@
 // verify-shapes checks the kind, length and range of the integer attributes
 // it reads before reading them: IRDL (ir/spx.irdl.mlir) only checks the base
 // kind (any dense array, any integer), and the IR accessors assert the exact
-// one. Each bad attribute is a located error, never an abort.
+// one. Each bad attribute is a located error, never an abort. (spxc runs the
+// same rules, ir/check.c, on any .mlir input before the passes: see
+// test/ir/input-attrs.test.)
 //
 // The fuzzer's reproducer (test/fuzz/crashes/mlir): a conv2d with
 // pad = array<i32: ...> aborted in spx_ir_get_i64_array.
 // RUN: not %spxc %S/Inputs/verify-shapes-pad-i32-array.mlir --emit=none 2>&1 | %FileCheck %s --check-prefix=REPRO
-// REPRO: verify-shapes-pad-i32-array.mlir:3:10: error: attribute 'pad' must be array<i64> of 4 elements >= 0
+// REPRO: verify-shapes-pad-i32-array.mlir:3:10: error: attribute 'pad' must be array<i64> of 4 elements in [0, 255]
 // IRDL accepts the reproducer, so only the pass can catch it.
 // RUN: %mlir-opt --irdl-file=%irdl %S/Inputs/verify-shapes-pad-i32-array.mlir > /dev/null
 //
@@ -43,10 +45,10 @@ module {
   }
 }
 
-// CHECK: k.spx:1:1: error: attribute 'stride' must be array<i64> of 2 elements >= 1
-// CHECK: k.spx:2:1: error: attribute 'stride' must be array<i64> of 2 elements >= 1
-// CHECK: k.spx:3:1: error: attribute 'dilation' must be array<i64> of 2 elements >= 1
-// CHECK: k.spx:4:1: error: attribute 'pad' must be array<i64> of 4 elements >= 0
-// CHECK: k.spx:5:1: error: attribute 'kernel' must be array<i64> of 2 elements >= 1
-// CHECK: k.spx:6:1: error: attribute 'pad' must be array<i64> of 4 elements >= 0
-// CHECK: k.spx:7:1: error: attribute 'groups' must be an integer >= 1
+// CHECK: k.spx:1:1: error: attribute 'stride' must be array<i64> of 2 elements in [1, 255]
+// CHECK: k.spx:2:1: error: attribute 'stride' must be array<i64> of 2 elements in [1, 255]
+// CHECK: k.spx:3:1: error: attribute 'dilation' must be array<i64> of 2 elements in [1, 255]
+// CHECK: k.spx:4:1: error: attribute 'pad' must be array<i64> of 4 elements in [0, 255]
+// CHECK: k.spx:5:1: error: attribute 'kernel' must be array<i64> of 2 elements in [1, 255]
+// CHECK: k.spx:6:1: error: attribute 'pad' must be array<i64> of 4 elements in [0, 255]
+// CHECK: k.spx:7:1: error: attribute 'groups' must be an integer in [1, 65535]

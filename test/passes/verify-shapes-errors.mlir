@@ -2,7 +2,15 @@
 // and attributes (which IRDL, checking only kinds, accepts): each error at
 // the op's location. Hand-written IR, as a later pass might leave it.
 // RUN: not %spxc %s --passes=verify-shapes --emit=none 2>&1 | %FileCheck %s
-// RUN: %spxc %s --passes= --emit=mlir | %FileCheck %s --check-prefix=OK
+// IRDL accepts it:
+// RUN: %mlir-opt --irdl-file=%irdl %s | %FileCheck %s --check-prefix=OK
+// spxc checks the shapes of a .mlir input whatever --passes says (the
+// backend and the f32 evaluator trust them), and writes nothing:
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: not %spxc %s --passes= --emit=mlir 2>&1 | %FileCheck %s
+// RUN: not %spxc %s --passes=memory-plan --emit=all -o %t 2>&1 | %FileCheck %s
+// RUN: not %spxc %s --syntax-only 2>&1 | %FileCheck %s
+// RUN: ls -A %t | count 0
 
 module {
   func.func @bad(%x: tensor<1x3x8x8xf32>) -> tensor<1x4xf32> {
@@ -27,5 +35,4 @@ module {
 // CHECK: bad.spx:5:5: error: result shape [1, 5] should be [1, 4]
 // CHECK: bad.spx:6:5: error: weight shape does not match input features
 // CHECK-NOT: error
-// Without the pass the same IR goes through (IRDL accepts it):
 // OK: "spx.conv2d"

@@ -373,8 +373,12 @@ static bool is_mlir_input(const char *path) {
 
 /* A .mlir input: spx IR as text, e.g. a pass's regression test. Its weights
  * are the file's own resources, not the weight store's, so only passes that
- * read no weight data (verify-shapes, fuse-activations, memory-plan) apply. */
-static MlirModule parse_mlir(const char *path, MlirContext ctx) {
+ * read no weight data (verify-shapes, fuse-activations, memory-plan) apply.
+ * spx_ir_read_input runs the entry check (ir/check.c) on it, and compile()
+ * verify-shapes: no pass sees IR that did not pass both. Every error is
+ * located in the file. */
+static MlirModule parse_mlir(const char *path, MlirContext ctx, spx_diag_t *diag,
+                             spx_arena_t *arena) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "spxc: error: cannot read '%s': %s\n", path, strerror(errno));
@@ -382,26 +386,28 @@ static MlirModule parse_mlir(const char *path, MlirContext ctx) {
   }
   size_t cap = 1 << 16, len = 0, got;
   char *text = malloc(cap);
-  SPX_ASSERT(text);
-  while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+  while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
     len += got;
     if (len + 1 == cap) {
-      text = realloc(text, cap *= 2);
-      SPX_ASSERT(text);
+      char *grown = cap <= SIZE_MAX / 2 ? realloc(text, cap *= 2) : NULL;
+      if (!grown) free(text);
+      text = grown;
     }
   }
+  int read_errno = ferror(f) ? errno : 0;
   fclose(f);
-  text[len] = '\0';
-  /* Parse errors are reported by MLIR with the file's locations. */
-  MlirOperation op = mlirOperationCreateParse(ctx, spx_ir_str(text), spx_ir_str(path));
-  free(text);
-  if (mlirOperationIsNull(op)) return (MlirModule){NULL};
-  if (!spx_ir_str_is(mlirIdentifierStr(mlirOperationGetName(op)), "builtin.module")) {
-    fprintf(stderr, "spxc: error: '%s' must hold a module\n", path);
-    mlirOperationDestroy(op);
+  if (!text || read_errno) {
+    fprintf(stderr, "spxc: error: cannot read '%s': %s\n", path,
+            strerror(text ? read_errno : ENOMEM));
+    free(text);
     return (MlirModule){NULL};
   }
-  return mlirModuleFromOperation(op);
+  text[len] = '\0';
+  /* Errors quote their line (not for huge files: the diag keeps a copy). */
+  if (len <= (64u << 20)) spx_diag_add_source(diag, path, text, len);
+  MlirModule module = spx_ir_read_input(ctx, path, text, len, diag, arena);
+  free(text);
+  return module;
 }
 
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
@@ -417,8 +423,19 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     }
     ctx = spx_ir_context_create();
     if (mlirContextIsNull(ctx)) return 1;
-    module = parse_mlir(o->input, ctx);
+    /* MLIR's diagnostics about the file's IR (passes' verifier runs too)
+     * as located errors, like spxc's own. */
+    spx_ir_diag_attach(ctx, diag, arena, o->input);
+    module = parse_mlir(o->input, ctx, diag, arena);
     if (mlirModuleIsNull(module)) {
+      mlirContextDestroy(ctx);
+      return 1;
+    }
+    /* Shapes too, whatever --passes says: the backend and the evaluator
+     * trust them (as they trust the frontend's shape inference). */
+    spx_pass_env_t check_env = {.store = store, .diag = diag, .arena = arena};
+    if (spx_pass_verify_shapes(mlirModuleGetOperation(module), &check_env) != 0) {
+      mlirModuleDestroy(module);
       mlirContextDestroy(ctx);
       return 1;
     }

@@ -18,20 +18,25 @@ static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {
   return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
 }
 
+/* Rounding divide by 2^exponent, 0 <= exponent <= 31 (requantization:
+ * the stream's shifts are in [-31, 30]). */
 static inline int32_t spx_k_rdbypot(int32_t x, int exponent) {
-  if (exponent > 31) {
-    /* The same rounding in 64 bits (an int32 shift by 32 or more is
-     * undefined, and x86 masked it: int8 softmax rows whose exponentials
-     * sum to 512 or more came out near 1.0): |x| / 2^exponent <= 1/2, so
-     * the result is 0, or -1 for INT32_MIN / 2^32. */
-    int64_t mask64 = exponent > 62 ? INT64_MAX : ((int64_t)1 << exponent) - 1;
-    int64_t rem = (int64_t)x & mask64, thr = (mask64 >> 1) + (x < 0 ? 1 : 0);
-    return (int32_t)((x < 0 ? -1 : 0) + (rem > thr ? 1 : 0));
-  }
   int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
   int32_t remainder = x & mask;
   int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* The same for any exponent >= 0 (int8 softmax, whose exponent grows with
+ * the row's sum of exponentials). An int32 shift by 32 or more is
+ * undefined, and x86 masked it: rows whose exponentials sum to 512 or more
+ * came out near 1.0. Past 31, |x| / 2^exponent <= 1/2, so the result is 0,
+ * or -1 for INT32_MIN / 2^32; the rounding is done in 64 bits. */
+static inline int32_t spx_k_rdbypot_wide(int32_t x, int exponent) {
+  if (exponent <= 31) return spx_k_rdbypot(x, exponent);
+  int64_t mask64 = exponent > 62 ? INT64_MAX : ((int64_t)1 << exponent) - 1;
+  int64_t rem = (int64_t)x & mask64, thr = (mask64 >> 1) + (x < 0 ? 1 : 0);
+  return (int32_t)((x < 0 ? -1 : 0) + (rem > thr ? 1 : 0));
 }
 
 static inline int32_t spx_k_mbqm(int32_t x, int32_t mult, int shift) {

@@ -30,7 +30,7 @@ void spx_rt_quantize_multiplier(double real, int32_t *out_mult, int *out_shift) 
 }
 
 int32_t spx_rt_srdhm(int32_t a, int32_t b) { return spx_k_srdhm(a, b); }
-int32_t spx_rt_rdbypot(int32_t x, int exponent) { return spx_k_rdbypot(x, exponent); }
+int32_t spx_rt_rdbypot(int32_t x, int exponent) { return spx_k_rdbypot_wide(x, exponent); }
 int32_t spx_rt_mbqm(int32_t x, int32_t mult, int shift) { return spx_k_mbqm(x, mult, shift); }
 
 static int32_t quantize_real(double v, spx_rt_quant_t q) {

@@ -61,8 +61,8 @@ spx_rt_status_t spx_rt_softmax_s8(int32_t outer, int32_t depth,
       if (diff >= p->diff_min) {
         int32_t e = spx_k_exp_on_negative_values(scaled_diff(diff, p),
                                                  SCALED_DIFF_BITS);
-        int32_t unsat = spx_k_rdbypot(spx_k_srdhm(shifted_scale, e),
-                                      num_bits_over_unit + 31 - 8);
+        int32_t unsat = spx_k_rdbypot_wide(spx_k_srdhm(shifted_scale, e),
+                                           num_bits_over_unit + 31 - 8);
         y[c] = spx_k_clamp_s8(unsat - 128, -128, 127);
       } else {
         y[c] = -128;

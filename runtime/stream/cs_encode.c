@@ -7,15 +7,7 @@ typedef struct layout {
   uint32_t total;
 } layout_t;
 
-static spx_rt_status_t bad(spx_rt_error_t *st, const char *fmt, ...)
-    SPX_RT_PRINTF_(2, 3);
-static spx_rt_status_t bad(spx_rt_error_t *st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  spx_rt_error_vset(st, SPX_RT_ERR_FORMAT, SPX_RT_NO_COMMAND, fmt, ap);
-  va_end(ap);
-  return SPX_RT_ERR_FORMAT;
-}
+#define BAD(st, ...) spx_rt_error_set((st), SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -27,7 +19,7 @@ static spx_rt_status_t check_name(spx_rt_error_t *st, const char *what,
   size_t n = cs_strlen(s);
   for (size_t k = 0; k < n; k++)
     if ((unsigned char)s[k] < 0x20 || (unsigned char)s[k] > 0x7e)
-      return bad(st, "%s %u: field 'name': byte 0x%02x is not printable ASCII",
+      return BAD(st, "%s %u: field 'name': byte 0x%02x is not printable ASCII",
                  what, (unsigned)i, (unsigned)(unsigned char)s[k]);
   if (n) *strings += n + 1;
   return SPX_RT_OK;
@@ -37,21 +29,21 @@ static spx_rt_status_t check_name(spx_rt_error_t *st, const char *what,
 static spx_rt_status_t plan(const spx_cs_image_t *im, layout_t *lay,
                           spx_rt_error_t *st) {
   cs_zero(lay, sizeof *lay);
-  if (!im) return bad(st, "image: NULL");
+  if (!im) return BAD(st, "image: NULL");
   if (!spx_cs_target_name(im->target))
-    return bad(st, "header: field 'target': unknown target %u",
+    return BAD(st, "header: field 'target': unknown target %u",
                (unsigned)im->target);
   if (im->target == SPX_CS_TARGET_CPU && im->mdesc_hash)
-    return bad(st, "header: field 'mdesc_hash': must be 0 for target cpu");
+    return BAD(st, "header: field 'mdesc_hash': must be 0 for target cpu");
   if ((im->tensor_count && !im->tensors) || (im->input_count && !im->inputs) ||
       (im->output_count && !im->outputs) || (im->blob_count && !im->blobs) ||
       (im->command_count && !im->commands))
-    return bad(st, "image: NULL array with a nonzero count");
+    return BAD(st, "image: NULL array with a nonzero count");
   if (im->tensor_count > SPX_CS_MAX_TENSORS)
-    return bad(st, "tensors: tensor_count %u exceeds %u",
+    return BAD(st, "tensors: tensor_count %u exceeds %u",
                (unsigned)im->tensor_count, SPX_CS_MAX_TENSORS);
   if (im->blob_count > SPX_CS_NONE)
-    return bad(st, "blobs: blob_count %u exceeds %u", (unsigned)im->blob_count,
+    return BAD(st, "blobs: blob_count %u exceeds %u", (unsigned)im->blob_count,
                SPX_CS_NONE);
 
   uint64_t strings = 1;
@@ -69,9 +61,9 @@ static spx_rt_status_t plan(const spx_cs_image_t *im, layout_t *lay,
   uint64_t wsize = 0;
   for (uint32_t i = 0; i < im->blob_count; i++) {
     if (!im->blobs[i].data && im->blobs[i].length)
-      return bad(st, "blob %u: field 'data': NULL", (unsigned)i);
+      return BAD(st, "blob %u: field 'data': NULL", (unsigned)i);
     wsize = align_up(wsize, SPX_CS_BLOB_ALIGN) + im->blobs[i].length;
-    if (wsize > 0xffffffffu) return bad(st, "weights: larger than 4 GiB");
+    if (wsize > 0xffffffffu) return BAD(st, "weights: larger than 4 GiB");
   }
 
   uint64_t size[SPX_CS_SECTION_COUNT_];
@@ -92,7 +84,7 @@ static spx_rt_status_t plan(const spx_cs_image_t *im, layout_t *lay,
   uint64_t at = SPX_CS_HEADER_SIZE;
   for (unsigned s = 0; s < SPX_CS_SECTION_COUNT_; s++) {
     at = align_up(at, align[s]);
-    if (at + size[s] > 0xffffffffu) return bad(st, "image: larger than 4 GiB");
+    if (at + size[s] > 0xffffffffu) return BAD(st, "image: larger than 4 GiB");
     lay->sec[s].offset = (uint32_t)at;
     lay->sec[s].size = (uint32_t)size[s];
     at += size[s];
@@ -315,7 +307,7 @@ spx_rt_status_t spx_cs_image_write(const spx_cs_image_t *image,
                                  spx_cs_write_fn write, void *ctx,
                                  spx_rt_error_t *status) {
   spx_rt_error_clear(status);
-  if (!write) return bad(status, "write: NULL callback");
+  if (!write) return BAD(status, "write: NULL callback");
   layout_t lay;
   spx_rt_status_t rc = plan(image, &lay, status);
   if (rc) return rc;

@@ -3,17 +3,7 @@
  * it happens; all offset arithmetic is done in 64 bits. */
 #include "runtime/stream/cs_internal.h"
 
-static spx_rt_status_t fail(spx_rt_error_t *st, spx_rt_status_t code,
-                          const char *fmt, ...) SPX_RT_PRINTF_(3, 4);
-static spx_rt_status_t fail(spx_rt_error_t *st, spx_rt_status_t code,
-                          const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  spx_rt_error_vset(st, code, SPX_RT_NO_COMMAND, fmt, ap);
-  va_end(ap);
-  return code;
-}
-#define BAD(...) fail(status, SPX_RT_ERR_FORMAT, __VA_ARGS__)
+#define BAD(...) spx_rt_error_set(status, SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
 static const uint8_t *sec(const spx_cs_stream_t *s, unsigned id) {
   return s->data + s->sections[id].offset;
@@ -149,7 +139,7 @@ static spx_rt_status_t check_name(const spx_cs_stream_t *s, const char *who,
 static spx_rt_status_t load_header(spx_cs_stream_t *s, const uint8_t *p,
                                  size_t size, spx_rt_error_t *status) {
   if (size < SPX_CS_HEADER_SIZE)
-    return fail(status, SPX_RT_ERR_DATA_LOSS,
+    return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                 "file: size %zu is smaller than the header (%u bytes)", size,
                 SPX_CS_HEADER_SIZE);
   if (p[0] != 'S' || p[1] != 'P' || p[2] != 'X' || p[3] != 'B')
@@ -159,20 +149,20 @@ static spx_rt_status_t load_header(spx_cs_stream_t *s, const uint8_t *p,
   s->version_minor = cs_rd16(p + 6);
   if (s->version_major != SPX_CS_VERSION_MAJOR ||
       s->version_minor > SPX_CS_VERSION_MINOR)
-    return fail(status, SPX_RT_ERR_UNSUPPORTED,
+    return spx_rt_error_set(status, SPX_RT_ERR_UNSUPPORTED,
                 "header: format version %u.%u is not supported (this reader "
                 "takes %d.0 to %d.%d)",
                 s->version_major, s->version_minor, SPX_CS_VERSION_MAJOR,
                 SPX_CS_VERSION_MAJOR, SPX_CS_VERSION_MINOR);
   uint32_t total = cs_rd32(p + 12);
   if (total != size)
-    return fail(status, SPX_RT_ERR_DATA_LOSS,
+    return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                 "header: total_size %u does not match the file size %zu%s",
                 (unsigned)total, size, total > size ? " (truncated)" : "");
   s->crc32 = cs_rd32(p + SPX_CS_CRC_OFFSET);
   uint32_t crc = spx_cs_crc32(0, p + SPX_CS_CRC_START, size - SPX_CS_CRC_START);
   if (crc != s->crc32)
-    return fail(status, SPX_RT_ERR_DATA_LOSS,
+    return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                 "header: crc32 mismatch: stored 0x%08x, computed 0x%08x",
                 (unsigned)s->crc32, (unsigned)crc);
   uint32_t hsize = cs_rd16(p + 16);
@@ -338,7 +328,7 @@ spx_rt_status_t spx_cs_stream_load(const void *data, size_t size,
     prev_end = (uint64_t)b.offset + b.length;
     uint32_t crc = spx_cs_crc32(0, b.data, b.length);
     if (crc != b.crc32)
-      return fail(status, SPX_RT_ERR_DATA_LOSS,
+      return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                   "blob %u%s%s%s: field 'crc32': stored 0x%08x, computed "
                   "0x%08x", (unsigned)i, *b.name ? " (" : "", b.name,
                   *b.name ? ")" : "", (unsigned)b.crc32, (unsigned)crc);

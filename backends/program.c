@@ -515,10 +515,11 @@ const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p, co
 static int lower_to_target(spx_program_t *p, builder_t *b, MlirOperation mop) {
   const spx_backend_target_t *t = spx_backend_target_find(p->target);
   if (t) {
-    /* Every target's options are checked here, whether it lowers or not
-     * (the cpu has none: any option is an error). */
+    /* Every target's options are read and checked here, whether it lowers
+     * or not (the cpu has none: any option is an error). */
     int64_t *mdesc = spx_arena_alloc(b->arena, (t->desc->mdesc->count + 1) * sizeof *mdesc);
     if (spx_backend_read_mdesc(p, mdesc, b->diag)) return -1;
+    p->mdesc = mdesc;
     return t->lower ? t->lower(p, b->arena, b->diag) : 0;
   }
   (void)mop;

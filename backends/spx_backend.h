@@ -68,6 +68,10 @@ typedef struct spx_program {
    * the target and its options; `loc` when it was not written in the file
    * (the default cpu, or --target alone). */
   spx_loc_t target_loc;
+  /* The target's machine description: one value per field of its mdesc
+   * table (runtime/spx_targets.h), in table order, read from the target
+   * options and checked before the target's lowering runs. */
+  const int64_t *mdesc;
   spx_loc_t name_loc; /* where the network is named (the module's
                          location); errors about its C names go there */
 } spx_program_t;
@@ -78,7 +82,8 @@ typedef struct spx_program {
  *       diag; it may replace p->image's commands (not layer_commands) and
  *       fill target_json.
  * Its options are its machine description (the registry's mdesc table):
- * spx_backend_read_mdesc reads them. */
+ * spx_backend_read_mdesc reads and checks them into p->mdesc before the
+ * lowering runs. */
 #define SPX_BK_LOWER_0(nm)
 #define SPX_BK_LOWER_1(nm)                                                    \
   int spx_target_##nm##_lower(spx_program_t *p, spx_arena_t *arena,           \

@@ -358,20 +358,12 @@ static const spx_cs_tensor_t *img_tensor(const void *ctx, uint16_t id,
   return &((const spx_cs_image_t *)ctx)->tensors[id];
 }
 
-static int read_mdesc(spx_program_t *p, spx_aie_mdesc_t *m, spx_diag_t *diag) {
-  int64_t v[sizeof(spx_aie_mdesc_t) / sizeof(uint32_t)];
-  SPX_ASSERT(spx_target_aie_mdesc.count == sizeof v / sizeof v[0]);
-  if (spx_backend_read_mdesc(p, v, diag)) return -1;
-  spx_aie_mdesc_from_values(v, m);
-  return 0;
-}
-
 int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   lctx_t c;
   memset(&c, 0, sizeof c);
   c.p = p;
   c.arena = arena;
-  if (read_mdesc(p, &c.m, diag)) return -1;
+  spx_aie_mdesc_from_values(p->mdesc, &c.m);
   uint32_t nl = p->image.command_count;
   c.plans = calloc(nl + 1, sizeof *c.plans);
   c.mt_peak = calloc(nl + 1, sizeof *c.mt_peak);

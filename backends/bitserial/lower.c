@@ -15,14 +15,6 @@
 #include "backends/spx_backend.h"
 #include "runtime/targets/bitserial/bitserial.h"
 
-static int read_mdesc(spx_program_t *p, spx_diag_t *diag, spx_sim_bs_mdesc_t *md) {
-  int64_t v[SPX_SIM_BS_MDESC_COUNT];
-  if (spx_backend_read_mdesc(p, v, diag)) return -1;
-  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
-    *spx_sim_bs_mdesc_at(md, k) = (int32_t)v[k];
-  return 0;
-}
-
 static void cost_json(spx_arena_t *arena, char **s, const char *key, const uint64_t v[]) {
   *s = spx_arena_printf(arena, "%s\"%s\": {", *s, key);
   for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++)
@@ -42,7 +34,8 @@ static void speedup_json(spx_arena_t *arena, char **s, const char *key, const ui
 
 int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   spx_sim_bs_mdesc_t md;
-  if (read_mdesc(p, diag, &md)) return -1;
+  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
+    *spx_sim_bs_mdesc_at(&md, k) = (int32_t)p->mdesc[k];
   spx_cs_image_t *img = &p->image;
   uint32_t n = img->command_count;
 

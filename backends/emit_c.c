@@ -3,7 +3,7 @@
  *
  * The .c file holds, per layer and in execution order, its weights as
  * aligned static const arrays (exact: integers in hex, floats as C99 hex
- * floats, arrays with infinities or NaNs as bit patterns), its output tensor
+ * floats; weights are always finite), its output tensor
  * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
  * line in the .spx file; then STEM_run, which copies the inputs into the
  * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
@@ -39,8 +39,6 @@ typedef struct cgen {
   const char **tensor_sym;  /* per tensor */
   bool *tensor_used;        /* per tensor: some layer reads or writes it */
   const char **blob_sym;    /* per blob: its array */
-  const char **blob_ref;    /* per blob: how a layer points at it */
-  bool *blob_bits;          /* per blob: f32 values written as bit patterns */
   const char **layer_sym;   /* per layer */
   const char **in_param;    /* per input: its parameter of STEM_run */
   const char **out_param;   /* per output */
@@ -263,9 +261,9 @@ static uint32_t f32_bits(float v) {
 static bool f32_finite(float v) { return (f32_bits(v) & 0x7f800000u) != 0x7f800000u; }
 
 /* A finite float as a C99 literal that reads back bit for bit: 0.0f, -0.0f
- * or a hex float. Non-finite values have no such literal: arrays holding
- * them are written as bit patterns (emit_array), and tensor scales, which
- * the stream requires finite, are checked before anything is written. */
+ * or a hex float. Non-finite values have no such literal; none reaches
+ * the C (spxc refuses non-finite weights where they are read, and the
+ * stream requires finite tensor scales). */
 static void print_float(FILE *f, float v) {
   SPX_ASSERT(f32_finite(v));
   if (v == 0) fputs(f32_bits(v) >> 31 ? "-0.0f" : "0.0f", f);
@@ -281,37 +279,11 @@ static void print_float_decimal(FILE *f, float v) {
   fprintf(f, "%s%sf", buf, strpbrk(buf, ".e") ? "" : ".0");
 }
 
-static bool blob_finite(const spx_cs_blob_t *b) {
-  if (b->dtype != SPX_CS_DTYPE_F32) return true;
-  for (uint32_t i = 0; i + 4 <= b->length; i += 4) {
-    float v;
-    memcpy(&v, b->data + i, 4);
-    if (!f32_finite(v)) return false;
-  }
-  return true;
-}
-
 static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
   const spx_cs_blob_t *b = &g->p->image.blobs[id];
   const char *sym = g->blob_sym[id];
   unsigned size = spx_cs_dtype_size(b->dtype);
   uint32_t n = b->length / size;
-  if (g->blob_bits[id]) {
-    /* No C99 literal gives an infinity or a NaN (with its sign and payload):
-     * the array holds the bits, and layers read them through the f32
-     * member (reading a union member other than the one initialized
-     * reinterprets the bytes, C99 TC3 6.5.2.3). */
-    fprintf(f, "/* %s: %s[%u], as bit patterns (it holds non-finite values) */\n"
-               "static const union { uint32_t bits[%u]; float f32[%u]; } %s SPX_ALIGNED = {{",
-            ctext(g, b->name), spx_cs_dtype_name(b->dtype), n, n ? n : 1, n ? n : 1, sym);
-    for (uint32_t i = 0; i < n; i++) {
-      uint32_t u;
-      memcpy(&u, b->data + 4 * i, 4);
-      fprintf(f, "%s0x%08lxu%s", i % 6 ? " " : "\n  ", (unsigned long)u, i + 1 < n ? "," : "");
-    }
-    fputs("\n}};\n", f);
-    return;
-  }
   fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", ctext(g, b->name),
           spx_cs_dtype_name(b->dtype), n, c_type(b->dtype), sym, n ? n : 1);
   int per_line = b->dtype == SPX_CS_DTYPE_F32 ? 4 : b->dtype == SPX_CS_DTYPE_INT32 ? 6 : 16;
@@ -346,7 +318,7 @@ static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
 }
 
 static const char *blob_ref(const cgen_t *g, uint16_t id) {
-  return id == SPX_CS_NONE ? "0" : g->blob_ref[id];
+  return id == SPX_CS_NONE ? "0" : g->blob_sym[id];
 }
 
 static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
@@ -713,14 +685,8 @@ static void name_all(cgen_t *g) {
   for (uint32_t i = 0; i < img->tensor_count; i++)
     g->tensor_sym[i] = claim(g, "tensor_", "tensor_", img->tensors[i].name);
   g->blob_sym = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_sym);
-  g->blob_ref = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_ref);
-  g->blob_bits = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *g->blob_bits);
-  for (uint32_t i = 0; i < img->blob_count; i++) {
+  for (uint32_t i = 0; i < img->blob_count; i++)
     g->blob_sym[i] = claim(g, "", "blob_", img->blobs[i].name);
-    g->blob_bits[i] = !blob_finite(&img->blobs[i]);
-    g->blob_ref[i] =
-        g->blob_bits[i] ? spx_arena_printf(arena, "%s.f32", g->blob_sym[i]) : g->blob_sym[i];
-  }
   g->layer_sym = spx_arena_alloc(arena, (p->layer_count + 1) * sizeof *g->layer_sym);
   for (uint32_t i = 0; i < p->layer_count; i++) {
     g->layer_sym[i] = claim(g, "layer_", "layer_", p->layer_commands[i].name);

@@ -235,21 +235,28 @@ static void fill_weights(builder_t *b, MlirOperation op, spx_cs_command_t *cmd,
   MlirAttribute wa = mlirOperationGetAttributeByName(op, spx_ir_str("weight"));
   int64_t w[SPX_MAX_RANK], out[SPX_MAX_RANK];
   int rank = spx_ir_shape(mlirAttributeGetType(wa), w);
+  l->weights = weights_blob(b, op, l, w, rank);
   /* An int8 conv2d/dense accumulates its products in int32: the stream
-   * takes at most 2^31 / SPX_CS_ACC_TERM_MAX of them per output. */
+   * takes at most 2^31 / term of them per output, the term depending on the
+   * weights' format (spx_fmt_acc_term). */
   const spx_wbuf_t *wb = spx_ir_get_wbuf(op, "weight", b->store);
-  uint64_t per_output = 1, acc_max = 0x7fffffffu / SPX_CS_ACC_TERM_MAX;
+  const spx_fmt_desc_t *fmt =
+      l->weights != SPX_CS_NONE ? spx_fmt_find(b->blobs[l->weights].encoding) : NULL;
+  uint32_t term = spx_fmt_acc_term(fmt);
+  uint64_t per_output = 1, acc_max = 0x7fffffffu / term;
   for (int i = 1; i < rank; i++) per_output *= (uint64_t)w[i];
   if (wb && wb->dtype == SPX_DT_I8 && per_output > acc_max) {
     const char *layer = str_of(b->arena, spx_ir_layer_name(op));
     spx_diag_error(b->diag, spx_ir_loc(op, b->arena),
                    "layer '%s' sums %llu products per output in int8; the int8 kernels' int32 "
-                   "accumulator takes at most %llu (keep it in f32: quantize %s : f32)",
-                   layer, (unsigned long long)per_output, (unsigned long long)acc_max, layer);
+                   "accumulator takes at most %llu%s%s%s (keep it in f32: quantize %s : f32)",
+                   layer, (unsigned long long)per_output, (unsigned long long)acc_max,
+                   term > SPX_FMT_ACC_TERM_S8 ? " with its " : "",
+                   term > SPX_FMT_ACC_TERM_S8 ? fmt->name : "",
+                   term > SPX_FMT_ACC_TERM_S8 ? " weights" : "", layer);
     b->errors++;
     return;
   }
-  l->weights = weights_blob(b, op, l, w, rank);
   l->bias = blob_of(b, op, "bias");
   l->mult = blob_of(b, op, "spx.multiplier");
   l->shift = blob_of(b, op, "spx.shift");

@@ -253,16 +253,22 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
   float *scales = ws->data;
   /* The weight scale also bounds the int32 bias to 2^30 (less when the
-   * layer sums more than 2^15 products: the stream's bound, |bias| <= 2^31 -
-   * 1 - 2^15 * products, SPX_CS_ACC_TERM_MAX), so bias plus the accumulated
+   * layer sums more than about 2^15 products: the stream's bound, |bias| <=
+   * 2^31 - 1 - term * products, spx_fmt_acc_term), so bias plus the accumulated
    * products cannot overflow: a channel with negligible weights but a real
    * bias (a dead unit) keeps its bias and rounds its weights to 0 instead of
    * saturating the bias. A layer of more than 65535 products has no bound
    * (the backends refuse it). */
   double bias_max = 1073741824.0;
-  if (per <= 0x7fffffffu / SPX_CS_ACC_TERM_MAX &&
-      (double)(0x7fffffffu - SPX_CS_ACC_TERM_MAX * per) < bias_max)
-    bias_max = (double)(0x7fffffffu - SPX_CS_ACC_TERM_MAX * per);
+  /* The weights' format is chosen after quantization: take the largest
+   * term of any format (BBS's 255 * 143). */
+  unsigned nf = 0;
+  const spx_fmt_desc_t *const *fmts = spx_fmt_table(&nf);
+  uint64_t term = SPX_FMT_ACC_TERM_S8;
+  for (unsigned f = 0; f < nf; f++)
+    if (spx_fmt_acc_term(fmts[f]) > term) term = spx_fmt_acc_term(fmts[f]);
+  if (per <= 0x7fffffffu / term && (double)(0x7fffffffu - term * per) < bias_max)
+    bias_max = (double)(0x7fffffffu - term * per);
   double *min_scale = calloc((size_t)channels, sizeof *min_scale);
   SPX_ASSERT(min_scale);
   /* (1 + 2^-20) covers the rounding of the recorded scale to float. A

@@ -148,7 +148,7 @@ static void dense_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
 }
 
 const spx_fmt_desc_t spx_fmt_desc_DENSE = {
-    SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1,
+    SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1, 128,
     dense_validate, dense_decode,
     /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
     dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL};

@@ -60,3 +60,8 @@ size_t spx_fmt_col_len(const spx_fmt_desc_t *desc, const spx_fmt_dims_t *dims) {
   blocks = dims->cols / cb + (dims->cols % cb != 0);
   return blocks * cb * taps;
 }
+
+uint32_t spx_fmt_acc_term(const spx_fmt_desc_t *f) {
+  uint32_t t = f ? 255u * f->max_abs_weight : 0;
+  return t > SPX_FMT_ACC_TERM_S8 ? t : SPX_FMT_ACC_TERM_S8;
+}

@@ -90,6 +90,10 @@ typedef struct spx_fmt_desc {
   const char *name;    /* the "text" of SPX_FMT_ENCODINGS */
   const char *summary; /* one line, for --help and tables */
   uint8_t decodes_to_s8;
+  /* The largest |w| of an effective weight of any valid encoding (int8:
+   * 128; BBS zero-point shifting: 143, spx_fmt_bbs_weight_range): it
+   * bounds one product of an int8 layer's accumulator (spx_fmt_acc_term). */
+  uint16_t max_abs_weight;
   spx_rt_status_t (*validate)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                   spx_rt_error_t *err);
   spx_rt_status_t (*decode)(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
@@ -131,6 +135,13 @@ typedef struct spx_fmt_desc {
 #define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;
 SPX_FMT_ENCODINGS(SPX_FMT_X_)
 #undef SPX_FMT_X_
+
+/* The largest |(x - z_in) * w| one product of an int8 conv2d/dense with
+ * weights of format `f` adds to its int32 accumulator, rounded up: 2^15 for
+ * int8 weights (255 * 128 = 32640), 255 * max_abs_weight beyond. A layer of
+ * K products needs K * term + |bias| <= 2^31 - 1. NULL: int8 weights. */
+#define SPX_FMT_ACC_TERM_S8 32768u
+uint32_t spx_fmt_acc_term(const struct spx_fmt_desc *f);
 
 /* The descriptor of an encoding code, or NULL if there is none. */
 const spx_fmt_desc_t *spx_fmt_find(unsigned code);

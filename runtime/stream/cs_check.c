@@ -298,12 +298,15 @@ static spx_rt_status_t check_requant_values(layer_ctx_t *c) {
  * int32: every partial sum must fit, whatever the input. */
 static spx_rt_status_t check_accumulator(layer_ctx_t *c, uint64_t k) {
   const uint64_t limit = 0x7fffffffu;
-  uint64_t dot = k * SPX_CS_ACC_TERM_MAX;
+  spx_cs_blob_t w;
+  cs_get_blob(c->v, c->l->weights, &w);
+  /* One product's bound depends on the weights' format (BBS reaches 143). */
+  uint64_t term = spx_fmt_acc_term(spx_fmt_find(w.encoding));
+  uint64_t dot = k * term;
   if (dot > limit)
     return cs_bad(c->v, "%s: field 'weights': %llu products per output may "
                "overflow the int32 accumulator (at most %llu)", c->who,
-               (unsigned long long)k,
-               (unsigned long long)(limit / SPX_CS_ACC_TERM_MAX));
+               (unsigned long long)k, (unsigned long long)(limit / term));
   if (c->l->bias == SPX_CS_NONE) return SPX_RT_OK;
   spx_cs_blob_t b;
   cs_get_blob(c->v, c->l->bias, &b);

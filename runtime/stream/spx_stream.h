@@ -273,10 +273,12 @@ extern "C" {
 #define SPX_CS_REQUANT_MULT_MAX 0x7fffffff
 #define SPX_CS_REQUANT_SHIFT_MIN (-31)
 #define SPX_CS_REQUANT_SHIFT_MAX 30
-/* Largest |(x - z_in) * w| of an int8 product (255 * 128 < 2^15): an int8
- * conv2d/dense with K products per output needs K * 2^15 + |bias| <= 2^31 - 1
- * so that its int32 accumulator never overflows. */
-#define SPX_CS_ACC_TERM_MAX 32768u
+/* Largest |(x - z_in) * w| of a product with int8 weights (255 * 128 <
+ * 2^15): an int8 conv2d/dense with K products per output needs K * term +
+ * |bias| <= 2^31 - 1 so that its int32 accumulator never overflows. Encoded
+ * weights whose effective values leave int8 have a larger term
+ * (spx_fmt_acc_term, runtime/formats). */
+#define SPX_CS_ACC_TERM_MAX SPX_FMT_ACC_TERM_S8
 #define SPX_CS_NONE 0xffffu       /* "no tensor" / "no blob" */
 #define SPX_CS_MAX_TENSORS 0xffffu
 

@@ -186,15 +186,19 @@ void spx_outset_destroy(spx_outset_t *s) {
   free(s);
 }
 
+/* mkdirs ran out of memory at `path` (buf, freed here, may be NULL). */
+static int mkdirs_nomem(spx_outset_t *s, const char *path, char *buf) {
+  set_error(s, path, "cannot create output directory", ENOMEM);
+  free(buf);
+  errno = ENOMEM;
+  return -1;
+}
+
 int spx_outset_mkdirs(spx_outset_t *s, const char *dir) {
   char *buf = dup_str(dir);
   size_t len = strlen(dir);
   struct stat st;
-  if (!buf) {
-    set_error(s, dir, "cannot create output directory", ENOMEM);
-    errno = ENOMEM;
-    return -1;
-  }
+  if (!buf) return mkdirs_nomem(s, dir, NULL);
   for (size_t i = 1; i <= len; i++) {
     if (i < len && buf[i] != '/') continue;
     char keep = buf[i];
@@ -205,12 +209,7 @@ int spx_outset_mkdirs(spx_outset_t *s, const char *dir) {
       if (s->n_dirs == s->cap_dirs) {
         int cap = s->cap_dirs ? 2 * s->cap_dirs : 8;
         char **grown = calloc((size_t)cap, sizeof *grown);
-        if (!grown) {
-          set_error(s, buf, "cannot create output directory", ENOMEM);
-          free(buf);
-          errno = ENOMEM;
-          return -1;
-        }
+        if (!grown) return mkdirs_nomem(s, buf, buf);
         sigset_t saved;
         block_signals(&saved);
         if (s->n_dirs) memcpy(grown, s->dirs, (size_t)s->n_dirs * sizeof *grown);
@@ -221,12 +220,7 @@ int spx_outset_mkdirs(spx_outset_t *s, const char *dir) {
         free(was);
       }
       char *copy = dup_str(buf);
-      if (!copy) {
-        set_error(s, buf, "cannot create output directory", ENOMEM);
-        free(buf);
-        errno = ENOMEM;
-        return -1;
-      }
+      if (!copy) return mkdirs_nomem(s, buf, buf);
       sigset_t saved;
       block_signals(&saved);
       int made = mkdir(buf, 0777) == 0, err = errno;

@@ -797,8 +797,17 @@ static int check_text(const char *path, const char *text, size_t len, spx_diag_t
   for (size_t i = 0; i < len; i++) {
     char ch = text[i];
     if (ch == '"') {
-      for (i++; i < len && text[i] != '"'; i++)
-        if (text[i] == '\\') i++;
+      /* MLIR's lexer ends a string at a line break or the end of the text
+       * with an error token; inside a dialect_resources blob that error does
+       * not stop the parser, and lexing goes on past the end of the buffer.
+       * So an unterminated string is refused here, at its opening quote. */
+      size_t open = i;
+      for (i++; i < len && text[i] != '"' && text[i] != '\n' && text[i] != '\v' && text[i] != '\f'; i++)
+        if (text[i] == '\\' && i + 1 < len && text[i + 1] != '\n') i++;
+      if (i >= len || text[i] != '"') {
+        spx_diag_error(diag, text_loc(path, text, text + open), "unterminated string literal (a string ends on its own line)");
+        return -1;
+      }
     } else if (ch == '/' && i + 1 < len && text[i + 1] == '/') {
       while (i < len && text[i] != '\n') i++;
     } else if (ch == '(' || ch == '[' || ch == '{' || ch == '<') {

@@ -387,12 +387,8 @@ static void refuse_layer(builder_t *b, MlirOperation op) {
              spx_ir_get_i64(op, "spx.ws_offset"), op);
 }
 
-/* The int8 kernels that sum a whole axis in int32 (runtime/kernels): softmax
- * adds one Q12.19 exponential per value (at most 2^19 each), global_avgpool
- * adds the values and subtracts zero_point * count (|sum| <= 255 * count).
- * Longer sums would overflow; reports the layer. */
-#define INT8_SOFTMAX_MAX 4095u        /* 0x7fffffff >> 19 */
-#define INT8_GLOBAL_AVGPOOL_MAX 8421504u /* 0x7fffffff / 255 */
+/* The int8 kernels that sum a whole axis in int32 (runtime/kernels: softmax,
+ * global_avgpool) take sums of a bounded length; reports the layer. */
 static bool int8_sum_too_long(builder_t *b, MlirOperation op, spx_cs_cpu_op_t code,
                               const char *name) {
   if (code != SPX_CS_CPU_OP_SOFTMAX && code != SPX_CS_CPU_OP_GLOBAL_AVGPOOL) return false;
@@ -400,13 +396,13 @@ static bool int8_sum_too_long(builder_t *b, MlirOperation op, spx_cs_cpu_op_t co
   if (!spx_ir_tensor_quant(in, NULL, NULL)) return false;
   int64_t d[SPX_MAX_RANK];
   int rank = spx_ir_shape(in, d);
-  uint64_t n = 1, max = INT8_GLOBAL_AVGPOOL_MAX;
+  uint64_t n = 1, max = SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW;
   const char *what = "averages", *per = " per channel";
   if (code == SPX_CS_CPU_OP_SOFTMAX) {
     int64_t axis = spx_ir_get_i64(op, "axis");
     if (axis < 0) axis += rank;
     n = axis >= 0 && axis < rank ? (uint64_t)d[axis] : 0;
-    max = INT8_SOFTMAX_MAX;
+    max = SPX_CS_SOFTMAX_S8_MAX_DEPTH;
     what = "takes the softmax of";
     per = "";
   } else {

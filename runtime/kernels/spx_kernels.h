@@ -219,7 +219,9 @@ spx_rt_status_t spx_rt_global_avgpool_f32(int32_t n, int32_t c, int32_t hw,
                                           const float *input, float *output);
 /* int8 global average pooling: acc = sum (x - z_in) over hw cells, then
  * out = clamp(z_out + mbqm(acc, rq->multiplier, rq->shift)), where the
- * multiplier encodes s_in / (s_out * hw) (spx_rt_global_avgpool_s8_init). */
+ * multiplier encodes s_in / (s_out * hw) (spx_rt_global_avgpool_s8_init).
+ * |acc| <= 255 * hw in int32: hw is at most SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW
+ * (SPX_RT_ERR_RANGE beyond). */
 spx_rt_status_t spx_rt_global_avgpool_s8(int32_t n, int32_t c, int32_t hw,
                                          const spx_rt_requant_t *rq,
                                          const int8_t *input, int8_t *output);
@@ -281,7 +283,9 @@ spx_rt_status_t spx_rt_softmax_f32(int32_t outer, int32_t depth,
 
 /* int8 softmax (TFLite reference Softmax for int8, gemmlowp fixed point):
  * output quantized with scale 1/256, zero point -128. Integer arithmetic only,
- * bit-exact everywhere. Fill with spx_rt_softmax_s8_init(beta = 1). */
+ * bit-exact everywhere. Fill with spx_rt_softmax_s8_init(beta = 1).
+ * A row adds one Q12.19 exponential per value (at most 2^19 each) in int32,
+ * so depth is at most SPX_CS_SOFTMAX_S8_MAX_DEPTH (SPX_RT_ERR_RANGE beyond). */
 typedef struct spx_rt_softmax_s8_params {
   int32_t input_multiplier;
   int32_t input_left_shift;

@@ -116,6 +116,7 @@ spx_rt_status_t spx_rt_global_avgpool_s8(int32_t n, int32_t c, int32_t hw,
   int32_t i, j;
   if (!rq || !input || !output) return SPX_RT_ERR_ARG;
   if (n <= 0 || c <= 0 || hw <= 0) return SPX_RT_ERR_SHAPE;
+  if (hw > SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW) return SPX_RT_ERR_RANGE;
   for (i = 0; i < n * c; ++i) {
     const int8_t *in = input + (size_t)i * (size_t)hw;
     int32_t s = 0;

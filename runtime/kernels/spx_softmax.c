@@ -38,6 +38,7 @@ spx_rt_status_t spx_rt_softmax_s8(int32_t outer, int32_t depth,
   int32_t i, c;
   if (!p || !input || !output) return SPX_RT_ERR_ARG;
   if (outer <= 0 || depth <= 0) return SPX_RT_ERR_SHAPE;
+  if (depth > SPX_CS_SOFTMAX_S8_MAX_DEPTH) return SPX_RT_ERR_RANGE;
   for (i = 0; i < outer; ++i) {
     const int8_t *x = input + (size_t)i * (size_t)depth;
     int8_t *y = output + (size_t)i * (size_t)depth;

@@ -531,6 +531,12 @@ spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
     if (!same_shape(&out, &(spx_cs_tensor_t){
         .rank = 4, .dims = {want[0], want[1], 1, 1}}))
       return shape_mismatch(&c, "out", &out, 4, want);
+    if (dt == SPX_CS_DTYPE_INT8 &&
+        (uint64_t)in[0].dims[2] * in[0].dims[3] > SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW)
+      return cs_bad(v, "%s: field 'in0': an int8 global_avgpool sums %llu values per channel, "
+                 "at most %u fit its int32 sum", c.who,
+                 (unsigned long long)in[0].dims[2] * in[0].dims[3],
+                 (unsigned)SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW);
     break;
   case SPX_CS_CPU_OP_ADD:
     if (!same_shape(&in[1], &in[0]))
@@ -614,6 +620,10 @@ spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
     if (axis < 0 || axis >= (int)in[0].rank)
       return cs_bad(v, "%s: field 'axis': %d is out of range for rank %u", c.who,
                  (int)l->axis, (unsigned)in[0].rank);
+    if (dt == SPX_CS_DTYPE_INT8 && in[0].dims[axis] > SPX_CS_SOFTMAX_S8_MAX_DEPTH)
+      return cs_bad(v, "%s: field 'axis': an int8 softmax over %u values, at most %u fit its "
+                 "int32 sum", c.who, (unsigned)in[0].dims[axis],
+                 (unsigned)SPX_CS_SOFTMAX_S8_MAX_DEPTH);
   }
     /* fall through */
   default: /* elementwise */

@@ -88,7 +88,9 @@
  * overflows): int8 requant multipliers are 0 or in [2^30, 2^31 - 1], shifts
  * in [-31, 30] (SPX_CS_REQUANT_*); an int8 conv2d/dense has at most 65535
  * products per output and |bias| <= 2^31 - 1 - 2^15 * products
- * (SPX_CS_ACC_TERM_MAX), so its int32 accumulator cannot overflow.
+ * (SPX_CS_ACC_TERM_MAX), so its int32 accumulator cannot overflow; an int8
+ * softmax sums at most 4095 values and an int8 global_avgpool at most
+ * 8421504 per channel (SPX_CS_*_S8_MAX_*).
  *
  * ==== Opcodes ==============================================================
  *
@@ -279,6 +281,12 @@ extern "C" {
  * weights whose effective values leave int8 have a larger term
  * (spx_fmt_acc_term, runtime/formats). */
 #define SPX_CS_ACC_TERM_MAX SPX_FMT_ACC_TERM_S8
+/* The int8 kernels that sum a whole axis in int32: softmax adds one Q12.19
+ * exponential (at most 2^19) per value of its axis, global_avgpool the
+ * values minus the zero point (|x - z| <= 255) per channel. Longer sums
+ * could overflow. */
+#define SPX_CS_SOFTMAX_S8_MAX_DEPTH 4095        /* 0x7fffffff >> 19 */
+#define SPX_CS_GLOBAL_AVGPOOL_S8_MAX_HW 8421504 /* 0x7fffffff / 255 */
 #define SPX_CS_NONE 0xffffu       /* "no tensor" / "no blob" */
 #define SPX_CS_MAX_TENSORS 0xffffu
 

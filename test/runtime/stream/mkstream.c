@@ -4,6 +4,11 @@
  * streams.
  *
  *   spx-mkstream [--corrupt=KIND] [--truncate=N] -o OUT
+ *   spx-mkstream --int8-sum=softmax|global_avgpool:N -o OUT
+ *
+ * --int8-sum writes a stream of one int8 softmax or global_avgpool summing
+ * N values (spx_test_sample_sum_init, then the axis or the shapes patched),
+ * without loading it.
  *
  * Every KIND except crc, bad-magic and bad-version patches the encoded bytes
  * and then recomputes the header crc32, so the loader gets past the crc and
@@ -102,8 +107,27 @@ static int corrupt(ctx_t *c, const char *kind) {
   return -1;
 }
 
+/* spx_test_sample_sum_init's stream, made to sum n values: the softmax
+ * along the last axis of [1, 1, 1, n]; the global_avgpool over
+ * [1, 1, 1, n] into [1, 1, 1, 1]. */
+static void make_long_sum(ctx_t *c, unsigned op, uint32_t n) {
+  if (op == SPX_CS_CPU_OP_SOFTMAX) {
+    cmd(c, 1)[field("axis")] = 3;
+    return;
+  }
+  for (unsigned t = 0; t < 4; t++) {
+    unsigned char *r = tensor(c, t);
+    unsigned esize = t == 0 || t == 3 ? 4 : 1;
+    uint32_t count = t < 2 ? n : 1;
+    w32(r + 8 + 4, 1);
+    w32(r + 8 + 12, count);
+    w32(r + 44, count * esize);
+  }
+}
+
 static void usage(FILE *f) {
   fprintf(f, "usage: spx-mkstream [--corrupt=KIND] [--truncate=N] -o OUT\n"
+             "       spx-mkstream --int8-sum=softmax|global_avgpool:N -o OUT\n"
              "KIND: crc bad-magic bad-version bad-target header-flags\n"
              "  target-mismatch section-oob section-overlap bad-dtype bad-rank\n"
              "  bad-scale ws-oob ws-overlap blob-oob blob-align blob-crc\n"
@@ -113,10 +137,11 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
-  const char *out = NULL, *kind = NULL;
+  const char *out = NULL, *kind = NULL, *sum = NULL;
   long truncate = -1;
   for (int i = 1; i < argc; i++) {
     if (!strncmp(argv[i], "--corrupt=", 10)) kind = argv[i] + 10;
+    else if (!strncmp(argv[i], "--int8-sum=", 11)) sum = argv[i] + 11;
     else if (!strncmp(argv[i], "--truncate=", 11)) truncate = atol(argv[i] + 11);
     else if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--help")) { usage(stdout); return 0; }
@@ -125,7 +150,22 @@ int main(int argc, char **argv) {
   if (!out) { usage(stderr); return 2; }
 
   static spx_test_sample_t sample;
-  spx_test_sample_init(&sample);
+  unsigned sum_op = 0;
+  uint32_t sum_n = 0;
+  if (sum) {
+    const char *colon = strchr(sum, ':');
+    sum_op = !strncmp(sum, "softmax:", 8)          ? SPX_CS_CPU_OP_SOFTMAX
+             : !strncmp(sum, "global_avgpool:", 15) ? SPX_CS_CPU_OP_GLOBAL_AVGPOOL
+                                                    : 0;
+    sum_n = colon ? (uint32_t)atol(colon + 1) : 0;
+    if (!sum_op || sum_n == 0 || sum_n > (1u << 26)) {
+      usage(stderr);
+      return 2;
+    }
+    spx_test_sample_sum_init(&sample, sum_op, sum_n);
+  } else {
+    spx_test_sample_init(&sample);
+  }
   spx_rt_error_t st;
   size_t size;
   if (spx_cs_image_measure(&sample.image, &size, &st)) {
@@ -139,6 +179,10 @@ int main(int argc, char **argv) {
       spx_cs_stream_load(c.p, size, &c.s, &st)) {
     fprintf(stderr, "spx-mkstream: %s\n", c.p ? st.message : "out of memory");
     return 1;
+  }
+  if (sum) {
+    make_long_sum(&c, sum_op, sum_n);
+    spx_cs_stream_seal(c.p, size, NULL);
   }
   if (kind) {
     int reseal = corrupt(&c, kind);

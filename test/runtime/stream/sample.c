@@ -1,6 +1,7 @@
 /* sample.c - see sample.h. */
 #include "test/runtime/stream/sample.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static spx_cs_tensor_t tensor(const char *name, spx_cs_dtype_t dt,
@@ -129,4 +130,41 @@ void spx_test_sample_init(spx_test_sample_t *s) {
   im->blob_count = 8;
   im->commands = s->commands;
   im->command_count = 7;
+}
+
+void spx_test_sample_sum_init(spx_test_sample_t *s, unsigned op, uint32_t n) {
+  memset(s, 0, sizeof *s);
+  bool softmax = op == SPX_CS_CPU_OP_SOFTMAX;
+  const uint32_t d_gap[] = {1, n, 1, 1}, d_softmax[] = {1, 1, 1, n};
+  const uint32_t *d = softmax ? d_softmax : d_gap;
+  s->tensors[0] = tensor("x", SPX_CS_DTYPE_F32, 4, d, 0, 0, 0);
+  s->tensors[1] = tensor("x.q", SPX_CS_DTYPE_INT8, 4, d, 0.0078125f, 0, 4 * n);
+  if (softmax)
+    s->tensors[2] = tensor("y", SPX_CS_DTYPE_INT8, 4, d, 1.0f / 256, -128, 5 * n);
+  else
+    s->tensors[2] = tensor("y", SPX_CS_DTYPE_INT8, 4, d, 0.0078125f, 0, 5 * n);
+  s->tensors[3] = tensor("y.f", SPX_CS_DTYPE_F32, 4, d, 0, 0, (6 * n + 3) & ~3u);
+  s->inputs[0] = 0;
+  s->outputs[0] = 3;
+
+  spx_cs_command_t *c = s->commands;
+  spx_cs_command_init_cpu_layer(&c[0], SPX_CS_CPU_OP_QUANTIZE, "x.q");
+  c[0].u.cpu_layer.n_in = 1, c[0].u.cpu_layer.in0 = 0, c[0].u.cpu_layer.out = 1;
+  spx_cs_command_init_cpu_layer(&c[1], (spx_cs_cpu_op_t)op, "y");
+  c[1].u.cpu_layer.n_in = 1, c[1].u.cpu_layer.in0 = 1, c[1].u.cpu_layer.out = 2;
+  if (softmax) c[1].u.cpu_layer.axis = 2;
+  spx_cs_command_init_cpu_layer(&c[2], SPX_CS_CPU_OP_DEQUANTIZE, "y.f");
+  c[2].u.cpu_layer.n_in = 1, c[2].u.cpu_layer.in0 = 2, c[2].u.cpu_layer.out = 3;
+
+  spx_cs_image_t *im = &s->image;
+  im->target = SPX_CS_TARGET_CPU;
+  im->workspace_size = s->tensors[3].ws_offset + 4 * n;
+  im->tensors = s->tensors;
+  im->tensor_count = 4;
+  im->inputs = s->inputs;
+  im->input_count = 1;
+  im->outputs = s->outputs;
+  im->output_count = 1;
+  im->commands = s->commands;
+  im->command_count = 3;
 }

@@ -22,4 +22,12 @@ typedef struct spx_test_sample {
 /* Fills *s (self-referential: do not copy it afterwards). */
 void spx_test_sample_init(spx_test_sample_t *s);
 
+/* A stream of one int8 layer that could sum n values: x f32 -> quantize ->
+ * op -> dequantize, where op is SPX_CS_CPU_OP_SOFTMAX of [1, 1, 1, n] along
+ * axis 2 or SPX_CS_CPU_OP_GLOBAL_AVGPOOL of [1, n, 1, 1], both summing 1
+ * value as built (spx-mkstream --int8-sum patches the axis or the shapes so that
+ * they sum n: the loader's limits on those sums, tested at and beyond them;
+ * the compiler and the encoder refuse such layers). */
+void spx_test_sample_sum_init(spx_test_sample_t *s, unsigned op, uint32_t n);
+
 #endif

@@ -126,13 +126,6 @@ static int check_range(sema_t *s, const char *op, const char *key, int64_t v,
   return -1;
 }
 
-/* A size argument (units, filters, kernel, stride, pad, dilation, groups):
- * at least min and at most the language's size limit. */
-static int check_min(sema_t *s, const char *op, const char *key, int64_t v,
-                     int64_t min, spx_loc_t loc) {
-  return check_range(s, op, key, v, min, SPX_FE_SIZE_MAX, loc);
-}
-
 static int get_int(sema_t *s, const char *op, const ast_arg_t *a, int64_t min,
                    int64_t max, int64_t *out) {
   if (a->value->kind != AST_INT) {
@@ -144,21 +137,22 @@ static int get_int(sema_t *s, const char *op, const ast_arg_t *a, int64_t min,
   return check_range(s, op, a->key, *out, min, max, a->value->loc);
 }
 
-/* integer | [h, w] | HxW (A_PAIR); also [t, l, b, r] for A_PAD, giving
- * out[4]. */
+/* A window argument (kernel, size, stride, pad, dilation): integer |
+ * [h, w] | HxW (A_PAIR); also [t, l, b, r] for A_PAD, giving out[4]. Each
+ * value in [min, SPX_FE_WINDOW_MAX]. */
 static int get_ints(sema_t *s, const char *op, const ast_arg_t *a, int pad,
                     int64_t min, int64_t *out) {
   const ast_value_t *v = a->value;
   int rc = 0;
   if (v->kind == AST_INT) {
     for (int i = 0; i < (pad ? 4 : 2); i++) out[i] = v->i;
-    return check_min(s, op, a->key, v->i, min, v->loc);
+    return check_range(s, op, a->key, v->i, min, SPX_FE_WINDOW_MAX, v->loc);
   }
   if (v->kind == AST_DIMS && !pad) {
     out[0] = v->i;
     out[1] = v->i2;
-    rc |= check_min(s, op, a->key, v->i, min, v->loc);
-    rc |= check_min(s, op, a->key, v->i2, min, v->loc);
+    rc |= check_range(s, op, a->key, v->i, min, SPX_FE_WINDOW_MAX, v->loc);
+    rc |= check_range(s, op, a->key, v->i2, min, SPX_FE_WINDOW_MAX, v->loc);
     return rc;
   }
   if (v->kind == AST_LIST && (v->n_items == 2 || (pad && v->n_items == 4))) {
@@ -170,7 +164,7 @@ static int get_ints(sema_t *s, const char *op, const ast_arg_t *a, int pad,
     }
     i = 0;
     for (const ast_value_t *it = v->items; it; it = it->next, i++)
-      rc |= check_min(s, op, a->key, t[i], min, it->loc);
+      rc |= check_range(s, op, a->key, t[i], min, SPX_FE_WINDOW_MAX, it->loc);
     if (v->n_items == 2) {
       out[0] = t[0];
       out[1] = t[1];
@@ -618,7 +612,7 @@ static int check_conv2d(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   if (kw[K_STRIDE]) rc |= get_ints(s, op, kw[K_STRIDE], 0, 1, L->stride);
   if (kw[K_PAD]) rc |= get_ints(s, op, kw[K_PAD], 1, 0, L->pad);
   if (kw[K_DILATION]) rc |= get_ints(s, op, kw[K_DILATION], 0, 1, L->dilation);
-  if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, SPX_FE_SIZE_MAX, &groups);
+  if (kw[K_GROUPS]) rc |= get_int(s, op, kw[K_GROUPS], 1, SPX_FE_GROUPS_MAX, &groups);
   L->groups = groups;
   rc |= weight_source(s, op, kw[K_WEIGHTS], &w);
   rc |= weight_source(s, op, kw[K_BIAS], &b);

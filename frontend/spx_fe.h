@@ -56,6 +56,11 @@ typedef struct spx_shape {
  * few sums) overflows an int64_t. */
 #define SPX_FE_SIZE_MAX ((INT64_C(1) << 30) - 1)
 #define SPX_FE_ELEMENTS_MAX ((INT64_C(1) << 30) - 1)
+/* Windows (kernel, size, stride, pad, dilation) and conv groups are 8-bit
+ * and 16-bit fields of the runtime's layer record, which every target's
+ * stream is built from: checked at the argument. */
+#define SPX_FE_WINDOW_MAX 255
+#define SPX_FE_GROUPS_MAX 65535
 
 /* Weight roles; the store name of a weight is "<layer>.<role>". */
 #define SPX_FE_ROLES(X)                                                       \

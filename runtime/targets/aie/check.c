@@ -488,7 +488,9 @@ static spx_rt_status_t run_locks(walk_t *w, uint32_t j0, uint32_t j1, uint32_t n
 }
 
 static spx_rt_status_t check_all(cs_vctx_t *v) {
-  walk_t wk; /* about 9 KB of lock tables, plus 24 KB of comp ranges */
+  walk_t wk; /* about 60 KB of lock tables, plus 24 KB of comp ranges: the
+               * loader needs 84 KB of stack for an aie stream (generated C
+               * for the aie target loads one: docs/generated-c.md) */
   uint64_t cover[3 * 1024];
   walk_t *w = &wk;
   cs_zero(w, sizeof *w);

@@ -159,70 +159,96 @@ spx_rt_status_t spx_fmt_bbs_prune_round_avg(const int8_t *w, unsigned lanes,
 
 /* ---- zero-point shifting ------------------------------------------------ */
 
+/* Zero-point shifting of one candidate offset c: w' of lane i (rounded
+ * magnitude, sign, minus c) for the group's N and its leading zero columns
+ * z. */
+static int32_t zp_shift_weight(int32_t w, int c, unsigned n_pruned, unsigned z,
+                               uint8_t *out_mag, uint8_t *out_sgn) {
+  int32_t v = w + c;
+  if (v < -127) v = -127; /* -128 would become -127 in sign-magnitude */
+  if (v > 127) v = 127;
+  uint32_t m = (uint32_t)(v < 0 ? -v : v);
+  if (z < n_pruned) {
+    unsigned sh = n_pruned - z;
+    uint32_t qmax = (1u << (7 - n_pruned)) - 1u;
+    uint32_t q = m >> sh, rem = m & ((1u << sh) - 1u);
+    if (rem > (1u << (sh - 1))) q++; /* nearest; a tie keeps the smaller */
+    if (q > qmax) q = qmax;
+    m = q << sh;
+  }
+  if (out_mag) *out_mag = (uint8_t)m;
+  if (out_sgn) *out_sgn = v < 0;
+  return (v < 0 ? -(int32_t)m : (int32_t)m) - c;
+}
+
+/* sum (w' - w)^2 over the lanes for offset c, magnitudes rounded to
+ * multiples of 2^sh (sh = 0: not rounded): zp_shift_weight, in a loop a
+ * compiler can vectorize. */
+static uint32_t zp_shift_error(const int8_t *w, unsigned lanes, int c, unsigned sh,
+                               unsigned n_pruned) {
+  int32_t qmax = ((1 << (7 - n_pruned)) - 1) << sh, half = sh ? 1 << (sh - 1) : 0;
+  int32_t mask = ~((1 << sh) - 1);
+  uint32_t err = 0;
+  for (unsigned i = 0; i < lanes; ++i) {
+    int32_t v = (int32_t)w[i] + c;
+    v = v < -127 ? -127 : v > 127 ? 127 : v;
+    int32_t m = v < 0 ? -v : v;
+    /* nearest multiple of 2^sh, a tie to the smaller: (m + half - 1) & mask */
+    int32_t r = sh ? (m + half - 1) & mask : m;
+    r = r > qmax && sh ? qmax : r;
+    int32_t e = (v < 0 ? -r : r) - c - w[i];
+    err += (uint32_t)(e * e);
+  }
+  return err;
+}
+
 spx_rt_status_t spx_fmt_bbs_prune_zp_shift(const int8_t *w, unsigned lanes,
                                                 unsigned n_pruned,
                                                 spx_fmt_bbs_group_t *out,
                                                 uint32_t *out_sq_error) {
-  uint8_t mag[SPX_FMT_BBS_MAX_GROUP], best_mag[SPX_FMT_BBS_MAX_GROUP];
-  uint8_t sgn[SPX_FMT_BBS_MAX_GROUP], best_sgn[SPX_FMT_BBS_MAX_GROUP];
-  unsigned i, j, k = 0, best_zs = 0;
-  int c, best_c = 0;
-  uint32_t best_err = 0;
+  uint8_t mag[SPX_FMT_BBS_MAX_GROUP], sgn[SPX_FMT_BBS_MAX_GROUP];
+  unsigned i, j, k = 0, best_z = 0;
+  int c, best_c = 0, lo = 127, hi = -128;
+  uint32_t best_err = UINT32_MAX;
   if (out) memset(out, 0, sizeof *out);
   if (out_sq_error) *out_sq_error = 0;
   if (!prune_args_ok(w, lanes, n_pruned, out)) return SPX_RT_ERR_ARG;
+  for (i = 0; i < lanes; ++i) {
+    if (w[i] < lo) lo = w[i];
+    if (w[i] > hi) hi = w[i];
+  }
   for (c = -16; c <= 15; ++c) {
-    unsigned any = 0, z, zs, sh;
-    uint32_t err = 0;
-    for (i = 0; i < lanes; ++i) {
-      int32_t v = (int32_t)w[i] + c;
-      if (v < -127) v = -127; /* -128 would become -127 in sign-magnitude */
-      if (v > 127) v = 127;
-      sgn[i] = v < 0;
-      mag[i] = (uint8_t)(v < 0 ? -v : v);
-      any |= mag[i];
-    }
-    /* z: leading magnitude columns (bits 6, 5, ...) zero in every weight */
-    for (z = 0; z < 7 && !((any >> (6 - z)) & 1u); ++z) {
-    }
-    if (z >= n_pruned) {
-      zs = n_pruned; /* the group has N free columns as it is */
-      sh = 0;
-    } else {
-      uint32_t qmax = (1u << (7 - n_pruned)) - 1u;
-      zs = z;
-      sh = n_pruned - z;
-      for (i = 0; i < lanes; ++i) {
-        uint32_t q = (uint32_t)mag[i] >> sh, rem = mag[i] & ((1u << sh) - 1u);
-        if (rem > (1u << (sh - 1))) q++; /* nearest; a tie keeps the smaller */
-        if (q > qmax) q = qmax;
-        mag[i] = (uint8_t)(q << sh);
-      }
+    /* z: leading magnitude columns (bits 6, 5, ...) zero in every weight,
+     * i.e. in the largest magnitude, which an extreme weight has */
+    int32_t vlo = lo + c < -127 ? -127 : lo + c, vhi = hi + c > 127 ? 127 : hi + c;
+    uint32_t big = (uint32_t)(vlo < 0 ? -vlo : vlo), big2 = (uint32_t)(vhi < 0 ? -vhi : vhi);
+    unsigned z;
+    if (big2 > big) big = big2;
+    for (z = 0; z < 7 && !((big >> (6 - z)) & 1u); ++z) {
     }
     /* w' = +-m - c need not fit int8 (up to 144 - 2^N, spx_formats.h):
-     * every offset is a candidate, as in the method */
-    for (i = 0; i < lanes; ++i) {
-      int32_t wp = (sgn[i] ? -(int32_t)mag[i] : (int32_t)mag[i]) - c;
-      int32_t e = wp - w[i];
-      err += (uint32_t)(e * e);
-    }
-    if (c == -16 || err < best_err) { /* ties keep the earlier c */
+     * every offset is a candidate, as in the method. Without rounding or
+     * clipping, w' = w. */
+    uint32_t err = 0;
+    if (z < n_pruned || lo + c < -127 || hi + c > 127)
+      err = zp_shift_error(w, lanes, c, z < n_pruned ? n_pruned - z : 0, n_pruned);
+    if (err < best_err) { /* ties keep the earlier c */
       best_err = err;
       best_c = c;
-      best_zs = zs;
-      memcpy(best_mag, mag, lanes);
-      memcpy(best_sgn, sgn, lanes);
+      best_z = z;
     }
   }
+  for (i = 0; i < lanes; ++i) zp_shift_weight(w[i], best_c, n_pruned, best_z, &mag[i], &sgn[i]);
+  unsigned best_zs = best_z >= n_pruned ? n_pruned : best_z;
   out->method = SPX_FMT_BBS_ZP_SHIFT;
   out->lanes = (uint8_t)lanes;
   out->pruned = (uint8_t)n_pruned;
   out->param = (uint8_t)best_zs;
   out->constant = (int8_t)best_c;
   layout(out);
-  out->bits[k++] = column_of(best_sgn, lanes, 0);
+  out->bits[k++] = column_of(sgn, lanes, 0);
   for (j = best_zs + 1; j <= 7 - (n_pruned - best_zs); ++j)
-    out->bits[k++] = column_of(best_mag, lanes, 7 - j);
+    out->bits[k++] = column_of(mag, lanes, 7 - j);
   if (out_sq_error) *out_sq_error = best_err;
   return SPX_RT_OK;
 }
@@ -511,9 +537,8 @@ void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
 /* Whether a group read from bytes is one the encoder can produce. */
 static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   uint32_t lane_mask = g->lanes >= 32 ? 0xffffffffu : ((1u << g->lanes) - 1u);
-  int16_t d[SPX_FMT_BBS_MAX_GROUP];
-  int32_t lo, hi;
-  unsigned j, i;
+  int32_t lo, hi, least = 0, most = 0;
+  unsigned j;
   for (j = 0; j < g->n_cols; ++j)
     if (g->bits[j] & ~lane_mask) return "BBS column bits set beyond the group's lanes";
   switch (g->method) {
@@ -531,80 +556,79 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
     if (g->param > g->pruned) return "BBS zp_shift z above N";
     break;
   }
+  /* Every weight the group's columns can stand for, whatever its bits, lies
+   * in [least, most]; that must be within its method's weight range (so
+   * this bounds the bits it has too, in O(columns) instead of O(lanes *
+   * columns)). */
   spx_fmt_bbs_weight_range(g->method, g->pruned, &lo, &hi);
-  spx_fmt_bbs_group_decode(g, d);
-  for (i = 0; i < g->lanes; ++i)
-    if (d[i] < lo || d[i] > hi) return "BBS group decodes outside its method's weight range";
+  for (j = g->sign_column; j < g->n_cols; ++j) {
+    if (g->place[j] < 0) least += g->place[j];
+    else most += g->place[j];
+  }
+  if (g->sign_column) least = -most;
+  if (least + g->offset < lo || most + g->offset > hi)
+    return "BBS group can decode outside its method's weight range";
   return 0;
 }
 
-spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
-                                          const spx_fmt_bbs_dims_t *expected,
-                                          spx_rt_error_t *err) {
-  spx_fmt_bbs_view_t v;
-  spx_rt_status_t st = spx_fmt_bbs_open(bytes, len, expected, &v, err);
-  uint32_t p, t, g, taps;
-  size_t i;
-  if (st != SPX_RT_OK) return st;
-  for (i = SPX_FMT_BBS_HEADER_BYTES + 2 * (size_t)v.dims.rows; i < v.cls[0].offset; ++i)
-    if (v.bytes[i]) BAD("BBS padding not 0");
-  taps = (uint32_t)v.dims.kh * v.dims.kw;
-  for (p = 0; p < v.dims.rows; ++p)
-    for (t = 0; t < taps; ++t)
-      for (g = 0; g < v.groups_per_tap; ++g) {
-        spx_fmt_bbs_group_t grp;
-        const char *why;
-        spx_fmt_bbs_group_get(&v, p, t, g, &grp);
-        if ((why = group_problem(&grp)) != 0)
-          BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
-              (unsigned)g);
-      }
-  return SPX_RT_OK;
-}
-
-/* Walks the effective weights of an opened view in OIHW order, writing them
- * to out16, or truncated to int8 to out8 (either or both may be NULL).
- * Returns 1 if every weight is in [-128, 127]. */
-static int decode_view(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8) {
+/* Walks every group of an opened view in OIHW order: checks it (as
+ * validate does) and writes its effective weights to out16, or truncated to
+ * int8 to out8 (either or both may be NULL). *fits (if not NULL) gets 0 if a
+ * weight leaves [-128, 127]. Stops at the first bad group. */
+static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8,
+                                   int *fits, spx_rt_error_t *err) {
   uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
-  int fits = 1;
+  int decode = out16 || out8 || fits;
   for (p = 0; p < v->dims.rows; ++p) {
     uint32_t o = spx_fmt_bbs_row_channel(v, p);
     for (t = 0; t < taps; ++t)
       for (g = 0; g < v->groups_per_tap; ++g) {
         spx_fmt_bbs_group_t grp;
         int16_t d[SPX_FMT_BBS_MAX_GROUP];
+        const char *why;
         unsigned i;
         spx_fmt_bbs_group_get(v, p, t, g, &grp);
+        if ((why = group_problem(&grp)) != 0)
+          BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
+              (unsigned)g);
+        if (!decode) continue;
         spx_fmt_bbs_group_decode(&grp, d);
         for (i = 0; i < grp.lanes; ++i) {
           size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
-          if (d[i] < -128 || d[i] > 127) fits = 0;
+          if (fits && (d[i] < -128 || d[i] > 127)) *fits = 0;
           if (out16) out16[at] = d[i];
           if (out8) out8[at] = (int8_t)d[i];
         }
       }
   }
-  return fits;
+  return SPX_RT_OK;
 }
 
-/* Validates, opens and checks the size of the caller's buffer. */
-static spx_rt_status_t open_for_decode(const void *bytes, size_t len,
-                                            const spx_fmt_bbs_dims_t *expected,
-                                            const void *out, size_t dense_count,
-                                            spx_fmt_bbs_view_t *v,
-                                            spx_rt_error_t *err) {
+/* Opens, checks the padding and the size of the caller's buffer (out: NULL
+ * for validate only). */
+static spx_rt_status_t open_checked(const void *bytes, size_t len,
+                                    const spx_fmt_bbs_dims_t *expected, int decode,
+                                    const void *out, size_t dense_count,
+                                    spx_fmt_bbs_view_t *v, spx_rt_error_t *err) {
   spx_rt_status_t st;
-  if (!out) {
-    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no output buffer");
-  }
-  st = spx_fmt_bbs_validate(bytes, len, expected, err);
+  size_t i;
+  if (decode && !out) return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no output buffer");
+  st = spx_fmt_bbs_open(bytes, len, expected, v, err);
   if (st != SPX_RT_OK) return st;
-  spx_fmt_bbs_open(bytes, len, expected, v, err);
-  if (dense_count < spx_fmt_bbs_dense_count(&v->dims)) {
+  for (i = SPX_FMT_BBS_HEADER_BYTES + 2 * (size_t)v->dims.rows; i < v->cls[0].offset; ++i)
+    if (v->bytes[i]) BAD("BBS padding not 0");
+  if (decode && dense_count < spx_fmt_bbs_dense_count(&v->dims))
     return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
-  }
   return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
+                                          const spx_fmt_bbs_dims_t *expected,
+                                          spx_rt_error_t *err) {
+  spx_fmt_bbs_view_t v;
+  memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
+  spx_rt_status_t st = open_checked(bytes, len, expected, 0, NULL, 0, &v, err);
+  return st != SPX_RT_OK ? st : walk_groups(&v, NULL, NULL, NULL, err);
 }
 
 spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
@@ -612,14 +636,14 @@ spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
                                         int8_t *weights, size_t dense_count,
                                         spx_rt_error_t *err) {
   spx_fmt_bbs_view_t v;
-  spx_rt_status_t st =
-      open_for_decode(bytes, len, expected, weights, dense_count, &v, err);
+  memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
+  int fits = 1;
+  spx_rt_status_t st = open_checked(bytes, len, expected, 1, weights, dense_count, &v, err);
+  if (st == SPX_RT_OK) st = walk_groups(&v, NULL, NULL, &fits, err);
   if (st != SPX_RT_OK) return st;
-  if (!decode_view(&v, NULL, NULL)) {
+  if (!fits)
     return spx_rt_error_set(err, SPX_RT_ERR_RANGE, "BBS effective weights leave int8 (zp_shift); decode to int16");
-  }
-  decode_view(&v, NULL, weights);
-  return SPX_RT_OK;
+  return walk_groups(&v, NULL, weights, NULL, err);
 }
 
 /* ---- descriptor ------------------------------------------------------------ */
@@ -634,10 +658,9 @@ static spx_rt_status_t bbs_decode_desc(const void *bytes, size_t len, const spx_
                            int16_t *out, size_t count, spx_rt_error_t *err) {
   spx_fmt_bbs_dims_t d = {dims->rows, dims->cols, dims->kh, dims->kw};
   spx_fmt_bbs_view_t v;
-  spx_rt_status_t st = open_for_decode(bytes, len, &d, out, count, &v, err);
-  if (st != SPX_RT_OK) return st;
-  decode_view(&v, out, NULL);
-  return SPX_RT_OK;
+  memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
+  spx_rt_status_t st = open_checked(bytes, len, &d, 1, out, count, &v, err);
+  return st != SPX_RT_OK ? st : walk_groups(&v, out, NULL, NULL, err);
 }
 
 /* ---- kernels: bit columns against centered im2col columns -------------- */

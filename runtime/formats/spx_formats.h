@@ -64,8 +64,9 @@ size_t spx_fmt_dims_count(const spx_fmt_dims_t *dims);
  *   validate  the full check, O(len): every byte the encoder could produce,
  *             the tensor it stands for equal to *dims;
  *   decode    the reference weights the encoding stands for, as int16 in
- *             dense OIHW order (count >= spx_fmt_dims_count(dims)); runs
- *             validate first. int16 because a format's effective weights
+ *             dense OIHW order (count >= spx_fmt_dims_count(dims)); checks
+ *             all validate does (after an error out holds anything; it may
+ *             check as it writes). int16 because a format's effective weights
  *             may leave int8 (BBS zero-point shifting reaches about +-143);
  *   decodes_to_s8  1 when every decoded weight of every valid encoding is
  *             in [-128, 127], so a target that runs dense int8 can take the

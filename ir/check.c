@@ -786,6 +786,30 @@ static spx_loc_t text_loc(const char *path, const char *text, const char *at) {
 /* Checks what MLIR's parser cannot be handed: NUL bytes (its lexer stops at
  * the first one, silently dropping the rest) and nesting too deep for its
  * recursion. Comments and string literals do not count. */
+static bool ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '$' || c == '.';
+}
+
+/* An `array<...>` attribute at text[i] whose element type is i1 (i01, ...)
+ * or a type alias (which could be i1): spx IR has none, and MLIR 19 crashes
+ * printing a boolean array (an op carrying one in a diagnostic is enough:
+ * a fuzz finding). */
+static bool bool_or_alias_array(const char *text, size_t len, size_t i) {
+  if (len - i < 5 || memcmp(text + i, "array", 5) != 0 || (i > 0 && ident_char(text[i - 1])))
+    return false;
+  size_t j = i + 5;
+  while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r')) j++;
+  if (j >= len || text[j] != '<') return false;
+  for (j++; j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r'); j++) {
+  }
+  if (j < len && text[j] == '!') return true;
+  if (j + 1 >= len || text[j] != 'i' || !(text[j + 1] >= '0' && text[j + 1] <= '9')) return false;
+  for (j++; j < len && text[j] == '0'; j++) {
+  }
+  return j < len && text[j] == '1' && !(j + 1 < len && ident_char(text[j + 1]));
+}
+
 static int check_text(const char *path, const char *text, size_t len, spx_diag_t *diag) {
   const char *nul = memchr(text, '\0', len);
   if (nul) {
@@ -810,6 +834,11 @@ static int check_text(const char *path, const char *text, size_t len, spx_diag_t
       }
     } else if (ch == '/' && i + 1 < len && text[i + 1] == '/') {
       while (i < len && text[i] != '\n') i++;
+    } else if (ch == 'a' && bool_or_alias_array(text, len, i)) {
+      spx_diag_error(diag, text_loc(path, text, text + i),
+                     "spx IR has no boolean arrays (array<i1: ...>) and names array element "
+                     "types in full (no type alias)");
+      return -1;
     } else if (ch == '(' || ch == '[' || ch == '{' || ch == '<') {
       if (++depth > MAX_NESTING) {
         spx_diag_error(diag, text_loc(path, text, text + i),

@@ -57,7 +57,7 @@ void *spx_arena_alloc(spx_arena_t *arena, size_t size) {
 
 char *spx_arena_strndup(spx_arena_t *arena, const char *s, size_t n) {
   char *p = spx_arena_alloc(arena, n + 1);
-  memcpy(p, s, n);
+  if (n) memcpy(p, s, n); /* s may be NULL when n is 0 (an empty MlirStringRef) */
   p[n] = '\0';
   return p;
 }

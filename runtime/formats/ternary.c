@@ -521,6 +521,18 @@ static inline void add_lanes(uint32_t pos, uint32_t neg, const int16_t *a0, int3
   }
 }
 
+/* The same for one column (dense layers of batch 1): acc[0] only. */
+static inline int32_t add_lanes1(uint32_t pos, uint32_t neg, const int16_t *a0) {
+  int32_t s = 0;
+  while (pos) {
+    const unsigned l = lowest_bit(pos);
+    const int32_t m = -(int32_t)((neg >> l) & 1u);
+    pos &= pos - 1u;
+    s += ((int32_t)a0[(size_t)l * SPX_FMT_TILE] ^ m) - m;
+  }
+  return s;
+}
+
 static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
                         const spx_fmt_cols_t *cols, int32_t *acc) {
   const spx_fmt_ternary_view_t *v = &w->view.ternary;
@@ -531,6 +543,7 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
   const uint64_t mask = ((uint64_t)1 << bits) - 1u, per_row = (uint64_t)taps * ng;
   const uint32_t full = lane_mask(n), last = lane_mask(v->last_lanes), P = v->patterns;
   const size_t tap_stride = (size_t)v->dims.cols * SPX_FMT_TILE;
+  const int one = cols->count == 1; /* the other columns may hold anything */
   uint32_t r;
   for (r = r0; r < r1; ++r) {
     int32_t a16[SPX_FMT_TILE];
@@ -552,11 +565,29 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
           unrank(n, code, &pos, &neg);
         }
         pos &= g + 1 == ng ? last : full;
-        add_lanes(pos, neg, at + (size_t)g * n * SPX_FMT_TILE, a16);
+        if (one)
+          a16[0] += add_lanes1(pos, neg, at + (size_t)g * n * SPX_FMT_TILE);
+        else
+          add_lanes(pos, neg, at + (size_t)g * n * SPX_FMT_TILE, a16);
       }
     }
     for (j = 0; j < SPX_FMT_TILE; ++j) acc[(size_t)(r - r0) * SPX_FMT_TILE + j] = a16[j];
   }
+}
+
+/* Depthwise (I = 1): lane 0 of the one group of each tap of row i. */
+static uint32_t ternary_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *taps) {
+  const spx_fmt_ternary_view_t *v = &w->view.ternary;
+  const uint32_t ntaps = (uint32_t)v->dims.kh * v->dims.kw;
+  uint32_t t;
+  for (t = 0; t < ntaps; ++t) {
+    uint32_t code = spx_fmt_ternary_code_at(v, (uint64_t)i * ntaps * v->groups_per_tap + t *
+                                                   (uint64_t)v->groups_per_tap),
+             pos = 0, neg = 0;
+    if (code < v->patterns) unrank(v->n, code, &pos, &neg);
+    taps[t] = (int16_t)((pos & 1u) ? ((neg & 1u) ? -1 : 1) : 0);
+  }
+  return i;
 }
 
 const spx_fmt_desc_t spx_fmt_desc_TERNARY = {
@@ -564,4 +595,5 @@ const spx_fmt_desc_t spx_fmt_desc_TERNARY = {
     "structured sparse ternary weights (at most K non-zeros in {-1, +1} per N lanes)", 1, 1,
     ternary_validate_desc, ternary_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
-    ternary_open_desc, ternary_scratch, ternary_begin, NULL, NULL, ternary_dot, NULL};
+    ternary_open_desc, ternary_scratch, ternary_begin, NULL, NULL, ternary_dot,
+    ternary_row_taps};

@@ -430,9 +430,9 @@ static spx_rt_status_t ternary_decode_desc(const void *bytes, size_t len,
 
 /* ---- kernels: codes against centered im2col columns --------------------- */
 
-/* A tile of columns is a = x - z_in (int16, 0 at padding cells), one row of
- * SPX_FMT_TILE values per (tap, input channel), [ky][kx][ci] - the order of
- * the codes. Each code of a row is decoded to its (positions, signs) masks
+/* A tile of columns is a = x - z_in (int16, 0 at padding cells, widened to
+ * int32 once per tile by cols_ready), one row of SPX_FMT_TILE values per
+ * (tap, input channel), [ky][kx][ci] - the order of the codes. Each code of a row is decoded to its (positions, signs) masks
  * and, per non-zero lane l, the row's accumulators get +a[l] or -a[l] (the
  * sign applied as (a ^ m) - m, m = 0 or -1: no multiplies, no branch on
  * the sign). The whole product is sum w * a with w in {-1, 0, 1}, exact in
@@ -445,10 +445,15 @@ static spx_rt_status_t ternary_decode_desc(const void *bytes, size_t len,
  * encoding computes some value but never reads out of bounds. */
 
 /* Scratch: u32 [1 + SPX_FMT_TERNARY_TABLE_MAX]: 1 if the table is built
- * (0: unrank), then the table. */
+ * (0: unrank), then the table; then the tile of columns widened to int32
+ * (cols_ready), [kh * kw * I][SPX_FMT_TILE]: the inner loop is then a plain
+ * int32 add of 16 lanes, which compilers vectorize without the int16
+ * sign extension baseline x86-64 (SSE2) lacks. */
+#define TILE32_OFFSET (1 + (size_t)SPX_FMT_TERNARY_TABLE_MAX)
+
 static size_t ternary_scratch(const spx_fmt_dims_t *dims) {
-  (void)dims;
-  return (1 + (size_t)SPX_FMT_TERNARY_TABLE_MAX) * sizeof(uint32_t);
+  return (TILE32_OFFSET + (size_t)dims->cols * dims->kh * dims->kw * SPX_FMT_TILE) *
+         sizeof(uint32_t);
 }
 
 static spx_rt_status_t ternary_open_desc(const void *bytes, size_t len,
@@ -509,28 +514,93 @@ static inline uint32_t br_get(bit_reader_t *r, unsigned bits, uint64_t mask) {
   return c;
 }
 
-/* acc[j] += +-a[j] over the lanes of pos (sign from neg), j < TILE. */
-static inline void add_lanes(uint32_t pos, uint32_t neg, const int16_t *a0, int32_t *acc) {
+/* acc[j] += +-a[j] over the lanes of pos (sign from neg), j < TILE: with
+ * GNU C vectors (gcc and clang; 4 x 4 int32 accumulators in registers,
+ * which gcc's auto-vectorizer did not manage from the plain loop: it kept
+ * 16 scalar accumulators on the stack), else the plain loop. */
+#if defined(__GNUC__) && SPX_FMT_TILE == 16
+typedef int32_t tern_v4_t __attribute__((vector_size(16)));
+typedef struct tern_acc {
+  tern_v4_t v0, v1, v2, v3; /* separate members: kept in registers */
+} tern_acc_t;
+static inline void acc_zero(tern_acc_t *acc) {
+  const tern_v4_t z = {0, 0, 0, 0};
+  acc->v0 = acc->v1 = acc->v2 = acc->v3 = z;
+}
+static inline void acc_store(const tern_acc_t *acc, int32_t *out) {
+  memcpy(out, &acc->v0, 16);
+  memcpy(out + 4, &acc->v1, 16);
+  memcpy(out + 8, &acc->v2, 16);
+  memcpy(out + 12, &acc->v3, 16);
+}
+static inline void add_lanes(uint32_t pos, uint32_t neg, const int32_t *a0, tern_acc_t *acc) {
+  tern_v4_t v0 = acc->v0, v1 = acc->v1, v2 = acc->v2, v3 = acc->v3;
   while (pos) {
     const unsigned l = lowest_bit(pos);
-    const int16_t *a = a0 + (size_t)l * SPX_FMT_TILE;
+    const int32_t *a = a0 + (size_t)l * SPX_FMT_TILE;
+    const int32_t mi = -(int32_t)((neg >> l) & 1u);
+    const tern_v4_t m = {mi, mi, mi, mi};
+    tern_v4_t x0, x1, x2, x3;
+    pos &= pos - 1u;
+    memcpy(&x0, a, 16);
+    memcpy(&x1, a + 4, 16);
+    memcpy(&x2, a + 8, 16);
+    memcpy(&x3, a + 12, 16);
+    v0 += (x0 ^ m) - m;
+    v1 += (x1 ^ m) - m;
+    v2 += (x2 ^ m) - m;
+    v3 += (x3 ^ m) - m;
+  }
+  acc->v0 = v0;
+  acc->v1 = v1;
+  acc->v2 = v2;
+  acc->v3 = v3;
+}
+#else
+typedef struct tern_acc {
+  int32_t v[SPX_FMT_TILE];
+} tern_acc_t;
+static inline void acc_zero(tern_acc_t *acc) {
+  int j;
+  for (j = 0; j < SPX_FMT_TILE; ++j) acc->v[j] = 0;
+}
+static inline void acc_store(const tern_acc_t *acc, int32_t *out) {
+  memcpy(out, acc->v, sizeof acc->v);
+}
+static inline void add_lanes(uint32_t pos, uint32_t neg, const int32_t *a0, tern_acc_t *acc) {
+  while (pos) {
+    const unsigned l = lowest_bit(pos);
+    const int32_t *a = a0 + (size_t)l * SPX_FMT_TILE;
     const int32_t m = -(int32_t)((neg >> l) & 1u);
     int j;
     pos &= pos - 1u;
-    for (j = 0; j < SPX_FMT_TILE; ++j) acc[j] += ((int32_t)a[j] ^ m) - m;
+    for (j = 0; j < SPX_FMT_TILE; ++j) acc->v[j] += (a[j] ^ m) - m;
   }
 }
+#endif
 
 /* The same for one column (dense layers of batch 1): acc[0] only. */
-static inline int32_t add_lanes1(uint32_t pos, uint32_t neg, const int16_t *a0) {
+static inline int32_t add_lanes1(uint32_t pos, uint32_t neg, const int32_t *a0) {
   int32_t s = 0;
   while (pos) {
     const unsigned l = lowest_bit(pos);
     const int32_t m = -(int32_t)((neg >> l) & 1u);
     pos &= pos - 1u;
-    s += ((int32_t)a0[(size_t)l * SPX_FMT_TILE] ^ m) - m;
+    s += (a0[(size_t)l * SPX_FMT_TILE] ^ m) - m;
   }
   return s;
+}
+
+/* The tile widened to int32 (columns past count: 0 already in s16). */
+static void ternary_cols_ready(const spx_fmt_weights_t *w, const spx_fmt_cols_t *cols) {
+  int32_t *t32 = (int32_t *)w->state + TILE32_OFFSET;
+  const size_t n = (size_t)w->dims.cols * w->dims.kh * w->dims.kw * SPX_FMT_TILE;
+  size_t i;
+  if (cols->count == 1) {
+    for (i = 0; i < n; i += SPX_FMT_TILE) t32[i] = cols->s16[i];
+    return;
+  }
+  for (i = 0; i < n; ++i) t32[i] = cols->s16[i];
 }
 
 static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
@@ -538,6 +608,7 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
   const spx_fmt_ternary_view_t *v = &w->view.ternary;
   const uint32_t *st = (const uint32_t *)w->state;
   const uint32_t *table = st[0] ? st + 1 : NULL;
+  const int32_t *t32 = (const int32_t *)w->state + TILE32_OFFSET;
   const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, ng = v->groups_per_tap;
   const unsigned bits = v->code_bits, n = v->n;
   const uint64_t mask = ((uint64_t)1 << bits) - 1u, per_row = (uint64_t)taps * ng;
@@ -546,14 +617,14 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
   const int one = cols->count == 1; /* the other columns may hold anything */
   uint32_t r;
   for (r = r0; r < r1; ++r) {
-    int32_t a16[SPX_FMT_TILE];
+    tern_acc_t a16;
+    int32_t one_acc = 0;
     bit_reader_t br;
     uint32_t t, g;
-    int j;
-    for (j = 0; j < SPX_FMT_TILE; ++j) a16[j] = 0;
+    acc_zero(&a16);
     br_start(&br, v, (uint64_t)r * per_row * bits);
     for (t = 0; t < taps; ++t) {
-      const int16_t *at = cols->s16 + (size_t)t * tap_stride;
+      const int32_t *at = t32 + (size_t)t * tap_stride;
       for (g = 0; g < ng; ++g) {
         uint32_t code = br_get(&br, bits, mask), e, pos, neg;
         if (code >= P) code = 0;
@@ -566,12 +637,15 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
         }
         pos &= g + 1 == ng ? last : full;
         if (one)
-          a16[0] += add_lanes1(pos, neg, at + (size_t)g * n * SPX_FMT_TILE);
+          one_acc += add_lanes1(pos, neg, at + (size_t)g * n * SPX_FMT_TILE);
         else
-          add_lanes(pos, neg, at + (size_t)g * n * SPX_FMT_TILE, a16);
+          add_lanes(pos, neg, at + (size_t)g * n * SPX_FMT_TILE, &a16);
       }
     }
-    for (j = 0; j < SPX_FMT_TILE; ++j) acc[(size_t)(r - r0) * SPX_FMT_TILE + j] = a16[j];
+    if (one)
+      acc[(size_t)(r - r0) * SPX_FMT_TILE] = one_acc;
+    else
+      acc_store(&a16, acc + (size_t)(r - r0) * SPX_FMT_TILE);
   }
 }
 
@@ -595,5 +669,5 @@ const spx_fmt_desc_t spx_fmt_desc_TERNARY = {
     "structured sparse ternary weights (at most K non-zeros in {-1, +1} per N lanes)", 1, 1,
     ternary_validate_desc, ternary_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
-    ternary_open_desc, ternary_scratch, ternary_begin, NULL, NULL, ternary_dot,
+    ternary_open_desc, ternary_scratch, ternary_begin, NULL, ternary_cols_ready, ternary_dot,
     ternary_row_taps};

@@ -221,12 +221,19 @@ static int file_encode(char **a) {
   int8_t *w = read_file(a[7], &wl);
   uint8_t *out;
   spx_rt_status_t st;
-  if (!w || wl != spx_fmt_dims_count(&d)) return printf("FAIL: weights file\n"), 1;
+  int rc;
+  if (!w || wl != spx_fmt_dims_count(&d)) {
+    free(w);
+    return printf("FAIL: weights file\n"), 1;
+  }
   len = spx_fmt_ternary_encoded_size(&d, n, k);
   out = malloc(len ? len : 1);
   st = spx_fmt_ternary_encode(&d, n, k, w, out, len, &len);
-  if (st != SPX_RT_OK) return printf("encode: %s\n", spx_rt_status_name(st)), 1;
-  return write_file(a[8], out, len);
+  rc = st != SPX_RT_OK ? (printf("encode: %s\n", spx_rt_status_name(st)), 1)
+                       : write_file(a[8], out, len);
+  free(w);
+  free(out);
+  return rc;
 }
 
 static int file_decode(char **a) {
@@ -235,9 +242,14 @@ static int file_decode(char **a) {
   uint8_t *b = read_file(a[7], &len);
   int8_t *w = malloc(n ? n : 1);
   spx_rt_error_t err;
+  int rc;
   if (!b || spx_fmt_ternary_decode(b, len, &d, w, n, &err) != SPX_RT_OK)
-    return printf("decode: %s\n", b ? err.message : "no file"), 1;
-  return write_file(a[8], w, n);
+    rc = (printf("decode: %s\n", b ? err.message : "no file"), 1);
+  else
+    rc = write_file(a[8], w, n);
+  free(b);
+  free(w);
+  return rc;
 }
 
 static int file_validate(char **a) {
@@ -250,6 +262,7 @@ static int file_validate(char **a) {
     printf("ok\n");
   else
     printf("%s\n", err.message);
+  free(b);
   return 0;
 }
 

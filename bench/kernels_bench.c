@@ -1,6 +1,8 @@
 /* kernels_bench.c - spx-bench-kernels: times the int8 conv2d and dense
  * kernels of libspxrt for every weight format (dense int8, CBR with half of
- * the 8x8 blocks pruned, BBS zp_shift G = 16 N = 2) and the f32 reference on
+ * the 8x8 blocks pruned, BBS zp_shift G = 16 N = 2, ternary (8, 2): the
+ * signs of the two largest weights of every 8 input channels) and the f32
+ * reference on
  * ResNet-50, MobileNet and digits layer shapes, printing GMAC/s (of the
  * dense layer's MACs). Not a test.
  *
@@ -8,7 +10,7 @@
  *   spx-bench-kernels --one LAYER FORMAT ITERS
  *
  * --one runs only layer LAYER (its row number in the table, from 0) in
- * FORMAT (s8, cbr, bbs or f32) for exactly ITERS calls and no warm-up, for
+ * FORMAT (s8, cbr, bbs, tern or f32) for exactly ITERS calls and no warm-up, for
  * instruction counts that do not depend on the machine's load:
  *   valgrind --tool=callgrind --toggle-collect=spx_rt_conv2d_s8_cbr \
  *     spx-bench-kernels --one 6 cbr 10
@@ -124,6 +126,57 @@ static uint8_t *encode_bbs(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
   return out;
 }
 
+/* Ternary (8, 2) weights from int8 ones: per group of 8 input channels at a
+ * tap, the signs of the two largest magnitudes (ties to the lower channel);
+ * a group with fewer non-zeros (the blocks prune_blocks zeroed) gets +1 and
+ * -1 at lanes of its own, so that every group has 2 of 8 non-zero (fewer
+ * only in a group of fewer lanes). */
+static uint8_t *encode_ternary(const int8_t *w, uint32_t m, uint32_t k, uint16_t kh,
+                               uint16_t kw, uint32_t groups, size_t *len) {
+  spx_fmt_dims_t d;
+  size_t taps = (size_t)kh * kw, o, t, i0, i;
+  int8_t *tw = xcalloc((size_t)m * k * taps, 1);
+  uint8_t *out;
+  d.rows = m;
+  d.cols = k;
+  d.kh = kh;
+  d.kw = kw;
+  d.groups = groups;
+  for (o = 0; o < m; ++o)
+    for (t = 0; t < taps; ++t)
+      for (i0 = 0; i0 < k; i0 += 8) {
+        size_t best[2] = {(size_t)-1, (size_t)-1};
+        for (i = i0; i < k && i < i0 + 8; ++i) {
+          size_t at = (o * k + i) * taps + t;
+          int a = abs(w[at]);
+          if (!a) continue;
+          if (best[0] == (size_t)-1 || a > abs(w[best[0]])) {
+            best[1] = best[0];
+            best[0] = at;
+          } else if (best[1] == (size_t)-1 || a > abs(w[best[1]])) {
+            best[1] = at;
+          }
+        }
+        for (i = 0; i < 2; ++i)
+          if (best[i] != (size_t)-1) tw[best[i]] = w[best[i]] < 0 ? -1 : 1;
+        {
+          size_t lanes = k - i0 < 8 ? k - i0 : 8, l, nz = 0;
+          for (l = 0; l < lanes; ++l) nz += tw[(o * k + i0 + l) * taps + t] != 0;
+          for (l = (o + t) % lanes; nz < 2 && nz < lanes; l = (l + 1) % lanes) {
+            int8_t *p = &tw[(o * k + i0 + l) * taps + t];
+            if (*p) continue;
+            *p = nz ? -1 : 1;
+            ++nz;
+          }
+        }
+      }
+  *len = spx_fmt_ternary_encoded_size(&d, 8, 2);
+  out = xcalloc(*len, 1);
+  if (spx_fmt_ternary_encode(&d, 8, 2, tw, out, *len, len) != SPX_RT_OK) exit(1);
+  free(tw);
+  return out;
+}
+
 /* --one: the layer row and format to run, and the number of calls. */
 static long g_layer = -1, g_iters = 0;
 static const char *g_fmt = NULL;
@@ -163,8 +216,9 @@ int main(int argc, char **argv) {
   const size_t n_convs = sizeof k_convs / sizeof k_convs[0];
   if (argc > 1 && !strcmp(argv[1], "--one")) {
     if (argc != 5 || (strcmp(argv[3], "s8") && strcmp(argv[3], "cbr") &&
-                      strcmp(argv[3], "bbs") && strcmp(argv[3], "f32"))) {
-      fprintf(stderr, "usage: spx-bench-kernels --one LAYER s8|cbr|bbs|f32 ITERS\n");
+                      strcmp(argv[3], "bbs") && strcmp(argv[3], "tern") &&
+                      strcmp(argv[3], "f32"))) {
+      fprintf(stderr, "usage: spx-bench-kernels --one LAYER s8|cbr|bbs|tern|f32 ITERS\n");
       return 2;
     }
     g_layer = atol(argv[2]);
@@ -173,8 +227,8 @@ int main(int argc, char **argv) {
   } else if (argc > 1) {
     min_s = atof(argv[1]);
   }
-  printf("%-38s %8s %9s %10s %10s %10s %10s\n", "layer", "MMAC", "s8 ms",
-         "s8 GMAC/s", "cbr", "bbs", "f32");
+  printf("%-38s %8s %9s %10s %10s %10s %10s %10s\n", "layer", "MMAC", "s8 ms",
+         "s8 GMAC/s", "cbr", "bbs", "tern", "f32");
   for (i = 0; i < sizeof k_convs / sizeof k_convs[0]; ++i) {
     const conv_shape_t *s = &k_convs[i];
     spx_rt_conv2d_params_t p;
@@ -185,9 +239,9 @@ int main(int argc, char **argv) {
     int32_t *bias, *mult, *shift;
     float *fin, *fw, *fout;
     void *scratch;
-    double macs, per_call, s8_s, f32_s, cbr_s, bbs_s;
-    uint8_t *wc, *wb;
-    size_t lc, lb;
+    double macs, per_call, s8_s, f32_s, cbr_s, bbs_s, tern_s;
+    uint8_t *wc, *wb, *wt;
+    size_t lc, lb, lt;
     if (g_layer >= 0 && (size_t)g_layer != i) continue;
     memset(&p, 0, sizeof p);
     p.n = 1;
@@ -246,8 +300,17 @@ int main(int argc, char **argv) {
     scratch = xcalloc(ss, 1);
     TIME_LOOP(i, "bbs", min_s, spx_rt_conv2d_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
+    free(scratch);
+    wt = encode_ternary(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
+                        (uint16_t)s->k, (uint16_t)s->k, (uint32_t)s->groups, &lt);
+    ss = spx_rt_conv2d_s8_ternary_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(i, "tern", min_s,
+              spx_rt_conv2d_s8_ternary(&p, &q, in, wt, lt, bias, out, scratch, ss));
+    tern_s = per_call;
     free(wc);
     free(wb);
+    free(wt);
     fin = xcalloc(nin, sizeof *fin);
     fw = xcalloc(nw, sizeof *fw);
     fout = xcalloc(nout, sizeof *fout);
@@ -255,9 +318,9 @@ int main(int argc, char **argv) {
     f32_s = per_call;
     if (g_layer >= 0)
       printf("%s %s: output hash %08lx\n", s->name, g_fmt, hash_s8(out, nout));
-    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
+    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
            s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
-           macs / f32_s / 1e9);
+           macs / tern_s / 1e9, macs / f32_s / 1e9);
     free(in); free(w); free(out); free(bias); free(mult); free(shift);
     free(scratch); free(fin); free(fw); free(fout);
   }
@@ -269,9 +332,9 @@ int main(int argc, char **argv) {
     int32_t *bias, *mult, *shift, c;
     float *fin, *fw, *fout;
     void *scratch;
-    size_t ss, lc, lb;
-    uint8_t *wc, *wb;
-    double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s, cbr_s, bbs_s;
+    size_t ss, lc, lb, lt;
+    uint8_t *wc, *wb, *wt;
+    double macs = (double)s->n * s->f * s->u, per_call, s8_s, f32_s, cbr_s, bbs_s, tern_s;
     if (g_layer >= 0 && (size_t)g_layer != n_convs + i) continue;
     p.n = s->n;
     p.features = s->f;
@@ -313,8 +376,16 @@ int main(int argc, char **argv) {
     scratch = xcalloc(ss, 1);
     TIME_LOOP(n_convs + i, "bbs", min_s, spx_rt_dense_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
+    free(scratch);
+    wt = encode_ternary(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, 1, &lt);
+    ss = spx_rt_dense_s8_ternary_get_buffer_size(&p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(n_convs + i, "tern", min_s,
+              spx_rt_dense_s8_ternary(&p, &q, in, wt, lt, bias, out, scratch, ss));
+    tern_s = per_call;
     free(wc);
     free(wb);
+    free(wt);
     fin = xcalloc((size_t)s->n * (size_t)s->f, sizeof *fin);
     fw = xcalloc((size_t)s->u * (size_t)s->f, sizeof *fw);
     fout = xcalloc((size_t)s->n * (size_t)s->u, sizeof *fout);
@@ -323,9 +394,9 @@ int main(int argc, char **argv) {
     if (g_layer >= 0)
       printf("%s %s: output hash %08lx\n", s->name, g_fmt,
              hash_s8(out, (size_t)s->n * (size_t)s->u));
-    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
+    printf("%-38s %8.1f %9.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", s->name, macs / 1e6,
            s8_s * 1e3, macs / s8_s / 1e9, macs / cbr_s / 1e9, macs / bbs_s / 1e9,
-           macs / f32_s / 1e9);
+           macs / tern_s / 1e9, macs / f32_s / 1e9);
     free(in); free(w); free(out); free(bias); free(mult); free(shift);
     free(scratch); free(fin); free(fw); free(fout);
   }

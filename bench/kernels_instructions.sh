@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kernels_instructions.sh BENCH [ROW...] - instructions per call of each int8
-# conv2d/dense kernel (dense int8, CBR, BBS) for the layers of
+# conv2d/dense kernel (dense int8, CBR, BBS, ternary) for the layers of
 # spx-bench-kernels, counted by callgrind. Unlike wall-clock time, the counts
 # repeat exactly on a loaded machine, so two builds (before/after a change)
 # can be compared row by row. Prints: row format iterations instr/call hash
@@ -15,8 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 for row in $rows; do
   case $row in 7|10) it=200 ;; 6|8) it=4 ;; *) it=1 ;; esac
   if [ "$row" -ge 8 ]; then fn=spx_rt_dense_s8; else fn=spx_rt_conv2d_s8; fi
-  for f in s8 cbr bbs; do
-    case $f in s8) entry=$fn ;; *) entry=${fn}_$f ;; esac
+  for f in s8 cbr bbs tern; do
+    case $f in s8) entry=$fn ;; tern) entry=${fn}_ternary ;; *) entry=${fn}_$f ;; esac
     valgrind --tool=callgrind --toggle-collect="$entry" --callgrind-out-file="$tmp/cg" \
       "$bin" --one "$row" "$f" "$it" >"$tmp/out" 2>"$tmp/err"
     ir=$(grep -o "Collected : [0-9]*" "$tmp/err" | awk '{print $3}')

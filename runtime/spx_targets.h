@@ -50,19 +50,25 @@ extern "C" {
   X(CPU, cpu, 0, 0x10, 0x2f, 0, spx_rt_device_cpu,                            \
     "the host CPU: one cpu.layer per layer, runtime/kernels",                 \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
-    SPX_TF(BBS, NATIVE, ""))                                                  \
+    SPX_TF(BBS, NATIVE, "") SPX_TF(TERNARY, NATIVE, ""))                      \
   X(AIE, aie, 1, 0x30, 0x5f, 1, spx_sim_aie_device,                           \
     "an AI Engine array (rows x cols int8 cores, memory tiles, DMA, locks)",  \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
     SPX_TF(BBS, REFUSED,                                                      \
            "BBS effective weights are not int8 (zero-point shifting "         \
            "reaches about +-143) and the AIE cores multiply int8; use the "   \
-           "bitserial target"))                                               \
+           "bitserial target")                                                \
+    SPX_TF(TERNARY, DECODED,                                                  \
+           "the AIE lowering has no ternary kernel yet: the cores run the "   \
+           "weights as dense int8 {-1, 0, 1}"))                               \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
     SPX_TF(CBR, DECODED,                                                      \
-           "the PE array reads dense int8 or bbs weights"))
+           "the PE array reads dense int8 or bbs weights")                    \
+    SPX_TF(TERNARY, DECODED,                                                  \
+           "the PE array has no ternary mode yet: it runs the weights as "    \
+           "dense int8 {-1, 0, 1}"))
 
 #define SPX_TARGETS_RESERVED(X)                                               \
   X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \

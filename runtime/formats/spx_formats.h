@@ -26,11 +26,16 @@ extern "C" {
  *   DENSE  a plain array: f32, or int8 symmetric per output channel (dense.c)
  *   CBR    8x8 weight blocks in compressed block rows (block sparsity, cbr.c)
  *   BBS    bit-column groups of int8 weights (bi-directional bit sparsity,
- *          bbs.c) */
+ *          bbs.c)
+ *   TERNARY  structured sparse ternary weights: per group of N input
+ *          channels at most K non-zero weights in {-1, +1} (x alpha, the
+ *          channel's weight scale), one code book index per group
+ *          (ternary.c) */
 #define SPX_FMT_ENCODINGS(X)                                                  \
   X(DENSE, 0, "dense")                                                        \
   X(CBR, 1, "cbr")                                                            \
-  X(BBS, 2, "bbs")
+  X(BBS, 2, "bbs")                                                            \
+  X(TERNARY, 3, "ternary")
 
 typedef enum spx_fmt_encoding {
 #define SPX_FMT_X_(E, code, text) SPX_FMT_##E = code,
@@ -709,6 +714,148 @@ static inline const uint8_t *spx_fmt_bbs_record(const spx_fmt_bbs_view_t *v,
 void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
                            uint32_t g, spx_fmt_bbs_group_t *out);
 
+/* ==== TERNARY: structured sparse ternary weights (formats/ternary.c) ==== */
+
+/* Weights in {-1, 0, +1} x alpha, alpha the output channel's weight scale
+ * (spx.wscale: per channel, or one value for the layer), with at most K
+ * non-zero weights in every group of N consecutive input channels. In the
+ * int8 pipeline the quantized weights are the signs themselves, int8
+ * {-1, 0, 1}, and alpha folds into the requantization multiplier exactly as
+ * an int8 weight scale does (the encoding stores no alpha): the inner
+ * product is a sum of +-activations, no multiplies.
+ *
+ * Groups, as BBS's: weights are OIHW [M][I][kh][kw] (I = c_in / groups) or
+ * [M][K] (dense: I = K, kh = kw = 1). A group is N consecutive input
+ * channels at a fixed (o, ky, kx); each tap has ng = ceil(I / N) groups,
+ * lane i of group g is input channel g * N + i. When N does not divide I
+ * the last group of every tap is ragged: it has L = I - (ng - 1) * N lanes,
+ * and a code using a lane >= L is invalid.
+ *
+ * Parameters: 2 <= N <= 16, 1 <= K <= N. The code book has
+ *   P = sum_{j=0..K} C(N, j) * 2^j
+ * patterns; a code is b = ceil(log2(P)) bits ((8, 2): P = 129, b = 8;
+ * (16, 16): P = 3^16, b = 26).
+ *
+ * Code book order (spx_fmt_ternary_code_to_masks / _masks_to_code, the one
+ * definition the encoder, decoder, kernels, generated C and simulators use):
+ * by number of non-zeros j = 0 .. K; within j, the support (p1 < p2 < ...
+ * < pj) in lexicographic order of that tuple; within a support, the sign
+ * pattern s = sum_t sign_t << t (bit t the sign of p_{t+1}, 1 = negative),
+ * ascending. So code = base(j) + rank(support) * 2^j + s, base(j) =
+ * sum_{i<j} C(N, i) 2^i. Code 0 is the all-zero group; codes >= P are
+ * invalid. (8, 2): 1 = +1 at lane 0, 2 = -1 at lane 0, 3 = +1 at lane 1,
+ * ..., 16 = -1 at lane 7, 17 = +1 +1 at lanes 0, 1, 18 = -1 at lane 0 and
+ * +1 at lane 1, ..., 128 = -1 -1 at lanes 6, 7.
+ *
+ * Layout (integers little-endian, read byte by byte; no alignment is
+ * assumed of the caller's buffer):
+ *
+ *   offset  size
+ *   +-------+------+-----------------------------------------------------+
+ *   |     0 |    4 | magic "SXTN"                                        |
+ *   |     4 |    2 | version (1)                                         |
+ *   |     6 |    2 | header_bytes (32)                                   |
+ *   |     8 |    4 | rows M: output channels / units (>= 1)              |
+ *   |    12 |    4 | cols I: input channels per conv group / features    |
+ *   |    16 |    2 | kh (>= 1)                                           |
+ *   |    18 |    2 | kw (>= 1)                                           |
+ *   |    20 |    4 | groups: conv groups (>= 1, divides M; dense 1)      |
+ *   |    24 |    1 | N: lanes per group (2 .. 16)                        |
+ *   |    25 |    1 | K: non-zeros per group at most (1 .. N)             |
+ *   |    26 |    1 | b: bits per code, ceil(log2(P)) for (N, K)          |
+ *   |    27 |    1 | flags (0)                                           |
+ *   |    28 |    4 | total_bytes: the whole encoding (= the buffer size) |
+ *   +-------+------+-----------------------------------------------------+
+ *   |    32 |      | the codes, M * kh * kw * ng of b bits each, in the  |
+ *   |       |      |   order [row][ky][kx][group], bit-packed LSB first: |
+ *   |       |      |   code number c occupies stream bits c*b .. c*b +  |
+ *   |       |      |   b - 1 (its least significant bit first), stream  |
+ *   |       |      |   bit q is bit q % 8 of byte 32 + q / 8. Rows are  |
+ *   |       |      |   not byte-aligned: the stream is continuous.       |
+ *   |       |      | padding: the bits after the last code, up to the    |
+ *   |       |      |   end of its byte, are 0 (0 .. 7 bits)              |
+ *   +-------+------+-----------------------------------------------------+
+ *   total_bytes = 32 + ceil(M * kh * kw * ng * b / 8)  (< 4 GiB).
+ * Example: (8, 2), 64 input channels: 8 codes of 8 bits per 64 weights (1
+ * bit per weight); the dense int8 weights take 8.
+ *
+ * Effective weights are int8 {-1, 0, 1}: the descriptor says decodes_to_s8
+ * and max_abs_weight 1. */
+
+#define SPX_FMT_TERNARY_MAGIC "SXTN"
+#define SPX_FMT_TERNARY_VERSION 1
+#define SPX_FMT_TERNARY_HEADER_BYTES 32
+#define SPX_FMT_TERNARY_MIN_N 2
+#define SPX_FMT_TERNARY_MAX_N 16
+/* The kernels decode codes through a table of P entries (4 bytes each,
+ * built once per run from the code book function into their scratch, which
+ * the driver sizes from the layer's dims alone, so it always holds this
+ * many) when P is at most this ((8, 1..3), (16, 1..2), N <= 6, ...); larger
+ * books are decoded code by code by combinatorial unranking. */
+#define SPX_FMT_TERNARY_TABLE_MAX 1024u
+
+/* P for (n, k), or 0 if n, k are out of range. */
+uint32_t spx_fmt_ternary_patterns(unsigned n, unsigned k);
+/* b = ceil(log2(P)) for (n, k), or 0 if n, k are out of range. */
+unsigned spx_fmt_ternary_code_bits(unsigned n, unsigned k);
+/* The code book (order above). code -> *pos (bit i: lane i is non-zero)
+ * and *neg (bit i: lane i is -1; a subset of *pos); SPX_RT_ERR_ARG (masks
+ * 0) if n, k are out of range or code >= P. */
+spx_rt_status_t spx_fmt_ternary_code_to_masks(unsigned n, unsigned k, uint32_t code,
+                                              uint32_t *pos, uint32_t *neg);
+/* The inverse: SPX_RT_ERR_ARG if n, k are out of range, pos has a bit at
+ * n or above or more than k bits, or neg is not a subset of pos. */
+spx_rt_status_t spx_fmt_ternary_masks_to_code(unsigned n, unsigned k, uint32_t pos,
+                                              uint32_t neg, uint32_t *code);
+
+/* A checked encoding (spx_fmt_ternary_open): header values plus a pointer
+ * into the caller's bytes. Borrowed; valid while the bytes are. */
+typedef struct spx_fmt_ternary_view {
+  spx_fmt_dims_t dims;
+  unsigned n, k;           /* N, K */
+  unsigned code_bits;      /* b */
+  uint32_t patterns;       /* P */
+  uint32_t groups_per_tap; /* ng = ceil(I / N) */
+  unsigned last_lanes;     /* L: lanes of the last group of a tap (N if full) */
+  uint64_t codes;          /* M * kh * kw * ng */
+  const uint8_t *data;     /* the code stream (header_bytes on) */
+  size_t total_bytes;
+} spx_fmt_ternary_view_t;
+
+/* Bytes of the encoding of dims at (n, k); 0 if dims or (n, k) are
+ * unusable (a dimension 0, groups not dividing rows) or the size would be
+ * 4 GiB or more. */
+size_t spx_fmt_ternary_encoded_size(const spx_fmt_dims_t *dims, unsigned n, unsigned k);
+/* Encodes int8 weights (OIHW or [M][K]) whose values are all -1, 0 or 1
+ * with at most k non-zeros in every group; anything else is SPX_RT_ERR_ARG
+ * (nothing useful written). out holds out_size >= encoded_size bytes;
+ * *out_len (if not NULL) gets the bytes written. */
+spx_rt_status_t spx_fmt_ternary_encode(const spx_fmt_dims_t *dims, unsigned n, unsigned k,
+                                       const int8_t *weights, uint8_t *out,
+                                       size_t out_size, size_t *out_len);
+/* Structural check, O(1): header fields, dims against expected (NULL:
+ * any), (N, K, b) consistent, total_bytes = len = the size the dims give.
+ * *out_view is cleared first. Never reads past len. Enough for the kernels
+ * to run without reading out of bounds (they clamp what validate refuses). */
+spx_rt_status_t spx_fmt_ternary_open(const void *bytes, size_t len,
+                                     const spx_fmt_dims_t *expected,
+                                     spx_fmt_ternary_view_t *out_view,
+                                     spx_rt_error_t *err);
+/* Full check, O(len): open, then every code < P, no code using a missing
+ * lane of a ragged group, and the padding bits 0. Errors name the output
+ * channel, the tap and the group. */
+spx_rt_status_t spx_fmt_ternary_validate(const void *bytes, size_t len,
+                                         const spx_fmt_dims_t *expected,
+                                         spx_rt_error_t *err);
+/* Decodes into int8 {-1, 0, 1} weights (dense_count >= M*I*kh*kw elements,
+ * OIHW / [M][K]). Runs spx_fmt_ternary_validate first. */
+spx_rt_status_t spx_fmt_ternary_decode(const void *bytes, size_t len,
+                                       const spx_fmt_dims_t *expected,
+                                       int8_t *weights, size_t dense_count,
+                                       spx_rt_error_t *err);
+/* Code number c (0 <= c < codes) of an opened view, b bits LSB first. */
+uint32_t spx_fmt_ternary_code_at(const spx_fmt_ternary_view_t *v, uint64_t c);
+
 /* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
 
 /* The driver (runtime/kernels/spx_conv.c) does everything but the inner
@@ -758,6 +905,7 @@ typedef struct spx_fmt_weights {
   union {
     spx_fmt_cbr_view_t cbr;
     spx_fmt_bbs_view_t bbs;
+    spx_fmt_ternary_view_t ternary;
   } view;
   void *state; /* the format's scratch, from begin */
 } spx_fmt_weights_t;

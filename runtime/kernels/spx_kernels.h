@@ -364,7 +364,8 @@ spx_rt_status_t spx_rt_dequantize_s8_f32(size_t count, spx_rt_quant_t q,
  * c_in / groups / features, kh, kw, groups. Scratch: the
  * _get_buffer_size() bytes (0: no kernel or bad parameters), 4-byte
  * aligned. spx_rt_conv2d_s8 and spx_rt_dense_s8 are these with the dense
- * format; the _cbr and _bbs entry points with CBR and BBS. */
+ * format; the _cbr, _bbs and _ternary entry points with CBR, BBS and
+ * ternary weights. */
 struct spx_fmt_desc;
 size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
                                             const spx_rt_conv2d_params_t *p);
@@ -422,6 +423,24 @@ spx_rt_status_t spx_rt_dense_s8_bbs(const spx_rt_dense_params_t *p,
                                     size_t weights_size, const int32_t *bias,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
+
+/* Ternary weights (one code per group of N input channels, at most K
+ * non-zeros in {-1, +1}): each non-zero adds or subtracts the centered
+ * activation, no multiplies. */
+size_t spx_rt_conv2d_s8_ternary_get_buffer_size(const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_ternary(const spx_rt_conv2d_params_t *p,
+                                         const spx_rt_requant_pc_t *q,
+                                         const int8_t *input, const void *weights,
+                                         size_t weights_size, const int32_t *bias,
+                                         int8_t *output, void *scratch,
+                                         size_t scratch_size);
+size_t spx_rt_dense_s8_ternary_get_buffer_size(const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_ternary(const spx_rt_dense_params_t *p,
+                                        const spx_rt_requant_pc_t *q,
+                                        const int8_t *input, const void *weights,
+                                        size_t weights_size, const int32_t *bias,
+                                        int8_t *output, void *scratch,
+                                        size_t scratch_size);
 
 #ifdef __cplusplus
 }

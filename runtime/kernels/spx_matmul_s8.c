@@ -559,3 +559,4 @@ spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
   }
 SPX_ENCODED_ENTRY_POINTS_(cbr, spx_fmt_desc_CBR)
 SPX_ENCODED_ENTRY_POINTS_(bbs, spx_fmt_desc_BBS)
+SPX_ENCODED_ENTRY_POINTS_(ternary, spx_fmt_desc_TERNARY)

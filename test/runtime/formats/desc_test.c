@@ -60,6 +60,34 @@ static uint8_t *encode(unsigned code, const spx_fmt_dims_t *d, const int8_t *w, 
     if (spx_fmt_bbs_encode(&bd, &c, w, out, *len, len) != SPX_RT_OK) fail("bbs encode");
     return out;
   }
+  if (code == SPX_FMT_TERNARY) {
+    /* (8, 2): the signs of the two largest magnitudes of each group */
+    int8_t *t = malloc(n);
+    size_t taps = (size_t)d->kh * d->kw, o, i0, i, tp;
+    for (o = 0; o < d->rows; o++)
+      for (tp = 0; tp < taps; tp++)
+        for (i0 = 0; i0 < d->cols; i0 += 8) {
+          size_t a = (size_t)-1, b = (size_t)-1;
+          for (i = i0; i < d->cols && i < i0 + 8; i++) {
+            size_t at = (o * d->cols + i) * taps + tp;
+            t[at] = 0;
+            if (!w[at]) continue;
+            if (a == (size_t)-1 || abs(w[at]) > abs(w[a])) {
+              b = a;
+              a = at;
+            } else if (b == (size_t)-1 || abs(w[at]) > abs(w[b])) {
+              b = at;
+            }
+          }
+          if (a != (size_t)-1) t[a] = w[a] < 0 ? -1 : 1;
+          if (b != (size_t)-1) t[b] = w[b] < 0 ? -1 : 1;
+        }
+    *len = spx_fmt_ternary_encoded_size(d, 8, 2);
+    out = malloc(*len);
+    if (spx_fmt_ternary_encode(d, 8, 2, t, out, *len, len) != SPX_RT_OK) fail("ternary encode");
+    free(t);
+    return out;
+  }
   *len = n;
   out = malloc(n);
   memcpy(out, w, n);
@@ -100,6 +128,14 @@ static int own_decode(unsigned code, const uint8_t *bytes, size_t len, const spx
                 t] = e[i];
         }
     return 1;
+  }
+  if (code == SPX_FMT_TERNARY) {
+    int8_t *q = malloc(n);
+    size_t i;
+    int ok = q && spx_fmt_ternary_decode(bytes, len, d, q, n, NULL) == SPX_RT_OK;
+    for (i = 0; ok && i < n; i++) out[i] = q[i];
+    free(q);
+    return ok;
   }
   {
     size_t i;

@@ -1,0 +1,454 @@
+/* ternary.c - structured sparse ternary weights on int8 conv2d/dense: a
+ * post-training projection of the float weights onto the (N, K) code book,
+ * encoded in the ternary format (runtime/formats/spx_formats.h, "TERNARY").
+ *
+ * Acts on the int8 conv2d/dense ops whose spx.sparsify has kind "ternary":
+ *   sparsify LAYER : ternary(n=8, k=2, scale=channel, first=0, last=0)
+ * Options (all named and optional):
+ *   n      N, lanes per group along the input channels, 2 .. 16 (default 8);
+ *          a ragged last group keeps the rest of the channels.
+ *   k      K, non-zero weights per group at most, 1 .. n (default 2).
+ *   scale  channel (default): one alpha per output channel; layer: one
+ *          alpha for the whole layer.
+ *   first  1 makes the network's first conv2d/dense ternary too; by default
+ *          it stays int8 (it sees the raw input, where one sign per weight
+ *          costs the most accuracy).
+ *   last   1 makes the network's last conv2d/dense ternary too; by default
+ *          it stays int8 (the logits).
+ * Depthwise layers (one input channel per conv group) stay int8: each of
+ * their groups would hold a single weight, so a code would cost b bits per
+ * weight with no sparsity to skip.
+ * A layer kept int8 gets spx.stats = {technique = "ternary", kept_int8 =
+ * the reason} and no encoding.
+ *
+ * Projection (per scale unit U: one output channel, or the layer). The
+ * float weights w (the f32 weights the quantize pass read; the layer's
+ * dequantized int8 weights if they are not in the weight store) are
+ * approximated by alpha * t, t in {-1, 0, 1} with at most K non-zeros per
+ * group, minimizing E = sum_U (w - alpha t)^2:
+ *   - supports S (per group, the lanes with t != 0; t = sign(w) there):
+ *     start with the K largest |w| of each group, zeros left out;
+ *   - alpha for given supports: alpha = sum_S |w| / |S| (the least-squares
+ *     solution; 0 when S is empty);
+ *   - supports for a given alpha: a lane lowers E by alpha (2|w| - alpha)
+ *     when it is in S, so each group takes its K largest |w| among those
+ *     with |w| > alpha / 2 - fewer than K where that lowers the error;
+ *   - alternate the two until E stops decreasing (at most 50 rounds; each
+ *     step cannot increase E). Ties between equal magnitudes go to the
+ *     lower lane. Weights already ternary ({-a, 0, +a} per unit, at most K
+ *     non-zeros per group) come out exactly: alpha = a, E = 0.
+ * alpha becomes the layer's int8 weight scale (spx.wscale, per channel; the
+ * same value in every channel for scale=layer), the int8 weights are t,
+ * and the int32 bias and the requantization multiplier are recomputed as
+ * the quantize pass does for a weight scale: bias = round(b / (s_in *
+ * alpha)), multiplier = s_in * alpha / s_out. As quantize does, alpha is
+ * raised where needed so that |bias| <= 2^30 (a channel whose supports are
+ * all empty gets 1, or that bound).
+ *
+ * Results on the op: "weight" = the ternary int8 weights (new buffer
+ * "<layer>.qweight.ternary"), spx.wscale, bias, spx.multiplier and
+ * spx.shift rewritten for alpha, spx.encoding = "ternary", spx.encoded =
+ * "<layer>.ternary" (ui8), and
+ *   spx.stats = {technique = "ternary", n, k, scale, code_bits (b),
+ *     patterns (P), bits_per_weight = 8 * encoded bytes / weights,
+ *     sparsity = zero weights / weights, alpha_min, alpha_max,
+ *     mse = mean (alpha t - w)^2 over the weights (float units),
+ *     iterations (the most rounds a unit took),
+ *     compression_f32 = 4 * weights / (encoded bytes + 4 * alphas),
+ *     compression_int8 = (weights + 4 * channels) / (encoded bytes + 4 *
+ *       alphas) (int8 weights and their f32 scales against codes and
+ *       alphas; alphas = channels, or 1 for scale=layer),
+ *     float_weights = "f32" | "dequantized int8", encoded_bytes,
+ *     dense_int8_bytes}.
+ * Errors (at the layer): unknown or out-of-range options, k > n, ternary on
+ * a layer that is not int8. */
+#include "passes/spx_pass.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/spx_kernels.h"
+
+#define MAX_ROUNDS 50
+
+typedef struct tern_opts {
+  unsigned n, k;
+  bool per_layer;
+  bool first, last;
+} tern_opts_t;
+
+static int flag_opt(spx_pass_env_t *env, MlirOperation op, MlirAttribute v, const char *name,
+                    bool *out) {
+  int64_t k;
+  if (!spx_ir_attr_int(v, &k) || (k != 0 && k != 1)) {
+    spx_pass_error(env, op, "ternary %s must be 0 or 1", name);
+    return -1;
+  }
+  *out = k == 1;
+  return 0;
+}
+
+/* Reads and checks the ternary(...) options; reports at the layer. */
+static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
+                      tern_opts_t *o) {
+  o->n = 8;
+  o->k = 2;
+  o->per_layer = false;
+  o->first = o->last = false;
+  intptr_t n = mlirDictionaryAttrGetNumElements(spec);
+  for (intptr_t i = 0; i < n; i++) {
+    MlirNamedAttribute na = mlirDictionaryAttrGetElement(spec, i);
+    MlirStringRef key = mlirIdentifierStr(na.name);
+    MlirAttribute v = na.attribute;
+    int64_t x;
+    if (spx_ir_str_is(key, "kind")) continue;
+    if (spx_ir_str_is(key, "n")) {
+      if (!spx_ir_attr_int(v, &x) || x < SPX_FMT_TERNARY_MIN_N || x > SPX_FMT_TERNARY_MAX_N) {
+        spx_pass_error(env, op, "ternary n (lanes per group) must be an integer in 2 .. 16");
+        return -1;
+      }
+      o->n = (unsigned)x;
+    } else if (spx_ir_str_is(key, "k")) {
+      if (!spx_ir_attr_int(v, &x) || x < 1 || x > SPX_FMT_TERNARY_MAX_N) {
+        spx_pass_error(env, op, "ternary k (non-zero weights per group) must be an integer in "
+                                "1 .. n");
+        return -1;
+      }
+      o->k = (unsigned)x;
+    } else if (spx_ir_str_is(key, "scale")) {
+      MlirStringRef s = mlirAttributeIsAString(v) ? mlirStringAttrGetValue(v) : spx_ir_str("");
+      if (spx_ir_str_is(s, "channel")) {
+        o->per_layer = false;
+      } else if (spx_ir_str_is(s, "layer")) {
+        o->per_layer = true;
+      } else {
+        spx_pass_error(env, op, "ternary scale must be channel or layer");
+        return -1;
+      }
+    } else if (spx_ir_str_is(key, "first")) {
+      if (flag_opt(env, op, v, "first", &o->first)) return -1;
+    } else if (spx_ir_str_is(key, "last")) {
+      if (flag_opt(env, op, v, "last", &o->last)) return -1;
+    } else if (key.length > 3 && memcmp(key.data, "arg", 3) == 0) {
+      spx_pass_error(env, op, "ternary options are named: n=, k=, scale=, first=, last=");
+      return -1;
+    } else {
+      spx_pass_error(env, op, "unknown ternary option '%.*s' (n, k, scale, first, last)",
+                     (int)key.length, key.data);
+      return -1;
+    }
+  }
+  if (o->k > o->n) {
+    spx_pass_error(env, op, "ternary k = %u is more than n = %u: a group of %u lanes has at "
+                            "most %u non-zero weights", o->k, o->n, o->n, o->n);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- projection ---------------------------------------------------------- */
+
+typedef struct geom {
+  uint32_t rows, cols, taps, ng;
+  unsigned n, k;
+} geom_t;
+
+static unsigned lanes_of(const geom_t *g, uint32_t grp) {
+  uint32_t rest = g->cols - grp * g->n;
+  return rest < g->n ? (unsigned)rest : g->n;
+}
+
+/* Supports for a given threshold (|w| > thr, thr < 0: every non-zero) and
+ * alpha's numerator and denominator: t[] for channels [o0, o1). */
+static void choose(const geom_t *g, const double *w, uint32_t o0, uint32_t o1, double thr,
+                   int8_t *t, double *sum, double *count) {
+  *sum = 0;
+  *count = 0;
+  for (uint32_t o = o0; o < o1; o++)
+    for (uint32_t tap = 0; tap < g->taps; tap++)
+      for (uint32_t grp = 0; grp < g->ng; grp++) {
+        unsigned lanes = lanes_of(g, grp), pick[SPX_FMT_TERNARY_MAX_N], np = 0;
+        size_t at[SPX_FMT_TERNARY_MAX_N];
+        for (unsigned l = 0; l < lanes; l++) {
+          at[l] = ((size_t)o * g->cols + (size_t)grp * g->n + l) * g->taps + tap;
+          t[at[l]] = 0;
+        }
+        /* the K largest |w| above thr, ties to the lower lane (insertion
+         * into a list kept in descending order) */
+        for (unsigned l = 0; l < lanes; l++) {
+          double a = fabs(w[at[l]]);
+          if (!(a > thr) || a == 0) continue;
+          unsigned p = np < g->k ? np++ : g->k;
+          while (p > 0 && fabs(w[at[pick[p - 1]]]) < a) {
+            if (p < g->k) pick[p] = pick[p - 1];
+            p--;
+          }
+          if (p < g->k) pick[p] = l;
+        }
+        for (unsigned p = 0; p < np; p++) {
+          double x = w[at[pick[p]]];
+          t[at[pick[p]]] = x < 0 ? -1 : 1;
+          *sum += fabs(x);
+          *count += 1;
+        }
+      }
+}
+
+static double sq_error(const geom_t *g, const double *w, const int8_t *t, uint32_t o0,
+                       uint32_t o1, double alpha) {
+  size_t per = (size_t)g->cols * g->taps;
+  double e = 0;
+  for (size_t i = (size_t)o0 * per; i < (size_t)o1 * per; i++) {
+    double d = w[i] - alpha * t[i];
+    e += d * d;
+  }
+  return e;
+}
+
+/* Projects channels [o0, o1) as one scale unit: t[] and alpha; returns the
+ * rounds taken. */
+static int project(const geom_t *g, const double *w, uint32_t o0, uint32_t o1, int8_t *t,
+                   int8_t *t_next, double *out_alpha) {
+  size_t per = (size_t)g->cols * g->taps;
+  double sum, count, alpha, err;
+  int rounds = 0;
+  choose(g, w, o0, o1, -1.0, t, &sum, &count);
+  alpha = count > 0 ? sum / count : 0;
+  err = sq_error(g, w, t, o0, o1, alpha);
+  while (rounds < MAX_ROUNDS && alpha > 0) {
+    double a2, e2;
+    choose(g, w, o0, o1, alpha / 2, t_next, &sum, &count);
+    a2 = count > 0 ? sum / count : 0;
+    e2 = sq_error(g, w, t_next, o0, o1, a2);
+    rounds++;
+    if (!(e2 < err)) break;
+    memcpy(t + (size_t)o0 * per, t_next + (size_t)o0 * per, (size_t)(o1 - o0) * per);
+    alpha = a2;
+    err = e2;
+  }
+  *out_alpha = alpha;
+  return rounds;
+}
+
+/* The f32 buffer "<layer>.<role>.bnfold" or "<layer>.<role>" (what the
+ * quantize pass read), if the store holds it with `count` elements. */
+static const float *float_buffer(spx_pass_env_t *env, MlirOperation op, const char *role,
+                                 size_t count) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  const char *names[2] = {
+      spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role),
+      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role)};
+  for (int i = 0; i < 2; i++) {
+    spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
+    if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
+  }
+  return NULL;
+}
+
+static void set_stats(MlirOperation op, MlirNamedAttribute *a, int n) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"), mlirDictionaryAttrGet(ctx, n, a));
+}
+
+static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_last) {
+  MlirAttribute spec = mlirOperationGetAttributeByName(op, spx_ir_str("spx.sparsify"));
+  if (mlirAttributeIsNull(spec) || !mlirAttributeIsADictionary(spec)) return 0;
+  MlirAttribute kind = mlirDictionaryAttrGetElementByName(spec, spx_ir_str("kind"));
+  if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
+      !spx_ir_str_is(mlirStringAttrGetValue(kind), spx_pass_sparsify_kind_of(SPX_PASS_ID_ternary)))
+    return 0;
+  tern_opts_t o;
+  if (parse_opts(env, op, spec, &o)) return -1;
+  spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", env->store);
+  spx_wbuf_t *ws = spx_ir_get_wbuf(op, "spx.wscale", env->store);
+  spx_wbuf_t *qb = spx_ir_get_wbuf(op, "bias", env->store);
+  spx_wbuf_t *mult = spx_ir_get_wbuf(op, "spx.multiplier", env->store);
+  spx_wbuf_t *shift = spx_ir_get_wbuf(op, "spx.shift", env->store);
+  double s_in = 0, s_out = 0;
+  if (!w || !ws || !qb || !mult || !shift || w->dtype != SPX_DT_I8 || ws->dtype != SPX_DT_F32 ||
+      qb->dtype != SPX_DT_I32 ||
+      !spx_ir_tensor_quant(mlirValueGetType(mlirOperationGetOperand(op, 0)), &s_in, NULL) ||
+      !spx_ir_tensor_quant(mlirValueGetType(mlirOperationGetResult(op, 0)), &s_out, NULL)) {
+    spx_pass_error(env, op, "ternary needs int8 weights (quantize int8, and not 'quantize "
+                            "LAYER : f32'): alpha is the int8 weight scale");
+    return -1;
+  }
+  MlirContext ctx = mlirOperationGetContext(op);
+  bool conv = spx_ir_is_op(op, "conv2d");
+  uint32_t groups = conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1;
+  geom_t g;
+  g.rows = (uint32_t)w->dims[0];
+  g.cols = (uint32_t)w->dims[1];
+  g.taps = conv ? (uint32_t)(w->dims[2] * w->dims[3]) : 1;
+  g.n = o.n;
+  g.k = o.k;
+  g.ng = (g.cols + o.n - 1) / o.n;
+  const char *kept = NULL;
+  if (conv && g.cols == 1 && groups > 1)
+    kept = "depthwise: a group would hold one weight, a code per weight with no sparsity";
+  else if (is_first && !o.first)
+    kept = "the network's first conv2d/dense (first=1 makes it ternary)";
+  else if (is_last && !o.last)
+    kept = "the network's last conv2d/dense (last=1 makes it ternary)";
+  if (kept) {
+    MlirNamedAttribute a[] = {
+        spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "ternary")),
+        spx_ir_named(ctx, "kept_int8", spx_ir_str_attr(ctx, kept)),
+    };
+    set_stats(op, a, (int)(sizeof a / sizeof a[0]));
+    return 0;
+  }
+  spx_fmt_dims_t d = {g.rows, g.cols, conv ? (uint16_t)w->dims[2] : 1,
+                      conv ? (uint16_t)w->dims[3] : 1, groups};
+  int64_t enc_len = (int64_t)spx_fmt_ternary_encoded_size(&d, o.n, o.k);
+  if (enc_len <= 0) {
+    spx_pass_error(env, op, "weights too large for a ternary encoding (4 GiB or more)");
+    return -1;
+  }
+
+  /* the float weights and bias */
+  size_t count = w->count, per = count / g.rows;
+  const float *wf = float_buffer(env, op, "weight", count);
+  const float *bf = float_buffer(env, op, "bias", g.rows);
+  const float *scale0 = ws->data;
+  const int32_t *qb0 = qb->data;
+  double *wd = malloc(sizeof *wd * count);
+  double *bias = malloc(sizeof *bias * g.rows);
+  double *alpha = malloc(sizeof *alpha * g.rows);
+  int8_t *t = malloc(count), *t_next = malloc(count);
+  SPX_ASSERT(wd && bias && alpha && t && t_next);
+  for (size_t i = 0; i < count; i++)
+    wd[i] = wf ? (double)wf[i] : (double)((const int8_t *)w->data)[i] * scale0[i / per];
+  for (uint32_t c = 0; c < g.rows; c++)
+    bias[c] = bf ? (double)bf[c] : (double)qb0[c] * s_in * scale0[c];
+
+  int rounds = 0;
+  if (o.per_layer) {
+    double a;
+    rounds = project(&g, wd, 0, g.rows, t, t_next, &a);
+    for (uint32_t c = 0; c < g.rows; c++) alpha[c] = a;
+  } else {
+    for (uint32_t c = 0; c < g.rows; c++) {
+      int r = project(&g, wd, c, c + 1, t, t_next, &alpha[c]);
+      if (r > rounds) rounds = r;
+    }
+  }
+  /* The bias bound of the quantize pass: |bias| <= 2^30, less when the
+   * layer sums more than about 2^15 products. */
+  double bias_max = 1073741824.0;
+  uint64_t term = spx_fmt_acc_term(&spx_fmt_desc_TERNARY);
+  if (per <= 0x7fffffffu / term && (double)(0x7fffffffu - term * per) < bias_max)
+    bias_max = (double)(0x7fffffffu - term * per);
+  double raise = 0;
+  for (uint32_t c = 0; c < g.rows; c++) {
+    double m = fabs(bias[c]) / (s_in * bias_max) * (1.0 + 0x1p-20);
+    if (o.per_layer) {
+      if (m > raise) raise = m;
+    } else {
+      if (alpha[c] < m) alpha[c] = m;
+      if (alpha[c] > 0 && alpha[c] < FLT_MIN) alpha[c] = FLT_MIN;
+      if (alpha[c] == 0) alpha[c] = 1.0;
+    }
+  }
+  if (o.per_layer) {
+    double a = alpha[0] < raise ? raise : alpha[0];
+    if (a > 0 && a < FLT_MIN) a = FLT_MIN;
+    if (a == 0) a = 1.0;
+    for (uint32_t c = 0; c < g.rows; c++) alpha[c] = a;
+  }
+  for (uint32_t c = 0; c < g.rows; c++) {
+    if (!(alpha[c] <= FLT_MAX)) {
+      MlirStringRef name = spx_ir_layer_name(op);
+      spx_pass_error(env, op, "layer '%.*s': bias %g of channel %u is too large for its int8 "
+                     "input scale %g (alpha would overflow f32)", (int)name.length, name.data,
+                     bias[c], (unsigned)c, s_in);
+      free(wd); free(bias); free(alpha); free(t); free(t_next);
+      return -1;
+    }
+  }
+
+  /* buffers: ternary int8 weights and the encoding */
+  spx_wbuf_t *tw = spx_pass_add_weight(env, op, "qweight.ternary", SPX_DT_I8, w->rank, w->dims);
+  spx_wbuf_t *enc = tw ? spx_pass_add_weight(env, op, "ternary", SPX_DT_U8, 1, &enc_len) : NULL;
+  if (!tw || !enc) {
+    free(wd); free(bias); free(alpha); free(t); free(t_next);
+    return -1;
+  }
+  memcpy(tw->data, t, count);
+  size_t written = 0;
+  spx_rt_status_t st = spx_fmt_ternary_encode(&d, o.n, o.k, t, enc->data, enc->nbytes, &written);
+  SPX_ASSERT(st == SPX_RT_OK && written == (size_t)enc_len);
+
+  /* alpha is the weight scale: bias and multiplier as quantize makes them */
+  float *scale = ws->data;
+  int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
+  double a_min = INFINITY, a_max = 0, sq = 0;
+  size_t zeros = 0;
+  for (uint32_t c = 0; c < g.rows; c++) {
+    scale[c] = (float)alpha[c];
+    double s_w = scale[c]; /* as recorded */
+    double b = round(bias[c] / (s_in * s_w));
+    bq[c] = b < INT32_MIN ? INT32_MIN : b > INT32_MAX ? INT32_MAX : (int32_t)b;
+    int shift_c;
+    spx_rt_quantize_multiplier(s_in * s_w / s_out, &m[c], &shift_c);
+    sh[c] = shift_c;
+    if (s_w < a_min) a_min = s_w;
+    if (s_w > a_max) a_max = s_w;
+    for (size_t i = (size_t)c * per; i < (size_t)(c + 1) * per; i++) {
+      double e = s_w * t[i] - wd[i];
+      sq += e * e;
+      zeros += t[i] == 0;
+    }
+  }
+  free(wd); free(bias); free(alpha); free(t); free(t_next);
+
+  double alphas = o.per_layer ? 1.0 : (double)g.rows;
+  double stored = (double)enc->nbytes + 4.0 * alphas;
+  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, tw));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), spx_ir_str_attr(ctx, "ternary"));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
+  MlirNamedAttribute a[] = {
+      spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "ternary")),
+      spx_ir_named(ctx, "n", spx_ir_i64_attr(ctx, o.n)),
+      spx_ir_named(ctx, "k", spx_ir_i64_attr(ctx, o.k)),
+      spx_ir_named(ctx, "scale", spx_ir_str_attr(ctx, o.per_layer ? "layer" : "channel")),
+      spx_ir_named(ctx, "code_bits", spx_ir_i64_attr(ctx, spx_fmt_ternary_code_bits(o.n, o.k))),
+      spx_ir_named(ctx, "patterns", spx_ir_i64_attr(ctx, spx_fmt_ternary_patterns(o.n, o.k))),
+      spx_ir_named(ctx, "bits_per_weight",
+                   spx_ir_f64_attr(ctx, 8.0 * (double)enc->nbytes / (double)count)),
+      spx_ir_named(ctx, "sparsity", spx_ir_f64_attr(ctx, (double)zeros / (double)count)),
+      spx_ir_named(ctx, "alpha_min", spx_ir_f64_attr(ctx, a_min)),
+      spx_ir_named(ctx, "alpha_max", spx_ir_f64_attr(ctx, a_max)),
+      spx_ir_named(ctx, "mse", spx_ir_f64_attr(ctx, sq / (double)count)),
+      spx_ir_named(ctx, "iterations", spx_ir_i64_attr(ctx, rounds)),
+      spx_ir_named(ctx, "compression_f32", spx_ir_f64_attr(ctx, 4.0 * (double)count / stored)),
+      spx_ir_named(ctx, "compression_int8",
+                   spx_ir_f64_attr(ctx, ((double)count + 4.0 * g.rows) / stored)),
+      spx_ir_named(ctx, "float_weights", spx_ir_str_attr(ctx, wf ? "f32" : "dequantized int8")),
+      spx_ir_named(ctx, "encoded_bytes", spx_ir_i64_attr(ctx, enc_len)),
+      spx_ir_named(ctx, "dense_int8_bytes", spx_ir_i64_attr(ctx, (int64_t)w->nbytes)),
+  };
+  set_stats(op, a, (int)(sizeof a / sizeof a[0]));
+  return 0;
+}
+
+int spx_pass_ternary(MlirOperation module, spx_pass_env_t *env) {
+  MlirOperation *ops;
+  size_t n = spx_ir_collect(module, NULL, &ops);
+  size_t first = n, last = n;
+  int rc = 0;
+  for (size_t i = 0; i < n; i++)
+    if (spx_ir_is_op(ops[i], "conv2d") || spx_ir_is_op(ops[i], "dense")) {
+      if (first == n) first = i;
+      last = i;
+    }
+  for (size_t i = 0; i < n; i++)
+    if ((spx_ir_is_op(ops[i], "conv2d") || spx_ir_is_op(ops[i], "dense")) &&
+        apply(env, ops[i], i == first, i == last))
+      rc = -1;
+  free(ops);
+  return rc;
+}

@@ -65,10 +65,8 @@ extern "C" {
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
     SPX_TF(CBR, DECODED,                                                      \
-           "the PE array reads dense int8 or bbs weights")                    \
-    SPX_TF(TERNARY, DECODED,                                                  \
-           "the PE array has no ternary mode yet: it runs the weights as "    \
-           "dense int8 {-1, 0, 1}"))
+           "the PE array reads dense int8, bbs or ternary weights")           \
+    SPX_TF(TERNARY, NATIVE, ""))
 
 #define SPX_TARGETS_RESERVED(X)                                               \
   X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \

@@ -9,7 +9,9 @@
  * is added as the int32 blob "bitserial.mdesc"; the header carries its hash.
  * The report gets, per layer, the cycles of BBS and of each baseline design
  * (the same cost functions the simulator uses) and, per program, totals and
- * speedups. */
+ * speedups. Weights stay as the program has them: dense int8, or BBS and
+ * ternary encodings, which the PE array runs natively (a ternary layer's
+ * report also says N, K and the ternary groups per PE step). */
 #include <string.h>
 
 #include "backends/spx_backend.h"
@@ -136,6 +138,10 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
                             c->groups ? (double)c->bbs_cols / (double)c->groups : 0.0,
                             (unsigned long long)c->const_groups,
                             (unsigned long long)c->row_blocks, (unsigned long long)c->col_passes);
+      if (w.encoding == SPX_FMT_TERNARY)
+        js = spx_arena_printf(arena, "%s\"ternary\": {\"n\": %u, \"k\": %u, "
+                              "\"groups_per_step\": %u}, ", js, w.ternary.n, w.ternary.k,
+                              w.tern_per_step);
       groups += c->groups;
       cols += c->bbs_cols;
       for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++) pe_lat[d] += c->latency[d];

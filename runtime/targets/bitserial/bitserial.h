@@ -31,12 +31,29 @@
  *             averaging adds C * sum(a), zero-point shifting subtracts
  *             c * sum(a); sum(a) is formed once per group by the column's
  *             adder tree, the product by the PE's shifter in const_cycles).
+ *             Ternary weights: 1 per group step (below). The design is
+ *             "bbs" whatever the stream's weights are (dense int8, BBS or
+ *             ternary): this PE array running them; the baselines run the
+ *             same weights as dense int8.
  *   stripes   8 per group: every bit column, no skipping.
  *   zskip     unidirectional zero-bit skipping without BBS: each lane walks
  *             the one bits of its own weight's magnitude (sign-magnitude);
  *             a group takes as long as its busiest lane (at least 1 cycle).
  *   bitpar    bit-parallel int8 at iso-area: bp_lanes 8x8 MACs per PE per
  *             cycle, ceil(group size / bp_lanes) per group.
+ * Ternary weights (SPX_FMT_TERNARY, groups of N lanes with at most K
+ * non-zeros in {-1, +1}): a group is one mask column (its non-zero lanes)
+ * and one sign column. The PE change this assumes: the row's weight path
+ * decodes each b-bit code with the format's code book
+ * (spx_fmt_ternary_code_to_masks) into both columns at once, and the sign
+ * column is latched next to the mask column and drives the conditional
+ * negation at the adder inputs (the one BBS's sign-magnitude lanes use);
+ * it is not streamed through the column port, so a group step costs ONE
+ * cycle: the mask column's ones (or, per half, its zeros) added or
+ * subtracted by their sign bits. A PE step packs q = floor(lanes / N)
+ * consecutive ternary groups of a tap side by side (lanes 16, N = 8: two
+ * groups, one per half), i.e. q * N input channels (fewer at a tap's end);
+ * N > lanes cannot be mapped and is refused (spx_sim_bs_weights_open).
  * DRAM: dram_bits per cycle; weights as stored (BBS: the encoded blob;
  * baselines: dense int8), inputs and outputs int8. Layer latency =
  * max(compute, DRAM) (double-buffered tiles; each tile is sized to half of
@@ -118,6 +135,9 @@ uint64_t spx_sim_bs_mdesc_hash(const spx_sim_bs_mdesc_t *md);
  *   dot = sum_c colw[c] * sum_i bit(c, i) * (neg_i ? -a_i : a_i)
  *         + const_mul * sum_i a_i
  * Dense int8 (two's complement): 8 columns, colw = -128, 64, .., 1.
+ * Ternary: 1 column, colw = 1, bits = the non-zero lanes, neg = the -1
+ * lanes (the sign column, which steers the adders rather than being a
+ * column of its own), q = lanes / N codes side by side.
  * The effective weight of lane i is
  *   (neg_i ? -1 : 1) * sum_c colw[c] * bit(c, i) + const_mul. */
 typedef struct spx_sim_bs_group {
@@ -143,20 +163,27 @@ typedef struct spx_sim_bs_geom {
   uint64_t p;                  /* output pixels n * oh * ow */
 } spx_sim_bs_geom_t;
 
-/* A layer's weights: dense int8 OIHW / [M][K], or a BBS encoding (its
- * opened view; rows in the format's channel order, one class per block). */
+/* A layer's weights: dense int8 OIHW / [M][K], a BBS encoding (its
+ * opened view; rows in the format's channel order, one class per block) or
+ * a ternary encoding (rows in channel order). */
 typedef struct spx_sim_bs_weights {
   const spx_sim_bs_geom_t *g;
-  uint16_t encoding; /* SPX_CS_ENC_DENSE (int8) or SPX_FMT_BBS */
+  uint16_t encoding; /* SPX_CS_ENC_DENSE (int8), SPX_FMT_BBS, SPX_FMT_TERNARY */
   const uint8_t *data;
   uint32_t size;
-  spx_fmt_bbs_view_t bbs; /* SPX_FMT_BBS */
+  spx_fmt_bbs_view_t bbs;         /* SPX_FMT_BBS */
+  spx_fmt_ternary_view_t ternary; /* SPX_FMT_TERNARY */
+  uint32_t tern_per_step;         /* ternary groups per PE step, lanes / N */
 } spx_sim_bs_weights_t;
 
 /* Opens a layer's weights over geometry g. For BBS, checks the encoding
  * against the layer (spx_fmt_bbs_validate) and sets g's group size and
  * groups per channel from it (Ge, kh * kw * ng); its G must not exceed the
- * PE width (md lanes). 0, or a negative status with *err saying why. */
+ * PE width (md lanes). For ternary, checks the encoding
+ * (spx_fmt_ternary_validate; N must not exceed md lanes) and sets g's
+ * group size to a PE step, min(q * N, cin_g) with q = lanes / N ternary
+ * groups per step, and groups per channel to kh * kw * ceil(ng / q). 0, or
+ * a negative status with *err saying why. */
 int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
@@ -166,8 +193,8 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
  * output channels in the weights' order (spx_sim_bs_channel_at). 0 or -1. */
 int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t r,
                          uint32_t kg, spx_sim_bs_group_t *out);
-/* The output channel of array row `r`: identity for dense weights, the
- * format's order for BBS. */
+/* The output channel of array row `r`: identity for dense and ternary
+ * weights, the format's order for BBS. */
 uint32_t spx_sim_bs_channel_at(const spx_sim_bs_weights_t *w, uint32_t r);
 
 /* ==== Costs ================================================================ */

@@ -90,6 +90,33 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     g->kgroups = g->kh * g->kw * w->bbs.groups_per_tap;
     return 0;
   }
+  if (encoding == SPX_FMT_TERNARY) {
+    spx_fmt_dims_t d;
+    uint32_t q, step;
+    d.rows = g->cout;
+    d.cols = g->cin_g;
+    d.kh = (uint16_t)g->kh;
+    d.kw = (uint16_t)g->kw;
+    d.groups = g->groups;
+    if (!data || spx_fmt_ternary_validate(data, size, &d, err) != SPX_RT_OK ||
+        spx_fmt_ternary_open(data, size, &d, &w->ternary, err) != SPX_RT_OK)
+      return -1;
+    /* A group's mask column must fit one PE step: its lanes are the PE's
+     * bit-column lanes. */
+    if (w->ternary.n > (unsigned)md->lanes)
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG,
+                              "ternary groups of N = %u input channels do not fit the PE's "
+                              "%d-lane bit column: a group's mask column is one PE step "
+                              "(use ternary(n <= %d), or the target option lanes >= %u)",
+                              w->ternary.n, (int)md->lanes, (int)md->lanes,
+                              w->ternary.n + (w->ternary.n & 1u));
+    q = (uint32_t)md->lanes / w->ternary.n;
+    step = q * w->ternary.n;
+    w->tern_per_step = q;
+    g->gsize = g->cin_g < step ? g->cin_g : step;
+    g->kgroups = g->kh * g->kw * (uint32_t)ceil_div(w->ternary.groups_per_tap, q);
+    return 0;
+  }
   return spx_rt_error_set(err, SPX_RT_ERR_ARG, "the target declares a format its PE array cannot read");
 }
 
@@ -113,6 +140,28 @@ int spx_sim_bs_group_get(const spx_sim_bs_weights_t *w, uint32_t r,
     }
     if (b.sign_column) out->neg = b.bits[0];
     out->const_mul = b.offset;
+    return 0;
+  }
+  if (w->encoding == SPX_FMT_TERNARY) {
+    /* q = lanes / N codes side by side: ternary groups cb * q .. of the
+     * tap, each decoded by the format's code book into its mask (the one
+     * bit column) and its signs (the lanes the adders negate). */
+    const spx_fmt_ternary_view_t *v = &w->ternary;
+    uint32_t q = w->tern_per_step, ng = v->groups_per_tap, j;
+    uint64_t code0 = ((uint64_t)r * g->kh * g->kw + tap) * ng;
+    out->n = (uint8_t)(g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize);
+    out->ncols = 1;
+    out->colw[0] = 1;
+    for (j = 0; j < q && cb * q + j < ng; ++j) {
+      uint32_t tg = cb * q + j, pos, neg;
+      unsigned lanes = tg + 1 == ng ? v->last_lanes : v->n;
+      if (spx_fmt_ternary_code_to_masks(v->n, v->k, spx_fmt_ternary_code_at(v, code0 + tg),
+                                        &pos, &neg) != SPX_RT_OK ||
+          (pos >> lanes))
+        return -1;
+      out->bits[0] |= pos << (j * v->n);
+      out->neg |= neg << (j * v->n);
+    }
     return 0;
   }
   if (w->encoding != SPX_CS_ENC_DENSE) return -1;

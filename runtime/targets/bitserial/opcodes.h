@@ -15,7 +15,8 @@
  *            ceil(P / tile_p) * ceil(K / tile_k) (M output channels,
  *            P = N*OH*OW output pixels, K = Cin/groups*kh*kw reduction
  *            length); loop order m, p, k (runtime/sim/bitserial). The
- *            weights blob is dense int8 or BBS-encoded (SPX_FMT_BBS);
+ *            weights blob is dense int8, BBS-encoded (SPX_FMT_BBS) or
+ *            ternary-encoded (SPX_FMT_TERNARY);
  *            `mdesc` is the machine-description blob the tiles were sized
  *            for (the stream header's mdesc hash is its hash).
  *   bs.host  any other layer (pool, add, quantize, softmax, copy, ...): a

@@ -7,6 +7,7 @@
 #   mdesc:J=V        value J (table order) of the last blob, the bitserial
 #                    machine description
 #   hash=V           the header's machine-description hash
+#   blob:I:OFF=V     byte OFF of blob I's data (its crc32 recomputed)
 import struct, sys, zlib
 
 FIELDS = {"opcode": (0, "B"), "iterations": (4, "<I"), "op": (12, "B"),
@@ -31,6 +32,14 @@ for edit in sys.argv[3:]:
         rec = blobs_off + 8 + 32 * (nblobs - 1)
         off, length = struct.unpack_from("<II", b, rec + 8)
         struct.pack_into("<i", b, weights_off + off + 4 * int(j), int(v, 0))
+        crc = zlib.crc32(bytes(b[weights_off + off:weights_off + off + length]))
+        struct.pack_into("<I", b, rec + 16, crc)
+    elif edit.startswith("blob:"):
+        _, i, rest = edit.split(":", 2)
+        at, v = rest.split("=")
+        rec = blobs_off + 8 + 32 * int(i)
+        off, length = struct.unpack_from("<II", b, rec + 8)
+        b[weights_off + off + int(at, 0)] = int(v, 0)
         crc = zlib.crc32(bytes(b[weights_off + off:weights_off + off + length]))
         struct.pack_into("<I", b, rec + 16, crc)
     elif edit.startswith("hash="):

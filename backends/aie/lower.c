@@ -25,6 +25,9 @@
  * Block sparsity: CBR weights (and dense weights with all-zero 8x8 blocks)
  * move only their non-zero blocks (loadw / load lengths) and compute only
  * them (the model's effective MACs).
+ * Ternary weights move as codes (load / loadw lengths, memory-tile and tile
+ * weight buffers sized by the codes); each core reserves the top of its
+ * memory for the decode buffer and code table (runtime/targets/aie/aie.h).
  * Other layers (pools, add, quantize, ...; grouped conv; f32) run as host
  * stages (aie.layer mode 1); the model costs the int8 element-wise ones
  * (add, relu, pools) as array work, and keeps an activation that only the

@@ -10,7 +10,8 @@
  *   - a transfer of B bytes at R MB/s takes ceil(B * freq_mhz / R) cycles;
  *   - compute takes ceil(effective MACs / macs_per_cycle) cycles, where the
  *     effective MACs skip 8 (cout) x 8 (cin) x kh x kw weight blocks that are
- *     all zero;
+ *     all zero; ternary weights count every MAC plus the decoding of their
+ *     codes (SPX_AIE_TERN_CODES_PER_CYCLE, below);
  *   - per tile, a loop body of n > 1 iterations costs max(l, c, s) * n, with
  *     l, c, s the per-iteration load (memory tile -> tile), compute and store
  *     cycles (totals over the body divided by n, rounded up); commands that

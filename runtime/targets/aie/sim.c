@@ -5,7 +5,10 @@
  * runtime's own int8 kernels: spx_rt_conv2d_s8 on the input window the
  * sub-volume reads (rows and columns clipped to the tensor, the clipped part
  * turned into padding) with the output-channel slice of weights, bias and
- * requant multipliers; spx_rt_dense_s8 on the unit slice. Splitting input
+ * requant multipliers; spx_rt_dense_s8 on the unit slice. CBR slices are
+ * decoded to dense int8 first; ternary slices are expanded to int8 {-1, 0,
+ * 1} through the format's code book (spx_fmt_ternary_code_to_masks), as
+ * the cores do (aie.h). Splitting input
  * channels (kc < cin) accumulates exact int32 partial sums, so the result
  * equals the kernel over all input channels, which is what is computed.
  * Data movement commands are validated by the loader and costed by the

@@ -58,9 +58,7 @@ extern "C" {
            "BBS effective weights are not int8 (zero-point shifting "         \
            "reaches about +-143) and the AIE cores multiply int8; use the "   \
            "bitserial target")                                                \
-    SPX_TF(TERNARY, DECODED,                                                  \
-           "the AIE lowering has no ternary kernel yet: the cores run the "   \
-           "weights as dense int8 {-1, 0, 1}"))                               \
+    SPX_TF(TERNARY, NATIVE, ""))                                              \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \

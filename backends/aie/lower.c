@@ -25,6 +25,9 @@
  * Block sparsity: CBR weights (and dense weights with all-zero 8x8 blocks)
  * move only their non-zero blocks (loadw / load lengths) and compute only
  * them (the model's effective MACs).
+ * Ternary weights move as codes (load / loadw lengths, memory-tile and tile
+ * weight buffers sized by the codes); each core reserves the top of its
+ * memory for the decode buffer and code table (runtime/targets/aie/aie.h).
  * Other layers (pools, add, quantize, ...; grouped conv; f32) run as host
  * stages (aie.layer mode 1); the model costs the int8 element-wise ones
  * (add, relu, pools) as array work, and keeps an activation that only the
@@ -62,10 +65,19 @@ static uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
 typedef struct geom {
   uint32_t cin, cout, oh, ow, ih, iw, kh, kw, sh, sw, dh, dw, khw;
+  /* ternary weights: N, bits per code, P (tern_n 0: int8 weights) */
+  uint32_t tern_n, tern_bits, tern_p;
 } geom_t;
 
 static uint32_t in_span(uint32_t n_out, uint32_t k, uint32_t s, uint32_t d) {
   return (n_out - 1) * s + (k - 1) * d + 1;
+}
+
+/* Bytes of a tile weight buffer of cp output channels x kc input channels:
+ * int8, or the ternary codes (the core decodes them, aie.h). */
+static uint64_t wbuf_bytes(const geom_t *g, uint32_t cp, uint32_t kc) {
+  if (g->tern_n) return spx_aie_ternary_code_bytes(g->tern_n, g->tern_bits, cp, kc, g->khw);
+  return (uint64_t)cp * kc * g->khw;
 }
 
 /* Tile memory needed by a (cout cp, cin chunk kc, band b, width wc) tiling. */
@@ -73,10 +85,13 @@ static uint64_t tile_need(const geom_t *g, uint32_t cp, uint32_t kc, uint32_t b,
                           uint32_t wc) {
   uint64_t in_b = (uint64_t)kc * in_span(b, g->kh, g->sh, g->dh) *
                   in_span(wc, g->kw, g->sw, g->dw);
-  uint64_t w_b = (uint64_t)cp * kc * g->khw;
+  uint64_t w_b = wbuf_bytes(g, cp, kc);
   uint64_t out_b = (uint64_t)cp * b * wc;
   int split = kc < g->cin;
-  return (split ? 2 : 1) * w_b + 2 * in_b + 2 * out_b + (split ? out_b * 4 : 0);
+  /* ternary: the decode buffer and code table at the top of tile memory */
+  uint64_t dec = g->tern_n ? spx_aie_ternary_decode_bytes(g->tern_n, g->tern_p, cp, kc, g->khw)
+                           : 0;
+  return (split ? 2 : 1) * w_b + 2 * in_b + 2 * out_b + (split ? out_b * 4 : 0) + dec;
 }
 
 typedef struct plan {
@@ -90,11 +105,14 @@ typedef struct wview {
   const int8_t *dense;
   spx_fmt_cbr_view_t cbr;
   int is_cbr;
+  spx_fmt_ternary_view_t tern;
+  int is_tern;
   uint32_t cin, khw;
 } wview_t;
 
 static uint64_t packed_bytes(const wview_t *w, uint32_t oc0, uint32_t oc1) {
   if (w->is_cbr) return spx_aie_cbr_block_macs(&w->cbr, oc0, oc1);
+  if (w->is_tern) return spx_aie_ternary_slice_bytes(&w->tern, oc0, oc1);
   return spx_aie_block_macs(w->dense, w->cin, w->khw, oc0, oc1, 0, w->cin);
 }
 
@@ -144,11 +162,11 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
   geom_t g;
   if (l->op == SPX_CS_CPU_OP_DENSE)
     g = (geom_t){in->dims[1], out->dims[1], out->dims[0], 1, in->dims[0], 1,
-                 1, 1, 1, 1, 1, 1, 1};
+                 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
   else
     g = (geom_t){in->dims[1], out->dims[1], out->dims[2], out->dims[3],
                  in->dims[2], in->dims[3], l->kh, l->kw, l->sh, l->sw, l->dh,
-                 l->dw, (uint32_t)l->kh * l->kw};
+                 l->dw, (uint32_t)l->kh * l->kw, 0, 0, 0};
   wview_t wv;
   memset(&wv, 0, sizeof wv);
   wv.dense = (const int8_t *)wblob->data;
@@ -159,6 +177,15 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         wv.cbr.dims.groups != 1)
       return -1;
     wv.is_cbr = 1;
+  }
+  if (wblob->encoding == SPX_CS_ENC_TERNARY) {
+    if (spx_fmt_ternary_open(wblob->data, wblob->length, NULL, &wv.tern, NULL) != SPX_RT_OK ||
+        wv.tern.dims.groups != 1)
+      return -1;
+    wv.is_tern = 1;
+    g.tern_n = wv.tern.n;
+    g.tern_bits = wv.tern.code_bits;
+    g.tern_p = wv.tern.patterns;
   }
   const spx_aie_mdesc_t *m = &c->m;
   plan_t *pl = &c->plans[li];
@@ -211,7 +238,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
     /* The output drains to DDR as it is produced: a ping-pong region of one
      * pass's band for all rows of the column. */
     uint64_t band_out = (uint64_t)umin(cb - ca, nrow * cp) * umin(band, g.oh) * wc;
-    uint64_t w_mt = (uint64_t)nrow * cp * kc * g.khw;
+    uint64_t w_mt = (uint64_t)nrow * wbuf_bytes(&g, cp, kc);
     int spill = w_mt + in_mt + 2 * band_out > m->memtile_mem;
     uint64_t band_in = (uint64_t)g.cin * umin(g.ih, in_span(band, g.kh, g.sh, g.dh)) * icols;
     if (spill) pl->spill = 1;
@@ -263,7 +290,7 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
         uint32_t cpp = o1 - o0;
         uint32_t in_b = kc * in_span(umin(band, g.oh), g.kh, g.sh, g.dh) *
                         in_span(wb, g.kw, g.sw, g.dw);
-        uint32_t w_b = cp * kc * g.khw, out_b = cpp * umin(band, g.oh) * wb;
+        uint32_t w_b = (uint32_t)wbuf_bytes(&g, cp, kc), out_b = cpp * umin(band, g.oh) * wb;
         int split = kc < g.cin;
         uint16_t a_w0 = 0, a_w1 = (uint16_t)(split ? w_b : 0);
         uint32_t a_in0 = (split ? 2 : 1) * w_b, a_in1 = a_in0 + in_b;
@@ -327,9 +354,18 @@ static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l) {
     if (l->pad_t >= span_h || l->pad_b >= span_h || l->pad_l >= span_w || l->pad_r >= span_w)
       return 0;
   }
-  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE),
-                                img->blobs[l->weights].encoding, NULL) != SPX_TARGET_NATIVE)
+  const spx_cs_blob_t *wb = &img->blobs[l->weights];
+  if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE), wb->encoding, NULL) !=
+      SPX_TARGET_NATIVE)
     return 0;
+  if (wb->encoding == SPX_CS_ENC_TERNARY) {
+    /* A core decodes codes through a table of the code book in its memory
+     * (aie.h); larger books stay on the host. */
+    spx_fmt_ternary_view_t tv;
+    if (spx_fmt_ternary_open(wb->data, wb->length, NULL, &tv, NULL) != SPX_RT_OK ||
+        tv.patterns > SPX_AIE_TERN_TABLE_MAX)
+      return 0;
+  }
   const spx_cs_tensor_t *out = &img->tensors[l->out];
   for (unsigned d = 0; d < out->rank; d++)
     if (out->dims[d] > 65535) return 0;
@@ -405,6 +441,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
   uint32_t got = 0;
   const char *why = spx_sim_aie_time(&src, NULL, st, nl, &got, NULL, NULL);
   SPX_ASSERT(!why && got == nl);
+  uint64_t wdr = 0, wmt = 0;
   uint64_t tot = 0, tot_dense = 0, dr = 0, dw = 0, mt = 0, tm = 0, eff = 0, macs = 0,
            host_cycles = 0;
   double freq = c.m.freq_mhz;
@@ -436,6 +473,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
           "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, \"onchip_bytes\": %llu, "
           "\"memtile_to_tile_bytes\": %llu, \"tile_to_memtile_bytes\": %llu, "
           "\"memtile_peak_bytes\": %llu, \"macs\": %llu, \"effective_macs\": %llu, "
+          "\"weight_ddr_bytes\": %llu, \"weight_memtile_to_tile_bytes\": %llu, %s"
           "\"tiles_used\": %u, \"utilisation\": %.4f, \"tile_busy\": %.4f, "
           "\"tiling\": {\"split\": \"%s\", \"cout_per_pass\": %u, \"cin_chunk\": %u, "
           "\"band_rows\": %u, \"band_cols\": %u, \"passes\": %u, \"memtile\": \"%s\"}, \"time_us\": %.3f}",
@@ -447,7 +485,12 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
           (unsigned long long)s->onchip_bytes,
           (unsigned long long)s->mt_to_tile_bytes, (unsigned long long)s->tile_to_mt_bytes,
           (unsigned long long)c.mt_peak[i], (unsigned long long)s->macs,
-          (unsigned long long)s->effective_macs, s->tiles_used, util,
+          (unsigned long long)s->effective_macs, (unsigned long long)s->weight_ddr_bytes,
+          (unsigned long long)s->weight_mt_to_tile_bytes,
+          s->ternary ? spx_arena_printf(arena, "\"ternary_decode_cycles\": %llu, ",
+                                        (unsigned long long)s->decode_cycles)
+                     : "",
+          s->tiles_used, util,
           s->tiles_used && s->array_cycles
               ? (double)s->busy_sum / ((double)s->tiles_used * (double)s->array_cycles)
               : 0.0,
@@ -461,6 +504,8 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
     tm += s->tile_to_mt_bytes;
     eff += s->effective_macs;
     macs += s->macs;
+    wdr += s->weight_ddr_bytes;
+    wmt += s->weight_mt_to_tile_bytes;
     (void)tot_dense;
   }
   p->target_json = spx_arena_printf(
@@ -469,11 +514,13 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
       "\"cycles\": %llu, \"time_ms\": %.4f, \"host_cycles\": %llu, "
       "\"ddr_read_bytes\": %llu, \"ddr_write_bytes\": %llu, "
       "\"memtile_to_tile_bytes\": %llu, \"tile_to_memtile_bytes\": %llu, "
+      "\"weight_ddr_bytes\": %llu, \"weight_memtile_to_tile_bytes\": %llu, "
       "\"macs\": %llu, \"effective_macs\": %llu, \"utilisation\": %.4f, \"commands\": %u}",
       c.m.rows, c.m.cols, (unsigned long long)img->mdesc_hash, c.m.freq_mhz,
       (unsigned long long)tot, (double)tot / (freq * 1000.0),
       (unsigned long long)host_cycles, (unsigned long long)dr, (unsigned long long)dw,
-      (unsigned long long)mt, (unsigned long long)tm, (unsigned long long)macs,
+      (unsigned long long)mt, (unsigned long long)tm, (unsigned long long)wdr,
+      (unsigned long long)wmt, (unsigned long long)macs,
       (unsigned long long)eff,
       tot ? (double)eff / ((double)c.m.macs_per_cycle * ntiles * (double)tot) : 0.0,
       img->command_count);

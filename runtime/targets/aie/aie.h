@@ -10,7 +10,8 @@
  *   - a transfer of B bytes at R MB/s takes ceil(B * freq_mhz / R) cycles;
  *   - compute takes ceil(effective MACs / macs_per_cycle) cycles, where the
  *     effective MACs skip 8 (cout) x 8 (cin) x kh x kw weight blocks that are
- *     all zero;
+ *     all zero; ternary weights count every MAC plus the decoding of their
+ *     codes (SPX_AIE_TERN_CODES_PER_CYCLE, below);
  *   - per tile, a loop body of n > 1 iterations costs max(l, c, s) * n, with
  *     l, c, s the per-iteration load (memory tile -> tile), compute and store
  *     cycles (totals over the body divided by n, rounded up); commands that
@@ -103,6 +104,41 @@ uint64_t spx_aie_block_macs(const int8_t *weights, uint32_t cin, uint32_t khw,
 uint64_t spx_aie_cbr_block_macs(const spx_fmt_cbr_view_t *v, uint32_t oc0,
                                 uint32_t oc1);
 
+/* ---- ternary weights (docs/targets.md, aie: "Ternary weights") ----------
+ * They move encoded: DDR -> memory tile -> tile carry the codes (b bits per
+ * group of N input channels; 1 bit per weight for (8, 2)). The core keeps
+ * the codes of its pass in its weight buffer and expands them, 8 output
+ * channels at a time, into int8 {-1, 0, 1} in a decode buffer through a
+ * table of the code book (P entries of N int8 lanes, built from
+ * spx_fmt_ternary_code_to_masks), then runs its int8 MACs on the decoded
+ * block at the dense rate. The decode buffer and the table sit at the top
+ * of tile memory, [tile_mem - spx_aie_ternary_decode_bytes, tile_mem),
+ * outside every buffer the stream names. Decoding costs one table lookup
+ * per code; the two 256-bit load ports of an AIE-ML core do two lookups per
+ * cycle, so SPX_AIE_TERN_CODES_PER_CYCLE; every iteration of a comp decodes
+ * the codes of its input-channel chunk once, and the decode does not overlap
+ * the MACs. */
+#define SPX_AIE_TERN_CODES_PER_CYCLE 2u
+
+/* Codes of oc output channels x kc input channels x khw taps at N = n:
+ * oc * khw * ceil(kc / n). */
+uint64_t spx_aie_ternary_codes(unsigned n, uint32_t oc, uint32_t kc, uint32_t khw);
+/* Bytes of those codes at b = bits bits each (ceil(codes * b / 8)): the
+ * tile weight buffer (aie.comp w0 / w1) of a ternary comp. */
+uint64_t spx_aie_ternary_code_bytes(unsigned n, unsigned bits, uint32_t oc, uint32_t kc,
+                                    uint32_t khw);
+/* Bytes a ternary comp reserves at the top of tile memory: the decode buffer
+ * of min(oc, 8) x kc x khw int8 and the table of P x n int8. */
+uint64_t spx_aie_ternary_decode_bytes(unsigned n, uint32_t patterns, uint32_t oc, uint32_t kc,
+                                      uint32_t khw);
+/* Bytes of the code stream that hold the codes of rows [oc0, oc1) (what a
+ * DDR or memory-tile weight transfer of that slice moves). */
+uint64_t spx_aie_ternary_slice_bytes(const spx_fmt_ternary_view_t *v, uint32_t oc0,
+                                     uint32_t oc1);
+/* Ternary layers whose code table has more than this many entries are not
+ * tabled by a core: they run as host stages. */
+#define SPX_AIE_TERN_TABLE_MAX SPX_FMT_TERNARY_TABLE_MAX
+
 /* ==== timing model over a command list ================================= */
 
 /* Figures of one layer (one aie.layer and the commands that follow it). */
@@ -125,6 +161,10 @@ typedef struct spx_sim_aie_layer_stats {
   uint64_t ddr_read_bytes, ddr_write_bytes;
   uint64_t mt_to_tile_bytes, tile_to_mt_bytes;
   uint64_t macs, effective_macs; /* array: effective skips zero blocks */
+  uint64_t weight_ddr_bytes;       /* of ddr_read_bytes: weight blobs */
+  uint64_t weight_mt_to_tile_bytes; /* of mt_to_tile_bytes: aie.loadw */
+  uint64_t decode_cycles;          /* ternary: code decoding (in compute) */
+  uint8_t ternary;                 /* the layer's weights are ternary */
   uint32_t tiles_used;
   uint64_t busy_sum; /* sum over used tiles of their busy cycles */
 } spx_sim_aie_layer_stats_t;

@@ -29,6 +29,12 @@ static uint32_t blob_length(const cs_vctx_t *v, uint32_t id) {
   return b.length;
 }
 
+/* Blob `id` (in range: the cpu.layer rules checked it). */
+static void blob_get(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *out) {
+  if (v->image) *out = v->image->blobs[id];
+  else spx_cs_stream_blob(v->stream, id, out);
+}
+
 static uint64_t mdesc_hash_of(const cs_vctx_t *v) {
   return v->image ? v->image->mdesc_hash : v->stream->mdesc_hash;
 }
@@ -43,6 +49,8 @@ typedef struct walk {
   int32_t layer; /* -1 before the first aie.layer */
   spx_cs_command_t decl;
   spx_cs_tensor_t in, out;
+  spx_fmt_ternary_view_t tern; /* the array layer's ternary weights */
+  int is_tern;
   uint32_t layer_first; /* command index of the aie.layer */
   uint64_t covered;     /* output elements covered by comps */
   /* lock state, indexed by lock_index(): (row 0..7 or 8 = memory tile,
@@ -178,6 +186,23 @@ static spx_rt_status_t check_layer_decl(walk_t *w, const spx_cs_command_t *c) {
       return cs_bad(w->v, "%s: field 'mode': the array runs conv2d with groups 1 "
                  "and batch 1", w->who);
   }
+  w->is_tern = 0;
+  if (d->mode == 0 && l->weights < w->v->blob_count) {
+    spx_cs_blob_t b;
+    blob_get(w->v, l->weights, &b);
+    if (b.encoding == SPX_CS_ENC_TERNARY) {
+      /* The cores size their weight buffers and decode region from the
+       * codes' header (aie.h); the content is the format's to check. */
+      spx_rt_error_t why;
+      if (spx_fmt_ternary_open(b.data, b.length, NULL, &w->tern, &why) != SPX_RT_OK)
+        return cs_bad(w->v, "%s: field 'weights': %s", w->who, why.message);
+      if (w->tern.patterns > SPX_AIE_TERN_TABLE_MAX)
+        return cs_bad(w->v, "%s: field 'weights': a ternary code book of %u patterns "
+                   "does not fit a core's table (at most %u): run the layer on the host",
+                   w->who, (unsigned)w->tern.patterns, (unsigned)SPX_AIE_TERN_TABLE_MAX);
+      w->is_tern = 1;
+    }
+  }
   w->layer++;
   w->decl = *c;
   w->layer_first = w->index;
@@ -247,6 +272,19 @@ static spx_rt_status_t check_comp(walk_t *w, const spx_cs_command_t *c,
   uint64_t in_b = (uint64_t)p->kc * in_rows * in_cols;
   uint64_t w_b = (uint64_t)oc * p->kc * g.kh * g.kw;
   uint64_t out_b = (uint64_t)oc * band * owc;
+  /* Ternary: the weight buffers hold the codes; the decode buffer and the
+   * code table take the top of tile memory, which no buffer may reach. */
+  uint64_t mem = w->m.tile_mem;
+  if (w->is_tern) {
+    w_b = spx_aie_ternary_code_bytes(w->tern.n, w->tern.code_bits, oc, p->kc, g.kh * g.kw);
+    uint64_t dec = spx_aie_ternary_decode_bytes(w->tern.n, w->tern.patterns, oc, p->kc,
+                                                g.kh * g.kw);
+    if (dec >= mem)
+      return cs_bad(w->v, "%s: field 'kc': the ternary decode region (%llu bytes) does "
+                 "not fit the tile memory (%llu bytes)", w->who, (unsigned long long)dec,
+                 (unsigned long long)mem);
+    mem -= dec;
+  }
   region_t reg[7] = {{"in0", p->in0, (uint32_t)in_b}, {"in1", p->in1, (uint32_t)in_b},
                      {"w0", p->w0, (uint32_t)w_b},    {"w1", p->w1, (uint32_t)w_b},
                      {"out0", p->out0, (uint32_t)out_b}, {"out1", p->out1, (uint32_t)out_b},
@@ -254,9 +292,12 @@ static spx_rt_status_t check_comp(walk_t *w, const spx_cs_command_t *c,
   unsigned nreg = nk > 1 ? 7 : 6;
   spx_rt_status_t rc;
   for (unsigned k = 0; k < nreg; k++)
-    if ((rc = check_range(w, reg[k].field, "tile memory", reg[k].addr, 0,
+    if ((rc = check_range(w, reg[k].field,
+                          w->is_tern ? "tile memory below the ternary decode region"
+                                     : "tile memory",
+                          reg[k].addr, 0,
                           k == 0 || k == 1 ? in_b : k < 4 ? w_b : k < 6 ? out_b : out_b * 4,
-                          1, w->m.tile_mem)))
+                          1, mem)))
       return rc;
   for (unsigned a = 0; a < nreg; a++)
     for (unsigned b = a + 1; b < nreg; b++) {

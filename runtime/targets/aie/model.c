@@ -105,6 +105,27 @@ uint64_t spx_aie_cbr_block_macs(const spx_fmt_cbr_view_t *v, uint32_t oc0,
   return n;
 }
 
+uint64_t spx_aie_ternary_codes(unsigned n, uint32_t oc, uint32_t kc, uint32_t khw) {
+  return n ? (uint64_t)oc * khw * ((kc + n - 1) / n) : 0;
+}
+
+uint64_t spx_aie_ternary_code_bytes(unsigned n, unsigned bits, uint32_t oc, uint32_t kc,
+                                    uint32_t khw) {
+  return (spx_aie_ternary_codes(n, oc, kc, khw) * bits + 7) / 8;
+}
+
+uint64_t spx_aie_ternary_decode_bytes(unsigned n, uint32_t patterns, uint32_t oc, uint32_t kc,
+                                      uint32_t khw) {
+  return (uint64_t)(oc < 8 ? oc : 8) * kc * khw + (uint64_t)patterns * n;
+}
+
+uint64_t spx_aie_ternary_slice_bytes(const spx_fmt_ternary_view_t *v, uint32_t oc0,
+                                     uint32_t oc1) {
+  uint64_t per_row = (uint64_t)v->dims.kh * v->dims.kw * v->groups_per_tap;
+  uint64_t b0 = (uint64_t)oc0 * per_row * v->code_bits, b1 = (uint64_t)oc1 * per_row * v->code_bits;
+  return oc1 > oc0 ? (b1 + 7) / 8 - b0 / 8 : 0;
+}
+
 /* ---- timing ----------------------------------------------------------------- */
 
 typedef struct tile_acc {
@@ -136,6 +157,8 @@ typedef struct timer {
   const int8_t *weights;
   spx_fmt_cbr_view_t cbr;
   int is_cbr;
+  spx_fmt_ternary_view_t tern;
+  int is_tern;
   uint32_t cin, khw, pixels_per_row;
   /* activations that stay in the memory tiles (see plan_onchip) */
   const uint8_t *onchip;
@@ -322,12 +345,20 @@ static void start_layer(timer_t_ *t, const spx_cs_command_t *c, uint32_t j) {
   if (d->op == SPX_CS_CPU_OP_CONV2D || d->op == SPX_CS_CPU_OP_DENSE) {
     uint16_t enc = 0;
     t->is_cbr = 0;
+    t->is_tern = 0;
     if (src->blob) t->weights = src->blob(src->ctx, d->weights, &enc);
     if (enc == SPX_CS_ENC_CBR && t->weights && src->blob_size &&
         spx_fmt_cbr_open(t->weights, src->blob_size(src->ctx, d->weights), NULL,
                          &t->cbr, NULL) == SPX_RT_OK &&
         t->cbr.dims.groups == 1)
       t->is_cbr = 1;
+    /* Ternary: every MAC runs (the core expands the codes to int8), plus
+     * the decoding of the codes (SPX_AIE_TERN_CODES_PER_CYCLE). */
+    if (enc == SPX_CS_ENC_TERNARY && t->weights && src->blob_size &&
+        spx_fmt_ternary_open(t->weights, src->blob_size(src->ctx, d->weights), NULL,
+                             &t->tern, NULL) == SPX_RT_OK)
+      t->is_tern = 1;
+    t->st.ternary = (uint8_t)t->is_tern;
     if (enc != SPX_CS_ENC_DENSE) t->weights = NULL;
     if (d->op == SPX_CS_CPU_OP_DENSE) {
       t->cin = in->dims[1];
@@ -477,6 +508,7 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
         break;
       }
       st->ddr_read_bytes += b;
+      if (SPX_CS_U(c, aie_load).blob != SPX_CS_NONE) st->weight_ddr_bytes += b;
       st->ddr_read_cycles += spx_aie_xfer_cycles(
           &t->m, b, (uint64_t)t->m.ddr_read_mbps * t->m.ddr_channels);
       break;
@@ -495,6 +527,7 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     case SPX_CS_OP_AIE_LOADFM: {
       uint64_t b = (uint64_t)SPX_CS_U(c, aie_loadw).length * (n / SPX_CS_U(c, aie_loadw).period);
       st->mt_to_tile_bytes += b;
+      if (c.opcode == SPX_CS_OP_AIE_LOADW) st->weight_mt_to_tile_bytes += b;
       t->seg.l += spx_aie_xfer_cycles(&t->m, b, t->m.core_mbps);
       break;
     }
@@ -513,6 +546,18 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
                      pix;
       st->effective_macs += eff;
       t->seg.c += cdiv(eff, t->m.macs_per_cycle);
+      if (t->is_tern && p->kc) {
+        /* Every iteration decodes the codes of its input-channel chunk:
+         * iterations / nk row-and-column bands, each the slice's codes
+         * over all input channels. */
+        uint32_t nk = (t->cin + p->kc - 1) / p->kc;
+        uint64_t codes = (c.iterations / (nk ? nk : 1)) *
+                         spx_aie_ternary_codes(t->tern.n, (uint32_t)(p->oc1 - p->oc0),
+                                               t->cin, t->khw);
+        uint64_t dc = cdiv(codes, SPX_AIE_TERN_CODES_PER_CYCLE);
+        st->decode_cycles += dc;
+        t->seg.c += dc;
+      }
       break;
     }
     default: break; /* locks cost nothing */

@@ -5,7 +5,10 @@
  * runtime's own int8 kernels: spx_rt_conv2d_s8 on the input window the
  * sub-volume reads (rows and columns clipped to the tensor, the clipped part
  * turned into padding) with the output-channel slice of weights, bias and
- * requant multipliers; spx_rt_dense_s8 on the unit slice. Splitting input
+ * requant multipliers; spx_rt_dense_s8 on the unit slice. CBR slices are
+ * decoded to dense int8 first; ternary slices are expanded to int8 {-1, 0,
+ * 1} through the format's code book (spx_fmt_ternary_code_to_masks), as
+ * the cores do (aie.h). Splitting input
  * channels (kc < cin) accumulates exact int32 partial sums, so the result
  * equals the kernel over all input channels, which is what is computed.
  * Data movement commands are validated by the loader and costed by the
@@ -65,6 +68,8 @@ typedef struct layer {
   spx_rt_layer_decoded_t d; /* records, blobs and the host stage's layer */
   int is_cbr;
   spx_fmt_cbr_view_t cbr;
+  int is_tern;
+  spx_fmt_ternary_view_t tern;
 } layer_t;
 
 static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
@@ -92,6 +97,11 @@ static spx_rt_status_t layer_decode(const spx_cs_stream_t *s,
     L->is_cbr = b->encoding == SPX_CS_ENC_CBR;
     if (L->is_cbr) {
       spx_rt_status_t st2 = spx_fmt_cbr_open(b->data, b->length, NULL, &L->cbr, err);
+      if (st2 != SPX_RT_OK) return st2;
+    }
+    L->is_tern = b->encoding == SPX_CS_ENC_TERNARY;
+    if (L->is_tern) {
+      spx_rt_status_t st2 = spx_fmt_ternary_open(b->data, b->length, NULL, &L->tern, err);
       if (st2 != SPX_RT_OK) return st2;
     }
   }
@@ -143,9 +153,9 @@ static void comp_geom(const layer_t *L, const spx_cs_aie_comp_t *q,
 static size_t comp_scratch(const layer_t *L, const spx_cs_aie_comp_t *q) {
   size_t oc = (size_t)(q->oc1 - q->oc0);
   size_t req = SPX_RT_ALIGN16(oc * 8);
-  if (L->is_cbr && L->cpu.op == SPX_CS_CPU_OP_DENSE)
+  if ((L->is_cbr || L->is_tern) && L->cpu.op == SPX_CS_CPU_OP_DENSE)
     req += SPX_RT_ALIGN16(oc * L->d.rec[0].dims[1]);
-  else if (L->is_cbr)
+  else if (L->is_cbr || L->is_tern)
     req += SPX_RT_ALIGN16(oc * L->d.rec[0].dims[1] * L->cpu.kh * L->cpu.kw);
   if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
     spx_rt_dense_params_t dp = {(int32_t)(q->oh1 - q->oh0),
@@ -190,6 +200,31 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
                     blk[((size_t)o * khw + t) * 8 + i];
           }
         }
+      wslice = d;
+      rest += SPX_RT_ALIGN16((size_t)oc * cin * khw);
+    } else if (L->is_tern) {
+      /* What the core does (aie.h): the slice's codes expanded to int8
+       * {-1, 0, 1} through the format's code book, then int8 MACs. */
+      int8_t *d = (int8_t *)rest;
+      const spx_fmt_ternary_view_t *v = &L->tern;
+      uint32_t ng = v->groups_per_tap;
+      memset(d, 0, (size_t)oc * cin * khw);
+      for (uint32_t o = 0; o < oc; o++)
+        for (size_t t = 0; t < khw; t++)
+          for (uint32_t gi = 0; gi < ng; gi++) {
+            uint64_t ci = (((uint64_t)(q->oc0 + o) * khw) + t) * ng + gi;
+            uint32_t pos, neg;
+            if (spx_fmt_ternary_code_to_masks(v->n, v->k, spx_fmt_ternary_code_at(v, ci), &pos,
+                                              &neg) != SPX_RT_OK)
+              return SPX_RT_ERR_FORMAT;
+            for (; pos; pos &= pos - 1) {
+              uint32_t lane = 0;
+              while (!(pos >> lane & 1u)) lane++;
+              size_t ic = (size_t)gi * v->n + lane;
+              if (ic < cin)
+                d[((size_t)o * cin + ic) * khw + t] = (neg >> lane & 1u) ? -1 : 1;
+            }
+          }
       wslice = d;
       rest += SPX_RT_ALIGN16((size_t)oc * cin * khw);
     } else {

@@ -5,6 +5,8 @@
     /usr/bin/python3 examples/digits/train.py --check   # re-verify committed files
     /usr/bin/python3 examples/digits/train.py --block-sparse
         # fine-tune the committed mlp/cnn with a fixed 50% 8x8 block mask
+    /usr/bin/python3 examples/digits/train.py --ternary
+        # fine-tune the committed mlp/cnn to (8,2) structured sparse ternary
 
 Data: the UCI "optical recognition of handwritten digits" 8x8 set as shipped by
 Debian's python3-sklearn (sklearn/datasets/data/digits.csv.gz: 1797 rows of 64
@@ -43,6 +45,27 @@ blocks) and cnn fc1 [10,64] (2x8 blocks) lose blocks: cnn conv2 [16,8,3,3]
 has one block column, so every block is the last of its row.
   mlp_bsp/*.npy, cnn_bsp/*.npy   same names and shapes as mlp/, cnn/
   accuracy.json keys mlp_bsp, cnn_bsp; rows in ACCURACY.md
+
+Structured sparse ternary variants (--ternary; the format of the compiler's
+`sparsify ... : ternary(n=8, k=2)`): starting from the committed mlp/ and cnn/
+weights, the ternary layers (TERN_LAYERS: mlp fc1, cnn conv2; the others are
+fine-tuned as float and stay int8 when compiled) are fine-tuned to weights
+alpha x {-1, 0, +1}, alpha per output channel, with at most k = 2 non-zeros in
+every group of n = 8 consecutive input channels at a fixed (output channel,
+ky, kx) (the ragged last group of a tap too).  The forward pass uses the
+projection of the latent float weights (ternary_project, the compiler's:
+per group the k largest |w|, fewer where |w| < alpha / 2, alpha = mean |w|
+kept in the channel, support and alpha alternated `iters` times), after
+normalising each output channel to zero mean / unit std (scaled back by the
+std, so alpha keeps the layer's scale); straight-through estimator: the
+gradient of the projected weight updates the latent one.  Gradual pruning:
+the non-zeros allowed per group fall from n to k, cubic, over the first
+`ramp` epochs (TERN_HP).  The exported weights are exactly float32 alpha x
+{-1, 0, +1}: the projection maps them onto themselves (--check verifies it),
+so the compiler encodes them with MSE 0.
+  mlp_tern/*.npy, cnn_tern/*.npy   same names and shapes as mlp/, cnn/
+  accuracy.json keys mlp_tern, cnn_tern (posttrain_accuracy: the projection
+  applied to mlp/, cnn/ without fine-tuning); rows in ACCURACY.md
 """
 import os
 import sys
@@ -69,6 +92,8 @@ HP = {
 }
 BSP_HP = dict(epochs=20, batch=32, lr=2e-3, weight_decay=1e-4, density=0.5)
 FIRST_LAYER = {"mlp": "fc1_w", "cnn": "conv1_w"}
+TERN_HP = dict(epochs=80, ramp=20, batch=32, lr=2e-3, weight_decay=1e-4, n=8, k=2, iters=3)
+TERN_LAYERS = {"mlp": ("fc1_w",), "cnn": ("conv2_w",)}
 
 
 # ------------------------------------------------------------------ data
@@ -205,9 +230,12 @@ def cnn_step(p, x, y):
     return loss, g
 
 
-def train(kind, x, y, rng, start=None, masks=None, hp=None):
+def train(kind, x, y, rng, start=None, masks=None, hp=None, proj=None):
     """Adam from init (or from the weights `start`); masks (name -> 0/1
-    array) are applied to the weights after every step."""
+    array) are applied to the weights after every step; proj (name ->
+    f(latent, epoch)) gives the weight the forward pass uses instead of the
+    latent one, whose gradient updates the latent weight unchanged
+    (straight-through estimator)."""
     hp = HP[kind] if hp is None else hp
     p = init(kind, rng) if start is None else {
         k: np.array(v, dtype=np.float64) for k, v in start.items()}
@@ -223,7 +251,9 @@ def train(kind, x, y, rng, start=None, masks=None, hp=None):
         tot = 0.0
         for s in range(0, len(x), hp["batch"]):
             idx = order[s:s + hp["batch"]]
-            loss, g = step_fn(p, x[idx], y[idx])
+            q = p if not proj else {
+                k: (proj[k](val, ep) if k in proj else val) for k, val in p.items()}
+            loss, g = step_fn(q, x[idx], y[idx])
             tot += loss * len(idx)
             t += 1
             for k in p:
@@ -293,6 +323,32 @@ def write_accuracy(acc):
         lines += ["", "One-shot mask before fine-tuning: "
                   + ", ".join(f"{k}_bsp {100 * acc[k + '_bsp']['oneshot_accuracy']:.2f}%"
                               for k in ("mlp", "cnn")) + ".", ""]
+    if "mlp_tern" in acc:
+        hp = acc["tern_hyperparameters"]
+        lines += [
+            f"## Structured sparse ternary ((N, K) = ({hp['n']}, {hp['k']}))",
+            "",
+            "`train.py --ternary`: fine-tuning of the weights above to ternary weights",
+            f"(alpha x {{-1, 0, +1}}, alpha per output channel, at most {hp['k']} non-zeros in",
+            f"every {hp['n']} consecutive input channels at a fixed output channel and tap) in",
+            "the ternary layers; the others are fine-tuned as float (int8 when compiled).",
+            "Straight-through estimator on latent float weights, normalised per output",
+            "channel (zero mean, unit std) before the projection of the compiler's",
+            f"ternary pass; non-zeros per group allowed {hp['n']} down to {hp['k']} (cubic, over",
+            f"{hp['ramp']} of {hp['epochs']} epochs; hyper-parameters `tern_hyperparameters` in",
+            "`accuracy.json`). Post-training: the same projection applied to the float",
+            "model's layers without fine-tuning.",
+            "",
+            "| model | float test accuracy | correct / total | float model | post-training ternary | ternary layers: non-zero weights |",
+            "|-------|---------------------|-----------------|-------------|-----------------------|----------------------------------|",
+        ]
+        for k in ("mlp", "cnn"):
+            a, d = acc[k + "_tern"], acc[k]
+            layers = ", ".join(f"{n} {v['nonzero']}/{v['weights']}"
+                               for n, v in sorted(a["layers"].items()))
+            lines.append(f"| {k}_tern | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} "
+                         f"| {100 * d['accuracy']:.2f}% | {100 * a['posttrain_accuracy']:.2f}% | {layers} |")
+        lines.append("")
     with open(os.path.join(HERE, "ACCURACY.md"), "w") as f:
         f.write("\n".join(lines))
 
@@ -384,6 +440,131 @@ def block_sparse(x, y, tr, te):
     return check()
 
 
+def tern_groups(w, n):
+    """Weight (OIHW or [O, I]) -> [O, taps, ng, n]: the sub-vectors of n
+    consecutive input channels at a fixed (output channel, ky, kx); the
+    ragged last group of a tap is padded with zero lanes."""
+    o, i = w.shape[:2]
+    taps = int(np.prod(w.shape[2:], dtype=np.int64))
+    ng = -(-i // n)
+    g = np.zeros((o, taps, ng * n), np.float64)
+    g[:, :, :i] = np.asarray(w, np.float64).reshape(o, i, taps).transpose(0, 2, 1)
+    return g.reshape(o, taps, ng, n)
+
+
+def tern_ungroup(g, shape):
+    """Inverse of tern_groups (drops the padding lanes)."""
+    o, i = shape[:2]
+    t = g.reshape(o, g.shape[1], -1)[:, :, :i]
+    return t.transpose(0, 2, 1).reshape(shape)
+
+
+def ternary_project(w, n, k, iters=None):
+    """Nearest (n, k) structured sparse ternary weight, the projection of the
+    compiler's ternary pass: per group keep the k largest |w| (ties: lower
+    lane first; fewer where dropping one lowers the squared error for the
+    channel's alpha, i.e. |w| < alpha / 2), alpha = mean |w| over the kept
+    weights of the output channel; support and alpha alternate `iters` times.
+    Returns (alpha [O] float64, t int8 in {-1, 0, 1} of w's shape)."""
+    iters = TERN_HP["iters"] if iters is None else iters
+    a = np.abs(tern_groups(w, n))
+    order = np.argsort(-a, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n), a.shape), axis=-1)
+    top = (rank < k) & (a > 0)
+
+    def mean_kept(keep):
+        cnt = keep.sum(axis=(1, 2, 3))
+        return np.where(cnt > 0, (a * keep).sum(axis=(1, 2, 3)) / np.maximum(cnt, 1), 0.0)
+
+    keep = top
+    alpha = mean_kept(keep)
+    for _ in range(iters):
+        keep = top & (a >= alpha[:, None, None, None] / 2)
+        alpha = mean_kept(keep)
+    t = tern_ungroup(keep.astype(np.float64), w.shape) * np.sign(np.asarray(w, np.float64))
+    return alpha, t.astype(np.int8)
+
+
+def ternary_weight(alpha, t):
+    """alpha [O] x t -> float32 weight, exactly alpha * {-1, 0, +1}."""
+    a = np.asarray(alpha, np.float32).reshape((-1,) + (1,) * (t.ndim - 1))
+    return np.ascontiguousarray(t.astype(np.float32) * a, dtype=np.float32)
+
+
+def ternary_normalised(w, n, k):
+    """Forward weight of a latent weight while fine-tuning: each output
+    channel normalised to zero mean / unit std, projected, scaled back by
+    the channel's std (so alpha keeps the layer's scale)."""
+    w = np.asarray(w, np.float64)
+    flat = w.reshape(len(w), -1)
+    mu = flat.mean(1)
+    sd = np.maximum(flat.std(1), 1e-12)
+    shape = (-1,) + (1,) * (w.ndim - 1)
+    alpha, t = ternary_project((w - mu.reshape(shape)) / sd.reshape(shape), n, k)
+    return sd, alpha, t
+
+
+def tern_schedule(ep):
+    """Non-zeros allowed per group in epoch ep: cubic from n down to k over
+    the first `ramp` epochs, then k."""
+    n, k, ramp = TERN_HP["n"], TERN_HP["k"], TERN_HP["ramp"]
+    f = max(0.0, 1.0 - ep / ramp)
+    return k + int(round((n - k) * f ** 3))
+
+
+def ternary_check(w, n, k):
+    """(ok, message) for a committed ternary weight: every group at most k
+    non-zeros, the non-zeros of a channel all +-alpha, and the projection
+    maps it onto itself (so the compiler encodes it with MSE 0)."""
+    nz = (tern_groups(w, n) != 0).sum(-1).max()
+    flat = np.abs(w.reshape(len(w), -1))
+    per_ch = [np.unique(r[r != 0]) for r in flat]
+    alpha, t = ternary_project(w, n, k)
+    same = np.array_equal(ternary_weight(alpha, t), w)
+    ok = nz <= k and all(len(u) <= 1 for u in per_ch) and same
+    return ok, (f"max {nz} non-zeros per group of {n}, "
+                f"{max(len(u) for u in per_ch)} magnitude(s) per channel, "
+                f"projection {'exact' if same else 'CHANGES it'}")
+
+
+def ternary(x, y, tr, te):
+    with open(os.path.join(HERE, "accuracy.json")) as f:
+        acc = json.load(f)
+    acc["tern_hyperparameters"] = TERN_HP
+    n, k = TERN_HP["n"], TERN_HP["k"]
+    for kind in ("mlp", "cnn"):
+        dense_w = reference.load(kind)
+        names = TERN_LAYERS[kind]
+        xs = x if kind == "cnn" else x.reshape(len(x), 64)
+        post = dict(dense_w)
+        for name in names:
+            post[name] = ternary_weight(*ternary_project(dense_w[name], n, k))
+
+        def fwd(w, ep):
+            sd, alpha, t = ternary_normalised(w, n, tern_schedule(ep))
+            return (sd * alpha).reshape((-1,) + (1,) * (w.ndim - 1)) * t
+
+        p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, 11, ord(kind[0])]),
+                  start=dense_w, hp=TERN_HP, proj={name: fwd for name in names})
+        layers = {}
+        for name in names:
+            sd, alpha, t = ternary_normalised(p[name], n, k)
+            p[name] = ternary_weight(sd * alpha, t)
+            layers[name[:-2]] = {"nonzero": int((t != 0).sum()), "weights": int(t.size)}
+        for name, arr in p.items():
+            save(f"{kind}_tern/{name}.npy", arr)
+        a = measure(kind, xs[te], y[te], p)
+        a["train_accuracy"] = measure(kind, xs[tr], y[tr], p)["accuracy"]
+        a["posttrain_accuracy"] = measure(kind, xs[te], y[te], post)["accuracy"]
+        a["layers"] = layers
+        acc[kind + "_tern"] = a
+        print(f"{kind}_tern: test accuracy {100 * a['accuracy']:.2f}% ({a['correct']}/{a['total']}), "
+              f"post-training {100 * a['posttrain_accuracy']:.2f}%, non-zeros {layers}")
+    write_accuracy(acc)
+    return check()
+
+
 def check():
     ok = True
     for rel, (dt, shape) in EXPECTED.items():
@@ -431,6 +612,44 @@ def check():
         ok &= status == "ok"
         print(f"{status} {k}_bsp: {got['correct']}/{got['total']} = "
               f"{100 * got['accuracy']:.2f}% (recorded {want[k + '_bsp']['correct']})")
+    for k in ("mlp", "cnn"):
+        if k + "_tern" not in want:
+            continue
+        rec, hp = want[k + "_tern"], want["tern_hyperparameters"]
+        names = reference.MLP_FILES if k == "mlp" else reference.CNN_FILES
+        w = {n: np.load(os.path.join(HERE, f"{k}_tern", n + ".npy")) for n in names}
+        bad = False
+        for n, arr in w.items():
+            dt, shape = EXPECTED[f"{k}/{n}.npy"]
+            if arr.dtype != dt or arr.shape != shape or not arr.flags.c_contiguous:
+                print(f"FAIL {k}_tern/{n}.npy: {arr.dtype} {arr.shape}")
+                bad = True
+            elif not np.all(np.isfinite(arr)):
+                print(f"FAIL {k}_tern/{n}.npy: non-finite values")
+                bad = True
+        if bad:
+            ok = False
+            continue
+        for n, lay in sorted(rec["layers"].items()):
+            good, msg = ternary_check(w[n + "_w"], hp["n"], hp["k"])
+            nz = int((w[n + "_w"] != 0).sum())
+            good &= nz == lay["nonzero"] and w[n + "_w"].size == lay["weights"]
+            ok &= good
+            print(f"{'ok' if good else 'FAIL'} {k}_tern {n}: {nz}/{w[n + '_w'].size} non-zero "
+                  f"(recorded {lay['nonzero']}), {msg}")
+        got = measure(k, xf if k == "mlp" else x, y, w)
+        status = "ok" if got["correct"] == rec["correct"] else "FAIL"
+        ok &= status == "ok"
+        print(f"{status} {k}_tern: {got['correct']}/{got['total']} = "
+              f"{100 * got['accuracy']:.2f}% (recorded {rec['correct']})")
+        post = reference.load(k)
+        for n in rec["layers"]:
+            post[n + "_w"] = ternary_weight(*ternary_project(post[n + "_w"], hp["n"], hp["k"], hp["iters"]))
+        got = measure(k, xf if k == "mlp" else x, y, post)
+        status = "ok" if got["accuracy"] == rec["posttrain_accuracy"] else "FAIL"
+        ok &= status == "ok"
+        print(f"{status} {k}_tern post-training (no fine-tuning): {got['correct']}/{got['total']} = "
+              f"{100 * got['accuracy']:.2f}% (recorded {100 * rec['posttrain_accuracy']:.2f}%)")
     return 0 if ok else 1
 
 
@@ -454,12 +673,14 @@ def main(argv):
     save("data/calib_flat.npy", x[calib].reshape(len(calib), 64))
     if "--block-sparse" in argv:
         return block_sparse(x, y, tr, te)
+    if "--ternary" in argv:
+        return ternary(x, y, tr, te)
     acc = {"seed": SEED, "split": {"train": int(len(tr)), "test": int(len(te))},
            "hyperparameters": HP}
     old = os.path.join(HERE, "accuracy.json")
-    if os.path.exists(old):  # keep the block-sparse results of --block-sparse
+    if os.path.exists(old):  # keep the results of --block-sparse and --ternary
         with open(old) as f:
-            acc.update({k: v for k, v in json.load(f).items() if "bsp" in k})
+            acc.update({k: v for k, v in json.load(f).items() if "bsp" in k or "tern" in k})
     for kind in ("mlp", "cnn"):
         p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, len(kind), ord(kind[0])]))
         for name, arr in p.items():

@@ -37,6 +37,8 @@ typedef struct npy_header {
   spx_dtype_t dtype; /* in memory after loading */
   size_t file_elem;  /* bytes per element in the file (8 for '<f8') */
   int is_f64;
+  int want_f64;      /* spx_npy_read_f64: keep floats as doubles */
+  char descr[32];
   int rank;
   int64_t dims[SPX_MAX_RANK];
   size_t count;
@@ -96,6 +98,7 @@ static int parse_word(hparse_t *h, const char *w) {
 static int dtype_from_descr(const char *d, npy_header_t *hd, char *err,
                             size_t errlen) {
   hd->is_f64 = 0;
+  snprintf(hd->descr, sizeof hd->descr, "%s", d);
   if (strcmp(d, "<f4") == 0) {
     hd->dtype = SPX_DT_F32;
     hd->file_elem = 4;
@@ -294,7 +297,11 @@ static int parse_header_text(const char *text, size_t hdr_len,
     set_err(err, errlen, "malformed header: contains a NUL byte");
     return -1;
   }
-  memset(hd, 0, sizeof *hd);
+  {
+    int want = hd->want_f64;
+    memset(hd, 0, sizeof *hd);
+    hd->want_f64 = want;
+  }
   if (parse_dict(text, hdr_len, hd, err, errlen) != 0) return -1;
   for (i = 0; i < hd->rank; i++) {
     uint64_t d = (uint64_t)hd->dims[i];
@@ -339,6 +346,35 @@ static void fill_out(const npy_header_t *hd, spx_npy_t *out) {
 static int store_data(const npy_header_t *hd, const void *src, spx_npy_t *out,
                       char *err, size_t errlen) {
   size_t out_bytes = hd->count * spx_dtype_size(hd->dtype);
+  if (hd->want_f64) {
+    /* Floats as doubles, exactly (spx_npy_read_f64). */
+    const unsigned char *s = src;
+    double *d;
+    size_t i;
+    if (hd->dtype != SPX_DT_F32) {
+      set_err(err, errlen, "not a float array (dtype '%s'; expected '<f4' or '<f8')",
+              hd->descr);
+      return -1;
+    }
+    out_bytes = hd->count * 8;
+    d = malloc(out_bytes ? out_bytes : 1);
+    if (!d) {
+      set_err(err, errlen, "out of memory reading %zu bytes", out_bytes);
+      return -1;
+    }
+    for (i = 0; i < hd->count; i++) {
+      if (hd->is_f64) {
+        memcpy(&d[i], s + i * 8, 8);
+      } else {
+        float v;
+        memcpy(&v, s + i * 4, 4);
+        d[i] = v;
+      }
+    }
+    fill_out(hd, out);
+    out->data = d;
+    return 0;
+  }
   void *data = malloc(out_bytes ? out_bytes : 1);
   if (!data) {
     set_err(err, errlen, "out of memory reading %zu bytes", out_bytes);
@@ -361,13 +397,14 @@ static int store_data(const npy_header_t *hd, const void *src, spx_npy_t *out,
   return 0;
 }
 
-int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
-                  size_t errlen) {
+static int parse_mem(const void *bytes, size_t len, int want_f64, spx_npy_t *out_npy,
+                     int *out_is_f64, char *err, size_t errlen) {
   const unsigned char *b = bytes;
   size_t hdr_off, hdr_len;
   npy_header_t hd;
 
   memset(out_npy, 0, sizeof *out_npy);
+  hd.want_f64 = want_f64;
   if (parse_preamble(b, len, &hdr_off, &hdr_len, err, errlen) != 0) return -1;
   if (hdr_len > len - hdr_off) {
     set_err(err, errlen,
@@ -381,7 +418,51 @@ int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
     return -1;
   if (check_data_len(&hd, len - hdr_off - hdr_len, err, errlen) != 0)
     return -1;
+  if (out_is_f64) *out_is_f64 = hd.is_f64;
   return store_data(&hd, b + hdr_off + hdr_len, out_npy, err, errlen);
+}
+
+int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
+                  size_t errlen) {
+  return parse_mem(bytes, len, 0, out_npy, NULL, err, errlen);
+}
+
+int spx_npy_read_f64(const char *path, spx_npy_t *out_npy, int *out_is_f64, char *err,
+                     size_t errlen) {
+  FILE *f;
+  long fsize;
+  unsigned char *buf;
+  int rc;
+
+  memset(out_npy, 0, sizeof *out_npy);
+  f = fopen(path, "rb");
+  if (!f) {
+    set_err(err, errlen, "cannot open file: %s", strerror(errno));
+    return -1;
+  }
+  if (fseek(f, 0, SEEK_END) != 0 || (fsize = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET) != 0) {
+    set_err(err, errlen, "cannot read file: %s", strerror(errno));
+    fclose(f);
+    return -1;
+  }
+  buf = malloc(fsize ? (size_t)fsize : 1);
+  if (!buf) {
+    set_err(err, errlen, "out of memory reading %ld bytes", fsize);
+    fclose(f);
+    return -1;
+  }
+  if (fread(buf, 1, (size_t)fsize, f) != (size_t)fsize) {
+    set_err(err, errlen, "cannot read file: %s",
+            ferror(f) ? strerror(errno) : "unexpected end of file");
+    free(buf);
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  rc = parse_mem(buf, (size_t)fsize, 1, out_npy, out_is_f64, err, errlen);
+  free(buf);
+  return rc;
 }
 
 int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err,
@@ -471,9 +552,7 @@ void spx_npy_free(spx_npy_t *npy) {
 int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
                    const void *data) {
   const char *descr;
-  char hdr[512];
-  size_t n, total, count = 1, elem;
-  int i;
+  size_t elem;
 
   switch (dtype) {
   case SPX_DT_F32: descr = "<f4"; elem = 4; break;
@@ -481,6 +560,19 @@ int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
   case SPX_DT_I32: descr = "<i4"; elem = 4; break;
   case SPX_DT_U8: descr = "|u1"; elem = 1; break; /* encoded weight formats */
   default: errno = EINVAL; return -1;
+  }
+  return spx_npy_fwrite_descr(f, descr, elem, rank, dims, data);
+}
+
+int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
+                         const int64_t *dims, const void *data) {
+  char hdr[512];
+  size_t n, total, count = 1;
+  int i;
+
+  if (!descr || strlen(descr) > 8 || elem == 0 || elem > 8) {
+    errno = EINVAL;
+    return -1;
   }
   if (rank < 0 || rank > SPX_MAX_RANK) {
     errno = EINVAL;

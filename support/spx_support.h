@@ -176,6 +176,11 @@ typedef struct spx_npy {
  * dtype '<f2'", "array is in Fortran order", "file is truncated: expected
  * 256 bytes of data, found 100"). */
 int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err, size_t errlen);
+/* Reads a float array ('<f4' or '<f8') as doubles, exactly: data is
+ * double[count] (dtype stays F32, "a float array"); *out_is_f64 (if not
+ * NULL) tells which the file held. Other dtypes are refused. */
+int spx_npy_read_f64(const char *path, spx_npy_t *out_npy, int *out_is_f64, char *err,
+                     size_t errlen);
 /* The same from a buffer in memory. */
 int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
                   size_t errlen);
@@ -188,6 +193,10 @@ int spx_npy_write(const char *path, spx_dtype_t dtype, int rank,
 /* The same to a stream (e.g. one of an spx_outset_t). 0 or -1 with errno. */
 int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
                    const void *data);
+/* Any numpy dtype by its descr ("<f8", "<u2", ...) of elem bytes (1..8),
+ * data as it is in memory (little-endian host). 0 or -1 with errno. */
+int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
+                         const int64_t *dims, const void *data);
 
 /* ---- output files ------------------------------------------------------ */
 

@@ -476,6 +476,7 @@ int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err,
   npy_header_t hd;
   int rc = -1;
 
+  memset(&hd, 0, sizeof hd); /* want_f64 = 0: floats become f32 */
   memset(out_npy, 0, sizeof *out_npy);
   f = fopen(path, "rb");
   if (!f) {

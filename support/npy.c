@@ -427,25 +427,31 @@ int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
   return parse_mem(bytes, len, 0, out_npy, NULL, err, errlen);
 }
 
+/* Opens path for reading and measures it; NULL after an error. */
+static FILE *open_sized(const char *path, long *out_size, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    set_err(err, errlen, "cannot open file: %s", strerror(errno));
+    return NULL;
+  }
+  if (fseek(f, 0, SEEK_END) != 0 || (*out_size = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET) != 0) {
+    set_err(err, errlen, "cannot read file: %s", strerror(errno));
+    fclose(f);
+    return NULL;
+  }
+  return f;
+}
+
 int spx_npy_read_f64(const char *path, spx_npy_t *out_npy, int *out_is_f64, char *err,
                      size_t errlen) {
-  FILE *f;
   long fsize;
   unsigned char *buf;
   int rc;
 
   memset(out_npy, 0, sizeof *out_npy);
-  f = fopen(path, "rb");
-  if (!f) {
-    set_err(err, errlen, "cannot open file: %s", strerror(errno));
-    return -1;
-  }
-  if (fseek(f, 0, SEEK_END) != 0 || (fsize = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0) {
-    set_err(err, errlen, "cannot read file: %s", strerror(errno));
-    fclose(f);
-    return -1;
-  }
+  FILE *f = open_sized(path, &fsize, err, errlen);
+  if (!f) return -1;
   buf = malloc(fsize ? (size_t)fsize : 1);
   if (!buf) {
     set_err(err, errlen, "out of memory reading %ld bytes", fsize);
@@ -478,16 +484,8 @@ int spx_npy_read(const char *path, spx_npy_t *out_npy, char *err,
 
   memset(&hd, 0, sizeof hd); /* want_f64 = 0: floats become f32 */
   memset(out_npy, 0, sizeof *out_npy);
-  f = fopen(path, "rb");
-  if (!f) {
-    set_err(err, errlen, "cannot open file: %s", strerror(errno));
-    return -1;
-  }
-  if (fseek(f, 0, SEEK_END) != 0 || (fsize = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0) {
-    set_err(err, errlen, "cannot read file: %s", strerror(errno));
-    goto out;
-  }
+  f = open_sized(path, &fsize, err, errlen);
+  if (!f) return -1;
   got = fread(pre, 1, sizeof pre, f);
   if (parse_preamble(pre, got, &hdr_off, &hdr_len, err, errlen) != 0)
     goto out;

@@ -6,26 +6,9 @@
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
+#include "runtime/formats/formats_internal.h"
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static uint32_t rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-         ((uint32_t)p[3] << 24);
-}
-static uint32_t rd16(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-static void wr16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
 
 static int n_pruned_ok(unsigned n) { return n == 0 || n == 2 || n == 4; }
 static int group_ok(unsigned g) { return g == 8 || g == 16 || g == 32; }

@@ -8,26 +8,11 @@
  *
  * Freestanding C99: no allocation, no stdio. */
 #include "runtime/formats/spx_formats.h"
+#include "runtime/formats/formats_internal.h"
 #include "runtime/kernels/kernels_internal.h"
 
 #define B SPX_FMT_CBR_BLOCK
 #define MAX_BYTES 0xffffffffu
-
-static void put_u16(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u16(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
-}
 
 static int dims_ok(const spx_fmt_cbr_dims_t *d) {
   return d && d->rows > 0 && d->cols > 0 && d->kh > 0 && d->kw > 0 &&
@@ -228,36 +213,36 @@ spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
     out[1] = 'X';
     out[2] = 'C';
     out[3] = 'B';
-    put_u16(out + 4, SPX_FMT_CBR_VERSION);
-    put_u16(out + 6, SPX_FMT_CBR_HEADER_BYTES);
-    put_u32(out + 8, dims->rows);
-    put_u32(out + 12, dims->cols);
-    put_u16(out + 16, dims->kh);
-    put_u16(out + 18, dims->kw);
-    put_u32(out + 20, dims->groups);
+    wr16(out + 4, SPX_FMT_CBR_VERSION);
+    wr16(out + 6, SPX_FMT_CBR_HEADER_BYTES);
+    wr32(out + 8, dims->rows);
+    wr32(out + 12, dims->cols);
+    wr16(out + 16, dims->kh);
+    wr16(out + 18, dims->kw);
+    wr32(out + 20, dims->groups);
     out[24] = B;
     out[25] = B;
-    put_u16(out + 26, 0);
-    put_u32(out + 28, R);
-    put_u32(out + 32, C);
-    put_u32(out + 36, nnz);
-    put_u32(out + 40, (uint32_t)data_off);
-    put_u32(out + 44, (uint32_t)total);
+    wr16(out + 26, 0);
+    wr32(out + 28, R);
+    wr32(out + 32, C);
+    wr32(out + 36, nnz);
+    wr32(out + 40, (uint32_t)data_off);
+    wr32(out + 44, (uint32_t)total);
   }
   {
     uint8_t *row_ptr = out + SPX_FMT_CBR_HEADER_BYTES;
     uint8_t *col_idx = row_ptr + 4 * ((size_t)R + 1);
     int8_t *data = (int8_t *)(out + data_off);
     for (r = 0; r < R; ++r) {
-      put_u32(row_ptr + 4 * (size_t)r, k);
+      wr32(row_ptr + 4 * (size_t)r, k);
       for (c = 0; c < C; ++c) {
         if (!block_nonzero(dims, weights, r, c)) continue;
-        put_u16(col_idx + 2 * (size_t)k, c);
+        wr16(col_idx + 2 * (size_t)k, c);
         pack_block(dims, weights, r, c, data + (size_t)k * block_bytes);
         k++;
       }
     }
-    put_u32(row_ptr + 4 * (size_t)R, k);
+    wr32(row_ptr + 4 * (size_t)R, k);
   }
   if (out_len) *out_len = need;
   return SPX_RT_OK;
@@ -285,15 +270,15 @@ spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
   if (len < SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR encoding shorter than its 48-byte header");
   if (p[0] != 'S' || p[1] != 'X' || p[2] != 'C' || p[3] != 'B')
     FAIL("bad CBR magic (want \"SXCB\")");
-  if (get_u16(p + 4) != SPX_FMT_CBR_VERSION) FAIL("unsupported CBR version (want 1)");
-  if (get_u16(p + 6) != SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR header_bytes is not 48");
+  if (rd16(p + 4) != SPX_FMT_CBR_VERSION) FAIL("unsupported CBR version (want 1)");
+  if (rd16(p + 6) != SPX_FMT_CBR_HEADER_BYTES) FAIL("CBR header_bytes is not 48");
   v.dims.rows = spx_fmt_cbr_u32_(p + 8);
   v.dims.cols = spx_fmt_cbr_u32_(p + 12);
-  v.dims.kh = (uint16_t)get_u16(p + 16);
-  v.dims.kw = (uint16_t)get_u16(p + 18);
+  v.dims.kh = (uint16_t)rd16(p + 16);
+  v.dims.kw = (uint16_t)rd16(p + 18);
   v.dims.groups = spx_fmt_cbr_u32_(p + 20);
   if (p[24] != B || p[25] != B) FAIL("CBR block size is not 8x8");
-  if (get_u16(p + 26) != 0) FAIL("CBR flags are not 0");
+  if (rd16(p + 26) != 0) FAIL("CBR flags are not 0");
   if (spx_fmt_cbr_grid(&v.dims, &R, &C) != SPX_RT_OK)
     FAIL("CBR dimensions unusable (zero, or groups do not divide rows)");
   if (expected &&

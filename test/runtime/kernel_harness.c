@@ -15,6 +15,14 @@
  * conv2d_s8  x w [b] sw          + in_scale in_zp out_scale out_zp
  * dense_f32  x w [b]             act
  * dense_s8   x w [b] sw          act in_scale in_zp out_scale out_zp
+ * conv2d_ternary x w.tern [b] sw  as conv2d_s8; dense_ternary x w.tern [b] sw
+ *                                as dense_s8: w.tern holds the encoded
+ *                                ternary weights (raw bytes, dims from its
+ *                                header), validated as a loader does, run
+ *                                through spx_rt_{conv2d,dense}_s8_ternary and
+ *                                through the "ternary" descriptor of the
+ *                                format table (both outputs must agree); sw
+ *                                is alpha, the per-channel weight scale
  * relu_f32 relu6_f32 sigmoid_f32 x
  * relu_s8 relu6_s8 requantize_s8 x   in_scale in_zp out_scale out_zp
  * sigmoid_s8 x                   in_scale in_zp
@@ -40,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
 #include "support/spx_support.h"
 
@@ -141,6 +150,39 @@ static int load(const char *name, spx_dtype_t dtype, spx_npy_t *npy, int optiona
   if (spx_npy_read(path, npy, err, sizeof err) != 0) die(err, path);
   if (npy->dtype != dtype) die("unexpected dtype in", path);
   return 1;
+}
+
+/* Reads DIR/name (no extension) whole; *len gets its size. */
+static unsigned char *load_raw(const char *name, size_t *len) {
+  char path[4096];
+  unsigned char *buf;
+  long size;
+  FILE *f;
+  snprintf(path, sizeof path, "%s/%s", g_dir, name);
+  f = fopen(path, "rb");
+  if (!f) die("cannot open input", path);
+  if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
+    die("cannot size input", path);
+  buf = malloc((size_t)size + 1);
+  if (!buf) die("out of memory", NULL);
+  if (fread(buf, 1, (size_t)size, f) != (size_t)size) die("cannot read input", path);
+  fclose(f);
+  *len = (size_t)size;
+  return buf;
+}
+
+/* The encoded ternary weights DIR/w.tern, checked in full as a loader
+ * does (spx_fmt_ternary_validate, on the dims its header gives), with their
+ * dims in *dims. */
+static unsigned char *load_ternary(size_t *len, spx_fmt_dims_t *dims) {
+  spx_rt_error_t err;
+  spx_fmt_ternary_view_t v;
+  unsigned char *bytes = load_raw("w.tern", len);
+  if (spx_fmt_ternary_open(bytes, *len, NULL, &v, &err) != SPX_RT_OK ||
+      spx_fmt_ternary_validate(bytes, *len, &v.dims, &err) != SPX_RT_OK)
+    die("bad ternary weights", err.message);
+  *dims = v.dims;
+  return bytes;
 }
 
 static void save(spx_dtype_t dtype, int rank, const int64_t *dims, const void *data) {
@@ -310,6 +352,159 @@ static void run_dense(int s8) {
   }
   spx_npy_free(&x);
   spx_npy_free(&w);
+  if (has_b) spx_npy_free(&b);
+}
+
+/* Per-channel requantization of a ternary layer from sw (alpha, `count`
+ * entries) and the in/out quantization arguments; mult and shift are
+ * count-long. */
+static void ternary_quant(int32_t count, spx_rt_act_t act, int32_t *mult, int32_t *shift,
+                          spx_rt_requant_pc_t *q) {
+  spx_npy_t sw;
+  spx_rt_quant_t qin = arg_quant("in_scale", "in_zp");
+  spx_rt_quant_t qout = arg_quant("out_scale", "out_zp");
+  load("sw", SPX_DT_F32, &sw, 0);
+  if ((int32_t)sw.count != count) die("sw must have one entry per output channel", NULL);
+  per_channel(&sw, qin.scale, qout.scale, mult, shift);
+  spx_npy_free(&sw);
+  q->in_zero_point = qin.zero_point;
+  q->out_zero_point = qout.zero_point;
+  q->multiplier = mult;
+  q->shift = shift;
+  spx_rt_act_range_s8(act, qout, &q->act_min, &q->act_max);
+}
+
+static const spx_fmt_desc_t *ternary_desc(void) {
+  const spx_fmt_desc_t *d = spx_fmt_find_name("ternary");
+  if (!d) die("no \"ternary\" in the format table", NULL);
+  return d;
+}
+
+static void run_conv2d_ternary(void) {
+  spx_npy_t x, b;
+  spx_fmt_dims_t d;
+  spx_rt_conv2d_params_t p;
+  spx_rt_requant_pc_t q;
+  size_t len, count, ss;
+  unsigned char *w, *scratch;
+  int32_t oh, ow, *mult, *shift;
+  int64_t dims[4];
+  int8_t *out, *out2;
+  int has_b;
+  load("x", SPX_DT_I8, &x, 0);
+  has_b = load("b", SPX_DT_I32, &b, 1);
+  w = load_ternary(&len, &d);
+  if (x.rank != 4) die("conv2d wants rank-4 x", NULL);
+  memset(&p, 0, sizeof p);
+  p.n = (int32_t)x.dims[0];
+  p.c_in = (int32_t)x.dims[1];
+  p.h = (int32_t)x.dims[2];
+  p.w = (int32_t)x.dims[3];
+  p.c_out = (int32_t)d.rows;
+  p.kh = d.kh;
+  p.kw = d.kw;
+  arg_ints("stride", p.stride, 2, 1);
+  arg_ints("pad", p.pad, 4, 0);
+  arg_ints("dilation", p.dilation, 2, 1);
+  p.groups = arg_int("groups", 1);
+  p.act = arg_act();
+  if ((int32_t)d.cols * p.groups != p.c_in || (int32_t)d.groups != p.groups)
+    die("the ternary header's cols * groups != c_in or its groups differ", NULL);
+  if (has_b && (int32_t)b.count != p.c_out) die("b must have c_out entries", NULL);
+  check(spx_rt_conv2d_out_dims(&p, &oh, &ow));
+  dims[0] = p.n;
+  dims[1] = p.c_out;
+  dims[2] = oh;
+  dims[3] = ow;
+  count = (size_t)p.n * (size_t)p.c_out * (size_t)oh * (size_t)ow;
+  mult = xmalloc((size_t)p.c_out * sizeof(int32_t));
+  shift = xmalloc((size_t)p.c_out * sizeof(int32_t));
+  ternary_quant(p.c_out, p.act, mult, shift, &q);
+  out = xmalloc(count);
+  out2 = xmalloc(count);
+  ss = spx_rt_conv2d_s8_ternary_get_buffer_size(&p);
+  if (ss == 0) die("conv2d_s8_ternary wants no scratch", NULL);
+  if (ss != spx_rt_conv2d_s8_fmt_get_buffer_size(ternary_desc(), &p))
+    die("conv2d_s8_ternary and the descriptor want different scratch sizes", NULL);
+  scratch = scratch_alloc(ss);
+  /* a too small scratch and a truncated encoding must be refused */
+  if (spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len, NULL, out, scratch + GUARD,
+                               ss - 1) != SPX_RT_ERR_BUFFER)
+    die("conv2d_s8_ternary accepted a too small scratch buffer", NULL);
+  if (spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len - 1, NULL, out, scratch + GUARD,
+                               ss) == SPX_RT_OK)
+    die("conv2d_s8_ternary accepted a truncated encoding", NULL);
+  check(spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len, has_b ? b.data : NULL, out,
+                                 scratch + GUARD, ss));
+  check(spx_rt_conv2d_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, has_b ? b.data : NULL,
+                             out2, scratch + GUARD, ss));
+  scratch_check(scratch, ss);
+  if (memcmp(out, out2, count) != 0)
+    die("conv2d_s8_ternary and the descriptor path differ", NULL);
+  save(SPX_DT_I8, 4, dims, out);
+  free(out);
+  free(out2);
+  free(mult);
+  free(shift);
+  free(w);
+  spx_npy_free(&x);
+  if (has_b) spx_npy_free(&b);
+}
+
+static void run_dense_ternary(void) {
+  spx_npy_t x, b;
+  spx_fmt_dims_t d;
+  spx_rt_dense_params_t p;
+  spx_rt_requant_pc_t q;
+  size_t len, count, ss;
+  unsigned char *w, *scratch;
+  int32_t *mult, *shift;
+  int64_t dims[2];
+  int8_t *out, *out2;
+  int has_b;
+  load("x", SPX_DT_I8, &x, 0);
+  has_b = load("b", SPX_DT_I32, &b, 1);
+  w = load_ternary(&len, &d);
+  if (x.rank != 2 || (int64_t)d.cols != x.dims[1] || d.kh != 1 || d.kw != 1 || d.groups != 1)
+    die("dense wants x [n, F] and ternary weights [units, F] (1 x 1, one group)", NULL);
+  p.n = (int32_t)x.dims[0];
+  p.features = (int32_t)x.dims[1];
+  p.units = (int32_t)d.rows;
+  p.act = arg_act();
+  if (has_b && (int32_t)b.count != p.units) die("b must have units entries", NULL);
+  dims[0] = p.n;
+  dims[1] = p.units;
+  count = (size_t)p.n * (size_t)p.units;
+  mult = xmalloc((size_t)p.units * sizeof(int32_t));
+  shift = xmalloc((size_t)p.units * sizeof(int32_t));
+  ternary_quant(p.units, p.act, mult, shift, &q);
+  out = xmalloc(count);
+  out2 = xmalloc(count);
+  ss = spx_rt_dense_s8_ternary_get_buffer_size(&p);
+  if (ss == 0) die("dense_s8_ternary wants no scratch", NULL);
+  if (ss != spx_rt_dense_s8_fmt_get_buffer_size(ternary_desc(), &p))
+    die("dense_s8_ternary and the descriptor want different scratch sizes", NULL);
+  scratch = scratch_alloc(ss);
+  if (spx_rt_dense_s8_ternary(&p, &q, x.data, w, len, NULL, out, scratch + GUARD,
+                              ss - 1) != SPX_RT_ERR_BUFFER)
+    die("dense_s8_ternary accepted a too small scratch buffer", NULL);
+  if (spx_rt_dense_s8_ternary(&p, &q, x.data, w, len - 1, NULL, out, scratch + GUARD,
+                              ss) == SPX_RT_OK)
+    die("dense_s8_ternary accepted a truncated encoding", NULL);
+  check(spx_rt_dense_s8_ternary(&p, &q, x.data, w, len, has_b ? b.data : NULL, out,
+                                scratch + GUARD, ss));
+  check(spx_rt_dense_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, has_b ? b.data : NULL,
+                            out2, scratch + GUARD, ss));
+  scratch_check(scratch, ss);
+  if (memcmp(out, out2, count) != 0)
+    die("dense_s8_ternary and the descriptor path differ", NULL);
+  save(SPX_DT_I8, 2, dims, out);
+  free(out);
+  free(out2);
+  free(mult);
+  free(shift);
+  free(w);
+  spx_npy_free(&x);
   if (has_b) spx_npy_free(&b);
 }
 
@@ -692,6 +887,8 @@ int main(int argc, char **argv) {
   else if (strcmp(k, "conv2d_s8") == 0) run_conv2d(1);
   else if (strcmp(k, "dense_f32") == 0) run_dense(0);
   else if (strcmp(k, "dense_s8") == 0) run_dense(1);
+  else if (strcmp(k, "conv2d_ternary") == 0) run_conv2d_ternary();
+  else if (strcmp(k, "dense_ternary") == 0) run_dense_ternary();
   else if (strcmp(k, "relu_f32") == 0 || strcmp(k, "relu6_f32") == 0 ||
            strcmp(k, "sigmoid_f32") == 0 || strcmp(k, "relu_s8") == 0 ||
            strcmp(k, "relu6_s8") == 0 || strcmp(k, "requantize_s8") == 0 ||

@@ -3,6 +3,8 @@ written from its definition (the agreed design, and the layout drawn in
 runtime/formats/spx_formats.h, "TERNARY"): the code book enumerated with
 itertools.combinations, and the byte layout packed and unpacked here. Nothing
 here calls the C code except through spx-ternary-test, whose output it checks.
+test/runtime/kernels/check_kernels.py (--op conv2d_ternary, dense_ternary)
+imports Book, encode and random_weights to make the ternary kernels' inputs.
 
   ternary_ref.py book TOOL
       every code of the (8, 2), (4, 4), (16, 1), (5, 3) and (2, 1) books and

@@ -4,6 +4,13 @@ against the numpy references of spxref.py.
 
   check_kernels.py --op conv2d [--case NAME|all] [--harness EXE] [--work DIR]
 
+The ops conv2d_ternary and dense_ternary check the ternary int8 kernels
+(spx_rt_{conv2d,dense}_s8_ternary and the "ternary" format descriptor):
+random weights in {-1, 0, +1} with at most K non-zeros per group of N input
+channels, encoded by ../formats/ternary_ref.py (the format written from its
+definition, independent of the C), against the int8 reference on those
+weights with alpha as the per-channel weight scale, bit for bit.
+
 For every case of an op: the f32 kernel against float64 numpy within float
 tolerance; the int8 kernel against the integer reference, bit for bit; and the
 int8 output, dequantized, against the f32 kernel run on the dequantized
@@ -16,8 +23,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, "..", "formats"))
 import spxref as R  # noqa: E402
+import ternary_ref as T  # noqa: E402
 
 H = None
 FAILS = []
@@ -194,6 +204,164 @@ def dense_case(name):
         dq["b"] = (bq * (np.float64(in_scale) * sw)).astype(np.float32)
     fd = H.run("dense_f32", dq, act=act)
     check_close_q("dense_s8~f32/" + name, got_q, out_scale, out_zp, fd, lo, hi)
+
+
+# ---- ternary conv2d / dense ------------------------------------------------
+# Weights w3 in {-1, 0, +1} with at most K non-zeros in every group of N
+# consecutive input channels (ragged last groups where N does not divide
+# them) and a per-channel scale alpha: the float layer is w3 * alpha, the
+# int8 layer the int8 one with weights w3 and weight scale alpha (alpha folds
+# into the requantization multiplier). The bytes come from ternary_ref's
+# encoder; the harness validates them as a loader does and runs both the
+# entry point and the format table's descriptor (which must agree).
+
+TERNARY_GEOMS = dict(CONV_CASES)
+TERNARY_GEOMS.update({
+    # I = 37: ragged last groups for every N used here
+    "cin37": (2, 37, 6, 6, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1, "relu", True),
+    # groups 2, I = 20
+    "cin40_g2": (1, 40, 7, 7, 6, 3, 3, (2, 2), (1, 0, 1, 0), (1, 1), 2, "none", True),
+})
+
+# name: (geometry, N, K, options); options: "zero_row" (output channel 0 all
+# zero), "layer_alpha" (one alpha for the layer)
+TERNARY_CONV_CASES = {
+    "basic3x3-n8k2": ("basic3x3", 8, 2, ""),
+    "stride2_asympad-n16k16": ("stride2_asympad", 16, 16, ""),
+    "stride_hw-n4k1": ("stride_hw", 4, 1, ""),
+    "dilation-n5k3": ("dilation", 5, 3, ""),
+    "dilation_hw-n8k2": ("dilation_hw", 8, 2, "layer_alpha"),
+    "groups-n5k3": ("groups", 5, 3, ""),
+    "groups3_stride2-n4k1": ("groups3_stride2", 4, 1, ""),
+    "depthwise-n8k2": ("depthwise", 8, 2, ""),
+    "depthwise_s2-n16k16": ("depthwise_s2", 16, 16, ""),
+    "depthwise_mult2-n4k1": ("depthwise_mult2", 4, 1, ""),
+    "depthwise_dil-n5k3": ("depthwise_dil", 5, 3, ""),
+    "pointwise-n5k3": ("pointwise", 5, 3, ""),
+    "pointwise_s2-n8k2": ("pointwise_s2", 8, 2, "zero_row"),
+    "batch3-n4k1": ("batch3", 4, 1, ""),
+    "kernel_gt_input-n16k16": ("kernel_gt_input", 16, 16, ""),
+    "rect1x7-n8k2": ("rect1x7", 8, 2, ""),
+    "wide_k-n8k2": ("wide_k", 8, 2, "zero_row"),
+    "wide_k-n16k16": ("wide_k", 16, 16, ""),
+    "wide_k-n4k1": ("wide_k", 4, 1, ""),
+    "digits-n8k2": ("digits", 8, 2, ""),
+    "cin37-n8k2": ("cin37", 8, 2, ""),
+    "cin37-n16k16": ("cin37", 16, 16, "layer_alpha"),
+    "cin37-n5k3": ("cin37", 5, 3, "zero_row"),
+    "cin40_g2-n16k4": ("cin40_g2", 16, 4, ""),
+}
+
+# name: (n, features, units, act, bias, N, K, options)
+TERNARY_DENSE_CASES = {
+    "basic-n8k2": (1, 64, 10, "none", True, 8, 2, ""),
+    "batch-n4k1": (5, 37, 13, "relu", True, 4, 1, ""),
+    "odd_units-n5k3": (2, 7, 3, "relu6", False, 5, 3, ""),
+    "wide-n16k16": (1, 2048, 33, "none", True, 16, 16, "zero_row"),
+    "wide-n8k2": (1, 2048, 33, "relu", True, 8, 2, ""),
+    "ragged-n16k16": (3, 45, 17, "relu", True, 16, 16, ""),
+    "ragged-n8k2": (4, 100, 20, "none", True, 8, 2, "layer_alpha"),
+    "unranked-n16k4": (2, 300, 12, "none", True, 16, 4, ""),
+    "single-n5k3": (1, 23, 40, "relu", True, 5, 3, "zero_row"),
+    "batch19-n8k2": (19, 50, 7, "relu6", True, 8, 2, ""),
+    "batch17-n4k1": (17, 9, 35, "none", False, 4, 1, ""),
+}
+
+TERNARY_SEEN = {"cases": 0, "books": set(), "ragged": 0, "bytes": 0, "int8_bytes": 0}
+
+
+def ternary_weights(rng, rows, cols, kh, kw, groups, n, k, opts):
+    """w3 int8 OIHW in {-1, 0, 1}, alpha float32 [rows], the encoding."""
+    dims = (rows, cols, kh, kw, groups)
+    w3 = T.random_weights(rng, dims, n, k)
+    if "zero_row" in opts:
+        w3[0] = 0
+    if "layer_alpha" in opts:
+        alpha = np.full(rows, rng.uniform(0.05, 0.3), np.float32)
+    else:
+        alpha = rng.uniform(0.02, 0.4, rows).astype(np.float32)
+    enc, codes, book = T.encode(w3, dims, n, k)
+    # the draw respects the format: values, and at most K per group
+    assert set(np.unique(w3)) <= {-1, 0, 1}
+    for g0 in range(0, cols, n):
+        assert (w3[:, g0:g0 + n] != 0).sum(axis=1).max(initial=0) <= k
+    TERNARY_SEEN["cases"] += 1
+    TERNARY_SEEN["books"].add((n, k))
+    TERNARY_SEEN["ragged"] += cols % n != 0
+    TERNARY_SEEN["bytes"] += len(enc)
+    TERNARY_SEEN["int8_bytes"] += w3.size
+    return w3, alpha, enc
+
+
+def ternary_requant(acc, in_scale, alpha, out_scale, out_zp, act, shape):
+    mult, shift = zip(*[R.quantize_multiplier(R.f32(in_scale) * float(a) / R.f32(out_scale))
+                        for a in alpha])
+    lo, hi = R.act_range(act, out_scale, out_zp)
+    want = np.clip(out_zp + R.mbqm(acc, np.array(mult).reshape(shape),
+                                   np.array(shift).reshape(shape)), lo, hi)
+    return want, lo, hi
+
+
+def conv_ternary_case(name):
+    geom, nn, kk, opts = TERNARY_CONV_CASES[name]
+    n, cin, h, w, cout, kh, kw, stride, pad, dil, groups, act, has_b = TERNARY_GEOMS[geom]
+    rng = rng_for("ternary/" + name)
+    x = rng.normal(0.3, 1.0, (n, cin, h, w)).astype(np.float32)
+    w3, alpha, enc = ternary_weights(rng, cout, cin // groups, kh, kw, groups, nn, kk, opts)
+    wf = w3.astype(np.float64) * alpha.astype(np.float64).reshape(-1, 1, 1, 1)
+    bf = rng.normal(0, 0.5, cout).astype(np.float32) if has_b else None
+    in_scale, in_zp = R.choose_quant(x.min(), x.max())
+    xq = R.quantize(x, in_scale, in_zp)
+    bq = (np.round(bf / (np.float64(in_scale) * alpha)).astype(np.int32) if has_b else None)
+    raw = R.conv2d(x, wf, bf, stride, pad, dil, groups, np.float64)
+    out_scale, out_zp = R.choose_quant(raw.min(), raw.max())
+    args = dict(stride=list(stride), pad=list(pad), dilation=list(dil), groups=groups, act=act,
+                in_scale=in_scale, in_zp=in_zp, out_scale=out_scale, out_zp=out_zp)
+    qin = {"x": xq, "w.tern": enc, "sw": alpha}
+    if has_b:
+        qin["b"] = bq
+    got = H.run("conv2d_ternary", qin, **args)
+    acc = R.conv2d(xq.astype(np.int64) - in_zp, w3, bq, stride, pad, dil, groups, np.int64)
+    want, lo, hi = ternary_requant(acc, in_scale, alpha, out_scale, out_zp, act, (1, -1, 1, 1))
+    check_exact("conv2d_ternary/" + name, got, want)
+    # dequantized against float64 on the dequantized operands
+    xd = R.dequantize(xq, in_scale, in_zp)
+    bd = bq * (np.float64(in_scale) * alpha) if has_b else None
+    fd = R.act_f(R.conv2d(xd, wf, bd, stride, pad, dil, groups, np.float64), act)
+    check_close_q("conv2d_ternary~f32/" + name, got, out_scale, out_zp, fd, lo, hi)
+
+
+def dense_ternary_case(name):
+    n, f, u, act, has_b, nn, kk, opts = TERNARY_DENSE_CASES[name]
+    rng = rng_for("ternary/" + name)
+    x = rng.normal(-0.2, 1.0, (n, f)).astype(np.float32)
+    w3, alpha, enc = ternary_weights(rng, u, f, 1, 1, 1, nn, kk, opts)
+    w3 = w3.reshape(u, f)
+    wf = w3.astype(np.float64) * alpha.astype(np.float64).reshape(-1, 1)
+    bf = rng.normal(0, 0.5, u).astype(np.float32) if has_b else None
+    in_scale, in_zp = R.choose_quant(x.min(), x.max())
+    xq = R.quantize(x, in_scale, in_zp)
+    bq = np.round(bf / (np.float64(in_scale) * alpha)).astype(np.int32) if has_b else None
+    raw = x.astype(np.float64) @ wf.T + (bf if has_b else 0)
+    out_scale, out_zp = R.choose_quant(raw.min(), raw.max())
+    qin = {"x": xq, "w.tern": enc, "sw": alpha}
+    if has_b:
+        qin["b"] = bq
+    got = H.run("dense_ternary", qin, act=act, in_scale=in_scale, in_zp=in_zp,
+                out_scale=out_scale, out_zp=out_zp)
+    acc = (xq.astype(np.int64) - in_zp) @ w3.astype(np.int64).T + (bq if has_b else 0)
+    want, lo, hi = ternary_requant(acc, in_scale, alpha, out_scale, out_zp, act, (1, -1))
+    check_exact("dense_ternary/" + name, got, want)
+    xd = R.dequantize(xq, in_scale, in_zp)
+    fd = R.act_f(xd @ wf.T + (bq * (np.float64(in_scale) * alpha) if has_b else 0), act)
+    check_close_q("dense_ternary~f32/" + name, got, out_scale, out_zp, fd, lo, hi)
+
+
+def ternary_summary(op):
+    s = TERNARY_SEEN
+    print("%s: %d cases, books %s, %d with ragged groups; %d encoded bytes for %d int8 "
+          "weights" % (op, s["cases"], " ".join("(%d,%d)" % b for b in sorted(s["books"])),
+                       s["ragged"], s["bytes"], s["int8_bytes"]))
 
 
 # ---- elementwise -----------------------------------------------------------
@@ -453,6 +621,8 @@ def requant_case(name):
 OPS = {
     "conv2d": (conv_case, CONV_CASES),
     "dense": (dense_case, DENSE_CASES),
+    "conv2d_ternary": (conv_ternary_case, TERNARY_CONV_CASES),
+    "dense_ternary": (dense_ternary_case, TERNARY_DENSE_CASES),
     "elementwise": (unary_case, {"unary": 0}),
     "add": (add_case, {"add": 0}),
     "pool": (pool_case, POOL_CASES),
@@ -480,6 +650,8 @@ def main():
         if c not in cases:
             raise SystemExit("unknown case %r for %s; have: %s" % (c, a.op, ", ".join(sorted(cases))))
         fn(c)
+    if a.op.endswith("_ternary"):
+        ternary_summary(a.op)
     if FAILS:
         print("%d check(s) failed: %s" % (len(FAILS), ", ".join(FAILS)))
         return 1

@@ -342,7 +342,8 @@ class Harness:
         self.count = 0
 
     def run(self, kernel_name, inputs, **args):
-        """Writes inputs as .npy, runs the harness, returns out.npy."""
+        """Writes inputs as .npy (text for names ending in .txt, bytes as
+        they are under their name), runs the harness, returns out.npy."""
         self.count += 1
         kernel = kernel_name
         d = os.path.join(self.workdir, "%s_%d" % (kernel, self.count))
@@ -352,6 +353,9 @@ class Harness:
         for name, arr in inputs.items():
             if name.endswith(".txt"):
                 with open(os.path.join(d, name), "w") as f:
+                    f.write(arr)
+            elif isinstance(arr, bytes):  # raw bytes, written as they are
+                with open(os.path.join(d, name), "wb") as f:
                     f.write(arr)
             else:
                 np.save(os.path.join(d, name + ".npy"), arr)

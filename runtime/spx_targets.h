@@ -62,7 +62,7 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the AIE "      \
-           "cores multiply int8 (the LP target, lpa, is reserved)"))          \
+           "cores multiply int8 (an LP array target is reserved)"))          \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
@@ -71,7 +71,7 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the bit-"      \
-           "serial PEs multiply int8 bit by bit (the LP target, lpa, is "     \
+           "serial PEs multiply int8 bit by bit (an LP array target is "     \
            "reserved)"))
 
 #define SPX_TARGETS_RESERVED(X)                                               \

@@ -161,9 +161,12 @@ spx_rt_status_t spx_rt_conv2d_lp(const spx_rt_conv2d_params_t *p, const spx_rt_r
                   else term = (t + ((int64_t)1 << (-s - 1))) >> -s;
                 }
                 if (term > SAT) term = SAT;
-                acc += ((a ^ w) & 1) ? -term : term;
-                if (acc > SAT) acc = SAT;
-                if (acc < -SAT) acc = -SAT;
+                /* acc + -term, saturated to +-2^62 (compared first: the sum
+                 * of two 2^62 would overflow) */
+                if ((a ^ w) & 1)
+                  acc = acc < term - SAT ? -SAT : acc - term;
+                else
+                  acc = acc > SAT - term ? SAT : acc + term;
               }
             }
           }

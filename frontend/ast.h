@@ -44,7 +44,7 @@ typedef enum ast_stmt_kind {
   ST_LAYER,       /* name = value (a CALL) */
   ST_OUTPUT,      /* output items (IDENTs) */
   ST_QUANT_ALL,   /* quantize prec args... */
-  ST_QUANT_LAYER, /* quantize name : prec */
+  ST_QUANT_LAYER, /* quantize name : prec, or : lp(...) (value); name NULL for * */
   ST_SPARSIFY,    /* sparsify name : value (IDENT or CALL); name NULL for * */
   ST_TARGET,      /* target value (IDENT or CALL) */
 } ast_stmt_kind_t;

@@ -174,6 +174,21 @@ static MlirOperation build_layer(lower_t *lw, int index) {
            !(cfg && cfg->precision == SPX_PREC_F32))
     sparsify = &lw->net->compile.sparsify_all; /* `sparsify *`: every int8 conv2d/dense */
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
+  /* quantize LAYER : lp(...), or quantize * : lp(...) on every conv2d/dense
+   * that no quantize LAYER statement names. */
+  const spx_fe_lp_t *lp = NULL;
+  if (cfg && cfg->lp.set)
+    lp = &cfg->lp;
+  else if (lw->net->compile.lp_all.set && (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
+           !(cfg && cfg->precision != SPX_PREC_DEFAULT))
+    lp = &lw->net->compile.lp_all;
+  if (lp) {
+    static const char *const keys[8] = {"n", "es", "rs", "sf", "act_n", "act_es", "act_rs", "act_sf"};
+    MlirNamedAttribute e[8];
+    for (int i = 0; i < 8; i++)
+      e[i] = spx_ir_named(ctx, keys[i], spx_ir_i64_attr(ctx, i < 4 ? lp->w[i] : lp->a[i - 4]));
+    attrs[n++] = spx_ir_named(ctx, "spx.lp", mlirDictionaryAttrGet(ctx, 8, e));
+  }
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
     attrs[n++] = spx_ir_named(ctx, "spx.precision",
                        mlirStringAttrGet(ctx, spx_ir_str(spx_fe_precision_name(cfg->precision))));

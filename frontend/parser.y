@@ -269,10 +269,17 @@ cstmt:
       $$->prec = $2; $$->prec_loc = LOC(@2);
       $$->args = $3.head;
     }
-| QUANTIZE ident ':' ident {
+| QUANTIZE ident ':' spec {
       $$ = new_stmt(ps, ST_QUANT_LAYER, @1);
       $$->name = $2; $$->name_loc = LOC(@2);
-      $$->prec = $4; $$->prec_loc = LOC(@4);
+      $$->prec = $4->s; $$->prec_loc = $4->loc;
+      $$->value = $4;
+    }
+| QUANTIZE '*' ':' spec {
+      $$ = new_stmt(ps, ST_QUANT_LAYER, @1);
+      $$->name_loc = LOC(@2);
+      $$->prec = $4->s; $$->prec_loc = $4->loc;
+      $$->value = $4;
     }
 | SPARSIFY ident ':' spec {
       $$ = new_stmt(ps, ST_SPARSIFY, @1);

@@ -9,6 +9,7 @@
  * reported once and not again by every layer downstream.
  */
 #include "frontend/ast.h"
+#include "support/spx_numspec.h"
 
 #include <float.h>
 #include <math.h>
@@ -1386,6 +1387,67 @@ static int check_sparsify_kind(const spx_fe_vocab_t *vocab, spx_arena_t *arena,
   return -1;
 }
 
+/* `lp(n=8, es=1, rs=4, sf=2)` or with `act=lp(...)`: bound by the shared
+ * spec parser (support/numspec.c), errors at the argument. */
+static int lp_bind(spx_arena_t *arena, spx_diag_t *diag, const ast_value_t *v, int32_t out[4],
+                   const ast_value_t **act) {
+  spx_numspec_opt_t *opts = spx_arena_alloc(arena, sizeof *opts * (size_t)(v->n_args + 1));
+  spx_numfmt_t f;
+  int n = 0, rc = 0;
+  if (act) *act = NULL;
+  for (const ast_arg_t *a = v->args; a; a = a->next) {
+    if (!a->key) {
+      spx_diag_error(diag, a->value->loc, "%s parameters are named: n=, es=, rs=, sf=", v->s);
+      rc = -1;
+      continue;
+    }
+    if (act && strcmp(a->key, "act") == 0) {
+      if (a->value->kind != AST_CALL && a->value->kind != AST_IDENT) {
+        spx_diag_error(diag, a->value->loc, "act must be a format, e.g. act=lp(n=8, es=1, rs=4, "
+                       "sf=2)");
+        rc = -1;
+      } else {
+        *act = a->value;
+      }
+      continue;
+    }
+    if (a->value->kind != AST_INT) {
+      spx_diag_error(diag, a->value->loc, "%s parameter '%s' must be an integer", v->s, a->key);
+      rc = -1;
+      continue;
+    }
+    opts[n].key = a->key;
+    opts[n].key_len = strlen(a->key);
+    opts[n].key_loc = a->key_loc;
+    opts[n].value = a->value->i;
+    opts[n].value_loc = a->value->loc;
+    n++;
+  }
+  if (rc != 0) return -1;
+  if (spx_numspec_bind(v->s, strlen(v->s), v->loc, opts, n, diag, &f) != 0) return -1;
+  if (f.desc->kind != SPX_NUMFMT_LP) {
+    spx_diag_error(diag, v->loc, "quantize LAYER takes int8, f32 or lp(...), not %s "
+                   "(the LP datapath is for LP codes)", v->s);
+    return -1;
+  }
+  for (int i = 0; i < 4; i++) out[i] = f.p[i];
+  return 0;
+}
+
+static int lp_spec(spx_arena_t *arena, spx_diag_t *diag, const ast_value_t *v, spx_fe_lp_t *out) {
+  const ast_value_t *act = NULL;
+  memset(out, 0, sizeof *out);
+  if (lp_bind(arena, diag, v, out->w, &act) != 0) return -1;
+  if (act) {
+    if (lp_bind(arena, diag, act, out->a, NULL) != 0) return -1;
+  } else {
+    for (int i = 0; i < 4; i++) out->a[i] = out->w[i];
+  }
+  out->set = 1;
+  out->loc = v->loc;
+  return 0;
+}
+
 int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
                              const char *dir, spx_arena_t *arena,
                              spx_diag_t *diag) {
@@ -1424,15 +1486,47 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
     return 0;
   }
   case ST_QUANT_LAYER: {
-    int li = spx_fe_find_layer(net, st->name);
+    int li = -1;
     spx_fe_precision_t p;
     int rc = 0;
-    if (li < 0) {
-      spx_diag_error(diag, st->name_loc, "quantize names unknown layer '%s'", st->name);
-      rc = -1;
+    const ast_value_t *v = st->value;
+    if (st->name) {
+      li = spx_fe_find_layer(net, st->name);
+      if (li < 0) {
+        spx_diag_error(diag, st->name_loc, "quantize names unknown layer '%s'", st->name);
+        rc = -1;
+      }
+    }
+    if (v && (v->kind == AST_CALL || strcmp(v->s, "lp") == 0)) {
+      spx_fe_lp_t lp;
+      rc |= lp_spec(arena, diag, v, &lp);
+      if (rc == 0 && li >= 0) {
+        const spx_fe_layer_t *L = &net->layers[li];
+        if (L->op != SPX_OP_CONV2D && L->op != SPX_OP_DENSE) {
+          spx_diag_error(diag, st->name_loc, "quantize %s : lp(...) needs a conv2d or dense "
+                         "layer; '%s' is %s", st->name, st->name, spx_op_name(L->op));
+          rc = -1;
+        }
+      }
+      if (rc != 0) return -1;
+      if (li >= 0) {
+        c->layers[li].lp = lp;
+        c->layers[li].precision = SPX_PREC_DEFAULT;
+      } else {
+        c->lp_all = lp;
+      }
+      return 0;
+    }
+    if (!st->name) {
+      spx_diag_error(diag, st->prec_loc, "quantize * takes lp(...); the network's precision is "
+                     "'quantize int8' or the default f32");
+      return -1;
     }
     rc |= precision_of(diag, st->prec, st->prec_loc, &p);
-    if (rc == 0) c->layers[li].precision = p;
+    if (rc == 0) {
+      c->layers[li].precision = p;
+      c->layers[li].lp.set = 0;
+    }
     return rc;
   }
   case ST_SPARSIFY: {

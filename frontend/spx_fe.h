@@ -147,15 +147,26 @@ typedef enum spx_fe_precision {
  * written in the language and in spx.precision; NULL for DEFAULT. */
 const char *spx_fe_precision_name(spx_fe_precision_t p);
 
+/* `quantize LAYER : lp(n=.., es=.., rs=.., sf=.., act=lp(...))`: the LP
+ * formats of the layer's weights and input activations (act defaults to
+ * the weights' format). */
+typedef struct spx_fe_lp {
+  int set;
+  int32_t w[4], a[4]; /* n, es, rs, sf, checked by spx_numspec_bind */
+  spx_loc_t loc;      /* the lp(...) */
+} spx_fe_lp_t;
+
 typedef struct spx_fe_layer_cfg {
   spx_fe_precision_t precision; /* quantize LAYER : f32 | int8 */
   spx_fe_spec_t sparsify;       /* sparsify LAYER : spec; name NULL if unset */
+  spx_fe_lp_t lp;               /* quantize LAYER : lp(...) */
 } spx_fe_layer_cfg_t;
 
 typedef struct spx_fe_compile {
   spx_fe_precision_t precision; /* quantize int8 -> INT8; default F32 */
   spx_fe_spec_t quantize;       /* the options of `quantize int8 k=v ...` */
   spx_fe_spec_t sparsify_all;   /* sparsify * : spec */
+  spx_fe_lp_t lp_all;           /* quantize * : lp(...): every conv2d/dense */
   spx_fe_spec_t target;         /* target NAME(options); name NULL -> cpu */
   spx_fe_layer_cfg_t *layers;   /* one per network layer, same index */
 } spx_fe_compile_t;

@@ -50,7 +50,8 @@ extern "C" {
   X(CPU, cpu, 0, 0x10, 0x2f, 0, spx_rt_device_cpu,                            \
     "the host CPU: one cpu.layer per layer, runtime/kernels",                 \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
-    SPX_TF(BBS, NATIVE, "") SPX_TF(TERNARY, NATIVE, ""))                      \
+    SPX_TF(BBS, NATIVE, "") SPX_TF(TERNARY, NATIVE, "")                       \
+    SPX_TF(LP, NATIVE, ""))                                                   \
   X(AIE, aie, 1, 0x30, 0x5f, 1, spx_sim_aie_device,                           \
     "an AI Engine array (rows x cols int8 cores, memory tiles, DMA, locks)",  \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
@@ -58,17 +59,24 @@ extern "C" {
            "BBS effective weights are not int8 (zero-point shifting "         \
            "reaches about +-143) and the AIE cores multiply int8; use the "   \
            "bitserial target")                                                \
-    SPX_TF(TERNARY, NATIVE, ""))                                              \
+    SPX_TF(TERNARY, NATIVE, "")                                               \
+    SPX_TF(LP, REFUSED,                                                       \
+           "LP layers multiply by adding log-domain exponents; the AIE "      \
+           "cores multiply int8 (an LP array target is reserved)"))          \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
     SPX_TF(CBR, DECODED,                                                      \
            "the PE array reads dense int8, bbs or ternary weights")           \
-    SPX_TF(TERNARY, NATIVE, ""))
+    SPX_TF(TERNARY, NATIVE, "")                                               \
+    SPX_TF(LP, REFUSED,                                                       \
+           "LP layers multiply by adding log-domain exponents; the bit-"      \
+           "serial PEs multiply int8 bit by bit (an LP array target is "     \
+           "reserved)"))
 
 #define SPX_TARGETS_RESERVED(X)                                               \
   X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \
-  X(LPA, lpa, 4, 0xb0, 0xcf, "reserved: low-precision arrays")
+  X(LPA, lpa, 4, 0xb0, 0xcf, "reserved: LP (logarithmic posit) PE arrays, issue 11")
 
 /* ---- machine descriptions --------------------------------------------------
  * A target with a machine description lists it in one X-macro of one shape,

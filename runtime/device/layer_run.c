@@ -316,7 +316,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     if (!pl->is_s8 && pl->fmt->needs_s8)
       FAIL(SPX_RT_ERR_ARG, "encoded weights need an int8 conv2d/dense (their format "
                            "runs int8 only)");
-    if (pl->is_s8 && (!pl->fmt->open || !pl->fmt->dot))
+    if (pl->is_s8 && (!pl->fmt->open ||
+                      (!pl->fmt->dot && pl->fmt->datapath != SPX_FMT_DATAPATH_LP)))
       FAIL(SPX_RT_ERR_ARG, "the weights' format has no cpu kernel yet (runtime/formats)");
     if (pl->is_s8 && (!l->multiplier || !l->shift))
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
@@ -437,6 +438,11 @@ static size_t broadcast_bytes(uint32_t channels) {
 }
 
 static size_t kernel_scratch_of(const spx_rt_layer_t *l, const plan_t *pl) {
+  if ((l->op == SPX_RT_OP_CONV2D || l->op == SPX_RT_OP_DENSE) &&
+      pl->fmt->datapath == SPX_FMT_DATAPATH_LP) {
+    spx_fmt_dims_t d = weight_dims(l, pl);
+    return spx_rt_lp_buffer_size(l->weights, l->weights_size, &d);
+  }
   if (l->op == SPX_RT_OP_CONV2D)
     return spx_rt_conv2d_s8_fmt_get_buffer_size(pl->fmt, &pl->u.conv);
   if (l->op == SPX_RT_OP_DENSE)
@@ -501,6 +507,9 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
+        return spx_rt_conv2d_lp(&pl.u.conv, &q, (const int8_t *)in[0], l->weights,
+                                l->weights_size, (int8_t *)out, scratch, scratch_size);
       return spx_rt_conv2d_s8_fmt(pl.fmt, &pl.u.conv, &q, (const int8_t *)in[0],
                                   l->weights, l->weights_size,
                                   (const int32_t *)l->bias, (int8_t *)out, scratch,
@@ -514,6 +523,9 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
+        return spx_rt_dense_lp(&pl.u.dense, &q, (const int8_t *)in[0], l->weights,
+                               l->weights_size, (int8_t *)out, scratch, scratch_size);
       return spx_rt_dense_s8_fmt(pl.fmt, &pl.u.dense, &q, (const int8_t *)in[0],
                                  l->weights, l->weights_size,
                                  (const int32_t *)l->bias, (int8_t *)out, scratch,

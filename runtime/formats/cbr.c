@@ -553,4 +553,5 @@ const spx_fmt_desc_t spx_fmt_desc_CBR = {
     SPX_FMT_CBR, "cbr", "8x8 weight blocks in compressed block rows (block sparsity)", 1, 128,
     cbr_validate_desc, cbr_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
-    cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot, cbr_row_taps};
+    cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot, cbr_row_taps,
+    SPX_FMT_DATAPATH_INT8};

@@ -151,4 +151,5 @@ const spx_fmt_desc_t spx_fmt_desc_DENSE = {
     SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1, 128,
     dense_validate, dense_decode,
     /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
-    dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL};
+    dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL,
+    SPX_FMT_DATAPATH_INT8};

@@ -260,25 +260,25 @@ unsigned spx_lp_log_frac_bits(const spx_numfmt_t *f) {
   return fb > 0 ? (unsigned)fb : 0;
 }
 
+int32_t spx_lp_log_code(const spx_numfmt_t *f, uint32_t code) {
+  spx_numfmt_fields_t x;
+  unsigned F = spx_lp_log_frac_bits(f);
+  spx_numfmt_fields(f, code, &x);
+  if (x.cls == SPX_NUMFMT_ZERO) return SPX_LP_LOG_ZERO;
+  if (x.cls == SPX_NUMFMT_NAR) return SPX_LP_LOG_NAR;
+  return (int32_t)(scale_of(f, &x) * ((int32_t)1 << F)) +
+         (int32_t)((uint32_t)x.frac << (F - x.frac_len));
+}
+
 spx_rt_status_t spx_lp_log_table(const spx_numfmt_t *f, int32_t *out, size_t count,
                                  spx_rt_error_t *err) {
   uint32_t c, codes;
-  unsigned F;
   if (!f || !f->log)
     return spx_rt_error_set(err, SPX_RT_ERR_ARG, "log-domain tables are for lp formats");
   if (!out && count)
     return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no output table");
   codes = (uint32_t)1 << f->n;
-  F = spx_lp_log_frac_bits(f);
-  for (c = 0; c < codes && c < count; ++c) {
-    spx_numfmt_fields_t x;
-    spx_numfmt_fields(f, c, &x);
-    if (x.cls == SPX_NUMFMT_ZERO) out[c] = SPX_LP_LOG_ZERO;
-    else if (x.cls == SPX_NUMFMT_NAR) out[c] = SPX_LP_LOG_NAR;
-    else
-      out[c] = (int32_t)(scale_of(f, &x) * ((int32_t)1 << F)) +
-               (int32_t)((uint32_t)x.frac << (F - x.frac_len));
-  }
+  for (c = 0; c < codes && c < count; ++c) out[c] = spx_lp_log_code(f, c);
   spx_rt_error_clear(err);
   return SPX_RT_OK;
 }

@@ -30,12 +30,17 @@ extern "C" {
  *   TERNARY  structured sparse ternary weights: per group of N input
  *          channels at most K non-zero weights in {-1, +1} (x alpha, the
  *          channel's weight scale), one code book index per group
- *          (ternary.c) */
+ *          (ternary.c)
+ *   LP     logarithmic posit codes LP<n, es, rs, sf> for the weights, with
+ *          the layer's activation format, int64 bias and the int8 -> LP
+ *          activation table: the LP integer datapath (lp.c,
+ *          docs/numerics.md "LP layers") */
 #define SPX_FMT_ENCODINGS(X)                                                  \
   X(DENSE, 0, "dense")                                                        \
   X(CBR, 1, "cbr")                                                            \
   X(BBS, 2, "bbs")                                                            \
-  X(TERNARY, 3, "ternary")
+  X(TERNARY, 3, "ternary")                                                    \
+  X(LP, 4, "lp")
 
 typedef enum spx_fmt_encoding {
 #define SPX_FMT_X_(E, code, text) SPX_FMT_##E = code,
@@ -136,7 +141,15 @@ typedef struct spx_fmt_desc {
    * May be NULL (the driver runs im2col and dot); plain_s8 formats need
    * none. */
   uint32_t (*row_taps)(const struct spx_fmt_weights *w, uint32_t i, int16_t *taps);
+  /* SPX_FMT_DATAPATH_INT8: the int8 driver above (dot, requantization);
+   * SPX_FMT_DATAPATH_LP: the layer runs on the LP integer datapath
+   * (runtime/kernels/spx_lp.c, docs/numerics.md "LP layers"): no dot, no
+   * int16 decode (decode refuses), open fills view.lp. */
+  uint8_t datapath;
 } spx_fmt_desc_t;
+
+#define SPX_FMT_DATAPATH_INT8 0
+#define SPX_FMT_DATAPATH_LP 1
 
 #define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;
 SPX_FMT_ENCODINGS(SPX_FMT_X_)
@@ -858,6 +871,101 @@ uint32_t spx_fmt_ternary_code_at(const spx_fmt_ternary_view_t *v, uint64_t c);
 
 /* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
 
+/* ==== LP: logarithmic posit weights (formats/lp.c) ======================== */
+
+/* The weights of one conv2d/dense as codes of LP<n, es, rs, sf>
+ * (runtime/formats/spx_numfmt.h, docs/number-formats.md), with everything
+ * else the LP integer datapath of the layer needs (docs/numerics.md, "LP
+ * layers"): the activations' LP format, the accumulator's fraction bits A,
+ * the int8 -> LP table of the layer's input and the bias in the
+ * accumulator's fixed point. Weights that were finite encode to finite
+ * codes (the encoder saturates), so a valid encoding has no NaR weight.
+ *
+ * Layout (integers little-endian, read byte by byte):
+ *
+ *   offset  size
+ *   +------+--------+----------------------------------------------------+
+ *   |    0 |      4 | magic "SXLP"                                       |
+ *   |    4 |      2 | version (1)                                        |
+ *   |    6 |      2 | header_bytes (48)                                  |
+ *   |    8 |      4 | rows M (>= 1)                                      |
+ *   |   12 |      4 | cols K (>= 1)                                      |
+ *   |   16 |      2 | kh (>= 1)                                          |
+ *   |   18 |      2 | kw (>= 1)                                          |
+ *   |   20 |      4 | groups (>= 1, divides M)                           |
+ *   |   24 |      4 | weight format: n, es, rs (u8 each), sf (i8)        |
+ *   |   28 |      4 | activation format: n, es, rs (u8 each), sf (i8)    |
+ *   |   32 |      1 | A: fraction bits of the int64 accumulator, 0..62   |
+ *   |   33 |      1 | code_bytes: 1 (weight n <= 8) or 2                 |
+ *   |   34 |      2 | flags (0)                                          |
+ *   |   36 |      4 | bias_offset (560)                                  |
+ *   |   40 |      4 | codes_offset (560 + 8 M)                           |
+ *   |   44 |      4 | total_bytes (codes_offset + code_bytes * count)    |
+ *   +------+--------+----------------------------------------------------+
+ *   |   48 |    512 | act_table: u16[256], entry x + 128 = the activation |
+ *   |      |        |   format's code of the int8 input value x (never   |
+ *   |      |        |   NaR, below 2^n_act)                              |
+ *   |  560 |    8 M | bias: i64 per output channel, real bias * 2^A      |
+ *   | 560+ | cb*cnt | weight codes, OIHW [M][K][kh][kw] (dense [M][K]),  |
+ *   |  8 M |        |   one byte each (n <= 8) or u16 (n > 8); each code |
+ *   |      |        |   below 2^n and never NaR                          |
+ *   +------+--------+----------------------------------------------------+
+ */
+#define SPX_FMT_LP_MAGIC "SXLP"
+#define SPX_FMT_LP_VERSION 1
+#define SPX_FMT_LP_HEADER_BYTES 48
+#define SPX_FMT_LP_TABLE_BYTES 512
+#define SPX_FMT_LP_MAX_ACC_FRAC 62
+/* Fraction bits of the exp2 table (T[j] = round(2^(j / 2^F) * 2^30)). */
+#define SPX_FMT_LP_EXP_BITS 30
+
+struct spx_numfmt;
+/* The parameters of an LP layer: the two formats (as spx_numfmt_t LP
+ * formats) and A. */
+typedef struct spx_fmt_lp_params {
+  uint8_t w_n, w_es, w_rs;
+  int8_t w_sf;
+  uint8_t a_n, a_es, a_rs;
+  int8_t a_sf;
+  uint8_t acc_frac;
+} spx_fmt_lp_params_t;
+
+/* A checked encoding (spx_fmt_lp_open). */
+typedef struct spx_fmt_lp_view {
+  spx_fmt_dims_t dims;
+  spx_fmt_lp_params_t p;
+  unsigned code_bytes;
+  const uint8_t *act_table; /* u16 LE [256] */
+  const uint8_t *bias;      /* i64 LE [rows] */
+  const uint8_t *codes;     /* [count] of code_bytes */
+  size_t total_bytes;
+} spx_fmt_lp_view_t;
+
+/* Bytes of the encoding; 0 if dims are unusable, n > 16 or the size
+ * exceeds 4 GiB - 1. */
+size_t spx_fmt_lp_encoded_size(const spx_fmt_dims_t *dims, unsigned w_n);
+/* Writes the encoding: codes (count, uint16 values, OIHW), act_table (256
+ * codes), bias (rows). Checks what validate checks. */
+spx_rt_status_t spx_fmt_lp_encode(const spx_fmt_dims_t *dims, const spx_fmt_lp_params_t *p,
+                                  const uint16_t *act_table, const int64_t *bias,
+                                  const uint16_t *codes, uint8_t *out, size_t cap,
+                                  size_t *out_len, spx_rt_error_t *err);
+/* Structure (header, sizes, formats) against dims; fills *out_view. */
+spx_rt_status_t spx_fmt_lp_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                spx_fmt_lp_view_t *out_view, spx_rt_error_t *err);
+/* open, then every code: the activation table below 2^n_act and not NaR
+ * ("act_table[x = -3] ..."), each weight code below 2^n and not NaR, naming
+ * the output channel and the index in the channel. */
+spx_rt_status_t spx_fmt_lp_validate(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                    spx_rt_error_t *err);
+/* The i-th weight code, the bias of row r, the activation code of x. */
+uint32_t spx_fmt_lp_code_at(const spx_fmt_lp_view_t *v, size_t i);
+int64_t spx_fmt_lp_bias_at(const spx_fmt_lp_view_t *v, uint32_t r);
+uint32_t spx_fmt_lp_act_code(const spx_fmt_lp_view_t *v, int x);
+/* The formats of a view (LP spx_numfmt_t; SPX_RT_ERR_FORMAT if invalid). */
+spx_rt_status_t spx_fmt_lp_formats(const spx_fmt_lp_params_t *p, struct spx_numfmt *w,
+                                   struct spx_numfmt *a, spx_rt_error_t *err);
+
 /* The driver (runtime/kernels/spx_conv.c) does everything but the inner
  * product, once for every format: argument checks, output size, im2col
  * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
@@ -906,6 +1014,7 @@ typedef struct spx_fmt_weights {
     spx_fmt_cbr_view_t cbr;
     spx_fmt_bbs_view_t bbs;
     spx_fmt_ternary_view_t ternary;
+    spx_fmt_lp_view_t lp;
   } view;
   void *state; /* the format's scratch, from begin */
 } spx_fmt_weights_t;

@@ -199,6 +199,10 @@ unsigned spx_lp_log_frac_bits(const spx_numfmt_t *f);
 spx_rt_status_t spx_lp_log_table(const spx_numfmt_t *f, int32_t *out, size_t count,
                                  spx_rt_error_t *err);
 
+/* One entry of that table: the log-domain exponent of one code of an LP
+ * format (f->log must be 1). */
+int32_t spx_lp_log_code(const spx_numfmt_t *f, uint32_t code);
+
 /* 2^(j / 2^g) for 0 <= j < 2^g, g <= 16, rounded to the nearest double
  * (the value of an LP fraction); *out_dir (if not NULL) gets the sign of
  * the exact value minus the result (0 only for j = 0). The one place LP

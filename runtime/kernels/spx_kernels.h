@@ -386,6 +386,26 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
 
+/* LP weights (runtime/formats "LP"): conv2d and dense on the LP integer
+ * datapath (spx_lp.c; docs/numerics.md, "LP layers"). The int8 input goes
+ * through the encoding's activation table, products are sums of log-domain
+ * exponents, accumulation is in int64 with the encoding's A fraction bits,
+ * and the output is z_out + round(acc * 2^-A / s_out), q->multiplier[c] /
+ * q->shift[c] being the Q31 form of 1 / s_out. The int32 bias of the layer
+ * is not used (the encoding holds the bias). Scratch:
+ * spx_rt_lp_buffer_size bytes (0: the weights do not open), 4-byte aligned. */
+struct spx_fmt_dims;
+size_t spx_rt_lp_buffer_size(const void *weights, size_t weights_size,
+                             const struct spx_fmt_dims *dims);
+spx_rt_status_t spx_rt_conv2d_lp(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
+                                 const int8_t *input, const void *weights, size_t weights_size,
+                                 int8_t *output, void *scratch, size_t scratch_size);
+spx_rt_status_t spx_rt_dense_lp(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t *q,
+                                const int8_t *input, const void *weights, size_t weights_size,
+                                int8_t *output, void *scratch, size_t scratch_size);
+/* T[j] = round(2^(j / 2^F) * 2^30), the exp2 table of the datapath. */
+int32_t spx_rt_lp_exp2_entry(uint32_t j, unsigned F);
+
 /* CBR weights (8 x 8-channel blocks in compressed block rows): blocks that
  * are not stored are skipped. */
 size_t spx_rt_conv2d_s8_cbr_get_buffer_size(const spx_rt_conv2d_params_t *p);

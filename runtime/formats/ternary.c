@@ -532,6 +532,9 @@ static int find_leaves(const spx_fmt_ternary_view_t *v, tern_state_t *s) {
   return found == 2u * v->n;
 }
 
+static int lut_plan(const spx_fmt_dims_t *d, unsigned n, unsigned k, uint32_t P, uint32_t count,
+                    uint32_t *cp_out, uint32_t *block_out);
+
 static void ternary_begin(spx_fmt_weights_t *w, void *scratch) {
   const spx_fmt_ternary_view_t *v = &w->view.ternary;
   tern_state_t *s = (tern_state_t *)scratch;
@@ -542,7 +545,9 @@ static void ternary_begin(spx_fmt_weights_t *w, void *scratch) {
   s->lut_group = LUT_NONE;
   if (!s->tabled) return;
   build_table(v->n, v->k, s->table);
-  s->lut = find_leaves(v, s);
+  /* one column is the least a tile can ask: no tables for it, none at all */
+  s->lut = lut_plan(&w->dims, v->n, v->k, v->patterns, 1, &s->lut_cols, &s->lut_block) &&
+           find_leaves(v, s);
 }
 
 /* Reads b-bit codes LSB first from a byte stream, never past its end. */

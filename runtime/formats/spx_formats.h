@@ -868,6 +868,13 @@ spx_rt_status_t spx_fmt_ternary_decode(const void *bytes, size_t len,
                                        spx_rt_error_t *err);
 /* Code number c (0 <= c < codes) of an opened view, b bits LSB first. */
 uint32_t spx_fmt_ternary_code_at(const spx_fmt_ternary_view_t *v, uint64_t c);
+/* The kernels' choice for a tile of `count` im2col columns (conv: output
+ * pixels; dense: batch rows) of a layer of these dims in the (n, k) book:
+ * 1, 4 or 8 when they sum per-group activation tables (one look-up per code;
+ * small books, few columns, enough rows per conv group: ternary.c,
+ * lut_plan), 0 when they decode each code. For tests and benchmarks. */
+uint32_t spx_fmt_ternary_lut_columns(const spx_fmt_dims_t *dims, unsigned n, unsigned k,
+                                     uint32_t count);
 
 /* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
 

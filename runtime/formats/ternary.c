@@ -27,6 +27,17 @@ static inline unsigned lowest_bit(uint32_t x) {
 #endif
 }
 
+/* Index of the highest set bit of x != 0. */
+static inline unsigned highest_bit(uint32_t x) {
+#if defined(__GNUC__)
+  return 31u - (unsigned)__builtin_clz(x);
+#else
+  unsigned i = 31;
+  while (!((x >> i) & 1u)) --i;
+  return i;
+#endif
+}
+
 /* ---- the code book ------------------------------------------------------ */
 
 /* C(n, r), 0 <= n, r <= 16 (0 for r > n). */
@@ -427,16 +438,68 @@ static spx_rt_status_t ternary_decode_desc(const void *bytes, size_t len,
  * as 0 and a lane past a ragged group is masked off, so an ill-formed
  * encoding computes some value but never reads out of bounds. */
 
-/* Scratch: u32 [1 + SPX_FMT_TERNARY_TABLE_MAX]: 1 if the table is built
- * (0: unrank), then the table; then the tile of columns widened to int32
- * (cols_ready), [kh * kw * I][SPX_FMT_TILE]: the inner loop is then a plain
- * int32 add of 16 lanes, which compilers vectorize without the int16
- * sign extension baseline x86-64 (SSE2) lacks. */
-#define TILE32_OFFSET (1 + (size_t)SPX_FMT_TERNARY_TABLE_MAX)
+/* Activation tables (one to 8 columns): a code costs a look-up and an add
+ * instead of a decode and K adds. For each group gg of N input channels of
+ * a tap (gg = t * groups_per_tap + g, the order of a row's codes), T_gg[c] =
+ * sum over the code c's support of +-a (0 for c = 0), for every code c of
+ * the book; a row's accumulator is then sum_gg T_gg[code(row, gg)]. The
+ * entries of the codes of one non-zero (leaf[], found in the book's table)
+ * are +-a of their lane (0 for a lane a ragged group does not have); every
+ * other code's entry is the sum of its lanes' leaf entries (one add for
+ * K = 2), its lanes from the same table, so the book's order is the table's.
+ * The tables are [c][gg][cp] over a block of groups, cp = 1, 4 or 8
+ * columns (a tile's count rounded up; the columns past count are 0), so a
+ * build is vector adds across the block and a look-up is one int32 (cp = 1)
+ * or one or two vectors of 4. A block's tables fill at most
+ * SPX_TERN_LUT_BLOCK_BYTES (L1-sized; measured no slower than 64 KiB and
+ * faster than 128 KiB on the fc layer) and the int32 region of the scratch;
+ * blocks are of equal size, and every row of the conv group does its
+ * look-ups of a block into int32 accumulators, which dot then copies out
+ * (the first dot call of a conv group on a tile computes all its rows).
+ * Taken when it pays (lut_plan): P <= SPX_TERN_LUT_MAX_P and enough rows
+ * per conv group for the build to be amortized. Bit-exact with the decoding
+ * path: the same int32 sum of +-a, codes past the book read as 0 (entry 0),
+ * lanes past a ragged group as 0. */
+#ifndef SPX_TERN_LUT_COLS
+#define SPX_TERN_LUT_COLS 8u /* 1, 4 or 8 */
+#endif
+#ifndef SPX_TERN_LUT_BLOCK_BYTES
+#define SPX_TERN_LUT_BLOCK_BYTES 32768u
+#endif
+#ifndef SPX_TERN_LUT_MAX_P
+#define SPX_TERN_LUT_MAX_P 256u
+#endif
+#define LUT_NONE 0xffffffffu
+
+/* Scratch: the state below; then the int32 region, [kh * kw * I]
+ * [SPX_FMT_TILE]: the tile of columns widened to int32 (cols_ready; the
+ * inner loop is then a plain int32 add of 16 lanes, which compilers
+ * vectorize without the int16 sign extension baseline x86-64 (SSE2) lacks),
+ * or a block of activation tables; then the tables' accumulators, [rows /
+ * groups][SPX_TERN_LUT_COLS]. */
+typedef struct tern_state {
+  uint32_t tabled;    /* 1: table holds the book (0: unrank) */
+  uint32_t lut;       /* 1: the layer may take the activation tables */
+  uint32_t lut_tile;  /* 1: the current tile does (cols_ready) */
+  uint32_t lut_group; /* conv group whose rows lut_acc holds, or LUT_NONE */
+  uint32_t lut_cols;  /* cp, columns per table entry */
+  uint32_t lut_block; /* groups per block */
+  uint32_t table[SPX_FMT_TERNARY_TABLE_MAX]; /* pos | neg << 16 */
+  uint32_t leaf[2 * SPX_FMT_TERNARY_MAX_N];  /* code of lane l, sign s: [2l + s] */
+} tern_state_t;
+
+static size_t region_words(const spx_fmt_dims_t *dims) {
+  return (size_t)dims->cols * dims->kh * dims->kw * SPX_FMT_TILE;
+}
 
 static size_t ternary_scratch(const spx_fmt_dims_t *dims) {
-  return (TILE32_OFFSET + (size_t)dims->cols * dims->kh * dims->kw * SPX_FMT_TILE) *
-         sizeof(uint32_t);
+  return sizeof(tern_state_t) +
+         (region_words(dims) + (size_t)(dims->rows / dims->groups) * SPX_TERN_LUT_COLS) *
+             sizeof(int32_t);
+}
+
+static int32_t *region_of(const spx_fmt_weights_t *w) {
+  return (int32_t *)(void *)((uint8_t *)w->state + sizeof(tern_state_t));
 }
 
 static spx_rt_status_t ternary_open_desc(const void *bytes, size_t len,
@@ -456,12 +519,35 @@ static spx_rt_status_t ternary_open_desc(const void *bytes, size_t len,
   return SPX_RT_OK;
 }
 
+/* The codes of one non-zero, from the book's table: leaf[2 l + s] is lane
+ * l with sign s (1 = negative); 0 if one is missing (then no tables). */
+static int find_leaves(const spx_fmt_ternary_view_t *v, tern_state_t *s) {
+  uint32_t c, found = 0;
+  for (c = 1; c < v->patterns; ++c) {
+    const uint32_t pos = s->table[c] & 0xffffu, neg = s->table[c] >> 16;
+    if (pos & (pos - 1u)) continue;
+    s->leaf[2 * lowest_bit(pos) + (neg ? 1u : 0u)] = c;
+    ++found;
+  }
+  return found == 2u * v->n;
+}
+
+static int lut_plan(const spx_fmt_dims_t *d, unsigned n, unsigned k, uint32_t P, uint32_t count,
+                    uint32_t *cp_out, uint32_t *block_out);
+
 static void ternary_begin(spx_fmt_weights_t *w, void *scratch) {
   const spx_fmt_ternary_view_t *v = &w->view.ternary;
-  uint32_t *s = (uint32_t *)scratch;
+  tern_state_t *s = (tern_state_t *)scratch;
   w->state = scratch;
-  s[0] = v->patterns <= SPX_FMT_TERNARY_TABLE_MAX;
-  if (s[0]) build_table(v->n, v->k, s + 1);
+  s->tabled = v->patterns <= SPX_FMT_TERNARY_TABLE_MAX;
+  s->lut = 0;
+  s->lut_tile = 0;
+  s->lut_group = LUT_NONE;
+  if (!s->tabled) return;
+  build_table(v->n, v->k, s->table);
+  /* one column is the least a tile can ask: no tables for it, none at all */
+  s->lut = lut_plan(&w->dims, v->n, v->k, v->patterns, 1, &s->lut_cols, &s->lut_block) &&
+           find_leaves(v, s);
 }
 
 /* Reads b-bit codes LSB first from a byte stream, never past its end. */
@@ -574,11 +660,199 @@ static inline int32_t add_lanes1(uint32_t pos, uint32_t neg, const int32_t *a0) 
   return s;
 }
 
-/* The tile widened to int32 (columns past count: 0 already in s16). */
+/* ---- activation tables --------------------------------------------------- */
+
+/* The tables of groups gb .. gb + nb - 1 of the tile into T, [c][bi][cp]
+ * (entry stride W = nb * cp per code). */
+static void lut_build(const spx_fmt_ternary_view_t *v, const tern_state_t *s,
+                      const int16_t *s16, uint32_t gb, uint32_t nb, uint32_t cp, int32_t *T) {
+  const uint32_t ng = v->groups_per_tap, P = v->patterns, W = nb * cp, n = v->n;
+  uint32_t t = gb / ng, g = gb % ng, bi, c, i;
+  for (i = 0; i < W; ++i) T[i] = 0;
+  for (bi = 0; bi < nb; ++bi) {
+    const unsigned lanes = group_lanes(v, g);
+    const int16_t *a = s16 + ((size_t)t * v->dims.cols + (size_t)g * n) * SPX_FMT_TILE;
+    unsigned l, j;
+    for (l = 0; l < n; ++l) {
+      int32_t *tp = T + (size_t)s->leaf[2 * l] * W + (size_t)bi * cp;
+      int32_t *tn = T + (size_t)s->leaf[2 * l + 1] * W + (size_t)bi * cp;
+      for (j = 0; j < cp; ++j) {
+        const int32_t x = l < lanes ? a[(size_t)l * SPX_FMT_TILE + j] : 0;
+        tp[j] = x;
+        tn[j] = -x;
+      }
+    }
+    if (++g == ng) {
+      g = 0;
+      ++t;
+    }
+  }
+  for (c = 1; c < P; ++c) {
+    uint32_t pos = s->table[c] & 0xffffu;
+    const uint32_t neg = s->table[c] >> 16;
+    int32_t *tc = T + (size_t)c * W;
+    const int32_t *ta, *tb;
+    unsigned l;
+    if (!(pos & (pos - 1u))) continue; /* one non-zero: done above */
+    l = lowest_bit(pos);
+    pos &= pos - 1u;
+    ta = T + (size_t)s->leaf[2 * l + ((neg >> l) & 1u)] * W;
+    l = lowest_bit(pos);
+    pos &= pos - 1u;
+    tb = T + (size_t)s->leaf[2 * l + ((neg >> l) & 1u)] * W;
+    for (i = 0; i < W; ++i) tc[i] = ta[i] + tb[i];
+    while (pos) {
+      l = lowest_bit(pos);
+      pos &= pos - 1u;
+      ta = T + (size_t)s->leaf[2 * l + ((neg >> l) & 1u)] * W;
+      for (i = 0; i < W; ++i) tc[i] += ta[i];
+    }
+  }
+}
+
+/* The table row of a code: a code past the book reads as 0. */
+static inline uint32_t lut_code(uint32_t code, uint32_t P) { return code < P ? code : 0; }
+
+/* One row's look-ups of a block: ar[j] += sum_bi T[code_bi][bi][j], j < cp,
+ * codes from q (8-bit codes) or the bit reader. Inlined with a constant cp:
+ * 1 (a scalar sum), 4 or 8 (one or two vectors of 4 int32). */
+#if defined(__GNUC__)
+#define LUT_INLINE static inline __attribute__((always_inline))
+#else
+#define LUT_INLINE static inline
+#endif
+LUT_INLINE void lut_row(const int32_t *T, uint32_t W, uint32_t nb, uint32_t P, const uint8_t *q,
+                        bit_reader_t *br, unsigned bits, uint64_t mask, const uint32_t cp,
+                        int32_t *ar) {
+  uint32_t bi;
+#if defined(__GNUC__) && SPX_FMT_TILE == 16
+  if (cp >= 4) {
+    tern_v4_t s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0}, x;
+    int32_t o[4];
+    unsigned j;
+    for (bi = 0; bi < nb; ++bi) {
+      const int32_t *e =
+          T + (size_t)lut_code(q ? q[bi] : br_get(br, bits, mask), P) * W + (size_t)bi * cp;
+      memcpy(&x, e, 16);
+      s0 += x;
+      if (cp == 8) {
+        memcpy(&x, e + 4, 16);
+        s1 += x;
+      }
+    }
+    memcpy(o, &s0, 16);
+    for (j = 0; j < 4; ++j) ar[j] += o[j];
+    if (cp == 8) {
+      memcpy(o, &s1, 16);
+      for (j = 0; j < 4; ++j) ar[4 + j] += o[j];
+    }
+    return;
+  }
+#endif
+  if (cp == 1) {
+    int32_t sum = 0;
+    for (bi = 0; bi < nb; ++bi)
+      sum += T[(size_t)lut_code(q ? q[bi] : br_get(br, bits, mask), P) * W + bi];
+    ar[0] += sum;
+    return;
+  }
+  for (bi = 0; bi < nb; ++bi) {
+    const int32_t *e =
+        T + (size_t)lut_code(q ? q[bi] : br_get(br, bits, mask), P) * W + (size_t)bi * cp;
+    uint32_t j;
+    for (j = 0; j < cp; ++j) ar[j] += e[j];
+  }
+}
+
+/* Accumulators of rows ra .. rb - 1 (one conv group) over all groups: the
+ * tables block by block, then every row's look-ups of the block. */
+static void lut_rows(const spx_fmt_weights_t *w, const int16_t *s16, uint32_t ra, uint32_t rb) {
+  const spx_fmt_ternary_view_t *v = &w->view.ternary;
+  const tern_state_t *s = (const tern_state_t *)w->state;
+  int32_t *T = region_of(w);
+  int32_t *A = T + region_words(&w->dims);
+  const uint32_t G = (uint32_t)v->dims.kh * v->dims.kw * v->groups_per_tap, P = v->patterns;
+  const uint32_t cp = s->lut_cols, B = s->lut_block;
+  const unsigned bits = v->code_bits;
+  const uint64_t mask = ((uint64_t)1 << bits) - 1u;
+  uint32_t gb, r, i;
+  for (i = 0; i < (rb - ra) * cp; ++i) A[i] = 0;
+  for (gb = 0; gb < G; gb += B) {
+    const uint32_t nb = G - gb < B ? G - gb : B, W = nb * cp;
+    lut_build(v, s, s16, gb, nb, cp, T);
+    for (r = ra; r < rb; ++r) {
+      const uint64_t c0 = (uint64_t)r * G + gb;
+      int32_t *ar = A + (size_t)(r - ra) * cp;
+      if (bits == 8) {
+        const uint8_t *q = v->data + (size_t)c0;
+        if (cp == 1)
+          lut_row(T, W, nb, P, q, NULL, 8, 0xff, 1, ar);
+        else if (cp == 4)
+          lut_row(T, W, nb, P, q, NULL, 8, 0xff, 4, ar);
+        else
+          lut_row(T, W, nb, P, q, NULL, 8, 0xff, 8, ar);
+      } else {
+        bit_reader_t br;
+        br_start(&br, v, c0 * bits);
+        if (cp == 1)
+          lut_row(T, W, nb, P, NULL, &br, bits, mask, 1, ar);
+        else if (cp == 4)
+          lut_row(T, W, nb, P, NULL, &br, bits, mask, 4, ar);
+        else
+          lut_row(T, W, nb, P, NULL, &br, bits, mask, 8, ar);
+      }
+    }
+  }
+}
+
+/* The activation tables' plan for a tile of `count` columns of a layer:
+ * *cp columns per entry and *block groups per block, 0 if the tile takes
+ * the decoding path. Tables when they pay: P <= SPX_TERN_LUT_MAX_P, count
+ * <= SPX_TERN_LUT_COLS and, with m = 1, 2, 4 for cp = 1, 4, 8, at least 16 m
+ * rows per conv group and 2 K rows >= m P (measured, docs/numerics.md: a
+ * block's tables cost about m P adds per group, each row's look-up saves
+ * about K lane adds per group over decoding); and one group's tables fit
+ * the scratch's int32 region. */
+static int lut_plan(const spx_fmt_dims_t *d, unsigned n, unsigned k, uint32_t P, uint32_t count,
+                    uint32_t *cp_out, uint32_t *block_out) {
+  const uint32_t rpg = d->rows / d->groups, cp = count == 1 ? 1 : count <= 4 ? 4 : 8;
+  const uint64_t m = cp == 1 ? 1 : cp == 4 ? 2 : 4;
+  const size_t words = region_words(d), per_group = (size_t)P * cp * sizeof(int32_t);
+  const size_t budget = words * sizeof(int32_t) < SPX_TERN_LUT_BLOCK_BYTES
+                            ? words * sizeof(int32_t)
+                            : SPX_TERN_LUT_BLOCK_BYTES;
+  const uint32_t G = (uint32_t)d->kh * d->kw * ((d->cols + n - 1) / n);
+  size_t most, blocks;
+  if (P > SPX_TERN_LUT_MAX_P || count < 1 || count > SPX_TERN_LUT_COLS || rpg < 16 * m ||
+      2ull * k * rpg < m * P || budget < per_group)
+    return 0;
+  /* blocks of equal size (no short last block: a pass over the rows each) */
+  most = budget / per_group;
+  blocks = (G + most - 1) / most;
+  *cp_out = cp;
+  *block_out = (uint32_t)((G + blocks - 1) / blocks);
+  return 1;
+}
+
+uint32_t spx_fmt_ternary_lut_columns(const spx_fmt_dims_t *dims, unsigned n, unsigned k,
+                                     uint32_t count) {
+  uint32_t cp = 0, block;
+  if (!dims_ok(dims) || !params_ok(n, k)) return 0;
+  return lut_plan(dims, n, k, spx_fmt_ternary_patterns(n, k), count, &cp, &block) ? cp : 0;
+}
+
+/* The tile widened to int32 (columns past count: 0 already in s16), or the
+ * activation tables' plan for it. */
 static void ternary_cols_ready(const spx_fmt_weights_t *w, const spx_fmt_cols_t *cols) {
-  int32_t *t32 = (int32_t *)w->state + TILE32_OFFSET;
-  const size_t n = (size_t)w->dims.cols * w->dims.kh * w->dims.kw * SPX_FMT_TILE;
+  const spx_fmt_ternary_view_t *v = &w->view.ternary;
+  tern_state_t *s = (tern_state_t *)w->state;
+  int32_t *t32 = region_of(w);
+  const size_t n = region_words(&w->dims);
   size_t i;
+  s->lut_group = LUT_NONE;
+  s->lut_tile = s->lut && lut_plan(&w->dims, v->n, v->k, v->patterns, cols->count,
+                                   &s->lut_cols, &s->lut_block);
+  if (s->lut_tile) return;
   if (cols->count == 1) {
     for (i = 0; i < n; i += SPX_FMT_TILE) t32[i] = cols->s16[i];
     return;
@@ -586,12 +860,29 @@ static void ternary_cols_ready(const spx_fmt_weights_t *w, const spx_fmt_cols_t 
   for (i = 0; i < n; ++i) t32[i] = cols->s16[i];
 }
 
+/* The tables' accumulators of rows r0 .. r1 - 1 (computed for the whole
+ * conv group by its first call on the tile). */
+static void lut_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
+                    const spx_fmt_cols_t *cols, int32_t *acc) {
+  tern_state_t *s = (tern_state_t *)w->state;
+  const uint32_t rpg = w->dims.rows / w->dims.groups, gi = r0 / rpg, cp = s->lut_cols;
+  const int32_t *A = region_of(w) + region_words(&w->dims);
+  uint32_t r, j;
+  if (s->lut_group != gi) {
+    lut_rows(w, cols->s16, gi * rpg, (gi + 1) * rpg);
+    s->lut_group = gi;
+  }
+  for (r = r0; r < r1; ++r)
+    for (j = 0; j < cp; ++j)
+      acc[(size_t)(r - r0) * SPX_FMT_TILE + j] = A[(size_t)(r - gi * rpg) * cp + j];
+}
+
 static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
                         const spx_fmt_cols_t *cols, int32_t *acc) {
   const spx_fmt_ternary_view_t *v = &w->view.ternary;
-  const uint32_t *st = (const uint32_t *)w->state;
-  const uint32_t *table = st[0] ? st + 1 : NULL;
-  const int32_t *t32 = (const int32_t *)w->state + TILE32_OFFSET;
+  const tern_state_t *st = (const tern_state_t *)w->state;
+  const uint32_t *table = st->tabled ? st->table : NULL;
+  const int32_t *t32 = region_of(w);
   const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, ng = v->groups_per_tap;
   const unsigned bits = v->code_bits, n = v->n;
   const uint64_t mask = ((uint64_t)1 << bits) - 1u, per_row = (uint64_t)taps * ng;
@@ -599,6 +890,10 @@ static void ternary_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
   const size_t tap_stride = (size_t)v->dims.cols * SPX_FMT_TILE;
   const int one = cols->count == 1; /* the other columns may hold anything */
   uint32_t r;
+  if (st->lut_tile) {
+    lut_dot(w, r0, r1, cols, acc);
+    return;
+  }
   for (r = r0; r < r1; ++r) {
     tern_acc_t a16;
     int32_t one_acc = 0;

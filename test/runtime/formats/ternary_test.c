@@ -21,6 +21,13 @@
  *                              descriptor bit-exact against the dense int8
  *                              kernels on the decoded weights, for table
  *                              books and unranked ones (up to (16, 16))
+ *   spx-ternary-test lut       the activation-table path (batch 1 to 8 of
+ *                              dense layers, conv tiles of 1 to 8 columns,
+ *                              ragged last groups, conv groups) bit-exact
+ *                              with dense int8, the cases where it falls
+ *                              back ((16, 16), too few rows, 9+ columns),
+ *                              and on ill-formed codes (past the book, on a
+ *                              missing lane) equal to the decoding path
  * Each prints one line per check group and "FAIL ..." lines on mismatch;
  * exit status 1 on any failure. */
 #include <stdio.h>
@@ -511,6 +518,169 @@ static int kernels(void) {
   return failures;
 }
 
+/* ---- the activation-table path ----------------------------------------- */
+
+/* Dense through the ternary descriptor, batch nb; 1 if the call succeeded. */
+static int tern_dense(int32_t nb, int32_t f, int32_t u, const spx_rt_requant_pc_t *q,
+                      const int8_t *in, const uint8_t *bytes, size_t len, const int32_t *bias,
+                      int8_t *out) {
+  spx_rt_dense_params_t dp = {nb, f, u, SPX_RT_ACT_NONE};
+  size_t s = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_TERNARY, &dp);
+  void *scratch = malloc(s);
+  int ok = spx_rt_dense_s8_fmt(&spx_fmt_desc_TERNARY, &dp, q, in, bytes, len, bias, out,
+                               scratch, s) == SPX_RT_OK;
+  free(scratch);
+  return ok;
+}
+
+static int lut(void) {
+  /* dense: features, units, batch, N, K; want = columns of the tables (0:
+   * the decoding path) for the last tile */
+  static const struct {
+    int32_t f, u, nb;
+    unsigned n, k;
+    uint32_t want;
+  } k_dense[] = {
+      {300, 40, 1, 8, 2, 1},    {300, 70, 2, 8, 2, 4},   {300, 70, 3, 8, 2, 4},
+      {300, 70, 4, 8, 2, 4},    {300, 130, 5, 8, 2, 8},  {300, 130, 8, 8, 2, 8},
+      {2048, 200, 1, 8, 2, 1},  {45, 40, 3, 4, 1, 4},    {52, 90, 3, 5, 3, 4},
+      {23, 64, 17, 4, 4, 1},    {37, 33, 1, 16, 1, 1},   {64, 40, 2, 2, 2, 4},
+      {40, 70, 1, 16, 16, 0},   {300, 20, 1, 8, 2, 0},   {300, 60, 3, 8, 2, 0},
+      {300, 130, 9, 8, 2, 0},   {100, 200, 1, 16, 2, 0},
+  };
+  /* conv: c_out, c_in, h, w, k, groups, N, K, want (last tile's columns) */
+  static const struct {
+    int32_t c_out, c_in, h, w, k, groups;
+    unsigned n, k_nz;
+    uint32_t want;
+  } k_conv[] = {
+      {72, 20, 3, 6, 3, 1, 8, 2, 4},   /* 18 pixels: a tile of 16, one of 2 */
+      {144, 16, 3, 6, 3, 2, 8, 2, 4},  /* conv groups of 72 rows */
+      {40, 13, 1, 17, 3, 1, 8, 2, 1},  /* 17 pixels: a tail of 1 */
+      {140, 70, 4, 6, 1, 1, 8, 2, 8},  /* 24 pixels: a tail of 8, 1x1 */
+      {40, 13, 1, 17, 3, 1, 16, 16, 0}, /* (16, 16): decoded */
+      {140, 20, 4, 6, 1, 1, 8, 2, 0},   /* one group's tables (4128 bytes) exceed
+                                           the scratch's tile (1280): decoded */
+  };
+  size_t ci, dense = 0, conv = 0, taken = 0, ill = 0;
+  for (ci = 0; ci < sizeof k_dense / sizeof k_dense[0]; ci++) {
+    const int32_t f = k_dense[ci].f, u = k_dense[ci].u, nb = k_dense[ci].nb;
+    spx_fmt_dims_t d = mkdims((uint32_t)u, (uint32_t)f, 1, 1, 1);
+    spx_rt_dense_params_t dp = {nb, f, u, SPX_RT_ACT_NONE};
+    spx_rt_requant_pc_t q;
+    int32_t mult[256], shift[256], bias[256];
+    const size_t m = nb > 16 ? (size_t)nb : 16; /* input rows */
+    int8_t *w = malloc((size_t)u * f), *in = malloc(m * f);
+    int8_t *o0 = malloc(m * u), *o1 = malloc(m * u);
+    uint8_t *bytes;
+    size_t len, s0, i;
+    void *sc0;
+    uint32_t got = spx_fmt_ternary_lut_columns(&d, k_dense[ci].n, k_dense[ci].k,
+                                               (uint32_t)(nb % 16 ? nb % 16 : 16));
+    CHECK(got == k_dense[ci].want, "dense case %zu: tables of %u columns, want %u", ci, got,
+          k_dense[ci].want);
+    taken += got != 0;
+    random_ternary(&d, k_dense[ci].n, k_dense[ci].k, w);
+    bytes = encode(&d, k_dense[ci].n, k_dense[ci].k, w, &len);
+    requant(d.rows, mult, shift, &q);
+    for (i = 0; i < d.rows; i++) bias[i] = (int32_t)(rnd() % 801) - 400;
+    for (i = 0; i < m * f; i++) in[i] = (int8_t)((int)(rnd() % 256) - 128);
+    s0 = spx_rt_dense_s8_get_buffer_size(&dp);
+    sc0 = malloc(s0);
+    CHECK(spx_rt_dense_s8(&dp, &q, in, w, bias, o0, sc0, s0) == SPX_RT_OK &&
+              tern_dense(nb, f, u, &q, in, bytes, len, bias, o1) &&
+              !memcmp(o0, o1, (size_t)nb * u),
+          "dense case %zu (%d -> %d, batch %d, N %u, K %u) differs from dense int8", ci, f, u,
+          nb, k_dense[ci].n, k_dense[ci].k);
+    dense++;
+    /* ill-formed codes (random code bits: past the book, on the missing
+     * lanes of the ragged last group): the tables compute what decoding
+     * does, a tile of 16 columns (the decoding path) against batch nb */
+    if (got && nb < 16) {
+      size_t c;
+      for (c = SPX_FMT_TERNARY_HEADER_BYTES; c < len; c++) bytes[c] = (uint8_t)rnd();
+      CHECK(tern_dense(16, f, u, &q, in, bytes, len, bias, o0) &&
+                tern_dense(nb, f, u, &q, in, bytes, len, bias, o1) &&
+                !memcmp(o0, o1, (size_t)nb * u),
+            "dense case %zu: ill-formed codes differ between tables and decoding", ci);
+      ill++;
+    }
+    free(sc0);
+    free(bytes);
+    free(w);
+    free(in);
+    free(o0);
+    free(o1);
+  }
+  for (ci = 0; ci < sizeof k_conv / sizeof k_conv[0]; ci++) {
+    spx_rt_conv2d_params_t p;
+    spx_rt_requant_pc_t q;
+    spx_fmt_dims_t d;
+    int32_t oh, ow, mult[256], shift[256], bias[256];
+    size_t n, nin, nout, len, s0, s1, i;
+    int8_t *w, *in, *o0, *o1;
+    uint8_t *bytes;
+    void *sc0, *sc1;
+    uint32_t got;
+    memset(&p, 0, sizeof p);
+    p.n = 2;
+    p.c_in = k_conv[ci].c_in;
+    p.h = k_conv[ci].h;
+    p.w = k_conv[ci].w;
+    p.c_out = k_conv[ci].c_out;
+    p.kh = p.kw = k_conv[ci].k;
+    p.stride[0] = p.stride[1] = 1;
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = k_conv[ci].k / 2;
+    p.dilation[0] = p.dilation[1] = 1;
+    p.groups = k_conv[ci].groups;
+    p.act = SPX_RT_ACT_RELU;
+    d = mkdims((uint32_t)p.c_out, (uint32_t)(p.c_in / p.groups), (uint16_t)p.kh,
+               (uint16_t)p.kw, (uint32_t)p.groups);
+    spx_rt_conv2d_out_dims(&p, &oh, &ow);
+    got = spx_fmt_ternary_lut_columns(&d, k_conv[ci].n, k_conv[ci].k_nz,
+                                      (uint32_t)((oh * ow) % 16));
+    CHECK(got == k_conv[ci].want, "conv case %zu: tables of %u columns, want %u", ci, got,
+          k_conv[ci].want);
+    CHECK(spx_fmt_ternary_lut_columns(&d, k_conv[ci].n, k_conv[ci].k_nz, 16) == 0,
+          "conv case %zu: a full tile takes the tables", ci);
+    taken += got != 0;
+    n = spx_fmt_dims_count(&d);
+    w = malloc(n);
+    random_ternary(&d, k_conv[ci].n, k_conv[ci].k_nz, w);
+    bytes = encode(&d, k_conv[ci].n, k_conv[ci].k_nz, w, &len);
+    requant(d.rows, mult, shift, &q);
+    for (i = 0; i < d.rows; i++) bias[i] = (int32_t)(rnd() % 801) - 400;
+    nin = (size_t)p.n * p.c_in * p.h * p.w;
+    nout = (size_t)p.n * p.c_out * oh * ow;
+    in = malloc(nin);
+    o0 = malloc(nout);
+    o1 = malloc(nout);
+    for (i = 0; i < nin; i++) in[i] = (int8_t)((int)(rnd() % 256) - 128);
+    s0 = spx_rt_conv2d_s8_get_buffer_size(&p);
+    s1 = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_TERNARY, &p);
+    sc0 = malloc(s0);
+    sc1 = malloc(s1);
+    CHECK(spx_rt_conv2d_s8(&p, &q, in, w, bias, o0, sc0, s0) == SPX_RT_OK &&
+              spx_rt_conv2d_s8_fmt(&spx_fmt_desc_TERNARY, &p, &q, in, bytes, len, bias, o1,
+                                   sc1, s1) == SPX_RT_OK &&
+              !memcmp(o0, o1, nout),
+          "conv case %zu (N %u, K %u) differs from dense int8", ci, k_conv[ci].n,
+          k_conv[ci].k_nz);
+    conv++;
+    free(sc0);
+    free(sc1);
+    free(bytes);
+    free(w);
+    free(in);
+    free(o0);
+    free(o1);
+  }
+  printf("lut: %zu dense and %zu conv2d cases bit-exact with dense int8, %zu through the "
+         "tables; %zu with ill-formed codes equal to decoding\n",
+         dense, conv, taken, ill);
+  return failures;
+}
+
 int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "";
   if (!strcmp(cmd, "hand")) return hand() ? 1 : 0;
@@ -525,7 +695,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "reject")) return reject() ? 1 : 0;
   if (!strcmp(cmd, "fuzz")) return fuzz() ? 1 : 0;
   if (!strcmp(cmd, "kernels")) return kernels() ? 1 : 0;
+  if (!strcmp(cmd, "lut")) return lut() ? 1 : 0;
   fprintf(stderr, "usage: spx-ternary-test hand|book N K [STEP]|encode ...|decode ...|"
-                  "validate ...|reject|fuzz|kernels\n");
+                  "validate ...|reject|fuzz|kernels|lut\n");
   return 2;
 }

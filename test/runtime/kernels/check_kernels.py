@@ -221,6 +221,9 @@ TERNARY_GEOMS.update({
     "cin37": (2, 37, 6, 6, 9, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 1, "relu", True),
     # groups 2, I = 20
     "cin40_g2": (1, 40, 7, 7, 6, 3, 3, (2, 2), (1, 0, 1, 0), (1, 1), 2, "none", True),
+    # 18 output pixels (a tile of 16, then one of 2 that the activation
+    # tables take: 72 rows per conv group), I = 21 (ragged), groups 2
+    "lut_tail_g2": (1, 42, 3, 6, 144, 3, 3, (1, 1), (1, 1, 1, 1), (1, 1), 2, "relu", True),
 })
 
 # name: (geometry, N, K, options); options: "zero_row" (output channel 0 all
@@ -250,6 +253,7 @@ TERNARY_CONV_CASES = {
     "cin37-n16k16": ("cin37", 16, 16, "layer_alpha"),
     "cin37-n5k3": ("cin37", 5, 3, "zero_row"),
     "cin40_g2-n16k4": ("cin40_g2", 16, 4, ""),
+    "lut_tail_g2-n8k2": ("lut_tail_g2", 8, 2, "zero_row"),
 }
 
 # name: (n, features, units, act, bias, N, K, options)
@@ -265,6 +269,10 @@ TERNARY_DENSE_CASES = {
     "single-n5k3": (1, 23, 40, "relu", True, 5, 3, "zero_row"),
     "batch19-n8k2": (19, 50, 7, "relu6", True, 8, 2, ""),
     "batch17-n4k1": (17, 9, 35, "none", False, 4, 1, ""),
+    # the activation tables (spx_fmt_ternary_lut_columns: 1, 4, 8 columns)
+    "lut_b1-n8k2": (1, 300, 40, "relu", True, 8, 2, "zero_row"),
+    "lut_b3-n4k1": (3, 45, 40, "none", True, 4, 1, ""),
+    "lut_b7-n8k2": (7, 300, 130, "relu6", True, 8, 2, ""),
 }
 
 TERNARY_SEEN = {"cases": 0, "books": set(), "ragged": 0, "bytes": 0, "int8_bytes": 0}

@@ -80,7 +80,7 @@ static int run_cases(const char *dir) {
     uint8_t *blob;
     int8_t *in, *out;
     void *scratch;
-    char txt[512];
+    char txt[1024];
     spx_rt_error_t err;
     fmt_init(&wf, c->wf[0], c->wf[1], c->wf[2], c->wf[3]);
     fmt_init(&af, c->af[0], c->af[1], c->af[2], c->af[3]);

@@ -16,6 +16,7 @@ run_suite() { # name, build dir, extra cmake args... (CTEST_ARGS: which tests)
   if ! ninja -C "$dir" -j"$jobs"; then
     echo "== $name: build failed"
     status=1
+    failed=$((failed + 1)) # the build counts as one failure in the total
     return
   fi
   echo "== $name: tests"

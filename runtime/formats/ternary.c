@@ -27,17 +27,6 @@ static inline unsigned lowest_bit(uint32_t x) {
 #endif
 }
 
-/* Index of the highest set bit of x != 0. */
-static inline unsigned highest_bit(uint32_t x) {
-#if defined(__GNUC__)
-  return 31u - (unsigned)__builtin_clz(x);
-#else
-  unsigned i = 31;
-  while (!((x >> i) & 1u)) --i;
-  return i;
-#endif
-}
-
 /* ---- the code book ------------------------------------------------------ */
 
 /* C(n, r), 0 <= n, r <= 16 (0 for r > n). */

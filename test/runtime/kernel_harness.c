@@ -156,7 +156,7 @@ static int load(const char *name, spx_dtype_t dtype, spx_npy_t *npy, int optiona
 static unsigned char *load_raw(const char *name, size_t *len) {
   char path[4096];
   unsigned char *buf;
-  long size;
+  long size = 0;
   FILE *f;
   snprintf(path, sizeof path, "%s/%s", g_dir, name);
   f = fopen(path, "rb");

@@ -1,5 +1,5 @@
 #!/bin/sh
-# scripts/aie-ternary-figures.sh [BUILD_DIR] - the aie target with int8
+# bench/ternary_aie_figures.sh [BUILD_DIR] - the aie target with int8
 # against structured sparse ternary weights (n=8, k=2; the default keeps the
 # first and last conv2d/dense int8, "all" makes them ternary too) on
 # ResNet-18 and VGG-9 (examples/synthetic, random weights) on the default

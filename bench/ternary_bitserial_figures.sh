@@ -2,7 +2,7 @@
 # ternary_bitserial_figures.sh - cycles of structured sparse ternary weights
 # (sparsify * : ternary(n=8, k=2)) against plain int8 on the bitserial target,
 # from the reports spxc writes (the cost model the simulator also uses).
-#   scripts/ternary_bitserial_figures.sh BUILD_DIR [OUT_DIR]
+#   bench/ternary_bitserial_figures.sh BUILD_DIR [OUT_DIR]
 # Per model and setting one line: whole-network latency, PE-layer latency
 # and PE compute cycles of the bitserial PE array (the report's "bbs"
 # design), each with its ratio int8 / setting, the ternary layers, and the

@@ -43,19 +43,6 @@
 #include "runtime/formats/spx_numfmt.h"
 #include "runtime/kernels/spx_kernels.h"
 
-static const float *float_buffer(spx_pass_env_t *env, MlirOperation op, const char *role,
-                                 size_t count) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  const char *names[2] = {
-      spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role),
-      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role)};
-  for (int i = 0; i < 2; i++) {
-    spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
-    if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
-  }
-  return NULL;
-}
-
 static int format_of(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec, const char *const *keys,
                      spx_numfmt_t *f) {
   int32_t v[4];
@@ -121,8 +108,8 @@ static int apply(spx_pass_env_t *env, MlirModule module, MlirOperation op) {
     spx_pass_error(env, op, "weights too large for an lp encoding (4 GiB or more)");
     return -1;
   }
-  const float *wfl = float_buffer(env, op, "weight", count);
-  const float *bfl = float_buffer(env, op, "bias", d.rows);
+  const float *wfl = spx_pass_float_weights(env, op, "weight", count);
+  const float *bfl = spx_pass_float_weights(env, op, "bias", d.rows);
   const float *scale0 = ws->data;
   const int32_t *qb0 = qb->data;
   uint16_t *codes = malloc(sizeof *codes * count);

@@ -224,6 +224,35 @@ static void choose_params(value_info_t *vi) {
 
 /* ---- weights ---------------------------------------------------------- */
 
+double spx_pass_int8_bias_max(size_t products, uint64_t term) {
+  double bias_max = 1073741824.0;
+  if (products <= 0x7fffffffu / term && (double)(0x7fffffffu - term * products) < bias_max)
+    bias_max = (double)(0x7fffffffu - term * products);
+  return bias_max;
+}
+
+void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, int32_t *bias_q,
+                           int32_t *mult, int32_t *shift) {
+  double b = round(bias / (s_in * s_w));
+  *bias_q = b < INT32_MIN ? INT32_MIN : b > INT32_MAX ? INT32_MAX : (int32_t)b;
+  int shift_c;
+  spx_rt_quantize_multiplier(s_in * s_w / s_out, mult, &shift_c);
+  *shift = shift_c;
+}
+
+const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
+                                    size_t count) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  const char *names[2] = {
+      spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role),
+      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role)};
+  for (int i = 0; i < 2; i++) {
+    spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
+    if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
+  }
+  return NULL;
+}
+
 static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, double s_out) {
   spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", q->env->store);
   spx_wbuf_t *b = spx_ir_get_wbuf(op, "bias", q->env->store);
@@ -259,7 +288,6 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
    * bias (a dead unit) keeps its bias and rounds its weights to 0 instead of
    * saturating the bias. A layer of more than 65535 products has no bound
    * (the backends refuse it). */
-  double bias_max = 1073741824.0;
   /* The weights' format is chosen after quantization: take the largest
    * term of any format (BBS's 255 * 143). */
   unsigned nf = 0;
@@ -267,8 +295,7 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   uint64_t term = SPX_FMT_ACC_TERM_S8;
   for (unsigned f = 0; f < nf; f++)
     if (spx_fmt_acc_term(fmts[f]) > term) term = spx_fmt_acc_term(fmts[f]);
-  if (per <= 0x7fffffffu / term && (double)(0x7fffffffu - term * per) < bias_max)
-    bias_max = (double)(0x7fffffffu - term * per);
+  double bias_max = spx_pass_int8_bias_max(per, term);
   double *min_scale = calloc((size_t)channels, sizeof *min_scale);
   SPX_ASSERT(min_scale);
   /* (1 + 2^-20) covers the rounding of the recorded scale to float. A
@@ -289,14 +316,8 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   }
   spx_fmt_dense_s8_encode(w->data, (uint32_t)channels, per, min_scale, qw->data, scales);
   free(min_scale);
-  for (int64_t c = 0; c < channels; c++) {
-    double s_w = scales[c]; /* as recorded: bias and multiplier agree with it */
-    double bias = round(bf[c] / (s_in * s_w));
-    bq[c] = bias < INT32_MIN ? INT32_MIN : bias > INT32_MAX ? INT32_MAX : (int32_t)bias;
-    int shift_c;
-    spx_rt_quantize_multiplier(s_in * s_w / s_out, &m[c], &shift_c);
-    sh[c] = shift_c;
-  }
+  for (int64_t c = 0; c < channels; c++) /* scales as recorded: bias and multiplier agree */
+    spx_pass_int8_channel(bf[c], s_in, scales[c], s_out, &bq[c], &m[c], &sh[c]);
   MlirContext ctx = mlirOperationGetContext(op);
   mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, qw));
   mlirOperationSetAttributeByName(op, spx_ir_str("bias"), spx_ir_wbuf_attr(ctx, qb));

@@ -55,6 +55,25 @@ const char *spx_pass_sparsify_kind_of(spx_pass_id_t id);
 spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const char *role,
                                 spx_dtype_t dtype, int rank, const int64_t *dims);
 
+/* The int8 numerics of a conv2d/dense (docs/numerics.md), defined in
+ * quantize.c and shared with the passes that choose a layer's weight scales
+ * again (ternary) or read its float weights (ternary, lp):
+ *   spx_pass_int8_bias_max  the largest |int32 bias| of a layer of
+ *       `products` products per output whose format's accumulator term is
+ *       `term` (spx_fmt_acc_term): 2^30, less when bias plus products could
+ *       overflow the int32 accumulator;
+ *   spx_pass_int8_channel   one output channel's int32 bias, multiplier and
+ *       shift for its weight scale s_w (as recorded, in f32);
+ *   spx_pass_float_weights  the f32 buffer the quantize pass read for the
+ *       layer's `role` ("weight", "bias": after batchnorm folding
+ *       "<layer>.<role>.bnfold", else "<layer>.<role>"), if the store holds
+ *       it with `count` elements; else NULL. */
+double spx_pass_int8_bias_max(size_t products, uint64_t term);
+void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, int32_t *bias_q,
+                           int32_t *mult, int32_t *shift);
+const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
+                                    size_t count);
+
 /* Reports an error at the op's source location ("file:line:col"). */
 void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
     SPX_PRINTF(3, 4);

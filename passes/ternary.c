@@ -233,21 +233,6 @@ static int project(const geom_t *g, const double *w, uint32_t o0, uint32_t o1, i
   return rounds;
 }
 
-/* The f32 buffer "<layer>.<role>.bnfold" or "<layer>.<role>" (what the
- * quantize pass read), if the store holds it with `count` elements. */
-static const float *float_buffer(spx_pass_env_t *env, MlirOperation op, const char *role,
-                                 size_t count) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  const char *names[2] = {
-      spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role),
-      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role)};
-  for (int i = 0; i < 2; i++) {
-    spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
-    if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
-  }
-  return NULL;
-}
-
 static void set_stats(MlirOperation op, MlirNamedAttribute *a, int n) {
   MlirContext ctx = mlirOperationGetContext(op);
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"), mlirDictionaryAttrGet(ctx, n, a));
@@ -311,8 +296,8 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
 
   /* the float weights and bias */
   size_t count = w->count, per = count / g.rows;
-  const float *wf = float_buffer(env, op, "weight", count);
-  const float *bf = float_buffer(env, op, "bias", g.rows);
+  const float *wf = spx_pass_float_weights(env, op, "weight", count);
+  const float *bf = spx_pass_float_weights(env, op, "bias", g.rows);
   const float *scale0 = ws->data;
   const int32_t *qb0 = qb->data;
   double *wd = malloc(sizeof *wd * count);
@@ -338,10 +323,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   }
   /* The bias bound of the quantize pass: |bias| <= 2^30, less when the
    * layer sums more than about 2^15 products. */
-  double bias_max = 1073741824.0;
-  uint64_t term = spx_fmt_acc_term(&spx_fmt_desc_TERNARY);
-  if (per <= 0x7fffffffu / term && (double)(0x7fffffffu - term * per) < bias_max)
-    bias_max = (double)(0x7fffffffu - term * per);
+  double bias_max = spx_pass_int8_bias_max(per, spx_fmt_acc_term(&spx_fmt_desc_TERNARY));
   double raise = 0;
   for (uint32_t c = 0; c < g.rows; c++) {
     double m = fabs(bias[c]) / (s_in * bias_max) * (1.0 + 0x1p-20);
@@ -390,11 +372,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   for (uint32_t c = 0; c < g.rows; c++) {
     scale[c] = (float)alpha[c];
     double s_w = scale[c]; /* as recorded */
-    double b = round(bias[c] / (s_in * s_w));
-    bq[c] = b < INT32_MIN ? INT32_MIN : b > INT32_MAX ? INT32_MAX : (int32_t)b;
-    int shift_c;
-    spx_rt_quantize_multiplier(s_in * s_w / s_out, &m[c], &shift_c);
-    sh[c] = shift_c;
+    spx_pass_int8_channel(bias[c], s_in, s_w, s_out, &bq[c], &m[c], &sh[c]);
     if (s_w < a_min) a_min = s_w;
     if (s_w > a_max) a_max = s_w;
     for (size_t i = (size_t)c * per; i < (size_t)(c + 1) * per; i++) {

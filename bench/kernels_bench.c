@@ -12,7 +12,7 @@
  * --one runs only layer LAYER (its row number in the table, from 0) in
  * FORMAT (s8, cbr, bbs, tern or f32) for exactly ITERS calls and no warm-up, for
  * instruction counts that do not depend on the machine's load:
- *   valgrind --tool=callgrind --toggle-collect=spx_rt_conv2d_s8_cbr \
+ *   valgrind --tool=callgrind --toggle-collect=spx_rt_conv2d_s8_fmt \
  *     spx-bench-kernels --one 6 cbr 10
  */
 #define _POSIX_C_SOURCE 199309L
@@ -289,24 +289,24 @@ int main(int argc, char **argv) {
     free(scratch);
     wc = encode_cbr(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
                     (uint16_t)s->k, (uint16_t)s->k, (uint32_t)s->groups, &lc);
-    ss = spx_rt_conv2d_s8_cbr_get_buffer_size(&p);
+    ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(i, "cbr", min_s, spx_rt_conv2d_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    TIME_LOOP(i, "cbr", min_s, spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, in, wc, lc, bias, out, scratch, ss));
     cbr_s = per_call;
     free(scratch);
     wb = encode_bbs(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
                     (uint16_t)s->k, (uint16_t)s->k, &lb);
-    ss = spx_rt_conv2d_s8_bbs_get_buffer_size(&p);
+    ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(i, "bbs", min_s, spx_rt_conv2d_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    TIME_LOOP(i, "bbs", min_s, spx_rt_conv2d_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
     free(scratch);
     wt = encode_ternary(w, (uint32_t)s->c_out, (uint32_t)(s->c_in / s->groups),
                         (uint16_t)s->k, (uint16_t)s->k, (uint32_t)s->groups, &lt);
-    ss = spx_rt_conv2d_s8_ternary_get_buffer_size(&p);
+    ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_TERNARY, &p);
     scratch = xcalloc(ss, 1);
     TIME_LOOP(i, "tern", min_s,
-              spx_rt_conv2d_s8_ternary(&p, &q, in, wt, lt, bias, out, scratch, ss));
+              spx_rt_conv2d_s8_fmt(&spx_fmt_desc_TERNARY, &p, &q, in, wt, lt, bias, out, scratch, ss));
     tern_s = per_call;
     free(wc);
     free(wb);
@@ -366,22 +366,22 @@ int main(int argc, char **argv) {
     s8_s = per_call;
     free(scratch);
     wc = encode_cbr(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, 1, &lc);
-    ss = spx_rt_dense_s8_cbr_get_buffer_size(&p);
+    ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(n_convs + i, "cbr", min_s, spx_rt_dense_s8_cbr(&p, &q, in, wc, lc, bias, out, scratch, ss));
+    TIME_LOOP(n_convs + i, "cbr", min_s, spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &p, &q, in, wc, lc, bias, out, scratch, ss));
     cbr_s = per_call;
     free(scratch);
     wb = encode_bbs(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, &lb);
-    ss = spx_rt_dense_s8_bbs_get_buffer_size(&p);
+    ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &p);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(n_convs + i, "bbs", min_s, spx_rt_dense_s8_bbs(&p, &q, in, wb, lb, bias, out, scratch, ss));
+    TIME_LOOP(n_convs + i, "bbs", min_s, spx_rt_dense_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, wb, lb, bias, out, scratch, ss));
     bbs_s = per_call;
     free(scratch);
     wt = encode_ternary(w, (uint32_t)s->u, (uint32_t)s->f, 1, 1, 1, &lt);
-    ss = spx_rt_dense_s8_ternary_get_buffer_size(&p);
+    ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_TERNARY, &p);
     scratch = xcalloc(ss, 1);
     TIME_LOOP(n_convs + i, "tern", min_s,
-              spx_rt_dense_s8_ternary(&p, &q, in, wt, lt, bias, out, scratch, ss));
+              spx_rt_dense_s8_fmt(&spx_fmt_desc_TERNARY, &p, &q, in, wt, lt, bias, out, scratch, ss));
     tern_s = per_call;
     free(wc);
     free(wb);

@@ -16,7 +16,7 @@ for row in $rows; do
   case $row in 7|10) it=200 ;; 6|8) it=4 ;; *) it=1 ;; esac
   if [ "$row" -ge 8 ]; then fn=spx_rt_dense_s8; else fn=spx_rt_conv2d_s8; fi
   for f in s8 cbr bbs tern; do
-    case $f in s8) entry=$fn ;; tern) entry=${fn}_ternary ;; *) entry=${fn}_$f ;; esac
+    case $f in s8) entry=$fn ;; *) entry=${fn}_fmt ;; esac # encoded formats: the descriptor path
     valgrind --tool=callgrind --toggle-collect="$entry" --callgrind-out-file="$tmp/cg" \
       "$bin" --one "$row" "$f" "$it" >"$tmp/out" 2>"$tmp/err"
     ir=$(grep -o "Collected : [0-9]*" "$tmp/err" | awk '{print $3}')

@@ -393,7 +393,7 @@ static inline const int8_t *spx_fmt_cbr_block(const spx_fmt_cbr_view_t *v,
 
 /* Bit-column groups of int8 conv2d / dense weights for bi-directional
  * bit-level sparsity (Chen et al., arXiv 2409.05227, BitVert). Consumed by
- * passes/bbs.c (encoder), the CPU kernels spx_rt_{conv2d,dense}_s8_bbs and
+ * passes/bbs.c (encoder), the CPU kernels (spx_rt_{conv2d,dense}_s8_fmt with this descriptor) and
  * the bit-serial simulator (per-group accessors below).
  *
  * Groups. Weights are OIHW [M][I][kh][kw] (I = c_in / groups) or [M][K]

@@ -364,8 +364,9 @@ spx_rt_status_t spx_rt_dequantize_s8_f32(size_t count, spx_rt_quant_t q,
  * c_in / groups / features, kh, kw, groups. Scratch: the
  * _get_buffer_size() bytes (0: no kernel or bad parameters), 4-byte
  * aligned. spx_rt_conv2d_s8 and spx_rt_dense_s8 are these with the dense
- * format; the _cbr, _bbs and _ternary entry points with CBR, BBS and
- * ternary weights. */
+ * format; every encoded format runs through them with its descriptor
+ * (&spx_fmt_desc_CBR, spx_fmt_find(code), ...): there is no entry point per
+ * format. */
 struct spx_fmt_desc;
 size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
                                             const spx_rt_conv2d_params_t *p);
@@ -405,62 +406,6 @@ spx_rt_status_t spx_rt_dense_lp(const spx_rt_dense_params_t *p, const spx_rt_req
                                 int8_t *output, void *scratch, size_t scratch_size);
 /* T[j] = round(2^(j / 2^F) * 2^30), the exp2 table of the datapath. */
 int32_t spx_rt_lp_exp2_entry(uint32_t j, unsigned F);
-
-/* CBR weights (8 x 8-channel blocks in compressed block rows): blocks that
- * are not stored are skipped. */
-size_t spx_rt_conv2d_s8_cbr_get_buffer_size(const spx_rt_conv2d_params_t *p);
-spx_rt_status_t spx_rt_conv2d_s8_cbr(const spx_rt_conv2d_params_t *p,
-                                     const spx_rt_requant_pc_t *q,
-                                     const int8_t *input, const void *weights,
-                                     size_t weights_size, const int32_t *bias,
-                                     int8_t *output, void *scratch,
-                                     size_t scratch_size);
-size_t spx_rt_dense_s8_cbr_get_buffer_size(const spx_rt_dense_params_t *p);
-spx_rt_status_t spx_rt_dense_s8_cbr(const spx_rt_dense_params_t *p,
-                                    const spx_rt_requant_pc_t *q,
-                                    const int8_t *input, const void *weights,
-                                    size_t weights_size, const int32_t *bias,
-                                    int8_t *output, void *scratch,
-                                    size_t scratch_size);
-
-/* BBS weights (bit columns of G-weight groups along the input channels,
- * bi-directional per half of 8 lanes): computed with the kept bit columns,
- * the per-half direction (ones, or zeros against the half's sum of
- * activations) and the group constant (+C * sum a for round_avg, -c * sum a
- * for zp_shift), exactly for any effective weight (zero-point-shifted ones
- * may leave int8). */
-size_t spx_rt_conv2d_s8_bbs_get_buffer_size(const spx_rt_conv2d_params_t *p);
-spx_rt_status_t spx_rt_conv2d_s8_bbs(const spx_rt_conv2d_params_t *p,
-                                     const spx_rt_requant_pc_t *q,
-                                     const int8_t *input, const void *weights,
-                                     size_t weights_size, const int32_t *bias,
-                                     int8_t *output, void *scratch,
-                                     size_t scratch_size);
-size_t spx_rt_dense_s8_bbs_get_buffer_size(const spx_rt_dense_params_t *p);
-spx_rt_status_t spx_rt_dense_s8_bbs(const spx_rt_dense_params_t *p,
-                                    const spx_rt_requant_pc_t *q,
-                                    const int8_t *input, const void *weights,
-                                    size_t weights_size, const int32_t *bias,
-                                    int8_t *output, void *scratch,
-                                    size_t scratch_size);
-
-/* Ternary weights (one code per group of N input channels, at most K
- * non-zeros in {-1, +1}): each non-zero adds or subtracts the centered
- * activation, no multiplies. */
-size_t spx_rt_conv2d_s8_ternary_get_buffer_size(const spx_rt_conv2d_params_t *p);
-spx_rt_status_t spx_rt_conv2d_s8_ternary(const spx_rt_conv2d_params_t *p,
-                                         const spx_rt_requant_pc_t *q,
-                                         const int8_t *input, const void *weights,
-                                         size_t weights_size, const int32_t *bias,
-                                         int8_t *output, void *scratch,
-                                         size_t scratch_size);
-size_t spx_rt_dense_s8_ternary_get_buffer_size(const spx_rt_dense_params_t *p);
-spx_rt_status_t spx_rt_dense_s8_ternary(const spx_rt_dense_params_t *p,
-                                        const spx_rt_requant_pc_t *q,
-                                        const int8_t *input, const void *weights,
-                                        size_t weights_size, const int32_t *bias,
-                                        int8_t *output, void *scratch,
-                                        size_t scratch_size);
 
 #ifdef __cplusplus
 }

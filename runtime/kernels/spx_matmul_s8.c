@@ -535,28 +535,3 @@ spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
   return spx_rt_dense_s8_fmt(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias,
                              output, scratch, scratch_size);
 }
-
-#define SPX_ENCODED_ENTRY_POINTS_(fmt, DESC)                                    \
-  size_t spx_rt_conv2d_s8_##fmt##_get_buffer_size(const spx_rt_conv2d_params_t *p) { \
-    return spx_rt_conv2d_s8_fmt_get_buffer_size(&DESC, p);                      \
-  }                                                                             \
-  spx_rt_status_t spx_rt_conv2d_s8_##fmt(                                       \
-      const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,            \
-      const int8_t *input, const void *weights, size_t weights_size,            \
-      const int32_t *bias, int8_t *output, void *scratch, size_t scratch_size) { \
-    return spx_rt_conv2d_s8_fmt(&DESC, p, q, input, weights, weights_size, bias, \
-                                output, scratch, scratch_size);                 \
-  }                                                                             \
-  size_t spx_rt_dense_s8_##fmt##_get_buffer_size(const spx_rt_dense_params_t *p) { \
-    return spx_rt_dense_s8_fmt_get_buffer_size(&DESC, p);                       \
-  }                                                                             \
-  spx_rt_status_t spx_rt_dense_s8_##fmt(                                        \
-      const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t *q,             \
-      const int8_t *input, const void *weights, size_t weights_size,            \
-      const int32_t *bias, int8_t *output, void *scratch, size_t scratch_size) { \
-    return spx_rt_dense_s8_fmt(&DESC, p, q, input, weights, weights_size, bias,  \
-                               output, scratch, scratch_size);                  \
-  }
-SPX_ENCODED_ENTRY_POINTS_(cbr, spx_fmt_desc_CBR)
-SPX_ENCODED_ENTRY_POINTS_(bbs, spx_fmt_desc_BBS)
-SPX_ENCODED_ENTRY_POINTS_(ternary, spx_fmt_desc_TERNARY)

@@ -19,9 +19,9 @@
  *                                as dense_s8: w.tern holds the encoded
  *                                ternary weights (raw bytes, dims from its
  *                                header), validated as a loader does, run
- *                                through spx_rt_{conv2d,dense}_s8_ternary and
- *                                through the "ternary" descriptor of the
- *                                format table (both outputs must agree); sw
+ *                                through spx_rt_{conv2d,dense}_s8_fmt with
+ *                                the "ternary" descriptor of the format
+ *                                table (found by name); sw
  *                                is alpha, the per-channel weight scale
  * relu_f32 relu6_f32 sigmoid_f32 x
  * relu_s8 relu6_s8 requantize_s8 x   in_scale in_zp out_scale out_zp
@@ -389,7 +389,7 @@ static void run_conv2d_ternary(void) {
   unsigned char *w, *scratch;
   int32_t oh, ow, *mult, *shift;
   int64_t dims[4];
-  int8_t *out, *out2;
+  int8_t *out;
   int has_b;
   load("x", SPX_DT_I8, &x, 0);
   has_b = load("b", SPX_DT_I32, &b, 1);
@@ -421,29 +421,21 @@ static void run_conv2d_ternary(void) {
   shift = xmalloc((size_t)p.c_out * sizeof(int32_t));
   ternary_quant(p.c_out, p.act, mult, shift, &q);
   out = xmalloc(count);
-  out2 = xmalloc(count);
-  ss = spx_rt_conv2d_s8_ternary_get_buffer_size(&p);
-  if (ss == 0) die("conv2d_s8_ternary wants no scratch", NULL);
-  if (ss != spx_rt_conv2d_s8_fmt_get_buffer_size(ternary_desc(), &p))
-    die("conv2d_s8_ternary and the descriptor want different scratch sizes", NULL);
+  ss = spx_rt_conv2d_s8_fmt_get_buffer_size(ternary_desc(), &p);
+  if (ss == 0) die("ternary conv2d wants no scratch", NULL);
   scratch = scratch_alloc(ss);
   /* a too small scratch and a truncated encoding must be refused */
-  if (spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len, NULL, out, scratch + GUARD,
-                               ss - 1) != SPX_RT_ERR_BUFFER)
-    die("conv2d_s8_ternary accepted a too small scratch buffer", NULL);
-  if (spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len - 1, NULL, out, scratch + GUARD,
-                               ss) == SPX_RT_OK)
-    die("conv2d_s8_ternary accepted a truncated encoding", NULL);
-  check(spx_rt_conv2d_s8_ternary(&p, &q, x.data, w, len, has_b ? b.data : NULL, out,
-                                 scratch + GUARD, ss));
+  if (spx_rt_conv2d_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, NULL, out, scratch + GUARD,
+                           ss - 1) != SPX_RT_ERR_BUFFER)
+    die("ternary conv2d accepted a too small scratch buffer", NULL);
+  if (spx_rt_conv2d_s8_fmt(ternary_desc(), &p, &q, x.data, w, len - 1, NULL, out,
+                           scratch + GUARD, ss) == SPX_RT_OK)
+    die("ternary conv2d accepted a truncated encoding", NULL);
   check(spx_rt_conv2d_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, has_b ? b.data : NULL,
-                             out2, scratch + GUARD, ss));
+                             out, scratch + GUARD, ss));
   scratch_check(scratch, ss);
-  if (memcmp(out, out2, count) != 0)
-    die("conv2d_s8_ternary and the descriptor path differ", NULL);
   save(SPX_DT_I8, 4, dims, out);
   free(out);
-  free(out2);
   free(mult);
   free(shift);
   free(w);
@@ -460,7 +452,7 @@ static void run_dense_ternary(void) {
   unsigned char *w, *scratch;
   int32_t *mult, *shift;
   int64_t dims[2];
-  int8_t *out, *out2;
+  int8_t *out;
   int has_b;
   load("x", SPX_DT_I8, &x, 0);
   has_b = load("b", SPX_DT_I32, &b, 1);
@@ -479,28 +471,20 @@ static void run_dense_ternary(void) {
   shift = xmalloc((size_t)p.units * sizeof(int32_t));
   ternary_quant(p.units, p.act, mult, shift, &q);
   out = xmalloc(count);
-  out2 = xmalloc(count);
-  ss = spx_rt_dense_s8_ternary_get_buffer_size(&p);
-  if (ss == 0) die("dense_s8_ternary wants no scratch", NULL);
-  if (ss != spx_rt_dense_s8_fmt_get_buffer_size(ternary_desc(), &p))
-    die("dense_s8_ternary and the descriptor want different scratch sizes", NULL);
+  ss = spx_rt_dense_s8_fmt_get_buffer_size(ternary_desc(), &p);
+  if (ss == 0) die("ternary dense wants no scratch", NULL);
   scratch = scratch_alloc(ss);
-  if (spx_rt_dense_s8_ternary(&p, &q, x.data, w, len, NULL, out, scratch + GUARD,
-                              ss - 1) != SPX_RT_ERR_BUFFER)
-    die("dense_s8_ternary accepted a too small scratch buffer", NULL);
-  if (spx_rt_dense_s8_ternary(&p, &q, x.data, w, len - 1, NULL, out, scratch + GUARD,
-                              ss) == SPX_RT_OK)
-    die("dense_s8_ternary accepted a truncated encoding", NULL);
-  check(spx_rt_dense_s8_ternary(&p, &q, x.data, w, len, has_b ? b.data : NULL, out,
-                                scratch + GUARD, ss));
+  if (spx_rt_dense_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, NULL, out, scratch + GUARD,
+                          ss - 1) != SPX_RT_ERR_BUFFER)
+    die("ternary dense accepted a too small scratch buffer", NULL);
+  if (spx_rt_dense_s8_fmt(ternary_desc(), &p, &q, x.data, w, len - 1, NULL, out,
+                          scratch + GUARD, ss) == SPX_RT_OK)
+    die("ternary dense accepted a truncated encoding", NULL);
   check(spx_rt_dense_s8_fmt(ternary_desc(), &p, &q, x.data, w, len, has_b ? b.data : NULL,
-                            out2, scratch + GUARD, ss));
+                            out, scratch + GUARD, ss));
   scratch_check(scratch, ss);
-  if (memcmp(out, out2, count) != 0)
-    die("dense_s8_ternary and the descriptor path differ", NULL);
   save(SPX_DT_I8, 2, dims, out);
   free(out);
-  free(out2);
   free(mult);
   free(shift);
   free(w);

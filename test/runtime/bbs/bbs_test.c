@@ -835,10 +835,10 @@ static void check_kernels(void) {
       fits = decode_both(enc, len, &dims, dec16, dec, wcount);
       beyond += !fits;
       sref = spx_rt_conv2d_s8_get_buffer_size(&p);
-      sbbs = spx_rt_conv2d_s8_bbs_get_buffer_size(&p);
+      sbbs = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &p);
       scratch_ref = malloc(sref + 4);
       scratch_bbs = malloc(sbbs + 4);
-      st2 = spx_rt_conv2d_s8_bbs(&p, &q, in, enc, len, bias, out, scratch_bbs, sbbs);
+      st2 = spx_rt_conv2d_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len, bias, out, scratch_bbs, sbbs);
       conv_ref16(&p, &q, in, dec16, bias, ref);
       check(st2 == SPX_RT_OK && memcmp(ref, out, outcount) == 0,
             "conv2d bbs != reference on int16 decoded weights: n%d c%d->%d %dx%d k%dx%d "
@@ -857,13 +857,13 @@ static void check_kernels(void) {
       /* wrong dims, small scratch, garbage */
       if (t % 10 == 0) {
         p.c_out += p.groups;
-        check(spx_rt_conv2d_s8_bbs(&p, &q, in, enc, len, bias, out, scratch_bbs, sbbs) != SPX_RT_OK,
+        check(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len, bias, out, scratch_bbs, sbbs) != SPX_RT_OK,
               "conv2d bbs rejects an encoding of other dims");
         p.c_out -= p.groups;
-        check(spx_rt_conv2d_s8_bbs(&p, &q, in, enc, len, bias, out, scratch_bbs, sbbs - 1) ==
+        check(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len, bias, out, scratch_bbs, sbbs - 1) ==
                   SPX_RT_ERR_BUFFER,
               "conv2d bbs rejects small scratch");
-        check(spx_rt_conv2d_s8_bbs(&p, &q, in, enc, len - 1, bias, out, scratch_bbs, sbbs) ==
+        check(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len - 1, bias, out, scratch_bbs, sbbs) ==
                   SPX_RT_ERR_ARG,
               "conv2d bbs rejects a truncated encoding");
       }
@@ -913,10 +913,10 @@ static void check_kernels(void) {
       fits = decode_both(enc, len, &dims, dec16, dec, wcount);
       beyond += !fits;
       sref = spx_rt_dense_s8_get_buffer_size(&p);
-      sbbs = spx_rt_dense_s8_bbs_get_buffer_size(&p);
+      sbbs = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &p);
       scratch_ref = malloc(sref + 4);
       scratch_bbs = malloc(sbbs + 4);
-      st2 = spx_rt_dense_s8_bbs(&p, &q, in, enc, len, bias, out, scratch_bbs, sbbs);
+      st2 = spx_rt_dense_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len, bias, out, scratch_bbs, sbbs);
       dense_ref16(&p, &q, in, dec16, bias, ref);
       check(st2 == SPX_RT_OK && memcmp(ref, out, (size_t)p.n * (size_t)p.units) == 0,
             "dense bbs != reference on int16 decoded weights: n%d %d->%d G=%u %s N=%u",
@@ -930,8 +930,8 @@ static void check_kernels(void) {
       }
       if (t % 10 == 1) {
         p.features += 1;
-        check(spx_rt_dense_s8_bbs(&p, &q, in, enc, len, bias, out, scratch_bbs,
-                                  spx_rt_dense_s8_bbs_get_buffer_size(&p)) == SPX_RT_ERR_ARG,
+        check(spx_rt_dense_s8_fmt(&spx_fmt_desc_BBS, &p, &q, in, enc, len, bias, out, scratch_bbs,
+                                  spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_BBS, &p)) == SPX_RT_ERR_ARG,
               "dense bbs rejects an encoding of other dims");
         p.features -= 1;
       }

@@ -11,7 +11,7 @@
  *                            is rejected or decodes to weights of the same
  *                            dims (run under ASan/UBSan in the sanitizer
  *                            build)
- *   spx-cbr-test kernels     spx_rt_conv2d_s8_cbr / spx_rt_dense_s8_cbr
+ *   spx-cbr-test kernels     spx_rt_{conv2d,dense}_s8_fmt with spx_fmt_desc_CBR
  *                            bit-exact against spx_rt_conv2d_s8 /
  *                            spx_rt_dense_s8 on the same (pruned) weights,
  *                            random layers incl. odd shapes
@@ -381,20 +381,20 @@ static int kernels(void) {
     enc = malloc(len);
     spx_fmt_cbr_encode(&d, w, enc, len, &len);
     s0 = spx_rt_conv2d_s8_get_buffer_size(&p);
-    s1 = spx_rt_conv2d_s8_cbr_get_buffer_size(&p);
+    s1 = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &p);
     sc0 = malloc(s0 ? s0 : 4);
     sc1 = malloc(s1);
     CHECK(spx_rt_conv2d_s8(&p, &q, x, w, iter % 3 ? bias : NULL, y0, sc0, s0) == SPX_RT_OK, "conv dense");
     memset(y1, 0x5a, ny);
-    CHECK(spx_rt_conv2d_s8_cbr(&p, &q, x, enc, len, iter % 3 ? bias : NULL, y1, sc1, s1) == SPX_RT_OK,
+    CHECK(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, x, enc, len, iter % 3 ? bias : NULL, y1, sc1, s1) == SPX_RT_OK,
           "conv cbr");
     CHECK(memcmp(y0, y1, ny) == 0,
           "conv2d cbr != dense: n%d c%d->%d %dx%d k%dx%d s%d,%d d%d,%d g%d", p.n, p.c_in,
           p.c_out, p.h, p.w, p.kh, p.kw, p.stride[0], p.stride[1], p.dilation[0],
           p.dilation[1], p.groups);
-    CHECK(spx_rt_conv2d_s8_cbr(&p, &q, x, enc, len - 1, bias, y1, sc1, s1) == SPX_RT_ERR_ARG,
+    CHECK(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, x, enc, len - 1, bias, y1, sc1, s1) == SPX_RT_ERR_ARG,
           "conv cbr wrong size accepted");
-    CHECK(spx_rt_conv2d_s8_cbr(&p, &q, x, enc, len, bias, y1, sc1, s1 - 1) == SPX_RT_ERR_BUFFER,
+    CHECK(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, x, enc, len, bias, y1, sc1, s1 - 1) == SPX_RT_ERR_BUFFER,
           "conv cbr small scratch accepted");
     conv_cases++;
     free(enc);
@@ -420,12 +420,12 @@ static int kernels(void) {
       enc = malloc(len);
       spx_fmt_cbr_encode(&dd, w, enc, len, &len);
       s0 = spx_rt_dense_s8_get_buffer_size(&dp);
-      s1 = spx_rt_dense_s8_cbr_get_buffer_size(&dp);
+      s1 = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &dp);
       sc0 = malloc(s0);
       sc1 = malloc(s1);
       CHECK(spx_rt_dense_s8(&dp, &q, xd, w, bias, z0, sc0, s0) == SPX_RT_OK, "dense");
       memset(z1, 0x5a, (size_t)dp.n * dp.units);
-      CHECK(spx_rt_dense_s8_cbr(&dp, &q, xd, enc, len, bias, z1, sc1, s1) == SPX_RT_OK, "dense cbr");
+      CHECK(spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &dp, &q, xd, enc, len, bias, z1, sc1, s1) == SPX_RT_OK, "dense cbr");
       CHECK(memcmp(z0, z1, (size_t)dp.n * dp.units) == 0, "dense cbr != dense: n%d %d->%d",
             dp.n, dp.features, dp.units);
       dense_cases++;

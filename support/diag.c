@@ -230,3 +230,13 @@ const char *spx_diag_suggest(const char *word, const char *const *candidates, in
   }
   return best;
 }
+
+int spx_file_error(const char *prog, const char *file, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "%s: %s: error: ", prog, file);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return 1;
+}

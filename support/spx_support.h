@@ -104,6 +104,10 @@ const char *spx_diag_source_line(spx_diag_t *diag, const char *file, int line,
  * than half the candidate's length); else NULL. */
 const char *spx_diag_suggest(const char *word, const char *const *candidates, int n);
 
+/* A tool's error about a file, without a location inside it:
+ * "PROG: FILE: error: message" on stderr. Returns 1 (the exit status). */
+int spx_file_error(const char *prog, const char *file, const char *fmt, ...) SPX_PRINTF(3, 4);
+
 /* ---- hashing ---------------------------------------------------------- */
 
 /* 64-bit FNV-1a of a NUL-terminated string: name tables (weight store,

@@ -29,17 +29,7 @@
 
 static const char *prog = "spx-quant";
 
-static int error(const char *file, const char *fmt, ...) SPX_PRINTF(2, 3);
-
-static int error(const char *file, const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "%s: %s: error: ", prog, file);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  return 1;
-}
+#define error(...) spx_file_error(prog, __VA_ARGS__)
 
 static const char usage_text[] =
     "usage: spx-quant --codebook SPEC\n"

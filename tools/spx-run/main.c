@@ -28,18 +28,7 @@
 
 static const char *prog = "spx-run";
 
-static int error(const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int error(const char *file, const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "%s: %s: error: ", prog, file);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  return 1;
-}
+#define error(...) spx_file_error(prog, __VA_ARGS__)
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "%s: error: ", prog);

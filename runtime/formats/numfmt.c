@@ -3,7 +3,9 @@
  * the last two are in posit.c). */
 #include "runtime/formats/spx_numfmt.h"
 
+#include <float.h>
 #include <math.h>
+#include <string.h>
 
 double spx_numfmt_posit_decode_(const spx_numfmt_t *f, uint32_t code);
 uint32_t spx_numfmt_posit_encode_(const spx_numfmt_t *f, double x);
@@ -179,6 +181,74 @@ uint32_t spx_numfmt_value_table(const spx_numfmt_t *f, double *out, size_t count
   uint32_t c, codes = spx_numfmt_codes(f);
   for (c = 0; c < codes && c < count; ++c) out[c] = spx_numfmt_decode(f, c);
   return codes;
+}
+
+/* Doubles as ordered integers: a < b iff key(a) < key(b) (+-0 are 0). */
+static int64_t order_key(double d) {
+  uint64_t b;
+  memcpy(&b, &d, sizeof b);
+  return (b >> 63) ? -(int64_t)(b & ~((uint64_t)1 << 63)) : (int64_t)b;
+}
+
+static double from_key(int64_t k) {
+  uint64_t b = k < 0 ? ((uint64_t)0 - (uint64_t)k) | ((uint64_t)1 << 63) : (uint64_t)k;
+  double d;
+  memcpy(&d, &b, sizeof d);
+  return d;
+}
+
+spx_rt_status_t spx_numfmt_rounder_init(spx_numfmt_rounder_t *r, const spx_numfmt_t *f,
+                                        uint32_t *code, double *value, double *lower,
+                                        spx_rt_error_t *err) {
+  uint32_t codes = spx_numfmt_codes(f), half = codes / 2, i, n = 0;
+  r->fmt = f;
+  r->code = code;
+  r->value = value;
+  r->lower = lower;
+  /* signed order: 2^(bits-1) (most negative) .. 2^bits - 1, then 0 .. */
+  for (i = 0; i < codes; ++i) {
+    uint32_t c = (i + half) & (codes - 1);
+    double v = spx_numfmt_decode(f, c);
+    if (spx_numfmt_is_nar(f, c) || !isfinite(v)) continue;
+    if (n > 0 && !(v > value[n - 1]))
+      return spx_rt_error_set(err, SPX_RT_ERR_ARG,
+                              "code 0x%x does not order like its value: no rounding table",
+                              (unsigned)c);
+    code[n] = c;
+    value[n++] = v;
+  }
+  r->count = n;
+  /* lower[i]: the smallest double whose encoding's value is >= value[i],
+   * by bisection over the ordered doubles [-DBL_MAX, DBL_MAX]. */
+  for (i = 0; i < n; ++i) {
+    int64_t lo = order_key(-DBL_MAX), hi = order_key(DBL_MAX);
+    if (spx_numfmt_decode(f, spx_numfmt_encode(f, -DBL_MAX)) >= value[i]) {
+      lower[i] = -INFINITY;
+      continue;
+    }
+    if (!(spx_numfmt_decode(f, spx_numfmt_encode(f, DBL_MAX)) >= value[i])) {
+      lower[i] = INFINITY; /* not reached from below */
+      continue;
+    }
+    while ((uint64_t)hi - (uint64_t)lo > 1) {
+      int64_t mid = lo + (int64_t)(((uint64_t)hi - (uint64_t)lo) / 2);
+      if (spx_numfmt_decode(f, spx_numfmt_encode(f, from_key(mid))) >= value[i]) hi = mid;
+      else lo = mid;
+    }
+    lower[i] = from_key(hi);
+  }
+  return SPX_RT_OK;
+}
+
+uint32_t spx_numfmt_round_index(const spx_numfmt_rounder_t *r, double x) {
+  /* the last i with lower[i] <= x */
+  uint32_t lo = 0, hi = r->count;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (r->lower[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 spx_rt_status_t spx_numfmt_validate_codes(const spx_numfmt_t *f, const void *codes,

@@ -153,6 +153,30 @@ void spx_numfmt_fit(spx_numfmt_t *f, const double *x, size_t count);
  * sizes out by spx_numfmt_codes). */
 uint32_t spx_numfmt_value_table(const spx_numfmt_t *f, double *out, size_t count);
 
+/* Rounding by table: decode(encode(x)) and encode(x) of a finite x by a
+ * binary search over the format's thresholds instead of the encoder's
+ * arithmetic (same results, bit for bit: each threshold is found with the
+ * encoder itself). Needs an encoder that is monotonic in x and finite codes
+ * whose values increase with the code read as a signed bits-wide integer
+ * (int8, posit, LP). The caller owns the arrays, spx_numfmt_codes(f)
+ * entries each. */
+typedef struct spx_numfmt_rounder {
+  const spx_numfmt_t *fmt;
+  uint32_t count;  /* finite codes, in value order */
+  uint32_t *code;  /* [count] */
+  double *value;   /* [count], ascending */
+  double *lower;   /* [count]: the smallest x encoding to code[i] or above;
+                      -inf for the first code encode reaches */
+} spx_numfmt_rounder_t;
+
+/* Fills r for f (f must outlive r); SPX_RT_ERR_ARG if the values do not
+ * increase with the signed code. About 64 encodes per code. */
+spx_rt_status_t spx_numfmt_rounder_init(spx_numfmt_rounder_t *r, const spx_numfmt_t *f,
+                                        uint32_t *code, double *value, double *lower,
+                                        spx_rt_error_t *err);
+/* The index i of code[] / value[] that x encodes to; x finite. */
+uint32_t spx_numfmt_round_index(const spx_numfmt_rounder_t *r, double x);
+
 /* Checks count codes stored as uint16 (f->bits > 8) or uint8: every code
  * below 2^bits. The message names the first bad index. */
 spx_rt_status_t spx_numfmt_validate_codes(const spx_numfmt_t *f, const void *codes,

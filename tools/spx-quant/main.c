@@ -138,6 +138,10 @@ static int quantize(run_t *r) {
   size_t i, n_finite = 0, n_nar = 0;
   double *x, sum_err2 = 0, sum_sig2 = 0, max_err = 0;
   void *vals = NULL, *codes = NULL;
+  uint32_t *table_code = NULL;
+  double *table_value = NULL, *table_lower = NULL;
+  spx_numfmt_rounder_t rounder;
+  spx_rt_error_t rerr;
   int wide = r->fmt.bits > 8;
   spx_outset_t *set = NULL;
   FILE *fp;
@@ -158,12 +162,23 @@ static int quantize(run_t *r) {
 
   vals = malloc(a.count ? a.count * (is_f64 ? 8 : 4) : 1);
   codes = malloc(a.count ? a.count * (wide ? 2 : 1) : 1);
-  if (!vals || !codes) {
+  /* finite values through the rounding table (the encoder's results, by
+   * binary search), the others through the encoder */
+  table_code = malloc(sizeof *table_code * spx_numfmt_codes(&r->fmt));
+  table_value = malloc(sizeof *table_value * spx_numfmt_codes(&r->fmt));
+  table_lower = malloc(sizeof *table_lower * spx_numfmt_codes(&r->fmt));
+  if (!vals || !codes || !table_code || !table_value || !table_lower) {
     error(r->in, "out of memory for %zu values", a.count);
     goto out;
   }
+  if (spx_numfmt_rounder_init(&rounder, &r->fmt, table_code, table_value, table_lower, &rerr) !=
+      SPX_RT_OK) {
+    error(r->in, "%s", rerr.message);
+    goto out;
+  }
   for (i = 0; i < a.count; ++i) {
-    uint32_t c = spx_numfmt_encode(&r->fmt, x[i]);
+    uint32_t c = isfinite(x[i]) ? rounder.code[spx_numfmt_round_index(&rounder, x[i])]
+                                : spx_numfmt_encode(&r->fmt, x[i]);
     double q;
     if (wide) ((uint16_t *)codes)[i] = (uint16_t)c;
     else ((uint8_t *)codes)[i] = (uint8_t)c;
@@ -244,6 +259,9 @@ out:
   spx_outset_destroy(set);
   free(vals);
   free(codes);
+  free(table_code);
+  free(table_value);
+  free(table_lower);
   spx_npy_free(&a);
   return rc;
 }

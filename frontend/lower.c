@@ -182,7 +182,16 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   else if (lw->net->compile.lp_all.set && (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
            !(cfg && cfg->precision != SPX_PREC_DEFAULT))
     lp = &lw->net->compile.lp_all;
-  if (lp) {
+  if (lp && lp->search) {
+    MlirNamedAttribute e[5] = {
+        spx_ir_named(ctx, "bits", mlirFloatAttrDoubleGet(ctx, mlirF64TypeGet(ctx), lp->bits)),
+        spx_ir_named(ctx, "population", spx_ir_i64_attr(ctx, lp->population)),
+        spx_ir_named(ctx, "generations", spx_ir_i64_attr(ctx, lp->generations)),
+        spx_ir_named(ctx, "seed", spx_ir_i64_attr(ctx, lp->seed)),
+        spx_ir_named(ctx, "samples", spx_ir_i64_attr(ctx, lp->samples)),
+    };
+    attrs[n++] = spx_ir_named(ctx, "spx.lpq", mlirDictionaryAttrGet(ctx, 5, e));
+  } else if (lp) {
     static const char *const keys[8] = {"n", "es", "rs", "sf", "act_n", "act_es", "act_rs", "act_sf"};
     MlirNamedAttribute e[8];
     for (int i = 0; i < 8; i++)

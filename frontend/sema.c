@@ -1448,6 +1448,84 @@ static int lp_spec(spx_arena_t *arena, spx_diag_t *diag, const ast_value_t *v, s
   return 0;
 }
 
+/* `lpq(bits=B, population=P, generations=G, seed=S, samples=N)`: the LPQ
+ * search's options (docs/numerics.md, "LPQ"), each checked at its value. */
+static int lpq_spec(spx_diag_t *diag, const ast_value_t *v, spx_fe_lp_t *out) {
+  static const struct {
+    const char *key;
+    int64_t min, max, def;
+  } ints[] = {{"population", 4, 512, 20}, {"generations", 0, 1000, 15},
+              {"seed", 0, INT32_MAX, 1}, {"samples", 1, 65536, 16}};
+  int32_t *dst[4] = {&out->population, &out->generations, &out->seed, &out->samples};
+  int rc = 0, have_bits = 0;
+  memset(out, 0, sizeof *out);
+  for (int i = 0; i < 4; i++) *dst[i] = (int32_t)ints[i].def;
+  for (const ast_arg_t *a = v->kind == AST_CALL ? v->args : NULL; a; a = a->next) {
+    int k = -1;
+    if (!a->key) {
+      spx_diag_error(diag, a->value->loc, "lpq options are named: bits=, population=, "
+                     "generations=, seed=, samples=");
+      rc = -1;
+      continue;
+    }
+    for (const ast_arg_t *b = v->args; b != a; b = b->next)
+      if (b->key && strcmp(b->key, a->key) == 0) {
+        spx_diag_error(diag, a->key_loc, "duplicate option '%s'", a->key);
+        rc = -1;
+      }
+    if (strcmp(a->key, "bits") == 0) {
+      double b = a->value->kind == AST_INT ? (double)a->value->i : a->value->f;
+      if ((a->value->kind != AST_INT && a->value->kind != AST_FLOAT) || !(b >= 3 && b <= 8)) {
+        spx_diag_error(diag, a->value->loc, "lpq bits (the average bits per weight and per "
+                       "activation) must be a number in 3 .. 8");
+        rc = -1;
+      }
+      out->bits = b;
+      have_bits = 1;
+      continue;
+    }
+    for (int i = 0; i < 4; i++)
+      if (strcmp(a->key, ints[i].key) == 0) k = i;
+    if (k < 0) {
+      spx_diag_error(diag, a->key_loc, "unknown lpq option '%s' (bits, population, generations, "
+                     "seed, samples)", a->key);
+      rc = -1;
+    } else if (a->value->kind != AST_INT || a->value->i < ints[k].min ||
+               a->value->i > ints[k].max) {
+      spx_diag_error(diag, a->value->loc, "lpq %s must be an integer in %lld .. %lld",
+                     ints[k].key, (long long)ints[k].min, (long long)ints[k].max);
+      rc = -1;
+    } else {
+      *dst[k] = (int32_t)a->value->i;
+    }
+  }
+  if (rc == 0 && !have_bits) {
+    spx_diag_error(diag, v->loc, "lpq needs bits=B, the average bits per weight and per "
+                   "activation (3 .. 8)");
+    rc = -1;
+  }
+  out->set = 1;
+  out->search = 1;
+  out->loc = v->loc;
+  return rc;
+}
+
+/* Every lpq(...) of a network is one search with one set of options. */
+static int lpq_same(spx_fe_compile_t *c, spx_diag_t *diag, const spx_fe_lp_t *lp) {
+  if (!c->lpq.set) {
+    c->lpq = *lp;
+    return 0;
+  }
+  if (c->lpq.bits == lp->bits && c->lpq.population == lp->population &&
+      c->lpq.generations == lp->generations && c->lpq.seed == lp->seed &&
+      c->lpq.samples == lp->samples)
+    return 0;
+  spx_diag_error(diag, lp->loc, "lpq options differ from an earlier lpq(...): one search "
+                 "chooses the formats of every lpq layer, with one budget");
+  spx_diag_note(diag, c->lpq.loc, "the earlier lpq(...) is here");
+  return -1;
+}
+
 int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
                              const char *dir, spx_arena_t *arena,
                              spx_diag_t *diag) {
@@ -1497,14 +1575,19 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
         rc = -1;
       }
     }
-    if (v && (v->kind == AST_CALL || strcmp(v->s, "lp") == 0)) {
+    if (v && (v->kind == AST_CALL || strcmp(v->s, "lp") == 0 || strcmp(v->s, "lpq") == 0)) {
       spx_fe_lp_t lp;
-      rc |= lp_spec(arena, diag, v, &lp);
+      if (strcmp(v->s, "lpq") == 0) {
+        rc |= lpq_spec(diag, v, &lp);
+        if (rc == 0) rc |= lpq_same(c, diag, &lp);
+      } else {
+        rc |= lp_spec(arena, diag, v, &lp);
+      }
       if (rc == 0 && li >= 0) {
         const spx_fe_layer_t *L = &net->layers[li];
         if (L->op != SPX_OP_CONV2D && L->op != SPX_OP_DENSE) {
-          spx_diag_error(diag, st->name_loc, "quantize %s : lp(...) needs a conv2d or dense "
-                         "layer; '%s' is %s", st->name, st->name, spx_op_name(L->op));
+          spx_diag_error(diag, st->name_loc, "quantize %s : %s(...) needs a conv2d or dense "
+                         "layer; '%s' is %s", st->name, v->s, st->name, spx_op_name(L->op));
           rc = -1;
         }
       }
@@ -1518,8 +1601,8 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
       return 0;
     }
     if (!st->name) {
-      spx_diag_error(diag, st->prec_loc, "quantize * takes lp(...); the network's precision is "
-                     "'quantize int8' or the default f32");
+      spx_diag_error(diag, st->prec_loc, "quantize * takes lp(...) or lpq(...); the network's "
+                     "precision is 'quantize int8' or the default f32");
       return -1;
     }
     rc |= precision_of(diag, st->prec, st->prec_loc, &p);

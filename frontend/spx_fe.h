@@ -153,7 +153,12 @@ const char *spx_fe_precision_name(spx_fe_precision_t p);
 typedef struct spx_fe_lp {
   int set;
   int32_t w[4], a[4]; /* n, es, rs, sf, checked by spx_numspec_bind */
-  spx_loc_t loc;      /* the lp(...) */
+  spx_loc_t loc;      /* the lp(...) or lpq(...) */
+  /* `quantize LAYER : lpq(bits=B, ...)`: the formats are searched (the lpq
+   * pass), w and a are unset; the options, with their defaults: */
+  int search;
+  double bits;
+  int32_t population, generations, seed, samples;
 } spx_fe_lp_t;
 
 typedef struct spx_fe_layer_cfg {
@@ -167,6 +172,8 @@ typedef struct spx_fe_compile {
   spx_fe_spec_t quantize;       /* the options of `quantize int8 k=v ...` */
   spx_fe_spec_t sparsify_all;   /* sparsify * : spec */
   spx_fe_lp_t lp_all;           /* quantize * : lp(...): every conv2d/dense */
+  spx_fe_lp_t lpq;              /* the first lpq(...): one search, so every
+                                   other lpq(...) must have its options */
   spx_fe_spec_t target;         /* target NAME(options); name NULL -> cpu */
   spx_fe_layer_cfg_t *layers;   /* one per network layer, same index */
 } spx_fe_compile_t;

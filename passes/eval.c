@@ -3,7 +3,8 @@
  * kernel-level description (spx_ir_layer_params) through spx_rt_layer_run,
  * the same dispatcher as the cpu device and generated C. Each value gets its
  * own place in one workspace. Only f32 IR can be evaluated (before
- * quantization). */
+ * quantization). The LPQ search evaluates the same network with its
+ * conv2d/dense weights and inputs rounded to candidate formats (hooks). */
 #include "passes/spx_pass.h"
 
 #include <stdlib.h>
@@ -21,6 +22,8 @@ typedef struct evaluator {
   size_t n;
   slot_t *slots; /* arguments, then one per op result */
   uint8_t *ws;
+  const spx_eval_hooks_t *hooks;
+  uint32_t copy_offset; /* the input hook's copy of a conv2d/dense input */
 } evaluator_t;
 
 static const spx_rt_tensor_t *tensor_of(const evaluator_t *ev, MlirValue v) {
@@ -76,6 +79,22 @@ static int plan(evaluator_t *ev, MlirBlock entry, MlirOperation fn) {
     t->offset = (uint32_t)offset;
     offset += SPX_RT_ALIGN16(bytes_of(t));
   }
+  if (ev->hooks && ev->hooks->input) {
+    size_t copy = 0;
+    for (MlirOperation op = mlirBlockGetFirstOperation(entry); !mlirOperationIsNull(op);
+         op = mlirOperationGetNextInBlock(op))
+      if (spx_ir_is_op(op, "conv2d") || spx_ir_is_op(op, "dense")) {
+        size_t b = bytes_of(tensor_of(ev, mlirOperationGetOperand(op, 0)));
+        if (b > copy) copy = b;
+      }
+    if (offset > UINT32_MAX - SPX_RT_ALIGN16(copy)) {
+      spx_pass_error(ev->env, fn, "evaluating the network needs more than 4 GiB for its "
+                     "activations (the f32 evaluator keeps every one of them, with u32 offsets)");
+      return -2;
+    }
+    ev->copy_offset = (uint32_t)offset;
+    offset += SPX_RT_ALIGN16(copy);
+  }
   ev->ws = aligned_alloc(16, offset ? offset : 16);
   if (!ev->ws) {
     spx_pass_error(ev->env, fn, "cannot allocate %zu bytes for the network's activations "
@@ -109,9 +128,22 @@ static int eval_op(evaluator_t *ev, MlirOperation op) {
     l.in[k] = tensor_of(ev, mlirOperationGetOperand(op, (intptr_t)k));
   l.out = tensor_of(ev, mlirOperationGetResult(op, 0));
   float *affine = NULL;
+  spx_rt_tensor_t copy;
   if (l.op == SPX_RT_OP_CONV2D || l.op == SPX_RT_OP_DENSE) {
+    const spx_eval_hooks_t *h = ev->hooks;
     l.weights = weight(ev, op, "weight");
     l.bias = weight(ev, op, "bias");
+    if (h && h->weights && l.weights) {
+      const float *w = h->weights(h->user, op, spx_ir_get_wbuf(op, "weight", ev->env->store)->count);
+      if (w) l.weights = w;
+    }
+    if (h && h->input) {
+      copy = *l.in[0];
+      copy.offset = ev->copy_offset;
+      memcpy(ev->ws + copy.offset, ev->ws + l.in[0]->offset, bytes_of(&copy));
+      h->input(h->user, op, (float *)(ev->ws + copy.offset), bytes_of(&copy) / sizeof(float));
+      l.in[0] = &copy;
+    }
   } else if (l.op == SPX_RT_OP_BATCHNORM) {
     /* A batchnorm runs as its per-channel affine, as on the device. */
     int32_t c = (int32_t)l.out->dims[1];
@@ -147,11 +179,11 @@ static MlirOperation first_func(MlirModule module) {
 }
 
 int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inputs,
-                 float *const *outputs, spx_eval_observer_t observer, void *user) {
+                 float *const *outputs, const spx_eval_hooks_t *hooks) {
   MlirOperation fn = first_func(module);
   SPX_ASSERT(!mlirOperationIsNull(fn));
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
-  evaluator_t ev = {.env = env};
+  evaluator_t ev = {.env = env, .hooks = hooks};
   int rc = plan(&ev, entry, fn);
   if (rc == -1) spx_pass_error(env, fn, "only f32 IR can be evaluated");
   if (rc == 0) {
@@ -170,9 +202,10 @@ int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inp
       continue;
     }
     rc = eval_op(&ev, op);
-    if (rc == 0 && observer) {
+    if (rc == 0 && hooks && hooks->observe) {
       const spx_rt_tensor_t *t = tensor_of(&ev, mlirOperationGetResult(op, 0));
-      observer(user, op, (const float *)(ev.ws + t->offset), bytes_of(t) / sizeof(float));
+      hooks->observe(hooks->user, op, (const float *)(ev.ws + t->offset),
+                     bytes_of(t) / sizeof(float));
     }
   }
   free(ev.ws);

@@ -224,9 +224,12 @@ static int apply(spx_pass_env_t *env, MlirModule module, MlirOperation op) {
                    spx_ir_f64_attr(ctx, 8.0 * (double)enc->nbytes / (double)count)),
       spx_ir_named(ctx, "encoded_bytes", spx_ir_i64_attr(ctx, enc_len)),
       spx_ir_named(ctx, "float_weights", spx_ir_str_attr(ctx, wfl ? "f32" : "dequantized int8")),
+      /* the LPQ search's figures, when it chose the formats */
+      spx_ir_named(ctx, "lpq", mlirOperationGetAttributeByName(op, spx_ir_str("spx.lpq_result"))),
   };
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"),
-                                  mlirDictionaryAttrGet(ctx, (intptr_t)(sizeof a / sizeof a[0]), a));
+  intptr_t n_stats = (intptr_t)(sizeof a / sizeof a[0]);
+  if (mlirAttributeIsNull(a[n_stats - 1].attribute)) n_stats--;
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"), mlirDictionaryAttrGet(ctx, n_stats, a));
   return 0;
 }
 

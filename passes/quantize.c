@@ -188,7 +188,8 @@ static int calibrate(quantizer_t *q, const char *path, bool percentile, double p
     for (size_t s = 0; s < samples && rc == 0; s++) {
       const float *in = (const float *)npy.data + s * per_sample;
       observe(arg, in, per_sample, q->percentile_pass);
-      rc = spx_eval_f32(q->module, q->env, &in, outs, observer, q);
+      spx_eval_hooks_t hooks = {.user = q, .observe = observer};
+      rc = spx_eval_f32(q->module, q->env, &in, outs, &hooks);
     }
     /* After the min/max pass, before any histogram is binned by them. */
     for (size_t i = 0; i < q->n_values && rc == 0 && pass == 0; i++)

@@ -80,14 +80,23 @@ void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
 
 /* Evaluation of an f32 module (eval.c) with the runtime's f32 kernels.
  * inputs[i] and outputs[i] hold the function's arguments and results, each
- * a dense row-major f32 tensor of its type's shape. The observer, if any, is
- * called after each spx op with its result. Returns 0, or -1 after reporting
- * an error (an op that cannot run in f32). */
-typedef void (*spx_eval_observer_t)(void *user, MlirOperation op,
-                                    const float *result, size_t count);
-int spx_eval_f32(MlirModule module, spx_pass_env_t *env,
-                 const float *const *inputs, float *const *outputs,
-                 spx_eval_observer_t observer, void *user);
+ * a dense row-major f32 tensor of its type's shape. Hooks (each optional,
+ * hooks itself may be NULL):
+ *   observe  after each spx op, with its result;
+ *   weights  before a conv2d/dense: f32 weights to use instead of the
+ *            store's (count elements), or NULL for the store's;
+ *   input    before a conv2d/dense: rewrites, in place, a copy of its input
+ *            (count elements) that only this op reads.
+ * Returns 0, or -1 after reporting an error (an op that cannot run in
+ * f32). */
+typedef struct spx_eval_hooks {
+  void *user;
+  void (*observe)(void *user, MlirOperation op, const float *result, size_t count);
+  const float *(*weights)(void *user, MlirOperation op, size_t count);
+  void (*input)(void *user, MlirOperation op, float *x, size_t count);
+} spx_eval_hooks_t;
+int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inputs,
+                 float *const *outputs, const spx_eval_hooks_t *hooks);
 
 typedef struct spx_pipeline_opts {
   bool print_ir_after_all; /* to stderr, after each pass */

@@ -203,6 +203,19 @@ static void random_candidate(search_t *s, int8_t *g) {
   repair(s, g);
 }
 
+/* The uniform candidate with, per layer and block, even odds of one gene
+ * moved one step: neighbours of a good start, which a small population
+ * on a large network would rarely reach from random candidates. */
+static void mutant(search_t *s, int8_t *g) {
+  for (size_t l = 0; l < s->L; l++)
+    for (int act = 0; act < 2; act++)
+      if (next(s) & 1) {
+        int8_t *h = g + l * GENES + (act ? G_AN : G_WN) + uniform(s, GENES / 2);
+        *h = (int8_t)(*h + (next(s) & 1 ? 1 : -1));
+      }
+  repair(s, g);
+}
+
 /* ---- evaluation ----------------------------------------------------------- */
 
 static layer_t *layer_of(search_t *s, MlirOperation op) {
@@ -354,8 +367,9 @@ static int search(search_t *s, cand_t *best) {
   for (int i = 0; i < P; i++) {
     pop[i].g = genes + (size_t)i * s->genes;
     nxt[i].g = genes + (size_t)(P + i) * s->genes;
-    if (i == 0) uniform_candidate(s, pop[i].g);
-    else random_candidate(s, pop[i].g);
+    if (i == 0 || i <= P / 2) uniform_candidate(s, pop[i].g);
+    if (i > 0 && i <= P / 2) mutant(s, pop[i].g);
+    else if (i > P / 2) random_candidate(s, pop[i].g);
   }
   for (int i = 0; i < P && rc == 0; i++) rc = evaluate(s, &pop[i]);
   for (int gen = 0; gen < s->generations && rc == 0; gen++) {

@@ -93,8 +93,10 @@ latent W (own learning rate lr_bin, no weight decay), which is clipped to
 batchnorm with batch statistics (biased variance) while training, running
 statistics updated with momentum bn_momentum (unbiased batch variance,
 PyTorch's convention); then (recalibrate) every batchnorm's mean and biased
-variance recomputed over the whole training set through the final float32
-weights, layer after layer (these are the committed statistics).  The
+variance recomputed in one batch-statistics pass over the whole training set
+through the final float32 weights (each batchnorm's input normalised by the
+statistics recorded for the layers before it; these are the committed
+statistics, so the momentum only matters while training).  The
 full-precision twin (same architecture and training, relu for sign, W for
 alpha x sign(W); weights not committed) gives the comparison accuracy.
   mlp_bin/ fc1_w [128,64] fc1_b [128] fc2_w [128,128] (latent) fc3_w [10,128]

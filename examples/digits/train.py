@@ -7,6 +7,8 @@
         # fine-tune the committed mlp/cnn with a fixed 50% 8x8 block mask
     /usr/bin/python3 examples/digits/train.py --ternary
         # fine-tune the committed mlp/cnn to (8,2) structured sparse ternary
+    /usr/bin/python3 examples/digits/train.py --binary
+        # train the binary mlp_bin/cnn_bin from scratch (about 3.5 min)
 
 Data: the UCI "optical recognition of handwritten digits" 8x8 set as shipped by
 Debian's python3-sklearn (sklearn/datasets/data/digits.csv.gz: 1797 rows of 64
@@ -66,6 +68,47 @@ so the compiler encodes them with MSE 0.
   mlp_tern/*.npy, cnn_tern/*.npy   same names and shapes as mlp/, cnn/
   accuracy.json keys mlp_tern, cnn_tern (posttrain_accuracy: the projection
   applied to mlp/, cnn/ without fine-tuning); rows in ACCURACY.md
+
+Binary models (--binary; weights and activations in {-1, +1}, for crossbar
+compute-in-memory arrays): trained from scratch, not from mlp/, cnn/.  The
+semantics (reference.py: mlp_bin_forward, cnn_bin_forward) are the compiler's:
+sign(x) = +1 where x >= 0 else -1; a binary layer (conv2d or dense, no bias)
+computes with alpha_o x sign(W[o]), alpha_o = mean |W[o]| over output channel
+o (float64 from the float32 latent W), on the +-1 output of a sign (conv pads
+with 0); batchnorm gamma (x - mean) / sqrt(var + 1e-5) + beta with running
+statistics; first and last layers are float (with bias; int8 when compiled).
+  mlp_bin: dense 64->128 (fc1), bn1, sign, dense 128->128 (fc2, binary), bn2,
+           sign, dense 128->10 (fc3)
+  cnn_bin: conv 1->16 3x3 pad1 (conv1), bn1, sign, conv 16->32 3x3 pad1
+           (conv2, binary), bn2, maxpool2, sign, conv 32->32 3x3 pad1 (conv3,
+           binary), bn3, maxpool2, sign, flatten (NCHW, 128), dense 128->10
+           (fc1).  maxpool sits before sign; sign is monotonic, so pooling
+           after it would give the same +-1 values.
+  (fc1's / conv1's bias is redundant before bn1, kept so that the float
+  layers have the usual layout; it stays ~0.)
+Training (BIN_HP): straight-through estimator, sign's gradient 1 where
+|x| <= 1 else 0; the gradient of alpha x sign(W) is passed unchanged to the
+latent W (own learning rate lr_bin, no weight decay), which is clipped to
+[-1, 1] after every step; Adam, cosine learning rate, softmax cross-entropy;
+batchnorm with batch statistics (biased variance) while training, running
+statistics updated with momentum bn_momentum (unbiased batch variance,
+PyTorch's convention); then (recalibrate) every batchnorm's mean and biased
+variance recomputed in one batch-statistics pass over the whole training set
+through the final float32 weights (each batchnorm's input normalised by the
+statistics recorded for the layers before it; these are the committed
+statistics, so the momentum only matters while training).  The
+full-precision twin (same architecture and training, relu for sign, W for
+alpha x sign(W); weights not committed) gives the comparison accuracy.
+  mlp_bin/ fc1_w [128,64] fc1_b [128] fc2_w [128,128] (latent) fc3_w [10,128]
+           fc3_b [10]; bn1_*, bn2_* [128]
+  cnn_bin/ conv1_w [16,1,3,3] conv1_b [16] conv2_w [32,16,3,3] (latent)
+           conv3_w [32,32,3,3] (latent) fc1_w [10,128] fc1_b [10];
+           bn1_* [16], bn2_*, bn3_* [32]
+  (bn<i>_* = bn<i>_gamma, _beta, _mean, _var, float32.)  The binary layers'
+  files hold the latent float weights: the compiler computes sign and alpha.
+  accuracy.json keys mlp_bin, cnn_bin (full_precision_accuracy: the twin),
+  bin_hyperparameters; rows in ACCURACY.md.  --check verifies dtype/shape,
+  alpha > 0 in every output channel of a binary layer, and the accuracy.
 """
 import os
 import sys
@@ -94,6 +137,12 @@ BSP_HP = dict(epochs=20, batch=32, lr=2e-3, weight_decay=1e-4, density=0.5)
 FIRST_LAYER = {"mlp": "fc1_w", "cnn": "conv1_w"}
 TERN_HP = dict(epochs=80, ramp=20, batch=32, lr=2e-3, weight_decay=1e-4, n=8, k=2, iters=3)
 TERN_LAYERS = {"mlp": ("fc1_w",), "cnn": ("conv2_w",)}
+BIN_HP = {
+    "mlp_bin": dict(hidden=128, epochs=100, batch=32, lr=3e-3, lr_bin=3e-3, weight_decay=1e-4,
+                    bn_momentum=0.1, recalibrate=True),
+    "cnn_bin": dict(hidden=(16, 32, 32), epochs=60, batch=32, lr=3e-3, lr_bin=3e-3,
+                    weight_decay=1e-4, bn_momentum=0.1, recalibrate=True),
+}
 
 
 # ------------------------------------------------------------------ data
@@ -349,6 +398,37 @@ def write_accuracy(acc):
             lines.append(f"| {k}_tern | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} "
                          f"| {100 * d['accuracy']:.2f}% | {100 * a['posttrain_accuracy']:.2f}% | {layers} |")
         lines.append("")
+    if "mlp_bin" in acc:
+        mom = acc["bin_hyperparameters"]["mlp_bin"]["bn_momentum"]
+        lines += [
+            "## Binary (weights and activations in {-1, +1})",
+            "",
+            "`train.py --binary`: separate models trained from scratch (not fine-tuned from",
+            "the weights above). Binary layers (no bias) use alpha x sign(W), alpha = mean |W|",
+            "per output channel, on the +-1 output of a sign (sign(0) = +1); a batchnorm",
+            "(eps 1e-5, running statistics) follows every binary and first layer; the first",
+            "and last layers are float (int8 when compiled).",
+            "mlp_bin: dense 64->128, bn1, sign, dense 128->128 (binary), bn2, sign, dense 128->10.",
+            "cnn_bin: conv 1->16, bn1, sign, conv 16->32 (binary), bn2, maxpool 2, sign,",
+            "conv 32->32 (binary), bn3, maxpool 2, sign, flatten (128), dense 128->10 (3x3 pad 1).",
+            "Straight-through estimator (sign: gradient 1 where |x| <= 1; alpha x sign(W):",
+            "gradient passed to the latent W, clipped to [-1, 1] after every Adam step),",
+            f"batch statistics while training (running statistics momentum {mom}), then every",
+            "batchnorm's statistics recomputed over the whole training set; hyper-parameters",
+            "`bin_hyperparameters` in `accuracy.json`. Full-precision twin: the same",
+            "architecture and training with relu for sign and W for alpha x sign(W) (its",
+            "weights are not committed).",
+            "",
+            "| model | float test accuracy | correct / total | train accuracy | full-precision twin | binary layers: weights |",
+            "|-------|---------------------|-----------------|----------------|---------------------|------------------------|",
+        ]
+        for k in ("mlp_bin", "cnn_bin"):
+            a = acc[k]
+            layers = ", ".join(f"{n} {v['weights']}" for n, v in sorted(a["binary_layers"].items()))
+            lines.append(f"| {k} | {100 * a['accuracy']:.2f}% | {a['correct']} / {a['total']} "
+                         f"| {100 * a['train_accuracy']:.2f}% | {100 * a['full_precision_accuracy']:.2f}% "
+                         f"| {layers} |")
+        lines.append("")
     with open(os.path.join(HERE, "ACCURACY.md"), "w") as f:
         f.write("\n".join(lines))
 
@@ -365,6 +445,18 @@ EXPECTED = {
     "cnn/conv2_w.npy": (np.float32, (16, 8, 3, 3)), "cnn/conv2_b.npy": (np.float32, (16,)),
     "cnn/fc1_w.npy": (np.float32, (10, 64)), "cnn/fc1_b.npy": (np.float32, (10,)),
 }
+
+
+EXPECTED_BIN = {f"mlp_bin/{n}.npy": (np.float32, s) for n, s in (
+    ("fc1_w", (128, 64)), ("fc1_b", (128,)), ("fc2_w", (128, 128)),
+    ("fc3_w", (10, 128)), ("fc3_b", (10,)))}
+EXPECTED_BIN.update({f"mlp_bin/bn{i}_{f}.npy": (np.float32, (128,))
+                     for i in (1, 2) for f in reference.BN_FIELDS})
+EXPECTED_BIN.update({f"cnn_bin/{n}.npy": (np.float32, s) for n, s in (
+    ("conv1_w", (16, 1, 3, 3)), ("conv1_b", (16,)), ("conv2_w", (32, 16, 3, 3)),
+    ("conv3_w", (32, 32, 3, 3)), ("fc1_w", (10, 128)), ("fc1_b", (10,)))})
+EXPECTED_BIN.update({f"cnn_bin/bn{i}_{f}.npy": (np.float32, (c,))
+                     for i, c in ((1, 16), (2, 32), (3, 32)) for f in reference.BN_FIELDS})
 
 
 def block_grid(w):
@@ -565,6 +657,260 @@ def ternary(x, y, tr, te):
     return check()
 
 
+# ------------------------------------------------------------------ binary
+def bn_fwd(x, gamma, beta, run=None, momentum=0.0):
+    """Training batchnorm over every axis but 1 (batch statistics, biased
+    variance); updates the running statistics run = [mean, var] in place:
+    run = (1 - momentum) run + momentum batch with the unbiased batch
+    variance (PyTorch's convention); momentum None: run = the batch's mean
+    and biased variance (recalibration over the whole training set)."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mu = x.mean(axes)
+    var = x.var(axes)
+    cnt = x.size // x.shape[1]
+    if run is not None and momentum is None:
+        run[0], run[1] = mu, var
+    elif run is not None and momentum:
+        run[0] = (1 - momentum) * run[0] + momentum * mu
+        run[1] = (1 - momentum) * run[1] + momentum * var * cnt / max(cnt - 1, 1)
+    inv = 1.0 / np.sqrt(var + reference.BN_EPS)
+    xhat = (x - mu.reshape(shape)) * inv.reshape(shape)
+    return gamma.reshape(shape) * xhat + beta.reshape(shape), (xhat, inv, gamma, axes, shape, cnt)
+
+
+def bn_bwd(dy, cache):
+    xhat, inv, gamma, axes, shape, cnt = cache
+    dgamma = (dy * xhat).sum(axes)
+    dbeta = dy.sum(axes)
+    dxhat = dy * gamma.reshape(shape)
+    dx = (inv.reshape(shape) / cnt) * (cnt * dxhat - dxhat.sum(axes).reshape(shape)
+                                       - xhat * (dxhat * xhat).sum(axes).reshape(shape))
+    return dx, dgamma, dbeta
+
+
+def bin_act(z, fp):
+    """Forward activation and its straight-through derivative: sign with
+    d/dz = 1 where |z| <= 1 (binary), or relu (the full-precision twin)."""
+    if fp:
+        return np.maximum(z, 0.0), (z > 0).astype(z.dtype)
+    return reference.sign(z), (np.abs(z) <= 1).astype(z.dtype)
+
+
+def bin_weight(w, fp):
+    """Forward weight of a binary layer: alpha x sign(W) (reference.binarize),
+    or W itself for the full-precision twin."""
+    return w if fp else reference.binarize(w)
+
+
+def bin_init(kind, rng):
+    """Float layers: He normal, zero bias; binary layers' latent weights:
+    He normal (their scale only matters relative to the learning rate and the
+    [-1, 1] clip: alpha is absorbed by the batchnorm that follows); batchnorm
+    gamma 1, beta 0, running mean 0, var 1."""
+    def bn(name, c):
+        return {f"{name}_gamma": np.ones(c), f"{name}_beta": np.zeros(c),
+                f"{name}_mean": np.zeros(c), f"{name}_var": np.ones(c)}
+    h = BIN_HP[kind]["hidden"]
+    if kind == "mlp_bin":
+        p = {"fc1_w": he(rng, (h, 64), 64), "fc1_b": np.zeros(h),
+             "fc2_w": he(rng, (h, h), h),
+             "fc3_w": he(rng, (10, h), h), "fc3_b": np.zeros(10)}
+        p.update(bn("bn1", h))
+        p.update(bn("bn2", h))
+        return p
+    c1, c2, c3 = h
+    p = {"conv1_w": he(rng, (c1, 1, 3, 3), 9), "conv1_b": np.zeros(c1),
+         "conv2_w": he(rng, (c2, c1, 3, 3), c1 * 9),
+         "conv3_w": he(rng, (c3, c2, 3, 3), c2 * 9),
+         "fc1_w": he(rng, (10, c3 * 4), c3 * 4), "fc1_b": np.zeros(10)}
+    for i, c in enumerate(h):
+        p.update(bn(f"bn{i + 1}", c))
+    return p
+
+
+def bin_bn(p, name, x, momentum):
+    run = [p[name + "_mean"], p[name + "_var"]]
+    z, cache = bn_fwd(x, p[name + "_gamma"], p[name + "_beta"], run, momentum)
+    p[name + "_mean"], p[name + "_var"] = run
+    return z, cache
+
+
+def mlp_bin_step(p, x, y, fp=False, momentum=0.0):
+    """One training step of mlp_bin (batch statistics; running statistics
+    updated in p with `momentum`): (loss, gradients of the trained params)."""
+    x = x.reshape(len(x), -1)
+    wb2 = bin_weight(p["fc2_w"], fp)
+    z1, bc1 = bin_bn(p, "bn1", x @ p["fc1_w"].T + p["fc1_b"], momentum)
+    s1, ds1 = bin_act(z1, fp)
+    z2, bc2 = bin_bn(p, "bn2", s1 @ wb2.T, momentum)
+    s2, ds2 = bin_act(z2, fp)
+    out = s2 @ p["fc3_w"].T + p["fc3_b"]
+    loss, d = softmax_xent(out, y)
+    g = {"fc3_w": d.T @ s2, "fc3_b": d.sum(0)}
+    dh2, g["bn2_gamma"], g["bn2_beta"] = bn_bwd((d @ p["fc3_w"]) * ds2, bc2)
+    g["fc2_w"] = dh2.T @ s1                    # straight through alpha x sign
+    dh1, g["bn1_gamma"], g["bn1_beta"] = bn_bwd((dh2 @ wb2) * ds1, bc1)
+    g["fc1_w"] = dh1.T @ x
+    g["fc1_b"] = dh1.sum(0)
+    return loss, g
+
+
+def cnn_bin_step(p, x, y, fp=False, momentum=0.0):
+    """One training step of cnn_bin, as mlp_bin_step."""
+    n = len(x)
+    wb2, wb3 = bin_weight(p["conv2_w"], fp), bin_weight(p["conv3_w"], fp)
+    c1, cols1 = conv_fwd(x, p["conv1_w"], p["conv1_b"])
+    z1, bc1 = bin_bn(p, "bn1", c1, momentum)
+    s1, ds1 = bin_act(z1, fp)
+    c2, cols2 = conv_fwd(s1, wb2, 0.0)
+    z2, bc2 = bin_bn(p, "bn2", c2, momentum)
+    q2, arg2 = pool_fwd(z2)
+    s2, ds2 = bin_act(q2, fp)
+    c3, cols3 = conv_fwd(s2, wb3, 0.0)
+    z3, bc3 = bin_bn(p, "bn3", c3, momentum)
+    q3, arg3 = pool_fwd(z3)
+    s3, ds3 = bin_act(q3, fp)
+    f = s3.reshape(n, -1)
+    out = f @ p["fc1_w"].T + p["fc1_b"]
+    loss, d = softmax_xent(out, y)
+    g = {"fc1_w": d.T @ f, "fc1_b": d.sum(0)}
+    dq3 = (d @ p["fc1_w"]).reshape(q3.shape) * ds3
+    dc3, g["bn3_gamma"], g["bn3_beta"] = bn_bwd(pool_bwd(dq3, arg3, z3.shape), bc3)
+    dq2, g["conv3_w"], _ = conv_bwd(dc3, cols3, wb3, s2.shape, True)
+    dc2, g["bn2_gamma"], g["bn2_beta"] = bn_bwd(pool_bwd(dq2 * ds2, arg2, z2.shape), bc2)
+    ds1x, g["conv2_w"], _ = conv_bwd(dc2, cols2, wb2, s1.shape, True)
+    dc1, g["bn1_gamma"], g["bn1_beta"] = bn_bwd(ds1x * ds1, bc1)
+    _, g["conv1_w"], g["conv1_b"] = conv_bwd(dc1, cols1, p["conv1_w"], x.shape, False)
+    return loss, g
+
+
+def train_bin(kind, x, y, rng, fp=False):
+    """Adam (cosine learning rate) on a binary model, or with fp=True on its
+    full-precision twin (relu for sign, W for alpha x sign(W)).  Latent
+    weights of binary layers: own learning rate lr_bin, no weight decay,
+    clipped to [-1, 1] after every step.  Running statistics: momentum
+    during training, then (recalibrate) replaced by the statistics of the
+    whole training set through the final float32 weights."""
+    hp = BIN_HP[kind]
+    step_fn = mlp_bin_step if kind == "mlp_bin" else cnn_bin_step
+    binary = {n + "_w" for n in reference.BINARY_LAYERS[kind]}
+    p = bin_init(kind, rng)
+    trained = [k for k in p if not (k.endswith("_mean") or k.endswith("_var"))]
+    m = {k: np.zeros_like(p[k]) for k in trained}
+    v = {k: np.zeros_like(p[k]) for k in trained}
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    x = x.astype(np.float64)
+    t = 0
+    for ep in range(hp["epochs"]):
+        cos = 0.5 * (1 + np.cos(np.pi * ep / hp["epochs"]))
+        order = rng.permutation(len(x))
+        tot = 0.0
+        for s in range(0, len(x), hp["batch"]):
+            idx = order[s:s + hp["batch"]]
+            if len(idx) < 2:
+                continue  # batch statistics need two samples
+            loss, g = step_fn(p, x[idx], y[idx], fp, hp["bn_momentum"])
+            tot += loss * len(idx)
+            t += 1
+            for k in trained:
+                bin_w = k in binary and not fp
+                gk = g[k] + (hp["weight_decay"] * p[k] if k.endswith("_w") and not bin_w else 0)
+                m[k] = b1 * m[k] + (1 - b1) * gk
+                v[k] = b2 * v[k] + (1 - b2) * gk * gk
+                mh = m[k] / (1 - b1 ** t)
+                vh = v[k] / (1 - b2 ** t)
+                p[k] -= (hp["lr_bin"] if bin_w else hp["lr"]) * cos * mh / (np.sqrt(vh) + eps)
+                if bin_w:
+                    np.clip(p[k], -1.0, 1.0, out=p[k])
+        if ep % 10 == 9 or ep == hp["epochs"] - 1:
+            print(f"  {kind}{' (full precision)' if fp else ''} epoch {ep + 1:3d}  loss {tot / len(x):.4f}")
+    p = {k: np.asarray(val, np.float32).astype(np.float64) for k, val in p.items()}
+    if hp["recalibrate"]:
+        # One pass over the whole training set with batch statistics: every
+        # batchnorm gets the (biased) statistics of its input over all
+        # training images, given the final weights and the layers before it.
+        # The forward pass normalises with exactly these statistics.
+        step_fn(p, x, y, fp, None)
+    return {k: np.ascontiguousarray(val, dtype=np.float32) for k, val in p.items()}
+
+
+def bin_twin_forward(kind, x, p):
+    """Inference forward pass of the full-precision twin of a binary model:
+    reference.py's binary model with relu for sign and W for alpha x sign(W)
+    (the same running-statistics batchnorm)."""
+    relu, bn = reference.relu, reference.batchnorm
+    if kind == "mlp_bin":
+        h = reference.flatten(np.asarray(x, np.float64))
+        h = relu(bn(reference.dense(h, p["fc1_w"], p["fc1_b"]), p, "bn1"))
+        h = relu(bn(reference.dense(h, p["fc2_w"]), p, "bn2"))
+        return reference.dense(h, p["fc3_w"], p["fc3_b"])
+    conv, pool = reference.conv2d, reference.maxpool
+    h = np.asarray(x, np.float64).reshape(-1, 1, 8, 8)
+    h = relu(bn(conv(h, p["conv1_w"], p["conv1_b"], pad=1), p, "bn1"))
+    h = relu(pool(bn(conv(h, p["conv2_w"], pad=1), p, "bn2"), 2))
+    h = relu(pool(bn(conv(h, p["conv3_w"], pad=1), p, "bn3"), 2))
+    return reference.dense(reference.flatten(h), p["fc1_w"], p["fc1_b"])
+
+
+def binary(x, y, tr, te):
+    with open(os.path.join(HERE, "accuracy.json")) as f:
+        acc = json.load(f)
+    acc["bin_hyperparameters"] = BIN_HP
+    for kind in ("mlp_bin", "cnn_bin"):
+        xs = x if kind == "cnn_bin" else x.reshape(len(x), 64)
+        p = train_bin(kind, x[tr], y[tr], np.random.default_rng([SEED, 13, ord(kind[0])]))
+        for name, arr in p.items():
+            save(f"{kind}/{name}.npy", arr)
+        a = measure(kind, xs[te], y[te], p)
+        a["train_accuracy"] = measure(kind, xs[tr], y[tr], p)["accuracy"]
+        twin = train_bin(kind, x[tr], y[tr], np.random.default_rng([SEED, 17, ord(kind[0])]), fp=True)
+        pred = np.argmax(bin_twin_forward(kind, xs[te], twin), axis=1)
+        a["full_precision_accuracy"] = round(float(np.mean(pred == y[te])), 6)
+        a["binary_layers"] = {n: {"weights": int(p[n + "_w"].size), "channels": int(len(p[n + "_w"]))}
+                              for n in reference.BINARY_LAYERS[kind]}
+        acc[kind] = a
+        print(f"{kind}: test accuracy {100 * a['accuracy']:.2f}% ({a['correct']}/{a['total']}), "
+              f"train {100 * a['train_accuracy']:.2f}%, "
+              f"full-precision twin {100 * a['full_precision_accuracy']:.2f}%")
+    write_accuracy(acc)
+    return check()
+
+
+def check_binary(k, rec, x, y):
+    """--check of a binary model: every file's dtype/shape, finite values,
+    batchnorm var >= 0, every binary layer's alpha > 0 in every output
+    channel, and reference.py reproduces the recorded accuracy."""
+    w = {}
+    for n in reference.FILES[k]:
+        rel = f"{k}/{n}.npy"
+        arr = np.load(os.path.join(HERE, rel))
+        dt, shape = EXPECTED_BIN[rel]
+        if arr.dtype != dt or arr.shape != shape or not arr.flags.c_contiguous:
+            print(f"FAIL {rel}: {arr.dtype} {arr.shape}, want {np.dtype(dt)} {shape}")
+            return False
+        if not np.all(np.isfinite(arr)):
+            print(f"FAIL {rel}: non-finite values")
+            return False
+        if n.endswith("_var") and np.any(arr < 0):
+            print(f"FAIL {rel}: negative variance")
+            return False
+        w[n] = arr
+    ok = True
+    for n in reference.BINARY_LAYERS[k]:
+        alpha = reference.binary_alpha(w[n + "_w"])
+        pos = int((alpha > 0).sum())
+        good = pos == len(alpha) and rec["binary_layers"][n]["weights"] == w[n + "_w"].size
+        ok &= good
+        print(f"{'ok' if good else 'FAIL'} {k} {n}: binary {list(w[n + '_w'].shape)}, "
+              f"alpha > 0 in {pos}/{len(alpha)} output channels")
+    got = measure(k, x, y, w)
+    status = "ok" if got["correct"] == rec["correct"] else "FAIL"
+    print(f"{status} {k}: {got['correct']}/{got['total']} = "
+          f"{100 * got['accuracy']:.2f}% (recorded {rec['correct']})")
+    return ok and status == "ok"
+
+
 def check():
     ok = True
     for rel, (dt, shape) in EXPECTED.items():
@@ -650,6 +996,10 @@ def check():
         ok &= status == "ok"
         print(f"{status} {k}_tern post-training (no fine-tuning): {got['correct']}/{got['total']} = "
               f"{100 * got['accuracy']:.2f}% (recorded {100 * rec['posttrain_accuracy']:.2f}%)")
+    for k in ("mlp_bin", "cnn_bin"):
+        if k not in want:
+            continue
+        ok &= check_binary(k, want[k], xf if k == "mlp_bin" else x, y)
     return 0 if ok else 1
 
 
@@ -675,12 +1025,15 @@ def main(argv):
         return block_sparse(x, y, tr, te)
     if "--ternary" in argv:
         return ternary(x, y, tr, te)
+    if "--binary" in argv:
+        return binary(x, y, tr, te)
     acc = {"seed": SEED, "split": {"train": int(len(tr)), "test": int(len(te))},
            "hyperparameters": HP}
     old = os.path.join(HERE, "accuracy.json")
-    if os.path.exists(old):  # keep the results of --block-sparse and --ternary
+    if os.path.exists(old):  # keep the results of --block-sparse, --ternary, --binary
         with open(old) as f:
-            acc.update({k: v for k, v in json.load(f).items() if "bsp" in k or "tern" in k})
+            acc.update({k: v for k, v in json.load(f).items()
+                        if "bsp" in k or "tern" in k or "bin" in k})
     for kind in ("mlp", "cnn"):
         p = train(kind, x[tr], y[tr], np.random.default_rng([SEED, len(kind), ord(kind[0])]))
         for name, arr in p.items():

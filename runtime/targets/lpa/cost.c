@@ -152,6 +152,7 @@ void spx_lpa_plan(const spx_lpa_mdesc_t *md, const spx_lpa_geom_t *g, uint64_t w
   out->tile_k = (uint32_t)g->k;
   if (rows * wbytes_per_m <= half_w) {
     uint64_t m = half_w / wbytes_per_m;
+    if (m > 0xffff) m = 0xffff; /* the stream's tile_m is a u16 */
     m -= m % rows;
     out->tile_m = (uint32_t)(m > g->cout ? g->cout : m);
   } else {

@@ -12,7 +12,7 @@
  * spxc --c-prefix when given; STEM_run and STEM_workspace_size are the only
  * external symbols, and every macro of NAME.h starts with STEM upper-cased.
  *
- * For an accelerator target (aie, bitserial) the .c file embeds the .spxbin
+ * For an accelerator target (aie, bitserial, lpa) the .c file embeds the .spxbin
  * instead and STEM_run runs it on the runtime's device for that target (its
  * simulator): the same stream spx-run executes, so again identical bits. */
 #include "backends/spx_backend.h"

@@ -62,7 +62,7 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the AIE "      \
-           "cores multiply int8 (an LP array target is reserved)"))          \
+           "cores multiply int8; use the lpa target"))                        \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
@@ -71,12 +71,19 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the bit-"      \
-           "serial PEs multiply int8 bit by bit (an LP array target is "     \
-           "reserved)"))
+           "serial PEs multiply int8 bit by bit; use the lpa target"))        \
+  X(LPA, lpa, 4, 0xb0, 0xcf, 1, spx_sim_lpa_device,                           \
+    "an LP (logarithmic posit) PE array: log-add multiplies, int8 mode too",  \
+    SPX_TF(LP, NATIVE, "") SPX_TF(DENSE, NATIVE, "")                          \
+    SPX_TF(CBR, DECODED, "the PE array reads LP codes or dense int8")         \
+    SPX_TF(TERNARY, DECODED, "the PE array reads LP codes or dense int8")     \
+    SPX_TF(BBS, REFUSED,                                                      \
+           "BBS effective weights are not int8 (zero-point shifting "         \
+           "reaches about +-143) and the LP array's int8 mode multiplies "    \
+           "int8; use the bitserial target"))
 
 #define SPX_TARGETS_RESERVED(X)                                               \
-  X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")                   \
-  X(LPA, lpa, 4, 0xb0, 0xcf, "reserved: LP (logarithmic posit) PE arrays, issue 11")
+  X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")
 
 /* ---- machine descriptions --------------------------------------------------
  * A target with a machine description lists it in one X-macro of one shape,

@@ -15,7 +15,7 @@ spxc=${2:-build/bin/spxc}
 rm -rf "$out"
 mkdir -p "$out"
 
-targets=(cpu aie bitserial)
+targets=(cpu aie bitserial lpa)
 bbs=("bbs(group=16, prune=round_avg, columns=2)"
      "bbs(group=16, prune=zp_shift, columns=2)"
      "bbs(group=8, prune=zp_shift, columns=4)")

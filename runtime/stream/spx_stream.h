@@ -114,6 +114,8 @@
  *                   line each; `iterations` is the ping-pong repeat count)
  *   0x60-0x61 bs.*   the bit-serial array: bs.pe, bs.host
  *                   (runtime/targets/bitserial/opcodes.h, one line each)
+ *   0xb0-0xb1 lpa.*  the LP PE array: lpa.pe, lpa.host
+ *                   (runtime/targets/lpa/opcodes.h, one line each)
  */
 #ifndef SPX_STREAM_H
 #define SPX_STREAM_H

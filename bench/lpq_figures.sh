@@ -3,18 +3,19 @@
 # numerics.md "LPQ") chooses on ResNet-18 and MobileNet-v1 (seeded random
 # weights, random calibration inputs), from the reports spxc writes.
 #   bench/lpq_figures.sh BUILD_DIR [OUT_DIR] [BITS] [SEARCH_OPTIONS]
-# SEARCH_OPTIONS default to "population=8, generations=4, samples=1" (one
+# SEARCH_OPTIONS default to "population=8, generations=6, samples=1" (one
 # f32 evaluation of ResNet-18 takes about a second here; the defaults of
 # lpq(...) would evaluate 20 x 16 candidates). Per network: one line per
 # searched layer (weight and activation formats, weights, the layer's own
 # error), then the average bits, the weights' size at n bits per code and as
-# the lp encoding stores them (one byte per code up to 8 bits, plus its
-# tables), the int8 size, and the search's time (spxc --timing, pass lpq).
+# the lp encoding stores them (codes packed at n bits, plus each layer's
+# activation table and int64 biases), the int8 size, and the search's time
+# (spxc --timing, pass lpq).
 set -eu
 build=${1:?usage: lpq_figures.sh BUILD_DIR [OUT_DIR] [BITS] [SEARCH_OPTIONS]}
 out=${2:-$(mktemp -d)}
 bits=${3:-6}
-opts=${4:-population=8, generations=4, samples=1}
+opts=${4:-population=8, generations=6, samples=1}
 mkdir -p "$out"
 src=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
@@ -45,7 +46,7 @@ print(f"average bits: weights {lpq['weight_bits']:.3f}, activations {lpq['act_bi
 print(f"loss {lpq['loss']:.4g} (global {lpq['global_error']:.4g}, local {lpq['local_error']:.4g}), "
       f"{lpq['evaluations']} candidates evaluated")
 print(f"weights: {size_n / 1e6:.2f} MB at n bits per code, {size_enc / 1e6:.2f} MB as encoded "
-      f"(lp: a byte per code), int8 {size_i8 / 1e6:.2f} MB")
+      f"(lp encoding), int8 {size_i8 / 1e6:.2f} MB")
 print(f"search time: {secs} s (spxc --timing, pass lpq)")
 print()
 PY

@@ -21,7 +21,7 @@ size_t spx_fmt_lp_encoded_size(const spx_fmt_dims_t *dims, unsigned w_n) {
   size_t count = spx_fmt_dims_count(dims);
   uint64_t total;
   if (!count || w_n < 2 || w_n > 16) return 0;
-  total = (uint64_t)OFF_BIAS + 8u * (uint64_t)dims->rows + (uint64_t)count * (w_n > 8 ? 2u : 1u);
+  total = (uint64_t)OFF_BIAS + 8u * (uint64_t)dims->rows + ((uint64_t)count * w_n + 7u) / 8u;
   return total > 0xffffffffu ? 0 : (size_t)total;
 }
 
@@ -47,7 +47,6 @@ spx_rt_status_t spx_fmt_lp_encode(const spx_fmt_dims_t *dims, const spx_fmt_lp_p
                                   size_t *out_len, spx_rt_error_t *err) {
   spx_numfmt_t wf, af;
   size_t len, count, i, codes_off;
-  unsigned cb;
   spx_rt_status_t st;
   if (!dims || !p || !act_table || !bias || !codes || !out)
     return spx_rt_error_set(err, SPX_RT_ERR_ARG, "lp encode: NULL argument");
@@ -57,7 +56,6 @@ spx_rt_status_t spx_fmt_lp_encode(const spx_fmt_dims_t *dims, const spx_fmt_lp_p
     return spx_rt_error_set(err, SPX_RT_ERR_ARG, "lp encode: unusable dimensions");
   if (cap < len) return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "lp encode: %zu bytes needed", len);
   count = spx_fmt_dims_count(dims);
-  cb = p->w_n > 8 ? 2u : 1u;
   codes_off = OFF_BIAS + 8u * (size_t)dims->rows;
   for (i = 0; i < len; i++) out[i] = 0;
   out[0] = 'S'; out[1] = 'X'; out[2] = 'L'; out[3] = 'P';
@@ -71,15 +69,18 @@ spx_rt_status_t spx_fmt_lp_encode(const spx_fmt_dims_t *dims, const spx_fmt_lp_p
   out[24] = p->w_n; out[25] = p->w_es; out[26] = p->w_rs; out[27] = (uint8_t)p->w_sf;
   out[28] = p->a_n; out[29] = p->a_es; out[30] = p->a_rs; out[31] = (uint8_t)p->a_sf;
   out[32] = p->acc_frac;
-  out[33] = (uint8_t)cb;
+  out[33] = p->w_n;
   wr32(out + 36, OFF_BIAS);
   wr32(out + 40, (uint32_t)codes_off);
   wr32(out + 44, (uint32_t)len);
   for (i = 0; i < 256; i++) wr16(out + OFF_TABLE + 2 * i, act_table[i]);
   for (i = 0; i < dims->rows; i++) wr64(out + OFF_BIAS + 8 * i, (uint64_t)bias[i]);
-  for (i = 0; i < count; i++) {
-    if (cb == 2) wr16(out + codes_off + 2 * i, codes[i]);
-    else out[codes_off + i] = (uint8_t)codes[i];
+  for (i = 0; i < count; i++) { /* n bits each, little-endian bit order */
+    uint64_t bit = (uint64_t)i * p->w_n;
+    uint32_t c = (uint32_t)codes[i] & ((1u << p->w_n) - 1u);
+    unsigned k;
+    for (k = 0; k < p->w_n; k++)
+      if (c >> k & 1u) out[codes_off + (size_t)((bit + k) >> 3)] |= (uint8_t)(1u << ((bit + k) & 7u));
   }
   if (out_len) *out_len = len;
   return spx_fmt_lp_validate(out, len, dims, err);
@@ -116,9 +117,9 @@ spx_rt_status_t spx_fmt_lp_open(const void *bytes, size_t len, const spx_fmt_dim
   v->p.a_n = b[28]; v->p.a_es = b[29]; v->p.a_rs = b[30]; v->p.a_sf = (int8_t)b[31];
   v->p.acc_frac = b[32];
   if ((st = spx_fmt_lp_formats(&v->p, &wf, &af, err)) != SPX_RT_OK) return st;
-  v->code_bytes = b[33];
+  v->code_bits = b[33];
   want = spx_fmt_lp_encoded_size(&v->dims, v->p.w_n);
-  if (v->code_bytes != (v->p.w_n > 8 ? 2u : 1u) || rd16(b + 34) != 0 ||
+  if (v->code_bits != v->p.w_n || rd16(b + 34) != 0 ||
       rd32(b + 36) != OFF_BIAS || rd32(b + 40) != OFF_BIAS + 8u * v->dims.rows)
     return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "lp weights: code size, flags or offsets "
                             "differ from the layout");
@@ -136,7 +137,12 @@ spx_rt_status_t spx_fmt_lp_open(const void *bytes, size_t len, const spx_fmt_dim
 }
 
 uint32_t spx_fmt_lp_code_at(const spx_fmt_lp_view_t *v, size_t i) {
-  return v->code_bytes == 2 ? rd16(v->codes + 2 * i) : v->codes[i];
+  uint64_t bit = (uint64_t)i * v->code_bits;
+  const uint8_t *p = v->codes + (size_t)(bit >> 3);
+  unsigned shift = (unsigned)(bit & 7u), have = 8u - shift;
+  uint32_t c = (uint32_t)p[0] >> shift;
+  for (size_t k = 1; have < v->code_bits; k++, have += 8) c |= (uint32_t)p[k] << have;
+  return c & ((1u << v->code_bits) - 1u);
 }
 int64_t spx_fmt_lp_bias_at(const spx_fmt_lp_view_t *v, uint32_t r) {
   return (int64_t)rd64(v->bias + 8 * (size_t)r);
@@ -171,6 +177,10 @@ spx_rt_status_t spx_fmt_lp_validate(const void *bytes, size_t len, const spx_fmt
                               i % per, (unsigned)c,
                               c >= spx_numfmt_codes(&wf) ? "beyond the format's codes" : "NaR");
   }
+  if (((uint64_t)count * v.code_bits) % 8u &&
+      v.codes[((uint64_t)count * v.code_bits) / 8u] >> (((uint64_t)count * v.code_bits) % 8u))
+    return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "lp weights: the bits after the last code "
+                            "are not 0");
   return SPX_RT_OK;
 }
 

@@ -903,23 +903,26 @@ uint32_t spx_fmt_ternary_lut_columns(const spx_fmt_dims_t *dims, unsigned n, uns
  *   |   24 |      4 | weight format: n, es, rs (u8 each), sf (i8)        |
  *   |   28 |      4 | activation format: n, es, rs (u8 each), sf (i8)    |
  *   |   32 |      1 | A: fraction bits of the int64 accumulator, 0..62   |
- *   |   33 |      1 | code_bytes: 1 (weight n <= 8) or 2                 |
+ *   |   33 |      1 | code_bits: the weight format's n (2..16)           |
  *   |   34 |      2 | flags (0)                                          |
  *   |   36 |      4 | bias_offset (560)                                  |
  *   |   40 |      4 | codes_offset (560 + 8 M)                           |
- *   |   44 |      4 | total_bytes (codes_offset + code_bytes * count)    |
+ *   |   44 |      4 | total_bytes (codes_offset + ceil(n * count / 8))   |
  *   +------+--------+----------------------------------------------------+
  *   |   48 |    512 | act_table: u16[256], entry x + 128 = the activation |
  *   |      |        |   format's code of the int8 input value x (never   |
  *   |      |        |   NaR, below 2^n_act)                              |
  *   |  560 |    8 M | bias: i64 per output channel, real bias * 2^A      |
- *   | 560+ | cb*cnt | weight codes, OIHW [M][K][kh][kw] (dense [M][K]),  |
- *   |  8 M |        |   one byte each (n <= 8) or u16 (n > 8); each code |
+ *   | 560+ | n*cnt/8| weight codes, OIHW [M][K][kh][kw] (dense [M][K]),  |
+ *   |  8 M |        |   n bits each, packed: code i is bits i*n .. i*n+n-1 |
+ *   |      |        |   of the area read as one little-endian integer    |
+ *   |      |        |   (bit b: bit b % 8 of byte b / 8); the bits after |
+ *   |      |        |   the last code, up to the byte, are 0; each code  |
  *   |      |        |   below 2^n and never NaR                          |
  *   +------+--------+----------------------------------------------------+
  */
 #define SPX_FMT_LP_MAGIC "SXLP"
-#define SPX_FMT_LP_VERSION 1
+#define SPX_FMT_LP_VERSION 2 /* 1: codes in whole bytes */
 #define SPX_FMT_LP_HEADER_BYTES 48
 #define SPX_FMT_LP_TABLE_BYTES 512
 #define SPX_FMT_LP_MAX_ACC_FRAC 62
@@ -941,10 +944,10 @@ typedef struct spx_fmt_lp_params {
 typedef struct spx_fmt_lp_view {
   spx_fmt_dims_t dims;
   spx_fmt_lp_params_t p;
-  unsigned code_bytes;
+  unsigned code_bits;
   const uint8_t *act_table; /* u16 LE [256] */
   const uint8_t *bias;      /* i64 LE [rows] */
-  const uint8_t *codes;     /* [count] of code_bytes */
+  const uint8_t *codes;     /* count codes of code_bits, packed */
   size_t total_bytes;
 } spx_fmt_lp_view_t;
 

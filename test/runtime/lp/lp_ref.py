@@ -69,12 +69,16 @@ def model(blob, x, prm):
     an, aes, ars, asf = hdr[12:16]
     wsf = wsf - 256 if wsf > 127 else wsf
     asf = asf - 256 if asf > 127 else asf
-    A, cb = hdr[16], hdr[17]
+    A, code_bits = hdr[16], hdr[17]
+    assert code_bits == wn
     bias_off, codes_off = hdr[19], hdr[20]
     table = struct.unpack_from("<256H", blob, 48)
     bias = struct.unpack_from("<%dq" % rows, blob, bias_off)
     count = rows * cols * kh * kw
-    codes = struct.unpack_from("<%d%s" % (count, "H" if cb == 2 else "B"), blob, codes_off)
+    # n bits per code, code i at bits i*n.. of the area as one little-endian
+    # integer
+    packed = int.from_bytes(blob[codes_off:codes_off + (count * wn + 7) // 8], "little")
+    codes = [(packed >> (i * wn)) & ((1 << wn) - 1) for i in range(count)]
     Fw, Fa = frac_bits(wn, wes, wrs), frac_bits(an, aes, ars)
     F = max(Fw, Fa)
     T = exp2_table(F)

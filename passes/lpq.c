@@ -59,6 +59,7 @@ typedef struct layer {
   double a_sq, a_n;      /* the input's squares, on the f32 network */
   float *ref;            /* [samples][out_count], the f32 network's output */
   float *wq;             /* the candidate's rounded weights */
+  const rounding_t *wq_fmt; /* the format wq holds (NULL: none yet) */
   const rounding_t *act; /* the candidate's input rounding */
   double err, sig;       /* the candidate's local error terms */
 } layer_t;
@@ -273,7 +274,9 @@ static int run(search_t *s, cand_t *c) {
     int32_t p[4];
     format_of(s, c->g, l, 0, p);
     const rounding_t *r = rounding(s, p);
-    for (size_t i = 0; i < L->count; i++) L->wq[i] = round_to(r, L->w[i]);
+    if (L->wq_fmt != r) /* candidates in a row often share a layer's format */
+      for (size_t i = 0; i < L->count; i++) L->wq[i] = round_to(r, L->w[i]);
+    L->wq_fmt = r;
     format_of(s, c->g, l, 1, p);
     L->act = rounding(s, p);
     L->err = L->sig = 0;

@@ -1,11 +1,14 @@
 # Corrupts a .spxbin on purpose and reseals it (crc32s recomputed), so the
-# loader's semantic checks - not the checksum - must catch the problem.
+# loader's semantic checks - not the checksum - must catch the problem. One
+# script for every target whose PE opcode has the layout of bs.pe / lpa.pe
+# (cpu.layer fields, then tile_m, tile_k, tile_p, mdesc at bytes 46..57) and
+# whose machine description is the last blob (the lowering appends it).
 #   patch.py IN OUT EDIT...
 # EDIT is one of
 #   cmd:I:FIELD=V    command I's field (opcode, iterations, op, tile_m,
-#                    tile_k, tile_p, mdesc, pairs, zero_tail = zero bytes
-#                    46..63)
-#   mdesc:J=V        value J (table order) of the last blob, the lpa
+#                    tile_k, tile_p, mdesc, pairs (lpa.pe only), zero_tail =
+#                    zero bytes 46..63)
+#   mdesc:J=V        value J (table order) of the last blob, the target's
 #                    machine description
 #   hash=V           the header's machine-description hash
 #   target=V         the header's target id

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/targets/kit/kit.h"
 #include "runtime/targets/aie/opcodes.h"
 
 #ifdef __cplusplus

@@ -8,10 +8,7 @@
 #include <string.h>
 
 typedef struct tctx {
-  spx_cs_write_fn write;
-  void *ctx;
-  int failed;
-  int first;
+  spx_tk_trace_t tw; /* the kit's writer (runtime/targets/kit/kit.h) */
   uint32_t freq, cols;
   uint64_t end;
   uint32_t layer;
@@ -19,20 +16,9 @@ typedef struct tctx {
   const char *layer_name;
 } tctx_t;
 
-static void out(tctx_t *t, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
-static void out(tctx_t *t, const char *fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  size_t n = spx_rt_vformat(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n >= sizeof buf) n = sizeof buf - 1;
-  if (!t->failed && t->write(t->ctx, buf, n)) t->failed = 1;
-}
-
 /* cycles -> "123.456" microseconds (3 decimals, exact integer math). */
 static void us(char *buf, size_t cap, uint64_t cycles, uint32_t freq) {
-  uint64_t ns1000 = cycles * 1000 / freq; /* nanoseconds */
+  uint64_t ns1000 = spx_tk_cycles_ns(cycles, freq); /* nanoseconds */
   spx_rt_format(buf, cap, "%llu.%03u", (unsigned long long)(ns1000 / 1000),
                 (unsigned)(ns1000 % 1000));
 }
@@ -49,7 +35,7 @@ static void json_name(tctx_t *t, const char *s) {
   for (; *s && k + 2 < sizeof buf; s++)
     if (*s != '"' && *s != '\\') buf[k++] = *s;
   buf[k] = 0;
-  out(t, "%s", buf);
+  spx_tk_trace_printf(&t->tw, "%s", buf);
 }
 
 static void on_event(void *user, const spx_sim_aie_event_t *e) {
@@ -57,10 +43,10 @@ static void on_event(void *user, const spx_sim_aie_event_t *e) {
   char ts[32], dur[32];
   us(ts, sizeof ts, e->start, t->freq);
   us(dur, sizeof dur, e->duration, t->freq);
-  out(t, ",\n{\"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %s, \"dur\": %s, "
+  spx_tk_trace_printf(&t->tw, ",\n{\"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %s, \"dur\": %s, "
          "\"name\": \"", (unsigned)tid_of(t, e), ts, dur);
   json_name(t, e->name);
-  out(t, ": %s\", \"args\": {\"layer\": %u, \"cycles\": %llu}}", e->what,
+  spx_tk_trace_printf(&t->tw, ": %s\", \"args\": {\"layer\": %u, \"cycles\": %llu}}", e->what,
       (unsigned)e->layer, (unsigned long long)e->duration);
   if (e->start + e->duration > t->end) t->end = e->start + e->duration;
 }
@@ -94,8 +80,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
                             void *ctx, spx_rt_error_t *error) {
   tctx_t t;
   memset(&t, 0, sizeof t);
-  t.write = write;
-  t.ctx = ctx;
+  spx_tk_trace_init(&t.tw, write, ctx);
   spx_sim_aie_source_t src = {s, s->command_count, src_get, src_blob,
                               src_tensor_bytes, src_blob_size, src_tensor};
   spx_aie_mdesc_t m;
@@ -113,16 +98,16 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
   spx_aie_mdesc_from_config(&SPX_CS_U(c0, aie_config), &m);
   t.freq = m.freq_mhz;
   t.cols = m.cols;
-  out(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
+  spx_tk_trace_printf(&t.tw, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
           "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", \"args\": "
           "{\"name\": \"aie %ux%u\"}}", (unsigned)m.rows, (unsigned)m.cols);
-  out(&t, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": \"thread_name\", "
+  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": \"thread_name\", "
           "\"args\": {\"name\": \"DDR\"}}");
-  out(&t, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 2, \"name\": \"thread_name\", "
+  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 2, \"name\": \"thread_name\", "
           "\"args\": {\"name\": \"host\"}}");
   for (uint32_t r = 0; r < m.rows; r++)
     for (uint32_t c = 0; c < m.cols; c++)
-      out(&t, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": %u, \"name\": "
+      spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": %u, \"name\": "
               "\"thread_name\", \"args\": {\"name\": \"tile (%u,%u)\"}}",
           (unsigned)(10 + r * m.cols + c), (unsigned)r, (unsigned)c);
   uint32_t nl = 0;
@@ -137,14 +122,14 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
   }
   char ts[32];
   us(ts, sizeof ts, t.end, t.freq);
-  out(&t, ",\n{\"ph\": \"i\", \"pid\": 1, \"tid\": 1, \"s\": \"g\", \"ts\": %s, "
+  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"i\", \"pid\": 1, \"tid\": 1, \"s\": \"g\", \"ts\": %s, "
           "\"name\": \"totals\", \"args\": {\"cycles\": %llu, \"layers\": %u, "
           "\"time_us\": %s}}\n]}\n", ts, (unsigned long long)t.end,
       (unsigned)nl, ts);
-  if (t.failed && error) {
+  if (t.tw.failed && error) {
     error->status = SPX_RT_ERR_ARG;
     error->command = SPX_RT_NO_COMMAND;
     spx_rt_format(error->message, sizeof error->message, "write failed");
   }
-  return t.failed ? -1 : 0;
+  return t.tw.failed ? -1 : 0;
 }

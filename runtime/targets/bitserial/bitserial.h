@@ -68,6 +68,7 @@
 #include <stdint.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/targets/kit/kit.h"
 #include "runtime/targets/bitserial/opcodes.h"
 
 #ifdef __cplusplus
@@ -114,6 +115,10 @@ enum {
 };
 
 void spx_sim_bs_mdesc_init_default(spx_sim_bs_mdesc_t *md);
+/* The values in table order (the shape of spx_mdesc_check, of the
+ * compiler's p->mdesc and of the kit's blob functions), and back. */
+void spx_sim_bs_mdesc_to_values(const spx_sim_bs_mdesc_t *md, int64_t *v);
+void spx_sim_bs_mdesc_from_values(const int64_t *v, spx_sim_bs_mdesc_t *md);
 /* Value `index` (table order) as a pointer into md. */
 int32_t *spx_sim_bs_mdesc_at(spx_sim_bs_mdesc_t *md, unsigned index);
 /* spx_mdesc_check of it (ranges, lanes even): SPX_RT_OK, or what is wrong
@@ -123,7 +128,8 @@ spx_rt_status_t spx_sim_bs_mdesc_check(const spx_sim_bs_mdesc_t *md, spx_rt_erro
 #define SPX_SIM_BS_MDESC_BYTES (4u * SPX_SIM_BS_MDESC_COUNT)
 void spx_sim_bs_mdesc_encode(const spx_sim_bs_mdesc_t *md,
                              uint8_t out[SPX_SIM_BS_MDESC_BYTES]);
-/* 0 on success, -1 if the size is wrong or a value is out of range. */
+/* 0 on success, -1 if the size is wrong or a value is out of range (out
+ * untouched). */
 int spx_sim_bs_mdesc_decode(const uint8_t *data, size_t size,
                             spx_sim_bs_mdesc_t *out);
 /* FNV-1a 64 of the encoded blob: the stream header's mdesc hash. */

@@ -60,6 +60,7 @@
 #include <stdint.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/targets/kit/kit.h"
 #include "runtime/targets/lpa/opcodes.h"
 
 #ifdef __cplusplus
@@ -92,6 +93,10 @@ enum {
 };
 
 void spx_lpa_mdesc_init_default(spx_lpa_mdesc_t *md);
+/* The values in table order (the shape of spx_mdesc_check, of the
+ * compiler's p->mdesc and of the kit's blob functions), and back. */
+void spx_lpa_mdesc_to_values(const spx_lpa_mdesc_t *md, int64_t *v);
+void spx_lpa_mdesc_from_values(const int64_t *v, spx_lpa_mdesc_t *md);
 /* Value `index` (table order) as a pointer into md (NULL past the end). */
 int32_t *spx_lpa_mdesc_at(spx_lpa_mdesc_t *md, unsigned index);
 /* spx_mdesc_check of it: SPX_RT_OK, or what is wrong in *err. */
@@ -99,7 +104,8 @@ spx_rt_status_t spx_lpa_mdesc_check(const spx_lpa_mdesc_t *md, spx_rt_error_t *e
 /* The blob: SPX_LPA_MDESC_COUNT int32 little-endian. */
 #define SPX_LPA_MDESC_BYTES (4u * SPX_LPA_MDESC_COUNT)
 void spx_lpa_mdesc_encode(const spx_lpa_mdesc_t *md, uint8_t out[SPX_LPA_MDESC_BYTES]);
-/* 0 on success, -1 if the size is wrong or a value is out of range. */
+/* 0 on success, -1 if the size is wrong or a value is out of range (out
+ * untouched). */
 int spx_lpa_mdesc_decode(const uint8_t *data, size_t size, spx_lpa_mdesc_t *out);
 /* FNV-1a 64 of the encoded blob: the stream header's mdesc hash. */
 uint64_t spx_lpa_mdesc_hash(const spx_lpa_mdesc_t *md);

@@ -21,45 +21,42 @@ void spx_lpa_mdesc_init_default(spx_lpa_mdesc_t *md) {
 #undef X
 }
 
+void spx_lpa_mdesc_to_values(const spx_lpa_mdesc_t *md, int64_t *v) {
+#define X(m, opt, def, lo, hi, doc) v[SPX_LPA_MDESC_I_##m] = md->m;
+  SPX_LPA_MDESC(X)
+#undef X
+}
+
+void spx_lpa_mdesc_from_values(const int64_t *v, spx_lpa_mdesc_t *md) {
+#define X(m, opt, def, lo, hi, doc) md->m = (int32_t)v[SPX_LPA_MDESC_I_##m];
+  SPX_LPA_MDESC(X)
+#undef X
+}
+
+/* The checks, the blob and its hash are the kit's (runtime/targets/kit). */
 spx_rt_status_t spx_lpa_mdesc_check(const spx_lpa_mdesc_t *md, spx_rt_error_t *err) {
-  spx_lpa_mdesc_t c = *md;
   int64_t v[SPX_LPA_MDESC_COUNT];
-  unsigned i;
-  for (i = 0; i < SPX_LPA_MDESC_COUNT; ++i) v[i] = *spx_lpa_mdesc_at(&c, i);
+  spx_lpa_mdesc_to_values(md, v);
   return spx_mdesc_check(&spx_target_lpa_mdesc, v, err);
 }
 
 void spx_lpa_mdesc_encode(const spx_lpa_mdesc_t *md, uint8_t out[SPX_LPA_MDESC_BYTES]) {
-  spx_lpa_mdesc_t c = *md;
-  unsigned i, b;
-  for (i = 0; i < SPX_LPA_MDESC_COUNT; ++i) {
-    uint32_t v = (uint32_t)*spx_lpa_mdesc_at(&c, i);
-    for (b = 0; b < 4; ++b) out[4 * i + b] = (uint8_t)(v >> (8 * b));
-  }
+  int64_t v[SPX_LPA_MDESC_COUNT];
+  spx_lpa_mdesc_to_values(md, v);
+  spx_tk_mdesc_encode(&spx_target_lpa_mdesc, v, out);
 }
 
 int spx_lpa_mdesc_decode(const uint8_t *data, size_t size, spx_lpa_mdesc_t *out) {
-  unsigned i;
-  if (!data || size != SPX_LPA_MDESC_BYTES) return -1;
-  for (i = 0; i < SPX_LPA_MDESC_COUNT; ++i) {
-    const uint8_t *p = data + 4 * i;
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                 (uint32_t)p[3] << 24;
-    *spx_lpa_mdesc_at(out, i) = (int32_t)v;
-  }
-  return spx_lpa_mdesc_check(out, NULL) == SPX_RT_OK ? 0 : -1;
+  int64_t v[SPX_LPA_MDESC_COUNT];
+  if (spx_tk_mdesc_decode(&spx_target_lpa_mdesc, data, size, v, NULL)) return -1;
+  spx_lpa_mdesc_from_values(v, out);
+  return 0;
 }
 
 uint64_t spx_lpa_mdesc_hash(const spx_lpa_mdesc_t *md) {
-  uint8_t buf[SPX_LPA_MDESC_BYTES];
-  uint64_t h = 0xcbf29ce484222325ull;
-  unsigned i;
-  spx_lpa_mdesc_encode(md, buf);
-  for (i = 0; i < sizeof buf; ++i) {
-    h ^= buf[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  int64_t v[SPX_LPA_MDESC_COUNT];
+  spx_lpa_mdesc_to_values(md, v);
+  return spx_tk_mdesc_hash(&spx_target_lpa_mdesc, v);
 }
 
 const char *spx_lpa_design_name(unsigned design) {

@@ -4,7 +4,6 @@
  * device's bit for bit), and costs it (cost.c) for reports and traces. No
  * allocation: the model lives in caller memory, every run uses the caller's
  * workspace. */
-#include <stdarg.h>
 #include <string.h>
 
 #include "runtime/targets/lpa/lpa.h"
@@ -163,19 +162,15 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i, layer_t 
   return SPX_RT_OK;
 }
 
+static uint16_t pe_mdesc(const spx_cs_command_t *c) {
+  return c->opcode == SPX_CS_OP_LPA_PE ? SPX_CS_U(*c, lpa_pe).mdesc : SPX_CS_NONE;
+}
+
 /* The machine description of a stream: its first lpa.pe's, else defaults. */
 static void stream_mdesc(const spx_cs_stream_t *s, spx_lpa_mdesc_t *md) {
-  uint32_t i;
-  spx_lpa_mdesc_init_default(md);
-  for (i = 0; i < s->command_count; ++i) {
-    spx_cs_command_t c;
-    spx_cs_blob_t b;
-    spx_cs_stream_command(s, i, &c);
-    if (c.opcode != SPX_CS_OP_LPA_PE) continue;
-    spx_cs_stream_blob(s, SPX_CS_U(c, lpa_pe).mdesc, &b);
-    if (spx_lpa_mdesc_decode(b.data, b.length, md)) spx_lpa_mdesc_init_default(md);
-    return;
-  }
+  int64_t v[SPX_LPA_MDESC_COUNT];
+  spx_tk_stream_mdesc(s, &spx_target_lpa_mdesc, pe_mdesc, v);
+  spx_lpa_mdesc_from_values(v, md);
 }
 
 spx_rt_status_t spx_sim_lpa_cost(const spx_cs_stream_t *s, spx_lpa_cost_t *costs, uint32_t cap,
@@ -197,67 +192,23 @@ spx_rt_status_t spx_sim_lpa_cost(const spx_cs_stream_t *s, spx_lpa_cost_t *costs
   return SPX_RT_OK;
 }
 
-typedef struct tw {
-  spx_cs_write_fn write;
-  void *ctx;
-  int failed;
-  int first;
-} tw_t;
-
-static void emit(tw_t *t, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
-static void emit(tw_t *t, const char *fmt, ...) {
-  char buf[512];
-  size_t n;
-  va_list ap;
-  if (t->failed) return;
-  va_start(ap, fmt);
-  n = spx_rt_vformat(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (n >= sizeof buf) n = sizeof buf - 1;
-  if (t->write(t->ctx, buf, n)) t->failed = 1;
-}
-
-/* An event; ts/dur in ns printed as us with 3 decimals. */
-static void event(tw_t *t, const char *name, uint32_t tid, uint64_t ts_ns, uint64_t dur_ns,
-                  const char *args) {
-  emit(t, "%s\n{\"name\": \"%s\", \"ph\": \"X\", \"pid\": 1, \"tid\": %u, "
-          "\"ts\": %llu.%03u, \"dur\": %llu.%03u%s%s}",
-       t->first ? "" : ",", name, (unsigned)tid, (unsigned long long)(ts_ns / 1000),
-       (unsigned)(ts_ns % 1000), (unsigned long long)(dur_ns / 1000),
-       (unsigned)(dur_ns % 1000), *args ? ", \"args\": " : "", args);
-  t->first = 0;
-}
-
 spx_rt_status_t spx_sim_lpa_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
                                         void *ctx, spx_lpa_cost_t *c, spx_rt_error_t *error) {
   spx_lpa_mdesc_t md;
   layer_t L;
-  tw_t t = {0, 0, 0, 1};
+  spx_tk_trace_t t;
   uint64_t now = 0; /* cycles */
-  uint32_t i, r;
+  uint32_t i;
   spx_rt_status_t st;
-  t.write = write;
-  t.ctx = ctx;
+  spx_tk_trace_init(&t, write, ctx);
   spx_rt_error_clear(error);
   if (s->target != SPX_CS_TARGET_LPA)
     return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not an lpa stream");
   stream_mdesc(s, &md);
-#define NS(cyc) ((cyc) * 1000u / (uint64_t)md.clock_mhz)
-  emit(&t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [");
-  for (r = 0; r < (uint32_t)md.rows && r < 1024; ++r) {
-    emit(&t, "%s\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, "
-             "\"tid\": %u, \"args\": {\"name\": \"PE row %u\"}}",
-         t.first ? "" : ",", (unsigned)r, (unsigned)r);
-    t.first = 0;
-  }
-  emit(&t, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 1000, "
-           "\"args\": {\"name\": \"dram\"}},\n{\"name\": \"thread_name\", \"ph\": "
-           "\"M\", \"pid\": 1, \"tid\": 1001, \"args\": {\"name\": \"layer\"}}");
+  spx_tk_trace_array_begin(&t, (uint32_t)md.rows);
   for (i = 0; i < s->command_count; ++i) {
     char args[320];
-    const char *name;
     if ((st = layer_cost(s, i, &L, c, &md, error)) != SPX_RT_OK) return st;
-    name = L.cmd.name ? L.cmd.name : "";
     spx_rt_format(args, sizeof args,
                   "{\"op\": \"%s\", \"mode\": \"%s\", \"compute_cycles\": %llu, "
                   "\"dram_cycles\": %llu, \"dram_bytes\": %llu, \"int8_latency_cycles\": %llu}",
@@ -269,15 +220,11 @@ spx_rt_status_t spx_sim_lpa_write_trace(const spx_cs_stream_t *s, spx_cs_write_f
                   (unsigned long long)c->dram[SPX_LPA_LPA],
                   (unsigned long long)c->dram_bytes[SPX_LPA_LPA],
                   (unsigned long long)c->latency[SPX_LPA_INT8]);
-    event(&t, name, 1001, NS(now), NS(c->latency[SPX_LPA_LPA]), args);
-    if (c->dram[SPX_LPA_LPA]) event(&t, name, 1000, NS(now), NS(c->dram[SPX_LPA_LPA]), "");
-    if (L.cmd.opcode == SPX_CS_OP_LPA_PE)
-      for (r = 0; r < c->nrows && r < 1024; ++r)
-        if (c->rows_busy[r]) event(&t, name, r, NS(now), NS(c->rows_busy[r]), "");
+    spx_tk_trace_array_layer(&t, L.cmd.name ? L.cmd.name : "", now, (uint32_t)md.clock_mhz,
+                             c->latency[SPX_LPA_LPA], c->dram[SPX_LPA_LPA],
+                             L.cmd.opcode == SPX_CS_OP_LPA_PE ? c->rows_busy : NULL, c->nrows,
+                             args);
     now += c->latency[SPX_LPA_LPA];
   }
-#undef NS
-  emit(&t, "\n]}\n");
-  if (t.failed) return spx_rt_error_set(error, SPX_RT_ERR_ARG, "trace write failed");
-  return SPX_RT_OK;
+  return spx_tk_trace_end(&t, error);
 }

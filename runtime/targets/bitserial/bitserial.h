@@ -155,18 +155,18 @@ typedef struct spx_sim_bs_group {
   int32_t const_mul; /* times sum(a) */
 } spx_sim_bs_group_t;
 
-/* Geometry of a PE layer (conv2d or dense), from its tensors. */
+/* Geometry of a PE layer (conv2d or dense), from its tensors: the kit's
+ * (spx_tk_geom_t, as member `kit` or by its member names), and the weight
+ * groups. */
 typedef struct spx_sim_bs_geom {
-  uint32_t n, cin, h, w;       /* input (dense: n, cin = K, h = w = 1) */
-  uint32_t cout, oh, ow;       /* output */
-  uint32_t kh, kw, sh, sw, dh, dw, groups;
-  uint32_t pad[4];             /* top, left, bottom, right */
-  uint32_t cin_g;              /* cin / groups */
-  uint32_t gsize;              /* lanes per weight group: min(lanes, cin_g) */
-  uint32_t kgroups;            /* groups per output channel:
-                                  kh * kw * ceil(cin_g / gsize) */
-  uint64_t k;                  /* reduction length cin_g * kh * kw */
-  uint64_t p;                  /* output pixels n * oh * ow */
+  union {
+    spx_tk_geom_t kit;
+    struct {
+      SPX_TK_GEOM_MEMBERS
+    };
+  };
+  uint32_t gsize;   /* lanes per weight group: min(lanes, cin_g) */
+  uint32_t kgroups; /* groups per output channel: kh * kw * ceil(cin_g / gsize) */
 } spx_sim_bs_geom_t;
 
 /* A layer's weights: dense int8 OIHW / [M][K], a BBS encoding (its
@@ -220,10 +220,7 @@ enum {
 };
 const char *spx_sim_bs_design_name(unsigned design);
 
-typedef struct spx_sim_bs_tiling {
-  uint32_t tile_m, tile_k, tile_p;
-  uint32_t tiles; /* ceil(M/tile_m) * ceil(P/tile_p) * ceil(K/tile_k) */
-} spx_sim_bs_tiling_t;
+typedef spx_tk_tiling_t spx_sim_bs_tiling_t;
 
 typedef struct spx_sim_bs_cost {
   uint64_t compute[SPX_SIM_BS_DESIGN_COUNT]; /* cycles */
@@ -241,7 +238,8 @@ typedef struct spx_sim_bs_cost {
 } spx_sim_bs_cost_t;
 
 /* Geometry of an int8 conv2d/dense cpu.layer-shaped command over its tensor
- * records; -1 if it is neither. */
+ * records (spx_tk_geom_init, then the groups for md's lanes); -1 if it is
+ * neither. */
 int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
                          const spx_cs_tensor_t *in, const spx_cs_tensor_t *out,
                          const spx_sim_bs_mdesc_t *md);

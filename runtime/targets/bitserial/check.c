@@ -3,7 +3,8 @@
  * commands. Both opcodes carry a layer, so the cpu.layer rules run first;
  * then the bitserial rules: which layers run
  * where, the machine description blob, and the tiling - counts, alignment
- * to the PE array, and that every tile fits its SRAM. */
+ * to the PE array (those and the blob with the target kit's checks), and
+ * that every tile fits its SRAM. */
 #include "runtime/targets/bitserial/bitserial.h"
 #include "runtime/stream/cs_internal.h"
 
@@ -18,11 +19,12 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   int on_pe = l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE;
   const spx_cs_bs_pe_t *pe = &SPX_CS_U(*cmd, bs_pe);
   spx_cs_tensor_t in, out;
-  spx_cs_blob_t mb, wb;
+  spx_cs_blob_t wb;
+  int64_t mv[SPX_SIM_BS_MDESC_COUNT];
   spx_sim_bs_mdesc_t md;
   spx_sim_bs_geom_t g;
   spx_sim_bs_tiling_t t;
-  uint64_t wpm, mt, pt, kt, wbytes, ibytes;
+  uint64_t wpm, wbytes, ibytes;
   spx_rt_status_t rc = cs_check_cpu_layer(v, i, cmd, info);
   if (rc != SPX_RT_OK) return rc;
   if (cmd->opcode == SPX_CS_OP_BS_HOST) {
@@ -39,21 +41,10 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   if (in.dtype != SPX_CS_DTYPE_INT8)
     return cs_bad(v, "command %u (%s): field 'in0': the PE array takes int8, got %s",
                (unsigned)i, opn, spx_cs_dtype_name(in.dtype));
-  if (pe->mdesc == SPX_CS_NONE)
-    return cs_bad(v, "command %u (%s): field 'mdesc': missing machine description",
-               (unsigned)i, opn);
-  cs_get_blob(v, pe->mdesc, &mb);
-  if (mb.dtype != SPX_CS_DTYPE_INT32 || mb.encoding != SPX_CS_ENC_DENSE ||
-      mb.length != SPX_SIM_BS_MDESC_BYTES)
-    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u is not a %u-byte "
-               "int32 machine description", (unsigned)i, opn,
-               (unsigned)pe->mdesc, SPX_SIM_BS_MDESC_BYTES);
-  if (spx_sim_bs_mdesc_decode(mb.data, mb.length, &md)) {
-    spx_rt_error_t why;
-    spx_sim_bs_mdesc_check(&md, &why);
-    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i,
-               opn, (unsigned)pe->mdesc, why.message);
-  }
+  if ((rc = spx_tk_check_mdesc(v, i, opn, pe->mdesc, &spx_target_bitserial_mdesc, mv)) !=
+      SPX_RT_OK)
+    return rc;
+  spx_sim_bs_mdesc_from_values(mv, &md);
   cs_get_blob(v, l->weights, &wb);
   {
     const char *refused = "";
@@ -73,32 +64,12 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
       return cs_bad(v, "command %u (%s): field 'weights': blob%u: %s", (unsigned)i,
                  opn, (unsigned)l->weights, werr.message);
   }
-  if (pe->tile_m == 0 || pe->tile_m > g.cout ||
-      (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))
-    return cs_bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and "
-               "a multiple of the %d PE rows (or all channels)", (unsigned)i,
-               opn, (unsigned)pe->tile_m, (unsigned)g.cout, (int)md.rows);
-  if (pe->tile_k == 0 || pe->tile_k > g.k ||
-      (pe->tile_k % g.gsize && pe->tile_k != g.k))
-    return cs_bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu] and "
-               "whole groups of %u", (unsigned)i, opn, (unsigned)pe->tile_k,
-               (unsigned long long)g.k, (unsigned)g.gsize);
-  if (pe->tile_p == 0 || pe->tile_p > g.p)
-    return cs_bad(v, "command %u (%s): field 'tile_p': %u must be in [1, %llu]",
-               (unsigned)i, opn, (unsigned)pe->tile_p, (unsigned long long)g.p);
-  mt = ceil_div(g.cout, pe->tile_m);
-  pt = ceil_div(g.p, pe->tile_p);
-  kt = ceil_div(g.k, pe->tile_k);
-  if (cmd->iterations != mt * pt * kt)
-    return cs_bad(v, "command %u (%s): field 'iterations': %u, but the tiling has "
-               "%llu x %llu x %llu = %llu tiles", (unsigned)i, opn,
-               (unsigned)cmd->iterations, (unsigned long long)mt,
-               (unsigned long long)pt, (unsigned long long)kt,
-               (unsigned long long)(mt * pt * kt));
   t.tile_m = pe->tile_m;
   t.tile_k = pe->tile_k;
   t.tile_p = pe->tile_p;
   t.tiles = cmd->iterations;
+  if ((rc = spx_tk_check_tiles(v, i, opn, &g.kit, &t, (uint32_t)md.rows, g.gsize)) != SPX_RT_OK)
+    return rc;
   wpm = ceil_div(wb.length, g.cout);
   wbytes = spx_sim_bs_tile_wbytes(&g, &t, wpm);
   ibytes = spx_sim_bs_tile_ibytes(&g, &t);

@@ -12,41 +12,10 @@ int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
                          const spx_sim_bs_mdesc_t *md) {
   uint32_t cblocks;
   memset(g, 0, sizeof *g);
-  if (l->op == SPX_CS_CPU_OP_CONV2D && in->rank == 4 && out->rank == 4) {
-    g->n = in->dims[0];
-    g->cin = in->dims[1];
-    g->h = in->dims[2];
-    g->w = in->dims[3];
-    g->cout = out->dims[1];
-    g->oh = out->dims[2];
-    g->ow = out->dims[3];
-    g->kh = l->kh;
-    g->kw = l->kw;
-    g->sh = l->sh;
-    g->sw = l->sw;
-    g->dh = l->dh;
-    g->dw = l->dw;
-    g->groups = l->groups;
-    g->pad[0] = l->pad_t;
-    g->pad[1] = l->pad_l;
-    g->pad[2] = l->pad_b;
-    g->pad[3] = l->pad_r;
-  } else if (l->op == SPX_CS_CPU_OP_DENSE && in->rank == 2 && out->rank == 2) {
-    g->n = in->dims[0];
-    g->cin = in->dims[1];
-    g->h = g->w = g->oh = g->ow = 1;
-    g->cout = out->dims[1];
-    g->kh = g->kw = g->sh = g->sw = g->dh = g->dw = g->groups = 1;
-  } else {
-    return -1;
-  }
-  if (!g->groups || g->cin % g->groups || !g->kh || !g->kw) return -1;
-  g->cin_g = g->cin / g->groups;
+  if (spx_tk_geom_init(&g->kit, l, in, out)) return -1;
   g->gsize = g->cin_g < (uint32_t)md->lanes ? g->cin_g : (uint32_t)md->lanes;
   cblocks = (uint32_t)ceil_div(g->cin_g, g->gsize);
   g->kgroups = g->kh * g->kw * cblocks;
-  g->k = (uint64_t)g->cin_g * g->kh * g->kw;
-  g->p = (uint64_t)g->n * g->oh * g->ow;
   return 0;
 }
 

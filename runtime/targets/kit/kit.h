@@ -59,15 +59,21 @@ void spx_tk_stream_mdesc(const spx_cs_stream_t *s, const spx_mdesc_table_t *t,
 
 /* ==== Layer geometry ====================================================== */
 
-/* A conv2d or dense layer as a PE array sees it, from its tensors. */
-typedef struct spx_tk_geom {
-  uint32_t n, cin, h, w;  /* input (dense: n, cin = K, h = w = 1) */
-  uint32_t cout, oh, ow;  /* output */
-  uint32_t kh, kw, sh, sw, dh, dw, groups;
-  uint32_t pad[4];        /* top, left, bottom, right (dense: 0) */
-  uint32_t cin_g, cout_g; /* per conv group */
-  uint64_t k;             /* reduction length cin_g * kh * kw */
+/* A conv2d or dense layer as a PE array sees it, from its tensors. The
+ * members are a macro too, so a target's geometry can extend it and keep
+ * plain member names: union { spx_tk_geom_t kit; struct {
+ * SPX_TK_GEOM_MEMBERS }; } (see spx_sim_bs_geom_t). */
+#define SPX_TK_GEOM_MEMBERS                                                   \
+  uint32_t n, cin, h, w;  /* input (dense: n, cin = K, h = w = 1) */          \
+  uint32_t cout, oh, ow;  /* output */                                        \
+  uint32_t kh, kw, sh, sw, dh, dw, groups;                                    \
+  uint32_t pad[4];        /* top, left, bottom, right (dense: 0) */           \
+  uint32_t cin_g, cout_g; /* per conv group */                                \
+  uint64_t k;             /* reduction length cin_g * kh * kw */              \
   uint64_t p;             /* output pixels n * oh * ow */
+
+typedef struct spx_tk_geom {
+  SPX_TK_GEOM_MEMBERS
 } spx_tk_geom_t;
 
 /* Geometry of a cpu.layer-shaped command over its input and output tensor

@@ -3,12 +3,11 @@
  * opcodes carry a layer, so the cpu.layer rules run first; then the lpa
  * rules: which layers run where, the machine description blob, the weights
  * (LP codes, fully validated, or dense int8), the PE mode, and the tiling -
- * bounds, alignment to the PE rows, the tile count, and that every tile fits
- * half of its buffer. */
+ * bounds, alignment to the PE rows, the tile count (those two and the blob
+ * with the target kit's checks), and that every tile fits half of its
+ * buffer. */
 #include "runtime/targets/lpa/lpa.h"
 #include "runtime/stream/cs_internal.h"
-
-static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
                                      const struct spx_cs_command *cmd,
@@ -19,13 +18,14 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   int on_pe = l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE;
   const spx_cs_lpa_pe_t *pe = &SPX_CS_U(*cmd, lpa_pe);
   spx_cs_tensor_t in, out;
-  spx_cs_blob_t mb, wb;
+  spx_cs_blob_t wb;
+  int64_t mv[SPX_LPA_MDESC_COUNT];
   spx_lpa_mdesc_t md;
   spx_lpa_geom_t g;
   spx_lpa_tiling_t t;
   spx_lpa_weights_t w;
   spx_rt_error_t why;
-  uint64_t wpm, mt, pt, kt, wbytes, ibytes, obytes;
+  uint64_t wpm, wbytes, ibytes, obytes;
   spx_rt_status_t rc = cs_check_cpu_layer(v, i, cmd, info);
   if (rc != SPX_RT_OK) return rc;
   if (cmd->opcode == SPX_CS_OP_LPA_HOST) {
@@ -45,19 +45,9 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   if (out.dtype != SPX_CS_DTYPE_INT8)
     return cs_bad(v, "command %u (%s): field 'out': the PE array writes int8, got %s",
                   (unsigned)i, opn, spx_cs_dtype_name(out.dtype));
-  if (pe->mdesc == SPX_CS_NONE)
-    return cs_bad(v, "command %u (%s): field 'mdesc': missing machine description", (unsigned)i,
-                  opn);
-  cs_get_blob(v, pe->mdesc, &mb);
-  if (mb.dtype != SPX_CS_DTYPE_INT32 || mb.encoding != SPX_CS_ENC_DENSE ||
-      mb.length != SPX_LPA_MDESC_BYTES)
-    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u is not a %u-byte int32 machine "
-                  "description", (unsigned)i, opn, (unsigned)pe->mdesc, SPX_LPA_MDESC_BYTES);
-  if (spx_lpa_mdesc_decode(mb.data, mb.length, &md)) {
-    spx_lpa_mdesc_check(&md, &why);
-    return cs_bad(v, "command %u (%s): field 'mdesc': blob%u: %s", (unsigned)i, opn,
-                  (unsigned)pe->mdesc, mb.data ? why.message : "no data");
-  }
+  if ((rc = spx_tk_check_mdesc(v, i, opn, pe->mdesc, &spx_target_lpa_mdesc, mv)) != SPX_RT_OK)
+    return rc;
+  spx_lpa_mdesc_from_values(mv, &md);
   if (spx_lpa_geom_init(&g, l, &in, &out))
     return cs_bad(v, "command %u (%s): field 'op': bad %s geometry", (unsigned)i, opn, op);
   cs_get_blob(v, l->weights, &wb);
@@ -70,29 +60,11 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
                   w.encoding == SPX_FMT_LP ? "LP" : "int8",
                   w.encoding == SPX_FMT_LP ? "LP" : "int8", (unsigned)w.pairs,
                   w.pairs == 1 ? "" : "s");
-  if (pe->tile_m == 0 || pe->tile_m > g.cout ||
-      (pe->tile_m % (uint32_t)md.rows && pe->tile_m != g.cout))
-    return cs_bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and a multiple of "
-                  "the %d PE rows (or all channels)", (unsigned)i, opn, (unsigned)pe->tile_m,
-                  (unsigned)g.cout, (int)md.rows);
-  if (pe->tile_k == 0 || pe->tile_k > g.k)
-    return cs_bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu]", (unsigned)i,
-                  opn, (unsigned)pe->tile_k, (unsigned long long)g.k);
-  if (pe->tile_p == 0 || pe->tile_p > g.p)
-    return cs_bad(v, "command %u (%s): field 'tile_p': %u must be in [1, %llu]", (unsigned)i,
-                  opn, (unsigned)pe->tile_p, (unsigned long long)g.p);
-  mt = ceil_div(g.cout, pe->tile_m);
-  pt = ceil_div(g.p, pe->tile_p);
-  kt = ceil_div(g.k, pe->tile_k);
-  if (cmd->iterations != mt * pt * kt)
-    return cs_bad(v, "command %u (%s): field 'iterations': %u, but the tiling has %llu x %llu x "
-                  "%llu = %llu tiles", (unsigned)i, opn, (unsigned)cmd->iterations,
-                  (unsigned long long)mt, (unsigned long long)pt, (unsigned long long)kt,
-                  (unsigned long long)(mt * pt * kt));
   t.tile_m = pe->tile_m;
   t.tile_k = pe->tile_k;
   t.tile_p = pe->tile_p;
   t.tiles = cmd->iterations;
+  if ((rc = spx_tk_check_tiles(v, i, opn, &g, &t, (uint32_t)md.rows, 0)) != SPX_RT_OK) return rc;
   wpm = spx_lpa_weight_bytes_per_m(&g, w.w_bits);
   wbytes = spx_lpa_tile_wbytes(&g, &t, wpm);
   ibytes = spx_lpa_tile_ibytes(&g, &t);

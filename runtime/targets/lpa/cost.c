@@ -10,38 +10,12 @@ static uint64_t ceil_div(uint64_t a, uint64_t b) { return b ? (a + b - 1) / b : 
 
 int spx_lpa_geom_init(spx_lpa_geom_t *g, const spx_cs_cpu_layer_t *l,
                       const spx_cs_tensor_t *in, const spx_cs_tensor_t *out) {
-  memset(g, 0, sizeof *g);
-  if (l->op == SPX_CS_CPU_OP_CONV2D && in->rank == 4 && out->rank == 4) {
-    g->n = in->dims[0];
-    g->cin = in->dims[1];
-    g->h = in->dims[2];
-    g->w = in->dims[3];
-    g->cout = out->dims[1];
-    g->oh = out->dims[2];
-    g->ow = out->dims[3];
-    g->kh = l->kh;
-    g->kw = l->kw;
-    g->sh = l->sh;
-    g->sw = l->sw;
-    g->dh = l->dh;
-    g->dw = l->dw;
-    g->groups = l->groups;
-  } else if (l->op == SPX_CS_CPU_OP_DENSE && in->rank == 2 && out->rank == 2) {
-    g->n = in->dims[0];
-    g->cin = in->dims[1];
-    g->h = g->w = g->oh = g->ow = 1;
-    g->cout = out->dims[1];
-    g->kh = g->kw = g->sh = g->sw = g->dh = g->dw = g->groups = 1;
-  } else {
+  if (spx_tk_geom_init(g, l, in, out)) return -1;
+  /* A row block never spans two conv groups, and every count is used as a
+   * divisor or a tile bound. */
+  if (!g->cin || !g->cout || g->cout % g->groups || !g->sh || !g->sw || !g->n || !g->oh ||
+      !g->ow)
     return -1;
-  }
-  if (!g->groups || !g->cin || !g->cout || g->cin % g->groups || g->cout % g->groups ||
-      !g->kh || !g->kw || !g->sh || !g->sw || !g->n || !g->oh || !g->ow)
-    return -1;
-  g->cin_g = g->cin / g->groups;
-  g->cout_g = g->cout / g->groups;
-  g->k = (uint64_t)g->cin_g * g->kh * g->kw;
-  g->p = (uint64_t)g->n * g->oh * g->ow;
   return 0;
 }
 

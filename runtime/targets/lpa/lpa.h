@@ -112,18 +112,12 @@ uint64_t spx_lpa_mdesc_hash(const spx_lpa_mdesc_t *md);
 
 /* ==== Layers =============================================================== */
 
-/* Geometry of a PE layer (conv2d or dense), from its tensors. */
-typedef struct spx_lpa_geom {
-  uint32_t n, cin, h, w;       /* input (dense: n, cin = K, h = w = 1) */
-  uint32_t cout, oh, ow;       /* output */
-  uint32_t kh, kw, sh, sw, dh, dw, groups;
-  uint32_t cin_g, cout_g;      /* per conv group */
-  uint64_t k;                  /* reduction length cin_g * kh * kw */
-  uint64_t p;                  /* output pixels n * oh * ow */
-} spx_lpa_geom_t;
+/* Geometry of a PE layer (conv2d or dense), from its tensors: the kit's. */
+typedef spx_tk_geom_t spx_lpa_geom_t;
 
 /* Geometry of a conv2d/dense cpu.layer-shaped command over its tensor
- * records; -1 if it is neither or the shapes do not fit together. */
+ * records (spx_tk_geom_init); -1 if it is neither or the shapes do not fit
+ * together (also: a count is 0, or groups does not divide cout). */
 int spx_lpa_geom_init(spx_lpa_geom_t *g, const spx_cs_cpu_layer_t *l,
                       const spx_cs_tensor_t *in, const spx_cs_tensor_t *out);
 
@@ -161,10 +155,7 @@ enum {
 };
 const char *spx_lpa_design_name(unsigned design);
 
-typedef struct spx_lpa_tiling {
-  uint32_t tile_m, tile_k, tile_p;
-  uint32_t tiles; /* ceil(M/tile_m) * ceil(P/tile_p) * ceil(K/tile_k) */
-} spx_lpa_tiling_t;
+typedef spx_tk_tiling_t spx_lpa_tiling_t;
 
 /* Stored bytes of one output channel's weights at `bits` per weight. */
 uint64_t spx_lpa_weight_bytes_per_m(const spx_lpa_geom_t *g, unsigned bits);

@@ -14,15 +14,11 @@
  * report also says N, K and the ternary groups per PE step). */
 #include <string.h>
 
-#include "backends/spx_backend.h"
+#include "backends/target_kit.h"
 #include "runtime/targets/bitserial/bitserial.h"
 
 static void cost_json(spx_arena_t *arena, char **s, const char *key, const uint64_t v[]) {
-  *s = spx_arena_printf(arena, "%s\"%s\": {", *s, key);
-  for (unsigned d = 0; d < SPX_SIM_BS_DESIGN_COUNT; d++)
-    *s = spx_arena_printf(arena, "%s%s\"%s\": %llu", *s, d ? ", " : "", spx_sim_bs_design_name(d),
-                          (unsigned long long)v[d]);
-  *s = spx_arena_printf(arena, "%s}", *s);
+  spx_tk_json_designs(arena, s, key, v, SPX_SIM_BS_DESIGN_COUNT, spx_sim_bs_design_name);
 }
 
 static void speedup_json(spx_arena_t *arena, char **s, const char *key, const uint64_t lat[]) {
@@ -36,42 +32,29 @@ static void speedup_json(spx_arena_t *arena, char **s, const char *key, const ui
 
 int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   spx_sim_bs_mdesc_t md;
-  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
-    *spx_sim_bs_mdesc_at(&md, k) = (int32_t)p->mdesc[k];
+  spx_sim_bs_mdesc_from_values(p->mdesc, &md);
   spx_cs_image_t *img = &p->image;
   uint32_t n = img->command_count;
 
   /* The machine-description blob, after the program's blobs. */
-  uint8_t *mbytes = spx_arena_alloc(arena, SPX_SIM_BS_MDESC_BYTES);
-  spx_sim_bs_mdesc_encode(&md, mbytes);
-  spx_cs_blob_t *blobs = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *blobs);
-  if (img->blob_count) memcpy(blobs, img->blobs, img->blob_count * sizeof *blobs);
-  uint16_t mdesc_id = (uint16_t)img->blob_count;
-  blobs[mdesc_id] = (spx_cs_blob_t){.name = "bitserial.mdesc", .dtype = SPX_CS_DTYPE_INT32,
-                                    .encoding = SPX_CS_ENC_DENSE,
-                                    .length = SPX_SIM_BS_MDESC_BYTES, .data = mbytes};
+  spx_tk_lowering_t lw;
+  spx_tk_lower_begin(&lw, p, arena, "bitserial.mdesc", &spx_target_bitserial_mdesc);
+  uint16_t mdesc_id = lw.mdesc_id;
 
-  spx_cs_command_t *cmds = spx_arena_alloc(arena, (n + 1) * sizeof *cmds);
   uint64_t tot_lat[SPX_SIM_BS_DESIGN_COUNT] = {0}, pe_lat[SPX_SIM_BS_DESIGN_COUNT] = {0};
   uint64_t tot_compute[SPX_SIM_BS_DESIGN_COUNT] = {0}, tot_dram[SPX_SIM_BS_DESIGN_COUNT] = {0};
   uint64_t groups = 0, cols = 0;
   int errors = 0;
   spx_sim_bs_cost_t *c = spx_arena_alloc(arena, sizeof *c);
   for (uint32_t i = 0; i < n; i++) {
-    const spx_cs_command_t *src = &img->commands[i];
-    const spx_cs_cpu_layer_t *l = &src->u.cpu_layer;
-    spx_cs_command_t *dst = &cmds[i];
-    const spx_cs_tensor_t *t[5] = {NULL, NULL, NULL, NULL, &img->tensors[l->out]};
-    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
-    static const spx_cs_tensor_t none;
-    for (int k = 0; k < 4; k++) t[k] = k < l->n_in ? &img->tensors[ins[k]] : &none;
-    memset(dst, 0, sizeof *dst);
-    dst->iterations = 1;
-    dst->name = src->name;
-    /* Both bitserial opcodes begin with the cpu.layer members. */
-    memcpy(&dst->u, &src->u.cpu_layer, sizeof src->u.cpu_layer);
+    spx_tk_layer_t L;
+    spx_tk_lower_layer(&lw, i, &L);
+    const spx_cs_command_t *src = L.src;
+    const spx_cs_cpu_layer_t *l = L.l;
+    spx_cs_command_t *dst = L.dst;
+    const spx_cs_tensor_t *const *t = L.t;
     char *js = "{";
-    spx_loc_t loc = {p->loc.file, p->layers[i].line, 0};
+    spx_loc_t loc = L.loc;
     if (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) {
       spx_sim_bs_geom_t g;
       const spx_cs_blob_t *wb = &img->blobs[l->weights];
@@ -170,11 +153,7 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
   }
   if (errors) return -1;
 
-  char *tj = spx_arena_printf(arena, "{\"machine\": {");
-  const spx_mdesc_field_t *f = spx_target_bitserial_mdesc.fields;
-  for (unsigned k = 0; k < SPX_SIM_BS_MDESC_COUNT; k++)
-    tj = spx_arena_printf(arena, "%s%s\"%s\": %d", tj, k ? ", " : "", f[k].member,
-                          (int)*spx_sim_bs_mdesc_at(&md, k));
+  char *tj = spx_tk_json_machine(&lw);
   tj = spx_arena_printf(arena,
                         "%s}, \"mdesc_hash\": \"0x%016llx\", \"commands\": \"one per layer: "
                         "bs.pe (conv2d, dense; iterations = tiles) or bs.host\", "
@@ -195,10 +174,6 @@ int spx_target_bitserial_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t 
   speedup_json(arena, &tj, "pe_speedup", pe_lat);
   p->target_json = spx_arena_printf(arena, "%s}", tj);
 
-  img->commands = cmds;
-  img->blobs = blobs;
-  img->blob_count++;
-  img->target = SPX_CS_TARGET_BITSERIAL;
-  img->mdesc_hash = spx_sim_bs_mdesc_hash(&md);
+  spx_tk_lower_end(&lw, SPX_CS_TARGET_BITSERIAL);
   return 0;
 }

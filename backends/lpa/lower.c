@@ -14,15 +14,11 @@
  * their ratio. */
 #include <string.h>
 
-#include "backends/spx_backend.h"
+#include "backends/target_kit.h"
 #include "runtime/targets/lpa/lpa.h"
 
 static void cost_json(spx_arena_t *arena, char **s, const char *key, const uint64_t v[]) {
-  *s = spx_arena_printf(arena, "%s\"%s\": {", *s, key);
-  for (unsigned d = 0; d < SPX_LPA_DESIGN_COUNT; d++)
-    *s = spx_arena_printf(arena, "%s%s\"%s\": %llu", *s, d ? ", " : "", spx_lpa_design_name(d),
-                          (unsigned long long)v[d]);
-  *s = spx_arena_printf(arena, "%s}", *s);
+  spx_tk_json_designs(arena, s, key, v, SPX_LPA_DESIGN_COUNT, spx_lpa_design_name);
 }
 
 /* int8 latency / lpa latency: above 1 when the LP array is faster. */
@@ -32,22 +28,15 @@ static double ratio(const uint64_t lat[]) {
 
 int spx_target_lpa_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
   spx_lpa_mdesc_t md;
-  for (unsigned k = 0; k < SPX_LPA_MDESC_COUNT; k++)
-    *spx_lpa_mdesc_at(&md, k) = (int32_t)p->mdesc[k];
+  spx_lpa_mdesc_from_values(p->mdesc, &md);
   spx_cs_image_t *img = &p->image;
   uint32_t n = img->command_count;
 
   /* The machine-description blob, after the program's blobs. */
-  uint8_t *mbytes = spx_arena_alloc(arena, SPX_LPA_MDESC_BYTES);
-  spx_lpa_mdesc_encode(&md, mbytes);
-  spx_cs_blob_t *blobs = spx_arena_alloc(arena, (img->blob_count + 1) * sizeof *blobs);
-  if (img->blob_count) memcpy(blobs, img->blobs, img->blob_count * sizeof *blobs);
-  uint16_t mdesc_id = (uint16_t)img->blob_count;
-  blobs[mdesc_id] = (spx_cs_blob_t){.name = "lpa.mdesc", .dtype = SPX_CS_DTYPE_INT32,
-                                    .encoding = SPX_CS_ENC_DENSE,
-                                    .length = SPX_LPA_MDESC_BYTES, .data = mbytes};
+  spx_tk_lowering_t lw;
+  spx_tk_lower_begin(&lw, p, arena, "lpa.mdesc", &spx_target_lpa_mdesc);
+  uint16_t mdesc_id = lw.mdesc_id;
 
-  spx_cs_command_t *cmds = spx_arena_alloc(arena, (n + 1) * sizeof *cmds);
   uint64_t tot_lat[SPX_LPA_DESIGN_COUNT] = {0}, pe_lat[SPX_LPA_DESIGN_COUNT] = {0};
   uint64_t tot_compute[SPX_LPA_DESIGN_COUNT] = {0}, tot_dram[SPX_LPA_DESIGN_COUNT] = {0};
   uint64_t pe_compute[SPX_LPA_DESIGN_COUNT] = {0};
@@ -56,20 +45,14 @@ int spx_target_lpa_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
   int errors = 0;
   spx_lpa_cost_t *c = spx_arena_alloc(arena, sizeof *c);
   for (uint32_t i = 0; i < n; i++) {
-    const spx_cs_command_t *src = &img->commands[i];
-    const spx_cs_cpu_layer_t *l = &src->u.cpu_layer;
-    spx_cs_command_t *dst = &cmds[i];
-    const spx_cs_tensor_t *t[5] = {NULL, NULL, NULL, NULL, &img->tensors[l->out]};
-    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
-    static const spx_cs_tensor_t none;
-    for (int k = 0; k < 4; k++) t[k] = k < l->n_in ? &img->tensors[ins[k]] : &none;
-    memset(dst, 0, sizeof *dst);
-    dst->iterations = 1;
-    dst->name = src->name;
-    /* Both lpa opcodes begin with the cpu.layer members. */
-    memcpy(&dst->u, &src->u.cpu_layer, sizeof src->u.cpu_layer);
+    spx_tk_layer_t L;
+    spx_tk_lower_layer(&lw, i, &L);
+    const spx_cs_command_t *src = L.src;
+    const spx_cs_cpu_layer_t *l = L.l;
+    spx_cs_command_t *dst = L.dst;
+    const spx_cs_tensor_t *const *t = L.t;
     char *js = "{";
-    spx_loc_t loc = {p->loc.file, p->layers[i].line, 0};
+    spx_loc_t loc = L.loc;
     if (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) {
       spx_lpa_geom_t g;
       const spx_cs_blob_t *wb = &img->blobs[l->weights];
@@ -174,11 +157,7 @@ int spx_target_lpa_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
   }
   if (errors) return -1;
 
-  char *tj = spx_arena_printf(arena, "{\"machine\": {");
-  const spx_mdesc_field_t *f = spx_target_lpa_mdesc.fields;
-  for (unsigned k = 0; k < SPX_LPA_MDESC_COUNT; k++)
-    tj = spx_arena_printf(arena, "%s%s\"%s\": %d", tj, k ? ", " : "", f[k].member,
-                          (int)*spx_lpa_mdesc_at(&md, k));
+  char *tj = spx_tk_json_machine(&lw);
   tj = spx_arena_printf(arena,
                         "%s}, \"mdesc_hash\": \"0x%016llx\", \"commands\": \"one per layer: "
                         "lpa.pe (conv2d, dense; iterations = tiles) or lpa.host\", "
@@ -200,10 +179,6 @@ int spx_target_lpa_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
                         ratio(pe_lat), ratio(pe_compute));
   p->target_json = tj;
 
-  img->commands = cmds;
-  img->blobs = blobs;
-  img->blob_count++;
-  img->target = SPX_CS_TARGET_LPA;
-  img->mdesc_hash = spx_lpa_mdesc_hash(&md);
+  spx_tk_lower_end(&lw, SPX_CS_TARGET_LPA);
   return 0;
 }

@@ -43,8 +43,8 @@ static void on_event(void *user, const spx_sim_aie_event_t *e) {
   char ts[32], dur[32];
   us(ts, sizeof ts, e->start, t->freq);
   us(dur, sizeof dur, e->duration, t->freq);
-  spx_tk_trace_printf(&t->tw, ",\n{\"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %s, \"dur\": %s, "
-         "\"name\": \"", (unsigned)tid_of(t, e), ts, dur);
+  spx_tk_trace_printf(&t->tw, ",\n{\"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %s, "
+                      "\"dur\": %s, \"name\": \"", (unsigned)tid_of(t, e), ts, dur);
   json_name(t, e->name);
   spx_tk_trace_printf(&t->tw, ": %s\", \"args\": {\"layer\": %u, \"cycles\": %llu}}", e->what,
       (unsigned)e->layer, (unsigned long long)e->duration);
@@ -101,10 +101,10 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
   spx_tk_trace_printf(&t.tw, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n"
           "{\"ph\": \"M\", \"pid\": 1, \"name\": \"process_name\", \"args\": "
           "{\"name\": \"aie %ux%u\"}}", (unsigned)m.rows, (unsigned)m.cols);
-  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": \"thread_name\", "
-          "\"args\": {\"name\": \"DDR\"}}");
-  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 2, \"name\": \"thread_name\", "
-          "\"args\": {\"name\": \"host\"}}");
+  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"name\": "
+                             "\"thread_name\", \"args\": {\"name\": \"DDR\"}}");
+  spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": 2, \"name\": "
+                             "\"thread_name\", \"args\": {\"name\": \"host\"}}");
   for (uint32_t r = 0; r < m.rows; r++)
     for (uint32_t c = 0; c < m.cols; c++)
       spx_tk_trace_printf(&t.tw, ",\n{\"ph\": \"M\", \"pid\": 1, \"tid\": %u, \"name\": "

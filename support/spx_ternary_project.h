@@ -6,7 +6,8 @@
  * last=0)`: n 2 .. 16 (default 8), k 1 .. n (default 2), scale channel
  * (default) | layer, first and last 0 (default) | 1. One definition of the
  * names, ranges, defaults and messages (spx_ternary_opt_set); the pass reads
- * them from its attribute.
+ * them from its attribute, spx-quant from a command-line spec
+ * (spx_ternary_spec_parse).
  *
  * Projection: float weights w, [rows][cols][taps] (OIHW with taps = kh * kw;
  * [out][in] with taps = 1), onto alpha * t, t in {-1, 0, +1} with at most k
@@ -74,6 +75,15 @@ spx_ternary_opt_status_t spx_ternary_opt_set(spx_ternary_opts_t *o, const char *
                                              char *msg, size_t cap);
 /* After every option: k <= n. 0, or -1 with the message in msg. */
 int spx_ternary_opts_check(const spx_ternary_opts_t *o, char *msg, size_t cap);
+
+/* Parses and checks a whole spec written as in a .spx file, "ternary",
+ * "ternary()" or "ternary(n=8, k=2, scale=layer)", whose first character
+ * is at `at` (one line; columns count bytes). Errors are located
+ * diagnostics: a bad value at the value, an unknown, duplicate or
+ * positional option at it, k > n at the k value. 0, or -1 with the error
+ * reported. */
+int spx_ternary_spec_parse(const char *text, spx_loc_t at, spx_diag_t *diag,
+                           spx_ternary_opts_t *out);
 
 /* ---- projection -------------------------------------------------------- */
 

@@ -188,3 +188,156 @@ int spx_ternary_project_all(const spx_ternary_geom_t *g, const double *w, bool p
   return rounds;
 }
 
+/* ---- the text of a spec ------------------------------------------------- */
+
+static bool is_ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static bool is_ident(char c) {
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+static bool ends_value(char c) {
+  return !c || c == ' ' || c == '\t' || c == ',' || c == '(' || c == ')' || c == '=';
+}
+
+static spx_loc_t col_of(spx_loc_t at, const char *text, const char *p) {
+  at.col += (int)(p - text);
+  return at;
+}
+
+static const char *found_text(const char *p, char *buf, size_t cap) {
+  if (!*p) return "the end";
+  snprintf(buf, cap, "'%c'", *p);
+  return buf;
+}
+
+/* One value token, s[0 .. len): an integer, a word or anything else. */
+static void classify(const char *s, size_t len, spx_ternary_val_t *v) {
+  size_t i = 0;
+  uint64_t x = 0;
+  bool neg = false;
+  v->kind = SPX_TERNARY_VAL_OTHER;
+  v->i = 0;
+  v->s = s;
+  v->len = len;
+  if (len && is_ident_start(s[0])) {
+    for (i = 1; i < len && is_ident(s[i]); i++) {}
+    if (i == len) v->kind = SPX_TERNARY_VAL_WORD;
+    return;
+  }
+  if (len && (s[0] == '-' || s[0] == '+')) neg = s[i++] == '-';
+  if (i == len) return;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return;
+    if (x < 1000000000) x = x * 10 + (uint64_t)(s[i] - '0');
+  }
+  v->kind = SPX_TERNARY_VAL_INT;
+  v->i = neg ? -(int64_t)x : (int64_t)x;
+}
+
+int spx_ternary_spec_parse(const char *text, spx_loc_t at, spx_diag_t *diag,
+                           spx_ternary_opts_t *out) {
+  static const char *const keys[] = {"n", "k", "scale", "first", "last"};
+  spx_loc_t value_loc[5];
+  bool seen[5] = {false, false, false, false, false};
+  const char *p = text, *name;
+  char msg[160], fbuf[8];
+  int errors = 0;
+
+  spx_ternary_opts_init(out);
+  while (*p == ' ' || *p == '\t') p++;
+  name = p;
+  while (is_ident(*p)) p++;
+  if (!key_is(name, (size_t)(p - name), "ternary")) {
+    spx_diag_error(diag, col_of(at, text, name), "expected 'ternary'");
+    return -1;
+  }
+  while (*p == ' ' || *p == '\t') p++;
+  if (*p == '(') {
+    p++;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == ')') p++;
+    else
+      for (;;) {
+        const char *key = NULL, *v0;
+        size_t key_len = 0;
+        spx_ternary_val_t val;
+        while (*p == ' ' || *p == '\t') p++;
+        if (is_ident_start(*p)) { /* a key, or a word given positionally */
+          const char *q = p;
+          while (is_ident(*q)) q++;
+          const char *r = q;
+          while (*r == ' ' || *r == '\t') r++;
+          if (*r == '=') {
+            key = p;
+            key_len = (size_t)(q - p);
+            p = r + 1;
+            while (*p == ' ' || *p == '\t') p++;
+          }
+        }
+        v0 = p;
+        while (!ends_value(*p)) p++;
+        if (p == v0) {
+          if (key)
+            spx_diag_error(diag, col_of(at, text, p), "expected a value for '%.*s', found %s",
+                           (int)key_len, key, found_text(p, fbuf, sizeof fbuf));
+          else
+            spx_diag_error(diag, col_of(at, text, p), "expected an option (n=, k=, scale=), "
+                           "found %s", found_text(p, fbuf, sizeof fbuf));
+          return -1;
+        }
+        classify(v0, (size_t)(p - v0), &val);
+        if (!key) {
+          /* a positional option, as the pass sees it ("arg0"): refused */
+          spx_ternary_opt_set(out, "arg0", 4, &val, msg, sizeof msg);
+          spx_diag_error(diag, col_of(at, text, v0), "%s", msg);
+          ++errors;
+        } else {
+          unsigned i;
+          for (i = 0; i < 5 && !key_is(key, key_len, keys[i]); i++) {}
+          if (i < 5 && seen[i]) {
+            spx_diag_error(diag, col_of(at, text, key), "duplicate ternary option '%s'",
+                           keys[i]);
+            ++errors;
+          } else {
+            spx_ternary_opt_status_t st =
+                spx_ternary_opt_set(out, key, key_len, &val, msg, sizeof msg);
+            if (st != SPX_TERNARY_OPT_OK) {
+              spx_diag_error(diag, col_of(at, text, st == SPX_TERNARY_OPT_BAD_KEY ? key : v0),
+                             "%s", msg);
+              ++errors;
+            } else {
+              seen[i] = true;
+              value_loc[i] = col_of(at, text, v0);
+            }
+          }
+        }
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == ',') {
+          p++;
+          continue;
+        }
+        if (*p == ')') {
+          p++;
+          break;
+        }
+        spx_diag_error(diag, col_of(at, text, p), "expected ',' or ')', found %s",
+                       found_text(p, fbuf, sizeof fbuf));
+        return -1;
+      }
+    while (*p == ' ' || *p == '\t') p++;
+  }
+  if (*p) {
+    spx_diag_error(diag, col_of(at, text, p), "unexpected %s after the number format",
+                   found_text(p, fbuf, sizeof fbuf));
+    return -1;
+  }
+  if (errors) return -1;
+  if (spx_ternary_opts_check(out, msg, sizeof msg)) {
+    /* at k's value, else n's, else the name */
+    spx_loc_t loc = seen[1] ? value_loc[1] : seen[0] ? value_loc[0] : col_of(at, text, name);
+    spx_diag_error(diag, loc, "%s", msg);
+    return -1;
+  }
+  return 0;
+}

@@ -4,7 +4,8 @@
  *
  * Acts on the int8 conv2d/dense ops whose spx.sparsify has kind "ternary":
  *   sparsify LAYER : ternary(n=8, k=2, scale=channel, first=0, last=0)
- * Options (all named and optional):
+ * Options (all named and optional; defined once, with their messages, in
+ * support/spx_ternary_project.h):
  *   n      N, lanes per group along the input channels, 2 .. 16 (default 8);
  *          a ragged last group keeps the rest of the channels.
  *   k      K, non-zero weights per group at most, 1 .. n (default 2).
@@ -21,8 +22,9 @@
  * A layer kept int8 gets spx.stats = {technique = "ternary", kept_int8 =
  * the reason} and no encoding.
  *
- * Projection (per scale unit U: one output channel, or the layer). The
- * float weights w (the f32 weights the quantize pass read; the layer's
+ * Projection (support/ternary_project.c, spx_ternary_project_all; spx-quant
+ * runs the same code on an array), per scale unit U: one output channel, or
+ * the layer. The float weights w (the f32 weights the quantize pass read; the layer's
  * dequantized int8 weights if they are not in the weight store) are
  * approximated by alpha * t, t in {-1, 0, 1} with at most K non-zeros per
  * group, minimizing E = sum_U (w - alpha t)^2:
@@ -71,166 +73,40 @@
 
 #include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
+#include "support/spx_ternary_project.h"
 
-#define MAX_ROUNDS 50
-
-typedef struct tern_opts {
-  unsigned n, k;
-  bool per_layer;
-  bool first, last;
-} tern_opts_t;
-
-static int flag_opt(spx_pass_env_t *env, MlirOperation op, MlirAttribute v, const char *name,
-                    bool *out) {
-  int64_t k;
-  if (!spx_ir_attr_int(v, &k) || (k != 0 && k != 1)) {
-    spx_pass_error(env, op, "ternary %s must be 0 or 1", name);
-    return -1;
-  }
-  *out = k == 1;
-  return 0;
-}
-
-/* Reads and checks the ternary(...) options; reports at the layer. */
+/* Reads and checks the ternary(...) options (support/spx_ternary_project.h:
+ * their one definition, shared with spx-quant); reports at the layer. */
 static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
-                      tern_opts_t *o) {
-  o->n = 8;
-  o->k = 2;
-  o->per_layer = false;
-  o->first = o->last = false;
+                      spx_ternary_opts_t *o) {
+  char msg[160];
+  spx_ternary_opts_init(o);
   intptr_t n = mlirDictionaryAttrGetNumElements(spec);
   for (intptr_t i = 0; i < n; i++) {
     MlirNamedAttribute na = mlirDictionaryAttrGetElement(spec, i);
     MlirStringRef key = mlirIdentifierStr(na.name);
     MlirAttribute v = na.attribute;
-    int64_t x;
+    spx_ternary_val_t val = {SPX_TERNARY_VAL_OTHER, 0, NULL, 0};
     if (spx_ir_str_is(key, "kind")) continue;
-    if (spx_ir_str_is(key, "n")) {
-      if (!spx_ir_attr_int(v, &x) || x < SPX_FMT_TERNARY_MIN_N || x > SPX_FMT_TERNARY_MAX_N) {
-        spx_pass_error(env, op, "ternary n (lanes per group) must be an integer in 2 .. 16");
-        return -1;
-      }
-      o->n = (unsigned)x;
-    } else if (spx_ir_str_is(key, "k")) {
-      if (!spx_ir_attr_int(v, &x) || x < 1 || x > SPX_FMT_TERNARY_MAX_N) {
-        spx_pass_error(env, op, "ternary k (non-zero weights per group) must be an integer in "
-                                "1 .. n");
-        return -1;
-      }
-      o->k = (unsigned)x;
-    } else if (spx_ir_str_is(key, "scale")) {
-      MlirStringRef s = mlirAttributeIsAString(v) ? mlirStringAttrGetValue(v) : spx_ir_str("");
-      if (spx_ir_str_is(s, "channel")) {
-        o->per_layer = false;
-      } else if (spx_ir_str_is(s, "layer")) {
-        o->per_layer = true;
-      } else {
-        spx_pass_error(env, op, "ternary scale must be channel or layer");
-        return -1;
-      }
-    } else if (spx_ir_str_is(key, "first")) {
-      if (flag_opt(env, op, v, "first", &o->first)) return -1;
-    } else if (spx_ir_str_is(key, "last")) {
-      if (flag_opt(env, op, v, "last", &o->last)) return -1;
-    } else if (key.length > 3 && memcmp(key.data, "arg", 3) == 0) {
-      spx_pass_error(env, op, "ternary options are named: n=, k=, scale=, first=, last=");
-      return -1;
-    } else {
-      spx_pass_error(env, op, "unknown ternary option '%.*s' (n, k, scale, first, last)",
-                     (int)key.length, key.data);
+    if (spx_ir_attr_int(v, &val.i)) {
+      val.kind = SPX_TERNARY_VAL_INT;
+    } else if (mlirAttributeIsAString(v)) {
+      MlirStringRef s = mlirStringAttrGetValue(v);
+      val.kind = SPX_TERNARY_VAL_WORD;
+      val.s = s.data;
+      val.len = s.length;
+    }
+    if (spx_ternary_opt_set(o, key.data, key.length, &val, msg, sizeof msg) !=
+        SPX_TERNARY_OPT_OK) {
+      spx_pass_error(env, op, "%s", msg);
       return -1;
     }
   }
-  if (o->k > o->n) {
-    spx_pass_error(env, op, "ternary k = %u is more than n = %u: a group of %u lanes has at "
-                            "most %u non-zero weights", o->k, o->n, o->n, o->n);
+  if (spx_ternary_opts_check(o, msg, sizeof msg)) {
+    spx_pass_error(env, op, "%s", msg);
     return -1;
   }
   return 0;
-}
-
-/* ---- projection ---------------------------------------------------------- */
-
-typedef struct geom {
-  uint32_t rows, cols, taps, ng;
-  unsigned n, k;
-} geom_t;
-
-static unsigned lanes_of(const geom_t *g, uint32_t grp) {
-  uint32_t rest = g->cols - grp * g->n;
-  return rest < g->n ? (unsigned)rest : g->n;
-}
-
-/* Supports for a given threshold (|w| > thr, thr < 0: every non-zero) and
- * alpha's numerator and denominator: t[] for channels [o0, o1). */
-static void choose(const geom_t *g, const double *w, uint32_t o0, uint32_t o1, double thr,
-                   int8_t *t, double *sum, double *count) {
-  *sum = 0;
-  *count = 0;
-  for (uint32_t o = o0; o < o1; o++)
-    for (uint32_t tap = 0; tap < g->taps; tap++)
-      for (uint32_t grp = 0; grp < g->ng; grp++) {
-        unsigned lanes = lanes_of(g, grp), pick[SPX_FMT_TERNARY_MAX_N], np = 0;
-        size_t at[SPX_FMT_TERNARY_MAX_N];
-        for (unsigned l = 0; l < lanes; l++) {
-          at[l] = ((size_t)o * g->cols + (size_t)grp * g->n + l) * g->taps + tap;
-          t[at[l]] = 0;
-        }
-        /* the K largest |w| above thr, ties to the lower lane (insertion
-         * into a list kept in descending order) */
-        for (unsigned l = 0; l < lanes; l++) {
-          double a = fabs(w[at[l]]);
-          if (!(a > thr) || a == 0) continue;
-          unsigned p = np < g->k ? np++ : g->k;
-          while (p > 0 && fabs(w[at[pick[p - 1]]]) < a) {
-            if (p < g->k) pick[p] = pick[p - 1];
-            p--;
-          }
-          if (p < g->k) pick[p] = l;
-        }
-        for (unsigned p = 0; p < np; p++) {
-          double x = w[at[pick[p]]];
-          t[at[pick[p]]] = x < 0 ? -1 : 1;
-          *sum += fabs(x);
-          *count += 1;
-        }
-      }
-}
-
-static double sq_error(const geom_t *g, const double *w, const int8_t *t, uint32_t o0,
-                       uint32_t o1, double alpha) {
-  size_t per = (size_t)g->cols * g->taps;
-  double e = 0;
-  for (size_t i = (size_t)o0 * per; i < (size_t)o1 * per; i++) {
-    double d = w[i] - alpha * t[i];
-    e += d * d;
-  }
-  return e;
-}
-
-/* Projects channels [o0, o1) as one scale unit: t[] and alpha; returns the
- * rounds taken. */
-static int project(const geom_t *g, const double *w, uint32_t o0, uint32_t o1, int8_t *t,
-                   int8_t *t_next, double *out_alpha) {
-  size_t per = (size_t)g->cols * g->taps;
-  double sum, count, alpha, err;
-  int rounds = 0;
-  choose(g, w, o0, o1, -1.0, t, &sum, &count);
-  alpha = count > 0 ? sum / count : 0;
-  err = sq_error(g, w, t, o0, o1, alpha);
-  while (rounds < MAX_ROUNDS && alpha > 0) {
-    double a2, e2;
-    choose(g, w, o0, o1, alpha / 2, t_next, &sum, &count);
-    a2 = count > 0 ? sum / count : 0;
-    e2 = sq_error(g, w, t_next, o0, o1, a2);
-    rounds++;
-    if (!(e2 < err)) break;
-    memcpy(t + (size_t)o0 * per, t_next + (size_t)o0 * per, (size_t)(o1 - o0) * per);
-    alpha = a2;
-    err = e2;
-  }
-  *out_alpha = alpha;
-  return rounds;
 }
 
 static void set_stats(MlirOperation op, MlirNamedAttribute *a, int n) {
@@ -245,7 +121,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   if (mlirAttributeIsNull(kind) || !mlirAttributeIsAString(kind) ||
       !spx_ir_str_is(mlirStringAttrGetValue(kind), spx_pass_sparsify_kind_of(SPX_PASS_ID_ternary)))
     return 0;
-  tern_opts_t o;
+  spx_ternary_opts_t o;
   if (parse_opts(env, op, spec, &o)) return -1;
   spx_wbuf_t *w = spx_ir_get_wbuf(op, "weight", env->store);
   spx_wbuf_t *ws = spx_ir_get_wbuf(op, "spx.wscale", env->store);
@@ -264,13 +140,9 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   MlirContext ctx = mlirOperationGetContext(op);
   bool conv = spx_ir_is_op(op, "conv2d");
   uint32_t groups = conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1;
-  geom_t g;
-  g.rows = (uint32_t)w->dims[0];
-  g.cols = (uint32_t)w->dims[1];
-  g.taps = conv ? (uint32_t)(w->dims[2] * w->dims[3]) : 1;
-  g.n = o.n;
-  g.k = o.k;
-  g.ng = (g.cols + o.n - 1) / o.n;
+  spx_ternary_geom_t g;
+  spx_ternary_geom_init(&g, (uint32_t)w->dims[0], (uint32_t)w->dims[1],
+                        conv ? (uint32_t)(w->dims[2] * w->dims[3]) : 1, o.n, o.k);
   const char *kept = NULL;
   if (conv && g.cols == 1 && groups > 1)
     kept = "depthwise: a group would hold one weight, a code per weight with no sparsity";
@@ -310,17 +182,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   for (uint32_t c = 0; c < g.rows; c++)
     bias[c] = bf ? (double)bf[c] : (double)qb0[c] * s_in * scale0[c];
 
-  int rounds = 0;
-  if (o.per_layer) {
-    double a;
-    rounds = project(&g, wd, 0, g.rows, t, t_next, &a);
-    for (uint32_t c = 0; c < g.rows; c++) alpha[c] = a;
-  } else {
-    for (uint32_t c = 0; c < g.rows; c++) {
-      int r = project(&g, wd, c, c + 1, t, t_next, &alpha[c]);
-      if (r > rounds) rounds = r;
-    }
-  }
+  int rounds = spx_ternary_project_all(&g, wd, o.per_layer, t, t_next, alpha);
   /* The bias bound of the quantize pass: |bias| <= 2^30, less when the
    * layer sums more than about 2^15 products. */
   double bias_max = spx_pass_int8_bias_max(per, spx_fmt_acc_term(&spx_fmt_desc_TERNARY));

@@ -4,21 +4,36 @@
  *   spx-quant --codebook SPEC
  *   spx-quant SPEC IN.npy -o OUT.npy [--codes CODES.npy]
  *
- * SPEC is a scalar number format as written in a .spx file: int8,
+ * SPEC is a number format as written in a .spx file: a scalar format, int8,
  * posit(n=8, es=0), lp(n=8, es=1, rs=4, sf=2) (runtime/formats/
- * spx_numfmt.h, support/spx_numspec.h). --codebook prints every code in
- * code order, "0x40<TAB>1" (hex code of the code's width, value with %.17g,
- * NaR as nan). Quantizing reads an f32 or f64 .npy, writes the decoded
- * values (same dtype and shape) and the codes (uint8 up to 8 bits, uint16
- * above), all or nothing, and prints the MSE, SQNR and maximum absolute
- * error. Exit status: 0, 1 for bad input (a bad SPEC as a located
- * "<command line>:1:COL: error: ..."; "spx-quant: FILE: error: ..."), 2 for
- * a usage error. docs/number-formats.md has the formats and the rules. */
+ * spx_numfmt.h, support/spx_numspec.h), or the structured sparse ternary
+ * weights of `sparsify LAYER : ternary(n=8, k=2, scale=channel)`
+ * (support/spx_ternary_project.h, runtime/formats/spx_formats.h).
+ *
+ * Scalar formats: --codebook prints every code in code order, "0x40<TAB>1"
+ * (hex code of the code's width, value with %.17g, NaR as nan). Quantizing
+ * reads an f32 or f64 .npy, writes the decoded values (same dtype and shape)
+ * and the codes (uint8 up to 8 bits, uint16 above), and prints the MSE,
+ * SQNR and maximum absolute error.
+ *
+ * ternary: --codebook prints every pattern of the (n, k) book in code
+ * order, "0x11<TAB>1 1 0 0" (the code, then lanes 0 .. n-1 as -1, 0 or 1).
+ * Quantizing projects a weight array, rank 2 [out, in] or rank 4 [out, in,
+ * kh, kw], as the ternary pass does (the same code), writes alpha * t (same
+ * dtype and shape) and t as int8, and prints the errors and the format's
+ * facts (sparsity, alpha, code and encoded bits).
+ *
+ * Outputs are written all or nothing. Exit status: 0, 1 for bad input (a
+ * bad SPEC as a located "<command line>:1:COL: error: ..."; "spx-quant:
+ * FILE: error: ..."), 2 for a usage error. docs/number-formats.md has the
+ * formats and the rules. */
 #define _POSIX_C_SOURCE 200809L
 
+#include "runtime/formats/spx_formats.h"
 #include "runtime/formats/spx_numfmt.h"
 #include "support/spx_numspec.h"
 #include "support/spx_support.h"
+#include "support/spx_ternary_project.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,16 +61,21 @@ static void help(void) {
   unsigned n, i, k;
   const spx_numfmt_desc_t *const *t = spx_numfmt_table(&n);
   printf("%s"
-         "Shows what a scalar number format does: its code book, or an array\n"
-         "quantized with it.\n"
+         "Shows what a number format does: its code book, or an array quantized\n"
+         "with it.\n"
          "\n"
-         "  --codebook SPEC      print every code in code order: the code in hex,\n"
-         "                       a tab, its value (%%.17g; NaR as nan)\n"
+         "  --codebook SPEC      print every code in code order, one per line: the\n"
+         "                       code in hex, a tab, then its value (%%.17g; NaR as\n"
+         "                       nan); ternary: the pattern, lanes 0 .. n-1 as -1, 0\n"
+         "                       or 1 separated by spaces (0x00<TAB>0 0 0 0)\n"
          "  SPEC IN.npy          quantize an f32 or f64 array: encode every value,\n"
          "                       decode it back, print MSE, SQNR (dB), the largest\n"
-         "                       absolute error and the count of NaR codes\n"
-         "  -o, --output OUT.npy the decoded values, same dtype and shape\n"
-         "  --codes CODES.npy    the codes: uint8 (<= 8 bits) or uint16\n"
+         "                       absolute error and the count of NaR codes;\n"
+         "                       ternary: project a weight array (below)\n"
+         "  -o, --output OUT.npy the decoded values, same dtype and shape (ternary:\n"
+         "                       alpha * t)\n"
+         "  --codes CODES.npy    the codes: uint8 (<= 8 bits) or uint16; ternary: t\n"
+         "                       as int8 (-1, 0, 1), same shape\n"
          "  -h, --help           this text\n"
          "\n"
          "SPEC is written as in a .spx file, NAME or NAME(KEY=VALUE, ...):\n",
@@ -66,18 +86,73 @@ static void help(void) {
       printf("         %-3s %ld..%ld: %s\n", t[i]->params[k].name, (long)t[i]->params[k].min,
              (long)t[i]->params[k].max, t[i]->params[k].doc);
   }
+  printf("  ternary structured sparse ternary weights, alpha * t with t in {-1, 0, 1},\n"
+         "         as `sparsify LAYER : ternary(...)`; options named and optional:\n"
+         "         n     %d..%d (default %d): lanes per group (input channels)\n"
+         "         k     1..n (default %d): non-zero weights per group at most\n"
+         "         scale channel (default): one alpha per output channel; layer:\n"
+         "               one alpha for the array\n"
+         "         first, last 0 or 1: accepted as in a .spx file; no effect here\n",
+         SPX_FMT_TERNARY_MIN_N, SPX_FMT_TERNARY_MAX_N, SPX_TERNARY_DEFAULT_N,
+         SPX_TERNARY_DEFAULT_K);
   printf("\n"
          "Non-finite inputs become NaR with posit and lp (counted, left out of the\n"
-         "errors); int8 refuses them. int8 uses one symmetric scale max|x|/127 for\n"
-         "the whole array. Outputs are written all or nothing. Exit status: 0; 1\n"
-         "for bad input (a bad SPEC is reported at its column of the\n"
-         "'<command line>'); 2 for a usage error. See docs/number-formats.md.\n");
+         "errors); int8 and ternary refuse them. int8 uses one symmetric scale\n"
+         "max|x|/127 for the whole array.\n"
+         "\n"
+         "ternary takes a weight array as the compiler lays it out, rank 2 [out, in]\n"
+         "(dense) or rank 4 [out, in, kh, kw] (conv2d, OIHW); groups are n\n"
+         "consecutive input channels at a fixed output channel and tap. It runs the\n"
+         "ternary pass's projection and prints, besides the errors, the sparsity\n"
+         "(zero fraction), alpha's range, the code bits per group and the size of\n"
+         "the compiler's encoding of the array (bits per weight, header included).\n"
+         "\n"
+         "Outputs are written all or nothing. Exit status: 0; 1 for bad input (a\n"
+         "bad SPEC is reported at its column of the '<command line>'); 2 for a\n"
+         "usage error. See docs/number-formats.md.\n");
 }
 
-static int parse_spec(const char *spec, spx_numfmt_t *f) {
+typedef struct run {
+  const char *in, *out, *codes_path;
+  int ternary; /* 1: tern, else fmt */
+  spx_numfmt_t fmt;
+  spx_ternary_opts_t tern;
+} run_t;
+
+/* "int8, posit, lp or ternary": every format spx-quant takes. */
+static const char *format_names(void) {
+  static char buf[128];
+  if (!buf[0]) {
+    unsigned n, i;
+    const spx_numfmt_desc_t *const *t = spx_numfmt_table(&n);
+    size_t len = 0;
+    for (i = 0; i < n && len < sizeof buf; ++i)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s, ", t[i]->name);
+    if (len < sizeof buf) {
+      size_t at = len >= 2 ? len - 2 : 0; /* over the last ", " */
+      snprintf(buf + at, sizeof buf - at, " or ternary");
+    }
+  }
+  return buf;
+}
+
+/* The format name at the start of spec: [*name, *name + *len). */
+static void spec_name(const char *spec, const char **name, size_t *len) {
+  const char *p = spec;
+  while (*p == ' ' || *p == '\t') p++;
+  *name = p;
+  while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+         *p == '_')
+    p++;
+  *len = (size_t)(p - *name);
+}
+
+static int parse_spec(const char *spec, run_t *r) {
   static const char file[] = "<command line>";
   spx_diag_t *diag = spx_diag_create(stderr);
   spx_loc_t at = {file, 1, 1};
+  const char *name;
+  size_t len;
   int rc;
   if (!diag) return error(file, "out of memory");
   if (strchr(spec, '\n')) {
@@ -85,9 +160,59 @@ static int parse_spec(const char *spec, spx_numfmt_t *f) {
     return error(file, "SPEC is one line");
   }
   spx_diag_add_source(diag, file, spec, strlen(spec));
-  rc = spx_numspec_parse(spec, at, diag, f);
+  spec_name(spec, &name, &len);
+  r->ternary = len == 7 && memcmp(name, "ternary", 7) == 0;
+  if (r->ternary) {
+    rc = spx_ternary_spec_parse(spec, at, diag, &r->tern);
+  } else if (!len || (*name >= '0' && *name <= '9')) {
+    char fbuf[8];
+    at.col += (int)(name - spec);
+    if (*name) snprintf(fbuf, sizeof fbuf, "'%c'", *name);
+    spx_diag_error(diag, at, "expected a number format (%s), found %s", format_names(),
+                   *name ? fbuf : "the end");
+    rc = -1;
+  } else if (!spx_numfmt_find_name(name, len)) {
+    /* spx_numspec_parse would say the same without ternary */
+    unsigned nt, k;
+    const spx_numfmt_desc_t *const *t = spx_numfmt_table(&nt);
+    const char *names[SPX_NUMFMT_COUNT_ + 1], *hint;
+    char word[64];
+    for (k = 0; k < nt && k < SPX_NUMFMT_COUNT_; ++k) names[k] = t[k]->name;
+    names[k++] = "ternary";
+    snprintf(word, sizeof word, "%.*s", (int)(len < 60 ? len : 60), name);
+    hint = spx_diag_suggest(word, names, (int)k);
+    at.col += (int)(name - spec);
+    if (hint)
+      spx_diag_error(diag, at, "unknown number format '%s'; did you mean '%s'? (expected %s)",
+                     word, hint, format_names());
+    else
+      spx_diag_error(diag, at, "unknown number format '%s' (expected %s)", word,
+                     format_names());
+    rc = -1;
+  } else {
+    rc = spx_numspec_parse(spec, at, diag, &r->fmt);
+  }
   spx_diag_destroy(diag);
   return rc == 0 ? 0 : 1;
+}
+
+/* The (n, k) book in code order: "0x11<TAB>1 1 0 0", lane 0 first. */
+static int codebook_ternary(const spx_ternary_opts_t *o) {
+  uint32_t c, patterns = spx_fmt_ternary_patterns(o->n, o->k);
+  int width = (int)(spx_fmt_ternary_code_bits(o->n, o->k) + 3) / 4;
+  for (c = 0; c < patterns; ++c) {
+    uint32_t pos, neg;
+    unsigned l;
+    if (spx_fmt_ternary_code_to_masks(o->n, o->k, c, &pos, &neg) != SPX_RT_OK)
+      return error("<stdout>", "code 0x%x of the (%u, %u) book does not decode", (unsigned)c,
+                   o->n, o->k);
+    printf("0x%0*x\t", width, (unsigned)c);
+    for (l = 0; l < o->n; ++l)
+      printf("%s%s", l ? " " : "", !((pos >> l) & 1u) ? "0" : ((neg >> l) & 1u) ? "-1" : "1");
+    printf("\n");
+  }
+  if (fflush(stdout) != 0 || ferror(stdout)) return error("<stdout>", "write error");
+  return 0;
 }
 
 static int codebook(const spx_numfmt_t *f) {
@@ -125,11 +250,6 @@ static void dims_text(const spx_npy_t *a, char *buf, size_t cap) {
                             (long long)a->dims[d]);
   if (len < cap) snprintf(buf + len, cap - len, "]");
 }
-
-typedef struct run {
-  const char *in, *out, *codes_path;
-  spx_numfmt_t fmt;
-} run_t;
 
 static int quantize(run_t *r) {
   spx_npy_t a;
@@ -266,6 +386,153 @@ out:
   return rc;
 }
 
+/* A weight array projected onto the ternary format (the pass's projection,
+ * support/ternary_project.c): alpha * t and t, and the format's facts. */
+static int quantize_ternary(run_t *r) {
+  const spx_ternary_opts_t *o = &r->tern;
+  spx_npy_t a;
+  char err[256], dims[128];
+  int is_f64 = 0, rc = 1, rounds;
+  size_t i, per, zeros = 0, enc_bytes = 0;
+  double *x, *alpha = NULL, sum_err2 = 0, sum_sig2 = 0, max_err = 0, a_min = INFINITY,
+             a_max = 0;
+  int8_t *t = NULL, *t_next = NULL;
+  void *vals = NULL;
+  spx_ternary_geom_t g;
+  spx_outset_t *set = NULL;
+  FILE *fp;
+  uint32_t b = spx_fmt_ternary_code_bits(o->n, o->k);
+
+  if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
+    return error(r->in, "%s", err);
+  x = a.data;
+  dims_text(&a, dims, sizeof dims);
+  if (a.rank != 2 && a.rank != 4) {
+    error(r->in, "ternary needs a weight array of rank 2, [out, in] (dense), or rank 4, "
+          "[out, in, kh, kw] (conv2d, OIHW); this one is rank %d %s", a.rank, dims);
+    goto out;
+  }
+  if (a.count == 0) {
+    error(r->in, "the weight array %s is empty", dims);
+    goto out;
+  }
+  for (i = 0; i < (size_t)a.rank; ++i)
+    if (a.dims[i] > (int64_t)UINT32_MAX) {
+      error(r->in, "dimension %zu of %s is more than %u", i, dims, (unsigned)UINT32_MAX);
+      goto out;
+    }
+  for (i = 0; i < a.count; ++i)
+    if (!isfinite(x[i])) {
+      char idx[128];
+      index_text(&a, i, idx, sizeof idx);
+      error(r->in, "element %zu (index %s) is %s: ternary needs finite values", i, idx,
+            isnan(x[i]) ? "nan" : x[i] > 0 ? "inf" : "-inf");
+      goto out;
+    }
+  spx_ternary_geom_init(&g, (uint32_t)a.dims[0], (uint32_t)a.dims[1],
+                        a.rank == 4 ? (uint32_t)(a.dims[2] * a.dims[3]) : 1, o->n, o->k);
+  per = a.count / g.rows;
+  if (a.rank == 2 || (a.dims[2] <= UINT16_MAX && a.dims[3] <= UINT16_MAX)) {
+    spx_fmt_dims_t d = {g.rows, g.cols, a.rank == 4 ? (uint16_t)a.dims[2] : 1,
+                        a.rank == 4 ? (uint16_t)a.dims[3] : 1, 1};
+    enc_bytes = spx_fmt_ternary_encoded_size(&d, o->n, o->k);
+  }
+
+  vals = malloc(a.count * (is_f64 ? 8 : 4));
+  t = malloc(a.count);
+  t_next = malloc(a.count);
+  alpha = malloc(sizeof *alpha * g.rows);
+  if (!vals || !t || !t_next || !alpha) {
+    error(r->in, "out of memory for %zu values", a.count);
+    goto out;
+  }
+  rounds = spx_ternary_project_all(&g, x, o->per_layer, t, t_next, alpha);
+  for (i = 0; i < a.count; ++i) {
+    double al = alpha[i / per], q, d;
+    if (is_f64) {
+      q = al * t[i];
+      ((double *)vals)[i] = q;
+    } else {
+      float qf = (float)al * (float)t[i]; /* as the pass records alpha: f32 */
+      ((float *)vals)[i] = qf;
+      q = qf;
+    }
+    d = fabs(x[i] - q);
+    sum_err2 += d * d;
+    sum_sig2 += x[i] * x[i];
+    if (d > max_err) max_err = d;
+    zeros += t[i] == 0;
+  }
+  for (i = 0; i < g.rows; ++i) {
+    if (alpha[i] < a_min) a_min = alpha[i];
+    if (alpha[i] > a_max) a_max = alpha[i];
+  }
+
+  set = spx_outset_create();
+  if (!set) {
+    error(r->out, "out of memory");
+    goto out;
+  }
+  fp = spx_outset_open(set, r->out);
+  if (!fp || (is_f64 ? spx_npy_fwrite_descr(fp, "<f8", 8, a.rank, a.dims, vals)
+                     : spx_npy_fwrite_descr(fp, "<f4", 4, a.rank, a.dims, vals)) != 0) {
+    error(r->out, "%s", fp ? strerror(errno) : spx_outset_error(set));
+    goto out;
+  }
+  if (r->codes_path) {
+    fp = spx_outset_open(set, r->codes_path);
+    if (!fp || spx_npy_fwrite_descr(fp, "|i1", 1, a.rank, a.dims, t) != 0) {
+      error(r->codes_path, "%s", fp ? strerror(errno) : spx_outset_error(set));
+      goto out;
+    }
+  }
+  if (spx_outset_commit(set) != 0) {
+    const char *p = spx_outset_failed_path(set);
+    error(p ? p : r->out, "%s", spx_outset_error(set));
+    goto out;
+  }
+
+  printf("format: ternary(n=%u, k=%u, scale=%s)\n", o->n, o->k,
+         o->per_layer ? "layer" : "channel");
+  printf("values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
+  printf("groups: %llu of up to %u weights (%u per output channel and tap",
+         (unsigned long long)g.rows * g.taps * g.ng, o->n, (unsigned)g.ng);
+  if (g.cols % o->n) printf("; the last one %u", (unsigned)(g.cols % o->n));
+  printf(")\n");
+  printf("code: %u bits per group (%u patterns)\n", (unsigned)b,
+         (unsigned)spx_fmt_ternary_patterns(o->n, o->k));
+  if (enc_bytes)
+    printf("encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g without "
+           "the header\n",
+           enc_bytes, SPX_FMT_TERNARY_HEADER_BYTES, 8.0 * (double)enc_bytes / (double)a.count,
+           (double)b * (double)g.ng * g.taps * g.rows / (double)a.count);
+  else
+    printf("encoded: none (beyond the ternary encoding: kh or kw above 65535, or 4 GiB)\n");
+  printf("sparsity: %.9g (%zu of %zu weights are 0)\n", (double)zeros / (double)a.count, zeros,
+         a.count);
+  if (o->per_layer) printf("alpha: %.9g (one for the array)\n", a_min);
+  else printf("alpha: min %.9g, max %.9g (%u output channels)\n", a_min, a_max,
+              (unsigned)g.rows);
+  printf("rounds: %d\n", rounds);
+  printf("mse: %.9g\n", sum_err2 / (double)a.count);
+  if (sum_err2 == 0) printf("sqnr: inf dB\n");
+  else printf("sqnr: %.4f dB\n", 10.0 * log10(sum_sig2 / sum_err2));
+  printf("max abs error: %.9g\n", max_err);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    error("<stdout>", "write error");
+    goto out;
+  }
+  rc = 0;
+out:
+  spx_outset_destroy(set);
+  free(vals);
+  free(t);
+  free(t_next);
+  free(alpha);
+  spx_npy_free(&a);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *book = NULL, *spec = NULL;
   run_t r;
@@ -308,13 +575,13 @@ int main(int argc, char **argv) {
   if (book) {
     if (spec || r.out || r.codes_path)
       return usage_error("--codebook takes a SPEC and nothing else%s", "");
-    if (parse_spec(book, &r.fmt)) return 1;
-    return codebook(&r.fmt);
+    if (parse_spec(book, &r)) return 1;
+    return r.ternary ? codebook_ternary(&r.tern) : codebook(&r.fmt);
   }
   if (!spec) return usage_error("no SPEC%s", "");
   if (!r.in) return usage_error("no input file (IN.npy)%s", "");
   if (!r.out) return usage_error("no output file (-o OUT.npy)%s", "");
-  if (parse_spec(spec, &r.fmt)) return 1;
+  if (parse_spec(spec, &r)) return 1;
   spx_outfile_handle_signals();
-  return quantize(&r);
+  return r.ternary ? quantize_ternary(&r) : quantize(&r);
 }

@@ -327,29 +327,11 @@ void spx_sim_bs_host_cost(const spx_sim_bs_mdesc_t *md,
                           const spx_cs_cpu_layer_t *l,
                           const spx_cs_tensor_t *const tensors[5],
                           spx_sim_bs_cost_t *out) {
-  uint64_t in_e = 0, in_b = 0, out_e, work, cyc, dram;
-  unsigned k, d;
-  const spx_cs_tensor_t *o = tensors[4];
+  uint64_t work, cyc, dram;
+  unsigned d;
   memset(out, 0, sizeof *out);
-  for (k = 0; k < l->n_in && k < 4; ++k) {
-    unsigned sz = spx_cs_dtype_size(tensors[k]->dtype);
-    in_b += tensors[k]->ws_size;
-    in_e += sz ? tensors[k]->ws_size / sz : 0;
-  }
-  out_e = spx_cs_dtype_size(o->dtype) ? o->ws_size / spx_cs_dtype_size(o->dtype) : 0;
-  if (l->op == SPX_CS_CPU_OP_MAXPOOL || l->op == SPX_CS_CPU_OP_AVGPOOL)
-    work = out_e * l->kh * l->kw;
-  else
-    work = in_e + out_e;
-  /* flatten/reshape in place is a view: no work, no traffic. */
-  if (l->op == SPX_CS_CPU_OP_COPY && l->n_in == 1 &&
-      tensors[0]->ws_offset == o->ws_offset) {
-    work = 0;
-    in_b = 0;
-  }
+  spx_tk_host_work(l, tensors, &work, &out->input_bytes, &out->output_bytes);
   cyc = ceil_div(work, (uint64_t)md->host_lanes);
-  out->input_bytes = in_b;
-  out->output_bytes = work ? o->ws_size : 0;
   dram = ceil_div((out->input_bytes + out->output_bytes) * 8u, (uint64_t)md->dram_bits);
   for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) {
     out->compute[d] = cyc;

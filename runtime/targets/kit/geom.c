@@ -42,3 +42,28 @@ int spx_tk_geom_init(spx_tk_geom_t *g, const spx_cs_cpu_layer_t *l, const spx_cs
   g->p = (uint64_t)g->n * g->oh * g->ow;
   return 0;
 }
+
+void spx_tk_host_work(const spx_cs_cpu_layer_t *l, const spx_cs_tensor_t *const tensors[5],
+                      uint64_t *work, uint64_t *in_bytes, uint64_t *out_bytes) {
+  uint64_t in_e = 0, in_b = 0, out_e;
+  unsigned k, sz;
+  const spx_cs_tensor_t *o = tensors[4];
+  for (k = 0; k < l->n_in && k < 4; ++k) {
+    sz = spx_cs_dtype_size(tensors[k]->dtype);
+    in_b += tensors[k]->ws_size;
+    in_e += sz ? tensors[k]->ws_size / sz : 0;
+  }
+  sz = spx_cs_dtype_size(o->dtype);
+  out_e = sz ? o->ws_size / sz : 0;
+  if (l->op == SPX_CS_CPU_OP_MAXPOOL || l->op == SPX_CS_CPU_OP_AVGPOOL)
+    *work = out_e * l->kh * l->kw;
+  else
+    *work = in_e + out_e;
+  /* flatten/reshape in place is a view: no work, no traffic. */
+  if (l->op == SPX_CS_CPU_OP_COPY && l->n_in == 1 && tensors[0]->ws_offset == o->ws_offset) {
+    *work = 0;
+    in_b = 0;
+  }
+  *in_bytes = in_b;
+  *out_bytes = *work ? o->ws_size : 0;
+}

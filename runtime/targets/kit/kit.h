@@ -84,6 +84,15 @@ typedef struct spx_tk_geom {
 int spx_tk_geom_init(spx_tk_geom_t *g, const spx_cs_cpu_layer_t *l, const spx_cs_tensor_t *in,
                      const spx_cs_tensor_t *out);
 
+/* A layer a PE-array target runs on its host unit (pools, add, quantize,
+ * softmax, copy, ...): *work its elements - output elements x window for
+ * pools, else input plus output elements; 0 for a flatten/reshape in place,
+ * a view - and the bytes it moves, its inputs (*in_bytes) and, unless it is
+ * a view, its output (*out_bytes). tensors[0..3] are the inputs, [4] the
+ * output. The target turns them into cycles at its own rates. */
+void spx_tk_host_work(const spx_cs_cpu_layer_t *l, const spx_cs_tensor_t *const tensors[5],
+                      uint64_t *work, uint64_t *in_bytes, uint64_t *out_bytes);
+
 /* A PE layer's tiles (the PE opcode's tile_m, tile_k, tile_p fields and its
  * iterations): tile_m output channels x tile_p output pixels x tile_k
  * reduction elements, tiles = ceil(M/tile_m) * ceil(P/tile_p) *

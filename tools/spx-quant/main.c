@@ -251,33 +251,93 @@ static void dims_text(const spx_npy_t *a, char *buf, size_t cap) {
   if (len < cap) snprintf(buf + len, cap - len, "]");
 }
 
+/* The errors of the decoded values against the input, over the finite
+ * inputs. */
+typedef struct errors {
+  size_t n;
+  double err2, sig2, max;
+} errors_t;
+
+static void errors_add(errors_t *e, double x, double q) {
+  double d = fabs(x - q);
+  e->n++;
+  e->err2 += d * d;
+  e->sig2 += x * x;
+  if (d > e->max) e->max = d;
+}
+
+static void errors_print(const errors_t *e) {
+  printf("mse: %.9g\n", e->err2 / (double)e->n);
+  if (e->err2 == 0) printf("sqnr: inf dB\n");
+  else printf("sqnr: %.4f dB\n", 10.0 * log10(e->sig2 / e->err2));
+  printf("max abs error: %.9g\n", e->max);
+}
+
+/* Reports the first non-finite element (a format that needs finite values);
+ * 0 if there is none. */
+static int refuse_nonfinite(const run_t *r, const spx_npy_t *a, const char *format) {
+  const double *x = a->data;
+  size_t i;
+  for (i = 0; i < a->count; ++i)
+    if (!isfinite(x[i])) {
+      char idx[128];
+      index_text(a, i, idx, sizeof idx);
+      return error(r->in, "element %zu (index %s) is %s: %s needs finite values", i, idx,
+                   isnan(x[i]) ? "nan" : x[i] > 0 ? "inf" : "-inf", format);
+    }
+  return 0;
+}
+
+/* Writes the decoded values (the input's dtype and shape) and, if asked,
+ * the codes (numpy descr `descr`, `size` bytes each), all or nothing. */
+static int write_outputs(const run_t *r, const spx_npy_t *a, int is_f64, const void *vals,
+                         const char *descr, size_t size, const void *codes) {
+  spx_outset_t *set = spx_outset_create();
+  FILE *fp;
+  int rc = 1;
+  if (!set) return error(r->out, "out of memory");
+  fp = spx_outset_open(set, r->out);
+  if (!fp || (is_f64 ? spx_npy_fwrite_descr(fp, "<f8", 8, a->rank, a->dims, vals)
+                     : spx_npy_fwrite_descr(fp, "<f4", 4, a->rank, a->dims, vals)) != 0) {
+    error(r->out, "%s", fp ? strerror(errno) : spx_outset_error(set));
+    goto out;
+  }
+  if (r->codes_path) {
+    fp = spx_outset_open(set, r->codes_path);
+    if (!fp || spx_npy_fwrite_descr(fp, descr, size, a->rank, a->dims, codes) != 0) {
+      error(r->codes_path, "%s", fp ? strerror(errno) : spx_outset_error(set));
+      goto out;
+    }
+  }
+  if (spx_outset_commit(set) != 0) {
+    const char *p = spx_outset_failed_path(set);
+    error(p ? p : r->out, "%s", spx_outset_error(set));
+    goto out;
+  }
+  rc = 0;
+out:
+  spx_outset_destroy(set);
+  return rc;
+}
+
 static int quantize(run_t *r) {
   spx_npy_t a;
   char err[256], spec[96], dims[128];
   int is_f64 = 0, rc = 1;
-  size_t i, n_finite = 0, n_nar = 0;
-  double *x, sum_err2 = 0, sum_sig2 = 0, max_err = 0;
+  size_t i, n_nar = 0;
+  double *x;
+  errors_t e = {0, 0, 0, 0};
   void *vals = NULL, *codes = NULL;
   uint32_t *table_code = NULL;
   double *table_value = NULL, *table_lower = NULL;
   spx_numfmt_rounder_t rounder;
   spx_rt_error_t rerr;
   int wide = r->fmt.bits > 8;
-  spx_outset_t *set = NULL;
-  FILE *fp;
 
   if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
     return error(r->in, "%s", err);
   x = a.data;
-  if (r->fmt.desc->kind == SPX_NUMFMT_INT8)
-    for (i = 0; i < a.count; ++i)
-      if (!isfinite(x[i])) {
-        char idx[128];
-        index_text(&a, i, idx, sizeof idx);
-        error(r->in, "element %zu (index %s) is %s: int8 needs finite values", i, idx,
-              isnan(x[i]) ? "nan" : x[i] > 0 ? "inf" : "-inf");
-        goto out;
-      }
+  if (r->fmt.desc->kind == SPX_NUMFMT_INT8 && refuse_nonfinite(r, &a, "int8")) goto out;
   spx_numfmt_fit(&r->fmt, x, a.count);
 
   vals = malloc(a.count ? a.count * (is_f64 ? 8 : 4) : 1);
@@ -317,38 +377,10 @@ static int quantize(run_t *r) {
     if (spx_numfmt_is_nar(&r->fmt, c)) {
       ++n_nar;
     } else if (isfinite(x[i])) {
-      double d = fabs(x[i] - q);
-      ++n_finite;
-      sum_err2 += d * d;
-      sum_sig2 += x[i] * x[i];
-      if (d > max_err) max_err = d;
+      errors_add(&e, x[i], q);
     }
   }
-
-  set = spx_outset_create();
-  if (!set) {
-    error(r->out, "out of memory");
-    goto out;
-  }
-  fp = spx_outset_open(set, r->out);
-  if (!fp || (is_f64 ? spx_npy_fwrite_descr(fp, "<f8", 8, a.rank, a.dims, vals)
-                     : spx_npy_fwrite_descr(fp, "<f4", 4, a.rank, a.dims, vals)) != 0) {
-    error(r->out, "%s", fp ? strerror(errno) : spx_outset_error(set));
-    goto out;
-  }
-  if (r->codes_path) {
-    fp = spx_outset_open(set, r->codes_path);
-    if (!fp || (wide ? spx_npy_fwrite_descr(fp, "<u2", 2, a.rank, a.dims, codes)
-                     : spx_npy_fwrite_descr(fp, "|u1", 1, a.rank, a.dims, codes)) != 0) {
-      error(r->codes_path, "%s", fp ? strerror(errno) : spx_outset_error(set));
-      goto out;
-    }
-  }
-  if (spx_outset_commit(set) != 0) {
-    const char *p = spx_outset_failed_path(set);
-    error(p ? p : r->out, "%s", spx_outset_error(set));
-    goto out;
-  }
+  if (write_outputs(r, &a, is_f64, vals, wide ? "<u2" : "|u1", wide ? 2 : 1, codes)) goto out;
 
   spx_numfmt_spec(&r->fmt, spec, sizeof spec);
   dims_text(&a, dims, sizeof dims);
@@ -358,15 +390,12 @@ static int quantize(run_t *r) {
   if (r->fmt.desc->has_nar) {
     if (n_nar)
       printf("nar: %zu (non-finite inputs; the errors below are over the %zu finite values)\n",
-             n_nar, n_finite);
+             n_nar, e.n);
     else
       printf("nar: 0\n");
   }
-  if (n_finite) {
-    printf("mse: %.9g\n", sum_err2 / (double)n_finite);
-    if (sum_err2 == 0) printf("sqnr: inf dB\n");
-    else printf("sqnr: %.4f dB\n", 10.0 * log10(sum_sig2 / sum_err2));
-    printf("max abs error: %.9g\n", max_err);
+  if (e.n) {
+    errors_print(&e);
   } else {
     printf("no finite values: no errors to report\n");
   }
@@ -376,7 +405,6 @@ static int quantize(run_t *r) {
   }
   rc = 0;
 out:
-  spx_outset_destroy(set);
   free(vals);
   free(codes);
   free(table_code);
@@ -394,13 +422,11 @@ static int quantize_ternary(run_t *r) {
   char err[256], dims[128];
   int is_f64 = 0, rc = 1, rounds;
   size_t i, per, zeros = 0, enc_bytes = 0;
-  double *x, *alpha = NULL, sum_err2 = 0, sum_sig2 = 0, max_err = 0, a_min = INFINITY,
-             a_max = 0;
+  double *x, *alpha = NULL, a_min = INFINITY, a_max = 0;
+  errors_t e = {0, 0, 0, 0};
   int8_t *t = NULL, *t_next = NULL;
   void *vals = NULL;
   spx_ternary_geom_t g;
-  spx_outset_t *set = NULL;
-  FILE *fp;
   uint32_t b = spx_fmt_ternary_code_bits(o->n, o->k);
 
   if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
@@ -421,14 +447,7 @@ static int quantize_ternary(run_t *r) {
       error(r->in, "dimension %zu of %s is more than %u", i, dims, (unsigned)UINT32_MAX);
       goto out;
     }
-  for (i = 0; i < a.count; ++i)
-    if (!isfinite(x[i])) {
-      char idx[128];
-      index_text(&a, i, idx, sizeof idx);
-      error(r->in, "element %zu (index %s) is %s: ternary needs finite values", i, idx,
-            isnan(x[i]) ? "nan" : x[i] > 0 ? "inf" : "-inf");
-      goto out;
-    }
+  if (refuse_nonfinite(r, &a, "ternary")) goto out;
   spx_ternary_geom_init(&g, (uint32_t)a.dims[0], (uint32_t)a.dims[1],
                         a.rank == 4 ? (uint32_t)(a.dims[2] * a.dims[3]) : 1, o->n, o->k);
   per = a.count / g.rows;
@@ -448,7 +467,7 @@ static int quantize_ternary(run_t *r) {
   }
   rounds = spx_ternary_project_all(&g, x, o->per_layer, t, t_next, alpha);
   for (i = 0; i < a.count; ++i) {
-    double al = alpha[i / per], q, d;
+    double al = alpha[i / per], q;
     if (is_f64) {
       q = al * t[i];
       ((double *)vals)[i] = q;
@@ -457,10 +476,7 @@ static int quantize_ternary(run_t *r) {
       ((float *)vals)[i] = qf;
       q = qf;
     }
-    d = fabs(x[i] - q);
-    sum_err2 += d * d;
-    sum_sig2 += x[i] * x[i];
-    if (d > max_err) max_err = d;
+    errors_add(&e, x[i], q);
     zeros += t[i] == 0;
   }
   for (i = 0; i < g.rows; ++i) {
@@ -468,29 +484,7 @@ static int quantize_ternary(run_t *r) {
     if (alpha[i] > a_max) a_max = alpha[i];
   }
 
-  set = spx_outset_create();
-  if (!set) {
-    error(r->out, "out of memory");
-    goto out;
-  }
-  fp = spx_outset_open(set, r->out);
-  if (!fp || (is_f64 ? spx_npy_fwrite_descr(fp, "<f8", 8, a.rank, a.dims, vals)
-                     : spx_npy_fwrite_descr(fp, "<f4", 4, a.rank, a.dims, vals)) != 0) {
-    error(r->out, "%s", fp ? strerror(errno) : spx_outset_error(set));
-    goto out;
-  }
-  if (r->codes_path) {
-    fp = spx_outset_open(set, r->codes_path);
-    if (!fp || spx_npy_fwrite_descr(fp, "|i1", 1, a.rank, a.dims, t) != 0) {
-      error(r->codes_path, "%s", fp ? strerror(errno) : spx_outset_error(set));
-      goto out;
-    }
-  }
-  if (spx_outset_commit(set) != 0) {
-    const char *p = spx_outset_failed_path(set);
-    error(p ? p : r->out, "%s", spx_outset_error(set));
-    goto out;
-  }
+  if (write_outputs(r, &a, is_f64, vals, "|i1", 1, t)) goto out;
 
   printf("format: ternary(n=%u, k=%u, scale=%s)\n", o->n, o->k,
          o->per_layer ? "layer" : "channel");
@@ -514,17 +508,13 @@ static int quantize_ternary(run_t *r) {
   else printf("alpha: min %.9g, max %.9g (%u output channels)\n", a_min, a_max,
               (unsigned)g.rows);
   printf("rounds: %d\n", rounds);
-  printf("mse: %.9g\n", sum_err2 / (double)a.count);
-  if (sum_err2 == 0) printf("sqnr: inf dB\n");
-  else printf("sqnr: %.4f dB\n", 10.0 * log10(sum_sig2 / sum_err2));
-  printf("max abs error: %.9g\n", max_err);
+  errors_print(&e);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     error("<stdout>", "write error");
     goto out;
   }
   rc = 0;
 out:
-  spx_outset_destroy(set);
   free(vals);
   free(t);
   free(t_next);

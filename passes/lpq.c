@@ -434,15 +434,16 @@ static int64_t opt_i64(MlirAttribute dict, const char *key) {
   return v;
 }
 
-/* The calibration file of `quantize int8 calibrate="..."`, or an error. */
-static int calibration(search_t *s, spx_npy_t *npy) {
+/* The calibration samples of `quantize int8 calibrate="..."`, or an error
+ * at the first lpq layer. */
+static int calibration(search_t *s, MlirBlock entry, spx_npy_t *npy) {
   MlirOperation mop = mlirModuleGetOperation(s->module);
   MlirAttribute q = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.quantize"));
   MlirAttribute cal = mlirAttributeIsNull(q) ? q
                                              : mlirDictionaryAttrGetElementByName(
                                                    q, spx_ir_str("calibrate"));
   MlirStringRef lname = spx_ir_layer_name(s->where);
-  char path[4096], err[256];
+  char path[4096], why[4096 + 256];
   if (mlirAttributeIsNull(cal) || !mlirAttributeIsAString(cal)) {
     spx_pass_error(s->env, s->where, "layer '%.*s': lpq(...) searches on calibration data: it "
                    "needs 'quantize int8 calibrate=\"FILE.npy\"'", (int)lname.length, lname.data);
@@ -450,14 +451,8 @@ static int calibration(search_t *s, spx_npy_t *npy) {
   }
   MlirStringRef p = mlirStringAttrGetValue(cal);
   snprintf(path, sizeof path, "%.*s", (int)p.length, p.data);
-  if (spx_npy_read(path, npy, err, sizeof err) != 0) {
-    spx_pass_error(s->env, s->where, "lpq calibration data '%s': %s", path, err);
-    return -1;
-  }
-  if (npy->dtype != SPX_DT_F32 || npy->count == 0 || npy->count % s->per_sample != 0) {
-    spx_pass_error(s->env, s->where, "lpq calibration data '%s' is not float samples of the "
-                   "input's shape", path);
-    spx_npy_free(npy);
+  if (spx_pass_calibration_load(path, entry, npy, &s->per_sample, why, sizeof why) != 0) {
+    spx_pass_error(s->env, s->where, "lpq: %s", why);
     return -1;
   }
   return 0;
@@ -537,14 +532,8 @@ int spx_pass_lpq(MlirOperation module, spx_pass_env_t *env) {
   }
   MlirOperation fn = mlirOperationGetParentOperation(s.layers[0].op);
   MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0));
-  if (mlirBlockGetNumArguments(entry) != 1) {
-    spx_pass_error(env, s.where, "%s", "lpq(...) needs a network with exactly one input");
-    free(s.layers);
-    return -1;
-  }
-  s.per_sample = count_of(mlirBlockGetArgument(entry, 0));
   spx_npy_t npy;
-  if (calibration(&s, &npy) != 0) {
+  if (calibration(&s, entry, &npy) != 0) {
     free(s.layers);
     return -1;
   }

@@ -133,38 +133,49 @@ static void apply_percentile(value_info_t *vi, double p) {
   vi->hi = hi;
 }
 
-static int calibrate(quantizer_t *q, const char *path, bool percentile, double p) {
-  if (mlirBlockGetNumArguments(q->entry) != 1) {
-    module_error(q, "%s", "calibration needs a network with exactly one input");
-    return -1;
-  }
-  spx_npy_t npy;
+int spx_pass_calibration_load(const char *path, MlirBlock entry, spx_npy_t *npy,
+                              size_t *per_sample, char *why, size_t cap) {
   char err[256];
-  if (spx_npy_read(path, &npy, err, sizeof err) != 0) {
-    module_error(q, "calibration data '%s': %s", path, err);
-    return -1;
-  }
-  value_info_t *arg = &q->values[0];
   int64_t d[SPX_MAX_RANK];
-  int rank = spx_ir_shape(mlirValueGetType(arg->value), d);
-  size_t per_sample = 1;
-  for (int i = 0; i < rank; i++) per_sample *= (size_t)d[i];
-  if (npy.dtype != SPX_DT_F32 || npy.count == 0 || npy.count % per_sample != 0) {
-    spx_npy_free(&npy);
-    module_error(q, "calibration data '%s' is not float samples of the input's shape", path);
+  if (mlirBlockGetNumArguments(entry) != 1) {
+    snprintf(why, cap, "%s", "calibration needs a network with exactly one input");
     return -1;
   }
-  size_t samples = npy.count / per_sample;
-  for (size_t i = 0; i < npy.count; i++) {
-    float v = ((const float *)npy.data)[i];
+  if (spx_npy_read(path, npy, err, sizeof err) != 0) {
+    snprintf(why, cap, "calibration data '%s': %s", path, err);
+    return -1;
+  }
+  int rank = spx_ir_shape(mlirValueGetType(mlirBlockGetArgument(entry, 0)), d);
+  *per_sample = 1;
+  for (int i = 0; i < rank; i++) *per_sample *= (size_t)d[i];
+  if (npy->dtype != SPX_DT_F32 || npy->count == 0 || npy->count % *per_sample != 0) {
+    spx_npy_free(npy);
+    snprintf(why, cap, "calibration data '%s' is not float samples of the input's shape", path);
+    return -1;
+  }
+  for (size_t i = 0; i < npy->count; i++) {
+    float v = ((const float *)npy->data)[i];
     if (!isfinite(v)) {
-      module_error(q, "calibration data '%s' holds %s at element %zu (sample %zu); it must be "
-                   "finite f32 numbers", path, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf", i,
-                   i / per_sample);
-      spx_npy_free(&npy);
+      snprintf(why, cap, "calibration data '%s' holds %s at element %zu (sample %zu); it must "
+               "be finite f32 numbers", path, isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf", i,
+               i / *per_sample);
+      spx_npy_free(npy);
       return -1;
     }
   }
+  return 0;
+}
+
+static int calibrate(quantizer_t *q, const char *path, bool percentile, double p) {
+  spx_npy_t npy;
+  char why[4096 + 256];
+  size_t per_sample;
+  if (spx_pass_calibration_load(path, q->entry, &npy, &per_sample, why, sizeof why) != 0) {
+    module_error(q, "%s", why);
+    return -1;
+  }
+  value_info_t *arg = &q->values[0];
+  size_t samples = npy.count / per_sample;
   int64_t out_d[SPX_MAX_RANK];
   MlirOperation ret = mlirBlockGetTerminator(q->entry);
   intptr_t n_out = mlirOperationGetNumOperands(ret);

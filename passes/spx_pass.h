@@ -74,6 +74,13 @@ void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, i
 const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
                                     size_t count);
 
+/* The calibration samples of `quantize int8 calibrate="PATH"` (quantize.c;
+ * quantize and lpq read them): checks the network has one input, reads
+ * PATH as f32 samples of its shape (*per_sample elements each), all
+ * finite. Returns 0, or -1 with the message in why (nothing to free). */
+int spx_pass_calibration_load(const char *path, MlirBlock entry, spx_npy_t *npy,
+                              size_t *per_sample, char *why, size_t cap);
+
 /* Reports an error at the op's source location ("file:line:col"). */
 void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
     SPX_PRINTF(3, 4);

@@ -90,10 +90,8 @@ spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *
   if (subvector > 0xffffu)
     return spx_rt_error_set(err, SPX_RT_ERR_ARG,
                             "binary subvector %u does not fit its 16-bit field", subvector);
-  if (cap < total)
-    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER,
-                            "binary encoding needs %zu bytes, the buffer holds %zu", total, cap);
-  /* the inputs first: nothing useful is written for bad ones */
+  /* the inputs first (then the buffer's size: a caller may check its
+   * weights with cap 0): nothing is written for bad ones */
   for (r = 0; r < dims->rows; ++r) {
     if (!alpha_ok(f32_bits(alpha[r])))
       return spx_rt_error_set(err, SPX_RT_ERR_ARG,
@@ -107,6 +105,9 @@ spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *
                                 "+1", (int)x, (unsigned)r, (unsigned)i);
     }
   }
+  if (cap < total)
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER,
+                            "binary encoding needs %zu bytes, the buffer holds %zu", total, cap);
   memset(o, 0, total);
   memcpy(o, SPX_FMT_BINARY_MAGIC, 4);
   wr16(o + 4, SPX_FMT_BINARY_VERSION);

@@ -1086,8 +1086,9 @@ size_t spx_fmt_binary_encoded_size(const spx_fmt_dims_t *dims);
  * flip_weights, row r is stored negated iff spx_fmt_binary_flip_rule(ones,
  * row_len), ones = its count of +1 (flag WFLIP set); subvector 0 .. 65535
  * (non-zero: flag AFLIP). A weight other than +-1, a bad alpha or bad dims
- * are SPX_RT_ERR_ARG, a small buffer SPX_RT_ERR_BUFFER (nothing useful
- * written), with the reason (output channel, index) in *err. */
+ * are SPX_RT_ERR_ARG (checked before the buffer's size, so cap 0 checks
+ * the inputs), a small buffer SPX_RT_ERR_BUFFER (nothing written), with
+ * the reason (output channel, index) in *err. */
 spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *b,
                                       const float *alpha, int flip_weights, unsigned subvector,
                                       void *out, size_t cap, spx_rt_error_t *err);

@@ -127,6 +127,8 @@ MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf);
  * if the attribute is absent or not one of the store's resources. */
 spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
                             const spx_wstore_t *store);
+/* The same for an attribute (NULL if it is not a store resource). */
+spx_wbuf_t *spx_ir_wbuf_of(MlirAttribute attr, const spx_wstore_t *store);
 
 /* int8 activations: tensor<...x!quant.uniform<i8:f32, scale:zp>>.
  * spx_ir_tensor_quant returns true (and the parameters) when the element

@@ -147,7 +147,9 @@ typedef struct spx_wbuf {
   int64_t dims[SPX_MAX_RANK];
   size_t count;  /* number of elements */
   size_t nbytes; /* count * spx_dtype_size(dtype) */
-  void *data;    /* SPX_WEIGHT_ALIGN-aligned, zero-initialised, owned */
+  void *data;    /* SPX_WEIGHT_ALIGN-aligned, zero-initialised, owned;
+                    NULL once released */
+  size_t index;  /* position in insertion order (spx_wstore_at) */
 } spx_wbuf_t;
 
 typedef struct spx_wstore spx_wstore_t;
@@ -159,8 +161,13 @@ void spx_wstore_destroy(spx_wstore_t *store);
  * valid until the store is destroyed. */
 spx_wbuf_t *spx_wstore_add(spx_wstore_t *store, const char *name,
                            spx_dtype_t dtype, int rank, const int64_t *dims);
+/* The buffer called `name`, or NULL (also once it is released). */
 spx_wbuf_t *spx_wstore_find(const spx_wstore_t *store, const char *name);
-/* Buffers in insertion order (deterministic). */
+/* Frees a buffer's data when nothing will read it again (the pass pipeline
+ * releases the buffers no op references after each pass). Its name stays
+ * taken; find no longer returns it. */
+void spx_wstore_release(spx_wstore_t *store, spx_wbuf_t *buf);
+/* Buffers in insertion order (deterministic), released ones included. */
 size_t spx_wstore_count(const spx_wstore_t *store);
 spx_wbuf_t *spx_wstore_at(const spx_wstore_t *store, size_t index);
 

@@ -362,6 +362,17 @@ static char *json_of(spx_arena_t *arena, MlirAttribute a) {
   return "null";
 }
 
+/* The targets whose PE arrays run conv2d/dense with their own output stage
+ * (requantize, clamp) and have none for the fused sign (SPX_CS_ACT_SIGN):
+ * spxc refuses such a layer for them. The cpu runs it (runtime/kernels);
+ * a target not named here either runs it or refuses it itself. */
+static bool sign_refused(const char *target) {
+  static const char *const refused[] = {"aie", "bitserial", "lpa"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (strcmp(target, refused[i]) == 0) return true;
+  return false;
+}
+
 /* The cpu.layer fields of a layer's kind and window (runtime/device's op and
  * activation codes are runtime/stream's). */
 static void set_kind_and_window(spx_cs_cpu_layer_t *l, const spx_rt_layer_t *k) {
@@ -444,6 +455,15 @@ static void add_command(builder_t *b, MlirOperation op) {
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));
+  if (kind.act == SPX_RT_ACT_SIGN && b->tdesc && sign_refused(b->tdesc->name)) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "layer '%s' fuses sign, which target %s does not run (its PE "
+             "output stage requantizes and clamps; the fused sign needs the sign of the int32 "
+             "pre-activation): compile it for cpu", name, b->tdesc->name);
+    op_error(b, op, msg);
+    refuse_layer(b, op);
+    return;
+  }
   if (int8_sum_too_long(b, op, code, name)) {
     refuse_layer(b, op);
     return;

@@ -36,6 +36,7 @@ extern "C" {
   X(RELU, "relu", 1, 1, RELU, 1)                                              \
   X(RELU6, "relu6", 1, 1, RELU6, 1)                                           \
   X(SIGMOID, "sigmoid", 1, 1, SIGMOID, 1)                                     \
+  X(SIGN, "sign", 1, 1, SIGN, 1)                                              \
   X(MAXPOOL, "maxpool", 1, 1, MAXPOOL, 1)                                     \
   X(AVGPOOL, "avgpool", 1, 1, AVGPOOL, 1)                                     \
   X(GLOBAL_AVGPOOL, "global_avgpool", 1, 1, GLOBAL_AVGPOOL, 1)                \

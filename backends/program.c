@@ -20,6 +20,8 @@ typedef struct builder {
   size_t cap_tensors, cap_blobs, cap_cmds;
   spx_cs_tensor_t *tensors;
   MlirValue *values;
+  spx_ptrmap_t value_index; /* value -> its tensor */
+  spx_ptrmap_t blob_index;  /* store buffer data -> its blob */
   spx_cs_blob_t *blobs;
   spx_cs_command_t *cmds;
   spx_layer_info_t *layers;
@@ -38,8 +40,8 @@ static void op_error(builder_t *b, MlirOperation op, const char *msg) {
 }
 
 static uint16_t tensor_of(builder_t *b, MlirValue v) {
-  for (size_t i = 0; i < b->n_tensors; i++)
-    if (mlirValueEqual(b->values[i], v)) return (uint16_t)i;
+  size_t i;
+  if (spx_ptrmap_get(&b->value_index, v.ptr, &i)) return (uint16_t)i;
   SPX_UNREACHABLE("tensor used before definition");
   return SPX_CS_NONE;
 }
@@ -96,6 +98,7 @@ static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t 
   t->ws_offset = (uint32_t)ws_offset;
   t->ws_size = (uint32_t)bytes;
   b->values[b->n_tensors] = v;
+  SPX_ASSERT(spx_ptrmap_put(&b->value_index, v.ptr, b->n_tensors) == 0);
   return (uint16_t)b->n_tensors++;
 }
 
@@ -111,8 +114,9 @@ static const struct {
 /* The blob of a weight-store buffer (SPX_CS_NONE for NULL), added once. */
 static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   if (!w) return SPX_CS_NONE;
-  for (size_t i = 0; i < b->n_blobs; i++)
-    if (b->blobs[i].data == w->data) return (uint16_t)i;
+  size_t i;
+  if (spx_ptrmap_get(&b->blob_index, w->data, &i)) return (uint16_t)i;
+  SPX_ASSERT(spx_ptrmap_put(&b->blob_index, w->data, b->n_blobs) == 0);
   SPX_ASSERT(b->n_blobs < b->cap_blobs);
   spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
   blob->name = w->name;
@@ -685,6 +689,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     rc = lower_to_target(p, b, mop);
     if (rc == 0) *out_program = p;
   }
+  spx_ptrmap_free(&b->value_index);
+  spx_ptrmap_free(&b->blob_index);
   free(b);
   return rc;
 }

@@ -53,13 +53,14 @@ typedef struct quantizer {
   MlirOperation *ops; /* spx ops in order */
   size_t n_values;
   value_info_t *values; /* arguments, then one per op */
+  spx_ptrmap_t index;   /* value -> its place in values */
   bool percentile_pass;
   char arg_name[32]; /* value_name of an unnamed argument */
 } quantizer_t;
 
 static value_info_t *info(quantizer_t *q, MlirValue v) {
-  for (size_t i = 0; i < q->n_values; i++)
-    if (mlirValueEqual(q->values[i].value, v)) return &q->values[i];
+  size_t i;
+  if (spx_ptrmap_get(&q->index, v.ptr, &i)) return &q->values[i];
   SPX_UNREACHABLE("value not tracked");
   return NULL;
 }
@@ -574,6 +575,8 @@ int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
     vi->value = mlirOperationGetResult(q.ops[i], 0);
     vi->int8 = op_is_int8(q.ops[i]);
   }
+  for (size_t i = 0; i < q.n_values; i++)
+    if (q.values[i].value.ptr) SPX_ASSERT(spx_ptrmap_put(&q.index, q.values[i].value.ptr, i) == 0);
   for (size_t i = 0; i < q.n_values; i++) {
     q.values[i].lo = INFINITY;
     q.values[i].hi = -INFINITY;
@@ -617,6 +620,7 @@ int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
   if (rc == 0) rc = assign_params(&q);
   if (rc == 0) rc = rewrite(&q);
   free(q.values);
+  spx_ptrmap_free(&q.index);
   free(q.ops);
   return rc;
 }

@@ -16,6 +16,7 @@
 #define SPX_SUPPORT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +119,23 @@ static inline uint64_t spx_hash_str(const char *s) {
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3u;
   return h;
 }
+
+/* A map from pointers to indices (open addressing, grows as it fills): the
+ * position of an MLIR value, a buffer, ... in a pass's own arrays, in O(1)
+ * where a scan of the arrays made large networks quadratic. Iteration order
+ * is never used, so outputs do not depend on addresses. */
+typedef struct spx_ptrmap {
+  const void **keys; /* NULL: empty slot */
+  size_t *vals;
+  size_t cap, count;
+} spx_ptrmap_t;
+
+#define SPX_PTRMAP_INIT {NULL, NULL, 0, 0}
+/* Sets key (not NULL) to val, replacing an earlier value. -1: out of memory. */
+int spx_ptrmap_put(spx_ptrmap_t *m, const void *key, size_t val);
+/* True and *val when key is in the map. */
+bool spx_ptrmap_get(const spx_ptrmap_t *m, const void *key, size_t *val);
+void spx_ptrmap_free(spx_ptrmap_t *m);
 
 /* ---- weight store ------------------------------------------------------ */
 

@@ -172,9 +172,11 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   else if (lw->net->compile.sparsify_all.name &&
            (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
            !(cfg && cfg->precision == SPX_PREC_F32) &&
-           (!spx_fe_layer_binary(lw->net, index) ||
-            strcmp(lw->net->compile.sparsify_all.name, "binsparx") == 0))
-    sparsify = &lw->net->compile.sparsify_all; /* `sparsify *`: every int8 conv2d/dense */
+           spx_fe_layer_binary(lw->net, index) ==
+               (strcmp(lw->net->compile.sparsify_all.name, "binsparx") == 0))
+    /* `sparsify *`: every int8 conv2d/dense; binsparx (passes/binsparx.c)
+     * every binary one, the other kinds every other one */
+    sparsify = &lw->net->compile.sparsify_all;
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   /* quantize LAYER : lp(...), or quantize * : lp(...) on every conv2d/dense
    * that no quantize LAYER statement names. */

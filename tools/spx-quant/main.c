@@ -8,7 +8,9 @@
  * posit(n=8, es=0), lp(n=8, es=1, rs=4, sf=2) (runtime/formats/
  * spx_numfmt.h, support/spx_numspec.h), or the structured sparse ternary
  * weights of `sparsify LAYER : ternary(n=8, k=2, scale=channel)`
- * (support/spx_ternary_project.h, runtime/formats/spx_formats.h).
+ * (support/spx_ternary_project.h, runtime/formats/spx_formats.h), or the
+ * binary weights of `quantize LAYER : binary` (runtime/formats/
+ * spx_formats.h, "BINARY").
  *
  * Scalar formats: --codebook prints every code in code order, "0x40<TAB>1"
  * (hex code of the code's width, value with %.17g, NaR as nan). Quantizing
@@ -22,6 +24,14 @@
  * kh, kw], as the ternary pass does (the same code), writes alpha * t (same
  * dtype and shape) and t as int8, and prints the errors and the format's
  * facts (sparsity, alpha, code and encoded bits).
+ *
+ * binary: --codebook prints the two values ("0x0<TAB>-1", "0x1<TAB>1", the
+ * stored bit and its value). Quantizing binarizes a weight array (rank 2 or
+ * 4) as the binarize pass does: alpha_r = mean |w| of output channel r (in
+ * double, rounded once to f32), b = +1 where w >= 0, else -1; writes
+ * alpha * b (same dtype and shape) and b as int8, and prints the errors, the
+ * alphas, the binary encoding's size and the channels the flip rule would
+ * store negated.
  *
  * Outputs are written all or nothing. Exit status: 0, 1 for bad input (a
  * bad SPEC as a located "<command line>:1:COL: error: ..."; "spx-quant:
@@ -67,15 +77,17 @@ static void help(void) {
          "  --codebook SPEC      print every code in code order, one per line: the\n"
          "                       code in hex, a tab, then its value (%%.17g; NaR as\n"
          "                       nan); ternary: the pattern, lanes 0 .. n-1 as -1, 0\n"
-         "                       or 1 separated by spaces (0x00<TAB>0 0 0 0)\n"
+         "                       or 1 separated by spaces (0x00<TAB>0 0 0 0);\n"
+         "                       binary: 0x0<TAB>-1, 0x1<TAB>1\n"
          "  SPEC IN.npy          quantize an f32 or f64 array: encode every value,\n"
          "                       decode it back, print MSE, SQNR (dB), the largest\n"
          "                       absolute error and the count of NaR codes;\n"
-         "                       ternary: project a weight array (below)\n"
+         "                       ternary, binary: project a weight array (below)\n"
          "  -o, --output OUT.npy the decoded values, same dtype and shape (ternary:\n"
-         "                       alpha * t)\n"
+         "                       alpha * t; binary: alpha * b)\n"
          "  --codes CODES.npy    the codes: uint8 (<= 8 bits) or uint16; ternary: t\n"
-         "                       as int8 (-1, 0, 1), same shape\n"
+         "                       as int8 (-1, 0, 1); binary: b as int8 (-1, 1); same\n"
+         "                       shape\n"
          "  -h, --help           this text\n"
          "\n"
          "SPEC is written as in a .spx file, NAME or NAME(KEY=VALUE, ...):\n",
@@ -95,9 +107,11 @@ static void help(void) {
          "         first, last 0 or 1: accepted as in a .spx file; no effect here\n",
          SPX_FMT_TERNARY_MIN_N, SPX_FMT_TERNARY_MAX_N, SPX_TERNARY_DEFAULT_N,
          SPX_TERNARY_DEFAULT_K);
+  printf("  binary binary weights, alpha * b with b in {-1, +1}, alpha = mean |w| per\n"
+         "         output channel, as `quantize LAYER : binary`; no options\n");
   printf("\n"
          "Non-finite inputs become NaR with posit and lp (counted, left out of the\n"
-         "errors); int8 and ternary refuse them. int8 uses one symmetric scale\n"
+         "errors); int8, ternary and binary refuse them. int8 uses one symmetric scale\n"
          "max|x|/127 for the whole array.\n"
          "\n"
          "ternary takes a weight array as the compiler lays it out, rank 2 [out, in]\n"
@@ -106,6 +120,10 @@ static void help(void) {
          "ternary pass's projection and prints, besides the errors, the sparsity\n"
          "(zero fraction), alpha's range, the code bits per group and the size of\n"
          "the compiler's encoding of the array (bits per weight, header included).\n"
+         "binary takes the same arrays and binarizes each output channel as the\n"
+         "binarize pass does (sign(0) = +1; a channel of zeros is an error); it\n"
+         "prints alpha's range, the binary encoding's size and how many channels\n"
+         "have more +1 than -1 (those `sparsify LAYER : binsparx` stores negated).\n"
          "\n"
          "Outputs are written all or nothing. Exit status: 0; 1 for bad input (a\n"
          "bad SPEC is reported at its column of the '<command line>'); 2 for a\n"
@@ -115,11 +133,12 @@ static void help(void) {
 typedef struct run {
   const char *in, *out, *codes_path;
   int ternary; /* 1: tern, else fmt */
+  int binary;  /* 1: binary, else fmt */
   spx_numfmt_t fmt;
   spx_ternary_opts_t tern;
 } run_t;
 
-/* "int8, posit, lp or ternary": every format spx-quant takes. */
+/* "int8, posit, lp, ternary or binary": every format spx-quant takes. */
 static const char *format_names(void) {
   static char buf[128];
   if (!buf[0]) {
@@ -130,7 +149,7 @@ static const char *format_names(void) {
       len += (size_t)snprintf(buf + len, sizeof buf - len, "%s, ", t[i]->name);
     if (len < sizeof buf) {
       size_t at = len >= 2 ? len - 2 : 0; /* over the last ", " */
-      snprintf(buf + at, sizeof buf - at, " or ternary");
+      snprintf(buf + at, sizeof buf - at, ", ternary or binary");
     }
   }
   return buf;
@@ -162,8 +181,19 @@ static int parse_spec(const char *spec, run_t *r) {
   spx_diag_add_source(diag, file, spec, strlen(spec));
   spec_name(spec, &name, &len);
   r->ternary = len == 7 && memcmp(name, "ternary", 7) == 0;
+  r->binary = len == 6 && memcmp(name, "binary", 6) == 0;
   if (r->ternary) {
     rc = spx_ternary_spec_parse(spec, at, diag, &r->tern);
+  } else if (r->binary) {
+    const char *p = name + len;
+    while (*p == ' ' || *p == '\t') p++;
+    rc = 0;
+    if (*p) {
+      at.col += (int)(p - spec);
+      spx_diag_error(diag, at, "binary takes no options (alpha is mean |w| per output "
+                     "channel): write 'binary'");
+      rc = -1;
+    }
   } else if (!len || (*name >= '0' && *name <= '9')) {
     char fbuf[8];
     at.col += (int)(name - spec);
@@ -175,10 +205,11 @@ static int parse_spec(const char *spec, run_t *r) {
     /* spx_numspec_parse would say the same without ternary */
     unsigned nt, k;
     const spx_numfmt_desc_t *const *t = spx_numfmt_table(&nt);
-    const char *names[SPX_NUMFMT_COUNT_ + 1], *hint;
+    const char *names[SPX_NUMFMT_COUNT_ + 2], *hint;
     char word[64];
     for (k = 0; k < nt && k < SPX_NUMFMT_COUNT_; ++k) names[k] = t[k]->name;
     names[k++] = "ternary";
+    names[k++] = "binary";
     snprintf(word, sizeof word, "%.*s", (int)(len < 60 ? len : 60), name);
     hint = spx_diag_suggest(word, names, (int)k);
     at.col += (int)(name - spec);
@@ -211,6 +242,13 @@ static int codebook_ternary(const spx_ternary_opts_t *o) {
       printf("%s%s", l ? " " : "", !((pos >> l) & 1u) ? "0" : ((neg >> l) & 1u) ? "-1" : "1");
     printf("\n");
   }
+  if (fflush(stdout) != 0 || ferror(stdout)) return error("<stdout>", "write error");
+  return 0;
+}
+
+/* The two stored bits of the binary format and their values. */
+static int codebook_binary(void) {
+  printf("0x0\t-1\n0x1\t1\n");
   if (fflush(stdout) != 0 || ferror(stdout)) return error("<stdout>", "write error");
   return 0;
 }
@@ -523,6 +561,115 @@ out:
   return rc;
 }
 
+/* A weight array binarized as the binarize pass does (passes/binarize.c):
+ * alpha * b and b, and the binary format's facts. */
+static int quantize_binary(run_t *r) {
+  spx_npy_t a;
+  char err[256], dims[128];
+  int is_f64 = 0, rc = 1;
+  size_t i, per, rows, enc_bytes = 0, flips = 0, ones = 0;
+  double *x, *alpha = NULL, a_min = INFINITY, a_max = 0;
+  errors_t e = {0, 0, 0, 0};
+  int8_t *b = NULL;
+  void *vals = NULL;
+
+  if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
+    return error(r->in, "%s", err);
+  x = a.data;
+  dims_text(&a, dims, sizeof dims);
+  if (a.rank != 2 && a.rank != 4) {
+    error(r->in, "binary needs a weight array of rank 2, [out, in] (dense), or rank 4, "
+          "[out, in, kh, kw] (conv2d, OIHW); this one is rank %d %s", a.rank, dims);
+    goto out;
+  }
+  if (a.count == 0) {
+    error(r->in, "the weight array %s is empty", dims);
+    goto out;
+  }
+  for (i = 0; i < (size_t)a.rank; ++i)
+    if (a.dims[i] > (int64_t)UINT32_MAX) {
+      error(r->in, "dimension %zu of %s is more than %u", i, dims, (unsigned)UINT32_MAX);
+      goto out;
+    }
+  if (refuse_nonfinite(r, &a, "binary")) goto out;
+  rows = (size_t)a.dims[0];
+  per = a.count / rows;
+  if (a.rank == 2 || (a.dims[2] <= UINT16_MAX && a.dims[3] <= UINT16_MAX)) {
+    spx_fmt_dims_t d = {(uint32_t)rows, (uint32_t)a.dims[1],
+                        a.rank == 4 ? (uint16_t)a.dims[2] : 1,
+                        a.rank == 4 ? (uint16_t)a.dims[3] : 1, 1};
+    enc_bytes = spx_fmt_binary_encoded_size(&d);
+  }
+  vals = malloc(a.count * (is_f64 ? 8 : 4));
+  b = malloc(a.count);
+  alpha = malloc(sizeof *alpha * rows);
+  if (!vals || !b || !alpha) {
+    error(r->in, "out of memory for %zu values", a.count);
+    goto out;
+  }
+  for (i = 0; i < rows; ++i) {
+    /* alpha in double from the values, as the pass does from its f32
+     * weights; f32 inputs: rounded once to f32 */
+    double sum = 0;
+    size_t j, row_ones = 0;
+    for (j = 0; j < per; ++j) sum += fabs(x[i * per + j]);
+    if (!(sum > 0) || !isfinite(sum)) {
+      error(r->in, "output channel %zu has %s weights, so alpha = mean |w| is %s", i,
+            sum > 0 ? "non-finite" : "only zero", sum > 0 ? "not finite" : "0");
+      goto out;
+    }
+    alpha[i] = is_f64 ? sum / (double)per : (double)(float)(sum / (double)per);
+    for (j = 0; j < per; ++j) {
+      b[i * per + j] = (int8_t)(x[i * per + j] >= 0 ? 1 : -1);
+      row_ones += b[i * per + j] > 0;
+    }
+    ones += row_ones;
+    flips += (size_t)spx_fmt_binary_flip_rule((uint32_t)row_ones, (uint32_t)per);
+    if (alpha[i] < a_min) a_min = alpha[i];
+    if (alpha[i] > a_max) a_max = alpha[i];
+  }
+  for (i = 0; i < a.count; ++i) {
+    double q;
+    if (is_f64) {
+      q = alpha[i / per] * b[i];
+      ((double *)vals)[i] = q;
+    } else {
+      float qf = (float)alpha[i / per] * (float)b[i];
+      ((float *)vals)[i] = qf;
+      q = qf;
+    }
+    errors_add(&e, x[i], q);
+  }
+
+  if (write_outputs(r, &a, is_f64, vals, "|i1", 1, b)) goto out;
+
+  printf("format: binary\n");
+  printf("values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
+  if (enc_bytes)
+    printf("encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g with "
+           "alpha and flip bits but without the header\n",
+           enc_bytes, SPX_FMT_BINARY_HEADER_BYTES, 8.0 * (double)enc_bytes / (double)a.count,
+           8.0 * (double)(enc_bytes - SPX_FMT_BINARY_HEADER_BYTES) / (double)a.count);
+  else
+    printf("encoded: none (beyond the binary encoding: kh or kw above 65535, or 4 GiB)\n");
+  printf("ones: %zu of %zu weights are +1\n", ones, a.count);
+  printf("flips: %zu of %zu output channels have more +1 than -1 (stored negated with "
+         "binsparx weights=on)\n", flips, rows);
+  printf("alpha: min %.9g, max %.9g (%zu output channels)\n", a_min, a_max, rows);
+  errors_print(&e);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    error("<stdout>", "write error");
+    goto out;
+  }
+  rc = 0;
+out:
+  free(vals);
+  free(b);
+  free(alpha);
+  spx_npy_free(&a);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *book = NULL, *spec = NULL;
   run_t r;
@@ -566,12 +713,12 @@ int main(int argc, char **argv) {
     if (spec || r.out || r.codes_path)
       return usage_error("--codebook takes a SPEC and nothing else%s", "");
     if (parse_spec(book, &r)) return 1;
-    return r.ternary ? codebook_ternary(&r.tern) : codebook(&r.fmt);
+    return r.ternary ? codebook_ternary(&r.tern) : r.binary ? codebook_binary() : codebook(&r.fmt);
   }
   if (!spec) return usage_error("no SPEC%s", "");
   if (!r.in) return usage_error("no input file (IN.npy)%s", "");
   if (!r.out) return usage_error("no output file (-o OUT.npy)%s", "");
   if (parse_spec(spec, &r)) return 1;
   spx_outfile_handle_signals();
-  return r.ternary ? quantize_ternary(&r) : quantize(&r);
+  return r.ternary ? quantize_ternary(&r) : r.binary ? quantize_binary(&r) : quantize(&r);
 }

@@ -1096,7 +1096,8 @@ spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *
  * (NULL: any), flags against subvector, total_bytes = len, every alpha
  * finite and > 0, the padding bits 0, no flip bit without WFLIP and, with
  * it, the flip bits those of the flip rule. *out (if not NULL) is cleared
- * first. Never reads past len. The descriptor's validate and open. */
+ * first. Never reads past len. The descriptor's validate (its open, done
+ * on every run, checks the header and sizes only). */
 spx_rt_status_t spx_fmt_binary_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                                     spx_fmt_binary_view_t *out, spx_rt_error_t *err);
 /* alpha[r] of an opened view. */

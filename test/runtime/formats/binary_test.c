@@ -294,9 +294,7 @@ static void show(const char *what, const uint8_t *b, size_t len, const spx_fmt_d
   spx_rt_error_t err;
   spx_rt_status_t st = spx_fmt_binary_open(b, len, d, NULL, &err);
   CHECK(st != SPX_RT_OK && err.message[0], "%s accepted", what);
-  CHECK(spx_fmt_desc_BINARY.validate(b, len, d, NULL) == st &&
-            spx_fmt_desc_BINARY.open(b, len, d, NULL, NULL) == st,
-        "%s: validate and open agree", what);
+  CHECK(spx_fmt_desc_BINARY.validate(b, len, d, NULL) == st, "%s: validate agrees", what);
   printf("%s: %s\n", what, err.message);
 }
 

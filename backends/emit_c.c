@@ -279,6 +279,85 @@ static void print_float_decimal(FILE *f, float v) {
   fprintf(f, "%s%sf", buf, strpbrk(buf, ".e") ? "" : ".0");
 }
 
+/* ---- weight literals ------------------------------------------------------
+ *
+ * Weights are most of a generated file (ResNet-50: 180 MB of C), so their
+ * literals are formatted by hand into a buffer written in large blocks, not
+ * by one fprintf each; the text is the one printf's "%s0x%02x", "0x%08lx"
+ * and "%a" would give. */
+
+typedef struct litbuf {
+  FILE *f;
+  size_t len;
+  char buf[1 << 16];
+} litbuf_t;
+
+static void lit_flush(litbuf_t *b) {
+  if (b->len) fwrite(b->buf, 1, b->len, b->f);
+  b->len = 0;
+}
+
+/* Room for n more bytes (n is small: one literal and its separator). */
+static char *lit_reserve(litbuf_t *b, size_t n) {
+  if (b->len + n > sizeof b->buf) lit_flush(b);
+  return b->buf + b->len;
+}
+
+static void lit_puts(litbuf_t *b, const char *s) {
+  size_t n = strlen(s);
+  memcpy(lit_reserve(b, n), s, n);
+  b->len += n;
+}
+
+static const char lit_hex[] = "0123456789abcdef";
+
+/* "0x" and `digits` lower-case hex digits of v. */
+static void lit_hexn(litbuf_t *b, uint32_t v, int digits) {
+  char *o = lit_reserve(b, 2 + (size_t)digits);
+  o[0] = '0';
+  o[1] = 'x';
+  for (int i = digits - 1; i >= 0; i--, v >>= 4) o[2 + i] = lit_hex[v & 15];
+  b->len += 2 + (size_t)digits;
+}
+
+/* A finite float as print_float writes it: 0.0f, -0.0f, or C99's "%a" of
+ * the float widened to double - always normal there, so "0x1", the 52-bit
+ * fraction's hex digits without trailing zeros (and no '.' if none are
+ * left), 'p', the exponent's sign and its decimal digits - then 'f'. */
+static void lit_float(litbuf_t *b, float v) {
+  SPX_ASSERT(f32_finite(v));
+  if (v == 0) {
+    lit_puts(b, f32_bits(v) >> 31 ? "-0.0f" : "0.0f");
+    return;
+  }
+  double d = v;
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  char *o = lit_reserve(b, 32), *q = o;
+  if (u >> 63) *q++ = '-';
+  memcpy(q, "0x1", 3);
+  q += 3;
+  uint64_t frac = u & ((UINT64_C(1) << 52) - 1);
+  if (frac) {
+    *q++ = '.';
+    int n = 13;
+    while (!(frac & 15)) frac >>= 4, n--;
+    for (int i = n - 1; i >= 0; i--) q[i] = lit_hex[frac & 15], frac >>= 4;
+    q += n;
+  }
+  int e = (int)((u >> 52) & 0x7ff) - 1023;
+  *q++ = 'p';
+  *q++ = e < 0 ? '-' : '+';
+  unsigned m = (unsigned)(e < 0 ? -e : e);
+  char dig[4];
+  int nd = 0;
+  do dig[nd++] = (char)('0' + m % 10), m /= 10;
+  while (m);
+  while (nd) *q++ = dig[--nd];
+  *q++ = 'f';
+  b->len += (size_t)(q - o);
+}
+
 static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
   const spx_cs_blob_t *b = &g->p->image.blobs[id];
   const char *sym = g->blob_sym[id];
@@ -287,25 +366,36 @@ static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
   fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", ctext(g, b->name),
           spx_cs_dtype_name(b->dtype), n, c_type(b->dtype), sym, n ? n : 1);
   int per_line = b->dtype == SPX_CS_DTYPE_F32 ? 4 : b->dtype == SPX_CS_DTYPE_INT32 ? 6 : 16;
+  litbuf_t *lb = malloc(sizeof *lb);
+  if (!lb) SPX_UNREACHABLE("out of memory");
+  lb->f = f;
+  lb->len = 0;
   for (uint32_t i = 0; i < n; i++) {
-    fputs(i % (uint32_t)per_line ? " " : "\n  ", f);
+    lit_puts(lb, i % (uint32_t)per_line ? " " : "\n  ");
     if (b->dtype == SPX_CS_DTYPE_F32) {
       float v;
       memcpy(&v, b->data + 4 * i, 4);
-      print_float(f, v);
+      lit_float(lb, v);
     } else if (b->dtype == SPX_CS_DTYPE_INT32) {
       int32_t v;
       memcpy(&v, b->data + 4 * i, 4);
-      if (v == INT32_MIN) fputs("(-0x7fffffff - 1)", f);
-      else fprintf(f, "%s0x%08lx", v < 0 ? "-" : "", (unsigned long)(v < 0 ? -(int64_t)v : v));
+      if (v == INT32_MIN) {
+        lit_puts(lb, "(-0x7fffffff - 1)");
+      } else {
+        if (v < 0) lit_puts(lb, "-");
+        lit_hexn(lb, (uint32_t)(v < 0 ? -(int64_t)v : v), 8);
+      }
     } else if (b->dtype == SPX_CS_DTYPE_INT8) {
       int v = (int8_t)b->data[i];
-      fprintf(f, "%s0x%02x", v < 0 ? "-" : " ", (unsigned)(v < 0 ? -v : v));
+      lit_puts(lb, v < 0 ? "-" : " ");
+      lit_hexn(lb, (uint32_t)(v < 0 ? -v : v), 2);
     } else {
-      fprintf(f, "0x%02x", b->data[i]);
+      lit_hexn(lb, b->data[i], 2);
     }
-    if (i + 1 < n) fputc(',', f);
+    if (i + 1 < n) lit_puts(lb, ",");
   }
+  lit_flush(lb);
+  free(lb);
   fputs(n ? "\n};\n" : "0};\n", f);
 }
 
@@ -524,8 +614,17 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_str
       fprintf(f, " *   %-20s %-14s %s:%d\n", ctext(g, p->layer_commands[i].name),
               ctext(g, p->layers[i].op), ctext(g, p->source), p->layers[i].line);
   fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size);
-  for (size_t i = 0; i < e->size; i++)
-    fprintf(f, "%s0x%02x%s", i % 16 ? " " : "\n  ", e->bytes[i], i + 1 < e->size ? "," : "");
+  litbuf_t *lb = malloc(sizeof *lb);
+  if (!lb) SPX_UNREACHABLE("out of memory");
+  lb->f = f;
+  lb->len = 0;
+  for (size_t i = 0; i < e->size; i++) {
+    lit_puts(lb, i % 16 ? " " : "\n  ");
+    lit_hexn(lb, e->bytes[i], 2);
+    if (i + 1 < e->size) lit_puts(lb, ",");
+  }
+  lit_flush(lb);
+  free(lb);
   fputs("\n};\n\n", f);
   fputs("/* The stream as spx_cs_stream_load validated it when spxc wrote this file. */\n", f);
   fprintf(f, "static const spx_cs_stream_t stream = {\n  stream_bytes, %uu, %u, %u, %u, 0x%016llxull, 0x%08xu,\n  {",

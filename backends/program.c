@@ -20,6 +20,8 @@ typedef struct builder {
   size_t cap_tensors, cap_blobs, cap_cmds;
   spx_cs_tensor_t *tensors;
   MlirValue *values;
+  spx_ptrmap_t value_index; /* value -> its tensor */
+  spx_ptrmap_t blob_index;  /* store buffer data -> its blob */
   spx_cs_blob_t *blobs;
   spx_cs_command_t *cmds;
   spx_layer_info_t *layers;
@@ -38,8 +40,8 @@ static void op_error(builder_t *b, MlirOperation op, const char *msg) {
 }
 
 static uint16_t tensor_of(builder_t *b, MlirValue v) {
-  for (size_t i = 0; i < b->n_tensors; i++)
-    if (mlirValueEqual(b->values[i], v)) return (uint16_t)i;
+  size_t i;
+  if (spx_ptrmap_get(&b->value_index, v.ptr, &i)) return (uint16_t)i;
   SPX_UNREACHABLE("tensor used before definition");
   return SPX_CS_NONE;
 }
@@ -96,6 +98,7 @@ static uint16_t add_tensor(builder_t *b, MlirValue v, const char *name, int64_t 
   t->ws_offset = (uint32_t)ws_offset;
   t->ws_size = (uint32_t)bytes;
   b->values[b->n_tensors] = v;
+  SPX_ASSERT(spx_ptrmap_put(&b->value_index, v.ptr, b->n_tensors) == 0);
   return (uint16_t)b->n_tensors++;
 }
 
@@ -111,8 +114,9 @@ static const struct {
 /* The blob of a weight-store buffer (SPX_CS_NONE for NULL), added once. */
 static uint16_t add_blob(builder_t *b, const spx_wbuf_t *w, uint16_t encoding) {
   if (!w) return SPX_CS_NONE;
-  for (size_t i = 0; i < b->n_blobs; i++)
-    if (b->blobs[i].data == w->data) return (uint16_t)i;
+  size_t i;
+  if (spx_ptrmap_get(&b->blob_index, w->data, &i)) return (uint16_t)i;
+  SPX_ASSERT(spx_ptrmap_put(&b->blob_index, w->data, b->n_blobs) == 0);
   SPX_ASSERT(b->n_blobs < b->cap_blobs);
   spx_cs_blob_t *blob = &b->blobs[b->n_blobs];
   blob->name = w->name;
@@ -362,6 +366,17 @@ static char *json_of(spx_arena_t *arena, MlirAttribute a) {
   return "null";
 }
 
+/* The targets whose PE arrays run conv2d/dense with their own output stage
+ * (requantize, clamp) and have none for the fused sign (SPX_CS_ACT_SIGN):
+ * spxc refuses such a layer for them. The cpu runs it (runtime/kernels);
+ * a target not named here either runs it or refuses it itself. */
+static bool sign_refused(const char *target) {
+  static const char *const refused[] = {"aie", "bitserial", "lpa"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (strcmp(target, refused[i]) == 0) return true;
+  return false;
+}
+
 /* The cpu.layer fields of a layer's kind and window (runtime/device's op and
  * activation codes are runtime/stream's). */
 static void set_kind_and_window(spx_cs_cpu_layer_t *l, const spx_rt_layer_t *k) {
@@ -444,6 +459,15 @@ static void add_command(builder_t *b, MlirOperation op) {
     return;
   }
   const char *name = str_of(b->arena, spx_ir_layer_name(op));
+  if (kind.act == SPX_RT_ACT_SIGN && b->tdesc && sign_refused(b->tdesc->name)) {
+    char msg[320];
+    snprintf(msg, sizeof msg, "layer '%s' fuses sign, which target %s does not run (its PE "
+             "output stage requantizes and clamps; the fused sign needs the sign of the int32 "
+             "pre-activation): compile it for cpu", name, b->tdesc->name);
+    op_error(b, op, msg);
+    refuse_layer(b, op);
+    return;
+  }
   if (int8_sum_too_long(b, op, code, name)) {
     refuse_layer(b, op);
     return;
@@ -665,6 +689,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
     rc = lower_to_target(p, b, mop);
     if (rc == 0) *out_program = p;
   }
+  spx_ptrmap_free(&b->value_index);
+  spx_ptrmap_free(&b->blob_index);
   free(b);
   return rc;
 }

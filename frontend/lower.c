@@ -171,7 +171,9 @@ static MlirOperation build_layer(lower_t *lw, int index) {
     sparsify = &cfg->sparsify;
   else if (lw->net->compile.sparsify_all.name &&
            (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
-           !(cfg && cfg->precision == SPX_PREC_F32))
+           !(cfg && cfg->precision == SPX_PREC_F32) &&
+           (!spx_fe_layer_binary(lw->net, index) ||
+            strcmp(lw->net->compile.sparsify_all.name, "binsparx") == 0))
     sparsify = &lw->net->compile.sparsify_all; /* `sparsify *`: every int8 conv2d/dense */
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   /* quantize LAYER : lp(...), or quantize * : lp(...) on every conv2d/dense
@@ -180,7 +182,7 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   if (cfg && cfg->lp.set)
     lp = &cfg->lp;
   else if (lw->net->compile.lp_all.set && (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
-           !(cfg && cfg->precision != SPX_PREC_DEFAULT))
+           !(cfg && cfg->precision != SPX_PREC_DEFAULT) && !spx_fe_layer_binary(lw->net, index))
     lp = &lw->net->compile.lp_all;
   if (lp && lp->search) {
     MlirNamedAttribute e[5] = {
@@ -201,6 +203,8 @@ static MlirOperation build_layer(lower_t *lw, int index) {
   if (cfg && cfg->precision != SPX_PREC_DEFAULT)
     attrs[n++] = spx_ir_named(ctx, "spx.precision",
                        mlirStringAttrGet(ctx, spx_ir_str(spx_fe_precision_name(cfg->precision))));
+  else if (spx_fe_layer_binary(lw->net, index)) /* the binarize pass's request */
+    attrs[n++] = spx_ir_named(ctx, "spx.precision", mlirStringAttrGet(ctx, spx_ir_str("binary")));
   SPX_ASSERT(n <= 16);
   mlirOperationStateAddAttributes(&st, n, attrs);
   return mlirOperationCreate(&st);

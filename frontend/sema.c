@@ -765,7 +765,7 @@ static int check_dense(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
   return rc;
 }
 
-/* relu, relu6, sigmoid: the output has the input's shape. */
+/* relu, relu6, sigmoid, sign: the output has the input's shape. */
 static int check_elementwise(sema_t *s, spx_fe_layer_t *L, const ast_value_t *call,
                              const ast_arg_t **kw, const spx_shape_t *in) {
   if (in) L->shape = *in;
@@ -1088,6 +1088,7 @@ static const opspec_t op_specs[SPX_OP_COUNT_] = {
     [SPX_OP_RELU] = {check_elementwise, {{NULL, A_INT, 0}}},
     [SPX_OP_RELU6] = {check_elementwise, {{NULL, A_INT, 0}}},
     [SPX_OP_SIGMOID] = {check_elementwise, {{NULL, A_INT, 0}}},
+    [SPX_OP_SIGN] = {check_elementwise, {{NULL, A_INT, 0}}},
     [SPX_OP_MAXPOOL] = {check_pool, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
     [SPX_OP_AVGPOOL] = {check_pool, {{"size", A_PAIR, 0}, {"stride", A_PAIR, 0}, {"pad", A_PAD, 0}}},
     [SPX_OP_GLOBAL_AVGPOOL] = {check_global_avgpool, {{NULL, A_INT, 0}}},
@@ -1575,6 +1576,33 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
         rc = -1;
       }
     }
+    if (v && v->kind != AST_CALL && strcmp(v->s, "binary") == 0) {
+      if (rc == 0 && li >= 0) {
+        const spx_fe_layer_t *L = &net->layers[li];
+        if (L->op != SPX_OP_CONV2D && L->op != SPX_OP_DENSE) {
+          spx_diag_error(diag, st->name_loc, "quantize %s : binary needs a conv2d or dense "
+                         "layer; '%s' is %s", st->name, st->name, spx_op_name(L->op));
+          rc = -1;
+        } else if (!spx_fe_input_pm1(net, li)) {
+          const spx_fe_layer_t *I = &net->layers[L->inputs[0]];
+          spx_diag_error(diag, st->name_loc, "quantize %s : binary needs inputs of +-1, but "
+                         "the input of '%s' is '%s' (%s), not the output of a sign; put "
+                         "sign() before it", st->name, st->name, I->name, spx_op_name(I->op));
+          rc = -1;
+        }
+      }
+      if (rc != 0) return -1;
+      if (li >= 0) {
+        c->layers[li].binary = 1;
+        c->layers[li].binary_loc = v->loc;
+        c->layers[li].lp.set = 0;
+        c->layers[li].precision = SPX_PREC_DEFAULT;
+      } else {
+        c->binary_all = 1;
+        c->binary_all_loc = v->loc;
+      }
+      return 0;
+    }
     if (v && (v->kind == AST_CALL || strcmp(v->s, "lp") == 0 || strcmp(v->s, "lpq") == 0)) {
       spx_fe_lp_t lp;
       if (strcmp(v->s, "lpq") == 0) {
@@ -1594,6 +1622,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
       if (rc != 0) return -1;
       if (li >= 0) {
         c->layers[li].lp = lp;
+        c->layers[li].binary = 0;
         c->layers[li].precision = SPX_PREC_DEFAULT;
       } else {
         c->lp_all = lp;
@@ -1601,7 +1630,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
       return 0;
     }
     if (!st->name) {
-      spx_diag_error(diag, st->prec_loc, "quantize * takes lp(...) or lpq(...); the network's "
+      spx_diag_error(diag, st->prec_loc, "quantize * takes binary, lp(...) or lpq(...); the network's "
                      "precision is 'quantize int8' or the default f32");
       return -1;
     }
@@ -1609,6 +1638,7 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
     if (rc == 0) {
       c->layers[li].precision = p;
       c->layers[li].lp.set = 0;
+      c->layers[li].binary = 0;
     }
     return rc;
   }
@@ -1643,6 +1673,63 @@ int spx_fe_sema_compile_stmt(spx_fe_network_t *net, const ast_stmt_t *st,
   }
   SPX_UNREACHABLE("not a compile statement");
   return -1;
+}
+
+/* ---- binary layers ----------------------------------------------------- */
+
+int spx_fe_input_pm1(const spx_fe_network_t *net, int layer) {
+  const spx_fe_layer_t *L = &net->layers[layer];
+  if (L->n_inputs < 1) return 0;
+  int j = L->inputs[0];
+  /* maxpool, flatten and reshape keep +-1 values +-1 */
+  while (net->layers[j].n_inputs >= 1 &&
+         (net->layers[j].op == SPX_OP_MAXPOOL || net->layers[j].op == SPX_OP_FLATTEN ||
+          net->layers[j].op == SPX_OP_RESHAPE))
+    j = net->layers[j].inputs[0];
+  return net->layers[j].op == SPX_OP_SIGN;
+}
+
+int spx_fe_layer_binary(const spx_fe_network_t *net, int layer) {
+  const spx_fe_layer_cfg_t *cfg = net->compile.layers ? &net->compile.layers[layer] : NULL;
+  const spx_fe_layer_t *L = &net->layers[layer];
+  if (cfg && cfg->binary) return 1;
+  if (!net->compile.binary_all || (L->op != SPX_OP_CONV2D && L->op != SPX_OP_DENSE)) return 0;
+  if (cfg && (cfg->precision != SPX_PREC_DEFAULT || cfg->lp.set)) return 0;
+  int first = -1, last = -1;
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].op == SPX_OP_CONV2D || net->layers[i].op == SPX_OP_DENSE) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  return layer != first && layer != last && spx_fe_input_pm1(net, layer);
+}
+
+int spx_fe_check_binary(const spx_fe_network_t *net, spx_diag_t *diag) {
+  const spx_fe_compile_t *c = &net->compile;
+  int rc = 0, lp_reported = 0;
+  for (int i = 0; i < net->n_layers; i++) {
+    if (!spx_fe_layer_binary(net, i)) continue;
+    const spx_fe_layer_cfg_t *cfg = c->layers ? &c->layers[i] : NULL;
+    const char *name = net->layers[i].name;
+    spx_loc_t bloc = cfg && cfg->binary ? cfg->binary_loc : c->binary_all_loc;
+    if (!(cfg && cfg->binary) && c->lp_all.set && !lp_reported) {
+      spx_diag_error(diag, c->binary_all_loc, "quantize * : binary and quantize * : %s(...) "
+                     "both select layer '%s': a layer is binary or LP, not both (name one "
+                     "with quantize LAYER)", c->lp_all.search ? "lpq" : "lp", name);
+      spx_diag_note(diag, c->lp_all.loc, "the %s(...) is here", c->lp_all.search ? "lpq" : "lp");
+      lp_reported = 1;
+      rc = -1;
+    }
+    if (cfg && cfg->sparsify.name && strcmp(cfg->sparsify.name, "none") != 0 &&
+        strcmp(cfg->sparsify.name, "binsparx") != 0) {
+      spx_diag_error(diag, cfg->sparsify.loc, "layer '%s' is binary: its weights are +-1 "
+                     "(times alpha) and cannot be sparsified with %s (binary layers take "
+                     "binsparx or none)", name, cfg->sparsify.name);
+      spx_diag_note(diag, bloc, "'%s' is made binary here", name);
+      rc = -1;
+    }
+  }
+  return rc;
 }
 
 int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,

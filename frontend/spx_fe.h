@@ -165,6 +165,8 @@ typedef struct spx_fe_layer_cfg {
   spx_fe_precision_t precision; /* quantize LAYER : f32 | int8 */
   spx_fe_spec_t sparsify;       /* sparsify LAYER : spec; name NULL if unset */
   spx_fe_lp_t lp;               /* quantize LAYER : lp(...) */
+  int binary;                   /* quantize LAYER : binary */
+  spx_loc_t binary_loc;         /* that statement's `binary` */
 } spx_fe_layer_cfg_t;
 
 typedef struct spx_fe_compile {
@@ -172,6 +174,8 @@ typedef struct spx_fe_compile {
   spx_fe_spec_t quantize;       /* the options of `quantize int8 k=v ...` */
   spx_fe_spec_t sparsify_all;   /* sparsify * : spec */
   spx_fe_lp_t lp_all;           /* quantize * : lp(...): every conv2d/dense */
+  int binary_all;               /* quantize * : binary (spx_fe_layer_binary) */
+  spx_loc_t binary_all_loc;
   spx_fe_lp_t lpq;              /* the first lpq(...): one search, so every
                                    other lpq(...) must have its options */
   spx_fe_spec_t target;         /* target NAME(options); name NULL -> cpu */
@@ -217,6 +221,21 @@ int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *aren
  * file said. Errors are reported with file "<command line>". Returns 0/-1. */
 int spx_fe_override(spx_fe_network_t *net, const char *statement,
                     spx_arena_t *arena, spx_diag_t *diag);
+
+/* Binary layers (`quantize LAYER : binary`, `quantize * : binary`;
+ * docs/language.md). A layer's input is +-1 when it is the output of a
+ * sign, possibly through maxpool, flatten and reshape (which keep +-1).
+ * spx_fe_layer_binary: layer i is binary: named by `quantize LAYER :
+ * binary`, or a conv2d/dense with a +-1 input that no other `quantize
+ * LAYER` statement names and that is not the network's first or last
+ * conv2d/dense, under `quantize * : binary`.
+ * spx_fe_check_binary: after every statement (file and command line), the
+ * errors of combinations: a binary layer that `quantize * : lp/lpq(...)`
+ * also selects, or that `sparsify LAYER` sparsifies with another kind than
+ * binsparx. Returns 0/-1. */
+int spx_fe_input_pm1(const spx_fe_network_t *net, int layer);
+int spx_fe_layer_binary(const spx_fe_network_t *net, int layer);
+int spx_fe_check_binary(const spx_fe_network_t *net, spx_diag_t *diag);
 
 /* Sets one option of the target, keeping the others and the target itself
  * (spxc --target-opt rows=2): "KEY=VALUE", parsed as in the language. An

@@ -263,6 +263,7 @@ typedef enum attr_kind {
   A_STRING,   /* string */
   A_DICT,     /* dictionary */
   A_STATS,    /* dictionary of JSON-able values */
+  A_UNIT,     /* unit attribute */
 } attr_kind_t;
 
 #define ANY_OP SPX_IR_OP_COUNT_
@@ -313,6 +314,7 @@ static const attr_rule_t attr_rules[] = {
     {ANY_OP, "spx.shift", A_RESOURCE, 0, 0, 0},
     {ANY_OP, "spx.sparsify", A_DICT, 0, 0, 0},
     {ANY_OP, "spx.stats", A_STATS, 0, 0, 0},
+    {ANY_OP, "spx.binary", A_UNIT, 0, 0, 0},
 };
 
 /* A signless integer attribute of at most 64 bits (what the accessors of
@@ -436,6 +438,10 @@ static bool attr_ok(MlirOperation op, const attr_rule_t *r, MlirAttribute a, cha
   case A_STATS:
     if (mlirAttributeIsADictionary(a) && is_json_value(a, 0)) return true;
     snprintf(why, n, "attribute '%s' must be a dictionary of numbers and plain strings", nm);
+    return false;
+  case A_UNIT:
+    if (mlirAttributeIsAUnit(a)) return true;
+    snprintf(why, n, "attribute '%s' must be a unit attribute", nm);
     return false;
   }
   return false;

@@ -177,7 +177,10 @@ static void print_to_buf(MlirStringRef s, void *user) {
 
 spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
                             const spx_wstore_t *store) {
-  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(attr));
+  return spx_ir_wbuf_of(mlirOperationGetAttributeByName(op, spx_ir_str(attr)), store);
+}
+
+spx_wbuf_t *spx_ir_wbuf_of(MlirAttribute a, const spx_wstore_t *store) {
   if (mlirAttributeIsNull(a) || !mlirAttributeIsADenseResourceElements(a)) return NULL;
   print_buf_t p = {NULL, 0, 0};
   mlirAttributePrint(a, print_to_buf, &p);

@@ -15,7 +15,9 @@
 //     (zeros when the source gave none).
 //   - Integer vectors are array<i64: ...>: stride/kernel/dilation [h, w],
 //     pad [top, left, bottom, right].
-//   - "act" is the fused activation: "none", "relu" or "relu6".
+//   - "act" is the fused activation: "none", "relu", "relu6", "sigmoid" or
+//     "sign" (runtime/stream's SPX_CS_ACTS).
+//   - spx.binary (unit) marks a binary conv2d/dense (the binarize pass).
 //   - Discardable attributes prefixed "spx." carry compile-block choices
 //     (spx.sparsify, spx.precision) and what later passes recorded.
 // IRDL operands are unnamed in LLVM 19; each op documents its operands.
@@ -66,6 +68,16 @@ irdl.dialect @spx {
     irdl.attributes { "name" = %name }
   }
   irdl.operation @sigmoid {
+    %in0 = irdl.base "!builtin.tensor"
+    %out = irdl.base "!builtin.tensor"
+    %name = irdl.base "#builtin.string"
+    irdl.operands(%in0)
+    irdl.results(%out)
+    irdl.attributes { "name" = %name }
+  }
+  // sign: +1 where x >= 0, else -1 (sign(0) = +1; NaN -> -1). int8: +1 where
+  // q >= the input's zero point; the int8 result has scale 1, zero point 0.
+  irdl.operation @sign {
     %in0 = irdl.base "!builtin.tensor"
     %out = irdl.base "!builtin.tensor"
     %name = irdl.base "#builtin.string"

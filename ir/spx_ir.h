@@ -36,6 +36,7 @@ extern "C" {
   X(RELU, "relu", 1, 1, RELU, 1)                                              \
   X(RELU6, "relu6", 1, 1, RELU6, 1)                                           \
   X(SIGMOID, "sigmoid", 1, 1, SIGMOID, 1)                                     \
+  X(SIGN, "sign", 1, 1, SIGN, 1)                                              \
   X(MAXPOOL, "maxpool", 1, 1, MAXPOOL, 1)                                     \
   X(AVGPOOL, "avgpool", 1, 1, AVGPOOL, 1)                                     \
   X(GLOBAL_AVGPOOL, "global_avgpool", 1, 1, GLOBAL_AVGPOOL, 1)                \
@@ -127,6 +128,8 @@ MlirAttribute spx_ir_wbuf_attr(MlirContext ctx, const spx_wbuf_t *buf);
  * if the attribute is absent or not one of the store's resources. */
 spx_wbuf_t *spx_ir_get_wbuf(MlirOperation op, const char *attr,
                             const spx_wstore_t *store);
+/* The same for an attribute (NULL if it is not a store resource). */
+spx_wbuf_t *spx_ir_wbuf_of(MlirAttribute attr, const spx_wstore_t *store);
 
 /* int8 activations: tensor<...x!quant.uniform<i8:f32, scale:zp>>.
  * spx_ir_tensor_quant returns true (and the parameters) when the element

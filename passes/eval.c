@@ -24,11 +24,15 @@ typedef struct evaluator {
   uint8_t *ws;
   const spx_eval_hooks_t *hooks;
   uint32_t copy_offset; /* the input hook's copy of a conv2d/dense input */
+  spx_ptrmap_t index;    /* value -> slot, for the first `indexed` slots */
+  size_t indexed;
 } evaluator_t;
 
-static const spx_rt_tensor_t *tensor_of(const evaluator_t *ev, MlirValue v) {
-  for (size_t i = ev->n; i-- > 0;)
-    if (mlirValueEqual(ev->slots[i].value, v)) return &ev->slots[i].tensor;
+static const spx_rt_tensor_t *tensor_of(evaluator_t *ev, MlirValue v) {
+  for (; ev->indexed < ev->n; ev->indexed++)
+    SPX_ASSERT(spx_ptrmap_put(&ev->index, ev->slots[ev->indexed].value.ptr, ev->indexed) == 0);
+  size_t i;
+  if (spx_ptrmap_get(&ev->index, v.ptr, &i)) return &ev->slots[i].tensor;
   SPX_UNREACHABLE("operand evaluated before its producer");
   return NULL;
 }
@@ -210,5 +214,6 @@ int spx_eval_f32(MlirModule module, spx_pass_env_t *env, const float *const *inp
   }
   free(ev.ws);
   free(ev.slots);
+  spx_ptrmap_free(&ev.index);
   return rc ? -1 : 0;
 }

@@ -6,10 +6,19 @@
  * Only when the producer has no fused activation and the batchnorm is its
  * only user. The new buffers are "<layer>.weight.bnfold" and
  * "<layer>.bias.bnfold"; the producer records the folded layer's name in
- * spx.folded. Batchnorms that cannot be folded stay as they are. */
+ * spx.folded. Batchnorms that cannot be folded stay as they are.
+ *
+ * A binary layer (spx.binary: rows +-alpha_r) stays binary: scale[c]
+ * multiplies the whole row, so its weights are +-alpha_r * scale[c] (a
+ * negative scale flips the row's signs; f32 products of +-alpha by one
+ * number have one magnitude). A channel whose scale is 0 (gamma 0) or makes
+ * alpha' 0 or infinite is an error at the batchnorm: its weights would no
+ * longer be +-alpha' with alpha' > 0 (fold such a channel by hand: its
+ * output is the constant sign of beta). */
 #include "passes/spx_pass.h"
 #include "runtime/kernels/spx_kernels.h"
 
+#include <math.h>
 #include <mlir-c/Rewrite.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +73,17 @@ static int fold(spx_pass_env_t *env, MlirRewriterBase rw, MlirOperation bn,
   }
   free(scale);
   free(shift);
+  if (!mlirAttributeIsNull(mlirOperationGetAttributeByName(producer, spx_ir_str("spx.binary"))))
+    for (int64_t c = 0; c < channels; c++) {
+      float a = fabsf(wo[(size_t)c * per_channel]);
+      if (a > 0.0f && isfinite(a)) continue;
+      MlirStringRef pn = spx_ir_layer_name(producer), bn_n = spx_ir_layer_name(bn);
+      spx_pass_error(env, bn, "folding batchnorm '%.*s' into binary layer '%.*s' makes channel "
+                     "%lld's weights %s (alpha' = alpha * gamma / sqrt(var + eps)): a binary "
+                     "channel needs alpha' > 0", (int)bn_n.length, bn_n.data, (int)pn.length,
+                     pn.data, (long long)c, a > 0.0f ? "infinite" : "0");
+      return -1;
+    }
 
   MlirContext ctx = mlirOperationGetContext(producer);
   mlirRewriterBaseStartOpModification(rw, producer);

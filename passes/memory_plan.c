@@ -46,13 +46,17 @@ static bool overlaps(const live_t *a, const live_t *b) {
   return a->def <= b->last && b->def <= a->last;
 }
 
-/* Lowest aligned offset where `v` fits beside every placed, overlapping tensor. */
-static size_t first_fit(const live_t *placed, size_t n, const live_t *v) {
+/* Lowest aligned offset where `v` fits beside every placed, overlapping
+ * tensor: `active` lists the n placed ones still live when v is defined
+ * (others cannot overlap it). The lowest offset free of conflicts, whatever
+ * the order of the list: a conflict at offset x with p rules out every
+ * offset from x up to p's end, where the search jumps. */
+static size_t first_fit(const live_t *lives, const size_t *active, size_t n, const live_t *v) {
   size_t offset = 0;
   for (bool moved = true; moved;) {
     moved = false;
     for (size_t i = 0; i < n; i++) {
-      const live_t *p = &placed[i];
+      const live_t *p = &lives[active[i]];
       if (!overlaps(p, v)) continue;
       if (offset < p->offset + p->bytes && p->offset < offset + v->bytes) {
         offset = align_up(p->offset + p->bytes);
@@ -81,9 +85,11 @@ int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
 
   size_t cap = 0, n = 0;
   live_t *lives = NULL;
+  spx_ptrmap_t index = SPX_PTRMAP_INIT; /* value -> its place in lives */
   intptr_t n_args = mlirBlockGetNumArguments(entry);
   for (intptr_t a = 0; a < n_args; a++) {
     MlirValue v = mlirBlockGetArgument(entry, a);
+    SPX_ASSERT(spx_ptrmap_put(&index, v.ptr, n) == 0);
     lives = push(lives, &n, &cap, (live_t){v, -1, -1, tensor_bytes(mlirValueGetType(v)), 0});
   }
   long pos = 0;
@@ -92,11 +98,12 @@ int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
     bool is_return = mlirOperationGetNumResults(op) == 0;
     for (intptr_t k = 0; k < mlirOperationGetNumOperands(op); k++) {
       MlirValue v = mlirOperationGetOperand(op, k);
-      for (size_t i = 0; i < n; i++)
-        if (mlirValueEqual(lives[i].value, v)) lives[i].last = is_return ? LONG_MAX : pos;
+      size_t i;
+      if (spx_ptrmap_get(&index, v.ptr, &i)) lives[i].last = is_return ? LONG_MAX : pos;
     }
     if (is_return) continue;
     MlirValue r = mlirOperationGetResult(op, 0);
+    SPX_ASSERT(spx_ptrmap_put(&index, r.ptr, n) == 0);
     lives = push(lives, &n, &cap, (live_t){r, pos, pos, tensor_bytes(mlirValueGetType(r)), 0});
   }
 
@@ -109,16 +116,28 @@ int spx_pass_memory_plan(MlirOperation module, spx_pass_env_t *env) {
                      (unsigned long long)TENSOR_MAX);
       rc = -1;
     }
+  spx_ptrmap_free(&index);
   if (rc != 0) {
     free(lives);
     return rc;
   }
-  size_t workspace = 0;
+  /* Tensors in order of definition (arguments, then results in op order):
+   * the ones placed so far whose last use is before this definition never
+   * overlap it or anything later, so they leave the active list. */
+  size_t workspace = 0, n_active = 0;
+  size_t *active = malloc((n ? n : 1) * sizeof *active);
+  SPX_ASSERT(active);
   for (size_t i = 0; i < n; i++) {
-    lives[i].offset = first_fit(lives, i, &lives[i]);
+    size_t k = 0;
+    for (size_t j = 0; j < n_active; j++)
+      if (lives[active[j]].last >= lives[i].def) active[k++] = active[j];
+    n_active = k;
+    lives[i].offset = first_fit(lives, active, n_active, &lives[i]);
+    active[n_active++] = i;
     size_t end = align_up(lives[i].offset + lives[i].bytes);
     if (end > workspace) workspace = end;
   }
+  free(active);
 
   /* Record the plan in the IR. */
   MlirType i64 = mlirIntegerTypeGet(ctx, 64);

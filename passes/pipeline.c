@@ -79,6 +79,7 @@ typedef struct adapter {
   spx_pass_env_t *env;
   double seconds;
   int failed;
+  bool last; /* the pipeline's last pass: float weights are released too */
 } adapter_t;
 
 static double now(void) {
@@ -91,10 +92,62 @@ static void adapter_construct(void *user) { (void)user; }
 static void adapter_destruct(void *user) { (void)user; }
 static void *adapter_clone(void *user) { return user; }
 
+/* ---- releasing weights nothing reads any more ----------------------------
+ *
+ * Passes replace weights with new buffers (fold-batchnorm's folded f32, the
+ * quantize pass's int8, a format pass's encoding); the store keeps every
+ * buffer until the compilation ends, so without this a ResNet-50 would hold
+ * its raw, folded and int8 weights together through emission. After each
+ * pass the data of every buffer is freed that no op references and that is
+ * not, while passes remain, a layer's float weights as passes look them up
+ * by name (spx_pass_float_weights: "<layer>.<role>.bnfold", else
+ * "<layer>.<role>"). */
+
+static void mark_float_weights(spx_pass_env_t *env, MlirOperation op, uint8_t *keep) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  if (!layer.length) return;
+  static const char *const roles[] = {"weight", "bias"};
+  for (int r = 0; r < 2; r++) {
+    const char *names[2] = {
+        spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, roles[r]),
+        spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, roles[r])};
+    for (int i = 0; i < 2; i++) {
+      spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
+      if (b) {
+        keep[b->index] = 1;
+        break;
+      }
+    }
+  }
+}
+
+static void release_unused(MlirOperation root, spx_pass_env_t *env, bool keep_float) {
+  size_t count = spx_wstore_count(env->store);
+  if (!count) return;
+  uint8_t *keep = calloc(count, 1);
+  SPX_ASSERT(keep);
+  MlirOperation *ops;
+  size_t n = spx_ir_collect(root, NULL, &ops);
+  for (size_t i = 0; i < n; i++) {
+    for (intptr_t a = 0; a < mlirOperationGetNumAttributes(ops[i]); a++) {
+      spx_wbuf_t *b = spx_ir_wbuf_of(mlirOperationGetAttribute(ops[i], a).attribute, env->store);
+      if (b) keep[b->index] = 1;
+    }
+    if (keep_float) mark_float_weights(env, ops[i], keep);
+  }
+  for (size_t i = 0; i < count; i++) {
+    spx_wbuf_t *b = spx_wstore_at(env->store, i);
+    if (!keep[i] && b->data) spx_wstore_release(env->store, b);
+  }
+  free(ops);
+  free(keep);
+}
+
 static void adapter_run(MlirOperation op, MlirExternalPass pass, void *user) {
   adapter_t *a = user;
   double t0 = now();
   int rc = table[a->id].run(op, a->env);
+  if (rc == 0) release_unused(op, a->env, !a->last);
   a->seconds += now() - t0;
   if (rc != 0) {
     a->failed = 1;
@@ -111,7 +164,7 @@ int spx_pipeline_run(MlirModule module, const spx_pass_id_t *passes, int n,
   adapter_t *adapters = calloc((size_t)(n ? n : 1), sizeof *adapters);
   SPX_ASSERT(adapters);
   for (int i = 0; i < n; i++) {
-    adapters[i] = (adapter_t){.id = passes[i], .env = env};
+    adapters[i] = (adapter_t){.id = passes[i], .env = env, .last = i + 1 == n};
     MlirExternalPassCallbacks cb = {adapter_construct, adapter_destruct, NULL,
                                     adapter_clone, adapter_run};
     /* The TypeID must be unique per pass instance and 8-byte aligned. */

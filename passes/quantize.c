@@ -7,6 +7,11 @@
  *   - activations int8 per tensor, !quant.uniform<i8:f32, s:zp>, from ranges
  *     calibrated by running the f32 network on sample inputs (min/max or a
  *     percentile) or from a declared range;
+ *   - sign outputs (the op, or a conv2d/dense with the fused sign) at scale
+ *     1, zero point 0 (+-1 exactly); such a layer's int32 bias is
+ *     floor(b / (s_in * s_w[c])), not rounded: the sign of acc + bias is
+ *     then the sign of the real pre-activation computed from the int8
+ *     products (acc is an integer, so acc + b' >= 0 iff acc + floor(b') >= 0);
  *   - sigmoid and softmax outputs at scale 1/256, zero point -128; pooling,
  *     flatten and reshape keep their input's quantization;
  *   - layers left in f32 (quantize LAYER : f32, or ops without an int8
@@ -48,13 +53,14 @@ typedef struct quantizer {
   MlirOperation *ops; /* spx ops in order */
   size_t n_values;
   value_info_t *values; /* arguments, then one per op */
+  spx_ptrmap_t index;   /* value -> its place in values */
   bool percentile_pass;
   char arg_name[32]; /* value_name of an unnamed argument */
 } quantizer_t;
 
 static value_info_t *info(quantizer_t *q, MlirValue v) {
-  for (size_t i = 0; i < q->n_values; i++)
-    if (mlirValueEqual(q->values[i].value, v)) return &q->values[i];
+  size_t i;
+  if (spx_ptrmap_get(&q->index, v.ptr, &i)) return &q->values[i];
   SPX_UNREACHABLE("value not tracked");
   return NULL;
 }
@@ -69,6 +75,13 @@ static bool op_is_int8(MlirOperation op) {
     if (spx_ir_str_is(s, spx_dtype_name(SPX_DT_F32))) return false;
   }
   return true;
+}
+
+/* A conv2d/dense with the fused sign (fuse-activations). */
+static bool fused_sign(MlirOperation op) {
+  spx_ir_op_t kind = spx_ir_op_kind(op);
+  return (kind == SPX_IR_OP_CONV2D || kind == SPX_IR_OP_DENSE) &&
+         spx_ir_act_of(spx_ir_get_str(op, "act")) == SPX_RT_ACT_SIGN;
 }
 
 static MlirAttribute opt(quantizer_t *q, const char *key) {
@@ -243,9 +256,9 @@ double spx_pass_int8_bias_max(size_t products, uint64_t term) {
   return bias_max;
 }
 
-void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, int32_t *bias_q,
-                           int32_t *mult, int32_t *shift) {
-  double b = round(bias / (s_in * s_w));
+void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, bool sign,
+                           int32_t *bias_q, int32_t *mult, int32_t *shift) {
+  double b = sign ? floor(bias / (s_in * s_w)) : round(bias / (s_in * s_w));
   *bias_q = b < INT32_MIN ? INT32_MIN : b > INT32_MAX ? INT32_MAX : (int32_t)b;
   int shift_c;
   spx_rt_quantize_multiplier(s_in * s_w / s_out, mult, &shift_c);
@@ -263,6 +276,73 @@ const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const
     if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
   }
   return NULL;
+}
+
+static void set_weights(MlirOperation op, spx_wbuf_t *qw, spx_wbuf_t *qb, spx_wbuf_t *ws,
+                        spx_wbuf_t *mult, spx_wbuf_t *shift) {
+  MlirContext ctx = mlirOperationGetContext(op);
+  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, qw));
+  mlirOperationSetAttributeByName(op, spx_ir_str("bias"), spx_ir_wbuf_attr(ctx, qb));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.wscale"), spx_ir_wbuf_attr(ctx, ws));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.multiplier"), spx_ir_wbuf_attr(ctx, mult));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.shift"), spx_ir_wbuf_attr(ctx, shift));
+}
+
+/* A binary layer (spx.binary, rows +-alpha_r after binarize and
+ * fold-batchnorm): int8 weights b = sign(w) in {-1, +1}, weight scale
+ * alpha_r = |w| of the row exactly (every |w| of a row must be equal), on
+ * +-1 inputs (scale 1, zero point 0), so the accumulator is sum b * a
+ * exactly. The int32 bias is bounded by spx_pass_int8_bias_max like every
+ * layer's (past it, acc + bias has the bias's sign for every input: the
+ * products add at most their count in magnitude). */
+static int binary_weights(quantizer_t *q, MlirOperation op, spx_wbuf_t *w, spx_wbuf_t *b,
+                          double s_in, double s_out) {
+  MlirStringRef lname = spx_ir_layer_name(op);
+  value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
+  if (s_in != 1.0 || in->zp != 0) {
+    spx_pass_error(q->env, op, "binary layer '%.*s' needs an int8 input of scale 1, zero point "
+                   "0 (the +-1 output of a sign), got scale %g, zero point %lld",
+                   (int)lname.length, lname.data, s_in, (long long)in->zp);
+    return -1;
+  }
+  int64_t channels = w->dims[0];
+  size_t per = w->count / (size_t)channels;
+  const float *wf = w->data, *bf = b->data;
+  for (int64_t c = 0; c < channels; c++) {
+    float a = fabsf(wf[(size_t)c * per]);
+    for (size_t i = 0; i < per; i++)
+      if (fabsf(wf[(size_t)c * per + i]) != a || !(a > 0.0f)) {
+        spx_pass_error(q->env, op, "binary layer '%.*s': output channel %lld is not +-alpha "
+                       "with one alpha > 0 (weight %zu is %g, the first %g)", (int)lname.length,
+                       lname.data, (long long)c, i, (double)wf[(size_t)c * per + i],
+                       (double)wf[(size_t)c * per]);
+        return -1;
+      }
+  }
+  spx_wbuf_t *qw = spx_pass_add_weight(q->env, op, "qweight", SPX_DT_I8, w->rank, w->dims);
+  spx_wbuf_t *qb = spx_pass_add_weight(q->env, op, "qbias", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *ws = spx_pass_add_weight(q->env, op, "wscale", SPX_DT_F32, 1, &channels);
+  spx_wbuf_t *mult = spx_pass_add_weight(q->env, op, "multiplier", SPX_DT_I32, 1, &channels);
+  spx_wbuf_t *shift = spx_pass_add_weight(q->env, op, "shift", SPX_DT_I32, 1, &channels);
+  if (!qw || !qb || !ws || !mult || !shift) return -1;
+  int8_t *wq = qw->data;
+  float *scales = ws->data;
+  int32_t *bq = qb->data, *m = mult->data, *sh = shift->data;
+  unsigned nf = 0;
+  const spx_fmt_desc_t *const *fmts = spx_fmt_table(&nf);
+  uint64_t term = SPX_FMT_ACC_TERM_S8;
+  for (unsigned f = 0; f < nf; f++)
+    if (spx_fmt_acc_term(fmts[f]) > term) term = spx_fmt_acc_term(fmts[f]);
+  double bias_max = floor(spx_pass_int8_bias_max(per, term));
+  for (int64_t c = 0; c < channels; c++) {
+    scales[c] = fabsf(wf[(size_t)c * per]);
+    for (size_t i = 0; i < per; i++) wq[(size_t)c * per + i] = wf[(size_t)c * per + i] > 0 ? 1 : -1;
+    spx_pass_int8_channel(bf[c], 1.0, scales[c], s_out, fused_sign(op), &bq[c], &m[c], &sh[c]);
+    if (bq[c] > bias_max) bq[c] = (int32_t)bias_max;
+    if (bq[c] < -bias_max) bq[c] = (int32_t)-bias_max;
+  }
+  set_weights(op, qw, qb, ws, mult, shift);
+  return 0;
 }
 
 static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, double s_out) {
@@ -284,6 +364,9 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
       return -1;
     }
   }
+  bool binary =
+      !mlirAttributeIsNull(mlirOperationGetAttributeByName(op, spx_ir_str("spx.binary")));
+  if (binary) return binary_weights(q, op, w, b, s_in, s_out);
   spx_wbuf_t *qw = spx_pass_add_weight(q->env, op, "qweight", SPX_DT_I8, w->rank, w->dims);
   spx_wbuf_t *qb = spx_pass_add_weight(q->env, op, "qbias", SPX_DT_I32, 1, &channels);
   spx_wbuf_t *ws = spx_pass_add_weight(q->env, op, "wscale", SPX_DT_F32, 1, &channels);
@@ -329,13 +412,8 @@ static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, doubl
   spx_fmt_dense_s8_encode(w->data, (uint32_t)channels, per, min_scale, qw->data, scales);
   free(min_scale);
   for (int64_t c = 0; c < channels; c++) /* scales as recorded: bias and multiplier agree */
-    spx_pass_int8_channel(bf[c], s_in, scales[c], s_out, &bq[c], &m[c], &sh[c]);
-  MlirContext ctx = mlirOperationGetContext(op);
-  mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, qw));
-  mlirOperationSetAttributeByName(op, spx_ir_str("bias"), spx_ir_wbuf_attr(ctx, qb));
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.wscale"), spx_ir_wbuf_attr(ctx, ws));
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.multiplier"), spx_ir_wbuf_attr(ctx, mult));
-  mlirOperationSetAttributeByName(op, spx_ir_str("spx.shift"), spx_ir_wbuf_attr(ctx, shift));
+    spx_pass_int8_channel(bf[c], s_in, scales[c], s_out, fused_sign(op), &bq[c], &m[c], &sh[c]);
+  set_weights(op, qw, qb, ws, mult, shift);
   return 0;
 }
 
@@ -460,6 +538,9 @@ static int assign_params(quantizer_t *q) {
     if (kind == SPX_IR_OP_SIGMOID || kind == SPX_IR_OP_SOFTMAX) {
       out->scale = 1.0 / 256.0;
       out->zp = -128;
+    } else if (kind == SPX_IR_OP_SIGN || fused_sign(op)) {
+      out->scale = 1.0; /* +-1 exactly */
+      out->zp = 0;
     } else if (kind == SPX_IR_OP_MAXPOOL || kind == SPX_IR_OP_AVGPOOL || kind == SPX_IR_OP_FLATTEN ||
                kind == SPX_IR_OP_RESHAPE) {
       value_info_t *in = info(q, mlirOperationGetOperand(op, 0));
@@ -494,6 +575,8 @@ int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
     vi->value = mlirOperationGetResult(q.ops[i], 0);
     vi->int8 = op_is_int8(q.ops[i]);
   }
+  for (size_t i = 0; i < q.n_values; i++)
+    if (q.values[i].value.ptr) SPX_ASSERT(spx_ptrmap_put(&q.index, q.values[i].value.ptr, i) == 0);
   for (size_t i = 0; i < q.n_values; i++) {
     q.values[i].lo = INFINITY;
     q.values[i].hi = -INFINITY;
@@ -537,6 +620,7 @@ int spx_pass_quantize(MlirOperation module_op, spx_pass_env_t *env) {
   if (rc == 0) rc = assign_params(&q);
   if (rc == 0) rc = rewrite(&q);
   free(q.values);
+  spx_ptrmap_free(&q.index);
   free(q.ops);
   return rc;
 }

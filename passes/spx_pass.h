@@ -63,14 +63,16 @@ spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const cha
  *       `term` (spx_fmt_acc_term): 2^30, less when bias plus products could
  *       overflow the int32 accumulator;
  *   spx_pass_int8_channel   one output channel's int32 bias, multiplier and
- *       shift for its weight scale s_w (as recorded, in f32);
+ *       shift for its weight scale s_w (as recorded, in f32); `sign`: the
+ *       layer fuses sign, its bias is floor(bias / (s_in * s_w)) instead of
+ *       rounded (the exact threshold: docs/numerics.md, "Binary layers");
  *   spx_pass_float_weights  the f32 buffer the quantize pass read for the
  *       layer's `role` ("weight", "bias": after batchnorm folding
  *       "<layer>.<role>.bnfold", else "<layer>.<role>"), if the store holds
  *       it with `count` elements; else NULL. */
 double spx_pass_int8_bias_max(size_t products, uint64_t term);
-void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, int32_t *bias_q,
-                           int32_t *mult, int32_t *shift);
+void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, bool sign,
+                           int32_t *bias_q, int32_t *mult, int32_t *shift);
 const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
                                     size_t count);
 

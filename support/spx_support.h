@@ -16,6 +16,7 @@
 #define SPX_SUPPORT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,6 +120,23 @@ static inline uint64_t spx_hash_str(const char *s) {
   return h;
 }
 
+/* A map from pointers to indices (open addressing, grows as it fills): the
+ * position of an MLIR value, a buffer, ... in a pass's own arrays, in O(1)
+ * where a scan of the arrays made large networks quadratic. Iteration order
+ * is never used, so outputs do not depend on addresses. */
+typedef struct spx_ptrmap {
+  const void **keys; /* NULL: empty slot */
+  size_t *vals;
+  size_t cap, count;
+} spx_ptrmap_t;
+
+#define SPX_PTRMAP_INIT {NULL, NULL, 0, 0}
+/* Sets key (not NULL) to val, replacing an earlier value. -1: out of memory. */
+int spx_ptrmap_put(spx_ptrmap_t *m, const void *key, size_t val);
+/* True and *val when key is in the map. */
+bool spx_ptrmap_get(const spx_ptrmap_t *m, const void *key, size_t *val);
+void spx_ptrmap_free(spx_ptrmap_t *m);
+
 /* ---- weight store ------------------------------------------------------ */
 
 #define SPX_MAX_RANK 6
@@ -147,7 +165,9 @@ typedef struct spx_wbuf {
   int64_t dims[SPX_MAX_RANK];
   size_t count;  /* number of elements */
   size_t nbytes; /* count * spx_dtype_size(dtype) */
-  void *data;    /* SPX_WEIGHT_ALIGN-aligned, zero-initialised, owned */
+  void *data;    /* SPX_WEIGHT_ALIGN-aligned, zero-initialised, owned;
+                    NULL once released */
+  size_t index;  /* position in insertion order (spx_wstore_at) */
 } spx_wbuf_t;
 
 typedef struct spx_wstore spx_wstore_t;
@@ -159,8 +179,13 @@ void spx_wstore_destroy(spx_wstore_t *store);
  * valid until the store is destroyed. */
 spx_wbuf_t *spx_wstore_add(spx_wstore_t *store, const char *name,
                            spx_dtype_t dtype, int rank, const int64_t *dims);
+/* The buffer called `name`, or NULL (also once it is released). */
 spx_wbuf_t *spx_wstore_find(const spx_wstore_t *store, const char *name);
-/* Buffers in insertion order (deterministic). */
+/* Frees a buffer's data when nothing will read it again (the pass pipeline
+ * releases the buffers no op references after each pass). Its name stays
+ * taken; find no longer returns it. */
+void spx_wstore_release(spx_wstore_t *store, spx_wbuf_t *buf);
+/* Buffers in insertion order (deterministic), released ones included. */
 size_t spx_wstore_count(const spx_wstore_t *store);
 spx_wbuf_t *spx_wstore_at(const spx_wstore_t *store, size_t index);
 

@@ -69,16 +69,27 @@ static int index_grow(spx_wstore_t *store) {
   return 0;
 }
 
-spx_wbuf_t *spx_wstore_find(const spx_wstore_t *store, const char *name) {
+static spx_wbuf_t *lookup(const spx_wstore_t *store, const char *name) {
   if (!store->index_cap) return NULL;
   size_t slot = *index_slot(store, name);
   return slot ? store->bufs[slot - 1] : NULL;
 }
 
+spx_wbuf_t *spx_wstore_find(const spx_wstore_t *store, const char *name) {
+  spx_wbuf_t *b = lookup(store, name);
+  return b && b->data ? b : NULL;
+}
+
+void spx_wstore_release(spx_wstore_t *store, spx_wbuf_t *buf) {
+  SPX_ASSERT(buf->index < store->count && store->bufs[buf->index] == buf);
+  free(buf->data);
+  buf->data = NULL;
+}
+
 spx_wbuf_t *spx_wstore_add(spx_wstore_t *store, const char *name,
                            spx_dtype_t dtype, int rank, const int64_t *dims) {
   SPX_ASSERT(rank >= 0 && rank <= SPX_MAX_RANK);
-  if (spx_wstore_find(store, name)) return NULL;
+  if (lookup(store, name)) return NULL;
   if ((store->count + 1) * 2 > store->index_cap && index_grow(store)) return NULL;
   if (store->count == store->cap) {
     size_t cap = store->cap ? store->cap * 2 : 32;
@@ -113,6 +124,7 @@ spx_wbuf_t *spx_wstore_add(spx_wstore_t *store, const char *name,
   b->count = count;
   b->nbytes = nbytes;
   b->data = data;
+  b->index = store->count;
   store->bufs[store->count++] = b;
   *index_slot(store, name) = store->count;
   return b;

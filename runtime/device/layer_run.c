@@ -255,7 +255,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case SPX_RT_OP_ADD: n_in_min = n_in_max = 2; break;
   case SPX_RT_OP_CONCAT: n_in_min = 2; n_in_max = MAX_IN; break;
   default:
-    if (l->op < SPX_RT_OP_CONV2D || l->op > SPX_RT_OP_BATCHNORM)
+    if (l->op < SPX_RT_OP_CONV2D || l->op > SPX_RT_OP_SIGN)
       FAIL(SPX_RT_ERR_ARG, "unknown layer op");
   }
   if (l->n_in < n_in_min || l->n_in > n_in_max)
@@ -294,6 +294,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case 0: pl->act = SPX_RT_ACT_NONE; break;
   case 1: pl->act = SPX_RT_ACT_RELU; break;
   case 2: pl->act = SPX_RT_ACT_RELU6; break;
+  case 4: pl->act = SPX_RT_ACT_SIGN; break;
   case 3:
     if (pl->is_s8)
       FAIL(SPX_RT_ERR_ARG, "int8 layers cannot fuse sigmoid (use a sigmoid layer)");
@@ -305,6 +306,12 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   if (l->act && l->op != SPX_RT_OP_CONV2D && l->op != SPX_RT_OP_DENSE &&
       l->op != SPX_RT_OP_ADD)
     FAIL(SPX_RT_ERR_ARG, "only conv2d, dense and add take a fused activation");
+  /* Sign: int8 +-1 at scale 1, zero point 0 (the op, or fused). */
+  if (pl->act == SPX_RT_ACT_SIGN && l->op == SPX_RT_OP_ADD)
+    FAIL(SPX_RT_ERR_ARG, "sign fuses into conv2d and dense only");
+  if ((pl->act == SPX_RT_ACT_SIGN || l->op == SPX_RT_OP_SIGN) && pl->is_s8 &&
+      (pl->outq.scale != 1.0f || pl->outq.zero_point != 0))
+    FAIL(SPX_RT_ERR_ARG, "int8 sign output must be quantized with scale 1, zero point 0");
 
   switch (l->op) {
   case SPX_RT_OP_CONV2D:
@@ -319,6 +326,8 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     if (pl->is_s8 && (!pl->fmt->open ||
                       (!pl->fmt->dot && pl->fmt->datapath != SPX_FMT_DATAPATH_LP)))
       FAIL(SPX_RT_ERR_ARG, "the weights' format has no cpu kernel yet (runtime/formats)");
+    if (pl->is_s8 && pl->act == SPX_RT_ACT_SIGN && pl->fmt->datapath == SPX_FMT_DATAPATH_LP)
+      FAIL(SPX_RT_ERR_ARG, "LP layers cannot fuse sign (use a sign layer)");
     if (pl->is_s8 && (!l->multiplier || !l->shift))
       FAIL(SPX_RT_ERR_ARG, "int8 conv2d/dense need requant multipliers and shifts");
     if (pl->is_s8 && l->multiplier_count > 1 && l->multiplier_count != l->out->dims[1])
@@ -339,6 +348,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
   case SPX_RT_OP_SIGMOID:
+  case SPX_RT_OP_SIGN:
   case SPX_RT_OP_QUANTIZE:
   case SPX_RT_OP_DEQUANTIZE:
     if (!same_dims(l->in[0], l->out))
@@ -555,6 +565,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
       return spx_rt_sigmoid_s8(pl.count, &p, (const int8_t *)in[0], (int8_t *)out);
     }
     return spx_rt_sigmoid_f32(pl.count, (const float *)in[0], (float *)out);
+  case SPX_RT_OP_SIGN:
+    return pl.is_s8 ? spx_rt_sign_s8(pl.count, pl.inq[0].zero_point, (const int8_t *)in[0],
+                                     (int8_t *)out)
+                    : spx_rt_sign_f32(pl.count, (const float *)in[0], (float *)out);
   case SPX_RT_OP_MAXPOOL:
     return pl.is_s8 ? spx_rt_maxpool_s8(&pl.u.pool, (const int8_t *)in[0], (int8_t *)out)
                     : spx_rt_maxpool_f32(&pl.u.pool, (const float *)in[0], (float *)out);

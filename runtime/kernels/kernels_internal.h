@@ -55,8 +55,19 @@ static inline int8_t spx_k_clamp_s8(int32_t v, int32_t lo, int32_t hi) {
   return (int8_t)v;
 }
 
+/* The output stage of an int8 conv2d/dense channel: acc is the int32
+ * pre-activation (the products, their zero-point correction and the bias).
+ * An empty range lo > hi is the fused sign (spx_rt_act_range_s8 gives
+ * [1, -1]): +1 where acc >= 0, else -1, without requantizing. */
+static inline int8_t spx_k_out_s8(int32_t acc, int32_t zp, int32_t mult, int shift,
+                                  int32_t lo, int32_t hi) {
+  if (lo > hi) return (int8_t)(acc >= 0 ? lo : hi);
+  return spx_k_clamp_s8(zp + spx_k_mbqm(acc, mult, shift), lo, hi);
+}
+
 static inline float spx_k_act_f32(float v, spx_rt_act_t act) {
   if (act == SPX_RT_ACT_NONE) return v;
+  if (act == SPX_RT_ACT_SIGN) return v >= 0.0f ? 1.0f : -1.0f; /* NaN -> -1 */
   if (v < 0.0f) v = 0.0f;
   if (act == SPX_RT_ACT_RELU6 && v > 6.0f) v = 6.0f;
   return v;

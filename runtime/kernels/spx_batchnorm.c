@@ -65,9 +65,8 @@ spx_rt_status_t spx_rt_batchnorm_s8(int32_t n, int32_t c, int32_t hw,
       int shift = (int)q->shift[ch];
       for (i = 0; i < hw; ++i) {
         int32_t acc = ((int32_t)input[off + (size_t)i] - q->in_zero_point) * m + o;
-        output[off + (size_t)i] = spx_k_clamp_s8(
-            q->out_zero_point + spx_k_mbqm(acc, mult, shift), q->act_min,
-            q->act_max);
+        output[off + (size_t)i] =
+            spx_k_out_s8(acc, q->out_zero_point, mult, shift, q->act_min, q->act_max);
       }
     }
   }

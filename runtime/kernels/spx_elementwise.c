@@ -1,4 +1,4 @@
-/* spx_elementwise.c - relu, relu6, sigmoid, add and requantize. */
+/* spx_elementwise.c - relu, relu6, sigmoid, sign, add and requantize. */
 #include <math.h>
 
 #include "runtime/kernels/kernels_internal.h"
@@ -33,6 +33,21 @@ spx_rt_status_t spx_rt_sigmoid_f32(size_t count, const float *input, float *outp
       output[i] = e / (1.0f + e);
     }
   }
+  return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_rt_sign_f32(size_t count, const float *input, float *output) {
+  size_t i;
+  if (!input || !output) return SPX_RT_ERR_ARG;
+  for (i = 0; i < count; ++i) output[i] = input[i] >= 0.0f ? 1.0f : -1.0f;
+  return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_rt_sign_s8(size_t count, int32_t in_zero_point, const int8_t *input,
+                               int8_t *output) {
+  size_t i;
+  if (!input || !output) return SPX_RT_ERR_ARG;
+  for (i = 0; i < count; ++i) output[i] = (int8_t)((int32_t)input[i] >= in_zero_point ? 1 : -1);
   return SPX_RT_OK;
 }
 

@@ -66,7 +66,11 @@ int32_t spx_rt_mbqm(int32_t x, int32_t mult, int shift);
 
 /* Folds a fused activation into the int8 output range of a tensor quantized
  * with `out`: NONE -> [-128, 127], RELU -> [zp, 127],
- * RELU6 -> [zp, min(127, zp + round(6 / scale))]. */
+ * RELU6 -> [zp, min(127, zp + round(6 / scale))]; SIGN -> the empty range
+ * [1, -1], which the conv2d/dense output stage reads as the sign: out = +1
+ * where the int32 pre-activation acc (products with their zero-point
+ * correction, plus bias) is >= 0, else -1, with no requantization (the
+ * output has scale 1, zero point 0). Only conv2d and dense take it. */
 void spx_rt_act_range_s8(spx_rt_act_t act, spx_rt_quant_t out,
                          int32_t *out_min, int32_t *out_max);
 
@@ -154,6 +158,13 @@ spx_rt_status_t spx_rt_dense_s8(const spx_rt_dense_params_t *p,
                                 void *scratch, size_t scratch_size);
 
 /* ---- elementwise activations ------------------------------------------ */
+
+/* sign: out[i] = +1 where x >= 0, else -1 (sign(0) = +1, NaN -> -1); in
+ * place allowed. int8: +1 where q >= in_zero_point (real x >= 0), else -1,
+ * the output at scale 1, zero point 0. */
+spx_rt_status_t spx_rt_sign_f32(size_t count, const float *input, float *output);
+spx_rt_status_t spx_rt_sign_s8(size_t count, int32_t in_zero_point, const int8_t *input,
+                               int8_t *output);
 
 /* out[i] = max(x, 0), count elements; in place allowed (output == input). */
 spx_rt_status_t spx_rt_relu_f32(size_t count, const float *input, float *output);

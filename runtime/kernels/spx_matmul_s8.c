@@ -10,7 +10,9 @@
  *   SPX_FMT_COLS_S8   acc = dot(w, x) + (bias - z_in * sum w), the constant
  *                     computed once per call (desc->row_sums) into scratch;
  *   SPX_FMT_COLS_S16  acc = dot(w, x - z_in) + bias;
- *   out = clamp(z_out + mbqm(acc, M[c], shift[c]), act_min, act_max).
+ *   out = clamp(z_out + mbqm(acc, M[c], shift[c]), act_min, act_max)
+ * (the fused sign, act_min > act_max: out = acc >= 0 ? +1 : -1;
+ * spx_k_out_s8).
  * The format's only part is the inner product (desc->dot) of up to
  * SPX_FMT_ROW_CHUNK output rows with a whole tile, so the indirect call is
  * made once per rows x tile, never in an inner loop. Integer sums do not
@@ -76,8 +78,8 @@ static inline void requant_row(const spx_rt_requant_pc_t *q, const int32_t *a,
                                int8_t *o, size_t col_stride) {
   uint32_t j;
   for (j = 0; j < count; ++j)
-    o[(size_t)j * col_stride] = spx_k_clamp_s8(
-        q->out_zero_point + spx_k_mbqm(a[j] + c, mult, shift), q->act_min, q->act_max);
+    o[(size_t)j * col_stride] =
+        spx_k_out_s8(a[j] + c, q->out_zero_point, mult, shift, q->act_min, q->act_max);
 }
 
 /* Output rows [r_first, r_end) of one tile: the format's inner product in
@@ -190,9 +192,8 @@ DW_INLINE void depthwise_loops(const spx_fmt_weights_t *w,
             }
           }
           for (ox = x0; ox < x1; ++ox)
-            out[(size_t)oy * (size_t)ow + (size_t)ox] = spx_k_clamp_s8(
-                q->out_zero_point + spx_k_mbqm(acc[ox - x0], mult, shift), q->act_min,
-                q->act_max);
+            out[(size_t)oy * (size_t)ow + (size_t)ox] = spx_k_out_s8(
+                acc[ox - x0], q->out_zero_point, mult, shift, q->act_min, q->act_max);
         }
       }
     }

@@ -43,6 +43,11 @@ static int32_t quantize_real(double v, spx_rt_quant_t q) {
 void spx_rt_act_range_s8(spx_rt_act_t act, spx_rt_quant_t out,
                          int32_t *out_min, int32_t *out_max) {
   int32_t lo = -128, hi = 127;
+  if (act == SPX_RT_ACT_SIGN) { /* the empty range: the sign output stage */
+    *out_min = 1;
+    *out_max = -1;
+    return;
+  }
   if (act == SPX_RT_ACT_RELU || act == SPX_RT_ACT_RELU6) {
     int32_t z = quantize_real(0.0, out);
     if (z > lo) lo = z;

@@ -470,6 +470,14 @@ spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
       l->op != SPX_CS_CPU_OP_DENSE && l->op != SPX_CS_CPU_OP_ADD)
     return cs_bad(v, "%s: field 'act': %s cannot be fused into %s", c.who,
                spx_cs_act_name(l->act), c.opname);
+  if (l->act == SPX_CS_ACT_SIGN && l->op == SPX_CS_CPU_OP_ADD)
+    return cs_bad(v, "%s: field 'act': sign fuses into conv2d and dense only", c.who);
+  /* sign (the op, or fused) gives int8 +-1 at scale 1, zero point 0. */
+  if ((l->act == SPX_CS_ACT_SIGN || l->op == SPX_CS_CPU_OP_SIGN) &&
+      dt == SPX_CS_DTYPE_INT8 && (out.scale != 1.0f || out.zero_point != 0))
+    return cs_bad(v, "%s: field 'out': an int8 sign output has scale 1 and zero point 0, "
+               "got scale %g, zero point %d", c.who, (double)out.scale,
+               (int)out.zero_point);
 
   /* Shapes and parameters. */
   uint32_t want[SPX_CS_MAX_RANK] = {0};
@@ -636,6 +644,7 @@ spx_rt_status_t cs_check_cpu_layer(cs_vctx_t *v, uint32_t i,
   bool in_place_ok = l->op == SPX_CS_CPU_OP_RELU ||
                      l->op == SPX_CS_CPU_OP_RELU6 ||
                      l->op == SPX_CS_CPU_OP_SIGMOID ||
+                     l->op == SPX_CS_CPU_OP_SIGN ||
                      l->op == SPX_CS_CPU_OP_COPY ||
                      l->op == SPX_CS_CPU_OP_BATCHNORM;
   for (unsigned k = 0; k < l->n_in; k++) {

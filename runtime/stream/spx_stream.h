@@ -106,8 +106,9 @@
  *   0x10 cpu.layer  one layer on the CPU device: op, act, n_in, axis,
  *                   in0..in3, out, weights, bias, mult, shift, groups,
  *                   kh kw sh sw dh dw, pad_t pad_l pad_b pad_r; op is one
- *                   of SPX_CS_CPU_OPS, 1..15 (15 batchnorm, f32 scale/shift
- *                   per channel, came later as a compatible addition: the
+ *                   of SPX_CS_CPU_OPS, 1..16 (15 batchnorm, f32 scale/shift
+ *                   per channel, and 16 sign, with the fused activation
+ *                   sign (act 4), came later as compatible additions: the
  *                   format stays 1.0)
  *   0x30-0x39 aie.*  the AIE array: load/loadw/loadfm/comp/writefm/write,
  *                   lock_acq/lock_rel, layer, config (runtime/targets/aie/opcodes.h, one
@@ -160,7 +161,8 @@ extern "C" {
   X(NONE, 0, "none")                                                          \
   X(RELU, 1, "relu")                                                          \
   X(RELU6, 2, "relu6")                                                        \
-  X(SIGMOID, 3, "sigmoid")
+  X(SIGMOID, 3, "sigmoid")                                                    \
+  X(SIGN, 4, "sign")
 
 /* Which cpu.layer parameters an op kind uses (every other one must be 0,
  * or 0xffff for tensor and blob ids). */
@@ -196,7 +198,10 @@ extern "C" {
   X(DEQUANTIZE, 14, "dequantize", 1, 1, 0, "int8 -> f32, in0's scale/zp")     \
   X(BATCHNORM, 15, "batchnorm", 1, 1, SPX_CS_P_WEIGHTS,                       \
     "per channel (dim 1): out = in0 * weights[c] + bias[c], f32 "             \
-    "(a batchnorm folded to scale and shift)")
+    "(a batchnorm folded to scale and shift)")                                \
+  X(SIGN, 16, "sign", 1, 1, 0,                                                \
+    "+1 where x >= 0 (int8: q >= in0's zero point), else -1; int8 out: "      \
+    "scale 1, zero point 0")
 
 /* Field kinds: X(ENUM, C type). Tensor and blob ids are u16, 0xffff = none. */
 #define SPX_CS_FIELD_KINDS(X)                                                 \

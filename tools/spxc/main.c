@@ -456,6 +456,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
       else
         spx_fe_override(net, o->overrides[i], arena, diag);
     }
+    if (!spx_diag_error_count(diag)) spx_fe_check_binary(net, diag);
     if (spx_diag_error_count(diag)) return 1;
     phase(o, &t, "parse and check");
     if (o->syntax_only) return 0;

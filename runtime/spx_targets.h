@@ -51,7 +51,7 @@ extern "C" {
     "the host CPU: one cpu.layer per layer, runtime/kernels",                 \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
     SPX_TF(BBS, NATIVE, "") SPX_TF(TERNARY, NATIVE, "")                       \
-    SPX_TF(LP, NATIVE, ""))                                                   \
+    SPX_TF(LP, NATIVE, "") SPX_TF(BINARY, NATIVE, ""))                        \
   X(AIE, aie, 1, 0x30, 0x5f, 1, spx_sim_aie_device,                           \
     "an AI Engine array (rows x cols int8 cores, memory tiles, DMA, locks)",  \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(CBR, NATIVE, "")                         \
@@ -62,7 +62,10 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the AIE "      \
-           "cores multiply int8; use the lpa target"))                        \
+           "cores multiply int8; use the lpa target")                         \
+    SPX_TF(BINARY, DECODED,                                                   \
+           "the AIE cores multiply dense int8 or decode ternary codes; "      \
+           "+-1 weights are int8"))                                           \
   X(BITSERIAL, bitserial, 2, 0x60, 0x8f, 1, spx_sim_bitserial_device,         \
     "a bit-serial PE array for bi-directional bit sparsity (BBS)",            \
     SPX_TF(DENSE, NATIVE, "") SPX_TF(BBS, NATIVE, "")                         \
@@ -71,7 +74,9 @@ extern "C" {
     SPX_TF(TERNARY, NATIVE, "")                                               \
     SPX_TF(LP, REFUSED,                                                       \
            "LP layers multiply by adding log-domain exponents; the bit-"      \
-           "serial PEs multiply int8 bit by bit; use the lpa target"))        \
+           "serial PEs multiply int8 bit by bit; use the lpa target")         \
+    SPX_TF(BINARY, DECODED,                                                   \
+           "the PE array reads dense int8, bbs or ternary weights"))          \
   X(LPA, lpa, 4, 0xb0, 0xcf, 1, spx_sim_lpa_device,                           \
     "an LP (logarithmic posit) PE array: log-add multiplies, int8 mode too",  \
     SPX_TF(LP, NATIVE, "") SPX_TF(DENSE, NATIVE, "")                          \
@@ -80,7 +85,8 @@ extern "C" {
     SPX_TF(BBS, REFUSED,                                                      \
            "BBS effective weights are not int8 (zero-point shifting "         \
            "reaches about +-143) and the LP array's int8 mode multiplies "    \
-           "int8; use the bitserial target"))
+           "int8; use the bitserial target")                                  \
+    SPX_TF(BINARY, DECODED, "the PE array reads LP codes or dense int8"))
 
 #define SPX_TARGETS_RESERVED(X)                                               \
   X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")

@@ -34,13 +34,16 @@ extern "C" {
  *   LP     logarithmic posit codes LP<n, es, rs, sf> for the weights, with
  *          the layer's activation format, int64 bias and the int8 -> LP
  *          activation table: the LP integer datapath (lp.c,
- *          docs/numerics.md "LP layers") */
+ *          docs/numerics.md "LP layers")
+ *   BINARY weights alpha * {-1, +1} per output channel, 1 bit each, with
+ *          per-column flip bits for crossbar arrays (binary.c) */
 #define SPX_FMT_ENCODINGS(X)                                                  \
   X(DENSE, 0, "dense")                                                        \
   X(CBR, 1, "cbr")                                                            \
   X(BBS, 2, "bbs")                                                            \
   X(TERNARY, 3, "ternary")                                                    \
-  X(LP, 4, "lp")
+  X(LP, 4, "lp")                                                              \
+  X(BINARY, 5, "binary")
 
 typedef enum spx_fmt_encoding {
 #define SPX_FMT_X_(E, code, text) SPX_FMT_##E = code,
@@ -876,8 +879,6 @@ uint32_t spx_fmt_ternary_code_at(const spx_fmt_ternary_view_t *v, uint64_t c);
 uint32_t spx_fmt_ternary_lut_columns(const spx_fmt_dims_t *dims, unsigned n, unsigned k,
                                      uint32_t count);
 
-/* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
-
 /* ==== LP: logarithmic posit weights (formats/lp.c) ======================== */
 
 /* The weights of one conv2d/dense as codes of LP<n, es, rs, sf>
@@ -976,6 +977,158 @@ uint32_t spx_fmt_lp_act_code(const spx_fmt_lp_view_t *v, int x);
 spx_rt_status_t spx_fmt_lp_formats(const spx_fmt_lp_params_t *p, struct spx_numfmt *w,
                                    struct spx_numfmt *a, spx_rt_error_t *err);
 
+/* ==== BINARY: binary weights with column flips (formats/binary.c) ======== */
+
+/* The weights of a binary conv2d / dense: w[r][i] = alpha[r] * b[r][i],
+ * b in {-1, +1}, alpha[r] > 0 per output channel r (a "row" of
+ * spx_fmt_dims_t; on a crossbar, a COLUMN of the array), i the dense OIHW
+ * index inside the row, i < row_len = cols * kh * kw. The layer's inputs
+ * are +-1 too (int8 +1 / -1, scale 1, zero point 0: the `sign` op). The
+ * int8 datapath runs it as an int8 layer whose int8 weights are b and whose
+ * per-channel weight scale is alpha: accumulator = sum_i b[r][i] * a[i],
+ * exact.
+ *
+ * Column flips. A crossbar senses the cells that are driven and conduct;
+ * storing a column negated (every cell of row r inverted, flip bit r set)
+ * changes which cells conduct but not sum b * a, which the digital side
+ * recovers by negating the column's result. The encoder stores a row
+ * negated by THE FLIP RULE (spx_fmt_binary_flip_rule), the one rule for
+ * weight columns and activation sub-vectors alike:
+ *     flip iff strictly more +1 than -1 (2 * ones > n); a tie is not
+ *     flipped,
+ * so after flips no stored row has more +1 (conducting) cells than -1 ones.
+ * Activation flips (subvector N != 0) apply the same rule at run time to
+ * every sub-vector of N consecutive input rows (a hardware matter: the
+ * encoding only records N and the flag).
+ *
+ * Layout (integers little-endian, read byte by byte; no alignment is
+ * assumed of the caller's buffer):
+ *
+ *   offset  size
+ *   +-------+------+-----------------------------------------------------+
+ *   |     0 |    4 | magic "SXBN"                                        |
+ *   |     4 |    2 | version (1)                                         |
+ *   |     6 |    2 | header_bytes (32)                                   |
+ *   |     8 |    4 | rows M: output channels / units (>= 1)              |
+ *   |    12 |    4 | cols K: input channels per conv group / features    |
+ *   |    16 |    2 | kh (>= 1)                                           |
+ *   |    18 |    2 | kw (>= 1)                                           |
+ *   |    20 |    4 | groups: conv groups (>= 1, divides M; dense 1)      |
+ *   |    24 |    2 | subvector N: input rows per activation sub-vector   |
+ *   |       |      |   (0: activation flips off)                         |
+ *   |    26 |    2 | flags: bit 0 WFLIP (weight flips were chosen; clear:|
+ *   |       |      |   every flip bit is 0), bit 1 AFLIP (activation     |
+ *   |       |      |   flips on; set iff N != 0); other bits 0           |
+ *   |    28 |    4 | total_bytes: the whole encoding (= the buffer size) |
+ *   +-------+------+-----------------------------------------------------+
+ *   |    32 |   4M | alpha: f32[M], each finite and > 0                  |
+ *   +-------+------+-----------------------------------------------------+
+ *   | 32+4M | ceil | flip bits: bit r (byte r / 8, bit r % 8, LSB first) |
+ *   |       | (M/8)|   is 1 when row r is STORED NEGATED; with WFLIP set |
+ *   |       |      |   exactly the rows the flip rule picks; the bits    |
+ *   |       |      |   after bit M - 1 are 0                             |
+ *   +-------+------+-----------------------------------------------------+
+ *   |       | M *  | stored sign bits, row after row, each row starting  |
+ *   |       | row_ |   on a byte: bit i of row r (byte r * row_bytes +   |
+ *   |       | bytes|   i / 8, bit i % 8) is 1 when the STORED cell is +1 |
+ *   |       |      |   (a conducting cell); row_bytes = ceil(row_len /   |
+ *   |       |      |   8), the bits after the row's last are 0           |
+ *   +-------+------+-----------------------------------------------------+
+ *   total_bytes = 32 + 4 M + ceil(M / 8) + M * row_bytes  (< 4 GiB).
+ * Effective weight b[r][i] = (stored bit ? +1 : -1) * (flip r ? -1 : +1).
+ * Example: dense 10 x 784: 32 + 40 + 2 + 10 * 98 = 1054 bytes (the dense
+ * int8 weights take 7840).
+ *
+ * Crossbar arithmetic. One read of n rows of one sub-vector on one column:
+ *   p = stored +1 cells in those rows of the column (digital, known at
+ *       compile time),
+ *   q = driven rows: inputs as applied to the array, +1 drives a row (after
+ *       an activation flip, if the sub-vector was flipped),
+ *   c = rows that are driven AND hold a conducting cell (what the crossbar
+ *       senses).
+ * With stored bits s_i and driven bits d_i in {0, 1}, the stored weight is
+ * 2 s_i - 1 and the applied input 2 d_i - 1, and
+ *   (2 s - 1)(2 d - 1) = 4 s d - 2 s - 2 d + 1,
+ * so, summed over the n rows, sum (stored weight * applied input) =
+ * 4 c - 2 p - 2 q + n. The stored weight is the original b times -1 if the
+ * column is flipped, the applied input the original a times -1 if the
+ * sub-vector is, so the read's contribution to sum b * a with the ORIGINAL
+ * weights and inputs is
+ *   (4 c - 2 p - 2 q + n) * (col_flip ? -1 : 1) * (act_flip ? -1 : 1)
+ * (spx_fmt_binary_column_sum; exact for n < 2^29).
+ *
+ * Effective weights are int8 {-1, +1}: the descriptor says decodes_to_s8
+ * and max_abs_weight 1, and its cpu kernel runs them natively (bits
+ * unpacked once per rows x tile of columns). */
+
+#define SPX_FMT_BINARY_MAGIC "SXBN"
+#define SPX_FMT_BINARY_VERSION 1
+#define SPX_FMT_BINARY_HEADER_BYTES 32
+#define SPX_FMT_BINARY_WFLIP 0x1u
+#define SPX_FMT_BINARY_AFLIP 0x2u
+
+/* A checked encoding (spx_fmt_binary_open): header values plus pointers
+ * into the caller's bytes. Borrowed; valid while the bytes are. */
+typedef struct spx_fmt_binary_view {
+  spx_fmt_dims_t dims;
+  uint32_t row_len, row_bytes; /* cols * kh * kw, ceil(row_len / 8) */
+  uint16_t subvector, flags;
+  const uint8_t *alpha;        /* 4 M bytes: f32 LE [M] */
+  const uint8_t *flips;        /* ceil(M / 8) bytes */
+  const uint8_t *signs;        /* M * row_bytes bytes */
+} spx_fmt_binary_view_t;
+
+/* Bytes of the encoding of dims; 0 if dims are unusable (a dimension 0,
+ * groups not dividing rows) or the size would be 4 GiB or more. */
+size_t spx_fmt_binary_encoded_size(const spx_fmt_dims_t *dims);
+/* Encodes b (int8 -1 / +1, OIHW or [M][K]) with alpha[M] (finite, > 0) into
+ * out (cap >= encoded_size bytes; exactly encoded_size are written). With
+ * flip_weights, row r is stored negated iff spx_fmt_binary_flip_rule(ones,
+ * row_len), ones = its count of +1 (flag WFLIP set); subvector 0 .. 65535
+ * (non-zero: flag AFLIP). A weight other than +-1, a bad alpha or bad dims
+ * are SPX_RT_ERR_ARG, a small buffer SPX_RT_ERR_BUFFER (nothing useful
+ * written), with the reason (output channel, index) in *err. */
+spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *b,
+                                      const float *alpha, int flip_weights, unsigned subvector,
+                                      void *out, size_t cap, spx_rt_error_t *err);
+/* The full check, O(len), and a view: header fields, dims against *dims
+ * (NULL: any), flags against subvector, total_bytes = len, every alpha
+ * finite and > 0, the padding bits 0, no flip bit without WFLIP and, with
+ * it, the flip bits those of the flip rule. *out (if not NULL) is cleared
+ * first. Never reads past len. The descriptor's validate and open. */
+spx_rt_status_t spx_fmt_binary_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                    spx_fmt_binary_view_t *out, spx_rt_error_t *err);
+/* alpha[r] of an opened view. */
+float spx_fmt_binary_alpha(const spx_fmt_binary_view_t *v, uint32_t r);
+/* Stored bit of row r, index i (1: the stored cell is +1, conducting). */
+static inline int spx_fmt_binary_stored(const spx_fmt_binary_view_t *v, uint32_t r,
+                                        uint32_t i) {
+  return (v->signs[(size_t)r * v->row_bytes + i / 8] >> (i % 8)) & 1;
+}
+/* Flip bit of row r (1: stored negated). */
+static inline int spx_fmt_binary_flipped(const spx_fmt_binary_view_t *v, uint32_t r) {
+  return (v->flips[r / 8] >> (r % 8)) & 1;
+}
+/* The one flip rule, for weight columns and activation sub-vectors alike:
+ * flip iff strictly more +1 than -1 among n values of which `ones` are +1
+ * (2 * ones > n); a tie is not flipped. */
+static inline int spx_fmt_binary_flip_rule(uint32_t ones, uint32_t n) {
+  return 2 * (uint64_t)ones > (uint64_t)n;
+}
+/* The exact arithmetic of one crossbar read (above): n rows of one
+ * sub-vector on one column, p stored +1 cells, q driven rows, c driven rows
+ * with a conducting cell; the contribution to sum b * a with the original
+ * weights and inputs. */
+static inline int32_t spx_fmt_binary_column_sum(uint32_t c, uint32_t p, uint32_t q, uint32_t n,
+                                                int col_flip, int act_flip) {
+  int64_t s = 4 * (int64_t)c - 2 * (int64_t)p - 2 * (int64_t)q + (int64_t)n;
+  if (col_flip) s = -s;
+  if (act_flip) s = -s;
+  return (int32_t)s;
+}
+
+/* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
+
 /* The driver (runtime/kernels/spx_conv.c) does everything but the inner
  * product, once for every format: argument checks, output size, im2col
  * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
@@ -1025,6 +1178,7 @@ typedef struct spx_fmt_weights {
     spx_fmt_bbs_view_t bbs;
     spx_fmt_ternary_view_t ternary;
     spx_fmt_lp_view_t lp;
+    spx_fmt_binary_view_t binary;
   } view;
   void *state; /* the format's scratch, from begin */
 } spx_fmt_weights_t;

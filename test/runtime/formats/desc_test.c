@@ -88,6 +88,21 @@ static uint8_t *encode(unsigned code, const spx_fmt_dims_t *d, const int8_t *w, 
     free(t);
     return out;
   }
+  if (code == SPX_FMT_BINARY) {
+    /* the signs (0 -> +1), alpha 1, weight flips and sub-vectors of 16 */
+    int8_t *b = malloc(n);
+    float *alpha = malloc(d->rows * sizeof *alpha);
+    size_t i;
+    for (i = 0; i < n; i++) b[i] = (int8_t)(w[i] < 0 ? -1 : 1);
+    for (i = 0; i < d->rows; i++) alpha[i] = 1.0f;
+    *len = spx_fmt_binary_encoded_size(d);
+    out = malloc(*len);
+    if (spx_fmt_binary_encode(d, b, alpha, 1, 16, out, *len, NULL) != SPX_RT_OK)
+      fail("binary encode");
+    free(b);
+    free(alpha);
+    return out;
+  }
   *len = n;
   out = malloc(n);
   memcpy(out, w, n);
@@ -136,6 +151,17 @@ static int own_decode(unsigned code, const uint8_t *bytes, size_t len, const spx
     for (i = 0; ok && i < n; i++) out[i] = q[i];
     free(q);
     return ok;
+  }
+  if (code == SPX_FMT_BINARY) {
+    /* the view's accessors: stored sign times the row's flip */
+    spx_fmt_binary_view_t v;
+    uint32_t r, i;
+    if (spx_fmt_binary_open(bytes, len, d, &v, NULL) != SPX_RT_OK) return 0;
+    for (r = 0; r < d->rows; r++)
+      for (i = 0; i < v.row_len; i++)
+        out[(size_t)r * v.row_len + i] = (int16_t)((spx_fmt_binary_stored(&v, r, i) ? 1 : -1) *
+                                                   (spx_fmt_binary_flipped(&v, r) ? -1 : 1));
+    return 1;
   }
   {
     size_t i;

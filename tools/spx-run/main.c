@@ -48,7 +48,8 @@ static void help(void) {
          "  --output Y.npy     write the outputs, float32 [N, ...]\n"
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
          "                     argmax of the output\n"
-         "  --report FILE.json per-layer run statistics (calls, wall time)\n"
+         "  --report FILE.json per-layer run statistics (calls, wall time; a\n"
+         "                     simulator may add its counters under \"target\")\n"
          "  --device=NAME      cpu or sim (default: the stream's own device, the\n"
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
@@ -152,9 +153,12 @@ static FILE *open_out(spx_outset_t *set, const char *path) {
   return f;
 }
 
+static int write_cb(void *ctx, const void *data, size_t size);
+
 static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
-                        size_t samples, const layer_stat_t *stats) {
+                        size_t samples, const layer_stat_t *stats,
+                        const spx_rt_model_t *model, const void *ws) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
@@ -179,7 +183,15 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
             (unsigned long long)stats[i].calls, stats[i].total_s * 1e3,
             stats[i].calls ? stats[i].total_s * 1e6 / (double)stats[i].calls : 0.0);
   }
-  fprintf(f, "\n  ],\n  \"total_ms\": %.6f\n}\n", total * 1e3);
+  fprintf(f, "\n  ],\n  \"total_ms\": %.6f", total * 1e3);
+  /* The device's own statistics of these runs (a simulator's counters). */
+  if (model->device->write_report) {
+    spx_rt_error_t e;
+    fprintf(f, ",\n  \"target\": ");
+    if (model->device->write_report(model, ws, write_cb, f, &e) != SPX_RT_OK)
+      return error(path, "%s", e.message);
+  }
+  fprintf(f, "\n}\n");
   return 0; /* write errors are found by the commit */
 }
 
@@ -454,7 +466,7 @@ int main(int argc, char **argv) {
   }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
   if (o.report &&
-      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats))
+      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, ws))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));

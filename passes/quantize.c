@@ -288,6 +288,42 @@ static void set_weights(MlirOperation op, spx_wbuf_t *qw, spx_wbuf_t *qb, spx_wb
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.shift"), spx_ir_wbuf_attr(ctx, shift));
 }
 
+/* The binary format of a binary layer's int8 +-1 weights and alpha (the
+ * weight scales): "<layer>.binary", spx.encoding = "binary", without flips
+ * (`sparsify LAYER : binsparx(...)` chooses them, passes/binsparx.c), and
+ * spx.stats = {technique = "binary", dense_bytes (int8), encoded_bytes}. */
+static int encode_binary(spx_pass_env_t *env, MlirOperation op, const spx_wbuf_t *qw,
+                         const float *alpha) {
+  bool conv = spx_ir_is_op(op, "conv2d");
+  spx_fmt_dims_t d = {(uint32_t)qw->dims[0], (uint32_t)qw->dims[1],
+                      conv ? (uint16_t)qw->dims[2] : 1, conv ? (uint16_t)qw->dims[3] : 1,
+                      conv ? (uint32_t)spx_ir_get_i64(op, "groups") : 1};
+  int64_t len = (int64_t)spx_fmt_binary_encoded_size(&d);
+  spx_wbuf_t *enc = len > 0 ? spx_pass_add_weight(env, op, "binary", SPX_DT_U8, 1, &len) : NULL;
+  if (!enc) {
+    if (len <= 0) spx_pass_error(env, op, "weights too large for the binary format");
+    return -1;
+  }
+  spx_rt_error_t err;
+  if (spx_fmt_binary_encode(&d, qw->data, alpha, 0, 0, enc->data, enc->nbytes, &err) !=
+      SPX_RT_OK) {
+    spx_pass_error(env, op, "cannot encode the binary weights: %s", err.message);
+    return -1;
+  }
+  MlirContext ctx = mlirOperationGetContext(op);
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoding"), spx_ir_str_attr(ctx, "binary"));
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.encoded"), spx_ir_wbuf_attr(ctx, enc));
+  MlirNamedAttribute a[] = {
+      spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "binary")),
+      spx_ir_named(ctx, "dense_bytes", mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64),
+                                                          (int64_t)qw->nbytes)),
+      spx_ir_named(ctx, "encoded_bytes",
+                   mlirIntegerAttrGet(mlirIntegerTypeGet(ctx, 64), len))};
+  mlirOperationSetAttributeByName(op, spx_ir_str("spx.stats"),
+                                  mlirDictionaryAttrGet(ctx, 3, a));
+  return 0;
+}
+
 /* A binary layer (spx.binary, rows +-alpha_r after binarize and
  * fold-batchnorm): int8 weights b = sign(w) in {-1, +1}, weight scale
  * alpha_r = |w| of the row exactly (every |w| of a row must be equal), on
@@ -342,7 +378,7 @@ static int binary_weights(quantizer_t *q, MlirOperation op, spx_wbuf_t *w, spx_w
     if (bq[c] < -bias_max) bq[c] = (int32_t)-bias_max;
   }
   set_weights(op, qw, qb, ws, mult, shift);
-  return 0;
+  return encode_binary(q->env, op, qw, scales);
 }
 
 static int quantize_weights(quantizer_t *q, MlirOperation op, double s_in, double s_out) {

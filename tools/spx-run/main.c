@@ -53,7 +53,8 @@ static void help(void) {
          "                     argmax of the output\n"
          "  --report FILE.json per-layer run statistics (calls, wall time; on a\n"
          "                     simulator its cycles, compute and memory cycles,\n"
-         "                     bound and PE-row or tile utilisation)\n"
+         "                     bound and PE-row or tile utilisation, and its own\n"
+         "                     counters under \"target\")\n"
          "  --device=NAME      cpu or sim (default: the stream's own device, the\n"
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
@@ -183,9 +184,12 @@ static FILE *open_out(spx_outset_t *set, const char *path) {
   return f;
 }
 
+static int write_cb(void *ctx, const void *data, size_t size);
+
 static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
-                        size_t samples, const layer_stat_t *stats) {
+                        size_t samples, const layer_stat_t *stats,
+                        const spx_rt_model_t *model, const void *ws) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
@@ -241,6 +245,13 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   }
   fprintf(f, "\n  ],\n  \"total_ms\": %.6f", total * 1e3);
   if (cycles) fprintf(f, ",\n  \"cycles\": %llu", (unsigned long long)cycles);
+  /* The device's own statistics of these runs (a simulator's counters). */
+  if (model->device->write_report) {
+    spx_rt_error_t e;
+    fprintf(f, ",\n  \"target\": ");
+    if (model->device->write_report(model, ws, write_cb, f, &e) != SPX_RT_OK)
+      return error(path, "%s", e.message);
+  }
   fprintf(f, "\n}\n");
   return 0; /* write errors are found by the commit */
 }
@@ -535,7 +546,7 @@ int main(int argc, char **argv) {
   }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
   if (o.report &&
-      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats))
+      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, ws))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));

@@ -172,7 +172,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 }
 
 const spx_rt_device_t spx_sim_lpa_device = {"sim",   SPX_CS_TARGET_LPA,      sim_initialize,
-                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace};
+                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

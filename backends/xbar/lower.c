@@ -3,11 +3,9 @@
  *
  * Command i stays layer i. A binary layer becomes one xbar.mvm on the
  * arrays: a conv2d/dense (groups 1) with +-1 int8 inputs (scale 1, zero
- * point 0) whose weights are in the `binary` format, or dense int8 weights
- * that are all +-1 (what `quantize * : binary` writes before binsparx
- * re-encodes them) - those are encoded here into the binary format, in
- * place of the layer's dense blob, with no flips (alpha 1 in the encoding: the requantization multipliers carry the
- * weight scale, and the arrays read only the sign bits). Its tiles come from
+ * point 0) whose weights are in the `binary` format (the quantize pass
+ * writes it for `quantize LAYER : binary`; binsparx adds flips). Its tiles
+ * come from
  * spx_xbar_plan: array-sized weight tiles, rows read sub-vector by
  * sub-vector, partial sums added digitally. Every other layer becomes one
  * xbar.host, run digitally with the cpu kernels. The machine description is
@@ -22,39 +20,6 @@
 /* +-1 inputs: int8 at scale 1, zero point 0 (the output of sign). */
 static int pm1_input(const spx_cs_tensor_t *t) {
   return t->dtype == SPX_CS_DTYPE_INT8 && t->scale == 1.0f && t->zero_point == 0;
-}
-
-/* Dense int8 weights that are all +-1, encoded into the binary format in
- * *out; 0, or -1 if they are not +-1 or do not encode. */
-static int encode_pm1(spx_arena_t *arena, const spx_xbar_geom_t *g, const spx_cs_blob_t *wb,
-                      spx_cs_blob_t *out) {
-  spx_fmt_dims_t d = {0};
-  spx_rt_error_t err;
-  size_t size;
-  float *alpha;
-  uint8_t *bytes;
-  const int8_t *b = (const int8_t *)wb->data;
-  if (wb->encoding != SPX_CS_ENC_DENSE || wb->dtype != SPX_CS_DTYPE_INT8 ||
-      (uint64_t)wb->length != (uint64_t)g->cout * g->k || g->kh > 0xffff || g->kw > 0xffff)
-    return -1;
-  for (uint32_t k = 0; k < wb->length; k++)
-    if (b[k] != 1 && b[k] != -1) return -1;
-  d.rows = g->cout;
-  d.cols = g->cin_g;
-  d.kh = (uint16_t)g->kh;
-  d.kw = (uint16_t)g->kw;
-  d.groups = g->groups;
-  if (!(size = spx_fmt_binary_encoded_size(&d))) return -1;
-  alpha = spx_arena_alloc(arena, g->cout * sizeof *alpha);
-  for (uint32_t r = 0; r < g->cout; r++) alpha[r] = 1.0f;
-  bytes = spx_arena_alloc(arena, size);
-  if (spx_fmt_binary_encode(&d, b, alpha, 0, 0, bytes, size, &err) != SPX_RT_OK) return -1;
-  *out = *wb;
-  out->dtype = SPX_CS_DTYPE_U8;
-  out->encoding = SPX_FMT_BINARY;
-  out->length = (uint32_t)size;
-  out->data = bytes;
-  return 0;
 }
 
 int spx_target_xbar_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag) {
@@ -79,18 +44,9 @@ int spx_target_xbar_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag
     const spx_cs_tensor_t *const *t = L.t;
     spx_xbar_geom_t g;
     const spx_cs_blob_t *wb = l->weights != SPX_CS_NONE ? &blobs[l->weights] : NULL;
-    spx_cs_blob_t enc;
     int on_arrays = (l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) && wb &&
-                    pm1_input(t[0]) && t[4]->dtype == SPX_CS_DTYPE_INT8 &&
-                    !spx_xbar_geom_init(&g, l, t[0], t[4]);
-    if (on_arrays && wb->encoding != SPX_FMT_BINARY) {
-      if (encode_pm1(arena, &g, wb, &enc)) {
-        on_arrays = 0;
-      } else {
-        /* In place: a layer's weight blob is its own ("NAME.qweight"). */
-        blobs[l->weights] = enc;
-      }
-    }
+                    wb->encoding == SPX_FMT_BINARY && pm1_input(t[0]) &&
+                    t[4]->dtype == SPX_CS_DTYPE_INT8 && !spx_xbar_geom_init(&g, l, t[0], t[4]);
     char *js;
     if (on_arrays) {
       spx_fmt_binary_view_t w;

@@ -357,6 +357,31 @@ static spx_rt_status_t run_mvm(const layer_t *L, uint8_t *ws, uint8_t *scratch, 
   return SPX_RT_OK;
 }
 
+static void stream_mdesc(const spx_cs_stream_t *s, spx_xbar_mdesc_t *md);
+
+/* The cycles a layer took, as the run hooks want them: for an xbar.mvm, the
+ * arrays it used, each counted busy for the layer's compute cycles. */
+static void report_cycles(const spx_rt_run_hooks_t *hooks, uint32_t i, const layer_t *L,
+                          const spx_xbar_mdesc_t *md) {
+  spx_xbar_cost_t c;
+  spx_rt_cycles_t r;
+  memset(&r, 0, sizeof r);
+  r.unit = "host";
+  if (L->cmd.opcode == SPX_CS_OP_XBAR_MVM) {
+    spx_xbar_mvm_cost(&L->md, &L->g, &L->w, &L->t, L->read, &c);
+    r.unit = "array";
+    r.units = c.arrays_used;
+    r.busy = c.compute * c.arrays_used;
+  } else {
+    spx_xbar_host_cost(md, L->l, L->d.recp, &c);
+  }
+  r.cycles = c.latency;
+  r.compute_cycles = c.compute;
+  r.memory_cycles = c.dram;
+  r.bound = r.compute_cycles >= r.memory_cycles ? "compute" : "dram";
+  hooks->cycles(hooks->user, i, &r);
+}
+
 static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inputs,
                                float *const *outputs, void *workspace, size_t workspace_size,
                                const spx_rt_run_hooks_t *hooks, spx_rt_error_t *error) {
@@ -366,6 +391,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
   size_t off = 0;
   layer_t L;
   state_view_t v;
+  spx_xbar_mdesc_t md;
   spx_rt_status_t st;
   spx_rt_error_clear(error);
   st = spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
@@ -375,6 +401,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
                             "%zu", workspace_size, m->workspace_size);
   scratch = ws + m->scratch_offset;
   if ((st = state_ready(m, ws, scratch, &v, error)) != SPX_RT_OK) return st;
+  if (hooks && hooks->cycles) stream_mdesc(s, &md);
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     st = SPX_RT_OK;
@@ -397,6 +424,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                                  spx_rt_status_name(st));
+    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }

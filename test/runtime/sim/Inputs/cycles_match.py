@@ -15,7 +15,12 @@ for layer in comp["layers"]:
     t = layer.get(target)
     if t is None:
         continue
-    estimate[layer["name"]] = t["cycles"] if design is None else t["latency_cycles"][design]
+    if "cycles" in t:  # aie
+        estimate[layer["name"]] = t["cycles"]
+    elif isinstance(t["latency_cycles"], dict):  # bitserial, lpa: per design
+        estimate[layer["name"]] = t["latency_cycles"][design]
+    else:  # xbar
+        estimate[layer["name"]] = t["latency_cycles"]
 
 counted = {l["name"]: l["cycles"] for l in run["layers"] if "cycles" in l}
 if set(counted) != set(estimate):

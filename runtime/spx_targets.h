@@ -77,6 +77,19 @@ extern "C" {
            "serial PEs multiply int8 bit by bit; use the lpa target")         \
     SPX_TF(BINARY, DECODED,                                                   \
            "the PE array reads dense int8, bbs or ternary weights"))          \
+  X(XBAR, xbar, 3, 0x90, 0xaf, 1, spx_sim_xbar_device,                        \
+    "crossbar compute-in-memory arrays for binary layers, IR-drop model",     \
+    SPX_TF(BINARY, NATIVE, "") SPX_TF(DENSE, NATIVE, "")                      \
+    SPX_TF(CBR, DECODED, "the arrays hold binary weights, the host int8")     \
+    SPX_TF(TERNARY, DECODED, "the arrays hold binary weights, the host int8") \
+    SPX_TF(BBS, REFUSED,                                                      \
+           "BBS effective weights are not int8 (zero-point shifting "         \
+           "reaches about +-143); the arrays hold binary weights and the "    \
+           "host runs int8; use the bitserial target")                        \
+    SPX_TF(LP, REFUSED,                                                       \
+           "LP layers multiply by adding log-domain exponents; the arrays "   \
+           "hold binary weights and the host runs int8; use the lpa "         \
+           "target"))                                                         \
   X(LPA, lpa, 4, 0xb0, 0xcf, 1, spx_sim_lpa_device,                           \
     "an LP (logarithmic posit) PE array: log-add multiplies, int8 mode too",  \
     SPX_TF(LP, NATIVE, "") SPX_TF(DENSE, NATIVE, "")                          \
@@ -88,8 +101,7 @@ extern "C" {
            "int8; use the bitserial target")                                  \
     SPX_TF(BINARY, DECODED, "the PE array reads LP codes or dense int8"))
 
-#define SPX_TARGETS_RESERVED(X)                                               \
-  X(XBAR, xbar, 3, 0x90, 0xaf, "reserved: crossbar arrays")
+#define SPX_TARGETS_RESERVED(X)
 
 /* ---- machine descriptions --------------------------------------------------
  * A target with a machine description lists it in one X-macro of one shape,

@@ -437,7 +437,7 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
   spx_sim_aie_layer_stats_t *st = calloc(nl + 1, sizeof *st);
   SPX_ASSERT(st);
   spx_sim_aie_source_t src = {img, img->command_count, img_get, img_blob,
-                              img_tensor_bytes, img_blob_size, img_tensor};
+                              img_tensor_bytes, img_blob_size, img_tensor, NULL, NULL};
   uint32_t got = 0;
   const char *why = spx_sim_aie_time(&src, NULL, st, nl, &got, NULL, NULL);
   SPX_ASSERT(!why && got == nl);

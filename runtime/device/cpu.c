@@ -135,7 +135,7 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
 const spx_mdesc_table_t spx_target_cpu_mdesc = {NULL, 0, NULL};
 
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
-                                           cpu_run, 0, NULL};
+                                           cpu_run, 0, NULL, NULL};
 
 /* ---- generic entry points ----------------------------------------------------- */
 

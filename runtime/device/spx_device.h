@@ -137,14 +137,31 @@ spx_rt_status_t spx_rt_layer_validate(const spx_rt_layer_t *layer, spx_rt_error_
  * quantized (input) or dequantized (output) with its own scale/zero point.
  * Errors carry the command index and a one-line message. */
 
+/* What a simulator counted for one layer of a run, on its machine
+ * description and with the cycle model its compile report and traces use.
+ * Utilisation = busy / (units * cycles): the share of the layer's time its
+ * units (PE rows, compute tiles) were busy. */
+typedef struct spx_rt_cycles {
+  uint64_t cycles;         /* the layer's latency */
+  uint64_t compute_cycles; /* of which the units computed (overlapped or not) */
+  uint64_t memory_cycles;  /* DRAM/DDR transfers */
+  uint64_t busy;           /* sum over the units of their busy cycles */
+  uint32_t units;          /* units the machine has for it (0: host layer) */
+  const char *unit;        /* "pe row", "tile", "host" */
+  const char *bound;       /* "compute", "memory" or "host" */
+} spx_rt_cycles_t;
+
 /* Optional callbacks around every command (e.g. to time or trace layers).
  * index is the command index, name the layer name ("" if none). after gets
- * the layer's status; a failing layer stops the run after its callback. */
+ * the layer's status; a failing layer stops the run after its callback.
+ * cycles (simulators; may be NULL): once per layer and run, with the index
+ * of the layer's first command, after its commands ran. */
 typedef struct spx_rt_run_hooks {
   void *user;
   void (*before)(void *user, uint32_t index, const char *name);
   void (*after)(void *user, uint32_t index, const char *name,
                 spx_rt_status_t status);
+  void (*cycles)(void *user, uint32_t index, const spx_rt_cycles_t *cycles);
 } spx_rt_run_hooks_t;
 
 struct spx_rt_device;
@@ -155,7 +172,14 @@ typedef struct spx_rt_model {
   size_t workspace_size;   /* total bytes spx_rt_model_run needs */
   size_t scratch_offset;   /* start of the scratch area in the workspace */
   size_t scratch_size;
+  uint32_t flags;          /* SPX_RT_MODEL_*: 0 after initialize */
 } spx_rt_model_t;
+
+/* A simulator computes its PE layers' values with its datapath model (every
+ * PE step as the hardware does it: slow, for checking the datapath against
+ * the cpu kernels) instead of with the cpu kernels. Its cycle counts are the
+ * same either way; other devices ignore the flag. */
+#define SPX_RT_MODEL_DATAPATH 0x1u
 
 /* A device: a name and the functions that run a stream on it. Each target
  * of the registry (runtime/spx_targets.h) names its default device: the cpu
@@ -178,6 +202,11 @@ typedef struct spx_rt_device {
   size_t trace_scratch;
   spx_rt_status_t (*write_trace)(const spx_cs_stream_t *stream, spx_cs_write_fn write,
                                  void *ctx, void *scratch, spx_rt_error_t *error);
+  /* Optional (NULL: none): the device's own statistics of the runs made
+   * with `workspace` (e.g. what its simulator counted), one JSON object
+   * through `write` (spx-run --report puts it under "target"). */
+  spx_rt_status_t (*write_report)(const spx_rt_model_t *model, const void *workspace,
+                                  spx_cs_write_fn write, void *ctx, spx_rt_error_t *error);
 } spx_rt_device_t;
 
 /* The default device of every target (the registry's device column). */

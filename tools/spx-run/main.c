@@ -35,24 +35,34 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy [--output Y.npy] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
+                  "       [--trace FILE.json] [--datapath]\n"
                   "(try '%s --help')\n", prog, prog);
   return 1;
 }
 
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]\n"
-         "               [--report FILE.json] [--device=cpu|sim]\n"
-         "Runs a compiled model on a device, one sample at a time.\n"
+         "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
+         "               [--datapath]\n"
+         "Runs a compiled model on a device, one sample at a time. A simulator\n"
+         "also prints the cycles it counted for one inference.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
          "                     elements as the model input [1, ...]\n"
          "  --output Y.npy     write the outputs, float32 [N, ...]\n"
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
          "                     argmax of the output\n"
-         "  --report FILE.json per-layer run statistics (calls, wall time)\n"
+         "  --report FILE.json per-layer run statistics (calls, wall time; on a\n"
+         "                     simulator its cycles, compute and memory cycles,\n"
+         "                     bound and PE-row or tile utilisation, and its own\n"
+         "                     counters under \"target\")\n"
          "  --device=NAME      cpu or sim (default: the stream's own device, the\n"
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
-         "  --trace FILE.json  (sim) Chrome trace events of one inference\n", prog);
+         "  --trace FILE.json  (sim) Chrome trace events of one inference\n"
+         "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
+         "                     model, step by step as the hardware does (slow; for\n"
+         "                     checking it against the cpu kernels) instead of with\n"
+         "                     the cpu kernels; the cycles are the same\n", prog);
 }
 
 /* Reads a whole file into 64-byte aligned memory (the stream's blobs are
@@ -103,6 +113,10 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
 typedef struct layer_stat {
   uint64_t calls;
   double total_s;
+  /* What the simulator counted (sums over the samples; cycle_runs of them) */
+  uint64_t cycle_runs, cycles, compute_cycles, memory_cycles, busy;
+  uint32_t units;
+  const char *unit, *bound; /* static strings of the device */
 } layer_stat_t;
 
 typedef struct timing {
@@ -129,6 +143,24 @@ static void after_layer(void *user, uint32_t index, const char *name,
                              1e-9 * (double)(t1.tv_nsec - t->t0.tv_nsec);
 }
 
+static void layer_cycles(void *user, uint32_t index, const spx_rt_cycles_t *c) {
+  layer_stat_t *st = &((timing_t *)user)->stats[index];
+  st->cycle_runs++;
+  st->cycles += c->cycles;
+  st->compute_cycles += c->compute_cycles;
+  st->memory_cycles += c->memory_cycles;
+  st->busy += c->busy;
+  st->units = c->units;
+  st->unit = c->unit;
+  st->bound = c->bound;
+}
+
+/* Cycles of one inference: the mean over the samples (integer: the models
+ * of this runtime's simulators count the same cycles for every sample). */
+static uint64_t per_run(const layer_stat_t *st, uint64_t v) {
+  return st->cycle_runs ? (v + st->cycle_runs / 2) / st->cycle_runs : 0;
+}
+
 static void json_string(FILE *f, const char *s) {
   fputc('"', f);
   for (; *s; ++s) {
@@ -152,12 +184,16 @@ static FILE *open_out(spx_outset_t *set, const char *path) {
   return f;
 }
 
+static int write_cb(void *ctx, const void *data, size_t size);
+
 static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
-                        size_t samples, const layer_stat_t *stats) {
+                        size_t samples, const layer_stat_t *stats,
+                        const spx_rt_model_t *model, const void *ws) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
+  uint64_t cycles = 0; /* of one inference, over the layers */
   if (!f) return 1;
   fprintf(f, "{\n  \"model\": ");
   json_string(f, model_path);
@@ -167,19 +203,56 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   for (i = 0; i < s->command_count; ++i) {
     spx_cs_command_t cmd;
     const char *op = "?";
+    const spx_cs_opcode_info_t *info;
     spx_cs_stream_command(s, i, &cmd);
-    if (cmd.opcode == SPX_CS_OP_CPU_LAYER && spx_cs_cpu_op_name(cmd.u.cpu_layer.op))
+    info = spx_cs_opcode_info(cmd.opcode);
+    /* cpu.layer, and the targets' opcodes that begin with its fields (their
+     * first field is the op): the layer's op; others: the opcode's name. */
+    if (info && info->field_count && !strcmp(info->fields[0].name, "op") &&
+        spx_cs_cpu_op_name(cmd.u.cpu_layer.op))
       op = spx_cs_cpu_op_name(cmd.u.cpu_layer.op);
+    else if (info)
+      op = info->name;
     total += stats[i].total_s;
     fprintf(f, "%s\n    {\"index\": %u, \"name\": ", i ? "," : "", (unsigned)i);
     json_string(f, cmd.name ? cmd.name : "");
     fprintf(f, ", \"op\": ");
     json_string(f, op);
-    fprintf(f, ", \"calls\": %llu, \"total_ms\": %.6f, \"mean_us\": %.3f}",
+    if (info && cmd.opcode != SPX_CS_OP_CPU_LAYER) {
+      fprintf(f, ", \"opcode\": ");
+      json_string(f, info->name);
+    }
+    fprintf(f, ", \"calls\": %llu, \"total_ms\": %.6f, \"mean_us\": %.3f",
             (unsigned long long)stats[i].calls, stats[i].total_s * 1e3,
             stats[i].calls ? stats[i].total_s * 1e6 / (double)stats[i].calls : 0.0);
+    if (stats[i].cycle_runs) {
+      const layer_stat_t *st = &stats[i];
+      uint64_t cyc = per_run(st, st->cycles);
+      cycles += cyc;
+      fprintf(f, ",\n     \"cycles\": %llu, \"compute_cycles\": %llu, \"memory_cycles\": %llu, "
+              "\"bound\": ", (unsigned long long)cyc,
+              (unsigned long long)per_run(st, st->compute_cycles),
+              (unsigned long long)per_run(st, st->memory_cycles));
+      json_string(f, st->bound ? st->bound : "");
+      fprintf(f, ", \"unit\": ");
+      json_string(f, st->unit ? st->unit : "");
+      fprintf(f, ", \"units\": %u", (unsigned)st->units);
+      if (st->units && st->cycles)
+        fprintf(f, ", \"utilization\": %.4f",
+                (double)st->busy / ((double)st->units * (double)st->cycles));
+    }
+    fputc('}', f);
   }
-  fprintf(f, "\n  ],\n  \"total_ms\": %.6f\n}\n", total * 1e3);
+  fprintf(f, "\n  ],\n  \"total_ms\": %.6f", total * 1e3);
+  if (cycles) fprintf(f, ",\n  \"cycles\": %llu", (unsigned long long)cycles);
+  /* The device's own statistics of these runs (a simulator's counters). */
+  if (model->device->write_report) {
+    spx_rt_error_t e;
+    fprintf(f, ",\n  \"target\": ");
+    if (model->device->write_report(model, ws, write_cb, f, &e) != SPX_RT_OK)
+      return error(path, "%s", e.message);
+  }
+  fprintf(f, "\n}\n");
   return 0; /* write errors are found by the commit */
 }
 
@@ -210,6 +283,7 @@ static int write_trace(spx_outset_t *set, const char *path, const spx_rt_device_
 
 typedef struct options {
   const char *model, *input, *output, *labels, *report, *device, *trace;
+  int datapath;
 } options_t;
 
 /* --name VALUE or --name=VALUE; returns 1 if argv[*i] is that option. */
@@ -247,6 +321,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
         take_option(argc, argv, &i, "--device", &o->device, &bad) ||
         take_option(argc, argv, &i, "--trace", &o->trace, &bad)) {
       if (bad) return usage_error("option '%s' needs a value", a);
+      continue;
+    }
+    if (!strcmp(a, "--datapath")) {
+      o->datapath = 1;
       continue;
     }
     if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
@@ -324,6 +402,7 @@ int main(int argc, char **argv) {
     error(o.model, "%s", rerr.message);
     goto done;
   }
+  if (o.datapath) model.flags |= SPX_RT_MODEL_DATAPATH;
   if (stream.input_count != 1) {
     error(o.model, "model has %u inputs; spx-run feeds exactly one (--input)",
           (unsigned)stream.input_count);
@@ -390,6 +469,7 @@ int main(int argc, char **argv) {
   hooks.user = &timing;
   hooks.before = before_layer;
   hooks.after = after_layer;
+  hooks.cycles = layer_cycles;
   /* Output 0 goes into outbuf's row for the sample; any others (not
    * reported, but the model computes them) into `extra`. */
   {
@@ -452,9 +532,21 @@ int main(int argc, char **argv) {
     printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
+  {
+    uint64_t cycles = 0;
+    uint32_t k;
+    int counted = 0;
+    for (k = 0; k < stream.command_count; ++k) {
+      cycles += per_run(&stats[k], stats[k].cycles);
+      counted |= stats[k].cycle_runs > 0;
+    }
+    if (counted)
+      printf("cycles: %llu per inference (%s simulator; per layer: --report)\n",
+             (unsigned long long)cycles, spx_cs_target_name(stream.target));
+  }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
   if (o.report &&
-      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats))
+      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, ws))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));

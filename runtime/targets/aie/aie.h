@@ -209,6 +209,10 @@ typedef struct spx_sim_aie_source {
   uint32_t (*blob_size)(const void *ctx, uint16_t id);
   const spx_cs_tensor_t *(*tensor)(const void *ctx, uint16_t id,
                                    spx_cs_tensor_t *scratch);
+  /* Optional: each layer's figures as it is finished (the device's run
+   * hooks); NULL leaves them to `stats`. */
+  void (*on_layer)(void *user, const spx_sim_aie_layer_stats_t *st);
+  void *on_layer_user;
 } spx_sim_aie_source_t;
 
 const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,

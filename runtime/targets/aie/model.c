@@ -213,6 +213,17 @@ static void close_seg(timer_t_ *t) {
   g->tile = -1;
 }
 
+static void finish_layer(timer_t_ *t, spx_sim_aie_layer_stats_t *out);
+
+/* finish_layer, and the figures to the source's on_layer. */
+static void finish_layer_to(const spx_sim_aie_source_t *src, timer_t_ *t,
+                            spx_sim_aie_layer_stats_t *out) {
+  spx_sim_aie_layer_stats_t one;
+  if (!out && src->on_layer) out = &one;
+  finish_layer(t, out);
+  if (src->on_layer) src->on_layer(src->on_layer_user, out);
+}
+
 static void finish_layer(timer_t_ *t, spx_sim_aie_layer_stats_t *out) {
   close_seg(t);
   spx_sim_aie_layer_stats_t *st = &t->st;
@@ -478,7 +489,7 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       if (in_layer) {
         t->st.command_count = j - t->st.first_command;
-        finish_layer(t, nl < max_layers && stats ? &stats[nl] : NULL);
+        finish_layer_to(src, t, nl < max_layers && stats ? &stats[nl] : NULL);
         nl++;
       }
       start_layer(t, &c, j);
@@ -565,7 +576,7 @@ const char *spx_sim_aie_time(const spx_sim_aie_source_t *src,
   }
   if (in_layer) {
     t->st.command_count = src->command_count - t->st.first_command;
-    finish_layer(t, nl < max_layers && stats ? &stats[nl] : NULL);
+    finish_layer_to(src, t, nl < max_layers && stats ? &stats[nl] : NULL);
     nl++;
   }
   *out_layers = nl;

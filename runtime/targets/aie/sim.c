@@ -57,6 +57,8 @@ static spx_sim_aie_source_t stream_source(const spx_cs_stream_t *s) {
   src.tensor_bytes = src_tensor_bytes;
   src.tensor = src_tensor;
   src.blob_size = src_blob_size;
+  src.on_layer = NULL;
+  src.on_layer_user = NULL;
   return src;
 }
 
@@ -330,6 +332,15 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   return SPX_RT_OK;
 }
 
+/* spx_sim_aie_run with the device's run hooks: before/after around every
+ * command, cycles per layer. */
+static spx_rt_status_t run_hooked(
+    const spx_rt_model_t *m, const float *const *inputs, float *const *outputs, void *workspace,
+    size_t workspace_size, spx_sim_aie_layer_stats_t *stats, uint32_t max_layers,
+    uint32_t *out_layers, spx_sim_aie_event_fn event, void *user,
+    const spx_rt_run_hooks_t *hooks, spx_rt_error_t *error);
+static void layer_cycles(void *user, const spx_sim_aie_layer_stats_t *st);
+
 spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
                                 const float *const *inputs,
                                 float *const *outputs, void *workspace,
@@ -338,6 +349,15 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
                                 uint32_t max_layers, uint32_t *out_layers,
                                 spx_sim_aie_event_fn event, void *user,
                                 spx_rt_error_t *error) {
+  return run_hooked(m, inputs, outputs, workspace, workspace_size, stats,
+                                max_layers, out_layers, event, user, NULL, error);
+}
+
+static spx_rt_status_t run_hooked(
+    const spx_rt_model_t *m, const float *const *inputs, float *const *outputs, void *workspace,
+    size_t workspace_size, spx_sim_aie_layer_stats_t *stats, uint32_t max_layers,
+    uint32_t *out_layers, spx_sim_aie_event_fn event, void *user,
+    const spx_rt_run_hooks_t *hooks, spx_rt_error_t *error) {
   const spx_cs_stream_t *s = &m->stream;
   uint8_t *ws = (uint8_t *)workspace;
   if (out_layers) *out_layers = 0;
@@ -352,6 +372,8 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
     spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
     spx_cs_stream_command(s, i, &c);
+    e.message[0] = '\0';
+    if (hooks && hooks->before) hooks->before(hooks->user, i, c.name ? c.name : "");
     if (c.opcode == SPX_CS_OP_AIE_LAYER) {
       st = layer_decode(s, &c, &L, &e);
       have = st == SPX_RT_OK;
@@ -360,6 +382,7 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       st = comp_run(&L, &SPX_CS_U(c, aie_comp), ws, scratch, m->scratch_size);
     }
+    if (hooks && hooks->after) hooks->after(hooks->user, i, c.name ? c.name : "", st);
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s%s%s", (unsigned)i, c.name,
                   spx_rt_status_name(st), e.message[0] ? ": " : "", e.message);
@@ -367,6 +390,10 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
   spx_rt_status_t collected = spx_rt_model_collect_outputs(m, outputs, ws, error);
   if (collected != SPX_RT_OK) return collected;
   spx_sim_aie_source_t src = stream_source(s);
+  if (hooks && hooks->cycles) {
+    src.on_layer = layer_cycles;
+    src.on_layer_user = (void *)hooks;
+  }
   uint32_t nl = 0;
   const char *why = spx_sim_aie_time(&src, NULL, stats, max_layers, &nl, event,
                                      user);
@@ -376,15 +403,28 @@ spx_rt_status_t spx_sim_aie_run(const spx_rt_model_t *m,
   return SPX_RT_OK;
 }
 
+/* A layer's figures as the run hooks' cycles (per compute tile). */
+static void layer_cycles(void *user, const spx_sim_aie_layer_stats_t *st) {
+  const spx_rt_run_hooks_t *hooks = user;
+  spx_rt_cycles_t c;
+  c.cycles = st->cycles;
+  c.compute_cycles = st->host ? st->cycles : st->array_cycles;
+  c.memory_cycles = st->ddr_read_cycles + st->ddr_write_cycles;
+  c.busy = st->busy_sum;
+  c.units = st->host ? 0 : st->tiles_used;
+  c.unit = st->host ? "host" : "tile";
+  c.bound = st->host ? "host" : c.compute_cycles >= c.memory_cycles ? "compute" : "ddr";
+  hooks->cycles(hooks->user, st->first_command, &c);
+}
+
 static spx_rt_status_t sim_run(const spx_rt_model_t *m,
                                const float *const *inputs,
                                float *const *outputs, void *workspace,
                                size_t workspace_size,
                                const spx_rt_run_hooks_t *hooks,
                                spx_rt_error_t *error) {
-  (void)hooks;
-  return spx_sim_aie_run(m, inputs, outputs, workspace, workspace_size, NULL,
-                         0, NULL, NULL, NULL, error);
+  return run_hooked(m, inputs, outputs, workspace, workspace_size, NULL, 0, NULL,
+                                NULL, NULL, hooks, error);
 }
 
 static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
@@ -395,4 +435,4 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 }
 
 const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE, sim_initialize,
-                                            sim_run, 0, sim_write_trace};
+                                            sim_run, 0, sim_write_trace, NULL};

@@ -82,7 +82,7 @@ int spx_sim_aie_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn write,
   memset(&t, 0, sizeof t);
   spx_tk_trace_init(&t.tw, write, ctx);
   spx_sim_aie_source_t src = {s, s->command_count, src_get, src_blob,
-                              src_tensor_bytes, src_blob_size, src_tensor};
+                              src_tensor_bytes, src_blob_size, src_tensor, NULL, NULL};
   spx_aie_mdesc_t m;
   spx_cs_command_t c0;
   spx_cs_stream_command(s, 0, &c0);

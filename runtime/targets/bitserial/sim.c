@@ -165,10 +165,15 @@ static spx_rt_status_t run_pe(const layer_t *L, uint8_t *ws, int32_t *a,
 
 /* ---- device ----------------------------------------------------------------- */
 
+/* The larger of the datapath model's activation vectors and the cpu
+ * kernels' scratch: a PE layer runs on either. */
 static size_t layer_scratch(const layer_t *L) {
-  if (L->cmd.opcode == SPX_CS_OP_BS_PE)
-    return SPX_RT_ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize * sizeof(int32_t));
-  return SPX_RT_ALIGN16(spx_rt_layer_scratch_size(&L->d.layer));
+  size_t cpu = SPX_RT_ALIGN16(spx_rt_layer_scratch_size(&L->d.layer));
+  size_t pe = L->cmd.opcode == SPX_CS_OP_BS_PE
+                  ? SPX_RT_ALIGN16((size_t)L->g.groups * L->g.kgroups * L->g.gsize *
+                                   sizeof(int32_t))
+                  : 0;
+  return pe > cpu ? pe : cpu;
 }
 
 static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
@@ -211,15 +216,40 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     "cannot be read as %u x %u groups", (unsigned)i, lname(&L),
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
                     (unsigned)L.g.cout, (unsigned)L.g.kgroups);
-    } else {
-      if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
-        return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
-                    lname(&L), e.message);
     }
+    if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
+                  lname(&L), e.message);
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
   }
   spx_rt_model_layout(m, device, s, max_scratch);
   return SPX_RT_OK;
+}
+
+static void stream_mdesc(const spx_cs_stream_t *s, spx_sim_bs_mdesc_t *md);
+
+/* The cycles a layer took on the bbs design (the simulated machine), as the
+ * run hooks want them: per PE row busy cycles for a bs.pe layer. */
+static void report_cycles(const spx_rt_run_hooks_t *hooks, uint32_t i, const layer_t *L,
+                          const spx_sim_bs_mdesc_t *md) {
+  spx_sim_bs_cost_t c;
+  spx_rt_cycles_t r;
+  uint32_t k;
+  memset(&r, 0, sizeof r);
+  r.unit = "host";
+  if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
+    if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, &c)) return;
+    r.unit = "pe row";
+    r.units = c.nrows;
+    for (k = 0; k < c.nrows && k < 1024; ++k) r.busy += c.rows_busy[k];
+  } else {
+    spx_sim_bs_host_cost(md, L->l, L->d.recp, &c);
+  }
+  r.cycles = c.latency[SPX_SIM_BS_BBS];
+  r.compute_cycles = c.compute[SPX_SIM_BS_BBS];
+  r.memory_cycles = c.dram[SPX_SIM_BS_BBS];
+  r.bound = r.compute_cycles >= r.memory_cycles ? "compute" : "dram";
+  hooks->cycles(hooks->user, i, &r);
 }
 
 static spx_rt_status_t sim_run(const spx_rt_model_t *m,
@@ -232,11 +262,13 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   uint8_t *ws = (uint8_t *)workspace, *scratch;
   uint32_t i, it;
   layer_t L;
+  spx_sim_bs_mdesc_t md;
   spx_rt_error_clear(error);
   spx_rt_status_t staged =
       spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
   if (staged != SPX_RT_OK) return staged;
   scratch = ws + m->scratch_offset;
+  if (hooks && hooks->cycles) stream_mdesc(s, &md);
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
@@ -247,8 +279,13 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       /* The tiles partition the layer; computing it whole gives the same
        * values (int32 accumulation is exact), so one pass stands for all
-       * `iterations` tiles. */
-      st = run_pe(&L, ws, (int32_t *)(void *)scratch, m->scratch_size / 4);
+       * `iterations` tiles: by default through the cpu kernels (the format's
+       * descriptor computes the same int32 sums), with the datapath model
+       * bit column by bit column when asked. */
+      if (m->flags & SPX_RT_MODEL_DATAPATH)
+        st = run_pe(&L, ws, (int32_t *)(void *)scratch, m->scratch_size / 4);
+      else
+        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
     } else {
       for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
         st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
@@ -257,6 +294,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                   spx_rt_status_name(st));
+    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
@@ -268,7 +306,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 
 const spx_rt_device_t spx_sim_bitserial_device = {
     "sim",   SPX_CS_TARGET_BITSERIAL,   sim_initialize,
-    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace};
+    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

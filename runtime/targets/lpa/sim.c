@@ -101,6 +101,32 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device, const spx_c
   return SPX_RT_OK;
 }
 
+static void stream_mdesc(const spx_cs_stream_t *s, spx_lpa_mdesc_t *md);
+
+/* The cycles a layer took on the lpa design (the simulated machine), as the
+ * run hooks want them: per PE row busy cycles for an lpa.pe layer. */
+static void report_cycles(const spx_rt_run_hooks_t *hooks, uint32_t i, const layer_t *L,
+                          const spx_lpa_mdesc_t *md) {
+  spx_lpa_cost_t c;
+  spx_rt_cycles_t r;
+  uint32_t k;
+  memset(&r, 0, sizeof r);
+  r.unit = "host";
+  if (L->cmd.opcode == SPX_CS_OP_LPA_PE) {
+    spx_lpa_pe_cost(&L->md, &L->g, &L->w, &L->t, &c);
+    r.unit = "pe row";
+    r.units = c.nrows;
+    for (k = 0; k < c.nrows && k < 1024; ++k) r.busy += c.rows_busy[k];
+  } else {
+    spx_lpa_host_cost(md, L->l, L->d.recp, &c);
+  }
+  r.cycles = c.latency[SPX_LPA_LPA];
+  r.compute_cycles = c.compute[SPX_LPA_LPA];
+  r.memory_cycles = c.dram[SPX_LPA_LPA];
+  r.bound = r.compute_cycles >= r.memory_cycles ? "compute" : "dram";
+  hooks->cycles(hooks->user, i, &r);
+}
+
 static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inputs,
                                float *const *outputs, void *workspace, size_t workspace_size,
                                const spx_rt_run_hooks_t *hooks, spx_rt_error_t *error) {
@@ -108,11 +134,13 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
   uint8_t *ws = (uint8_t *)workspace, *scratch;
   uint32_t i, it;
   layer_t L;
+  spx_lpa_mdesc_t md;
   spx_rt_status_t staged;
   spx_rt_error_clear(error);
   staged = spx_rt_model_stage_inputs(m, inputs, outputs, workspace, workspace_size, error);
   if (staged != SPX_RT_OK) return staged;
   scratch = ws + m->scratch_offset;
+  if (hooks && hooks->cycles) stream_mdesc(s, &md);
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
@@ -133,6 +161,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                                  spx_rt_status_name(st));
+    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
@@ -143,7 +172,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 }
 
 const spx_rt_device_t spx_sim_lpa_device = {"sim",   SPX_CS_TARGET_LPA,      sim_initialize,
-                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace};
+                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

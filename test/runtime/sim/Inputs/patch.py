@@ -6,7 +6,8 @@
 #   patch.py IN OUT EDIT...
 # EDIT is one of
 #   cmd:I:FIELD=V    command I's field (opcode, iterations, op, tile_m,
-#                    tile_k, tile_p, mdesc, pairs (lpa.pe only), zero_tail =
+#                    tile_k, tile_p, mdesc, pairs (lpa.pe only), read_rows
+#                    (xbar.mvm only), zero_tail =
 #                    zero bytes 46..63)
 #   mdesc:J=V        value J (table order) of the last blob, the target's
 #                    machine description
@@ -18,7 +19,7 @@ import struct, sys, zlib
 
 FIELDS = {"opcode": (0, "B"), "iterations": (4, "<I"), "op": (12, "B"),
           "tile_m": (46, "<H"), "tile_k": (48, "<I"), "tile_p": (52, "<I"),
-          "mdesc": (56, "<H"), "pairs": (58, "B")}
+          "mdesc": (56, "<H"), "pairs": (58, "B"), "read_rows": (58, "<H")}
 b = bytearray(open(sys.argv[1], "rb").read())
 sec = [struct.unpack_from("<II", b, 32 + 8 * i) for i in range(8)]
 blobs_off, weights_off, cmds_off = sec[2][0], sec[3][0], sec[4][0]

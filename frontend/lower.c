@@ -102,6 +102,15 @@ static const spx_wbuf_t *zero_bias(lower_t *lw, const spx_fe_layer_t *l) {
   return b;
 }
 
+/* Whether sparsify kind `name` acts on binary layers (the vocabulary's
+ * flags, from passes.def). */
+static bool kind_is_binary(const spx_fe_vocab_t *vocab, const char *name) {
+  if (!vocab || !vocab->sparsify_kinds || !vocab->sparsify_binary) return false;
+  for (int i = 0; i < vocab->n_sparsify_kinds; i++)
+    if (strcmp(vocab->sparsify_kinds[i], name) == 0) return vocab->sparsify_binary[i] != 0;
+  return false;
+}
+
 static MlirOperation build_layer(lower_t *lw, int index) {
   MlirContext ctx = lw->ctx;
   const spx_fe_layer_t *l = &lw->net->layers[index];
@@ -173,9 +182,9 @@ static MlirOperation build_layer(lower_t *lw, int index) {
            (l->op == SPX_OP_CONV2D || l->op == SPX_OP_DENSE) &&
            !(cfg && cfg->precision == SPX_PREC_F32) &&
            spx_fe_layer_binary(lw->net, index) ==
-               (strcmp(lw->net->compile.sparsify_all.name, "binsparx") == 0))
-    /* `sparsify *`: every int8 conv2d/dense; binsparx (passes/binsparx.c)
-     * every binary one, the other kinds every other one */
+               kind_is_binary(lw->net->vocab, lw->net->compile.sparsify_all.name))
+    /* `sparsify *`: every int8 conv2d/dense, or for a kind that acts on
+     * binary layers (binsparx) every binary one */
     sparsify = &lw->net->compile.sparsify_all;
   if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
   /* quantize LAYER : lp(...), or quantize * : lp(...) on every conv2d/dense

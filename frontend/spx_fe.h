@@ -188,6 +188,9 @@ typedef struct spx_fe_compile {
 typedef struct spx_fe_vocab {
   const char *const *sparsify_kinds; /* what `sparsify` may name; NULL: any */
   int n_sparsify_kinds;
+  /* Per kind: 1 if it acts on binary layers, so `sparsify * : KIND` selects
+   * the binary conv2d/dense (the others: the int8 ones). NULL: no kind does. */
+  const unsigned char *sparsify_binary;
 } spx_fe_vocab_t;
 
 typedef struct spx_fe_network {

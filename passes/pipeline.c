@@ -28,7 +28,13 @@ int spx_pass_lookup(const char *name) {
 
 static const char *const sparsify_kinds[] = {
     "none",
-#define SPX_SPARSIFY_KIND(kind, id) kind,
+#define SPX_SPARSIFY_KIND(kind, id, binary) kind,
+#include "passes/passes.def"
+};
+
+static const unsigned char sparsify_binary[] = {
+    0,
+#define SPX_SPARSIFY_KIND(kind, id, binary) binary,
 #include "passes/passes.def"
 };
 
@@ -37,8 +43,10 @@ const char *const *spx_pass_sparsify_kinds(int *out_n) {
   return sparsify_kinds;
 }
 
+const unsigned char *spx_pass_sparsify_binary(void) { return sparsify_binary; }
+
 const char *spx_pass_sparsify_kind_of(spx_pass_id_t id) {
-#define SPX_SPARSIFY_KIND(kind, pass) \
+#define SPX_SPARSIFY_KIND(kind, pass, binary) \
   if (id == SPX_PASS_ID_##pass) return kind;
 #include "passes/passes.def"
   return NULL;

@@ -45,6 +45,9 @@ int spx_pass_lookup(const char *name);
 /* The kinds `sparsify LAYER : KIND(...)` may name: "none" (the layer stays
  * dense), then each kind a pass registers in passes.def. Sets *out_n. */
 const char *const *spx_pass_sparsify_kinds(int *out_n);
+/* Per kind of spx_pass_sparsify_kinds, in the same order: 1 when it acts on
+ * binary layers (its SPX_SPARSIFY_KIND line). */
+const unsigned char *spx_pass_sparsify_binary(void);
 /* The sparsify kind pass `id` implements (its SPX_SPARSIFY_KIND line), or
  * NULL. */
 const char *spx_pass_sparsify_kind_of(spx_pass_id_t id);

@@ -63,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   spx_fe_network_t *net = NULL;
   spx_fe_vocab_t vocab = {0};
   vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
+  vocab.sparsify_binary = spx_pass_sparsify_binary();
   int rc = spx_fe_load(file_path, &vocab, arena, store, diag, &net);
   unlink(file_path);
   if (rc == 0 && net && spx_diag_error_count(diag) == 0) {

@@ -449,6 +449,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     spx_fe_network_t *net = NULL;
     spx_fe_vocab_t vocab = {0};
     vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
+    vocab.sparsify_binary = spx_pass_sparsify_binary();
     if (spx_fe_load(o->input, &vocab, arena, store, diag, &net) != 0) return 1;
     for (int i = 0; i < o->n_overrides; i++) {
       if (o->override_is_target_opt[i])

@@ -503,8 +503,24 @@ static void wprintf_(spx_cs_write_fn write, void *ctx, int *failed, const char *
 
 /* The report's "target" object: per layer its cycles and bytes, and for the
  * arrays' layers the counters of the runs made with this workspace. */
-static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *ws,
-                                        spx_cs_write_fn write, void *ctx,
+/* Command i's counters summed over the workspaces that ran it. */
+static void counts_sum(const spx_rt_model_t *m, const void *const *wss, unsigned n, uint32_t i,
+                       spx_xbar_counts_t *out) {
+  unsigned w;
+  memset(out, 0, sizeof *out);
+  for (w = 0; w < n; ++w) {
+    spx_xbar_counts_t k;
+    if (spx_sim_xbar_counts(m, wss[w], i, &k)) continue;
+    out->runs += k.runs;
+    out->reads += k.reads;
+    out->driven += k.driven;
+    out->conducting += k.conducting;
+    out->act_flips += k.act_flips;
+  }
+}
+
+static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *const *wss,
+                                        unsigned n_ws, spx_cs_write_fn write, void *ctx,
                                         spx_rt_error_t *error) {
   const spx_cs_stream_t *s = &m->stream;
   spx_xbar_mdesc_t md;
@@ -527,7 +543,7 @@ static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *ws,
              L.cmd.opcode == SPX_CS_OP_XBAR_MVM ? "arrays" : "host",
              (unsigned long long)c.latency, (unsigned long long)c.dram_bytes);
     if (L.cmd.opcode == SPX_CS_OP_XBAR_MVM) {
-      spx_sim_xbar_counts(m, ws, i, &k);
+      counts_sum(m, wss, n_ws, i, &k);
       tot_cond += k.conducting;
       tot_driven += k.driven;
       tot_reads += k.reads;

@@ -39,3 +39,10 @@ config.substitutions.append(("%cc", config.c_compiler + san))
 config.substitutions.append(("%clang", (config.c_compiler if config.spx_sanitize else "clang") + san))
 config.substitutions.append(("%spxrt", os.path.join(config.spx_obj_root, "runtime", "libspxrt.a")))
 config.substitutions.append(("%FileCheck", "FileCheck -enable-var-scope"))
+# Headless chromium renders spx-report's HTML page (scripts/bootstrap.sh
+# installs it; the tests that need it are UNSUPPORTED without it).
+import shutil
+_chromium = shutil.which("chromium", path=config.environment["PATH"])
+if _chromium:
+    config.available_features.add("chromium")
+    config.substitutions.append(("%chromium", _chromium))

@@ -415,7 +415,8 @@ static const char css[] =
     "th.base{background:#e4ecf7}td.best{background:#e5f4e7}"
     ".sw{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}"
     "#status{font-size:12px;color:#6b7580}"
-    ".chart{margin:6px 0 16px}.chart text{font-size:11px;fill:#1d232a}"
+    "#charts{display:flex;flex-wrap:wrap;gap:8px 32px;align-items:flex-start}"
+    ".chart{margin:6px 0 12px}.chart text{font-size:11px;fill:#1d232a}"
     ".note{color:#6b7580;font-size:12px}";
 
 /* The page's script: bar charts from the data block; #status "ok" when done,
@@ -434,8 +435,8 @@ static const char script[] =
     "e.setAttribute(k,a[k]);if(p)p.appendChild(e);return e;}\n"
     "function txt(p,x,y,s,a){var t=el('text',Object.assign({x:x,y:y},a||{}),p);"
     "t.textContent=s;return t;}\n"
-    "function fmt(v){return Math.abs(v)>=100||v===Math.round(v)?String(Math.round(v)):"
-    "v.toPrecision(3);}\n"
+    "function fmt(v,u){if(u==='x')return v.toFixed(2)+u;return (Math.abs(v)>=100||"
+    "v===Math.round(v)?String(Math.round(v)):v.toPrecision(3))+(u||'');}\n"
     "function swatches(box){D.columns.forEach(function(c,i){var s=document.createElement("
     "'span');s.className='sw';s.style.background=PAL[i%PAL.length];box.appendChild(s);"
     "box.appendChild(document.createTextNode('['+(i+1)+'] '+c.label+'   '));});}\n"
@@ -463,7 +464,7 @@ static const char script[] =
     /* horizontal bars of a total */
     "function totalChart(id,title,unit){var V=D.columns.map(function(c){return c.totals[id];});"
     "if(V.every(function(v){return v===null;}))return;var max=0;V.forEach(function(v){"
-    "if(v!==null&&v>max)max=v;});var n=V.length,H=30+n*22,W=640,left=200;"
+    "if(v!==null&&v>max)max=v;});var n=V.length,H=30+n*22,W=560,left=180;"
     "var wrap=document.createElement('div');wrap.className='chart';"
     "document.getElementById('charts').appendChild(wrap);"
     "var svg=el('svg',{width:W,height:H,'data-chart':'total_'+id,role:'img'},wrap);"
@@ -472,7 +473,7 @@ static const char script[] =
     "D.columns[i].label,{'text-anchor':'end'});if(v===null){txt(svg,left,y+13,'-');return;}"
     "var w=max>0?(W-left-90)*v/max:0;el('rect',{x:left,y:y,width:w,height:16,"
     "fill:PAL[i%PAL.length],'data-col':i+1,'data-value':v},svg);"
-    "txt(svg,left+w+6,y+13,fmt(v)+unit);});}\n"
+    "txt(svg,left+w+6,y+13,fmt(v,unit));});}\n"
     "swatches(document.getElementById('legend'));\n"
     "totalChart('weight_bytes','weight bytes','');\n"
     "totalChart('cycles','cycles per inference','');\n"

@@ -198,20 +198,7 @@ def ops(d):
         f.write("\n".join(cases) + "\n")
 
 
-def two_outputs(d):
-    """A model with two outputs (y0 = relu(v @ B), y1 = v @ B)."""
-    rng = np.random.default_rng(3)
-    bk = rng.standard_normal((6, 4)).astype(np.float32)
-    nodes = [helper.make_node("MatMul", ["v", "B"], ["m"]), helper.make_node("Relu", ["m"], ["r"])]
-    save(graph(nodes, [vi("v", ["n", 6])], [vi("r", None), vi("m", None)],
-               [numpy_helper.from_array(bk, "B")]), os.path.join(d, "two.onnx"))
-    v = rng.standard_normal((3, 6)).astype(np.float32)
-    np.save(os.path.join(d, "two.x.npy"), v)
-    np.save(os.path.join(d, "two.y0.npy"), np.maximum(v @ bk, 0))
-    np.save(os.path.join(d, "two.y1.npy"), v @ bk)
-
-
 if __name__ == "__main__":
     kind, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    {"errors": errors, "ops": ops, "two": two_outputs}[kind](out)
+    {"errors": errors, "ops": ops}[kind](out)

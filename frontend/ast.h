@@ -95,6 +95,10 @@ typedef struct spx_parse_state {
   int prev_eol_col;  /* column of the last '\n' seen, for the EOF loc */
   int errors;        /* lexical and syntax errors */
   int lex_error_line; /* line of the last lexical error */
+  /* Weight files held in memory (an imported model's, spx_fe_load_import):
+   * a weight argument naming one of these paths exactly uses it. */
+  const spx_fe_memfile_t *mem;
+  int n_mem;
   /* Results. */
   ast_block_t *network;
   ast_block_t *compile;

@@ -63,6 +63,8 @@ struct sema {
   spx_diag_t *diag;
   spx_wstore_t *store;
   const char *dir; /* prefix for relative weight paths; "" for the cwd */
+  const spx_fe_memfile_t *mem; /* weight files held in memory (an import) */
+  int n_mem;
   spx_fe_layer_t *layers;
   unsigned char *ok; /* per layer: no error, shape known */
   int n, cap;
@@ -211,6 +213,7 @@ typedef struct wsrc {
   double scale;
   spx_loc_t scale_loc; /* where scale= was given (line 0: not given) */
   int loaded; /* npy holds the file */
+  int borrowed; /* npy is an in-memory file's (spx_fe_memfile_t): not freed */
   spx_npy_t npy;
 } wsrc_t;
 
@@ -304,7 +307,13 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
   if (a->value->kind == AST_STRING) {
     char err[256];
     const char *path = resolve_path(s, a->value->s);
-    if (spx_npy_read(path, &w->npy, err, sizeof err) != 0) {
+    const spx_fe_memfile_t *m = NULL;
+    for (int i = 0; i < s->n_mem && !m; i++)
+      if (strcmp(s->mem[i].path, a->value->s) == 0) m = &s->mem[i];
+    if (m) {
+      w->npy = m->npy;
+      w->borrowed = 1;
+    } else if (spx_npy_read(path, &w->npy, err, sizeof err) != 0) {
       ERR(s, a->value->loc, "cannot load '%s': %s", a->value->s, err);
       return -1;
     }
@@ -346,7 +355,7 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
 }
 
 static void wsrc_free(wsrc_t *w) {
-  if (w->loaded) spx_npy_free(&w->npy);
+  if (w->loaded && !w->borrowed) spx_npy_free(&w->npy);
   w->loaded = 0;
 }
 
@@ -1747,6 +1756,8 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
   s.diag = diag;
   s.store = store;
   s.dir = dir;
+  s.mem = ps->mem;
+  s.n_mem = ps->n_mem;
 
   /* Capacity: every input, layer and nested call; names: a power of two at
    * least twice the number of statements. */

@@ -254,6 +254,45 @@ int spx_fe_set_target_option(spx_fe_network_t *net, const char *key_value,
 MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
                         spx_wstore_t *store);
 
+/* ---- ONNX import (onnx.c; docs/onnx.md) ----------------------------------
+ *
+ * An .onnx model is imported as the equivalent .spx text, whose weights are
+ * held in memory as .npy "files", and that text goes through the parser and
+ * sema like any .spx file: one set of checks, and `spxc --emit=spx` writes
+ * exactly what was compiled. Errors the importer finds (an unsupported node,
+ * a malformed file) are at "FILE.onnx: error: node K 'NAME' (OP): ...";
+ * those sema finds are at FILE.onnx:LINE:COL of the equivalent .spx text,
+ * whose quoted line ends with a comment naming the node. */
+typedef struct spx_fe_memfile {
+  const char *path; /* as written in the text, e.g. "weights/conv1.weight.npy" */
+  spx_npy_t npy;    /* F32; data in the arena (never freed by the frontend) */
+} spx_fe_memfile_t;
+
+typedef struct spx_fe_import {
+  const char *file;    /* the .onnx path as given */
+  const char *name;    /* the network's name (from the file name) */
+  const char *network; /* header comments and the network block */
+  int n_files;
+  const spx_fe_memfile_t *files;
+} spx_fe_import_t;
+
+/* 1 if `path` should be read as ONNX: it ends in ".onnx", or it is neither
+ * .spx nor .mlir and starts with the byte of ModelProto's ir_version. */
+int spx_fe_is_onnx(const char *path);
+/* Reads an .onnx file. Reports every unsupported node (and every other
+ * problem) at once; returns 0, or -1 with *out NULL. */
+int spx_fe_onnx_import(const char *path, spx_arena_t *arena, spx_diag_t *diag,
+                       spx_fe_import_t **out);
+/* The .spx text of an import: its network block and a compile block that
+ * holds the given compile statements (NULL/0: none), after commented hints. */
+const char *spx_fe_import_text(const spx_fe_import_t *imp, const char *const *stmts, int n,
+                               spx_arena_t *arena);
+/* spx_fe_load for an import (with an empty compile block): the overrides
+ * are then applied as for a .spx file. */
+int spx_fe_load_import(const spx_fe_import_t *imp, const spx_fe_vocab_t *vocab,
+                       spx_arena_t *arena, spx_wstore_t *store, spx_diag_t *diag,
+                       spx_fe_network_t **out_net);
+
 /* Index of the layer called `name`, or -1. */
 int spx_fe_find_layer(const spx_fe_network_t *net, const char *name);
 /* Builds net->layer_index (in the arena) once net->layers is final. */

@@ -5,7 +5,7 @@
 #
 # Builds a clang fuzz build in build-fuzz/ (every library instrumented with
 # -fsanitize=fuzzer-no-link,address,undefined; the harnesses of test/fuzz/)
-# and runs each harness NAME (default: all of frontend mlir npy spxbin) for
+# and runs each harness NAME (default: all of frontend mlir npy spxbin onnx) for
 # SECONDS (default 60) on its seed corpus test/fuzz/corpus/NAME with the
 # dictionary test/fuzz/NAME.dict. New corpus items go to the scratch folder
 # build-fuzz/corpus/NAME (the repository's corpus is only read), crashes,
@@ -26,7 +26,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SPX_FUZZ_BUILD:-$root/build-fuzz}
-all=(frontend mlir npy spxbin)
+all=(frontend mlir npy spxbin onnx)
 save=0 smoke=0 jobs=1 seconds=60 names=()
 for a in "$@"; do
   case $a in

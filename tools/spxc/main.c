@@ -28,6 +28,7 @@ enum {
   EMIT_SPXBIN = 1 << 2,
   EMIT_REPORT = 1 << 3,
   EMIT_PRODUCT = EMIT_C | EMIT_SPXBIN | EMIT_REPORT,
+  EMIT_SPX = 1 << 4, /* an .onnx input as .spx text and .npy weights */
 };
 
 typedef struct options {
@@ -54,6 +55,7 @@ static void usage(FILE *out) {
   fputs(
       "usage: spxc FILE.spx [options]\n"
       "       spxc FILE.mlir [options]   (spx IR as text, e.g. a pass test)\n"
+      "       spxc MODEL.onnx [options]  (an ONNX model; docs/onnx.md)\n"
       "\n"
       "Compiles a network description to the spx MLIR dialect and runs the\n"
       "SPX pass pipeline on it.\n"
@@ -68,6 +70,9 @@ static void usage(FILE *out) {
       "                           mlir    the module after the pipeline, to stdout\n"
       "                                   (or to the file -o names, when alone;\n"
       "                                   its folder created if missing)\n"
+      "                           spx     (.onnx input) DIR/NAME.spx, the equivalent\n"
+      "                                   network with the command line's compile\n"
+      "                                   statements, and its weights DIR/weights/*.npy\n"
       "  --syntax-only          parse and check the network, then stop\n"
       "  --mlir-print-debuginfo print locations with --emit=mlir\n"
       "  --mlir-elide-weights   leave weight values out of --emit=mlir (the IR\n"
@@ -143,7 +148,8 @@ static int parse_emit(options_t *o, const char *list) {
     const char *name;
     unsigned bits;
   } kinds[] = {{"mlir", EMIT_MLIR},     {"c", EMIT_C},        {"spxbin", EMIT_SPXBIN},
-               {"report", EMIT_REPORT}, {"all", EMIT_PRODUCT}, {"none", 0}};
+               {"report", EMIT_REPORT}, {"all", EMIT_PRODUCT}, {"spx", EMIT_SPX},
+               {"none", 0}};
   char buf[256];
   snprintf(buf, sizeof buf, "%s", list);
   o->emit = 0;
@@ -153,7 +159,7 @@ static int parse_emit(options_t *o, const char *list) {
     size_t k = 0;
     while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, tok) != 0) k++;
     if (k == sizeof kinds / sizeof kinds[0])
-      return usage_error("unknown --emit kind '%s' (expected c, spxbin, report, mlir, all or none)", tok);
+      return usage_error("unknown --emit kind '%s' (expected c, spxbin, report, mlir, spx, all or none)", tok);
     o->emit |= kinds[k].bits;
   }
   return 0;
@@ -366,6 +372,37 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   return 0;
 }
 
+/* --emit=spx: DIR/NAME.spx (the imported network, a compile block with the
+ * command line's statements) and DIR/weights/LAYER.ROLE.npy. */
+static int emit_spx(const options_t *o, const spx_fe_import_t *imp, spx_arena_t *arena,
+                    spx_outset_t *set) {
+  const char *dir = o->output ? o->output : ".";
+  const char *stmts[64];
+  int n = 0;
+  for (int i = 0; i < o->n_overrides; i++)
+    stmts[n++] = o->override_is_target_opt[i]
+                     ? spx_arena_printf(arena, "# --target-opt %s: add it to the target's options",
+                                        o->overrides[i])
+                     : o->overrides[i];
+  const char *text = spx_fe_import_text(imp, stmts, n, arena);
+  if (spx_outset_mkdirs(set, spx_arena_printf(arena, "%s/weights", dir)) != 0)
+    return out_error(set);
+  FILE *f = spx_outset_open(set, spx_arena_printf(arena, "%s/%s.spx", dir, imp->name));
+  if (!f) return out_error(set);
+  if (fputs(text, f) == EOF || spx_outset_close(set, f) != 0) return out_error(set);
+  for (int i = 0; i < imp->n_files; i++) {
+    const spx_fe_memfile_t *w = &imp->files[i];
+    const char *path = spx_arena_printf(arena, "%s/%s", dir, w->path);
+    if (!(f = spx_outset_open(set, path))) return out_error(set);
+    if (spx_npy_fwrite(f, w->npy.dtype, w->npy.rank, w->npy.dims, w->npy.data) != 0) {
+      fprintf(stderr, "spxc: error: cannot write '%s': %s\n", path, strerror(errno));
+      return -1;
+    }
+    if (spx_outset_close(set, f) != 0) return out_error(set);
+  }
+  return 0;
+}
+
 static bool is_mlir_input(const char *path) {
   size_t n = strlen(path);
   return n > 5 && strcmp(path + n - 5, ".mlir") == 0;
@@ -450,7 +487,25 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     spx_fe_vocab_t vocab = {0};
     vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
     vocab.sparsify_binary = spx_pass_sparsify_binary();
-    if (spx_fe_load(o->input, &vocab, arena, store, diag, &net) != 0) return 1;
+    if (spx_fe_is_onnx(o->input)) {
+      spx_fe_import_t *imp;
+      if (spx_fe_onnx_import(o->input, arena, diag, &imp) != 0) return 1;
+      if (o->emit & EMIT_SPX) {
+        spx_outset_t *set = spx_outset_create();
+        int bad = !set || emit_spx(o, imp, arena, set) != 0;
+        if (!set) fputs("spxc: error: out of memory\n", stderr);
+        if (!bad && spx_outset_commit(set) != 0) bad = out_error(set);
+        spx_outset_destroy(set);
+        if (bad) return 1;
+        if (!(o->emit & ~(unsigned)EMIT_SPX)) return 0;
+      }
+      if (spx_fe_load_import(imp, &vocab, arena, store, diag, &net) != 0) return 1;
+    } else if (o->emit & EMIT_SPX) {
+      fputs("spxc: error: --emit=spx needs an .onnx input\n", stderr);
+      return 1;
+    } else if (spx_fe_load(o->input, &vocab, arena, store, diag, &net) != 0) {
+      return 1;
+    }
     for (int i = 0; i < o->n_overrides; i++) {
       if (o->override_is_target_opt[i])
         spx_fe_set_target_option(net, o->overrides[i], arena, diag);

@@ -1,0 +1,92 @@
+/* onnx.c - libFuzzer harness: an .onnx buffer through the ONNX import
+ * (spx_fe_onnx_import: protobuf-c unpacking, every op's checks, the .spx
+ * text it builds) and the rest of the frontend (spx_fe_load_import: the
+ * parser and sema on that text, with the in-memory weights).
+ *
+ * The input is written to a file in a private temporary directory (made
+ * under $TMPDIR at start-up, removed at exit; the file is removed as soon as
+ * it has been read). When the import and the checks succeed, the network is
+ * lowered to the spx MLIR dialect in a fresh context and verified, as spxc
+ * does before its passes. Diagnostics go to /dev/null (SPX_FUZZ_VERBOSE=1:
+ * stderr).
+ *
+ * A network the frontend accepted must lower to IR that verifies: if it does
+ * not, the harness aborts, so such inputs are reported as crashes. */
+#define _POSIX_C_SOURCE 200809L
+#define SPX_FUZZ_WITH_MLIR
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend/spx_fe.h"
+#include "passes/spx_pass.h"
+#include "support/spx_support.h"
+#include "test/fuzz/fuzz_common.h"
+
+static char dir_path[4096];
+static char file_path[4200];
+
+static void remove_dir(void) {
+  unlink(file_path);
+  rmdir(dir_path);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir_path, sizeof dir_path, "%s/spx-fuzz-onnx.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir_path)) {
+    perror("spx-fuzz-onnx: mkdtemp");
+    exit(1);
+  }
+  snprintf(file_path, sizeof file_path, "%s/input.onnx", dir_path);
+  atexit(remove_dir);
+  return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  FILE *f = fopen(file_path, "wb");
+  if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+    perror("spx-fuzz-onnx: cannot write the input file");
+    abort();
+  }
+  spx_arena_t *arena = spx_arena_create();
+  spx_diag_t *diag = spx_diag_create(spx_fuzz_sink());
+  spx_wstore_t *store = spx_wstore_create();
+  if (!arena || !diag || !store) abort();
+
+  spx_fe_network_t *net = NULL;
+  spx_fe_vocab_t vocab = {0};
+  vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
+  vocab.sparsify_binary = spx_pass_sparsify_binary();
+  spx_fe_import_t *imp = NULL;
+  int rc = spx_fe_onnx_import(file_path, arena, diag, &imp);
+  unlink(file_path);
+  if (rc == 0 && !imp) abort();
+  if (rc == 0) rc = spx_fe_load_import(imp, &vocab, arena, store, diag, &net);
+  if (rc == 0 && net && spx_diag_error_count(diag) == 0) {
+    MlirContext ctx = spx_fuzz_context_begin(0);
+    MlirModule module = spx_fe_lower(net, ctx, store);
+    if (mlirModuleIsNull(module)) {
+      fputs("spx-fuzz-onnx: spx_fe_lower returned no module for a checked network\n",
+            stderr);
+      abort();
+    }
+    if (!mlirOperationVerify(mlirModuleGetOperation(module))) {
+      fputs("spx-fuzz-onnx: the lowered module does not verify\n", stderr);
+      abort();
+    }
+    mlirModuleDestroy(module);
+    spx_fuzz_context_end(); /* before the store: the module used its buffers */
+  }
+  spx_wstore_destroy(store);
+  spx_diag_destroy(diag);
+  spx_arena_destroy(arena);
+  return 0;
+}

@@ -196,9 +196,9 @@ static int build_matrices(const layer_t *L, double *t, uint8_t *scratch) {
     for (r = m0; r < m0 + L->t.tile_m && r < L->g.cout; ++r)
       for (i = k0; i < k0 + L->t.tile_k && i < L->g.k; ++i)
         on[(size_t)(i - k0) * C + (r - m0)] = (uint8_t)spx_fmt_binary_stored(&L->w, r, i);
-    if (spx_xbar_transfer(&net, on, full, solver, NULL)) return -1;
-    for (r = 0; r < L->t.tile_m; ++r)
-      for (i = 0; i < L->t.tile_k; ++i) tt[(size_t)r * L->t.tile_k + i] = full[(size_t)r * R + i];
+    /* Drives on the tile's rows only; full[j * tile_k + i]. */
+    if (spx_xbar_transfer(&net, on, L->t.tile_k, full, solver, NULL)) return -1;
+    memcpy(tt, full, (size_t)L->t.tile_m * L->t.tile_k * sizeof *tt);
   }
   return 0;
 }

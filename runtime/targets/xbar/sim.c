@@ -197,7 +197,7 @@ static int build_matrices(const layer_t *L, double *t, uint8_t *scratch) {
       for (i = k0; i < k0 + L->t.tile_k && i < L->g.k; ++i)
         on[(size_t)(i - k0) * C + (r - m0)] = (uint8_t)spx_fmt_binary_stored(&L->w, r, i);
     /* Drives on the tile's rows only; full[j * tile_k + i]. */
-    if (spx_xbar_transfer(&net, on, L->t.tile_k, full, solver, NULL)) return -1;
+    if (spx_xbar_transfer(&net, on, L->t.tile_k, full, solver)) return -1;
     memcpy(tt, full, (size_t)L->t.tile_m * L->t.tile_k * sizeof *tt);
   }
   return 0;
@@ -229,8 +229,9 @@ static spx_rt_status_t state_ready(const spx_rt_model_t *m, uint8_t *ws, uint8_t
     if (decode(s, i, &L, error)) return SPX_RT_ERR_ARG;
     if (!t_doubles(&L)) continue;
     if (build_matrices(&L, v->t + off, scratch))
-      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): the network solve "
-                                 "did not converge", (unsigned)i, lname(&L));
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): tile_k %u is more "
+                                 "than the array rows", (unsigned)i, lname(&L),
+                                 (unsigned)L.t.tile_k);
     off += t_doubles(&L);
   }
   v->hdr->magic = STATE_MAGIC;

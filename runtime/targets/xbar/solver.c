@@ -1,21 +1,14 @@
-/* solver.c - the crossbar's resistive network (solver.h): the exact solve
- * by block elimination over the array's rows (a direct method, every drive
- * at once), and the fast model's k sweeps of line SOR over row and column
- * wires, each line solved exactly by the Thomas algorithm with its factors
- * computed once. */
+/* solver.c - the crossbar's resistive network (solver.h), solved exactly
+ * by block elimination over the array's rows: a direct method, every drive
+ * at once. */
 #include <string.h>
 
 #include "runtime/targets/xbar/solver.h"
 
 size_t spx_xbar_solver_scratch(uint32_t rows, uint32_t cols) {
-  size_t line = rows > cols ? rows : cols;
-  /* Sweeps: u, w and the two lines' factors (rows x cols each), one line
-   * of right-hand side, one drive vector. Exact: Z and M (cols x cols),
-   * Y and G (cols x rows), a row line's factors and one column of its
-   * inverse. */
-  size_t sweeps = 4u * (size_t)rows * cols + line + rows;
-  size_t exact = 2u * (size_t)cols * cols + 2u * (size_t)cols * rows + 2u * cols;
-  return (sweeps > exact ? sweeps : exact) * sizeof(double);
+  /* Z and M (cols x cols), Y and G (cols x rows), a row line's factors and
+   * one column of its inverse. */
+  return (2u * (size_t)cols * cols + 2u * (size_t)cols * rows + 2u * cols) * sizeof(double);
 }
 
 /* The Thomas algorithm's factors of a line  -g x[k-1] + b[k] x[k] - g
@@ -37,57 +30,6 @@ static void substitute(uint32_t n, double g, const double *f, size_t fs, double 
   d[0] *= f[0];
   for (k = 1; k < n; ++k) d[k] = (d[k] + g * d[k - 1]) * f[k * fs];
   for (k = n - 1; k-- > 0;) d[k] += g * f[k * fs] * d[k + 1];
-}
-
-/* The factors of every row line (fr, row-major like u) and column line (fc,
- * row-major too; a column is strided by cols). */
-static void factor_all(const spx_xbar_net_t *n, const uint8_t *on, double *fr, double *fc) {
-  const uint32_t R = n->rows, C = n->cols;
-  const double gw = 1.0 / n->r_wire, gd = 1.0 / n->r_drv, gs = 1.0 / n->r_sink;
-  uint32_t i, j;
-  for (i = 0; i < R; ++i)
-    for (j = 0; j < C; ++j) {
-      double g = on[i * C + j] ? n->g_on : n->g_off;
-      fr[i * C + j] = g + (j ? gw : 0) + (j + 1 < C ? gw : 0) + (j ? 0 : gd);
-      fc[i * C + j] = g + (i ? gw : 0) + (i + 1 < R ? gw : 0) + (i + 1 < R ? 0 : gs);
-    }
-  for (i = 0; i < R; ++i) factor(C, gw, fr + (size_t)i * C, 1, fr + (size_t)i * C);
-  for (j = 0; j < C; ++j) factor(R, gw, fc + j, C, fc + j);
-}
-
-/* The fast model's solve: n->sweeps sweeps from the start; node voltages u
- * (rows), w (columns) for drive v, the lines factored in fr, fc; x is a
- * line of scratch. Returns the sweeps. */
-static uint32_t solve(const spx_xbar_net_t *n, const uint8_t *on, const double *v, double *u,
-                      double *w, const double *fr, const double *fc, double *x) {
-  const uint32_t R = n->rows, C = n->cols;
-  const double gw = 1.0 / n->r_wire, gd = 1.0 / n->r_drv;
-  uint32_t i, j, sweep;
-  for (i = 0; i < R; ++i) {
-    for (j = 0; j < C; ++j) {
-      u[i * C + j] = v[i];
-      w[i * C + j] = 0;
-    }
-  }
-  for (sweep = 1; sweep <= n->sweeps; ++sweep) {
-    /* Row wires, column voltages fixed. */
-    for (i = 0; i < R; ++i) {
-      double *ur = u + (size_t)i * C;
-      const double *wr = w + (size_t)i * C;
-      const uint8_t *o = on + (size_t)i * C;
-      for (j = 0; j < C; ++j) x[j] = (o[j] ? n->g_on : n->g_off) * wr[j];
-      x[0] += gd * v[i];
-      substitute(C, gw, fr + (size_t)i * C, 1, x);
-      for (j = 0; j < C; ++j) ur[j] += SPX_XBAR_SOLVER_OMEGA * (x[j] - ur[j]);
-    }
-    /* Column wires, row voltages fixed. */
-    for (j = 0; j < C; ++j) {
-      for (i = 0; i < R; ++i) x[i] = (on[i * C + j] ? n->g_on : n->g_off) * u[i * C + j];
-      substitute(R, gw, fc + j, C, x);
-      for (i = 0; i < R; ++i) w[i * C + j] += SPX_XBAR_SOLVER_OMEGA * (x[i] - w[i * C + j]);
-    }
-  }
-  return n->sweeps;
 }
 
 /* ---- the exact solve: block elimination over the array rows ---------------
@@ -193,49 +135,14 @@ static void exact(const spx_xbar_net_t *n, const uint8_t *on, uint32_t drives,
     for (c = 0; c < K; ++c) out[(size_t)j * K + c] = c < used ? gs * Y[(size_t)j * K + c] : 0;
 }
 
-int spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
-                   double *out, void *scratch, uint32_t *sweeps) {
-  const uint32_t R = net->rows, C = net->cols;
-  double *u = (double *)scratch, *w = u + (size_t)R * C, *fr = w + (size_t)R * C;
-  double *fc = fr + (size_t)R * C, *x = fc + (size_t)R * C;
-  uint32_t j, s;
-  if (sweeps) *sweeps = 0;
-  if (!net->sweeps) {
-    exact(net, on, 1, drive, out, (double *)scratch);
-    return 0;
-  }
-  factor_all(net, on, fr, fc);
-  s = solve(net, on, drive, u, w, fr, fc, x);
-  if (sweeps) *sweeps = s;
-  if (!s) return -1;
-  for (j = 0; j < C; ++j) out[j] = w[(size_t)(R - 1) * C + j] / net->r_sink;
-  return 0;
+void spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
+                    double *out, void *scratch) {
+  exact(net, on, 1, drive, out, (double *)scratch);
 }
 
 int spx_xbar_transfer(const spx_xbar_net_t *net, const uint8_t *on, uint32_t drives, double *T,
-                      void *scratch, uint32_t *sweeps) {
-  const uint32_t R = net->rows, C = net->cols;
-  const size_t line = R > C ? R : C;
-  double *u = (double *)scratch, *w = u + (size_t)R * C, *fr = w + (size_t)R * C;
-  double *fc = fr + (size_t)R * C, *x = fc + (size_t)R * C, *drive = x + line;
-  uint32_t i, j, most = 0;
-  if (sweeps) *sweeps = 0;
-  if (!drives || drives > R) return -1;
-  if (!net->sweeps) {
-    exact(net, on, drives, NULL, T, (double *)scratch);
-    return 0;
-  }
-  factor_all(net, on, fr, fc);
-  for (j = 0; j < R; ++j) drive[j] = 0;
-  for (i = 0; i < drives; ++i) {
-    uint32_t s;
-    drive[i] = 1.0;
-    s = solve(net, on, drive, u, w, fr, fc, x);
-    drive[i] = 0;
-    if (!s) return -1;
-    if (s > most) most = s;
-    for (j = 0; j < C; ++j) T[(size_t)j * drives + i] = w[(size_t)(R - 1) * C + j] / net->r_sink;
-  }
-  if (sweeps) *sweeps = most;
+                      void *scratch) {
+  if (!drives || drives > net->rows) return -1;
+  exact(net, on, drives, NULL, T, (double *)scratch);
   return 0;
 }

@@ -23,13 +23,6 @@
  * right-hand side at once. Cost about R (C^3 + C^2 D) for D drives, memory
  * 2 C^2 + 2 C D doubles; exact up to rounding.
  *
- * The fast model (`sweeps` = k > 0): k sweeps of line SOR from the start
- * (row nodes at their drive, column nodes at 0 V): a sweep solves every
- * row wire exactly (Thomas algorithm; column voltages fixed), then every
- * column wire, over-relaxed by SPX_XBAR_SOLVER_OMEGA. Converges to the
- * exact solution (the system is symmetric positive definite); stopped early
- * it underestimates the currents. One solve per drive.
- *
  * Freestanding like the rest of runtime/: the caller gives the scratch. */
 #ifndef SPX_TARGET_XBAR_SOLVER_H
 #define SPX_TARGET_XBAR_SOLVER_H
@@ -46,15 +39,7 @@ typedef struct spx_xbar_net {
   double g_on, g_off;    /* siemens */
   double r_wire;         /* ohms per cell segment, > 0 */
   double r_drv, r_sink;  /* ohms, > 0 */
-  /* 0: the exact (direct) solve; k > 0: the fast model - exactly k line
-   * SOR sweeps, converged or not. */
-  uint32_t sweeps;
 } spx_xbar_net_t;
-
-/* The fast model's over-relaxation (line SOR converges for 0 < OMEGA < 2
- * on this symmetric positive definite system; 1.2 took the fewest sweeps
- * to converge on random 64x64 and 128x128 arrays). */
-#define SPX_XBAR_SOLVER_OMEGA 1.2
 
 /* Bytes of scratch spx_xbar_transfer needs (8-byte aligned). */
 size_t spx_xbar_solver_scratch(uint32_t rows, uint32_t cols);
@@ -62,16 +47,15 @@ size_t spx_xbar_solver_scratch(uint32_t rows, uint32_t cols);
 /* The transfer matrix of `net` with cells `on` (rows x cols, row-major, 1 =
  * conducting) for drives on rows 0 .. drives-1: T[j * drives + i] =
  * amperes at column j's sink per volt on row i (every other row at 0 V).
- * *sweeps (if not NULL) gets the fast model's sweeps (0: exact). 0, or -1
- * if drives is 0 or more than rows. */
+ * 0, or -1 if drives is 0 or more than rows. */
 int spx_xbar_transfer(const spx_xbar_net_t *net, const uint8_t *on, uint32_t drives, double *T,
-                      void *scratch, uint32_t *sweeps);
+                      void *scratch);
 
 /* Column currents of one drive (volts per row, `rows` values) solved
- * directly (the exact solve or the sweeps, the actual drive): out[j],
- * `cols` values. 0, or -1 if the sweeps did not finish. */
-int spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
-                   double *out, void *scratch, uint32_t *sweeps);
+ * directly (the same elimination, the actual drive): out[j], `cols`
+ * values. */
+void spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
+                    double *out, void *scratch);
 
 #ifdef __cplusplus
 }

@@ -571,7 +571,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
     return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not an xbar stream");
   stream_mdesc(s, &md);
   /* The kit's array layout: a track per array (its busy cycles). */
-  spx_tk_trace_array_begin(&t, (uint32_t)md.arrays < 64u ? (uint32_t)md.arrays : 64u);
+  spx_tk_trace_array_begin(&t, (uint32_t)md.arrays < 64u ? (uint32_t)md.arrays : 64u, "array");
   for (i = 0; i < s->command_count; ++i) {
     char args[256];
     uint64_t busy[64];

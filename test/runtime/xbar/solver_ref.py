@@ -75,8 +75,8 @@ def main():
         assert T.shape == ref.shape, (T.shape, ref.shape)
         err = float(np.max(np.abs(T - ref)) / np.max(np.abs(ref)))
         worst = max(worst, err)
-        print("case %d: %dx%d, %d drives, r_on %g r_off %g r_wire %g r_drv %g r_sink %g: rel err %.1e" %
-              (k, R, C, drives, r_on, r_off, r_w, r_d, r_s, err))
+        print("case %d: %dx%d, %d drives, r_on %g r_off %g r_wire %g r_drv %g r_sink %g: "
+              "rel err %.1e" % (k, R, C, drives, r_on, r_off, r_w, r_d, r_s, err))
     print("%d cases, worst relative error %s 1e-9" % (cases, "<=" if worst <= 1e-9 else ">"))
     return 0 if worst <= 1e-9 else 1
 

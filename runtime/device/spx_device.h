@@ -203,10 +203,12 @@ typedef struct spx_rt_device {
   spx_rt_status_t (*write_trace)(const spx_cs_stream_t *stream, spx_cs_write_fn write,
                                  void *ctx, void *scratch, spx_rt_error_t *error);
   /* Optional (NULL: none): the device's own statistics of the runs made
-   * with `workspace` (e.g. what its simulator counted), one JSON object
-   * through `write` (spx-run --report puts it under "target"). */
-  spx_rt_status_t (*write_report)(const spx_rt_model_t *model, const void *workspace,
-                                  spx_cs_write_fn write, void *ctx, spx_rt_error_t *error);
+   * with the n workspaces (summed over them: one per thread of spx-run;
+   * e.g. what its simulator counted), one JSON object through `write`
+   * (spx-run --report puts it under "target"). */
+  spx_rt_status_t (*write_report)(const spx_rt_model_t *model, const void *const *workspaces,
+                                  unsigned n_workspaces, spx_cs_write_fn write, void *ctx,
+                                  spx_rt_error_t *error);
 } spx_rt_device_t;
 
 /* The default device of every target (the registry's device column). */

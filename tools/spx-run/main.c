@@ -20,6 +20,7 @@
 #include "support/spx_support.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy [--output Y.npy] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
-                  "       [--trace FILE.json] [--datapath]\n"
+                  "       [--trace FILE.json] [--threads=N] [--datapath]\n"
                   "(try '%s --help')\n", prog, prog);
   return 1;
 }
@@ -43,8 +44,8 @@ static int usage_error(const char *fmt, const char *arg) {
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]\n"
          "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
-         "               [--datapath]\n"
-         "Runs a compiled model on a device, one sample at a time. A simulator\n"
+         "               [--threads=N] [--datapath]\n"
+         "Runs a compiled model on a device over samples. A simulator\n"
          "also prints the cycles it counted for one inference.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
          "                     elements as the model input [1, ...]\n"
@@ -59,6 +60,8 @@ static void help(void) {
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
          "  --trace FILE.json  (sim) Chrome trace events of one inference\n"
+         "  --threads=N        run the samples on N threads (default 1); the\n"
+         "                     outputs, accuracy and cycles are the same for any N\n"
          "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
          "                     model, step by step as the hardware does (slow; for\n"
          "                     checking it against the cpu kernels) instead of with\n"
@@ -108,7 +111,8 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
   return 0;
 }
 
-/* ---- per-layer timing (hooks) ---------------------------------------------- */
+/* ---- per-layer timing (hooks) ----------------------------------------------
+ * Each worker thread has its own statistics (merged after the run). */
 
 typedef struct layer_stat {
   uint64_t calls;
@@ -155,6 +159,118 @@ static void layer_cycles(void *user, uint32_t index, const spx_rt_cycles_t *c) {
   st->bound = c->bound;
 }
 
+/* Adds a worker's statistics into the run's. */
+static void merge_stats(layer_stat_t *into, const layer_stat_t *from, uint32_t n) {
+  uint32_t i;
+  for (i = 0; i < n; ++i) {
+    layer_stat_t *a = &into[i];
+    const layer_stat_t *b = &from[i];
+    a->calls += b->calls;
+    a->total_s += b->total_s;
+    a->cycle_runs += b->cycle_runs;
+    a->cycles += b->cycles;
+    a->compute_cycles += b->compute_cycles;
+    a->memory_cycles += b->memory_cycles;
+    a->busy += b->busy;
+    if (b->cycle_runs) {
+      a->units = b->units;
+      a->unit = b->unit;
+      a->bound = b->bound;
+    }
+  }
+}
+
+/* ---- workers ----------------------------------------------------------------
+ * --threads=N: N workers run the samples, each with its own workspace,
+ * outputs and statistics; a worker takes the next sample under the lock, so
+ * every sample runs once, and writes its output row, so the outputs are the
+ * same whatever N. After a failure no new sample starts; the error reported
+ * is the lowest failing sample's. */
+
+typedef struct shared {
+  const spx_rt_model_t *model;
+  const float *inputs;
+  float *outbuf;
+  size_t samples, per_in, per_out;
+  pthread_mutex_t lock;
+  size_t next;      /* the next sample to take */
+  size_t failed_at; /* lowest failing sample, `samples` if none */
+  spx_rt_error_t error;
+} shared_t;
+
+typedef struct worker {
+  shared_t *sh;
+  pthread_t thread;
+  void *ws;
+  size_t ws_size;
+  float **outs;  /* per model output: output 0 points into outbuf */
+  float *extra;  /* outputs 1.. (computed, not reported) */
+  layer_stat_t *stats;
+  timing_t timing;
+  spx_rt_run_hooks_t hooks;
+} worker_t;
+
+static int worker_init(worker_t *w, shared_t *sh, const spx_cs_stream_t *s) {
+  size_t extra_n = 0;
+  uint32_t k;
+  memset(w, 0, sizeof *w);
+  w->sh = sh;
+  w->ws_size = spx_rt_model_workspace_size(sh->model);
+  w->ws = aligned_alloc(16, w->ws_size ? w->ws_size : 16);
+  w->stats = calloc(s->command_count ? s->command_count : 1, sizeof *w->stats);
+  for (k = 1; k < s->output_count; ++k) extra_n += spx_rt_model_output_count(sh->model, k);
+  w->outs = calloc(s->output_count ? s->output_count : 1, sizeof *w->outs);
+  w->extra = malloc((extra_n ? extra_n : 1) * sizeof *w->extra);
+  if (!w->ws || !w->stats || !w->outs || !w->extra) return -1;
+  for (extra_n = 0, k = 1; k < s->output_count; ++k) {
+    w->outs[k] = w->extra + extra_n;
+    extra_n += spx_rt_model_output_count(sh->model, k);
+  }
+  w->timing.stats = w->stats;
+  w->hooks.user = &w->timing;
+  w->hooks.before = before_layer;
+  w->hooks.after = after_layer;
+  w->hooks.cycles = layer_cycles;
+  return 0;
+}
+
+static void worker_free(worker_t *w) {
+  free(w->ws);
+  free(w->stats);
+  free(w->outs);
+  free(w->extra);
+}
+
+static void *worker_main(void *arg) {
+  worker_t *w = arg;
+  shared_t *sh = w->sh;
+  for (;;) {
+    size_t i;
+    spx_rt_error_t e;
+    const float *in;
+    pthread_mutex_lock(&sh->lock);
+    i = sh->next++;
+    if (i >= sh->samples || sh->failed_at < sh->samples) i = sh->samples;
+    pthread_mutex_unlock(&sh->lock);
+    if (i == sh->samples) return NULL;
+    in = sh->inputs + i * sh->per_in;
+    w->outs[0] = sh->outbuf + i * sh->per_out;
+    if (spx_rt_model_run(sh->model, &in, w->outs, w->ws, w->ws_size, &w->hooks, &e)) {
+      pthread_mutex_lock(&sh->lock);
+      if (i < sh->failed_at) {
+        sh->failed_at = i;
+        sh->error = e;
+      }
+      pthread_mutex_unlock(&sh->lock);
+    }
+  }
+}
+
+static void collect_workspaces(const void **wss, const worker_t *w, unsigned n) {
+  unsigned i;
+  for (i = 0; i < n; ++i) wss[i] = w[i].ws;
+}
+
 /* Cycles of one inference: the mean over the samples (integer: the models
  * of this runtime's simulators count the same cycles for every sample). */
 static uint64_t per_run(const layer_stat_t *st, uint64_t v) {
@@ -189,7 +305,8 @@ static int write_cb(void *ctx, const void *data, size_t size);
 static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
                         size_t samples, const layer_stat_t *stats,
-                        const spx_rt_model_t *model, const void *ws) {
+                        const spx_rt_model_t *model, const void *const *ws,
+                        unsigned n_ws) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
@@ -249,7 +366,7 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   if (model->device->write_report) {
     spx_rt_error_t e;
     fprintf(f, ",\n  \"target\": ");
-    if (model->device->write_report(model, ws, write_cb, f, &e) != SPX_RT_OK)
+    if (model->device->write_report(model, ws, n_ws, write_cb, f, &e) != SPX_RT_OK)
       return error(path, "%s", e.message);
   }
   fprintf(f, "\n}\n");
@@ -284,6 +401,7 @@ static int write_trace(spx_outset_t *set, const char *path, const spx_rt_device_
 typedef struct options {
   const char *model, *input, *output, *labels, *report, *device, *trace;
   int datapath;
+  unsigned threads; /* --threads=N, >= 1 */
 } options_t;
 
 /* --name VALUE or --name=VALUE; returns 1 if argv[*i] is that option. */
@@ -311,6 +429,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
   int i;
   memset(o, 0, sizeof *o);
   o->device = NULL; /* the stream's own device */
+  o->threads = 1;
   for (i = 1; i < argc; ++i) {
     int bad = 0;
     const char *a = argv[i];
@@ -322,6 +441,20 @@ static int parse_args(int argc, char **argv, options_t *o) {
         take_option(argc, argv, &i, "--trace", &o->trace, &bad)) {
       if (bad) return usage_error("option '%s' needs a value", a);
       continue;
+    }
+    {
+      const char *v = NULL;
+      if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
+        char *end;
+        unsigned long t;
+        if (bad) return usage_error("option '%s' needs a value", a);
+        errno = 0;
+        t = strtoul(v, &end, 10);
+        if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
+          return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
+        o->threads = (unsigned)t;
+        continue;
+      }
     }
     if (!strcmp(a, "--datapath")) {
       o->datapath = 1;
@@ -349,7 +482,7 @@ static void shape_str(char *buf, size_t cap, unsigned rank, const uint32_t *dims
 int main(int argc, char **argv) {
   options_t o;
   unsigned char *data = NULL;
-  size_t size = 0, n = 0, per_in, per_out = 0, ws_size, s_i;
+  size_t size = 0, n = 0, per_in, per_out = 0, s_i;
   char err[512], shape[128];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
@@ -358,13 +491,13 @@ int main(int argc, char **argv) {
   spx_cs_tensor_t tin, tout;
   const spx_rt_device_t *dev;
   spx_npy_t x, y;
-  float *outbuf = NULL, *extra = NULL;
-  float **outs = NULL;
-  void *ws = NULL;
+  float *outbuf = NULL;
+  worker_t *workers = NULL;
+  shared_t shared;
+  const void **wss = NULL;
+  unsigned t_i;
   layer_stat_t *stats = NULL;
   spx_outset_t *outs_set = NULL;
-  timing_t timing;
-  spx_rt_run_hooks_t hooks;
   int rc = 1, have_x = 0, have_y = 0;
 
   if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -456,46 +589,47 @@ int main(int argc, char **argv) {
     }
   }
 
-  /* Run. */
-  ws_size = spx_rt_model_workspace_size(&model);
-  ws = aligned_alloc(16, ws_size ? ws_size : 16);
+  /* Run: o.threads workers, each with its own workspace and statistics,
+   * take samples in turn; sample i's output goes to row i, so the outputs
+   * do not depend on the thread count. */
   outbuf = malloc((n * per_out + 1) * sizeof(float));
+  workers = calloc(o.threads, sizeof *workers);
   stats = calloc(stream.command_count ? stream.command_count : 1, sizeof *stats);
-  if (!ws || !outbuf || !stats) {
+  if (!outbuf || !workers || !stats) {
     error(o.model, "out of memory");
     goto done;
   }
-  timing.stats = stats;
-  hooks.user = &timing;
-  hooks.before = before_layer;
-  hooks.after = after_layer;
-  hooks.cycles = layer_cycles;
-  /* Output 0 goes into outbuf's row for the sample; any others (not
-   * reported, but the model computes them) into `extra`. */
-  {
-    size_t extra_n = 0;
-    uint32_t k;
-    for (k = 1; k < stream.output_count; ++k)
-      extra_n += spx_rt_model_output_count(&model, k);
-    outs = calloc(stream.output_count, sizeof *outs);
-    extra = malloc((extra_n ? extra_n : 1) * sizeof *extra);
-    if (!outs || !extra) {
+  memset(&shared, 0, sizeof shared);
+  shared.model = &model;
+  shared.inputs = (const float *)x.data;
+  shared.outbuf = outbuf;
+  shared.samples = n;
+  shared.per_in = per_in;
+  shared.per_out = per_out;
+  shared.failed_at = n;
+  pthread_mutex_init(&shared.lock, NULL);
+  for (t_i = 0; t_i < o.threads; ++t_i)
+    if (worker_init(&workers[t_i], &shared, &stream)) {
       error(o.model, "out of memory");
       goto done;
     }
-    for (extra_n = 0, k = 1; k < stream.output_count; ++k) {
-      outs[k] = extra + extra_n;
-      extra_n += spx_rt_model_output_count(&model, k);
-    }
+  if (o.threads == 1) {
+    worker_main(&workers[0]);
+  } else {
+    for (t_i = 0; t_i < o.threads; ++t_i)
+      if (pthread_create(&workers[t_i].thread, NULL, worker_main, &workers[t_i])) {
+        shared.failed_at = 0; /* stop the others */
+        for (; t_i > 0; --t_i) pthread_join(workers[t_i - 1].thread, NULL);
+        error(o.model, "cannot start %u threads", o.threads);
+        goto done;
+      }
+    for (t_i = 0; t_i < o.threads; ++t_i) pthread_join(workers[t_i].thread, NULL);
   }
-  for (s_i = 0; s_i < n; ++s_i) {
-    const float *in = (const float *)x.data + s_i * per_in;
-    outs[0] = outbuf + s_i * per_out;
-    if (spx_rt_model_run(&model, &in, outs, ws, ws_size, &hooks, &rerr)) {
-      error(o.model, "sample %zu: %s", s_i, rerr.message);
-      goto done;
-    }
+  if (shared.failed_at < n) {
+    error(o.model, "sample %zu: %s", shared.failed_at, shared.error.message);
+    goto done;
   }
+  for (t_i = 0; t_i < o.threads; ++t_i) merge_stats(stats, workers[t_i].stats, stream.command_count);
 
   if (!(outs_set = spx_outset_create())) {
     error(o.model, "out of memory");
@@ -546,7 +680,10 @@ int main(int argc, char **argv) {
   }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
   if (o.report &&
-      write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, ws))
+      (!(wss = calloc(o.threads, sizeof *wss)) ||
+       (collect_workspaces(wss, workers, o.threads),
+        write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, wss,
+                     o.threads))))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));
@@ -559,9 +696,10 @@ done:
   if (have_x) spx_npy_free(&x);
   if (have_y) spx_npy_free(&y);
   free(outbuf);
-  free(outs);
-  free(extra);
-  free(ws);
+  if (workers)
+    for (t_i = 0; t_i < o.threads; ++t_i) worker_free(&workers[t_i]);
+  free(workers);
+  free((void *)wss);
   free(stats);
   free(data);
   if (fflush(stdout)) rc = 1;

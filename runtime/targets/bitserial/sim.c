@@ -185,17 +185,8 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   layer_t L;
   memset(m, 0, sizeof *m);
   spx_rt_error_clear(error);
-  if (s->target != device->target) {
-    const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG, "stream target is %s; the %s device runs %s streams only",
-                t ? t : "unknown", device->name, spx_cs_target_name(device->target));
-  }
-  for (i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is neither f32 nor int8", (unsigned)i);
-  }
+  spx_rt_status_t bad = spx_tk_sim_check_stream(device, s, error);
+  if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     if (decode(s, i, &L, &e))
@@ -203,13 +194,9 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                   lname(&L), e.message);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
       spx_sim_bs_group_t gr;
-      if (spx_sim_bs_mdesc_hash(&L.md) != s->mdesc_hash)
-        return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
-                    "command %u (%s): field 'mdesc': machine description hash "
-                    "0x%016llx differs from the header's 0x%016llx",
-                    (unsigned)i, lname(&L),
-                    (unsigned long long)spx_sim_bs_mdesc_hash(&L.md),
-                    (unsigned long long)s->mdesc_hash);
+      if ((bad = spx_tk_sim_check_hash(s, i, lname(&L), spx_sim_bs_mdesc_hash(&L.md), error)) !=
+          SPX_RT_OK)
+        return bad;
       if (spx_sim_bs_group_get(&L.w, L.g.cout - 1, L.g.kgroups - 1, &gr))
         return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
                     "command %u (%s): field 'weights': %s weights of %u bytes "

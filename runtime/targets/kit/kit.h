@@ -28,6 +28,8 @@
 extern "C" {
 #endif
 
+struct spx_rt_device;
+
 /* ==== Machine description blob ============================================
  * `v` holds one value per field of table `t`, in table order (the shape of
  * spx_mdesc_check and of the compiler's p->mdesc). */
@@ -120,6 +122,16 @@ spx_rt_status_t spx_tk_check_mdesc(struct cs_vctx *v, uint32_t i, const char *op
 spx_rt_status_t spx_tk_check_tiles(struct cs_vctx *v, uint32_t i, const char *opn,
                                    const spx_tk_geom_t *g, const spx_tk_tiling_t *t,
                                    uint32_t rows, const char *rows_name, uint32_t k_group);
+
+/* ==== Simulator devices (kit/sim.c) ========================================
+ * What every PE-array simulator checks when it prepares a model. */
+
+/* The stream is of `device`'s target, and its inputs are f32 or int8. */
+spx_rt_status_t spx_tk_sim_check_stream(const struct spx_rt_device *device,
+                                        const spx_cs_stream_t *s, spx_rt_error_t *error);
+/* Command i's machine description hashes to the stream header's. */
+spx_rt_status_t spx_tk_sim_check_hash(const spx_cs_stream_t *s, uint32_t i, const char *name,
+                                      uint64_t hash, spx_rt_error_t *error);
 
 /* ==== Chrome trace ========================================================
  * JSON written piece by piece through a spx_cs_write_fn; the first failed

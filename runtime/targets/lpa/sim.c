@@ -65,32 +65,17 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device, const spx_c
   layer_t L;
   memset(m, 0, sizeof *m);
   spx_rt_error_clear(error);
-  if (s->target != device->target) {
-    const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG,
-                            "stream target is %s; the %s device runs %s streams only",
-                            t ? t : "unknown", device->name, spx_cs_target_name(device->target));
-  }
-  for (i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is neither f32 nor int8",
-                              (unsigned)i);
-  }
+  spx_rt_status_t bad = spx_tk_sim_check_stream(device, s, error);
+  if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     size_t need;
     if (decode(s, i, &L, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                                  lname(&L), e.message);
-    if (L.cmd.opcode == SPX_CS_OP_LPA_PE && spx_lpa_mdesc_hash(&L.md) != s->mdesc_hash)
-      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
-                                 "command %u (%s): field 'mdesc': machine description hash "
-                                 "0x%016llx differs from the header's 0x%016llx",
-                                 (unsigned)i, lname(&L),
-                                 (unsigned long long)spx_lpa_mdesc_hash(&L.md),
-                                 (unsigned long long)s->mdesc_hash);
+    if (L.cmd.opcode == SPX_CS_OP_LPA_PE &&
+        (bad = spx_tk_sim_check_hash(s, i, lname(&L), spx_lpa_mdesc_hash(&L.md), error)) != SPX_RT_OK)
+      return bad;
     if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                                  lname(&L), e.message);

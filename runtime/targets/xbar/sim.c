@@ -133,32 +133,17 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device, const spx_c
   layer_t L;
   memset(m, 0, sizeof *m);
   spx_rt_error_clear(error);
-  if (s->target != device->target) {
-    const char *t = spx_cs_target_name(s->target);
-    return spx_rt_error_set(error, SPX_RT_ERR_ARG,
-                            "stream target is %s; the %s device runs %s streams only",
-                            t ? t : "unknown", device->name, spx_cs_target_name(device->target));
-  }
-  for (i = 0; i < s->input_count; ++i) {
-    spx_cs_tensor_t t;
-    spx_cs_stream_tensor(s, spx_cs_stream_input(s, i), &t);
-    if (t.dtype != SPX_CS_DTYPE_F32 && t.dtype != SPX_CS_DTYPE_INT8)
-      return spx_rt_error_set(error, SPX_RT_ERR_ARG, "input %u is neither f32 nor int8",
-                              (unsigned)i);
-  }
+  spx_rt_status_t bad = spx_tk_sim_check_stream(device, s, error);
+  if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     size_t need;
     if (decode(s, i, &L, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                                  lname(&L), e.message);
-    if (L.cmd.opcode == SPX_CS_OP_XBAR_MVM && spx_xbar_mdesc_hash(&L.md) != s->mdesc_hash)
-      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i,
-                                 "command %u (%s): field 'mdesc': machine description hash "
-                                 "0x%016llx differs from the header's 0x%016llx",
-                                 (unsigned)i, lname(&L),
-                                 (unsigned long long)spx_xbar_mdesc_hash(&L.md),
-                                 (unsigned long long)s->mdesc_hash);
+    if (L.cmd.opcode == SPX_CS_OP_XBAR_MVM &&
+        (bad = spx_tk_sim_check_hash(s, i, lname(&L), spx_xbar_mdesc_hash(&L.md), error)) != SPX_RT_OK)
+      return bad;
     if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                                  lname(&L), e.message);
@@ -504,8 +489,24 @@ static void wprintf_(spx_cs_write_fn write, void *ctx, int *failed, const char *
 
 /* The report's "target" object: per layer its cycles and bytes, and for the
  * arrays' layers the counters of the runs made with this workspace. */
-static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *ws,
-                                        spx_cs_write_fn write, void *ctx,
+/* Command i's counters summed over the workspaces that ran it. */
+static void counts_sum(const spx_rt_model_t *m, const void *const *wss, unsigned n, uint32_t i,
+                       spx_xbar_counts_t *out) {
+  unsigned w;
+  memset(out, 0, sizeof *out);
+  for (w = 0; w < n; ++w) {
+    spx_xbar_counts_t k;
+    if (spx_sim_xbar_counts(m, wss[w], i, &k)) continue;
+    out->runs += k.runs;
+    out->reads += k.reads;
+    out->driven += k.driven;
+    out->conducting += k.conducting;
+    out->act_flips += k.act_flips;
+  }
+}
+
+static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *const *wss,
+                                        unsigned n_ws, spx_cs_write_fn write, void *ctx,
                                         spx_rt_error_t *error) {
   const spx_cs_stream_t *s = &m->stream;
   spx_xbar_mdesc_t md;
@@ -528,7 +529,7 @@ static spx_rt_status_t sim_write_report(const spx_rt_model_t *m, const void *ws,
              L.cmd.opcode == SPX_CS_OP_XBAR_MVM ? "arrays" : "host",
              (unsigned long long)c.latency, (unsigned long long)c.dram_bytes);
     if (L.cmd.opcode == SPX_CS_OP_XBAR_MVM) {
-      spx_sim_xbar_counts(m, ws, i, &k);
+      counts_sum(m, wss, n_ws, i, &k);
       tot_cond += k.conducting;
       tot_driven += k.driven;
       tot_reads += k.reads;

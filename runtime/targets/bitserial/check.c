@@ -68,7 +68,8 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   t.tile_k = pe->tile_k;
   t.tile_p = pe->tile_p;
   t.tiles = cmd->iterations;
-  if ((rc = spx_tk_check_tiles(v, i, opn, &g.kit, &t, (uint32_t)md.rows, g.gsize)) != SPX_RT_OK)
+  if ((rc = spx_tk_check_tiles(v, i, opn, &g.kit, &t, (uint32_t)md.rows, "PE rows", g.gsize)) !=
+      SPX_RT_OK)
     return rc;
   wpm = ceil_div(wb.length, g.cout);
   wbytes = spx_sim_bs_tile_wbytes(&g, &t, wpm);

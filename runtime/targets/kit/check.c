@@ -25,12 +25,12 @@ spx_rt_status_t spx_tk_check_mdesc(struct cs_vctx *v, uint32_t i, const char *op
 
 spx_rt_status_t spx_tk_check_tiles(struct cs_vctx *v, uint32_t i, const char *opn,
                                    const spx_tk_geom_t *g, const spx_tk_tiling_t *t,
-                                   uint32_t rows, uint32_t k_group) {
+                                   uint32_t rows, const char *rows_name, uint32_t k_group) {
   uint64_t mt, pt, kt;
   if (t->tile_m == 0 || t->tile_m > g->cout || (t->tile_m % rows && t->tile_m != g->cout))
     return cs_bad(v, "command %u (%s): field 'tile_m': %u must be in [1, %u] and a multiple of "
-                  "the %d PE rows (or all channels)", (unsigned)i, opn, (unsigned)t->tile_m,
-                  (unsigned)g->cout, (int)rows);
+                  "the %d %s (or all channels)", (unsigned)i, opn, (unsigned)t->tile_m,
+                  (unsigned)g->cout, (int)rows, rows_name);
   if (k_group && (t->tile_k == 0 || t->tile_k > g->k || (t->tile_k % k_group && t->tile_k != g->k)))
     return cs_bad(v, "command %u (%s): field 'tile_k': %u must be in [1, %llu] and whole groups "
                   "of %u", (unsigned)i, opn, (unsigned)t->tile_k, (unsigned long long)g->k,

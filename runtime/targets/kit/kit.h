@@ -116,11 +116,12 @@ spx_rt_status_t spx_tk_check_mdesc(struct cs_vctx *v, uint32_t i, const char *op
                                    uint16_t blob, const spx_mdesc_table_t *t, int64_t *values);
 /* Fields 'tile_m', 'tile_k', 'tile_p', 'iterations' of tiling `t` over
  * geometry g: tile_m in [1, cout] and a multiple of `rows` (or all
- * channels); tile_k in [1, k] and, if k_group is not 0, a multiple of it
+ * channels; the error names them `rows_name`: "PE rows", "array columns");
+ * tile_k in [1, k] and, if k_group is not 0, a multiple of it
  * (or all of k); tile_p in [1, p]; tiles = the tile count. */
 spx_rt_status_t spx_tk_check_tiles(struct cs_vctx *v, uint32_t i, const char *opn,
                                    const spx_tk_geom_t *g, const spx_tk_tiling_t *t,
-                                   uint32_t rows, uint32_t k_group);
+                                   uint32_t rows, const char *rows_name, uint32_t k_group);
 
 /* ==== Simulator devices (kit/sim.c) ========================================
  * What every PE-array simulator checks when it prepares a model. */
@@ -157,13 +158,14 @@ static inline uint64_t spx_tk_cycles_ns(uint64_t cycles, uint32_t mhz) {
 void spx_tk_trace_event(spx_tk_trace_t *t, const char *name, uint32_t tid, uint64_t ts_ns,
                         uint64_t dur_ns, const char *args);
 
-/* The PE-array layout. Tracks: "PE row r" (tid r, r < SPX_TK_TRACE_ROWS),
- * "dram" (tid 1000), "layer" (tid 1001). */
+/* The PE-array layout. Tracks: "<track> r" (tid r, r < SPX_TK_TRACE_ROWS;
+ * track "PE row" on the PE arrays, "array" on xbar), "dram" (tid 1000),
+ * "layer" (tid 1001). */
 #define SPX_TK_TRACE_ROWS 1024u
 #define SPX_TK_TRACE_TID_DRAM 1000u
 #define SPX_TK_TRACE_TID_LAYER 1001u
-/* Opens the JSON object and names the tracks of `rows` PE rows. */
-void spx_tk_trace_array_begin(spx_tk_trace_t *t, uint32_t rows);
+/* Opens the JSON object and names the tracks of `rows` units. */
+void spx_tk_trace_array_begin(spx_tk_trace_t *t, uint32_t rows, const char *track);
 /* One layer starting at cycle `now` at `mhz`: a slice of `latency` cycles
  * on the layer track (with `args`), one of `dram` cycles on the dram track
  * if not 0, and per PE row r < nrows a slice of rows_busy[r] cycles if not

@@ -34,13 +34,13 @@ void spx_tk_trace_event(spx_tk_trace_t *t, const char *name, uint32_t tid, uint6
   t->first = 0;
 }
 
-void spx_tk_trace_array_begin(spx_tk_trace_t *t, uint32_t rows) {
+void spx_tk_trace_array_begin(spx_tk_trace_t *t, uint32_t rows, const char *track) {
   uint32_t r;
   spx_tk_trace_printf(t, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [");
   for (r = 0; r < rows && r < SPX_TK_TRACE_ROWS; ++r) {
     spx_tk_trace_printf(t, "%s\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, "
-                           "\"tid\": %u, \"args\": {\"name\": \"PE row %u\"}}",
-                        t->first ? "" : ",", (unsigned)r, (unsigned)r);
+                           "\"tid\": %u, \"args\": {\"name\": \"%s %u\"}}",
+                        t->first ? "" : ",", (unsigned)r, track, (unsigned)r);
     t->first = 0;
   }
   spx_tk_trace_printf(t, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": %u, "

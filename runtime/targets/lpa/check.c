@@ -64,7 +64,7 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   t.tile_k = pe->tile_k;
   t.tile_p = pe->tile_p;
   t.tiles = cmd->iterations;
-  if ((rc = spx_tk_check_tiles(v, i, opn, &g, &t, (uint32_t)md.rows, 0)) != SPX_RT_OK) return rc;
+  if ((rc = spx_tk_check_tiles(v, i, opn, &g, &t, (uint32_t)md.rows, "PE rows", 0)) != SPX_RT_OK) return rc;
   wpm = spx_lpa_weight_bytes_per_m(&g, w.w_bits);
   wbytes = spx_lpa_tile_wbytes(&g, &t, wpm);
   ibytes = spx_lpa_tile_ibytes(&g, &t);

@@ -219,7 +219,7 @@ spx_rt_status_t spx_sim_lpa_write_trace(const spx_cs_stream_t *s, spx_cs_write_f
   if (s->target != SPX_CS_TARGET_LPA)
     return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not an lpa stream");
   stream_mdesc(s, &md);
-  spx_tk_trace_array_begin(&t, (uint32_t)md.rows);
+  spx_tk_trace_array_begin(&t, (uint32_t)md.rows, "PE row");
   for (i = 0; i < s->command_count; ++i) {
     char args[320];
     if ((st = layer_cost(s, i, &L, c, &md, error)) != SPX_RT_OK) return st;

@@ -62,7 +62,7 @@ static spx_rt_status_t check_command(struct cs_vctx *v, uint32_t i,
   t.tile_k = mvm->tile_k;
   t.tile_p = mvm->tile_p;
   t.tiles = cmd->iterations;
-  if ((rc = spx_tk_check_tiles(v, i, opn, &g, &t, (uint32_t)md.cols, read)) != SPX_RT_OK)
+  if ((rc = spx_tk_check_tiles(v, i, opn, &g, &t, (uint32_t)md.cols, "array columns", read)) != SPX_RT_OK)
     return rc;
   if (t.tile_m > (uint32_t)md.cols || t.tile_k > (uint32_t)md.rows)
     return cs_bad(v, "command %u (%s): field 'tile_k': a tile of %u x %u does not fit a %d x %d "

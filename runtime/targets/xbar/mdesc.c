@@ -65,5 +65,4 @@ void spx_xbar_net_of(const spx_xbar_mdesc_t *md, spx_xbar_net_t *net) {
   net->r_wire = (double)md->r_wire_mohm * 1e-3;
   net->r_drv = (double)md->r_drv_mohm * 1e-3;
   net->r_sink = (double)md->r_sink_mohm * 1e-3;
-  net->sweeps = (uint32_t)md->solver_sweeps;
 }

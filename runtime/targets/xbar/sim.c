@@ -181,9 +181,9 @@ static int build_matrices(const layer_t *L, double *t, uint8_t *scratch) {
     for (r = m0; r < m0 + L->t.tile_m && r < L->g.cout; ++r)
       for (i = k0; i < k0 + L->t.tile_k && i < L->g.k; ++i)
         on[(size_t)(i - k0) * C + (r - m0)] = (uint8_t)spx_fmt_binary_stored(&L->w, r, i);
-    if (spx_xbar_transfer(&net, on, full, solver, NULL)) return -1;
-    for (r = 0; r < L->t.tile_m; ++r)
-      for (i = 0; i < L->t.tile_k; ++i) tt[(size_t)r * L->t.tile_k + i] = full[(size_t)r * R + i];
+    /* Drives on the tile's rows only; full[j * tile_k + i]. */
+    if (spx_xbar_transfer(&net, on, L->t.tile_k, full, solver)) return -1;
+    memcpy(tt, full, (size_t)L->t.tile_m * L->t.tile_k * sizeof *tt);
   }
   return 0;
 }
@@ -214,8 +214,9 @@ static spx_rt_status_t state_ready(const spx_rt_model_t *m, uint8_t *ws, uint8_t
     if (decode(s, i, &L, error)) return SPX_RT_ERR_ARG;
     if (!t_doubles(&L)) continue;
     if (build_matrices(&L, v->t + off, scratch))
-      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): the network solve "
-                                 "did not converge", (unsigned)i, lname(&L));
+      return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): tile_k %u is more "
+                                 "than the array rows", (unsigned)i, lname(&L),
+                                 (unsigned)L.t.tile_k);
     off += t_doubles(&L);
   }
   v->hdr->magic = STATE_MAGIC;
@@ -571,7 +572,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
     return spx_rt_error_set(error, SPX_RT_ERR_ARG, "not an xbar stream");
   stream_mdesc(s, &md);
   /* The kit's array layout: a track per array (its busy cycles). */
-  spx_tk_trace_array_begin(&t, (uint32_t)md.arrays < 64u ? (uint32_t)md.arrays : 64u);
+  spx_tk_trace_array_begin(&t, (uint32_t)md.arrays < 64u ? (uint32_t)md.arrays : 64u, "array");
   for (i = 0; i < s->command_count; ++i) {
     char args[256];
     uint64_t busy[64];

@@ -16,14 +16,12 @@
  * is I_j per volt on row i with every other row at 0 V. The cells do not
  * change while a layer runs, so a simulator solves T once per tile.
  *
- * Method: block Gauss-Seidel over lines. A sweep solves every row wire
- * exactly (a tridiagonal system, Thomas algorithm; the column voltages
- * fixed), then every column wire (the row voltages fixed). The system is
- * symmetric positive definite (a connected resistive network grounded
- * through the drivers and sinks), so the sweeps converge. They stop when no
- * node voltage moved by more than tol (volts per volt of drive) in a sweep
- * (or after a fixed number of sweeps: the fast model, `sweeps`).
- * T has R columns, one solve each (a unit drive on one row).
+ * The exact solve (solver.c): block elimination over the array's rows - a
+ * direct method. Each row wire is eliminated into its columns' nodes (a
+ * tridiagonal solve), then the rows are eliminated from the top down to the
+ * sinks with dense C x C Schur complements, carrying every drive's
+ * right-hand side at once. Cost about R (C^3 + C^2 D) for D drives, memory
+ * 2 C^2 + 2 C D doubles; exact up to rounding.
  *
  * Freestanding like the rest of runtime/: the caller gives the scratch. */
 #ifndef SPX_TARGET_XBAR_SOLVER_H
@@ -41,39 +39,23 @@ typedef struct spx_xbar_net {
   double g_on, g_off;    /* siemens */
   double r_wire;         /* ohms per cell segment, > 0 */
   double r_drv, r_sink;  /* ohms, > 0 */
-  /* 0: sweep until converged (the exact solution, to the tolerance below);
-   * k > 0: the fast model - exactly k sweeps from the start (row nodes at
-   * their drive, column nodes at 0 V), converged or not. */
-  uint32_t sweeps;
 } spx_xbar_net_t;
-
-/* Convergence: the largest node-voltage change of a sweep, per volt of the
- * largest drive. The line updates are over-relaxed by OMEGA (line SOR;
- * converges for 0 < OMEGA < 2 on this symmetric positive definite system;
- * 1.2 took the fewest sweeps on random 64x64 and 128x128 arrays). */
-#define SPX_XBAR_SOLVER_TOL 1e-12
-#define SPX_XBAR_SOLVER_MAX_SWEEPS 100000u
-#define SPX_XBAR_SOLVER_OMEGA 1.2
-
-
-
-
 
 /* Bytes of scratch spx_xbar_transfer needs (8-byte aligned). */
 size_t spx_xbar_solver_scratch(uint32_t rows, uint32_t cols);
 
 /* The transfer matrix of `net` with cells `on` (rows x cols, row-major, 1 =
- * conducting): T[j * rows + i] = amperes at column j's sink per volt on
- * row i. *sweeps (if not NULL) gets the most sweeps one solve took. 0, or
- * -1 if a solve did not converge in SPX_XBAR_SOLVER_MAX_SWEEPS (never with
- * net->sweeps set). */
-int spx_xbar_transfer(const spx_xbar_net_t *net, const uint8_t *on, double *T, void *scratch,
-                      uint32_t *sweeps);
+ * conducting) for drives on rows 0 .. drives-1: T[j * drives + i] =
+ * amperes at column j's sink per volt on row i (every other row at 0 V).
+ * 0, or -1 if drives is 0 or more than rows. */
+int spx_xbar_transfer(const spx_xbar_net_t *net, const uint8_t *on, uint32_t drives, double *T,
+                      void *scratch);
 
 /* Column currents of one drive (volts per row, `rows` values) solved
- * directly (the same sweeps, the actual drive): out[j], `cols` values. */
-int spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
-                   double *out, void *scratch, uint32_t *sweeps);
+ * directly (the same elimination, the actual drive): out[j], `cols`
+ * values. */
+void spx_xbar_solve(const spx_xbar_net_t *net, const uint8_t *on, const double *drive,
+                    double *out, void *scratch);
 
 #ifdef __cplusplus
 }

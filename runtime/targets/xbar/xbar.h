@@ -92,8 +92,6 @@ extern "C" {
   X(read_rows, "read_rows", 16, 1, 1024,                                     \
     "rows driven per read (sub-vector) without activation flips")           \
   X(mode, "mode", 0, 0, 1, "0 ideal, 1 nonideal (IR drop, ADC)")             \
-  X(solver_sweeps, "solver_sweeps", 0, 0, 10000,                             \
-    "nonideal: 0 exact network solve, k the k-sweep fast model")            \
   X(clock_mhz, "clock_mhz", 200, 1, 10000, "clock, MHz (one read a cycle)")  \
   X(dram_bytes, "dram_bytes", 16, 1, 512, "DRAM bytes per cycle")            \
   X(host_lanes, "host_lanes", 16, 1, 4096, "host steps: elements per cycle")

@@ -51,6 +51,9 @@ typedef struct spx_program {
   const char **output_names; /* [image.output_count]: its outputs */
   int n_target_options;
   const spx_backend_option_t *target_options;
+  /* Where each option is written ([n_target_options]), for errors about
+   * one option; NULL: at target_loc (the module keeps no option places). */
+  const spx_loc_t *target_option_locs;
   spx_cs_image_t image;
   /* One cpu.layer command per layer, in execution order: what the layers
    * are, whatever the target's stream made of them (for the cpu target the

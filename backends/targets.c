@@ -89,6 +89,8 @@ int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *
   for (unsigned k = 0; k < md->count; k++) values[k] = md->fields[k].def;
   for (int i = 0; i < p->n_target_options; i++) {
     const spx_backend_option_t *o = &p->target_options[i];
+    spx_loc_t at = p->target_loc;
+    if (p->target_option_locs && p->target_option_locs[i].line > 0) at = p->target_option_locs[i];
     unsigned k = 0;
     while (k < md->count && strcmp(md->fields[k].option, o->key) != 0) k++;
     if (k == md->count) {
@@ -102,19 +104,19 @@ int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *
       }
       const char *near = spx_diag_suggest(o->key, names, (int)n);
       if (!n)
-        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s' (the target has none)",
+        spx_diag_error(diag, at, "target %s: unknown option '%s' (the target has none)",
                        t->name, o->key);
       else if (near)
-        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s'; did you mean '%s'? "
+        spx_diag_error(diag, at, "target %s: unknown option '%s'; did you mean '%s'? "
                        "(known: %s)", t->name, o->key, near, known);
       else
-        spx_diag_error(diag, p->target_loc, "target %s: unknown option '%s' (known: %s)", t->name,
+        spx_diag_error(diag, at, "target %s: unknown option '%s' (known: %s)", t->name,
                        o->key, known);
       return -1;
     }
     if (o->str || !(o->num >= -9.0e15 && o->num <= 9.0e15) ||
         o->num != (double)(int64_t)o->num) {
-      spx_diag_error(diag, p->target_loc, "target %s: option '%s' needs an integer", t->name, o->key);
+      spx_diag_error(diag, at, "target %s: option '%s' needs an integer", t->name, o->key);
       return -1;
     }
     values[k] = (int64_t)o->num;

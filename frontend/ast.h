@@ -92,6 +92,8 @@ typedef struct spx_parse_state {
   size_t len;
   int start_token;   /* returned by the lexer first, then 0 */
   int line, col;     /* lexer position (1-based) */
+  int first_line;    /* the text's first line (0: 1): an override's line of
+                        "<command line>" */
   int prev_eol_col;  /* column of the last '\n' seen, for the EOF loc */
   int errors;        /* lexical and syntax errors */
   int lex_error_line; /* line of the last lexical error */

@@ -141,8 +141,18 @@ int spx_fe_override(spx_fe_network_t *net, const char *statement,
   spx_parse_state_t ps;
   size_t len = strlen(statement);
 
-  spx_diag_add_source(diag, file, statement, len);
+  /* "<command line>" holds every override so far, one a line (or more,
+   * for a statement with a newline): this one starts on the next line. */
+  int first_line = net->cmdline_lines + 1;
+  const char *all = net->cmdline ? spx_arena_printf(arena, "%s\n%s", net->cmdline, statement)
+                                 : spx_arena_strdup(arena, statement);
+  net->cmdline = all;
+  net->cmdline_len = strlen(all);
+  net->cmdline_lines++;
+  for (size_t i = 0; i < len; i++) net->cmdline_lines += statement[i] == '\n';
+  spx_diag_add_source(diag, file, all, net->cmdline_len);
   memset(&ps, 0, sizeof ps);
+  ps.first_line = first_line;
   ps.arena = arena;
   ps.diag = diag;
   ps.file = file;

@@ -186,7 +186,19 @@ static MlirOperation build_layer(lower_t *lw, int index) {
     /* `sparsify *`: every int8 conv2d/dense, or for a kind that acts on
      * binary layers (binsparx) every binary one */
     sparsify = &lw->net->compile.sparsify_all;
-  if (sparsify) attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
+  if (sparsify) {
+    attrs[n++] = spx_ir_named(ctx, "spx.sparsify", spec_attr(ctx, sparsify));
+    /* Where it was asked for, for the passes' errors and warnings about the
+     * request (spx_pass_request_loc), and whether by `sparsify *`. */
+    const spx_loc_t *sl = &sparsify->loc;
+    if (sl->file && sl->line > 0)
+      attrs[n++] = spx_ir_named(
+          ctx, "spx.sparsify_loc",
+          mlirLocationGetAttribute(mlirLocationFileLineColGet(
+              ctx, spx_ir_str(sl->file), (unsigned)sl->line, (unsigned)(sl->col > 0 ? sl->col : 1))));
+    if (sparsify == &lw->net->compile.sparsify_all)
+      attrs[n++] = spx_ir_named(ctx, "spx.sparsify_all", mlirUnitAttrGet(ctx));
+  }
   /* quantize LAYER : lp(...), or quantize * : lp(...) on every conv2d/dense
    * that no quantize LAYER statement names. */
   const spx_fe_lp_t *lp = NULL;
@@ -262,6 +274,13 @@ MlirModule spx_fe_lower(const spx_fe_network_t *net, MlirContext ctx,
     spx_fe_spec_t q = net->compile.quantize;
     q.name = spx_fe_precision_name(SPX_PREC_INT8);
     mlirOperationSetAttributeByName(mop, spx_ir_str("spx.quantize"), spec_attr(ctx, &q));
+    /* Where it was asked for, for the quantize pass's warnings. */
+    if (q.loc.file && q.loc.line > 0)
+      mlirOperationSetAttributeByName(
+          mop, spx_ir_str("spx.quantize_loc"),
+          mlirLocationGetAttribute(mlirLocationFileLineColGet(
+              ctx, spx_ir_str(q.loc.file), (unsigned)q.loc.line,
+              (unsigned)(q.loc.col > 0 ? q.loc.col : 1))));
   }
 
   /* Signature: inputs in definition order, outputs in `output` order. */

@@ -417,7 +417,9 @@ int spx_fe_parse(spx_parse_state_t *ps, spx_parse_mode_t mode) {
     spx_diag_error(ps->diag, spx_fe_mkloc(ps->file, 0, 0), "file is too large");
     return -1;
   }
-  ps->line = ps->col = 1;
+  if (ps->first_line < 1) ps->first_line = 1;
+  ps->line = ps->first_line;
+  ps->col = 1;
   ps->start_token = mode == SPX_PARSE_FILE ? START_FILE : START_STMT;
   if (spx_yylex_init_extra(ps, &scanner) != 0) {
     spx_diag_error(ps->diag, spx_fe_mkloc(ps->file, 0, 0), "out of memory");

@@ -208,6 +208,12 @@ typedef struct spx_fe_network {
    * compile statements naming layers cost O(1) each; NULL: linear search. */
   int *layer_index;
   size_t layer_index_cap;
+  /* The overrides applied so far (spx_fe_override), one a line: the text
+   * of the "<command line>" source that errors quote, so that each quotes
+   * its own override. */
+  const char *cmdline;
+  size_t cmdline_len;
+  int cmdline_lines;
 } spx_fe_network_t;
 
 /* Parses and checks `path`, loading weights into `store`; names such as
@@ -221,7 +227,8 @@ int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *aren
 /* Applies one compile-block statement given as text, e.g. from the command
  * line: "target aie(rows=2, cols=2)", "sparsify fc1 : block(8x8,
  * density=0.5)", "quantize int8 calibrate=\"x.npy\"". It overrides what the
- * file said. Errors are reported with file "<command line>". Returns 0/-1. */
+ * file said. Errors are reported with file "<command line>", the n-th
+ * override on line n (its own text quoted). Returns 0/-1. */
 int spx_fe_override(spx_fe_network_t *net, const char *statement,
                     spx_arena_t *arena, spx_diag_t *diag);
 

@@ -77,13 +77,13 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     if (spx_ir_str_is(key, "kind")) continue;
     if (spx_ir_str_is(key, "group")) {
       if (!spx_ir_attr_int(v, &k) || (k != 8 && k != 16 && k != 32)) {
-        spx_pass_error(env, op, "bbs group must be 8, 16 or 32");
+        spx_pass_request_error(env, op, "bbs group must be 8, 16 or 32");
         return -1;
       }
       o->group = (unsigned)k;
     } else if (spx_ir_str_is(key, "columns")) {
       if (!spx_ir_attr_int(v, &k) || (k != 0 && k != 2 && k != 4)) {
-        spx_pass_error(env, op, "bbs columns (bit columns pruned per group) must be 0, 2 or 4");
+        spx_pass_request_error(env, op, "bbs columns (bit columns pruned per group) must be 0, 2 or 4");
         return -1;
       }
       o->columns = (unsigned)k;
@@ -97,27 +97,27 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
       } else if (spx_ir_str_is(s, "none")) {
         o->method = SPX_FMT_BBS_NONE;
       } else {
-        spx_pass_error(env, op, "bbs prune must be round_avg, zp_shift or none");
+        spx_pass_request_error(env, op, "bbs prune must be round_avg, zp_shift or none");
         return -1;
       }
     } else if (spx_ir_str_is(key, "outliers")) {
       if (!spx_ir_attr_number(v, &d) || !(d >= 0.0 && d <= 1.0)) {
-        spx_pass_error(env, op, "bbs outliers must be a fraction in [0, 1]");
+        spx_pass_request_error(env, op, "bbs outliers must be a fraction in [0, 1]");
         return -1;
       }
       o->outliers = d;
     } else if (key.length > 3 && memcmp(key.data, "arg", 3) == 0) {
-      spx_pass_error(env, op, "bbs options are named: group=, prune=, columns=, outliers=");
+      spx_pass_request_error(env, op, "bbs options are named: group=, prune=, columns=, outliers=");
       return -1;
     } else {
-      spx_pass_error(env, op, "unknown bbs option '%.*s' (group, prune, columns, outliers)",
+      spx_pass_request_error(env, op, "unknown bbs option '%.*s' (group, prune, columns, outliers)",
                      (int)key.length, key.data);
       return -1;
     }
   }
   if (o->method == SPX_FMT_BBS_NONE) {
     if (have_columns && o->columns != 0) {
-      spx_pass_error(env, op, "bbs prune=none prunes no columns: columns must be 0");
+      spx_pass_request_error(env, op, "bbs prune=none prunes no columns: columns must be 0");
       return -1;
     }
     o->columns = 0;

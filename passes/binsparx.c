@@ -78,24 +78,24 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     if (spx_ir_str_is(key, "kind")) continue;
     if (spx_ir_str_is(key, "weights")) {
       if (!on_off(v, &o->weights)) {
-        spx_pass_error(env, op, "binsparx weights must be on or off");
+        spx_pass_request_error(env, op, "binsparx weights must be on or off");
         return -1;
       }
     } else if (spx_ir_str_is(key, "activations")) {
       if (!on_off(v, &o->activations)) {
-        spx_pass_error(env, op, "binsparx activations must be on or off");
+        spx_pass_request_error(env, op, "binsparx activations must be on or off");
         return -1;
       }
     } else if (spx_ir_str_is(key, "subvector")) {
       if (!spx_ir_attr_int(v, &k) || k < 1 || k > BINSPARX_MAX_SUBVECTOR) {
-        spx_pass_error(env, op, "binsparx subvector (input rows per activation sub-vector) "
+        spx_pass_request_error(env, op, "binsparx subvector (input rows per activation sub-vector) "
                                 "must be an integer in 1 .. %d", BINSPARX_MAX_SUBVECTOR);
         return -1;
       }
       o->subvector = (unsigned)k;
       have_sub = true;
     } else if (key.length > 3 && memcmp(key.data, "arg", 3) == 0) {
-      spx_pass_error(env, op, "binsparx options are named: weights=, activations=, subvector=");
+      spx_pass_request_error(env, op, "binsparx options are named: weights=, activations=, subvector=");
       return -1;
     } else {
       char word[64];
@@ -104,16 +104,16 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
       word[len] = '\0';
       const char *near = spx_diag_suggest(word, k_options, N_OPTIONS);
       if (near)
-        spx_pass_error(env, op, "unknown binsparx option '%.*s'; did you mean '%s'? (expected "
+        spx_pass_request_error(env, op, "unknown binsparx option '%.*s'; did you mean '%s'? (expected "
                        "weights, activations, subvector)", (int)key.length, key.data, near);
       else
-        spx_pass_error(env, op, "unknown binsparx option '%.*s' (expected weights, "
+        spx_pass_request_error(env, op, "unknown binsparx option '%.*s' (expected weights, "
                        "activations, subvector)", (int)key.length, key.data);
       return -1;
     }
   }
   if (!o->activations && have_sub) {
-    spx_pass_error(env, op, "binsparx subvector is the activation sub-vector size: with "
+    spx_pass_request_error(env, op, "binsparx subvector is the activation sub-vector size: with "
                             "activations=off there are no sub-vectors (leave subvector out)");
     return -1;
   }

@@ -73,18 +73,18 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     if (spx_ir_str_is(key, "arg0")) {
       if (!mlirAttributeIsADenseI64Array(v) || mlirDenseArrayGetNumElements(v) != 2 ||
           mlirDenseI64ArrayGetElement(v, 0) != 8 || mlirDenseI64ArrayGetElement(v, 1) != 8) {
-        spx_pass_error(env, op, "block sparsity supports 8x8 blocks only");
+        spx_pass_request_error(env, op, "block sparsity supports 8x8 blocks only");
         return -1;
       }
     } else if (spx_ir_str_is(key, "density")) {
       if (!spx_ir_attr_number(v, &d) || !(d > 0.0 && d <= 1.0)) {
-        spx_pass_error(env, op, "block density must be a number in (0, 1]");
+        spx_pass_request_error(env, op, "block density must be a number in (0, 1]");
         return -1;
       }
       o->density = d;
     } else if (spx_ir_str_is(key, "tol")) {
       if (!spx_ir_attr_number(v, &d) || !(d >= 0.0 && d < 1.0)) {
-        spx_pass_error(env, op, "block tol must be a number in [0, 1)");
+        spx_pass_request_error(env, op, "block tol must be a number in [0, 1)");
         return -1;
       }
       o->tol = d;
@@ -93,19 +93,19 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
       int k = 0;
       while (k < 3 && !spx_ir_str_is(s, score_names[k])) k++;
       if (k == 3) {
-        spx_pass_error(env, op, "block score must be l2, l1 or variance");
+        spx_pass_request_error(env, op, "block score must be l2, l1 or variance");
         return -1;
       }
       o->score = (score_kind_t)k;
     } else if (spx_ir_str_is(key, "first")) {
       if (!mlirAttributeIsAInteger(v) || (mlirIntegerAttrGetValueInt(v) != 0 &&
                                           mlirIntegerAttrGetValueInt(v) != 1)) {
-        spx_pass_error(env, op, "block first must be 0 or 1");
+        spx_pass_request_error(env, op, "block first must be 0 or 1");
         return -1;
       }
       o->first = mlirIntegerAttrGetValueInt(v) == 1;
     } else {
-      spx_pass_error(env, op, "unknown block sparsity option '%.*s' (density, score, first, tol)",
+      spx_pass_request_error(env, op, "unknown block sparsity option '%.*s' (density, score, first, tol)",
                      (int)key.length, key.data);
       return -1;
     }
@@ -249,6 +249,14 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   else if (!o.first && in_channels <= 3)
     kept_dense = "3 or fewer input channels";
   if (kept_dense) {
+    /* `sparsify *` leaves these by design; a statement naming the layer
+     * asked for it. */
+    if (spx_pass_request_named(op)) {
+      MlirStringRef nm = spx_ir_layer_name(op);
+      spx_pass_request_warning(env, op, "layer '%.*s' is kept dense, not block-sparse: %s%s",
+                               (int)nm.length, nm.data, kept_dense,
+                               strcmp(kept_dense, "depthwise") ? " (first=1 sparsifies it)" : "");
+    }
     MlirNamedAttribute a[] = {
         spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "block")),
         spx_ir_named(ctx, "kept_dense", spx_ir_str_attr(ctx, kept_dense)),
@@ -281,6 +289,10 @@ static int sparsify(spx_pass_env_t *env, MlirOperation op, bool is_first) {
   free(mask);
   if (kept == nnz0 && !already) {
     /* nothing could go (e.g. one block column): stay dense, no encoding */
+    MlirStringRef nm = spx_ir_layer_name(op);
+    spx_pass_request_warning(env, op, "layer '%.*s' is kept dense, not block-sparse: no block "
+                             "can be zeroed without emptying a block row or column",
+                             (int)nm.length, nm.data);
     MlirNamedAttribute a[] = {
         spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "block")),
         spx_ir_named(ctx, "kept_dense", spx_ir_str_attr(ctx, "no block can be zeroed without emptying a block row or column")),

@@ -65,6 +65,33 @@ void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
   va_end(ap);
 }
 
+spx_loc_t spx_pass_request_loc(spx_pass_env_t *env, MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str("spx.sparsify_loc"));
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsALocation(a)) {
+    spx_loc_t l = spx_ir_location(mlirLocationFromAttribute(a), env->arena);
+    if (l.file && l.line > 0) return l;
+  }
+  return spx_ir_loc(op, env->arena);
+}
+
+bool spx_pass_request_named(MlirOperation op) {
+  return mlirAttributeIsNull(mlirOperationGetAttributeByName(op, spx_ir_str("spx.sparsify_all")));
+}
+
+void spx_pass_request_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_diag_vreport(env->diag, SPX_SEV_ERROR, spx_pass_request_loc(env, op), fmt, ap);
+  va_end(ap);
+}
+
+void spx_pass_request_warning(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spx_diag_vreport(env->diag, SPX_SEV_WARNING, spx_pass_request_loc(env, op), fmt, ap);
+  va_end(ap);
+}
+
 spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const char *role,
                                 spx_dtype_t dtype, int rank, const int64_t *dims) {
   MlirStringRef layer = spx_ir_layer_name(op);

@@ -101,6 +101,55 @@ static void module_error(quantizer_t *q, const char *fmt, ...) {
 
 /* ---- calibration ------------------------------------------------------ */
 
+/* Where `quantize int8 ...` is written (spx.quantize_loc), else the file:
+ * warnings about what it asked for point there. */
+static spx_loc_t quantize_loc(quantizer_t *q) {
+  MlirOperation mop = mlirModuleGetOperation(q->module);
+  MlirAttribute a = mlirOperationGetAttributeByName(mop, spx_ir_str("spx.quantize_loc"));
+  if (!mlirAttributeIsNull(a) && mlirAttributeIsALocation(a)) {
+    spx_loc_t l = spx_ir_location(mlirLocationFromAttribute(a), q->env->arena);
+    if (l.file && l.line > 0) return l;
+  }
+  spx_loc_t loc = spx_ir_loc(mop, q->env->arena);
+  loc.line = 0;
+  return loc;
+}
+
+/* Degenerate calibration data: the whole tensor constant (e.g. all
+ * zeros), or, for an NCHW input, a channel constant over every sample.
+ * The ranges it gives say nothing of real inputs: a warning. */
+static void check_calibration_data(quantizer_t *q, const char *path, const float *x,
+                                   size_t samples, size_t per_sample) {
+  size_t n = samples * per_sample;
+  if (!n) return;
+  float lo = x[0], hi = x[0];
+  for (size_t i = 1; i < n; i++) {
+    lo = fminf(lo, x[i]);
+    hi = fmaxf(hi, x[i]);
+  }
+  if (lo == hi) {
+    spx_diag_warning(q->env->diag, quantize_loc(q),
+                     "calibration data '%s' is constant (every element is %g): the int8 ranges "
+                     "calibrated from it are degenerate", path, (double)lo);
+    return;
+  }
+  int64_t d[SPX_MAX_RANK];
+  int rank = spx_ir_shape(mlirValueGetType(mlirBlockGetArgument(q->entry, 0)), d);
+  if (rank != 4 || d[1] < 2) return;
+  size_t channels = (size_t)d[1], plane = per_sample / channels;
+  for (size_t c = 0; c < channels; c++) {
+    float v = x[c * plane];
+    bool constant = true;
+    for (size_t s = 0; s < samples && constant; s++)
+      for (size_t i = 0; i < plane && constant; i++)
+        constant = x[s * per_sample + c * plane + i] == v;
+    if (constant)
+      spx_diag_warning(q->env->diag, quantize_loc(q),
+                       "calibration data '%s': channel %zu of the input is constant (%g) in "
+                       "every sample", path, c, (double)v);
+  }
+}
+
 static void observe(value_info_t *vi, const float *x, size_t n, bool hist) {
   if (!hist) {
     for (size_t i = 0; i < n; i++) {
@@ -189,6 +238,7 @@ static int calibrate(quantizer_t *q, const char *path, bool percentile, double p
   }
   value_info_t *arg = &q->values[0];
   size_t samples = npy.count / per_sample;
+  check_calibration_data(q, path, (const float *)npy.data, samples, per_sample);
   int64_t out_d[SPX_MAX_RANK];
   MlirOperation ret = mlirBlockGetTerminator(q->entry);
   intptr_t n_out = mlirOperationGetNumOperands(ret);

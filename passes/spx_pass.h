@@ -90,6 +90,18 @@ int spx_pass_calibration_load(const char *path, MlirBlock entry, spx_npy_t *npy,
 void spx_pass_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
     SPX_PRINTF(3, 4);
 
+/* The request of a sparsify pass: where the `sparsify` statement that
+ * asked for the op's spx.sparsify is (spx.sparsify_loc), else the op's own
+ * location; whether it named the layer (not `sparsify *`). Errors and
+ * warnings about the request (its options, a layer kept dense against it)
+ * point at the statement. */
+spx_loc_t spx_pass_request_loc(spx_pass_env_t *env, MlirOperation op);
+bool spx_pass_request_named(MlirOperation op);
+void spx_pass_request_error(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
+    SPX_PRINTF(3, 4);
+void spx_pass_request_warning(spx_pass_env_t *env, MlirOperation op, const char *fmt, ...)
+    SPX_PRINTF(3, 4);
+
 /* Evaluation of an f32 module (eval.c) with the runtime's f32 kernels.
  * inputs[i] and outputs[i] hold the function's arguments and results, each
  * a dense row-major f32 tensor of its type's shape. Hooks (each optional,

@@ -98,12 +98,12 @@ static int parse_opts(spx_pass_env_t *env, MlirOperation op, MlirAttribute spec,
     }
     if (spx_ternary_opt_set(o, key.data, key.length, &val, msg, sizeof msg) !=
         SPX_TERNARY_OPT_OK) {
-      spx_pass_error(env, op, "%s", msg);
+      spx_pass_request_error(env, op, "%s", msg);
       return -1;
     }
   }
   if (spx_ternary_opts_check(o, msg, sizeof msg)) {
-    spx_pass_error(env, op, "%s", msg);
+    spx_pass_request_error(env, op, "%s", msg);
     return -1;
   }
   return 0;
@@ -151,6 +151,13 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
   else if (is_last && !o.last)
     kept = "the network's last conv2d/dense (last=1 makes it ternary)";
   if (kept) {
+    /* `sparsify *` leaves these by design; a statement naming the layer
+     * asked for it. */
+    if (spx_pass_request_named(op)) {
+      MlirStringRef nm = spx_ir_layer_name(op);
+      spx_pass_request_warning(env, op, "layer '%.*s' is kept int8, not ternary: %s",
+                               (int)nm.length, nm.data, kept);
+    }
     MlirNamedAttribute a[] = {
         spx_ir_named(ctx, "technique", spx_ir_str_attr(ctx, "ternary")),
         spx_ir_named(ctx, "kept_int8", spx_ir_str_attr(ctx, kept)),

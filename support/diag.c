@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "support/spx_support.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ typedef struct source {
 struct spx_diag {
   FILE *out;
   int errors;
+  int warnings;        /* shown as warnings (not turned into errors) */
+  int fatal_warnings;  /* --fatal-warnings: a warning is an error */
   int n_sources;
   source_t *sources;
   int error_limit;     /* 0: no limit */
@@ -132,6 +135,11 @@ static void quote_line(spx_diag_t *d, spx_loc_t loc, FILE *out) {
 void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
                       const char *fmt, va_list ap) {
   static const char *const names[] = {"error", "warning", "note"};
+  /* As gcc's -Werror: a warning is reported and counted as an error, with
+   * the flag that made it one. */
+  bool fatal = sev == SPX_SEV_WARNING && d->fatal_warnings;
+  if (fatal) sev = SPX_SEV_ERROR;
+  else if (sev == SPX_SEV_WARNING) d->warnings++;
   if (sev == SPX_SEV_ERROR) d->errors++;
   if (d->stopped) return;
   if (sev == SPX_SEV_ERROR && d->error_limit > 0 && d->errors > d->error_limit) {
@@ -156,6 +164,7 @@ void spx_diag_vreport(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
     fprintf(out, "%s: ", loc.file);
   fprintf(out, "%s: ", names[sev]);
   vfprintf(out, fmt, ap);
+  if (fatal) fputs(" [--fatal-warnings]", out);
   fputc('\n', out);
   quote_line(d, loc, out);
   if (mem) {
@@ -174,6 +183,10 @@ void spx_diag_report(spx_diag_t *d, spx_severity_t sev, spx_loc_t loc,
 }
 
 int spx_diag_error_count(const spx_diag_t *d) { return d->errors; }
+
+int spx_diag_warning_count(const spx_diag_t *d) { return d->warnings; }
+
+void spx_diag_set_fatal_warnings(spx_diag_t *d, int on) { d->fatal_warnings = on != 0; }
 
 void spx_diag_set_error_limit(spx_diag_t *d, int limit, const char *hint) {
   d->error_limit = limit > 0 ? limit : 0;

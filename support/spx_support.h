@@ -90,6 +90,12 @@ void spx_diag_vreport(spx_diag_t *diag, spx_severity_t sev, spx_loc_t loc,
 #define spx_diag_note(d, loc, ...) spx_diag_report(d, SPX_SEV_NOTE, loc, __VA_ARGS__)
 /* Every error counts, shown or not. */
 int spx_diag_error_count(const spx_diag_t *diag);
+/* Warnings shown as warnings so far (not those --fatal-warnings made
+ * errors: spx_diag_error_count counts those). */
+int spx_diag_warning_count(const spx_diag_t *diag);
+/* As gcc's -Werror (spxc --fatal-warnings): every later warning is
+ * reported as "error: ... [--fatal-warnings]" and counted as an error. */
+void spx_diag_set_fatal_warnings(spx_diag_t *diag, int on);
 /* Shows at most `limit` errors (0, the default: no limit). The first error
  * past the limit is replaced by one line "note: too many errors emitted,
  * stopping now (HINT)" (HINT may be NULL); after it nothing more is shown,

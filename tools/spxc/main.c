@@ -43,6 +43,7 @@ typedef struct options {
   bool elide_weights;
   const char *dump_weights;
   int error_limit; /* errors shown before stopping; 0: no limit */
+  bool fatal_warnings; /* --fatal-warnings: warnings are errors */
   const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
@@ -97,6 +98,10 @@ static void usage(FILE *out) {
       "Diagnostics:\n"
       "  --error-limit=N        stop after N errors (default: 20; 0: no limit),\n"
       "                         as clang's -ferror-limit\n"
+      "  --fatal-warnings       treat warnings as errors (as gcc's -Werror): exit 1,\n"
+      "                         nothing written. spxc warns where it does not do what\n"
+      "                         was asked: a layer kept dense, degenerate calibration\n"
+      "                         data, a setting without effect on the target\n"
       "\n"
       "Compile-block overrides (each wins over the file's compile block):\n"
       "  --target=SPEC          e.g. --target=cpu, --target='aie(rows=2, cols=2)'\n",
@@ -212,6 +217,8 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       if (end == v || *end || errno || n < 0 || n > 1000000000)
         return usage_error("--error-limit expects a number of errors (0: no limit), got '%s'", v);
       o->error_limit = (int)n;
+    } else if (strcmp(a, "--fatal-warnings") == 0) {
+      o->fatal_warnings = true;
     } else if ((v = flag_value(a, "--c-prefix"))) {
       const char *why = spx_backend_c_prefix_problem(v);
       if (why) {
@@ -447,6 +454,35 @@ static MlirModule parse_mlir(const char *path, MlirContext ctx, spx_diag_t *diag
   return module;
 }
 
+/* The target and its options as the file and the command line left them,
+ * checked as the backend will (spx_backend_read_mdesc), on every run
+ * (--syntax-only and --emit=mlir too), each error at the option. */
+static void check_target(const spx_fe_network_t *net, spx_arena_t *arena, spx_diag_t *diag) {
+  const spx_fe_spec_t *t = &net->compile.target;
+  spx_program_t p = {.target = t->name ? t->name : "cpu", .target_loc = t->loc};
+  const spx_backend_target_t *bt = spx_backend_target_find(p.target);
+  if (!bt) {
+    spx_diag_error(diag, t->loc, "unknown target '%s' (known: %s)", p.target,
+                   spx_backend_target_names());
+    return;
+  }
+  int n = t->n_options;
+  spx_backend_option_t *opts = spx_arena_alloc(arena, (size_t)(n + 1) * sizeof *opts);
+  spx_loc_t *locs = spx_arena_alloc(arena, (size_t)(n + 1) * sizeof *locs);
+  for (int i = 0; i < n; i++) {
+    const spx_fe_option_t *fo = &t->options[i];
+    bool number = fo->kind == SPX_OPT_INT || fo->kind == SPX_OPT_FLOAT;
+    opts[i] = (spx_backend_option_t){fo->key ? fo->key : "?", number ? NULL : fo->s ? fo->s : "",
+                                     number ? fo->f : 0};
+    locs[i] = fo->loc;
+  }
+  p.n_target_options = n;
+  p.target_options = opts;
+  p.target_option_locs = locs;
+  int64_t *values = spx_arena_alloc(arena, (bt->desc->mdesc->count + 1) * sizeof *values);
+  spx_backend_read_mdesc(&p, values, diag);
+}
+
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
                    spx_wstore_t *store) {
   double t = now();
@@ -513,6 +549,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
         spx_fe_override(net, o->overrides[i], arena, diag);
     }
     if (!spx_diag_error_count(diag)) spx_fe_check_binary(net, diag);
+    if (!spx_diag_error_count(diag)) check_target(net, arena, diag);
     if (spx_diag_error_count(diag)) return 1;
     phase(o, &t, "parse and check");
     if (o->syntax_only) return 0;
@@ -550,6 +587,9 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     rc = 1;
   if (rc == 0 && o->dump_weights && dump_weights(module, store, o->dump_weights, set) != 0)
     rc = 1;
+  /* A warning that --fatal-warnings made an error stops the compile too
+   * (the passes and backends go on after a warning). */
+  if (rc == 0 && spx_diag_error_count(diag)) rc = 1;
   if (rc == 0 && spx_outset_commit(set) != 0) {
     out_error(set);
     rc = 1;
@@ -579,7 +619,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   spx_diag_set_error_limit(diag, o.error_limit, "--error-limit=0 shows them all");
+  spx_diag_set_fatal_warnings(diag, o.fatal_warnings);
   rc = compile(&o, arena, diag, store);
+  int nw = spx_diag_warning_count(diag);
+  if (nw) fprintf(stderr, "%d warning%s generated.\n", nw, nw == 1 ? "" : "s");
   /* The store outlives every MLIR context that referenced its buffers. */
   spx_wstore_destroy(store);
   spx_diag_destroy(diag);

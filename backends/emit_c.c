@@ -537,7 +537,7 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   emit_banner(g, f, "c");
   fputs(" * Do not edit: regenerate with spxc. Links libspxrt only. */\n", f);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
-             "#include \"runtime/device/spx_device.h\"\n\n"
+             "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);
@@ -604,7 +604,7 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_str
              " * stream below runs on the runtime's %s device (its simulator). */\n",
           p->target);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n\n"
-             "#include \"runtime/device/spx_device.h\"\n\n"
+             "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(64)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);

@@ -29,6 +29,9 @@ config.substitutions.append(("%mlir-opt", os.path.join(config.llvm_tools_dir, "m
 config.substitutions.append(("%irdl", os.path.join(config.spx_src_root, "ir", "spx.irdl.mlir")))
 config.substitutions.append(("%examples", os.path.join(config.spx_src_root, "examples")))
 config.substitutions.append(("%srcroot", config.spx_src_root))
+# The runtime's public headers in the installed layout (<spx/...>), as
+# generated C includes them.
+config.substitutions.append(("%spxinc", os.path.join(config.spx_obj_root, "runtime", "include")))
 config.substitutions.append(("%python", config.python))
 # Tests that build generated C link libspxrt; in the sanitizer build that
 # library is instrumented, so the generated code is built with the same

@@ -42,3 +42,13 @@ config.substitutions.append(("%cc", config.c_compiler + san))
 config.substitutions.append(("%clang", (config.c_compiler if config.spx_sanitize else "clang") + san))
 config.substitutions.append(("%spxrt", os.path.join(config.spx_obj_root, "runtime", "libspxrt.a")))
 config.substitutions.append(("%FileCheck", "FileCheck -enable-var-scope"))
+# Tests that build a product with CMake against an installed SPX (the build
+# directory installed into the test's folder). The product is compiled as
+# generated C is above (the same compiler, the sanitizers of this build).
+config.substitutions.append(("%objroot", config.spx_obj_root))
+config.substitutions.append(("%cmake-product",
+    '%s -G "%s" -DCMAKE_MAKE_PROGRAM=%s -DCMAKE_C_COMPILER=%s -DCMAKE_C_FLAGS="%s"'
+    ' -DCMAKE_EXE_LINKER_FLAGS="%s" -DCMAKE_BUILD_TYPE=Release' % (
+        config.cmake, config.cmake_generator, config.make_program, config.c_compiler,
+        san.strip(), san.strip())))
+config.substitutions.append(("%cmake", config.cmake))

@@ -805,6 +805,21 @@ static void name_all(cgen_t *g) {
     g->out_param[k] = claim(g, "out_", "out_", p->output_names[k]);
 }
 
+int spx_backend_memory(const spx_program_t *p, spx_backend_memory_t *out) {
+  memset(out, 0, sizeof *out);
+  out->activations = (p->image.workspace_size + 15) / 16 * 16;
+  if (p->image.target == SPX_CS_TARGET_CPU) {
+    out->scratch = max_scratch(p);
+    out->workspace = out->activations + out->scratch;
+    return 0;
+  }
+  spx_backend_stream_t e;
+  int rc = spx_backend_stream_prepare(p, &e);
+  if (rc == 0) out->workspace = e.workspace;
+  spx_backend_stream_release(&e);
+  return rc;
+}
+
 int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header, FILE *source) {
   spx_arena_t *arena = spx_arena_create();
   cgen_t g = {.p = p, .arena = arena, .prefix = c_prefix};
@@ -821,11 +836,11 @@ int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *heade
       rc = -1;
     }
   if (rc == 0) name_all(&g);
-  size_t ws = (img->workspace_size + 15) / 16 * 16;
   if (rc == 0 && img->target == SPX_CS_TARGET_CPU) {
-    size_t scratch = max_scratch(p);
-    emit_header(&g, header, ws, scratch, false);
-    emit_source(&g, source, ws, scratch);
+    spx_backend_memory_t mem; /* the report's figures too */
+    rc = spx_backend_memory(p, &mem);
+    emit_header(&g, header, mem.activations, mem.scratch, false);
+    emit_source(&g, source, mem.activations, mem.scratch);
   } else if (rc == 0) {
     spx_backend_stream_t e;
     rc = spx_backend_stream_prepare(p, &e);

@@ -473,6 +473,10 @@ static void emit_banner(const cgen_t *g, FILE *f, const char *ext) {
           ctext(g, p->source), ctext(g, p->name), p->target);
   if (g->prefix) fprintf(f, ", --c-prefix=%s", g->prefix);
   fputs(").\n", f);
+  if (p->spxc_version)
+    fprintf(f, " * spxc %s; command-line options: %s.\n", ctext(g, p->spxc_version),
+            p->options && p->options[0] ? ctext(g, p->options) : "none");
+  fputs(" * The generated code is yours to use under any terms; it links libspxrt (MIT).\n", f);
 }
 
 static void emit_header(const cgen_t *g, FILE *f, size_t ws, size_t scratch, bool embedded) {

@@ -33,6 +33,12 @@ static void write_report(const spx_program_t *p, const spx_backend_memory_t *mem
   json_string(f, p->name);
   fputs(",\n  \"source\": ", f);
   json_string(f, p->source);
+  if (p->spxc_version) {
+    fputs(",\n  \"spxc\": ", f);
+    json_string(f, p->spxc_version);
+    fputs(",\n  \"options\": ", f);
+    json_string(f, p->options ? p->options : "");
+  }
   /* The figures of NAME.h (spx_backend_memory): NAME_WORKSPACE_SIZE and
    * its parts. */
   fprintf(f, ",\n  \"target\": \"%s\",\n  \"workspace_bytes\": %zu,\n"

@@ -74,6 +74,13 @@ typedef struct spx_program {
   const int64_t *mdesc;
   spx_loc_t name_loc; /* where the network is named (the module's
                          location); errors about its C names go there */
+  /* Provenance, written into NAME.h, NAME.c and the report (set by the
+   * driver; NULL: not stated): the compiler's version, and the options
+   * given on its command line that shape the outputs, verbatim ("" for
+   * none: the file's compile block alone). No paths of the machine, no
+   * time, so outputs stay byte-identical. */
+  const char *spxc_version;
+  const char *options;
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line

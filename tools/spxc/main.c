@@ -44,6 +44,7 @@ typedef struct options {
   const char *depfile; /* --depfile: make-style rule of the files read */
   int error_limit; /* errors shown before stopping; 0: no limit */
   const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
+  const char *provenance; /* the options that shape the outputs, verbatim */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -169,6 +170,12 @@ static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
   return 0;
 }
 
+/* Notes an option that shapes the outputs, for their provenance comment. */
+static void note_option(options_t *o, spx_arena_t *arena, const char *arg) {
+  o->provenance = o->provenance ? spx_arena_printf(arena, "%s %s", o->provenance, arg)
+                                : spx_arena_strdup(arena, arg);
+}
+
 /* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
  * (--help, --version, --list-passes, --list-targets). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
@@ -221,28 +228,35 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
         return 1;
       }
       o->c_prefix = v;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
+      note_option(o, arena, a);
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
       o->print_ir_after_all = true;
     } else if (strcmp(a, "--timing") == 0) {
       o->timing = true;
     } else if ((v = flag_value(a, "--target"))) {
       if (add_override(o, arena, spx_arena_printf(arena, "target %s", v))) return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--quantize"))) {
       if (add_override(o, arena, spx_arena_printf(arena, "quantize %s", v))) return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--sparsify"))) {
       const char *colon = strchr(v, ':');
       if (!colon) return usage_error("--sparsify expects LAYER:SPEC, got '%s'", v);
       if (add_override(o, arena, spx_arena_printf(arena, "sparsify %.*s : %s",
                                                   (int)(colon - v), v, colon + 1)))
         return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--target-opt")) || strcmp(a, "--target-opt") == 0) {
       if (!v && ++i == argc) return usage_error("%s needs KEY=VALUE", a);
       if (add_override(o, arena, v ? v : argv[i])) return 1;
       o->override_is_target_opt[o->n_overrides - 1] = true;
+      note_option(o, arena, spx_arena_printf(arena, "--target-opt=%s", o->overrides[o->n_overrides - 1]));
     } else if ((v = flag_value(a, "--set"))) {
       if (add_override(o, arena, v)) return 1;
+      note_option(o, arena, a);
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error("unknown option '%s'", a);
     } else if (o->input) {
@@ -395,6 +409,8 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   if (spx_outset_mkdirs(set, dir) != 0) return out_error(set);
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
+  p->spxc_version = SPX_VERSION;
+  p->options = o->provenance ? o->provenance : "";
 
   static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
   const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,

@@ -1,5 +1,6 @@
 # lit configuration for the SPX test suite.
 import os
+import shutil
 import lit.formats
 
 config.name = "SPX"
@@ -52,3 +53,10 @@ config.substitutions.append(("%cmake-product",
         config.cmake, config.cmake_generator, config.make_program, config.c_compiler,
         san.strip(), san.strip())))
 config.substitutions.append(("%cmake", config.cmake))
+
+# Debian's gcc-arm-none-eabi (scripts/bootstrap.sh installs it): the runtime
+# and generated C cross-compiled for Cortex-M4.
+if shutil.which("arm-none-eabi-gcc"):
+    config.available_features.add("arm-none-eabi")
+config.substitutions.append(("%m4-toolchain", os.path.join(config.spx_src_root, "cmake", "toolchains",
+                                                           "arm-none-eabi-cortex-m4.cmake")))

@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/stream/spx_stream.h"
+#include "../stream/spx_stream.h"
 
 #ifdef __cplusplus
 extern "C" {

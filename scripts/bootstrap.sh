@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build flex bison
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   clang libclang-rt-14-dev python3 python3-numpy
+  libxnnpack-dev libpthreadpool-dev  # bench/xnnpack_bench.c only (optional)
 )
 
 missing=()

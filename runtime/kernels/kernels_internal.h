@@ -9,6 +9,14 @@
 
 #include "runtime/kernels/spx_kernels.h"
 
+/* 1 where the x86 paths (AVX2, AVX-512 VNNI) are compiled: gcc or clang on
+ * x86-64, functions built with target attributes (no -march needed). */
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define SPX_K_X86 1
+#else
+#define SPX_K_X86 0
+#endif
+
 static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {
   int64_t ab, nudge;
   if (a == b && a == INT32_MIN) return INT32_MAX;

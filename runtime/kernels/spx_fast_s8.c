@@ -1,0 +1,761 @@
+/* spx_fast_s8.c - register-blocked int8 conv2d / dense for the dense int8
+ * and CBR weight formats, one micro-kernel per instruction-set path
+ * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one). The driver
+ * (spx_matmul_s8.c) sends the layers these kernels take here and every
+ * other one to the formats' dot.
+ *
+ * Conv2d, stride 1 (any padding, dilation, groups except depthwise): the
+ * input of one conv group is rewritten once per call as X4, its channels in
+ * quads, [cq][hp][wp][4] bytes with hp x wp the padded image (padding cells
+ * and the channels past the group's hold z_in). An output pixel (oy, ox)
+ * is the virtual pixel v = oy * wp + ox, and the 4 input values of channel
+ * quad cq at tap (ky, kx) for v are the 4 bytes at X4 + cq * plane4 +
+ * (v + ky * dh * wp + kx * dw) * 4: consecutive virtual pixels are
+ * consecutive in X4, for every tap, so a tile of NR virtual pixels is one
+ * contiguous 4 NR-byte load per (channel quad, tap) and no im2col is made
+ * (virtual pixels with ox >= ow are computed and dropped). The weights
+ * are 4-byte quads of the same (channel quad, tap): the dense format's are
+ * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0);
+ * CBR's blocks already are ([8 rows][tap][8 channels]: two quads per tap).
+ * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
+ * accumulators in registers, broadcasts a weight quad and multiplies it
+ * with the pixels' quads (no horizontal sums); CBR calls it with the
+ * stored blocks of a block row only.
+ *
+ * Arithmetic, exact in int32 as the formats' dot: acc = bias + sum w *
+ * (x - z_in) = sum w * x' + c0, c0 = bias - (z_in + o) * sum w where x' = x
+ * + o is what X4 holds: o = 0 for C and AVX2 (signed bytes; AVX2 widens
+ * them to int16 and uses vpmaddwd), o = 128 for AVX-512 VNNI (vpdpbusd
+ * multiplies unsigned by signed bytes: x' = x ^ 0x80 = x + 128 in 0..255).
+ * Products and sums are those of the formats' dot, regrouped; int32 sums do
+ * not depend on their order (wrapping, the layer's bound keeps the total in
+ * range), so every path gives the same accumulators, and the requantization
+ * (spx_k_out_s8, vectorized for AVX-512 with the same integer steps) the same
+ * bytes.
+ *
+ * Dense (fully connected) layers: per batch row, rows of weights against the
+ * input row: AVX-512 VNNI 8 rows at a time with the row sums in the same
+ * pass (x' = x + 128), AVX2 and C on x - z_in in int16. CBR: per block row,
+ * its stored 8x8 blocks against the input's 8-byte segments. */
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
+
+#if SPX_K_X86
+#include <immintrin.h>
+#define T_AVX2 __attribute__((target("avx2")))
+#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+#endif
+
+#define MR 8
+#define NR 32
+
+static size_t up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+static int32_t ld32(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* ---- micro-kernels: acc[r * NR + j] = sum over blocks i, quads q < nq of
+ * the 4 weights at w[i] + min(r, mr - 1) * wstride + 4 q times the 4 bytes
+ * of pixel j at b + boff[i][q] + 4 j. ---------------------------------------- */
+
+typedef void (*ukr_fn)(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                       uint32_t nq, size_t wstride, const uint8_t *b, uint32_t mr,
+                       int32_t *acc);
+
+static void ukr_c(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                  uint32_t nq, size_t wstride, const uint8_t *b, uint32_t mr, int32_t *acc) {
+  uint32_t i, q, r, j;
+  for (r = 0; r < MR * NR; ++r) acc[r] = 0;
+  for (i = 0; i < nblk; ++i)
+    for (r = 0; r < mr; ++r) {
+      const int8_t *wr = w[i] + (size_t)r * wstride;
+      int32_t *a = acc + (size_t)r * NR;
+      for (q = 0; q < nq; ++q) {
+        const int8_t *x = (const int8_t *)(b + boff[i][q]);
+        const int32_t w0 = wr[4 * q], w1 = wr[4 * q + 1], w2 = wr[4 * q + 2],
+                      w3 = wr[4 * q + 3];
+        for (j = 0; j < NR; ++j)
+          a[j] += w0 * x[4 * j] + w1 * x[4 * j + 1] + w2 * x[4 * j + 2] + w3 * x[4 * j + 3];
+      }
+    }
+}
+
+#if SPX_K_X86
+/* Signed bytes widened to int16; vpmaddwd sums pairs: lane 2p / 2p + 1 of
+ * a 4-pixel register hold pixel p's two halves, added at the end. Two rows
+ * x 16 pixels per pass. */
+T_AVX2 static void ukr_avx2(const int8_t *const *w, const int32_t *const *boff,
+                            uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
+                            uint32_t mr, int32_t *acc) {
+  uint32_t r, h, i, q;
+  for (r = 0; r < MR; r += 2) {
+    const size_t o0 = (size_t)(r < mr ? r : mr - 1) * wstride;
+    const size_t o1 = (size_t)(r + 1 < mr ? r + 1 : mr - 1) * wstride;
+    for (h = 0; h < NR; h += 16) {
+      __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+      __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+      for (i = 0; i < nblk; ++i) {
+        const int8_t *w0 = w[i] + o0, *w1 = w[i] + o1;
+        const int32_t *bo = boff[i];
+        for (q = 0; q < nq; ++q) {
+          const uint8_t *x = b + bo[q] + 4 * h;
+          const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x));
+          const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)));
+          const __m256i x2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 32)));
+          const __m256i x3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 48)));
+          const __m256i v0 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w0 + 4 * q))));
+          const __m256i v1 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w1 + 4 * q))));
+          a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x0, v0));
+          a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x1, v0));
+          a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(x2, v0));
+          a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(x3, v0));
+          a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x0, v1));
+          a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
+          a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
+          a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
+        }
+      }
+      /* hadd within lanes gives pixels [0 1 4 5 | 2 3 6 7]: reorder */
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a00, a01), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h + 8),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a02, a03), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a10, a11), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h + 8),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a12, a13), 0xd8));
+    }
+  }
+}
+
+/* Unsigned x' = x + 128 times signed weights, 8 rows x 32 pixels in 16
+ * zmm accumulators; the weight quad is a broadcast memory operand. */
+#define VNNI_ROW(k)                                                           \
+  do {                                                                        \
+    const __m512i v_ = _mm512_set1_epi32(ld32(w##k + 4 * q));                 \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, x0, v_);                           \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, x1, v_);                           \
+  } while (0)
+
+T_AVX512 static void ukr_avx512(const int8_t *const *w, const int32_t *const *boff,
+                                uint32_t nblk, uint32_t nq, size_t wstride,
+                                const uint8_t *b, uint32_t mr, int32_t *acc) {
+  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
+          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
+          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  size_t off[MR];
+  uint32_t i, q, r;
+  for (r = 0; r < MR; ++r) off[r] = (size_t)(r < mr ? r : mr - 1) * wstride;
+  for (i = 0; i < nblk; ++i) {
+    const int8_t *w0 = w[i] + off[0], *w1 = w[i] + off[1], *w2 = w[i] + off[2],
+                 *w3 = w[i] + off[3], *w4 = w[i] + off[4], *w5 = w[i] + off[5],
+                 *w6 = w[i] + off[6], *w7 = w[i] + off[7];
+    const int32_t *bo = boff[i];
+    for (q = 0; q < nq; ++q) {
+      const uint8_t *x = b + bo[q];
+      const __m512i x0 = _mm512_loadu_si512((const void *)x);
+      const __m512i x1 = _mm512_loadu_si512((const void *)(x + 64));
+      VNNI_ROW(0);
+      VNNI_ROW(1);
+      VNNI_ROW(2);
+      VNNI_ROW(3);
+      VNNI_ROW(4);
+      VNNI_ROW(5);
+      VNNI_ROW(6);
+      VNNI_ROW(7);
+    }
+  }
+#define STORE_ROW(k)                                                          \
+  _mm512_storeu_si512((void *)(acc + k * NR), a##k##0);                       \
+  _mm512_storeu_si512((void *)(acc + k * NR + 16), a##k##1)
+  STORE_ROW(0);
+  STORE_ROW(1);
+  STORE_ROW(2);
+  STORE_ROW(3);
+  STORE_ROW(4);
+  STORE_ROW(5);
+  STORE_ROW(6);
+  STORE_ROW(7);
+#undef STORE_ROW
+}
+#undef VNNI_ROW
+#endif
+
+/* ---- requantization of n accumulators (+ c) into o -------------------- */
+
+static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
+                      const spx_rt_requant_pc_t *q, int8_t *o) {
+  uint32_t j;
+  for (j = 0; j < n; ++j)
+    o[j] = spx_k_out_s8((int32_t)((uint32_t)a[j] + (uint32_t)c), q->out_zero_point, mult,
+                        shift, q->act_min, q->act_max);
+}
+
+#if SPX_K_X86
+/* spx_k_out_s8 on 8 int64 lanes, n a multiple of 8: the same integer steps
+ * (saturating left shift, srdhm with its nudge and division truncated
+ * toward zero, rdbypot, z_out, clamp); the cases it does not cover (the
+ * fused sign, mult = INT32_MIN) go to requant_c. */
+T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
+                                    int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int64_t mask = ((int64_t)1 << right) - 1;
+  const __m512i vmask = _mm512_set1_epi64(mask), vthr = _mm512_set1_epi64(mask >> 1);
+  const __m512i vmult = _mm512_set1_epi64(mult), k31 = _mm512_set1_epi64(0x7fffffff);
+  const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30);
+  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+  const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
+  const __m512i vzp = _mm512_set1_epi64(q->out_zero_point), one = _mm512_set1_epi64(1);
+  const __m256i vc = _mm256_set1_epi32(c);
+  uint32_t j;
+  if (q->act_min > q->act_max || mult == INT32_MIN || (n & 7)) {
+    requant_c(a, n, c, mult, shift, q, o);
+    return;
+  }
+  for (j = 0; j < n; j += 8) {
+    __m512i v = _mm512_cvtepi32_epi64(
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc));
+    __m512i ab, s, x, rem, thr;
+    __mmask8 gt;
+    if (left) {
+      v = _mm512_slli_epi64(v, (unsigned)left);
+      v = _mm512_min_epi64(_mm512_max_epi64(v, lo32), hi32);
+    }
+    ab = _mm512_mul_epi32(v, vmult);
+    s = _mm512_add_epi64(ab, _mm512_sub_epi64(k30, _mm512_and_si512(_mm512_srai_epi64(ab, 63), k31)));
+    x = _mm512_srai_epi64(_mm512_add_epi64(s, _mm512_and_si512(_mm512_srai_epi64(s, 63), k31)), 31);
+    rem = _mm512_and_si512(x, vmask);
+    thr = _mm512_sub_epi64(vthr, _mm512_srai_epi64(x, 63));
+    gt = _mm512_cmpgt_epi64_mask(rem, thr);
+    x = _mm512_sra_epi64(x, _mm_cvtsi32_si128(right));
+    x = _mm512_mask_add_epi64(x, gt, x, one);
+    x = _mm512_add_epi64(x, vzp);
+    x = _mm512_min_epi64(_mm512_max_epi64(x, vlo), vhi);
+    _mm_storel_epi64((__m128i *)(void *)(o + j), _mm512_cvtepi64_epi8(x));
+  }
+}
+#endif
+
+typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
+                           const spx_rt_requant_pc_t *q, int8_t *o);
+
+typedef struct isa_kit {
+  ukr_fn ukr;
+  requant_fn requant;
+  uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
+} isa_kit_t;
+
+static isa_kit_t kit(void) {
+  isa_kit_t k;
+  k.ukr = ukr_c;
+  k.requant = requant_c;
+  k.offset = 0;
+#if SPX_K_X86
+  switch (spx_rt_kernels_isa()) {
+  case SPX_RT_ISA_AVX512:
+    k.ukr = ukr_avx512;
+    k.requant = requant_avx512;
+    k.offset = 128;
+    break;
+  case SPX_RT_ISA_AVX2:
+    k.ukr = ukr_avx2;
+    break;
+  default:
+    break;
+  }
+#endif
+  return k;
+}
+
+/* ---- conv2d ------------------------------------------------------------- */
+
+typedef struct conv_plan {
+  int cbr;                 /* 0: dense int8 array, 1: CBR */
+  uint32_t taps, cq;       /* kh * kw; channel quads of X4 (CBR: 2 per block col) */
+  int32_t hp, wp, nv;      /* padded image, virtual pixels */
+  size_t plane4, x4_bytes; /* bytes of one X4 plane, of X4 with its slack */
+  size_t kp;               /* dense: bytes of a repacked weight row */
+  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, total;
+} conv_plan_t;
+
+/* The plan of a conv the fast path takes, or 0. */
+static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
+                     int32_t ow, conv_plan_t *pl) {
+  const int32_t cin_g = p->c_in / p->groups;
+  uint32_t nblkcols = 0;
+  size_t tapmax, last, ntbl, nptr;
+  memset(pl, 0, sizeof *pl);
+  if (f == &spx_fmt_desc_DENSE)
+    pl->cbr = 0;
+  else if (f == &spx_fmt_desc_CBR)
+    pl->cbr = 1;
+  else
+    return 0;
+  if (cin_g == 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  pl->taps = (uint32_t)p->kh * (uint32_t)p->kw;
+  if (pl->cbr) {
+    nblkcols = (uint32_t)(cin_g + 7) / 8;
+    pl->cq = 2 * nblkcols;
+  } else {
+    pl->cq = (uint32_t)(cin_g + 3) / 4;
+  }
+  pl->hp = p->h + p->pad[0] + p->pad[2];
+  pl->wp = p->w + p->pad[1] + p->pad[3];
+  pl->nv = (oh - 1) * pl->wp + ow;
+  pl->plane4 = (size_t)pl->hp * (size_t)pl->wp * 4;
+  tapmax = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  /* the last byte a tile reads: last plane, last tile's last pixel, tapmax */
+  last = (size_t)(pl->cq - 1) * pl->plane4 + (up((size_t)pl->nv, NR) - 1 + tapmax) * 4 + 4;
+  pl->x4_bytes = up(last > pl->cq * pl->plane4 ? last : pl->cq * pl->plane4, 64);
+  if (pl->x4_bytes > (size_t)INT32_MAX) return 0;
+  pl->kp = (size_t)pl->cq * pl->taps * 4;
+  ntbl = pl->cbr ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
+  nptr = pl->cbr ? (size_t)nblkcols : 1;
+  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: w[C],
+   * offset table of block col c[C], of stored block i[C]]
+   * [X4][zero row]; every piece 64-byte aligned from a 64-aligned base */
+  pl->off_c0 = 0;
+  pl->off_w = up((size_t)p->c_out * 4, 64);
+  pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
+  pl->off_ptr = pl->off_tbl + up(ntbl * 4, 64);
+  pl->off_x4 = pl->off_ptr + up(nptr * 3 * sizeof(void *), 64);
+  pl->off_zrow = pl->off_x4 + pl->x4_bytes;
+  pl->total = pl->off_zrow + up((size_t)p->w, 64) + 64; /* + 64: aligning the base */
+  return 1;
+}
+
+size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                            int32_t oh, int32_t ow) {
+  conv_plan_t pl;
+  return conv_plan(f, p, oh, ow, &pl) ? pl.total : 0;
+}
+
+/* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
+static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  int32_t j = 0;
+#if defined(__SSE2__)
+  const __m128i vx = _mm_set1_epi8((char)x);
+  for (; j + 16 <= n; j += 16) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(r0 + j));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(r1 + j));
+    const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(r2 + j));
+    const __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(r3 + j));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    uint8_t *d0 = o + 4 * j;
+    _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+  }
+#endif
+  for (; j < n; ++j) {
+    o[4 * j] = (uint8_t)((uint8_t)r0[j] ^ x);
+    o[4 * j + 1] = (uint8_t)((uint8_t)r1[j] ^ x);
+    o[4 * j + 2] = (uint8_t)((uint8_t)r2[j] ^ x);
+    o[4 * j + 3] = (uint8_t)((uint8_t)r3[j] ^ x);
+  }
+}
+
+/* X4 of one conv group (in_g: its first channel plane). */
+static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
+                     const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
+                     const int8_t *zrow, uint8_t *x4) {
+  const size_t hw = (size_t)p->h * (size_t)p->w;
+  const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
+  uint32_t cq;
+  int32_t yp, i;
+  for (cq = 0; cq < pl->cq; ++cq) {
+    const int8_t *pl4[4];
+    uint8_t *dst = x4 + (size_t)cq * pl->plane4;
+    for (i = 0; i < 4; ++i) {
+      int32_t c = (int32_t)cq * 4 + i;
+      pl4[i] = c < cin_g ? in_g + (size_t)c * hw : NULL;
+    }
+    for (yp = 0; yp < pl->hp; ++yp) {
+      const int32_t iy = yp - p->pad[0];
+      uint8_t *row = dst + (size_t)yp * (size_t)pl->wp * 4;
+      int32_t x;
+      if (iy < 0 || iy >= p->h) {
+        for (x = 0; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
+        continue;
+      }
+      for (x = 0; x < p->pad[1]; ++x) memcpy(row + 4 * x, &zq, 4);
+      {
+        const size_t ro = (size_t)iy * (size_t)p->w;
+        interleave4(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
+                    pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
+                    row + 4 * (size_t)p->pad[1]);
+      }
+      for (x = p->pad[1] + p->w; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
+    }
+  }
+}
+
+spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                const int8_t *input, const int32_t *bias, int8_t *output,
+                                void *scratch) {
+  const isa_kit_t k = kit();
+  conv_plan_t pl;
+  const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
+  const size_t plane = (size_t)oh * (size_t)ow;
+  const int32_t zin = q->in_zero_point;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int32_t *c0 = (int32_t *)(void *)(base);
+  int32_t *tbl;
+  const int8_t **wptr;
+  const int32_t **bptr;
+  uint8_t *x4;
+  int8_t *zrow;
+  uint32_t r, t, cq;
+  int32_t n, g, v0;
+  int32_t acc[MR * NR];
+  int8_t ob[NR];
+  (void)conv_plan(w->desc, p, oh, ow, &pl);
+  tbl = (int32_t *)(void *)(base + pl.off_tbl);
+  wptr = (const int8_t **)(void *)(base + pl.off_ptr);
+  bptr = (const int32_t **)(void *)(wptr + (pl.cbr ? (pl.cq / 2) : 1));
+  /* CBR: bptr[c] the table of block col c, bptr[C + i] that of block i */
+  x4 = base + pl.off_x4;
+  zrow = (int8_t *)(base + pl.off_zrow);
+  memset(zrow, zin, (size_t)p->w);
+  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
+  w->desc->row_sums(w, 0, c0);
+  for (r = 0; r < (uint32_t)p->c_out; ++r)
+    c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
+                      (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
+  /* the X4 byte offset of each weight quad, relative to the tile's pixel */
+  for (t = 0; t < pl.taps; ++t) {
+    const int32_t ky = (int32_t)t / p->kw, kx = (int32_t)t % p->kw;
+    const int32_t to = (ky * p->dilation[0] * pl.wp + kx * p->dilation[1]) * 4;
+    if (pl.cbr)
+      for (cq = 0; cq < pl.cq; ++cq)
+        tbl[((cq / 2) * pl.taps + t) * 2 + cq % 2] = (int32_t)(cq * pl.plane4) + to;
+    else
+      for (cq = 0; cq < pl.cq; ++cq) tbl[cq * pl.taps + t] = (int32_t)(cq * pl.plane4) + to;
+  }
+  if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
+    const int8_t *src = (const int8_t *)w->bytes;
+    int8_t *dst = (int8_t *)(base + pl.off_w);
+    memset(dst, 0, (size_t)p->c_out * pl.kp);
+    for (r = 0; r < (uint32_t)p->c_out; ++r)
+      for (n = 0; n < cin_g; ++n)
+        for (t = 0; t < pl.taps; ++t)
+          dst[(size_t)r * pl.kp + ((size_t)(n / 4) * pl.taps + t) * 4 + (size_t)(n % 4)] =
+              src[((size_t)r * (size_t)cin_g + (size_t)n) * pl.taps + t];
+  } else { /* every block's offset table */
+    for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
+  }
+  for (n = 0; n < p->n; ++n) {
+    for (g = 0; g < p->groups; ++g) {
+      const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
+                                       (size_t)p->h * (size_t)p->w;
+      int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, x4);
+      for (v0 = 0; v0 < pl.nv; v0 += NR) {
+        const uint8_t *b = x4 + (size_t)v0 * 4;
+        uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
+        uint32_t br = 0, brend = 0;
+        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
+        if (pl.cbr) {
+          br = (uint32_t)g * cv->rows_per_group;
+          brend = br + cv->rows_per_group;
+        }
+        while (pl.cbr ? br < brend : o0 < o1) {
+          uint32_t oc, mr, nblk;
+          if (pl.cbr) {
+            uint32_t kb, kbe, i;
+            spx_fmt_cbr_block_row_span(&cv->dims, br, &oc, &mr);
+            kb = spx_fmt_cbr_row_begin(cv, br);
+            kbe = spx_fmt_cbr_row_end(cv, br);
+            nblk = kbe - kb;
+            for (i = 0; i < nblk; ++i) {
+              wptr[i] = spx_fmt_cbr_block(cv, kb + i);
+              bptr[cv->block_cols + i] = bptr[spx_fmt_cbr_col(cv, kb + i)];
+            }
+            ++br;
+            if (nblk)
+              k.ukr(wptr, bptr + cv->block_cols, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr,
+                    acc);
+            else
+              memset(acc, 0, sizeof acc);
+          } else {
+            oc = o0;
+            mr = o1 - o0 < MR ? o1 - o0 : MR;
+            wptr[0] = (const int8_t *)(base + pl.off_w) + (size_t)oc * pl.kp;
+            bptr[0] = tbl;
+            k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            o0 += mr;
+          }
+          /* requantize the rows, store the virtual pixels that are real */
+          for (r = 0; r < mr; ++r) {
+            const uint32_t c = oc + r;
+            int32_t j = 0;
+            const int32_t cnt = pl.nv - v0 < NR ? pl.nv - v0 : NR;
+            k.requant(acc + (size_t)r * NR, NR, c0[c], q->multiplier[c], (int)q->shift[c], q,
+                      ob);
+            while (j < cnt) {
+              const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
+              int32_t len = ow - ox;
+              if (len <= 0) { /* a dropped virtual pixel */
+                j += pl.wp - ox;
+                continue;
+              }
+              if (len > cnt - j) len = cnt - j;
+              memcpy(out_n + (size_t)c * plane + (size_t)oy * (size_t)ow + (size_t)ox, ob + j,
+                     (size_t)len);
+              j += len;
+            }
+          }
+        }
+      }
+    }
+  }
+  return SPX_RT_OK;
+}
+
+/* ---- dense (fully connected) -------------------------------------------- */
+
+/* acc[u] = sum_f w[u][f] * (x[f] - z_in), u < units, for one input row.
+ * xs: x - z_in as int16 (C, AVX2) or x + 128 as bytes (AVX-512), padded
+ * with 0 / z_in + 128 (see dense_prep). */
+typedef void (*gemv_fn)(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                        int32_t zin, int32_t *acc);
+
+static void gemv_c(const int8_t *w, uint32_t units, uint32_t f, const void *xs, int32_t zin,
+                   int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t u, i;
+  (void)zin;
+  for (u = 0; u < units; ++u) {
+    const int8_t *wr = w + (size_t)u * f;
+    int32_t a = 0;
+    for (i = 0; i < f; ++i) a += wr[i] * x[i];
+    acc[u] = a;
+  }
+}
+
+#if SPX_K_X86
+T_AVX2 static int32_t hsum256(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+/* Four rows at a time, 16 features per step (vpmaddwd of int16 x - z_in
+ * and widened weights), the last f % 16 features in scalar code. */
+T_AVX2 static void gemv_avx2(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                             int32_t zin, int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  const uint32_t f16 = f & ~15u;
+  uint32_t u, i, t;
+  (void)zin;
+  for (u = 0; u < units; u += 4) {
+    const int8_t *wr[4];
+    __m256i a[4];
+    for (t = 0; t < 4; ++t) {
+      wr[t] = w + (size_t)(u + t < units ? u + t : units - 1) * f;
+      a[t] = _mm256_setzero_si256();
+    }
+    for (i = 0; i < f16; i += 16) {
+      const __m256i xv = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+      for (t = 0; t < 4; ++t)
+        a[t] = _mm256_add_epi32(
+            a[t], _mm256_madd_epi16(xv, _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                            (const __m128i *)(const void *)(wr[t] + i)))));
+    }
+    for (t = 0; t < 4 && u + t < units; ++t) {
+      int32_t s = hsum256(a[t]);
+      for (i = f16; i < f; ++i) s += wr[t][i] * x[i];
+      acc[u + t] = s;
+    }
+  }
+}
+
+T_AVX512 static int32_t hsum512(__m512i v) { return _mm512_reduce_add_epi32(v); }
+
+/* Eight rows at a time, 64 features per step: vpdpbusd of x + 128 with the
+ * weights and of 1 with the weights (the row sums) in the same pass; the
+ * last step's weights are a masked load (0 past f). */
+T_AVX512 static void gemv_avx512(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                                 int32_t zin, int32_t *acc) {
+  const uint8_t *x = (const uint8_t *)xs;
+  const __m512i ones = _mm512_set1_epi8(1);
+  const uint32_t ff = f & ~63u;
+  const __mmask64 tail = f & 63 ? (((__mmask64)1 << (f & 63)) - 1) : 0;
+  uint32_t u, i, t;
+  for (u = 0; u < units; u += 8) {
+    const int8_t *wr[8];
+    __m512i a[8], s[8];
+    for (t = 0; t < 8; ++t) {
+      wr[t] = w + (size_t)(u + t < units ? u + t : units - 1) * f;
+      a[t] = s[t] = _mm512_setzero_si512();
+    }
+    for (i = 0; i < ff; i += 64) {
+      const __m512i xv = _mm512_loadu_si512((const void *)(x + i));
+      for (t = 0; t < 8; ++t) {
+        const __m512i wv = _mm512_loadu_si512((const void *)(wr[t] + i));
+        a[t] = _mm512_dpbusd_epi32(a[t], xv, wv);
+        s[t] = _mm512_dpbusd_epi32(s[t], ones, wv);
+      }
+    }
+    if (tail) {
+      const __m512i xv = _mm512_loadu_si512((const void *)(x + ff));
+      for (t = 0; t < 8; ++t) {
+        const __m512i wv = _mm512_maskz_loadu_epi8(tail, (const void *)(wr[t] + ff));
+        a[t] = _mm512_dpbusd_epi32(a[t], xv, wv);
+        s[t] = _mm512_dpbusd_epi32(s[t], ones, wv);
+      }
+    }
+    for (t = 0; t < 8 && u + t < units; ++t)
+      acc[u + t] = (int32_t)((uint32_t)hsum512(a[t]) -
+                             (uint32_t)(zin + 128) * (uint32_t)hsum512(s[t]));
+  }
+}
+#endif
+
+/* CBR: acc[o] for every output row o (a row of a block row without stored
+ * blocks: 0), xs padded to block_cols * 8 as for gemv. */
+typedef void (*cbr_gemv_fn)(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                            int32_t *acc);
+
+static void cbr_gemv_c(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                       int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t br, k, oo, ii;
+  (void)zin;
+  for (br = 0; br < v->block_rows; ++br) {
+    uint32_t o0, no;
+    int32_t a8[8] = {0};
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
+      const int8_t *blk = spx_fmt_cbr_block(v, k);
+      const int16_t *xc = x + (size_t)spx_fmt_cbr_col(v, k) * 8;
+      for (oo = 0; oo < 8; ++oo)
+        for (ii = 0; ii < 8; ++ii) a8[oo] += blk[oo * 8 + ii] * xc[ii];
+    }
+    for (oo = 0; oo < no; ++oo) acc[o0 + oo] = a8[oo];
+  }
+}
+
+#if SPX_K_X86
+/* A block is 64 bytes, two rows per 16; x's 8 int16 in both halves. */
+T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                                 int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t br, k, i, oo;
+  (void)zin;
+  for (br = 0; br < v->block_rows; ++br) {
+    uint32_t o0, no;
+    int32_t lanes[32];
+    __m256i a[4];
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    for (i = 0; i < 4; ++i) a[i] = _mm256_setzero_si256();
+    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
+      const int8_t *blk = spx_fmt_cbr_block(v, k);
+      const __m256i xv = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+          (const __m128i *)(const void *)(x + (size_t)spx_fmt_cbr_col(v, k) * 8)));
+      for (i = 0; i < 4; ++i)
+        a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(xv, _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                                            (const __m128i *)(const void *)(blk + 16 * i)))));
+    }
+    for (i = 0; i < 4; ++i) _mm256_storeu_si256((__m256i *)(void *)(lanes + 8 * i), a[i]);
+    for (oo = 0; oo < no; ++oo) {
+      const int32_t *l = lanes + 4 * oo;
+      acc[o0 + oo] = l[0] + l[1] + l[2] + l[3];
+    }
+  }
+}
+
+/* vpdpbusd of the block (64 bytes: lane 2 oo + h is row oo's half h) with
+ * the 8 bytes x + 128 of its column in every qword, and of 1 (row sums). */
+T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                                     int32_t *acc) {
+  const uint8_t *x = (const uint8_t *)xs;
+  const __m512i ones = _mm512_set1_epi8(1);
+  uint32_t br, k, oo;
+  for (br = 0; br < v->block_rows; ++br) {
+    uint32_t o0, no;
+    int32_t la[16], ls[16];
+    __m512i a = _mm512_setzero_si512(), s = a;
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
+      int64_t x8;
+      const __m512i wv = _mm512_loadu_si512((const void *)spx_fmt_cbr_block(v, k));
+      memcpy(&x8, x + (size_t)spx_fmt_cbr_col(v, k) * 8, 8);
+      a = _mm512_dpbusd_epi32(a, _mm512_set1_epi64(x8), wv);
+      s = _mm512_dpbusd_epi32(s, ones, wv);
+    }
+    _mm512_storeu_si512((void *)la, a);
+    _mm512_storeu_si512((void *)ls, s);
+    for (oo = 0; oo < no; ++oo)
+      acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
+                               (uint32_t)(zin + 128) * (uint32_t)(ls[2 * oo] + ls[2 * oo + 1]));
+  }
+}
+#endif
+
+/* Scratch: [x' padded: 2 * up(f + 8, 64) bytes][acc int32[units]], from a
+ * 64-aligned base. */
+size_t spx_k_fast_dense_size(const spx_fmt_desc_t *f, const spx_rt_dense_params_t *p) {
+  if (f != &spx_fmt_desc_DENSE && f != &spx_fmt_desc_CBR) return 0;
+  return 64 + 2 * up((size_t)p->features + 8, 64) + up((size_t)p->units * 4, 64);
+}
+
+spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const int32_t *bias, int8_t *output, void *scratch) {
+  const spx_rt_isa_t isa = spx_rt_kernels_isa();
+  const int vnni = isa == SPX_RT_ISA_AVX512;
+  const int cbr = w->desc == &spx_fmt_desc_CBR;
+  const uint32_t f = (uint32_t)p->features, units = (uint32_t)p->units;
+  const size_t xlen = up((size_t)f + 8, 64); /* >= block_cols * 8 */
+  const int32_t zin = q->in_zero_point;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int32_t *acc = (int32_t *)(void *)(base + 2 * xlen);
+  gemv_fn gemv = gemv_c;
+  cbr_gemv_fn cgemv = cbr_gemv_c;
+  int32_t n;
+  uint32_t i, u;
+#if SPX_K_X86
+  if (isa == SPX_RT_ISA_AVX512) {
+    gemv = gemv_avx512;
+    cgemv = cbr_gemv_avx512;
+  } else if (isa == SPX_RT_ISA_AVX2) {
+    gemv = gemv_avx2;
+    cgemv = cbr_gemv_avx2;
+  }
+#endif
+  for (n = 0; n < p->n; ++n) {
+    const int8_t *x = input + (size_t)n * f;
+    if (vnni) {
+      for (i = 0; i < f; ++i) base[i] = (uint8_t)((uint8_t)x[i] ^ 0x80);
+      memset(base + f, (uint8_t)((uint8_t)zin ^ 0x80), xlen - f);
+    } else {
+      int16_t *xs = (int16_t *)(void *)base;
+      for (i = 0; i < f; ++i) xs[i] = (int16_t)(x[i] - zin);
+      for (; i < xlen; ++i) xs[i] = 0;
+    }
+    if (cbr) {
+      memset(acc, 0, (size_t)units * 4);
+      cgemv(&w->view.cbr, base, zin, acc);
+    } else {
+      gemv((const int8_t *)w->bytes, units, f, base, zin, acc);
+    }
+    for (u = 0; u < units; ++u)
+      output[(size_t)n * units + u] =
+          spx_k_out_s8((int32_t)((uint32_t)acc[u] + (uint32_t)(bias ? bias[u] : 0)),
+                       q->out_zero_point, q->multiplier[u], (int)q->shift[u], q->act_min,
+                       q->act_max);
+  }
+  return SPX_RT_OK;
+}

@@ -313,13 +313,20 @@ spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
     uint32_t b = spx_fmt_cbr_row_begin(&v, r), e = spx_fmt_cbr_row_end(&v, r);
     if (b != prev || e < b || e > nnz) FAIL("CBR row_ptr is not non-decreasing within the block count (block row %u)",
            (unsigned)r);
-    for (k = b; k < e; ++k) {
-      uint32_t c = spx_fmt_cbr_col(&v, k);
-      if (c >= C)
-        FAIL("CBR column index %u out of the grid (block row %u, %u block columns)",
-             (unsigned)c, (unsigned)r, (unsigned)C);
-      if (k > b && c <= spx_fmt_cbr_col(&v, k - 1))
-        FAIL("CBR column indices not strictly increasing in block row %u", (unsigned)r);
+    /* strictly increasing and below C: c > last, last starting below 0
+     * (run on every kernel call: one compare per block on the fast path) */
+    {
+      int64_t last = -1;
+      for (k = b; k < e; ++k) {
+        const uint32_t c = spx_fmt_cbr_col(&v, k);
+        if ((int64_t)c <= last || c >= C) {
+          if (c >= C)
+            FAIL("CBR column index %u out of the grid (block row %u, %u block columns)",
+                 (unsigned)c, (unsigned)r, (unsigned)C);
+          FAIL("CBR column indices not strictly increasing in block row %u", (unsigned)r);
+        }
+        last = c;
+      }
     }
     prev = e;
   }

@@ -111,7 +111,7 @@ int32_t spx_k_sum_s8(const int8_t *a, size_t k);
 /* The register-blocked int8 conv2d / dense of the dense int8 and CBR
  * formats (spx_fast_s8.c), for spx_matmul_s8.c: the scratch bytes they
  * need, 0 for the layers they do not take (conv: stride 1, not depthwise;
- * other formats); and the kernels, on weights the driver opened and
+ * depthwise: stride 1, plain int8 or row_taps formats; other formats); and the kernels, on weights the driver opened and
  * scratch of that size (any alignment). */
 struct spx_fmt_desc;
 struct spx_fmt_weights;
@@ -122,6 +122,12 @@ spx_rt_status_t spx_k_fast_conv(const struct spx_fmt_weights *w,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
                                 void *scratch);
+size_t spx_k_fast_dw_size(const struct spx_fmt_desc *f, const spx_rt_conv2d_params_t *p,
+                          int32_t oh, int32_t ow);
+spx_rt_status_t spx_k_fast_dw(const struct spx_fmt_weights *w, const spx_rt_conv2d_params_t *p,
+                              const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                              const int8_t *input, const int32_t *bias, int8_t *output,
+                              void *scratch);
 size_t spx_k_fast_dense_size(const struct spx_fmt_desc *f, const spx_rt_dense_params_t *p);
 spx_rt_status_t spx_k_fast_dense(const struct spx_fmt_weights *w,
                                  const spx_rt_dense_params_t *p,

@@ -197,46 +197,71 @@ static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int
 }
 
 #if SPX_K_X86
-/* spx_k_out_s8 on 8 int64 lanes, n a multiple of 8: the same integer steps
- * (saturating left shift, srdhm with its nudge and division truncated
- * toward zero, rdbypot, z_out, clamp); the cases it does not cover (the
- * fused sign, mult = INT32_MIN) go to requant_c. */
+/* spx_k_out_s8, vectorized with the same integer steps. Two identities make
+ * it short, both exact for every int32 x and int64 ab = v * mult:
+ *   srdhm: (ab + nudge) / 2^31 truncated toward zero, nudge = 2^30 for
+ *     ab >= 0 and 1 - 2^30 below, equals floor((ab + 2^30) / 2^31), an
+ *     arithmetic shift (for ab < 0, trunc((ab + 1 - 2^30) / 2^31) =
+ *     ceil(...) = floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31));
+ *   rdbypot(x, e), e >= 1: x / 2^e rounded half away from zero, equals
+ *     (x + 2^(e-1) - (x < 0)) >> e in int64 (its threshold test: a
+ *     remainder above 2^(e-1) - 1, or above 2^(e-1) when x < 0).
+ * Shift <= 0 (the usual case): 16 lanes, products of the even and odd int32
+ * lanes (vpmuldq) in int64; shift > 0: the saturating left shift in 8 int64
+ * lanes; the last lanes masked. The fused sign (act_min > act_max) and
+ * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
 T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
                                     int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  const int64_t mask = ((int64_t)1 << right) - 1;
-  const __m512i vmask = _mm512_set1_epi64(mask), vthr = _mm512_set1_epi64(mask >> 1);
-  const __m512i vmult = _mm512_set1_epi64(mult), k31 = _mm512_set1_epi64(0x7fffffff);
+  const int right = shift > 0 ? 0 : -shift;
   const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30);
-  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
-  const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
-  const __m512i vzp = _mm512_set1_epi64(q->out_zero_point), one = _mm512_set1_epi64(1);
-  const __m256i vc = _mm256_set1_epi32(c);
+  const __m512i vmult = _mm512_set1_epi64(mult);
+  const __m512i half = _mm512_set1_epi64(right ? (int64_t)1 << (right - 1) : 0);
+  const __m128i vright = _mm_cvtsi32_si128(right);
   uint32_t j;
-  if (q->act_min > q->act_max || mult == INT32_MIN || (n & 7)) {
+  if (q->act_min > q->act_max || mult == INT32_MIN) {
     requant_c(a, n, c, mult, shift, q, o);
     return;
   }
-  for (j = 0; j < n; j += 8) {
-    __m512i v = _mm512_cvtepi32_epi64(
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc));
-    __m512i ab, s, x, rem, thr;
-    __mmask8 gt;
-    if (left) {
-      v = _mm512_slli_epi64(v, (unsigned)left);
+  if (shift > 0) {
+    const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+    const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
+    const __m512i vzp = _mm512_set1_epi64(q->out_zero_point);
+    const __m256i vc = _mm256_set1_epi32(c);
+    for (j = 0; j < n; j += 8) {
+      const __mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+      __m512i v = _mm512_cvtepi32_epi64(
+          _mm256_add_epi32(_mm256_maskz_loadu_epi32(m, (const void *)(a + j)), vc));
+      v = _mm512_slli_epi64(v, (unsigned)shift);
       v = _mm512_min_epi64(_mm512_max_epi64(v, lo32), hi32);
+      v = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, vmult), k30), 31);
+      v = _mm512_add_epi32(v, vzp); /* int32 wrap as in C, then clamp */
+      v = _mm512_cvtepi32_epi64(_mm512_cvtepi64_epi32(v));
+      v = _mm512_min_epi64(_mm512_max_epi64(v, vlo), vhi);
+      _mm_mask_storeu_epi8((void *)(o + j), (__mmask16)m, _mm512_cvtepi64_epi8(v));
     }
-    ab = _mm512_mul_epi32(v, vmult);
-    s = _mm512_add_epi64(ab, _mm512_sub_epi64(k30, _mm512_and_si512(_mm512_srai_epi64(ab, 63), k31)));
-    x = _mm512_srai_epi64(_mm512_add_epi64(s, _mm512_and_si512(_mm512_srai_epi64(s, 63), k31)), 31);
-    rem = _mm512_and_si512(x, vmask);
-    thr = _mm512_sub_epi64(vthr, _mm512_srai_epi64(x, 63));
-    gt = _mm512_cmpgt_epi64_mask(rem, thr);
-    x = _mm512_sra_epi64(x, _mm_cvtsi32_si128(right));
-    x = _mm512_mask_add_epi64(x, gt, x, one);
-    x = _mm512_add_epi64(x, vzp);
-    x = _mm512_min_epi64(_mm512_max_epi64(x, vlo), vhi);
-    _mm_storel_epi64((__m128i *)(void *)(o + j), _mm512_cvtepi64_epi8(x));
+    return;
+  }
+  {
+    const __m512i vlo = _mm512_set1_epi32(q->act_min), vhi = _mm512_set1_epi32(q->act_max);
+    const __m512i vzp = _mm512_set1_epi32(q->out_zero_point), vc = _mm512_set1_epi32(c);
+    for (j = 0; j < n; j += 16) {
+      const __mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+      const __m512i v = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, (const void *)(a + j)), vc);
+      /* even lanes' products in place, odd lanes' shifted down */
+      __m512i e = _mm512_add_epi64(_mm512_mul_epi32(v, vmult), k30);
+      __m512i d = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), vmult), k30);
+      e = _mm512_srai_epi64(e, 31);
+      d = _mm512_srai_epi64(d, 31);
+      if (right) {
+        e = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(e, half), _mm512_srai_epi64(e, 63)), vright);
+        d = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(d, half), _mm512_srai_epi64(d, 63)), vright);
+      }
+      /* back to 16 int32 lanes: even from e, odd from d */
+      e = _mm512_mask_mov_epi32(e, 0xaaaa, _mm512_slli_epi64(d, 32));
+      e = _mm512_add_epi32(e, vzp);
+      e = _mm512_min_epi32(_mm512_max_epi32(e, vlo), vhi);
+      _mm_mask_storeu_epi8((void *)(o + j), m, _mm512_cvtepi32_epi8(e));
+    }
   }
 }
 #endif
@@ -444,13 +469,30 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   }
   if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
     const int8_t *src = (const int8_t *)w->bytes;
-    int8_t *dst = (int8_t *)(base + pl.off_w);
-    memset(dst, 0, (size_t)p->c_out * pl.kp);
-    for (r = 0; r < (uint32_t)p->c_out; ++r)
-      for (n = 0; n < cin_g; ++n)
-        for (t = 0; t < pl.taps; ++t)
-          dst[(size_t)r * pl.kp + ((size_t)(n / 4) * pl.taps + t) * 4 + (size_t)(n % 4)] =
-              src[((size_t)r * (size_t)cin_g + (size_t)n) * pl.taps + t];
+    uint8_t *dst = base + pl.off_w;
+    const size_t kin = (size_t)cin_g * pl.taps;
+    for (r = 0; r < (uint32_t)p->c_out; ++r) {
+      const int8_t *sr = src + (size_t)r * kin;
+      uint8_t *dr = dst + (size_t)r * pl.kp;
+      if (pl.taps == 1) { /* 1x1: the quads are the row itself */
+        memcpy(dr, sr, kin);
+        memset(dr + kin, 0, pl.kp - kin);
+        continue;
+      }
+      for (cq = 0; cq < pl.cq; ++cq) {
+        const int8_t *s0 = sr + (size_t)cq * 4 * pl.taps;
+        if ((int32_t)cq * 4 + 4 <= cin_g) {
+          interleave4(s0, s0 + pl.taps, s0 + 2 * pl.taps, s0 + 3 * pl.taps, (int32_t)pl.taps, 0,
+                      dr + (size_t)cq * pl.taps * 4);
+        } else {
+          uint8_t *dq = dr + (size_t)cq * pl.taps * 4;
+          memset(dq, 0, (size_t)pl.taps * 4);
+          for (n = (int32_t)cq * 4; n < cin_g; ++n)
+            for (t = 0; t < pl.taps; ++t)
+              dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl.taps + t];
+        }
+      }
+    }
   } else { /* every block's offset table */
     for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
   }
@@ -521,6 +563,67 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   }
   return SPX_RT_OK;
 }
+
+/* Per-channel requantization of a row of outputs: o[u] = spx_k_out_s8(a[u])
+ * with channel u's multiplier and shift (dense layers: one output row). */
+typedef void (*requant_pc_fn)(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
+                              int8_t *o);
+
+static void requant_pc_c(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
+                         int8_t *o) {
+  uint32_t u;
+  for (u = 0; u < n; ++u)
+    o[u] = spx_k_out_s8(a[u], q->out_zero_point, q->multiplier[u], (int)q->shift[u],
+                        q->act_min, q->act_max);
+}
+
+#if SPX_K_X86
+/* requant_avx512's steps on 8 int64 lanes with per-lane multipliers and
+ * shifts (left = max(shift, 0), right = max(-shift, 0); right = 0 leaves
+ * the srdhm result as it is). Groups with mult = INT32_MIN, and the fused
+ * sign, go to requant_pc_c. */
+T_AVX512 static void requant_pc_avx512(const int32_t *a, uint32_t n,
+                                       const spx_rt_requant_pc_t *q, int8_t *o) {
+  const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30), zero = _mm512_setzero_si512();
+  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+  const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
+  const __m512i vzp = _mm512_set1_epi64(q->out_zero_point), one = _mm512_set1_epi64(1);
+  const __m256i imin = _mm256_set1_epi32(INT32_MIN);
+  uint32_t j;
+  if (q->act_min > q->act_max) {
+    requant_pc_c(a, n, q, o);
+    return;
+  }
+  for (j = 0; j < n; j += 8) {
+    const __mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+    const __m256i mult32 = _mm256_maskz_loadu_epi32(m, (const void *)(q->multiplier + j));
+    const __m512i sh = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, (const void *)(q->shift + j)));
+    const __m512i left = _mm512_max_epi64(sh, zero), right = _mm512_max_epi64(_mm512_sub_epi64(zero, sh), zero);
+    const __mmask8 rpos = _mm512_cmpgt_epi64_mask(right, zero);
+    __m512i v, x;
+    if (_mm256_cmpeq_epi32_mask(mult32, imin) & m) {
+      spx_rt_requant_pc_t qq = *q;
+      qq.multiplier += j;
+      qq.shift += j;
+      requant_pc_c(a + j, n - j < 8 ? n - j : 8, &qq, o + j);
+      continue;
+    }
+    v = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, (const void *)(a + j)));
+    v = _mm512_min_epi64(_mm512_max_epi64(_mm512_sllv_epi64(v, left), lo32), hi32);
+    x = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, _mm512_cvtepi32_epi64(mult32)), k30), 31);
+    /* rdbypot where right > 0: (x + 2^(right-1) - (x < 0)) >> right */
+    x = _mm512_mask_srav_epi64(
+        x, rpos,
+        _mm512_add_epi64(_mm512_add_epi64(x, _mm512_srli_epi64(_mm512_sllv_epi64(one, right), 1)),
+                         _mm512_srai_epi64(x, 63)),
+        right);
+    x = _mm512_add_epi32(x, vzp); /* int32 wrap as in C, then clamp */
+    x = _mm512_cvtepi32_epi64(_mm512_cvtepi64_epi32(x));
+    x = _mm512_min_epi64(_mm512_max_epi64(x, vlo), vhi);
+    _mm_mask_storeu_epi8((void *)(o + j), (__mmask16)m, _mm512_cvtepi64_epi8(x));
+  }
+}
+#endif
 
 /* ---- dense (fully connected) -------------------------------------------- */
 
@@ -677,31 +780,47 @@ T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, in
 }
 
 /* vpdpbusd of the block (64 bytes: lane 2 oo + h is row oo's half h) with
- * the 8 bytes x + 128 of its column in every qword, and of 1 (row sums). */
+ * the 8 bytes x + 128 of its column in every qword, and of 1 (row sums);
+ * four blocks at a time into separate accumulators (vpdpbusd's latency). */
+#define CBR_STEP(i)                                                           \
+  do {                                                                        \
+    int64_t x8_;                                                              \
+    const __m512i wv_ = _mm512_loadu_si512((const void *)spx_fmt_cbr_block(v, k + i)); \
+    memcpy(&x8_, x + (size_t)spx_fmt_cbr_col(v, k + i) * 8, 8);               \
+    a##i = _mm512_dpbusd_epi32(a##i, _mm512_set1_epi64(x8_), wv_);            \
+    s##i = _mm512_dpbusd_epi32(s##i, ones, wv_);                              \
+  } while (0)
+
 T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
                                      int32_t *acc) {
   const uint8_t *x = (const uint8_t *)xs;
   const __m512i ones = _mm512_set1_epi8(1);
   uint32_t br, k, oo;
   for (br = 0; br < v->block_rows; ++br) {
+    const uint32_t kend = spx_fmt_cbr_row_end(v, br);
     uint32_t o0, no;
     int32_t la[16], ls[16];
-    __m512i a = _mm512_setzero_si512(), s = a;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    __m512i s0 = a0, s1 = a0, s2 = a0, s3 = a0;
     spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
-    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
-      int64_t x8;
-      const __m512i wv = _mm512_loadu_si512((const void *)spx_fmt_cbr_block(v, k));
-      memcpy(&x8, x + (size_t)spx_fmt_cbr_col(v, k) * 8, 8);
-      a = _mm512_dpbusd_epi32(a, _mm512_set1_epi64(x8), wv);
-      s = _mm512_dpbusd_epi32(s, ones, wv);
+    k = spx_fmt_cbr_row_begin(v, br);
+    for (; k + 4 <= kend; k += 4) {
+      CBR_STEP(0);
+      CBR_STEP(1);
+      CBR_STEP(2);
+      CBR_STEP(3);
     }
-    _mm512_storeu_si512((void *)la, a);
-    _mm512_storeu_si512((void *)ls, s);
+    for (; k < kend; ++k) CBR_STEP(0);
+    a0 = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+    s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+    _mm512_storeu_si512((void *)la, a0);
+    _mm512_storeu_si512((void *)ls, s0);
     for (oo = 0; oo < no; ++oo)
       acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
                                (uint32_t)(zin + 128) * (uint32_t)(ls[2 * oo] + ls[2 * oo + 1]));
   }
 }
+#undef CBR_STEP
 #endif
 
 /* Scratch: [x' padded: 2 * up(f + 8, 64) bytes][acc int32[units]], from a
@@ -724,12 +843,14 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
   int32_t *acc = (int32_t *)(void *)(base + 2 * xlen);
   gemv_fn gemv = gemv_c;
   cbr_gemv_fn cgemv = cbr_gemv_c;
+  requant_pc_fn requant_pc = requant_pc_c;
   int32_t n;
   uint32_t i, u;
 #if SPX_K_X86
   if (isa == SPX_RT_ISA_AVX512) {
     gemv = gemv_avx512;
     cgemv = cbr_gemv_avx512;
+    requant_pc = requant_pc_avx512;
   } else if (isa == SPX_RT_ISA_AVX2) {
     gemv = gemv_avx2;
     cgemv = cbr_gemv_avx2;
@@ -751,11 +872,213 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
     } else {
       gemv((const int8_t *)w->bytes, units, f, base, zin, acc);
     }
-    for (u = 0; u < units; ++u)
-      output[(size_t)n * units + u] =
-          spx_k_out_s8((int32_t)((uint32_t)acc[u] + (uint32_t)(bias ? bias[u] : 0)),
-                       q->out_zero_point, q->multiplier[u], (int)q->shift[u], q->act_min,
-                       q->act_max);
+    if (bias)
+      for (u = 0; u < units; ++u) acc[u] = (int32_t)((uint32_t)acc[u] + (uint32_t)bias[u]);
+    requant_pc(acc, units, q, output + (size_t)n * units);
   }
+  return SPX_RT_OK;
+}
+
+/* ---- depthwise conv2d, stride 1 ------------------------------------------
+ * Per channel: the input plane centered (x - z_in, int16) with its padding
+ * (0) around it, hp x wp; an output pixel (oy, ox) is the virtual pixel
+ * v = oy * wp + ox as in the conv above, so that every tap is one run over
+ * all virtual pixels, acc[v] = bias + sum_t w_t * xp[v + off_t], off_t =
+ * ky * dh * wp + kx * dw (virtual pixels with ox >= ow are dropped), then
+ * each output row's requantization. C and AVX2: that loop, compiled for
+ * each path (target attributes), so the compiler vectorizes it 4 or 8 lanes
+ * wide. AVX-512: the taps in pairs (kx, kx + 1) with vpdpwssd on a plane of
+ * int16 pairs pp[v] = (xp[v], xp[v + dw]), 16 pixels per register. */
+
+typedef struct dw_plan {
+  int32_t hp, wp, nv;
+  size_t nxp, npp; /* int16 entries of xp, int32 entries of pp (with slack) */
+  size_t off_xp, off_pp, off_acc, off_taps, off_vout, total;
+} dw_plan_t;
+
+static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
+                   int32_t ow, dw_plan_t *pl) {
+  size_t maxoff;
+  memset(pl, 0, sizeof *pl);
+  if (p->c_in / p->groups != 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (!(f->plain_s8 && f->chan_block <= 1) && !f->row_taps) return 0;
+  if ((size_t)p->kh * (size_t)p->kw > 64) return 0; /* kernels' tap arrays */
+  pl->hp = p->h + p->pad[0] + p->pad[2];
+  pl->wp = p->w + p->pad[1] + p->pad[3];
+  pl->nv = (oh - 1) * pl->wp + ow;
+  maxoff = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  /* reads: v < up(nv, 16) at v + off <= maxoff (pp), pp's second value
+   * dw further (xp) */
+  pl->npp = up(up((size_t)pl->nv, 16) + maxoff + 1, 16);
+  if (pl->npp < (size_t)pl->hp * (size_t)pl->wp) pl->npp = up((size_t)pl->hp * (size_t)pl->wp, 16);
+  pl->nxp = up(pl->npp + (size_t)p->dilation[1] + 16, 32);
+  pl->off_xp = 0;
+  pl->off_pp = up(pl->nxp * 2, 64);
+  pl->off_acc = pl->off_pp + pl->npp * 4;
+  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 16) * 4;
+  pl->off_vout = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64);
+  pl->total = pl->off_vout + up((size_t)pl->nv, 64) + 64;
+  return 1;
+}
+
+size_t spx_k_fast_dw_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                          int32_t oh, int32_t ow) {
+  dw_plan_t pl;
+  return dw_plan(f, p, oh, ow, &pl) ? pl.total : 0;
+}
+
+#if defined(__GNUC__)
+#define DW_ALWAYS static inline __attribute__((always_inline))
+#else
+#define DW_ALWAYS static inline
+#endif
+
+/* acc[v] = b + sum_t taps[t] * xp[v + off_t], v < nv. */
+DW_ALWAYS void dw_plane_body(const int16_t *xp, const int32_t *taps, const int32_t *offs,
+                             int32_t ntaps, int32_t nv, int32_t b, int32_t *acc) {
+  int32_t v, t;
+  for (v = 0; v < nv; ++v) acc[v] = b;
+  for (t = 0; t < ntaps; ++t) {
+    const int32_t wv = taps[t];
+    const int16_t *r = xp + offs[t];
+    if (!wv) continue;
+    for (v = 0; v < nv; ++v) acc[v] += wv * r[v];
+  }
+}
+
+typedef void (*dw_plane_fn)(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                            int32_t *pp, const spx_rt_conv2d_params_t *p,
+                            const int32_t *taps, const int32_t *offs, int32_t b,
+                            int32_t *acc);
+
+/* The interior of the padded plane: x - z_in (its border and slack stay 0). */
+DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                            const spx_rt_conv2d_params_t *p) {
+  int32_t x, y;
+  for (y = 0; y < p->h; ++y) {
+    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
+    const int8_t *sr = in + (size_t)y * (size_t)p->w;
+    for (x = 0; x < p->w; ++x) d[x] = (int16_t)(sr[x] - zin);
+  }
+}
+
+static void dw_plane_c(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                       int32_t *pp, const spx_rt_conv2d_params_t *p, const int32_t *taps,
+                       const int32_t *offs, int32_t b, int32_t *acc) {
+  (void)pp;
+  dw_fill_body(pl, in, zin, xp, p);
+  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+}
+
+#if SPX_K_X86
+T_AVX2 static void dw_plane_avx2(const dw_plan_t *pl, const int8_t *in, int32_t zin,
+                                 int16_t *xp, int32_t *pp, const spx_rt_conv2d_params_t *p,
+                                 const int32_t *taps, const int32_t *offs, int32_t b,
+                                 int32_t *acc) {
+  (void)pp;
+  dw_fill_body(pl, in, zin, xp, p);
+  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+}
+
+T_AVX512 static void dw_plane_avx512(const dw_plan_t *pl, const int8_t *in, int32_t zin,
+                                     int16_t *xp, int32_t *pp,
+                                     const spx_rt_conv2d_params_t *p, const int32_t *taps,
+                                     const int32_t *offs, int32_t b, int32_t *acc) {
+  const int32_t kw = p->kw, dwl = p->dilation[1];
+  const __m512i vz = _mm512_set1_epi16((short)zin);
+  int32_t wpair[64], opair[64], np = 0, ky, kx, v, i, y, x;
+  size_t e;
+  for (y = 0; y < p->h; ++y) { /* the interior, 32 pixels per step */
+    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
+    const int8_t *sr = in + (size_t)y * (size_t)p->w;
+    for (x = 0; x < p->w; x += 32) {
+      const __mmask32 m = p->w - x >= 32 ? 0xffffffffu : (__mmask32)((1u << (p->w - x)) - 1);
+      const __m512i v16 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, (const void *)(sr + x)));
+      _mm512_mask_storeu_epi16((void *)(d + x), m, _mm512_sub_epi16(v16, vz));
+    }
+  }
+  /* pp[v] = (xp[v], xp[v + dw]): int16 pairs, low half first */
+  for (e = 0; e < pl->npp; e += 16) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e));
+    const __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e + dwl));
+    const __m512i a32 = _mm512_cvtepu16_epi32(a), c32 = _mm512_cvtepu16_epi32(c);
+    _mm512_storeu_si512((void *)(pp + e), _mm512_or_si512(a32, _mm512_slli_epi32(c32, 16)));
+  }
+  for (ky = 0; ky < p->kh; ++ky)
+    for (kx = 0; kx < kw; kx += 2) {
+      const int32_t w0 = taps[ky * kw + kx], w1 = kx + 1 < kw ? taps[ky * kw + kx + 1] : 0;
+      if (!w0 && !w1) continue;
+      wpair[np] = (int32_t)(((uint32_t)(uint16_t)w1 << 16) | (uint16_t)w0);
+      opair[np++] = offs[ky * kw + kx];
+    }
+  for (v = 0; v < pl->nv; v += 16) {
+    __m512i a = _mm512_set1_epi32(b);
+    for (i = 0; i < np; ++i)
+      a = _mm512_dpwssd_epi32(a, _mm512_loadu_si512((const void *)(pp + opair[i] + v)),
+                              _mm512_set1_epi32(wpair[i]));
+    _mm512_storeu_si512((void *)(acc + v), a);
+  }
+}
+#endif
+
+spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                              const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                              const int8_t *input, const int32_t *bias, int8_t *output,
+                              void *scratch) {
+  const isa_kit_t k = kit();
+  const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
+  const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
+  const int32_t zin = q->in_zero_point;
+  const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int16_t taps16[64];
+  int32_t offs[64];
+  dw_plan_t pl;
+  int16_t *xp;
+  int32_t *pp, *acc, *taps, n, oy, t;
+  int8_t *vout;
+  uint32_t i;
+  dw_plane_fn run = dw_plane_c;
+#if SPX_K_X86
+  if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX512)
+    run = dw_plane_avx512;
+  else if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX2)
+    run = dw_plane_avx2;
+#endif
+  (void)dw_plan(w->desc, p, oh, ow, &pl);
+  xp = (int16_t *)(void *)(base + pl.off_xp);
+  pp = (int32_t *)(void *)(base + pl.off_pp);
+  acc = (int32_t *)(void *)(base + pl.off_acc);
+  taps = (int32_t *)(void *)(base + pl.off_taps);
+  vout = (int8_t *)(base + pl.off_vout);
+  for (t = 0; t < ntaps; ++t) /* ntaps <= 64 (dw_plan) */
+    offs[t] = (t / p->kw) * p->dilation[0] * pl.wp + (t % p->kw) * p->dilation[1];
+  memset(xp, 0, pl.nxp * 2);
+  for (n = 0; n < p->n; ++n)
+    for (i = 0; i < w->dims.rows; ++i) {
+      uint32_t oc;
+      const int8_t *in;
+      int8_t *out;
+      int32_t b, mult, shift;
+      if (plain) {
+        oc = i;
+        for (t = 0; t < ntaps; ++t)
+          taps[t] = ((const int8_t *)w->bytes)[(size_t)oc * (size_t)ntaps + (size_t)t];
+      } else {
+        oc = w->desc->row_taps(w, i, taps16);
+        for (t = 0; t < ntaps; ++t) taps[t] = taps16[t];
+      }
+      in = input + ((size_t)n * (size_t)p->c_in + (size_t)(oc / (uint32_t)cout_g)) * hw;
+      out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
+      b = bias ? bias[oc] : 0;
+      mult = q->multiplier[oc];
+      shift = (int)q->shift[oc];
+      run(&pl, in, zin, xp, pp, p, taps, offs, b, acc);
+      /* every virtual pixel at once, then the real ones out */
+      k.requant(acc, (uint32_t)pl.nv, 0, mult, shift, q, vout);
+      for (oy = 0; oy < oh; ++oy)
+        memcpy(out + (size_t)oy * (size_t)ow, vout + (size_t)oy * (size_t)pl.wp, (size_t)ow);
+    }
   return SPX_RT_OK;
 }

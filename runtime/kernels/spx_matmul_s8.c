@@ -340,7 +340,8 @@ static int depthwise(const spx_rt_conv2d_params_t *p) {
 static size_t conv_scratch(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
                            const spx_fmt_dims_t *d, int32_t oh, int32_t ow, size_t *fmt_off,
                            size_t *col_off) {
-  size_t fast;
+  size_t fast = spx_k_fast_dw_size(f, p, oh, ow);
+  if (fast) return fast;
   if (f->plain_s8 && depthwise(p)) {
     *fmt_off = *col_off = 0;
     return (size_t)ow * sizeof(int32_t);
@@ -401,6 +402,8 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
   if (!scratch || scratch_size < need) return SPX_RT_ERR_BUFFER;
   if (spx_k_fast_conv_size(fmt, p, oh, ow))
     return spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
+  if (spx_k_fast_dw_size(fmt, p, oh, ow))
+    return spx_k_fast_dw(&w, p, q, oh, ow, input, bias, output, scratch);
   cap = dw_cap(fmt, p, ow, need, &taps_bytes);
   if (cap > 0) {
     conv2d_s8_depthwise(&w, p, q, oh, ow, input, bias, output, (int16_t *)scratch,

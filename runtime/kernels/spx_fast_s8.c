@@ -188,6 +188,9 @@ T_AVX512 static void ukr_avx512(const int8_t *const *w, const int32_t *const *bo
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
 
+typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
+                           const spx_rt_requant_pc_t *q, int8_t *o);
+
 static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
                       const spx_rt_requant_pc_t *q, int8_t *o) {
   uint32_t j;
@@ -200,29 +203,76 @@ static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int
 /* spx_k_out_s8, vectorized with the same integer steps. Two identities make
  * it short, both exact for every int32 x and int64 ab = v * mult:
  *   srdhm: (ab + nudge) / 2^31 truncated toward zero, nudge = 2^30 for
- *     ab >= 0 and 1 - 2^30 below, equals floor((ab + 2^30) / 2^31), an
- *     arithmetic shift (for ab < 0, trunc((ab + 1 - 2^30) / 2^31) =
- *     ceil(...) = floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31));
- *   rdbypot(x, e), e >= 1: x / 2^e rounded half away from zero, equals
- *     (x + 2^(e-1) - (x < 0)) >> e in int64 (its threshold test: a
- *     remainder above 2^(e-1) - 1, or above 2^(e-1) when x < 0).
+ *     ab >= 0 and 1 - 2^30 below, equals X = floor(P / 2^31), P = ab +
+ *     2^30 (for ab < 0, trunc((ab + 1 - 2^30) / 2^31) = ceil(...) =
+ *     floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31));
+ *   rdbypot(X, e), e >= 1, X / 2^e rounded half away from zero, equals
+ *     floor((X + 2^(e-1) - [X < 0]) / 2^e) (its threshold test: a remainder
+ *     above 2^(e-1) - 1, or above 2^(e-1) when X < 0); with X = floor(P /
+ *     2^31) and [X < 0] = [P < 0], nested floors give
+ *     Y = floor((P + 2^(30+e) - [P < 0] 2^31) / 2^(31+e)),
+ *   one add, one compare and one shift in int64 (no overflow: |ab| <= 2^62).
  * Shift <= 0 (the usual case): 16 lanes, products of the even and odd int32
  * lanes (vpmuldq) in int64; shift > 0: the saturating left shift in 8 int64
  * lanes; the last lanes masked. The fused sign (act_min > act_max) and
  * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
+typedef struct rq_row {
+  __m512i mult, add, neg, cmp, zp, lo, hi, c;
+  __m128i sh; /* 31 + e */
+  int corr;   /* e >= 1: subtract 2^31 where P < 0 */
+} rq_row_t;
+
+T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
+                                         const spx_rt_requant_pc_t *q) {
+  rq_row_t r;
+  const int e = -shift; /* shift <= 0 */
+  r.mult = _mm512_set1_epi64(mult);
+  r.add = _mm512_set1_epi64(((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0));
+  r.neg = _mm512_set1_epi64((int64_t)1 << 31);
+  r.cmp = _mm512_set1_epi64(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
+  r.zp = _mm512_set1_epi32(q->out_zero_point);
+  r.lo = _mm512_set1_epi32(q->act_min);
+  r.hi = _mm512_set1_epi32(q->act_max);
+  r.c = _mm512_set1_epi32(c);
+  r.sh = _mm_cvtsi32_si128(31 + e);
+  r.corr = e > 0;
+  return r;
+}
+
+/* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
+T_AVX512 static inline __m128i rq16(const rq_row_t *r, __m512i v) {
+  __m512i e, d;
+  v = _mm512_add_epi32(v, r->c);
+  e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
+  if (r->corr) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, r->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, r->cmp);
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+    e = _mm512_mask_sub_epi64(e, me, e, r->neg);
+    d = _mm512_mask_sub_epi64(d, md, d, r->neg);
+  } else {
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+  }
+  e = _mm512_sra_epi64(e, r->sh);
+  d = _mm512_sra_epi64(d, r->sh);
+  e = _mm512_mask_mov_epi32(e, 0xaaaa, _mm512_slli_epi64(d, 32)); /* 16 int32 lanes */
+  e = _mm512_add_epi32(e, r->zp); /* int32 wrap as in C, then clamp */
+  e = _mm512_min_epi32(_mm512_max_epi32(e, r->lo), r->hi);
+  return _mm512_cvtepi32_epi8(e);
+}
+
 T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
                                     int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
-  const int right = shift > 0 ? 0 : -shift;
-  const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30);
-  const __m512i vmult = _mm512_set1_epi64(mult);
-  const __m512i half = _mm512_set1_epi64(right ? (int64_t)1 << (right - 1) : 0);
-  const __m128i vright = _mm_cvtsi32_si128(right);
   uint32_t j;
   if (q->act_min > q->act_max || mult == INT32_MIN) {
     requant_c(a, n, c, mult, shift, q, o);
     return;
   }
   if (shift > 0) {
+    const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30), vmult = _mm512_set1_epi64(mult);
     const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
     const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
     const __m512i vzp = _mm512_set1_epi64(q->out_zero_point);
@@ -242,36 +292,89 @@ T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int
     return;
   }
   {
-    const __m512i vlo = _mm512_set1_epi32(q->act_min), vhi = _mm512_set1_epi32(q->act_max);
-    const __m512i vzp = _mm512_set1_epi32(q->out_zero_point), vc = _mm512_set1_epi32(c);
+    const rq_row_t r = rq_setup(c, mult, shift, q);
     for (j = 0; j < n; j += 16) {
       const __mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
-      const __m512i v = _mm512_add_epi32(_mm512_maskz_loadu_epi32(m, (const void *)(a + j)), vc);
-      /* even lanes' products in place, odd lanes' shifted down */
-      __m512i e = _mm512_add_epi64(_mm512_mul_epi32(v, vmult), k30);
-      __m512i d = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), vmult), k30);
-      e = _mm512_srai_epi64(e, 31);
-      d = _mm512_srai_epi64(d, 31);
-      if (right) {
-        e = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(e, half), _mm512_srai_epi64(e, 63)), vright);
-        d = _mm512_sra_epi64(_mm512_add_epi64(_mm512_add_epi64(d, half), _mm512_srai_epi64(d, 63)), vright);
-      }
-      /* back to 16 int32 lanes: even from e, odd from d */
-      e = _mm512_mask_mov_epi32(e, 0xaaaa, _mm512_slli_epi64(d, 32));
-      e = _mm512_add_epi32(e, vzp);
-      e = _mm512_min_epi32(_mm512_max_epi32(e, vlo), vhi);
-      _mm_mask_storeu_epi8((void *)(o + j), m, _mm512_cvtepi32_epi8(e));
+      _mm_mask_storeu_epi8((void *)(o + j), m,
+                           rq16(&r, _mm512_maskz_loadu_epi32(m, (const void *)(a + j))));
     }
   }
 }
 #endif
 
-typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
-                           const spx_rt_requant_pc_t *q, int8_t *o);
+/* ---- a tile's output: rows oc .. oc + mr - 1 of acc (NR virtual pixels
+ * each) requantized, the real pixels stored: segment s is acc columns
+ * j[s] .. j[s] + len[s] - 1, going to out + row * plane + off[s]. */
+typedef struct tile_segs {
+  uint32_t n;
+  uint32_t j[NR], len[NR];
+  size_t off[NR];
+} tile_segs_t;
+
+typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                            const spx_rt_requant_pc_t *q, const tile_segs_t *sg,
+                            int8_t *out, size_t plane);
+
+static void tile_out_generic(requant_fn rq, const int32_t *acc, uint32_t oc, uint32_t mr,
+                             const int32_t *c0, const spx_rt_requant_pc_t *q,
+                             const tile_segs_t *sg, int8_t *out, size_t plane) {
+  int8_t ob[NR];
+  uint32_t r, s;
+  for (r = 0; r < mr; ++r) {
+    const uint32_t c = oc + r;
+    int8_t *o = out + (size_t)c * plane;
+    rq(acc + (size_t)r * NR, NR, c0[c], q->multiplier[c], (int)q->shift[c], q, ob);
+    for (s = 0; s < sg->n; ++s) memcpy(o + sg->off[s], ob + sg->j[s], sg->len[s]);
+  }
+}
+
+static void tile_out_c(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                       const spx_rt_requant_pc_t *q, const tile_segs_t *sg, int8_t *out,
+                       size_t plane) {
+  tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
+}
+
+#if SPX_K_X86
+/* Each row's 32 outputs in one register, each segment one masked store:
+ * the register is placed so that column j lands on its pixel, and the
+ * bytes outside the segment are masked off (never written). */
+T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t mr,
+                                     const int32_t *c0, const spx_rt_requant_pc_t *q,
+                                     const tile_segs_t *sg, int8_t *out, size_t plane) {
+  uint32_t r, s;
+  if (q->act_min > q->act_max) {
+    tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
+    return;
+  }
+  for (r = 0; r < mr; ++r) {
+    const uint32_t c = oc + r;
+    const int32_t mult = q->multiplier[c], shift = q->shift[c];
+    const uintptr_t o = (uintptr_t)(out + (size_t)c * plane);
+    rq_row_t rr;
+    __m256i v;
+    if (shift > 0 || mult == INT32_MIN) {
+      int8_t ob[NR];
+      requant_avx512(acc + (size_t)r * NR, NR, c0[c], mult, shift, q, ob);
+      for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
+      continue;
+    }
+    rr = rq_setup(c0[c], mult, shift, q);
+    v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(rq16(&rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR)))),
+        rq16(&rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR + 16))), 1);
+    for (s = 0; s < sg->n; ++s) {
+      const __mmask32 m =
+          (__mmask32)((sg->len[s] >= 32 ? 0xffffffffu : ((1u << sg->len[s]) - 1)) << sg->j[s]);
+      _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), m, v);
+    }
+  }
+}
+#endif
 
 typedef struct isa_kit {
   ukr_fn ukr;
   requant_fn requant;
+  tile_out_fn tile_out;
   uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
 } isa_kit_t;
 
@@ -279,12 +382,14 @@ static isa_kit_t kit(void) {
   isa_kit_t k;
   k.ukr = ukr_c;
   k.requant = requant_c;
+  k.tile_out = tile_out_c;
   k.offset = 0;
 #if SPX_K_X86
   switch (spx_rt_kernels_isa()) {
   case SPX_RT_ISA_AVX512:
     k.ukr = ukr_avx512;
     k.requant = requant_avx512;
+    k.tile_out = tile_out_avx512;
     k.offset = 128;
     break;
   case SPX_RT_ISA_AVX2:
@@ -443,7 +548,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   uint32_t r, t, cq;
   int32_t n, g, v0;
   int32_t acc[MR * NR];
-  int8_t ob[NR];
+  tile_segs_t sg;
   (void)conv_plan(w->desc, p, oh, ow, &pl);
   tbl = (int32_t *)(void *)(base + pl.off_tbl);
   wptr = (const int8_t **)(void *)(base + pl.off_ptr);
@@ -504,6 +609,25 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
       build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
         const uint8_t *b = x4 + (size_t)v0 * 4;
+        /* the tile's real pixels, in runs along output rows */
+        {
+          const int32_t cnt = pl.nv - v0 < NR ? pl.nv - v0 : NR;
+          int32_t j = 0;
+          sg.n = 0;
+          while (j < cnt) {
+            const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
+            int32_t len = ow - ox;
+            if (len <= 0) { /* dropped virtual pixels up to the row's end */
+              j += pl.wp - ox;
+              continue;
+            }
+            if (len > cnt - j) len = cnt - j;
+            sg.j[sg.n] = (uint32_t)j;
+            sg.len[sg.n] = (uint32_t)len;
+            sg.off[sg.n++] = (size_t)oy * (size_t)ow + (size_t)ox;
+            j += len;
+          }
+        }
         uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
         uint32_t br = 0, brend = 0;
         const spx_fmt_cbr_view_t *cv = &w->view.cbr;
@@ -537,26 +661,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
             k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
             o0 += mr;
           }
-          /* requantize the rows, store the virtual pixels that are real */
-          for (r = 0; r < mr; ++r) {
-            const uint32_t c = oc + r;
-            int32_t j = 0;
-            const int32_t cnt = pl.nv - v0 < NR ? pl.nv - v0 : NR;
-            k.requant(acc + (size_t)r * NR, NR, c0[c], q->multiplier[c], (int)q->shift[c], q,
-                      ob);
-            while (j < cnt) {
-              const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
-              int32_t len = ow - ox;
-              if (len <= 0) { /* a dropped virtual pixel */
-                j += pl.wp - ox;
-                continue;
-              }
-              if (len > cnt - j) len = cnt - j;
-              memcpy(out_n + (size_t)c * plane + (size_t)oy * (size_t)ow + (size_t)ox, ob + j,
-                     (size_t)len);
-              j += len;
-            }
-          }
+          k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
         }
       }
     }
@@ -908,15 +1013,15 @@ static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int
   pl->nv = (oh - 1) * pl->wp + ow;
   maxoff = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
            (size_t)(p->kw - 1) * (size_t)p->dilation[1];
-  /* reads: v < up(nv, 16) at v + off <= maxoff (pp), pp's second value
-   * dw further (xp) */
-  pl->npp = up(up((size_t)pl->nv, 16) + maxoff + 1, 16);
+  /* reads: v < up(nv, 64) at v + off, off <= maxoff (pp), pp's second
+   * value dw further (xp) */
+  pl->npp = up(up((size_t)pl->nv, 64) + maxoff + 1, 16);
   if (pl->npp < (size_t)pl->hp * (size_t)pl->wp) pl->npp = up((size_t)pl->hp * (size_t)pl->wp, 16);
   pl->nxp = up(pl->npp + (size_t)p->dilation[1] + 16, 32);
   pl->off_xp = 0;
   pl->off_pp = up(pl->nxp * 2, 64);
   pl->off_acc = pl->off_pp + pl->npp * 4;
-  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 16) * 4;
+  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 64) * 4;
   pl->off_vout = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64);
   pl->total = pl->off_vout + up((size_t)pl->nv, 64) + 64;
   return 1;
@@ -1012,12 +1117,20 @@ T_AVX512 static void dw_plane_avx512(const dw_plan_t *pl, const int8_t *in, int3
       wpair[np] = (int32_t)(((uint32_t)(uint16_t)w1 << 16) | (uint16_t)w0);
       opair[np++] = offs[ky * kw + kx];
     }
-  for (v = 0; v < pl->nv; v += 16) {
-    __m512i a = _mm512_set1_epi32(b);
-    for (i = 0; i < np; ++i)
-      a = _mm512_dpwssd_epi32(a, _mm512_loadu_si512((const void *)(pp + opair[i] + v)),
-                              _mm512_set1_epi32(wpair[i]));
-    _mm512_storeu_si512((void *)(acc + v), a);
+  for (v = 0; v < pl->nv; v += 64) { /* 4 independent chains (latency) */
+    __m512i a0 = _mm512_set1_epi32(b), a1 = a0, a2 = a0, a3 = a0;
+    for (i = 0; i < np; ++i) {
+      const __m512i wv = _mm512_set1_epi32(wpair[i]);
+      const int32_t *r = pp + opair[i] + v;
+      a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512((const void *)r), wv);
+      a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512((const void *)(r + 16)), wv);
+      a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512((const void *)(r + 32)), wv);
+      a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512((const void *)(r + 48)), wv);
+    }
+    _mm512_storeu_si512((void *)(acc + v), a0);
+    _mm512_storeu_si512((void *)(acc + v + 16), a1);
+    _mm512_storeu_si512((void *)(acc + v + 32), a2);
+    _mm512_storeu_si512((void *)(acc + v + 48), a3);
   }
 }
 #endif

@@ -184,6 +184,55 @@ T_AVX512 static void ukr_avx512(const int8_t *const *w, const int32_t *const *bo
 #undef STORE_ROW
 }
 #undef VNNI_ROW
+
+/* CBR blocks of 1x1 convs and 8 real rows: two quads per block, the 8 rows
+ * 8 bytes apart (constant offsets, no per-block row pointers). */
+#define CBR1_ROW(k)                                                           \
+  do {                                                                        \
+    const __m512i va_ = _mm512_set1_epi32(ld32(blk + 8 * k));                 \
+    const __m512i vb_ = _mm512_set1_epi32(ld32(blk + 8 * k + 4));             \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xa0, va_);                         \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xa1, va_);                         \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xb0, vb_);                         \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xb1, vb_);                         \
+  } while (0)
+
+T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *const *boff,
+                                     uint32_t nblk, const uint8_t *b, int32_t *acc) {
+  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
+          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
+          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  uint32_t i;
+  for (i = 0; i < nblk; ++i) {
+    const int8_t *blk = w[i];
+    const uint8_t *pa = b + boff[i][0], *pb = b + boff[i][1];
+    const __m512i xa0 = _mm512_loadu_si512((const void *)pa);
+    const __m512i xa1 = _mm512_loadu_si512((const void *)(pa + 64));
+    const __m512i xb0 = _mm512_loadu_si512((const void *)pb);
+    const __m512i xb1 = _mm512_loadu_si512((const void *)(pb + 64));
+    CBR1_ROW(0);
+    CBR1_ROW(1);
+    CBR1_ROW(2);
+    CBR1_ROW(3);
+    CBR1_ROW(4);
+    CBR1_ROW(5);
+    CBR1_ROW(6);
+    CBR1_ROW(7);
+  }
+#define STORE_ROW(k)                                                          \
+  _mm512_storeu_si512((void *)(acc + k * NR), a##k##0);                       \
+  _mm512_storeu_si512((void *)(acc + k * NR + 16), a##k##1)
+  STORE_ROW(0);
+  STORE_ROW(1);
+  STORE_ROW(2);
+  STORE_ROW(3);
+  STORE_ROW(4);
+  STORE_ROW(5);
+  STORE_ROW(6);
+  STORE_ROW(7);
+#undef STORE_ROW
+}
+#undef CBR1_ROW
 #endif
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
@@ -302,6 +351,44 @@ T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int
 }
 #endif
 
+/* Rows of a virtual plane: out[oy * ow + ox] from acc[oy * wp + ox]. */
+typedef void (*requant_rows_fn)(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                                int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                                int8_t *out);
+
+static void requant_rows_c(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                           int32_t mult, int shift, const spx_rt_requant_pc_t *q, int8_t *out) {
+  int32_t oy;
+  for (oy = 0; oy < oh; ++oy)
+    requant_c(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+              out + (size_t)oy * (size_t)ow);
+}
+
+#if SPX_K_X86
+T_AVX512 static void requant_rows_avx512(const int32_t *acc, int32_t wp, int32_t oh,
+                                         int32_t ow, int32_t mult, int shift,
+                                         const spx_rt_requant_pc_t *q, int8_t *out) {
+  rq_row_t r;
+  int32_t oy, x;
+  if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
+    for (oy = 0; oy < oh; ++oy)
+      requant_avx512(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+                     out + (size_t)oy * (size_t)ow);
+    return;
+  }
+  r = rq_setup(0, mult, shift, q);
+  for (oy = 0; oy < oh; ++oy) {
+    const int32_t *a = acc + (size_t)oy * (size_t)wp;
+    int8_t *o = out + (size_t)oy * (size_t)ow;
+    for (x = 0; x < ow; x += 16) {
+      const __mmask16 m = ow - x >= 16 ? 0xffff : (__mmask16)((1u << (ow - x)) - 1);
+      _mm_mask_storeu_epi8((void *)(o + x), m,
+                           rq16(&r, _mm512_maskz_loadu_epi32(m, (const void *)(a + x))));
+    }
+  }
+}
+#endif
+
 /* ---- a tile's output: rows oc .. oc + mr - 1 of acc (NR virtual pixels
  * each) requantized, the real pixels stored: segment s is acc columns
  * j[s] .. j[s] + len[s] - 1, going to out + row * plane + off[s]. */
@@ -373,7 +460,11 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
 
 typedef struct isa_kit {
   ukr_fn ukr;
+  /* CBR, 1x1, 8 rows (NULL: ukr) */
+  void (*ukr_cbr1)(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                   const uint8_t *b, int32_t *acc);
   requant_fn requant;
+  requant_rows_fn requant_rows;
   tile_out_fn tile_out;
   uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
 } isa_kit_t;
@@ -381,15 +472,19 @@ typedef struct isa_kit {
 static isa_kit_t kit(void) {
   isa_kit_t k;
   k.ukr = ukr_c;
+  k.ukr_cbr1 = NULL;
   k.requant = requant_c;
+  k.requant_rows = requant_rows_c;
   k.tile_out = tile_out_c;
   k.offset = 0;
 #if SPX_K_X86
   switch (spx_rt_kernels_isa()) {
   case SPX_RT_ISA_AVX512:
     k.ukr = ukr_avx512;
+    k.ukr_cbr1 = ukr_avx512_cbr1;
     k.requant = requant_avx512;
     k.tile_out = tile_out_avx512;
+    k.requant_rows = requant_rows_avx512;
     k.offset = 128;
     break;
   case SPX_RT_ISA_AVX2:
@@ -648,7 +743,9 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
               bptr[cv->block_cols + i] = bptr[spx_fmt_cbr_col(cv, kb + i)];
             }
             ++br;
-            if (nblk)
+            if (nblk && k.ukr_cbr1 && pl.taps == 1 && mr == MR)
+              k.ukr_cbr1(wptr, bptr + cv->block_cols, nblk, b, acc);
+            else if (nblk)
               k.ukr(wptr, bptr + cv->block_cols, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr,
                     acc);
             else
@@ -998,7 +1095,7 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
 typedef struct dw_plan {
   int32_t hp, wp, nv;
   size_t nxp, npp; /* int16 entries of xp, int32 entries of pp (with slack) */
-  size_t off_xp, off_pp, off_acc, off_taps, off_vout, total;
+  size_t off_xp, off_pp, off_acc, off_taps, total;
 } dw_plan_t;
 
 static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
@@ -1022,8 +1119,7 @@ static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int
   pl->off_pp = up(pl->nxp * 2, 64);
   pl->off_acc = pl->off_pp + pl->npp * 4;
   pl->off_taps = pl->off_acc + up((size_t)pl->nv, 64) * 4;
-  pl->off_vout = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64);
-  pl->total = pl->off_vout + up((size_t)pl->nv, 64) + 64;
+  pl->total = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64) + 64;
   return 1;
 }
 
@@ -1149,8 +1245,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   int32_t offs[64];
   dw_plan_t pl;
   int16_t *xp;
-  int32_t *pp, *acc, *taps, n, oy, t;
-  int8_t *vout;
+  int32_t *pp, *acc, *taps, n, t;
   uint32_t i;
   dw_plane_fn run = dw_plane_c;
 #if SPX_K_X86
@@ -1164,7 +1259,6 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   pp = (int32_t *)(void *)(base + pl.off_pp);
   acc = (int32_t *)(void *)(base + pl.off_acc);
   taps = (int32_t *)(void *)(base + pl.off_taps);
-  vout = (int8_t *)(base + pl.off_vout);
   for (t = 0; t < ntaps; ++t) /* ntaps <= 64 (dw_plan) */
     offs[t] = (t / p->kw) * p->dilation[0] * pl.wp + (t % p->kw) * p->dilation[1];
   memset(xp, 0, pl.nxp * 2);
@@ -1187,11 +1281,15 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       b = bias ? bias[oc] : 0;
       mult = q->multiplier[oc];
       shift = (int)q->shift[oc];
+      for (t = 0; t < ntaps && !taps[t]; ++t) {
+      }
+      if (t == ntaps) { /* no taps (a pruned channel): acc = bias everywhere */
+        memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
+               plane);
+        continue;
+      }
       run(&pl, in, zin, xp, pp, p, taps, offs, b, acc);
-      /* every virtual pixel at once, then the real ones out */
-      k.requant(acc, (uint32_t)pl.nv, 0, mult, shift, q, vout);
-      for (oy = 0; oy < oh; ++oy)
-        memcpy(out + (size_t)oy * (size_t)ow, vout + (size_t)oy * (size_t)pl.wp, (size_t)ow);
+      k.requant_rows(acc, pl.wp, oh, ow, mult, shift, q, out);
     }
   return SPX_RT_OK;
 }

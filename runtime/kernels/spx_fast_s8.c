@@ -266,32 +266,43 @@ static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int
  * lanes; the last lanes masked. The fused sign (act_min > act_max) and
  * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
 typedef struct rq_row {
-  __m512i mult, add, neg, cmp, zp, lo, hi, c;
+  __m512i mult, add, neg, cmp, zp, lo, hi, c, pick;
   __m128i sh; /* 31 + e */
   int corr;   /* e >= 1: subtract 2^31 where P < 0 */
+  int addc;   /* c != 0 */
+  int addzp;  /* z_out not folded into add */
 } rq_row_t;
 
+/* e >= 1 also folds z_out in: floor((P' + z 2^(31+e)) / 2^(31+e)) = Y + z,
+ * no int64 overflow for e <= 22 (|ab| <= 2^62), and Y + z never wraps in
+ * int32 there (|Y| <= 2^30 + 1). */
 T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
                                          const spx_rt_requant_pc_t *q) {
   rq_row_t r;
   const int e = -shift; /* shift <= 0 */
+  int64_t add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
+  r.addzp = !(e >= 1 && e <= 22);
+  if (!r.addzp) add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
   r.mult = _mm512_set1_epi64(mult);
-  r.add = _mm512_set1_epi64(((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0));
+  r.add = _mm512_set1_epi64(add);
   r.neg = _mm512_set1_epi64((int64_t)1 << 31);
   r.cmp = _mm512_set1_epi64(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
   r.zp = _mm512_set1_epi32(q->out_zero_point);
   r.lo = _mm512_set1_epi32(q->act_min);
   r.hi = _mm512_set1_epi32(q->act_max);
   r.c = _mm512_set1_epi32(c);
+  /* int32 lane i: even i from the even products, odd i from the odd ones */
+  r.pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
   r.sh = _mm_cvtsi32_si128(31 + e);
   r.corr = e > 0;
+  r.addc = c != 0;
   return r;
 }
 
 /* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
 T_AVX512 static inline __m128i rq16(const rq_row_t *r, __m512i v) {
   __m512i e, d;
-  v = _mm512_add_epi32(v, r->c);
+  if (r->addc) v = _mm512_add_epi32(v, r->c);
   e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
   d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
   if (r->corr) {
@@ -307,8 +318,9 @@ T_AVX512 static inline __m128i rq16(const rq_row_t *r, __m512i v) {
   }
   e = _mm512_sra_epi64(e, r->sh);
   d = _mm512_sra_epi64(d, r->sh);
-  e = _mm512_mask_mov_epi32(e, 0xaaaa, _mm512_slli_epi64(d, 32)); /* 16 int32 lanes */
-  e = _mm512_add_epi32(e, r->zp); /* int32 wrap as in C, then clamp */
+  /* the low halves, back to 16 int32 lanes in order */
+  e = _mm512_permutex2var_epi32(e, r->pick, d);
+  if (r->addzp) e = _mm512_add_epi32(e, r->zp); /* int32 wrap as in C */
   e = _mm512_min_epi32(_mm512_max_epi32(e, r->lo), r->hi);
   return _mm512_cvtepi32_epi8(e);
 }
@@ -458,6 +470,74 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
 }
 #endif
 
+/* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
+static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  int32_t j = 0;
+#if defined(__SSE2__)
+  const __m128i vx = _mm_set1_epi8((char)x);
+  for (; j + 16 <= n; j += 16) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(r0 + j));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(r1 + j));
+    const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(r2 + j));
+    const __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(r3 + j));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    uint8_t *d0 = o + 4 * j;
+    _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+  }
+#endif
+  for (; j < n; ++j) {
+    o[4 * j] = (uint8_t)((uint8_t)r0[j] ^ x);
+    o[4 * j + 1] = (uint8_t)((uint8_t)r1[j] ^ x);
+    o[4 * j + 2] = (uint8_t)((uint8_t)r2[j] ^ x);
+    o[4 * j + 3] = (uint8_t)((uint8_t)r3[j] ^ x);
+  }
+}
+
+#if SPX_K_X86
+/* interleave4 with the last 1..15 pixels in masked loads and stores. */
+T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  const __m128i vx = _mm_set1_epi8((char)x);
+  int32_t j;
+  for (j = 0; j < n; j += 16) {
+    const int32_t left = n - j;
+    const __mmask16 m = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+    const __m128i a = _mm_maskz_loadu_epi8(m, (const void *)(r0 + j));
+    const __m128i b = _mm_maskz_loadu_epi8(m, (const void *)(r1 + j));
+    const __m128i c = _mm_maskz_loadu_epi8(m, (const void *)(r2 + j));
+    const __m128i d = _mm_maskz_loadu_epi8(m, (const void *)(r3 + j));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    uint8_t *d0 = o + 4 * j;
+    if (left >= 16) {
+      _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+    } else { /* 4 left bytes per pixel: byte masks of the four 16-byte pieces */
+      const uint64_t bytes = (uint64_t)4 * (uint64_t)left;
+      const uint64_t mm = bytes >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bytes) - 1);
+      _mm_mask_storeu_epi8((void *)d0, (__mmask16)(mm & 0xffff),
+                           _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 16), (__mmask16)((mm >> 16) & 0xffff),
+                           _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 32), (__mmask16)((mm >> 32) & 0xffff),
+                           _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 48), (__mmask16)((mm >> 48) & 0xffff),
+                           _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+    }
+  }
+}
+#endif
+
+typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                              const int8_t *r3, int32_t n, uint8_t x, uint8_t *o);
+
 typedef struct isa_kit {
   ukr_fn ukr;
   /* CBR, 1x1, 8 rows (NULL: ukr) */
@@ -466,6 +546,7 @@ typedef struct isa_kit {
   requant_fn requant;
   requant_rows_fn requant_rows;
   tile_out_fn tile_out;
+  interleave_fn interleave;
   uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
 } isa_kit_t;
 
@@ -476,6 +557,7 @@ static isa_kit_t kit(void) {
   k.requant = requant_c;
   k.requant_rows = requant_rows_c;
   k.tile_out = tile_out_c;
+  k.interleave = interleave4;
   k.offset = 0;
 #if SPX_K_X86
   switch (spx_rt_kernels_isa()) {
@@ -485,6 +567,7 @@ static isa_kit_t kit(void) {
     k.requant = requant_avx512;
     k.tile_out = tile_out_avx512;
     k.requant_rows = requant_rows_avx512;
+    k.interleave = interleave4_avx512;
     k.offset = 128;
     break;
   case SPX_RT_ISA_AVX2:
@@ -561,38 +644,10 @@ size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_
   return conv_plan(f, p, oh, ow, &pl) ? pl.total : 0;
 }
 
-/* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
-static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
-  int32_t j = 0;
-#if defined(__SSE2__)
-  const __m128i vx = _mm_set1_epi8((char)x);
-  for (; j + 16 <= n; j += 16) {
-    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(r0 + j));
-    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(r1 + j));
-    const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(r2 + j));
-    const __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(r3 + j));
-    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
-    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
-    uint8_t *d0 = o + 4 * j;
-    _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
-    _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
-    _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
-    _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
-  }
-#endif
-  for (; j < n; ++j) {
-    o[4 * j] = (uint8_t)((uint8_t)r0[j] ^ x);
-    o[4 * j + 1] = (uint8_t)((uint8_t)r1[j] ^ x);
-    o[4 * j + 2] = (uint8_t)((uint8_t)r2[j] ^ x);
-    o[4 * j + 3] = (uint8_t)((uint8_t)r3[j] ^ x);
-  }
-}
-
 /* X4 of one conv group (in_g: its first channel plane). */
 static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                      const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
-                     const int8_t *zrow, uint8_t *x4) {
+                     const int8_t *zrow, interleave_fn il, uint8_t *x4) {
   const size_t hw = (size_t)p->h * (size_t)p->w;
   const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
   uint32_t cq;
@@ -615,9 +670,9 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
       for (x = 0; x < p->pad[1]; ++x) memcpy(row + 4 * x, &zq, 4);
       {
         const size_t ro = (size_t)iy * (size_t)p->w;
-        interleave4(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
-                    pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
-                    row + 4 * (size_t)p->pad[1]);
+        il(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
+           pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
+           row + 4 * (size_t)p->pad[1]);
       }
       for (x = p->pad[1] + p->w; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
     }
@@ -701,7 +756,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
       const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
                                        (size_t)p->h * (size_t)p->w;
       int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
-      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, x4);
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave, x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
         const uint8_t *b = x4 + (size_t)v0 * 4;
         /* the tile's real pixels, in runs along output rows */
@@ -907,6 +962,8 @@ T_AVX512 static void gemv_avx512(const int8_t *w, uint32_t units, uint32_t f, co
     }
     for (i = 0; i < ff; i += 64) {
       const __m512i xv = _mm512_loadu_si512((const void *)(x + i));
+      if (u + 16 <= units) /* the next 8 rows, at the same offset */
+        for (t = 0; t < 8; ++t) _mm_prefetch((const char *)(wr[t] + 8 * (size_t)f + i), _MM_HINT_T0);
       for (t = 0; t < 8; ++t) {
         const __m512i wv = _mm512_loadu_si512((const void *)(wr[t] + i));
         a[t] = _mm512_dpbusd_epi32(a[t], xv, wv);

@@ -51,7 +51,8 @@ static int32_t zero_point(void) {
   }
 }
 
-/* Requantization of a layer: random multipliers, shifts from -12 to +3, the
+/* Requantization of a layer: random multipliers (now and then INT32_MIN or
+ * tiny), shifts from -31 to +3, the
  * output range of a random activation (or the fused sign). */
 typedef struct layer_q {
   spx_rt_requant_pc_t q;
@@ -65,7 +66,9 @@ static void random_q(layer_q_t *l, int32_t channels, int32_t k) {
   l->bias = xcalloc((size_t)channels, sizeof(int32_t));
   for (c = 0; c < channels; ++c) {
     l->mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
-    l->shift[c] = rr(-12, 3) - (k > 64 ? 4 : 0);
+    if (rnd() % 64 == 0) l->mult[c] = INT32_MIN; /* srdhm's saturating case */
+    if (rnd() % 64 == 0) l->mult[c] = rr(0, 1000);
+    l->shift[c] = rnd() % 8 == 0 ? rr(-31, -18) : rr(-12, 3) - (k > 64 ? 4 : 0);
     l->bias[c] = rr(-40000, 40000);
   }
   l->q.in_zero_point = zero_point();

@@ -265,13 +265,28 @@ static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int
  * lanes (vpmuldq) in int64; shift > 0: the saturating left shift in 8 int64
  * lanes; the last lanes masked. The fused sign (act_min > act_max) and
  * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
-typedef struct rq_row {
-  __m512i mult, add, neg, cmp, zp, lo, hi, c, pick;
+typedef struct rq_common { /* the layer's */
+  __m512i neg, cmp, zp, lo, hi, pick;
+} rq_common_t;
+typedef struct rq_row { /* an output channel's */
+  __m512i mult, add, c;
   __m128i sh; /* 31 + e */
   int corr;   /* e >= 1: subtract 2^31 where P < 0 */
   int addc;   /* c != 0 */
   int addzp;  /* z_out not folded into add */
 } rq_row_t;
+
+T_AVX512 static inline rq_common_t rq_common(const spx_rt_requant_pc_t *q) {
+  rq_common_t k;
+  k.neg = _mm512_set1_epi64((int64_t)1 << 31);
+  k.cmp = _mm512_set1_epi64(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
+  k.zp = _mm512_set1_epi32(q->out_zero_point);
+  k.lo = _mm512_set1_epi32(q->act_min);
+  k.hi = _mm512_set1_epi32(q->act_max);
+  /* int32 lane i: even i from the even products, odd i from the odd ones */
+  k.pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  return k;
+}
 
 /* e >= 1 also folds z_out in: floor((P' + z 2^(31+e)) / 2^(31+e)) = Y + z,
  * no int64 overflow for e <= 22 (|ab| <= 2^62), and Y + z never wraps in
@@ -285,14 +300,7 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
   if (!r.addzp) add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
   r.mult = _mm512_set1_epi64(mult);
   r.add = _mm512_set1_epi64(add);
-  r.neg = _mm512_set1_epi64((int64_t)1 << 31);
-  r.cmp = _mm512_set1_epi64(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
-  r.zp = _mm512_set1_epi32(q->out_zero_point);
-  r.lo = _mm512_set1_epi32(q->act_min);
-  r.hi = _mm512_set1_epi32(q->act_max);
   r.c = _mm512_set1_epi32(c);
-  /* int32 lane i: even i from the even products, odd i from the odd ones */
-  r.pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
   r.sh = _mm_cvtsi32_si128(31 + e);
   r.corr = e > 0;
   r.addc = c != 0;
@@ -300,18 +308,18 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
 }
 
 /* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
-T_AVX512 static inline __m128i rq16(const rq_row_t *r, __m512i v) {
+T_AVX512 static inline __m128i rq16(const rq_common_t *k, const rq_row_t *r, __m512i v) {
   __m512i e, d;
   if (r->addc) v = _mm512_add_epi32(v, r->c);
   e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
   d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
   if (r->corr) {
-    const __mmask8 me = _mm512_cmplt_epi64_mask(e, r->cmp);
-    const __mmask8 md = _mm512_cmplt_epi64_mask(d, r->cmp);
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
     e = _mm512_add_epi64(e, r->add);
     d = _mm512_add_epi64(d, r->add);
-    e = _mm512_mask_sub_epi64(e, me, e, r->neg);
-    d = _mm512_mask_sub_epi64(d, md, d, r->neg);
+    e = _mm512_mask_sub_epi64(e, me, e, k->neg);
+    d = _mm512_mask_sub_epi64(d, md, d, k->neg);
   } else {
     e = _mm512_add_epi64(e, r->add);
     d = _mm512_add_epi64(d, r->add);
@@ -319,9 +327,9 @@ T_AVX512 static inline __m128i rq16(const rq_row_t *r, __m512i v) {
   e = _mm512_sra_epi64(e, r->sh);
   d = _mm512_sra_epi64(d, r->sh);
   /* the low halves, back to 16 int32 lanes in order */
-  e = _mm512_permutex2var_epi32(e, r->pick, d);
-  if (r->addzp) e = _mm512_add_epi32(e, r->zp); /* int32 wrap as in C */
-  e = _mm512_min_epi32(_mm512_max_epi32(e, r->lo), r->hi);
+  e = _mm512_permutex2var_epi32(e, k->pick, d);
+  if (r->addzp) e = _mm512_add_epi32(e, k->zp); /* int32 wrap as in C */
+  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
   return _mm512_cvtepi32_epi8(e);
 }
 
@@ -353,11 +361,12 @@ T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int
     return;
   }
   {
+    const rq_common_t kc = rq_common(q);
     const rq_row_t r = rq_setup(c, mult, shift, q);
     for (j = 0; j < n; j += 16) {
       const __mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
       _mm_mask_storeu_epi8((void *)(o + j), m,
-                           rq16(&r, _mm512_maskz_loadu_epi32(m, (const void *)(a + j))));
+                           rq16(&kc, &r, _mm512_maskz_loadu_epi32(m, (const void *)(a + j))));
     }
   }
 }
@@ -381,6 +390,7 @@ T_AVX512 static void requant_rows_avx512(const int32_t *acc, int32_t wp, int32_t
                                          int32_t ow, int32_t mult, int shift,
                                          const spx_rt_requant_pc_t *q, int8_t *out) {
   rq_row_t r;
+  rq_common_t kc;
   int32_t oy, x;
   if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
     for (oy = 0; oy < oh; ++oy)
@@ -389,13 +399,14 @@ T_AVX512 static void requant_rows_avx512(const int32_t *acc, int32_t wp, int32_t
     return;
   }
   r = rq_setup(0, mult, shift, q);
+  kc = rq_common(q);
   for (oy = 0; oy < oh; ++oy) {
     const int32_t *a = acc + (size_t)oy * (size_t)wp;
     int8_t *o = out + (size_t)oy * (size_t)ow;
     for (x = 0; x < ow; x += 16) {
       const __mmask16 m = ow - x >= 16 ? 0xffff : (__mmask16)((1u << (ow - x)) - 1);
       _mm_mask_storeu_epi8((void *)(o + x), m,
-                           rq16(&r, _mm512_maskz_loadu_epi32(m, (const void *)(a + x))));
+                           rq16(&kc, &r, _mm512_maskz_loadu_epi32(m, (const void *)(a + x))));
     }
   }
 }
@@ -441,10 +452,12 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
                                      const int32_t *c0, const spx_rt_requant_pc_t *q,
                                      const tile_segs_t *sg, int8_t *out, size_t plane) {
   uint32_t r, s;
+  rq_common_t kc;
   if (q->act_min > q->act_max) {
     tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
     return;
   }
+  kc = rq_common(q);
   for (r = 0; r < mr; ++r) {
     const uint32_t c = oc + r;
     const int32_t mult = q->multiplier[c], shift = q->shift[c];
@@ -459,8 +472,8 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     }
     rr = rq_setup(c0[c], mult, shift, q);
     v = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(rq16(&rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR)))),
-        rq16(&rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR + 16))), 1);
+        _mm256_castsi128_si256(rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR)))),
+        rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR + 16))), 1);
     for (s = 0; s < sg->n; ++s) {
       const __mmask32 m =
           (__mmask32)((sg->len[s] >= 32 ? 0xffffffffu : ((1u << sg->len[s]) - 1)) << sg->j[s]);

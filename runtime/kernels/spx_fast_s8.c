@@ -483,6 +483,69 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
 }
 #endif
 
+#if SPX_K_X86
+/* The same steps on AVX2, 8 outputs per step (shift <= 0; others, the fused
+ * sign and mult = INT32_MIN: requant_c). AVX2 has no 64-bit arithmetic
+ * shift, but only the low 32 bits of Y = P'' >> (31 + e) are kept: for
+ * e >= 1 they are the high half of P'' shifted by e - 1 (a 32-bit
+ * arithmetic shift), for e = 0 the low half of a logical 64-bit shift by 31
+ * (the bits shifted in land above bit 32). */
+T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
+                                int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
+  const int e = -shift;
+  const __m256i vmult = _mm256_set1_epi64x(mult), vc = _mm256_set1_epi32(c);
+  const __m256i cmp = _mm256_set1_epi64x(-((int64_t)1 << 30)), neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  const __m256i vadd = _mm256_set1_epi64x(((int64_t)1 << 30) + (e > 0 ? (int64_t)1 << (30 + e) : 0));
+  const __m256i zp = _mm256_set1_epi32(q->out_zero_point);
+  const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
+  const __m128i sh = _mm_cvtsi32_si128(e > 0 ? e - 1 : 0);
+  uint32_t j;
+  if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
+    requant_c(a, n, c, mult, shift, q, o);
+    return;
+  }
+  for (j = 0; j + 8 <= n; j += 8) {
+    const __m256i v = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc);
+    __m256i ev = _mm256_mul_epi32(v, vmult);                        /* even lanes */
+    __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), vmult); /* odd lanes */
+    __m256i y;
+    __m128i b;
+    if (e > 0) {
+      ev = _mm256_sub_epi64(_mm256_add_epi64(ev, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
+      od = _mm256_sub_epi64(_mm256_add_epi64(od, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+      ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
+      od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
+    } else {
+      ev = _mm256_srli_epi64(_mm256_add_epi64(ev, vadd), 31);
+      od = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_add_epi64(od, vadd), 31), 32);
+    }
+    y = _mm256_blend_epi32(ev, od, 0xaa);
+    y = _mm256_add_epi32(y, zp); /* int32 wrap as in C, then clamp */
+    y = _mm256_min_epi32(_mm256_max_epi32(y, lo), hi);
+    y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
+    b = _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+    _mm_storel_epi64((__m128i *)(void *)(o + j), b);
+  }
+  if (j < n) requant_c(a + j, n - j, c, mult, shift, q, o + j);
+}
+
+static void tile_out_avx2(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                          const spx_rt_requant_pc_t *q, const tile_segs_t *sg, int8_t *out,
+                          size_t plane) {
+  tile_out_generic(requant_avx2, acc, oc, mr, c0, q, sg, out, plane);
+}
+
+static void requant_rows_avx2(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                              int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                              int8_t *out) {
+  int32_t oy;
+  for (oy = 0; oy < oh; ++oy)
+    requant_avx2(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+                 out + (size_t)oy * (size_t)ow);
+}
+#endif
+
+
 /* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
 static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
                         const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
@@ -585,6 +648,9 @@ static isa_kit_t kit(void) {
     break;
   case SPX_RT_ISA_AVX2:
     k.ukr = ukr_avx2;
+    k.requant = requant_avx2;
+    k.requant_rows = requant_rows_avx2;
+    k.tile_out = tile_out_avx2;
     break;
   default:
     break;

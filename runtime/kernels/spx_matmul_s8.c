@@ -22,6 +22,11 @@
  * or a format that gives its rows' taps (desc->row_taps), runs direct loops
  * over all channels instead of im2col and one dot call per channel.
  *
+ * The dense int8 and CBR formats have register-blocked kernels besides
+ * (spx_fast_s8.c, one path per instruction set): after the checks and the
+ * format's open, stride-1 conv2d (depthwise too) and every dense layer of
+ * those formats go there, with the scratch they ask for; the rest (stride
+ * > 1, the other formats) runs the loops below.
  * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
  * scratch][the column tile]; plain int8 depthwise: one int32 output row;
  * row_taps depthwise: [int16 taps][int32 accumulators] in the same bytes

@@ -14,6 +14,9 @@ config.test_exec_root = os.path.join(config.spx_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [config.spx_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.environment["LC_ALL"] = "C"
+# SPX_ISA=c|avx2|avx512 runs the whole suite on one path of the int8 kernels.
+if "SPX_ISA" in os.environ:
+    config.environment["SPX_ISA"] = os.environ["SPX_ISA"]
 if config.spx_sanitize:
     config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"

@@ -473,6 +473,10 @@ static void emit_banner(const cgen_t *g, FILE *f, const char *ext) {
           ctext(g, p->source), ctext(g, p->name), p->target);
   if (g->prefix) fprintf(f, ", --c-prefix=%s", g->prefix);
   fputs(").\n", f);
+  if (p->spxc_version)
+    fprintf(f, " * spxc %s; command-line options: %s.\n", ctext(g, p->spxc_version),
+            p->options && p->options[0] ? ctext(g, p->options) : "none");
+  fputs(" * The generated code is yours to use under any terms; it links libspxrt (MIT).\n", f);
 }
 
 static void emit_header(const cgen_t *g, FILE *f, size_t ws, size_t scratch, bool embedded) {
@@ -537,7 +541,7 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   emit_banner(g, f, "c");
   fputs(" * Do not edit: regenerate with spxc. Links libspxrt only. */\n", f);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
-             "#include \"runtime/device/spx_device.h\"\n\n"
+             "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);
@@ -604,7 +608,7 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_str
              " * stream below runs on the runtime's %s device (its simulator). */\n",
           p->target);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n\n"
-             "#include \"runtime/device/spx_device.h\"\n\n"
+             "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(64)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n",
           p->name);
@@ -805,6 +809,21 @@ static void name_all(cgen_t *g) {
     g->out_param[k] = claim(g, "out_", "out_", p->output_names[k]);
 }
 
+int spx_backend_memory(const spx_program_t *p, spx_backend_memory_t *out) {
+  memset(out, 0, sizeof *out);
+  out->activations = (p->image.workspace_size + 15) / 16 * 16;
+  if (p->image.target == SPX_CS_TARGET_CPU) {
+    out->scratch = max_scratch(p);
+    out->workspace = out->activations + out->scratch;
+    return 0;
+  }
+  spx_backend_stream_t e;
+  int rc = spx_backend_stream_prepare(p, &e);
+  if (rc == 0) out->workspace = e.workspace;
+  spx_backend_stream_release(&e);
+  return rc;
+}
+
 int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header, FILE *source) {
   spx_arena_t *arena = spx_arena_create();
   cgen_t g = {.p = p, .arena = arena, .prefix = c_prefix};
@@ -821,11 +840,11 @@ int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *heade
       rc = -1;
     }
   if (rc == 0) name_all(&g);
-  size_t ws = (img->workspace_size + 15) / 16 * 16;
   if (rc == 0 && img->target == SPX_CS_TARGET_CPU) {
-    size_t scratch = max_scratch(p);
-    emit_header(&g, header, ws, scratch, false);
-    emit_source(&g, source, ws, scratch);
+    spx_backend_memory_t mem; /* the report's figures too */
+    rc = spx_backend_memory(p, &mem);
+    emit_header(&g, header, mem.activations, mem.scratch, false);
+    emit_source(&g, source, mem.activations, mem.scratch);
   } else if (rc == 0) {
     spx_backend_stream_t e;
     rc = spx_backend_stream_prepare(p, &e);

@@ -26,15 +26,24 @@ static void json_tensor(FILE *f, const spx_cs_tensor_t *t) {
   fputc('}', f);
 }
 
-static void write_report(const spx_program_t *p, FILE *f) {
+static void write_report(const spx_program_t *p, const spx_backend_memory_t *mem, FILE *f) {
   const spx_cs_image_t *img = &p->image;
   uint64_t macs = 0, params = 0, dense = 0, stored = 0;
   fputs("{\n  \"network\": ", f);
   json_string(f, p->name);
   fputs(",\n  \"source\": ", f);
   json_string(f, p->source);
-  fprintf(f, ",\n  \"target\": \"%s\",\n  \"workspace_bytes\": %u,\n  \"layers\": [\n",
-          p->target, img->workspace_size);
+  if (p->spxc_version) {
+    fputs(",\n  \"spxc\": ", f);
+    json_string(f, p->spxc_version);
+    fputs(",\n  \"options\": ", f);
+    json_string(f, p->options ? p->options : "");
+  }
+  /* The figures of NAME.h (spx_backend_memory): NAME_WORKSPACE_SIZE and
+   * its parts. */
+  fprintf(f, ",\n  \"target\": \"%s\",\n  \"workspace_bytes\": %zu,\n"
+             "  \"activation_bytes\": %zu,\n  \"scratch_bytes\": %zu,\n  \"layers\": [\n",
+          p->target, mem->workspace, mem->activations, mem->scratch);
   for (uint32_t i = 0; i < p->layer_count; i++) {
     const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
     const spx_layer_info_t *info = &p->layers[i];
@@ -79,6 +88,8 @@ static void write_report(const spx_program_t *p, FILE *f) {
 }
 
 int spx_backend_emit_report(const spx_program_t *p, FILE *out) {
-  write_report(p, out);
+  spx_backend_memory_t mem;
+  if (spx_backend_memory(p, &mem) != 0) return -1;
+  write_report(p, &mem, out);
   return 0;
 }

@@ -77,6 +77,13 @@ typedef struct spx_program {
   const int64_t *mdesc;
   spx_loc_t name_loc; /* where the network is named (the module's
                          location); errors about its C names go there */
+  /* Provenance, written into NAME.h, NAME.c and the report (set by the
+   * driver; NULL: not stated): the compiler's version, and the options
+   * given on its command line that shape the outputs, verbatim ("" for
+   * none: the file's compile block alone). No paths of the machine, no
+   * time, so outputs stay byte-identical. */
+  const char *spxc_version;
+  const char *options;
 } spx_program_t;
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line
@@ -140,6 +147,17 @@ typedef struct spx_backend_stream {
 /* Returns 0, or -1 after reporting to p->diag; release *out either way. */
 int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out);
 void spx_backend_stream_release(spx_backend_stream_t *s);
+
+/* The memory a run of the network needs, as NAME.h states it and
+ * NAME.report.json repeats it: workspace = NAME_WORKSPACE_SIZE, the bytes
+ * STEM_run asks for; activations = the static memory plan, rounded up to
+ * 16; scratch = kernel scratch after it (cpu; 0 for other targets, whose
+ * workspace is what their device asks for). Returns 0, or -1 after
+ * reporting to p->diag. */
+typedef struct spx_backend_memory {
+  size_t workspace, activations, scratch;
+} spx_backend_memory_t;
+int spx_backend_memory(const spx_program_t *p, spx_backend_memory_t *out);
 
 /* Each returns 0, or -1 after reporting an internal error to p->diag. */
 int spx_backend_emit_spxbin(const spx_program_t *p, FILE *out);

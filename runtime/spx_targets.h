@@ -40,7 +40,7 @@
 
 #include <stdint.h>
 
-#include "runtime/formats/spx_formats.h"
+#include "formats/spx_formats.h"
 
 #ifdef __cplusplus
 extern "C" {

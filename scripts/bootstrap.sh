@@ -6,8 +6,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build flex bison
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
-  clang libclang-rt-14-dev python3 python3-numpy chromium
+  clang libclang-rt-14-dev python3 python3-numpy pkg-config chromium
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev python3-onnx
+  gcc-arm-none-eabi libnewlib-arm-none-eabi
+  libxnnpack-dev libpthreadpool-dev  # bench/xnnpack_bench.c only (optional)
 )
 
 missing=()

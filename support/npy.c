@@ -440,6 +440,7 @@ static FILE *open_sized(const char *path, long *out_size, char *err, size_t errl
     fclose(f);
     return NULL;
   }
+  spx_inputs_note(path);
   return f;
 }
 

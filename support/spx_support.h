@@ -195,6 +195,14 @@ void spx_wstore_release(spx_wstore_t *store, spx_wbuf_t *buf);
 size_t spx_wstore_count(const spx_wstore_t *store);
 spx_wbuf_t *spx_wstore_at(const spx_wstore_t *store, size_t index);
 
+/* ---- files a compile read (spxc --depfile) --------------------------------
+ * Every file read through spx_npy_read / spx_npy_read_f64 (weights,
+ * calibration data) is noted, once, in the order first read; spxc notes its
+ * input too and lists them all in the depfile it writes. */
+void spx_inputs_note(const char *path);
+size_t spx_inputs_count(void);
+const char *spx_inputs_get(size_t index);
+
 /* ---- .npy files ---------------------------------------------------------- */
 
 typedef struct spx_npy {

@@ -1,5 +1,6 @@
 # lit configuration for the SPX test suite.
 import os
+import shutil
 import lit.formats
 
 config.name = "SPX"
@@ -13,6 +14,9 @@ config.test_exec_root = os.path.join(config.spx_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [config.spx_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.environment["LC_ALL"] = "C"
+# SPX_ISA=c|avx2|avx512 runs the whole suite on one path of the int8 kernels.
+if "SPX_ISA" in os.environ:
+    config.environment["SPX_ISA"] = os.environ["SPX_ISA"]
 if config.spx_sanitize:
     config.environment["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
@@ -29,6 +33,9 @@ config.substitutions.append(("%mlir-opt", os.path.join(config.llvm_tools_dir, "m
 config.substitutions.append(("%irdl", os.path.join(config.spx_src_root, "ir", "spx.irdl.mlir")))
 config.substitutions.append(("%examples", os.path.join(config.spx_src_root, "examples")))
 config.substitutions.append(("%srcroot", config.spx_src_root))
+# The runtime's public headers in the installed layout (<spx/...>), as
+# generated C includes them.
+config.substitutions.append(("%spxinc", os.path.join(config.spx_obj_root, "runtime", "include")))
 config.substitutions.append(("%python", config.python))
 # Tests that build generated C link libspxrt; in the sanitizer build that
 # library is instrumented, so the generated code is built with the same
@@ -46,3 +53,21 @@ _chromium = shutil.which("chromium", path=config.environment["PATH"])
 if _chromium:
     config.available_features.add("chromium")
     config.substitutions.append(("%chromium", _chromium))
+
+# Tests that build a product with CMake against an installed SPX (the build
+# directory installed into the test's folder). The product is compiled as
+# generated C is above (the same compiler, the sanitizers of this build).
+config.substitutions.append(("%objroot", config.spx_obj_root))
+config.substitutions.append(("%cmake-product",
+    '%s -G "%s" -DCMAKE_MAKE_PROGRAM=%s -DCMAKE_C_COMPILER=%s -DCMAKE_C_FLAGS="%s"'
+    ' -DCMAKE_EXE_LINKER_FLAGS="%s" -DCMAKE_BUILD_TYPE=Release' % (
+        config.cmake, config.cmake_generator, config.make_program, config.c_compiler,
+        san.strip(), san.strip())))
+config.substitutions.append(("%cmake", config.cmake))
+
+# Debian's gcc-arm-none-eabi (scripts/bootstrap.sh installs it): the runtime
+# and generated C cross-compiled for Cortex-M4.
+if shutil.which("arm-none-eabi-gcc"):
+    config.available_features.add("arm-none-eabi")
+config.substitutions.append(("%m4-toolchain", os.path.join(config.spx_src_root, "cmake", "toolchains",
+                                                           "arm-none-eabi-cortex-m4.cmake")))

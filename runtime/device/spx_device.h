@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/kernels/spx_kernels.h"
-#include "runtime/stream/spx_stream.h"
+#include "../kernels/spx_kernels.h"
+#include "../stream/spx_stream.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,9 @@
  * Freestanding C99: no allocation, no stdio. */
 #include "runtime/formats/spx_formats.h"
 #include "runtime/formats/formats_internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "runtime/kernels/kernels_internal.h"
 
 #define B SPX_FMT_CBR_BLOCK
@@ -250,10 +253,13 @@ spx_rt_status_t spx_fmt_cbr_encode(const spx_fmt_cbr_dims_t *dims,
 
 #define FAIL(...) return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, __VA_ARGS__)
 
-spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
-                                      const spx_fmt_cbr_dims_t *expected,
-                                      spx_fmt_cbr_view_t *out_view,
-                                      spx_rt_error_t *err) {
+/* order 1: spx_fmt_cbr_open; 0: the kernels' open (cbr_open_desc), which
+ * checks of the column indices only that they are inside the grid (enough
+ * never to read out of bounds; their order is validate's, at load). */
+static spx_rt_status_t cbr_open_impl(const void *bytes, size_t len,
+                                     const spx_fmt_cbr_dims_t *expected,
+                                     spx_fmt_cbr_view_t *out_view, spx_rt_error_t *err,
+                                     int order) {
   const uint8_t *p = (const uint8_t *)bytes;
   spx_fmt_cbr_view_t v;
   uint32_t R, C, r, k, prev, nnz, data_off, total;
@@ -313,18 +319,50 @@ spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
     uint32_t b = spx_fmt_cbr_row_begin(&v, r), e = spx_fmt_cbr_row_end(&v, r);
     if (b != prev || e < b || e > nnz) FAIL("CBR row_ptr is not non-decreasing within the block count (block row %u)",
            (unsigned)r);
-    for (k = b; k < e; ++k) {
-      uint32_t c = spx_fmt_cbr_col(&v, k);
-      if (c >= C)
-        FAIL("CBR column index %u out of the grid (block row %u, %u block columns)",
-             (unsigned)c, (unsigned)r, (unsigned)C);
-      if (k > b && c <= spx_fmt_cbr_col(&v, k - 1))
-        FAIL("CBR column indices not strictly increasing in block row %u", (unsigned)r);
+    if (order) {
+      for (k = b; k < e; ++k) {
+        uint32_t c = spx_fmt_cbr_col(&v, k);
+        if (c >= C)
+          FAIL("CBR column index %u out of the grid (block row %u, %u block columns)",
+               (unsigned)c, (unsigned)r, (unsigned)C);
+        if (k > b && c <= spx_fmt_cbr_col(&v, k - 1))
+          FAIL("CBR column indices not strictly increasing in block row %u", (unsigned)r);
+      }
     }
     prev = e;
   }
+  if (!order) { /* the kernels' check: every column index inside the grid */
+    uint32_t maxc = 0;
+    k = 0;
+#if defined(__SSE2__)
+    { /* 8 little-endian u16 at a time (x86), unsigned max via the sign flip */
+      const __m128i flip = _mm_set1_epi16((short)0x8000);
+      __m128i mx = _mm_set1_epi16((short)0x8000);
+      int16_t lanes[8];
+      int i;
+      for (; k + 8 <= nnz; k += 8)
+        mx = _mm_max_epi16(mx, _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(
+                                                 v.col_idx + 2 * (size_t)k)), flip));
+      _mm_storeu_si128((__m128i *)(void *)lanes, _mm_xor_si128(mx, flip));
+      for (i = 0; i < 8; ++i) maxc = (uint16_t)lanes[i] > maxc ? (uint16_t)lanes[i] : maxc;
+    }
+#endif
+    for (; k < nnz; ++k) {
+      const uint32_t c = (uint32_t)v.col_idx[2 * (size_t)k] | ((uint32_t)v.col_idx[2 * (size_t)k + 1] << 8);
+      maxc = c > maxc ? c : maxc;
+    }
+    if (nnz && maxc >= C)
+      FAIL("CBR column index %u out of the grid (%u block columns)", (unsigned)maxc, (unsigned)C);
+  }
   if (out_view) *out_view = v;
   return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_fmt_cbr_open(const void *bytes, size_t len,
+                                      const spx_fmt_cbr_dims_t *expected,
+                                      spx_fmt_cbr_view_t *out_view,
+                                      spx_rt_error_t *err) {
+  return cbr_open_impl(bytes, len, expected, out_view, err, 1);
 }
 
 spx_rt_status_t spx_fmt_cbr_validate(const void *bytes, size_t len,
@@ -431,7 +469,7 @@ static spx_rt_status_t cbr_decode_desc(const void *bytes, size_t len, const spx_
 static spx_rt_status_t cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                          spx_fmt_weights_t *out, spx_rt_error_t *err) {
   spx_fmt_cbr_view_t v;
-  spx_rt_status_t st = spx_fmt_cbr_open(bytes, len, dims, &v, err);
+  spx_rt_status_t st = cbr_open_impl(bytes, len, dims, &v, err, 0);
   if (st != SPX_RT_OK) return st;
   if (out) {
     out->desc = &spx_fmt_desc_CBR;

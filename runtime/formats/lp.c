@@ -111,8 +111,11 @@ spx_rt_status_t spx_fmt_lp_open(const void *bytes, size_t len, const spx_fmt_dim
       v->dims.kw != dims->kw || v->dims.groups != dims->groups)
     return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "lp weights: header dims %ux%ux%ux%u "
                             "(groups %u) differ from the layer's %ux%ux%ux%u (groups %u)",
-                            v->dims.rows, v->dims.cols, v->dims.kh, v->dims.kw, v->dims.groups,
-                            dims->rows, dims->cols, dims->kh, dims->kw, dims->groups);
+                            (unsigned)v->dims.rows, (unsigned)v->dims.cols,
+                            (unsigned)v->dims.kh, (unsigned)v->dims.kw,
+                            (unsigned)v->dims.groups, (unsigned)dims->rows,
+                            (unsigned)dims->cols, (unsigned)dims->kh, (unsigned)dims->kw,
+                            (unsigned)dims->groups);
   v->p.w_n = b[24]; v->p.w_es = b[25]; v->p.w_rs = b[26]; v->p.w_sf = (int8_t)b[27];
   v->p.a_n = b[28]; v->p.a_es = b[29]; v->p.a_rs = b[30]; v->p.a_sf = (int8_t)b[31];
   v->p.acc_frac = b[32];

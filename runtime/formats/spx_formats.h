@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/spx_status.h"
+#include "../spx_status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -1131,8 +1131,10 @@ static inline int32_t spx_fmt_binary_column_sum(uint32_t c, uint32_t p, uint32_t
 
 /* ==== Kernels: what the conv2d/dense driver needs of a format =========== */
 
-/* The driver (runtime/kernels/spx_conv.c) does everything but the inner
- * product, once for every format: argument checks, output size, im2col
+/* The driver (runtime/kernels/spx_matmul_s8.c) does everything but the
+ * inner product, once for every format (the dense int8 and CBR formats'
+ * stride-1 conv2d and dense layers run register-blocked kernels of their
+ * own, runtime/kernels/spx_fast_s8.c, that read the same bytes): argument checks, output size, im2col
  * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
  * the layout the format asks for, the constant part of each accumulator
  * (bias, and -z_in * row sum for SPX_FMT_COLS_S8), per-channel

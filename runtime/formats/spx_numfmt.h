@@ -43,7 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/spx_status.h"
+#include "../spx_status.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,14 @@
 
 #include "runtime/kernels/spx_kernels.h"
 
+/* 1 where the x86 paths (AVX2, AVX-512 VNNI) are compiled: gcc or clang on
+ * x86-64, functions built with target attributes (no -march needed). */
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define SPX_K_X86 1
+#else
+#define SPX_K_X86 0
+#endif
+
 static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {
   int64_t ab, nudge;
   if (a == b && a == INT32_MIN) return INT32_MAX;
@@ -99,6 +107,32 @@ void spx_k_dot_s8_1x4(const int8_t *a, const int8_t *b0, const int8_t *b1,
                       const int8_t *b2, const int8_t *b3, size_t k,
                       int32_t out[4]);
 int32_t spx_k_sum_s8(const int8_t *a, size_t k);
+
+/* The register-blocked int8 conv2d / dense of the dense int8 and CBR
+ * formats (spx_fast_s8.c), for spx_matmul_s8.c: the scratch bytes they
+ * need, 0 for the layers they do not take (conv: stride 1, not depthwise;
+ * depthwise: stride 1, plain int8 or row_taps formats; other formats); and the kernels, on weights the driver opened and
+ * scratch of that size (any alignment). */
+struct spx_fmt_desc;
+struct spx_fmt_weights;
+size_t spx_k_fast_conv_size(const struct spx_fmt_desc *f, const spx_rt_conv2d_params_t *p,
+                            int32_t oh, int32_t ow);
+spx_rt_status_t spx_k_fast_conv(const struct spx_fmt_weights *w,
+                                const spx_rt_conv2d_params_t *p,
+                                const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                const int8_t *input, const int32_t *bias, int8_t *output,
+                                void *scratch);
+size_t spx_k_fast_dw_size(const struct spx_fmt_desc *f, const spx_rt_conv2d_params_t *p,
+                          int32_t oh, int32_t ow);
+spx_rt_status_t spx_k_fast_dw(const struct spx_fmt_weights *w, const spx_rt_conv2d_params_t *p,
+                              const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                              const int8_t *input, const int32_t *bias, int8_t *output,
+                              void *scratch);
+size_t spx_k_fast_dense_size(const struct spx_fmt_desc *f, const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_k_fast_dense(const struct spx_fmt_weights *w,
+                                 const spx_rt_dense_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const int32_t *bias, int8_t *output, void *scratch);
 
 /* gemmlowp fixed point helpers (spx_fixedpoint.c). */
 int32_t spx_k_exp_on_negative_values(int32_t a, int integer_bits);

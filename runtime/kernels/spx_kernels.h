@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/stream/spx_stream.h"
+#include "../stream/spx_stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -397,6 +397,30 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,
                                     size_t weights_size, const int32_t *bias,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
+
+/* Instruction-set paths of the int8 conv2d/dense kernels (spx_fast_s8.c).
+ * Every path computes the same int32 accumulators and the same outputs, bit
+ * for bit; they differ only in speed. The path is chosen once, at the first
+ * int8 conv2d/dense: the environment variable SPX_ISA (c, avx2 or avx512)
+ * if the CPU has that path, else the best path the CPU has (avx512: AVX-512
+ * F/BW/DQ/VL and VNNI; avx2: AVX2; c: portable C, every machine). An
+ * unknown SPX_ISA value, or a path the CPU lacks, falls back to the best
+ * path below it. */
+typedef enum spx_rt_isa {
+  SPX_RT_ISA_C = 0,
+  SPX_RT_ISA_AVX2 = 1,
+  SPX_RT_ISA_AVX512 = 2
+} spx_rt_isa_t;
+#define SPX_RT_ISA_COUNT 3
+/* The path in use (chosen on the first call, as above). */
+spx_rt_isa_t spx_rt_kernels_isa(void);
+/* 1 if this CPU (and build) can run path `isa`. */
+int spx_rt_kernels_isa_supported(spx_rt_isa_t isa);
+/* Forces path `isa` (tests, benchmarks); SPX_RT_ERR_ARG if the CPU lacks
+ * it. Not thread-safe against kernels running at the same time. */
+spx_rt_status_t spx_rt_kernels_set_isa(spx_rt_isa_t isa);
+/* "c", "avx2", "avx512" ("?" for other values). */
+const char *spx_rt_kernels_isa_name(spx_rt_isa_t isa);
 
 /* LP weights (runtime/formats "LP"): conv2d and dense on the LP integer
  * datapath (spx_lp.c; docs/numerics.md, "LP layers"). The int8 input goes

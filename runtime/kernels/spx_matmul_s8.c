@@ -22,6 +22,11 @@
  * or a format that gives its rows' taps (desc->row_taps), runs direct loops
  * over all channels instead of im2col and one dot call per channel.
  *
+ * The dense int8 and CBR formats have register-blocked kernels besides
+ * (spx_fast_s8.c, one path per instruction set): after the checks and the
+ * format's open, stride-1 conv2d (depthwise too) and every dense layer of
+ * those formats go there, with the scratch they ask for; the rest (stride
+ * > 1, the other formats) runs the loops below.
  * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
  * scratch][the column tile]; plain int8 depthwise: one int32 output row;
  * row_taps depthwise: [int16 taps][int32 accumulators] in the same bytes
@@ -338,12 +343,16 @@ static int depthwise(const spx_rt_conv2d_params_t *p) {
  * layout, which the direct depthwise loops of a row_taps format reuse (it
  * always has room for the taps and 8 or more accumulators: see dw_cap). */
 static size_t conv_scratch(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
-                           const spx_fmt_dims_t *d, int32_t ow, size_t *fmt_off,
+                           const spx_fmt_dims_t *d, int32_t oh, int32_t ow, size_t *fmt_off,
                            size_t *col_off) {
+  size_t fast = spx_k_fast_dw_size(f, p, oh, ow);
+  if (fast) return fast;
   if (f->plain_s8 && depthwise(p)) {
     *fmt_off = *col_off = 0;
     return (size_t)ow * sizeof(int32_t);
   }
+  fast = spx_k_fast_conv_size(f, p, oh, ow);
+  if (fast) return fast;
   return scratch_layout(f, d, tile_bytes(f, spx_fmt_col_len(f, d)), fmt_off, col_off);
 }
 
@@ -369,7 +378,7 @@ size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
   if (!p || !has_kernel(fmt) || spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK ||
       !conv_dims(p, &d))
     return 0;
-  return conv_scratch(fmt, p, &d, ow, &fo, &co);
+  return conv_scratch(fmt, p, &d, oh, ow, &fo, &co);
 }
 
 spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
@@ -394,8 +403,12 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
   if (st != SPX_RT_OK) return st;
   if (!conv_dims(p, &d)) return SPX_RT_ERR_SHAPE;
   if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
-  need = conv_scratch(fmt, p, &d, ow, &fmt_off, &col_off);
+  need = conv_scratch(fmt, p, &d, oh, ow, &fmt_off, &col_off);
   if (!scratch || scratch_size < need) return SPX_RT_ERR_BUFFER;
+  if (spx_k_fast_conv_size(fmt, p, oh, ow))
+    return spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
+  if (spx_k_fast_dw_size(fmt, p, oh, ow))
+    return spx_k_fast_dw(&w, p, q, oh, ow, input, bias, output, scratch);
   cap = dw_cap(fmt, p, ow, need, &taps_bytes);
   if (cap > 0) {
     conv2d_s8_depthwise(&w, p, q, oh, ow, input, bias, output, (int16_t *)scratch,
@@ -453,9 +466,11 @@ static int dense_dims(const spx_rt_dense_params_t *p, spx_fmt_dims_t *d) {
   return 1;
 }
 
-static size_t dense_scratch(const spx_fmt_desc_t *f, const spx_fmt_dims_t *d,
-                            size_t *fmt_off, size_t *col_off) {
-  size_t col_bytes = f->cols_kind == SPX_FMT_COLS_S16 ? tile_bytes(f, d->cols) : 0;
+static size_t dense_scratch(const spx_fmt_desc_t *f, const spx_rt_dense_params_t *p,
+                            const spx_fmt_dims_t *d, size_t *fmt_off, size_t *col_off) {
+  size_t fast = spx_k_fast_dense_size(f, p), col_bytes = f->cols_kind == SPX_FMT_COLS_S16 ? tile_bytes(f, d->cols) : 0;
+  *fmt_off = *col_off = 0;
+  if (fast) return fast;
   return scratch_layout(f, d, col_bytes, fmt_off, col_off);
 }
 
@@ -464,7 +479,7 @@ size_t spx_rt_dense_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
   spx_fmt_dims_t d;
   size_t fo, co;
   if (!p || !has_kernel(fmt) || !dense_dims(p, &d)) return 0;
-  return dense_scratch(fmt, &d, &fo, &co);
+  return dense_scratch(fmt, p, &d, &fo, &co);
 }
 
 spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
@@ -486,8 +501,9 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
     return SPX_RT_ERR_ARG;
   if (!dense_dims(p, &d)) return SPX_RT_ERR_SHAPE;
   if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
-  if (!scratch || scratch_size < dense_scratch(fmt, &d, &fmt_off, &col_off))
+  if (!scratch || scratch_size < dense_scratch(fmt, p, &d, &fmt_off, &col_off))
     return SPX_RT_ERR_BUFFER;
+  if (spx_k_fast_dense_size(fmt, p)) return spx_k_fast_dense(&w, p, q, input, bias, output, scratch);
   nf = (size_t)p->features;
   c0 = start(&w, q, bias, 1, (uint8_t *)scratch, fmt_off);
   col = (int16_t *)(void *)((uint8_t *)scratch + col_off);

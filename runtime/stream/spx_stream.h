@@ -125,8 +125,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/formats/spx_formats.h"
-#include "runtime/spx_targets.h"
+#include "../formats/spx_formats.h"
+#include "../spx_targets.h"
 
 #ifdef __cplusplus
 extern "C" {

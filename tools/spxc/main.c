@@ -42,9 +42,11 @@ typedef struct options {
   bool debug_info;
   bool elide_weights;
   const char *dump_weights;
+  const char *depfile; /* --depfile: make-style rule of the files read */
   int error_limit; /* errors shown before stopping; 0: no limit */
   bool fatal_warnings; /* --fatal-warnings: warnings are errors */
   const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
+  const char *provenance; /* the options that shape the outputs, verbatim */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
   int n_overrides;
@@ -80,6 +82,9 @@ static void usage(FILE *out) {
       "                         still parses; useful for large networks)\n"
       "  --dump-weights=DIR     write every weight the module references as DIR/NAME.npy\n"
       "                         (DIR created if missing)\n"
+      "  --depfile=FILE         write FILE, a make/ninja rule: the first output\n"
+      "                         depends on the input, every weight file and the\n"
+      "                         calibration data read (for build systems)\n"
       "  Every file is written under a temporary name and all are renamed into\n"
       "  place together: a failed or interrupted compile leaves the previous\n"
       "  files, no temporary and no folder it created.\n"
@@ -176,6 +181,12 @@ static int add_override(options_t *o, spx_arena_t *arena, const char *stmt) {
   return 0;
 }
 
+/* Notes an option that shapes the outputs, for their provenance comment. */
+static void note_option(options_t *o, spx_arena_t *arena, const char *arg) {
+  o->provenance = o->provenance ? spx_arena_printf(arena, "%s %s", o->provenance, arg)
+                                : spx_arena_strdup(arena, arg);
+}
+
 /* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
  * (--help, --version, --list-passes, --list-targets). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
@@ -208,6 +219,9 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       o->debug_info = true;
     } else if (strcmp(a, "--mlir-elide-weights") == 0) {
       o->elide_weights = true;
+    } else if ((v = flag_value(a, "--depfile"))) {
+      if (!*v) return usage_error("%s needs a file name", "--depfile");
+      o->depfile = v;
     } else if ((v = flag_value(a, "--dump-weights"))) {
       o->dump_weights = v;
     } else if ((v = flag_value(a, "--error-limit"))) {
@@ -227,28 +241,35 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
         return 1;
       }
       o->c_prefix = v;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
+      note_option(o, arena, a);
     } else if (strcmp(a, "--print-ir-after-all") == 0) {
       o->print_ir_after_all = true;
     } else if (strcmp(a, "--timing") == 0) {
       o->timing = true;
     } else if ((v = flag_value(a, "--target"))) {
       if (add_override(o, arena, spx_arena_printf(arena, "target %s", v))) return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--quantize"))) {
       if (add_override(o, arena, spx_arena_printf(arena, "quantize %s", v))) return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--sparsify"))) {
       const char *colon = strchr(v, ':');
       if (!colon) return usage_error("--sparsify expects LAYER:SPEC, got '%s'", v);
       if (add_override(o, arena, spx_arena_printf(arena, "sparsify %.*s : %s",
                                                   (int)(colon - v), v, colon + 1)))
         return 1;
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--target-opt")) || strcmp(a, "--target-opt") == 0) {
       if (!v && ++i == argc) return usage_error("%s needs KEY=VALUE", a);
       if (add_override(o, arena, v ? v : argv[i])) return 1;
       o->override_is_target_opt[o->n_overrides - 1] = true;
+      note_option(o, arena, spx_arena_printf(arena, "--target-opt=%s", o->overrides[o->n_overrides - 1]));
     } else if ((v = flag_value(a, "--set"))) {
       if (add_override(o, arena, v)) return 1;
+      note_option(o, arena, a);
     } else if (a[0] == '-' && a[1] != '\0') {
       return usage_error("unknown option '%s'", a);
     } else if (o->input) {
@@ -283,6 +304,44 @@ static void phase(const options_t *o, double *t, const char *what) {
 static int out_error(const spx_outset_t *set) {
   fprintf(stderr, "spxc: error: %s\n", spx_outset_error(set));
   return -1;
+}
+
+enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
+
+/* The files the compile writes (but the depfile): the depfile's targets. */
+static const char *dep_targets[OUT_COUNT + 1];
+static int n_dep_targets;
+
+static void dep_path(FILE *f, const char *path) {
+  for (const char *c = path; *c; c++) {
+    if (*c == ' ' || *c == '#') fputc('\\', f);
+    if (*c == '$') fputc('$', f);
+    fputc(*c, f);
+  }
+}
+
+/* --depfile: "OUTPUTS...: INPUT WEIGHTS... CALIBRATION", one prerequisite
+ * a line, as make and ninja read it; written with the other outputs. */
+static int write_depfile(const options_t *o, spx_outset_t *set) {
+  if (n_dep_targets == 0) {
+    fputs("spxc: error: --depfile needs an output file (--emit=c, spxbin, report, or mlir "
+          "with -o)\n",
+          stderr);
+    return -1;
+  }
+  FILE *f = spx_outset_open(set, o->depfile);
+  if (!f) return out_error(set);
+  for (int i = 0; i < n_dep_targets; i++) {
+    if (i) fputs(" ", f);
+    dep_path(f, dep_targets[i]);
+  }
+  fputs(":", f);
+  for (size_t i = 0; i < spx_inputs_count(); i++) {
+    fputs(" \\\n  ", f);
+    dep_path(f, spx_inputs_get(i));
+  }
+  fputs("\n", f);
+  return 0;
 }
 
 /* Every store buffer that an spx op references, once, in op order, as
@@ -349,13 +408,13 @@ static int emit_mlir(const options_t *o, MlirModule module, spx_outset_t *set) {
   }
   FILE *f = spx_outset_open(set, o->output);
   if (!f) return out_error(set);
+  dep_targets[n_dep_targets++] = o->output;
   spx_ir_print(mlirModuleGetOperation(module), f, o->debug_info, o->elide_weights);
   return 0;
 }
 
 /* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory
  * (created if missing, with its parents). */
-enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
 
 static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
                         spx_arena_t *arena, spx_diag_t *diag, spx_outset_t *set) {
@@ -363,6 +422,8 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   if (spx_outset_mkdirs(set, dir) != 0) return out_error(set);
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
+  p->spxc_version = SPX_VERSION;
+  p->options = o->provenance ? o->provenance : "";
 
   static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
   const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,
@@ -370,8 +431,10 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   FILE *files[OUT_COUNT] = {NULL};
   for (int i = 0; i < OUT_COUNT; i++) {
     if (!wanted[i]) continue;
-    files[i] = spx_outset_open(set, spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]));
+    const char *path = spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]);
+    files[i] = spx_outset_open(set, path);
     if (!files[i]) return out_error(set);
+    dep_targets[n_dep_targets++] = path;
   }
   if (wanted[OUT_C] && spx_backend_emit_c(p, o->c_prefix, files[OUT_H], files[OUT_C]) != 0) return -1;
   if (wanted[OUT_SPXBIN] && spx_backend_emit_spxbin(p, files[OUT_SPXBIN]) != 0) return -1;
@@ -489,6 +552,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   MlirContext ctx;
   MlirModule module;
   int rc = 0;
+  spx_inputs_note(o->input); /* the depfile's first prerequisite */
   if (is_mlir_input(o->input)) {
     if (o->n_overrides) {
       fputs("spxc: error: compile-block overrides need a .spx input\n", stderr);
@@ -590,6 +654,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   /* A warning that --fatal-warnings made an error stops the compile too
    * (the passes and backends go on after a warning). */
   if (rc == 0 && spx_diag_error_count(diag)) rc = 1;
+  if (rc == 0 && o->depfile && write_depfile(o, set) != 0) rc = 1;
   if (rc == 0 && spx_outset_commit(set) != 0) {
     out_error(set);
     rc = 1;

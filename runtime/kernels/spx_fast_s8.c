@@ -1,0 +1,1431 @@
+/* spx_fast_s8.c - register-blocked int8 conv2d / dense for the dense int8
+ * and CBR weight formats, one micro-kernel per instruction-set path
+ * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one). The driver
+ * (spx_matmul_s8.c) sends the layers these kernels take here and every
+ * other one to the formats' dot.
+ *
+ * Conv2d, stride 1 (any padding, dilation, groups except depthwise): the
+ * input of one conv group is rewritten once per call as X4, its channels in
+ * quads, [cq][hp][wp][4] bytes with hp x wp the padded image (padding cells
+ * and the channels past the group's hold z_in). An output pixel (oy, ox)
+ * is the virtual pixel v = oy * wp + ox, and the 4 input values of channel
+ * quad cq at tap (ky, kx) for v are the 4 bytes at X4 + cq * plane4 +
+ * (v + ky * dh * wp + kx * dw) * 4: consecutive virtual pixels are
+ * consecutive in X4, for every tap, so a tile of NR virtual pixels is one
+ * contiguous 4 NR-byte load per (channel quad, tap) and no im2col is made
+ * (virtual pixels with ox >= ow are computed and dropped). The weights
+ * are 4-byte quads of the same (channel quad, tap): the dense format's are
+ * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0);
+ * CBR's blocks already are ([8 rows][tap][8 channels]: two quads per tap).
+ * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
+ * accumulators in registers, broadcasts a weight quad and multiplies it
+ * with the pixels' quads (no horizontal sums); CBR calls it with the
+ * stored blocks of a block row only.
+ *
+ * Arithmetic, exact in int32 as the formats' dot: acc = bias + sum w *
+ * (x - z_in) = sum w * x' + c0, c0 = bias - (z_in + o) * sum w where x' = x
+ * + o is what X4 holds: o = 0 for C and AVX2 (signed bytes; AVX2 widens
+ * them to int16 and uses vpmaddwd), o = 128 for AVX-512 VNNI (vpdpbusd
+ * multiplies unsigned by signed bytes: x' = x ^ 0x80 = x + 128 in 0..255).
+ * Products and sums are those of the formats' dot, regrouped; int32 sums do
+ * not depend on their order (wrapping, the layer's bound keeps the total in
+ * range), so every path gives the same accumulators, and the requantization
+ * (spx_k_out_s8, vectorized for AVX-512 with the same integer steps) the same
+ * bytes.
+ *
+ * Dense (fully connected) layers: per batch row, rows of weights against the
+ * input row: AVX-512 VNNI 8 rows at a time with the row sums in the same
+ * pass (x' = x + 128), AVX2 and C on x - z_in in int16. CBR: per block row,
+ * its stored 8x8 blocks against the input's 8-byte segments. */
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
+
+#if SPX_K_X86
+#include <immintrin.h>
+#define T_AVX2 __attribute__((target("avx2")))
+#define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+#endif
+
+#define MR 8
+#define NR 32
+
+static size_t up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+static int32_t ld32(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* ---- micro-kernels: acc[r * NR + j] = sum over blocks i, quads q < nq of
+ * the 4 weights at w[i] + min(r, mr - 1) * wstride + 4 q times the 4 bytes
+ * of pixel j at b + boff[i][q] + 4 j. ---------------------------------------- */
+
+typedef void (*ukr_fn)(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                       uint32_t nq, size_t wstride, const uint8_t *b, uint32_t mr,
+                       int32_t *acc);
+
+static void ukr_c(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                  uint32_t nq, size_t wstride, const uint8_t *b, uint32_t mr, int32_t *acc) {
+  uint32_t i, q, r, j;
+  for (r = 0; r < MR * NR; ++r) acc[r] = 0;
+  for (i = 0; i < nblk; ++i)
+    for (r = 0; r < mr; ++r) {
+      const int8_t *wr = w[i] + (size_t)r * wstride;
+      int32_t *a = acc + (size_t)r * NR;
+      for (q = 0; q < nq; ++q) {
+        const int8_t *x = (const int8_t *)(b + boff[i][q]);
+        const int32_t w0 = wr[4 * q], w1 = wr[4 * q + 1], w2 = wr[4 * q + 2],
+                      w3 = wr[4 * q + 3];
+        for (j = 0; j < NR; ++j)
+          a[j] += w0 * x[4 * j] + w1 * x[4 * j + 1] + w2 * x[4 * j + 2] + w3 * x[4 * j + 3];
+      }
+    }
+}
+
+#if SPX_K_X86
+/* Signed bytes widened to int16; vpmaddwd sums pairs: lane 2p / 2p + 1 of
+ * a 4-pixel register hold pixel p's two halves, added at the end. Two rows
+ * x 16 pixels per pass. */
+T_AVX2 static void ukr_avx2(const int8_t *const *w, const int32_t *const *boff,
+                            uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
+                            uint32_t mr, int32_t *acc) {
+  uint32_t r, h, i, q;
+  for (r = 0; r < MR; r += 2) {
+    const size_t o0 = (size_t)(r < mr ? r : mr - 1) * wstride;
+    const size_t o1 = (size_t)(r + 1 < mr ? r + 1 : mr - 1) * wstride;
+    for (h = 0; h < NR; h += 16) {
+      __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+      __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+      for (i = 0; i < nblk; ++i) {
+        const int8_t *w0 = w[i] + o0, *w1 = w[i] + o1;
+        const int32_t *bo = boff[i];
+        for (q = 0; q < nq; ++q) {
+          const uint8_t *x = b + bo[q] + 4 * h;
+          const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x));
+          const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)));
+          const __m256i x2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 32)));
+          const __m256i x3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 48)));
+          const __m256i v0 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w0 + 4 * q))));
+          const __m256i v1 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w1 + 4 * q))));
+          a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x0, v0));
+          a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x1, v0));
+          a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(x2, v0));
+          a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(x3, v0));
+          a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x0, v1));
+          a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
+          a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
+          a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
+        }
+      }
+      /* hadd within lanes gives pixels [0 1 4 5 | 2 3 6 7]: reorder */
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a00, a01), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h + 8),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a02, a03), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a10, a11), 0xd8));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h + 8),
+                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a12, a13), 0xd8));
+    }
+  }
+}
+
+/* Unsigned x' = x + 128 times signed weights, 8 rows x 32 pixels in 16
+ * zmm accumulators; the weight quad is a broadcast memory operand. */
+#define VNNI_ROW(k)                                                           \
+  do {                                                                        \
+    const __m512i v_ = _mm512_set1_epi32(ld32(w##k + 4 * q));                 \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, x0, v_);                           \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, x1, v_);                           \
+  } while (0)
+
+T_AVX512 static void ukr_avx512(const int8_t *const *w, const int32_t *const *boff,
+                                uint32_t nblk, uint32_t nq, size_t wstride,
+                                const uint8_t *b, uint32_t mr, int32_t *acc) {
+  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
+          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
+          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  size_t off[MR];
+  uint32_t i, q, r;
+  for (r = 0; r < MR; ++r) off[r] = (size_t)(r < mr ? r : mr - 1) * wstride;
+  for (i = 0; i < nblk; ++i) {
+    const int8_t *w0 = w[i] + off[0], *w1 = w[i] + off[1], *w2 = w[i] + off[2],
+                 *w3 = w[i] + off[3], *w4 = w[i] + off[4], *w5 = w[i] + off[5],
+                 *w6 = w[i] + off[6], *w7 = w[i] + off[7];
+    const int32_t *bo = boff[i];
+    for (q = 0; q < nq; ++q) {
+      const uint8_t *x = b + bo[q];
+      const __m512i x0 = _mm512_loadu_si512((const void *)x);
+      const __m512i x1 = _mm512_loadu_si512((const void *)(x + 64));
+      VNNI_ROW(0);
+      VNNI_ROW(1);
+      VNNI_ROW(2);
+      VNNI_ROW(3);
+      VNNI_ROW(4);
+      VNNI_ROW(5);
+      VNNI_ROW(6);
+      VNNI_ROW(7);
+    }
+  }
+#define STORE_ROW(k)                                                          \
+  _mm512_storeu_si512((void *)(acc + k * NR), a##k##0);                       \
+  _mm512_storeu_si512((void *)(acc + k * NR + 16), a##k##1)
+  STORE_ROW(0);
+  STORE_ROW(1);
+  STORE_ROW(2);
+  STORE_ROW(3);
+  STORE_ROW(4);
+  STORE_ROW(5);
+  STORE_ROW(6);
+  STORE_ROW(7);
+#undef STORE_ROW
+}
+#undef VNNI_ROW
+
+/* CBR blocks of 1x1 convs and 8 real rows: two quads per block, the 8 rows
+ * 8 bytes apart (constant offsets, no per-block row pointers). */
+#define CBR1_ROW(k)                                                           \
+  do {                                                                        \
+    const __m512i va_ = _mm512_set1_epi32(ld32(blk + 8 * k));                 \
+    const __m512i vb_ = _mm512_set1_epi32(ld32(blk + 8 * k + 4));             \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xa0, va_);                         \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xa1, va_);                         \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xb0, vb_);                         \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xb1, vb_);                         \
+  } while (0)
+
+T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *const *boff,
+                                     uint32_t nblk, const uint8_t *b, int32_t *acc) {
+  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
+          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
+          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  uint32_t i;
+  for (i = 0; i < nblk; ++i) {
+    const int8_t *blk = w[i];
+    const uint8_t *pa = b + boff[i][0], *pb = b + boff[i][1];
+    const __m512i xa0 = _mm512_loadu_si512((const void *)pa);
+    const __m512i xa1 = _mm512_loadu_si512((const void *)(pa + 64));
+    const __m512i xb0 = _mm512_loadu_si512((const void *)pb);
+    const __m512i xb1 = _mm512_loadu_si512((const void *)(pb + 64));
+    CBR1_ROW(0);
+    CBR1_ROW(1);
+    CBR1_ROW(2);
+    CBR1_ROW(3);
+    CBR1_ROW(4);
+    CBR1_ROW(5);
+    CBR1_ROW(6);
+    CBR1_ROW(7);
+  }
+#define STORE_ROW(k)                                                          \
+  _mm512_storeu_si512((void *)(acc + k * NR), a##k##0);                       \
+  _mm512_storeu_si512((void *)(acc + k * NR + 16), a##k##1)
+  STORE_ROW(0);
+  STORE_ROW(1);
+  STORE_ROW(2);
+  STORE_ROW(3);
+  STORE_ROW(4);
+  STORE_ROW(5);
+  STORE_ROW(6);
+  STORE_ROW(7);
+#undef STORE_ROW
+}
+#undef CBR1_ROW
+#endif
+
+/* ---- requantization of n accumulators (+ c) into o -------------------- */
+
+typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
+                           const spx_rt_requant_pc_t *q, int8_t *o);
+
+static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
+                      const spx_rt_requant_pc_t *q, int8_t *o) {
+  uint32_t j;
+  for (j = 0; j < n; ++j)
+    o[j] = spx_k_out_s8((int32_t)((uint32_t)a[j] + (uint32_t)c), q->out_zero_point, mult,
+                        shift, q->act_min, q->act_max);
+}
+
+#if SPX_K_X86
+/* spx_k_out_s8, vectorized with the same integer steps. Two identities make
+ * it short, both exact for every int32 x and int64 ab = v * mult:
+ *   srdhm: (ab + nudge) / 2^31 truncated toward zero, nudge = 2^30 for
+ *     ab >= 0 and 1 - 2^30 below, equals X = floor(P / 2^31), P = ab +
+ *     2^30 (for ab < 0, trunc((ab + 1 - 2^30) / 2^31) = ceil(...) =
+ *     floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31));
+ *   rdbypot(X, e), e >= 1, X / 2^e rounded half away from zero, equals
+ *     floor((X + 2^(e-1) - [X < 0]) / 2^e) (its threshold test: a remainder
+ *     above 2^(e-1) - 1, or above 2^(e-1) when X < 0); with X = floor(P /
+ *     2^31) and [X < 0] = [P < 0], nested floors give
+ *     Y = floor((P + 2^(30+e) - [P < 0] 2^31) / 2^(31+e)),
+ *   one add, one compare and one shift in int64 (no overflow: |ab| <= 2^62).
+ * Shift <= 0 (the usual case): 16 lanes, products of the even and odd int32
+ * lanes (vpmuldq) in int64; shift > 0: the saturating left shift in 8 int64
+ * lanes; the last lanes masked. The fused sign (act_min > act_max) and
+ * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
+typedef struct rq_common { /* the layer's */
+  __m512i neg, cmp, zp, lo, hi, pick;
+} rq_common_t;
+typedef struct rq_row { /* an output channel's */
+  __m512i mult, add, c;
+  __m128i sh; /* 31 + e */
+  int corr;   /* e >= 1: subtract 2^31 where P < 0 */
+  int addc;   /* c != 0 */
+  int addzp;  /* z_out not folded into add */
+} rq_row_t;
+
+T_AVX512 static inline rq_common_t rq_common(const spx_rt_requant_pc_t *q) {
+  rq_common_t k;
+  k.neg = _mm512_set1_epi64((int64_t)1 << 31);
+  k.cmp = _mm512_set1_epi64(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
+  k.zp = _mm512_set1_epi32(q->out_zero_point);
+  k.lo = _mm512_set1_epi32(q->act_min);
+  k.hi = _mm512_set1_epi32(q->act_max);
+  /* int32 lane i: even i from the even products, odd i from the odd ones */
+  k.pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
+  return k;
+}
+
+/* e >= 1 also folds z_out in: floor((P' + z 2^(31+e)) / 2^(31+e)) = Y + z,
+ * no int64 overflow for e <= 22 (|ab| <= 2^62), and Y + z never wraps in
+ * int32 there (|Y| <= 2^30 + 1). */
+T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
+                                         const spx_rt_requant_pc_t *q) {
+  rq_row_t r;
+  const int e = -shift; /* shift <= 0 */
+  int64_t add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
+  r.addzp = !(e >= 1 && e <= 22);
+  if (!r.addzp) add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
+  r.mult = _mm512_set1_epi64(mult);
+  r.add = _mm512_set1_epi64(add);
+  r.c = _mm512_set1_epi32(c);
+  r.sh = _mm_cvtsi32_si128(31 + e);
+  r.corr = e > 0;
+  r.addc = c != 0;
+  return r;
+}
+
+/* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
+T_AVX512 static inline __m128i rq16(const rq_common_t *k, const rq_row_t *r, __m512i v) {
+  __m512i e, d;
+  if (r->addc) v = _mm512_add_epi32(v, r->c);
+  e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
+  if (r->corr) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+    e = _mm512_mask_sub_epi64(e, me, e, k->neg);
+    d = _mm512_mask_sub_epi64(d, md, d, k->neg);
+  } else {
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+  }
+  e = _mm512_sra_epi64(e, r->sh);
+  d = _mm512_sra_epi64(d, r->sh);
+  /* the low halves, back to 16 int32 lanes in order */
+  e = _mm512_permutex2var_epi32(e, k->pick, d);
+  if (r->addzp) e = _mm512_add_epi32(e, k->zp); /* int32 wrap as in C */
+  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
+  return _mm512_cvtepi32_epi8(e);
+}
+
+T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
+                                    int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
+  uint32_t j;
+  if (q->act_min > q->act_max || mult == INT32_MIN) {
+    requant_c(a, n, c, mult, shift, q, o);
+    return;
+  }
+  if (shift > 0) {
+    const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30), vmult = _mm512_set1_epi64(mult);
+    const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+    const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
+    const __m512i vzp = _mm512_set1_epi64(q->out_zero_point);
+    const __m256i vc = _mm256_set1_epi32(c);
+    for (j = 0; j < n; j += 8) {
+      const __mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+      __m512i v = _mm512_cvtepi32_epi64(
+          _mm256_add_epi32(_mm256_maskz_loadu_epi32(m, (const void *)(a + j)), vc));
+      v = _mm512_slli_epi64(v, (unsigned)shift);
+      v = _mm512_min_epi64(_mm512_max_epi64(v, lo32), hi32);
+      v = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, vmult), k30), 31);
+      v = _mm512_add_epi32(v, vzp); /* int32 wrap as in C, then clamp */
+      v = _mm512_cvtepi32_epi64(_mm512_cvtepi64_epi32(v));
+      v = _mm512_min_epi64(_mm512_max_epi64(v, vlo), vhi);
+      _mm_mask_storeu_epi8((void *)(o + j), (__mmask16)m, _mm512_cvtepi64_epi8(v));
+    }
+    return;
+  }
+  {
+    const rq_common_t kc = rq_common(q);
+    const rq_row_t r = rq_setup(c, mult, shift, q);
+    for (j = 0; j < n; j += 16) {
+      const __mmask16 m = n - j >= 16 ? 0xffff : (__mmask16)((1u << (n - j)) - 1);
+      _mm_mask_storeu_epi8((void *)(o + j), m,
+                           rq16(&kc, &r, _mm512_maskz_loadu_epi32(m, (const void *)(a + j))));
+    }
+  }
+}
+#endif
+
+/* Rows of a virtual plane: out[oy * ow + ox] from acc[oy * wp + ox]. */
+typedef void (*requant_rows_fn)(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                                int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                                int8_t *out);
+
+static void requant_rows_c(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                           int32_t mult, int shift, const spx_rt_requant_pc_t *q, int8_t *out) {
+  int32_t oy;
+  for (oy = 0; oy < oh; ++oy)
+    requant_c(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+              out + (size_t)oy * (size_t)ow);
+}
+
+#if SPX_K_X86
+T_AVX512 static void requant_rows_avx512(const int32_t *acc, int32_t wp, int32_t oh,
+                                         int32_t ow, int32_t mult, int shift,
+                                         const spx_rt_requant_pc_t *q, int8_t *out) {
+  rq_row_t r;
+  rq_common_t kc;
+  int32_t oy, x;
+  if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
+    for (oy = 0; oy < oh; ++oy)
+      requant_avx512(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+                     out + (size_t)oy * (size_t)ow);
+    return;
+  }
+  r = rq_setup(0, mult, shift, q);
+  kc = rq_common(q);
+  for (oy = 0; oy < oh; ++oy) {
+    const int32_t *a = acc + (size_t)oy * (size_t)wp;
+    int8_t *o = out + (size_t)oy * (size_t)ow;
+    for (x = 0; x < ow; x += 16) {
+      const __mmask16 m = ow - x >= 16 ? 0xffff : (__mmask16)((1u << (ow - x)) - 1);
+      _mm_mask_storeu_epi8((void *)(o + x), m,
+                           rq16(&kc, &r, _mm512_maskz_loadu_epi32(m, (const void *)(a + x))));
+    }
+  }
+}
+#endif
+
+/* ---- a tile's output: rows oc .. oc + mr - 1 of acc (NR virtual pixels
+ * each) requantized, the real pixels stored: segment s is acc columns
+ * j[s] .. j[s] + len[s] - 1, going to out + row * plane + off[s]. */
+typedef struct tile_segs {
+  uint32_t n;
+  uint32_t j[NR], len[NR];
+  size_t off[NR];
+} tile_segs_t;
+
+typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                            const spx_rt_requant_pc_t *q, const tile_segs_t *sg,
+                            int8_t *out, size_t plane);
+
+static void tile_out_generic(requant_fn rq, const int32_t *acc, uint32_t oc, uint32_t mr,
+                             const int32_t *c0, const spx_rt_requant_pc_t *q,
+                             const tile_segs_t *sg, int8_t *out, size_t plane) {
+  int8_t ob[NR];
+  uint32_t r, s;
+  for (r = 0; r < mr; ++r) {
+    const uint32_t c = oc + r;
+    int8_t *o = out + (size_t)c * plane;
+    rq(acc + (size_t)r * NR, NR, c0[c], q->multiplier[c], (int)q->shift[c], q, ob);
+    for (s = 0; s < sg->n; ++s) memcpy(o + sg->off[s], ob + sg->j[s], sg->len[s]);
+  }
+}
+
+static void tile_out_c(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                       const spx_rt_requant_pc_t *q, const tile_segs_t *sg, int8_t *out,
+                       size_t plane) {
+  tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
+}
+
+#if SPX_K_X86
+/* Each row's 32 outputs in one register, each segment one masked store:
+ * the register is placed so that column j lands on its pixel, and the
+ * bytes outside the segment are masked off (never written). */
+T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t mr,
+                                     const int32_t *c0, const spx_rt_requant_pc_t *q,
+                                     const tile_segs_t *sg, int8_t *out, size_t plane) {
+  uint32_t r, s;
+  rq_common_t kc;
+  if (q->act_min > q->act_max) {
+    tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
+    return;
+  }
+  kc = rq_common(q);
+  for (r = 0; r < mr; ++r) {
+    const uint32_t c = oc + r;
+    const int32_t mult = q->multiplier[c], shift = q->shift[c];
+    const uintptr_t o = (uintptr_t)(out + (size_t)c * plane);
+    rq_row_t rr;
+    __m256i v;
+    if (shift > 0 || mult == INT32_MIN) {
+      int8_t ob[NR];
+      requant_avx512(acc + (size_t)r * NR, NR, c0[c], mult, shift, q, ob);
+      for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
+      continue;
+    }
+    rr = rq_setup(c0[c], mult, shift, q);
+    v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR)))),
+        rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR + 16))), 1);
+    for (s = 0; s < sg->n; ++s) {
+      const __mmask32 m =
+          (__mmask32)((sg->len[s] >= 32 ? 0xffffffffu : ((1u << sg->len[s]) - 1)) << sg->j[s]);
+      _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), m, v);
+    }
+  }
+}
+#endif
+
+#if SPX_K_X86
+/* The same steps on AVX2, 8 outputs per step (shift <= 0; others, the fused
+ * sign and mult = INT32_MIN: requant_c). AVX2 has no 64-bit arithmetic
+ * shift, but only the low 32 bits of Y = P'' >> (31 + e) are kept: for
+ * e >= 1 they are the high half of P'' shifted by e - 1 (a 32-bit
+ * arithmetic shift), for e = 0 the low half of a logical 64-bit shift by 31
+ * (the bits shifted in land above bit 32). */
+T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
+                                int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
+  const int e = -shift;
+  const __m256i vmult = _mm256_set1_epi64x(mult), vc = _mm256_set1_epi32(c);
+  const __m256i cmp = _mm256_set1_epi64x(-((int64_t)1 << 30)), neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  const __m256i vadd = _mm256_set1_epi64x(((int64_t)1 << 30) + (e > 0 ? (int64_t)1 << (30 + e) : 0));
+  const __m256i zp = _mm256_set1_epi32(q->out_zero_point);
+  const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
+  const __m128i sh = _mm_cvtsi32_si128(e > 0 ? e - 1 : 0);
+  uint32_t j;
+  if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
+    requant_c(a, n, c, mult, shift, q, o);
+    return;
+  }
+  for (j = 0; j + 8 <= n; j += 8) {
+    const __m256i v = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc);
+    __m256i ev = _mm256_mul_epi32(v, vmult);                        /* even lanes */
+    __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), vmult); /* odd lanes */
+    __m256i y;
+    __m128i b;
+    if (e > 0) {
+      ev = _mm256_sub_epi64(_mm256_add_epi64(ev, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
+      od = _mm256_sub_epi64(_mm256_add_epi64(od, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+      ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
+      od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
+    } else {
+      ev = _mm256_srli_epi64(_mm256_add_epi64(ev, vadd), 31);
+      od = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_add_epi64(od, vadd), 31), 32);
+    }
+    y = _mm256_blend_epi32(ev, od, 0xaa);
+    y = _mm256_add_epi32(y, zp); /* int32 wrap as in C, then clamp */
+    y = _mm256_min_epi32(_mm256_max_epi32(y, lo), hi);
+    y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
+    b = _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+    _mm_storel_epi64((__m128i *)(void *)(o + j), b);
+  }
+  if (j < n) requant_c(a + j, n - j, c, mult, shift, q, o + j);
+}
+
+static void tile_out_avx2(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
+                          const spx_rt_requant_pc_t *q, const tile_segs_t *sg, int8_t *out,
+                          size_t plane) {
+  tile_out_generic(requant_avx2, acc, oc, mr, c0, q, sg, out, plane);
+}
+
+static void requant_rows_avx2(const int32_t *acc, int32_t wp, int32_t oh, int32_t ow,
+                              int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                              int8_t *out) {
+  int32_t oy;
+  for (oy = 0; oy < oh; ++oy)
+    requant_avx2(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
+                 out + (size_t)oy * (size_t)ow);
+}
+#endif
+
+
+/* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
+static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  int32_t j = 0;
+#if defined(__SSE2__)
+  const __m128i vx = _mm_set1_epi8((char)x);
+  for (; j + 16 <= n; j += 16) {
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(r0 + j));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(r1 + j));
+    const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(r2 + j));
+    const __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(r3 + j));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    uint8_t *d0 = o + 4 * j;
+    _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+    _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+  }
+#endif
+  for (; j < n; ++j) {
+    o[4 * j] = (uint8_t)((uint8_t)r0[j] ^ x);
+    o[4 * j + 1] = (uint8_t)((uint8_t)r1[j] ^ x);
+    o[4 * j + 2] = (uint8_t)((uint8_t)r2[j] ^ x);
+    o[4 * j + 3] = (uint8_t)((uint8_t)r3[j] ^ x);
+  }
+}
+
+#if SPX_K_X86
+/* interleave4 with the last 1..15 pixels in masked loads and stores. */
+T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  const __m128i vx = _mm_set1_epi8((char)x);
+  int32_t j;
+  for (j = 0; j < n; j += 16) {
+    const int32_t left = n - j;
+    const __mmask16 m = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+    const __m128i a = _mm_maskz_loadu_epi8(m, (const void *)(r0 + j));
+    const __m128i b = _mm_maskz_loadu_epi8(m, (const void *)(r1 + j));
+    const __m128i c = _mm_maskz_loadu_epi8(m, (const void *)(r2 + j));
+    const __m128i d = _mm_maskz_loadu_epi8(m, (const void *)(r3 + j));
+    const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
+    const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
+    uint8_t *d0 = o + 4 * j;
+    if (left >= 16) {
+      _mm_storeu_si128((__m128i *)(void *)d0, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+      _mm_storeu_si128((__m128i *)(void *)(d0 + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+    } else { /* 4 left bytes per pixel: byte masks of the four 16-byte pieces */
+      const uint64_t bytes = (uint64_t)4 * (uint64_t)left;
+      const uint64_t mm = bytes >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << bytes) - 1);
+      _mm_mask_storeu_epi8((void *)d0, (__mmask16)(mm & 0xffff),
+                           _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 16), (__mmask16)((mm >> 16) & 0xffff),
+                           _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 32), (__mmask16)((mm >> 32) & 0xffff),
+                           _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), vx));
+      _mm_mask_storeu_epi8((void *)(d0 + 48), (__mmask16)((mm >> 48) & 0xffff),
+                           _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), vx));
+    }
+  }
+}
+#endif
+
+typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                              const int8_t *r3, int32_t n, uint8_t x, uint8_t *o);
+
+typedef struct isa_kit {
+  ukr_fn ukr;
+  /* CBR, 1x1, 8 rows (NULL: ukr) */
+  void (*ukr_cbr1)(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
+                   const uint8_t *b, int32_t *acc);
+  requant_fn requant;
+  requant_rows_fn requant_rows;
+  tile_out_fn tile_out;
+  interleave_fn interleave;
+  uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
+} isa_kit_t;
+
+static isa_kit_t kit(void) {
+  isa_kit_t k;
+  k.ukr = ukr_c;
+  k.ukr_cbr1 = NULL;
+  k.requant = requant_c;
+  k.requant_rows = requant_rows_c;
+  k.tile_out = tile_out_c;
+  k.interleave = interleave4;
+  k.offset = 0;
+#if SPX_K_X86
+  switch (spx_rt_kernels_isa()) {
+  case SPX_RT_ISA_AVX512:
+    k.ukr = ukr_avx512;
+    k.ukr_cbr1 = ukr_avx512_cbr1;
+    k.requant = requant_avx512;
+    k.tile_out = tile_out_avx512;
+    k.requant_rows = requant_rows_avx512;
+    k.interleave = interleave4_avx512;
+    k.offset = 128;
+    break;
+  case SPX_RT_ISA_AVX2:
+    k.ukr = ukr_avx2;
+    k.requant = requant_avx2;
+    k.requant_rows = requant_rows_avx2;
+    k.tile_out = tile_out_avx2;
+    break;
+  default:
+    break;
+  }
+#endif
+  return k;
+}
+
+/* ---- conv2d ------------------------------------------------------------- */
+
+typedef struct conv_plan {
+  int cbr;                 /* 0: dense int8 array, 1: CBR */
+  uint32_t taps, cq;       /* kh * kw; channel quads of X4 (CBR: 2 per block col) */
+  int32_t hp, wp, nv;      /* padded image, virtual pixels */
+  size_t plane4, x4_bytes; /* bytes of one X4 plane, of X4 with its slack */
+  size_t kp;               /* dense: bytes of a repacked weight row */
+  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, total;
+} conv_plan_t;
+
+/* The plan of a conv the fast path takes, or 0. */
+static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
+                     int32_t ow, conv_plan_t *pl) {
+  const int32_t cin_g = p->c_in / p->groups;
+  uint32_t nblkcols = 0;
+  size_t tapmax, last, ntbl, nptr;
+  memset(pl, 0, sizeof *pl);
+  if (f == &spx_fmt_desc_DENSE)
+    pl->cbr = 0;
+  else if (f == &spx_fmt_desc_CBR)
+    pl->cbr = 1;
+  else
+    return 0;
+  if (cin_g == 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  pl->taps = (uint32_t)p->kh * (uint32_t)p->kw;
+  if (pl->cbr) {
+    nblkcols = (uint32_t)(cin_g + 7) / 8;
+    pl->cq = 2 * nblkcols;
+  } else {
+    pl->cq = (uint32_t)(cin_g + 3) / 4;
+  }
+  pl->hp = p->h + p->pad[0] + p->pad[2];
+  pl->wp = p->w + p->pad[1] + p->pad[3];
+  pl->nv = (oh - 1) * pl->wp + ow;
+  pl->plane4 = (size_t)pl->hp * (size_t)pl->wp * 4;
+  tapmax = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  /* the last byte a tile reads: last plane, last tile's last pixel, tapmax */
+  last = (size_t)(pl->cq - 1) * pl->plane4 + (up((size_t)pl->nv, NR) - 1 + tapmax) * 4 + 4;
+  pl->x4_bytes = up(last > pl->cq * pl->plane4 ? last : pl->cq * pl->plane4, 64);
+  if (pl->x4_bytes > (size_t)INT32_MAX) return 0;
+  pl->kp = (size_t)pl->cq * pl->taps * 4;
+  ntbl = pl->cbr ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
+  nptr = pl->cbr ? (size_t)nblkcols : 1;
+  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: w[C],
+   * offset table of block col c[C], of stored block i[C]]
+   * [X4][zero row]; every piece 64-byte aligned from a 64-aligned base */
+  pl->off_c0 = 0;
+  pl->off_w = up((size_t)p->c_out * 4, 64);
+  pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
+  pl->off_ptr = pl->off_tbl + up(ntbl * 4, 64);
+  pl->off_x4 = pl->off_ptr + up(nptr * 3 * sizeof(void *), 64);
+  pl->off_zrow = pl->off_x4 + pl->x4_bytes;
+  pl->total = pl->off_zrow + up((size_t)p->w, 64) + 64; /* + 64: aligning the base */
+  return 1;
+}
+
+size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                            int32_t oh, int32_t ow) {
+  conv_plan_t pl;
+  return conv_plan(f, p, oh, ow, &pl) ? pl.total : 0;
+}
+
+/* X4 of one conv group (in_g: its first channel plane). */
+static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
+                     const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
+                     const int8_t *zrow, interleave_fn il, uint8_t *x4) {
+  const size_t hw = (size_t)p->h * (size_t)p->w;
+  const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
+  uint32_t cq;
+  int32_t yp, i;
+  for (cq = 0; cq < pl->cq; ++cq) {
+    const int8_t *pl4[4];
+    uint8_t *dst = x4 + (size_t)cq * pl->plane4;
+    for (i = 0; i < 4; ++i) {
+      int32_t c = (int32_t)cq * 4 + i;
+      pl4[i] = c < cin_g ? in_g + (size_t)c * hw : NULL;
+    }
+    for (yp = 0; yp < pl->hp; ++yp) {
+      const int32_t iy = yp - p->pad[0];
+      uint8_t *row = dst + (size_t)yp * (size_t)pl->wp * 4;
+      int32_t x;
+      if (iy < 0 || iy >= p->h) {
+        for (x = 0; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
+        continue;
+      }
+      for (x = 0; x < p->pad[1]; ++x) memcpy(row + 4 * x, &zq, 4);
+      {
+        const size_t ro = (size_t)iy * (size_t)p->w;
+        il(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
+           pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
+           row + 4 * (size_t)p->pad[1]);
+      }
+      for (x = p->pad[1] + p->w; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
+    }
+  }
+}
+
+spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                const int8_t *input, const int32_t *bias, int8_t *output,
+                                void *scratch) {
+  const isa_kit_t k = kit();
+  conv_plan_t pl;
+  const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
+  const size_t plane = (size_t)oh * (size_t)ow;
+  const int32_t zin = q->in_zero_point;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int32_t *c0 = (int32_t *)(void *)(base);
+  int32_t *tbl;
+  const int8_t **wptr;
+  const int32_t **bptr;
+  uint8_t *x4;
+  int8_t *zrow;
+  uint32_t r, t, cq;
+  int32_t n, g, v0;
+  int32_t acc[MR * NR];
+  tile_segs_t sg;
+  (void)conv_plan(w->desc, p, oh, ow, &pl);
+  tbl = (int32_t *)(void *)(base + pl.off_tbl);
+  wptr = (const int8_t **)(void *)(base + pl.off_ptr);
+  bptr = (const int32_t **)(void *)(wptr + (pl.cbr ? (pl.cq / 2) : 1));
+  /* CBR: bptr[c] the table of block col c, bptr[C + i] that of block i */
+  x4 = base + pl.off_x4;
+  zrow = (int8_t *)(base + pl.off_zrow);
+  memset(zrow, zin, (size_t)p->w);
+  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
+  w->desc->row_sums(w, 0, c0);
+  for (r = 0; r < (uint32_t)p->c_out; ++r)
+    c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
+                      (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
+  /* the X4 byte offset of each weight quad, relative to the tile's pixel */
+  for (t = 0; t < pl.taps; ++t) {
+    const int32_t ky = (int32_t)t / p->kw, kx = (int32_t)t % p->kw;
+    const int32_t to = (ky * p->dilation[0] * pl.wp + kx * p->dilation[1]) * 4;
+    if (pl.cbr)
+      for (cq = 0; cq < pl.cq; ++cq)
+        tbl[((cq / 2) * pl.taps + t) * 2 + cq % 2] = (int32_t)(cq * pl.plane4) + to;
+    else
+      for (cq = 0; cq < pl.cq; ++cq) tbl[cq * pl.taps + t] = (int32_t)(cq * pl.plane4) + to;
+  }
+  if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
+    const int8_t *src = (const int8_t *)w->bytes;
+    uint8_t *dst = base + pl.off_w;
+    const size_t kin = (size_t)cin_g * pl.taps;
+    for (r = 0; r < (uint32_t)p->c_out; ++r) {
+      const int8_t *sr = src + (size_t)r * kin;
+      uint8_t *dr = dst + (size_t)r * pl.kp;
+      if (pl.taps == 1) { /* 1x1: the quads are the row itself */
+        memcpy(dr, sr, kin);
+        memset(dr + kin, 0, pl.kp - kin);
+        continue;
+      }
+      for (cq = 0; cq < pl.cq; ++cq) {
+        const int8_t *s0 = sr + (size_t)cq * 4 * pl.taps;
+        if ((int32_t)cq * 4 + 4 <= cin_g) {
+          interleave4(s0, s0 + pl.taps, s0 + 2 * pl.taps, s0 + 3 * pl.taps, (int32_t)pl.taps, 0,
+                      dr + (size_t)cq * pl.taps * 4);
+        } else {
+          uint8_t *dq = dr + (size_t)cq * pl.taps * 4;
+          memset(dq, 0, (size_t)pl.taps * 4);
+          for (n = (int32_t)cq * 4; n < cin_g; ++n)
+            for (t = 0; t < pl.taps; ++t)
+              dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl.taps + t];
+        }
+      }
+    }
+  } else { /* every block's offset table */
+    for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
+  }
+  for (n = 0; n < p->n; ++n) {
+    for (g = 0; g < p->groups; ++g) {
+      const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
+                                       (size_t)p->h * (size_t)p->w;
+      int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave, x4);
+      for (v0 = 0; v0 < pl.nv; v0 += NR) {
+        const uint8_t *b = x4 + (size_t)v0 * 4;
+        /* the tile's real pixels, in runs along output rows */
+        {
+          const int32_t cnt = pl.nv - v0 < NR ? pl.nv - v0 : NR;
+          int32_t j = 0;
+          sg.n = 0;
+          while (j < cnt) {
+            const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
+            int32_t len = ow - ox;
+            if (len <= 0) { /* dropped virtual pixels up to the row's end */
+              j += pl.wp - ox;
+              continue;
+            }
+            if (len > cnt - j) len = cnt - j;
+            sg.j[sg.n] = (uint32_t)j;
+            sg.len[sg.n] = (uint32_t)len;
+            sg.off[sg.n++] = (size_t)oy * (size_t)ow + (size_t)ox;
+            j += len;
+          }
+        }
+        uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
+        uint32_t br = 0, brend = 0;
+        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
+        if (pl.cbr) {
+          br = (uint32_t)g * cv->rows_per_group;
+          brend = br + cv->rows_per_group;
+        }
+        while (pl.cbr ? br < brend : o0 < o1) {
+          uint32_t oc, mr, nblk;
+          if (pl.cbr) {
+            uint32_t kb, kbe, i;
+            spx_fmt_cbr_block_row_span(&cv->dims, br, &oc, &mr);
+            kb = spx_fmt_cbr_row_begin(cv, br);
+            kbe = spx_fmt_cbr_row_end(cv, br);
+            nblk = kbe - kb;
+            for (i = 0; i < nblk; ++i) {
+              wptr[i] = spx_fmt_cbr_block(cv, kb + i);
+              bptr[cv->block_cols + i] = bptr[spx_fmt_cbr_col(cv, kb + i)];
+            }
+            ++br;
+            if (nblk && k.ukr_cbr1 && pl.taps == 1 && mr == MR)
+              k.ukr_cbr1(wptr, bptr + cv->block_cols, nblk, b, acc);
+            else if (nblk)
+              k.ukr(wptr, bptr + cv->block_cols, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr,
+                    acc);
+            else
+              memset(acc, 0, sizeof acc);
+          } else {
+            oc = o0;
+            mr = o1 - o0 < MR ? o1 - o0 : MR;
+            wptr[0] = (const int8_t *)(base + pl.off_w) + (size_t)oc * pl.kp;
+            bptr[0] = tbl;
+            k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            o0 += mr;
+          }
+          k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
+        }
+      }
+    }
+  }
+  return SPX_RT_OK;
+}
+
+/* Per-channel requantization of a row of outputs: o[u] = spx_k_out_s8(a[u])
+ * with channel u's multiplier and shift (dense layers: one output row). */
+typedef void (*requant_pc_fn)(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
+                              int8_t *o);
+
+static void requant_pc_c(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
+                         int8_t *o) {
+  uint32_t u;
+  for (u = 0; u < n; ++u)
+    o[u] = spx_k_out_s8(a[u], q->out_zero_point, q->multiplier[u], (int)q->shift[u],
+                        q->act_min, q->act_max);
+}
+
+#if SPX_K_X86
+/* requant_avx512's steps on 8 int64 lanes with per-lane multipliers and
+ * shifts (left = max(shift, 0), right = max(-shift, 0); right = 0 leaves
+ * the srdhm result as it is). Groups with mult = INT32_MIN, and the fused
+ * sign, go to requant_pc_c. */
+T_AVX512 static void requant_pc_avx512(const int32_t *a, uint32_t n,
+                                       const spx_rt_requant_pc_t *q, int8_t *o) {
+  const __m512i k30 = _mm512_set1_epi64((int64_t)1 << 30), zero = _mm512_setzero_si512();
+  const __m512i lo32 = _mm512_set1_epi64(INT32_MIN), hi32 = _mm512_set1_epi64(INT32_MAX);
+  const __m512i vlo = _mm512_set1_epi64(q->act_min), vhi = _mm512_set1_epi64(q->act_max);
+  const __m512i vzp = _mm512_set1_epi64(q->out_zero_point), one = _mm512_set1_epi64(1);
+  const __m256i imin = _mm256_set1_epi32(INT32_MIN);
+  uint32_t j;
+  if (q->act_min > q->act_max) {
+    requant_pc_c(a, n, q, o);
+    return;
+  }
+  for (j = 0; j < n; j += 8) {
+    const __mmask8 m = n - j >= 8 ? 0xff : (__mmask8)((1u << (n - j)) - 1);
+    const __m256i mult32 = _mm256_maskz_loadu_epi32(m, (const void *)(q->multiplier + j));
+    const __m512i sh = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, (const void *)(q->shift + j)));
+    const __m512i left = _mm512_max_epi64(sh, zero), right = _mm512_max_epi64(_mm512_sub_epi64(zero, sh), zero);
+    const __mmask8 rpos = _mm512_cmpgt_epi64_mask(right, zero);
+    __m512i v, x;
+    if (_mm256_cmpeq_epi32_mask(mult32, imin) & m) {
+      spx_rt_requant_pc_t qq = *q;
+      qq.multiplier += j;
+      qq.shift += j;
+      requant_pc_c(a + j, n - j < 8 ? n - j : 8, &qq, o + j);
+      continue;
+    }
+    v = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, (const void *)(a + j)));
+    v = _mm512_min_epi64(_mm512_max_epi64(_mm512_sllv_epi64(v, left), lo32), hi32);
+    x = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, _mm512_cvtepi32_epi64(mult32)), k30), 31);
+    /* rdbypot where right > 0: (x + 2^(right-1) - (x < 0)) >> right */
+    x = _mm512_mask_srav_epi64(
+        x, rpos,
+        _mm512_add_epi64(_mm512_add_epi64(x, _mm512_srli_epi64(_mm512_sllv_epi64(one, right), 1)),
+                         _mm512_srai_epi64(x, 63)),
+        right);
+    x = _mm512_add_epi32(x, vzp); /* int32 wrap as in C, then clamp */
+    x = _mm512_cvtepi32_epi64(_mm512_cvtepi64_epi32(x));
+    x = _mm512_min_epi64(_mm512_max_epi64(x, vlo), vhi);
+    _mm_mask_storeu_epi8((void *)(o + j), (__mmask16)m, _mm512_cvtepi64_epi8(x));
+  }
+}
+#endif
+
+/* ---- dense (fully connected) -------------------------------------------- */
+
+/* acc[u] = sum_f w[u][f] * (x[f] - z_in), u < units, for one input row.
+ * xs: x - z_in as int16 (C, AVX2) or x + 128 as bytes (AVX-512), padded
+ * with 0 / z_in + 128 (see dense_prep). */
+typedef void (*gemv_fn)(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                        int32_t zin, int32_t *acc);
+
+static void gemv_c(const int8_t *w, uint32_t units, uint32_t f, const void *xs, int32_t zin,
+                   int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t u, i;
+  (void)zin;
+  for (u = 0; u < units; ++u) {
+    const int8_t *wr = w + (size_t)u * f;
+    int32_t a = 0;
+    for (i = 0; i < f; ++i) a += wr[i] * x[i];
+    acc[u] = a;
+  }
+}
+
+#if SPX_K_X86
+T_AVX2 static int32_t hsum256(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+/* Four rows at a time, 16 features per step (vpmaddwd of int16 x - z_in
+ * and widened weights), the last f % 16 features in scalar code. */
+T_AVX2 static void gemv_avx2(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                             int32_t zin, int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  const uint32_t f16 = f & ~15u;
+  uint32_t u, i, t;
+  (void)zin;
+  for (u = 0; u < units; u += 4) {
+    const int8_t *wr[4];
+    __m256i a[4];
+    for (t = 0; t < 4; ++t) {
+      wr[t] = w + (size_t)(u + t < units ? u + t : units - 1) * f;
+      a[t] = _mm256_setzero_si256();
+    }
+    for (i = 0; i < f16; i += 16) {
+      const __m256i xv = _mm256_loadu_si256((const __m256i *)(const void *)(x + i));
+      for (t = 0; t < 4; ++t)
+        a[t] = _mm256_add_epi32(
+            a[t], _mm256_madd_epi16(xv, _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                            (const __m128i *)(const void *)(wr[t] + i)))));
+    }
+    for (t = 0; t < 4 && u + t < units; ++t) {
+      int32_t s = hsum256(a[t]);
+      for (i = f16; i < f; ++i) s += wr[t][i] * x[i];
+      acc[u + t] = s;
+    }
+  }
+}
+
+T_AVX512 static int32_t hsum512(__m512i v) { return _mm512_reduce_add_epi32(v); }
+
+/* Eight rows at a time, 64 features per step: vpdpbusd of x + 128 with the
+ * weights and of 1 with the weights (the row sums) in the same pass; the
+ * last step's weights are a masked load (0 past f). */
+T_AVX512 static void gemv_avx512(const int8_t *w, uint32_t units, uint32_t f, const void *xs,
+                                 int32_t zin, int32_t *acc) {
+  const uint8_t *x = (const uint8_t *)xs;
+  const __m512i ones = _mm512_set1_epi8(1);
+  const uint32_t ff = f & ~63u;
+  const __mmask64 tail = f & 63 ? (((__mmask64)1 << (f & 63)) - 1) : 0;
+  uint32_t u, i, t;
+  for (u = 0; u < units; u += 8) {
+    const int8_t *wr[8];
+    __m512i a[8], s[8];
+    for (t = 0; t < 8; ++t) {
+      wr[t] = w + (size_t)(u + t < units ? u + t : units - 1) * f;
+      a[t] = s[t] = _mm512_setzero_si512();
+    }
+    for (i = 0; i < ff; i += 64) {
+      const __m512i xv = _mm512_loadu_si512((const void *)(x + i));
+      if (u + 16 <= units) /* the next 8 rows, at the same offset */
+        for (t = 0; t < 8; ++t) _mm_prefetch((const char *)(wr[t] + 8 * (size_t)f + i), _MM_HINT_T0);
+      for (t = 0; t < 8; ++t) {
+        const __m512i wv = _mm512_loadu_si512((const void *)(wr[t] + i));
+        a[t] = _mm512_dpbusd_epi32(a[t], xv, wv);
+        s[t] = _mm512_dpbusd_epi32(s[t], ones, wv);
+      }
+    }
+    if (tail) {
+      const __m512i xv = _mm512_loadu_si512((const void *)(x + ff));
+      for (t = 0; t < 8; ++t) {
+        const __m512i wv = _mm512_maskz_loadu_epi8(tail, (const void *)(wr[t] + ff));
+        a[t] = _mm512_dpbusd_epi32(a[t], xv, wv);
+        s[t] = _mm512_dpbusd_epi32(s[t], ones, wv);
+      }
+    }
+    for (t = 0; t < 8 && u + t < units; ++t)
+      acc[u + t] = (int32_t)((uint32_t)hsum512(a[t]) -
+                             (uint32_t)(zin + 128) * (uint32_t)hsum512(s[t]));
+  }
+}
+#endif
+
+/* CBR: acc[o] for every output row o (a row of a block row without stored
+ * blocks: 0), xs padded to block_cols * 8 as for gemv. */
+typedef void (*cbr_gemv_fn)(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                            int32_t *acc);
+
+static void cbr_gemv_c(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                       int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t br, k, oo, ii;
+  (void)zin;
+  for (br = 0; br < v->block_rows; ++br) {
+    uint32_t o0, no;
+    int32_t a8[8] = {0};
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
+      const int8_t *blk = spx_fmt_cbr_block(v, k);
+      const int16_t *xc = x + (size_t)spx_fmt_cbr_col(v, k) * 8;
+      for (oo = 0; oo < 8; ++oo)
+        for (ii = 0; ii < 8; ++ii) a8[oo] += blk[oo * 8 + ii] * xc[ii];
+    }
+    for (oo = 0; oo < no; ++oo) acc[o0 + oo] = a8[oo];
+  }
+}
+
+#if SPX_K_X86
+/* A block is 64 bytes, two rows per 16; x's 8 int16 in both halves. */
+T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                                 int32_t *acc) {
+  const int16_t *x = (const int16_t *)xs;
+  uint32_t br, k, i, oo;
+  (void)zin;
+  for (br = 0; br < v->block_rows; ++br) {
+    uint32_t o0, no;
+    int32_t lanes[32];
+    __m256i a[4];
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    for (i = 0; i < 4; ++i) a[i] = _mm256_setzero_si256();
+    for (k = spx_fmt_cbr_row_begin(v, br); k < spx_fmt_cbr_row_end(v, br); ++k) {
+      const int8_t *blk = spx_fmt_cbr_block(v, k);
+      const __m256i xv = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+          (const __m128i *)(const void *)(x + (size_t)spx_fmt_cbr_col(v, k) * 8)));
+      for (i = 0; i < 4; ++i)
+        a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(xv, _mm256_cvtepi8_epi16(_mm_loadu_si128(
+                                                            (const __m128i *)(const void *)(blk + 16 * i)))));
+    }
+    for (i = 0; i < 4; ++i) _mm256_storeu_si256((__m256i *)(void *)(lanes + 8 * i), a[i]);
+    for (oo = 0; oo < no; ++oo) {
+      const int32_t *l = lanes + 4 * oo;
+      acc[o0 + oo] = l[0] + l[1] + l[2] + l[3];
+    }
+  }
+}
+
+/* vpdpbusd of the block (64 bytes: lane 2 oo + h is row oo's half h) with
+ * the 8 bytes x + 128 of its column in every qword, and of 1 (row sums);
+ * four blocks at a time into separate accumulators (vpdpbusd's latency). */
+#define CBR_STEP(i)                                                           \
+  do {                                                                        \
+    int64_t x8_;                                                              \
+    const __m512i wv_ = _mm512_loadu_si512((const void *)spx_fmt_cbr_block(v, k + i)); \
+    memcpy(&x8_, x + (size_t)spx_fmt_cbr_col(v, k + i) * 8, 8);               \
+    a##i = _mm512_dpbusd_epi32(a##i, _mm512_set1_epi64(x8_), wv_);            \
+    s##i = _mm512_dpbusd_epi32(s##i, ones, wv_);                              \
+  } while (0)
+
+T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                                     int32_t *acc) {
+  const uint8_t *x = (const uint8_t *)xs;
+  const __m512i ones = _mm512_set1_epi8(1);
+  uint32_t br, k, oo;
+  for (br = 0; br < v->block_rows; ++br) {
+    const uint32_t kend = spx_fmt_cbr_row_end(v, br);
+    uint32_t o0, no;
+    int32_t la[16], ls[16];
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    __m512i s0 = a0, s1 = a0, s2 = a0, s3 = a0;
+    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
+    k = spx_fmt_cbr_row_begin(v, br);
+    for (; k + 4 <= kend; k += 4) {
+      CBR_STEP(0);
+      CBR_STEP(1);
+      CBR_STEP(2);
+      CBR_STEP(3);
+    }
+    for (; k < kend; ++k) CBR_STEP(0);
+    a0 = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+    s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+    _mm512_storeu_si512((void *)la, a0);
+    _mm512_storeu_si512((void *)ls, s0);
+    for (oo = 0; oo < no; ++oo)
+      acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
+                               (uint32_t)(zin + 128) * (uint32_t)(ls[2 * oo] + ls[2 * oo + 1]));
+  }
+}
+#undef CBR_STEP
+#endif
+
+/* Scratch: [x' padded: 2 * up(f + 8, 64) bytes][acc int32[units]], from a
+ * 64-aligned base. */
+size_t spx_k_fast_dense_size(const spx_fmt_desc_t *f, const spx_rt_dense_params_t *p) {
+  if (f != &spx_fmt_desc_DENSE && f != &spx_fmt_desc_CBR) return 0;
+  return 64 + 2 * up((size_t)p->features + 8, 64) + up((size_t)p->units * 4, 64);
+}
+
+spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const int32_t *bias, int8_t *output, void *scratch) {
+  const spx_rt_isa_t isa = spx_rt_kernels_isa();
+  const int vnni = isa == SPX_RT_ISA_AVX512;
+  const int cbr = w->desc == &spx_fmt_desc_CBR;
+  const uint32_t f = (uint32_t)p->features, units = (uint32_t)p->units;
+  const size_t xlen = up((size_t)f + 8, 64); /* >= block_cols * 8 */
+  const int32_t zin = q->in_zero_point;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int32_t *acc = (int32_t *)(void *)(base + 2 * xlen);
+  gemv_fn gemv = gemv_c;
+  cbr_gemv_fn cgemv = cbr_gemv_c;
+  requant_pc_fn requant_pc = requant_pc_c;
+  int32_t n;
+  uint32_t i, u;
+#if SPX_K_X86
+  if (isa == SPX_RT_ISA_AVX512) {
+    gemv = gemv_avx512;
+    cgemv = cbr_gemv_avx512;
+    requant_pc = requant_pc_avx512;
+  } else if (isa == SPX_RT_ISA_AVX2) {
+    gemv = gemv_avx2;
+    cgemv = cbr_gemv_avx2;
+  }
+#endif
+  for (n = 0; n < p->n; ++n) {
+    const int8_t *x = input + (size_t)n * f;
+    if (vnni) {
+      for (i = 0; i < f; ++i) base[i] = (uint8_t)((uint8_t)x[i] ^ 0x80);
+      memset(base + f, (uint8_t)((uint8_t)zin ^ 0x80), xlen - f);
+    } else {
+      int16_t *xs = (int16_t *)(void *)base;
+      for (i = 0; i < f; ++i) xs[i] = (int16_t)(x[i] - zin);
+      for (; i < xlen; ++i) xs[i] = 0;
+    }
+    if (cbr) {
+      memset(acc, 0, (size_t)units * 4);
+      cgemv(&w->view.cbr, base, zin, acc);
+    } else {
+      gemv((const int8_t *)w->bytes, units, f, base, zin, acc);
+    }
+    if (bias)
+      for (u = 0; u < units; ++u) acc[u] = (int32_t)((uint32_t)acc[u] + (uint32_t)bias[u]);
+    requant_pc(acc, units, q, output + (size_t)n * units);
+  }
+  return SPX_RT_OK;
+}
+
+/* ---- depthwise conv2d, stride 1 ------------------------------------------
+ * Per channel: the input plane centered (x - z_in, int16) with its padding
+ * (0) around it, hp x wp; an output pixel (oy, ox) is the virtual pixel
+ * v = oy * wp + ox as in the conv above, so that every tap is one run over
+ * all virtual pixels, acc[v] = bias + sum_t w_t * xp[v + off_t], off_t =
+ * ky * dh * wp + kx * dw (virtual pixels with ox >= ow are dropped), then
+ * each output row's requantization. C and AVX2: that loop, compiled for
+ * each path (target attributes), so the compiler vectorizes it 4 or 8 lanes
+ * wide. AVX-512: the taps in pairs (kx, kx + 1) with vpdpwssd on a plane of
+ * int16 pairs pp[v] = (xp[v], xp[v + dw]), 16 pixels per register. */
+
+typedef struct dw_plan {
+  int32_t hp, wp, nv;
+  size_t nxp, npp; /* int16 entries of xp, int32 entries of pp (with slack) */
+  size_t off_xp, off_pp, off_acc, off_taps, total;
+} dw_plan_t;
+
+static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
+                   int32_t ow, dw_plan_t *pl) {
+  size_t maxoff;
+  memset(pl, 0, sizeof *pl);
+  if (p->c_in / p->groups != 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (!(f->plain_s8 && f->chan_block <= 1) && !f->row_taps) return 0;
+  if ((size_t)p->kh * (size_t)p->kw > 64) return 0; /* kernels' tap arrays */
+  pl->hp = p->h + p->pad[0] + p->pad[2];
+  pl->wp = p->w + p->pad[1] + p->pad[3];
+  pl->nv = (oh - 1) * pl->wp + ow;
+  maxoff = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  /* reads: v < up(nv, 64) at v + off, off <= maxoff (pp), pp's second
+   * value dw further (xp) */
+  pl->npp = up(up((size_t)pl->nv, 64) + maxoff + 1, 16);
+  if (pl->npp < (size_t)pl->hp * (size_t)pl->wp) pl->npp = up((size_t)pl->hp * (size_t)pl->wp, 16);
+  pl->nxp = up(pl->npp + (size_t)p->dilation[1] + 16, 32);
+  pl->off_xp = 0;
+  pl->off_pp = up(pl->nxp * 2, 64);
+  pl->off_acc = pl->off_pp + pl->npp * 4;
+  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 64) * 4;
+  pl->total = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64) + 64;
+  return 1;
+}
+
+size_t spx_k_fast_dw_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p,
+                          int32_t oh, int32_t ow) {
+  dw_plan_t pl;
+  return dw_plan(f, p, oh, ow, &pl) ? pl.total : 0;
+}
+
+#if defined(__GNUC__)
+#define DW_ALWAYS static inline __attribute__((always_inline))
+#else
+#define DW_ALWAYS static inline
+#endif
+
+/* acc[v] = b + sum_t taps[t] * xp[v + off_t], v < nv. */
+DW_ALWAYS void dw_plane_body(const int16_t *xp, const int32_t *taps, const int32_t *offs,
+                             int32_t ntaps, int32_t nv, int32_t b, int32_t *acc) {
+  int32_t v, t;
+  for (v = 0; v < nv; ++v) acc[v] = b;
+  for (t = 0; t < ntaps; ++t) {
+    const int32_t wv = taps[t];
+    const int16_t *r = xp + offs[t];
+    if (!wv) continue;
+    for (v = 0; v < nv; ++v) acc[v] += wv * r[v];
+  }
+}
+
+typedef void (*dw_plane_fn)(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                            int32_t *pp, const spx_rt_conv2d_params_t *p,
+                            const int32_t *taps, const int32_t *offs, int32_t b,
+                            int32_t *acc);
+
+/* The interior of the padded plane: x - z_in (its border and slack stay 0). */
+DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                            const spx_rt_conv2d_params_t *p) {
+  int32_t x, y;
+  for (y = 0; y < p->h; ++y) {
+    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
+    const int8_t *sr = in + (size_t)y * (size_t)p->w;
+    for (x = 0; x < p->w; ++x) d[x] = (int16_t)(sr[x] - zin);
+  }
+}
+
+static void dw_plane_c(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
+                       int32_t *pp, const spx_rt_conv2d_params_t *p, const int32_t *taps,
+                       const int32_t *offs, int32_t b, int32_t *acc) {
+  (void)pp;
+  dw_fill_body(pl, in, zin, xp, p);
+  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+}
+
+#if SPX_K_X86
+T_AVX2 static void dw_plane_avx2(const dw_plan_t *pl, const int8_t *in, int32_t zin,
+                                 int16_t *xp, int32_t *pp, const spx_rt_conv2d_params_t *p,
+                                 const int32_t *taps, const int32_t *offs, int32_t b,
+                                 int32_t *acc) {
+  (void)pp;
+  dw_fill_body(pl, in, zin, xp, p);
+  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+}
+
+T_AVX512 static void dw_plane_avx512(const dw_plan_t *pl, const int8_t *in, int32_t zin,
+                                     int16_t *xp, int32_t *pp,
+                                     const spx_rt_conv2d_params_t *p, const int32_t *taps,
+                                     const int32_t *offs, int32_t b, int32_t *acc) {
+  const int32_t kw = p->kw, dwl = p->dilation[1];
+  const __m512i vz = _mm512_set1_epi16((short)zin);
+  int32_t wpair[64], opair[64], np = 0, ky, kx, v, i, y, x;
+  size_t e;
+  for (y = 0; y < p->h; ++y) { /* the interior, 32 pixels per step */
+    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
+    const int8_t *sr = in + (size_t)y * (size_t)p->w;
+    for (x = 0; x < p->w; x += 32) {
+      const __mmask32 m = p->w - x >= 32 ? 0xffffffffu : (__mmask32)((1u << (p->w - x)) - 1);
+      const __m512i v16 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, (const void *)(sr + x)));
+      _mm512_mask_storeu_epi16((void *)(d + x), m, _mm512_sub_epi16(v16, vz));
+    }
+  }
+  /* pp[v] = (xp[v], xp[v + dw]): int16 pairs, low half first */
+  for (e = 0; e < pl->npp; e += 16) {
+    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e));
+    const __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e + dwl));
+    const __m512i a32 = _mm512_cvtepu16_epi32(a), c32 = _mm512_cvtepu16_epi32(c);
+    _mm512_storeu_si512((void *)(pp + e), _mm512_or_si512(a32, _mm512_slli_epi32(c32, 16)));
+  }
+  for (ky = 0; ky < p->kh; ++ky)
+    for (kx = 0; kx < kw; kx += 2) {
+      const int32_t w0 = taps[ky * kw + kx], w1 = kx + 1 < kw ? taps[ky * kw + kx + 1] : 0;
+      if (!w0 && !w1) continue;
+      wpair[np] = (int32_t)(((uint32_t)(uint16_t)w1 << 16) | (uint16_t)w0);
+      opair[np++] = offs[ky * kw + kx];
+    }
+  for (v = 0; v < pl->nv; v += 64) { /* 4 independent chains (latency) */
+    __m512i a0 = _mm512_set1_epi32(b), a1 = a0, a2 = a0, a3 = a0;
+    for (i = 0; i < np; ++i) {
+      const __m512i wv = _mm512_set1_epi32(wpair[i]);
+      const int32_t *r = pp + opair[i] + v;
+      a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512((const void *)r), wv);
+      a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512((const void *)(r + 16)), wv);
+      a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512((const void *)(r + 32)), wv);
+      a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512((const void *)(r + 48)), wv);
+    }
+    _mm512_storeu_si512((void *)(acc + v), a0);
+    _mm512_storeu_si512((void *)(acc + v + 16), a1);
+    _mm512_storeu_si512((void *)(acc + v + 32), a2);
+    _mm512_storeu_si512((void *)(acc + v + 48), a3);
+  }
+}
+#endif
+
+spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                              const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                              const int8_t *input, const int32_t *bias, int8_t *output,
+                              void *scratch) {
+  const isa_kit_t k = kit();
+  const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
+  const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
+  const int32_t zin = q->in_zero_point;
+  const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
+  uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
+  int16_t taps16[64];
+  int32_t offs[64];
+  dw_plan_t pl;
+  int16_t *xp;
+  int32_t *pp, *acc, *taps, n, t;
+  uint32_t i;
+  dw_plane_fn run = dw_plane_c;
+#if SPX_K_X86
+  if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX512)
+    run = dw_plane_avx512;
+  else if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX2)
+    run = dw_plane_avx2;
+#endif
+  (void)dw_plan(w->desc, p, oh, ow, &pl);
+  xp = (int16_t *)(void *)(base + pl.off_xp);
+  pp = (int32_t *)(void *)(base + pl.off_pp);
+  acc = (int32_t *)(void *)(base + pl.off_acc);
+  taps = (int32_t *)(void *)(base + pl.off_taps);
+  for (t = 0; t < ntaps; ++t) /* ntaps <= 64 (dw_plan) */
+    offs[t] = (t / p->kw) * p->dilation[0] * pl.wp + (t % p->kw) * p->dilation[1];
+  memset(xp, 0, pl.nxp * 2);
+  for (n = 0; n < p->n; ++n)
+    for (i = 0; i < w->dims.rows; ++i) {
+      uint32_t oc;
+      const int8_t *in;
+      int8_t *out;
+      int32_t b, mult, shift;
+      if (plain) {
+        oc = i;
+        for (t = 0; t < ntaps; ++t)
+          taps[t] = ((const int8_t *)w->bytes)[(size_t)oc * (size_t)ntaps + (size_t)t];
+      } else {
+        oc = w->desc->row_taps(w, i, taps16);
+        for (t = 0; t < ntaps; ++t) taps[t] = taps16[t];
+      }
+      in = input + ((size_t)n * (size_t)p->c_in + (size_t)(oc / (uint32_t)cout_g)) * hw;
+      out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
+      b = bias ? bias[oc] : 0;
+      mult = q->multiplier[oc];
+      shift = (int)q->shift[oc];
+      for (t = 0; t < ntaps && !taps[t]; ++t) {
+      }
+      if (t == ntaps) { /* no taps (a pruned channel): acc = bias everywhere */
+        memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
+               plane);
+        continue;
+      }
+      run(&pl, in, zin, xp, pp, p, taps, offs, b, acc);
+      k.requant_rows(acc, pl.wp, oh, ow, mult, shift, q, out);
+    }
+  return SPX_RT_OK;
+}

@@ -1,0 +1,391 @@
+/* spx-isa-test: the instruction-set paths of the int8 conv2d / dense kernels
+ * (runtime/kernels/spx_fast_s8.c, spx_isa.c). Usage:
+ *   spx-isa-test paths     every path the CPU has, forced in turn
+ *                          (spx_rt_kernels_set_isa), on random layers with
+ *                          dense int8 and CBR weights: each path's output
+ *                          equal, bit for bit, to the portable C path's and
+ *                          to a direct loop reference written here from the
+ *                          definition (docs/numerics.md: acc = bias +
+ *                          sum w * (x - z_in) in int64, then spx_rt_mbqm);
+ *                          ragged shapes, padding, dilation, stride, groups,
+ *                          depthwise, batch, zero points at -128 and 127,
+ *                          positive and negative shifts, the fused sign
+ *   spx-isa-test current   the path in use (SPX_ISA, or the best one)
+ * Prints one line per path and "FAIL ..." lines on mismatch; exit 1 on any
+ * failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/spx_kernels.h"
+
+static int failures;
+
+/* xorshift64*: deterministic */
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+static uint32_t rnd(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+static int32_t rr(int32_t lo, int32_t hi) { /* [lo, hi] */
+  return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1));
+}
+
+static void *xcalloc(size_t n, size_t s) {
+  void *p = calloc(n ? n : 1, s ? s : 1);
+  if (!p) {
+    fprintf(stderr, "spx-isa-test: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+static int32_t zero_point(void) {
+  switch (rnd() % 4) {
+  case 0: return -128;
+  case 1: return 127;
+  default: return rr(-128, 127);
+  }
+}
+
+/* Requantization of a layer: random multipliers (now and then INT32_MIN or
+ * tiny), shifts from -31 to +3, the
+ * output range of a random activation (or the fused sign). */
+typedef struct layer_q {
+  spx_rt_requant_pc_t q;
+  int32_t *mult, *shift, *bias;
+} layer_q_t;
+
+static void random_q(layer_q_t *l, int32_t channels, int32_t k) {
+  int32_t c;
+  l->mult = xcalloc((size_t)channels, sizeof(int32_t));
+  l->shift = xcalloc((size_t)channels, sizeof(int32_t));
+  l->bias = xcalloc((size_t)channels, sizeof(int32_t));
+  for (c = 0; c < channels; ++c) {
+    l->mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+    if (rnd() % 64 == 0) l->mult[c] = INT32_MIN; /* srdhm's saturating case */
+    if (rnd() % 64 == 0) l->mult[c] = rr(0, 1000);
+    l->shift[c] = rnd() % 8 == 0 ? rr(-31, -18) : rr(-12, 3) - (k > 64 ? 4 : 0);
+    l->bias[c] = rr(-40000, 40000);
+  }
+  l->q.in_zero_point = zero_point();
+  l->q.out_zero_point = zero_point();
+  l->q.multiplier = l->mult;
+  l->q.shift = l->shift;
+  switch (rnd() % 4) {
+  case 0: /* the fused sign */
+    l->q.act_min = 1;
+    l->q.act_max = -1;
+    break;
+  case 1: /* relu */
+    l->q.act_min = l->q.out_zero_point;
+    l->q.act_max = 127;
+    break;
+  default:
+    l->q.act_min = -128;
+    l->q.act_max = 127;
+  }
+}
+
+static int8_t ref_out(int64_t acc, const spx_rt_requant_pc_t *q, int32_t c) {
+  int32_t v;
+  if (q->act_min > q->act_max) return (int8_t)(acc >= 0 ? 1 : -1);
+  v = q->out_zero_point + spx_rt_mbqm((int32_t)acc, q->multiplier[c], (int)q->shift[c]);
+  if (v < q->act_min) v = q->act_min;
+  if (v > q->act_max) v = q->act_max;
+  return (int8_t)v;
+}
+
+/* Direct conv2d from the definition. */
+static void ref_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
+                     const int8_t *in, const int8_t *w, const int32_t *bias, int32_t oh,
+                     int32_t ow, int8_t *out) {
+  const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
+  int32_t n, oc, oy, ox, ic, ky, kx;
+  for (n = 0; n < p->n; ++n)
+    for (oc = 0; oc < p->c_out; ++oc)
+      for (oy = 0; oy < oh; ++oy)
+        for (ox = 0; ox < ow; ++ox) {
+          int64_t acc = bias[oc];
+          const int32_t g = oc / cout_g;
+          for (ic = 0; ic < cin_g; ++ic)
+            for (ky = 0; ky < p->kh; ++ky)
+              for (kx = 0; kx < p->kw; ++kx) {
+                const int32_t iy = oy * p->stride[0] + ky * p->dilation[0] - p->pad[0];
+                const int32_t ix = ox * p->stride[1] + kx * p->dilation[1] - p->pad[1];
+                int32_t x;
+                if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
+                x = in[(((size_t)n * (size_t)p->c_in + (size_t)(g * cin_g + ic)) *
+                            (size_t)p->h + (size_t)iy) * (size_t)p->w + (size_t)ix];
+                acc += (int64_t)w[(((size_t)oc * (size_t)cin_g + (size_t)ic) * (size_t)p->kh +
+                                   (size_t)ky) * (size_t)p->kw + (size_t)kx] *
+                       (x - q->in_zero_point);
+              }
+          out[(((size_t)n * (size_t)p->c_out + (size_t)oc) * (size_t)oh + (size_t)oy) *
+                  (size_t)ow + (size_t)ox] = ref_out(acc, q, oc);
+        }
+}
+
+/* Zeroes random 8x8 blocks (conv: 8 output x 8 input channels, all taps) of
+ * OIHW weights, keeping about keep_pct percent. */
+static void prune(int8_t *w, int32_t m, int32_t k, int32_t taps, int32_t groups,
+                  int keep_pct) {
+  const int32_t mg = m / groups;
+  int32_t o, i, t;
+  for (o = 0; o < m; ++o)
+    for (i = 0; i < k; ++i) {
+      /* block (group, row block, col block): a hash of it decides */
+      uint32_t h = (uint32_t)((o / mg) * 7919 + ((o % mg) / 8) * 131 + (i / 8) * 17 + 1);
+      h = (h * 2654435761u) >> 16;
+      if ((int)(h % 100) >= keep_pct)
+        for (t = 0; t < taps; ++t) w[((size_t)o * (size_t)k + (size_t)i) * (size_t)taps + (size_t)t] = 0;
+    }
+}
+
+static int isas[SPX_RT_ISA_COUNT], n_isas;
+
+/* Runs the layer on every path, in `fmt` (dense int8 or CBR), and compares
+ * with ref. */
+static void run_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
+                     const int8_t *in, const int8_t *w, const int32_t *bias, int32_t oh,
+                     int32_t ow, int cbr, const char *what, int *checked) {
+  const size_t nout = (size_t)p->n * (size_t)p->c_out * (size_t)oh * (size_t)ow;
+  int8_t *ref = xcalloc(nout, 1), *out = xcalloc(nout, 1), *first = xcalloc(nout, 1);
+  const spx_fmt_desc_t *f = cbr ? &spx_fmt_desc_CBR : &spx_fmt_desc_DENSE;
+  const void *wb = w;
+  uint8_t *enc = NULL;
+  size_t wlen = 0, ss, i;
+  void *scratch;
+  int k;
+  ref_conv(p, q, in, w, bias, oh, ow, ref);
+  if (cbr) {
+    spx_fmt_cbr_dims_t d;
+    d.rows = (uint32_t)p->c_out;
+    d.cols = (uint32_t)(p->c_in / p->groups);
+    d.kh = (uint16_t)p->kh;
+    d.kw = (uint16_t)p->kw;
+    d.groups = (uint32_t)p->groups;
+    wlen = spx_fmt_cbr_encoded_size(&d, w);
+    enc = xcalloc(wlen, 1);
+    if (spx_fmt_cbr_encode(&d, w, enc, wlen, &wlen) != SPX_RT_OK) {
+      printf("FAIL %s: cbr encode\n", what);
+      failures++;
+      return;
+    }
+    wb = enc;
+  }
+  ss = spx_rt_conv2d_s8_fmt_get_buffer_size(f, p);
+  /* an odd scratch address: the kernels may assume 4-byte alignment only */
+  scratch = (uint8_t *)xcalloc(ss + 8, 1);
+  for (k = 0; k < n_isas; ++k) {
+    spx_rt_status_t st;
+    spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
+    memset(out, 0x5a, nout);
+    st = spx_rt_conv2d_s8_fmt(f, p, q, in, wb, wlen, bias, out, (uint8_t *)scratch + 4, ss);
+    if (st != SPX_RT_OK) {
+      printf("FAIL %s %s: status %d\n", what, spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]),
+             (int)st);
+      failures++;
+      continue;
+    }
+    if (k == 0) memcpy(first, out, nout);
+    for (i = 0; i < nout; ++i)
+      if (out[i] != ref[i] || out[i] != first[i]) {
+        printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what,
+               spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), i, out[i], ref[i], first[i]);
+        failures++;
+        break;
+      }
+  }
+  ++*checked;
+  free(scratch);
+  free(enc);
+  free(ref);
+  free(out);
+  free(first);
+}
+
+static void conv_layers(int count, int *checked) {
+  int it;
+  for (it = 0; it < count; ++it) {
+    spx_rt_conv2d_params_t p;
+    layer_q_t l;
+    int32_t oh, ow, cin_g, taps;
+    size_t nin, nw, i;
+    int8_t *in, *w;
+    char what[160];
+    memset(&p, 0, sizeof p);
+    p.n = rr(1, 2);
+    p.groups = rnd() % 4 == 0 ? rr(2, 3) : 1;
+    cin_g = rr(1, 24);
+    p.c_in = cin_g * p.groups;
+    p.c_out = rr(1, 21) * p.groups;
+    if (rnd() % 6 == 0) { /* depthwise */
+      p.groups = p.c_in = p.c_out = rr(1, 20);
+      cin_g = 1;
+    }
+    p.h = rr(1, 13);
+    p.w = rr(1, 40);
+    p.kh = rr(1, 4);
+    p.kw = rr(1, 4);
+    p.stride[0] = rnd() % 4 ? 1 : 2;
+    p.stride[1] = rnd() % 4 ? 1 : 2;
+    p.dilation[0] = rnd() % 5 ? 1 : 2;
+    p.dilation[1] = rnd() % 5 ? 1 : 2;
+    for (i = 0; i < 4; ++i) p.pad[i] = rr(0, 2);
+    p.act = SPX_RT_ACT_NONE;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) {
+      --it;
+      continue;
+    }
+    taps = p.kh * p.kw;
+    random_q(&l, p.c_out, cin_g * taps);
+    nin = (size_t)p.n * (size_t)p.c_in * (size_t)p.h * (size_t)p.w;
+    nw = (size_t)p.c_out * (size_t)cin_g * (size_t)taps;
+    in = xcalloc(nin, 1);
+    w = xcalloc(nw, 1);
+    for (i = 0; i < nin; ++i) in[i] = (int8_t)rr(-128, 127);
+    for (i = 0; i < nw; ++i) w[i] = (int8_t)rr(-127, 127);
+    snprintf(what, sizeof what,
+             "conv n%d %dx%dx%d->%d g%d k%dx%d s%d,%d d%d,%d pad %d,%d,%d,%d zin %d zout %d",
+             p.n, p.c_in, p.h, p.w, p.c_out, p.groups, p.kh, p.kw, p.stride[0], p.stride[1],
+             p.dilation[0], p.dilation[1], p.pad[0], p.pad[1], p.pad[2], p.pad[3],
+             l.q.in_zero_point, l.q.out_zero_point);
+    run_conv(&p, &l.q, in, w, l.bias, oh, ow, 0, what, checked);
+    prune(w, p.c_out, cin_g, taps, p.groups, rr(0, 100));
+    run_conv(&p, &l.q, in, w, l.bias, oh, ow, 1, what, checked);
+    free(in);
+    free(w);
+    free(l.mult);
+    free(l.shift);
+    free(l.bias);
+  }
+}
+
+static void run_dense(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t *q,
+                      const int8_t *in, const int8_t *w, const int32_t *bias, int cbr,
+                      const char *what, int *checked) {
+  const size_t nout = (size_t)p->n * (size_t)p->units;
+  int8_t *ref = xcalloc(nout, 1), *out = xcalloc(nout, 1), *first = xcalloc(nout, 1);
+  const spx_fmt_desc_t *f = cbr ? &spx_fmt_desc_CBR : &spx_fmt_desc_DENSE;
+  const void *wb = w;
+  uint8_t *enc = NULL;
+  size_t wlen = 0, ss, i;
+  void *scratch;
+  int32_t n, u, k;
+  for (n = 0; n < p->n; ++n)
+    for (u = 0; u < p->units; ++u) {
+      int64_t acc = bias[u];
+      for (k = 0; k < p->features; ++k)
+        acc += (int64_t)w[(size_t)u * (size_t)p->features + (size_t)k] *
+               (in[(size_t)n * (size_t)p->features + (size_t)k] - q->in_zero_point);
+      ref[(size_t)n * (size_t)p->units + (size_t)u] = ref_out(acc, q, u);
+    }
+  if (cbr) {
+    spx_fmt_cbr_dims_t d;
+    d.rows = (uint32_t)p->units;
+    d.cols = (uint32_t)p->features;
+    d.kh = d.kw = 1;
+    d.groups = 1;
+    wlen = spx_fmt_cbr_encoded_size(&d, w);
+    enc = xcalloc(wlen, 1);
+    if (spx_fmt_cbr_encode(&d, w, enc, wlen, &wlen) != SPX_RT_OK) {
+      printf("FAIL %s: cbr encode\n", what);
+      failures++;
+      return;
+    }
+    wb = enc;
+  }
+  ss = spx_rt_dense_s8_fmt_get_buffer_size(f, p);
+  scratch = xcalloc(ss + 8, 1);
+  for (k = 0; k < n_isas; ++k) {
+    spx_rt_status_t st;
+    spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
+    memset(out, 0x5a, nout);
+    st = spx_rt_dense_s8_fmt(f, p, q, in, wb, wlen, bias, out, (uint8_t *)scratch + 4, ss);
+    if (st != SPX_RT_OK) {
+      printf("FAIL %s %s: status %d\n", what, spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]),
+             (int)st);
+      failures++;
+      continue;
+    }
+    if (k == 0) memcpy(first, out, nout);
+    for (i = 0; i < nout; ++i)
+      if (out[i] != ref[i] || out[i] != first[i]) {
+        printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what,
+               spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), i, out[i], ref[i], first[i]);
+        failures++;
+        break;
+      }
+  }
+  ++*checked;
+  free(scratch);
+  free(enc);
+  free(ref);
+  free(out);
+  free(first);
+}
+
+static void dense_layers(int count, int *checked) {
+  int it;
+  for (it = 0; it < count; ++it) {
+    spx_rt_dense_params_t p;
+    layer_q_t l;
+    size_t i, nin, nw;
+    int8_t *in, *w;
+    char what[120];
+    p.n = rr(1, 3);
+    p.features = rnd() % 3 ? rr(1, 300) : rr(1, 20);
+    p.units = rr(1, 70);
+    p.act = SPX_RT_ACT_NONE;
+    random_q(&l, p.units, p.features);
+    nin = (size_t)p.n * (size_t)p.features;
+    nw = (size_t)p.units * (size_t)p.features;
+    in = xcalloc(nin, 1);
+    w = xcalloc(nw, 1);
+    for (i = 0; i < nin; ++i) in[i] = (int8_t)rr(-128, 127);
+    for (i = 0; i < nw; ++i) w[i] = (int8_t)rr(-127, 127);
+    snprintf(what, sizeof what, "dense n%d %d->%d zin %d zout %d", p.n, p.features, p.units,
+             l.q.in_zero_point, l.q.out_zero_point);
+    run_dense(&p, &l.q, in, w, l.bias, 0, what, checked);
+    prune(w, p.units, p.features, 1, 1, rr(0, 100));
+    run_dense(&p, &l.q, in, w, l.bias, 1, what, checked);
+    free(in);
+    free(w);
+    free(l.mult);
+    free(l.shift);
+    free(l.bias);
+  }
+}
+
+int main(int argc, char **argv) {
+  int k, convs = 0, denses = 0;
+  if (argc == 2 && !strcmp(argv[1], "current")) {
+    printf("current path: %s\n", spx_rt_kernels_isa_name(spx_rt_kernels_isa()));
+    return 0;
+  }
+  if (argc != 2 || strcmp(argv[1], "paths")) {
+    fprintf(stderr, "usage: spx-isa-test paths|current\n");
+    return 2;
+  }
+  for (k = 0; k < SPX_RT_ISA_COUNT; ++k)
+    if (spx_rt_kernels_isa_supported((spx_rt_isa_t)k)) isas[n_isas++] = k;
+  if (isas[0] != SPX_RT_ISA_C) {
+    printf("FAIL the portable path is not supported\n");
+    return 1;
+  }
+  if (spx_rt_kernels_set_isa((spx_rt_isa_t)SPX_RT_ISA_COUNT) != SPX_RT_ERR_ARG) {
+    printf("FAIL set_isa accepted an unknown path\n");
+    failures++;
+  }
+  conv_layers(300, &convs);
+  dense_layers(200, &denses);
+  for (k = 0; k < n_isas; ++k)
+    printf("path %s: %d conv2d and %d dense layers (dense int8, cbr) bit-exact with the c path "
+           "and the reference\n",
+           spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), convs, denses);
+  return failures ? 1 : 0;
+}

@@ -481,18 +481,16 @@ static int parse_args(int argc, char **argv, options_t *o) {
       if (bad) return usage_error("option '%s' needs a value", a);
       continue;
     }
-    {
-      if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
-        char *end;
-        unsigned long t;
-        if (bad) return usage_error("option '%s' needs a value", a);
-        errno = 0;
-        t = strtoul(v, &end, 10);
-        if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
-          return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
-        o->threads = (unsigned)t;
-        continue;
-      }
+    if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
+      char *end;
+      unsigned long t;
+      if (bad) return usage_error("option '%s' needs a value", a);
+      errno = 0;
+      t = strtoul(v, &end, 10);
+      if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
+        return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
+      o->threads = (unsigned)t;
+      continue;
     }
     if (!strcmp(a, "--datapath")) {
       o->datapath = 1;
@@ -517,8 +515,8 @@ static void shape_str(char *buf, size_t cap, unsigned rank, const uint32_t *dims
   if (len < cap) snprintf(buf + len, cap - len, "]");
 }
 
-/* "2 inputs: 'a' [1, 4], 'b' [1, 4]" (what = "input" or "output"): the
- * model's inputs or outputs, for a count mismatch. */
+/* The model's inputs (outputs: its outputs) for a count mismatch:
+ * "2 inputs: 'a' [1, 4], 'b' [1, 4]". */
 static void list_tensors(char *buf, size_t cap, const spx_cs_stream_t *s, int outputs) {
   uint32_t n = outputs ? s->output_count : s->input_count, k;
   size_t len = (size_t)snprintf(buf, cap, "%u %s%s:", (unsigned)n,

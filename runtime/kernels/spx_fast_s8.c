@@ -53,7 +53,7 @@
 
 static size_t up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
-static int32_t ld32(const int8_t *p) {
+static inline int32_t ld32(const int8_t *p) { /* unused where no SIMD path is built */
   int32_t v;
   memcpy(&v, p, 4);
   return v;

@@ -49,7 +49,8 @@ spx_rt_isa_t spx_rt_kernels_isa(void) {
 }
 
 spx_rt_status_t spx_rt_kernels_set_isa(spx_rt_isa_t isa) {
-  if ((int)isa < 0 || (int)isa >= SPX_RT_ISA_COUNT || !spx_rt_kernels_isa_supported(isa))
+  /* unsigned: an enum may be an unsigned char (arm-none-eabi's short enums) */
+  if ((unsigned)isa >= (unsigned)SPX_RT_ISA_COUNT || !spx_rt_kernels_isa_supported(isa))
     return SPX_RT_ERR_ARG;
   g_isa = (int)isa;
   return SPX_RT_OK;

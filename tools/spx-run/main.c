@@ -1,14 +1,16 @@
 /* spx-run: run a compiled model (.spxbin) on a device, over a batch of
- * samples from a .npy file.
+ * samples from .npy files.
  *
- *   spx-run FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]
+ *   spx-run FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]
  *           [--report FILE.json] [--device=cpu|sim]
  *
- * X is float32 [N, ...] whose per-sample element count equals the model
- * input's (the model input is [1, ...]); every sample runs separately.
- * --output writes float32 [N, ...] (the output's dims without a leading 1);
+ * One --input per model input, in the model's input order: X is float32
+ * [N, ...] whose per-sample element count equals the model input's (the
+ * model input is [1, ...]), N the same for every input; every sample runs
+ * separately. --output, none or one per model output in the model's output
+ * order, writes float32 [N, ...] (the output's dims without a leading 1);
  * --labels (int32 or int8 [N]) prints "accuracy: 0.9722 (350/360)" from the
- * argmax of the single output; --report writes per-layer run statistics as
+ * argmax of output 0; --report writes per-layer run statistics as
  * JSON (wall time measured here, with clock_gettime; timings belong in this
  * report only). The output files are written all or nothing (under
  * temporary names, renamed into place together at the end; an interrupted
@@ -34,7 +36,7 @@ static const char *prog = "spx-run";
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "%s: error: ", prog);
   fprintf(stderr, fmt, arg);
-  fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy [--output Y.npy] "
+  fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy... [--output Y.npy...] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
                   "       [--trace FILE.json] [--threads=N] [--datapath]\n"
                   "(try '%s --help')\n", prog, prog);
@@ -42,16 +44,20 @@ static int usage_error(const char *fmt, const char *arg) {
 }
 
 static void help(void) {
-  printf("usage: %s FILE.spxbin --input X.npy [--output Y.npy] [--labels L.npy]\n"
+  printf("usage: %s FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]\n"
          "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
          "               [--threads=N] [--datapath]\n"
          "Runs a compiled model on a device over samples. A simulator\n"
          "also prints the cycles it counted for one inference.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
-         "                     elements as the model input [1, ...]\n"
-         "  --output Y.npy     write the outputs, float32 [N, ...]\n"
+         "                     elements as the model input [1, ...]; a model with\n"
+         "                     several inputs takes one --input per input, in the\n"
+         "                     model's input order, all with the same N\n"
+         "  --output Y.npy     write the outputs, float32 [N, ...]; a model with\n"
+         "                     several outputs takes one --output per output, in\n"
+         "                     the model's output order (or none)\n"
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
-         "                     argmax of the output\n"
+         "                     argmax of the output (output 0 of several)\n"
          "  --report FILE.json per-layer run statistics (calls, wall time; on a\n"
          "                     simulator its cycles, compute and memory cycles,\n"
          "                     bound and PE-row or tile utilisation, and its own\n"
@@ -183,15 +189,19 @@ static void merge_stats(layer_stat_t *into, const layer_stat_t *from, uint32_t n
 /* ---- workers ----------------------------------------------------------------
  * --threads=N: N workers run the samples, each with its own workspace,
  * outputs and statistics; a worker takes the next sample under the lock, so
- * every sample runs once, and writes its output row, so the outputs are the
- * same whatever N. After a failure no new sample starts; the error reported
- * is the lowest failing sample's. */
+ * every sample runs once, reads row i of every input and writes row i of
+ * every kept output, so the outputs are the same whatever N. After a failure
+ * no new sample starts; the error reported is the lowest failing sample's. */
 
 typedef struct shared {
   const spx_rt_model_t *model;
-  const float *inputs;
-  float *outbuf;
-  size_t samples, per_in, per_out;
+  uint32_t n_in, n_out;   /* the model's inputs and outputs */
+  const float **inputs;   /* per model input: [samples, per_in[k]] */
+  const size_t *per_in;
+  float **outbufs;        /* per model output: [samples, per_out[k]], or NULL
+                             (computed into the worker's scratch, not kept) */
+  const size_t *per_out;
+  size_t samples;
   pthread_mutex_t lock;
   size_t next;      /* the next sample to take */
   size_t failed_at; /* lowest failing sample, `samples` if none */
@@ -203,29 +213,33 @@ typedef struct worker {
   pthread_t thread;
   void *ws;
   size_t ws_size;
-  float **outs;  /* per model output: output 0 points into outbuf */
-  float *extra;  /* outputs 1.. (computed, not reported) */
+  const float **ins; /* per model input: the sample's row */
+  float **outs;      /* per model output: the sample's row, or scratch */
+  float *scratch;    /* the outputs that are not kept */
   layer_stat_t *stats;
   timing_t timing;
   spx_rt_run_hooks_t hooks;
 } worker_t;
 
 static int worker_init(worker_t *w, shared_t *sh, const spx_cs_stream_t *s) {
-  size_t extra_n = 0;
+  size_t scratch_n = 0;
   uint32_t k;
   memset(w, 0, sizeof *w);
   w->sh = sh;
   w->ws_size = spx_rt_model_workspace_size(sh->model);
   w->ws = aligned_alloc(16, w->ws_size ? w->ws_size : 16);
   w->stats = calloc(s->command_count ? s->command_count : 1, sizeof *w->stats);
-  for (k = 1; k < s->output_count; ++k) extra_n += spx_rt_model_output_count(sh->model, k);
-  w->outs = calloc(s->output_count ? s->output_count : 1, sizeof *w->outs);
-  w->extra = malloc((extra_n ? extra_n : 1) * sizeof *w->extra);
-  if (!w->ws || !w->stats || !w->outs || !w->extra) return -1;
-  for (extra_n = 0, k = 1; k < s->output_count; ++k) {
-    w->outs[k] = w->extra + extra_n;
-    extra_n += spx_rt_model_output_count(sh->model, k);
-  }
+  for (k = 0; k < sh->n_out; ++k)
+    if (!sh->outbufs[k]) scratch_n += sh->per_out[k];
+  w->ins = calloc(sh->n_in ? sh->n_in : 1, sizeof *w->ins);
+  w->outs = calloc(sh->n_out ? sh->n_out : 1, sizeof *w->outs);
+  w->scratch = malloc((scratch_n ? scratch_n : 1) * sizeof *w->scratch);
+  if (!w->ws || !w->stats || !w->ins || !w->outs || !w->scratch) return -1;
+  for (scratch_n = 0, k = 0; k < sh->n_out; ++k)
+    if (!sh->outbufs[k]) {
+      w->outs[k] = w->scratch + scratch_n;
+      scratch_n += sh->per_out[k];
+    }
   w->timing.stats = w->stats;
   w->hooks.user = &w->timing;
   w->hooks.before = before_layer;
@@ -237,8 +251,9 @@ static int worker_init(worker_t *w, shared_t *sh, const spx_cs_stream_t *s) {
 static void worker_free(worker_t *w) {
   free(w->ws);
   free(w->stats);
+  free(w->ins);
   free(w->outs);
-  free(w->extra);
+  free(w->scratch);
 }
 
 static void *worker_main(void *arg) {
@@ -246,16 +261,17 @@ static void *worker_main(void *arg) {
   shared_t *sh = w->sh;
   for (;;) {
     size_t i;
+    uint32_t k;
     spx_rt_error_t e;
-    const float *in;
     pthread_mutex_lock(&sh->lock);
     i = sh->next++;
     if (i >= sh->samples || sh->failed_at < sh->samples) i = sh->samples;
     pthread_mutex_unlock(&sh->lock);
     if (i == sh->samples) return NULL;
-    in = sh->inputs + i * sh->per_in;
-    w->outs[0] = sh->outbuf + i * sh->per_out;
-    if (spx_rt_model_run(sh->model, &in, w->outs, w->ws, w->ws_size, &w->hooks, &e)) {
+    for (k = 0; k < sh->n_in; ++k) w->ins[k] = sh->inputs[k] + i * sh->per_in[k];
+    for (k = 0; k < sh->n_out; ++k)
+      if (sh->outbufs[k]) w->outs[k] = sh->outbufs[k] + i * sh->per_out[k];
+    if (spx_rt_model_run(sh->model, w->ins, w->outs, w->ws, w->ws_size, &w->hooks, &e)) {
       pthread_mutex_lock(&sh->lock);
       if (i < sh->failed_at) {
         sh->failed_at = i;
@@ -399,7 +415,9 @@ static int write_trace(spx_outset_t *set, const char *path, const spx_rt_device_
 /* ---- main ------------------------------------------------------------------ */
 
 typedef struct options {
-  const char *model, *input, *output, *labels, *report, *device, *trace;
+  const char *model, *labels, *report, *device, *trace;
+  const char **inputs, **outputs; /* --input, --output in the order given */
+  unsigned n_inputs, n_outputs;
   int datapath;
   unsigned threads; /* --threads=N, >= 1 */
 } options_t;
@@ -425,36 +443,54 @@ static int take_option(int argc, char **argv, int *i, const char *name,
   return 1;
 }
 
+/* Returns 0 with *o filled (free o->inputs and o->outputs), or 1 after a
+ * usage error. */
 static int parse_args(int argc, char **argv, options_t *o) {
   int i;
   memset(o, 0, sizeof *o);
   o->device = NULL; /* the stream's own device */
   o->threads = 1;
+  o->inputs = calloc((size_t)argc, sizeof *o->inputs);
+  o->outputs = calloc((size_t)argc, sizeof *o->outputs);
+  if (!o->inputs || !o->outputs) {
+    fprintf(stderr, "%s: error: out of memory\n", prog);
+    return 1;
+  }
   for (i = 1; i < argc; ++i) {
     int bad = 0;
     const char *a = argv[i];
-    if (take_option(argc, argv, &i, "--input", &o->input, &bad) ||
-        take_option(argc, argv, &i, "--output", &o->output, &bad) ||
-        take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
+    const char *v = NULL;
+    if (take_option(argc, argv, &i, "--input", &v, &bad)) {
+      if (bad) return usage_error("option '%s' needs a value", a);
+      o->inputs[o->n_inputs++] = v;
+      continue;
+    }
+    if (take_option(argc, argv, &i, "--output", &v, &bad)) {
+      unsigned k;
+      if (bad) return usage_error("option '%s' needs a value", a);
+      for (k = 0; k < o->n_outputs; ++k)
+        if (!strcmp(o->outputs[k], v))
+          return usage_error("--output '%s' is given twice", v);
+      o->outputs[o->n_outputs++] = v;
+      continue;
+    }
+    if (take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
         take_option(argc, argv, &i, "--report", &o->report, &bad) ||
         take_option(argc, argv, &i, "--device", &o->device, &bad) ||
         take_option(argc, argv, &i, "--trace", &o->trace, &bad)) {
       if (bad) return usage_error("option '%s' needs a value", a);
       continue;
     }
-    {
-      const char *v = NULL;
-      if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
-        char *end;
-        unsigned long t;
-        if (bad) return usage_error("option '%s' needs a value", a);
-        errno = 0;
-        t = strtoul(v, &end, 10);
-        if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
-          return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
-        o->threads = (unsigned)t;
-        continue;
-      }
+    if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
+      char *end;
+      unsigned long t;
+      if (bad) return usage_error("option '%s' needs a value", a);
+      errno = 0;
+      t = strtoul(v, &end, 10);
+      if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
+        return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
+      o->threads = (unsigned)t;
+      continue;
     }
     if (!strcmp(a, "--datapath")) {
       o->datapath = 1;
@@ -465,7 +501,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
     o->model = a;
   }
   if (!o->model) return usage_error("no model file%s", "");
-  if (!o->input) return usage_error("no --input file%s", "");
+  if (!o->n_inputs) return usage_error("no --input file%s", "");
   return 0;
 }
 
@@ -479,43 +515,62 @@ static void shape_str(char *buf, size_t cap, unsigned rank, const uint32_t *dims
   if (len < cap) snprintf(buf + len, cap - len, "]");
 }
 
+/* The model's inputs (outputs: its outputs) for a count mismatch:
+ * "2 inputs: 'a' [1, 4], 'b' [1, 4]". */
+static void list_tensors(char *buf, size_t cap, const spx_cs_stream_t *s, int outputs) {
+  uint32_t n = outputs ? s->output_count : s->input_count, k;
+  size_t len = (size_t)snprintf(buf, cap, "%u %s%s:", (unsigned)n,
+                                outputs ? "output" : "input", n == 1 ? "" : "s");
+  for (k = 0; k < n && len < cap; ++k) {
+    spx_cs_tensor_t t;
+    char shape[128];
+    spx_cs_stream_tensor(s, outputs ? spx_cs_stream_output(s, k) : spx_cs_stream_input(s, k), &t);
+    shape_str(shape, sizeof shape, t.rank, t.dims);
+    len += (size_t)snprintf(buf + len, cap - len, "%s '%s' %s", k ? "," : "", t.name, shape);
+  }
+}
+
 int main(int argc, char **argv) {
   options_t o;
   unsigned char *data = NULL;
-  size_t size = 0, n = 0, per_in, per_out = 0, s_i;
-  char err[512], shape[128];
+  size_t size = 0, n = 0, s_i;
+  char err[512], shape[128], list[1024];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
   spx_rt_model_t model;
   spx_rt_error_t rerr;
-  spx_cs_tensor_t tin, tout;
   const spx_rt_device_t *dev;
-  spx_npy_t x, y;
-  float *outbuf = NULL;
+  spx_npy_t *xs = NULL, y;
+  const float **inputs = NULL;
+  size_t *per_in = NULL, *per_out = NULL;
+  float **outbufs = NULL;
   worker_t *workers = NULL;
   shared_t shared;
   const void **wss = NULL;
-  unsigned t_i;
+  unsigned t_i, n_x = 0; /* n_x: the .npy inputs read (to free) */
+  uint32_t k;
   layer_stat_t *stats = NULL;
   spx_outset_t *outs_set = NULL;
-  int rc = 1, have_x = 0, have_y = 0;
+  int rc = 1, have_y = 0, lock_made = 0;
 
   if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     help();
     return 0;
   }
-  if (parse_args(argc, argv, &o)) return 1;
+  if (parse_args(argc, argv, &o)) goto done;
   spx_outfile_handle_signals();
   if (o.device && !spx_rt_device_find(o.device)) {
     const char *const *names = spx_rt_device_names();
     fprintf(stderr, "%s: error: unknown device '%s' (devices:", prog, o.device);
     for (; *names; ++names) fprintf(stderr, " %s", *names);
     fprintf(stderr, ")\n");
-    return 1;
+    goto done;
   }
 
-  if (read_file(o.model, &data, &size, err, sizeof err))
-    return error(o.model, "%s", err);
+  if (read_file(o.model, &data, &size, err, sizeof err)) {
+    error(o.model, "%s", err);
+    goto done;
+  }
   if (spx_cs_stream_load(data, size, &stream, &cst)) {
     error(o.model, "%s", cst.message);
     goto done;
@@ -536,40 +591,68 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (o.datapath) model.flags |= SPX_RT_MODEL_DATAPATH;
-  if (stream.input_count != 1) {
-    error(o.model, "model has %u inputs; spx-run feeds exactly one (--input)",
-          (unsigned)stream.input_count);
+  /* One --input per model input; none or one --output per model output. */
+  if (o.n_inputs != stream.input_count) {
+    list_tensors(list, sizeof list, &stream, 0);
+    error(o.model, "the model has %s; give one --input per model input, in this "
+          "order (got %u)", list, o.n_inputs);
     goto done;
   }
-  if ((o.output || o.labels) && stream.output_count != 1) {
-    error(o.model, "model has %u outputs; --output and --labels need exactly one",
-          (unsigned)stream.output_count);
+  if (o.n_outputs && o.n_outputs != stream.output_count) {
+    list_tensors(list, sizeof list, &stream, 1);
+    error(o.model, "the model has %s; give one --output per model output, in this "
+          "order, or none (got %u)", list, o.n_outputs);
     goto done;
   }
-  spx_cs_stream_tensor(&stream, spx_cs_stream_input(&stream, 0), &tin);
-  spx_cs_stream_tensor(&stream, spx_cs_stream_output(&stream, 0), &tout);
-  per_in = spx_rt_model_input_count(&model, 0);
-  per_out = spx_rt_model_output_count(&model, 0);
+  xs = calloc(stream.input_count ? stream.input_count : 1, sizeof *xs);
+  inputs = calloc(stream.input_count ? stream.input_count : 1, sizeof *inputs);
+  per_in = calloc(stream.input_count ? stream.input_count : 1, sizeof *per_in);
+  outbufs = calloc(stream.output_count ? stream.output_count : 1, sizeof *outbufs);
+  per_out = calloc(stream.output_count ? stream.output_count : 1, sizeof *per_out);
+  if (!xs || !inputs || !per_in || !outbufs || !per_out) {
+    error(o.model, "out of memory");
+    goto done;
+  }
 
-  /* Inputs. */
-  if (spx_npy_read(o.input, &x, err, sizeof err)) {
-    error(o.input, "%s", err);
-    goto done;
+  /* Inputs: float32 [N, ...], the same N for every one. */
+  for (k = 0; k < stream.input_count; ++k) {
+    const char *path = o.inputs[k];
+    spx_npy_t *x = &xs[k];
+    spx_cs_tensor_t tin;
+    spx_cs_stream_tensor(&stream, spx_cs_stream_input(&stream, k), &tin);
+    per_in[k] = spx_rt_model_input_count(&model, k);
+    if (spx_npy_read(path, x, err, sizeof err)) {
+      error(path, "%s", err);
+      goto done;
+    }
+    n_x++;
+    if (x->dtype != SPX_DT_F32) {
+      error(path, "dtype %s, expected float32", spx_dtype_name(x->dtype));
+      goto done;
+    }
+    shape_str(shape, sizeof shape, tin.rank, tin.dims);
+    if (x->rank < 1 || x->dims[0] < 1 || x->count % (size_t)x->dims[0] ||
+        x->count / (size_t)x->dims[0] != per_in[k]) {
+      if (stream.input_count == 1)
+        error(path, "expected [N, ...] with %zu elements per sample (the model "
+              "input is %s), got %zu elements in %lld samples", per_in[k], shape,
+              x->count, x->rank >= 1 ? (long long)x->dims[0] : 0LL);
+      else
+        error(path, "expected [N, ...] with %zu elements per sample (model input "
+              "%u '%s' is %s), got %zu elements in %lld samples", per_in[k],
+              (unsigned)k, tin.name, shape, x->count,
+              x->rank >= 1 ? (long long)x->dims[0] : 0LL);
+      goto done;
+    }
+    if (k == 0) {
+      n = (size_t)x->dims[0];
+    } else if ((size_t)x->dims[0] != n) {
+      error(path, "has %lld samples, but the first --input (%s) has %zu; every "
+            "input needs the same number", (long long)x->dims[0], o.inputs[0], n);
+      goto done;
+    }
+    inputs[k] = (const float *)x->data;
   }
-  have_x = 1;
-  if (x.dtype != SPX_DT_F32) {
-    error(o.input, "dtype %s, expected float32", spx_dtype_name(x.dtype));
-    goto done;
-  }
-  shape_str(shape, sizeof shape, tin.rank, tin.dims);
-  if (x.rank < 1 || x.dims[0] < 1 || x.count % (size_t)x.dims[0] ||
-      x.count / (size_t)x.dims[0] != per_in) {
-    error(o.input, "expected [N, ...] with %zu elements per sample (the model "
-          "input is %s), got %zu elements in %lld samples", per_in, shape,
-          x.count, x.rank >= 1 ? (long long)x.dims[0] : 0LL);
-    goto done;
-  }
-  n = (size_t)x.dims[0];
 
   /* Labels. */
   if (o.labels) {
@@ -590,24 +673,35 @@ int main(int argc, char **argv) {
   }
 
   /* Run: o.threads workers, each with its own workspace and statistics,
-   * take samples in turn; sample i's output goes to row i, so the outputs
-   * do not depend on the thread count. */
-  outbuf = malloc((n * per_out + 1) * sizeof(float));
+   * take samples in turn; sample i's outputs go to row i, so the outputs
+   * do not depend on the thread count. Output 0 is kept for --labels; the
+   * others only when they are written. */
+  for (k = 0; k < stream.output_count; ++k) {
+    per_out[k] = spx_rt_model_output_count(&model, k);
+    if ((k == 0 || o.n_outputs) &&
+        !(outbufs[k] = malloc((n * per_out[k] + 1) * sizeof(float)))) {
+      error(o.model, "out of memory");
+      goto done;
+    }
+  }
   workers = calloc(o.threads, sizeof *workers);
   stats = calloc(stream.command_count ? stream.command_count : 1, sizeof *stats);
-  if (!outbuf || !workers || !stats) {
+  if (!workers || !stats) {
     error(o.model, "out of memory");
     goto done;
   }
   memset(&shared, 0, sizeof shared);
   shared.model = &model;
-  shared.inputs = (const float *)x.data;
-  shared.outbuf = outbuf;
-  shared.samples = n;
+  shared.n_in = stream.input_count;
+  shared.n_out = stream.output_count;
+  shared.inputs = inputs;
   shared.per_in = per_in;
+  shared.outbufs = outbufs;
   shared.per_out = per_out;
+  shared.samples = n;
   shared.failed_at = n;
   pthread_mutex_init(&shared.lock, NULL);
+  lock_made = 1;
   for (t_i = 0; t_i < o.threads; ++t_i)
     if (worker_init(&workers[t_i], &shared, &stream)) {
       error(o.model, "out of memory");
@@ -635,40 +729,43 @@ int main(int argc, char **argv) {
     error(o.model, "out of memory");
     goto done;
   }
-  if (o.output) {
+  for (k = 0; k < o.n_outputs; ++k) {
+    const char *path = o.outputs[k];
     int64_t dims[SPX_MAX_RANK + 1];
+    spx_cs_tensor_t tout;
     FILE *f;
     int rank = 0;
-    unsigned d = tout.rank >= 1 && tout.dims[0] == 1 ? 1 : 0;
+    unsigned d;
+    spx_cs_stream_tensor(&stream, spx_cs_stream_output(&stream, k), &tout);
+    d = tout.rank >= 1 && tout.dims[0] == 1 ? 1 : 0;
     dims[rank++] = (int64_t)n;
     for (; d < tout.rank; ++d) dims[rank++] = tout.dims[d];
     if (rank > SPX_MAX_RANK) {
-      error(o.output, "output rank %d is more than .npy writing supports", rank);
+      error(path, "output rank %d is more than .npy writing supports", rank);
       goto done;
     }
-    if (!(f = open_out(outs_set, o.output))) goto done;
-    if (spx_npy_fwrite(f, SPX_DT_F32, rank, dims, outbuf)) {
-      error(o.output, "cannot write: %s", strerror(errno));
+    if (!(f = open_out(outs_set, path))) goto done;
+    if (spx_npy_fwrite(f, SPX_DT_F32, rank, dims, outbufs[k])) {
+      error(path, "cannot write: %s", strerror(errno));
       goto done;
     }
   }
   if (o.labels) {
     size_t correct = 0;
     for (s_i = 0; s_i < n; ++s_i) {
-      const float *row = outbuf + s_i * per_out;
+      const float *row = outbufs[0] + s_i * per_out[0];
       size_t j, best = 0;
       long long label = y.dtype == SPX_DT_I32 ? ((const int32_t *)y.data)[s_i]
                                               : ((const int8_t *)y.data)[s_i];
-      for (j = 1; j < per_out; ++j)
+      for (j = 1; j < per_out[0]; ++j)
         if (row[j] > row[best]) best = j;
-      if (per_out && (long long)best == label) correct++;
+      if (per_out[0] && (long long)best == label) correct++;
     }
     printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
   {
     uint64_t cycles = 0;
-    uint32_t k;
     int counted = 0;
     for (k = 0; k < stream.command_count; ++k) {
       cycles += per_run(&stats[k], stats[k].cycles);
@@ -693,15 +790,24 @@ int main(int argc, char **argv) {
 
 done:
   spx_outset_destroy(outs_set); /* after a failure: removes the temporaries */
-  if (have_x) spx_npy_free(&x);
+  for (t_i = 0; t_i < n_x; ++t_i) spx_npy_free(&xs[t_i]);
   if (have_y) spx_npy_free(&y);
-  free(outbuf);
+  if (outbufs)
+    for (k = 0; k < stream.output_count; ++k) free(outbufs[k]);
   if (workers)
     for (t_i = 0; t_i < o.threads; ++t_i) worker_free(&workers[t_i]);
+  if (lock_made) pthread_mutex_destroy(&shared.lock);
   free(workers);
   free((void *)wss);
   free(stats);
   free(data);
+  free(xs);
+  free((void *)inputs);
+  free(per_in);
+  free(outbufs);
+  free(per_out);
+  free((void *)o.inputs);
+  free((void *)o.outputs);
   if (fflush(stdout)) rc = 1;
   return rc;
 }

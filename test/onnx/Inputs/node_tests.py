@@ -10,14 +10,17 @@ For every node test whose ops are all ones spxc imports (SUPPORTED):
     BatchNormalization scale/B/mean/var, Clip min/max, Reshape shape, Dropout
     ratio/training_mode) become initializers holding the test's own input
     values: spx layers take constant weights;
-  - the one remaining (activation) input's first dimension N is made symbolic
-    and its N rows are fed to spx-run as N samples (spx models are batch 1);
+  - the remaining (activation) inputs are fed to spx-run, one --input each in
+    the graph's order; when the model treats the rows of dim 0 independently
+    and every activation input has the same N rows, that dimension is made
+    symbolic and the N rows are fed as N samples (spx models are batch 1);
   - spxc compiles the model (cpu target, f32: the default), spx-run runs it,
-    and the output must match output_0.pb within RTOL/ATOL.
+    writing each output (one --output each), and every output must match its
+    output_K.pb within RTOL/ATOL.
 Results: passed; failed (wrong values, or spxc/spx-run crashed or failed on a
 model it accepted); rejected (spxc refused the model with a located error: an
 attribute combination outside the supported set, reason listed); out of scope
-(an op spxc does not import, several activation inputs, non-float data).
+(an op spxc does not import, no activation input, non-float data).
 Prints one summary line; exit status 0 unless a test failed.
 """
 import os
@@ -79,7 +82,7 @@ def read_pb(path):
 
 
 def prepare(d, work):
-    """Returns (model path, input, expected output, samples) or a reason string."""
+    """Returns (model path, inputs, expected outputs, samples) or a reason string."""
     model = onnx.load(os.path.join(d, "model.onnx"))
     g = model.graph
     ops = sorted({n.op_type for n in g.node} - SUPPORTED)
@@ -102,27 +105,29 @@ def prepare(d, work):
     keep = [vi for vi in g.input if vi.name not in params]
     del g.input[:]
     g.input.extend(keep)
-    if len(act) != 1:
-        return "%d activation inputs (spx-run feeds one)" % len(act)
-    x = inputs[act[0]]
-    if x.dtype != np.float32 or any(o.dtype != np.float32 for o in outputs):
+    if not act:
+        return "no activation input (spx-run feeds samples of the inputs)"
+    xs = [inputs[i] for i in act]
+    if any(x.dtype != np.float32 for x in xs) or any(o.dtype != np.float32 for o in outputs):
         return "non-float32 data"
-    if len(outputs) != 1:
-        return "%d outputs" % len(outputs)
-    if x.ndim == 0 or x.size == 0:
+    if any(x.ndim == 0 or x.size == 0 for x in xs):
         return "a scalar or empty input"
     # Rows of a batch are fed as samples only where the model treats them
-    # independently; otherwise the batch stays (spxc takes batch 1 only).
+    # independently (and every input has them); otherwise the batch stays
+    # (spxc takes batch 1 only).
     samples = 1
-    if x.shape[0] != 1 and all(per_sample(n, x.ndim, opset(model)) for n in g.node):
-        dim0 = g.input[0].type.tensor_type.shape.dim[0]
-        dim0.ClearField("dim_value")
-        dim0.dim_param = "N"
+    x = xs[0]
+    if (x.shape[0] != 1 and all(v.ndim == x.ndim and v.shape[0] == x.shape[0] for v in xs) and
+            all(per_sample(n, x.ndim, opset(model)) for n in g.node)):
+        for vi in g.input:
+            dim0 = vi.type.tensor_type.shape.dim[0]
+            dim0.ClearField("dim_value")
+            dim0.dim_param = "N"
         samples = x.shape[0]
     os.makedirs(work, exist_ok=True)
     path = os.path.join(work, "model.onnx")
     onnx.save(model, path)
-    return path, x, outputs[0], samples
+    return path, xs, outputs, samples
 
 
 def run_one(bin_dir, d, work):
@@ -133,8 +138,13 @@ def run_one(bin_dir, d, work):
         return name, "scope", "the test does not load (%s)" % e
     if isinstance(prep, str):
         return name, "scope", prep
-    path, x, want, n = prep
-    np.save(os.path.join(work, "x.npy"), x.reshape(n, -1).astype(np.float32))
+    path, xs, wants, n = prep
+    run = [os.path.join(bin_dir, "spx-run"), os.path.join(work, "model.spxbin")]
+    for k, x in enumerate(xs):
+        np.save(os.path.join(work, "x%d.npy" % k), x.reshape(n, -1).astype(np.float32))
+        run += ["--input", os.path.join(work, "x%d.npy" % k)]
+    for k in range(len(wants)):
+        run += ["--output", os.path.join(work, "y%d.npy" % k)]
     c = subprocess.run([os.path.join(bin_dir, "spxc"), path, "--emit=spxbin", "-o", work],
                        capture_output=True, text=True)
     if c.returncode == 1 and "error:" in c.stderr:
@@ -142,18 +152,17 @@ def run_one(bin_dir, d, work):
         return name, "rejected", first.split("error: ", 1)[1]
     if c.returncode != 0:
         return name, "failed", "spxc exited %d: %s" % (c.returncode, c.stderr[-300:])
-    r = subprocess.run([os.path.join(bin_dir, "spx-run"), os.path.join(work, "model.spxbin"),
-                        "--input", os.path.join(work, "x.npy"), "--output",
-                        os.path.join(work, "y.npy")], capture_output=True, text=True)
+    r = subprocess.run(run, capture_output=True, text=True)
     if r.returncode != 0:
         return name, "failed", "spx-run exited %d: %s" % (r.returncode, r.stderr[-300:])
-    got = np.load(os.path.join(work, "y.npy"))
-    if got.size != want.size:
-        return name, "failed", "output has %d values, expected %d" % (got.size, want.size)
-    got = got.reshape(want.shape)
-    if not np.allclose(got, want, rtol=RTOL, atol=ATOL):
-        err = float(np.max(np.abs(got - want)))
-        return name, "failed", "max abs error %g" % err
+    for k, want in enumerate(wants):
+        got = np.load(os.path.join(work, "y%d.npy" % k))
+        if got.size != want.size:
+            return name, "failed", "output %d has %d values, expected %d" % (k, got.size, want.size)
+        got = got.reshape(want.shape)
+        if not np.allclose(got, want, rtol=RTOL, atol=ATOL):
+            err = float(np.max(np.abs(got - want)))
+            return name, "failed", "output %d: max abs error %g" % (k, err)
     return name, "passed", ""
 
 

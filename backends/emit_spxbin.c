@@ -6,7 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int prepare(const spx_program_t *p, spx_backend_stream_t *out);
+
 int spx_backend_stream_prepare(const spx_program_t *p, spx_backend_stream_t *out) {
+  if (p->prepared && p->prepared->bytes) {
+    *out = *p->prepared;
+    out->borrowed = 1;
+    return 0;
+  }
+  int rc = prepare(p, out);
+  if (rc == 0 && p->prepared) {
+    *p->prepared = *out;
+    out->borrowed = 1;
+  }
+  return rc;
+}
+
+void spx_backend_program_release(spx_program_t *p) {
+  if (!p || !p->prepared) return;
+  free(p->prepared->bytes);
+  memset(p->prepared, 0, sizeof *p->prepared);
+}
+
+static int prepare(const spx_program_t *p, spx_backend_stream_t *out) {
   spx_rt_error_t st;
   memset(out, 0, sizeof *out);
   if (spx_cs_image_measure(&p->image, &out->size, &st) != SPX_RT_OK) goto bad_stream;
@@ -37,7 +59,7 @@ bad_stream:
 }
 
 void spx_backend_stream_release(spx_backend_stream_t *s) {
-  free(s->bytes);
+  if (!s->borrowed) free(s->bytes);
   memset(s, 0, sizeof *s);
 }
 

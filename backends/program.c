@@ -635,6 +635,8 @@ int spx_backend_program_build(MlirModule module, spx_wstore_t *store, spx_arena_
   }
   /* The target first: which weight formats it takes decides the blobs. */
   spx_program_t *p = spx_arena_alloc(arena, sizeof *p);
+  p->prepared = spx_arena_alloc(arena, sizeof *p->prepared);
+  memset(p->prepared, 0, sizeof *p->prepared);
   p->diag = diag;
   p->loc = file_loc;
   p->name_loc = spx_ir_loc(mop, arena);

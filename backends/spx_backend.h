@@ -84,7 +84,14 @@ typedef struct spx_program {
    * time, so outputs stay byte-identical. */
   const char *spxc_version;
   const char *options;
+  /* The stream as spx_backend_stream_prepare made it the first time (bytes
+   * NULL before): the C, .spxbin and report emitters share one encoding,
+   * checksum and device check. spx_backend_program_release frees it. */
+  struct spx_backend_stream *prepared;
 } spx_program_t;
+
+/* Frees what the emitters cached in p (the prepared stream). */
+void spx_backend_program_release(spx_program_t *p);
 
 /* The targets of the registry (runtime/spx_targets.h). A target whose line
  * says lowered = 1 has, in backends/<name>/:
@@ -142,6 +149,7 @@ typedef struct spx_backend_stream {
   size_t size;
   spx_cs_stream_t view;
   size_t workspace;
+  int borrowed; /* bytes belong to the program's cache (p->prepared) */
 } spx_backend_stream_t;
 
 /* Returns 0, or -1 after reporting to p->diag; release *out either way. */

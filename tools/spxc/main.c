@@ -416,6 +416,9 @@ static int emit_mlir(const options_t *o, MlirModule module, spx_outset_t *set) {
 /* NAME.h/.c, NAME.spxbin and NAME.report.json in the output directory
  * (created if missing, with its parents). */
 
+static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena,
+                        spx_outset_t *set, const char *dir);
+
 static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
                         spx_arena_t *arena, spx_diag_t *diag, spx_outset_t *set) {
   const char *dir = o->output ? o->output : ".";
@@ -424,7 +427,13 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
   p->spxc_version = SPX_VERSION;
   p->options = o->provenance ? o->provenance : "";
+  int rc = emit_outputs(o, p, arena, set, dir);
+  spx_backend_program_release(p);
+  return rc;
+}
 
+static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena,
+                        spx_outset_t *set, const char *dir) {
   static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
   const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,
                                   o->emit & EMIT_REPORT};

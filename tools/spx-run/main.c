@@ -279,6 +279,10 @@ static void *worker_main(void *arg) {
       }
       pthread_mutex_unlock(&sh->lock);
     }
+    /* The simulators' cycle models depend on the stream and the machine
+     * description, not on the data: a worker counts them on its first
+     * sample only (costing a layer can take longer than running it). */
+    w->hooks.cycles = NULL;
   }
 }
 
@@ -287,8 +291,9 @@ static void collect_workspaces(const void **wss, const worker_t *w, unsigned n) 
   for (i = 0; i < n; ++i) wss[i] = w[i].ws;
 }
 
-/* Cycles of one inference: the mean over the samples (integer: the models
- * of this runtime's simulators count the same cycles for every sample). */
+/* Cycles of one inference: the mean over the runs that counted them (each
+ * worker's first sample; the models count the same cycles for every
+ * sample). */
 static uint64_t per_run(const layer_stat_t *st, uint64_t v) {
   return st->cycle_runs ? (v + st->cycle_runs / 2) / st->cycle_runs : 0;
 }

@@ -13,6 +13,7 @@
  * not, the harness aborts, so such inputs are reported as crashes. */
 #define _POSIX_C_SOURCE 200809L
 #define SPX_FUZZ_WITH_MLIR
+#define SPX_FUZZ_WITH_INPUT_FILE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,37 +25,17 @@
 #include "support/spx_support.h"
 #include "test/fuzz/fuzz_common.h"
 
-static char dir_path[4096];
-static char file_path[4200];
-
-static void remove_dir(void) {
-  unlink(file_path);
-  rmdir(dir_path);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  const char *tmp = getenv("TMPDIR");
-  snprintf(dir_path, sizeof dir_path, "%s/spx-fuzz-frontend.XXXXXX",
-           tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir_path)) {
-    perror("spx-fuzz-frontend: mkdtemp");
-    exit(1);
-  }
-  snprintf(file_path, sizeof file_path, "%s/input.spx", dir_path);
-  atexit(remove_dir);
+  spx_fuzz_input_file_init("frontend", "spx");
   return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  FILE *f = fopen(file_path, "wb");
-  if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
-    perror("spx-fuzz-frontend: cannot write the input file");
-    abort();
-  }
+  const char *file_path = spx_fuzz_input_file_write(data, size);
   spx_arena_t *arena = spx_arena_create();
   spx_diag_t *diag = spx_diag_create(spx_fuzz_sink());
   spx_wstore_t *store = spx_wstore_create();

@@ -10,6 +10,7 @@
 #ifndef SPX_FUZZ_COMMON_H
 #define SPX_FUZZ_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +21,44 @@
 #endif
 
 #define SPX_FUZZ_CTX_REUSE 256
+
+#ifdef SPX_FUZZ_WITH_INPUT_FILE
+#include <string.h>
+#include <unistd.h>
+
+/* Harnesses whose code under test reads a file: the input goes to
+ * $TMPDIR/spx-fuzz-NAME.XXXXXX/input.EXT, removed at exit. */
+static char spx_fuzz_dir_[4096];
+static char spx_fuzz_file_[4200];
+
+static void spx_fuzz_remove_dir_(void) {
+  unlink(spx_fuzz_file_);
+  rmdir(spx_fuzz_dir_);
+}
+
+static void spx_fuzz_input_file_init(const char *name, const char *ext) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(spx_fuzz_dir_, sizeof spx_fuzz_dir_, "%s/spx-fuzz-%s.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp", name);
+  if (!mkdtemp(spx_fuzz_dir_)) {
+    fprintf(stderr, "spx-fuzz-%s: mkdtemp: ", name);
+    perror(NULL);
+    exit(1);
+  }
+  snprintf(spx_fuzz_file_, sizeof spx_fuzz_file_, "%s/input.%s", spx_fuzz_dir_, ext);
+  atexit(spx_fuzz_remove_dir_);
+}
+
+/* Writes the input to the file; returns its path. */
+static const char *spx_fuzz_input_file_write(const uint8_t *data, size_t size) {
+  FILE *f = fopen(spx_fuzz_file_, "wb");
+  if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+    perror("spx-fuzz: cannot write the input file");
+    abort();
+  }
+  return spx_fuzz_file_;
+}
+#endif
 
 /* Where diagnostics go: /dev/null, or stderr with SPX_FUZZ_VERBOSE=1. */
 static FILE *spx_fuzz_sink(void) {

@@ -3,6 +3,7 @@
  *
  *   spx-run FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]
  *           [--report FILE.json] [--device=cpu|sim]
+ *           [--dump-activations DIR [--dump-samples N]] [--compare-f32 F.spxbin]
  *
  * One --input per model input, in the model's input order: X is float32
  * [N, ...] whose per-sample element count equals the model input's (the
@@ -41,6 +42,7 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy... [--output Y.npy...] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
                   "       [--trace FILE.json] [--threads=N] [--datapath]\n"
+                  "       [--dump-activations DIR [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
                   "(try '%s --help')\n", prog, prog);
   return 1;
 }
@@ -48,7 +50,8 @@ static int usage_error(const char *fmt, const char *arg) {
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]\n"
          "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
-         "               [--threads=N] [--datapath]\n"
+         "               [--threads=N] [--datapath] [--dump-activations DIR\n"
+         "               [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
          "Runs a compiled model on a device over samples. A simulator\n"
          "also prints the cycles it counted for one inference.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
@@ -73,7 +76,23 @@ static void help(void) {
          "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
          "                     model, step by step as the hardware does (slow; for\n"
          "                     checking it against the cpu kernels) instead of with\n"
-         "                     the cpu kernels; the cycles are the same\n", prog);
+         "                     the cpu kernels; the cycles are the same\n"
+         "  --dump-activations DIR  every layer's output for the first N samples\n"
+         "                     (--dump-samples, default 1) as DIR/NAME.npy, float32\n"
+         "                     [N, ...] (int8 layers dequantized), and for int8\n"
+         "                     layers also DIR/NAME.int8.npy, the raw values; NAME\n"
+         "                     is the command name with characters other than\n"
+         "                     letters, digits, '_' and '-' made '_' (unnamed:\n"
+         "                     cmdI; a name taken before gets _I, I the command\n"
+         "                     index); DIR is created if missing\n"
+         "  --compare-f32 F32.spxbin  also run the float model (the network compiled\n"
+         "                     with --set='quantize f32') on the same inputs and\n"
+         "                     print per layer (matched by name; the others listed\n"
+         "                     as skipped) the SQNR in dB, 10 log10(sum ref^2 /\n"
+         "                     sum (x - ref)^2) over every sample and element, and\n"
+         "                     the max abs error of the dequantized outputs against\n"
+         "                     the float ones; --report gets them per layer as\n"
+         "                     \"sqnr_db\" and \"max_abs_error\"\n", prog);
 }
 
 /* Reads a whole file into 64-byte aligned memory (the stream's blobs are

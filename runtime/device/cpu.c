@@ -126,6 +126,8 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
                       : "?",
                   spx_rt_status_name(st), e.message[0] ? ": " : "", e.message);
     }
+    if (hooks && hooks->output)
+      hooks->output(hooks->user, i, name, &d.d.rec[4], ws + d.d.rec[4].ws_offset);
   }
 
   return spx_rt_model_collect_outputs(m, outputs, ws, error);

@@ -155,13 +155,21 @@ typedef struct spx_rt_cycles {
  * index is the command index, name the layer name ("" if none). after gets
  * the layer's status; a failing layer stops the run after its callback.
  * cycles (simulators; may be NULL): once per layer and run, with the index
- * of the layer's first command, after its commands ran. */
+ * of the layer's first command, after its commands ran.
+ * output (may be NULL; added last, so hooks initialized with fewer members
+ * or zeroed leave it NULL): after each command that ran without error, its
+ * output tensor: t its record (dtype, shape, scale/zero point of int8) and
+ * data its t->ws_size bytes in the workspace, valid until the next command
+ * runs. Called by the cpu device and the bitserial, lpa and xbar
+ * simulators (spx-run --dump-activations uses it). */
 typedef struct spx_rt_run_hooks {
   void *user;
   void (*before)(void *user, uint32_t index, const char *name);
   void (*after)(void *user, uint32_t index, const char *name,
                 spx_rt_status_t status);
   void (*cycles)(void *user, uint32_t index, const spx_rt_cycles_t *cycles);
+  void (*output)(void *user, uint32_t index, const char *name,
+                 const spx_cs_tensor_t *t, const void *data);
 } spx_rt_run_hooks_t;
 
 struct spx_rt_device;

@@ -3,6 +3,7 @@
  *
  *   spx-run FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]
  *           [--report FILE.json] [--device=cpu|sim]
+ *           [--dump-activations DIR [--dump-samples N]] [--compare-f32 F.spxbin]
  *
  * One --input per model input, in the model's input order: X is float32
  * [N, ...] whose per-sample element count equals the model input's (the
@@ -22,6 +23,8 @@
 #include "support/spx_support.h"
 
 #include <errno.h>
+#include <math.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy... [--output Y.npy...] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
                   "       [--trace FILE.json] [--threads=N] [--datapath]\n"
+                  "       [--dump-activations DIR [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
                   "(try '%s --help')\n", prog, prog);
   return 1;
 }
@@ -46,7 +50,8 @@ static int usage_error(const char *fmt, const char *arg) {
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]\n"
          "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
-         "               [--threads=N] [--datapath]\n"
+         "               [--threads=N] [--datapath] [--dump-activations DIR\n"
+         "               [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
          "Runs a compiled model on a device over samples. A simulator\n"
          "also prints the cycles it counted for one inference.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
@@ -71,7 +76,23 @@ static void help(void) {
          "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
          "                     model, step by step as the hardware does (slow; for\n"
          "                     checking it against the cpu kernels) instead of with\n"
-         "                     the cpu kernels; the cycles are the same\n", prog);
+         "                     the cpu kernels; the cycles are the same\n"
+         "  --dump-activations DIR  every layer's output for the first N samples\n"
+         "                     (--dump-samples, default 1) as DIR/NAME.npy, float32\n"
+         "                     [N, ...] (int8 layers dequantized), and for int8\n"
+         "                     layers also DIR/NAME.int8.npy, the raw values; NAME\n"
+         "                     is the command name with characters other than\n"
+         "                     letters, digits, '_' and '-' made '_' (unnamed:\n"
+         "                     cmdI; a name taken before gets _I, I the command\n"
+         "                     index); DIR is created if missing\n"
+         "  --compare-f32 F32.spxbin  also run the float model (the network compiled\n"
+         "                     with --set='quantize f32') on the same inputs and\n"
+         "                     print per layer (matched by name; the others listed\n"
+         "                     as skipped) the SQNR in dB, 10 log10(sum ref^2 /\n"
+         "                     sum (x - ref)^2) over every sample and element, and\n"
+         "                     the max abs error of the dequantized outputs against\n"
+         "                     the float ones; --report gets them per layer as\n"
+         "                     \"sqnr_db\" and \"max_abs_error\"\n", prog);
 }
 
 /* Reads a whole file into 64-byte aligned memory (the stream's blobs are
@@ -323,11 +344,17 @@ static FILE *open_out(spx_outset_t *set, const char *path) {
 
 static int write_cb(void *ctx, const void *data, size_t size);
 
+/* --compare-f32: one command's figures against the float model. */
+typedef struct cmp {
+  int has, exact; /* exact: no error at all (SQNR infinite) */
+  double sqnr_db, max_abs;
+} cmp_t;
+
 static int write_report(spx_outset_t *set, const char *path, const char *model_path,
                         const spx_cs_stream_t *s, const char *device,
                         size_t samples, const layer_stat_t *stats,
                         const spx_rt_model_t *model, const void *const *ws,
-                        unsigned n_ws) {
+                        unsigned n_ws, const cmp_t *cmp) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
@@ -363,6 +390,10 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
     fprintf(f, ", \"calls\": %llu, \"total_ms\": %.6f, \"mean_us\": %.3f",
             (unsigned long long)stats[i].calls, stats[i].total_s * 1e3,
             stats[i].calls ? stats[i].total_s * 1e6 / (double)stats[i].calls : 0.0);
+    if (cmp && cmp[i].has) {
+      if (!cmp[i].exact) fprintf(f, ", \"sqnr_db\": %.4f", cmp[i].sqnr_db);
+      fprintf(f, ", \"max_abs_error\": %.9g", cmp[i].max_abs);
+    }
     if (stats[i].cycle_runs) {
       const layer_stat_t *st = &stats[i];
       uint64_t cyc = per_run(st, st->cycles);
@@ -417,10 +448,305 @@ static int write_trace(spx_outset_t *set, const char *path, const spx_rt_device_
   return rc;
 }
 
+/* ---- activations (--dump-activations, --compare-f32) -----------------------
+ * The run hooks' output callback gives each command's output tensor after it
+ * ran; a capture keeps them for the first `samples` samples, run one after
+ * the other on one workspace. */
+
+typedef struct cap_layer {
+  spx_cs_tensor_t t;  /* the output record (the same every sample) */
+  const char *name;   /* the command name ("" if none) */
+  size_t elems;       /* elements of one sample */
+  unsigned char *buf; /* [samples][elems * dtype size] */
+} cap_layer_t;
+
+typedef struct capture {
+  uint32_t count; /* commands */
+  size_t samples, cur;
+  int failed;     /* out of memory */
+  cap_layer_t *layers;
+} capture_t;
+
+static size_t rec_elems(const spx_cs_tensor_t *t) {
+  size_t n = 1;
+  unsigned d;
+  for (d = 0; d < t->rank; ++d) n *= t->dims[d];
+  return n;
+}
+
+static void capture_output(void *user, uint32_t index, const char *name,
+                           const spx_cs_tensor_t *t, const void *data) {
+  capture_t *c = user;
+  cap_layer_t *L;
+  size_t bytes;
+  if (index >= c->count) return;
+  L = &c->layers[index];
+  if (!L->buf) {
+    L->t = *t;
+    L->name = name;
+    L->elems = rec_elems(t);
+    if (L->elems * spx_cs_dtype_size(t->dtype) > t->ws_size) L->elems = 0;
+    if (!(L->buf = calloc(c->samples * L->elems * spx_cs_dtype_size(t->dtype) + 1, 1))) {
+      c->failed = 1;
+      return;
+    }
+  }
+  bytes = L->elems * spx_cs_dtype_size(L->t.dtype);
+  memcpy(L->buf + c->cur * bytes, data, bytes);
+}
+
+static void capture_free(capture_t *c) {
+  uint32_t i;
+  if (c->layers)
+    for (i = 0; i < c->count; ++i) free(c->layers[i].buf);
+  free(c->layers);
+  memset(c, 0, sizeof *c);
+}
+
+/* Runs samples 0 .. samples-1 of `inputs` through model m, capturing every
+ * command's output. 0, or 1 after an error printed for `path`. */
+static int capture_run(const char *path, const spx_rt_model_t *m, const float *const *inputs,
+                       const size_t *per_in, size_t samples, capture_t *c) {
+  const spx_cs_stream_t *s = &m->stream;
+  size_t ws_size = spx_rt_model_workspace_size(m), n_out = 0, i;
+  void *ws = aligned_alloc(16, ws_size ? SPX_RT_ALIGN16(ws_size) : 16);
+  const float **ins = calloc(s->input_count + 1, sizeof *ins);
+  float **outs = calloc(s->output_count + 1, sizeof *outs);
+  float *obuf;
+  uint32_t k;
+  spx_rt_run_hooks_t hooks;
+  int rc = 1;
+  memset(c, 0, sizeof *c);
+  memset(&hooks, 0, sizeof hooks);
+  for (k = 0; k < s->output_count; ++k) n_out += spx_rt_model_output_count(m, k);
+  obuf = malloc((n_out + 1) * sizeof *obuf);
+  c->count = s->command_count;
+  c->samples = samples;
+  c->layers = calloc(s->command_count + 1, sizeof *c->layers);
+  if (!ws || !ins || !outs || !obuf || !c->layers) {
+    error(path, "out of memory");
+    goto out;
+  }
+  for (n_out = 0, k = 0; k < s->output_count; ++k) {
+    outs[k] = obuf + n_out;
+    n_out += spx_rt_model_output_count(m, k);
+  }
+  hooks.user = c;
+  hooks.output = capture_output;
+  for (i = 0; i < samples; ++i) {
+    spx_rt_error_t e;
+    for (k = 0; k < s->input_count; ++k) ins[k] = inputs[k] + i * per_in[k];
+    c->cur = i;
+    if (spx_rt_model_run(m, ins, outs, ws, ws_size, &hooks, &e)) {
+      error(path, "sample %zu: %s", i, e.message);
+      goto out;
+    }
+    if (c->failed) {
+      error(path, "out of memory");
+      goto out;
+    }
+  }
+  rc = 0;
+out:
+  free(ws);
+  free((void *)ins);
+  free(outs);
+  free(obuf);
+  return rc;
+}
+
+static float cap_value(const cap_layer_t *L, size_t i) {
+  switch (L->t.dtype) {
+  case SPX_CS_DTYPE_F32: {
+    float v;
+    memcpy(&v, L->buf + 4 * i, 4);
+    return v;
+  }
+  case SPX_CS_DTYPE_INT8:
+    return L->t.scale * (float)((int32_t)((const int8_t *)L->buf)[i] - L->t.zero_point);
+  case SPX_CS_DTYPE_INT32: {
+    int32_t v;
+    memcpy(&v, L->buf + 4 * i, 4);
+    return (float)v;
+  }
+  default:
+    return 0.0f;
+  }
+}
+
+/* A file name from a command name: letters, digits, '_' and '-' kept, every
+ * other byte '_'; unnamed: "cmdI"; a name already taken by an earlier
+ * command gets "_I" (I its command index). */
+static void dump_name(char *buf, size_t cap, const capture_t *c, uint32_t index,
+                      char (*taken)[128]) {
+  const char *n = c->layers[index].name;
+  size_t j = 0;
+  uint32_t p;
+  int dup;
+  if (!n || !n[0]) {
+    snprintf(buf, cap, "cmd%u", (unsigned)index);
+  } else {
+    for (; n[j] && j + 1 < cap; ++j) {
+      char ch = n[j];
+      int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+               (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+      buf[j] = ok ? ch : '_';
+    }
+    buf[j] = '\0';
+  }
+  do {
+    dup = 0;
+    for (p = 0; p < index; ++p)
+      if (taken[p][0] && !strcmp(taken[p], buf)) dup = 1;
+    if (dup) {
+      size_t len = strlen(buf);
+      snprintf(buf + len, cap > len ? cap - len : 0, "_%u", (unsigned)index);
+    }
+  } while (dup);
+}
+
+/* Writes DIR/NAME.npy (f32; dequantized for int8) and DIR/NAME.int8.npy (int8
+ * layers: the raw values) of every captured command: [samples, dims without
+ * a leading 1]. */
+static int write_dump(spx_outset_t *set, const char *dir, const capture_t *c) {
+  uint32_t i;
+  char (*taken)[128] = calloc(c->count + 1, sizeof *taken);
+  float *f = NULL;
+  int rc = 1;
+  if (!taken) return error(dir, "out of memory");
+  for (i = 0; i < c->count; ++i) {
+    const cap_layer_t *L = &c->layers[i];
+    int64_t dims[SPX_MAX_RANK + 1];
+    int rank = 0;
+    unsigned d;
+    char path[4096];
+    size_t j, total;
+    FILE *fp;
+    if (!L->buf) continue;
+    dump_name(taken[i], sizeof taken[i], c, i, taken);
+    d = L->t.rank >= 1 && L->t.dims[0] == 1 ? 1 : 0;
+    dims[rank++] = (int64_t)c->samples;
+    for (; d < L->t.rank && rank <= SPX_MAX_RANK; ++d) dims[rank++] = L->t.dims[d];
+    if (rank > SPX_MAX_RANK) {
+      error(dir, "layer '%s': rank %d is more than .npy writing supports", L->name, rank);
+      goto out;
+    }
+    total = c->samples * L->elems;
+    free(f);
+    if (!(f = malloc((total + 1) * sizeof *f))) {
+      error(dir, "out of memory");
+      goto out;
+    }
+    for (j = 0; j < total; ++j) f[j] = cap_value(L, j);
+    snprintf(path, sizeof path, "%s/%s.npy", dir, taken[i]);
+    if (!(fp = open_out(set, path))) goto out;
+    if (spx_npy_fwrite(fp, SPX_DT_F32, rank, dims, f)) {
+      error(path, "cannot write: %s", strerror(errno));
+      goto out;
+    }
+    if (L->t.dtype != SPX_CS_DTYPE_F32) {
+      snprintf(path, sizeof path, "%s/%s.%s.npy", dir, taken[i],
+               L->t.dtype == SPX_CS_DTYPE_INT8 ? "int8" : "int32");
+      if (!(fp = open_out(set, path))) goto out;
+      if (spx_npy_fwrite(fp, L->t.dtype == SPX_CS_DTYPE_INT8 ? SPX_DT_I8 : SPX_DT_I32, rank,
+                         dims, L->buf)) {
+        error(path, "cannot write: %s", strerror(errno));
+        goto out;
+      }
+    }
+  }
+  rc = 0;
+out:
+  free(f);
+  free(taken);
+  return rc;
+}
+
+/* --compare-f32: per command of the model, the command of the float model
+ * with the same name; SQNR and max abs error of the dequantized outputs
+ * against the float ones over every sample and element. */
+
+/* Loads the float model of --compare-f32 for its own device; its inputs
+ * must be the model's (count and elements per sample). */
+static int load_f32(const char *path, unsigned char **data, spx_cs_stream_t *s,
+                    spx_rt_model_t *m, const spx_rt_model_t *q) {
+  size_t size;
+  char err[512];
+  spx_rt_error_t e;
+  const spx_rt_device_t *dev;
+  uint32_t k;
+  if (read_file(path, data, &size, err, sizeof err)) return error(path, "%s", err);
+  if (spx_cs_stream_load(*data, size, s, &e)) return error(path, "%s", e.message);
+  if (!(dev = spx_rt_device_for_target(NULL, s->target)))
+    return error(path, "no device runs %s streams", spx_cs_target_name(s->target));
+  if (spx_rt_model_initialize(dev, s, m, &e)) return error(path, "%s", e.message);
+  if (s->input_count != q->stream.input_count)
+    return error(path, "the float model has %u inputs, the model %u", (unsigned)s->input_count,
+                 (unsigned)q->stream.input_count);
+  for (k = 0; k < s->input_count; ++k)
+    if (spx_rt_model_input_count(m, k) != spx_rt_model_input_count(q, k))
+      return error(path, "input %u of the float model has %zu elements, the model's %zu",
+                   (unsigned)k, spx_rt_model_input_count(m, k), spx_rt_model_input_count(q, k));
+  return 0;
+}
+
+static int compare_f32(const capture_t *q, const capture_t *f, cmp_t *out) {
+  uint32_t i, j;
+  int shown = 0;
+  printf("%-24s %12s %14s\n", "layer", "sqnr_db", "max_abs_error");
+  for (i = 0; i < q->count; ++i) {
+    const cap_layer_t *a = &q->layers[i], *b = NULL;
+    double sref = 0, serr = 0, mx = 0;
+    size_t k, total;
+    if (!a->buf || !a->name || !a->name[0]) continue;
+    for (j = 0; j < f->count && !b; ++j)
+      if (f->layers[j].buf && f->layers[j].name && !strcmp(f->layers[j].name, a->name))
+        b = &f->layers[j];
+    if (!b || b->elems != a->elems) continue;
+    total = q->samples * a->elems;
+    for (k = 0; k < total; ++k) {
+      double r = cap_value(b, k), x = cap_value(a, k), d = x - r;
+      sref += r * r;
+      serr += d * d;
+      if (fabs(d) > mx) mx = fabs(d);
+    }
+    out[i].has = 1;
+    out[i].max_abs = mx;
+    out[i].exact = serr == 0;
+    out[i].sqnr_db = serr > 0 ? 10.0 * log10(sref / serr) : 0.0;
+    if (out[i].exact)
+      printf("%-24s %12s %14.6g\n", a->name, "inf", mx);
+    else
+      printf("%-24s %12.2f %14.6g\n", a->name, out[i].sqnr_db, mx);
+  }
+  /* The layers without a counterpart. */
+  for (i = 0; i < q->count; ++i)
+    if (q->layers[i].buf && !out[i].has) {
+      printf("%s %s", shown++ ? "," : "skipped (not in the float model, or another shape):",
+             q->layers[i].name && q->layers[i].name[0] ? q->layers[i].name : "(unnamed)");
+    }
+  if (shown) printf("\n");
+  shown = 0;
+  for (j = 0; j < f->count; ++j) {
+    int found = 0;
+    if (!f->layers[j].buf) continue;
+    for (i = 0; i < q->count && !found; ++i)
+      found = out[i].has && q->layers[i].name && f->layers[j].name &&
+              !strcmp(q->layers[i].name, f->layers[j].name);
+    if (!found)
+      printf("%s %s", shown++ ? "," : "skipped (only in the float model):",
+             f->layers[j].name && f->layers[j].name[0] ? f->layers[j].name : "(unnamed)");
+  }
+  if (shown) printf("\n");
+  return 0;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 typedef struct options {
   const char *model, *labels, *report, *device, *trace;
+  const char *dump_dir, *compare; /* --dump-activations, --compare-f32 */
+  size_t dump_samples;            /* --dump-samples=N, >= 1 (default 1) */
   const char **inputs, **outputs; /* --input, --output in the order given */
   unsigned n_inputs, n_outputs;
   int datapath;
@@ -455,6 +781,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
   memset(o, 0, sizeof *o);
   o->device = NULL; /* the stream's own device */
   o->threads = 1;
+  o->dump_samples = 1;
   o->inputs = calloc((size_t)argc, sizeof *o->inputs);
   o->outputs = calloc((size_t)argc, sizeof *o->outputs);
   if (!o->inputs || !o->outputs) {
@@ -482,7 +809,9 @@ static int parse_args(int argc, char **argv, options_t *o) {
     if (take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
         take_option(argc, argv, &i, "--report", &o->report, &bad) ||
         take_option(argc, argv, &i, "--device", &o->device, &bad) ||
-        take_option(argc, argv, &i, "--trace", &o->trace, &bad)) {
+        take_option(argc, argv, &i, "--trace", &o->trace, &bad) ||
+        take_option(argc, argv, &i, "--dump-activations", &o->dump_dir, &bad) ||
+        take_option(argc, argv, &i, "--compare-f32", &o->compare, &bad)) {
       if (bad) return usage_error("option '%s' needs a value", a);
       continue;
     }
@@ -495,6 +824,17 @@ static int parse_args(int argc, char **argv, options_t *o) {
       if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
         return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
       o->threads = (unsigned)t;
+      continue;
+    }
+    if (take_option(argc, argv, &i, "--dump-samples", &v, &bad)) {
+      char *end;
+      unsigned long long t;
+      if (bad) return usage_error("option '%s' needs a value", a);
+      errno = 0;
+      t = strtoull(v, &end, 10);
+      if (errno || end == v || *end || v[0] == '-' || t < 1)
+        return usage_error("--dump-samples takes a number of samples, at least 1, not '%s'", v);
+      o->dump_samples = (size_t)t;
       continue;
     }
     if (!strcmp(a, "--datapath")) {
@@ -557,6 +897,10 @@ int main(int argc, char **argv) {
   layer_stat_t *stats = NULL;
   spx_outset_t *outs_set = NULL;
   int rc = 1, have_y = 0, lock_made = 0;
+  cmp_t *cmps = NULL;                /* --compare-f32, per command */
+  unsigned char *fdata = NULL;       /* --compare-f32: the float model */
+  spx_cs_stream_t fstream;
+  spx_rt_model_t fmodel;
 
   if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     help();
@@ -781,11 +1125,44 @@ int main(int argc, char **argv) {
              (unsigned long long)cycles, spx_cs_target_name(stream.target));
   }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
+  /* --dump-activations: the first N samples again, one after the other,
+   * every layer's output captured through the run hooks. */
+  if (o.dump_dir) {
+    capture_t c;
+    int bad;
+    if (mkdir(o.dump_dir, 0777) && errno != EEXIST) {
+      error(o.dump_dir, "cannot create: %s", strerror(errno));
+      goto done;
+    }
+    bad = capture_run(o.model, &model, inputs, per_in,
+                      o.dump_samples < n ? o.dump_samples : n, &c) ||
+          write_dump(outs_set, o.dump_dir, &c);
+    capture_free(&c);
+    if (bad) goto done;
+  }
+  /* --compare-f32: both models over every sample, layers matched by name. */
+  if (o.compare) {
+    capture_t cq, cf;
+    int bad = 1;
+    memset(&cf, 0, sizeof cf);
+    if (!(cmps = calloc(stream.command_count + 1, sizeof *cmps))) {
+      error(o.model, "out of memory");
+      goto done;
+    }
+    if (!capture_run(o.model, &model, inputs, per_in, n, &cq)) {
+      if (!load_f32(o.compare, &fdata, &fstream, &fmodel, &model) &&
+          !capture_run(o.compare, &fmodel, inputs, per_in, n, &cf))
+        bad = compare_f32(&cq, &cf, cmps);
+    }
+    capture_free(&cq);
+    capture_free(&cf);
+    if (bad) goto done;
+  }
   if (o.report &&
       (!(wss = calloc(o.threads, sizeof *wss)) ||
        (collect_workspaces(wss, workers, o.threads),
         write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, wss,
-                     o.threads))))
+                     o.threads, cmps))))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));
@@ -805,6 +1182,8 @@ done:
   free(workers);
   free((void *)wss);
   free(stats);
+  free(cmps);
+  free(fdata);
   free(data);
   free(xs);
   free((void *)inputs);

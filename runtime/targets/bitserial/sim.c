@@ -281,6 +281,9 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (st != SPX_RT_OK)
       return spx_rt_error_set_at(error, st, i, "command %u (%s): %s", (unsigned)i, lname(&L),
                   spx_rt_status_name(st));
+    if (hooks && hooks->output)
+      hooks->output(hooks->user, i, L.cmd.name ? L.cmd.name : "", &L.d.rec[4],
+                    ws + L.d.rec[4].ws_offset);
     if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);

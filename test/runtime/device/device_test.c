@@ -759,7 +759,7 @@ static int check_model(const char *write_dir) {
   float x[64], got[10], want[10];
   int same = 1;
   hook_log_t log;
-  spx_rt_run_hooks_t hooks = {&log, log_before, log_after, NULL};
+  spx_rt_run_hooks_t hooks = {&log, log_before, log_after, NULL, NULL};
   for (int sample = 0; sample < 20; sample++) {
     const float *ins[1] = {x};
     float *outs[1] = {got};

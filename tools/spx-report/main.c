@@ -522,7 +522,18 @@ typedef struct options {
   int no_pair;
 } options_t;
 
+static int run(int argc, char **argv, const char **labels);
+
+/* The labels' array lives as long as the run, whichever way it ends. */
 int main(int argc, char **argv) {
+  const char **labels = calloc((size_t)argc + 1, sizeof *labels);
+  if (!labels) return spx_file_error(prog, "<memory>", "out of memory");
+  int rc = run(argc, argv, labels);
+  free(labels);
+  return rc;
+}
+
+static int run(int argc, char **argv, const char **labels) {
   static const struct option longopts[] = {
       {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
       {"baseline", required_argument, NULL, 'b'}, {"label", required_argument, NULL, 'l'},
@@ -536,8 +547,7 @@ int main(int argc, char **argv) {
   int (*writer)(FILE *, void *);
   memset(&o, 0, sizeof o);
   memset(&r, 0, sizeof r);
-  o.labels = calloc((size_t)argc + 1, sizeof *o.labels);
-  if (!o.labels) return spx_file_error(prog, "<memory>", "out of memory");
+  o.labels = labels;
   opterr = 0;
   while ((opt = getopt_long(argc, argv, ":o:f:b:l:t:hV", longopts, NULL)) != -1) {
     switch (opt) {
@@ -680,6 +690,5 @@ done:
   free(r.layers);
   free(r.cols);
   free(in);
-  free(o.labels);
   return rc;
 }

@@ -320,83 +320,54 @@ static void lit_hexn(litbuf_t *b, uint32_t v, int digits) {
   b->len += 2 + (size_t)digits;
 }
 
-/* A finite float as print_float writes it: 0.0f, -0.0f, or C99's "%a" of
- * the float widened to double - always normal there, so "0x1", the 52-bit
- * fraction's hex digits without trailing zeros (and no '.' if none are
- * left), 'p', the exponent's sign and its decimal digits - then 'f'. */
-static void lit_float(litbuf_t *b, float v) {
-  SPX_ASSERT(f32_finite(v));
-  if (v == 0) {
-    lit_puts(b, f32_bits(v) >> 31 ? "-0.0f" : "0.0f");
-    return;
+/* Bytes as the lines of one string literal: "\xhh" for every byte (so no
+ * escape runs into the next character), WEIGHT_LINE_BYTES bytes a line, the
+ * lines concatenated. gcc and clang read a string literal as one token, many
+ * times faster and in far less memory than an initializer of one number per
+ * element. */
+#define WEIGHT_LINE_BYTES 1024u
+
+static void lit_bytes(litbuf_t *b, const uint8_t *data, size_t n) {
+  if (n == 0) lit_puts(b, "\n  \"\"");
+  for (size_t i = 0; i < n; i++) {
+    if (i % WEIGHT_LINE_BYTES == 0) lit_puts(b, i ? "\"\n  \"" : "\n  \"");
+    char *o = lit_reserve(b, 4);
+    o[0] = '\\';
+    o[1] = 'x';
+    o[2] = lit_hex[data[i] >> 4];
+    o[3] = lit_hex[data[i] & 15];
+    b->len += 4;
   }
-  double d = v;
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  char *o = lit_reserve(b, 32), *q = o;
-  if (u >> 63) *q++ = '-';
-  memcpy(q, "0x1", 3);
-  q += 3;
-  uint64_t frac = u & ((UINT64_C(1) << 52) - 1);
-  if (frac) {
-    *q++ = '.';
-    int n = 13;
-    while (!(frac & 15)) frac >>= 4, n--;
-    for (int i = n - 1; i >= 0; i--) q[i] = lit_hex[frac & 15], frac >>= 4;
-    q += n;
-  }
-  int e = (int)((u >> 52) & 0x7ff) - 1023;
-  *q++ = 'p';
-  *q++ = e < 0 ? '-' : '+';
-  unsigned m = (unsigned)(e < 0 ? -e : e);
-  char dig[4];
-  int nd = 0;
-  do dig[nd++] = (char)('0' + m % 10), m /= 10;
-  while (m);
-  while (nd) *q++ = dig[--nd];
-  *q++ = 'f';
-  b->len += (size_t)(q - o);
+  if (n) lit_puts(b, "\"");
 }
 
+/* A weight: a union of the bytes, initialized by a string literal of them
+ * as a little-endian target stores them (the stream's blobs are
+ * little-endian; NAME.c stops with #error on a big-endian target), and `v`, the elements of the
+ * weight's type, which the layer points at. C99 6.5.2.3 (footnote 82 of
+ * TC3) and C11 6.2.6.1: the value of a union member other than the one last
+ * stored is the stored bytes reinterpreted in the member's type; `v` is an
+ * object of that type, so reading it through `const float *` or `const
+ * int32_t *` is an access of an object of its own type, as strict aliasing
+ * requires (a plain byte array read through a float pointer would not be).
+ * The byte array holds one more byte than the data, the literal's
+ * terminating '\0', so that no compiler warns of an unterminated string. */
 static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
   const spx_cs_blob_t *b = &g->p->image.blobs[id];
   const char *sym = g->blob_sym[id];
   unsigned size = spx_cs_dtype_size(b->dtype);
   uint32_t n = b->length / size;
-  fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", ctext(g, b->name),
-          spx_cs_dtype_name(b->dtype), n, c_type(b->dtype), sym, n ? n : 1);
-  int per_line = b->dtype == SPX_CS_DTYPE_F32 ? 4 : b->dtype == SPX_CS_DTYPE_INT32 ? 6 : 16;
+  fprintf(f, "/* %s: %s[%u] */\nstatic const union {\n  unsigned char b[%u];\n  %s v[%u];\n} %s SPX_ALIGNED = {",
+          ctext(g, b->name), spx_cs_dtype_name(b->dtype), n, b->length + 1, c_type(b->dtype),
+          n ? n : 1, sym);
   litbuf_t *lb = malloc(sizeof *lb);
   if (!lb) SPX_UNREACHABLE("out of memory");
   lb->f = f;
   lb->len = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    lit_puts(lb, i % (uint32_t)per_line ? " " : "\n  ");
-    if (b->dtype == SPX_CS_DTYPE_F32) {
-      float v;
-      memcpy(&v, b->data + 4 * i, 4);
-      lit_float(lb, v);
-    } else if (b->dtype == SPX_CS_DTYPE_INT32) {
-      int32_t v;
-      memcpy(&v, b->data + 4 * i, 4);
-      if (v == INT32_MIN) {
-        lit_puts(lb, "(-0x7fffffff - 1)");
-      } else {
-        if (v < 0) lit_puts(lb, "-");
-        lit_hexn(lb, (uint32_t)(v < 0 ? -(int64_t)v : v), 8);
-      }
-    } else if (b->dtype == SPX_CS_DTYPE_INT8) {
-      int v = (int8_t)b->data[i];
-      lit_puts(lb, v < 0 ? "-" : " ");
-      lit_hexn(lb, (uint32_t)(v < 0 ? -v : v), 2);
-    } else {
-      lit_hexn(lb, b->data[i], 2);
-    }
-    if (i + 1 < n) lit_puts(lb, ",");
-  }
+  lit_bytes(lb, b->data, b->length);
   lit_flush(lb);
   free(lb);
-  fputs(n ? "\n};\n" : "0};\n", f);
+  fputs("};\n", f);
 }
 
 static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
@@ -408,7 +379,7 @@ static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
 }
 
 static const char *blob_ref(const cgen_t *g, uint16_t id) {
-  return id == SPX_CS_NONE ? "0" : g->blob_sym[id];
+  return id == SPX_CS_NONE ? "0" : spx_arena_printf(g->arena, "%s.v", g->blob_sym[id]);
 }
 
 static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
@@ -543,7 +514,13 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
              "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
-             "#else\n#define SPX_ALIGNED\n#endif\n\n",
+             "#else\n#define SPX_ALIGNED\n#endif\n\n"
+             "/* The weights are string literals of their little-endian bytes, one\n"
+             " * literal longer than C99's minimum of 4095 characters. */\n"
+             "#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
+             "#error \"this generated C holds little-endian weights\"\n#endif\n"
+             "#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n"
+             "#endif\n\n",
           p->name);
   /* An input no layer reads (or a network of no layers) has no record: an
    * unused static would be a warning. */

@@ -2,8 +2,9 @@
  * libspxrt with a static memory plan (docs/generated-c.md).
  *
  * The .c file holds, per layer and in execution order, its weights as
- * aligned static const arrays (exact: integers in hex, floats as C99 hex
- * floats; weights are always finite), its output tensor
+ * aligned static const unions initialized by string literals of their bytes
+ * (exact; see emit_array), or with --weights=blob their offsets in the image
+ * NAME.weights.bin that NAME.weights.S links in, its output tensor
  * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
  * line in the .spx file; then STEM_run, which copies the inputs into the
  * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
@@ -284,10 +285,9 @@ static void print_float_decimal(FILE *f, float v) {
 
 /* ---- weight literals ------------------------------------------------------
  *
- * Weights are most of a generated file (ResNet-50: 180 MB of C), so their
- * literals are formatted by hand into a buffer written in large blocks, not
- * by one fprintf each; the text is the one printf's "%s0x%02x", "0x%08lx"
- * and "%a" would give. */
+ * Weights are most of a generated file, so their literals are formatted by
+ * hand into a buffer written in large blocks, not by one fprintf each (the
+ * embedded stream's bytes: the text printf's "0x%02x" would give). */
 
 typedef struct litbuf {
   FILE *f;

@@ -286,8 +286,7 @@ static void print_float_decimal(FILE *f, float v) {
 /* ---- weight literals ------------------------------------------------------
  *
  * Weights are most of a generated file, so their literals are formatted by
- * hand into a buffer written in large blocks, not by one fprintf each (the
- * embedded stream's bytes: the text printf's "0x%02x" would give). */
+ * hand into a buffer written in large blocks, not by one fprintf each. */
 
 typedef struct litbuf {
   FILE *f;
@@ -313,15 +312,6 @@ static void lit_puts(litbuf_t *b, const char *s) {
 }
 
 static const char lit_hex[] = "0123456789abcdef";
-
-/* "0x" and `digits` lower-case hex digits of v. */
-static void lit_hexn(litbuf_t *b, uint32_t v, int digits) {
-  char *o = lit_reserve(b, 2 + (size_t)digits);
-  o[0] = '0';
-  o[1] = 'x';
-  for (int i = digits - 1; i >= 0; i--, v >>= 4) o[2 + i] = lit_hex[v & 15];
-  b->len += 2 + (size_t)digits;
-}
 
 /* Bytes as the lines of one string literal: "\xhh" for every byte (so no
  * escape runs into the next character), WEIGHT_LINE_BYTES bytes a line, the
@@ -668,26 +658,28 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_str
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n\n"
              "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(64)))\n"
-             "#else\n#define SPX_ALIGNED\n#endif\n\n",
+             "#else\n#define SPX_ALIGNED\n#endif\n\n"
+             "/* The stream is a string literal longer than C99's minimum of 4095\n"
+             " * characters. */\n"
+             "#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n"
+             "#endif\n\n",
           p->name);
   fputs("/* The .spxbin of this network (spx-objdump prints it as text). Layers:\n", f);
   for (uint32_t i = 0; i < p->layer_count; i++)
     if (p->layers[i].line)
       fprintf(f, " *   %-20s %-14s %s:%d\n", ctext(g, p->layer_commands[i].name),
               ctext(g, p->layers[i].op), ctext(g, p->source), p->layers[i].line);
-  fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size);
+  /* One string literal, as the weights of the cpu target (emit_array); one
+   * byte more for its terminating '\0'. */
+  fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size + 1);
   litbuf_t *lb = malloc(sizeof *lb);
   if (!lb) SPX_UNREACHABLE("out of memory");
   lb->f = f;
   lb->len = 0;
-  for (size_t i = 0; i < e->size; i++) {
-    lit_puts(lb, i % 16 ? " " : "\n  ");
-    lit_hexn(lb, e->bytes[i], 2);
-    if (i + 1 < e->size) lit_puts(lb, ",");
-  }
+  lit_bytes(lb, e->bytes, e->size);
   lit_flush(lb);
   free(lb);
-  fputs("\n};\n\n", f);
+  fputs("};\n\n", f);
   fputs("/* The stream as spx_cs_stream_load validated it when spxc wrote this file. */\n", f);
   fprintf(f, "static const spx_cs_stream_t stream = {\n  stream_bytes, %uu, %u, %u, %u, 0x%016llxull, 0x%08xu,\n  {",
           v->size, v->version_major, v->version_minor, v->target, (unsigned long long)v->mdesc_hash,

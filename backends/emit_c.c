@@ -2,8 +2,9 @@
  * libspxrt with a static memory plan (docs/generated-c.md).
  *
  * The .c file holds, per layer and in execution order, its weights as
- * aligned static const arrays (exact: integers in hex, floats as C99 hex
- * floats; weights are always finite), its output tensor
+ * aligned static const unions initialized by string literals of their bytes
+ * (exact; see emit_array), or with --weights=blob their offsets in the image
+ * NAME.weights.bin that NAME.weights.S links in, its output tensor
  * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
  * line in the .spx file; then STEM_run, which copies the inputs into the
  * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
@@ -45,6 +46,9 @@ typedef struct cgen {
   const char **in_macro;    /* per input: NAME in STEM_INPUT_NAME_SIZE */
   const char **out_macro;   /* per output: NAME in STEM_OUTPUT_NAME_SIZE */
   const char **quant_macro; /* per layer: NAME in STEM_NAME_SCALE, or NULL */
+  uint32_t *blob_offset;    /* --weights=blob: per blob, its offset in NAME.weights.bin */
+  uint32_t weights_size;    /* --weights=blob: bytes of NAME.weights.bin */
+  uint32_t weights_crc;     /* --weights=blob: its CRC-32 */
 } cgen_t;
 
 /* ---- C names -------------------------------------------------------------
@@ -109,7 +113,7 @@ static const char *const c_reserved_words[] = {
     "linux", "unix", "i386", "main",
     /* the generated code's own names (locals of STEM_run, file-scope arrays) */
     "layers", "stream", "stream_bytes", "ws", "i", "st", "inputs", "outputs", "model",
-    "workspace",
+    "workspace", "weights", "weight_offsets", "layer",
 };
 
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -281,10 +285,8 @@ static void print_float_decimal(FILE *f, float v) {
 
 /* ---- weight literals ------------------------------------------------------
  *
- * Weights are most of a generated file (ResNet-50: 180 MB of C), so their
- * literals are formatted by hand into a buffer written in large blocks, not
- * by one fprintf each; the text is the one printf's "%s0x%02x", "0x%08lx"
- * and "%a" would give. */
+ * Weights are most of a generated file, so their literals are formatted by
+ * hand into a buffer written in large blocks, not by one fprintf each. */
 
 typedef struct litbuf {
   FILE *f;
@@ -311,92 +313,54 @@ static void lit_puts(litbuf_t *b, const char *s) {
 
 static const char lit_hex[] = "0123456789abcdef";
 
-/* "0x" and `digits` lower-case hex digits of v. */
-static void lit_hexn(litbuf_t *b, uint32_t v, int digits) {
-  char *o = lit_reserve(b, 2 + (size_t)digits);
-  o[0] = '0';
-  o[1] = 'x';
-  for (int i = digits - 1; i >= 0; i--, v >>= 4) o[2 + i] = lit_hex[v & 15];
-  b->len += 2 + (size_t)digits;
+/* Bytes as the lines of one string literal: "\xhh" for every byte (so no
+ * escape runs into the next character), WEIGHT_LINE_BYTES bytes a line, the
+ * lines concatenated. gcc and clang read a string literal as one token, many
+ * times faster and in far less memory than an initializer of one number per
+ * element. */
+#define WEIGHT_LINE_BYTES 1024u
+
+static void lit_bytes(litbuf_t *b, const uint8_t *data, size_t n) {
+  if (n == 0) lit_puts(b, "\n  \"\"");
+  for (size_t i = 0; i < n; i++) {
+    if (i % WEIGHT_LINE_BYTES == 0) lit_puts(b, i ? "\"\n  \"" : "\n  \"");
+    char *o = lit_reserve(b, 4);
+    o[0] = '\\';
+    o[1] = 'x';
+    o[2] = lit_hex[data[i] >> 4];
+    o[3] = lit_hex[data[i] & 15];
+    b->len += 4;
+  }
+  if (n) lit_puts(b, "\"");
 }
 
-/* A finite float as print_float writes it: 0.0f, -0.0f, or C99's "%a" of
- * the float widened to double - always normal there, so "0x1", the 52-bit
- * fraction's hex digits without trailing zeros (and no '.' if none are
- * left), 'p', the exponent's sign and its decimal digits - then 'f'. */
-static void lit_float(litbuf_t *b, float v) {
-  SPX_ASSERT(f32_finite(v));
-  if (v == 0) {
-    lit_puts(b, f32_bits(v) >> 31 ? "-0.0f" : "0.0f");
-    return;
-  }
-  double d = v;
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  char *o = lit_reserve(b, 32), *q = o;
-  if (u >> 63) *q++ = '-';
-  memcpy(q, "0x1", 3);
-  q += 3;
-  uint64_t frac = u & ((UINT64_C(1) << 52) - 1);
-  if (frac) {
-    *q++ = '.';
-    int n = 13;
-    while (!(frac & 15)) frac >>= 4, n--;
-    for (int i = n - 1; i >= 0; i--) q[i] = lit_hex[frac & 15], frac >>= 4;
-    q += n;
-  }
-  int e = (int)((u >> 52) & 0x7ff) - 1023;
-  *q++ = 'p';
-  *q++ = e < 0 ? '-' : '+';
-  unsigned m = (unsigned)(e < 0 ? -e : e);
-  char dig[4];
-  int nd = 0;
-  do dig[nd++] = (char)('0' + m % 10), m /= 10;
-  while (m);
-  while (nd) *q++ = dig[--nd];
-  *q++ = 'f';
-  b->len += (size_t)(q - o);
-}
-
+/* A weight: a union of the bytes, initialized by a string literal of them
+ * as a little-endian target stores them (the stream's blobs are
+ * little-endian; NAME.c stops with #error on a big-endian target), and `v`, the elements of the
+ * weight's type, which the layer points at. C99 6.5.2.3 (footnote 82 of
+ * TC3) and C11 6.2.6.1: the value of a union member other than the one last
+ * stored is the stored bytes reinterpreted in the member's type; `v` is an
+ * object of that type, so reading it through `const float *` or `const
+ * int32_t *` is an access of an object of its own type, as strict aliasing
+ * requires (a plain byte array read through a float pointer would not be).
+ * The byte array holds one more byte than the data, the literal's
+ * terminating '\0', so that no compiler warns of an unterminated string. */
 static void emit_array(const cgen_t *g, FILE *f, uint16_t id) {
   const spx_cs_blob_t *b = &g->p->image.blobs[id];
   const char *sym = g->blob_sym[id];
   unsigned size = spx_cs_dtype_size(b->dtype);
   uint32_t n = b->length / size;
-  fprintf(f, "/* %s: %s[%u] */\nstatic const %s %s[%u] SPX_ALIGNED = {", ctext(g, b->name),
-          spx_cs_dtype_name(b->dtype), n, c_type(b->dtype), sym, n ? n : 1);
-  int per_line = b->dtype == SPX_CS_DTYPE_F32 ? 4 : b->dtype == SPX_CS_DTYPE_INT32 ? 6 : 16;
+  fprintf(f, "/* %s: %s[%u] */\nstatic const union {\n  unsigned char b[%u];\n  %s v[%u];\n} %s SPX_ALIGNED = {",
+          ctext(g, b->name), spx_cs_dtype_name(b->dtype), n, b->length + 1, c_type(b->dtype),
+          n ? n : 1, sym);
   litbuf_t *lb = malloc(sizeof *lb);
   if (!lb) SPX_UNREACHABLE("out of memory");
   lb->f = f;
   lb->len = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    lit_puts(lb, i % (uint32_t)per_line ? " " : "\n  ");
-    if (b->dtype == SPX_CS_DTYPE_F32) {
-      float v;
-      memcpy(&v, b->data + 4 * i, 4);
-      lit_float(lb, v);
-    } else if (b->dtype == SPX_CS_DTYPE_INT32) {
-      int32_t v;
-      memcpy(&v, b->data + 4 * i, 4);
-      if (v == INT32_MIN) {
-        lit_puts(lb, "(-0x7fffffff - 1)");
-      } else {
-        if (v < 0) lit_puts(lb, "-");
-        lit_hexn(lb, (uint32_t)(v < 0 ? -(int64_t)v : v), 8);
-      }
-    } else if (b->dtype == SPX_CS_DTYPE_INT8) {
-      int v = (int8_t)b->data[i];
-      lit_puts(lb, v < 0 ? "-" : " ");
-      lit_hexn(lb, (uint32_t)(v < 0 ? -v : v), 2);
-    } else {
-      lit_hexn(lb, b->data[i], 2);
-    }
-    if (i + 1 < n) lit_puts(lb, ",");
-  }
+  lit_bytes(lb, b->data, b->length);
   lit_flush(lb);
   free(lb);
-  fputs(n ? "\n};\n" : "0};\n", f);
+  fputs("};\n", f);
 }
 
 static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
@@ -408,7 +372,7 @@ static void emit_tensor(FILE *f, const char *sym, const spx_cs_tensor_t *t) {
 }
 
 static const char *blob_ref(const cgen_t *g, uint16_t id) {
-  return id == SPX_CS_NONE ? "0" : g->blob_sym[id];
+  return id == SPX_CS_NONE || g->blob_offset ? "0" : spx_arena_printf(g->arena, "%s.v", g->blob_sym[id]);
 }
 
 static void emit_layer(const cgen_t *g, FILE *f, uint32_t i, const char *sym) {
@@ -527,12 +491,49 @@ static void emit_header(const cgen_t *g, FILE *f, size_t ws, size_t scratch, boo
   }
   fprintf(f, "\n/* The workspace size, as %s_WORKSPACE_SIZE. */\nsize_t %s_workspace_size(void);\n",
           guard, stem);
+  if (g->blob_offset) {
+    fprintf(f, "\n/* The weights image %s.weights.bin (spxc --weights=blob): its bytes and\n"
+               " * CRC-32 (IEEE 802.3, as zlib's crc32). */\n"
+               "#define %s_WEIGHTS_SIZE %uu\n#define %s_WEIGHTS_CRC32 0x%08xu\n",
+            ctext(g, p->name), guard, g->weights_size, guard, g->weights_crc);
+    fprintf(f, "\n/* Checks a weights image, e.g. one in flash: 0 when `weights` is 16-byte\n"
+               " * aligned, `size` is %s_WEIGHTS_SIZE and the bytes' CRC-32 is\n"
+               " * %s_WEIGHTS_CRC32; else SPX_RT_ERR_ARG (-1), or SPX_RT_ERR_DATA_LOSS (-5)\n"
+               " * on a CRC mismatch. */\nint %s_weights_check(const void *weights, size_t size);\n",
+            guard, guard, stem);
+    fprintf(f, "\n/* %s_run with the weights image at `weights` (16-byte aligned; check it\n"
+               " * once with %s_weights_check). */\nint %s_run_weights(const void *weights, ",
+            stem, stem, stem);
+    emit_params(g, f);
+    fputs("void *workspace);\n", f);
+  }
   fprintf(f, "\n/* Runs the network: inputs and outputs are f32 in the shapes above;\n"
              " * workspace is %s_workspace_size() bytes, 16-byte aligned, owned by\n"
              " * the caller. Returns 0, or a negative spx_rt_status_t. */\nint %s_run(",
           stem, stem);
   emit_params(g, f);
   fprintf(f, "void *workspace);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_H */\n", guard);
+}
+
+/* --weights=blob: STEM_weights_check, and STEM_run over the image that
+ * NAME.weights.S links in (unless MACRO_WEIGHTS_EXTERNAL is defined, for a
+ * product that only has the image at run time, e.g. in flash). */
+static void emit_weights_api(const cgen_t *g, FILE *f) {
+  const char *s = g->stem, *m = g->macro;
+  fprintf(f, "\nint %s_weights_check(const void *weights, size_t size) {\n"
+             "  if (!weights || (uintptr_t)weights %% 16 || size != %s_WEIGHTS_SIZE)\n"
+             "    return (int)SPX_RT_ERR_ARG;\n"
+             "  if (spx_cs_crc32(0, weights, size) != %s_WEIGHTS_CRC32) return (int)SPX_RT_ERR_DATA_LOSS;\n"
+             "  return 0;\n}\n",
+          s, m, m);
+  fprintf(f, "\n#ifndef %s_WEIGHTS_EXTERNAL\n"
+             "/* The image NAME.weights.S links in. */\nextern const unsigned char %s_weights[];\n\n"
+             "int %s_run(", m, s, s);
+  emit_params(g, f);
+  fprintf(f, "void *workspace) {\n  return %s_run_weights(%s_weights, ", s, s);
+  for (uint32_t k = 0; k < g->p->image.input_count; k++) fprintf(f, "%s, ", g->in_param[k]);
+  for (uint32_t k = 0; k < g->p->image.output_count; k++) fprintf(f, "%s, ", g->out_param[k]);
+  fputs("workspace);\n}\n#endif\n", f);
 }
 
 static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
@@ -543,8 +544,17 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
              "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
-             "#else\n#define SPX_ALIGNED\n#endif\n\n",
-          p->name);
+             "#else\n#define SPX_ALIGNED\n#endif\n\n"
+             "/* The weights are %s of their little-endian bytes%s. */\n"
+             "#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__\n"
+             "#error \"this generated C holds little-endian weights\"\n#endif\n",
+          p->name, g->blob_offset ? "an image" : "string literals",
+          g->blob_offset ? ", NAME.weights.bin" : ", one literal longer than C99's minimum of\n * 4095 characters");
+  if (!g->blob_offset)
+    fputs("#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n"
+          "#endif\n",
+          f);
+  fputs("\n", f);
   /* An input no layer reads (or a network of no layers) has no record: an
    * unused static would be a warning. */
   fputs("/* Inputs. */\n", f);
@@ -563,7 +573,13 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
     const uint16_t blobs[4] = {l->weights, l->bias, l->mult, l->shift};
     for (int k = 0; k < 4; k++)
       if (blobs[k] != SPX_CS_NONE && !emitted[blobs[k]]) {
-        emit_array(g, f, blobs[k]);
+        if (g->blob_offset)
+          fprintf(f, "/* %s: %s[%u] at offset %u of the weights */\n", ctext(g, img->blobs[blobs[k]].name),
+                  spx_cs_dtype_name(img->blobs[blobs[k]].dtype),
+                  img->blobs[blobs[k]].length / spx_cs_dtype_size(img->blobs[blobs[k]].dtype),
+                  g->blob_offset[blobs[k]]);
+        else
+          emit_array(g, f, blobs[k]);
         emitted[blobs[k]] = 1;
       }
     emit_tensor(f, g->tensor_sym[l->out], &img->tensors[l->out]);
@@ -574,18 +590,50 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
     for (uint32_t i = 0; i < p->layer_count; i++)
       fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ", g->layer_sym[i]);
     fputs("\n};\n", f);
+    if (g->blob_offset) {
+      fputs("\n/* Per layer: the offsets of its weights, bias, multiplier and shift in\n"
+            " * the weights image (0xffffffff: none). */\n"
+            "static const uint32_t weight_offsets[][4] = {", f);
+      for (uint32_t i = 0; i < p->layer_count; i++) {
+        const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+        const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
+        fputs(i ? ",\n  {" : "\n  {", f);
+        for (int k = 0; k < 4; k++)
+          fprintf(f, "%s0x%08xu", k ? ", " : "", ids[k] == SPX_CS_NONE ? 0xffffffffu : g->blob_offset[ids[k]]);
+        fputs("}", f);
+      }
+      fputs("\n};\n", f);
+    }
   }
-  fprintf(f, "\nsize_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run(",
-          g->stem, g->macro, g->stem);
+  if (g->blob_offset) emit_weights_api(g, f);
+  fprintf(f, "\nsize_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run%s(",
+          g->stem, g->macro, g->stem, g->blob_offset ? "_weights" : "");
+  if (g->blob_offset) fputs("const void *weights, ", f);
   emit_params(g, f);
   fputs("void *workspace) {\n  uint8_t *ws = (uint8_t *)workspace;\n", f);
-  if (p->layer_count) fputs("  size_t i;\n", f);
+  if (g->blob_offset)
+    fputs("  const unsigned char *w = (const unsigned char *)weights;\n"
+          "  if (!w || (uintptr_t)w % 16) return (int)SPX_RT_ERR_ARG;\n", f);
+  if (p->layer_count) fputs(g->blob_offset ? "  size_t i, k;\n" : "  size_t i;\n", f);
   for (uint32_t k = 0; k < img->input_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->inputs[k]];
     fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, g->in_param[k],
             tensor_elements(t) * 4);
   }
-  if (p->layer_count)
+  if (p->layer_count && g->blob_offset)
+    fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
+               "    spx_rt_layer_t layer = *layers[i];\n"
+               "    const void *at[4];\n"
+               "    spx_rt_status_t st;\n"
+               "    for (k = 0; k < 4; k++)\n"
+               "      at[k] = weight_offsets[i][k] == 0xffffffffu ? 0 : w + weight_offsets[i][k];\n"
+               "    layer.weights = at[0];\n    layer.bias = at[1];\n"
+               "    layer.multiplier = (const int32_t *)at[2];\n"
+               "    layer.shift = (const int32_t *)at[3];\n"
+               "    st = spx_rt_layer_run(&layer, ws, ws + %zu, %zu);\n"
+               "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
+            ws, scratch);
+  else if (p->layer_count)
     fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
                "    spx_rt_status_t st = spx_rt_layer_run(layers[i], ws, ws + %zu, %zu);\n"
                "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
@@ -610,26 +658,28 @@ static void emit_embedded_source(const cgen_t *g, FILE *f, const spx_backend_str
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n\n"
              "#include <spx/device/spx_device.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(64)))\n"
-             "#else\n#define SPX_ALIGNED\n#endif\n\n",
+             "#else\n#define SPX_ALIGNED\n#endif\n\n"
+             "/* The stream is a string literal longer than C99's minimum of 4095\n"
+             " * characters. */\n"
+             "#if defined(__GNUC__)\n#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n"
+             "#endif\n\n",
           p->name);
   fputs("/* The .spxbin of this network (spx-objdump prints it as text). Layers:\n", f);
   for (uint32_t i = 0; i < p->layer_count; i++)
     if (p->layers[i].line)
       fprintf(f, " *   %-20s %-14s %s:%d\n", ctext(g, p->layer_commands[i].name),
               ctext(g, p->layers[i].op), ctext(g, p->source), p->layers[i].line);
-  fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size);
+  /* One string literal, as the weights of the cpu target (emit_array); one
+   * byte more for its terminating '\0'. */
+  fprintf(f, " */\nstatic const uint8_t stream_bytes[%zu] SPX_ALIGNED = {", e->size + 1);
   litbuf_t *lb = malloc(sizeof *lb);
   if (!lb) SPX_UNREACHABLE("out of memory");
   lb->f = f;
   lb->len = 0;
-  for (size_t i = 0; i < e->size; i++) {
-    lit_puts(lb, i % 16 ? " " : "\n  ");
-    lit_hexn(lb, e->bytes[i], 2);
-    if (i + 1 < e->size) lit_puts(lb, ",");
-  }
+  lit_bytes(lb, e->bytes, e->size);
   lit_flush(lb);
   free(lb);
-  fputs("\n};\n\n", f);
+  fputs("};\n\n", f);
   fputs("/* The stream as spx_cs_stream_load validated it when spxc wrote this file. */\n", f);
   fprintf(f, "static const spx_cs_stream_t stream = {\n  stream_bytes, %uu, %u, %u, %u, 0x%016llxull, 0x%08xu,\n  {",
           v->size, v->version_major, v->version_minor, v->target, (unsigned long long)v->mdesc_hash,
@@ -765,6 +815,13 @@ static void name_all(cgen_t *g) {
   names_add(&g->taken, spx_arena_printf(arena, "%s_WORKSPACE_SIZE", m));
   names_add(&g->taken, spx_arena_printf(arena, "%s_run", g->stem));
   names_add(&g->taken, spx_arena_printf(arena, "%s_workspace_size", g->stem));
+  /* --weights=blob's names, taken in both modes so that both name alike. */
+  names_add(&g->taken, spx_arena_printf(arena, "%s_weights", g->stem));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_weights_check", g->stem));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_run_weights", g->stem));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_WEIGHTS_SIZE", m));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_WEIGHTS_CRC32", m));
+  names_add(&g->taken, spx_arena_printf(arena, "%s_WEIGHTS_EXTERNAL", m));
   for (int io = 0; io < 2; io++) {
     uint32_t n = io ? img->output_count : img->input_count;
     for (uint32_t k = 0; k < n; k++) {
@@ -824,7 +881,52 @@ int spx_backend_memory(const spx_program_t *p, spx_backend_memory_t *out) {
   return rc;
 }
 
-int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header, FILE *source) {
+/* --weights=blob: lays the blobs out in the order NAME.c first uses them,
+ * each at a multiple of 16 bytes (zero padding), and writes the image. */
+static void layout_weights(cgen_t *g, FILE *bin) {
+  const spx_program_t *p = g->p;
+  const spx_cs_image_t *img = &p->image;
+  g->blob_offset = spx_arena_alloc(g->arena, (img->blob_count + 1) * sizeof *g->blob_offset);
+  char *placed = spx_arena_alloc(g->arena, img->blob_count + 1);
+  static const uint8_t zeros[16];
+  uint32_t at = 0, crc = 0;
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+    const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
+    for (int k = 0; k < 4; k++) {
+      if (ids[k] == SPX_CS_NONE || placed[ids[k]]) continue;
+      placed[ids[k]] = 1;
+      const spx_cs_blob_t *b = &img->blobs[ids[k]];
+      uint32_t pad = (16 - at % 16) % 16;
+      fwrite(zeros, 1, pad, bin);
+      crc = spx_cs_crc32(crc, zeros, pad);
+      at += pad;
+      g->blob_offset[ids[k]] = at;
+      fwrite(b->data, 1, b->length, bin);
+      crc = spx_cs_crc32(crc, b->data, b->length);
+      at += b->length;
+    }
+  }
+  g->weights_size = at;
+  g->weights_crc = crc;
+}
+
+/* NAME.weights.S: the image in a read-only ELF section, 16-byte aligned. */
+static void emit_weights_asm(const cgen_t *g, FILE *f) {
+  const spx_program_t *p = g->p;
+  fprintf(f, "/* %s.weights.S - generated by spxc from %s (network %s, --weights=blob).\n"
+             " * Do not edit. Assemble with the folder of %s.weights.bin on the\n"
+             " * assembler's include path (-Wa,-I,DIR) or from that folder. */\n",
+          ctext(g, p->name), ctext(g, p->source), ctext(g, p->name), ctext(g, p->name));
+  fprintf(f, "\t.section .rodata.%s_weights,\"a\",%%progbits\n\t.balign 16\n"
+             "\t.globl %s_weights\n\t.type %s_weights, %%object\n\t.size %s_weights, %u\n"
+             "%s_weights:\n\t.incbin \"%s.weights.bin\"\n"
+             "\t.section .note.GNU-stack,\"\",%%progbits\n",
+          g->stem, g->stem, g->stem, g->stem, g->weights_size, g->stem, p->name);
+}
+
+int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header, FILE *source,
+                       FILE *weights_bin, FILE *weights_asm) {
   spx_arena_t *arena = spx_arena_create();
   cgen_t g = {.p = p, .arena = arena, .prefix = c_prefix};
   const spx_cs_image_t *img = &p->image;
@@ -840,9 +942,20 @@ int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *heade
       rc = -1;
     }
   if (rc == 0) name_all(&g);
+  if (rc == 0 && weights_bin && img->target != SPX_CS_TARGET_CPU) {
+    spx_diag_error(p->diag, p->loc,
+                   "--weights=blob is for the cpu target; the %s target's weights are in its "
+                   "stream, embedded in NAME.c",
+                   p->target);
+    rc = -1;
+  }
   if (rc == 0 && img->target == SPX_CS_TARGET_CPU) {
     spx_backend_memory_t mem; /* the report's figures too */
     rc = spx_backend_memory(p, &mem);
+    if (weights_bin) {
+      layout_weights(&g, weights_bin);
+      emit_weights_asm(&g, weights_asm);
+    }
     emit_header(&g, header, mem.activations, mem.scratch, false);
     emit_source(&g, source, mem.activations, mem.scratch);
   } else if (rc == 0) {

@@ -175,9 +175,12 @@ int spx_backend_emit_report(const spx_program_t *p, FILE *out);
  * c_prefix (NULL: none) followed by the network's name; the rules that
  * turn names into C identifiers are in docs/generated-c.md. Returns 0, or
  * -1 after reporting to p->diag, at the network's name, why its name gives
- * no usable C symbols (before writing anything). */
+ * no usable C symbols (before writing anything). weights_bin and
+ * weights_asm NULL: the weights are arrays in NAME.c (spxc --weights=c);
+ * else (--weights=blob, cpu target only) NAME.weights.bin and
+ * NAME.weights.S, which NAME.c references (docs/generated-c.md). */
 int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *header,
-                       FILE *source);
+                       FILE *source, FILE *weights_bin, FILE *weights_asm);
 /* NULL when `prefix` may start the C symbols of a network (spxc
  * --c-prefix), else why not, as a phrase ("is not a C identifier"). */
 const char *spx_backend_c_prefix_problem(const char *prefix);

@@ -25,7 +25,7 @@ static void emit(MlirModule module, spx_wstore_t *store, spx_arena_t *arena, spx
   FILE *sink = fopen("/dev/null", "w");
   if (!sink) abort();
   spx_backend_emit_spxbin(p, sink);
-  spx_backend_emit_c(p, NULL, sink, sink);
+  spx_backend_emit_c(p, NULL, sink, sink, NULL, NULL);
   spx_backend_emit_report(p, sink);
   spx_backend_program_release(p);
   fclose(sink);

@@ -46,6 +46,7 @@ typedef struct options {
   int error_limit; /* errors shown before stopping; 0: no limit */
   bool fatal_warnings; /* --fatal-warnings: warnings are errors */
   const char *c_prefix; /* --c-prefix: starts every C symbol and macro */
+  bool weights_blob;    /* --weights=blob: NAME.weights.bin and .S, not arrays */
   const char *provenance; /* the options that shape the outputs, verbatim */
   int n_passes; /* -1: default pipeline */
   spx_pass_id_t passes[64];
@@ -92,6 +93,10 @@ static void usage(FILE *out) {
       "                         PREFIX (macros with it upper-cased): PREFIXNAME_run,\n"
       "                         PREFIXNAME_WORKSPACE_SIZE; lets variants of one network\n"
       "                         link into one product (see docs/generated-c.md)\n"
+      "  --weights=c|blob       where generated C keeps the weights: c (default):\n"
+      "                         static const arrays in NAME.c; blob: the image\n"
+      "                         NAME.weights.bin, linked by NAME.weights.S (.incbin)\n"
+      "                         or given at run time (cpu target; docs/generated-c.md)\n"
       "\n"
       "Passes:\n"
       "  --passes=a,b,c         run these passes instead of the default pipeline\n"
@@ -242,6 +247,11 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       }
       o->c_prefix = v;
       note_option(o, arena, a);
+    } else if ((v = flag_value(a, "--weights"))) {
+      if (strcmp(v, "c") == 0) o->weights_blob = false;
+      else if (strcmp(v, "blob") == 0) o->weights_blob = true;
+      else return usage_error("--weights expects c or blob, got '%s'", v);
+      note_option(o, arena, a);
     } else if ((v = flag_value(a, "--passes"))) {
       if (parse_passes(o, v)) return 1;
       note_option(o, arena, a);
@@ -306,7 +316,7 @@ static int out_error(const spx_outset_t *set) {
   return -1;
 }
 
-enum { OUT_H, OUT_C, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
+enum { OUT_H, OUT_C, OUT_WEIGHTS_BIN, OUT_WEIGHTS_S, OUT_SPXBIN, OUT_REPORT, OUT_COUNT };
 
 /* The files the compile writes (but the depfile): the depfile's targets. */
 static const char *dep_targets[OUT_COUNT + 1];
@@ -434,9 +444,11 @@ static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *sto
 
 static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena,
                         spx_outset_t *set, const char *dir) {
-  static const char *const ext[OUT_COUNT] = {"h", "c", "spxbin", "report.json"};
-  const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, o->emit & EMIT_SPXBIN,
-                                  o->emit & EMIT_REPORT};
+  static const char *const ext[OUT_COUNT] = {"h",         "c",      "weights.bin",
+                                             "weights.S", "spxbin", "report.json"};
+  const bool blob = (o->emit & EMIT_C) && o->weights_blob;
+  const bool wanted[OUT_COUNT] = {o->emit & EMIT_C, o->emit & EMIT_C, blob, blob,
+                                  o->emit & EMIT_SPXBIN, o->emit & EMIT_REPORT};
   FILE *files[OUT_COUNT] = {NULL};
   for (int i = 0; i < OUT_COUNT; i++) {
     if (!wanted[i]) continue;
@@ -445,7 +457,9 @@ static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena
     if (!files[i]) return out_error(set);
     dep_targets[n_dep_targets++] = path;
   }
-  if (wanted[OUT_C] && spx_backend_emit_c(p, o->c_prefix, files[OUT_H], files[OUT_C]) != 0) return -1;
+  if (wanted[OUT_C] && spx_backend_emit_c(p, o->c_prefix, files[OUT_H], files[OUT_C],
+                                          files[OUT_WEIGHTS_BIN], files[OUT_WEIGHTS_S]) != 0)
+    return -1;
   if (wanted[OUT_SPXBIN] && spx_backend_emit_spxbin(p, files[OUT_SPXBIN]) != 0) return -1;
   if (wanted[OUT_REPORT] && spx_backend_emit_report(p, files[OUT_REPORT]) != 0) return -1;
   return 0;

@@ -64,12 +64,18 @@ int main(int argc, char **argv) {
   if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
     printf("usage: %s FILE.spxbin\n"
            "Validates a .spxbin command stream and prints it as text: header,\n"
-           "sections, tensors, blobs and one line per command.\n", prog);
+           "sections, tensors, blobs and one line per command.\n"
+           "  --version   the spx-objdump version\n"
+           "Exit status: 0, 1 for a file that does not load, 2 for a usage error.\n", prog);
+    return 0;
+  }
+  if (argc == 2 && !strcmp(argv[1], "--version")) {
+    printf("spx-objdump %s\n", SPX_VERSION);
     return 0;
   }
   if (argc != 2 || argv[1][0] == '-') {
     fprintf(stderr, "usage: %s FILE.spxbin\n", prog);
-    return 1;
+    return 2; /* usage errors: 2, errors in the file: 1 */
   }
   const char *path = argv[1];
   unsigned char *data;

@@ -89,6 +89,7 @@ static void help(void) {
          "                       as int8 (-1, 0, 1); binary: b as int8 (-1, 1); same\n"
          "                       shape\n"
          "  -h, --help           this text\n"
+         "  --version            the spx-quant version\n"
          "\n"
          "SPEC is written as in a .spx file, NAME or NAME(KEY=VALUE, ...):\n",
          usage_text);
@@ -682,6 +683,10 @@ int main(int argc, char **argv) {
     const char *name = NULL;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       help();
+      return 0;
+    }
+    if (strcmp(a, "--version") == 0) {
+      printf("spx-quant %s\n", SPX_VERSION);
       return 0;
     }
     if (strcmp(a, "--codebook") == 0 || strncmp(a, "--codebook=", 11) == 0) {

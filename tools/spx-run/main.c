@@ -44,7 +44,7 @@ static int usage_error(const char *fmt, const char *arg) {
                   "       [--trace FILE.json] [--threads=N] [--datapath]\n"
                   "       [--dump-activations DIR [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
                   "(try '%s --help')\n", prog, prog);
-  return 1;
+  return 2; /* usage errors: 2, errors in the inputs: 1 */
 }
 
 static void help(void) {
@@ -71,6 +71,7 @@ static void help(void) {
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
          "  --trace FILE.json  (sim) Chrome trace events of one inference\n"
+         "  --version          the spx-run version\n"
          "  --threads=N        run the samples on N threads (default 1); the\n"
          "                     outputs, accuracy and cycles are the same for any N\n"
          "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
@@ -92,7 +93,9 @@ static void help(void) {
          "                     sum (x - ref)^2) over every sample and element, and\n"
          "                     the max abs error of the dequantized outputs against\n"
          "                     the float ones; --report gets them per layer as\n"
-         "                     \"sqnr_db\" and \"max_abs_error\"\n", prog);
+         "                     \"sqnr_db\" and \"max_abs_error\"\n"
+         "Exit status: 0; 1 for an error in the model or the inputs; 2 for a\n"
+         "usage error.\n", prog);
 }
 
 /* Reads a whole file into 64-byte aligned memory (the stream's blobs are
@@ -906,7 +909,17 @@ int main(int argc, char **argv) {
     help();
     return 0;
   }
-  if (parse_args(argc, argv, &o)) goto done;
+  if (argc == 2 && !strcmp(argv[1], "--version")) {
+    printf("spx-run %s\n", SPX_VERSION);
+    return 0;
+  }
+  {
+    int usage = parse_args(argc, argv, &o);
+    if (usage) {
+      rc = usage;
+      goto done;
+    }
+  }
   spx_outfile_handle_signals();
   if (o.device && !spx_rt_device_find(o.device)) {
     const char *const *names = spx_rt_device_names();

@@ -16,6 +16,7 @@
  * layer that already carries spx.binary is binarized again, which leaves
  * +-alpha rows as they are. */
 #include "passes/spx_pass.h"
+#include "runtime/formats/spx_formats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -61,26 +62,34 @@ static int binarize(spx_pass_env_t *env, MlirOperation op) {
   int64_t rows = w->dims[0];
   size_t per = w->count / (size_t)rows;
   const float *wf = w->data;
-  for (int64_t r = 0; r < rows; r++) {
-    double sum = 0;
-    for (size_t i = 0; i < per; i++) sum += fabs((double)wf[(size_t)r * per + i]);
-    if (!(sum > 0) || !isfinite(sum)) {
+  /* The format's rule (spx_fmt_binary_binarize) on each row, widened to
+   * double; alpha rounded once to f32. */
+  double *row = malloc((per ? per : 1) * sizeof *row);
+  int8_t *sign = malloc(w->count ? w->count : 1);
+  float *alpha = malloc((size_t)rows * sizeof *alpha);
+  SPX_ASSERT(row && sign && alpha);
+  int rc = 0;
+  for (int64_t r = 0; r < rows && rc == 0; r++) {
+    for (size_t i = 0; i < per; i++) row[i] = wf[(size_t)r * per + i];
+    double a = spx_fmt_binary_binarize(row, per, sign + (size_t)r * per, NULL);
+    if (!(a > 0) || !isfinite(a)) {
       spx_pass_error(env, op, "binary layer '%.*s': output channel %lld has %s weights, so "
                      "alpha = mean |w| is %s", (int)name.length, name.data, (long long)r,
-                     sum > 0 ? "non-finite" : "only zero", sum > 0 ? "not finite" : "0");
-      return -1;
+                     a > 0 ? "non-finite" : "only zero", a > 0 ? "not finite" : "0");
+      rc = -1;
     }
+    alpha[r] = (float)a;
   }
-  spx_wbuf_t *b = spx_pass_add_weight(env, op, "weight.binary", SPX_DT_F32, w->rank, w->dims);
+  spx_wbuf_t *b = rc ? NULL
+                     : spx_pass_add_weight(env, op, "weight.binary", SPX_DT_F32, w->rank, w->dims);
+  if (b) {
+    float *bo = b->data;
+    for (size_t i = 0; i < w->count; i++) bo[i] = sign[i] > 0 ? alpha[i / per] : -alpha[i / per];
+  }
+  free(row);
+  free(sign);
+  free(alpha);
   if (!b) return -1;
-  float *bo = b->data;
-  for (int64_t r = 0; r < rows; r++) {
-    double sum = 0;
-    for (size_t i = 0; i < per; i++) sum += fabs((double)wf[(size_t)r * per + i]);
-    float alpha = (float)(sum / (double)per);
-    for (size_t i = 0; i < per; i++)
-      bo[(size_t)r * per + i] = wf[(size_t)r * per + i] >= 0.0f ? alpha : -alpha;
-  }
   MlirContext ctx = mlirOperationGetContext(op);
   mlirOperationSetAttributeByName(op, spx_ir_str("weight"), spx_ir_wbuf_attr(ctx, b));
   mlirOperationSetAttributeByName(op, spx_ir_str("spx.binary"), mlirUnitAttrGet(ctx));

@@ -139,20 +139,10 @@ static void *adapter_clone(void *user) { return user; }
  * "<layer>.<role>"). */
 
 static void mark_float_weights(spx_pass_env_t *env, MlirOperation op, uint8_t *keep) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  if (!layer.length) return;
   static const char *const roles[] = {"weight", "bias"};
   for (int r = 0; r < 2; r++) {
-    const char *names[2] = {
-        spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, roles[r]),
-        spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, roles[r])};
-    for (int i = 0; i < 2; i++) {
-      spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
-      if (b) {
-        keep[b->index] = 1;
-        break;
-      }
-    }
+    spx_wbuf_t *b = spx_pass_float_weights_buf(env, op, roles[r]);
+    if (b) keep[b->index] = 1;
   }
 }
 

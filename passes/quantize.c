@@ -315,17 +315,20 @@ void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, b
   *shift = shift_c;
 }
 
+spx_wbuf_t *spx_pass_float_weights_buf(spx_pass_env_t *env, MlirOperation op, const char *role) {
+  MlirStringRef layer = spx_ir_layer_name(op);
+  if (!layer.length) return NULL;
+  spx_wbuf_t *b = spx_wstore_find(
+      env->store, spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role));
+  return b ? b
+           : spx_wstore_find(env->store, spx_arena_printf(env->arena, "%.*s.%s",
+                                                          (int)layer.length, layer.data, role));
+}
+
 const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
                                     size_t count) {
-  MlirStringRef layer = spx_ir_layer_name(op);
-  const char *names[2] = {
-      spx_arena_printf(env->arena, "%.*s.%s.bnfold", (int)layer.length, layer.data, role),
-      spx_arena_printf(env->arena, "%.*s.%s", (int)layer.length, layer.data, role)};
-  for (int i = 0; i < 2; i++) {
-    spx_wbuf_t *b = spx_wstore_find(env->store, names[i]);
-    if (b && b->dtype == SPX_DT_F32 && b->count == count) return b->data;
-  }
-  return NULL;
+  spx_wbuf_t *b = spx_pass_float_weights_buf(env, op, role);
+  return b && b->dtype == SPX_DT_F32 && b->count == count ? b->data : NULL;
 }
 
 static void set_weights(MlirOperation op, spx_wbuf_t *qw, spx_wbuf_t *qb, spx_wbuf_t *ws,

@@ -76,6 +76,10 @@ spx_wbuf_t *spx_pass_add_weight(spx_pass_env_t *env, MlirOperation op, const cha
 double spx_pass_int8_bias_max(size_t products, uint64_t term);
 void spx_pass_int8_channel(double bias, double s_in, double s_w, double s_out, bool sign,
                            int32_t *bias_q, int32_t *mult, int32_t *shift);
+/* The store buffer spx_pass_float_weights looks at for `role` (the first of
+ * the two names that exists, whatever its dtype and size), or NULL: the one
+ * place the naming rule is written. */
+spx_wbuf_t *spx_pass_float_weights_buf(spx_pass_env_t *env, MlirOperation op, const char *role);
 const float *spx_pass_float_weights(spx_pass_env_t *env, MlirOperation op, const char *role,
                                     size_t count);
 

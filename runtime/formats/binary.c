@@ -82,6 +82,18 @@ float spx_fmt_binary_alpha(const spx_fmt_binary_view_t *v, uint32_t r) {
 
 /* ---- encode --------------------------------------------------------------- */
 
+double spx_fmt_binary_binarize(const double *w, size_t n, int8_t *b, size_t *ones) {
+  double sum = 0;
+  size_t i, pos = 0;
+  for (i = 0; i < n; ++i) {
+    sum += w[i] < 0 ? -w[i] : w[i];
+    b[i] = (int8_t)(w[i] >= 0 ? 1 : -1);
+    pos += b[i] > 0;
+  }
+  if (ones) *ones = pos;
+  return n ? sum / (double)n : 0;
+}
+
 spx_rt_status_t spx_fmt_binary_encode(const spx_fmt_dims_t *dims, const int8_t *b,
                                       const float *alpha, int flip_weights, unsigned subvector,
                                       void *out, size_t cap, spx_rt_error_t *err) {

@@ -1078,6 +1078,14 @@ typedef struct spx_fmt_binary_view {
   const uint8_t *signs;        /* M * row_bytes bytes */
 } spx_fmt_binary_view_t;
 
+/* Binarization, the one rule (the binarize pass and spx-quant binary): a
+ * row of n weights w (double; f32 weights widen exactly) becomes b[i] = +1
+ * where w[i] >= 0 (sign(0) = +1, NaN gives -1), else -1, scaled by the
+ * returned alpha = mean |w| in double (the caller rounds it to its weights'
+ * precision; 0 for a row of zeros, not finite if a weight is not). *ones
+ * (if not NULL) gets the count of +1. */
+double spx_fmt_binary_binarize(const double *w, size_t n, int8_t *b, size_t *ones);
+
 /* Bytes of the encoding of dims; 0 if dims are unusable (a dimension 0,
  * groups not dividing rows) or the size would be 4 GiB or more. */
 size_t spx_fmt_binary_encoded_size(const spx_fmt_dims_t *dims);

@@ -611,19 +611,14 @@ static int quantize_binary(run_t *r) {
   for (i = 0; i < rows; ++i) {
     /* alpha in double from the values, as the pass does from its f32
      * weights; f32 inputs: rounded once to f32 */
-    double sum = 0;
-    size_t j, row_ones = 0;
-    for (j = 0; j < per; ++j) sum += fabs(x[i * per + j]);
+    size_t row_ones = 0;
+    double sum = spx_fmt_binary_binarize(x + i * per, per, b + i * per, &row_ones);
     if (!(sum > 0) || !isfinite(sum)) {
       error(r->in, "output channel %zu has %s weights, so alpha = mean |w| is %s", i,
             sum > 0 ? "non-finite" : "only zero", sum > 0 ? "not finite" : "0");
       goto out;
     }
-    alpha[i] = is_f64 ? sum / (double)per : (double)(float)(sum / (double)per);
-    for (j = 0; j < per; ++j) {
-      b[i * per + j] = (int8_t)(x[i * per + j] >= 0 ? 1 : -1);
-      row_ones += b[i * per + j] > 0;
-    }
+    alpha[i] = is_f64 ? sum : (double)(float)sum;
     ones += row_ones;
     flips += (size_t)spx_fmt_binary_flip_rule((uint32_t)row_ones, (uint32_t)per);
     if (alpha[i] < a_min) a_min = alpha[i];

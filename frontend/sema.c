@@ -65,6 +65,10 @@ struct sema {
   const char *dir; /* prefix for relative weight paths; "" for the cwd */
   const spx_fe_memfile_t *mem; /* weight files held in memory (an import) */
   int n_mem;
+  /* mem by path: open addressing, power-of-two size (a scan per weight
+   * argument made imports with thousands of weights quadratic). */
+  const spx_fe_memfile_t **mem_tab;
+  size_t mem_cap;
   spx_fe_layer_t *layers;
   unsigned char *ok; /* per layer: no error, shape known */
   int n, cap;
@@ -75,6 +79,17 @@ struct sema {
 
 #define ERR(s, loc, ...) spx_diag_error((s)->diag, loc, __VA_ARGS__)
 #define NOTE(s, loc, ...) spx_diag_note((s)->diag, loc, __VA_ARGS__)
+
+static const spx_fe_memfile_t **mem_slot(const sema_t *s, const char *path) {
+  size_t mask = s->mem_cap - 1, i = (size_t)spx_hash_str(path) & mask;
+  while (s->mem_tab[i] && strcmp(s->mem_tab[i]->path, path) != 0) i = (i + 1) & mask;
+  return &s->mem_tab[i];
+}
+
+/* The in-memory weight file of that path, or NULL. */
+static const spx_fe_memfile_t *mem_find(const sema_t *s, const char *path) {
+  return s->mem_cap ? *mem_slot(s, path) : NULL;
+}
 
 static name_entry_t *name_slot(sema_t *s, const char *name) {
   size_t mask = s->names_cap - 1, i = (size_t)spx_hash_str(name) & mask;
@@ -307,9 +322,7 @@ static int weight_source(sema_t *s, const char *op, const ast_arg_t *a,
   if (a->value->kind == AST_STRING) {
     char err[256];
     const char *path = resolve_path(s, a->value->s);
-    const spx_fe_memfile_t *m = NULL;
-    for (int i = 0; i < s->n_mem && !m; i++)
-      if (strcmp(s->mem[i].path, a->value->s) == 0) m = &s->mem[i];
+    const spx_fe_memfile_t *m = mem_find(s, a->value->s);
     if (m) {
       w->npy = m->npy;
       w->borrowed = 1;
@@ -1758,6 +1771,15 @@ int spx_fe_sema(const spx_parse_state_t *ps, const char *path, const char *dir,
   s.dir = dir;
   s.mem = ps->mem;
   s.n_mem = ps->n_mem;
+  if (s.n_mem > 0) {
+    s.mem_cap = 16;
+    while (s.mem_cap < (size_t)s.n_mem * 2) s.mem_cap *= 2;
+    s.mem_tab = spx_arena_alloc(arena, s.mem_cap * sizeof *s.mem_tab);
+    for (int i = 0; i < s.n_mem; i++) {
+      const spx_fe_memfile_t **slot = mem_slot(&s, s.mem[i].path);
+      if (!*slot) *slot = &s.mem[i]; /* a repeated path: the first, as a scan finds */
+    }
+  }
 
   /* Capacity: every input, layer and nested call; names: a power of two at
    * least twice the number of statements. */

@@ -37,6 +37,10 @@ typedef struct value {
   double *data;
   size_t count;
   int is_int;
+  /* V_LAYER of a conv2d/dense whose only consumer is an Add of a constant
+   * that broadcasts per output channel: its bias (zeros if the node had
+   * none), which that Add folds the constant into. */
+  float *fold_bias;
 } value_t;
 
 typedef struct imp {
@@ -48,6 +52,12 @@ typedef struct imp {
   /* Values by ONNX name: open addressing, power-of-two size. */
   value_t **vals;
   size_t vcap, nvals;
+  /* Uses of each ONNX name (node inputs and graph outputs) and the index
+   * of its last consuming node: open addressing, power-of-two size. */
+  const char **use_keys;
+  int *use_count, *use_node;
+  size_t ucap;
+  const Onnx__GraphProto *graph;
   /* .spx names in use. */
   const char **idents;
   size_t icap, nidents;
@@ -157,6 +167,40 @@ static const char *make_ident(imp_t *m, const char *name) {
   m->idents[hash_slot(m->idents, m->icap, id)] = id;
   m->nidents++;
   return id;
+}
+
+/* Counts one use of name by node `node` (-1: a graph output). */
+static void count_use(imp_t *m, const char *name, int node) {
+  if (!name || !name[0]) return;
+  size_t i = hash_slot(m->use_keys, m->ucap, name);
+  if (!m->use_keys[i]) m->use_keys[i] = name;
+  m->use_count[i]++;
+  m->use_node[i] = node;
+}
+
+/* Before the nodes are imported: how often each name is used, and by which
+ * node last (so that a producer can tell whether its only consumer is an
+ * Add it may fold into it). */
+static void count_uses(imp_t *m, const Onnx__GraphProto *g) {
+  size_t n = g->n_output;
+  for (size_t i = 0; i < g->n_node; i++) n += g->node[i]->n_input;
+  m->ucap = 64;
+  while (m->ucap < 2 * n + 2) m->ucap *= 2;
+  m->use_keys = spx_arena_alloc(m->arena, m->ucap * sizeof *m->use_keys);
+  m->use_count = spx_arena_alloc(m->arena, m->ucap * sizeof *m->use_count);
+  m->use_node = spx_arena_alloc(m->arena, m->ucap * sizeof *m->use_node);
+  for (size_t i = 0; i < g->n_node; i++)
+    for (size_t k = 0; k < g->node[i]->n_input; k++) count_use(m, g->node[i]->input[k], (int)i);
+  for (size_t i = 0; i < g->n_output; i++) count_use(m, g->output[i]->name, -1);
+}
+
+/* The node that is the only use of name, or NULL (no use, several, or a
+ * graph output). */
+static const Onnx__NodeProto *only_consumer(const imp_t *m, const char *name) {
+  if (!name || !name[0] || !m->ucap) return NULL;
+  size_t i = hash_slot(m->use_keys, m->ucap, name);
+  if (!m->use_keys[i] || m->use_count[i] != 1 || m->use_node[i] < 0) return NULL;
+  return m->graph->node[m->use_node[i]];
 }
 
 /* ---- tensors ---------------------------------------------------------------- */
@@ -408,10 +452,13 @@ static void alias(imp_t *m, const value_t *src) {
 
 /* ---- ops ------------------------------------------------------------------------ */
 
+static int emit_reshape(imp_t *m, const value_t *x, const spx_shape_t *s, const char *id);
+
 static int need_layer(imp_t *m, const value_t *v, int k) {
   if (v && v->kind == V_CONST)
     return NODE_ERR(m, "input %d '%s' is a constant; spx layers compute on activations only "
-                       "(no constant folding)", k, printable(m, v->name));
+                       "(constants are folded in shape computations only)", k,
+                    printable(m, v->name));
   if (!v) return NODE_ERR(m, "input %d is missing", k);
   return 0;
 }
@@ -422,6 +469,61 @@ static int need_const(imp_t *m, const value_t *v, int k, const char *what) {
     return NODE_ERR(m, "input %d '%s' (%s) must be a constant (an initializer or a Constant)",
                     k, printable(m, v->name), what);
   return 0;
+}
+
+/* ---- constants that broadcast onto an activation ------------------------------ */
+
+/* How a constant c broadcasts onto an activation of shape s (numpy rules:
+ * aligned at the last axis) with a result of shape s: BC_NO if it does not
+ * (a dimension neither 1 nor s's, or more dimensions than s); BC_CHANNEL if
+ * it varies along axis 1 at most (one value per channel, or a scalar);
+ * BC_FULL otherwise. */
+enum { BC_NO, BC_CHANNEL, BC_FULL };
+static int bcast_kind(const value_t *c, const spx_shape_t *s) {
+  int r = s->rank, rc = c->shape.rank, kind = BC_CHANNEL;
+  if (rc > r) return BC_NO;
+  for (int i = 0; i < rc; i++) {
+    int64_t d = c->shape.dim[rc - 1 - i];
+    int axis = r - 1 - i;
+    if (d != 1 && d != s->dim[axis]) return BC_NO;
+    if (d != 1 && axis != 1) kind = BC_FULL;
+  }
+  return kind;
+}
+
+/* c broadcast onto s (bcast_kind not BC_NO): shape_count(s) values, in the
+ * order of s. */
+static double *bcast_expand(imp_t *m, const value_t *c, const spx_shape_t *s) {
+  int64_t total = shape_count(s), idx[SPX_MAX_RANK] = {0};
+  int r = s->rank, rc = c->shape.rank;
+  double *out = spx_arena_alloc(m->arena, (size_t)(total ? total : 1) * sizeof *out);
+  for (int64_t f = 0; f < total; f++) {
+    int64_t ci = 0;
+    for (int i = 0; i < rc; i++)
+      ci = ci * c->shape.dim[i] + (c->shape.dim[i] == 1 ? 0 : idx[r - rc + i]);
+    out[f] = c->data[ci];
+    for (int i = r - 1; i >= 0 && ++idx[i] == s->dim[i]; i--) idx[i] = 0;
+  }
+  return out;
+}
+
+/* Whether the conv2d/dense that output 0 of the node becomes (shape s) takes
+ * the constant of its only consumer: an Add of an already defined constant
+ * that broadcasts per output channel onto it (a bias add, as exporters write
+ * one for Keras/TF dense layers and for PyTorch biases). The Add then folds
+ * that constant into the layer's bias instead of adding a layer. */
+static int fold_target(imp_t *m, const spx_shape_t *s) {
+  const char *out = m->node->output[0];
+  const Onnx__NodeProto *add = only_consumer(m, out);
+  if (!add || !add->op_type || strcmp(add->op_type, "Add") != 0 || add->n_input != 2 ||
+      add->n_attribute != 0 || (add->domain && add->domain[0] && strcmp(add->domain, "ai.onnx") != 0))
+    return 0;
+  const value_t *c = find_value(m, strcmp(add->input[0], out) == 0 ? add->input[1] : add->input[0]);
+  return s->rank >= 2 && c && c->kind == V_CONST && bcast_kind(c, s) == BC_CHANNEL;
+}
+
+static float *zeros_f32(imp_t *m, int64_t n) {
+  return spx_arena_alloc(m->arena, (size_t)(n > 0 ? n : 1) * sizeof(float));
 }
 
 static int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -499,10 +601,14 @@ static int op_conv(imp_t *m) {
     if (span < 0) return NODE_ERR(m, "the window is larger than the padded input");
     s.dim[2 + i] = span / stride[i] + 1;
   }
+  float *bias = b ? const_f32(m, b) : NULL;
+  int fold = fold_target(m, &s);
+  if (fold && !bias) bias = zeros_f32(m, cout);
   const char *id = def_layer(m, &s);
+  if (fold) find_value(m, m->node->output[0])->fold_bias = bias;
   fprintf(m->out, "  %s = conv2d(%s, weights=\"%s\"", id, x->ident,
           add_file(m, id, "weight", const_f32(m, w), 4, w->shape.dim));
-  if (b) fprintf(m->out, ", bias=\"%s\"", add_file(m, id, "bias", const_f32(m, b), 1, b->shape.dim));
+  if (bias) fprintf(m->out, ", bias=\"%s\"", add_file(m, id, "bias", bias, 1, &cout));
   fprintf(m->out, ", stride=[%lld, %lld], pad=[%lld, %lld, %lld, %lld], dilation=[%lld, %lld], groups=%lld)",
           (long long)stride[0], (long long)stride[1], (long long)pads[0], (long long)pads[1],
           (long long)pads[2], (long long)pads[3], (long long)dil[0], (long long)dil[1],
@@ -513,7 +619,7 @@ static int op_conv(imp_t *m) {
 
 /* dense(x, W [N, K], bias [N]) from Gemm or MatMul. */
 static int emit_dense(imp_t *m, const value_t *x, const float *wt, int64_t n, int64_t k,
-                      const float *bias) {
+                      float *bias) {
   if (x->shape.rank != 2)
     return NODE_ERR(m, "input has shape %s; only a rank-2 [N, K] input is supported",
                     shape_text(m, &x->shape));
@@ -522,7 +628,10 @@ static int emit_dense(imp_t *m, const value_t *x, const float *wt, int64_t n, in
                     shape_text(m, &x->shape), (long long)k);
   spx_shape_t s = x->shape;
   s.dim[1] = n;
+  int fold = fold_target(m, &s);
+  if (fold && !bias) bias = zeros_f32(m, n);
   const char *id = def_layer(m, &s);
+  if (fold) find_value(m, m->node->output[0])->fold_bias = bias;
   int64_t wd[2] = {n, k};
   fprintf(m->out, "  %s = dense(%s, weights=\"%s\"", id, x->ident,
           add_file(m, id, "weight", wt, 2, wd));
@@ -539,12 +648,33 @@ static int op_gemm(imp_t *m) {
   if (check_attrs(m, known) != 0 || skip) return -1;
   if (need_layer(m, a, 0) || need_const(m, b, 1, "B") || (c && need_const(m, c, 2, "C")))
     return -1;
-  if (attr_int(m, "transA", 0) != 0)
-    return NODE_ERR(m, "transA=1 is not supported (spx dense takes its input untransposed)");
   if (b->shape.rank != 2) return NODE_ERR(m, "B has shape %s; expected rank 2", shape_text(m, &b->shape));
-  int tb = attr_int(m, "transB", 0) != 0;
+  int ta = attr_int(m, "transA", 0) != 0, tb = attr_int(m, "transB", 0) != 0;
   double alpha = attr_float(m, "alpha", 1.0), beta = attr_float(m, "beta", 1.0);
   int64_t k = tb ? b->shape.dim[1] : b->shape.dim[0], n = tb ? b->shape.dim[0] : b->shape.dim[1];
+  value_t at;
+  if (ta) {
+    /* A is [K, M]; A^T = [M, K] with M = 1 is A's K values as one row: a
+     * reshape to [1, K] (the same order), then dense. */
+    if (a->shape.rank != 2)
+      return NODE_ERR(m, "A has shape %s; expected rank 2", shape_text(m, &a->shape));
+    if (a->shape.dim[1] != 1)
+      return NODE_ERR(m, "transA=1 with A of shape %s: A^T has %lld rows; only one is supported "
+                         "(A of shape [K, 1]: spx runs one sample at a time)",
+                      shape_text(m, &a->shape), (long long)a->shape.dim[1]);
+    if (a->shape.dim[0] != k)
+      return NODE_ERR(m, "transA=1 with A of shape %s: B (%s%s) needs K = %lld",
+                      shape_text(m, &a->shape), shape_text(m, &b->shape), tb ? ", transB=1" : "",
+                      (long long)k);
+    memset(&at, 0, sizeof at);
+    at.kind = V_LAYER;
+    at.shape.rank = 2;
+    at.shape.dim[0] = 1;
+    at.shape.dim[1] = k;
+    at.ident = make_ident(m, spx_arena_printf(m->arena, "%s_At", m->node->output[0]));
+    emit_reshape(m, a, &at.shape, at.ident);
+    a = &at;
+  }
   float *w = spx_arena_alloc(m->arena, (size_t)(n * k > 0 ? n * k : 1) * sizeof *w);
   for (int64_t i = 0; i < n; i++)
     for (int64_t j = 0; j < k; j++)
@@ -640,6 +770,8 @@ static int op_pool(imp_t *m, int is_max) {
   for (int i = 0; i < 2; i++)
     if (k[i] < 1 || stride[i] < 1) return NODE_ERR(m, "kernel_shape and strides must be >= 1");
   if (window_pads(m, &x->shape, k, stride, pads)) return -1;
+  int64_t explicit_pads[4];
+  memcpy(explicit_pads, pads, sizeof explicit_pads);
   int ceil_mode = attr_int(m, "ceil_mode", 0) != 0;
   int include_pad = !is_max && attr_int(m, "count_include_pad", 0) != 0;
   spx_shape_t s = x->shape;
@@ -660,12 +792,30 @@ static int op_pool(imp_t *m, int is_max) {
     }
     s.dim[2 + i] = out;
   }
-  if (include_pad && (pads[0] || pads[1] || pads[2] || pads[3]))
-    return NODE_ERR(m, "count_include_pad=1 with padding is not supported: spx avgpool does not "
-                       "count padding cells");
+  const char *src = x->ident;
+  const int64_t *ep = explicit_pads;
+  if (include_pad && (ep[0] || ep[1] || ep[2] || ep[3])) {
+    /* count_include_pad=1: the cells of `pads` count, ceil_mode's extra end
+     * cells do not (onnxruntime clips a window to the padded input). spx
+     * avgpool does not count padding, so the input is first padded with
+     * zeros by a 1x1 depthwise conv2d of weight 1 (x * 1 is exact), then
+     * averaged with the ceil_mode extra only: the sum over the window's
+     * cells in the padded input divided by their number, as ONNX. */
+    int64_t ch = x->shape.dim[1], wd[4] = {ch, 1, 1, 1};
+    float *one = spx_arena_alloc(m->arena, (size_t)ch * sizeof *one);
+    for (int64_t i = 0; i < ch; i++) one[i] = 1.0f;
+    const char *pid = make_ident(m, spx_arena_printf(m->arena, "%s_padded", m->node->output[0]));
+    fprintf(m->out, "  %s = conv2d(%s, weights=\"%s\", stride=[1, 1], pad=[%lld, %lld, %lld, %lld], "
+                    "dilation=[1, 1], groups=%lld)",
+            pid, x->ident, add_file(m, pid, "weight", one, 4, wd), (long long)ep[0],
+            (long long)ep[1], (long long)ep[2], (long long)ep[3], (long long)ch);
+    emit_line_end(m);
+    src = pid;
+    for (int i = 0; i < 4; i++) pads[i] -= ep[i];
+  }
   const char *id = def_layer(m, &s);
   fprintf(m->out, "  %s = %s(%s, size=[%lld, %lld], stride=[%lld, %lld], pad=[%lld, %lld, %lld, %lld])",
-          id, is_max ? "maxpool" : "avgpool", x->ident, (long long)k[0], (long long)k[1],
+          id, is_max ? "maxpool" : "avgpool", src, (long long)k[0], (long long)k[1],
           (long long)stride[0], (long long)stride[1], (long long)pads[0], (long long)pads[1],
           (long long)pads[2], (long long)pads[3]);
   emit_line_end(m);
@@ -682,19 +832,371 @@ static int op_global_avgpool(imp_t *m) {
   return emit_unary(m, "global_avgpool", x, &s);
 }
 
+/* id = x + beta per channel (axis 1, c channels) as a batchnorm with gamma
+ * 1, mean 0, var 0.5 and eps 0.5: scale = 1 / sqrt(0.5 + 0.5) = 1 and shift
+ * = beta - 0 * 1 = beta exactly in f32, so it computes x * 1 + beta, the one
+ * f32 rounding of Add. */
+static void emit_add_bn(imp_t *m, const char *id, const char *x, float *beta, int64_t c) {
+  float *one = spx_arena_alloc(m->arena, (size_t)c * sizeof *one);
+  float *half = spx_arena_alloc(m->arena, (size_t)c * sizeof *half);
+  for (int64_t i = 0; i < c; i++) {
+    one[i] = 1.0f;
+    half[i] = 0.5f;
+  }
+  fprintf(m->out, "  %s = batchnorm(%s, gamma=\"%s\", beta=\"%s\"", id, x,
+          add_file(m, id, "gamma", one, 1, &c), add_file(m, id, "beta", beta, 1, &c));
+  fprintf(m->out, ", mean=\"%s\", var=\"%s\", eps=0.5)", add_file(m, id, "mean", zeros_f32(m, c), 1, &c),
+          add_file(m, id, "var", half, 1, &c));
+  emit_line_end(m);
+}
+
+/* x + a constant c that broadcasts onto it: folded into the bias of the
+ * conv2d/dense x (fold_target); else a batchnorm per channel (c varies
+ * along axis 1 at most); else x as one row [1, T], a batchnorm over its T
+ * values, and a reshape back. */
+static int add_const(imp_t *m, value_t *x, const value_t *c) {
+  int kind = bcast_kind(c, &x->shape);
+  if (kind == BC_NO)
+    return NODE_ERR(m, "the constant '%s' of shape %s does not broadcast onto the activation's "
+                       "shape %s (the result must keep the activation's shape)",
+                    printable(m, c->name), shape_text(m, &c->shape), shape_text(m, &x->shape));
+  int64_t total = shape_count(&x->shape);
+  double *full = bcast_expand(m, c, &x->shape);
+  if (kind == BC_CHANNEL && x->shape.rank >= 2) {
+    int64_t ch = x->shape.dim[1], inner = total / x->shape.dim[0] / ch;
+    if (x->fold_bias) {
+      /* One f32 rounding of bias + c, where ONNX rounds (x + bias) + c. */
+      for (int64_t i = 0; i < ch; i++)
+        x->fold_bias[i] = (float)((double)x->fold_bias[i] + (double)(float)full[i * inner]);
+      x->fold_bias = NULL;
+      alias(m, x);
+      fprintf(m->out, "  # %s: folded into the bias of %s\n", node_desc(m), x->ident);
+      return 0;
+    }
+    float *beta = zeros_f32(m, ch);
+    for (int64_t i = 0; i < ch; i++) beta[i] = (float)full[i * inner];
+    emit_add_bn(m, def_layer(m, &x->shape), x->ident, beta, ch);
+    return 0;
+  }
+  const char *out = m->node->output[0];
+  value_t row;
+  memset(&row, 0, sizeof row);
+  row.kind = V_LAYER;
+  row.shape.rank = 2;
+  row.shape.dim[0] = 1;
+  row.shape.dim[1] = total;
+  const char *flat = make_ident(m, spx_arena_printf(m->arena, "%s_row", out));
+  emit_reshape(m, x, &row.shape, flat);
+  row.ident = make_ident(m, spx_arena_printf(m->arena, "%s_add", out));
+  float *beta = zeros_f32(m, total);
+  for (int64_t i = 0; i < total; i++) beta[i] = (float)full[i];
+  emit_add_bn(m, row.ident, flat, beta, total);
+  return emit_reshape(m, &row, &x->shape, NULL);
+}
+
 static int op_add(imp_t *m) {
   static const char *const known[] = {"axis", "broadcast", NULL};
   int skip = 0;
   value_t *a = input(m, 0, &skip), *b = input(m, 1, &skip);
-  if (check_attrs(m, known) != 0 || skip || need_layer(m, a, 0) || need_layer(m, b, 1)) return -1;
+  if (check_attrs(m, known) != 0 || skip) return -1;
+  if (!a || !b) return NODE_ERR(m, "input %d is missing", a ? 1 : 0);
+  if (a->kind == V_CONST && b->kind == V_CONST)
+    return NODE_ERR(m, "both operands are constants; spx layers compute on activations only");
+  if (a->kind == V_CONST) return add_const(m, b, a);
+  if (b->kind == V_CONST) return add_const(m, a, b);
   int same = a->shape.rank == b->shape.rank;
   for (int i = 0; same && i < a->shape.rank; i++) same = a->shape.dim[i] == b->shape.dim[i];
   if (!same)
-    return NODE_ERR(m, "shapes %s and %s differ; broadcasting is not supported",
+    return NODE_ERR(m, "shapes %s and %s differ; broadcasting two activations is not supported "
+                       "(spx add takes equal shapes)",
                     shape_text(m, &a->shape), shape_text(m, &b->shape));
   const char *id = def_layer(m, &a->shape);
   fprintf(m->out, "  %s = add(%s, %s)", id, a->ident, b->ident);
   emit_line_end(m);
+  return 0;
+}
+
+/* ---- constant folding (shape computations) ------------------------------------ */
+
+/* Output 0 of the node as a new constant of shape s (zeros). */
+static value_t *def_const(imp_t *m, const spx_shape_t *s, int is_int) {
+  value_t *v = new_value(m, m->node->output[0], V_CONST);
+  v->shape = *s;
+  v->count = (size_t)shape_count(s);
+  v->is_int = is_int;
+  v->data = spx_arena_alloc(m->arena, (v->count ? v->count : 1) * sizeof *v->data);
+  return v;
+}
+
+/* Input k of an op that is only folded: it must be a constant. */
+static int need_fold(imp_t *m, const value_t *v, int k) {
+  if (!v) return NODE_ERR(m, "input %d is missing", k);
+  if (v->kind != V_CONST)
+    return NODE_ERR(m, "input %d '%s' is an activation; %s is folded on constants only (shape "
+                       "computations), spx has no such layer", k, printable(m, v->name),
+                    printable(m, m->node->op_type));
+  return 0;
+}
+
+/* Integer values of a constant (axes, indices, starts, ...): at most n. */
+static int const_ints(imp_t *m, const value_t *v, const char *what, int64_t *out, int n) {
+  if (v->shape.rank > 1 || (int)v->count > n)
+    return NODE_ERR(m, "%s has shape %s; expected at most %d values", what,
+                    shape_text(m, &v->shape), n);
+  for (size_t i = 0; i < v->count; i++) {
+    double q = v->data[i];
+    if (q != floor(q)) return NODE_ERR(m, "%s holds %g; expected integers", what, q);
+    /* Saturated (INT64_MAX, "to the end", is 2^63 as a double): the users
+     * clamp to dimensions of at most 2^30. */
+    out[i] = q > 0x1p62 ? (int64_t)1 << 62 : q < -0x1p62 ? -((int64_t)1 << 62) : (int64_t)q;
+  }
+  return (int)v->count;
+}
+
+/* An axis in [-r, r) as [0, r); -1 if out of range (reported). */
+static int norm_axis(imp_t *m, int64_t axis, int r) {
+  if (axis < -r || axis >= r)
+    return NODE_ERR(m, "axis %lld is out of range for rank %d", (long long)axis, r);
+  return (int)(axis < 0 ? axis + r : axis);
+}
+
+/* Shape: a constant int64 [rank] of any value's shape (an activation's
+ * batch dimension is 1: spx runs one sample at a time); opset 15's start
+ * and end. */
+static int op_shape(imp_t *m) {
+  static const char *const known[] = {"start", "end", NULL};
+  int skip = 0;
+  value_t *x = input(m, 0, &skip);
+  if (check_attrs(m, known) != 0 || skip) return -1;
+  if (!x) return NODE_ERR(m, "input 0 is missing");
+  int64_t r = x->shape.rank, st = attr_int(m, "start", 0), en = attr_int(m, "end", r);
+  if (st < 0) st += r;
+  if (en < 0) en += r;
+  st = st < 0 ? 0 : st > r ? r : st;
+  en = en < st ? st : en > r ? r : en;
+  spx_shape_t s = {.rank = 1, .dim = {en - st}};
+  value_t *v = def_const(m, &s, 1);
+  for (int64_t i = st; i < en; i++) v->data[i - st] = (double)x->shape.dim[i];
+  return 0;
+}
+
+static int op_gather(imp_t *m) {
+  static const char *const known[] = {"axis", NULL};
+  int skip = 0;
+  value_t *d = input(m, 0, &skip), *ix = input(m, 1, &skip);
+  if (check_attrs(m, known) != 0 || skip || need_fold(m, d, 0) || need_fold(m, ix, 1)) return -1;
+  if (d->shape.rank < 1) return NODE_ERR(m, "data is a scalar; expected rank >= 1");
+  int axis = norm_axis(m, attr_int(m, "axis", 0), d->shape.rank);
+  if (axis < 0) return -1;
+  if (d->shape.rank - 1 + ix->shape.rank > SPX_MAX_RANK)
+    return NODE_ERR(m, "the result has more than %d dimensions", SPX_MAX_RANK);
+  spx_shape_t s = {.rank = 0};
+  for (int i = 0; i < axis; i++) s.dim[s.rank++] = d->shape.dim[i];
+  for (int i = 0; i < ix->shape.rank; i++) s.dim[s.rank++] = ix->shape.dim[i];
+  for (int i = axis + 1; i < d->shape.rank; i++) s.dim[s.rank++] = d->shape.dim[i];
+  int64_t outer = 1, inner = 1, n = d->shape.dim[axis];
+  for (int i = 0; i < axis; i++) outer *= d->shape.dim[i];
+  for (int i = axis + 1; i < d->shape.rank; i++) inner *= d->shape.dim[i];
+  for (size_t j = 0; j < ix->count; j++) {
+    double q = ix->data[j];
+    if (q != floor(q) || q < (double)-n || q >= (double)n)
+      return NODE_ERR(m, "index %g is out of range for a dimension of %lld", q, (long long)n);
+  }
+  value_t *v = def_const(m, &s, d->is_int);
+  size_t k = 0;
+  for (int64_t o = 0; o < outer; o++)
+    for (size_t j = 0; j < ix->count; j++) {
+      int64_t q = (int64_t)ix->data[j];
+      if (q < 0) q += n;
+      for (int64_t i = 0; i < inner; i++) v->data[k++] = d->data[(o * n + q) * inner + i];
+    }
+  return 0;
+}
+
+/* Unsqueeze and Squeeze: the same values in a new shape. Axes from the
+ * attribute before opset 13, from a constant input since. */
+static int op_squeeze(imp_t *m, int unsqueeze) {
+  static const char *const known[] = {"axes", NULL};
+  int skip = 0;
+  value_t *d = input(m, 0, &skip), *ax = input(m, 1, &skip);
+  if (check_attrs(m, known) != 0 || skip || need_fold(m, d, 0)) return -1;
+  int64_t axes[SPX_MAX_RANK];
+  int n_axes = -1;
+  if (m->opset < 13) {
+    const Onnx__AttributeProto *a = attr(m, "axes");
+    if (a) {
+      if (a->n_ints > SPX_MAX_RANK) return NODE_ERR(m, "more than %d axes", SPX_MAX_RANK);
+      n_axes = (int)a->n_ints;
+      for (int i = 0; i < n_axes; i++) axes[i] = a->ints[i];
+    }
+  } else if (ax) {
+    if (need_fold(m, ax, 1)) return -1;
+    if ((n_axes = const_ints(m, ax, "axes", axes, SPX_MAX_RANK)) < 0) return -1;
+  }
+  int r = d->shape.rank, ro = unsqueeze ? r + (n_axes > 0 ? n_axes : 0) : r;
+  if (unsqueeze && n_axes < 0) return NODE_ERR(m, "axes are required");
+  if (ro > SPX_MAX_RANK) return NODE_ERR(m, "the result has more than %d dimensions", SPX_MAX_RANK);
+  unsigned char mark[SPX_MAX_RANK] = {0};
+  for (int i = 0; i < n_axes; i++) {
+    int a = norm_axis(m, axes[i], ro);
+    if (a < 0) return -1;
+    if (mark[a]) return NODE_ERR(m, "axis %lld is repeated", (long long)axes[i]);
+    if (!unsqueeze && d->shape.dim[a] != 1)
+      return NODE_ERR(m, "axis %d has size %lld; only size-1 axes are squeezed", a,
+                      (long long)d->shape.dim[a]);
+    mark[a] = 1;
+  }
+  spx_shape_t s = {.rank = 0};
+  for (int i = 0, j = 0; i < ro; i++) {
+    if (unsqueeze) {
+      s.dim[s.rank++] = mark[i] ? 1 : d->shape.dim[j++];
+    } else if (!(n_axes < 0 ? d->shape.dim[i] == 1 : mark[i])) {
+      s.dim[s.rank++] = d->shape.dim[i];
+    }
+  }
+  value_t *v = def_const(m, &s, d->is_int);
+  memcpy(v->data, d->data, d->count * sizeof *d->data);
+  return 0;
+}
+
+/* Slice: starts/ends/axes attributes before opset 10, constant inputs
+ * (starts, ends, axes, steps) since; clamped as ONNX defines. */
+static int op_slice(imp_t *m) {
+  static const char *const known[] = {"starts", "ends", "axes", NULL};
+  int skip = 0;
+  value_t *d = input(m, 0, &skip), *in[4] = {NULL, NULL, NULL, NULL};
+  for (int i = 0; i < 4; i++) in[i] = input(m, 1 + i, &skip);
+  if (check_attrs(m, known) != 0 || skip || need_fold(m, d, 0)) return -1;
+  static const char *const what[4] = {"starts", "ends", "axes", "steps"};
+  int64_t v4[4][SPX_MAX_RANK];
+  int n4[4] = {-1, -1, -1, -1}, r = d->shape.rank;
+  for (int i = 0; i < 4; i++) {
+    if (m->opset < 10) {
+      const Onnx__AttributeProto *a = i < 3 ? attr(m, what[i]) : NULL;
+      if (!a) continue;
+      if (a->n_ints > SPX_MAX_RANK) return NODE_ERR(m, "%s has more than %d values", what[i], SPX_MAX_RANK);
+      n4[i] = (int)a->n_ints;
+      for (int j = 0; j < n4[i]; j++) v4[i][j] = a->ints[j];
+    } else if (in[i]) {
+      if (need_fold(m, in[i], 1 + i)) return -1;
+      if ((n4[i] = const_ints(m, in[i], what[i], v4[i], SPX_MAX_RANK)) < 0) return -1;
+    }
+  }
+  if (n4[0] < 0 || n4[1] < 0 || n4[0] != n4[1]) return NODE_ERR(m, "starts and ends must have the same length");
+  for (int i = 2; i < 4; i++)
+    if (n4[i] >= 0 && n4[i] != n4[0])
+      return NODE_ERR(m, "%s must have as many values as starts", what[i]);
+  int64_t start[SPX_MAX_RANK], step[SPX_MAX_RANK];
+  spx_shape_t s = d->shape;
+  unsigned char mark[SPX_MAX_RANK] = {0};
+  for (int i = 0; i < r; i++) {
+    start[i] = 0;
+    step[i] = 1;
+  }
+  for (int j = 0; j < n4[0]; j++) {
+    int a = norm_axis(m, n4[2] >= 0 ? v4[2][j] : j, r);
+    if (a < 0) return -1;
+    if (mark[a]) return NODE_ERR(m, "axis %d is repeated", a);
+    mark[a] = 1;
+    int64_t dim = d->shape.dim[a], st = v4[0][j], en = v4[1][j], sp = n4[3] >= 0 ? v4[3][j] : 1;
+    if (sp == 0) return NODE_ERR(m, "a step of 0");
+    if (st < 0) st += dim;
+    if (en < 0) en += dim;
+    if (sp > 0) {
+      st = st < 0 ? 0 : st > dim ? dim : st;
+      en = en < 0 ? 0 : en > dim ? dim : en;
+      s.dim[a] = en > st ? (en - st + sp - 1) / sp : 0;
+    } else {
+      st = st < 0 ? 0 : st > dim - 1 ? dim - 1 : st;
+      en = en < -1 ? -1 : en > dim - 1 ? dim - 1 : en;
+      s.dim[a] = st > en ? (st - en - sp - 1) / -sp : 0;
+    }
+    start[a] = st;
+    step[a] = sp;
+  }
+  value_t *v = def_const(m, &s, d->is_int);
+  int64_t idx[SPX_MAX_RANK] = {0};
+  for (size_t f = 0; f < v->count; f++) {
+    int64_t di = 0;
+    for (int i = 0; i < r; i++) di = di * d->shape.dim[i] + start[i] + idx[i] * step[i];
+    v->data[f] = d->data[di];
+    for (int i = r - 1; i >= 0 && ++idx[i] == s.dim[i]; i--) idx[i] = 0;
+  }
+  return 0;
+}
+
+/* Cast of a constant (to float: rounded to f32; to an integer type:
+ * truncated toward zero; to bool: != 0); of an activation to float: the
+ * activation itself. */
+static int op_cast(imp_t *m) {
+  static const char *const known[] = {"to", "saturate", NULL};
+  int skip = 0;
+  value_t *x = input(m, 0, &skip);
+  if (check_attrs(m, known) != 0 || skip) return -1;
+  if (!x) return NODE_ERR(m, "input 0 is missing");
+  int64_t to = attr_int(m, "to", 0);
+  if (x->kind != V_CONST) {
+    if (to != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+      return NODE_ERR(m, "a cast of an activation to type %lld is not supported (spx activations "
+                         "are float)", (long long)to);
+    alias(m, x);
+    return 0;
+  }
+  int is_int;
+  switch (to) {
+  case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: is_int = 0; break;
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT16:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+  case ONNX__TENSOR_PROTO__DATA_TYPE__BOOL: is_int = 1; break;
+  default:
+    return NODE_ERR(m, "a cast to type %lld is not supported (float, double, integers, bool)",
+                    (long long)to);
+  }
+  value_t *v = def_const(m, &x->shape, is_int);
+  for (size_t i = 0; i < x->count; i++) {
+    double q = x->data[i];
+    if (to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) q = (float)q;
+    else if (to == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL) q = q != 0;
+    else if (is_int) q = trunc(q);
+    v->data[i] = q;
+  }
+  return 0;
+}
+
+/* Concat of constants only. */
+static int fold_concat(imp_t *m, value_t *const *v, int n) {
+  int r = v[0]->shape.rank;
+  if (!attr(m, "axis") && m->opset >= 4) return NODE_ERR(m, "axis is required");
+  int axis = norm_axis(m, attr_int(m, "axis", 1), r);
+  if (axis < 0) return -1;
+  spx_shape_t s = v[0]->shape;
+  int is_int = v[0]->is_int;
+  for (int i = 1; i < n; i++) {
+    int ok = v[i]->shape.rank == r;
+    for (int k = 0; ok && k < r; k++) ok = k == axis || v[i]->shape.dim[k] == s.dim[k];
+    if (!ok)
+      return NODE_ERR(m, "inputs of shapes %s and %s do not concatenate along axis %d",
+                      shape_text(m, &v[0]->shape), shape_text(m, &v[i]->shape), axis);
+    s.dim[axis] += v[i]->shape.dim[axis];
+    is_int = is_int && v[i]->is_int;
+  }
+  value_t *out = def_const(m, &s, is_int);
+  int64_t outer = 1;
+  for (int k = 0; k < axis; k++) outer *= s.dim[k];
+  size_t f = 0;
+  for (int64_t o = 0; o < outer; o++)
+    for (int i = 0; i < n; i++) {
+      size_t chunk = outer ? v[i]->count / (size_t)outer : 0;
+      memcpy(out->data + f, v[i]->data + (size_t)o * chunk, chunk * sizeof *out->data);
+      f += chunk;
+    }
   return 0;
 }
 
@@ -703,10 +1205,14 @@ static int op_concat(imp_t *m) {
   int skip = 0, n = n_in(m);
   value_t *v[SPX_IR_CONCAT_MAX_INPUTS];
   if (check_attrs(m, known) != 0) return -1;
-  if (n < 2 || n > SPX_IR_CONCAT_MAX_INPUTS)
+  if (n < 1 || n > SPX_IR_CONCAT_MAX_INPUTS)
     return NODE_ERR(m, "%d inputs; spx concat takes 2 to %d", n, SPX_IR_CONCAT_MAX_INPUTS);
   for (int i = 0; i < n; i++) v[i] = input(m, i, &skip);
   if (skip) return -1;
+  int all_const = 1;
+  for (int i = 0; i < n; i++) all_const = all_const && v[i] && v[i]->kind == V_CONST;
+  if (all_const) return fold_concat(m, v, n);
+  if (n < 2) return NODE_ERR(m, "%d inputs; spx concat takes 2 to %d", n, SPX_IR_CONCAT_MAX_INPUTS);
   for (int i = 0; i < n; i++)
     if (need_layer(m, v[i], i)) return -1;
   if (!attr(m, "axis") && m->opset >= 4) return NODE_ERR(m, "axis is required");
@@ -913,7 +1419,9 @@ static int import_node(imp_t *m) {
   static const char *const ops[] = {"Conv", "Gemm", "MatMul", "Relu", "Sigmoid", "Clip",
                                     "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
                                     "Concat", "Flatten", "Reshape", "Softmax",
-                                    "BatchNormalization", "Identity", "Dropout", "Constant", NULL};
+                                    "BatchNormalization", "Identity", "Dropout", "Constant",
+                                    "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast",
+                                    NULL};
   int known = 0;
   for (const char *const *k = ops; *k && !known; k++) known = strcmp(*k, op) == 0;
   if (!known) return NODE_ERR(m, "op type '%s' is not supported", printable(m, op));
@@ -936,6 +1444,12 @@ static int import_node(imp_t *m) {
   if (strcmp(op, "Identity") == 0) return op_identity(m, 0);
   if (strcmp(op, "Dropout") == 0) return op_identity(m, 1);
   if (strcmp(op, "Constant") == 0) return op_constant(m);
+  if (strcmp(op, "Shape") == 0) return op_shape(m);
+  if (strcmp(op, "Gather") == 0) return op_gather(m);
+  if (strcmp(op, "Unsqueeze") == 0) return op_squeeze(m, 1);
+  if (strcmp(op, "Squeeze") == 0) return op_squeeze(m, 0);
+  if (strcmp(op, "Slice") == 0) return op_slice(m);
+  if (strcmp(op, "Cast") == 0) return op_cast(m);
   return NODE_ERR(m, "op type '%s' is not supported", printable(m, op));
 }
 
@@ -1105,6 +1619,8 @@ int spx_fe_onnx_import(const char *path, spx_arena_t *arena, spx_diag_t *diag,
     if (read_tensor(m, t, v, spx_arena_printf(arena, "initializer '%s'", printable(m, tn))) != 0)
       v->kind = V_POISON;
   }
+  m->graph = g;
+  count_uses(m, g);
   int n_inputs = 0;
   for (size_t i = 0; i < g->n_input; i++) {
     const char *in = g->input[i]->name ? g->input[i]->name : "";

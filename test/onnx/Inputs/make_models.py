@@ -59,6 +59,20 @@ def errors(d):
     w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
     save(graph([helper.make_node("Conv", ["x", "w"], ["y"], name="wide", pads=[300, 0, 0, 0])],
                [x], [vi("y", None)], [w]), os.path.join(d, "bigpad.onnx"))
+    # Broadcasting two activations, a constant that would grow the shape, a
+    # folded-only op on an activation, Gemm transA with two rows.
+    i64 = lambda a, n: numpy_helper.from_array(np.array(a, np.int64), n)
+    nodes = [
+        helper.make_node("Add", ["x", "z"], ["a"], name="bcast"),
+        helper.make_node("Add", ["x", "big"], ["b"], name="grow"),
+        helper.make_node("Gather", ["x", "idx"], ["c"], name="gather"),
+        helper.make_node("Reshape", ["x", "shp"], ["r"]),
+        helper.make_node("Gemm", ["r", "B"], ["e"], name="gemm", transA=1),
+    ]
+    inits = [numpy_helper.from_array(np.ones((2, 3, 8, 8), np.float32), "big"), i64([0], "idx"),
+             i64([96, 2], "shp"), numpy_helper.from_array(np.ones((96, 4), np.float32), "B")]
+    save(graph(nodes, [x, vi("z", [1, 1, 8, 8])], [vi(n, None) for n in "abce"], inits),
+         os.path.join(d, "more.onnx"))
 
 
 # ---- numpy references, from the ops' definitions ------------------------------
@@ -94,6 +108,20 @@ def pool(x, k, s, pads, out, kind, include_pad=False):
                 y[:, :, i, j] = win.max(axis=(2, 3))
             else:
                 y[:, :, i, j] = win.sum(axis=(2, 3)) / win.shape[2] / win.shape[3]
+    return y
+
+
+def avgpool_incl(x, k, s, pads, out):
+    """AveragePool count_include_pad=1: the cells of pads count, ceil_mode's
+    extra ones do not (a window is clipped to the padded input)."""
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + pads[0] + pads[2], w + pads[1] + pads[3]), np.float64)
+    xp[:, :, pads[0]:pads[0] + h, pads[1]:pads[1] + w] = x
+    y = np.zeros((n, c, out[0], out[1]))
+    for i in range(out[0]):
+        for j in range(out[1]):
+            win = xp[:, :, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1]]
+            y[:, :, i, j] = win.sum(axis=(2, 3)) / (win.shape[2] * win.shape[3])
     return y
 
 
@@ -194,6 +222,111 @@ def ops(d):
     s = 1 / (1 + np.exp(-x.astype(np.float64)))
     cc = np.concatenate([r + s, r], axis=1)
     add("branches", graph(nodes, [vi("x", [1, 4, 9, 9])], [vi("y", None)]), x, cc.mean(axis=(2, 3)))
+
+    # Add of a constant bias: folded into the MatMul's (Keras/TF dense) and
+    # the Conv's bias; a scalar first operand; a per-channel constant after a
+    # layer it cannot fold into (a batchnorm); constants that vary along
+    # other axes (a row batchnorm between reshapes).
+    i64 = lambda a, n: numpy_helper.from_array(np.array(a, np.int64), n)
+    f32 = lambda a, n: numpy_helper.from_array(np.asarray(a, np.float32), n)
+    bv = rng.standard_normal(7).astype(np.float32)
+    nodes = [helper.make_node("MatMul", ["v", "B"], ["m"]),
+             helper.make_node("Add", ["m", "bias"], ["y"])]
+    add("dense_bias", graph(nodes, [vi("v", [1, 6])], [vi("y", None)], [f32(bk, "B"), f32(bv, "bias")]),
+        v, v @ bk + bv)
+    wc = rng.standard_normal((3, 4, 3, 3)).astype(np.float32)
+    bc = rng.standard_normal(3).astype(np.float32)
+    c1 = rng.standard_normal((1, 3, 1, 1)).astype(np.float32)
+    c2 = rng.standard_normal((9,)).astype(np.float32)
+    c3 = rng.standard_normal((3, 1, 1)).astype(np.float32)
+    c4 = rng.standard_normal((1, 7, 1)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "wc", "bc"], ["cv"], pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["cv", "c1"], ["a1"]),        # folded
+             helper.make_node("Add", ["half", "a1"], ["a2"]),      # scalar, first: batchnorm
+             helper.make_node("Relu", ["a2"], ["r"]),
+             helper.make_node("Add", ["r", "c2"], ["a3"]),         # along W: row batchnorm
+             helper.make_node("Conv", ["x", "wc"], ["cv2"], strides=[1, 1]),
+             helper.make_node("Add", ["cv2", "c3"], ["a4"]),       # cv2 used twice: batchnorm
+             helper.make_node("Relu", ["cv2"], ["r2"]),
+             helper.make_node("Add", ["a4", "r2"], ["a5"]),
+             helper.make_node("Add", ["a5", "c4"], ["a6"]),        # [1, 7, 1] along H
+             helper.make_node("Flatten", ["a3"], ["f3"]),
+             helper.make_node("Flatten", ["a6"], ["f6"]),
+             helper.make_node("Concat", ["f3", "f6"], ["y"], axis=1)]
+    inits = [f32(wc, "wc"), f32(bc, "bc"), f32(c1, "c1"), f32(0.5, "half"), f32(c2, "c2"),
+             f32(c3, "c3"), f32(c4, "c4")]
+    cv = conv(x, wc, bc, (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    a3 = np.maximum(0.5 + (cv + c1), 0) + c2
+    cv2 = conv(x, wc, None, (1, 1), (0, 0, 0, 0), (1, 1), 1)
+    a6 = (cv2 + c3) + np.maximum(cv2, 0) + c4
+    add("add_const", graph(nodes, [vi("x", [1, 4, 9, 9])], [vi("y", None)], inits), x,
+        np.concatenate([a3.reshape(1, -1), a6.reshape(1, -1)], axis=1))
+
+    # AveragePool count_include_pad=1 with pads, with and without ceil_mode.
+    node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                            pads=[1, 2, 0, 1], ceil_mode=1, count_include_pad=1)
+    # H: 9+1-3 = 7 -> ceil(7/2)+1 = 5 (one extra row); W: 9+3-3 = 9 -> 6 (one extra column).
+    add("avgpool_incl_ceil", graph([node], [vi("x", [1, 4, 9, 9])], [vi("y", None)]), x,
+        avgpool_incl(x, (3, 3), (2, 2), (1, 2, 0, 1), (5, 6)))
+    node = helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 3],
+                            pads=[1, 1, 1, 1], count_include_pad=1)
+    add("avgpool_incl", graph([node], [vi("x", [1, 4, 9, 9])], [vi("y", None)]), x,
+        avgpool_incl(x, (2, 3), (1, 1), (1, 1, 1, 1), (10, 9)))
+
+    # Gemm transA=1: A is [K, 1] (a reshape of the input), then transB, alpha.
+    bt = rng.standard_normal((5, 6)).astype(np.float32)
+    cb = rng.standard_normal(5).astype(np.float32)
+    nodes = [helper.make_node("Reshape", ["v", "col"], ["a"]),
+             helper.make_node("Gemm", ["a", "B", "C"], ["y"], transA=1, transB=1, alpha=0.5)]
+    add("gemm_transA", graph(nodes, [vi("v", [1, 6])], [vi("y", None)],
+                             [i64([6, 1], "col"), f32(bt, "B"), f32(cb, "C")]),
+        v, 0.5 * v @ bt.T + cb)
+
+    # x.view(x.size(0), -1) as PyTorch exports it: Shape -> Gather ->
+    # Unsqueeze -> Concat -> Reshape, all folded; then Gemm (transB).
+    wf = rng.standard_normal((5, 3 * 81)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "wc"], ["cv"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["cv"], ["r"]),
+             helper.make_node("Shape", ["r"], ["shp"]),
+             helper.make_node("Constant", [], ["zero"], value=i64(0, "zero")),
+             helper.make_node("Gather", ["shp", "zero"], ["n"], axis=0),
+             helper.make_node("Constant", [], ["ax0"], value=i64([0], "ax0")),
+             helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"]),
+             helper.make_node("Constant", [], ["m1"], value=i64([-1], "m1")),
+             helper.make_node("Concat", ["n1", "m1"], ["dims"], axis=0),
+             helper.make_node("Reshape", ["r", "dims"], ["flat"]),
+             helper.make_node("Gemm", ["flat", "wf"], ["y"], transB=1)]
+    flat = np.maximum(conv(x, wc, None, (1, 1), (1, 1, 1, 1), (1, 1), 1), 0).reshape(1, -1)
+    add("shape_chain", graph(nodes, [vi("x", ["batch", 4, 9, 9])], [vi("y", None)], [f32(wc, "wc"), f32(wf, "wf")]),
+        x, flat @ wf.T)
+    # Slice (inputs, INT64_MAX end, negative start, step), Cast both ways,
+    # Squeeze/Unsqueeze with axes inputs, then MatMul + Add (Keras dense).
+    nodes = [helper.make_node("Conv", ["x", "wc"], ["cv"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["cv"], ["r"]),
+             helper.make_node("Shape", ["r"], ["shp"]),
+             helper.make_node("Slice", ["shp", "st", "en", "ax0", "step"], ["s"]),
+             helper.make_node("Cast", ["s"], ["sf"], to=TensorProto.FLOAT),
+             helper.make_node("Cast", ["sf"], ["si"], to=TensorProto.INT64),
+             helper.make_node("Squeeze", ["si", "ax0"], ["sq"]),
+             helper.make_node("Unsqueeze", ["sq", "ax0"], ["n1"]),
+             helper.make_node("Concat", ["n1", "m1"], ["dims"], axis=0),
+             helper.make_node("Reshape", ["r", "dims"], ["flat"]),
+             helper.make_node("MatMul", ["flat", "wt"], ["mm"]),
+             helper.make_node("Add", ["mm", "bias"], ["y"])]
+    inits = [f32(wc, "wc"), f32(wf.T, "wt"), f32(bv[:5], "bias"), i64([-4], "st"),
+             i64([2 ** 63 - 1], "en"), i64([0], "ax0"), i64([4], "step"), i64([-1], "m1")]
+    add("shape_slice", graph(nodes, [vi("x", [1, 4, 9, 9])], [vi("y", None)], inits), x,
+        flat @ wf.T + bv[:5])
+    # The same in opset 9: Slice, Squeeze and Unsqueeze take attributes.
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Shape", ["r"], ["shp"]),
+             helper.make_node("Slice", ["shp"], ["s"], starts=[0], ends=[1]),
+             helper.make_node("Squeeze", ["s"], ["sq"], axes=[0]),
+             helper.make_node("Unsqueeze", ["sq"], ["n1"], axes=[0]),
+             helper.make_node("Concat", ["n1", "m1"], ["dims"], axis=0),
+             helper.make_node("Reshape", ["r", "dims"], ["y"])]
+    add("shape_opset9", graph(nodes, [vi("x", [1, 4, 9, 9])], [vi("y", None)], [i64([-1], "m1")]), x,
+        np.maximum(x, 0), opset=9)
     with open(os.path.join(d, "cases.txt"), "w") as f:
         f.write("\n".join(cases) + "\n")
 

@@ -1013,13 +1013,15 @@ static int op_gather(imp_t *m) {
   return 0;
 }
 
-/* Unsqueeze and Squeeze: the same values in a new shape. Axes from the
- * attribute before opset 13, from a constant input since. */
+/* Unsqueeze and Squeeze: the same values in a new shape (of a constant: a
+ * constant; of an activation: a reshape). Axes from the attribute before
+ * opset 13, from a constant input since. */
 static int op_squeeze(imp_t *m, int unsqueeze) {
   static const char *const known[] = {"axes", NULL};
   int skip = 0;
   value_t *d = input(m, 0, &skip), *ax = input(m, 1, &skip);
-  if (check_attrs(m, known) != 0 || skip || need_fold(m, d, 0)) return -1;
+  if (check_attrs(m, known) != 0 || skip) return -1;
+  if (!d) return NODE_ERR(m, "input 0 is missing");
   int64_t axes[SPX_MAX_RANK];
   int n_axes = -1;
   if (m->opset < 13) {
@@ -1053,6 +1055,10 @@ static int op_squeeze(imp_t *m, int unsqueeze) {
     } else if (!(n_axes < 0 ? d->shape.dim[i] == 1 : mark[i])) {
       s.dim[s.rank++] = d->shape.dim[i];
     }
+  }
+  if (d->kind != V_CONST) {
+    if (s.rank < 1) return NODE_ERR(m, "the result is a scalar; spx activations have rank >= 1");
+    return emit_reshape(m, d, &s, NULL);
   }
   value_t *v = def_const(m, &s, d->is_int);
   memcpy(v->data, d->data, d->count * sizeof *d->data);

@@ -8,7 +8,8 @@ usage: node_tests.py PATH/TO/spxc WORK_DIR [--list FILE.md]
 For every node test whose ops are all ones spxc imports (SUPPORTED):
   - graph inputs that feed a parameter slot (Conv W/B, Gemm B/C, MatMul B,
     BatchNormalization scale/B/mean/var, Clip min/max, Reshape shape, Dropout
-    ratio/training_mode) become initializers holding the test's own input
+    ratio/training_mode, Gather indices, Unsqueeze/Squeeze axes, Slice
+    starts/ends/axes/steps) become initializers holding the test's own input
     values: spx layers take constant weights;
   - the remaining (activation) inputs are fed to spx-run, one --input each in
     the graph's order; when the model treats the rows of dim 0 independently
@@ -42,20 +43,31 @@ RTOL, ATOL = 1e-4, 1e-5
 
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Relu", "Clip", "Constant", "Sigmoid", "MaxPool",
              "AveragePool", "GlobalAveragePool", "Add", "Concat", "Flatten", "Reshape",
-             "Softmax", "BatchNormalization", "Identity", "Dropout"}
+             "Softmax", "BatchNormalization", "Identity", "Dropout",
+             "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast"}
 PARAM_SLOTS = {"Conv": {1, 2}, "Gemm": {1, 2}, "MatMul": {1}, "BatchNormalization": {1, 2, 3, 4},
-               "Clip": {1, 2}, "Reshape": {1}, "Dropout": {1, 2}}
+               "Clip": {1, 2}, "Reshape": {1}, "Dropout": {1, 2}, "Gather": {1},
+               "Unsqueeze": {1}, "Squeeze": {1}, "Slice": {1, 2, 3, 4}}
 
 
 def opset(model):
     return max([o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] or [0])
 
 
-def per_sample(node, rank, version):
-    """Whether the node computes each row of dim 0 on its own."""
+def per_sample(node, rank, version, consts):
+    """Whether the node computes each row of dim 0 on its own (consts: the
+    initializers by name)."""
     a = {x.name: onnx.helper.get_attribute_value(x) for x in node.attribute}
     if node.op_type in ("Reshape",):
         return False
+    if node.op_type == "Gemm":  # transA: rows of dim 0 are K, not samples
+        return not a.get("transA", 0)
+    if node.op_type in ("Unsqueeze", "Squeeze"):  # axes: the attribute, or a constant input
+        axes = a.get("axes")
+        if axes is None and len(node.input) > 1 and node.input[1] in consts:
+            axes = [int(v) for v in consts[node.input[1]].ravel()]
+        return axes is not None and all(x % (rank + (len(axes) if node.op_type == "Unsqueeze" else 0)) != 0
+                                        for x in axes)
     if node.op_type == "Flatten":
         return a.get("axis", 1) in (1, 1 - rank)
     if node.op_type in ("Concat", "Softmax"):
@@ -117,8 +129,9 @@ def prepare(d, work):
     # (spxc takes batch 1 only).
     samples = 1
     x = xs[0]
+    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     if (x.shape[0] != 1 and all(v.ndim == x.ndim and v.shape[0] == x.shape[0] for v in xs) and
-            all(per_sample(n, x.ndim, opset(model)) for n in g.node)):
+            all(per_sample(n, x.ndim, opset(model), consts) for n in g.node)):
         for vi in g.input:
             dim0 = vi.type.tensor_type.shape.dim[0]
             dim0.ClearField("dim_value")

@@ -211,6 +211,13 @@ static int64_t shape_count(const spx_shape_t *s) {
   return n;
 }
 
+/* Elements of a shape, in double (no overflow), for size checks. */
+static double shape_count_d(const spx_shape_t *s) {
+  double n = 1;
+  for (int i = 0; i < s->rank; i++) n *= (double)s->dim[i];
+  return n;
+}
+
 static const char *shape_text(imp_t *m, const spx_shape_t *s) {
   char buf[SPX_MAX_RANK * 24 + 4];
   size_t k = 0;
@@ -860,6 +867,9 @@ static int add_const(imp_t *m, value_t *x, const value_t *c) {
     return NODE_ERR(m, "the constant '%s' of shape %s does not broadcast onto the activation's "
                        "shape %s (the result must keep the activation's shape)",
                     printable(m, c->name), shape_text(m, &c->shape), shape_text(m, &x->shape));
+  if (shape_count_d(&x->shape) > (double)SPX_FE_ELEMENTS_MAX)
+    return NODE_ERR(m, "the activation %s holds more than the %lld elements a tensor may hold",
+                    shape_text(m, &x->shape), (long long)SPX_FE_ELEMENTS_MAX);
   int64_t total = shape_count(&x->shape);
   double *full = bcast_expand(m, c, &x->shape);
   if (kind == BC_CHANNEL && x->shape.rank >= 2) {
@@ -918,8 +928,14 @@ static int op_add(imp_t *m) {
 
 /* ---- constant folding (shape computations) ------------------------------------ */
 
-/* Output 0 of the node as a new constant of shape s (zeros). */
+/* Output 0 of the node as a new constant of shape s (zeros); NULL if it
+ * would hold more than a tensor may (reported). */
 static value_t *def_const(imp_t *m, const spx_shape_t *s, int is_int) {
+  if (shape_count_d(s) > (double)SPX_FE_ELEMENTS_MAX) {
+    NODE_ERR(m, "the result %s holds more than the %lld elements a tensor may hold",
+             shape_text(m, s), (long long)SPX_FE_ELEMENTS_MAX);
+    return NULL;
+  }
   value_t *v = new_value(m, m->node->output[0], V_CONST);
   v->shape = *s;
   v->count = (size_t)shape_count(s);
@@ -976,6 +992,7 @@ static int op_shape(imp_t *m) {
   en = en < st ? st : en > r ? r : en;
   spx_shape_t s = {.rank = 1, .dim = {en - st}};
   value_t *v = def_const(m, &s, 1);
+  if (!v) return -1;
   for (int64_t i = st; i < en; i++) v->data[i - st] = (double)x->shape.dim[i];
   return 0;
 }
@@ -1003,6 +1020,7 @@ static int op_gather(imp_t *m) {
       return NODE_ERR(m, "index %g is out of range for a dimension of %lld", q, (long long)n);
   }
   value_t *v = def_const(m, &s, d->is_int);
+  if (!v) return -1;
   size_t k = 0;
   for (int64_t o = 0; o < outer; o++)
     for (size_t j = 0; j < ix->count; j++) {
@@ -1061,6 +1079,7 @@ static int op_squeeze(imp_t *m, int unsqueeze) {
     return emit_reshape(m, d, &s, NULL);
   }
   value_t *v = def_const(m, &s, d->is_int);
+  if (!v) return -1;
   memcpy(v->data, d->data, d->count * sizeof *d->data);
   return 0;
 }
@@ -1121,6 +1140,7 @@ static int op_slice(imp_t *m) {
     step[a] = sp;
   }
   value_t *v = def_const(m, &s, d->is_int);
+  if (!v) return -1;
   int64_t idx[SPX_MAX_RANK] = {0};
   for (size_t f = 0; f < v->count; f++) {
     int64_t di = 0;
@@ -1166,6 +1186,7 @@ static int op_cast(imp_t *m) {
                     (long long)to);
   }
   value_t *v = def_const(m, &x->shape, is_int);
+  if (!v) return -1;
   for (size_t i = 0; i < x->count; i++) {
     double q = x->data[i];
     if (to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) q = (float)q;
@@ -1194,6 +1215,7 @@ static int fold_concat(imp_t *m, value_t *const *v, int n) {
     is_int = is_int && v[i]->is_int;
   }
   value_t *out = def_const(m, &s, is_int);
+  if (!out) return -1;
   int64_t outer = 1;
   for (int k = 0; k < axis; k++) outer *= s.dim[k];
   size_t f = 0;

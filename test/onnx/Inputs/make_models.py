@@ -5,6 +5,9 @@ usage: make_models.py errors DIR   models spxc must refuse, and why
        make_models.py ops DIR      attribute combinations the node tests miss:
                                    NAME.onnx, NAME.x.npy (input), NAME.y.npy
                                    (expected, numpy from the ops' definitions)
+       make_models.py big DIR N    DIR/big.onnx: a chain of N batch norms (4N
+                                   initializers), to time the import of huge
+                                   graphs (docs/onnx.md)
 """
 import os
 import sys
@@ -331,7 +334,22 @@ def ops(d):
         f.write("\n".join(cases) + "\n")
 
 
+def big(d, n):
+    rng = np.random.default_rng(1)
+    nodes, inits, prev = [], [], "x"
+    for i in range(n):
+        names = ["s%d" % i, "b%d" % i, "m%d" % i, "v%d" % i]
+        vals = [rng.standard_normal(4).astype(np.float32) for _ in range(3)] + [np.ones(4, np.float32)]
+        inits += [numpy_helper.from_array(a, nm) for a, nm in zip(vals, names)]
+        nodes.append(helper.make_node("BatchNormalization", [prev] + names, ["y%d" % i]))
+        prev = "y%d" % i
+    save(graph(nodes, [vi("x", [1, 4])], [vi(prev, None)], inits), os.path.join(d, "big.onnx"))
+
+
 if __name__ == "__main__":
     kind, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    {"errors": errors, "ops": ops}[kind](out)
+    if kind == "big":
+        big(out, int(sys.argv[3]))
+    else:
+        {"errors": errors, "ops": ops}[kind](out)

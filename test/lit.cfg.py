@@ -84,3 +84,13 @@ if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64") and \
     config.available_features.add("aarch64-qemu")
 config.substitutions.append(("%aarch64-toolchain", os.path.join(
     config.spx_src_root, "cmake", "toolchains", "aarch64-linux-gnu.cmake")))
+# The CPU's AVX2 / AVX-512 VNNI (Linux): generated C built with a runtime
+# compiled for them (test/e2e/generated-c-isa-fixed.test).
+try:
+    _flags = set(open("/proc/cpuinfo").read().split())
+except OSError:
+    _flags = set()
+if "avx2" in _flags:
+    config.available_features.add("cpu-avx2")
+if {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"} <= _flags:
+    config.available_features.add("cpu-avx512vnni")

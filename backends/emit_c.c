@@ -7,8 +7,11 @@
  * NAME.weights.bin that NAME.weights.S links in, its output tensor
  * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
  * line in the .spx file; then STEM_run, which copies the inputs into the
- * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
- * cpu device uses, so both give identical bits) and copies the outputs out.
+ * workspace, runs every layer with the entry point of spx_direct.h for its
+ * kind, dtype and weight format (the kernels and parameters of
+ * spx_rt_layer_run, which the cpu device uses, so both give identical bits;
+ * spxc checks each layer here, check_layers, so that a product links only
+ * the kernels its layers call) and copies the outputs out.
  * No allocation, no globals that change. STEM is the network's name, after
  * spxc --c-prefix when given; STEM_run and STEM_workspace_size are the only
  * external symbols, and every macro of NAME.h starts with STEM upper-cased.

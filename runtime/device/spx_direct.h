@@ -19,7 +19,12 @@
  * &spx_fmt_desc_CBR, ...: spx_formats.h) and run the int8 driver with its
  * instruction-set path fixed when libspxrt was compiled (runtime/kernels/
  * kernels_fixed.h: AVX-512 VNNI or AVX2 when the compiler targets them,
- * else portable C), not chosen at run time. */
+ * else portable C), not chosen at run time.
+ *
+ * spxc names them from the layer (backends/emit_c.c, direct_call):
+ * spx_rt_direct_<op>_<s8|f32> with <op> the text of SPX_CS_CPU_OPS, except
+ * copy, quantize, dequantize (no suffix) and the int8 conv2d/dense (below);
+ * a new op needs its entry point here. */
 #ifndef SPX_DIRECT_H
 #define SPX_DIRECT_H
 

@@ -1,6 +1,7 @@
 /* spx_fast_s8.c - register-blocked int8 conv2d / dense for the dense int8
  * and CBR weight formats, one micro-kernel per instruction-set path
- * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one). The driver
+ * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one at run time, or
+ * kernels_fixed.h at compile time for generated C). The driver
  * (spx_matmul_s8.c) sends the layers these kernels take here and every
  * other one to the formats' dot.
  *

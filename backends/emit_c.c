@@ -7,8 +7,11 @@
  * NAME.weights.bin that NAME.weights.S links in, its output tensor
  * and its spx_rt_layer_t descriptor, each under a comment naming the layer's
  * line in the .spx file; then STEM_run, which copies the inputs into the
- * workspace, runs every layer with spx_rt_layer_run (the same dispatcher the
- * cpu device uses, so both give identical bits) and copies the outputs out.
+ * workspace, runs every layer with the entry point of spx_direct.h for its
+ * kind, dtype and weight format (the kernels and parameters of
+ * spx_rt_layer_run, which the cpu device uses, so both give identical bits;
+ * spxc checks each layer here, check_layers, so that a product links only
+ * the kernels its layers call) and copies the outputs out.
  * No allocation, no globals that change. STEM is the network's name, after
  * spxc --c-prefix when given; STEM_run and STEM_workspace_size are the only
  * external symbols, and every macro of NAME.h starts with STEM upper-cased.
@@ -23,6 +26,8 @@
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
+#include "runtime/device/spx_direct.h"
+#include "runtime/formats/spx_formats.h"
 
 typedef struct names {
   const char **slot; /* open addressing; the strings live in the arena */
@@ -49,6 +54,7 @@ typedef struct cgen {
   uint32_t *blob_offset;    /* --weights=blob: per blob, its offset in NAME.weights.bin */
   uint32_t weights_size;    /* --weights=blob: bytes of NAME.weights.bin */
   uint32_t weights_crc;     /* --weights=blob: its CRC-32 */
+  uint8_t *s8_kernel;       /* per layer: spx_rt_direct_s8_kernel (int8 conv2d/dense) */
 } cgen_t;
 
 /* ---- C names -------------------------------------------------------------
@@ -421,6 +427,41 @@ static size_t max_scratch(const spx_program_t *p) {
   return (max + 15) / 16 * 16;
 }
 
+/* Every layer as NAME.c holds it, checked as the cpu device checks a model
+ * it prepares (spx_rt_layer_validate: shapes, quantization, the weights'
+ * format, every byte of encoded weights): NAME.c calls the kernels directly
+ * (spx_direct.h), which check nothing. spxc's own streams pass; a failure is
+ * an internal error. */
+static int check_layers(cgen_t *g) {
+  const spx_program_t *p = g->p;
+  g->s8_kernel = spx_arena_alloc(g->arena, p->layer_count + 1);
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
+    const spx_cs_tensor_t *records[5] = {0};
+    for (int k = 0; k < l->n_in && k < 4; k++) records[k] = &p->image.tensors[ins[k]];
+    records[4] = &p->image.tensors[l->out];
+    const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
+    const spx_cs_blob_t *blobs[4] = {0};
+    for (int k = 0; k < 4; k++)
+      if (ids[k] != SPX_CS_NONE) blobs[k] = &p->image.blobs[ids[k]];
+    spx_rt_layer_t layer;
+    spx_rt_tensor_t store[5];
+    spx_rt_error_t err;
+    spx_rt_layer_init(&layer, store, l, records, blobs);
+    if (spx_rt_layer_validate(&layer, &err) != SPX_RT_OK) {
+      spx_diag_error(p->diag, p->loc, "internal error: layer '%s' cannot run on the cpu: %s",
+                     p->layer_commands[i].name, err.message);
+      return -1;
+    }
+    const spx_fmt_desc_t *fmt = spx_fmt_find(layer.weights_encoding);
+    if ((l->op == SPX_CS_CPU_OP_CONV2D || l->op == SPX_CS_CPU_OP_DENSE) && fmt &&
+        layer.in[0]->dtype == SPX_RT_INT8 && fmt->datapath == SPX_FMT_DATAPATH_INT8)
+      g->s8_kernel[i] = (uint8_t)spx_rt_direct_s8_kernel(fmt, &layer);
+  }
+  return 0;
+}
+
 /* The parameters of STEM_run: inputs, then outputs, named after the
  * network's input and output layers. */
 static void emit_params(const cgen_t *g, FILE *f) {
@@ -515,6 +556,47 @@ static void emit_header(const cgen_t *g, FILE *f, size_t ws, size_t scratch, boo
   fprintf(f, "void *workspace);\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* %s_H */\n", guard);
 }
 
+static bool layer_has_blob(const spx_cs_cpu_layer_t *l) {
+  return l->weights != SPX_CS_NONE || l->bias != SPX_CS_NONE || l->mult != SPX_CS_NONE ||
+         l->shift != SPX_CS_NONE;
+}
+
+/* The entry point of spx_direct.h that runs layer l, by its kind, its
+ * input's dtype and its weights' format (int8 conv2d/dense of the int8
+ * datapath: *fmt_arg is the format's descriptor, their first argument,
+ * "&spx_fmt_desc_CBR, "; else ""). */
+static const char *direct_call(const cgen_t *g, uint32_t i, const char **fmt_arg) {
+  const spx_cs_cpu_layer_t *l = &g->p->layer_commands[i].u.cpu_layer;
+  static const char *const fmt_enum[SPX_FMT_COUNT_] = {
+#define SPX_FMT_X_(E, code, text) [code] = #E,
+      SPX_FMT_ENCODINGS(SPX_FMT_X_)
+#undef SPX_FMT_X_
+  };
+  const char *op = spx_cs_cpu_op_name(l->op);
+  bool s8 = g->p->image.tensors[l->in0].dtype == SPX_CS_DTYPE_INT8;
+  *fmt_arg = "";
+  switch (l->op) {
+  case SPX_CS_CPU_OP_COPY:
+  case SPX_CS_CPU_OP_QUANTIZE:
+  case SPX_CS_CPU_OP_DEQUANTIZE:
+    return spx_arena_printf(g->arena, "spx_rt_direct_%s", op);
+  case SPX_CS_CPU_OP_CONV2D:
+  case SPX_CS_CPU_OP_DENSE: {
+    if (!s8) break;
+    const spx_fmt_desc_t *fmt = spx_fmt_find(g->p->image.blobs[l->weights].encoding);
+    SPX_ASSERT(fmt && fmt->code < SPX_FMT_COUNT_); /* validated: emit_checks */
+    if (fmt->datapath == SPX_FMT_DATAPATH_LP)
+      return spx_arena_printf(g->arena, "spx_rt_direct_%s_lp", op);
+    *fmt_arg = spx_arena_printf(g->arena, "&spx_fmt_desc_%s, ", fmt_enum[fmt->code]);
+    static const char *const kernel[] = {"", "_fast", "_fast_dw"};
+    return spx_arena_printf(g->arena, "spx_rt_direct_%s_s8%s", op, kernel[g->s8_kernel[i]]);
+  }
+  default:
+    break;
+  }
+  return spx_arena_printf(g->arena, "spx_rt_direct_%s_%s", op, s8 ? "s8" : "f32");
+}
+
 /* --weights=blob: STEM_weights_check, and STEM_run over the image that
  * NAME.weights.S links in (unless MACRO_WEIGHTS_EXTERNAL is defined, for a
  * product that only has the image at run time, e.g. in flash). */
@@ -542,7 +624,7 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
   emit_banner(g, f, "c");
   fputs(" * Do not edit: regenerate with spxc. Links libspxrt only. */\n", f);
   fprintf(f, "#include \"%s.h\"\n\n#include <stdint.h>\n#include <string.h>\n\n"
-             "#include <spx/device/spx_device.h>\n\n"
+             "#include <spx/device/spx_direct.h>\n\n"
              "#if defined(__GNUC__)\n#define SPX_ALIGNED __attribute__((aligned(16)))\n"
              "#else\n#define SPX_ALIGNED\n#endif\n\n"
              "/* The weights are %s of their little-endian bytes%s. */\n"
@@ -585,59 +667,43 @@ static void emit_source(const cgen_t *g, FILE *f, size_t ws, size_t scratch) {
     emit_tensor(f, g->tensor_sym[l->out], &img->tensors[l->out]);
     emit_layer(g, f, i, g->layer_sym[i]);
   }
-  if (p->layer_count) {
-    fputs("\nstatic const spx_rt_layer_t *const layers[] = {", f);
-    for (uint32_t i = 0; i < p->layer_count; i++)
-      fprintf(f, "%s&%s", i == 0 ? "\n  " : i % 4 ? ", " : ",\n  ", g->layer_sym[i]);
-    fputs("\n};\n", f);
-    if (g->blob_offset) {
-      fputs("\n/* Per layer: the offsets of its weights, bias, multiplier and shift in\n"
-            " * the weights image (0xffffffff: none). */\n"
-            "static const uint32_t weight_offsets[][4] = {", f);
-      for (uint32_t i = 0; i < p->layer_count; i++) {
-        const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
-        const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
-        fputs(i ? ",\n  {" : "\n  {", f);
-        for (int k = 0; k < 4; k++)
-          fprintf(f, "%s0x%08xu", k ? ", " : "", ids[k] == SPX_CS_NONE ? 0xffffffffu : g->blob_offset[ids[k]]);
-        fputs("}", f);
-      }
-      fputs("\n};\n", f);
-    }
-  }
   if (g->blob_offset) emit_weights_api(g, f);
   fprintf(f, "\nsize_t %s_workspace_size(void) { return %s_WORKSPACE_SIZE; }\n\nint %s_run%s(",
           g->stem, g->macro, g->stem, g->blob_offset ? "_weights" : "");
   if (g->blob_offset) fputs("const void *weights, ", f);
   emit_params(g, f);
   fputs("void *workspace) {\n  uint8_t *ws = (uint8_t *)workspace;\n", f);
+  bool any_blob = false;
+  for (uint32_t i = 0; i < p->layer_count; i++)
+    any_blob |= layer_has_blob(&p->layer_commands[i].u.cpu_layer);
+  if (p->layer_count) fputs("  spx_rt_status_t st;\n", f);
+  if (g->blob_offset && any_blob) fputs("  spx_rt_layer_t layer;\n", f);
   if (g->blob_offset)
-    fputs("  const unsigned char *w = (const unsigned char *)weights;\n"
-          "  if (!w || (uintptr_t)w % 16) return (int)SPX_RT_ERR_ARG;\n", f);
-  if (p->layer_count) fputs(g->blob_offset ? "  size_t i, k;\n" : "  size_t i;\n", f);
+    fputs("  if (!weights || (uintptr_t)weights % 16) return (int)SPX_RT_ERR_ARG;\n", f);
+  if (p->layer_count) fputs("  if (!ws || (uintptr_t)ws % 4) return (int)SPX_RT_ERR_ARG;\n", f);
   for (uint32_t k = 0; k < img->input_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->inputs[k]];
     fprintf(f, "  memcpy(ws + %u, %s, %zu);\n", t->ws_offset, g->in_param[k],
             tensor_elements(t) * 4);
   }
-  if (p->layer_count && g->blob_offset)
-    fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
-               "    spx_rt_layer_t layer = *layers[i];\n"
-               "    const void *at[4];\n"
-               "    spx_rt_status_t st;\n"
-               "    for (k = 0; k < 4; k++)\n"
-               "      at[k] = weight_offsets[i][k] == 0xffffffffu ? 0 : w + weight_offsets[i][k];\n"
-               "    layer.weights = at[0];\n    layer.bias = at[1];\n"
-               "    layer.multiplier = (const int32_t *)at[2];\n"
-               "    layer.shift = (const int32_t *)at[3];\n"
-               "    st = spx_rt_layer_run(&layer, ws, ws + %zu, %zu);\n"
-               "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
-            ws, scratch);
-  else if (p->layer_count)
-    fprintf(f, "  for (i = 0; i < sizeof layers / sizeof layers[0]; i++) {\n"
-               "    spx_rt_status_t st = spx_rt_layer_run(layers[i], ws, ws + %zu, %zu);\n"
-               "    if (st != SPX_RT_OK) return (int)st;\n  }\n",
-            ws, scratch);
+  /* Per layer, the entry point of its kind (spx_direct.h). */
+  for (uint32_t i = 0; i < p->layer_count; i++) {
+    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+    const char *arg = spx_arena_printf(g->arena, "&%s", g->layer_sym[i]);
+    if (g->blob_offset && layer_has_blob(l)) {
+      const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
+      static const char *const field[4] = {"weights", "bias", "multiplier", "shift"};
+      fprintf(f, "  layer = %s;\n", g->layer_sym[i]);
+      for (int k = 0; k < 4; k++)
+        if (ids[k] != SPX_CS_NONE)
+          fprintf(f, "  layer.%s = %s((const unsigned char *)weights + %u);\n", field[k],
+                  k < 2 ? "" : "(const int32_t *)(const void *)", g->blob_offset[ids[k]]);
+      arg = "&layer";
+    }
+    const char *fmt_arg, *fn = direct_call(g, i, &fmt_arg);
+    fprintf(f, "  st = %s(%s%s, ws, ws + %zu, %zu);\n  if (st != SPX_RT_OK) return (int)st;\n",
+            fn, fmt_arg, arg, ws, scratch);
+  }
   for (uint32_t k = 0; k < img->output_count; k++) {
     const spx_cs_tensor_t *t = &img->tensors[img->outputs[k]];
     fprintf(f, "  memcpy(%s, ws + %u, %zu);\n", g->out_param[k], t->ws_offset,
@@ -951,13 +1017,16 @@ int spx_backend_emit_c(const spx_program_t *p, const char *c_prefix, FILE *heade
   }
   if (rc == 0 && img->target == SPX_CS_TARGET_CPU) {
     spx_backend_memory_t mem; /* the report's figures too */
-    rc = spx_backend_memory(p, &mem);
-    if (weights_bin) {
+    rc = check_layers(&g);
+    if (rc == 0) rc = spx_backend_memory(p, &mem);
+    if (rc == 0 && weights_bin) {
       layout_weights(&g, weights_bin);
       emit_weights_asm(&g, weights_asm);
     }
-    emit_header(&g, header, mem.activations, mem.scratch, false);
-    emit_source(&g, source, mem.activations, mem.scratch);
+    if (rc == 0) {
+      emit_header(&g, header, mem.activations, mem.scratch, false);
+      emit_source(&g, source, mem.activations, mem.scratch);
+    }
   } else if (rc == 0) {
     spx_backend_stream_t e;
     rc = spx_backend_stream_prepare(p, &e);

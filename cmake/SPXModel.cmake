@@ -12,7 +12,8 @@
 #            NAME.c); default: the `network NAME` line of a .spx file
 #   TARGET   spxc --target=...: cpu (default: the file's compile block), aie, ...
 #   WEIGHTS  spxc --weights=...: c (static const arrays in NAME.c) or blob
-#            (NAME.weights.bin, assembled in by NAME.weights.S)
+#            (NAME.weights.bin, assembled in by NAME.weights.S, which is
+#            added to the library: the project must enable ASM)
 #   OPTIONS  any other spxc options, e.g. --c-prefix=m1_ --set='quantize * : int8'
 #
 # spxc is SPX::spxc when the package has it (a host install, or SPX's own
@@ -61,11 +62,20 @@ function(spx_add_model target)
   set(outputs "${dir}/${name}.h" "${dir}/${name}.c" "${dir}/${name}.report.json")
   set(sources "${dir}/${name}.c")
   if(SPXM_WEIGHTS)
+    if(NOT SPXM_WEIGHTS MATCHES "^(c|blob)$")
+      message(FATAL_ERROR "spx_add_model(${target}): WEIGHTS is c or blob, not ${SPXM_WEIGHTS}")
+    endif()
     list(APPEND args "--weights=${SPXM_WEIGHTS}")
     if(SPXM_WEIGHTS STREQUAL "blob")
+      # NAME.weights.S is assembled; enable_language() only works at the
+      # caller's scope, so the project must have done it.
+      get_property(languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+      if(NOT "ASM" IN_LIST languages)
+        message(FATAL_ERROR "spx_add_model(${target}): WEIGHTS blob assembles ${name}.weights.S: "
+                            "enable ASM first (project(... LANGUAGES C ASM) or enable_language(ASM))")
+      endif()
       list(APPEND outputs "${dir}/${name}.weights.S" "${dir}/${name}.weights.bin")
       list(APPEND sources "${dir}/${name}.weights.S")
-      enable_language(ASM)
     endif()
   endif()
   add_custom_command(
@@ -78,6 +88,12 @@ function(spx_add_model target)
     VERBATIM)
   add_library(${target} STATIC ${sources} "${dir}/${name}.h")
   target_include_directories(${target} PUBLIC "${dir}")
+  if(SPXM_WEIGHTS STREQUAL "blob")
+    # .incbin "NAME.weights.bin": the assembler finds it on its include path;
+    # the object is rebuilt when the image changes (no depfile names it).
+    set_source_files_properties("${dir}/${name}.weights.S" PROPERTIES
+      COMPILE_OPTIONS "-Wa,-I,${dir}" OBJECT_DEPENDS "${dir}/${name}.weights.bin")
+  endif()
   target_link_libraries(${target} PUBLIC SPX::spxrt)
   set_target_properties(${target} PROPERTIES SPX_MODEL_NAME "${name}" SPX_MODEL_DIR "${dir}")
 endfunction()

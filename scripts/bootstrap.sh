@@ -9,6 +9,7 @@ packages=(
   clang libclang-rt-14-dev python3 python3-numpy pkg-config chromium
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev python3-onnx
   gcc-arm-none-eabi libnewlib-arm-none-eabi
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # test/e2e/aarch64-qemu.test
   libxnnpack-dev libpthreadpool-dev  # bench/xnnpack_bench.c only (optional)
 )
 

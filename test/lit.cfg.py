@@ -71,3 +71,26 @@ if shutil.which("arm-none-eabi-gcc"):
     config.available_features.add("arm-none-eabi")
 config.substitutions.append(("%m4-toolchain", os.path.join(config.spx_src_root, "cmake", "toolchains",
                                                            "arm-none-eabi-cortex-m4.cmake")))
+
+# The footprint bound of test/e2e/footprint-x86-64.test is for x86-64 gcc.
+import platform
+if platform.machine() in ("x86_64", "AMD64") and shutil.which("gcc") and shutil.which("size"):
+    config.available_features.add("x86_64-gcc")
+# Debian's gcc-aarch64-linux-gnu and qemu-user (scripts/bootstrap.sh
+# installs them): the runtime and generated C cross-compiled for 64-bit Arm
+# Linux and run under qemu-aarch64 (test/e2e/aarch64-qemu.test).
+if shutil.which("aarch64-linux-gnu-gcc") and shutil.which("qemu-aarch64") and \
+        os.path.isdir("/usr/aarch64-linux-gnu"):
+    config.available_features.add("aarch64-qemu")
+config.substitutions.append(("%aarch64-toolchain", os.path.join(
+    config.spx_src_root, "cmake", "toolchains", "aarch64-linux-gnu.cmake")))
+# The CPU's AVX2 / AVX-512 VNNI (Linux): generated C built with a runtime
+# compiled for them (test/e2e/generated-c-isa-fixed.test).
+try:
+    _flags = set(open("/proc/cpuinfo").read().split())
+except OSError:
+    _flags = set()
+if "avx2" in _flags:
+    config.available_features.add("cpu-avx2")
+if {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"} <= _flags:
+    config.available_features.add("cpu-avx512vnni")

@@ -2,12 +2,13 @@
  *
  * A layer is described by spx_rt_layer_t, with its tensors' places in the
  * workspace and pointers to its weights already resolved. spx_rt_layer_run()
- * is the one place that maps a layer to the kernels of runtime/kernels, so
- * everything that runs layers on the CPU runs them the same way:
- *   - generated C (spxc --emit C) holds static spx_rt_layer_t tables and
- *     calls spx_rt_layer_run for each layer;
+ * maps any layer to the kernels of runtime/kernels:
  *   - the cpu device decodes each cpu.layer command of a .spxbin into an
- *     spx_rt_layer_t and calls spx_rt_layer_run.
+ *     spx_rt_layer_t and calls spx_rt_layer_run;
+ *   - generated C (spxc --emit c) holds static spx_rt_layer_t tables and
+ *     calls, per layer, the entry point of spx_direct.h for its kind, which
+ *     runs the same kernels with the same parameters (spxc checked the
+ *     layer with spx_rt_layer_validate when it wrote the C).
  * The simulators are checked bit-exactly against this path.
  * conv2d and dense weights are dispatched through their format's descriptor
  * (spx_fmt_find(weights_encoding), runtime/formats/spx_formats.h): its open

@@ -11,10 +11,17 @@
 
 /* 1 where the x86 paths (AVX2, AVX-512 VNNI) are compiled: gcc or clang on
  * x86-64, functions built with target attributes (no -march needed). */
+#ifndef SPX_K_X86 /* kernels_fixed.h sets it from the compiler's macros */
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #define SPX_K_X86 1
 #else
 #define SPX_K_X86 0
+#endif
+#endif
+/* The path of the int8 kernels: chosen at run time (spx_isa.c), or fixed at
+ * compile time (kernels_fixed.h). */
+#ifndef SPX_K_ISA
+#define SPX_K_ISA() spx_rt_kernels_isa()
 #endif
 
 static inline int32_t spx_k_srdhm(int32_t a, int32_t b) {

@@ -1,6 +1,7 @@
 /* spx_fast_s8.c - register-blocked int8 conv2d / dense for the dense int8
  * and CBR weight formats, one micro-kernel per instruction-set path
- * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one). The driver
+ * (portable C, AVX2, AVX-512 VNNI; spx_isa.c picks one at run time, or
+ * kernels_fixed.h at compile time for generated C). The driver
  * (spx_matmul_s8.c) sends the layers these kernels take here and every
  * other one to the formats' dot.
  *
@@ -636,7 +637,7 @@ static isa_kit_t kit(void) {
   k.interleave = interleave4;
   k.offset = 0;
 #if SPX_K_X86
-  switch (spx_rt_kernels_isa()) {
+  switch (SPX_K_ISA()) {
   case SPX_RT_ISA_AVX512:
     k.ukr = ukr_avx512;
     k.ukr_cbr1 = ukr_avx512_cbr1;
@@ -677,9 +678,9 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   uint32_t nblkcols = 0;
   size_t tapmax, last, ntbl, nptr;
   memset(pl, 0, sizeof *pl);
-  if (f == &spx_fmt_desc_DENSE)
+  if (f->code == SPX_FMT_DENSE)
     pl->cbr = 0;
-  else if (f == &spx_fmt_desc_CBR)
+  else if (f->code == SPX_FMT_CBR)
     pl->cbr = 1;
   else
     return 0;
@@ -1164,16 +1165,16 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
 /* Scratch: [x' padded: 2 * up(f + 8, 64) bytes][acc int32[units]], from a
  * 64-aligned base. */
 size_t spx_k_fast_dense_size(const spx_fmt_desc_t *f, const spx_rt_dense_params_t *p) {
-  if (f != &spx_fmt_desc_DENSE && f != &spx_fmt_desc_CBR) return 0;
+  if (f->code != SPX_FMT_DENSE && f->code != SPX_FMT_CBR) return 0;
   return 64 + 2 * up((size_t)p->features + 8, 64) + up((size_t)p->units * 4, 64);
 }
 
 spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_params_t *p,
                                  const spx_rt_requant_pc_t *q, const int8_t *input,
                                  const int32_t *bias, int8_t *output, void *scratch) {
-  const spx_rt_isa_t isa = spx_rt_kernels_isa();
+  const spx_rt_isa_t isa = SPX_K_ISA();
   const int vnni = isa == SPX_RT_ISA_AVX512;
-  const int cbr = w->desc == &spx_fmt_desc_CBR;
+  const int cbr = w->desc->code == SPX_FMT_CBR;
   const uint32_t f = (uint32_t)p->features, units = (uint32_t)p->units;
   const size_t xlen = up((size_t)f + 8, 64); /* >= block_cols * 8 */
   const int32_t zin = q->in_zero_point;
@@ -1385,9 +1386,9 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   uint32_t i;
   dw_plane_fn run = dw_plane_c;
 #if SPX_K_X86
-  if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX512)
+  if (SPX_K_ISA() == SPX_RT_ISA_AVX512)
     run = dw_plane_avx512;
-  else if (spx_rt_kernels_isa() == SPX_RT_ISA_AVX2)
+  else if (SPX_K_ISA() == SPX_RT_ISA_AVX2)
     run = dw_plane_avx2;
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);

@@ -255,6 +255,9 @@ int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
  * its end. (Only a SIGKILL can leave temporaries behind.) A path that is a
  * device or a FIFO (/dev/null, /dev/stdout) is written in place instead:
  * renaming over it would replace it with a regular file.
+ * The path "-" is standard output: written to an anonymous temporary and
+ * copied out at the commit, before any rename (if that copy fails, nothing
+ * is renamed); a failed run writes nothing there. Binary-safe.
  *
  * Hidden test hooks, read at commit: SPX_TEST_RAISE_BEFORE_COMMIT=SIG
  * raises SIG (HUP, INT, QUIT, TERM or PIPE) once every temporary is

@@ -227,6 +227,9 @@ int spx_npy_read_f64(const char *path, spx_npy_t *out_npy, int *out_is_f64, char
 /* The same from a buffer in memory. */
 int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
                   size_t errlen);
+/* spx_npy_read_f64 from a buffer in memory. */
+int spx_npy_parse_f64(const void *bytes, size_t len, spx_npy_t *out_npy, int *out_is_f64,
+                      char *err, size_t errlen);
 void spx_npy_free(spx_npy_t *npy);
 /* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4', U8 as
  * '|u1'), atomically (spx_outfile_write: the old file or the new one, never

@@ -59,16 +59,21 @@ typedef struct options {
 
 static void usage(FILE *out) {
   fputs(
-      "usage: spxc FILE.spx [options]\n"
+      "usage: spxc FILE.spx [options]     (FILE.spx '-': standard input)\n"
       "       spxc FILE.mlir [options]   (spx IR as text, e.g. a pass test)\n"
       "       spxc MODEL.onnx [options]  (an ONNX model; docs/onnx.md)\n"
       "\n"
       "Compiles a network description to the spx MLIR dialect and runs the\n"
       "SPX pass pipeline on it.\n"
       "\n"
+      "Options take their value as '--opt VALUE' or '--opt=VALUE'. A .spx read\n"
+      "from standard input is named <stdin> in messages; its weight and\n"
+      "calibration paths are relative to the working directory.\n"
+      "\n"
       "Output:\n"
-      "  -o DIR                 output directory (default: .; created if missing,\n"
-      "                         with its parents)\n"
+      "  -o, --output DIR       output directory (default: .; created if missing,\n"
+      "                         with its parents); '-': standard output, for one\n"
+      "                         output (--emit=spxbin, report or mlir alone)\n"
       "  --emit=KIND[,KIND]     what to write (default: c,spxbin,report):\n"
       "                           c       DIR/NAME.h and DIR/NAME.c, C99 over libspxrt\n"
       "                           spxbin  DIR/NAME.spxbin, the runtime's command stream\n"
@@ -128,8 +133,11 @@ static void usage(FILE *out) {
       "  --sparsify=LAYER:SPEC  e.g. --sparsify='fc1:block(8x8, density=0.5)'\n"
       "  --set=STATEMENT        any compile-block statement, e.g. --set='quantize fc1 : f32'\n"
       "\n"
-      "  --help                 show this help\n"
-      "  --version              show the version\n",
+      "  -h, --help             show this help\n"
+      "  --version              show the version\n"
+      "\n"
+      "Exit status: 0; 1 for an error in the input (located FILE:LINE:COL: error:)\n"
+      "or in writing the outputs; 2 for a usage error.\n",
       out);
 }
 

@@ -674,7 +674,22 @@ static void check_target(const spx_fe_network_t *net, spx_arena_t *arena, spx_di
   p.target_options = opts;
   p.target_option_locs = locs;
   int64_t *values = spx_arena_alloc(arena, (bt->desc->mdesc->count + 1) * sizeof *values);
-  spx_backend_read_mdesc(&p, values, diag);
+  if (spx_backend_read_mdesc(&p, values, diag) == 0) spx_backend_warn_idle_options(&p, values, diag);
+  /* Binary layers in a float network (no `quantize int8`) keep float
+   * weights: a target that runs binary weights natively on an accelerator
+   * (xbar's arrays) runs them on its host instead. */
+  if (bt->desc->id != SPX_CS_TARGET_CPU &&
+      spx_target_format_support(bt->desc, SPX_FMT_BINARY, NULL) == SPX_TARGET_NATIVE &&
+      net->compile.precision != SPX_PREC_INT8) {
+    for (int i = 0; i < net->n_layers; i++) {
+      if (!spx_fe_layer_binary(net, i)) continue;
+      const spx_fe_layer_cfg_t *c = &net->compile.layers[i];
+      spx_diag_warning(diag, c->binary ? c->binary_loc : net->compile.binary_all_loc,
+                       "layer '%s' is binary, but without 'quantize int8' it runs in float, and "
+                       "target %s runs float layers on the host, not on the accelerator",
+                       net->layers[i].name, p.target);
+    }
+  }
 }
 
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,

@@ -284,7 +284,7 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
   o->n_passes = -1;
   o->error_limit = 20;
   opterr = 0; /* our own messages */
-  int opt, index;
+  int opt, index = 0;
   while ((opt = getopt_long(argc, argv, ":ho:", longopts, &index)) != -1) {
     const char *v = optarg;
     /* The option as the provenance records it, whichever form was given. */

@@ -128,6 +128,11 @@ void spx_backend_targets_list(FILE *out);
  * "did you mean"), a value that is not an integer, or one out of range is a
  * located error. Returns 0, or -1 after reporting. */
 int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *diag);
+/* Warns, at the option, about each option the program gives that has no
+ * effect with the values read (e.g. xbar's IR-drop and ADC options in its
+ * ideal mode, mode=0). spxc calls it once, when it checks the target. */
+void spx_backend_warn_idle_options(const spx_program_t *p, const int64_t *values,
+                                   spx_diag_t *diag);
 
 /* An option of the target statement, or NULL. */
 const spx_backend_option_t *spx_backend_target_option(const spx_program_t *p,

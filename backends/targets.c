@@ -128,3 +128,46 @@ int spx_backend_read_mdesc(const spx_program_t *p, int64_t *values, spx_diag_t *
   }
   return 0;
 }
+
+/* Options idle in some configuration of their target: `option` has no
+ * effect while option `gate` is `idle`. Only what the simulator and the
+ * cost model really leave unread (xbar: runtime/targets/xbar/sim.c reads the
+ * cell and wire resistances and the ADC in nonideal mode only; cost.c never). */
+static const struct {
+  const char *target, *option, *gate;
+  int64_t idle;
+  const char *why;
+} idle_options[] = {
+#define XBAR_IDEAL(opt) \
+  {"xbar", opt, "mode", 0, "in ideal mode (mode=0) reads are exact; mode=1 models the IR drop and the ADC"}
+    XBAR_IDEAL("cell"),        XBAR_IDEAL("r_on_ohm"),    XBAR_IDEAL("r_off_kohm"),
+    XBAR_IDEAL("r_wire_mohm"), XBAR_IDEAL("r_drv_mohm"),  XBAR_IDEAL("r_sink_mohm"),
+    XBAR_IDEAL("adc_bits"),
+#undef XBAR_IDEAL
+};
+
+static int mdesc_index(const spx_mdesc_table_t *md, const char *option) {
+  for (unsigned k = 0; k < md->count; k++)
+    if (strcmp(md->fields[k].option, option) == 0) return (int)k;
+  return -1;
+}
+
+void spx_backend_warn_idle_options(const spx_program_t *p, const int64_t *values,
+                                   spx_diag_t *diag) {
+  const spx_target_desc_t *t = spx_target_find_name(p->target);
+  if (!t) return;
+  for (int i = 0; i < p->n_target_options; i++) {
+    const char *key = p->target_options[i].key;
+    for (size_t k = 0; k < sizeof idle_options / sizeof idle_options[0]; k++) {
+      if (strcmp(idle_options[k].target, t->name) != 0 || strcmp(idle_options[k].option, key) != 0)
+        continue;
+      int g = mdesc_index(t->mdesc, idle_options[k].gate);
+      if (g < 0 || values[g] != idle_options[k].idle) continue;
+      spx_loc_t at = p->target_loc;
+      if (p->target_option_locs && p->target_option_locs[i].line > 0) at = p->target_option_locs[i];
+      spx_diag_warning(diag, at, "target %s: option '%s' has no effect with %s=%lld: %s", t->name,
+                       key, idle_options[k].gate, (long long)idle_options[k].idle,
+                       idle_options[k].why);
+    }
+  }
+}

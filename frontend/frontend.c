@@ -58,10 +58,11 @@ void spx_fe_index_layers(spx_fe_network_t *net, spx_arena_t *arena) {
   net->layer_index_cap = cap;
 }
 
-/* Reads the whole file into the arena. */
+/* Reads the whole file into the arena ("-": standard input). */
 static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
                        int *out_errno) {
-  FILE *f = fopen(path, "rb");
+  const int is_stdin = strcmp(path, "-") == 0;
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
   char *buf = NULL;
   size_t cap = 0, len = 0;
   *out_len = 0;
@@ -78,7 +79,7 @@ static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
       if (!grown) {
         *out_errno = ENOMEM;
         free(buf);
-        fclose(f);
+        if (!is_stdin) fclose(f);
         return NULL;
       }
       buf = grown;
@@ -90,10 +91,10 @@ static char *read_file(const char *path, spx_arena_t *arena, size_t *out_len,
   if (ferror(f)) {
     *out_errno = errno ? errno : EIO;
     free(buf);
-    fclose(f);
+    if (!is_stdin) fclose(f);
     return NULL;
   }
-  fclose(f);
+  if (!is_stdin) fclose(f);
   {
     char *text = spx_arena_strndup(arena, buf ? buf : "", len);
     free(buf);
@@ -113,6 +114,9 @@ int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *aren
 
   *out_net = NULL;
   text = read_file(path, arena, &len, &err);
+  /* Standard input: errors at "<stdin>:LINE:COL", weights relative to the
+   * working directory (as the command line's paths). */
+  if (strcmp(path, "-") == 0) path = "<stdin>";
   if (!text) {
     spx_diag_error(diag, spx_fe_mkloc(path, 0, 0), "cannot read '%s': %s", path,
                    strerror(err));
@@ -129,7 +133,7 @@ int spx_fe_load(const char *path, const spx_fe_vocab_t *vocab, spx_arena_t *aren
   if (spx_fe_parse(&ps, SPX_PARSE_FILE) != 0) return -1;
 
   /* Weight paths are relative to the directory of the .spx file. */
-  slash = strrchr(path, '/');
+  slash = strcmp(path, "<stdin>") == 0 ? NULL : strrchr(path, '/');
   dir = slash ? spx_arena_strndup(arena, path, (size_t)(slash - path) + 1)
               : spx_arena_strdup(arena, "");
   return spx_fe_sema(&ps, ps.file, dir, vocab, arena, store, diag, out_net);

@@ -216,7 +216,9 @@ typedef struct spx_fe_network {
   int cmdline_lines;
 } spx_fe_network_t;
 
-/* Parses and checks `path`, loading weights into `store`; names such as
+/* Parses and checks `path` ("-": standard input, named "<stdin>" in errors,
+ * its weight paths relative to the working directory), loading weights into
+ * `store`; names such as
  * sparsify kinds are checked against `vocab` (NULL: not checked), here and
  * in later overrides. All memory of the returned network lives in `arena`.
  * Returns 0 on success; on failure returns -1, has reported every error to

@@ -427,6 +427,11 @@ int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
   return parse_mem(bytes, len, 0, out_npy, NULL, err, errlen);
 }
 
+int spx_npy_parse_f64(const void *bytes, size_t len, spx_npy_t *out_npy, int *out_is_f64,
+                      char *err, size_t errlen) {
+  return parse_mem(bytes, len, 1, out_npy, out_is_f64, err, errlen);
+}
+
 /* Opens path for reading and measures it; NULL after an error. */
 static FILE *open_sized(const char *path, long *out_size, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");

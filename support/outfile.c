@@ -43,6 +43,7 @@ typedef struct entry {
   int has_old;  /* the previous file is at `old` */
   int old_link; /* ... as a hard link (else moved: `path` was empty) */
   int direct;   /* `path` is written in place (a device or a FIFO) */
+  int to_stdout; /* path "-": fp is a tmpfile() copied to stdout at the commit */
 } entry_t;
 
 struct spx_outset {
@@ -285,6 +286,27 @@ FILE *spx_outset_open(spx_outset_t *s, const char *path) {
     errno = ENOMEM;
     return NULL;
   }
+  /* "-": standard output, through an anonymous temporary (tmpfile: gone
+   * with the process, whatever kills it) that the commit copies out, so a
+   * failed run writes nothing there either. */
+  if (strcmp(path, "-") == 0) {
+    free(f.tmp);
+    f.tmp = NULL;
+    f.to_stdout = 1;
+    f.fp = tmpfile();
+    if (!f.fp) {
+      int err = errno;
+      free(f.path);
+      set_error(s, "<stdout>", "cannot write", err);
+      errno = err;
+      return NULL;
+    }
+    sigset_t saved;
+    block_signals(&saved);
+    s->files[s->n++] = f;
+    restore_signals(&saved);
+    return f.fp;
+  }
   /* A device or a FIFO (-o /dev/null, /dev/stdout) is written in place:
    * renaming a file over it would replace it, and there is nothing to
    * take back anyway. */
@@ -346,6 +368,13 @@ static int close_entry(spx_outset_t *s, entry_t *f) {
   if (fflush(f->fp) != 0 || ferror(f->fp)) {
     rc = -1;
     err = errno ? errno : EIO;
+  }
+  if (f->to_stdout) { /* kept open: the commit copies it out */
+    if (rc != 0) {
+      set_error(s, "<stdout>", "cannot write", err);
+      errno = err;
+    }
+    return rc;
   }
   errno = 0;
   if (fclose(f->fp) != 0 && rc == 0) {
@@ -447,12 +476,34 @@ int spx_outset_commit(spx_outset_t *s) {
   }
   int in_commit = test_signal("SPX_TEST_RAISE_IN_COMMIT");
 
+  /* Standard output first, once every file is written: if it cannot be
+   * written, no file is renamed. (The other way round cannot be undone.) */
+  for (int i = 0; i < s->n; i++) {
+    entry_t *f = &s->files[i];
+    if (!f->to_stdout || !f->fp) continue;
+    char buf[65536];
+    size_t got;
+    int bad = 0;
+    errno = 0;
+    rewind(f->fp);
+    while (!bad && (got = fread(buf, 1, sizeof buf, f->fp)) > 0)
+      bad = fwrite(buf, 1, got, stdout) != got;
+    if (bad || ferror(f->fp) || fflush(stdout) != 0) {
+      int e = errno ? errno : EIO;
+      set_error(s, "<stdout>", "cannot write", e);
+      errno = e;
+      return -1;
+    }
+    fclose(f->fp);
+    f->fp = NULL;
+  }
+
   sigset_t saved;
   block_signals(&saved);
   int failed = -1, err = 0;
   for (int i = 0; i < s->n; i++) {
     entry_t *f = &s->files[i];
-    if (f->direct) continue;
+    if (f->direct || f->to_stdout) continue;
     if (keep_previous(f) != 0 || rename(f->tmp, f->path) != 0) {
       failed = i;
       err = errno;

@@ -227,6 +227,9 @@ int spx_npy_read_f64(const char *path, spx_npy_t *out_npy, int *out_is_f64, char
 /* The same from a buffer in memory. */
 int spx_npy_parse(const void *bytes, size_t len, spx_npy_t *out_npy, char *err,
                   size_t errlen);
+/* spx_npy_read_f64 from a buffer in memory. */
+int spx_npy_parse_f64(const void *bytes, size_t len, spx_npy_t *out_npy, int *out_is_f64,
+                      char *err, size_t errlen);
 void spx_npy_free(spx_npy_t *npy);
 /* Writes a version 1.0 .npy (F32 as '<f4', I8 as '|i1', I32 as '<i4', U8 as
  * '|u1'), atomically (spx_outfile_write: the old file or the new one, never
@@ -255,6 +258,9 @@ int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
  * its end. (Only a SIGKILL can leave temporaries behind.) A path that is a
  * device or a FIFO (/dev/null, /dev/stdout) is written in place instead:
  * renaming over it would replace it with a regular file.
+ * The path "-" is standard output: written to an anonymous temporary and
+ * copied out at the commit, before any rename (if that copy fails, nothing
+ * is renamed); a failed run writes nothing there. Binary-safe.
  *
  * Hidden test hooks, read at commit: SPX_TEST_RAISE_BEFORE_COMMIT=SIG
  * raises SIG (HUP, INT, QUIT, TERM or PIPE) once every temporary is

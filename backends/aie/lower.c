@@ -340,19 +340,25 @@ static int lower_array(lctx_t *c, uint16_t li, const spx_cs_command_t *cl) {
   return 0;
 }
 
-static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l) {
+/* 1 if the layer runs on the array; else 0 and, for a conv2d/dense, *why
+ * says why not (for the warning about a weight scheme left to the host). */
+static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l, const char **why,
+                    spx_arena_t *arena) {
   const spx_cs_image_t *img = &p->image;
+  *why = NULL;
   if (l->op != SPX_CS_CPU_OP_CONV2D && l->op != SPX_CS_CPU_OP_DENSE) return 0;
   const spx_cs_tensor_t *in = &img->tensors[l->in0];
-  if (in->dtype != SPX_CS_DTYPE_INT8) return 0;
-  if (l->op == SPX_CS_CPU_OP_CONV2D && (l->groups != 1 || in->dims[0] != 1)) return 0;
+  if (in->dtype != SPX_CS_DTYPE_INT8) return *why = "its input is not int8", 0;
+  if (l->op == SPX_CS_CPU_OP_CONV2D && l->groups != 1)
+    return *why = "a grouped convolution", 0;
+  if (l->op == SPX_CS_CPU_OP_CONV2D && in->dims[0] != 1) return *why = "a batch above 1", 0;
   if (l->op == SPX_CS_CPU_OP_CONV2D) {
     /* Where a pad reaches past the (dilated) kernel, some output rows or
      * columns read only padding, and a sub-volume of them would have an
      * empty input window, which a core's kernel refuses: the host runs it. */
     unsigned span_h = (unsigned)(l->kh - 1) * l->dh + 1, span_w = (unsigned)(l->kw - 1) * l->dw + 1;
     if (l->pad_t >= span_h || l->pad_b >= span_h || l->pad_l >= span_w || l->pad_r >= span_w)
-      return 0;
+      return *why = "a pad reaches past the kernel", 0;
   }
   const spx_cs_blob_t *wb = &img->blobs[l->weights];
   if (spx_target_format_support(spx_target_find(SPX_CS_TARGET_AIE), wb->encoding, NULL) !=
@@ -362,13 +368,18 @@ static int array_ok(const spx_program_t *p, const spx_cs_cpu_layer_t *l) {
     /* A core decodes codes through a table of the code book in its memory
      * (aie.h); larger books stay on the host. */
     spx_fmt_ternary_view_t tv;
-    if (spx_fmt_ternary_open(wb->data, wb->length, NULL, &tv, NULL) != SPX_RT_OK ||
-        tv.patterns > SPX_AIE_TERN_TABLE_MAX)
-      return 0;
+    if (spx_fmt_ternary_open(wb->data, wb->length, NULL, &tv, NULL) != SPX_RT_OK)
+      return *why = "its ternary weights do not open", 0;
+    if (tv.patterns > SPX_AIE_TERN_TABLE_MAX)
+      return *why = spx_arena_printf(arena, "its ternary code book (n=%u, k=%u) has %u patterns, "
+                                     "more than the %u of a core's decode table",
+                                     (unsigned)tv.n, (unsigned)tv.k, (unsigned)tv.patterns,
+                                     (unsigned)SPX_AIE_TERN_TABLE_MAX),
+             0;
   }
   const spx_cs_tensor_t *out = &img->tensors[l->out];
   for (unsigned d = 0; d < out->rank; d++)
-    if (out->dims[d] > 65535) return 0;
+    if (out->dims[d] > 65535) return *why = "an output dimension is above 65535", 0;
   return 1;
 }
 
@@ -416,11 +427,21 @@ int spx_target_aie_lower(spx_program_t *p, spx_arena_t *arena, spx_diag_t *diag)
     SPX_CS_FIELDS_CPU_LAYER(CP, ~)
 #undef CP
     SPX_CS_U(*d, aie_layer).layer = (uint16_t)i;
-    int arr = array_ok(p, l);
+    const char *why;
+    int arr = array_ok(p, l, &why, arena);
     if (arr && lower_array(&c, (uint16_t)i, cl) != 0) {
       c.out.n = at + 1; /* drop what was emitted: host stage instead */
       arr = 0;
+      why = "it does not tile into the cores' memory";
     }
+    /* A weight scheme for the array (block sparsity, ternary codes) on a
+     * layer the host runs: it saves weight bytes, no array cycles. */
+    const uint16_t enc = why && l->weights != SPX_CS_NONE ? p->image.blobs[l->weights].encoding
+                                                          : SPX_CS_ENC_DENSE;
+    if (!arr && (enc == SPX_CS_ENC_CBR || enc == SPX_CS_ENC_TERNARY))
+      spx_diag_warning(diag, (spx_loc_t){p->loc.file, p->layers[i].line, 0},
+                       "layer '%s' has %s weights, but target aie runs it on the host, not on "
+                       "the array: %s", cl->name, spx_cs_encoding_name(enc), why);
     SPX_CS_U(c.out.v[at], aie_layer).mode = arr ? 0 : 1;
     host[i] = !arr;
   }

@@ -1,12 +1,15 @@
 /* spx-objdump: print a .spxbin command stream as text.
  *
- *   spx-objdump FILE.spxbin
+ *   spx-objdump FILE.spxbin     ('-': standard input)
  *
  * The file is validated completely before anything is printed; a bad file
- * gives "spx-objdump: FILE: error: <message>" on stderr and exit status 1. */
+ * gives "spx-objdump: FILE: error: <message>" on stderr and exit status 1;
+ * a usage error, exit status 2. */
+#define _GNU_SOURCE /* getopt_long */
 #include "runtime/stream/spx_stream.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,8 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
                      char *err, size_t errcap) {
   *out = NULL;
   *out_size = 0;
-  FILE *f = fopen(path, "rb");
+  const int is_stdin = !strcmp(path, "-");
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
   if (!f) {
     snprintf(err, errcap, "cannot open: %s", strerror(errno));
     return 1;
@@ -51,37 +55,61 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
     snprintf(err, errcap, "cannot read: %s",
              buf ? strerror(errno) : "out of memory");
     free(buf);
-    fclose(f);
+    if (!is_stdin) fclose(f);
     return 1;
   }
-  fclose(f);
+  if (!is_stdin) fclose(f);
   *out = buf;
   *out_size = len;
   return 0;
 }
 
+static const char usage_text[] = "usage: spx-objdump FILE.spxbin   ('-': standard input)\n";
+
+static int usage_error(const char *what, const char *arg) {
+  fprintf(stderr, "%s: error: ", prog);
+  fprintf(stderr, what, arg);
+  fprintf(stderr, "\n%s(try '%s --help')\n", usage_text, prog);
+  return 2; /* usage errors: 2, errors in the file: 1 */
+}
+
 int main(int argc, char **argv) {
-  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    printf("usage: %s FILE.spxbin\n"
-           "Validates a .spxbin command stream and prints it as text: header,\n"
-           "sections, tensors, blobs and one line per command.\n"
-           "  --version   the spx-objdump version\n"
-           "Exit status: 0, 1 for a file that does not load, 2 for a usage error.\n", prog);
-    return 0;
+  static const struct option longopts[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
+  int opt;
+  opterr = 0; /* our own messages */
+  while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+    switch (opt) {
+    case 'h':
+      printf("%s"
+             "Validates a .spxbin command stream and prints it as text: header,\n"
+             "sections, tensors, blobs and one line per command.\n"
+             "  -h, --help     this text\n"
+             "  -V, --version  the spx-objdump version\n"
+             "Exit status: 0, 1 for a file that does not load, 2 for a usage error.\n",
+             usage_text);
+      return 0;
+    case 'V': printf("spx-objdump %s\n", SPX_VERSION); return 0;
+    default:
+      if (optopt) {
+        char shortopt[3] = {'-', (char)optopt, '\0'};
+        return usage_error("unknown option '%s'", shortopt);
+      }
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
   }
-  if (argc == 2 && !strcmp(argv[1], "--version")) {
-    printf("spx-objdump %s\n", SPX_VERSION);
-    return 0;
-  }
-  if (argc != 2 || argv[1][0] == '-') {
-    fprintf(stderr, "usage: %s FILE.spxbin\n", prog);
-    return 2; /* usage errors: 2, errors in the file: 1 */
-  }
-  const char *path = argv[1];
+  if (optind == argc) return usage_error("no file%s", "");
+  if (argc - optind > 1) return usage_error("more than one file ('%s')", argv[optind + 1]);
+  const char *path = argv[optind];
   unsigned char *data;
   size_t size;
   char err[256];
-  if (read_file(path, &data, &size, err, sizeof err)) return error(path, err);
+  int bad = read_file(path, &data, &size, err, sizeof err);
+  if (!strcmp(path, "-")) path = "<stdin>";
+  if (bad) return error(path, err);
 
   spx_cs_stream_t stream;
   spx_rt_error_t st;

@@ -37,7 +37,7 @@
  * bad SPEC as a located "<command line>:1:COL: error: ..."; "spx-quant:
  * FILE: error: ..."), 2 for a usage error. docs/number-formats.md has the
  * formats and the rules. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt_long */
 
 #include "runtime/formats/spx_formats.h"
 #include "runtime/formats/spx_numfmt.h"
@@ -46,6 +46,7 @@
 #include "support/spx_ternary_project.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +54,9 @@
 #include <string.h>
 
 static const char *prog = "spx-quant";
+/* Where the figures of a quantization go: stdout, or stderr when stdout
+ * holds an output file (-o - or --codes -). */
+static FILE *info_out;
 
 #define error(...) spx_file_error(prog, __VA_ARGS__)
 
@@ -84,12 +88,15 @@ static void help(void) {
          "                       absolute error and the count of NaR codes;\n"
          "                       ternary, binary: project a weight array (below)\n"
          "  -o, --output OUT.npy the decoded values, same dtype and shape (ternary:\n"
-         "                       alpha * t; binary: alpha * b)\n"
+         "                       alpha * t; binary: alpha * b); '-': standard output\n"
+         "                       (the figures then go to standard error)\n"
          "  --codes CODES.npy    the codes: uint8 (<= 8 bits) or uint16; ternary: t\n"
          "                       as int8 (-1, 0, 1); binary: b as int8 (-1, 1); same\n"
          "                       shape\n"
          "  -h, --help           this text\n"
-         "  --version            the spx-quant version\n"
+         "  -V, --version        the spx-quant version\n"
+         "IN.npy '-' reads standard input; options take their value as '--opt VALUE'\n"
+         "or '--opt=VALUE'.\n"
          "\n"
          "SPEC is written as in a .spx file, NAME or NAME(KEY=VALUE, ...):\n",
          usage_text);
@@ -131,8 +138,38 @@ static void help(void) {
          "usage error. See docs/number-formats.md.\n");
 }
 
+/* spx_npy_read_f64, or "-": standard input. */
+static int read_input(const char *path, spx_npy_t *a, int *is_f64, char *err, size_t errlen) {
+  unsigned char *buf = NULL;
+  size_t len = 0, cap = 0, got;
+  int rc;
+  if (strcmp(path, "-") != 0) return spx_npy_read_f64(path, a, is_f64, err, errlen);
+  memset(a, 0, sizeof *a);
+  do {
+    if (len == cap) {
+      unsigned char *grown = realloc(buf, cap = cap ? 2 * cap : 65536);
+      if (!grown) {
+        free(buf);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      buf = grown;
+    }
+    len += got = fread(buf + len, 1, cap - len, stdin);
+  } while (got > 0);
+  if (ferror(stdin)) {
+    snprintf(err, errlen, "cannot read: %s", strerror(errno));
+    free(buf);
+    return -1;
+  }
+  rc = spx_npy_parse_f64(buf, len, a, is_f64, err, errlen);
+  free(buf);
+  return rc;
+}
+
 typedef struct run {
   const char *in, *out, *codes_path;
+  int in_stdin; /* IN.npy was '-': read standard input, named "<stdin>" */
   int ternary; /* 1: tern, else fmt */
   int binary;  /* 1: binary, else fmt */
   spx_numfmt_t fmt;
@@ -306,10 +343,10 @@ static void errors_add(errors_t *e, double x, double q) {
 }
 
 static void errors_print(const errors_t *e) {
-  printf("mse: %.9g\n", e->err2 / (double)e->n);
-  if (e->err2 == 0) printf("sqnr: inf dB\n");
-  else printf("sqnr: %.4f dB\n", 10.0 * log10(e->sig2 / e->err2));
-  printf("max abs error: %.9g\n", e->max);
+  fprintf(info_out, "mse: %.9g\n", e->err2 / (double)e->n);
+  if (e->err2 == 0) fprintf(info_out, "sqnr: inf dB\n");
+  else fprintf(info_out, "sqnr: %.4f dB\n", 10.0 * log10(e->sig2 / e->err2));
+  fprintf(info_out, "max abs error: %.9g\n", e->max);
 }
 
 /* Reports the first non-finite element (a format that needs finite values);
@@ -373,7 +410,7 @@ static int quantize(run_t *r) {
   spx_rt_error_t rerr;
   int wide = r->fmt.bits > 8;
 
-  if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
+  if (read_input(r->in_stdin ? "-" : r->in, &a, &is_f64, err, sizeof err) != 0)
     return error(r->in, "%s", err);
   x = a.data;
   if (r->fmt.desc->kind == SPX_NUMFMT_INT8 && refuse_nonfinite(r, &a, "int8")) goto out;
@@ -423,22 +460,22 @@ static int quantize(run_t *r) {
 
   spx_numfmt_spec(&r->fmt, spec, sizeof spec);
   dims_text(&a, dims, sizeof dims);
-  printf("format: %s, %u-bit codes\n", spec, r->fmt.bits);
-  if (r->fmt.desc->needs_fit) printf("scale: %.9g\n", r->fmt.scale);
-  printf("values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
+  fprintf(info_out, "format: %s, %u-bit codes\n", spec, r->fmt.bits);
+  if (r->fmt.desc->needs_fit) fprintf(info_out, "scale: %.9g\n", r->fmt.scale);
+  fprintf(info_out, "values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
   if (r->fmt.desc->has_nar) {
     if (n_nar)
-      printf("nar: %zu (non-finite inputs; the errors below are over the %zu finite values)\n",
+      fprintf(info_out, "nar: %zu (non-finite inputs; the errors below are over the %zu finite values)\n",
              n_nar, e.n);
     else
-      printf("nar: 0\n");
+      fprintf(info_out, "nar: 0\n");
   }
   if (e.n) {
     errors_print(&e);
   } else {
-    printf("no finite values: no errors to report\n");
+    fprintf(info_out, "no finite values: no errors to report\n");
   }
-  if (fflush(stdout) != 0 || ferror(stdout)) {
+  if (fflush(info_out) != 0 || ferror(info_out)) {
     error("<stdout>", "write error");
     goto out;
   }
@@ -468,7 +505,7 @@ static int quantize_ternary(run_t *r) {
   spx_ternary_geom_t g;
   uint32_t b = spx_fmt_ternary_code_bits(o->n, o->k);
 
-  if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
+  if (read_input(r->in_stdin ? "-" : r->in, &a, &is_f64, err, sizeof err) != 0)
     return error(r->in, "%s", err);
   x = a.data;
   dims_text(&a, dims, sizeof dims);
@@ -525,30 +562,30 @@ static int quantize_ternary(run_t *r) {
 
   if (write_outputs(r, &a, is_f64, vals, "|i1", 1, t)) goto out;
 
-  printf("format: ternary(n=%u, k=%u, scale=%s)\n", o->n, o->k,
+  fprintf(info_out, "format: ternary(n=%u, k=%u, scale=%s)\n", o->n, o->k,
          o->per_layer ? "layer" : "channel");
-  printf("values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
-  printf("groups: %llu of up to %u weights (%u per output channel and tap",
+  fprintf(info_out, "values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
+  fprintf(info_out, "groups: %llu of up to %u weights (%u per output channel and tap",
          (unsigned long long)g.rows * g.taps * g.ng, o->n, (unsigned)g.ng);
-  if (g.cols % o->n) printf("; the last one %u", (unsigned)(g.cols % o->n));
-  printf(")\n");
-  printf("code: %u bits per group (%u patterns)\n", (unsigned)b,
+  if (g.cols % o->n) fprintf(info_out, "; the last one %u", (unsigned)(g.cols % o->n));
+  fprintf(info_out, ")\n");
+  fprintf(info_out, "code: %u bits per group (%u patterns)\n", (unsigned)b,
          (unsigned)spx_fmt_ternary_patterns(o->n, o->k));
   if (enc_bytes)
-    printf("encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g without "
+    fprintf(info_out, "encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g without "
            "the header\n",
            enc_bytes, SPX_FMT_TERNARY_HEADER_BYTES, 8.0 * (double)enc_bytes / (double)a.count,
            (double)b * (double)g.ng * g.taps * g.rows / (double)a.count);
   else
-    printf("encoded: none (beyond the ternary encoding: kh or kw above 65535, or 4 GiB)\n");
-  printf("sparsity: %.9g (%zu of %zu weights are 0)\n", (double)zeros / (double)a.count, zeros,
+    fprintf(info_out, "encoded: none (beyond the ternary encoding: kh or kw above 65535, or 4 GiB)\n");
+  fprintf(info_out, "sparsity: %.9g (%zu of %zu weights are 0)\n", (double)zeros / (double)a.count, zeros,
          a.count);
-  if (o->per_layer) printf("alpha: %.9g (one for the array)\n", a_min);
-  else printf("alpha: min %.9g, max %.9g (%u output channels)\n", a_min, a_max,
+  if (o->per_layer) fprintf(info_out, "alpha: %.9g (one for the array)\n", a_min);
+  else fprintf(info_out, "alpha: min %.9g, max %.9g (%u output channels)\n", a_min, a_max,
               (unsigned)g.rows);
-  printf("rounds: %d\n", rounds);
+  fprintf(info_out, "rounds: %d\n", rounds);
   errors_print(&e);
-  if (fflush(stdout) != 0 || ferror(stdout)) {
+  if (fflush(info_out) != 0 || ferror(info_out)) {
     error("<stdout>", "write error");
     goto out;
   }
@@ -574,7 +611,7 @@ static int quantize_binary(run_t *r) {
   int8_t *b = NULL;
   void *vals = NULL;
 
-  if (spx_npy_read_f64(r->in, &a, &is_f64, err, sizeof err) != 0)
+  if (read_input(r->in_stdin ? "-" : r->in, &a, &is_f64, err, sizeof err) != 0)
     return error(r->in, "%s", err);
   x = a.data;
   dims_text(&a, dims, sizeof dims);
@@ -639,21 +676,21 @@ static int quantize_binary(run_t *r) {
 
   if (write_outputs(r, &a, is_f64, vals, "|i1", 1, b)) goto out;
 
-  printf("format: binary\n");
-  printf("values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
+  fprintf(info_out, "format: binary\n");
+  fprintf(info_out, "values: %zu, %s %s\n", a.count, is_f64 ? "f64" : "f32", dims);
   if (enc_bytes)
-    printf("encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g with "
+    fprintf(info_out, "encoded: %zu bytes with its %d-byte header: %.6g bits per weight, %.6g with "
            "alpha and flip bits but without the header\n",
            enc_bytes, SPX_FMT_BINARY_HEADER_BYTES, 8.0 * (double)enc_bytes / (double)a.count,
            8.0 * (double)(enc_bytes - SPX_FMT_BINARY_HEADER_BYTES) / (double)a.count);
   else
-    printf("encoded: none (beyond the binary encoding: kh or kw above 65535, or 4 GiB)\n");
-  printf("ones: %zu of %zu weights are +1\n", ones, a.count);
-  printf("flips: %zu of %zu output channels have more +1 than -1 (stored negated with "
+    fprintf(info_out, "encoded: none (beyond the binary encoding: kh or kw above 65535, or 4 GiB)\n");
+  fprintf(info_out, "ones: %zu of %zu weights are +1\n", ones, a.count);
+  fprintf(info_out, "flips: %zu of %zu output channels have more +1 than -1 (stored negated with "
          "binsparx weights=on)\n", flips, rows);
-  printf("alpha: min %.9g, max %.9g (%zu output channels)\n", a_min, a_max, rows);
+  fprintf(info_out, "alpha: min %.9g, max %.9g (%zu output channels)\n", a_min, a_max, rows);
   errors_print(&e);
-  if (fflush(stdout) != 0 || ferror(stdout)) {
+  if (fflush(info_out) != 0 || ferror(info_out)) {
     error("<stdout>", "write error");
     goto out;
   }
@@ -667,44 +704,43 @@ out:
 }
 
 int main(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"codebook", required_argument, NULL, 'c'},
+      {"output", required_argument, NULL, 'o'},
+      {"codes", required_argument, NULL, 'C'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
   const char *book = NULL, *spec = NULL;
   run_t r;
-  int i;
+  int opt, i;
 
   memset(&r, 0, sizeof r);
-  for (i = 1; i < argc; ++i) {
+  info_out = stdout;
+  opterr = 0; /* our own messages */
+  while ((opt = getopt_long(argc, argv, ":o:hV", longopts, NULL)) != -1) {
+    const char **slot = NULL, *name = NULL;
+    switch (opt) {
+    case 'h': help(); return 0;
+    case 'V': printf("spx-quant %s\n", SPX_VERSION); return 0;
+    case 'c': slot = &book, name = "--codebook"; break;
+    case 'o': slot = &r.out, name = "--output"; break;
+    case 'C': slot = &r.codes_path, name = "--codes"; break;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      if (optopt) {
+        char shortopt[3] = {'-', (char)optopt, '\0'};
+        return usage_error("unknown option '%s'", shortopt);
+      }
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+    if (*slot) return usage_error("option '%s' given twice", name);
+    if (!*optarg) return usage_error("option '%s' needs a value", name);
+    *slot = optarg;
+  }
+  for (i = optind; i < argc; ++i) {
     const char *a = argv[i];
-    const char **slot = NULL;
-    const char *name = NULL;
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      help();
-      return 0;
-    }
-    if (strcmp(a, "--version") == 0) {
-      printf("spx-quant %s\n", SPX_VERSION);
-      return 0;
-    }
-    if (strcmp(a, "--codebook") == 0 || strncmp(a, "--codebook=", 11) == 0) {
-      slot = &book;
-      name = "--codebook";
-    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-               strncmp(a, "--output=", 9) == 0) {
-      slot = &r.out;
-      name = "--output";
-    } else if (strcmp(a, "--codes") == 0 || strncmp(a, "--codes=", 8) == 0) {
-      slot = &r.codes_path;
-      name = "--codes";
-    }
-    if (slot) {
-      const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
-      if (*slot) return usage_error("option '%s' given twice", name);
-      if (eq) *slot = eq + 1;
-      else if (i + 1 < argc) *slot = argv[++i];
-      else return usage_error("option '%s' needs a value", a);
-      if (!**slot) return usage_error("option '%s' needs a value", name);
-      continue;
-    }
-    if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
     if (!spec && !book) spec = a;
     else if (!r.in && !book) r.in = a;
     else return usage_error("unexpected argument '%s'", a);
@@ -718,6 +754,11 @@ int main(int argc, char **argv) {
   if (!spec) return usage_error("no SPEC%s", "");
   if (!r.in) return usage_error("no input file (IN.npy)%s", "");
   if (!r.out) return usage_error("no output file (-o OUT.npy)%s", "");
+  if (r.codes_path && !strcmp(r.out, "-") && !strcmp(r.codes_path, "-"))
+    return usage_error("-o and --codes cannot both be '-' (standard output)%s", "");
+  if (!strcmp(r.in, "-")) r.in_stdin = 1, r.in = "<stdin>";
+  /* Standard output holds a file: the figures go to stderr. */
+  if (!strcmp(r.out, "-") || (r.codes_path && !strcmp(r.codes_path, "-"))) info_out = stderr;
   if (parse_spec(spec, &r)) return 1;
   spx_outfile_handle_signals();
   return r.ternary ? quantize_ternary(&r) : r.binary ? quantize_binary(&r) : quantize(&r);

@@ -48,6 +48,7 @@ static void help(void) {
          "compile report of the model it ran (NAME.spxbin -> NAME.report.json in\n"
          "the same folder), else it is a column of its own.\n"
          "\n"
+         "  REPORT.json '-'       read that report from standard input\n"
          "  -o, --output FILE     write to FILE ('-': standard output, the default)\n"
          "  -f, --format FORMAT   html (one self-contained page), csv (one row per\n"
          "                        column and layer, then the totals) or text (tables\n"
@@ -102,8 +103,10 @@ static int located(const char *path, const spx_json_t *at, const char *fmt, ...)
   return 1;
 }
 
+/* Reads `path` whole ("-": standard input). */
 static int read_file(const char *path, char **text, size_t *len) {
-  FILE *f = fopen(path, "rb");
+  const int is_stdin = !strcmp(path, "-");
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
   char *buf = NULL;
   size_t n = 0, cap = 0;
   if (!f) return spx_file_error(prog, path, "cannot read: %s", strerror(errno));
@@ -115,7 +118,7 @@ static int read_file(const char *path, char **text, size_t *len) {
       b = realloc(buf, cap);
       if (!b) {
         free(buf);
-        fclose(f);
+        if (!is_stdin) fclose(f);
         return spx_file_error(prog, path, "out of memory");
       }
       buf = b;
@@ -127,10 +130,10 @@ static int read_file(const char *path, char **text, size_t *len) {
   if (ferror(f)) {
     int e = errno;
     free(buf);
-    fclose(f);
+    if (!is_stdin) fclose(f);
     return spx_file_error(prog, path, "cannot read: %s", e ? strerror(e) : "read error");
   }
-  fclose(f);
+  if (!is_stdin) fclose(f);
   *text = buf;
   *len = n;
   return 0;
@@ -141,7 +144,9 @@ static int load_input(input_t *in) {
   char *text = NULL;
   size_t len = 0;
   spx_json_error_t err;
-  if (read_file(in->path, &text, &len)) return 1;
+  int bad = read_file(in->path, &text, &len);
+  if (!strcmp(in->path, "-")) in->path = "<stdin>"; /* in messages and the output */
+  if (bad) return 1;
   in->json = spx_json_parse(text ? text : "", len, &err);
   free(text);
   if (!in->json) {
@@ -587,6 +592,10 @@ static int run(int argc, char **argv, const char **labels) {
   else if (!strcmp(o.format, "text")) writer = spx_report_text;
   else return usage_error("--format is html, csv or text, not '%s'", o.format);
 
+  for (i = 0; i < n_in; ++i)
+    for (int k = 0; k < i; ++k)
+      if (!strcmp(argv[optind + i], "-") && !strcmp(argv[optind + k], "-"))
+        return usage_error("'-' (standard input) is given twice");
   in = calloc((size_t)n_in, sizeof *in);
   if (!in) return spx_file_error(prog, "<memory>", "out of memory");
   for (i = 0; i < n_in; ++i) {

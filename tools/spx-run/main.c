@@ -11,18 +11,20 @@
  * separately. --output, none or one per model output in the model's output
  * order, writes float32 [N, ...] (the output's dims without a leading 1);
  * --labels (int32 or int8 [N]) prints "accuracy: 0.9722 (350/360)" from the
- * argmax of output 0; --report writes per-layer run statistics as
+ * argmax of output 0 (and --report has it); --report writes per-layer run statistics as
  * JSON (wall time measured here, with clock_gettime; timings belong in this
  * report only). The output files are written all or nothing (under
  * temporary names, renamed into place together at the end; an interrupted
- * run removes them). Errors: "spx-run: FILE: error: <message>", exit
- * status 1. */
-#define _POSIX_C_SOURCE 200809L
+ * run removes them). FILE.spxbin '-' is standard input; an output file '-'
+ * is standard output. Errors: "spx-run: FILE: error: <message>", exit
+ * status 1; usage errors exit 2. */
+#define _GNU_SOURCE /* getopt_long */
 
 #include "runtime/device/spx_device.h"
 #include "support/spx_support.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <sys/stat.h>
 #include <pthread.h>
@@ -33,6 +35,9 @@
 #include <time.h>
 
 static const char *prog = "spx-run";
+/* Where the accuracy, cycles and --compare-f32 table go: stdout, or stderr
+ * when stdout holds an output file ('-'). */
+static FILE *info_out;
 
 #define error(...) spx_file_error(prog, __VA_ARGS__)
 
@@ -53,7 +58,8 @@ static void help(void) {
          "               [--threads=N] [--datapath] [--dump-activations DIR\n"
          "               [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
          "Runs a compiled model on a device over samples. A simulator\n"
-         "also prints the cycles it counted for one inference.\n"
+         "also prints the cycles it counted for one inference. FILE.spxbin '-'\n"
+         "reads the model from standard input.\n"
          "  --input X.npy      float32 [N, ...]: N samples, each with as many\n"
          "                     elements as the model input [1, ...]; a model with\n"
          "                     several inputs takes one --input per input, in the\n"
@@ -62,7 +68,8 @@ static void help(void) {
          "                     several outputs takes one --output per output, in\n"
          "                     the model's output order (or none)\n"
          "  --labels L.npy     int32 or int8 [N]: print the accuracy of the\n"
-         "                     argmax of the output (output 0 of several)\n"
+         "                     argmax of the output (output 0 of several); --report\n"
+         "                     gets it as \"accuracy\" and \"correct\"\n"
          "  --report FILE.json per-layer run statistics (calls, wall time; on a\n"
          "                     simulator its cycles, compute and memory cycles,\n"
          "                     bound and PE-row or tile utilisation, and its own\n"
@@ -71,7 +78,7 @@ static void help(void) {
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
          "  --trace FILE.json  (sim) Chrome trace events of one inference\n"
-         "  --version          the spx-run version\n"
+
          "  --threads=N        run the samples on N threads (default 1); the\n"
          "                     outputs, accuracy and cycles are the same for any N\n"
          "  --datapath         (sim) compute PE layers with the simulator's datapath\n"
@@ -94,11 +101,41 @@ static void help(void) {
          "                     the max abs error of the dequantized outputs against\n"
          "                     the float ones; --report gets them per layer as\n"
          "                     \"sqnr_db\" and \"max_abs_error\"\n"
+         "  -h, --help         this text\n"
+         "  --version          the spx-run version\n"
+         "Options take their value as '--opt VALUE' or '--opt=VALUE'. One of\n"
+         "--output, --report and --trace may be '-', standard output; what spx-run\n"
+         "prints (accuracy, cycles, --compare-f32) then goes to standard error.\n"
          "Exit status: 0; 1 for an error in the model or the inputs; 2 for a\n"
          "usage error.\n", prog);
 }
 
-/* Reads a whole file into 64-byte aligned memory (the stream's blobs are
+/* Standard input (a pipe: no size to ask for) into 64-byte aligned memory. */
+static int read_stdin(unsigned char **out, size_t *out_size, char *err, size_t errcap) {
+  size_t cap = 1 << 16, len = 0, got;
+  unsigned char *buf = aligned_alloc(64, cap);
+  while (buf && (got = fread(buf + len, 1, cap - len, stdin)) > 0) {
+    len += got;
+    if (len == cap) {
+      unsigned char *grown = cap <= 0x80000000UL ? aligned_alloc(64, cap * 2) : NULL;
+      if (grown) memcpy(grown, buf, len);
+      free(buf);
+      buf = grown;
+      cap *= 2;
+    }
+  }
+  if (!buf || ferror(stdin)) {
+    snprintf(err, errcap, !buf ? (len >= 0x80000000UL ? "too large for a stream" : "out of memory")
+                               : "cannot read: %s", strerror(errno));
+    free(buf);
+    return 1;
+  }
+  *out = buf;
+  *out_size = len;
+  return 0;
+}
+
+/* Reads a whole file ("-": standard input) into 64-byte aligned memory (the stream's blobs are
  * 64-aligned within it). */
 static int read_file(const char *path, unsigned char **out, size_t *out_size,
                      char *err, size_t errcap) {
@@ -107,6 +144,7 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
   unsigned char *buf;
   *out = NULL;
   *out_size = 0;
+  if (!strcmp(path, "-")) return read_stdin(out, out_size, err, errcap);
   f = fopen(path, "rb");
   if (!f) {
     snprintf(err, errcap, "cannot open: %s", strerror(errno));
@@ -357,7 +395,7 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
                         const spx_cs_stream_t *s, const char *device,
                         size_t samples, const layer_stat_t *stats,
                         const spx_rt_model_t *model, const void *const *ws,
-                        unsigned n_ws, const cmp_t *cmp) {
+                        unsigned n_ws, const cmp_t *cmp, const size_t *correct) {
   FILE *f = open_out(set, path);
   uint32_t i;
   double total = 0;
@@ -367,7 +405,12 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   json_string(f, model_path);
   fprintf(f, ",\n  \"device\": ");
   json_string(f, device);
-  fprintf(f, ",\n  \"samples\": %zu,\n  \"layers\": [", samples);
+  fprintf(f, ",\n  \"samples\": %zu,", samples);
+  /* --labels: the top-1 accuracy of output 0 over the samples. */
+  if (correct)
+    fprintf(f, "\n  \"accuracy\": %.6f, \"correct\": %zu,",
+            samples ? (double)*correct / (double)samples : 0.0, *correct);
+  fprintf(f, "\n  \"layers\": [");
   for (i = 0; i < s->command_count; ++i) {
     spx_cs_command_t cmd;
     const char *op = "?";
@@ -696,7 +739,7 @@ static int load_f32(const char *path, unsigned char **data, spx_cs_stream_t *s,
 static int compare_f32(const capture_t *q, const capture_t *f, cmp_t *out) {
   uint32_t i, j;
   int shown = 0;
-  printf("%-24s %12s %14s\n", "layer", "sqnr_db", "max_abs_error");
+  fprintf(info_out, "%-24s %12s %14s\n", "layer", "sqnr_db", "max_abs_error");
   for (i = 0; i < q->count; ++i) {
     const cap_layer_t *a = &q->layers[i], *b = NULL;
     double sref = 0, serr = 0, mx = 0;
@@ -718,17 +761,17 @@ static int compare_f32(const capture_t *q, const capture_t *f, cmp_t *out) {
     out[i].exact = serr == 0;
     out[i].sqnr_db = serr > 0 ? 10.0 * log10(sref / serr) : 0.0;
     if (out[i].exact)
-      printf("%-24s %12s %14.6g\n", a->name, "inf", mx);
+      fprintf(info_out, "%-24s %12s %14.6g\n", a->name, "inf", mx);
     else
-      printf("%-24s %12.2f %14.6g\n", a->name, out[i].sqnr_db, mx);
+      fprintf(info_out, "%-24s %12.2f %14.6g\n", a->name, out[i].sqnr_db, mx);
   }
   /* The layers without a counterpart. */
   for (i = 0; i < q->count; ++i)
     if (q->layers[i].buf && !out[i].has) {
-      printf("%s %s", shown++ ? "," : "skipped (not in the float model, or another shape):",
+      fprintf(info_out, "%s %s", shown++ ? "," : "skipped (not in the float model, or another shape):",
              q->layers[i].name && q->layers[i].name[0] ? q->layers[i].name : "(unnamed)");
     }
-  if (shown) printf("\n");
+  if (shown) fprintf(info_out, "\n");
   shown = 0;
   for (j = 0; j < f->count; ++j) {
     int found = 0;
@@ -737,10 +780,10 @@ static int compare_f32(const capture_t *q, const capture_t *f, cmp_t *out) {
       found = out[i].has && q->layers[i].name && f->layers[j].name &&
               !strcmp(q->layers[i].name, f->layers[j].name);
     if (!found)
-      printf("%s %s", shown++ ? "," : "skipped (only in the float model):",
+      fprintf(info_out, "%s %s", shown++ ? "," : "skipped (only in the float model):",
              f->layers[j].name && f->layers[j].name[0] ? f->layers[j].name : "(unnamed)");
   }
-  if (shown) printf("\n");
+  if (shown) fprintf(info_out, "\n");
   return 0;
 }
 
@@ -756,31 +799,30 @@ typedef struct options {
   unsigned threads; /* --threads=N, >= 1 */
 } options_t;
 
-/* --name VALUE or --name=VALUE; returns 1 if argv[*i] is that option. */
-static int take_option(int argc, char **argv, int *i, const char *name,
-                       const char **value, int *bad) {
-  size_t n = strlen(name);
-  const char *a = argv[*i];
-  if (strncmp(a, name, n)) return 0;
-  if (a[n] == '=') {
-    *value = a + n + 1;
-  } else if (a[n] == '\0') {
-    if (*i + 1 >= argc) {
-      *bad = 1;
-      return 1;
-    }
-    *value = argv[++*i];
-  } else {
-    return 0;
-  }
-  if (!**value) *bad = 1;
-  return 1;
-}
-
-/* Returns 0 with *o filled (free o->inputs and o->outputs), or 1 after a
- * usage error. */
+/* Returns 0 with *o filled (free o->inputs and o->outputs), 2 after a
+ * usage error, or -1 when the run is complete (--help, --version). Every
+ * option with a value takes it as '--opt VALUE' or '--opt=VALUE'. */
 static int parse_args(int argc, char **argv, options_t *o) {
-  int i;
+  enum { O_INPUT = 256, O_OUTPUT, O_LABELS, O_REPORT, O_DEVICE, O_TRACE, O_THREADS,
+         O_DATAPATH, O_DUMP, O_DUMP_SAMPLES, O_COMPARE, O_VERSION };
+  static const struct option longopts[] = {
+      {"input", required_argument, NULL, O_INPUT},
+      {"output", required_argument, NULL, O_OUTPUT},
+      {"labels", required_argument, NULL, O_LABELS},
+      {"report", required_argument, NULL, O_REPORT},
+      {"device", required_argument, NULL, O_DEVICE},
+      {"trace", required_argument, NULL, O_TRACE},
+      {"threads", required_argument, NULL, O_THREADS},
+      {"datapath", no_argument, NULL, O_DATAPATH},
+      {"dump-activations", required_argument, NULL, O_DUMP},
+      {"dump-samples", required_argument, NULL, O_DUMP_SAMPLES},
+      {"compare-f32", required_argument, NULL, O_COMPARE},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, O_VERSION},
+      {NULL, 0, NULL, 0},
+  };
+  int opt, i;
+  unsigned to_stdout = 0; /* outputs named '-' */
   memset(o, 0, sizeof *o);
   o->device = NULL; /* the stream's own device */
   o->threads = 1;
@@ -791,65 +833,73 @@ static int parse_args(int argc, char **argv, options_t *o) {
     fprintf(stderr, "%s: error: out of memory\n", prog);
     return 1;
   }
-  for (i = 1; i < argc; ++i) {
-    int bad = 0;
-    const char *a = argv[i];
-    const char *v = NULL;
-    if (take_option(argc, argv, &i, "--input", &v, &bad)) {
-      if (bad) return usage_error("option '%s' needs a value", a);
+  opterr = 0; /* our own messages */
+  while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    const char *v = optarg;
+    if (v && !*v) return usage_error("option '%s' needs a value", argv[optind - 1]);
+    switch (opt) {
+    case 'h': help(); return -1;
+    case O_VERSION: printf("spx-run %s\n", SPX_VERSION); return -1;
+    case O_INPUT:
+      if (!strcmp(v, "-"))
+        return usage_error("--input reads a file; '-' (standard input) is not one%s", "");
       o->inputs[o->n_inputs++] = v;
-      continue;
-    }
-    if (take_option(argc, argv, &i, "--output", &v, &bad)) {
+      break;
+    case O_OUTPUT: {
       unsigned k;
-      if (bad) return usage_error("option '%s' needs a value", a);
       for (k = 0; k < o->n_outputs; ++k)
-        if (!strcmp(o->outputs[k], v))
-          return usage_error("--output '%s' is given twice", v);
+        if (!strcmp(o->outputs[k], v)) return usage_error("--output '%s' is given twice", v);
       o->outputs[o->n_outputs++] = v;
-      continue;
+      to_stdout += !strcmp(v, "-");
+      break;
     }
-    if (take_option(argc, argv, &i, "--labels", &o->labels, &bad) ||
-        take_option(argc, argv, &i, "--report", &o->report, &bad) ||
-        take_option(argc, argv, &i, "--device", &o->device, &bad) ||
-        take_option(argc, argv, &i, "--trace", &o->trace, &bad) ||
-        take_option(argc, argv, &i, "--dump-activations", &o->dump_dir, &bad) ||
-        take_option(argc, argv, &i, "--compare-f32", &o->compare, &bad)) {
-      if (bad) return usage_error("option '%s' needs a value", a);
-      continue;
-    }
-    if (take_option(argc, argv, &i, "--threads", &v, &bad)) {
+    case O_LABELS: o->labels = v; break;
+    case O_REPORT: o->report = v; to_stdout += !strcmp(v, "-"); break;
+    case O_DEVICE: o->device = v; break;
+    case O_TRACE: o->trace = v; to_stdout += !strcmp(v, "-"); break;
+    case O_DUMP: o->dump_dir = v; break;
+    case O_COMPARE: o->compare = v; break;
+    case O_DATAPATH: o->datapath = 1; break;
+    case O_THREADS: {
       char *end;
       unsigned long t;
-      if (bad) return usage_error("option '%s' needs a value", a);
       errno = 0;
       t = strtoul(v, &end, 10);
       if (errno || end == v || *end || v[0] == '-' || t < 1 || t > 256)
         return usage_error("--threads takes a number of threads from 1 to 256, not '%s'", v);
       o->threads = (unsigned)t;
-      continue;
+      break;
     }
-    if (take_option(argc, argv, &i, "--dump-samples", &v, &bad)) {
+    case O_DUMP_SAMPLES: {
       char *end;
       unsigned long long t;
-      if (bad) return usage_error("option '%s' needs a value", a);
       errno = 0;
       t = strtoull(v, &end, 10);
       if (errno || end == v || *end || v[0] == '-' || t < 1)
         return usage_error("--dump-samples takes a number of samples, at least 1, not '%s'", v);
       o->dump_samples = (size_t)t;
-      continue;
+      break;
     }
-    if (!strcmp(a, "--datapath")) {
-      o->datapath = 1;
-      continue;
+    case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      if (optopt) {
+        char shortopt[3] = {'-', (char)optopt, '\0'};
+        return usage_error("unknown option '%s'", shortopt);
+      }
+      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
-    if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
-    if (o->model) return usage_error("more than one model file ('%s')", a);
-    o->model = a;
+  }
+  for (i = optind; i < argc; ++i) {
+    if (o->model) return usage_error("more than one model file ('%s')", argv[i]);
+    o->model = argv[i];
   }
   if (!o->model) return usage_error("no model file%s", "");
   if (!o->n_inputs) return usage_error("no --input file%s", "");
+  if (to_stdout > 1)
+    return usage_error("only one of --output, --report and --trace can be '-' (standard "
+                       "output)%s", "");
+  /* Standard output holds that file: what spx-run prints goes to stderr. */
+  if (to_stdout) info_out = stderr;
   return 0;
 }
 
@@ -881,7 +931,7 @@ static void list_tensors(char *buf, size_t cap, const spx_cs_stream_t *s, int ou
 int main(int argc, char **argv) {
   options_t o;
   unsigned char *data = NULL;
-  size_t size = 0, n = 0, s_i;
+  size_t size = 0, n = 0, s_i, correct = 0;
   char err[512], shape[128], list[1024];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
@@ -905,18 +955,11 @@ int main(int argc, char **argv) {
   spx_cs_stream_t fstream;
   spx_rt_model_t fmodel;
 
-  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-    help();
-    return 0;
-  }
-  if (argc == 2 && !strcmp(argv[1], "--version")) {
-    printf("spx-run %s\n", SPX_VERSION);
-    return 0;
-  }
+  info_out = stdout;
   {
     int usage = parse_args(argc, argv, &o);
     if (usage) {
-      rc = usage;
+      rc = usage < 0 ? 0 : usage; /* -1: --help or --version */
       goto done;
     }
   }
@@ -929,9 +972,13 @@ int main(int argc, char **argv) {
     goto done;
   }
 
-  if (read_file(o.model, &data, &size, err, sizeof err)) {
-    error(o.model, "%s", err);
-    goto done;
+  {
+    int bad = read_file(o.model, &data, &size, err, sizeof err);
+    if (!strcmp(o.model, "-")) o.model = "<stdin>"; /* in messages and the report */
+    if (bad) {
+      error(o.model, "%s", err);
+      goto done;
+    }
   }
   if (spx_cs_stream_load(data, size, &stream, &cst)) {
     error(o.model, "%s", cst.message);
@@ -1113,7 +1160,7 @@ int main(int argc, char **argv) {
     }
   }
   if (o.labels) {
-    size_t correct = 0;
+    correct = 0;
     for (s_i = 0; s_i < n; ++s_i) {
       const float *row = outbufs[0] + s_i * per_out[0];
       size_t j, best = 0;
@@ -1123,7 +1170,7 @@ int main(int argc, char **argv) {
         if (row[j] > row[best]) best = j;
       if (per_out[0] && (long long)best == label) correct++;
     }
-    printf("accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
+    fprintf(info_out, "accuracy: %.4f (%zu/%zu)\n", n ? (double)correct / (double)n : 0.0,
            correct, n);
   }
   {
@@ -1134,7 +1181,7 @@ int main(int argc, char **argv) {
       counted |= stats[k].cycle_runs > 0;
     }
     if (counted)
-      printf("cycles: %llu per inference (%s simulator; per layer: --report)\n",
+      fprintf(info_out, "cycles: %llu per inference (%s simulator; per layer: --report)\n",
              (unsigned long long)cycles, spx_cs_target_name(stream.target));
   }
   if (o.trace && write_trace(outs_set, o.trace, dev, &stream)) goto done;
@@ -1175,7 +1222,7 @@ int main(int argc, char **argv) {
       (!(wss = calloc(o.threads, sizeof *wss)) ||
        (collect_workspaces(wss, workers, o.threads),
         write_report(outs_set, o.report, o.model, &stream, dev->name, n, stats, &model, wss,
-                     o.threads, cmps))))
+                     o.threads, cmps, o.labels ? &correct : NULL))))
     goto done;
   if (spx_outset_commit(outs_set)) {
     error(spx_outset_failed_path(outs_set), "cannot write: %s", strerror(errno));

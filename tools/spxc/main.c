@@ -3,8 +3,9 @@
  * Reads a .spx network, checks it, builds the spx MLIR module, runs the pass
  * pipeline and emits what --emit asks for. The pipeline reads as straight
  * calls: load -> override -> lower -> passes -> emit. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt_long */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ typedef struct options {
   const char *output; /* -o: directory; a file for --emit=mlir alone */
   unsigned emit;
   bool emit_given;
+  const char *emit_text; /* the last --emit, as given */
   bool syntax_only;
   bool print_ir_after_all;
   bool timing;
@@ -57,16 +59,21 @@ typedef struct options {
 
 static void usage(FILE *out) {
   fputs(
-      "usage: spxc FILE.spx [options]\n"
+      "usage: spxc FILE.spx [options]     (FILE.spx '-': standard input)\n"
       "       spxc FILE.mlir [options]   (spx IR as text, e.g. a pass test)\n"
       "       spxc MODEL.onnx [options]  (an ONNX model; docs/onnx.md)\n"
       "\n"
       "Compiles a network description to the spx MLIR dialect and runs the\n"
       "SPX pass pipeline on it.\n"
       "\n"
+      "Options take their value as '--opt VALUE' or '--opt=VALUE'. A .spx read\n"
+      "from standard input is named <stdin> in messages; its weight and\n"
+      "calibration paths are relative to the working directory.\n"
+      "\n"
       "Output:\n"
-      "  -o DIR                 output directory (default: .; created if missing,\n"
-      "                         with its parents)\n"
+      "  -o, --output DIR       output directory (default: .; created if missing,\n"
+      "                         with its parents); '-': standard output, for one\n"
+      "                         output (--emit=spxbin, report or mlir alone)\n"
       "  --emit=KIND[,KIND]     what to write (default: c,spxbin,report):\n"
       "                           c       DIR/NAME.h and DIR/NAME.c, C99 over libspxrt\n"
       "                           spxbin  DIR/NAME.spxbin, the runtime's command stream\n"
@@ -126,22 +133,20 @@ static void usage(FILE *out) {
       "  --sparsify=LAYER:SPEC  e.g. --sparsify='fc1:block(8x8, density=0.5)'\n"
       "  --set=STATEMENT        any compile-block statement, e.g. --set='quantize fc1 : f32'\n"
       "\n"
-      "  --help                 show this help\n"
-      "  --version              show the version\n",
+      "  -h, --help             show this help\n"
+      "  --version              show the version\n"
+      "\n"
+      "Exit status: 0; 1 for an error in the input (located FILE:LINE:COL: error:)\n"
+      "or in writing the outputs; 2 for a usage error.\n",
       out);
 }
 
+/* Usage errors: exit status 2 (errors in the input: 1). */
 static int usage_error(const char *fmt, const char *arg) {
   fputs("spxc: error: ", stderr);
   fprintf(stderr, fmt, arg);
   fputs("\n(run 'spxc --help' for usage)\n", stderr);
-  return 1;
-}
-
-static const char *flag_value(const char *arg, const char *flag) {
-  size_t n = strlen(flag);
-  if (strncmp(arg, flag, n) == 0 && arg[n] == '=') return arg + n + 1;
-  return NULL;
+  return 2;
 }
 
 static int parse_passes(options_t *o, const char *list) {
@@ -169,6 +174,7 @@ static int parse_emit(options_t *o, const char *list) {
   snprintf(buf, sizeof buf, "%s", list);
   o->emit = 0;
   o->emit_given = true;
+  o->emit_text = list;
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
        tok = strtok_r(NULL, ",", &save)) {
     size_t k = 0;
@@ -192,105 +198,201 @@ static void note_option(options_t *o, spx_arena_t *arena, const char *arg) {
                                 : spx_arena_strdup(arena, arg);
 }
 
-/* Returns 0 to go on, 1 on a usage error, -1 when the run is complete
- * (--help, --version, --list-passes, --list-targets). */
+/* -o - writes the one output to standard output; several outputs cannot
+ * share it. 0, or 2 after a usage error. */
+static int check_stdout(const options_t *o) {
+  if (!o->output || strcmp(o->output, "-") != 0 || o->syntax_only) return 0;
+  const char *why = NULL;
+  unsigned single = o->emit & (EMIT_MLIR | EMIT_SPXBIN | EMIT_REPORT);
+  char buf[512];
+  if (!o->emit_given) {
+    why = "the default outputs are several (NAME.h, NAME.c, NAME.spxbin, NAME.report.json)";
+  } else if (o->emit & EMIT_SPX) {
+    why = "--emit=spx writes a folder (NAME.spx and weights/)";
+  } else if (o->emit & EMIT_C) {
+    why = "--emit=c writes two files (NAME.h and NAME.c)";
+  } else if (single & (single - 1)) {
+    snprintf(buf, sizeof buf, "--emit=%s asks for several", o->emit_text);
+    why = buf;
+  }
+  if (!why) return 0;
+  fprintf(stderr,
+          "spxc: error: -o - writes one output to standard output, but %s; ask for one with "
+          "--emit=spxbin, --emit=report or --emit=mlir, or give -o DIR\n"
+          "(run 'spxc --help' for usage)\n",
+          why);
+  return 2;
+}
+
+/* Long options without a short form. */
+enum {
+  OPT_HELP = 'h',
+  OPT_OUTPUT = 'o',
+  OPT_VERSION = 256,
+  OPT_LIST_TARGETS,
+  OPT_LIST_PASSES,
+  OPT_EMIT,
+  OPT_SYNTAX_ONLY,
+  OPT_DEBUGINFO,
+  OPT_ELIDE_WEIGHTS,
+  OPT_DEPFILE,
+  OPT_DUMP_WEIGHTS,
+  OPT_ERROR_LIMIT,
+  OPT_FATAL_WARNINGS,
+  OPT_C_PREFIX,
+  OPT_WEIGHTS,
+  OPT_PASSES,
+  OPT_PRINT_IR,
+  OPT_TIMING,
+  OPT_TARGET,
+  OPT_QUANTIZE,
+  OPT_SPARSIFY,
+  OPT_TARGET_OPT,
+  OPT_SET,
+};
+
+/* Returns 0 to go on, 2 on a usage error, -1 when the run is complete
+ * (--help, --version, --list-passes, --list-targets). Every option with a
+ * value takes it as '--opt VALUE' or '--opt=VALUE' (getopt_long). */
 static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
+  static const struct option longopts[] = {
+      {"help", no_argument, NULL, OPT_HELP},
+      {"version", no_argument, NULL, OPT_VERSION},
+      {"list-targets", no_argument, NULL, OPT_LIST_TARGETS},
+      {"list-passes", no_argument, NULL, OPT_LIST_PASSES},
+      {"output", required_argument, NULL, OPT_OUTPUT},
+      {"emit", required_argument, NULL, OPT_EMIT},
+      {"syntax-only", no_argument, NULL, OPT_SYNTAX_ONLY},
+      {"mlir-print-debuginfo", no_argument, NULL, OPT_DEBUGINFO},
+      {"mlir-elide-weights", no_argument, NULL, OPT_ELIDE_WEIGHTS},
+      {"depfile", required_argument, NULL, OPT_DEPFILE},
+      {"dump-weights", required_argument, NULL, OPT_DUMP_WEIGHTS},
+      {"error-limit", required_argument, NULL, OPT_ERROR_LIMIT},
+      {"fatal-warnings", no_argument, NULL, OPT_FATAL_WARNINGS},
+      {"c-prefix", required_argument, NULL, OPT_C_PREFIX},
+      {"weights", required_argument, NULL, OPT_WEIGHTS},
+      {"passes", required_argument, NULL, OPT_PASSES},
+      {"print-ir-after-all", no_argument, NULL, OPT_PRINT_IR},
+      {"timing", no_argument, NULL, OPT_TIMING},
+      {"target", required_argument, NULL, OPT_TARGET},
+      {"quantize", required_argument, NULL, OPT_QUANTIZE},
+      {"sparsify", required_argument, NULL, OPT_SPARSIFY},
+      {"target-opt", required_argument, NULL, OPT_TARGET_OPT},
+      {"set", required_argument, NULL, OPT_SET},
+      {NULL, 0, NULL, 0},
+  };
   o->n_passes = -1;
   o->error_limit = 20;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage(stdout);
-      return -1;
-    } else if (strcmp(a, "--version") == 0) {
-      printf("spxc %s (MLIR 19)\n", SPX_VERSION);
-      return -1;
-    } else if (strcmp(a, "--list-targets") == 0) {
-      spx_backend_targets_list(stdout);
-      return -1;
-    } else if (strcmp(a, "--list-passes") == 0) {
+  opterr = 0; /* our own messages */
+  int opt, index = 0;
+  while ((opt = getopt_long(argc, argv, ":ho:", longopts, &index)) != -1) {
+    const char *v = optarg;
+    /* The option as the provenance records it, whichever form was given. */
+    const char *as_given =
+        opt >= OPT_VERSION && v ? spx_arena_printf(arena, "--%s=%s", longopts[index].name, v) : NULL;
+    switch (opt) {
+    case OPT_HELP: usage(stdout); return -1;
+    case OPT_VERSION: printf("spxc %s (MLIR 19)\n", SPX_VERSION); return -1;
+    case OPT_LIST_TARGETS: spx_backend_targets_list(stdout); return -1;
+    case OPT_LIST_PASSES:
       for (int p = 0; p < SPX_PASS_COUNT_; p++)
         printf("  %-20s %s\n", spx_pass_name((spx_pass_id_t)p),
                spx_pass_description((spx_pass_id_t)p));
       return -1;
-    } else if ((v = flag_value(a, "--emit"))) {
-      if (parse_emit(o, v)) return 1;
-    } else if (strcmp(a, "-o") == 0) {
-      if (++i == argc) return usage_error("%s needs a file name", a);
-      o->output = argv[i];
-    } else if (strcmp(a, "--syntax-only") == 0) {
-      o->syntax_only = true;
-    } else if (strcmp(a, "--mlir-print-debuginfo") == 0) {
-      o->debug_info = true;
-    } else if (strcmp(a, "--mlir-elide-weights") == 0) {
-      o->elide_weights = true;
-    } else if ((v = flag_value(a, "--depfile"))) {
+    case OPT_EMIT:
+      if (parse_emit(o, v)) return 2;
+      break;
+    case OPT_OUTPUT:
+      if (!*v) return usage_error("%s needs a file name", "-o");
+      o->output = v;
+      break;
+    case OPT_SYNTAX_ONLY: o->syntax_only = true; break;
+    case OPT_DEBUGINFO: o->debug_info = true; break;
+    case OPT_ELIDE_WEIGHTS: o->elide_weights = true; break;
+    case OPT_DEPFILE:
       if (!*v) return usage_error("%s needs a file name", "--depfile");
+      if (strcmp(v, "-") == 0)
+        return usage_error("%s writes a file: '-' (standard output) is not one", "--depfile");
       o->depfile = v;
-    } else if ((v = flag_value(a, "--dump-weights"))) {
-      o->dump_weights = v;
-    } else if ((v = flag_value(a, "--error-limit"))) {
+      break;
+    case OPT_DUMP_WEIGHTS: o->dump_weights = v; break;
+    case OPT_ERROR_LIMIT: {
       char *end;
       errno = 0;
       long n = strtol(v, &end, 10);
       if (end == v || *end || errno || n < 0 || n > 1000000000)
         return usage_error("--error-limit expects a number of errors (0: no limit), got '%s'", v);
       o->error_limit = (int)n;
-    } else if (strcmp(a, "--fatal-warnings") == 0) {
-      o->fatal_warnings = true;
-    } else if ((v = flag_value(a, "--c-prefix"))) {
+      break;
+    }
+    case OPT_FATAL_WARNINGS: o->fatal_warnings = true; break;
+    case OPT_C_PREFIX: {
       const char *why = spx_backend_c_prefix_problem(v);
       if (why) {
         fprintf(stderr, "spxc: error: --c-prefix '%s' %s\n(run 'spxc --help' for usage)\n", v,
                 why);
-        return 1;
+        return 2;
       }
       o->c_prefix = v;
-      note_option(o, arena, a);
-    } else if ((v = flag_value(a, "--weights"))) {
+      note_option(o, arena, as_given);
+      break;
+    }
+    case OPT_WEIGHTS:
       if (strcmp(v, "c") == 0) o->weights_blob = false;
       else if (strcmp(v, "blob") == 0) o->weights_blob = true;
       else return usage_error("--weights expects c or blob, got '%s'", v);
-      note_option(o, arena, a);
-    } else if ((v = flag_value(a, "--passes"))) {
-      if (parse_passes(o, v)) return 1;
-      note_option(o, arena, a);
-    } else if (strcmp(a, "--print-ir-after-all") == 0) {
-      o->print_ir_after_all = true;
-    } else if (strcmp(a, "--timing") == 0) {
-      o->timing = true;
-    } else if ((v = flag_value(a, "--target"))) {
-      if (add_override(o, arena, spx_arena_printf(arena, "target %s", v))) return 1;
-      note_option(o, arena, a);
-    } else if ((v = flag_value(a, "--quantize"))) {
-      if (add_override(o, arena, spx_arena_printf(arena, "quantize %s", v))) return 1;
-      note_option(o, arena, a);
-    } else if ((v = flag_value(a, "--sparsify"))) {
+      note_option(o, arena, as_given);
+      break;
+    case OPT_PASSES:
+      if (parse_passes(o, v)) return 2;
+      note_option(o, arena, as_given);
+      break;
+    case OPT_PRINT_IR: o->print_ir_after_all = true; break;
+    case OPT_TIMING: o->timing = true; break;
+    case OPT_TARGET:
+      if (add_override(o, arena, spx_arena_printf(arena, "target %s", v))) return 2;
+      note_option(o, arena, as_given);
+      break;
+    case OPT_QUANTIZE:
+      if (add_override(o, arena, spx_arena_printf(arena, "quantize %s", v))) return 2;
+      note_option(o, arena, as_given);
+      break;
+    case OPT_SPARSIFY: {
       const char *colon = strchr(v, ':');
       if (!colon) return usage_error("--sparsify expects LAYER:SPEC, got '%s'", v);
       if (add_override(o, arena, spx_arena_printf(arena, "sparsify %.*s : %s",
                                                   (int)(colon - v), v, colon + 1)))
-        return 1;
-      note_option(o, arena, a);
-    } else if ((v = flag_value(a, "--target-opt")) || strcmp(a, "--target-opt") == 0) {
-      if (!v && ++i == argc) return usage_error("%s needs KEY=VALUE", a);
-      if (add_override(o, arena, v ? v : argv[i])) return 1;
-      o->override_is_target_opt[o->n_overrides - 1] = true;
-      note_option(o, arena, spx_arena_printf(arena, "--target-opt=%s", o->overrides[o->n_overrides - 1]));
-    } else if ((v = flag_value(a, "--set"))) {
-      if (add_override(o, arena, v)) return 1;
-      note_option(o, arena, a);
-    } else if (a[0] == '-' && a[1] != '\0') {
-      return usage_error("unknown option '%s'", a);
-    } else if (o->input) {
-      return usage_error("more than one input file ('%s')", a);
-    } else {
-      o->input = a;
+        return 2;
+      note_option(o, arena, as_given);
+      break;
     }
+    case OPT_TARGET_OPT:
+      if (add_override(o, arena, v)) return 2;
+      o->override_is_target_opt[o->n_overrides - 1] = true;
+      note_option(o, arena, as_given);
+      break;
+    case OPT_SET:
+      if (add_override(o, arena, v)) return 2;
+      note_option(o, arena, as_given);
+      break;
+    case ':':
+      if (optopt == 'o') return usage_error("%s needs a file name", "-o");
+      return usage_error("option '%s' needs a value", argv[optind - 1]);
+    default:
+      if (optopt) {
+        char shortopt[3] = {'-', (char)optopt, '\0'};
+        return usage_error("unknown option '%s'", shortopt);
+      }
+      return usage_error("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  for (int i = optind; i < argc; i++) {
+    if (o->input) return usage_error("more than one input file ('%s')", argv[i]);
+    o->input = argv[i];
   }
   if (!o->input) return usage_error("%s", "no input file");
   if (!o->emit_given) o->emit = EMIT_PRODUCT;
-  return 0;
+  return check_stdout(o);
 }
 
 static double now(void) {
@@ -399,10 +501,14 @@ static int dump_weights(MlirModule module, spx_wstore_t *store, const char *dir,
 }
 
 static int emit_mlir(const options_t *o, MlirModule module, spx_outset_t *set) {
-  /* With other outputs, -o is their directory and the MLIR goes to stdout. */
-  if (!o->output || (o->emit & EMIT_PRODUCT)) {
-    spx_ir_print(mlirModuleGetOperation(module), stdout, o->debug_info, o->elide_weights);
-    return fflush(stdout) == 0 ? 0 : -1;
+  /* With other outputs, -o is their directory and the MLIR goes to stdout;
+   * so without -o, and with -o -. Standard output is one of the set's
+   * files: written at the commit, after everything else succeeded. */
+  if (!o->output || (o->emit & EMIT_PRODUCT) || strcmp(o->output, "-") == 0) {
+    FILE *f = spx_outset_open(set, "-");
+    if (!f) return out_error(set);
+    spx_ir_print(mlirModuleGetOperation(module), f, o->debug_info, o->elide_weights);
+    return 0;
   }
   /* -o FILE: its folder is created if missing, as -o DIR is. */
   const char *slash = strrchr(o->output, '/');
@@ -432,7 +538,8 @@ static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena
 static int emit_product(const options_t *o, MlirModule module, spx_wstore_t *store,
                         spx_arena_t *arena, spx_diag_t *diag, spx_outset_t *set) {
   const char *dir = o->output ? o->output : ".";
-  if (spx_outset_mkdirs(set, dir) != 0) return out_error(set);
+  /* -o -: the one output (check_stdout) to standard output. */
+  if (strcmp(dir, "-") != 0 && spx_outset_mkdirs(set, dir) != 0) return out_error(set);
   spx_program_t *p;
   if (spx_backend_program_build(module, store, arena, diag, &p) != 0) return -1;
   p->spxc_version = SPX_VERSION;
@@ -452,10 +559,11 @@ static int emit_outputs(const options_t *o, spx_program_t *p, spx_arena_t *arena
   FILE *files[OUT_COUNT] = {NULL};
   for (int i = 0; i < OUT_COUNT; i++) {
     if (!wanted[i]) continue;
-    const char *path = spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]);
+    const bool to_stdout = strcmp(dir, "-") == 0;
+    const char *path = to_stdout ? "-" : spx_arena_printf(arena, "%s/%s.%s", dir, p->name, ext[i]);
     files[i] = spx_outset_open(set, path);
     if (!files[i]) return out_error(set);
-    dep_targets[n_dep_targets++] = path;
+    if (!to_stdout) dep_targets[n_dep_targets++] = path;
   }
   if (wanted[OUT_C] && spx_backend_emit_c(p, o->c_prefix, files[OUT_H], files[OUT_C],
                                           files[OUT_WEIGHTS_BIN], files[OUT_WEIGHTS_S]) != 0)
@@ -566,7 +674,22 @@ static void check_target(const spx_fe_network_t *net, spx_arena_t *arena, spx_di
   p.target_options = opts;
   p.target_option_locs = locs;
   int64_t *values = spx_arena_alloc(arena, (bt->desc->mdesc->count + 1) * sizeof *values);
-  spx_backend_read_mdesc(&p, values, diag);
+  if (spx_backend_read_mdesc(&p, values, diag) == 0) spx_backend_warn_idle_options(&p, values, diag);
+  /* Binary layers in a float network (no `quantize int8`) keep float
+   * weights: a target that runs binary weights natively on an accelerator
+   * (xbar's arrays) runs them on its host instead. */
+  if (bt->desc->id != SPX_CS_TARGET_CPU &&
+      spx_target_format_support(bt->desc, SPX_FMT_BINARY, NULL) == SPX_TARGET_NATIVE &&
+      net->compile.precision != SPX_PREC_INT8) {
+    for (int i = 0; i < net->n_layers; i++) {
+      if (!spx_fe_layer_binary(net, i)) continue;
+      const spx_fe_layer_cfg_t *c = &net->compile.layers[i];
+      spx_diag_warning(diag, c->binary ? c->binary_loc : net->compile.binary_all_loc,
+                       "layer '%s' is binary, but without 'quantize int8' it runs in float, and "
+                       "target %s runs float layers on the host, not on the accelerator",
+                       net->layers[i].name, p.target);
+    }
+  }
 }
 
 static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
@@ -575,8 +698,9 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
   MlirContext ctx;
   MlirModule module;
   int rc = 0;
-  spx_inputs_note(o->input); /* the depfile's first prerequisite */
-  if (is_mlir_input(o->input)) {
+  const bool from_stdin = strcmp(o->input, "-") == 0; /* a .spx on standard input */
+  if (!from_stdin) spx_inputs_note(o->input); /* the depfile's first prerequisite */
+  if (!from_stdin && is_mlir_input(o->input)) {
     if (o->n_overrides) {
       fputs("spxc: error: compile-block overrides need a .spx input\n", stderr);
       return 1;
@@ -610,7 +734,7 @@ static int compile(const options_t *o, spx_arena_t *arena, spx_diag_t *diag,
     spx_fe_vocab_t vocab = {0};
     vocab.sparsify_kinds = spx_pass_sparsify_kinds(&vocab.n_sparsify_kinds);
     vocab.sparsify_binary = spx_pass_sparsify_binary();
-    if (spx_fe_is_onnx(o->input)) {
+    if (!from_stdin && spx_fe_is_onnx(o->input)) {
       spx_fe_import_t *imp;
       if (spx_fe_onnx_import(o->input, arena, diag, &imp) != 0) return 1;
       if (o->emit & EMIT_SPX) {

@@ -56,13 +56,17 @@ static void layout(spx_fmt_bbs_group_t *g) {
   }
 }
 
+/* Without branches on the bits (masks of 0 / -1 select the place values
+ * and the sign): models are decoded once per load, millions of lanes. */
 void spx_fmt_bbs_group_decode(const spx_fmt_bbs_group_t *g, int16_t *out) {
   unsigned i, j;
+  const uint32_t neg = g->sign_column ? g->bits[0] : 0u;
   for (i = 0; i < g->lanes; ++i) {
-    int32_t v = 0;
+    int32_t v = 0, s;
     for (j = g->sign_column; j < g->n_cols; ++j)
-      if ((g->bits[j] >> i) & 1u) v += g->place[j];
-    if (g->sign_column && ((g->bits[0] >> i) & 1u)) v = -v;
+      v += g->place[j] & -(int32_t)((g->bits[j] >> i) & 1u);
+    s = -(int32_t)((neg >> i) & 1u); /* -1: negate */
+    v = (v ^ s) - s;
     out[i] = (int16_t)(v + g->offset);
   }
 }
@@ -843,9 +847,30 @@ static uint32_t bbs_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *ta
   return spx_fmt_bbs_row_channel(v, i);
 }
 
+/* Decoded once (the descriptor's decode_s8): row_dot above adds, per group,
+ * offset * sum_i a_i + sum over kept columns j of place[j] * sum_{bit(j, i)
+ * = 1} s_i a_i (the zeros direction is S_h - sum_{bit 0} s_i a_i, the same
+ * sum), i.e. sum_i a_i * (s_i * sum_j place[j] bit(j, i) + offset): the
+ * effective weight spx_fmt_bbs_group_decode gives, which walk_groups writes
+ * at the group's OIHW places (encoded row p -> output channel order[p], as
+ * bbs_begin's row_of). Every group is checked as validate does. */
+static spx_rt_status_t bbs_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                     spx_rt_error_t *err) {
+  int fits = 1;
+  spx_rt_status_t st;
+  if (!out || count < spx_fmt_dims_count(&w->dims))
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
+  st = walk_groups(&w->view.bbs, NULL, out, &fits, err);
+  if (st != SPX_RT_OK) return st;
+  if (!fits)
+    return spx_rt_error_set(err, SPX_RT_ERR_RANGE,
+                            "BBS effective weights leave int8 (zp_shift)");
+  return SPX_RT_OK;
+}
+
 const spx_fmt_desc_t spx_fmt_desc_BBS = {
     SPX_FMT_BBS, "bbs", "bit-column groups of int8 weights (bi-directional bit sparsity)", 0, 143,
     bbs_validate_desc, bbs_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
     bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot, bbs_row_taps,
-    SPX_FMT_DATAPATH_INT8};
+    SPX_FMT_DATAPATH_INT8, bbs_decode_s8};

@@ -758,10 +758,74 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
   }
 }
 
+/* The dense format's weights (OIHW int8 at src) in the micro-kernel's
+ * layout [oc][cq][tap][4] at dst (c_out * pl->kp bytes), channels past the
+ * group's 0: per call (spx_k_fast_conv) or once (spx_k_fast_conv_pack). */
+static void pack_dense(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
+                       const int8_t *src, uint8_t *dst) {
+  const int32_t cin_g = p->c_in / p->groups;
+  const size_t kin = (size_t)cin_g * pl->taps;
+  uint32_t r, t, cq;
+  int32_t n;
+  for (r = 0; r < (uint32_t)p->c_out; ++r) {
+    const int8_t *sr = src + (size_t)r * kin;
+    uint8_t *dr = dst + (size_t)r * pl->kp;
+    if (pl->taps == 1) { /* 1x1: the quads are the row itself */
+      memcpy(dr, sr, kin);
+      memset(dr + kin, 0, pl->kp - kin);
+      continue;
+    }
+    for (cq = 0; cq < pl->cq; ++cq) {
+      const int8_t *s0 = sr + (size_t)cq * 4 * pl->taps;
+      if ((int32_t)cq * 4 + 4 <= cin_g) {
+        interleave4(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps, (int32_t)pl->taps,
+                    0, dr + (size_t)cq * pl->taps * 4);
+      } else {
+        uint8_t *dq = dr + (size_t)cq * pl->taps * 4;
+        memset(dq, 0, (size_t)pl->taps * 4);
+        for (n = (int32_t)cq * 4; n < cin_g; ++n)
+          for (t = 0; t < pl->taps; ++t)
+            dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl->taps + t];
+      }
+    }
+  }
+}
+
+size_t spx_k_fast_conv_packed_size(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow) {
+  conv_plan_t pl;
+  return conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl) ? (size_t)p->c_out * pl.kp : 0;
+}
+
+void spx_k_fast_conv_pack(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow,
+                          const int8_t *weights, void *packed) {
+  conv_plan_t pl;
+  if (conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl)) pack_dense(p, &pl, weights, packed);
+}
+
+static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                 const int8_t *input, const int32_t *bias, int8_t *output,
+                                 void *scratch, const uint8_t *packed);
+
 spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
                                 void *scratch) {
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, NULL);
+}
+
+spx_rt_status_t spx_k_fast_conv_packed(const spx_fmt_weights_t *w,
+                                       const spx_rt_conv2d_params_t *p,
+                                       const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                       const int8_t *input, const int32_t *bias,
+                                       int8_t *output, void *scratch, const void *packed) {
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, (const uint8_t *)packed);
+}
+
+static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                 const int8_t *input, const int32_t *bias, int8_t *output,
+                                 void *scratch, const uint8_t *packed) {
   const isa_kit_t k = kit();
   conv_plan_t pl;
   const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
@@ -801,33 +865,9 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
     else
       for (cq = 0; cq < pl.cq; ++cq) tbl[cq * pl.taps + t] = (int32_t)(cq * pl.plane4) + to;
   }
-  if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
-    const int8_t *src = (const int8_t *)w->bytes;
-    uint8_t *dst = base + pl.off_w;
-    const size_t kin = (size_t)cin_g * pl.taps;
-    for (r = 0; r < (uint32_t)p->c_out; ++r) {
-      const int8_t *sr = src + (size_t)r * kin;
-      uint8_t *dr = dst + (size_t)r * pl.kp;
-      if (pl.taps == 1) { /* 1x1: the quads are the row itself */
-        memcpy(dr, sr, kin);
-        memset(dr + kin, 0, pl.kp - kin);
-        continue;
-      }
-      for (cq = 0; cq < pl.cq; ++cq) {
-        const int8_t *s0 = sr + (size_t)cq * 4 * pl.taps;
-        if ((int32_t)cq * 4 + 4 <= cin_g) {
-          interleave4(s0, s0 + pl.taps, s0 + 2 * pl.taps, s0 + 3 * pl.taps, (int32_t)pl.taps, 0,
-                      dr + (size_t)cq * pl.taps * 4);
-        } else {
-          uint8_t *dq = dr + (size_t)cq * pl.taps * 4;
-          memset(dq, 0, (size_t)pl.taps * 4);
-          for (n = (int32_t)cq * 4; n < cin_g; ++n)
-            for (t = 0; t < pl.taps; ++t)
-              dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl.taps + t];
-        }
-      }
-    }
-  } else { /* every block's offset table */
+  if (!pl.cbr && !packed) /* [oc][cq][tap][4], channels past the group's 0 */
+    pack_dense(p, &pl, (const int8_t *)w->bytes, base + pl.off_w);
+  if (pl.cbr) { /* every block's offset table */
     for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
   }
   for (n = 0; n < p->n; ++n) {
@@ -887,7 +927,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
           } else {
             oc = o0;
             mr = o1 - o0 < MR ? o1 - o0 : MR;
-            wptr[0] = (const int8_t *)(base + pl.off_w) + (size_t)oc * pl.kp;
+            wptr[0] = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)oc * pl.kp;
             bptr[0] = tbl;
             k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
             o0 += mr;

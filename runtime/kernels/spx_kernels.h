@@ -388,6 +388,22 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const struct spx_fmt_desc *fmt,
                                      size_t weights_size, const int32_t *bias,
                                      int8_t *output, void *scratch,
                                      size_t scratch_size);
+/* Dense int8 conv2d weights packed once, for a caller that runs a layer
+ * many times (a prepared model, runtime/device): the register-blocked
+ * stride-1 kernel otherwise repacks them on every call. _packed_size: the
+ * bytes of the packing, 0 when the layer does not take one (p invalid, or
+ * a layer that kernel does not run: stride > 1, depthwise); _pack: writes
+ * it (packed_size >= that; SPX_RT_ERR_ARG when 0); spx_rt_conv2d_s8_packed
+ * = spx_rt_conv2d_s8 (same scratch, same bytes out) on weights and their
+ * packing for the same p (packed NULL: packed per call). */
+size_t spx_rt_conv2d_s8_packed_size(const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_pack(const spx_rt_conv2d_params_t *p, const int8_t *weights,
+                                      void *packed, size_t packed_size);
+spx_rt_status_t spx_rt_conv2d_s8_packed(const spx_rt_conv2d_params_t *p,
+                                        const spx_rt_requant_pc_t *q, const int8_t *input,
+                                        const int8_t *weights, const void *packed,
+                                        const int32_t *bias, int8_t *output, void *scratch,
+                                        size_t scratch_size);
 size_t spx_rt_dense_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
                                            const spx_rt_dense_params_t *p);
 spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,

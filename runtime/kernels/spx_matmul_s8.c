@@ -381,6 +381,12 @@ size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
   return conv_scratch(fmt, p, &d, oh, ow, &fo, &co);
 }
 
+static spx_rt_status_t conv2d_s8(const spx_fmt_desc_t *fmt, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const void *weights, size_t weights_size,
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 size_t scratch_size, const void *packed);
+
 spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
                                      const spx_rt_conv2d_params_t *p,
                                      const spx_rt_requant_pc_t *q,
@@ -388,6 +394,41 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
                                      size_t weights_size, const int32_t *bias,
                                      int8_t *output, void *scratch,
                                      size_t scratch_size) {
+  return conv2d_s8(fmt, p, q, input, weights, weights_size, bias, output, scratch,
+                   scratch_size, NULL);
+}
+
+size_t spx_rt_conv2d_s8_packed_size(const spx_rt_conv2d_params_t *p) {
+  int32_t oh, ow;
+  if (!p || spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK) return 0;
+  return spx_k_fast_conv_packed_size(p, oh, ow);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_pack(const spx_rt_conv2d_params_t *p, const int8_t *weights,
+                                      void *packed, size_t packed_size) {
+  int32_t oh, ow;
+  size_t need = spx_rt_conv2d_s8_packed_size(p);
+  if (!need || !weights || !packed) return SPX_RT_ERR_ARG;
+  if (packed_size < need) return SPX_RT_ERR_BUFFER;
+  (void)spx_rt_conv2d_out_dims(p, &oh, &ow);
+  spx_k_fast_conv_pack(p, oh, ow, weights, packed);
+  return SPX_RT_OK;
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_packed(const spx_rt_conv2d_params_t *p,
+                                        const spx_rt_requant_pc_t *q, const int8_t *input,
+                                        const int8_t *weights, const void *packed,
+                                        const int32_t *bias, int8_t *output, void *scratch,
+                                        size_t scratch_size) {
+  return conv2d_s8(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias, output, scratch,
+                   scratch_size, packed);
+}
+
+static spx_rt_status_t conv2d_s8(const spx_fmt_desc_t *fmt, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const void *weights, size_t weights_size,
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 size_t scratch_size, const void *packed) {
   int32_t oh, ow, n, g, p0, cin_g, cout_g, cap;
   spx_fmt_dims_t d;
   spx_fmt_weights_t w;
@@ -406,7 +447,8 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
   need = conv_scratch(fmt, p, &d, oh, ow, &fmt_off, &col_off);
   if (!scratch || scratch_size < need) return SPX_RT_ERR_BUFFER;
   if (spx_k_fast_conv_size(fmt, p, oh, ow))
-    return spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
+    return packed ? spx_k_fast_conv_packed(&w, p, q, oh, ow, input, bias, output, scratch, packed)
+                  : spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
   if (spx_k_fast_dw_size(fmt, p, oh, ow))
     return spx_k_fast_dw(&w, p, q, oh, ow, input, bias, output, scratch);
   cap = dw_cap(fmt, p, ow, need, &taps_bytes);

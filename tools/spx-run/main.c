@@ -41,7 +41,7 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy... [--output Y.npy...] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
-                  "       [--trace FILE.json] [--threads=N] [--datapath]\n"
+                  "       [--trace FILE.json] [--threads=N] [--datapath] [--no-prepare]\n"
                   "       [--dump-activations DIR [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
                   "(try '%s --help')\n", prog, prog);
   return 2; /* usage errors: 2, errors in the inputs: 1 */
@@ -78,6 +78,11 @@ static void help(void) {
          "                     model, step by step as the hardware does (slow; for\n"
          "                     checking it against the cpu kernels) instead of with\n"
          "                     the cpu kernels; the cycles are the same\n"
+         "  --no-prepare       run every conv2d/dense per call on its weight format's\n"
+         "                     own kernel (for testing: by default the weights are\n"
+         "                     prepared once, BBS, ternary and binary ones decoded\n"
+         "                     to dense int8 and stride-1 conv weights packed for\n"
+         "                     the int8 kernels; the outputs are the same bytes)\n"
          "  --dump-activations DIR  every layer's output for the first N samples\n"
          "                     (--dump-samples, default 1) as DIR/NAME.npy, float32\n"
          "                     [N, ...] (int8 layers dequantized), and for int8\n"
@@ -753,6 +758,7 @@ typedef struct options {
   const char **inputs, **outputs; /* --input, --output in the order given */
   unsigned n_inputs, n_outputs;
   int datapath;
+  int no_prepare; /* --no-prepare */
   unsigned threads; /* --threads=N, >= 1 */
 } options_t;
 
@@ -844,6 +850,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
       o->datapath = 1;
       continue;
     }
+    if (!strcmp(a, "--no-prepare")) {
+      o->no_prepare = 1;
+      continue;
+    }
     if (a[0] == '-' && a[1]) return usage_error("unknown option '%s'", a);
     if (o->model) return usage_error("more than one model file ('%s')", a);
     o->model = a;
@@ -885,7 +895,7 @@ int main(int argc, char **argv) {
   char err[512], shape[128], list[1024];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
-  spx_rt_model_t model;
+  spx_rt_model_t model = {0}; /* {0}: spx_rt_model_release at done */
   spx_rt_error_t rerr;
   const spx_rt_device_t *dev;
   spx_npy_t *xs = NULL, y;
@@ -953,6 +963,11 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (o.datapath) model.flags |= SPX_RT_MODEL_DATAPATH;
+  /* Weights decoded and packed once, shared by the workers (read-only). */
+  if (!o.no_prepare && spx_rt_model_prepare(&model, NULL, NULL, &rerr)) {
+    error(o.model, "%s", rerr.message);
+    goto done;
+  }
   /* One --input per model input; none or one --output per model output. */
   if (o.n_inputs != stream.input_count) {
     list_tensors(list, sizeof list, &stream, 0);
@@ -1205,6 +1220,7 @@ done:
   free(per_out);
   free((void *)o.inputs);
   free((void *)o.outputs);
+  spx_rt_model_release(&model);
   if (fflush(stdout)) rc = 1;
   return rc;
 }

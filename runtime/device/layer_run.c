@@ -506,11 +506,13 @@ static int preparable(const spx_rt_layer_t *l, const plan_t *pl) {
 }
 
 /* Scratch of the dense int8 path on prepared weights. */
-static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl) {
+static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
+                                 const spx_rt_prepared_weights_t *pw) {
+  const int res = pw->residual != NULL;
   return broadcast_bytes(broadcast_channels(l, pl)) +
          (l->op == SPX_RT_OP_CONV2D
-              ? spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, &pl->u.conv)
-              : spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, &pl->u.dense));
+              ? spx_rt_conv2d_s8_packed_get_buffer_size(&pl->u.conv, res)
+              : spx_rt_dense_s8_residual_get_buffer_size(&pl->u.dense, res));
 }
 
 /* pw if it was made for this layer's weights and dims, else NULL. */
@@ -544,7 +546,9 @@ size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer) {
 }
 
 spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, size_t size,
-                                     spx_rt_prepared_weights_t *out, spx_rt_error_t *err) {
+                                     void (*excess)(void *ctx, size_t index, int32_t excess),
+                                     void *ctx, spx_rt_prepared_weights_t *out,
+                                     spx_rt_error_t *err) {
   plan_t pl;
   spx_fmt_dims_t d;
   spx_fmt_weights_t w;
@@ -567,7 +571,7 @@ spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, siz
   out->groups = d.groups;
   if (dec) {
     st = pl.fmt->open(layer->weights, layer->weights_size, &d, &w, err);
-    if (st == SPX_RT_OK) st = pl.fmt->decode_s8(&w, (int8_t *)m, dec, err);
+    if (st == SPX_RT_OK) st = pl.fmt->decode_s8(&w, (int8_t *)m, dec, excess, ctx, err);
     if (st != SPX_RT_OK) {
       memset(out, 0, sizeof *out);
       return st;
@@ -597,7 +601,7 @@ size_t spx_rt_layer_scratch_size_prepared(const spx_rt_layer_t *layer,
   if (prepare(layer, &pl, NULL) != SPX_RT_OK) return 0;
   a = scratch_of(layer, &pl);
   if (!prepared_for(layer, &pl, prepared)) return a;
-  b = dense_path_scratch(layer, &pl);
+  b = dense_path_scratch(layer, &pl, prepared);
   return a > b ? a : b;
 }
 
@@ -621,7 +625,7 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
   if (st != SPX_RT_OK) return st;
   if (!workspace || ((uintptr_t)workspace & 3u)) return SPX_RT_ERR_ARG;
   pw = prepared_for(l, &pl, prepared);
-  need = pw ? dense_path_scratch(l, &pl) : 0;
+  need = pw ? dense_path_scratch(l, &pl, pw) : 0;
   if (pw && (!scratch || scratch_size < need || ((uintptr_t)scratch & 3u)))
     pw = NULL; /* the dense path's scratch does not fit: per call */
   if (!pw) need = scratch_of(l, &pl);
@@ -639,7 +643,7 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
         return spx_rt_conv2d_s8_packed(
             &pl.u.conv, &q, (const int8_t *)in[0], pw->s8,
             pw->packed_size == spx_rt_conv2d_s8_packed_size(&pl.u.conv) ? pw->packed : NULL,
-            (const int32_t *)l->bias, (int8_t *)out, scratch, scratch_size);
+            pw->residual, (const int32_t *)l->bias, (int8_t *)out, scratch, scratch_size);
       if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
         return spx_rt_conv2d_lp(&pl.u.conv, &q, (const int8_t *)in[0], l->weights,
                                 l->weights_size, (int8_t *)out, scratch, scratch_size);
@@ -657,8 +661,9 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
       if (pw)
-        return spx_rt_dense_s8(&pl.u.dense, &q, (const int8_t *)in[0], pw->s8,
-                               (const int32_t *)l->bias, (int8_t *)out, scratch, scratch_size);
+        return spx_rt_dense_s8_residual(&pl.u.dense, &q, (const int8_t *)in[0], pw->s8,
+                                        pw->residual, (const int32_t *)l->bias, (int8_t *)out,
+                                        scratch, scratch_size);
       if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
         return spx_rt_dense_lp(&pl.u.dense, &q, (const int8_t *)in[0], l->weights,
                                l->weights_size, (int8_t *)out, scratch, scratch_size);

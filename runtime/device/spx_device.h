@@ -111,7 +111,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
  *
  * Run once per loaded model, not per call: an int8 conv2d/dense whose format
  * has a decode_s8 (runtime/formats/spx_formats.h: BBS, ternary, binary)
- * gets its weights decoded to dense int8, and every stride-1 conv of dense
+ * gets its weights decoded to dense int8 (weights beyond int8, BBS
+ * zero-point shifting's: clamped, plus a sparse residual of what the
+ * clamping took off, whose products the kernels add before
+ * requantizing), and every stride-1 conv of dense
  * int8 weights (decoded or the stream's own) gets them packed in the layout
  * of the register-blocked kernel, which otherwise repacks them per call.
  * The layer then runs on the dense int8 kernels: the same int32
@@ -127,6 +130,7 @@ typedef struct spx_rt_prepared_weights {
   const int8_t *s8;    /* dense int8 OIHW: decoded, or source itself */
   const void *packed;  /* stride-1 conv: s8 packed for the fast kernel */
   size_t packed_size;  /*   (spx_rt_conv2d_s8_packed_size), else 0 */
+  const spx_rt_s8_residual_t *residual; /* exact weights - s8, or NULL */
 } spx_rt_prepared_weights_t;
 
 /* A model's prepared weights (spx_rt_model_prepare): at[i] those of
@@ -136,6 +140,7 @@ typedef struct spx_rt_prepared {
   uint32_t count; /* commands */
   const spx_rt_prepared_weights_t *const *at;
   void *mem;
+  void **residuals; /* [count]: each command's residual block, or NULL */
 } spx_rt_prepared_t;
 
 /* Bytes of memory spx_rt_layer_prepare needs for a layer (16-aligned), 0
@@ -144,11 +149,15 @@ typedef struct spx_rt_prepared {
  * weights the fast conv kernel does not take). */
 size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer);
 /* Prepares a checked and validated layer's weights into mem (16-byte
- * aligned, spx_rt_layer_prepared_size bytes) and *out. SPX_RT_ERR_RANGE:
- * its format's decoded weights leave int8 (the layer keeps its format's
- * kernel); other errors are errors of the weights. */
+ * aligned, spx_rt_layer_prepared_size bytes) and *out. A decoded weight
+ * beyond int8 is written clamped and passed to excess(ctx, index in the
+ * OIHW weights, exact - clamped) (the caller makes out->residual of them);
+ * with excess NULL it is SPX_RT_ERR_RANGE (the layer keeps its format's
+ * kernel). Other errors are errors of the weights. */
 spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, size_t size,
-                                     spx_rt_prepared_weights_t *out, spx_rt_error_t *err);
+                                     void (*excess)(void *ctx, size_t index, int32_t excess),
+                                     void *ctx, spx_rt_prepared_weights_t *out,
+                                     spx_rt_error_t *err);
 /* spx_rt_layer_scratch_size and spx_rt_layer_run with prepared weights
  * (NULL, or made for other weights: as without). A run whose scratch is
  * too small for the dense int8 path runs the layer per call. */
@@ -347,11 +356,11 @@ spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
  * Read-only afterwards: runs on several threads share it. Allocates (the
  * one function of the runtime that does, with spx_rt_model_release
  * freeing); a model that is not prepared runs every layer per call.
- * *decoded / *kept (if not NULL) get the layers whose weights were decoded
- * to dense int8 and those whose decoded weights leave int8 (they keep their
- * format's kernel). */
-spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *model, uint32_t *decoded, uint32_t *kept,
-                                     spx_rt_error_t *error);
+ * *decoded / *residual (if not NULL) get the layers whose weights were
+ * decoded to dense int8, and of those the ones with a residual (decoded
+ * weights beyond int8). */
+spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *model, uint32_t *decoded,
+                                     uint32_t *residual, spx_rt_error_t *error);
 /* Frees what spx_rt_model_prepare made (none: nothing); the model runs per
  * call again. */
 void spx_rt_model_release(spx_rt_model_t *model);

@@ -414,7 +414,10 @@ static uint32_t binary_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t 
  * in the accumulator (the requantization multiplier carries it). The dense
  * int8 path computes sum w x + bias - z_in sum w on the same +-1. */
 static spx_rt_status_t binary_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                        void (*excess)(void *, size_t, int32_t), void *ctx,
                                         spx_rt_error_t *err) {
+  (void)excess; /* every weight is -1 or +1 */
+  (void)ctx;
   const spx_fmt_binary_view_t *v = &w->view.binary;
   uint32_t r, i;
   if (!out || count < (size_t)v->dims.rows * v->row_len)

@@ -939,7 +939,10 @@ static uint32_t ternary_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t
  * past the book are refused by validate (the bytes passed it) and read as
  * 0 by both. */
 static spx_rt_status_t ternary_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                         void (*excess)(void *, size_t, int32_t), void *ctx,
                                          spx_rt_error_t *err) {
+  (void)excess; /* every weight is -1, 0 or +1 */
+  (void)ctx;
   if (!out || count < spx_fmt_dims_count(&w->dims))
     return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
   decode_view(&w->view.ternary, out, NULL);

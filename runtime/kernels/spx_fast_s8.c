@@ -805,27 +805,51 @@ void spx_k_fast_conv_pack(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t o
 static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                  const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                  const int8_t *input, const int32_t *bias, int8_t *output,
-                                 void *scratch, const uint8_t *packed);
+                                 void *scratch, const uint8_t *packed,
+                                 const spx_rt_s8_residual_t *res);
 
 spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
                                 void *scratch) {
-  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, NULL);
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, NULL, NULL);
 }
 
 spx_rt_status_t spx_k_fast_conv_packed(const spx_fmt_weights_t *w,
                                        const spx_rt_conv2d_params_t *p,
                                        const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                        const int8_t *input, const int32_t *bias,
-                                       int8_t *output, void *scratch, const void *packed) {
-  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, (const uint8_t *)packed);
+                                       int8_t *output, void *scratch, const void *packed,
+                                       const spx_rt_s8_residual_t *residual) {
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, (const uint8_t *)packed,
+                   residual);
+}
+
+/* acc[r * NR + j] += residual weight * x' of pixel j, rows oc .. oc + mr -
+ * 1: the X4 byte of the weight's (channel quad, tap) quad that the micro-
+ * kernel multiplies by it (x' = x + o: unsigned bytes when o = 128). */
+static void add_residual(const spx_rt_s8_residual_t *res, uint32_t oc, uint32_t mr,
+                         uint32_t taps, const int32_t *tbl, const uint8_t *b, uint8_t xo,
+                         int32_t *acc) {
+  uint32_t r, e, j;
+  for (r = 0; r < mr; ++r)
+    for (e = res->row_ptr[oc + r]; e < res->row_ptr[oc + r + 1]; ++e) {
+      const uint32_t c = res->index[e] / taps, t = res->index[e] % taps;
+      const uint8_t *x = b + tbl[(c / 4) * taps + t] + c % 4;
+      const int32_t v = res->value[e];
+      int32_t *a = acc + (size_t)r * NR;
+      if (xo)
+        for (j = 0; j < NR; ++j) a[j] += v * (int32_t)x[4 * j];
+      else
+        for (j = 0; j < NR; ++j) a[j] += v * (int32_t)(int8_t)x[4 * j];
+    }
 }
 
 static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                  const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                  const int8_t *input, const int32_t *bias, int8_t *output,
-                                 void *scratch, const uint8_t *packed) {
+                                 void *scratch, const uint8_t *packed,
+                                 const spx_rt_s8_residual_t *res) {
   const isa_kit_t k = kit();
   conv_plan_t pl;
   const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
@@ -851,7 +875,10 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
   zrow = (int8_t *)(base + pl.off_zrow);
   memset(zrow, zin, (size_t)p->w);
   /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
-  w->desc->row_sums(w, 0, c0);
+  if (res)
+    memcpy(c0, res->row_sums, (size_t)p->c_out * sizeof *c0);
+  else
+    w->desc->row_sums(w, 0, c0);
   for (r = 0; r < (uint32_t)p->c_out; ++r)
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
@@ -930,6 +957,7 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
             wptr[0] = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)oc * pl.kp;
             bptr[0] = tbl;
             k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            if (res) add_residual(res, oc, mr, pl.taps, tbl, b, k.offset, acc);
             o0 += mr;
           }
           k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);

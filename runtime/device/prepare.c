@@ -164,6 +164,7 @@ spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *m, uint32_t *decoded, uint3
                                  e.message);
     }
     at[i] = &pws[i];
+    pr->layers++;
     if (pws[i].s8 != (const int8_t *)d.layer.weights) ++n_dec;
     if (pws[i].residual) ++n_res;
     need = spx_rt_layer_scratch_size_prepared(&d.layer, &pws[i]);
@@ -176,6 +177,8 @@ spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *m, uint32_t *decoded, uint3
     m->scratch_size += grow;
     m->workspace_size += grow;
   }
+  pr->decoded = n_dec;
+  pr->residual = n_res;
   m->prepared = pr;
   if (decoded) *decoded = n_dec;
   if (residual) *residual = n_res;

@@ -141,6 +141,9 @@ typedef struct spx_rt_prepared {
   const spx_rt_prepared_weights_t *const *at;
   void *mem;
   void **residuals; /* [count]: each command's residual block, or NULL */
+  uint32_t layers;   /* commands with prepared weights */
+  uint32_t decoded;  /* of which decoded to dense int8 by their format */
+  uint32_t residual; /* of which with a residual */
 } spx_rt_prepared_t;
 
 /* Bytes of memory spx_rt_layer_prepare needs for a layer (16-aligned), 0

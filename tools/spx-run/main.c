@@ -372,7 +372,15 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   json_string(f, model_path);
   fprintf(f, ",\n  \"device\": ");
   json_string(f, device);
-  fprintf(f, ",\n  \"samples\": %zu,\n  \"layers\": [", samples);
+  fprintf(f, ",\n  \"samples\": %zu", samples);
+  /* what spx_rt_model_prepare made (null: --no-prepare) */
+  if (model->prepared)
+    fprintf(f, ",\n  \"prepared\": {\"layers\": %u, \"decoded\": %u, \"residual\": %u}",
+            (unsigned)model->prepared->layers, (unsigned)model->prepared->decoded,
+            (unsigned)model->prepared->residual);
+  else
+    fprintf(f, ",\n  \"prepared\": null");
+  fprintf(f, ",\n  \"layers\": [");
   for (i = 0; i < s->command_count; ++i) {
     spx_cs_command_t cmd;
     const char *op = "?";

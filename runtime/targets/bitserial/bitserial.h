@@ -194,6 +194,11 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err);
+/* The same for weights that passed it before (the simulator's runs, after
+ * its initialize): the structural checks only, O(rows), not every byte. */
+int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                              const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                              const uint8_t *data, uint32_t size, spx_rt_error_t *err);
 /* Group `kg` of array row `r` (kg in [0, kgroups): tap-major,
  * kg = (ky * kw + kx) * ceil(cin_g / gsize) + channel block). Array rows are
  * output channels in the weights' order (spx_sim_bs_channel_at). 0 or -1. */

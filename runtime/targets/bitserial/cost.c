@@ -21,10 +21,27 @@ int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
 
 /* ---- groups ----------------------------------------------------------------- */
 
+static int weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                        const spx_sim_bs_mdesc_t *md, uint16_t encoding, const uint8_t *data,
+                        uint32_t size, int full, spx_rt_error_t *err);
+
 int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err) {
+  return weights_open(w, g, md, encoding, data, size, 1, err);
+}
+
+int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                              const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                              const uint8_t *data, uint32_t size, spx_rt_error_t *err) {
+  return weights_open(w, g, md, encoding, data, size, 0, err);
+}
+
+/* full: the formats' validate (every byte) before their open. */
+static int weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                        const spx_sim_bs_mdesc_t *md, uint16_t encoding, const uint8_t *data,
+                        uint32_t size, int full, spx_rt_error_t *err) {
   memset(w, 0, sizeof *w);
   w->g = g;
   w->encoding = encoding;
@@ -49,7 +66,7 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.cols = g->cin_g;
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
-    if (!data || spx_fmt_bbs_validate(data, size, &d, err) != SPX_RT_OK ||
+    if (!data || (full && spx_fmt_bbs_validate(data, size, &d, err) != SPX_RT_OK) ||
         spx_fmt_bbs_open(data, size, &d, &w->bbs, err) != SPX_RT_OK)
       return -1;
     if (w->bbs.group > (unsigned)md->lanes) {
@@ -67,7 +84,7 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
     d.groups = g->groups;
-    if (!data || spx_fmt_ternary_validate(data, size, &d, err) != SPX_RT_OK ||
+    if (!data || (full && spx_fmt_ternary_validate(data, size, &d, err) != SPX_RT_OK) ||
         spx_fmt_ternary_open(data, size, &d, &w->ternary, err) != SPX_RT_OK)
       return -1;
     /* A group's mask column must fit one PE step: its lanes are the PE's
@@ -159,6 +176,11 @@ static int32_t effective_weight(const spx_sim_bs_group_t *gr, unsigned i) {
     if (gr->bits[c] >> i & 1u) v += gr->colw[c];
   if (gr->neg >> i & 1u) v = -v;
   return v + gr->const_mul;
+}
+
+/* popcount(|v|) of an int8 weight, for the zero-skipping design. */
+static unsigned ones_of_abs(int32_t v) {
+  return spx_sim_bs_popcount32((uint32_t)(v < 0 ? -v : v));
 }
 
 /* Cycles of one group on each design. */
@@ -275,6 +297,66 @@ static uint64_t dram_bytes(const spx_sim_bs_mdesc_t *md,
   return bytes + in_total + *out_out;
 }
 
+/* What the cost of a group needs: its cycles on each design, its kept
+ * columns and whether it has a constant, as group_cycles on
+ * spx_sim_bs_group_get's group computes them. Dense and BBS weights take
+ * shortcuts with the same results (the layer's weights are costed once
+ * per run, millions of lanes): the effective weights straight from the
+ * int8 array (what the dense group's columns -128, 64, ..., 1 stand for),
+ * or from the format's own group decode (BBS: the same sum of place values,
+ * sign and offset as effective_weight), then zero skipping's max
+ * popcount(|w|). 0 or -1. */
+static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w, uint32_t r,
+                      uint32_t kg, uint64_t cyc[], unsigned *ncols, int *has_const) {
+  const spx_sim_bs_geom_t *g = w->g;
+  uint32_t cblocks, tap, cb, c0, n, i;
+  unsigned busiest = 0;
+  if (w->encoding != SPX_CS_ENC_DENSE && w->encoding != SPX_FMT_BBS) {
+    spx_sim_bs_group_t gr;
+    if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
+    group_cycles(md, &gr, cyc);
+    *ncols = gr.ncols;
+    *has_const = gr.const_mul != 0;
+    return 0;
+  }
+  if (r >= g->cout || kg >= g->kgroups) return -1;
+  cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
+  tap = kg / cblocks;
+  cb = kg % cblocks;
+  c0 = cb * g->gsize;
+  if (w->encoding == SPX_FMT_BBS) {
+    spx_fmt_bbs_group_t b;
+    int16_t d[SPX_FMT_BBS_MAX_GROUP];
+    spx_fmt_bbs_group_get(&w->bbs, r, tap, cb, &b);
+    spx_fmt_bbs_group_decode(&b, d);
+    n = b.lanes;
+    for (i = 0; i < n; ++i) {
+      unsigned ones = ones_of_abs(d[i]);
+      if (ones > busiest) busiest = ones;
+    }
+    *ncols = b.n_cols > 8 ? 8 : b.n_cols;
+    *has_const = b.offset != 0;
+  } else {
+    const uint32_t ky = tap / g->kw, kx = tap % g->kw;
+    const size_t taps = (size_t)g->kh * g->kw;
+    const int8_t *p;
+    if ((uint64_t)g->cout * g->k > w->size) return -1;
+    n = g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize;
+    p = (const int8_t *)w->data + (((size_t)r * g->cin_g + c0) * g->kh + ky) * g->kw + kx;
+    for (i = 0; i < n; ++i) {
+      unsigned ones = ones_of_abs(p[(size_t)i * taps]);
+      if (ones > busiest) busiest = ones;
+    }
+    *ncols = 8;
+    *has_const = 0;
+  }
+  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
+  cyc[SPX_SIM_BS_STRIPES] = 8;
+  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
+  cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+  return 0;
+}
+
 int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
                        const spx_sim_bs_weights_t *w,
                        const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
@@ -292,15 +374,15 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
       for (r = (uint32_t)r0; r < r1; ++r) {
-        spx_sim_bs_group_t gr;
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
-        if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
-        group_cycles(md, &gr, cyc);
+        unsigned ncols;
+        int has_const;
+        if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) return -1;
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
           if (cyc[d] > mx[d]) mx[d] = cyc[d];
         out->groups++;
-        out->bbs_cols += gr.ncols;
-        if (gr.const_mul) out->const_groups++;
+        out->bbs_cols += ncols;
+        if (has_const) out->const_groups++;
         if (r - r0 < 1024) out->rows_busy[r - r0] += cyc[SPX_SIM_BS_BBS] * passes;
       }
       for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) out->compute[d] += mx[d] * passes;

@@ -27,8 +27,9 @@ static const char *lname(const layer_t *L) {
   return L->cmd.name && L->cmd.name[0] ? L->cmd.name : "unnamed";
 }
 
-/* Decodes command i; on failure *why says what is wrong. */
-static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
+/* Decodes command i; on failure *why says what is wrong. full: check every
+ * byte of encoded weights (initialize); runs reopen what it checked. */
+static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L, int full,
                   spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
   spx_cs_stream_command(s, i, &L->cmd);
@@ -51,8 +52,9 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
     if (!L->d.blobp[0] || !L->d.blobp[2] || !L->d.blobp[3]) {
       return spx_rt_error_set(err, SPX_RT_ERR_ARG, "missing weights or requant blobs");
     }
-    if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->d.blobs[0].encoding,
-                                L->d.blobs[0].data, L->d.blobs[0].length, err))
+    if ((full ? spx_sim_bs_weights_open : spx_sim_bs_weights_reopen)(
+            &L->w, &L->g, &L->md, L->d.blobs[0].encoding, L->d.blobs[0].data,
+            L->d.blobs[0].length, err))
       return -1;
     L->t.tile_m = pe->tile_m;
     L->t.tile_k = pe->tile_k;
@@ -189,7 +191,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
-    if (decode(s, i, &L, &e))
+    if (decode(s, i, &L, 1, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
@@ -259,7 +261,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
-    if (decode(s, i, &L, &e))
+    if (decode(s, i, &L, 0, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
@@ -318,7 +320,7 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
                                   spx_sim_bs_mdesc_t *md,
                                   spx_rt_error_t *error) {
   spx_rt_error_t e;
-  if (decode(s, i, L, &e))
+  if (decode(s, i, L, 1, &e))
     return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                 lname(L), e.message);
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {

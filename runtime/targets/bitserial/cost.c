@@ -297,21 +297,20 @@ static uint64_t dram_bytes(const spx_sim_bs_mdesc_t *md,
   return bytes + in_total + *out_out;
 }
 
-/* What the cost of a group needs: its cycles on each design, its kept
- * columns and whether it has a constant, as group_cycles on
- * spx_sim_bs_group_get's group computes them. Dense and BBS weights take
- * shortcuts with the same results (the layer's weights are costed once
- * per run, millions of lanes): the effective weights straight from the
- * int8 array (what the dense group's columns -128, 64, ..., 1 stand for),
- * or from the format's own group decode (BBS: the same sum of place values,
- * sign and offset as effective_weight), then zero skipping's max
- * popcount(|w|). 0 or -1. */
+/* What the cost of a group of encoded weights needs: its cycles on each
+ * design, its kept columns and whether it has a constant, as group_cycles
+ * on spx_sim_bs_group_get's group computes them. BBS takes a shortcut with
+ * the same results (a layer's weights are costed once per run, millions of
+ * lanes): the effective weights from the format's own group decode (the
+ * same sum of place values, sign and offset as effective_weight), then
+ * zero skipping's max popcount(|w|). Dense weights: pe_cost's own loop
+ * (dense_zskip). 0 or -1. */
 static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w, uint32_t r,
                       uint32_t kg, uint64_t cyc[], unsigned *ncols, int *has_const) {
   const spx_sim_bs_geom_t *g = w->g;
-  uint32_t cblocks, tap, cb, c0, n, i;
+  uint32_t cblocks, tap, cb, n, i;
   unsigned busiest = 0;
-  if (w->encoding != SPX_CS_ENC_DENSE && w->encoding != SPX_FMT_BBS) {
+  if (w->encoding != SPX_FMT_BBS) {
     spx_sim_bs_group_t gr;
     if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
     group_cycles(md, &gr, cyc);
@@ -323,8 +322,7 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
   cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
   tap = kg / cblocks;
   cb = kg % cblocks;
-  c0 = cb * g->gsize;
-  if (w->encoding == SPX_FMT_BBS) {
+  {
     spx_fmt_bbs_group_t b;
     int16_t d[SPX_FMT_BBS_MAX_GROUP];
     spx_fmt_bbs_group_get(&w->bbs, r, tap, cb, &b);
@@ -336,25 +334,34 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
     }
     *ncols = b.n_cols > 8 ? 8 : b.n_cols;
     *has_const = b.offset != 0;
-  } else {
-    const uint32_t ky = tap / g->kw, kx = tap % g->kw;
-    const size_t taps = (size_t)g->kh * g->kw;
-    const int8_t *p;
-    if ((uint64_t)g->cout * g->k > w->size) return -1;
-    n = g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize;
-    p = (const int8_t *)w->data + (((size_t)r * g->cin_g + c0) * g->kh + ky) * g->kw + kx;
-    for (i = 0; i < n; ++i) {
-      unsigned ones = ones_of_abs(p[(size_t)i * taps]);
-      if (ones > busiest) busiest = ones;
-    }
-    *ncols = 8;
-    *has_const = 0;
   }
   cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
   cyc[SPX_SIM_BS_STRIPES] = 8;
   cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
   cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
   return 0;
+}
+
+/* Dense int8 weights: the zero-skipping cycles of group kg of rows r0 ..
+ * r1 - 1, max over the lanes of popcount(|w|) (1 for a group of zeros),
+ * into zs[r - r0]; the other designs' cycles of a dense group are constants
+ * (8 columns, no constant). */
+static void dense_zskip(const spx_sim_bs_weights_t *w, uint32_t r0, uint32_t r1, uint32_t kg,
+                        const uint8_t *ones, uint8_t *zs) {
+  const spx_sim_bs_geom_t *g = w->g;
+  const uint32_t cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
+  const uint32_t tap = kg / cblocks, c0 = (kg % cblocks) * g->gsize;
+  const uint32_t n = g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize;
+  const size_t taps = (size_t)g->kh * g->kw, row = (size_t)g->cin_g * taps;
+  const uint8_t *p = w->data + (size_t)c0 * taps + tap;
+  uint32_t r, i;
+  for (r = r0; r < r1; ++r) {
+    const uint8_t *q = p + (size_t)r * row;
+    unsigned busiest = 0;
+    for (i = 0; i < n; ++i)
+      if (ones[q[(size_t)i * taps]] > busiest) busiest = ones[q[(size_t)i * taps]];
+    zs[r - r0] = (uint8_t)(busiest ? busiest : 1);
+  }
 }
 
 int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
@@ -364,7 +371,14 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   uint64_t rows = (uint64_t)md->rows, passes, r0, dense_w, extra, in_b, out_b;
   uint32_t kg, r;
   unsigned d;
+  const int dense = w->encoding == SPX_CS_ENC_DENSE;
+  uint8_t ones[256], zs[1024];
   memset(out, 0, sizeof *out);
+  if (dense) {
+    unsigned v;
+    if ((uint64_t)g->cout * g->k > w->size) return -1;
+    for (v = 0; v < 256; ++v) ones[v] = (uint8_t)ones_of_abs((int8_t)v); /* byte -> |int8| */
+  }
   passes = col_passes(g, t->tile_p, (uint64_t)md->cols);
   out->col_passes = passes;
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
@@ -373,11 +387,28 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
     out->row_blocks++;
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
+      uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
       for (r = (uint32_t)r0; r < r1; ++r) {
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
         unsigned ncols;
         int has_const;
-        if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) return -1;
+        if (dense) {
+          uint32_t n;
+          if (r == (uint32_t)r0 || r - rz >= 1024) {
+            rz = r;
+            dense_zskip(w, r, (uint32_t)(r1 - r < 1024 ? r1 : r + 1024), kg, ones, zs);
+          }
+          n = g->cin_g - (kg % ((g->cin_g + g->gsize - 1) / g->gsize)) * g->gsize;
+          if (n > g->gsize) n = g->gsize;
+          ncols = 8;
+          has_const = 0;
+          cyc[SPX_SIM_BS_BBS] = 8;
+          cyc[SPX_SIM_BS_STRIPES] = 8;
+          cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
+          cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+        } else if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
+          return -1;
+        }
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
           if (cyc[d] > mx[d]) mx[d] = cyc[d];
         out->groups++;

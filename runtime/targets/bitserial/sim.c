@@ -28,7 +28,9 @@ static const char *lname(const layer_t *L) {
 }
 
 /* Decodes command i; on failure *why says what is wrong. full: check every
- * byte of encoded weights (initialize); runs reopen what it checked. */
+ * byte of encoded weights (traces of a stream nothing checked); initialize
+ * reopens them and checks every byte once with spx_rt_layer_validate (the
+ * same format check), runs reopen what it checked. */
 static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L, int full,
                   spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
@@ -191,7 +193,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
-    if (decode(s, i, &L, 1, &e))
+    if (decode(s, i, &L, 0, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {

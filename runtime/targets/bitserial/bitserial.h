@@ -180,6 +180,13 @@ typedef struct spx_sim_bs_weights {
   spx_fmt_bbs_view_t bbs;         /* SPX_FMT_BBS */
   spx_fmt_ternary_view_t ternary; /* SPX_FMT_TERNARY */
   uint32_t tern_per_step;         /* ternary groups per PE step, lanes / N */
+  /* BBS, optional (the simulator sets them from its prepared model): the
+   * effective weights decoded to int8 OIHW and the residual of those
+   * beyond int8 (spx_rt_model_prepare); the cost model then reads the
+   * groups' weights there instead of decoding their bit columns (the
+   * same values: decode_s8's contract). */
+  const int8_t *decoded;
+  const spx_rt_s8_residual_t *residual;
 } spx_sim_bs_weights_t;
 
 /* Opens a layer's weights over geometry g. For BBS, checks the encoding

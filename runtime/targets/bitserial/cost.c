@@ -342,6 +342,45 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
   return 0;
 }
 
+/* BBS with its weights decoded (w->decoded, w->residual): group kg of array
+ * row r as group_cost computes it, its lanes' weights read in the decoded
+ * OIHW array (output channel order[r]; a row with a residual entry in the
+ * group takes group_cost: the exact weight is beyond int8), its kept
+ * columns those of the row's class (8 - N), a constant when the method has
+ * one and the header's 5 bits are not 0 (C, or c). */
+static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                            uint32_t r, uint32_t kg, const uint8_t *ones, uint64_t cyc[],
+                            unsigned *ncols, int *has_const) {
+  const spx_fmt_bbs_view_t *v = &w->bbs;
+  const uint32_t ng = v->groups_per_tap, tap = kg / ng, cb = kg % ng;
+  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, c0 = cb * v->group_eff;
+  const unsigned lanes = spx_fmt_bbs_group_lanes(v, cb), cls = spx_fmt_bbs_row_class(v, r);
+  const uint32_t o = spx_fmt_bbs_row_channel(v, r);
+  const int8_t *p;
+  unsigned i, busiest = 0;
+  if (r >= v->dims.rows || kg >= taps * ng || o >= v->dims.rows) return -1;
+  if (w->residual) {
+    uint32_t e;
+    for (e = w->residual->row_ptr[o]; e < w->residual->row_ptr[o + 1]; ++e) {
+      uint32_t idx = w->residual->index[e], c = idx / taps;
+      if (idx % taps == tap && c >= c0 && c < c0 + lanes)
+        return group_cost(md, w, r, kg, cyc, ncols, has_const);
+    }
+  }
+  p = w->decoded + ((size_t)o * v->dims.cols + c0) * taps + tap;
+  for (i = 0; i < lanes; ++i)
+    if (ones[(uint8_t)p[(size_t)i * taps]] > busiest) busiest = ones[(uint8_t)p[(size_t)i * taps]];
+  *ncols = 8u - v->cls[cls].n_pruned;
+  if (*ncols > 8) *ncols = 8;
+  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE &&
+               (spx_fmt_bbs_record(v, r, tap, cb)[0] & 0x1fu) != 0;
+  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
+  cyc[SPX_SIM_BS_STRIPES] = 8;
+  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
+  cyc[SPX_SIM_BS_BITPAR] = ceil_div(lanes, (uint64_t)md->bp_lanes);
+  return 0;
+}
+
 /* Dense int8 weights: the zero-skipping cycles of group kg of rows r0 ..
  * r1 - 1, max over the lanes of popcount(|w|) (1 for a group of zeros),
  * into zs[r - r0]; the other designs' cycles of a dense group are constants
@@ -372,13 +411,12 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   uint32_t kg, r;
   unsigned d;
   const int dense = w->encoding == SPX_CS_ENC_DENSE;
+  const int decoded = w->encoding == SPX_FMT_BBS && w->decoded;
   uint8_t ones[256], zs[1024];
+  unsigned v;
   memset(out, 0, sizeof *out);
-  if (dense) {
-    unsigned v;
-    if ((uint64_t)g->cout * g->k > w->size) return -1;
-    for (v = 0; v < 256; ++v) ones[v] = (uint8_t)ones_of_abs((int8_t)v); /* byte -> |int8| */
-  }
+  if (dense && (uint64_t)g->cout * g->k > w->size) return -1;
+  for (v = 0; v < 256; ++v) ones[v] = (uint8_t)ones_of_abs((int8_t)v); /* byte -> |int8| */
   passes = col_passes(g, t->tile_p, (uint64_t)md->cols);
   out->col_passes = passes;
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
@@ -406,7 +444,8 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
           cyc[SPX_SIM_BS_STRIPES] = 8;
           cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
           cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
-        } else if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
+        } else if (decoded ? bbs_decoded_cost(md, w, r, kg, ones, cyc, &ncols, &has_const)
+                           : group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
           return -1;
         }
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)

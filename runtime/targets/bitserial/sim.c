@@ -290,7 +290,17 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (hooks && hooks->output)
       hooks->output(hooks->user, i, L.cmd.name ? L.cmd.name : "", &L.d.rec[4],
                     ws + L.d.rec[4].ws_offset);
-    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
+    if (hooks && hooks->cycles) {
+      /* BBS weights the model prepared: costed from their decoded values */
+      const spx_rt_prepared_weights_t *pw = spx_rt_model_prepared(m, i);
+      if (L.cmd.opcode == SPX_CS_OP_BS_PE && L.w.encoding == SPX_FMT_BBS && pw &&
+          pw->source == L.d.blobs[0].data && pw->s8 != pw->source && pw->rows == L.g.cout &&
+          pw->cols == L.g.cin_g && pw->kh == L.g.kh && pw->kw == L.g.kw && pw->groups == 1) {
+        L.w.decoded = pw->s8;
+        L.w.residual = pw->residual;
+      }
+      report_cycles(hooks, i, &L, &md);
+    }
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }

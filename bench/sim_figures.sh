@@ -2,11 +2,13 @@
 # sim_figures.sh BUILD_DIR [RUNS] - one ResNet-18 inference
 # (examples/synthetic/resnet18.spx, one random input) on the cpu device and
 # on every simulator, int8 and BBS weights: `spx-run X.spxbin --input x.npy`
-# wall time (/usr/bin/time), RUNS rounds (default 5) with the streams
-# interleaved so that each round shares the machine's load, and the median
-# of each; then the same with --no-prepare (every layer per call on its
-# format's own kernel) for the BBS streams, one round (slow). Ratios are to
-# the cpu device's int8 median.
+# wall time and CPU time (user + sys, /usr/bin/time), RUNS rounds (default
+# 5) with the streams interleaved so that each round shares the machine's
+# load, and the median of each; then the wall time with --no-prepare (every
+# layer per call on its format's own kernel) for the BBS streams, one round
+# (slow). Ratios are to the cpu device's int8 medians. The whole spx-run is
+# timed: loading and checking the stream, preparing the weights, the
+# inference, the simulators' cycle costing.
 set -e
 build=${1:?usage: sim_figures.sh BUILD_DIR [RUNS]}
 runs=${2:-5}
@@ -27,9 +29,9 @@ done
 "$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-ra4" "$(bbs round_avg 4)"
 "$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-zp2" "$(bbs zp_shift 2)"
 cases="cpu-int8 cpu-bbs-ra4 cpu-bbs-zp2 aie-int8 lpa-int8 xbar-int8 bitserial-int8 bitserial-bbs-ra4 bitserial-bbs-zp2"
-one() { # case [options]: wall seconds of one spx-run
+one() { # case [options]: wall and CPU seconds of one spx-run
   c=$1; shift
-  /usr/bin/time -f %e -o "$T/t" "$B/spx-run" "$T/$c/resnet18.spxbin" --input "$T/x.npy" "$@" >/dev/null
+  /usr/bin/time -f '%e %U %S' -o "$T/t" "$B/spx-run" "$T/$c/resnet18.spxbin" --input "$T/x.npy" "$@" >/dev/null
   cat "$T/t"
 }
 i=0
@@ -38,17 +40,20 @@ while [ $i -lt "$runs" ]; do
   i=$((i + 1))
 done
 for c in cpu-bbs-ra4 cpu-bbs-zp2 bitserial-bbs-ra4 bitserial-bbs-zp2; do
-  echo "$c $(one $c --no-prepare)" >> "$T/noprep"
+  echo "$c $(one $c --no-prepare | cut -d' ' -f1)" >> "$T/noprep"
 done
 "$py" - "$T/times" "$T/noprep" $cases <<'PY'
 import statistics, sys
-t = {}
+t, u = {}, {}
 for line in open(sys.argv[1]):
-    c, s = line.split(); t.setdefault(c, []).append(float(s))
+    c, w, us, sy = line.split()
+    t.setdefault(c, []).append(float(w))
+    u.setdefault(c, []).append(float(us) + float(sy))
 n = dict(l.split() for l in open(sys.argv[2]))
-base = statistics.median(t['cpu-int8'])
-print('%-20s %8s %8s %14s' % ('stream', 'median', 'x cpu', '--no-prepare'))
+bw, bu = statistics.median(t['cpu-int8']), statistics.median(u['cpu-int8'])
+print('%-20s %8s %6s %8s %6s %13s' % ('stream', 'wall', 'x cpu', 'cpu time', 'x cpu', '--no-prepare'))
 for c in sys.argv[3:]:
-    m = statistics.median(t[c])
-    print('%-20s %7.3fs %8.2f %14s' % (c, m, m / base, (n[c] + 's') if c in n else '-'))
+    w, s = statistics.median(t[c]), statistics.median(u[c])
+    print('%-20s %7.3fs %6.2f %7.3fs %6.2f %13s' % (c, w, w / bw, s, s / bu,
+                                                    (n[c] + 's') if c in n else '-'))
 PY

@@ -18,7 +18,9 @@
  * format runs int8 only on an f32 layer, is refused with a reason.
  *
  * C99 (generated code includes it); no allocation: scratch memory is the
- * caller's (spx_rt_layer_scratch_size). */
+ * caller's (spx_rt_layer_scratch_size), except the prepared weights a
+ * caller asks for (spx_rt_model_prepare, prepare.c; generated C never
+ * does). */
 #ifndef SPX_DEVICE_H
 #define SPX_DEVICE_H
 

@@ -15,7 +15,8 @@
  * contiguous 4 NR-byte load per (channel quad, tap) and no im2col is made
  * (virtual pixels with ox >= ow are computed and dropped). The weights
  * are 4-byte quads of the same (channel quad, tap): the dense format's are
- * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0);
+ * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0;
+ * or once, spx_k_fast_conv_pack, for a prepared model);
  * CBR's blocks already are ([8 rows][tap][8 channels]: two quads per tap).
  * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
  * accumulators in registers, broadcasts a weight quad and multiplies it

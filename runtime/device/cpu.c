@@ -5,7 +5,9 @@
  *
  * No allocation: the model lives in caller memory and every run uses the
  * caller's workspace (spx_rt_model_workspace_size). Each command is decoded
- * from the stream bytes on every run, so a model is just a view. */
+ * from the stream bytes on every run, so a model is just a view, plus the
+ * weights spx_rt_model_prepare (prepare.c) decoded and packed once, if the
+ * caller prepared it. */
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
@@ -115,7 +117,8 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
                   cmd_name(&d), e.message);
     if (hooks && hooks->before) hooks->before(hooks->user, i, name);
     for (it = 0; it < d.cmd.iterations && st == SPX_RT_OK; ++it)
-      st = spx_rt_layer_run(&d.d.layer, ws, scratch, m->scratch_size);
+      st = spx_rt_layer_run_prepared(&d.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                     m->scratch_size);
     if (hooks && hooks->after) hooks->after(hooks->user, i, name, st);
     if (st != SPX_RT_OK) {
       spx_rt_layer_check(&d.d.layer, &e);
@@ -133,11 +136,21 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
+/* Every command is a cpu.layer the cpu kernels run. */
+static int cpu_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
+  spx_cs_command_t c;
+  memset(&c, 0, sizeof c);
+  spx_cs_stream_command(s, i, &c);
+  if (c.opcode != SPX_CS_OP_CPU_LAYER) return 0;
+  *out = c.u.cpu_layer;
+  return 1;
+}
+
 /* The cpu has no machine description. */
 const spx_mdesc_table_t spx_target_cpu_mdesc = {NULL, 0, NULL};
 
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
-                                           cpu_run, 0, NULL, NULL};
+                                           cpu_run, 0, NULL, NULL, cpu_layer_fields};
 
 /* ---- generic entry points ----------------------------------------------------- */
 

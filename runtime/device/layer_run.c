@@ -495,18 +495,140 @@ static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
   spx_rt_act_range_s8(pl->act, pl->outq, &q->act_min, &q->act_max);
 }
 
+/* ---- prepared weights (spx_device.h) -------------------------------------- */
+
+/* The prepared int8 conv2d/dense of a layer: the int8 datapath, weights
+ * that have dims (weights_size known, or the plain array). */
+static int preparable(const spx_rt_layer_t *l, const plan_t *pl) {
+  return (l->op == SPX_RT_OP_CONV2D || l->op == SPX_RT_OP_DENSE) && pl->is_s8 &&
+         pl->fmt->datapath == SPX_FMT_DATAPATH_INT8 &&
+         (pl->fmt->plain_s8 || (pl->fmt->decode_s8 && l->weights_size));
+}
+
+/* Scratch of the dense int8 path on prepared weights. */
+static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
+                                 const spx_rt_prepared_weights_t *pw) {
+  const int res = pw->residual != NULL;
+  return broadcast_bytes(broadcast_channels(l, pl)) +
+         (l->op == SPX_RT_OP_CONV2D
+              ? spx_rt_conv2d_s8_packed_get_buffer_size(&pl->u.conv, res)
+              : spx_rt_dense_s8_residual_get_buffer_size(&pl->u.dense, res));
+}
+
+/* pw if it was made for this layer's weights and dims, else NULL. */
+static const spx_rt_prepared_weights_t *prepared_for(const spx_rt_layer_t *l, const plan_t *pl,
+                                                     const spx_rt_prepared_weights_t *pw) {
+  spx_fmt_dims_t d;
+  if (!pw || !pw->s8 || !preparable(l, pl) || pw->source != l->weights) return NULL;
+  d = weight_dims(l, pl);
+  if (pw->rows != d.rows || pw->cols != d.cols || pw->kh != d.kh || pw->kw != d.kw ||
+      pw->groups != d.groups)
+    return NULL;
+  return pw;
+}
+
+/* Bytes of the decoded weights (0: the layer's own are the array), and of
+ * the packing. */
+static void prepared_parts(const spx_rt_layer_t *l, const plan_t *pl, size_t *dec,
+                           size_t *packed) {
+  spx_fmt_dims_t d = weight_dims(l, pl);
+  *dec = pl->fmt->plain_s8 ? 0 : spx_fmt_dims_count(&d);
+  *packed = l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_size(&pl->u.conv) : 0;
+}
+
+size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer) {
+  plan_t pl;
+  size_t dec, packed;
+  if (prepare(layer, &pl, NULL) != SPX_RT_OK || !preparable(layer, &pl)) return 0;
+  prepared_parts(layer, &pl, &dec, &packed);
+  if (!dec && !packed) return 0;
+  return SPX_RT_ALIGN16(dec) + SPX_RT_ALIGN16(packed);
+}
+
+spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, size_t size,
+                                     void (*excess)(void *ctx, size_t index, int32_t excess),
+                                     void *ctx, spx_rt_prepared_weights_t *out,
+                                     spx_rt_error_t *err) {
+  plan_t pl;
+  spx_fmt_dims_t d;
+  spx_fmt_weights_t w;
+  size_t dec, packed;
+  uint8_t *m = (uint8_t *)mem;
+  spx_rt_status_t st = prepare(layer, &pl, err);
+  if (out) memset(out, 0, sizeof *out);
+  if (st != SPX_RT_OK) return st;
+  if (!out || !preparable(layer, &pl) || !mem || ((uintptr_t)mem & 15u))
+    return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no weights to prepare, or no memory");
+  prepared_parts(layer, &pl, &dec, &packed);
+  if (size < SPX_RT_ALIGN16(dec) + SPX_RT_ALIGN16(packed))
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "memory for the prepared weights too small");
+  d = weight_dims(layer, &pl);
+  out->source = layer->weights;
+  out->rows = d.rows;
+  out->cols = d.cols;
+  out->kh = d.kh;
+  out->kw = d.kw;
+  out->groups = d.groups;
+  if (dec) {
+    st = pl.fmt->open(layer->weights, layer->weights_size, &d, &w, err);
+    if (st == SPX_RT_OK) st = pl.fmt->decode_s8(&w, (int8_t *)m, dec, excess, ctx, err);
+    if (st != SPX_RT_OK) {
+      memset(out, 0, sizeof *out);
+      return st;
+    }
+    out->s8 = (const int8_t *)m;
+  } else {
+    out->s8 = (const int8_t *)layer->weights;
+  }
+  if (packed) {
+    uint8_t *pk = m + SPX_RT_ALIGN16(dec);
+    st = spx_rt_conv2d_s8_pack(&pl.u.conv, out->s8, pk, packed);
+    if (st != SPX_RT_OK) {
+      memset(out, 0, sizeof *out);
+      return spx_rt_error_set(err, st, "cannot pack the conv2d weights");
+    }
+    out->packed = pk;
+    out->packed_size = packed;
+  }
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
+}
+
+size_t spx_rt_layer_scratch_size_prepared(const spx_rt_layer_t *layer,
+                                          const spx_rt_prepared_weights_t *prepared) {
+  plan_t pl;
+  size_t a, b;
+  if (prepare(layer, &pl, NULL) != SPX_RT_OK) return 0;
+  a = scratch_of(layer, &pl);
+  if (!prepared_for(layer, &pl, prepared)) return a;
+  b = dense_path_scratch(layer, &pl, prepared);
+  return a > b ? a : b;
+}
+
 spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace,
                                  void *scratch, size_t scratch_size) {
+  return spx_rt_layer_run_prepared(layer, NULL, workspace, scratch, scratch_size);
+}
+
+spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
+                                          const spx_rt_prepared_weights_t *prepared,
+                                          uint8_t *workspace, void *scratch,
+                                          size_t scratch_size) {
   plan_t pl;
   const spx_rt_layer_t *l = layer;
   spx_rt_status_t st = prepare(layer, &pl, NULL);
+  const spx_rt_prepared_weights_t *pw;
   void *in[MAX_IN];
   void *out;
   unsigned k;
   size_t need;
   if (st != SPX_RT_OK) return st;
   if (!workspace || ((uintptr_t)workspace & 3u)) return SPX_RT_ERR_ARG;
-  need = scratch_of(l, &pl);
+  pw = prepared_for(l, &pl, prepared);
+  need = pw ? dense_path_scratch(l, &pl, pw) : 0;
+  if (pw && (!scratch || scratch_size < need || ((uintptr_t)scratch & 3u)))
+    pw = NULL; /* the dense path's scratch does not fit: per call */
+  if (!pw) need = scratch_of(l, &pl);
   if (need && (!scratch || scratch_size < need || ((uintptr_t)scratch & 3u)))
     return SPX_RT_ERR_BUFFER;
   for (k = 0; k < l->n_in; ++k) in[k] = workspace + l->in[k]->offset;
@@ -517,6 +639,11 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pw)
+        return spx_rt_conv2d_s8_packed(
+            &pl.u.conv, &q, (const int8_t *)in[0], pw->s8,
+            pw->packed_size == spx_rt_conv2d_s8_packed_size(&pl.u.conv) ? pw->packed : NULL,
+            pw->residual, (const int32_t *)l->bias, (int8_t *)out, scratch, scratch_size);
       if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
         return spx_rt_conv2d_lp(&pl.u.conv, &q, (const int8_t *)in[0], l->weights,
                                 l->weights_size, (int8_t *)out, scratch, scratch_size);
@@ -533,6 +660,10 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pw)
+        return spx_rt_dense_s8_residual(&pl.u.dense, &q, (const int8_t *)in[0], pw->s8,
+                                        pw->residual, (const int32_t *)l->bias, (int8_t *)out,
+                                        scratch, scratch_size);
       if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
         return spx_rt_dense_lp(&pl.u.dense, &q, (const int8_t *)in[0], l->weights,
                                l->weights_size, (int8_t *)out, scratch, scratch_size);

@@ -35,6 +35,10 @@ spx_rt_status_t spx_rt_layer_decode(const spx_cs_stream_t *s, const spx_cs_cpu_l
   return SPX_RT_OK;
 }
 
+const spx_rt_prepared_weights_t *spx_rt_model_prepared(const spx_rt_model_t *m, uint32_t i) {
+  return m && m->prepared && i < m->prepared->count ? m->prepared->at[i] : NULL;
+}
+
 void spx_rt_model_layout(spx_rt_model_t *m, const spx_rt_device_t *device,
                          const spx_cs_stream_t *stream, size_t max_scratch) {
   m->device = device;

@@ -19,7 +19,9 @@
  * format runs int8 only on an f32 layer, is refused with a reason.
  *
  * C99 (generated code includes it); no allocation: scratch memory is the
- * caller's (spx_rt_layer_scratch_size). */
+ * caller's (spx_rt_layer_scratch_size), except the prepared weights a
+ * caller asks for (spx_rt_model_prepare, prepare.c; generated C never
+ * does). */
 #ifndef SPX_DEVICE_H
 #define SPX_DEVICE_H
 
@@ -108,6 +110,70 @@ size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer);
 spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace,
                                  void *scratch, size_t scratch_size);
 
+/* ---- Prepared weights (a loaded model's, spx_rt_model_prepare) ----------
+ *
+ * Run once per loaded model, not per call: an int8 conv2d/dense whose format
+ * has a decode_s8 (runtime/formats/spx_formats.h: BBS, ternary, binary)
+ * gets its weights decoded to dense int8 (weights beyond int8, BBS
+ * zero-point shifting's: clamped, plus a sparse residual of what the
+ * clamping took off, whose products the kernels add before
+ * requantizing), and every stride-1 conv of dense
+ * int8 weights (decoded or the stream's own) gets them packed in the layout
+ * of the register-blocked kernel, which otherwise repacks them per call.
+ * The layer then runs on the dense int8 kernels: the same int32
+ * accumulators as its format's dot (the decoded values are the ones the dot
+ * multiplies, and integer sums do not depend on their order), so the same
+ * bytes. Generated C never prepares (no allocation there): it runs every
+ * layer per call, as spx_rt_layer_run. */
+typedef struct spx_rt_prepared_weights {
+  const void *source;  /* the layer's weights (encoded) it was made from */
+  uint32_t rows, cols; /* and their dims (spx_fmt_dims_t): rows, cols, */
+  uint16_t kh, kw;     /*   kh, kw, groups; a layer with other weights */
+  uint32_t groups;     /*   or dims runs per call */
+  const int8_t *s8;    /* dense int8 OIHW: decoded, or source itself */
+  const void *packed;  /* stride-1 conv: s8 packed for the fast kernel */
+  size_t packed_size;  /*   (spx_rt_conv2d_s8_packed_size), else 0 */
+  const spx_rt_s8_residual_t *residual; /* exact weights - s8, or NULL */
+} spx_rt_prepared_weights_t;
+
+/* A model's prepared weights (spx_rt_model_prepare): at[i] those of
+ * command i, NULL when it has none; mem: the one block holding at and all
+ * the weights. */
+typedef struct spx_rt_prepared {
+  uint32_t count; /* commands */
+  const spx_rt_prepared_weights_t *const *at;
+  void *mem;
+  void **residuals; /* [count]: each command's residual block, or NULL */
+  uint32_t layers;   /* commands with prepared weights */
+  uint32_t decoded;  /* of which decoded to dense int8 by their format */
+  uint32_t residual; /* of which with a residual */
+} spx_rt_prepared_t;
+
+/* Bytes of memory spx_rt_layer_prepare needs for a layer (16-aligned), 0
+ * when nothing of the layer is prepared (not an int8 conv2d/dense, LP, a
+ * format without decode_s8 that is not the plain array - CBR -, or dense
+ * weights the fast conv kernel does not take). */
+size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer);
+/* Prepares a checked and validated layer's weights into mem (16-byte
+ * aligned, spx_rt_layer_prepared_size bytes) and *out. A decoded weight
+ * beyond int8 is written clamped and passed to excess(ctx, index in the
+ * OIHW weights, exact - clamped) (the caller makes out->residual of them);
+ * with excess NULL it is SPX_RT_ERR_RANGE (the layer keeps its format's
+ * kernel). Other errors are errors of the weights. */
+spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, size_t size,
+                                     void (*excess)(void *ctx, size_t index, int32_t excess),
+                                     void *ctx, spx_rt_prepared_weights_t *out,
+                                     spx_rt_error_t *err);
+/* spx_rt_layer_scratch_size and spx_rt_layer_run with prepared weights
+ * (NULL, or made for other weights: as without). A run whose scratch is
+ * too small for the dense int8 path runs the layer per call. */
+size_t spx_rt_layer_scratch_size_prepared(const spx_rt_layer_t *layer,
+                                          const spx_rt_prepared_weights_t *prepared);
+spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
+                                          const spx_rt_prepared_weights_t *prepared,
+                                          uint8_t *workspace, void *scratch,
+                                          size_t scratch_size);
+
 /* Checks a layer as spx_rt_layer_run does (NULL pointers, op, input count,
  * dtypes, shapes against the op's result, quantization the int8 kernels
  * need) without running it; *err (if not NULL) says what is wrong. */
@@ -182,6 +248,9 @@ typedef struct spx_rt_model {
   size_t scratch_offset;   /* start of the scratch area in the workspace */
   size_t scratch_size;
   uint32_t flags;          /* SPX_RT_MODEL_*: 0 after initialize */
+  /* spx_rt_model_prepare's per-command prepared weights (NULL: none; the
+   * layers run per call); owned by the model, spx_rt_model_release. */
+  const spx_rt_prepared_t *prepared;
 } spx_rt_model_t;
 
 /* A simulator computes its PE layers' values with its datapath model (every
@@ -218,6 +287,11 @@ typedef struct spx_rt_device {
   spx_rt_status_t (*write_report)(const spx_rt_model_t *model, const void *const *workspaces,
                                   unsigned n_workspaces, spx_cs_write_fn write, void *ctx,
                                   spx_rt_error_t *error);
+  /* Optional (NULL: spx_rt_model_prepare prepares nothing on the device):
+   * 1 and the cpu.layer fields of command i of a stream the device
+   * initialized, when it computes the command's values with
+   * spx_rt_layer_run_prepared and spx_rt_model_prepared(model, i); else 0. */
+  int (*layer_fields)(const spx_cs_stream_t *stream, uint32_t i, spx_cs_cpu_layer_t *out);
 } spx_rt_device_t;
 
 /* The default device of every target (the registry's device column). */
@@ -280,6 +354,25 @@ spx_rt_status_t spx_rt_model_initialize(const spx_rt_device_t *device,
                                         const spx_cs_stream_t *stream,
                                         spx_rt_model_t *out_model,
                                         spx_rt_error_t *error);
+/* Prepares an initialized model's weights once (above, "Prepared
+ * weights"): decodes and packs the weights of every layer the device runs
+ * through spx_rt_layer_run_prepared, in memory the model owns until
+ * spx_rt_model_release. Call it before sizing workspaces: the dense int8
+ * path can need more scratch, which it adds to the model's workspace size.
+ * Read-only afterwards: runs on several threads share it. Allocates (the
+ * one function of the runtime that does, with spx_rt_model_release
+ * freeing); a model that is not prepared runs every layer per call.
+ * *decoded / *residual (if not NULL) get the layers whose weights were
+ * decoded to dense int8, and of those the ones with a residual (decoded
+ * weights beyond int8). */
+spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *model, uint32_t *decoded,
+                                     uint32_t *residual, spx_rt_error_t *error);
+/* Frees what spx_rt_model_prepare made (none: nothing); the model runs per
+ * call again. */
+void spx_rt_model_release(spx_rt_model_t *model);
+/* The prepared weights of command i (NULL: none, or not prepared). */
+const spx_rt_prepared_weights_t *spx_rt_model_prepared(const spx_rt_model_t *model, uint32_t i);
+
 /* Bytes of workspace spx_rt_model_run needs (a multiple of 16). */
 size_t spx_rt_model_workspace_size(const spx_rt_model_t *model);
 /* Element counts of model input/output `index` (0 if out of range). */

@@ -56,13 +56,17 @@ static void layout(spx_fmt_bbs_group_t *g) {
   }
 }
 
+/* Without branches on the bits (masks of 0 / -1 select the place values
+ * and the sign): models are decoded once per load, millions of lanes. */
 void spx_fmt_bbs_group_decode(const spx_fmt_bbs_group_t *g, int16_t *out) {
   unsigned i, j;
+  const uint32_t neg = g->sign_column ? g->bits[0] : 0u;
   for (i = 0; i < g->lanes; ++i) {
-    int32_t v = 0;
+    int32_t v = 0, s;
     for (j = g->sign_column; j < g->n_cols; ++j)
-      if ((g->bits[j] >> i) & 1u) v += g->place[j];
-    if (g->sign_column && ((g->bits[0] >> i) & 1u)) v = -v;
+      v += g->place[j] & -(int32_t)((g->bits[j] >> i) & 1u);
+    s = -(int32_t)((neg >> i) & 1u); /* -1: negate */
+    v = (v ^ s) - s;
     out[i] = (int16_t)(v + g->offset);
   }
 }
@@ -555,11 +559,14 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
 }
 
 /* Walks every group of an opened view in OIHW order: checks it (as
- * validate does) and writes its effective weights to out16, or truncated to
- * int8 to out8 (either or both may be NULL). *fits (if not NULL) gets 0 if a
- * weight leaves [-128, 127]. Stops at the first bad group. */
+ * validate does) and writes its effective weights to out16, or to out8
+ * truncated to int8 (excess NULL) or clamped, with excess(ctx, index,
+ * w' - clamped) for each weight beyond (either or both outputs may be
+ * NULL). *fits (if not NULL) gets 0 if a weight leaves [-128, 127]. Stops
+ * at the first bad group. */
 static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8,
-                                   int *fits, spx_rt_error_t *err) {
+                                   int *fits, void (*excess)(void *, size_t, int32_t),
+                                   void *ctx, spx_rt_error_t *err) {
   uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
   int decode = out16 || out8 || fits;
   for (p = 0; p < v->dims.rows; ++p) {
@@ -580,7 +587,13 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
           size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
           if (fits && (d[i] < -128 || d[i] > 127)) *fits = 0;
           if (out16) out16[at] = d[i];
-          if (out8) out8[at] = (int8_t)d[i];
+          if (out8 && excess && (d[i] < -128 || d[i] > 127)) {
+            int16_t c = d[i] < -128 ? -128 : 127;
+            out8[at] = (int8_t)c;
+            excess(ctx, at, (int32_t)d[i] - c);
+          } else if (out8) {
+            out8[at] = (int8_t)d[i];
+          }
         }
       }
   }
@@ -611,7 +624,7 @@ spx_rt_status_t spx_fmt_bbs_validate(const void *bytes, size_t len,
   spx_fmt_bbs_view_t v;
   memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
   spx_rt_status_t st = open_checked(bytes, len, expected, 0, NULL, 0, &v, err);
-  return st != SPX_RT_OK ? st : walk_groups(&v, NULL, NULL, NULL, err);
+  return st != SPX_RT_OK ? st : walk_groups(&v, NULL, NULL, NULL, NULL, NULL, err);
 }
 
 spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
@@ -622,11 +635,11 @@ spx_rt_status_t spx_fmt_bbs_decode(const void *bytes, size_t len,
   memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
   int fits = 1;
   spx_rt_status_t st = open_checked(bytes, len, expected, 1, weights, dense_count, &v, err);
-  if (st == SPX_RT_OK) st = walk_groups(&v, NULL, NULL, &fits, err);
+  if (st == SPX_RT_OK) st = walk_groups(&v, NULL, NULL, &fits, NULL, NULL, err);
   if (st != SPX_RT_OK) return st;
   if (!fits)
     return spx_rt_error_set(err, SPX_RT_ERR_RANGE, "BBS effective weights leave int8 (zp_shift); decode to int16");
-  return walk_groups(&v, NULL, weights, NULL, err);
+  return walk_groups(&v, NULL, weights, NULL, NULL, NULL, err);
 }
 
 /* ---- descriptor ------------------------------------------------------------ */
@@ -643,7 +656,7 @@ static spx_rt_status_t bbs_decode_desc(const void *bytes, size_t len, const spx_
   spx_fmt_bbs_view_t v;
   memset(&v, 0, sizeof v); /* open fills it; gcc cannot see that */
   spx_rt_status_t st = open_checked(bytes, len, &d, 1, out, count, &v, err);
-  return st != SPX_RT_OK ? st : walk_groups(&v, out, NULL, NULL, err);
+  return st != SPX_RT_OK ? st : walk_groups(&v, out, NULL, NULL, NULL, NULL, err);
 }
 
 /* ---- kernels: bit columns against centered im2col columns -------------- */
@@ -843,9 +856,33 @@ static uint32_t bbs_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *ta
   return spx_fmt_bbs_row_channel(v, i);
 }
 
+/* Decoded once (the descriptor's decode_s8): row_dot above adds, per group,
+ * offset * sum_i a_i + sum over kept columns j of place[j] * sum_{bit(j, i)
+ * = 1} s_i a_i (the zeros direction is S_h - sum_{bit 0} s_i a_i, the same
+ * sum), i.e. sum_i a_i * (s_i * sum_j place[j] bit(j, i) + offset): the
+ * effective weight spx_fmt_bbs_group_decode gives, which walk_groups writes
+ * at the group's OIHW places (encoded row p -> output channel order[p], as
+ * bbs_begin's row_of). Every group is checked as validate does. A
+ * zero-point-shifted weight beyond int8 (+-m - c up to 144) is written
+ * clamped and its excess reported (the caller adds excess * a). */
+static spx_rt_status_t bbs_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                     void (*excess)(void *, size_t, int32_t), void *ctx,
+                                     spx_rt_error_t *err) {
+  int fits = 1;
+  spx_rt_status_t st;
+  if (!out || count < spx_fmt_dims_count(&w->dims))
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
+  st = walk_groups(&w->view.bbs, NULL, out, &fits, excess, ctx, err);
+  if (st != SPX_RT_OK) return st;
+  if (!fits && !excess)
+    return spx_rt_error_set(err, SPX_RT_ERR_RANGE,
+                            "BBS effective weights leave int8 (zp_shift)");
+  return SPX_RT_OK;
+}
+
 const spx_fmt_desc_t spx_fmt_desc_BBS = {
     SPX_FMT_BBS, "bbs", "bit-column groups of int8 weights (bi-directional bit sparsity)", 0, 143,
     bbs_validate_desc, bbs_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
     bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot, bbs_row_taps,
-    SPX_FMT_DATAPATH_INT8};
+    SPX_FMT_DATAPATH_INT8, bbs_decode_s8};

@@ -408,10 +408,31 @@ static uint32_t binary_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t 
   return i;
 }
 
+/* Decoded once (the descriptor's decode_s8): binary_dot multiplies x by the
+ * rows unpack_rows makes, +1 where the stored bit XOR the row's flip bit is
+ * 1, else -1 (effective()), and binary_row_sums is their sum; alpha is not
+ * in the accumulator (the requantization multiplier carries it). The dense
+ * int8 path computes sum w x + bias - z_in sum w on the same +-1. */
+static spx_rt_status_t binary_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                        void (*excess)(void *, size_t, int32_t), void *ctx,
+                                        spx_rt_error_t *err) {
+  (void)excess; /* every weight is -1 or +1 */
+  (void)ctx;
+  const spx_fmt_binary_view_t *v = &w->view.binary;
+  uint32_t r, i;
+  if (!out || count < (size_t)v->dims.rows * v->row_len)
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
+  for (r = 0; r < v->dims.rows; ++r)
+    for (i = 0; i < v->row_len; ++i)
+      out[(size_t)r * v->row_len + i] = (int8_t)effective(v, r, i);
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
+}
+
 const spx_fmt_desc_t spx_fmt_desc_BINARY = {
     SPX_FMT_BINARY, "binary",
     "binary weights alpha * {-1, +1} per output channel, 1 bit per weight, column flips", 1, 1,
     binary_validate, binary_decode,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 0,
     binary_open_desc, binary_scratch, binary_begin, binary_row_sums, NULL, binary_dot,
-    binary_row_taps, SPX_FMT_DATAPATH_INT8};
+    binary_row_taps, SPX_FMT_DATAPATH_INT8, binary_decode_s8};

@@ -592,4 +592,5 @@ const spx_fmt_desc_t spx_fmt_desc_CBR = {
     cbr_validate_desc, cbr_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
     cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot, cbr_row_taps,
-    SPX_FMT_DATAPATH_INT8};
+    SPX_FMT_DATAPATH_INT8, /* decode_s8: its own block-sparse kernels skip the pruned
+                              blocks, which dense int8 would multiply */ NULL};

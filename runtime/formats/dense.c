@@ -152,4 +152,4 @@ const spx_fmt_desc_t spx_fmt_desc_DENSE = {
     dense_validate, dense_decode,
     /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
     dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL,
-    SPX_FMT_DATAPATH_INT8};
+    SPX_FMT_DATAPATH_INT8, /* decode_s8: the bytes are the int8 array */ NULL};

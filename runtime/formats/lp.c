@@ -221,4 +221,9 @@ const spx_fmt_desc_t spx_fmt_desc_LP = {
     /* decodes_to_s8 */ 0, /* max_abs_weight: the int8 stream limits */ 128,
     spx_fmt_lp_validate, lp_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ 0, /* plain_s8 */ 0,
-    lp_open_desc, lp_scratch, NULL, NULL, NULL, NULL, NULL, SPX_FMT_DATAPATH_LP};
+    lp_open_desc, lp_scratch, NULL, NULL, NULL, NULL, NULL, SPX_FMT_DATAPATH_LP,
+    /* decode_s8: none. A product is the exp2 table entry of L(a) + L(w),
+       rounded and shifted per product, summed saturating in int64
+       (docs/numerics.md "LP layers"): no integer weight w gives w * x for
+       every activation, so no dense int8 path is exact */
+    NULL};

@@ -149,6 +149,26 @@ typedef struct spx_fmt_desc {
    * (runtime/kernels/spx_lp.c, docs/numerics.md "LP layers"): no dot, no
    * int16 decode (decode refuses), open fills view.lp. */
   uint8_t datapath;
+  /* Decoding once, when a device prepares a loaded model (runtime/device,
+   * spx_rt_model_prepare): the layer's effective weights as dense int8 OIHW
+   * ([rows][cols][kh][kw]), each exactly the value `dot` multiplies its
+   * activation by, so that the dense int8 kernels on them (the register-
+   * blocked ones included) compute the same int32 accumulators (integer
+   * sums do not depend on their order) and so the same output bytes. w:
+   * weights `open` filled, whose bytes passed `validate`; out: count >=
+   * spx_fmt_dims_count(&w->dims) values, all written on success. An
+   * effective weight w' outside [-128, 127] (BBS zero-point shifting: up
+   * to 144) is written clamped, w8 = clamp(w', -128, 127), and reported by
+   * excess(ctx, i, w' - w8) with i its OIHW index (any order, once each):
+   * the caller adds those few products to the accumulators itself (the
+   * runtime's residual, spx_rt_s8_residual_t); with excess NULL such a
+   * weight is SPX_RT_ERR_RANGE instead.
+   * NULL: the layer always runs on the format's own kernels (plain_s8: the
+   * bytes are the array already; CBR: its own block-sparse fast kernels; LP:
+   * no exact int8 weights, docs/numerics.md "LP layers"). */
+  spx_rt_status_t (*decode_s8)(const struct spx_fmt_weights *w, int8_t *out, size_t count,
+                               void (*excess)(void *ctx, size_t index, int32_t excess),
+                               void *ctx, spx_rt_error_t *err);
 } spx_fmt_desc_t;
 
 #define SPX_FMT_DATAPATH_INT8 0

@@ -931,10 +931,29 @@ static uint32_t ternary_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t
   return i;
 }
 
+/* Decoded once (the descriptor's decode_s8): ternary_dot (and lut_dot,
+ * whose tables hold the same sums) adds +a or -a for each lane of a code's
+ * positions mask (the ragged last group's masked to its lanes), -a where
+ * the signs mask has the lane: the weight +1 / -1 / 0 decode_view writes
+ * for the code, at the same (output channel, input channel, tap). Codes
+ * past the book are refused by validate (the bytes passed it) and read as
+ * 0 by both. */
+static spx_rt_status_t ternary_decode_s8(const spx_fmt_weights_t *w, int8_t *out, size_t count,
+                                         void (*excess)(void *, size_t, int32_t), void *ctx,
+                                         spx_rt_error_t *err) {
+  (void)excess; /* every weight is -1, 0 or +1 */
+  (void)ctx;
+  if (!out || count < spx_fmt_dims_count(&w->dims))
+    return spx_rt_error_set(err, SPX_RT_ERR_BUFFER, "output buffer smaller than the weights");
+  decode_view(&w->view.ternary, out, NULL);
+  spx_rt_error_clear(err);
+  return SPX_RT_OK;
+}
+
 const spx_fmt_desc_t spx_fmt_desc_TERNARY = {
     SPX_FMT_TERNARY, "ternary",
     "structured sparse ternary weights (at most K non-zeros in {-1, +1} per N lanes)", 1, 1,
     ternary_validate_desc, ternary_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
     ternary_open_desc, ternary_scratch, ternary_begin, NULL, ternary_cols_ready, ternary_dot,
-    ternary_row_taps, SPX_FMT_DATAPATH_INT8};
+    ternary_row_taps, SPX_FMT_DATAPATH_INT8, ternary_decode_s8};

@@ -129,6 +129,21 @@ spx_rt_status_t spx_k_fast_conv(const struct spx_fmt_weights *w,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
                                 void *scratch);
+/* The dense format's stride-1 conv weights packed once (prepared models,
+ * runtime/device) in the layout spx_k_fast_conv makes of them per call:
+ * the bytes it takes (0: a layer spx_k_fast_conv does not take), the
+ * packing (packed: that many bytes), and spx_k_fast_conv on them (w: the
+ * dense int8 weights they were packed from, for the row sums) plus a
+ * residual (NULL: none; its row sums replace w's). */
+size_t spx_k_fast_conv_packed_size(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow);
+void spx_k_fast_conv_pack(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow,
+                          const int8_t *weights, void *packed);
+spx_rt_status_t spx_k_fast_conv_packed(const struct spx_fmt_weights *w,
+                                       const spx_rt_conv2d_params_t *p,
+                                       const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                       const int8_t *input, const int32_t *bias,
+                                       int8_t *output, void *scratch, const void *packed,
+                                       const spx_rt_s8_residual_t *residual);
 size_t spx_k_fast_dw_size(const struct spx_fmt_desc *f, const spx_rt_conv2d_params_t *p,
                           int32_t oh, int32_t ow);
 spx_rt_status_t spx_k_fast_dw(const struct spx_fmt_weights *w, const spx_rt_conv2d_params_t *p,

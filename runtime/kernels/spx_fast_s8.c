@@ -16,7 +16,8 @@
  * contiguous 4 NR-byte load per (channel quad, tap) and no im2col is made
  * (virtual pixels with ox >= ow are computed and dropped). The weights
  * are 4-byte quads of the same (channel quad, tap): the dense format's are
- * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0);
+ * repacked per call as [oc][cq][ky][kx][4] (channels past the group's: 0;
+ * or once, spx_k_fast_conv_pack, for a prepared model);
  * CBR's blocks already are ([8 rows][tap][8 channels]: two quads per tap).
  * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
  * accumulators in registers, broadcasts a weight quad and multiplies it
@@ -759,10 +760,98 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
   }
 }
 
+/* The dense format's weights (OIHW int8 at src) in the micro-kernel's
+ * layout [oc][cq][tap][4] at dst (c_out * pl->kp bytes), channels past the
+ * group's 0: per call (spx_k_fast_conv) or once (spx_k_fast_conv_pack). */
+static void pack_dense(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
+                       const int8_t *src, uint8_t *dst) {
+  const int32_t cin_g = p->c_in / p->groups;
+  const size_t kin = (size_t)cin_g * pl->taps;
+  uint32_t r, t, cq;
+  int32_t n;
+  for (r = 0; r < (uint32_t)p->c_out; ++r) {
+    const int8_t *sr = src + (size_t)r * kin;
+    uint8_t *dr = dst + (size_t)r * pl->kp;
+    if (pl->taps == 1) { /* 1x1: the quads are the row itself */
+      memcpy(dr, sr, kin);
+      memset(dr + kin, 0, pl->kp - kin);
+      continue;
+    }
+    for (cq = 0; cq < pl->cq; ++cq) {
+      const int8_t *s0 = sr + (size_t)cq * 4 * pl->taps;
+      if ((int32_t)cq * 4 + 4 <= cin_g) {
+        interleave4(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps, (int32_t)pl->taps,
+                    0, dr + (size_t)cq * pl->taps * 4);
+      } else {
+        uint8_t *dq = dr + (size_t)cq * pl->taps * 4;
+        memset(dq, 0, (size_t)pl->taps * 4);
+        for (n = (int32_t)cq * 4; n < cin_g; ++n)
+          for (t = 0; t < pl->taps; ++t)
+            dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl->taps + t];
+      }
+    }
+  }
+}
+
+size_t spx_k_fast_conv_packed_size(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow) {
+  conv_plan_t pl;
+  return conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl) ? (size_t)p->c_out * pl.kp : 0;
+}
+
+void spx_k_fast_conv_pack(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow,
+                          const int8_t *weights, void *packed) {
+  conv_plan_t pl;
+  if (conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl)) pack_dense(p, &pl, weights, packed);
+}
+
+static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                 const int8_t *input, const int32_t *bias, int8_t *output,
+                                 void *scratch, const uint8_t *packed,
+                                 const spx_rt_s8_residual_t *res);
+
 spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
                                 void *scratch) {
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, NULL, NULL);
+}
+
+spx_rt_status_t spx_k_fast_conv_packed(const spx_fmt_weights_t *w,
+                                       const spx_rt_conv2d_params_t *p,
+                                       const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                       const int8_t *input, const int32_t *bias,
+                                       int8_t *output, void *scratch, const void *packed,
+                                       const spx_rt_s8_residual_t *residual) {
+  return fast_conv(w, p, q, oh, ow, input, bias, output, scratch, (const uint8_t *)packed,
+                   residual);
+}
+
+/* acc[r * NR + j] += residual weight * x' of pixel j, rows oc .. oc + mr -
+ * 1: the X4 byte of the weight's (channel quad, tap) quad that the micro-
+ * kernel multiplies by it (x' = x + o: unsigned bytes when o = 128). */
+static void add_residual(const spx_rt_s8_residual_t *res, uint32_t oc, uint32_t mr,
+                         uint32_t taps, const int32_t *tbl, const uint8_t *b, uint8_t xo,
+                         int32_t *acc) {
+  uint32_t r, e, j;
+  for (r = 0; r < mr; ++r)
+    for (e = res->row_ptr[oc + r]; e < res->row_ptr[oc + r + 1]; ++e) {
+      const uint32_t c = res->index[e] / taps, t = res->index[e] % taps;
+      const uint8_t *x = b + tbl[(c / 4) * taps + t] + c % 4;
+      const int32_t v = res->value[e];
+      int32_t *a = acc + (size_t)r * NR;
+      if (xo)
+        for (j = 0; j < NR; ++j) a[j] += v * (int32_t)x[4 * j];
+      else
+        for (j = 0; j < NR; ++j) a[j] += v * (int32_t)(int8_t)x[4 * j];
+    }
+}
+
+static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
+                                 const int8_t *input, const int32_t *bias, int8_t *output,
+                                 void *scratch, const uint8_t *packed,
+                                 const spx_rt_s8_residual_t *res) {
   const isa_kit_t k = kit();
   conv_plan_t pl;
   const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
@@ -788,7 +877,10 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   zrow = (int8_t *)(base + pl.off_zrow);
   memset(zrow, zin, (size_t)p->w);
   /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
-  w->desc->row_sums(w, 0, c0);
+  if (res)
+    memcpy(c0, res->row_sums, (size_t)p->c_out * sizeof *c0);
+  else
+    w->desc->row_sums(w, 0, c0);
   for (r = 0; r < (uint32_t)p->c_out; ++r)
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
@@ -802,33 +894,9 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
     else
       for (cq = 0; cq < pl.cq; ++cq) tbl[cq * pl.taps + t] = (int32_t)(cq * pl.plane4) + to;
   }
-  if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
-    const int8_t *src = (const int8_t *)w->bytes;
-    uint8_t *dst = base + pl.off_w;
-    const size_t kin = (size_t)cin_g * pl.taps;
-    for (r = 0; r < (uint32_t)p->c_out; ++r) {
-      const int8_t *sr = src + (size_t)r * kin;
-      uint8_t *dr = dst + (size_t)r * pl.kp;
-      if (pl.taps == 1) { /* 1x1: the quads are the row itself */
-        memcpy(dr, sr, kin);
-        memset(dr + kin, 0, pl.kp - kin);
-        continue;
-      }
-      for (cq = 0; cq < pl.cq; ++cq) {
-        const int8_t *s0 = sr + (size_t)cq * 4 * pl.taps;
-        if ((int32_t)cq * 4 + 4 <= cin_g) {
-          interleave4(s0, s0 + pl.taps, s0 + 2 * pl.taps, s0 + 3 * pl.taps, (int32_t)pl.taps, 0,
-                      dr + (size_t)cq * pl.taps * 4);
-        } else {
-          uint8_t *dq = dr + (size_t)cq * pl.taps * 4;
-          memset(dq, 0, (size_t)pl.taps * 4);
-          for (n = (int32_t)cq * 4; n < cin_g; ++n)
-            for (t = 0; t < pl.taps; ++t)
-              dq[t * 4 + (uint32_t)(n % 4)] = (uint8_t)s0[(size_t)(n % 4) * pl.taps + t];
-        }
-      }
-    }
-  } else { /* every block's offset table */
+  if (!pl.cbr && !packed) /* [oc][cq][tap][4], channels past the group's 0 */
+    pack_dense(p, &pl, (const int8_t *)w->bytes, base + pl.off_w);
+  if (pl.cbr) { /* every block's offset table */
     for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
   }
   for (n = 0; n < p->n; ++n) {
@@ -888,9 +956,10 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
           } else {
             oc = o0;
             mr = o1 - o0 < MR ? o1 - o0 : MR;
-            wptr[0] = (const int8_t *)(base + pl.off_w) + (size_t)oc * pl.kp;
+            wptr[0] = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)oc * pl.kp;
             bptr[0] = tbl;
             k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            if (res) add_residual(res, oc, mr, pl.taps, tbl, b, k.offset, acc);
             o0 += mr;
           }
           k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);

@@ -388,6 +388,45 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const struct spx_fmt_desc *fmt,
                                      size_t weights_size, const int32_t *bias,
                                      int8_t *output, void *scratch,
                                      size_t scratch_size);
+/* Decoded weights for a caller that runs a layer many times (a prepared
+ * model, runtime/device): dense int8 OIHW weights w8, optionally with a
+ * sparse residual, so that the layer's exact weights are w8 + residual
+ * (weights beyond int8: BBS zero-point shifting gives up to 144; w8 holds
+ * them clamped, the residual the rest). The accumulator is
+ * sum (w8 + residual) * (x - z_in) + bias, as the format's own dot. */
+typedef struct spx_rt_s8_residual {
+  const int32_t *row_sums; /* [rows]: sum of each row's exact weights */
+  const uint32_t *row_ptr; /* [rows + 1]: row r's entries row_ptr[r] .. */
+  const uint32_t *index;   /* [nnz]: index in the row, OIHW order */
+  const int8_t *value;     /* [nnz]: exact weight - w8 */
+} spx_rt_s8_residual_t;
+
+/* The stride-1 conv weights packed once: the register-blocked kernel
+ * otherwise repacks them on every call. _packed_size: the bytes of the
+ * packing, 0 when the layer does not take one (p invalid, or a layer that
+ * kernel does not run: stride > 1, depthwise); _pack: writes it
+ * (packed_size >= that; SPX_RT_ERR_ARG when 0). spx_rt_conv2d_s8_packed =
+ * spx_rt_conv2d_s8 (same bytes out) on weights w8, their packing for the
+ * same p (NULL: packed per call) and a residual (NULL: none), with
+ * _packed_get_buffer_size bytes of scratch; spx_rt_dense_s8_residual the
+ * same for dense layers. */
+size_t spx_rt_conv2d_s8_packed_size(const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_pack(const spx_rt_conv2d_params_t *p, const int8_t *weights,
+                                      void *packed, size_t packed_size);
+size_t spx_rt_conv2d_s8_packed_get_buffer_size(const spx_rt_conv2d_params_t *p, int residual);
+spx_rt_status_t spx_rt_conv2d_s8_packed(const spx_rt_conv2d_params_t *p,
+                                        const spx_rt_requant_pc_t *q, const int8_t *input,
+                                        const int8_t *weights, const void *packed,
+                                        const spx_rt_s8_residual_t *residual,
+                                        const int32_t *bias, int8_t *output, void *scratch,
+                                        size_t scratch_size);
+size_t spx_rt_dense_s8_residual_get_buffer_size(const spx_rt_dense_params_t *p, int residual);
+spx_rt_status_t spx_rt_dense_s8_residual(const spx_rt_dense_params_t *p,
+                                         const spx_rt_requant_pc_t *q, const int8_t *input,
+                                         const int8_t *weights,
+                                         const spx_rt_s8_residual_t *residual,
+                                         const int32_t *bias, int8_t *output, void *scratch,
+                                         size_t scratch_size);
 size_t spx_rt_dense_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
                                            const spx_rt_dense_params_t *p);
 spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,

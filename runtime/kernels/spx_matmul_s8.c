@@ -381,6 +381,92 @@ size_t spx_rt_conv2d_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
   return conv_scratch(fmt, p, &d, oh, ow, &fo, &co);
 }
 
+static spx_rt_status_t conv2d_s8(const spx_fmt_desc_t *fmt, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const void *weights, size_t weights_size,
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 size_t scratch_size, const void *packed,
+                                 const spx_rt_s8_residual_t *res);
+
+/* ---- decoded int8 weights with a residual --------------------------------- */
+
+/* Weights w8 + residual (spx_rt_s8_residual_t) as a kernel descriptor of
+ * the driver (not a stream format: no code, no encoding): its "bytes" are
+ * an s8res_t; dense int8's dot on w8 plus the residual's few products;
+ * row sums of the exact weights; depthwise taps w8 + residual. The
+ * register-blocked stride-1 conv takes the residual itself
+ * (spx_k_fast_conv_packed). */
+typedef struct s8res {
+  const int8_t *w8;
+  const spx_rt_s8_residual_t *res;
+} s8res_t;
+
+static const s8res_t *s8res_of(const spx_fmt_weights_t *w) {
+  return (const s8res_t *)w->bytes;
+}
+
+static spx_rt_status_t s8res_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                  spx_fmt_weights_t *out, spx_rt_error_t *err);
+
+static size_t s8res_scratch(const spx_fmt_dims_t *dims) {
+  (void)dims;
+  return 0;
+}
+
+static void s8res_row_sums(const spx_fmt_weights_t *w, int ragged, int32_t *sums) {
+  (void)ragged;
+  memcpy(sums, s8res_of(w)->res->row_sums, (size_t)w->dims.rows * sizeof *sums);
+}
+
+static void s8res_dot(const spx_fmt_weights_t *w, uint32_t r0, uint32_t r1,
+                      const spx_fmt_cols_t *cols, int32_t *acc) {
+  const s8res_t *s = s8res_of(w);
+  spx_fmt_weights_t w8 = *w;
+  uint32_t r, e, j;
+  w8.desc = &spx_fmt_desc_DENSE;
+  w8.bytes = s->w8;
+  w8.len = 0;
+  spx_fmt_desc_DENSE.dot(&w8, r0, r1, cols, acc);
+  for (r = r0; r < r1; ++r)
+    for (e = s->res->row_ptr[r]; e < s->res->row_ptr[r + 1]; ++e) {
+      const int8_t *x = cols->s8 + s->res->index[e];
+      const int32_t v = s->res->value[e];
+      int32_t *a = acc + (size_t)(r - r0) * TILE;
+      for (j = 0; j < cols->count; ++j) a[j] += v * (int32_t)x[(size_t)j * cols->stride];
+    }
+}
+
+static uint32_t s8res_row_taps(const spx_fmt_weights_t *w, uint32_t i, int16_t *taps) {
+  const s8res_t *s = s8res_of(w);
+  const uint32_t n = (uint32_t)w->dims.kh * w->dims.kw;
+  uint32_t t, e;
+  for (t = 0; t < n; ++t) taps[t] = s->w8[(size_t)i * n + t];
+  for (e = s->res->row_ptr[i]; e < s->res->row_ptr[i + 1]; ++e)
+    taps[s->res->index[e]] = (int16_t)(taps[s->res->index[e]] + s->res->value[e]);
+  return i;
+}
+
+static const spx_fmt_desc_t s8res_desc = {
+    0xffff, "decoded int8 + residual", "dense int8 weights with a sparse residual", 0, 144,
+    NULL, NULL,
+    /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 0,
+    s8res_open, s8res_scratch, NULL, s8res_row_sums, NULL, s8res_dot, s8res_row_taps,
+    SPX_FMT_DATAPATH_INT8, NULL};
+
+static spx_rt_status_t s8res_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                  spx_fmt_weights_t *out, spx_rt_error_t *err) {
+  (void)err;
+  if (len != sizeof(s8res_t)) return SPX_RT_ERR_ARG;
+  if (out) {
+    memset(out, 0, sizeof *out);
+    out->desc = &s8res_desc;
+    out->dims = *dims;
+    out->bytes = bytes;
+    out->len = len;
+  }
+  return SPX_RT_OK;
+}
+
 spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
                                      const spx_rt_conv2d_params_t *p,
                                      const spx_rt_requant_pc_t *q,
@@ -388,6 +474,58 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
                                      size_t weights_size, const int32_t *bias,
                                      int8_t *output, void *scratch,
                                      size_t scratch_size) {
+  return conv2d_s8(fmt, p, q, input, weights, weights_size, bias, output, scratch,
+                   scratch_size, NULL, NULL);
+}
+
+size_t spx_rt_conv2d_s8_packed_size(const spx_rt_conv2d_params_t *p) {
+  int32_t oh, ow;
+  if (!p || spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK) return 0;
+  return spx_k_fast_conv_packed_size(p, oh, ow);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_pack(const spx_rt_conv2d_params_t *p, const int8_t *weights,
+                                      void *packed, size_t packed_size) {
+  int32_t oh, ow;
+  size_t need = spx_rt_conv2d_s8_packed_size(p);
+  if (!need || !weights || !packed) return SPX_RT_ERR_ARG;
+  if (packed_size < need) return SPX_RT_ERR_BUFFER;
+  (void)spx_rt_conv2d_out_dims(p, &oh, &ow);
+  spx_k_fast_conv_pack(p, oh, ow, weights, packed);
+  return SPX_RT_OK;
+}
+
+/* The register-blocked stride-1 conv takes the residual itself; every
+ * other layer with one runs the residual descriptor. */
+size_t spx_rt_conv2d_s8_packed_get_buffer_size(const spx_rt_conv2d_params_t *p, int residual) {
+  if (!residual || spx_rt_conv2d_s8_packed_size(p))
+    return spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, p);
+  return spx_rt_conv2d_s8_fmt_get_buffer_size(&s8res_desc, p);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_packed(const spx_rt_conv2d_params_t *p,
+                                        const spx_rt_requant_pc_t *q, const int8_t *input,
+                                        const int8_t *weights, const void *packed,
+                                        const spx_rt_s8_residual_t *residual,
+                                        const int32_t *bias, int8_t *output, void *scratch,
+                                        size_t scratch_size) {
+  s8res_t s;
+  if (!residual || spx_rt_conv2d_s8_packed_size(p))
+    return conv2d_s8(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias, output, scratch,
+                     scratch_size, packed, residual);
+  if (!weights) return SPX_RT_ERR_ARG;
+  s.w8 = weights;
+  s.res = residual;
+  return conv2d_s8(&s8res_desc, p, q, input, &s, sizeof s, bias, output, scratch,
+                   scratch_size, NULL, NULL);
+}
+
+static spx_rt_status_t conv2d_s8(const spx_fmt_desc_t *fmt, const spx_rt_conv2d_params_t *p,
+                                 const spx_rt_requant_pc_t *q, const int8_t *input,
+                                 const void *weights, size_t weights_size,
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 size_t scratch_size, const void *packed,
+                                 const spx_rt_s8_residual_t *res) {
   int32_t oh, ow, n, g, p0, cin_g, cout_g, cap;
   spx_fmt_dims_t d;
   spx_fmt_weights_t w;
@@ -406,7 +544,9 @@ spx_rt_status_t spx_rt_conv2d_s8_fmt(const spx_fmt_desc_t *fmt,
   need = conv_scratch(fmt, p, &d, oh, ow, &fmt_off, &col_off);
   if (!scratch || scratch_size < need) return SPX_RT_ERR_BUFFER;
   if (spx_k_fast_conv_size(fmt, p, oh, ow))
-    return spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
+    return packed || res ? spx_k_fast_conv_packed(&w, p, q, oh, ow, input, bias, output,
+                                                  scratch, packed, res)
+                         : spx_k_fast_conv(&w, p, q, oh, ow, input, bias, output, scratch);
   if (spx_k_fast_dw_size(fmt, p, oh, ow))
     return spx_k_fast_dw(&w, p, q, oh, ow, input, bias, output, scratch);
   cap = dw_cap(fmt, p, ow, need, &taps_bytes);
@@ -526,6 +666,26 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
              output + (size_t)n0 * (size_t)p->units, 1, (size_t)p->units);
   }
   return SPX_RT_OK;
+}
+
+size_t spx_rt_dense_s8_residual_get_buffer_size(const spx_rt_dense_params_t *p, int residual) {
+  return spx_rt_dense_s8_fmt_get_buffer_size(residual ? &s8res_desc : &spx_fmt_desc_DENSE, p);
+}
+
+spx_rt_status_t spx_rt_dense_s8_residual(const spx_rt_dense_params_t *p,
+                                         const spx_rt_requant_pc_t *q, const int8_t *input,
+                                         const int8_t *weights,
+                                         const spx_rt_s8_residual_t *residual,
+                                         const int32_t *bias, int8_t *output, void *scratch,
+                                         size_t scratch_size) {
+  s8res_t s;
+  if (!residual)
+    return spx_rt_dense_s8(p, q, input, weights, bias, output, scratch, scratch_size);
+  if (!weights) return SPX_RT_ERR_ARG;
+  s.w8 = weights;
+  s.res = residual;
+  return spx_rt_dense_s8_fmt(&s8res_desc, p, q, input, &s, sizeof s, bias, output, scratch,
+                             scratch_size);
 }
 
 /* ---- the entry points of each format ------------------------------------ */

@@ -46,7 +46,7 @@ static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, "\nusage: %s FILE.spxbin --input X.npy... [--output Y.npy...] "
                   "[--labels L.npy] [--report FILE.json] [--device=cpu|sim]\n"
-                  "       [--trace FILE.json] [--threads=N] [--datapath]\n"
+                  "       [--trace FILE.json] [--threads=N] [--datapath] [--no-prepare]\n"
                   "       [--dump-activations DIR [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
                   "(try '%s --help')\n", prog, prog);
   return 2; /* usage errors: 2, errors in the inputs: 1 */
@@ -55,8 +55,9 @@ static int usage_error(const char *fmt, const char *arg) {
 static void help(void) {
   printf("usage: %s FILE.spxbin --input X.npy... [--output Y.npy...] [--labels L.npy]\n"
          "               [--report FILE.json] [--device=cpu|sim] [--trace FILE.json]\n"
-         "               [--threads=N] [--datapath] [--dump-activations DIR\n"
-         "               [--dump-samples N]] [--compare-f32 F32.spxbin]\n"
+         "               [--threads=N] [--datapath] [--no-prepare]\n"
+         "               [--dump-activations DIR [--dump-samples N]]\n"
+         "               [--compare-f32 F32.spxbin]\n"
          "Runs a compiled model on a device over samples. A simulator\n"
          "also prints the cycles it counted for one inference. FILE.spxbin '-'\n"
          "reads the model from standard input.\n"
@@ -73,7 +74,9 @@ static void help(void) {
          "  --report FILE.json per-layer run statistics (calls, wall time; on a\n"
          "                     simulator its cycles, compute and memory cycles,\n"
          "                     bound and PE-row or tile utilisation, and its own\n"
-         "                     counters under \"target\")\n"
+         "                     counters under \"target\"; \"prepared\": the layers\n"
+         "                     whose weights were prepared, decoded, and decoded\n"
+         "                     with a residual, null with --no-prepare)\n"
          "  --device=NAME      cpu or sim (default: the stream's own device, the\n"
          "                     cpu device for cpu streams, the simulator of the\n"
          "                     target for accelerator streams)\n"
@@ -85,6 +88,11 @@ static void help(void) {
          "                     model, step by step as the hardware does (slow; for\n"
          "                     checking it against the cpu kernels) instead of with\n"
          "                     the cpu kernels; the cycles are the same\n"
+         "  --no-prepare       run every conv2d/dense per call on its weight format's\n"
+         "                     own kernel (for testing: by default the weights are\n"
+         "                     prepared once, BBS, ternary and binary ones decoded\n"
+         "                     to dense int8 and stride-1 conv weights packed for\n"
+         "                     the int8 kernels; the outputs are the same bytes)\n"
          "  --dump-activations DIR  every layer's output for the first N samples\n"
          "                     (--dump-samples, default 1) as DIR/NAME.npy, float32\n"
          "                     [N, ...] (int8 layers dequantized), and for int8\n"
@@ -410,6 +418,13 @@ static int write_report(spx_outset_t *set, const char *path, const char *model_p
   if (correct)
     fprintf(f, "\n  \"accuracy\": %.6f, \"correct\": %zu,",
             samples ? (double)*correct / (double)samples : 0.0, *correct);
+  /* what spx_rt_model_prepare made (null: --no-prepare) */
+  if (model->prepared)
+    fprintf(f, "\n  \"prepared\": {\"layers\": %u, \"decoded\": %u, \"residual\": %u},",
+            (unsigned)model->prepared->layers, (unsigned)model->prepared->decoded,
+            (unsigned)model->prepared->residual);
+  else
+    fprintf(f, "\n  \"prepared\": null,");
   fprintf(f, "\n  \"layers\": [");
   for (i = 0; i < s->command_count; ++i) {
     spx_cs_command_t cmd;
@@ -796,6 +811,7 @@ typedef struct options {
   const char **inputs, **outputs; /* --input, --output in the order given */
   unsigned n_inputs, n_outputs;
   int datapath;
+  int no_prepare; /* --no-prepare */
   unsigned threads; /* --threads=N, >= 1 */
 } options_t;
 
@@ -804,7 +820,7 @@ typedef struct options {
  * option with a value takes it as '--opt VALUE' or '--opt=VALUE'. */
 static int parse_args(int argc, char **argv, options_t *o) {
   enum { O_INPUT = 256, O_OUTPUT, O_LABELS, O_REPORT, O_DEVICE, O_TRACE, O_THREADS,
-         O_DATAPATH, O_DUMP, O_DUMP_SAMPLES, O_COMPARE, O_VERSION };
+         O_DATAPATH, O_NO_PREPARE, O_DUMP, O_DUMP_SAMPLES, O_COMPARE, O_VERSION };
   static const struct option longopts[] = {
       {"input", required_argument, NULL, O_INPUT},
       {"output", required_argument, NULL, O_OUTPUT},
@@ -814,6 +830,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
       {"trace", required_argument, NULL, O_TRACE},
       {"threads", required_argument, NULL, O_THREADS},
       {"datapath", no_argument, NULL, O_DATAPATH},
+      {"no-prepare", no_argument, NULL, O_NO_PREPARE},
       {"dump-activations", required_argument, NULL, O_DUMP},
       {"dump-samples", required_argument, NULL, O_DUMP_SAMPLES},
       {"compare-f32", required_argument, NULL, O_COMPARE},
@@ -860,6 +877,7 @@ static int parse_args(int argc, char **argv, options_t *o) {
     case O_DUMP: o->dump_dir = v; break;
     case O_COMPARE: o->compare = v; break;
     case O_DATAPATH: o->datapath = 1; break;
+    case O_NO_PREPARE: o->no_prepare = 1; break;
     case O_THREADS: {
       char *end;
       unsigned long t;
@@ -935,7 +953,7 @@ int main(int argc, char **argv) {
   char err[512], shape[128], list[1024];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
-  spx_rt_model_t model;
+  spx_rt_model_t model = {0}; /* {0}: spx_rt_model_release at done */
   spx_rt_error_t rerr;
   const spx_rt_device_t *dev;
   spx_npy_t *xs = NULL, y;
@@ -1000,6 +1018,11 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (o.datapath) model.flags |= SPX_RT_MODEL_DATAPATH;
+  /* Weights decoded and packed once, shared by the workers (read-only). */
+  if (!o.no_prepare && spx_rt_model_prepare(&model, NULL, NULL, &rerr)) {
+    error(o.model, "%s", rerr.message);
+    goto done;
+  }
   /* One --input per model input; none or one --output per model output. */
   if (o.n_inputs != stream.input_count) {
     list_tensors(list, sizeof list, &stream, 0);
@@ -1252,6 +1275,7 @@ done:
   free(per_out);
   free((void *)o.inputs);
   free((void *)o.outputs);
+  spx_rt_model_release(&model);
   if (fflush(stdout)) rc = 1;
   return rc;
 }

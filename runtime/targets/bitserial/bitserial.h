@@ -180,6 +180,13 @@ typedef struct spx_sim_bs_weights {
   spx_fmt_bbs_view_t bbs;         /* SPX_FMT_BBS */
   spx_fmt_ternary_view_t ternary; /* SPX_FMT_TERNARY */
   uint32_t tern_per_step;         /* ternary groups per PE step, lanes / N */
+  /* BBS, optional (the simulator sets them from its prepared model): the
+   * effective weights decoded to int8 OIHW and the residual of those
+   * beyond int8 (spx_rt_model_prepare); the cost model then reads the
+   * groups' weights there instead of decoding their bit columns (the
+   * same values: decode_s8's contract). */
+  const int8_t *decoded;
+  const spx_rt_s8_residual_t *residual;
 } spx_sim_bs_weights_t;
 
 /* Opens a layer's weights over geometry g. For BBS, checks the encoding
@@ -194,6 +201,11 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err);
+/* The same for weights that passed it before (the simulator's runs, after
+ * its initialize): the structural checks only, O(rows), not every byte. */
+int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                              const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                              const uint8_t *data, uint32_t size, spx_rt_error_t *err);
 /* Group `kg` of array row `r` (kg in [0, kgroups): tap-major,
  * kg = (ky * kw + kx) * ceil(cin_g / gsize) + channel block). Array rows are
  * output channels in the weights' order (spx_sim_bs_channel_at). 0 or -1. */

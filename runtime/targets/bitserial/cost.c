@@ -21,10 +21,27 @@ int spx_sim_bs_geom_init(spx_sim_bs_geom_t *g, const spx_cs_cpu_layer_t *l,
 
 /* ---- groups ----------------------------------------------------------------- */
 
+static int weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                        const spx_sim_bs_mdesc_t *md, uint16_t encoding, const uint8_t *data,
+                        uint32_t size, int full, spx_rt_error_t *err);
+
 int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err) {
+  return weights_open(w, g, md, encoding, data, size, 1, err);
+}
+
+int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                              const spx_sim_bs_mdesc_t *md, uint16_t encoding,
+                              const uint8_t *data, uint32_t size, spx_rt_error_t *err) {
+  return weights_open(w, g, md, encoding, data, size, 0, err);
+}
+
+/* full: the formats' validate (every byte) before their open. */
+static int weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
+                        const spx_sim_bs_mdesc_t *md, uint16_t encoding, const uint8_t *data,
+                        uint32_t size, int full, spx_rt_error_t *err) {
   memset(w, 0, sizeof *w);
   w->g = g;
   w->encoding = encoding;
@@ -49,7 +66,7 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.cols = g->cin_g;
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
-    if (!data || spx_fmt_bbs_validate(data, size, &d, err) != SPX_RT_OK ||
+    if (!data || (full && spx_fmt_bbs_validate(data, size, &d, err) != SPX_RT_OK) ||
         spx_fmt_bbs_open(data, size, &d, &w->bbs, err) != SPX_RT_OK)
       return -1;
     if (w->bbs.group > (unsigned)md->lanes) {
@@ -67,7 +84,7 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
     d.kh = (uint16_t)g->kh;
     d.kw = (uint16_t)g->kw;
     d.groups = g->groups;
-    if (!data || spx_fmt_ternary_validate(data, size, &d, err) != SPX_RT_OK ||
+    if (!data || (full && spx_fmt_ternary_validate(data, size, &d, err) != SPX_RT_OK) ||
         spx_fmt_ternary_open(data, size, &d, &w->ternary, err) != SPX_RT_OK)
       return -1;
     /* A group's mask column must fit one PE step: its lanes are the PE's
@@ -159,6 +176,11 @@ static int32_t effective_weight(const spx_sim_bs_group_t *gr, unsigned i) {
     if (gr->bits[c] >> i & 1u) v += gr->colw[c];
   if (gr->neg >> i & 1u) v = -v;
   return v + gr->const_mul;
+}
+
+/* popcount(|v|) of an int8 weight, for the zero-skipping design. */
+static unsigned ones_of_abs(int32_t v) {
+  return spx_sim_bs_popcount32((uint32_t)(v < 0 ? -v : v));
 }
 
 /* Cycles of one group on each design. */
@@ -275,6 +297,112 @@ static uint64_t dram_bytes(const spx_sim_bs_mdesc_t *md,
   return bytes + in_total + *out_out;
 }
 
+/* What the cost of a group of encoded weights needs: its cycles on each
+ * design, its kept columns and whether it has a constant, as group_cycles
+ * on spx_sim_bs_group_get's group computes them. BBS takes a shortcut with
+ * the same results (a layer's weights are costed once per run, millions of
+ * lanes): the effective weights from the format's own group decode (the
+ * same sum of place values, sign and offset as effective_weight), then
+ * zero skipping's max popcount(|w|). Dense weights: pe_cost's own loop
+ * (dense_zskip). 0 or -1. */
+static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w, uint32_t r,
+                      uint32_t kg, uint64_t cyc[], unsigned *ncols, int *has_const) {
+  const spx_sim_bs_geom_t *g = w->g;
+  uint32_t cblocks, tap, cb, n, i;
+  unsigned busiest = 0;
+  if (w->encoding != SPX_FMT_BBS) {
+    spx_sim_bs_group_t gr;
+    if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
+    group_cycles(md, &gr, cyc);
+    *ncols = gr.ncols;
+    *has_const = gr.const_mul != 0;
+    return 0;
+  }
+  if (r >= g->cout || kg >= g->kgroups) return -1;
+  cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
+  tap = kg / cblocks;
+  cb = kg % cblocks;
+  {
+    spx_fmt_bbs_group_t b;
+    int16_t d[SPX_FMT_BBS_MAX_GROUP];
+    spx_fmt_bbs_group_get(&w->bbs, r, tap, cb, &b);
+    spx_fmt_bbs_group_decode(&b, d);
+    n = b.lanes;
+    for (i = 0; i < n; ++i) {
+      unsigned ones = ones_of_abs(d[i]);
+      if (ones > busiest) busiest = ones;
+    }
+    *ncols = b.n_cols > 8 ? 8 : b.n_cols;
+    *has_const = b.offset != 0;
+  }
+  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
+  cyc[SPX_SIM_BS_STRIPES] = 8;
+  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
+  cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+  return 0;
+}
+
+/* BBS with its weights decoded (w->decoded, w->residual): group kg of array
+ * row r as group_cost computes it, its lanes' weights read in the decoded
+ * OIHW array (output channel order[r]; a row with a residual entry in the
+ * group takes group_cost: the exact weight is beyond int8), its kept
+ * columns those of the row's class (8 - N), a constant when the method has
+ * one and the header's 5 bits are not 0 (C, or c). */
+static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                            uint32_t r, uint32_t kg, const uint8_t *ones, uint64_t cyc[],
+                            unsigned *ncols, int *has_const) {
+  const spx_fmt_bbs_view_t *v = &w->bbs;
+  const uint32_t ng = v->groups_per_tap, tap = kg / ng, cb = kg % ng;
+  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, c0 = cb * v->group_eff;
+  const unsigned lanes = spx_fmt_bbs_group_lanes(v, cb), cls = spx_fmt_bbs_row_class(v, r);
+  const uint32_t o = spx_fmt_bbs_row_channel(v, r);
+  const int8_t *p;
+  unsigned i, busiest = 0;
+  if (r >= v->dims.rows || kg >= taps * ng || o >= v->dims.rows) return -1;
+  if (w->residual) {
+    uint32_t e;
+    for (e = w->residual->row_ptr[o]; e < w->residual->row_ptr[o + 1]; ++e) {
+      uint32_t idx = w->residual->index[e], c = idx / taps;
+      if (idx % taps == tap && c >= c0 && c < c0 + lanes)
+        return group_cost(md, w, r, kg, cyc, ncols, has_const);
+    }
+  }
+  p = w->decoded + ((size_t)o * v->dims.cols + c0) * taps + tap;
+  for (i = 0; i < lanes; ++i)
+    if (ones[(uint8_t)p[(size_t)i * taps]] > busiest) busiest = ones[(uint8_t)p[(size_t)i * taps]];
+  *ncols = 8u - v->cls[cls].n_pruned;
+  if (*ncols > 8) *ncols = 8;
+  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE &&
+               (spx_fmt_bbs_record(v, r, tap, cb)[0] & 0x1fu) != 0;
+  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
+  cyc[SPX_SIM_BS_STRIPES] = 8;
+  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
+  cyc[SPX_SIM_BS_BITPAR] = ceil_div(lanes, (uint64_t)md->bp_lanes);
+  return 0;
+}
+
+/* Dense int8 weights: the zero-skipping cycles of group kg of rows r0 ..
+ * r1 - 1, max over the lanes of popcount(|w|) (1 for a group of zeros),
+ * into zs[r - r0]; the other designs' cycles of a dense group are constants
+ * (8 columns, no constant). */
+static void dense_zskip(const spx_sim_bs_weights_t *w, uint32_t r0, uint32_t r1, uint32_t kg,
+                        const uint8_t *ones, uint8_t *zs) {
+  const spx_sim_bs_geom_t *g = w->g;
+  const uint32_t cblocks = (g->cin_g + g->gsize - 1) / g->gsize;
+  const uint32_t tap = kg / cblocks, c0 = (kg % cblocks) * g->gsize;
+  const uint32_t n = g->cin_g - c0 < g->gsize ? g->cin_g - c0 : g->gsize;
+  const size_t taps = (size_t)g->kh * g->kw, row = (size_t)g->cin_g * taps;
+  const uint8_t *p = w->data + (size_t)c0 * taps + tap;
+  uint32_t r, i;
+  for (r = r0; r < r1; ++r) {
+    const uint8_t *q = p + (size_t)r * row;
+    unsigned busiest = 0;
+    for (i = 0; i < n; ++i)
+      if (ones[q[(size_t)i * taps]] > busiest) busiest = ones[q[(size_t)i * taps]];
+    zs[r - r0] = (uint8_t)(busiest ? busiest : 1);
+  }
+}
+
 int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
                        const spx_sim_bs_weights_t *w,
                        const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
@@ -282,7 +410,13 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   uint64_t rows = (uint64_t)md->rows, passes, r0, dense_w, extra, in_b, out_b;
   uint32_t kg, r;
   unsigned d;
+  const int dense = w->encoding == SPX_CS_ENC_DENSE;
+  const int decoded = w->encoding == SPX_FMT_BBS && w->decoded;
+  uint8_t ones[256], zs[1024];
+  unsigned v;
   memset(out, 0, sizeof *out);
+  if (dense && (uint64_t)g->cout * g->k > w->size) return -1;
+  for (v = 0; v < 256; ++v) ones[v] = (uint8_t)ones_of_abs((int8_t)v); /* byte -> |int8| */
   passes = col_passes(g, t->tile_p, (uint64_t)md->cols);
   out->col_passes = passes;
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
@@ -291,16 +425,34 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
     out->row_blocks++;
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
+      uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
       for (r = (uint32_t)r0; r < r1; ++r) {
-        spx_sim_bs_group_t gr;
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
-        if (spx_sim_bs_group_get(w, r, kg, &gr)) return -1;
-        group_cycles(md, &gr, cyc);
+        unsigned ncols;
+        int has_const;
+        if (dense) {
+          uint32_t n;
+          if (r == (uint32_t)r0 || r - rz >= 1024) {
+            rz = r;
+            dense_zskip(w, r, (uint32_t)(r1 - r < 1024 ? r1 : r + 1024), kg, ones, zs);
+          }
+          n = g->cin_g - (kg % ((g->cin_g + g->gsize - 1) / g->gsize)) * g->gsize;
+          if (n > g->gsize) n = g->gsize;
+          ncols = 8;
+          has_const = 0;
+          cyc[SPX_SIM_BS_BBS] = 8;
+          cyc[SPX_SIM_BS_STRIPES] = 8;
+          cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
+          cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+        } else if (decoded ? bbs_decoded_cost(md, w, r, kg, ones, cyc, &ncols, &has_const)
+                           : group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
+          return -1;
+        }
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
           if (cyc[d] > mx[d]) mx[d] = cyc[d];
         out->groups++;
-        out->bbs_cols += gr.ncols;
-        if (gr.const_mul) out->const_groups++;
+        out->bbs_cols += ncols;
+        if (has_const) out->const_groups++;
         if (r - r0 < 1024) out->rows_busy[r - r0] += cyc[SPX_SIM_BS_BBS] * passes;
       }
       for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) out->compute[d] += mx[d] * passes;

@@ -27,8 +27,11 @@ static const char *lname(const layer_t *L) {
   return L->cmd.name && L->cmd.name[0] ? L->cmd.name : "unnamed";
 }
 
-/* Decodes command i; on failure *why says what is wrong. */
-static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
+/* Decodes command i; on failure *why says what is wrong. full: check every
+ * byte of encoded weights (traces of a stream nothing checked); initialize
+ * reopens them and checks every byte once with spx_rt_layer_validate (the
+ * same format check), runs reopen what it checked. */
+static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L, int full,
                   spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
   spx_cs_stream_command(s, i, &L->cmd);
@@ -51,8 +54,9 @@ static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L,
     if (!L->d.blobp[0] || !L->d.blobp[2] || !L->d.blobp[3]) {
       return spx_rt_error_set(err, SPX_RT_ERR_ARG, "missing weights or requant blobs");
     }
-    if (spx_sim_bs_weights_open(&L->w, &L->g, &L->md, L->d.blobs[0].encoding,
-                                L->d.blobs[0].data, L->d.blobs[0].length, err))
+    if ((full ? spx_sim_bs_weights_open : spx_sim_bs_weights_reopen)(
+            &L->w, &L->g, &L->md, L->d.blobs[0].encoding, L->d.blobs[0].data,
+            L->d.blobs[0].length, err))
       return -1;
     L->t.tile_m = pe->tile_m;
     L->t.tile_k = pe->tile_k;
@@ -189,7 +193,7 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
   if (bad != SPX_RT_OK) return bad;
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
-    if (decode(s, i, &L, &e))
+    if (decode(s, i, &L, 0, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (L.cmd.opcode == SPX_CS_OP_BS_PE) {
@@ -259,7 +263,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
   for (i = 0; i < s->command_count; ++i) {
     spx_rt_error_t e;
     spx_rt_status_t st = SPX_RT_OK;
-    if (decode(s, i, &L, &e))
+    if (decode(s, i, &L, 0, &e))
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (hooks && hooks->before) hooks->before(hooks->user, i, L.cmd.name ? L.cmd.name : "");
@@ -272,10 +276,12 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
       if (m->flags & SPX_RT_MODEL_DATAPATH)
         st = run_pe(&L, ws, (int32_t *)(void *)scratch, m->scratch_size / 4);
       else
-        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                       m->scratch_size);
     } else {
       for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
-        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                       m->scratch_size);
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
@@ -284,7 +290,17 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (hooks && hooks->output)
       hooks->output(hooks->user, i, L.cmd.name ? L.cmd.name : "", &L.d.rec[4],
                     ws + L.d.rec[4].ws_offset);
-    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
+    if (hooks && hooks->cycles) {
+      /* BBS weights the model prepared: costed from their decoded values */
+      const spx_rt_prepared_weights_t *pw = spx_rt_model_prepared(m, i);
+      if (L.cmd.opcode == SPX_CS_OP_BS_PE && L.w.encoding == SPX_FMT_BBS && pw &&
+          pw->source == L.d.blobs[0].data && pw->s8 != pw->source && pw->rows == L.g.cout &&
+          pw->cols == L.g.cin_g && pw->kh == L.g.kh && pw->kw == L.g.kw && pw->groups == 1) {
+        L.w.decoded = pw->s8;
+        L.w.residual = pw->residual;
+      }
+      report_cycles(hooks, i, &L, &md);
+    }
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
@@ -294,9 +310,20 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_sim_bitserial_write_trace(s, write, ctx, (spx_sim_bs_cost_t *)scratch, error);
 }
 
+/* Both opcodes' values come from the cpu kernels (bs.pe: unless
+ * --datapath), with the weights spx_rt_model_prepare decoded. */
+static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
+  spx_cs_command_t c;
+  memset(&c, 0, sizeof c);
+  spx_cs_stream_command(s, i, &c);
+  if (c.opcode != SPX_CS_OP_BS_PE && c.opcode != SPX_CS_OP_BS_HOST) return 0;
+  *out = c.u.cpu_layer;
+  return 1;
+}
+
 const spx_rt_device_t spx_sim_bitserial_device = {
     "sim",   SPX_CS_TARGET_BITSERIAL,   sim_initialize,
-    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL};
+    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL, sim_layer_fields};
 
 /* ---- costs and traces ------------------------------------------------------- */
 
@@ -305,7 +332,7 @@ static spx_rt_status_t layer_cost(const spx_cs_stream_t *s, uint32_t i,
                                   spx_sim_bs_mdesc_t *md,
                                   spx_rt_error_t *error) {
   spx_rt_error_t e;
-  if (decode(s, i, L, &e))
+  if (decode(s, i, L, 1, &e))
     return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                 lname(L), e.message);
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {

@@ -137,10 +137,12 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
       /* The tiles partition the layer's outputs and a PE keeps its
        * accumulator over the k tiles in order, so the layer computed whole
        * by the cpu kernels gives the values of all `iterations` tiles. */
-      st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+      st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                     m->scratch_size);
     } else {
       for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
-        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                       m->scratch_size);
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
@@ -159,8 +161,20 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_sim_lpa_write_trace(s, write, ctx, (spx_lpa_cost_t *)scratch, error);
 }
 
+/* Both opcodes' values come from the cpu kernels, with the weights
+ * spx_rt_model_prepare prepared. */
+static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
+  spx_cs_command_t c;
+  memset(&c, 0, sizeof c);
+  spx_cs_stream_command(s, i, &c);
+  if (c.opcode != SPX_CS_OP_LPA_PE && c.opcode != SPX_CS_OP_LPA_HOST) return 0;
+  *out = c.u.cpu_layer;
+  return 1;
+}
+
 const spx_rt_device_t spx_sim_lpa_device = {"sim",   SPX_CS_TARGET_LPA,      sim_initialize,
-                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL};
+                                            sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL,
+                                            sim_layer_fields};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

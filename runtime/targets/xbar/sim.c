@@ -404,7 +404,8 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m, const float *const *inpu
       }
     } else {
       for (it = 0; it < L.cmd.iterations && st == SPX_RT_OK; ++it)
-        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                       m->scratch_size);
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, L.cmd.name ? L.cmd.name : "", st);
     if (st != SPX_RT_OK)
@@ -599,6 +600,17 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_tk_trace_end(&t, error);
 }
 
+/* xbar.host layers run on the cpu kernels, with the weights
+ * spx_rt_model_prepare prepared; xbar.mvm layers on the array model. */
+static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
+  spx_cs_command_t c;
+  memset(&c, 0, sizeof c);
+  spx_cs_stream_command(s, i, &c);
+  if (c.opcode != SPX_CS_OP_XBAR_HOST) return 0;
+  *out = c.u.cpu_layer;
+  return 1;
+}
+
 const spx_rt_device_t spx_sim_xbar_device = {"sim",   SPX_CS_TARGET_XBAR,      sim_initialize,
                                              sim_run, sizeof(spx_xbar_cost_t), sim_write_trace,
-                                             sim_write_report};
+                                             sim_write_report, sim_layer_fields};

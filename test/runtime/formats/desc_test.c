@@ -8,7 +8,13 @@
  *   - conv2d and dense through each descriptor equal dense int8 on the
  *     decoded weights;
  *   - BBS computes exactly with an effective weight outside int8 (a
- *     zero-point-shifted group, w' = 140), where int8 weights would not.
+ *     zero-point-shifted group, w' = 140), where int8 weights would not;
+ *   - desc->decode_s8 (the prepared models' decode): its int8 weights plus
+ *     the excess it reports are the format's own decoded weights; BBS's
+ *     beyond int8 too, and the dense int8 kernels with that residual
+ *     (spx_rt_s8_residual_t) are exact on every conv2d path (register-
+ *     blocked stride 1, packed or not; strided; depthwise) and dense,
+ *     against a direct int64 reference.
  * Prints one line per check; exits 1 on the first failure. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +24,22 @@
 #include "runtime/kernels/spx_kernels.h"
 
 static unsigned seed = 2024;
+
+/* decode_s8's excess reports, into the int16 array they complete. */
+typedef struct excess_sink {
+  int16_t *w;
+  size_t n, calls;
+  int bad;
+} excess_sink_t;
+static void add_excess(void *ctx, size_t index, int32_t excess) {
+  excess_sink_t *s = (excess_sink_t *)ctx;
+  s->calls++;
+  if (index >= s->n || excess == 0) {
+    s->bad = 1;
+    return;
+  }
+  s->w[index] = (int16_t)(s->w[index] + excess);
+}
 static unsigned rnd(void) {
   seed = seed * 1103515245u + 12345u;
   return seed >> 8;
@@ -197,6 +219,41 @@ static const spx_fmt_dims_t k_dims[] = {
 };
 #define N_DIMS (sizeof k_dims / sizeof k_dims[0])
 
+/* decode_s8 of an encoding: its int8 weights, completed by the excess it
+ * reports, are own (the format's decoder); without an excess function it
+ * gives own itself when own fits int8, else SPX_RT_ERR_RANGE. 0 if so. */
+static int decode_s8_ok(const spx_fmt_desc_t *desc, const uint8_t *bytes, size_t len,
+                        const spx_fmt_dims_t *d, const int16_t *own, size_t n) {
+  spx_fmt_weights_t ow;
+  int8_t *w8 = malloc(n);
+  int16_t *e = malloc(n * sizeof *e);
+  excess_sink_t sink;
+  size_t i, beyond = 0;
+  int bad = 0;
+  spx_rt_status_t st;
+  if (desc->open(bytes, len, d, &ow, NULL)) fail("open for decode_s8");
+  memset(w8, 0x55, n);
+  memset(e, 0, n * sizeof *e); /* the excess, then + w8 */
+  sink.w = e;
+  sink.n = n;
+  sink.calls = 0;
+  sink.bad = 0;
+  if (desc->decode_s8(&ow, w8, n, add_excess, &sink, NULL)) bad = 1;
+  for (i = 0; i < n; i++) e[i] = (int16_t)(e[i] + w8[i]);
+  for (i = 0; i < n; i++) {
+    if (e[i] != own[i]) bad = 1;
+    if (own[i] < -128 || own[i] > 127) beyond++;
+  }
+  if (sink.bad || sink.calls != beyond) bad = 1;
+  st = desc->decode_s8(&ow, w8, n, NULL, NULL, NULL);
+  if (beyond ? st != SPX_RT_ERR_RANGE : st != SPX_RT_OK) bad = 1;
+  for (i = 0; !beyond && i < n; i++)
+    if (w8[i] != own[i]) bad = 1;
+  free(w8);
+  free(e);
+  return bad;
+}
+
 static void check_decode_and_validate(void) {
   unsigned count, f, k, rep;
   const spx_fmt_desc_t *const *t = spx_fmt_table(&count);
@@ -225,6 +282,8 @@ static void check_decode_and_validate(void) {
         if (!own_decode(desc->code, bytes, len, d, own)) fail("own decode");
         for (i = 0; i < n; i++)
           if (dec[i] != own[i]) fail("desc decode differs from the format's decoder");
+        if (desc->decode_s8 && decode_s8_ok(desc, bytes, len, d, own, n))
+          fail("decode_s8 + its excess differ from the format's decoder");
         /* corrupted: the first byte (a magic byte; dense: one byte short) */
         if (desc->code == SPX_FMT_DENSE) {
           if (!desc->validate(bytes, len - 1, d, &why) || !why.message[0])
@@ -372,6 +431,8 @@ static void check_bbs_wide(void) {
   for (i = 0; i < U * F; i++)
     if (wd[i] > 127 || wd[i] < -128) wide = 1;
   if (!wide) fail("the patched group has no weight outside int8");
+  if (decode_s8_ok(&spx_fmt_desc_BBS, bytes, len, &d, wd, U * F))
+    fail("bbs decode_s8 + its excess differ from the group's weights");
   requant_init(&q, mult, shift, U);
   for (i = 0; i < N * F; i++) in[i] = (int8_t)((int)(rnd() % 256) - 128);
   for (n = 0; n < N; n++)
@@ -399,10 +460,185 @@ static void check_bbs_wide(void) {
   printf("bbs: exact with effective weights outside int8: ok\n");
 }
 
+/* ---- decoded weights with a residual (prepared models) -------------------- */
+
+/* Exact weights w (int16, some beyond int8) as w8 = clamp(w) plus the
+ * residual rows of what the clamping took off (the CSR arrays at the
+ * caller's, rows x len). */
+static void split_residual(const int16_t *w, uint32_t rows, size_t len, int8_t *w8,
+                           int32_t *sums, uint32_t *row_ptr, uint32_t *index, int8_t *value,
+                           spx_rt_s8_residual_t *res) {
+  uint32_t r, k = 0;
+  size_t i;
+  row_ptr[0] = 0;
+  for (r = 0; r < rows; r++) {
+    sums[r] = 0;
+    for (i = 0; i < len; i++) {
+      int16_t v = w[r * len + i], c = v < -128 ? -128 : v > 127 ? 127 : v;
+      w8[r * len + i] = (int8_t)c;
+      sums[r] += v;
+      if (v != c) {
+        index[k] = (uint32_t)i;
+        value[k++] = (int8_t)(v - c);
+      }
+    }
+    row_ptr[r + 1] = k;
+  }
+  res->row_sums = sums;
+  res->row_ptr = row_ptr;
+  res->index = index;
+  res->value = value;
+}
+
+static int8_t out_of(const spx_rt_requant_pc_t *q, uint32_t c, int64_t acc) {
+  int32_t r = q->out_zero_point + spx_rt_mbqm((int32_t)acc, q->multiplier[c], (int)q->shift[c]);
+  return (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+}
+
+/* Direct int64 conv2d on the exact weights: the reference. */
+static void ref_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q, int32_t oh,
+                     int32_t ow, const int8_t *x, const int16_t *w, const int32_t *bias,
+                     int8_t *out) {
+  const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
+  int32_t n, o, y, xx, c, ky, kx;
+  for (n = 0; n < p->n; n++)
+    for (o = 0; o < p->c_out; o++)
+      for (y = 0; y < oh; y++)
+        for (xx = 0; xx < ow; xx++) {
+          int64_t acc = bias[o];
+          for (c = 0; c < cin_g; c++)
+            for (ky = 0; ky < p->kh; ky++)
+              for (kx = 0; kx < p->kw; kx++) {
+                int32_t iy = y * p->stride[0] + ky * p->dilation[0] - p->pad[0];
+                int32_t ix = xx * p->stride[1] + kx * p->dilation[1] - p->pad[1];
+                int32_t ci = (o / cout_g) * cin_g + c;
+                if (iy < 0 || iy >= p->h || ix < 0 || ix >= p->w) continue;
+                acc += (int64_t)w[((o * cin_g + c) * p->kh + ky) * p->kw + kx] *
+                       (x[((n * p->c_in + ci) * p->h + iy) * p->w + ix] - q->in_zero_point);
+              }
+          out[((n * p->c_out + o) * oh + y) * ow + xx] = out_of(q, (uint32_t)o, acc);
+        }
+}
+
+/* Weights in [-143, 144], about one in eight beyond int8. */
+static void wide_weights(int16_t *w, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int v = (int)(rnd() % 255) - 127;
+    if (rnd() % 8 == 0) v = rnd() % 2 ? 128 + (int)(rnd() % 17) : -128 - (int)(rnd() % 16);
+    w[i] = (int16_t)v;
+  }
+}
+
+static void check_residual(void) {
+  /* n, c_in, h, w, c_out, kh, kw, stride, pad, groups */
+  static const int32_t k_convs[][10] = {
+      {2, 6, 7, 7, 10, 3, 3, 1, 1, 1},   /* register-blocked */
+      {1, 8, 6, 5, 12, 3, 3, 1, 1, 2},   /* register-blocked, 2 groups */
+      {1, 5, 4, 4, 9, 1, 1, 1, 0, 1},    /* 1x1 */
+      {2, 6, 9, 8, 10, 3, 3, 2, 1, 1},   /* strided: the residual descriptor */
+      {1, 6, 7, 7, 6, 3, 3, 1, 1, 6},    /* depthwise: row taps */
+      {1, 6, 7, 7, 6, 3, 3, 2, 1, 6},    /* strided depthwise */
+  };
+  unsigned k;
+  for (k = 0; k < sizeof k_convs / sizeof k_convs[0]; k++) {
+    const int32_t *c = k_convs[k];
+    spx_rt_conv2d_params_t p;
+    spx_rt_requant_pc_t q;
+    spx_rt_s8_residual_t res;
+    int32_t oh, ow, mult[16], shift[16], bias[16], sums[16];
+    size_t nw, nx, ny, i, len, s, ps;
+    int16_t *w;
+    int8_t *w8, *x, *ref, *out, *value;
+    uint32_t *index, row_ptr[17];
+    void *sc, *packed = NULL;
+    int pass;
+    memset(&p, 0, sizeof p);
+    p.n = c[0]; p.c_in = c[1]; p.h = c[2]; p.w = c[3]; p.c_out = c[4];
+    p.kh = c[5]; p.kw = c[6]; p.stride[0] = p.stride[1] = c[7];
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = c[8];
+    p.dilation[0] = p.dilation[1] = 1;
+    p.groups = c[9];
+    p.act = SPX_RT_ACT_NONE;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow)) fail("residual conv dims");
+    len = (size_t)(p.c_in / p.groups) * p.kh * p.kw;
+    nw = (size_t)p.c_out * len;
+    nx = (size_t)p.n * p.c_in * p.h * p.w;
+    ny = (size_t)p.n * p.c_out * oh * ow;
+    w = malloc(nw * sizeof *w); w8 = malloc(nw); index = malloc(nw * 4); value = malloc(nw);
+    x = malloc(nx); ref = malloc(ny); out = malloc(ny);
+    wide_weights(w, nw);
+    for (i = 0; i < nx; i++) x[i] = (int8_t)((int)(rnd() % 256) - 128);
+    for (i = 0; i < (size_t)p.c_out; i++) {
+      int sh;
+      spx_rt_quantize_multiplier(0.0001 + 0.00002 * (double)i, &mult[i], &sh);
+      shift[i] = sh;
+      bias[i] = (int32_t)(rnd() % 20001) - 10000;
+    }
+    q.in_zero_point = -9;
+    q.out_zero_point = 4;
+    q.multiplier = mult;
+    q.shift = shift;
+    q.act_min = -128;
+    q.act_max = 127;
+    split_residual(w, (uint32_t)p.c_out, len, w8, sums, row_ptr, index, value, &res);
+    if (!row_ptr[p.c_out]) fail("no residual");
+    ref_conv(&p, &q, oh, ow, x, w, bias, ref);
+    ps = spx_rt_conv2d_s8_packed_size(&p);
+    if (ps) {
+      packed = malloc(ps);
+      if (spx_rt_conv2d_s8_pack(&p, w8, packed, ps)) fail("pack");
+    }
+    s = spx_rt_conv2d_s8_packed_get_buffer_size(&p, 1);
+    sc = malloc(s);
+    for (pass = 0; pass < (ps ? 2 : 1); pass++) {
+      memset(out, 0x5a, ny);
+      if (spx_rt_conv2d_s8_packed(&p, &q, x, w8, pass ? packed : NULL, &res, bias, out, sc, s))
+        fail("conv2d with a residual");
+      if (memcmp(out, ref, ny)) fail("conv2d with a residual differs from the exact reference");
+    }
+    free(sc); free(packed); packed = NULL;
+    free(w); free(w8); free(index); free(value); free(x); free(ref); free(out);
+  }
+  { /* dense */
+    enum { N = 3, F = 37, U = 11 };
+    spx_rt_dense_params_t dp = {N, F, U, SPX_RT_ACT_NONE};
+    spx_rt_requant_pc_t q;
+    spx_rt_s8_residual_t res;
+    int16_t w[U * F];
+    int8_t w8[U * F], x[N * F], ref[N * U], out[N * U], value[U * F];
+    uint32_t index[U * F], row_ptr[U + 1];
+    int32_t mult[U], shift[U], bias[U], sums[U];
+    int n, u, f;
+    size_t s;
+    void *sc;
+    wide_weights(w, U * F);
+    for (f = 0; f < N * F; f++) x[f] = (int8_t)((int)(rnd() % 256) - 128);
+    requant_init(&q, mult, shift, U);
+    for (u = 0; u < U; u++) bias[u] = (int32_t)(rnd() % 2001) - 1000;
+    split_residual(w, U, F, w8, sums, row_ptr, index, value, &res);
+    for (n = 0; n < N; n++)
+      for (u = 0; u < U; u++) {
+        int64_t acc = bias[u];
+        for (f = 0; f < F; f++) acc += (int64_t)w[u * F + f] * (x[n * F + f] - q.in_zero_point);
+        ref[n * U + u] = out_of(&q, (uint32_t)u, acc);
+      }
+    s = spx_rt_dense_s8_residual_get_buffer_size(&dp, 1);
+    sc = malloc(s ? s : 1);
+    if (spx_rt_dense_s8_residual(&dp, &q, x, w8, &res, bias, out, sc, s) ||
+        memcmp(out, ref, sizeof ref))
+      fail("dense with a residual differs from the exact reference");
+    free(sc);
+  }
+  printf("decode_s8 with its excess is the decoded weights; int8 kernels with a residual "
+         "are exact: ok\n");
+}
+
 int main(void) {
   check_table();
   check_decode_and_validate();
   check_driver();
   check_bbs_wide();
+  check_residual();
   return 0;
 }

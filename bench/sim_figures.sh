@@ -1,0 +1,59 @@
+#!/bin/sh
+# sim_figures.sh BUILD_DIR [RUNS] - one ResNet-18 inference
+# (examples/synthetic/resnet18.spx, one random input) on the cpu device and
+# on every simulator, int8 and BBS weights: `spx-run X.spxbin --input x.npy`
+# wall time and CPU time (user + sys, /usr/bin/time), RUNS rounds (default
+# 5) with the streams interleaved so that each round shares the machine's
+# load, and the median of each; then the wall time with --no-prepare (every
+# layer per call on its format's own kernel) for the BBS streams, one round
+# (slow). Ratios are to the cpu device's int8 medians. The whole spx-run is
+# timed: loading and checking the stream, preparing the weights, the
+# inference, the simulators' cycle costing.
+set -e
+build=${1:?usage: sim_figures.sh BUILD_DIR [RUNS]}
+runs=${2:-5}
+B=$build/bin
+src=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+py=/usr/bin/python3
+net=$src/examples/synthetic/resnet18.spx
+"$py" -c "import numpy as np; np.random.seed(0); np.save('$T/x.npy', np.random.randn(1, 3, 224, 224).astype(np.float32))"
+bbs() { echo "--set=sparsify * : bbs(group=16, prune=$1, columns=$2)"; }
+"$B/spxc" "$net" --emit=spxbin -o "$T/cpu-int8"
+"$B/spxc" "$net" --emit=spxbin -o "$T/cpu-bbs-ra4" "$(bbs round_avg 4)"
+"$B/spxc" "$net" --emit=spxbin -o "$T/cpu-bbs-zp2" "$(bbs zp_shift 2)"
+for t in aie lpa xbar bitserial; do
+  "$B/spxc" "$net" --target=$t --emit=spxbin -o "$T/$t-int8" 2>/dev/null
+done
+"$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-ra4" "$(bbs round_avg 4)"
+"$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-zp2" "$(bbs zp_shift 2)"
+cases="cpu-int8 cpu-bbs-ra4 cpu-bbs-zp2 aie-int8 lpa-int8 xbar-int8 bitserial-int8 bitserial-bbs-ra4 bitserial-bbs-zp2"
+one() { # case [options]: wall and CPU seconds of one spx-run
+  c=$1; shift
+  /usr/bin/time -f '%e %U %S' -o "$T/t" "$B/spx-run" "$T/$c/resnet18.spxbin" --input "$T/x.npy" "$@" >/dev/null
+  cat "$T/t"
+}
+i=0
+while [ $i -lt "$runs" ]; do
+  for c in $cases; do echo "$c $(one $c)" >> "$T/times"; done
+  i=$((i + 1))
+done
+for c in cpu-bbs-ra4 cpu-bbs-zp2 bitserial-bbs-ra4 bitserial-bbs-zp2; do
+  echo "$c $(one $c --no-prepare | cut -d' ' -f1)" >> "$T/noprep"
+done
+"$py" - "$T/times" "$T/noprep" $cases <<'PY'
+import statistics, sys
+t, u = {}, {}
+for line in open(sys.argv[1]):
+    c, w, us, sy = line.split()
+    t.setdefault(c, []).append(float(w))
+    u.setdefault(c, []).append(float(us) + float(sy))
+n = dict(l.split() for l in open(sys.argv[2]))
+bw, bu = statistics.median(t['cpu-int8']), statistics.median(u['cpu-int8'])
+print('%-20s %8s %6s %8s %6s %13s' % ('stream', 'wall', 'x cpu', 'cpu time', 'x cpu', '--no-prepare'))
+for c in sys.argv[3:]:
+    w, s = statistics.median(t[c]), statistics.median(u[c])
+    print('%-20s %7.3fs %6.2f %7.3fs %6.2f %13s' % (c, w, w / bw, s, s / bu,
+                                                    (n[c] + 's') if c in n else '-'))
+PY

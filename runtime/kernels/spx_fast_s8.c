@@ -50,6 +50,7 @@
 
 #define MR 8
 #define NR 32
+#define SPX_K_MAX_STRIDE 8 /* strides the fast conv takes (phase images) */
 
 static size_t up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
@@ -664,18 +665,41 @@ static isa_kit_t kit(void) {
 typedef struct conv_plan {
   int cbr;                 /* 0: dense int8 array, 1: CBR */
   uint32_t taps, cq;       /* kh * kw; channel quads of X4 (CBR: 2 per block col) */
-  int32_t hp, wp, nv;      /* padded image, virtual pixels */
-  size_t plane4, x4_bytes; /* bytes of one X4 plane, of X4 with its slack */
+  int32_t sh, sw;          /* stride */
+  int32_t hp, wp;          /* padded image */
+  int32_t hq, wq, nv;      /* a phase image; virtual pixels (oy * wq + ox) */
+  uint32_t nph;            /* phase images kept (the phases some tap reads) */
+  int32_t ph[SPX_K_MAX_STRIDE * SPX_K_MAX_STRIDE]; /* (py, px) -> kept index, or -1 */
+  size_t phase4, plane4, x4_bytes; /* bytes of a phase image, of one X4 channel quad, of X4 */
   size_t kp;               /* dense: bytes of a repacked weight row */
-  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, total;
+  uint32_t nbr, nblk_max;  /* CBR: block rows, stored blocks at most */
+  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, off_tmp, total;
 } conv_plan_t;
 
-/* The plan of a conv the fast path takes, or 0. */
+/* The X4 offset, in pixels, of tap t from a virtual pixel (phase image and
+ * the tap's place in it). */
+static size_t tap_pixels(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl, uint32_t t) {
+  const int32_t ry = ((int32_t)t / p->kw) * p->dilation[0];
+  const int32_t rx = ((int32_t)t % p->kw) * p->dilation[1];
+  const int32_t k = pl->ph[(ry % pl->sh) * pl->sw + rx % pl->sw];
+  return (size_t)k * (size_t)pl->hq * (size_t)pl->wq +
+         (size_t)(ry / pl->sh) * (size_t)pl->wq + (size_t)(rx / pl->sw);
+}
+
+/* The plan of a conv the fast path takes, or 0.
+ * Stride (sh, sw): output pixel (oy, ox), tap (ky, kx) reads padded pixel
+ * (oy sh + ky dh, ox sw + kx dw), i.e. pixel (oy + ky dh / sh, ox + kx dw /
+ * sw) of phase image (ky dh % sh, kx dw % sw), the padded image's pixels
+ * (yq sh + py, xq sw + px), hq x wq = ceil(hp / sh) x ceil(wp / sw) (cells
+ * past the padded image: z_in). So every tap is again one offset from the
+ * virtual pixel v = oy wq + ox, and stride 1 is the single phase image
+ * hp x wp. Only the phases some tap reads are built (1x1 / 2: one). */
 static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
                      int32_t ow, conv_plan_t *pl) {
   const int32_t cin_g = p->c_in / p->groups;
-  uint32_t nblkcols = 0;
-  size_t tapmax, last, ntbl, nptr;
+  uint32_t nblkcols = 0, t;
+  size_t tapmax = 0, last, ntbl, nptr;
+  int32_t ky, kx, i;
   memset(pl, 0, sizeof *pl);
   if (f == &spx_fmt_desc_DENSE)
     pl->cbr = 0;
@@ -683,37 +707,58 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
     pl->cbr = 1;
   else
     return 0;
-  if (cin_g == 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (cin_g == 1 || p->stride[0] > SPX_K_MAX_STRIDE || p->stride[1] > SPX_K_MAX_STRIDE)
+    return 0;
+  pl->sh = p->stride[0];
+  pl->sw = p->stride[1];
   pl->taps = (uint32_t)p->kh * (uint32_t)p->kw;
   if (pl->cbr) {
     nblkcols = (uint32_t)(cin_g + 7) / 8;
     pl->cq = 2 * nblkcols;
+    pl->nbr = (uint32_t)p->groups * (((uint32_t)(p->c_out / p->groups) + 7) / 8);
+    pl->nblk_max = pl->nbr * nblkcols;
   } else {
     pl->cq = (uint32_t)(cin_g + 3) / 4;
   }
   pl->hp = p->h + p->pad[0] + p->pad[2];
   pl->wp = p->w + p->pad[1] + p->pad[3];
-  pl->nv = (oh - 1) * pl->wp + ow;
-  pl->plane4 = (size_t)pl->hp * (size_t)pl->wp * 4;
-  tapmax = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
-           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  pl->hq = (pl->hp + pl->sh - 1) / pl->sh;
+  pl->wq = (pl->wp + pl->sw - 1) / pl->sw;
+  for (i = 0; i < pl->sh * pl->sw; ++i) pl->ph[i] = -1;
+  for (ky = 0; ky < p->kh; ++ky)
+    for (kx = 0; kx < p->kw; ++kx) {
+      const int32_t k = ((ky * p->dilation[0]) % pl->sh) * pl->sw + (kx * p->dilation[1]) % pl->sw;
+      if (pl->ph[k] < 0) pl->ph[k] = 0;
+    }
+  for (i = 0; i < pl->sh * pl->sw; ++i) /* kept phases in (py, px) order */
+    if (pl->ph[i] >= 0) pl->ph[i] = (int32_t)pl->nph++;
+  pl->nv = (oh - 1) * pl->wq + ow;
+  pl->phase4 = (size_t)pl->hq * (size_t)pl->wq * 4;
+  pl->plane4 = pl->nph * pl->phase4;
+  for (t = 0; t < pl->taps; ++t) {
+    const size_t o = tap_pixels(p, pl, t);
+    if (o > tapmax) tapmax = o;
+  }
   /* the last byte a tile reads: last plane, last tile's last pixel, tapmax */
   last = (size_t)(pl->cq - 1) * pl->plane4 + (up((size_t)pl->nv, NR) - 1 + tapmax) * 4 + 4;
   pl->x4_bytes = up(last > pl->cq * pl->plane4 ? last : pl->cq * pl->plane4, 64);
   if (pl->x4_bytes > (size_t)INT32_MAX) return 0;
   pl->kp = (size_t)pl->cq * pl->taps * 4;
   ntbl = pl->cbr ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
-  nptr = pl->cbr ? (size_t)nblkcols : 1;
-  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: w[C],
-   * offset table of block col c[C], of stored block i[C]]
-   * [X4][zero row]; every piece 64-byte aligned from a 64-aligned base */
+  nptr = pl->cbr ? (size_t)nblkcols + 2 * (size_t)pl->nblk_max : 2;
+  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: CBR: the
+   * offset table of each block col [C], then per stored block its weights
+   * [nnz] and its offset table [nnz]][X4][zero row][4 gathered rows,
+   * stride > 1]; every piece 64-byte aligned from a 64-aligned base */
   pl->off_c0 = 0;
   pl->off_w = up((size_t)p->c_out * 4, 64);
   pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
   pl->off_ptr = pl->off_tbl + up(ntbl * 4, 64);
-  pl->off_x4 = pl->off_ptr + up(nptr * 3 * sizeof(void *), 64);
+  pl->off_x4 = pl->off_ptr + up(nptr * sizeof(void *), 64);
   pl->off_zrow = pl->off_x4 + pl->x4_bytes;
-  pl->total = pl->off_zrow + up((size_t)p->w, 64) + 64; /* + 64: aligning the base */
+  pl->off_tmp = pl->off_zrow + up((size_t)p->w, 64);
+  pl->total = pl->off_tmp + (pl->sw > 1 ? 4 * up((size_t)pl->wq, 64) : 0) +
+              64; /* + 64: aligning the base */
   return 1;
 }
 
@@ -723,38 +768,70 @@ size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_
   return conv_plan(f, p, oh, ow, &pl) ? pl.total : 0;
 }
 
-/* X4 of one conv group (in_g: its first channel plane). */
+/* X4 of one conv group (in_g: its first channel plane), phase by phase:
+ * row yq of phase (py, px) is padded row yq sh + py, its pixels padded
+ * columns xq sw + px; with stride sw > 1 the input pixels of a row are
+ * gathered into tmp (4 rows of wq bytes) first. */
 static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                      const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
-                     const int8_t *zrow, interleave_fn il, uint8_t *x4) {
+                     const int8_t *zrow, interleave_fn il, int8_t *tmp, uint8_t *x4) {
   const size_t hw = (size_t)p->h * (size_t)p->w;
   const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
+  const int32_t sh = pl->sh, sw = pl->sw;
   uint32_t cq;
-  int32_t yp, i;
+  int32_t yq, i, py, px;
   for (cq = 0; cq < pl->cq; ++cq) {
     const int8_t *pl4[4];
-    uint8_t *dst = x4 + (size_t)cq * pl->plane4;
     for (i = 0; i < 4; ++i) {
       int32_t c = (int32_t)cq * 4 + i;
       pl4[i] = c < cin_g ? in_g + (size_t)c * hw : NULL;
     }
-    for (yp = 0; yp < pl->hp; ++yp) {
-      const int32_t iy = yp - p->pad[0];
-      uint8_t *row = dst + (size_t)yp * (size_t)pl->wp * 4;
-      int32_t x;
-      if (iy < 0 || iy >= p->h) {
-        for (x = 0; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
-        continue;
+    for (py = 0; py < sh; ++py)
+      for (px = 0; px < sw; ++px) {
+        const int32_t k = pl->ph[py * sw + px];
+        /* the phase's columns inside the input: xq in [x0, x1) */
+        const int32_t x0 = px >= p->pad[1] ? 0 : (p->pad[1] - px + sw - 1) / sw;
+        int32_t x1 = (p->pad[1] + p->w - px + sw - 1) / sw;
+        uint8_t *dst;
+        if (k < 0) continue;
+        if (x1 > pl->wq) x1 = pl->wq;
+        dst = x4 + (size_t)cq * pl->plane4 + (size_t)k * pl->phase4;
+        for (yq = 0; yq < pl->hq; ++yq) {
+          const int32_t iy = yq * sh + py - p->pad[0];
+          uint8_t *row = dst + (size_t)yq * (size_t)pl->wq * 4;
+          int32_t x;
+          if (iy < 0 || iy >= p->h || x0 >= x1) {
+            for (x = 0; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
+            continue;
+          }
+          for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
+          {
+            const size_t ro = (size_t)iy * (size_t)p->w;
+            const int32_t ix0 = x0 * sw + px - p->pad[1], cnt = x1 - x0;
+            if (sw == 1) {
+              il(pl4[0] ? pl4[0] + ro + ix0 : zrow, pl4[1] ? pl4[1] + ro + ix0 : zrow,
+                 pl4[2] ? pl4[2] + ro + ix0 : zrow, pl4[3] ? pl4[3] + ro + ix0 : zrow, cnt, xo,
+                 row + 4 * (size_t)x0);
+            } else {
+              const size_t ts = up((size_t)pl->wq, 64);
+              int32_t j;
+              for (i = 0; i < 4; ++i) {
+                int8_t *tr = tmp + (size_t)i * ts;
+                if (!pl4[i]) {
+                  memset(tr, zin, (size_t)cnt);
+                  continue;
+                }
+                {
+                  const int8_t *s = pl4[i] + ro + ix0;
+                  for (j = 0; j < cnt; ++j) tr[j] = s[(size_t)j * (size_t)sw];
+                }
+              }
+              il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, cnt, xo, row + 4 * (size_t)x0);
+            }
+          }
+          for (x = x1; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
+        }
       }
-      for (x = 0; x < p->pad[1]; ++x) memcpy(row + 4 * x, &zq, 4);
-      {
-        const size_t ro = (size_t)iy * (size_t)p->w;
-        il(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
-           pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
-           row + 4 * (size_t)p->pad[1]);
-      }
-      for (x = p->pad[1] + p->w; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
-    }
   }
 }
 
@@ -770,8 +847,9 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
   int32_t *c0 = (int32_t *)(void *)(base);
   int32_t *tbl;
-  const int8_t **wptr;
-  const int32_t **bptr;
+  const int32_t **ctbl = NULL, **bptr = NULL;
+  const int8_t **wptr = NULL;
+  const spx_fmt_cbr_view_t *cv = &w->view.cbr;
   uint8_t *x4;
   int8_t *zrow;
   uint32_t r, t, cq;
@@ -780,9 +858,6 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   tile_segs_t sg;
   (void)conv_plan(w->desc, p, oh, ow, &pl);
   tbl = (int32_t *)(void *)(base + pl.off_tbl);
-  wptr = (const int8_t **)(void *)(base + pl.off_ptr);
-  bptr = (const int32_t **)(void *)(wptr + (pl.cbr ? (pl.cq / 2) : 1));
-  /* CBR: bptr[c] the table of block col c, bptr[C + i] that of block i */
   x4 = base + pl.off_x4;
   zrow = (int8_t *)(base + pl.off_zrow);
   memset(zrow, zin, (size_t)p->w);
@@ -793,8 +868,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
   /* the X4 byte offset of each weight quad, relative to the tile's pixel */
   for (t = 0; t < pl.taps; ++t) {
-    const int32_t ky = (int32_t)t / p->kw, kx = (int32_t)t % p->kw;
-    const int32_t to = (ky * p->dilation[0] * pl.wp + kx * p->dilation[1]) * 4;
+    const int32_t to = (int32_t)tap_pixels(p, &pl, t) * 4;
     if (pl.cbr)
       for (cq = 0; cq < pl.cq; ++cq)
         tbl[((cq / 2) * pl.taps + t) * 2 + cq % 2] = (int32_t)(cq * pl.plane4) + to;
@@ -827,15 +901,23 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
         }
       }
     }
-  } else { /* every block's offset table */
-    for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
+  } else { /* per stored block: its weights and its block col's offset table */
+    ctbl = (const int32_t **)(void *)(base + pl.off_ptr);
+    wptr = (const int8_t **)(void *)(ctbl + cv->block_cols);
+    bptr = (const int32_t **)(void *)(wptr + pl.nblk_max);
+    for (r = 0; r < cv->block_cols; ++r) ctbl[r] = tbl + (size_t)r * 2 * pl.taps;
+    for (r = 0; r < cv->nnz && r < pl.nblk_max; ++r) {
+      wptr[r] = spx_fmt_cbr_block(cv, r);
+      bptr[r] = ctbl[spx_fmt_cbr_col(cv, r)];
+    }
   }
   for (n = 0; n < p->n; ++n) {
     for (g = 0; g < p->groups; ++g) {
       const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
                                        (size_t)p->h * (size_t)p->w;
       int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
-      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave, x4);
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave,
+               (int8_t *)(base + pl.off_tmp), x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
         const uint8_t *b = x4 + (size_t)v0 * 4;
         /* the tile's real pixels, in runs along output rows */
@@ -844,10 +926,10 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
           int32_t j = 0;
           sg.n = 0;
           while (j < cnt) {
-            const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
+            const int32_t v = v0 + j, oy = v / pl.wq, ox = v % pl.wq;
             int32_t len = ow - ox;
             if (len <= 0) { /* dropped virtual pixels up to the row's end */
-              j += pl.wp - ox;
+              j += pl.wq - ox;
               continue;
             }
             if (len > cnt - j) len = cnt - j;
@@ -857,42 +939,35 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
             j += len;
           }
         }
-        uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
-        uint32_t br = 0, brend = 0;
-        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
         if (pl.cbr) {
-          br = (uint32_t)g * cv->rows_per_group;
-          brend = br + cv->rows_per_group;
-        }
-        while (pl.cbr ? br < brend : o0 < o1) {
-          uint32_t oc, mr, nblk;
-          if (pl.cbr) {
-            uint32_t kb, kbe, i;
-            spx_fmt_cbr_block_row_span(&cv->dims, br, &oc, &mr);
-            kb = spx_fmt_cbr_row_begin(cv, br);
-            kbe = spx_fmt_cbr_row_end(cv, br);
-            nblk = kbe - kb;
-            for (i = 0; i < nblk; ++i) {
-              wptr[i] = spx_fmt_cbr_block(cv, kb + i);
-              bptr[cv->block_cols + i] = bptr[spx_fmt_cbr_col(cv, kb + i)];
-            }
-            ++br;
+          const uint32_t br0 = (uint32_t)g * cv->rows_per_group;
+          uint32_t br, oc = (uint32_t)(g * cout_g);
+          for (br = br0; br < br0 + cv->rows_per_group; ++br) {
+            const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
+            const uint32_t nblk = spx_fmt_cbr_row_end(cv, br) - kb;
+            const uint32_t mr = (uint32_t)(g + 1) * (uint32_t)cout_g - oc < MR
+                                    ? (uint32_t)(g + 1) * (uint32_t)cout_g - oc
+                                    : MR;
             if (nblk && k.ukr_cbr1 && pl.taps == 1 && mr == MR)
-              k.ukr_cbr1(wptr, bptr + cv->block_cols, nblk, b, acc);
+              k.ukr_cbr1(wptr + kb, bptr + kb, nblk, b, acc);
             else if (nblk)
-              k.ukr(wptr, bptr + cv->block_cols, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr,
-                    acc);
+              k.ukr(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr, acc);
             else
               memset(acc, 0, sizeof acc);
-          } else {
-            oc = o0;
-            mr = o1 - o0 < MR ? o1 - o0 : MR;
-            wptr[0] = (const int8_t *)(base + pl.off_w) + (size_t)oc * pl.kp;
-            bptr[0] = tbl;
-            k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
+            oc += mr;
+          }
+        } else {
+          const int8_t *wd;
+          const int32_t *bd = tbl;
+          uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
+          while (o0 < o1) {
+            const uint32_t mr = o1 - o0 < MR ? o1 - o0 : MR;
+            wd = (const int8_t *)(base + pl.off_w) + (size_t)o0 * pl.kp;
+            k.ukr(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            k.tile_out(acc, o0, mr, c0, q, &sg, out_n, plane);
             o0 += mr;
           }
-          k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
         }
       }
     }

@@ -238,6 +238,40 @@ T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *cons
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
 
+/* rq_setup's values of each output channel, made once per call (a conv's
+ * tiles call tile_out once per 8 channels x 32 pixels: the per-row set-up
+ * and its branches cost as much as a row's arithmetic). */
+typedef struct rq_chan {
+  int64_t mult, add;
+  int32_t c, sh;   /* c0, 31 + e */
+  uint32_t flags;  /* RQ_* */
+  int32_t pad_;
+} rq_chan_t;
+#define RQ_CORR 1u
+#define RQ_ADDC 2u
+#define RQ_ADDZP 4u
+#define RQ_SLOW 8u /* shift > 0 or mult = INT32_MIN: requant_avx512 */
+
+static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
+                         const spx_rt_requant_pc_t *q) {
+  const int e = -shift;
+  memset(r, 0, sizeof *r);
+  r->c = c;
+  r->mult = mult;
+  if (shift > 0 || mult == INT32_MIN) {
+    r->flags = RQ_SLOW;
+    return;
+  }
+  r->add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
+  if (e >= 1 && e <= 22)
+    r->add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
+  else
+    r->flags |= RQ_ADDZP;
+  r->sh = 31 + e;
+  if (e > 0) r->flags |= RQ_CORR;
+  if (c != 0) r->flags |= RQ_ADDC;
+}
+
 typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
                            const spx_rt_requant_pc_t *q, int8_t *o);
 
@@ -306,6 +340,31 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
   r.corr = e > 0;
   r.addc = c != 0;
   return r;
+}
+
+/* rq16 from a channel's rq_chan_t (broadcast from memory). */
+T_AVX512 static inline __m128i rq16c(const rq_common_t *k, const rq_chan_t *r, __m512i v) {
+  const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
+  const __m128i sh = _mm_cvtsi32_si128(r->sh);
+  __m512i e, d;
+  if (r->flags & RQ_ADDC) v = _mm512_add_epi32(v, _mm512_set1_epi32(r->c));
+  e = _mm512_mul_epi32(v, mult);
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult);
+  if (r->flags & RQ_CORR) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
+    e = _mm512_mask_sub_epi64(_mm512_add_epi64(e, add), me, _mm512_add_epi64(e, add), k->neg);
+    d = _mm512_mask_sub_epi64(_mm512_add_epi64(d, add), md, _mm512_add_epi64(d, add), k->neg);
+  } else {
+    e = _mm512_add_epi64(e, add);
+    d = _mm512_add_epi64(d, add);
+  }
+  e = _mm512_sra_epi64(e, sh);
+  d = _mm512_sra_epi64(d, sh);
+  e = _mm512_permutex2var_epi32(e, k->pick, d);
+  if (r->flags & RQ_ADDZP) e = _mm512_add_epi32(e, k->zp);
+  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
+  return _mm512_cvtepi32_epi8(e);
 }
 
 /* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
@@ -420,6 +479,8 @@ typedef struct tile_segs {
   uint32_t n;
   uint32_t j[NR], len[NR];
   size_t off[NR];
+  uint32_t mask[NR];     /* the segment's bits j[s] .. j[s] + len[s] - 1 */
+  const struct rq_chan *rqt; /* each channel's requantization set-up, or NULL */
 } tile_segs_t;
 
 typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
@@ -459,6 +520,26 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     return;
   }
   kc = rq_common(q);
+  if (sg->rqt) {
+    for (r = 0; r < mr; ++r) {
+      const rq_chan_t *rc = sg->rqt + oc + r;
+      const uintptr_t o = (uintptr_t)(out + (size_t)(oc + r) * plane);
+      const int32_t *a = acc + (size_t)r * NR;
+      __m256i v;
+      if (rc->flags & RQ_SLOW) {
+        int8_t ob[NR];
+        requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
+        for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
+        continue;
+      }
+      v = _mm256_inserti128_si256(
+          _mm256_castsi128_si256(rq16c(&kc, rc, _mm512_loadu_si512((const void *)a))),
+          rq16c(&kc, rc, _mm512_loadu_si512((const void *)(a + 16))), 1);
+      for (s = 0; s < sg->n; ++s)
+        _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
+    }
+    return;
+  }
   for (r = 0; r < mr; ++r) {
     const uint32_t c = oc + r;
     const int32_t mult = q->multiplier[c], shift = q->shift[c];
@@ -673,7 +754,7 @@ typedef struct conv_plan {
   size_t phase4, plane4, x4_bytes; /* bytes of a phase image, of one X4 channel quad, of X4 */
   size_t kp;               /* dense: bytes of a repacked weight row */
   uint32_t nbr, nblk_max;  /* CBR: block rows, stored blocks at most */
-  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, off_tmp, total;
+  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, off_tmp, off_rq, total;
 } conv_plan_t;
 
 /* The X4 offset, in pixels, of tap t from a virtual pixel (phase image and
@@ -749,7 +830,7 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: CBR: the
    * offset table of each block col [C], then per stored block its weights
    * [nnz] and its offset table [nnz]][X4][zero row][4 gathered rows,
-   * stride > 1]; every piece 64-byte aligned from a 64-aligned base */
+   * stride > 1][rq_chan_t[rows]]; every piece 64-byte aligned from a 64-aligned base */
   pl->off_c0 = 0;
   pl->off_w = up((size_t)p->c_out * 4, 64);
   pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
@@ -757,7 +838,8 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   pl->off_x4 = pl->off_ptr + up(nptr * sizeof(void *), 64);
   pl->off_zrow = pl->off_x4 + pl->x4_bytes;
   pl->off_tmp = pl->off_zrow + up((size_t)p->w, 64);
-  pl->total = pl->off_tmp + (pl->sw > 1 ? 4 * up((size_t)pl->wq, 64) : 0) +
+  pl->off_rq = pl->off_tmp + (pl->sw > 1 ? 4 * up((size_t)pl->wq, 64) : 0);
+  pl->total = pl->off_rq + up((size_t)p->c_out * sizeof(rq_chan_t), 64) +
               64; /* + 64: aligning the base */
   return 1;
 }
@@ -866,6 +948,13 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   for (r = 0; r < (uint32_t)p->c_out; ++r)
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
+  sg.rqt = NULL;
+  if (k.offset) { /* the AVX-512 path's tile_out */
+    rq_chan_t *rqt = (rq_chan_t *)(void *)(base + pl.off_rq);
+    for (r = 0; r < (uint32_t)p->c_out; ++r)
+      rq_chan_init(rqt + r, c0[r], q->multiplier[r], (int)q->shift[r], q);
+    sg.rqt = rqt;
+  }
   /* the X4 byte offset of each weight quad, relative to the tile's pixel */
   for (t = 0; t < pl.taps; ++t) {
     const int32_t to = (int32_t)tap_pixels(p, &pl, t) * 4;
@@ -935,6 +1024,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
             if (len > cnt - j) len = cnt - j;
             sg.j[sg.n] = (uint32_t)j;
             sg.len[sg.n] = (uint32_t)len;
+            sg.mask[sg.n] = (len >= 32 ? 0xffffffffu : ((1u << len) - 1)) << j;
             sg.off[sg.n++] = (size_t)oy * (size_t)ow + (size_t)ox;
             j += len;
           }

@@ -1308,6 +1308,10 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
     spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
     k = spx_fmt_cbr_row_begin(v, br);
     for (; k + 4 <= kend; k += 4) {
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1024, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1088, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1152, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1216, _MM_HINT_T0);
       CBR_STEP(0);
       CBR_STEP(1);
       CBR_STEP(2);
@@ -1538,6 +1542,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
                               void *scratch) {
   const isa_kit_t k = kit();
   const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
+  const int cbr = w->desc == &spx_fmt_desc_CBR;
   const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
   const int32_t zin = q->in_zero_point;
   const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
@@ -1573,6 +1578,18 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         oc = i;
         for (t = 0; t < ntaps; ++t)
           taps[t] = ((const int8_t *)w->bytes)[(size_t)oc * (size_t)ntaps + (size_t)t];
+      } else if (cbr) { /* cbr_row_taps inline: lane 0 of the row in its block */
+        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
+        const uint32_t per = cv->dims.rows / cv->dims.groups, local = i % per;
+        const uint32_t br = (i / per) * ((per + 7) / 8) + local / 8;
+        const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
+        oc = i;
+        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row */
+          for (t = 0; t < ntaps; ++t) taps[t] = 0;
+        } else {
+          const int8_t *row = spx_fmt_cbr_block(cv, kb) + (size_t)(local % 8) * 8 * (size_t)ntaps;
+          for (t = 0; t < ntaps; ++t) taps[t] = row[(size_t)t * 8];
+        }
       } else {
         oc = w->desc->row_taps(w, i, taps16);
         for (t = 0; t < ntaps; ++t) taps[t] = taps16[t];

@@ -744,7 +744,7 @@ static isa_kit_t kit(void) {
 /* ---- conv2d ------------------------------------------------------------- */
 
 typedef struct conv_plan {
-  int cbr;                 /* 0: dense int8 array, 1: CBR */
+  int cbr;                 /* 0: dense int8 array, 1: CBR, 2: CBR of <= 4 input channels */
   uint32_t taps, cq;       /* kh * kw; channel quads of X4 (CBR: 2 per block col) */
   int32_t sh, sw;          /* stride */
   int32_t hp, wp;          /* padded image */
@@ -793,7 +793,15 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   pl->sh = p->stride[0];
   pl->sw = p->stride[1];
   pl->taps = (uint32_t)p->kh * (uint32_t)p->kw;
-  if (pl->cbr) {
+  if (pl->cbr && cin_g <= 4) {
+    /* one block column whose second quad is padding: the blocks' first
+     * quads are copied out per call, [8 rows][tap][4] (half the work) */
+    pl->cbr = 2;
+    nblkcols = 1;
+    pl->cq = 1;
+    pl->nbr = (uint32_t)p->groups * (((uint32_t)(p->c_out / p->groups) + 7) / 8);
+    pl->nblk_max = pl->nbr;
+  } else if (pl->cbr) {
     nblkcols = (uint32_t)(cin_g + 7) / 8;
     pl->cq = 2 * nblkcols;
     pl->nbr = (uint32_t)p->groups * (((uint32_t)(p->c_out / p->groups) + 7) / 8);
@@ -825,7 +833,7 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   pl->x4_bytes = up(last > pl->cq * pl->plane4 ? last : pl->cq * pl->plane4, 64);
   if (pl->x4_bytes > (size_t)INT32_MAX) return 0;
   pl->kp = (size_t)pl->cq * pl->taps * 4;
-  ntbl = pl->cbr ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
+  ntbl = pl->cbr == 1 ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
   nptr = pl->cbr ? (size_t)nblkcols + 2 * (size_t)pl->nblk_max : 2;
   /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: CBR: the
    * offset table of each block col [C], then per stored block its weights
@@ -833,7 +841,9 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
    * stride > 1][rq_chan_t[rows]]; every piece 64-byte aligned from a 64-aligned base */
   pl->off_c0 = 0;
   pl->off_w = up((size_t)p->c_out * 4, 64);
-  pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
+  pl->off_tbl = pl->off_w + (pl->cbr == 1   ? 0
+                             : pl->cbr == 2 ? up((size_t)pl->nblk_max * 32 * pl->taps, 64)
+                                            : up((size_t)p->c_out * pl->kp, 64));
   pl->off_ptr = pl->off_tbl + up(ntbl * 4, 64);
   pl->off_x4 = pl->off_ptr + up(nptr * sizeof(void *), 64);
   pl->off_zrow = pl->off_x4 + pl->x4_bytes;
@@ -905,7 +915,19 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                 }
                 {
                   const int8_t *s = pl4[i] + ro + ix0;
-                  for (j = 0; j < cnt; ++j) tr[j] = s[(size_t)j * (size_t)sw];
+                  j = 0;
+#if defined(__SSE2__)
+                  if (sw == 2) { /* the even bytes of 32, inside the row */
+                    const __m128i lo = _mm_set1_epi16(0xff);
+                    for (; j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w; j += 16) {
+                      const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
+                      const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
+                      _mm_storeu_si128((__m128i *)(void *)(tr + j),
+                                       _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
+                    }
+                  }
+#endif
+                  for (; j < cnt; ++j) tr[j] = s[(size_t)j * (size_t)sw];
                 }
               }
               il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, cnt, xo, row + 4 * (size_t)x0);
@@ -958,7 +980,7 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   /* the X4 byte offset of each weight quad, relative to the tile's pixel */
   for (t = 0; t < pl.taps; ++t) {
     const int32_t to = (int32_t)tap_pixels(p, &pl, t) * 4;
-    if (pl.cbr)
+    if (pl.cbr == 1)
       for (cq = 0; cq < pl.cq; ++cq)
         tbl[((cq / 2) * pl.taps + t) * 2 + cq % 2] = (int32_t)(cq * pl.plane4) + to;
     else
@@ -999,12 +1021,33 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
       wptr[r] = spx_fmt_cbr_block(cv, r);
       bptr[r] = ctbl[spx_fmt_cbr_col(cv, r)];
     }
+    if (pl.cbr == 2) { /* the first quad of each (row, tap) */
+      int8_t *dst = (int8_t *)(base + pl.off_w);
+      const size_t rows = (size_t)8 * pl.taps;
+      size_t e;
+      for (r = 0; r < cv->nnz && r < pl.nblk_max; ++r) {
+        int8_t *d = dst + (size_t)r * 4 * rows;
+        for (e = 0; e < rows; ++e) memcpy(d + 4 * e, wptr[r] + 8 * e, 4);
+        wptr[r] = d;
+      }
+    }
   }
   for (n = 0; n < p->n; ++n) {
     for (g = 0; g < p->groups; ++g) {
       const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
                                        (size_t)p->h * (size_t)p->w;
       int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
+      if (pl.cbr) { /* a block row without stored blocks: acc = c0, one byte */
+        uint32_t br, oc = (uint32_t)(g * cout_g);
+        for (br = (uint32_t)g * cv->rows_per_group; br < (uint32_t)(g + 1) * cv->rows_per_group;
+             ++br, oc += MR)
+          if (spx_fmt_cbr_row_begin(cv, br) == spx_fmt_cbr_row_end(cv, br))
+            for (r = oc; r < oc + MR && r < (uint32_t)((g + 1) * cout_g); ++r)
+              memset(out_n + (size_t)r * plane,
+                     spx_k_out_s8(c0[r] /* = bias: sum w = 0 */, q->out_zero_point,
+                                  q->multiplier[r], (int)q->shift[r], q->act_min, q->act_max),
+                     plane);
+      }
       build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave,
                (int8_t *)(base + pl.off_tmp), x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
@@ -1038,12 +1081,16 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
             const uint32_t mr = (uint32_t)(g + 1) * (uint32_t)cout_g - oc < MR
                                     ? (uint32_t)(g + 1) * (uint32_t)cout_g - oc
                                     : MR;
-            if (nblk && k.ukr_cbr1 && pl.taps == 1 && mr == MR)
+            if (!nblk) { /* constant planes, written before the tiles */
+              oc += mr;
+              continue;
+            }
+            if (pl.cbr == 2)
+              k.ukr(wptr + kb, bptr + kb, nblk, pl.taps, (size_t)4 * pl.taps, b, mr, acc);
+            else if (k.ukr_cbr1 && pl.taps == 1 && mr == MR)
               k.ukr_cbr1(wptr + kb, bptr + kb, nblk, b, acc);
-            else if (nblk)
-              k.ukr(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr, acc);
             else
-              memset(acc, 0, sizeof acc);
+              k.ukr(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr, acc);
             k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
             oc += mr;
           }

@@ -919,11 +919,20 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
 #if defined(__SSE2__)
                   if (sw == 2) { /* the even bytes of 32, inside the row */
                     const __m128i lo = _mm_set1_epi16(0xff);
-                    for (; j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w; j += 16) {
-                      const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
-                      const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
+                    /* j + 16 <= cnt, the 32 bytes inside the row; the last 16
+                     * (overlapping) when the row ends at 2 cnt */
+                    const int32_t end = ix0 + 2 * cnt <= p->w && cnt >= 16 ? cnt : 0;
+                    for (;;) {
+                      __m128i a, c;
+                      if (!(j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w)) {
+                        if (!end || j >= end) break;
+                        j = end - 16;
+                      }
+                      a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
+                      c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
                       _mm_storeu_si128((__m128i *)(void *)(tr + j),
                                        _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
+                      j += 16;
                     }
                   }
 #endif
@@ -937,6 +946,27 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
         }
       }
   }
+}
+
+/* sum of n int8 (n a multiple of 8): psadbw of x ^ 0x80 = x + 128 */
+static int32_t sum_s8x8(const int8_t *p, uint32_t n) {
+  uint32_t e = 0;
+  int32_t sum = 0;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8((char)0x80), zero = _mm_setzero_si128();
+  __m128i a = zero;
+  for (; e + 16 <= n; e += 16)
+    a = _mm_add_epi64(a, _mm_sad_epu8(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + e)), flip), zero));
+  if (e < n) {
+    a = _mm_add_epi64(a, _mm_sad_epu8(_mm_xor_si128(_mm_loadl_epi64((const __m128i *)(const void *)(p + e)), flip), zero));
+    a = _mm_sub_epi64(a, _mm_set_epi64x(0, 8 * 128)); /* the 8 zero bytes above: 0 ^ 0x80 */
+    e += 8;
+  }
+  sum = (int32_t)(_mm_cvtsi128_si32(a) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(a, a))) -
+        (int32_t)(128 * e);
+#endif
+  for (; e < n; ++e) sum += p[e];
+  return sum;
 }
 
 spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
@@ -965,8 +995,25 @@ spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_
   x4 = base + pl.off_x4;
   zrow = (int8_t *)(base + pl.off_zrow);
   memset(zrow, zin, (size_t)p->w);
-  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
-  w->desc->row_sums(w, 0, c0);
+  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range);
+   * CBR: the sums of its blocks' rows here (the format's row_sums goes row
+   * by row through spx_k_sum_s8, 8 taps x 8 bytes a call) */
+  if (pl.cbr) {
+    const uint32_t rb = 8 * pl.taps;
+    uint32_t br, kk, oo;
+    for (br = 0; br < cv->block_rows; ++br) {
+      uint32_t o0, no;
+      int32_t s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      spx_fmt_cbr_block_row_span(&cv->dims, br, &o0, &no);
+      for (kk = spx_fmt_cbr_row_begin(cv, br); kk < spx_fmt_cbr_row_end(cv, br); ++kk) {
+        const int8_t *blk = spx_fmt_cbr_block(cv, kk);
+        for (oo = 0; oo < 8; ++oo) s8[oo] += sum_s8x8(blk + oo * rb, rb);
+      }
+      for (oo = 0; oo < no; ++oo) c0[o0 + oo] = s8[oo];
+    }
+  } else {
+    w->desc->row_sums(w, 0, c0);
+  }
   for (r = 0; r < (uint32_t)p->c_out; ++r)
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);

@@ -7,7 +7,10 @@
  * Conv2d, stride 1 (any padding, dilation, groups except depthwise): the
  * input of one conv group is rewritten once per call as X4, its channels in
  * quads, [cq][hp][wp][4] bytes with hp x wp the padded image (padding cells
- * and the channels past the group's hold z_in). An output pixel (oy, ox)
+ * and the channels past the group's hold z_in). Strides up to
+ * SPX_K_MAX_STRIDE: X4 holds, per channel quad, the phase images of the
+ * padded image that some tap reads (conv_plan), and wp below is a phase
+ * image's width. An output pixel (oy, ox)
  * is the virtual pixel v = oy * wp + ox, and the 4 input values of channel
  * quad cq at tap (ky, kx) for v are the 4 bytes at X4 + cq * plane4 +
  * (v + ky * dh * wp + kx * dw) * 4: consecutive virtual pixels are
@@ -20,7 +23,9 @@
  * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
  * accumulators in registers, broadcasts a weight quad and multiplies it
  * with the pixels' quads (no horizontal sums); CBR calls it with the
- * stored blocks of a block row only.
+ * stored blocks of a block row only (a block row without any: a constant
+ * plane per channel, no tiles); layers of <= 4 input channels (conv1) copy
+ * out the blocks' first quads (the second is padding) and run those.
  *
  * Arithmetic, exact in int32 as the formats' dot: acc = bias + sum w *
  * (x - z_in) = sum w * x' + c0, c0 = bias - (z_in + o) * sum w where x' = x

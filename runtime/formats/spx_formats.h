@@ -1141,7 +1141,7 @@ static inline int32_t spx_fmt_binary_column_sum(uint32_t c, uint32_t p, uint32_t
 
 /* The driver (runtime/kernels/spx_matmul_s8.c) does everything but the
  * inner product, once for every format (the dense int8 and CBR formats'
- * stride-1 conv2d and dense layers run register-blocked kernels of their
+ * conv2d (strides up to 8) and dense layers run register-blocked kernels of their
  * own, runtime/kernels/spx_fast_s8.c, that read the same bytes): argument checks, output size, im2col
  * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
  * the layout the format asks for, the constant part of each accumulator

@@ -279,8 +279,9 @@ static void conv_layers(int count, int *checked) {
 
 /* Shapes the random ones rarely hit: the specializations (CBR 1x1 with
  * whole 8-row block rows, several tiles per row), the strided convs of
- * ResNet (7x7/2 conv1 on 3 channels, 3x3/2, 1x1/2), odd strides and a
- * stride with dilation, each on every path. */
+ * ResNet (7x7/2 conv1 on 3 channels, 3x3/2, 1x1/2), odd strides, a stride
+ * with dilation, strides 4, 5 and 8 (the fast path's largest) and 9 (past
+ * it), each on every path. */
 static void fixed_conv_layers(int *checked) {
   /* c_in h w c_out k pad stride dilation groups */
   static const int32_t shapes[][9] = {
@@ -289,6 +290,10 @@ static void fixed_conv_layers(int *checked) {
       {32, 14, 14, 40, 1, 0, 2, 1, 1}, {9, 11, 13, 8, 3, 0, 3, 1, 1},
       {12, 12, 19, 8, 3, 2, 2, 2, 1},  {16, 8, 9, 24, 3, 1, 2, 1, 2},
       {8, 7, 45, 16, 5, 2, 1, 1, 1},   {3, 31, 31, 8, 7, 3, 2, 1, 1},
+      /* larger strides: some phases unread, 8x8/8 (64 phases), 9 (the
+       * old loops) */
+      {10, 17, 23, 8, 3, 1, 4, 1, 1},  {8, 20, 21, 16, 2, 0, 5, 1, 1},
+      {6, 16, 16, 8, 8, 0, 8, 1, 1},   {5, 19, 19, 8, 3, 1, 9, 1, 1},
   };
   size_t i;
   for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {

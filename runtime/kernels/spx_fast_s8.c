@@ -924,20 +924,31 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
 #if defined(__SSE2__)
                   if (sw == 2) { /* the even bytes of 32, inside the row */
                     const __m128i lo = _mm_set1_epi16(0xff);
-                    /* j + 16 <= cnt, the 32 bytes inside the row; the last 16
-                     * (overlapping) when the row ends at 2 cnt */
-                    const int32_t end = ix0 + 2 * cnt <= p->w && cnt >= 16 ? cnt : 0;
-                    for (;;) {
-                      __m128i a, c;
-                      if (!(j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w)) {
-                        if (!end || j >= end) break;
-                        j = end - 16;
-                      }
-                      a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
-                      c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
+                    /* j + 16 <= cnt with the 32 bytes inside the row; then
+                     * the last 16 (overlapping): the 32 bytes from s + 2 j,
+                     * or, when they would pass the row's end, from one
+                     * byte earlier (the wanted ones odd) */
+                    for (; j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w; j += 16) {
+                      const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
+                      const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
                       _mm_storeu_si128((__m128i *)(void *)(tr + j),
                                        _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
-                      j += 16;
+                    }
+                    if (j < cnt && cnt >= 16) {
+                      const int32_t jt = cnt - 16;
+                      if (ix0 + 2 * cnt <= p->w) {
+                        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt));
+                        const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt + 16));
+                        _mm_storeu_si128((__m128i *)(void *)(tr + jt),
+                                         _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
+                        j = cnt;
+                      } else if (ix0 + 2 * jt >= 1) { /* reads s[2 jt - 1 .. 2 cnt - 2] */
+                        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt - 1));
+                        const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt + 15));
+                        _mm_storeu_si128((__m128i *)(void *)(tr + jt),
+                                         _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(c, 8)));
+                        j = cnt;
+                      }
                     }
                   }
 #endif

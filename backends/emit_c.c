@@ -587,7 +587,9 @@ static const char *direct_call(const cgen_t *g, uint32_t i, const char **fmt_arg
     SPX_ASSERT(fmt && fmt->code < SPX_FMT_COUNT_); /* validated: emit_checks */
     if (fmt->datapath == SPX_FMT_DATAPATH_LP)
       return spx_arena_printf(g->arena, "spx_rt_direct_%s_lp", op);
-    *fmt_arg = spx_arena_printf(g->arena, "&spx_fmt_desc_%s, ", fmt_enum[fmt->code]);
+    /* the fast kernels take the format's kernel half (spx_formats.h) */
+    *fmt_arg = spx_arena_printf(g->arena, "&spx_fmt_desc_%s%s, ", fmt_enum[fmt->code],
+                                g->s8_kernel[i] && fmt->kernel_half ? "_FAST" : "");
     static const char *const kernel[] = {"", "_fast", "_fast_dw"};
     return spx_arena_printf(g->arena, "spx_rt_direct_%s_s8%s", op, kernel[g->s8_kernel[i]]);
   }

@@ -6,8 +6,11 @@
  *           xnn_fully_connected_nc_qs8 (this XNNPACK has no qc8 fully
  *           connected operator), NHWC, no thread pool
  *   cbr     ours with the CBR format at 50% block density (every other 8x8
- *           block zeroed, checkerboard; depthwise: every other block row)
- * and the ratios ours / xnnpack and cbr / ours. Each layer in its own
+ *           block zeroed, checkerboard; depthwise, and conv1's 3 input
+ *           channels (one block column): every other block row)
+ * and the ratios ours / xnnpack and cbr / ours. The layers: ResNet / MobileNet
+ * shapes, stride 1, and three strided ones (ResNet's 7x7/2 conv1, a 3x3/2 and
+ * a 1x1/2 downsampling conv). Each layer in its own
  * library's layout (ours NCHW, XNNPACK NHWC) with random data; the outputs
  * are not compared (the kernels' tests check ours bit for bit). Not a test.
  *
@@ -29,15 +32,19 @@
 typedef struct layer {
   const char *name;
   int dense;                      /* 1: fully connected, n x c_in -> c_out */
-  int32_t c_in, h, w, c_out, k, pad, groups;
+  int32_t c_in, h, w, c_out, k, pad, groups, stride;
 } layer_t;
 
 static const layer_t k_layers[] = {
-    {"conv 3x3 56x56x64->64", 0, 64, 56, 56, 64, 3, 1, 1},
-    {"conv 3x3 14x14x256->256", 0, 256, 14, 14, 256, 3, 1, 1},
-    {"conv 1x1 56x56x64->256", 0, 64, 56, 56, 256, 1, 0, 1},
-    {"fc 2048->1000 batch 1", 1, 2048, 1, 1, 1000, 1, 0, 1},
-    {"depthwise 3x3 28x28x256", 0, 256, 28, 28, 256, 3, 1, 256},
+    {"conv 3x3 56x56x64->64", 0, 64, 56, 56, 64, 3, 1, 1, 1},
+    {"conv 3x3 14x14x256->256", 0, 256, 14, 14, 256, 3, 1, 1, 1},
+    {"conv 1x1 56x56x64->256", 0, 64, 56, 56, 256, 1, 0, 1, 1},
+    {"fc 2048->1000 batch 1", 1, 2048, 1, 1, 1000, 1, 0, 1, 1},
+    {"depthwise 3x3 28x28x256", 0, 256, 28, 28, 256, 3, 1, 256, 1},
+    /* strided: ResNet's conv1 and its downsampling convs */
+    {"conv 7x7/2 224x224x3->64", 0, 3, 224, 224, 64, 7, 3, 1, 2},
+    {"conv 3x3/2 56x56x64->128", 0, 64, 56, 56, 128, 3, 1, 1, 2},
+    {"conv 1x1/2 56x56x256->512", 0, 256, 56, 56, 512, 1, 0, 1, 2},
 };
 
 /* This thread's CPU time: on a shared machine, time the thread spends
@@ -140,7 +147,7 @@ int main(int argc, char **argv) {
       p.w = s->w;
       p.c_out = s->c_out;
       p.kh = p.kw = s->k;
-      p.stride[0] = p.stride[1] = 1;
+      p.stride[0] = p.stride[1] = s->stride;
       p.dilation[0] = p.dilation[1] = 1;
       p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = s->pad;
       p.groups = s->groups;
@@ -198,7 +205,8 @@ int main(int argc, char **argv) {
     } else {
       if (xnn_create_convolution2d_nhwc_qc8(
               (uint32_t)s->pad, (uint32_t)s->pad, (uint32_t)s->pad, (uint32_t)s->pad,
-              (uint32_t)s->k, (uint32_t)s->k, 1, 1, 1, 1, (uint32_t)s->groups,
+              (uint32_t)s->k, (uint32_t)s->k, (uint32_t)s->stride, (uint32_t)s->stride, 1, 1,
+              (uint32_t)s->groups,
               (size_t)cin_g, (size_t)cout_g, (size_t)s->c_in, (size_t)s->c_out, -3, 0.5f,
               kscale, w, bias, -128, 1.0f, -128, 127, 0, &op) != xnn_status_success)
         die("xnn_create_convolution2d_nhwc_qc8");

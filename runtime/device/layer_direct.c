@@ -155,7 +155,16 @@ static int open_weights(const spx_fmt_desc_t *fmt, const spx_rt_layer_t *l, uint
   return fmt->open(l->weights, l->weights_size, &d, w, NULL) == SPX_RT_OK;
 }
 
-static spx_rt_status_t conv_fast(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS, int dw) {
+/* kernel: spx_k_fast_conv or spx_k_fast_dw, named by the entry point that
+ * calls this, so that a program without depthwise layers does not link the
+ * depthwise kernel (and the other way round). */
+typedef spx_rt_status_t (*fast_conv_fn)(const spx_fmt_weights_t *,
+                                        const spx_rt_conv2d_params_t *,
+                                        const spx_rt_requant_pc_t *, int32_t, int32_t,
+                                        const int8_t *, const int32_t *, int8_t *, void *);
+
+static spx_rt_status_t conv_fast(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS,
+                                 fast_conv_fn kernel) {
   spx_rt_conv2d_params_t p;
   spx_rt_requant_pc_t q;
   spx_fmt_weights_t w;
@@ -164,17 +173,17 @@ static spx_rt_status_t conv_fast(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS, 
   if (!open_weights(fmt, l, (uint32_t)p.c_out, (uint32_t)(p.c_in / p.groups), (uint32_t)p.kh,
                     (uint32_t)p.kw, (uint32_t)p.groups, &w))
     return SPX_RT_ERR_ARG;
-  return (dw ? spx_k_fast_dw : spx_k_fast_conv)(
+  return kernel(
       &w, &p, &q, (int32_t)l->out->dims[2], (int32_t)l->out->dims[3], IN(0, const int8_t),
       (const int32_t *)l->bias, OUT(int8_t), scratch);
 }
 
 spx_rt_status_t spx_rt_direct_conv2d_s8_fast(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS) {
-  return conv_fast(fmt, l, ws, scratch, scratch_size, 0);
+  return conv_fast(fmt, l, ws, scratch, scratch_size, spx_k_fast_conv);
 }
 
 spx_rt_status_t spx_rt_direct_conv2d_s8_fast_dw(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS) {
-  return conv_fast(fmt, l, ws, scratch, scratch_size, 1);
+  return conv_fast(fmt, l, ws, scratch, scratch_size, spx_k_fast_dw);
 }
 
 spx_rt_status_t spx_rt_direct_dense_s8_fast(const spx_fmt_desc_t *fmt, SPX_RT_DIRECT_ARGS) {

@@ -885,4 +885,4 @@ const spx_fmt_desc_t spx_fmt_desc_BBS = {
     bbs_validate_desc, bbs_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
     bbs_open_desc, bbs_scratch, bbs_begin, NULL, bbs_cols_ready, bbs_dot, bbs_row_taps,
-    SPX_FMT_DATAPATH_INT8, bbs_decode_s8};
+    SPX_FMT_DATAPATH_INT8, bbs_decode_s8, /* kernel_half */ NULL};

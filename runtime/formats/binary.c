@@ -435,4 +435,4 @@ const spx_fmt_desc_t spx_fmt_desc_BINARY = {
     binary_validate, binary_decode,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 0,
     binary_open_desc, binary_scratch, binary_begin, binary_row_sums, NULL, binary_dot,
-    binary_row_taps, SPX_FMT_DATAPATH_INT8, binary_decode_s8};
+    binary_row_taps, SPX_FMT_DATAPATH_INT8, binary_decode_s8, /* kernel_half */ NULL};

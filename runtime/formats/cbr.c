@@ -466,13 +466,14 @@ static spx_rt_status_t cbr_decode_desc(const void *bytes, size_t len, const spx_
  * = 0 whatever the weight. Ragged columns (dense layers, kh = kw = 1) are
  * the input rows: the last block column has only its real lanes. */
 
-static spx_rt_status_t cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                         spx_fmt_weights_t *out, spx_rt_error_t *err) {
+static spx_rt_status_t open_as(const spx_fmt_desc_t *desc, const void *bytes, size_t len,
+                               const spx_fmt_dims_t *dims, spx_fmt_weights_t *out,
+                               spx_rt_error_t *err) {
   spx_fmt_cbr_view_t v;
   spx_rt_status_t st = cbr_open_impl(bytes, len, dims, &v, err, 0);
   if (st != SPX_RT_OK) return st;
   if (out) {
-    out->desc = &spx_fmt_desc_CBR;
+    out->desc = desc;
     out->dims = *dims;
     out->bytes = bytes;
     out->len = len;
@@ -480,6 +481,17 @@ static spx_rt_status_t cbr_open_desc(const void *bytes, size_t len, const spx_fm
     out->state = NULL;
   }
   return SPX_RT_OK;
+}
+
+static spx_rt_status_t cbr_open_desc(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                     spx_fmt_weights_t *out, spx_rt_error_t *err) {
+  return open_as(&spx_fmt_desc_CBR, bytes, len, dims, out, err);
+}
+
+/* The same for spx_fmt_desc_CBR_FAST. */
+static spx_rt_status_t cbr_open_fast(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                     spx_fmt_weights_t *out, spx_rt_error_t *err) {
+  return open_as(&spx_fmt_desc_CBR_FAST, bytes, len, dims, out, err);
 }
 
 static size_t cbr_scratch(const spx_fmt_dims_t *dims) {
@@ -593,4 +605,12 @@ const spx_fmt_desc_t spx_fmt_desc_CBR = {
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
     cbr_open_desc, cbr_scratch, NULL, cbr_row_sums, NULL, cbr_dot, cbr_row_taps,
     SPX_FMT_DATAPATH_INT8, /* decode_s8: its own block-sparse kernels skip the pruned
-                              blocks, which dense int8 would multiply */ NULL};
+                              blocks, which dense int8 would multiply */ NULL,
+    &spx_fmt_desc_CBR_FAST};
+
+const spx_fmt_desc_t spx_fmt_desc_CBR_FAST = {
+    SPX_FMT_CBR, "cbr", "8x8 weight blocks in compressed block rows (block sparsity)", 1, 128,
+    NULL, NULL,
+    /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ B, /* plain_s8 */ 0,
+    cbr_open_fast, NULL, NULL, cbr_row_sums, NULL, NULL, cbr_row_taps,
+    SPX_FMT_DATAPATH_INT8, NULL, NULL};

@@ -70,14 +70,15 @@ static spx_rt_status_t dense_decode(const void *bytes, size_t len, const spx_fmt
 /* Structural check: the array is there. len 0 means the caller does not
  * know the size (generated C tables, hand-built layers); any other len must
  * be the full array. */
-static spx_rt_status_t dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
-                      spx_fmt_weights_t *out, spx_rt_error_t *err) {
+static spx_rt_status_t open_as(const spx_fmt_desc_t *desc, const void *bytes, size_t len,
+                               const spx_fmt_dims_t *dims, spx_fmt_weights_t *out,
+                               spx_rt_error_t *err) {
   size_t n = spx_fmt_dims_count(dims);
   if (!bytes || !n) return spx_rt_error_set(err, SPX_RT_ERR_ARG, "no weights or unusable dimensions");
   if (len && len != n)
     return spx_rt_error_set(err, SPX_RT_ERR_FORMAT, "dense int8 weights are %zu bytes, not rows*cols*kh*kw = %zu", len, n);
   if (out) {
-    out->desc = &spx_fmt_desc_DENSE;
+    out->desc = desc;
     out->dims = *dims;
     out->bytes = bytes;
     out->len = len;
@@ -85,6 +86,18 @@ static spx_rt_status_t dense_open(const void *bytes, size_t len, const spx_fmt_d
   }
   spx_rt_error_clear(err);
   return SPX_RT_OK;
+}
+
+static spx_rt_status_t dense_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                  spx_fmt_weights_t *out, spx_rt_error_t *err) {
+  return open_as(&spx_fmt_desc_DENSE, bytes, len, dims, out, err);
+}
+
+/* The same for spx_fmt_desc_DENSE_FAST (its weights name it, not the full
+ * descriptor, which would bring the rest in). */
+static spx_rt_status_t dense_open_fast(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
+                                       spx_fmt_weights_t *out, spx_rt_error_t *err) {
+  return open_as(&spx_fmt_desc_DENSE_FAST, bytes, len, dims, out, err);
 }
 
 static size_t dense_scratch(const spx_fmt_dims_t *dims) {
@@ -152,4 +165,12 @@ const spx_fmt_desc_t spx_fmt_desc_DENSE = {
     dense_validate, dense_decode,
     /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
     dense_open, dense_scratch, NULL, dense_row_sums, NULL, dense_dot, NULL,
-    SPX_FMT_DATAPATH_INT8, /* decode_s8: the bytes are the int8 array */ NULL};
+    SPX_FMT_DATAPATH_INT8, /* decode_s8: the bytes are the int8 array */ NULL,
+    &spx_fmt_desc_DENSE_FAST};
+
+const spx_fmt_desc_t spx_fmt_desc_DENSE_FAST = {
+    SPX_FMT_DENSE, "dense", "plain array: f32, or int8 symmetric per output channel", 1, 128,
+    NULL, NULL,
+    /* needs_s8 */ 0, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 1,
+    dense_open_fast, NULL, NULL, dense_row_sums, NULL, NULL, NULL,
+    SPX_FMT_DATAPATH_INT8, NULL, NULL};

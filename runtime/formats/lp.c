@@ -226,4 +226,4 @@ const spx_fmt_desc_t spx_fmt_desc_LP = {
        rounded and shifted per product, summed saturating in int64
        (docs/numerics.md "LP layers"): no integer weight w gives w * x for
        every activation, so no dense int8 path is exact */
-    NULL};
+    NULL, /* kernel_half */ NULL};

@@ -169,6 +169,10 @@ typedef struct spx_fmt_desc {
   spx_rt_status_t (*decode_s8)(const struct spx_fmt_weights *w, int8_t *out, size_t count,
                                void (*excess)(void *ctx, size_t index, int32_t excess),
                                void *ctx, spx_rt_error_t *err);
+  /* The format's kernel half, spx_fmt_desc_<E>_FAST, for formats the
+   * register-blocked kernels run (below); NULL for the others (and for the
+   * halves themselves). Generated C names it for its fast layers. */
+  const struct spx_fmt_desc *kernel_half;
 } spx_fmt_desc_t;
 
 #define SPX_FMT_DATAPATH_INT8 0
@@ -177,6 +181,15 @@ typedef struct spx_fmt_desc {
 #define SPX_FMT_X_(E, code, text) extern const spx_fmt_desc_t spx_fmt_desc_##E;
 SPX_FMT_ENCODINGS(SPX_FMT_X_)
 #undef SPX_FMT_X_
+
+/* The formats the register-blocked kernels run (runtime/kernels/
+ * spx_fast_s8.c), as those kernels read them: code, name, the layout flags,
+ * open, row_sums and row_taps; validate, decode, dot and the driver's hooks
+ * NULL. Generated C passes these to its fast layers (spx_direct.h), so
+ * that a product does not link the format's validator, decoder and
+ * per-format dot, which spxc ran or does not need. */
+extern const spx_fmt_desc_t spx_fmt_desc_DENSE_FAST;
+extern const spx_fmt_desc_t spx_fmt_desc_CBR_FAST;
 
 /* The largest |(x - z_in) * w| one product of an int8 conv2d/dense with
  * weights of format `f` adds to its int32 accumulator, rounded up: 2^15 for
@@ -1161,7 +1174,7 @@ static inline int32_t spx_fmt_binary_column_sum(uint32_t c, uint32_t p, uint32_t
 
 /* The driver (runtime/kernels/spx_matmul_s8.c) does everything but the
  * inner product, once for every format (the dense int8 and CBR formats'
- * stride-1 conv2d and dense layers run register-blocked kernels of their
+ * conv2d (strides up to 8) and dense layers run register-blocked kernels of their
  * own, runtime/kernels/spx_fast_s8.c, that read the same bytes): argument checks, output size, im2col
  * tiles of SPX_FMT_TILE columns (conv: output pixels; dense: batch rows) in
  * the layout the format asks for, the constant part of each accumulator

@@ -956,4 +956,4 @@ const spx_fmt_desc_t spx_fmt_desc_TERNARY = {
     ternary_validate_desc, ternary_decode_desc,
     /* needs_s8 */ 1, SPX_FMT_COLS_S16, /* chan_block */ 0, /* plain_s8 */ 0,
     ternary_open_desc, ternary_scratch, ternary_begin, NULL, ternary_cols_ready, ternary_dot,
-    ternary_row_taps, SPX_FMT_DATAPATH_INT8, ternary_decode_s8};
+    ternary_row_taps, SPX_FMT_DATAPATH_INT8, ternary_decode_s8, /* kernel_half */ NULL};

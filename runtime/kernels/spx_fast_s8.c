@@ -8,7 +8,10 @@
  * Conv2d, stride 1 (any padding, dilation, groups except depthwise): the
  * input of one conv group is rewritten once per call as X4, its channels in
  * quads, [cq][hp][wp][4] bytes with hp x wp the padded image (padding cells
- * and the channels past the group's hold z_in). An output pixel (oy, ox)
+ * and the channels past the group's hold z_in). Strides up to
+ * SPX_K_MAX_STRIDE: X4 holds, per channel quad, the phase images of the
+ * padded image that some tap reads (conv_plan), and wp below is a phase
+ * image's width. An output pixel (oy, ox)
  * is the virtual pixel v = oy * wp + ox, and the 4 input values of channel
  * quad cq at tap (ky, kx) for v are the 4 bytes at X4 + cq * plane4 +
  * (v + ky * dh * wp + kx * dw) * 4: consecutive virtual pixels are
@@ -22,7 +25,9 @@
  * The micro-kernel keeps MR = 8 output channels x NR = 32 pixels of int32
  * accumulators in registers, broadcasts a weight quad and multiplies it
  * with the pixels' quads (no horizontal sums); CBR calls it with the
- * stored blocks of a block row only.
+ * stored blocks of a block row only (a block row without any: a constant
+ * plane per channel, no tiles); layers of <= 4 input channels (conv1) copy
+ * out the blocks' first quads (the second is padding) and run those.
  *
  * Arithmetic, exact in int32 as the formats' dot: acc = bias + sum w *
  * (x - z_in) = sum w * x' + c0, c0 = bias - (z_in + o) * sum w where x' = x
@@ -52,6 +57,7 @@
 
 #define MR 8
 #define NR 32
+#define SPX_K_MAX_STRIDE 8 /* strides the fast conv takes (phase images) */
 
 static size_t up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
@@ -239,6 +245,40 @@ T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *cons
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
 
+/* rq_setup's values of each output channel, made once per call (a conv's
+ * tiles call tile_out once per 8 channels x 32 pixels: the per-row set-up
+ * and its branches cost as much as a row's arithmetic). */
+typedef struct rq_chan {
+  int64_t mult, add;
+  int32_t c, sh;   /* c0, 31 + e */
+  uint32_t flags;  /* RQ_* */
+  int32_t pad_;
+} rq_chan_t;
+#define RQ_CORR 1u
+#define RQ_ADDC 2u
+#define RQ_ADDZP 4u
+#define RQ_SLOW 8u /* shift > 0 or mult = INT32_MIN: requant_avx512 */
+
+static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
+                         const spx_rt_requant_pc_t *q) {
+  const int e = -shift;
+  memset(r, 0, sizeof *r);
+  r->c = c;
+  r->mult = mult;
+  if (shift > 0 || mult == INT32_MIN) {
+    r->flags = RQ_SLOW;
+    return;
+  }
+  r->add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
+  if (e >= 1 && e <= 22)
+    r->add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
+  else
+    r->flags |= RQ_ADDZP;
+  r->sh = 31 + e;
+  if (e > 0) r->flags |= RQ_CORR;
+  if (c != 0) r->flags |= RQ_ADDC;
+}
+
 typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
                            const spx_rt_requant_pc_t *q, int8_t *o);
 
@@ -307,6 +347,31 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
   r.corr = e > 0;
   r.addc = c != 0;
   return r;
+}
+
+/* rq16 from a channel's rq_chan_t (broadcast from memory). */
+T_AVX512 static inline __m128i rq16c(const rq_common_t *k, const rq_chan_t *r, __m512i v) {
+  const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
+  const __m128i sh = _mm_cvtsi32_si128(r->sh);
+  __m512i e, d;
+  if (r->flags & RQ_ADDC) v = _mm512_add_epi32(v, _mm512_set1_epi32(r->c));
+  e = _mm512_mul_epi32(v, mult);
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult);
+  if (r->flags & RQ_CORR) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
+    e = _mm512_mask_sub_epi64(_mm512_add_epi64(e, add), me, _mm512_add_epi64(e, add), k->neg);
+    d = _mm512_mask_sub_epi64(_mm512_add_epi64(d, add), md, _mm512_add_epi64(d, add), k->neg);
+  } else {
+    e = _mm512_add_epi64(e, add);
+    d = _mm512_add_epi64(d, add);
+  }
+  e = _mm512_sra_epi64(e, sh);
+  d = _mm512_sra_epi64(d, sh);
+  e = _mm512_permutex2var_epi32(e, k->pick, d);
+  if (r->flags & RQ_ADDZP) e = _mm512_add_epi32(e, k->zp);
+  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
+  return _mm512_cvtepi32_epi8(e);
 }
 
 /* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
@@ -421,6 +486,8 @@ typedef struct tile_segs {
   uint32_t n;
   uint32_t j[NR], len[NR];
   size_t off[NR];
+  uint32_t mask[NR];     /* the segment's bits j[s] .. j[s] + len[s] - 1 */
+  const struct rq_chan *rqt; /* each channel's requantization set-up, or NULL */
 } tile_segs_t;
 
 typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
@@ -460,6 +527,26 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     return;
   }
   kc = rq_common(q);
+  if (sg->rqt) {
+    for (r = 0; r < mr; ++r) {
+      const rq_chan_t *rc = sg->rqt + oc + r;
+      const uintptr_t o = (uintptr_t)(out + (size_t)(oc + r) * plane);
+      const int32_t *a = acc + (size_t)r * NR;
+      __m256i v;
+      if (rc->flags & RQ_SLOW) {
+        int8_t ob[NR];
+        requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
+        for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
+        continue;
+      }
+      v = _mm256_inserti128_si256(
+          _mm256_castsi128_si256(rq16c(&kc, rc, _mm512_loadu_si512((const void *)a))),
+          rq16c(&kc, rc, _mm512_loadu_si512((const void *)(a + 16))), 1);
+      for (s = 0; s < sg->n; ++s)
+        _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
+    }
+    return;
+  }
   for (r = 0; r < mr; ++r) {
     const uint32_t c = oc + r;
     const int32_t mult = q->multiplier[c], shift = q->shift[c];
@@ -664,20 +751,43 @@ static isa_kit_t kit(void) {
 /* ---- conv2d ------------------------------------------------------------- */
 
 typedef struct conv_plan {
-  int cbr;                 /* 0: dense int8 array, 1: CBR */
+  int cbr;                 /* 0: dense int8 array, 1: CBR, 2: CBR of <= 4 input channels */
   uint32_t taps, cq;       /* kh * kw; channel quads of X4 (CBR: 2 per block col) */
-  int32_t hp, wp, nv;      /* padded image, virtual pixels */
-  size_t plane4, x4_bytes; /* bytes of one X4 plane, of X4 with its slack */
+  int32_t sh, sw;          /* stride */
+  int32_t hp, wp;          /* padded image */
+  int32_t hq, wq, nv;      /* a phase image; virtual pixels (oy * wq + ox) */
+  uint32_t nph;            /* phase images kept (the phases some tap reads) */
+  int32_t ph[SPX_K_MAX_STRIDE * SPX_K_MAX_STRIDE]; /* (py, px) -> kept index, or -1 */
+  size_t phase4, plane4, x4_bytes; /* bytes of a phase image, of one X4 channel quad, of X4 */
   size_t kp;               /* dense: bytes of a repacked weight row */
-  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, total;
+  uint32_t nbr, nblk_max;  /* CBR: block rows, stored blocks at most */
+  size_t off_c0, off_w, off_tbl, off_ptr, off_x4, off_zrow, off_tmp, off_rq, total;
 } conv_plan_t;
 
-/* The plan of a conv the fast path takes, or 0. */
+/* The X4 offset, in pixels, of tap t from a virtual pixel (phase image and
+ * the tap's place in it). */
+static size_t tap_pixels(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl, uint32_t t) {
+  const int32_t ry = ((int32_t)t / p->kw) * p->dilation[0];
+  const int32_t rx = ((int32_t)t % p->kw) * p->dilation[1];
+  const int32_t k = pl->ph[(ry % pl->sh) * pl->sw + rx % pl->sw];
+  return (size_t)k * (size_t)pl->hq * (size_t)pl->wq +
+         (size_t)(ry / pl->sh) * (size_t)pl->wq + (size_t)(rx / pl->sw);
+}
+
+/* The plan of a conv the fast path takes, or 0.
+ * Stride (sh, sw): output pixel (oy, ox), tap (ky, kx) reads padded pixel
+ * (oy sh + ky dh, ox sw + kx dw), i.e. pixel (oy + ky dh / sh, ox + kx dw /
+ * sw) of phase image (ky dh % sh, kx dw % sw), the padded image's pixels
+ * (yq sh + py, xq sw + px), hq x wq = ceil(hp / sh) x ceil(wp / sw) (cells
+ * past the padded image: z_in). So every tap is again one offset from the
+ * virtual pixel v = oy wq + ox, and stride 1 is the single phase image
+ * hp x wp. Only the phases some tap reads are built (1x1 / 2: one). */
 static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
                      int32_t ow, conv_plan_t *pl) {
   const int32_t cin_g = p->c_in / p->groups;
-  uint32_t nblkcols = 0;
-  size_t tapmax, last, ntbl, nptr;
+  uint32_t nblkcols = 0, t;
+  size_t tapmax = 0, last, ntbl, nptr;
+  int32_t ky, kx, i;
   memset(pl, 0, sizeof *pl);
   if (f->code == SPX_FMT_DENSE)
     pl->cbr = 0;
@@ -685,37 +795,69 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
     pl->cbr = 1;
   else
     return 0;
-  if (cin_g == 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (cin_g == 1 || p->stride[0] > SPX_K_MAX_STRIDE || p->stride[1] > SPX_K_MAX_STRIDE)
+    return 0;
+  pl->sh = p->stride[0];
+  pl->sw = p->stride[1];
   pl->taps = (uint32_t)p->kh * (uint32_t)p->kw;
-  if (pl->cbr) {
+  if (pl->cbr && cin_g <= 4) {
+    /* one block column whose second quad is padding: the blocks' first
+     * quads are copied out per call, [8 rows][tap][4] (half the work) */
+    pl->cbr = 2;
+    nblkcols = 1;
+    pl->cq = 1;
+    pl->nbr = (uint32_t)p->groups * (((uint32_t)(p->c_out / p->groups) + 7) / 8);
+    pl->nblk_max = pl->nbr;
+  } else if (pl->cbr) {
     nblkcols = (uint32_t)(cin_g + 7) / 8;
     pl->cq = 2 * nblkcols;
+    pl->nbr = (uint32_t)p->groups * (((uint32_t)(p->c_out / p->groups) + 7) / 8);
+    pl->nblk_max = pl->nbr * nblkcols;
   } else {
     pl->cq = (uint32_t)(cin_g + 3) / 4;
   }
   pl->hp = p->h + p->pad[0] + p->pad[2];
   pl->wp = p->w + p->pad[1] + p->pad[3];
-  pl->nv = (oh - 1) * pl->wp + ow;
-  pl->plane4 = (size_t)pl->hp * (size_t)pl->wp * 4;
-  tapmax = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
-           (size_t)(p->kw - 1) * (size_t)p->dilation[1];
+  pl->hq = (pl->hp + pl->sh - 1) / pl->sh;
+  pl->wq = (pl->wp + pl->sw - 1) / pl->sw;
+  for (i = 0; i < pl->sh * pl->sw; ++i) pl->ph[i] = -1;
+  for (ky = 0; ky < p->kh; ++ky)
+    for (kx = 0; kx < p->kw; ++kx) {
+      const int32_t k = ((ky * p->dilation[0]) % pl->sh) * pl->sw + (kx * p->dilation[1]) % pl->sw;
+      if (pl->ph[k] < 0) pl->ph[k] = 0;
+    }
+  for (i = 0; i < pl->sh * pl->sw; ++i) /* kept phases in (py, px) order */
+    if (pl->ph[i] >= 0) pl->ph[i] = (int32_t)pl->nph++;
+  pl->nv = (oh - 1) * pl->wq + ow;
+  pl->phase4 = (size_t)pl->hq * (size_t)pl->wq * 4;
+  pl->plane4 = pl->nph * pl->phase4;
+  for (t = 0; t < pl->taps; ++t) {
+    const size_t o = tap_pixels(p, pl, t);
+    if (o > tapmax) tapmax = o;
+  }
   /* the last byte a tile reads: last plane, last tile's last pixel, tapmax */
   last = (size_t)(pl->cq - 1) * pl->plane4 + (up((size_t)pl->nv, NR) - 1 + tapmax) * 4 + 4;
   pl->x4_bytes = up(last > pl->cq * pl->plane4 ? last : pl->cq * pl->plane4, 64);
   if (pl->x4_bytes > (size_t)INT32_MAX) return 0;
   pl->kp = (size_t)pl->cq * pl->taps * 4;
-  ntbl = pl->cbr ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
-  nptr = pl->cbr ? (size_t)nblkcols : 1;
-  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: w[C],
-   * offset table of block col c[C], of stored block i[C]]
-   * [X4][zero row]; every piece 64-byte aligned from a 64-aligned base */
+  ntbl = pl->cbr == 1 ? (size_t)nblkcols * 2 * pl->taps : (size_t)pl->cq * pl->taps;
+  nptr = pl->cbr ? (size_t)nblkcols + 2 * (size_t)pl->nblk_max : 2;
+  /* [c0 int32[rows]][dense: weights rows x kp][tbl int32][ptr: CBR: the
+   * offset table of each block col [C], then per stored block its weights
+   * [nnz] and its offset table [nnz]][X4][zero row][4 gathered rows,
+   * stride > 1][rq_chan_t[rows]]; every piece 64-byte aligned from a 64-aligned base */
   pl->off_c0 = 0;
   pl->off_w = up((size_t)p->c_out * 4, 64);
-  pl->off_tbl = pl->off_w + (pl->cbr ? 0 : up((size_t)p->c_out * pl->kp, 64));
+  pl->off_tbl = pl->off_w + (pl->cbr == 1   ? 0
+                             : pl->cbr == 2 ? up((size_t)pl->nblk_max * 32 * pl->taps, 64)
+                                            : up((size_t)p->c_out * pl->kp, 64));
   pl->off_ptr = pl->off_tbl + up(ntbl * 4, 64);
-  pl->off_x4 = pl->off_ptr + up(nptr * 3 * sizeof(void *), 64);
+  pl->off_x4 = pl->off_ptr + up(nptr * sizeof(void *), 64);
   pl->off_zrow = pl->off_x4 + pl->x4_bytes;
-  pl->total = pl->off_zrow + up((size_t)p->w, 64) + 64; /* + 64: aligning the base */
+  pl->off_tmp = pl->off_zrow + up((size_t)p->w, 64);
+  pl->off_rq = pl->off_tmp + (pl->sw > 1 ? 4 * up((size_t)pl->wq, 64) : 0);
+  pl->total = pl->off_rq + up((size_t)p->c_out * sizeof(rq_chan_t), 64) +
+              64; /* + 64: aligning the base */
   return 1;
 }
 
@@ -725,38 +867,102 @@ size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_
   return conv_plan(f, p, oh, ow, &pl) ? pl.total : 0;
 }
 
-/* X4 of one conv group (in_g: its first channel plane). */
+/* X4 of one conv group (in_g: its first channel plane), phase by phase:
+ * row yq of phase (py, px) is padded row yq sh + py, its pixels padded
+ * columns xq sw + px; with stride sw > 1 the input pixels of a row are
+ * gathered into tmp (4 rows of wq bytes) first. */
 static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                      const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
-                     const int8_t *zrow, interleave_fn il, uint8_t *x4) {
+                     const int8_t *zrow, interleave_fn il, int8_t *tmp, uint8_t *x4) {
   const size_t hw = (size_t)p->h * (size_t)p->w;
   const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
+  const int32_t sh = pl->sh, sw = pl->sw;
   uint32_t cq;
-  int32_t yp, i;
+  int32_t yq, i, py, px;
   for (cq = 0; cq < pl->cq; ++cq) {
     const int8_t *pl4[4];
-    uint8_t *dst = x4 + (size_t)cq * pl->plane4;
     for (i = 0; i < 4; ++i) {
       int32_t c = (int32_t)cq * 4 + i;
       pl4[i] = c < cin_g ? in_g + (size_t)c * hw : NULL;
     }
-    for (yp = 0; yp < pl->hp; ++yp) {
-      const int32_t iy = yp - p->pad[0];
-      uint8_t *row = dst + (size_t)yp * (size_t)pl->wp * 4;
-      int32_t x;
-      if (iy < 0 || iy >= p->h) {
-        for (x = 0; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
-        continue;
+    for (py = 0; py < sh; ++py)
+      for (px = 0; px < sw; ++px) {
+        const int32_t k = pl->ph[py * sw + px];
+        /* the phase's columns inside the input: xq in [x0, x1) */
+        const int32_t x0 = px >= p->pad[1] ? 0 : (p->pad[1] - px + sw - 1) / sw;
+        int32_t x1 = (p->pad[1] + p->w - px + sw - 1) / sw;
+        uint8_t *dst;
+        if (k < 0) continue;
+        if (x1 > pl->wq) x1 = pl->wq;
+        dst = x4 + (size_t)cq * pl->plane4 + (size_t)k * pl->phase4;
+        for (yq = 0; yq < pl->hq; ++yq) {
+          const int32_t iy = yq * sh + py - p->pad[0];
+          uint8_t *row = dst + (size_t)yq * (size_t)pl->wq * 4;
+          int32_t x;
+          if (iy < 0 || iy >= p->h || x0 >= x1) {
+            for (x = 0; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
+            continue;
+          }
+          for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
+          {
+            const size_t ro = (size_t)iy * (size_t)p->w;
+            const int32_t ix0 = x0 * sw + px - p->pad[1], cnt = x1 - x0;
+            if (sw == 1) {
+              il(pl4[0] ? pl4[0] + ro + ix0 : zrow, pl4[1] ? pl4[1] + ro + ix0 : zrow,
+                 pl4[2] ? pl4[2] + ro + ix0 : zrow, pl4[3] ? pl4[3] + ro + ix0 : zrow, cnt, xo,
+                 row + 4 * (size_t)x0);
+            } else {
+              const size_t ts = up((size_t)pl->wq, 64);
+              int32_t j;
+              for (i = 0; i < 4; ++i) {
+                int8_t *tr = tmp + (size_t)i * ts;
+                if (!pl4[i]) {
+                  memset(tr, zin, (size_t)cnt);
+                  continue;
+                }
+                {
+                  const int8_t *s = pl4[i] + ro + ix0;
+                  j = 0;
+#if defined(__SSE2__)
+                  if (sw == 2) { /* the even bytes of 32, inside the row */
+                    const __m128i lo = _mm_set1_epi16(0xff);
+                    /* j + 16 <= cnt with the 32 bytes inside the row; then
+                     * the last 16 (overlapping): the 32 bytes from s + 2 j,
+                     * or, when they would pass the row's end, from one
+                     * byte earlier (the wanted ones odd) */
+                    for (; j + 16 <= cnt && ix0 + 2 * (j + 16) <= p->w; j += 16) {
+                      const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j));
+                      const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * j + 16));
+                      _mm_storeu_si128((__m128i *)(void *)(tr + j),
+                                       _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
+                    }
+                    if (j < cnt && cnt >= 16) {
+                      const int32_t jt = cnt - 16;
+                      if (ix0 + 2 * cnt <= p->w) {
+                        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt));
+                        const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt + 16));
+                        _mm_storeu_si128((__m128i *)(void *)(tr + jt),
+                                         _mm_packus_epi16(_mm_and_si128(a, lo), _mm_and_si128(c, lo)));
+                        j = cnt;
+                      } else if (ix0 + 2 * jt >= 1) { /* reads s[2 jt - 1 .. 2 cnt - 2] */
+                        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt - 1));
+                        const __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + 2 * jt + 15));
+                        _mm_storeu_si128((__m128i *)(void *)(tr + jt),
+                                         _mm_packus_epi16(_mm_srli_epi16(a, 8), _mm_srli_epi16(c, 8)));
+                        j = cnt;
+                      }
+                    }
+                  }
+#endif
+                  for (; j < cnt; ++j) tr[j] = s[(size_t)j * (size_t)sw];
+                }
+              }
+              il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, cnt, xo, row + 4 * (size_t)x0);
+            }
+          }
+          for (x = x1; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
+        }
       }
-      for (x = 0; x < p->pad[1]; ++x) memcpy(row + 4 * x, &zq, 4);
-      {
-        const size_t ro = (size_t)iy * (size_t)p->w;
-        il(pl4[0] ? pl4[0] + ro : zrow, pl4[1] ? pl4[1] + ro : zrow,
-           pl4[2] ? pl4[2] + ro : zrow, pl4[3] ? pl4[3] + ro : zrow, p->w, xo,
-           row + 4 * (size_t)p->pad[1]);
-      }
-      for (x = p->pad[1] + p->w; x < pl->wp; ++x) memcpy(row + 4 * x, &zq, 4);
-    }
   }
 }
 
@@ -810,6 +1016,27 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
                                  void *scratch, const uint8_t *packed,
                                  const spx_rt_s8_residual_t *res);
 
+/* sum of n int8 (n a multiple of 8): psadbw of x ^ 0x80 = x + 128 */
+static int32_t sum_s8x8(const int8_t *p, uint32_t n) {
+  uint32_t e = 0;
+  int32_t sum = 0;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8((char)0x80), zero = _mm_setzero_si128();
+  __m128i a = zero;
+  for (; e + 16 <= n; e += 16)
+    a = _mm_add_epi64(a, _mm_sad_epu8(_mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + e)), flip), zero));
+  if (e < n) {
+    a = _mm_add_epi64(a, _mm_sad_epu8(_mm_xor_si128(_mm_loadl_epi64((const __m128i *)(const void *)(p + e)), flip), zero));
+    a = _mm_sub_epi64(a, _mm_set_epi64x(0, 8 * 128)); /* the 8 zero bytes above: 0 ^ 0x80 */
+    e += 8;
+  }
+  sum = (int32_t)(_mm_cvtsi128_si32(a) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(a, a))) -
+        (int32_t)(128 * e);
+#endif
+  for (; e < n; ++e) sum += p[e];
+  return sum;
+}
+
 spx_rt_status_t spx_k_fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                                 const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                                 const int8_t *input, const int32_t *bias, int8_t *output,
@@ -860,8 +1087,9 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
   uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
   int32_t *c0 = (int32_t *)(void *)(base);
   int32_t *tbl;
-  const int8_t **wptr;
-  const int32_t **bptr;
+  const int32_t **ctbl = NULL, **bptr = NULL;
+  const int8_t **wptr = NULL;
+  const spx_fmt_cbr_view_t *cv = &w->view.cbr;
   uint8_t *x4;
   int8_t *zrow;
   uint32_t r, t, cq;
@@ -870,41 +1098,90 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
   tile_segs_t sg;
   (void)conv_plan(w->desc, p, oh, ow, &pl);
   tbl = (int32_t *)(void *)(base + pl.off_tbl);
-  wptr = (const int8_t **)(void *)(base + pl.off_ptr);
-  bptr = (const int32_t **)(void *)(wptr + (pl.cbr ? (pl.cq / 2) : 1));
-  /* CBR: bptr[c] the table of block col c, bptr[C + i] that of block i */
   x4 = base + pl.off_x4;
   zrow = (int8_t *)(base + pl.off_zrow);
   memset(zrow, zin, (size_t)p->w);
-  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range) */
-  if (res)
+  /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range);
+   * CBR: the sums of its blocks' rows here (the format's row_sums goes row
+   * by row through spx_k_sum_s8, 8 taps x 8 bytes a call); prepared
+   * weights: their sums, made once */
+  if (res) {
     memcpy(c0, res->row_sums, (size_t)p->c_out * sizeof *c0);
-  else
+  } else if (pl.cbr) {
+    const uint32_t rb = 8 * pl.taps;
+    uint32_t br, kk, oo;
+    for (br = 0; br < cv->block_rows; ++br) {
+      uint32_t o0, no;
+      int32_t s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      spx_fmt_cbr_block_row_span(&cv->dims, br, &o0, &no);
+      for (kk = spx_fmt_cbr_row_begin(cv, br); kk < spx_fmt_cbr_row_end(cv, br); ++kk) {
+        const int8_t *blk = spx_fmt_cbr_block(cv, kk);
+        for (oo = 0; oo < 8; ++oo) s8[oo] += sum_s8x8(blk + oo * rb, rb);
+      }
+      for (oo = 0; oo < no; ++oo) c0[o0 + oo] = s8[oo];
+    }
+  } else {
     w->desc->row_sums(w, 0, c0);
+  }
   for (r = 0; r < (uint32_t)p->c_out; ++r)
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
+  sg.rqt = NULL;
+  if (k.offset) { /* the AVX-512 path's tile_out */
+    rq_chan_t *rqt = (rq_chan_t *)(void *)(base + pl.off_rq);
+    for (r = 0; r < (uint32_t)p->c_out; ++r)
+      rq_chan_init(rqt + r, c0[r], q->multiplier[r], (int)q->shift[r], q);
+    sg.rqt = rqt;
+  }
   /* the X4 byte offset of each weight quad, relative to the tile's pixel */
   for (t = 0; t < pl.taps; ++t) {
-    const int32_t ky = (int32_t)t / p->kw, kx = (int32_t)t % p->kw;
-    const int32_t to = (ky * p->dilation[0] * pl.wp + kx * p->dilation[1]) * 4;
-    if (pl.cbr)
+    const int32_t to = (int32_t)tap_pixels(p, &pl, t) * 4;
+    if (pl.cbr == 1)
       for (cq = 0; cq < pl.cq; ++cq)
         tbl[((cq / 2) * pl.taps + t) * 2 + cq % 2] = (int32_t)(cq * pl.plane4) + to;
     else
       for (cq = 0; cq < pl.cq; ++cq) tbl[cq * pl.taps + t] = (int32_t)(cq * pl.plane4) + to;
   }
-  if (!pl.cbr && !packed) /* [oc][cq][tap][4], channels past the group's 0 */
-    pack_dense(p, &pl, (const int8_t *)w->bytes, base + pl.off_w);
-  if (pl.cbr) { /* every block's offset table */
-    for (r = 0; r < pl.cq / 2; ++r) bptr[r] = tbl + (size_t)r * 2 * pl.taps;
+  if (!pl.cbr) { /* [oc][cq][tap][4], channels past the group's 0 */
+    if (!packed) pack_dense(p, &pl, (const int8_t *)w->bytes, base + pl.off_w);
+  } else { /* per stored block: its weights and its block col's offset table */
+    ctbl = (const int32_t **)(void *)(base + pl.off_ptr);
+    wptr = (const int8_t **)(void *)(ctbl + cv->block_cols);
+    bptr = (const int32_t **)(void *)(wptr + pl.nblk_max);
+    for (r = 0; r < cv->block_cols; ++r) ctbl[r] = tbl + (size_t)r * 2 * pl.taps;
+    for (r = 0; r < cv->nnz && r < pl.nblk_max; ++r) {
+      wptr[r] = spx_fmt_cbr_block(cv, r);
+      bptr[r] = ctbl[spx_fmt_cbr_col(cv, r)];
+    }
+    if (pl.cbr == 2) { /* the first quad of each (row, tap) */
+      int8_t *dst = (int8_t *)(base + pl.off_w);
+      const size_t rows = (size_t)8 * pl.taps;
+      size_t e;
+      for (r = 0; r < cv->nnz && r < pl.nblk_max; ++r) {
+        int8_t *d = dst + (size_t)r * 4 * rows;
+        for (e = 0; e < rows; ++e) memcpy(d + 4 * e, wptr[r] + 8 * e, 4);
+        wptr[r] = d;
+      }
+    }
   }
   for (n = 0; n < p->n; ++n) {
     for (g = 0; g < p->groups; ++g) {
       const int8_t *in_g = input + ((size_t)n * (size_t)p->c_in + (size_t)g * (size_t)cin_g) *
                                        (size_t)p->h * (size_t)p->w;
       int8_t *out_n = output + (size_t)n * (size_t)p->c_out * plane;
-      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave, x4);
+      if (pl.cbr) { /* a block row without stored blocks: acc = c0, one byte */
+        uint32_t br, oc = (uint32_t)(g * cout_g);
+        for (br = (uint32_t)g * cv->rows_per_group; br < (uint32_t)(g + 1) * cv->rows_per_group;
+             ++br, oc += MR)
+          if (spx_fmt_cbr_row_begin(cv, br) == spx_fmt_cbr_row_end(cv, br))
+            for (r = oc; r < oc + MR && r < (uint32_t)((g + 1) * cout_g); ++r)
+              memset(out_n + (size_t)r * plane,
+                     spx_k_out_s8(c0[r] /* = bias: sum w = 0 */, q->out_zero_point,
+                                  q->multiplier[r], (int)q->shift[r], q->act_min, q->act_max),
+                     plane);
+      }
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave,
+               (int8_t *)(base + pl.off_tmp), x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
         const uint8_t *b = x4 + (size_t)v0 * 4;
         /* the tile's real pixels, in runs along output rows */
@@ -913,56 +1190,54 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
           int32_t j = 0;
           sg.n = 0;
           while (j < cnt) {
-            const int32_t v = v0 + j, oy = v / pl.wp, ox = v % pl.wp;
+            const int32_t v = v0 + j, oy = v / pl.wq, ox = v % pl.wq;
             int32_t len = ow - ox;
             if (len <= 0) { /* dropped virtual pixels up to the row's end */
-              j += pl.wp - ox;
+              j += pl.wq - ox;
               continue;
             }
             if (len > cnt - j) len = cnt - j;
             sg.j[sg.n] = (uint32_t)j;
             sg.len[sg.n] = (uint32_t)len;
+            sg.mask[sg.n] = (len >= 32 ? 0xffffffffu : ((1u << len) - 1)) << j;
             sg.off[sg.n++] = (size_t)oy * (size_t)ow + (size_t)ox;
             j += len;
           }
         }
-        uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
-        uint32_t br = 0, brend = 0;
-        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
         if (pl.cbr) {
-          br = (uint32_t)g * cv->rows_per_group;
-          brend = br + cv->rows_per_group;
-        }
-        while (pl.cbr ? br < brend : o0 < o1) {
-          uint32_t oc, mr, nblk;
-          if (pl.cbr) {
-            uint32_t kb, kbe, i;
-            spx_fmt_cbr_block_row_span(&cv->dims, br, &oc, &mr);
-            kb = spx_fmt_cbr_row_begin(cv, br);
-            kbe = spx_fmt_cbr_row_end(cv, br);
-            nblk = kbe - kb;
-            for (i = 0; i < nblk; ++i) {
-              wptr[i] = spx_fmt_cbr_block(cv, kb + i);
-              bptr[cv->block_cols + i] = bptr[spx_fmt_cbr_col(cv, kb + i)];
+          const uint32_t br0 = (uint32_t)g * cv->rows_per_group;
+          uint32_t br, oc = (uint32_t)(g * cout_g);
+          for (br = br0; br < br0 + cv->rows_per_group; ++br) {
+            const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
+            const uint32_t nblk = spx_fmt_cbr_row_end(cv, br) - kb;
+            const uint32_t mr = (uint32_t)(g + 1) * (uint32_t)cout_g - oc < MR
+                                    ? (uint32_t)(g + 1) * (uint32_t)cout_g - oc
+                                    : MR;
+            if (!nblk) { /* constant planes, written before the tiles */
+              oc += mr;
+              continue;
             }
-            ++br;
-            if (nblk && k.ukr_cbr1 && pl.taps == 1 && mr == MR)
-              k.ukr_cbr1(wptr, bptr + cv->block_cols, nblk, b, acc);
-            else if (nblk)
-              k.ukr(wptr, bptr + cv->block_cols, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr,
-                    acc);
+            if (pl.cbr == 2)
+              k.ukr(wptr + kb, bptr + kb, nblk, pl.taps, (size_t)4 * pl.taps, b, mr, acc);
+            else if (k.ukr_cbr1 && pl.taps == 1 && mr == MR)
+              k.ukr_cbr1(wptr + kb, bptr + kb, nblk, b, acc);
             else
-              memset(acc, 0, sizeof acc);
-          } else {
-            oc = o0;
-            mr = o1 - o0 < MR ? o1 - o0 : MR;
-            wptr[0] = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)oc * pl.kp;
-            bptr[0] = tbl;
-            k.ukr(wptr, bptr, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
-            if (res) add_residual(res, oc, mr, pl.taps, tbl, b, k.offset, acc);
+              k.ukr(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b, mr, acc);
+            k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
+            oc += mr;
+          }
+        } else {
+          const int8_t *wd;
+          const int32_t *bd = tbl;
+          uint32_t o0 = (uint32_t)(g * cout_g), o1 = (uint32_t)((g + 1) * cout_g);
+          while (o0 < o1) {
+            const uint32_t mr = o1 - o0 < MR ? o1 - o0 : MR;
+            wd = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)o0 * pl.kp;
+            k.ukr(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
+            if (res) add_residual(res, o0, mr, pl.taps, tbl, b, k.offset, acc);
+            k.tile_out(acc, o0, mr, c0, q, &sg, out_n, plane);
             o0 += mr;
           }
-          k.tile_out(acc, oc, mr, c0, q, &sg, out_n, plane);
         }
       }
     }
@@ -1213,6 +1488,10 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
     spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
     k = spx_fmt_cbr_row_begin(v, br);
     for (; k + 4 <= kend; k += 4) {
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1024, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1088, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1152, _MM_HINT_T0);
+      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1216, _MM_HINT_T0);
       CBR_STEP(0);
       CBR_STEP(1);
       CBR_STEP(2);
@@ -1443,6 +1722,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
                               void *scratch) {
   const isa_kit_t k = kit();
   const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
+  const int cbr = w->desc->code == SPX_FMT_CBR;
   const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
   const int32_t zin = q->in_zero_point;
   const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
@@ -1478,6 +1758,18 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         oc = i;
         for (t = 0; t < ntaps; ++t)
           taps[t] = ((const int8_t *)w->bytes)[(size_t)oc * (size_t)ntaps + (size_t)t];
+      } else if (cbr) { /* cbr_row_taps inline: lane 0 of the row in its block */
+        const spx_fmt_cbr_view_t *cv = &w->view.cbr;
+        const uint32_t per = cv->dims.rows / cv->dims.groups, local = i % per;
+        const uint32_t br = (i / per) * ((per + 7) / 8) + local / 8;
+        const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
+        oc = i;
+        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row */
+          for (t = 0; t < ntaps; ++t) taps[t] = 0;
+        } else {
+          const int8_t *row = spx_fmt_cbr_block(cv, kb) + (size_t)(local % 8) * 8 * (size_t)ntaps;
+          for (t = 0; t < ntaps; ++t) taps[t] = row[(size_t)t * 8];
+        }
       } else {
         oc = w->desc->row_taps(w, i, taps16);
         for (t = 0; t < ntaps; ++t) taps[t] = taps16[t];

@@ -24,9 +24,10 @@
  *
  * The dense int8 and CBR formats have register-blocked kernels besides
  * (spx_fast_s8.c, one path per instruction set): after the checks and the
- * format's open, stride-1 conv2d (depthwise too) and every dense layer of
- * those formats go there, with the scratch they ask for; the rest (stride
- * > 1, the other formats) runs the loops below.
+ * format's open, conv2d with strides up to 8, stride-1 depthwise conv2d
+ * and every dense layer of those formats go there, with the scratch they
+ * ask for; the rest (strided depthwise, the other formats) runs the loops
+ * below.
  * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
  * scratch][the column tile]; plain int8 depthwise: one int32 output row;
  * row_taps depthwise: [int16 taps][int32 accumulators] in the same bytes
@@ -451,7 +452,7 @@ static const spx_fmt_desc_t s8res_desc = {
     NULL, NULL,
     /* needs_s8 */ 1, SPX_FMT_COLS_S8, /* chan_block */ 1, /* plain_s8 */ 0,
     s8res_open, s8res_scratch, NULL, s8res_row_sums, NULL, s8res_dot, s8res_row_taps,
-    SPX_FMT_DATAPATH_INT8, NULL};
+    SPX_FMT_DATAPATH_INT8, NULL, NULL};
 
 static spx_rt_status_t s8res_open(const void *bytes, size_t len, const spx_fmt_dims_t *dims,
                                   spx_fmt_weights_t *out, spx_rt_error_t *err) {

@@ -7,8 +7,10 @@
  *                          to a direct loop reference written here from the
  *                          definition (docs/numerics.md: acc = bias +
  *                          sum w * (x - z_in) in int64, then spx_rt_mbqm);
- *                          ragged shapes, padding, dilation, stride, groups,
- *                          depthwise, batch, zero points at -128 and 127,
+ *                          ragged shapes, padding, dilation, strides 1-3,
+ *                          groups, depthwise (channel multiplier 1 or 2),
+ *                          fixed ResNet-like strided and 1x1 shapes,
+ *                          batch, zero points at -128 and 127,
  *                          positive and negative shifts, the fused sign
  *   spx-isa-test current   the path in use (SPX_ISA, or the best one)
  * Prints one line per path and "FAIL ..." lines on mismatch; exit 1 on any
@@ -208,31 +210,60 @@ static void run_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t 
   free(first);
 }
 
+/* One conv layer (p set, out dims valid): random data, dense int8 then CBR
+ * with a random share of its blocks pruned. */
+static void conv_layer(const spx_rt_conv2d_params_t *pp, int32_t oh, int32_t ow, int *checked) {
+  const spx_rt_conv2d_params_t p = *pp;
+  const int32_t cin_g = p.c_in / p.groups, taps = p.kh * p.kw;
+  layer_q_t l;
+  size_t nin, nw, i;
+  int8_t *in, *w;
+  char what[160];
+  random_q(&l, p.c_out, cin_g * taps);
+  nin = (size_t)p.n * (size_t)p.c_in * (size_t)p.h * (size_t)p.w;
+  nw = (size_t)p.c_out * (size_t)cin_g * (size_t)taps;
+  in = xcalloc(nin, 1);
+  w = xcalloc(nw, 1);
+  for (i = 0; i < nin; ++i) in[i] = (int8_t)rr(-128, 127);
+  for (i = 0; i < nw; ++i) w[i] = (int8_t)rr(-127, 127);
+  snprintf(what, sizeof what,
+           "conv n%d %dx%dx%d->%d g%d k%dx%d s%d,%d d%d,%d pad %d,%d,%d,%d zin %d zout %d",
+           p.n, p.c_in, p.h, p.w, p.c_out, p.groups, p.kh, p.kw, p.stride[0], p.stride[1],
+           p.dilation[0], p.dilation[1], p.pad[0], p.pad[1], p.pad[2], p.pad[3],
+           l.q.in_zero_point, l.q.out_zero_point);
+  run_conv(&p, &l.q, in, w, l.bias, oh, ow, 0, what, checked);
+  prune(w, p.c_out, cin_g, taps, p.groups, rr(0, 100));
+  run_conv(&p, &l.q, in, w, l.bias, oh, ow, 1, what, checked);
+  free(in);
+  free(w);
+  free(l.mult);
+  free(l.shift);
+  free(l.bias);
+}
+
 static void conv_layers(int count, int *checked) {
   int it;
   for (it = 0; it < count; ++it) {
     spx_rt_conv2d_params_t p;
-    layer_q_t l;
-    int32_t oh, ow, cin_g, taps;
-    size_t nin, nw, i;
-    int8_t *in, *w;
-    char what[160];
+    int32_t oh, ow, cin_g;
+    size_t i;
     memset(&p, 0, sizeof p);
     p.n = rr(1, 2);
     p.groups = rnd() % 4 == 0 ? rr(2, 3) : 1;
     cin_g = rr(1, 24);
     p.c_in = cin_g * p.groups;
     p.c_out = rr(1, 21) * p.groups;
-    if (rnd() % 6 == 0) { /* depthwise */
-      p.groups = p.c_in = p.c_out = rr(1, 20);
+    if (rnd() % 6 == 0) { /* depthwise, now and then with 2 outputs per channel */
+      p.groups = p.c_in = rr(1, 20);
+      p.c_out = p.c_in * (rnd() % 4 ? 1 : 2);
       cin_g = 1;
     }
     p.h = rr(1, 13);
     p.w = rr(1, 40);
     p.kh = rr(1, 4);
     p.kw = rr(1, 4);
-    p.stride[0] = rnd() % 4 ? 1 : 2;
-    p.stride[1] = rnd() % 4 ? 1 : 2;
+    p.stride[0] = rnd() % 4 ? 1 : rr(2, 3);
+    p.stride[1] = rnd() % 4 ? 1 : rr(2, 3);
     p.dilation[0] = rnd() % 5 ? 1 : 2;
     p.dilation[1] = rnd() % 5 ? 1 : 2;
     for (i = 0; i < 4; ++i) p.pad[i] = rr(0, 2);
@@ -241,27 +272,52 @@ static void conv_layers(int count, int *checked) {
       --it;
       continue;
     }
-    taps = p.kh * p.kw;
-    random_q(&l, p.c_out, cin_g * taps);
-    nin = (size_t)p.n * (size_t)p.c_in * (size_t)p.h * (size_t)p.w;
-    nw = (size_t)p.c_out * (size_t)cin_g * (size_t)taps;
-    in = xcalloc(nin, 1);
-    w = xcalloc(nw, 1);
-    for (i = 0; i < nin; ++i) in[i] = (int8_t)rr(-128, 127);
-    for (i = 0; i < nw; ++i) w[i] = (int8_t)rr(-127, 127);
-    snprintf(what, sizeof what,
-             "conv n%d %dx%dx%d->%d g%d k%dx%d s%d,%d d%d,%d pad %d,%d,%d,%d zin %d zout %d",
-             p.n, p.c_in, p.h, p.w, p.c_out, p.groups, p.kh, p.kw, p.stride[0], p.stride[1],
-             p.dilation[0], p.dilation[1], p.pad[0], p.pad[1], p.pad[2], p.pad[3],
-             l.q.in_zero_point, l.q.out_zero_point);
-    run_conv(&p, &l.q, in, w, l.bias, oh, ow, 0, what, checked);
-    prune(w, p.c_out, cin_g, taps, p.groups, rr(0, 100));
-    run_conv(&p, &l.q, in, w, l.bias, oh, ow, 1, what, checked);
-    free(in);
-    free(w);
-    free(l.mult);
-    free(l.shift);
-    free(l.bias);
+    (void)cin_g;
+    conv_layer(&p, oh, ow, checked);
+  }
+}
+
+/* Shapes the random ones rarely hit: the specializations (CBR 1x1 with
+ * whole 8-row block rows, several tiles per row), the strided convs of
+ * ResNet (7x7/2 conv1 on 3 channels, 3x3/2, 1x1/2), odd strides, a stride
+ * with dilation, strides 4, 5 and 8 (the fast path's largest) and 9 (past
+ * it), each on every path. */
+static void fixed_conv_layers(int *checked) {
+  /* c_in h w c_out k pad stride dilation groups */
+  static const int32_t shapes[][9] = {
+      {16, 9, 37, 16, 1, 0, 1, 1, 1},  {24, 5, 70, 32, 1, 0, 1, 1, 1},
+      {3, 30, 29, 16, 7, 3, 2, 1, 1},  {20, 15, 17, 24, 3, 1, 2, 1, 1},
+      {32, 14, 14, 40, 1, 0, 2, 1, 1}, {9, 11, 13, 8, 3, 0, 3, 1, 1},
+      {12, 12, 19, 8, 3, 2, 2, 2, 1},  {16, 8, 9, 24, 3, 1, 2, 1, 2},
+      {8, 7, 45, 16, 5, 2, 1, 1, 1},   {3, 31, 31, 8, 7, 3, 2, 1, 1},
+      /* larger strides: some phases unread, 8x8/8 (64 phases), 9 (the
+       * old loops) */
+      {10, 17, 23, 8, 3, 1, 4, 1, 1},  {8, 20, 21, 16, 2, 0, 5, 1, 1},
+      {6, 16, 16, 8, 8, 0, 8, 1, 1},   {5, 19, 19, 8, 3, 1, 9, 1, 1},
+  };
+  size_t i;
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    const int32_t *s = shapes[i];
+    spx_rt_conv2d_params_t p;
+    int32_t oh, ow;
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.c_in = s[0];
+    p.h = s[1];
+    p.w = s[2];
+    p.c_out = s[3];
+    p.kh = p.kw = s[4];
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = s[5];
+    p.stride[0] = p.stride[1] = s[6];
+    p.dilation[0] = p.dilation[1] = s[7];
+    p.groups = s[8];
+    p.act = SPX_RT_ACT_NONE;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) {
+      printf("FAIL fixed conv %zu: bad shape\n", i);
+      failures++;
+      continue;
+    }
+    conv_layer(&p, oh, ow, checked);
   }
 }
 
@@ -382,6 +438,7 @@ int main(int argc, char **argv) {
     failures++;
   }
   conv_layers(300, &convs);
+  fixed_conv_layers(&convs);
   dense_layers(200, &denses);
   for (k = 0; k < n_isas; ++k)
     printf("path %s: %d conv2d and %d dense layers (dense int8, cbr) bit-exact with the c path "

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "runtime/device/layer_params.h"
 #include "runtime/device/spx_direct.h"
 #include "runtime/formats/spx_formats.h"
 
@@ -50,50 +51,11 @@ static spx_rt_status_t post_sigmoid(const spx_rt_layer_t *l, uint8_t *ws, spx_rt
 }
 
 static void conv_params(const spx_rt_layer_t *l, spx_rt_conv2d_params_t *p) {
-  const spx_rt_tensor_t *in = l->in[0], *out = l->out;
-  memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c_in = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->c_out = (int32_t)out->dims[1];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
-  p->dilation[0] = l->dilation[0];
-  p->dilation[1] = l->dilation[1];
-  p->groups = l->groups;
-  p->act = act_of(l);
+  spx_rt_layer_conv_params(l, act_of(l), p);
 }
 
 static void dense_params(const spx_rt_layer_t *l, spx_rt_dense_params_t *p) {
-  memset(p, 0, sizeof *p);
-  p->n = (int32_t)l->in[0]->dims[0];
-  p->features = (int32_t)l->in[0]->dims[1];
-  p->units = (int32_t)l->out->dims[1];
-  p->act = act_of(l);
-}
-
-static void pool_params(const spx_rt_layer_t *l, spx_rt_pool_params_t *p) {
-  const spx_rt_tensor_t *in = l->in[0];
-  memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
+  spx_rt_layer_dense_params(l, act_of(l), p);
 }
 
 /* The int8 output stage, as layer_run.c's requant_pc: one multiplier for
@@ -307,28 +269,28 @@ spx_rt_status_t spx_rt_direct_sign_f32(SPX_RT_DIRECT_ARGS) {
 spx_rt_status_t spx_rt_direct_maxpool_s8(SPX_RT_DIRECT_ARGS) {
   spx_rt_pool_params_t p;
   UNUSED_SCRATCH();
-  pool_params(l, &p);
+  spx_rt_layer_pool_params(l, &p);
   return spx_rt_maxpool_s8(&p, IN(0, const int8_t), OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_maxpool_f32(SPX_RT_DIRECT_ARGS) {
   spx_rt_pool_params_t p;
   UNUSED_SCRATCH();
-  pool_params(l, &p);
+  spx_rt_layer_pool_params(l, &p);
   return spx_rt_maxpool_f32(&p, IN(0, const float), OUT(float));
 }
 
 spx_rt_status_t spx_rt_direct_avgpool_s8(SPX_RT_DIRECT_ARGS) {
   spx_rt_pool_params_t p;
   UNUSED_SCRATCH();
-  pool_params(l, &p);
+  spx_rt_layer_pool_params(l, &p);
   return spx_rt_avgpool_s8(&p, IN(0, const int8_t), OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_avgpool_f32(SPX_RT_DIRECT_ARGS) {
   spx_rt_pool_params_t p;
   UNUSED_SCRATCH();
-  pool_params(l, &p);
+  spx_rt_layer_pool_params(l, &p);
   return spx_rt_avgpool_f32(&p, IN(0, const float), OUT(float));
 }
 
@@ -355,15 +317,8 @@ spx_rt_status_t spx_rt_direct_global_avgpool_f32(SPX_RT_DIRECT_ARGS) {
 spx_rt_status_t spx_rt_direct_add_s8(SPX_RT_DIRECT_ARGS) {
   spx_rt_add_s8_params_t p;
   UNUSED_SCRATCH();
-  spx_rt_add_s8_init(&p, quant_of(l->in[0]), quant_of(l->in[1]), quant_of(l->out), act_of(l));
-  if (l->multiplier) { /* the compiler's own: a, b, out */
-    p.a_multiplier = l->multiplier[0];
-    p.a_shift = l->shift[0];
-    p.b_multiplier = l->multiplier[1];
-    p.b_shift = l->shift[1];
-    p.out_multiplier = l->multiplier[2];
-    p.out_shift = l->shift[2];
-  }
+  spx_rt_layer_add_s8_params(l, quant_of(l->in[0]), quant_of(l->in[1]), quant_of(l->out),
+                             act_of(l), &p);
   return spx_rt_add_s8(elem_count(l->in[0]), &p, IN(0, const int8_t), IN(1, const int8_t),
                        OUT(int8_t));
 }

@@ -13,6 +13,7 @@
  * C99 (generated code builds it with -std=c99 -pedantic); no allocation. */
 #include <string.h>
 
+#include "runtime/device/layer_params.h"
 #include "runtime/device/spx_device.h"
 #include "runtime/formats/spx_formats.h"
 
@@ -108,24 +109,7 @@ static spx_rt_status_t prepare_conv(const spx_rt_layer_t *l, plan_t *pl,
   int32_t oh, ow;
   if (in->rank != 4 || out->rank != 4)
     FAIL(SPX_RT_ERR_SHAPE, "conv2d needs rank-4 input and output");
-  memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c_in = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->c_out = (int32_t)out->dims[1];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
-  p->dilation[0] = l->dilation[0];
-  p->dilation[1] = l->dilation[1];
-  p->groups = l->groups;
-  p->act = pl->act;
+  spx_rt_layer_conv_params(l, pl->act, p);
   if (!p->kh || !p->kw || !p->stride[0] || !p->stride[1] ||
       !p->dilation[0] || !p->dilation[1] || !p->groups)
     FAIL(SPX_RT_ERR_ARG, "conv2d kernel, stride, dilation and groups must be >= 1");
@@ -183,19 +167,7 @@ static spx_rt_status_t prepare_pool(const spx_rt_layer_t *l, plan_t *pl,
   int32_t oh, ow;
   if (in->rank != 4 || out->rank != 4)
     FAIL(SPX_RT_ERR_SHAPE, "pool needs rank-4 input and output");
-  memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
+  spx_rt_layer_pool_params(l, p);
   if (spx_rt_pool_out_dims(p, &oh, &ow) != SPX_RT_OK)
     FAIL(SPX_RT_ERR_SHAPE, "pool window does not fit the input (or is all padding)");
   if (out->dims[0] != in->dims[0] || out->dims[1] != in->dims[1] ||
@@ -340,10 +312,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
       FAIL(SPX_RT_ERR_SHAPE, "dense needs rank-2 input and output");
     if (l->out->dims[0] != l->in[0]->dims[0])
       FAIL(SPX_RT_ERR_SHAPE, "dense output batch differs from the input's");
-    pl->u.dense.n = (int32_t)l->in[0]->dims[0];
-    pl->u.dense.features = (int32_t)l->in[0]->dims[1];
-    pl->u.dense.units = (int32_t)l->out->dims[1];
-    pl->u.dense.act = pl->act;
+    spx_rt_layer_dense_params(l, pl->act, &pl->u.dense);
     return check_encoded(l, pl, 0, err);
   case SPX_RT_OP_RELU:
   case SPX_RT_OP_RELU6:
@@ -718,15 +687,7 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
   case SPX_RT_OP_ADD:
     if (pl.is_s8) {
       spx_rt_add_s8_params_t p;
-      spx_rt_add_s8_init(&p, pl.inq[0], pl.inq[1], pl.outq, pl.act);
-      if (l->multiplier) { /* the compiler's own: a, b, out */
-        p.a_multiplier = l->multiplier[0];
-        p.a_shift = l->shift[0];
-        p.b_multiplier = l->multiplier[1];
-        p.b_shift = l->shift[1];
-        p.out_multiplier = l->multiplier[2];
-        p.out_shift = l->shift[2];
-      }
+      spx_rt_layer_add_s8_params(l, pl.inq[0], pl.inq[1], pl.outq, pl.act, &p);
       return spx_rt_add_s8(pl.count, &p, (const int8_t *)in[0],
                            (const int8_t *)in[1], (int8_t *)out);
     }

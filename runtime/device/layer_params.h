@@ -1,0 +1,77 @@
+/* layer_params.h - a layer's kernel parameters from its spx_rt_layer_t, the
+ * one place both the checked path (layer_run.c, which then checks them) and
+ * generated C's direct calls (layer_direct.c, checked by spxc) read them.
+ * Internal to runtime/device (not installed). */
+#ifndef SPX_RT_LAYER_PARAMS_H
+#define SPX_RT_LAYER_PARAMS_H
+
+#include <string.h>
+
+#include "runtime/device/spx_device.h"
+
+static inline void spx_rt_layer_conv_params(const spx_rt_layer_t *l, spx_rt_act_t act,
+                                            spx_rt_conv2d_params_t *p) {
+  const spx_rt_tensor_t *in = l->in[0], *out = l->out;
+  memset(p, 0, sizeof *p);
+  p->n = (int32_t)in->dims[0];
+  p->c_in = (int32_t)in->dims[1];
+  p->h = (int32_t)in->dims[2];
+  p->w = (int32_t)in->dims[3];
+  p->c_out = (int32_t)out->dims[1];
+  p->kh = l->kernel[0];
+  p->kw = l->kernel[1];
+  p->stride[0] = l->stride[0];
+  p->stride[1] = l->stride[1];
+  p->pad[0] = l->pad[0];
+  p->pad[1] = l->pad[1];
+  p->pad[2] = l->pad[2];
+  p->pad[3] = l->pad[3];
+  p->dilation[0] = l->dilation[0];
+  p->dilation[1] = l->dilation[1];
+  p->groups = l->groups;
+  p->act = act;
+}
+
+static inline void spx_rt_layer_dense_params(const spx_rt_layer_t *l, spx_rt_act_t act,
+                                             spx_rt_dense_params_t *p) {
+  memset(p, 0, sizeof *p);
+  p->n = (int32_t)l->in[0]->dims[0];
+  p->features = (int32_t)l->in[0]->dims[1];
+  p->units = (int32_t)l->out->dims[1];
+  p->act = act;
+}
+
+static inline void spx_rt_layer_pool_params(const spx_rt_layer_t *l, spx_rt_pool_params_t *p) {
+  const spx_rt_tensor_t *in = l->in[0];
+  memset(p, 0, sizeof *p);
+  p->n = (int32_t)in->dims[0];
+  p->c = (int32_t)in->dims[1];
+  p->h = (int32_t)in->dims[2];
+  p->w = (int32_t)in->dims[3];
+  p->kh = l->kernel[0];
+  p->kw = l->kernel[1];
+  p->stride[0] = l->stride[0];
+  p->stride[1] = l->stride[1];
+  p->pad[0] = l->pad[0];
+  p->pad[1] = l->pad[1];
+  p->pad[2] = l->pad[2];
+  p->pad[3] = l->pad[3];
+}
+
+/* An int8 add's parameters: from the operands' quantization, then the
+ * compiler's own multipliers (a, b, out) when the layer carries them. */
+static inline void spx_rt_layer_add_s8_params(const spx_rt_layer_t *l, spx_rt_quant_t a,
+                                              spx_rt_quant_t b, spx_rt_quant_t out,
+                                              spx_rt_act_t act, spx_rt_add_s8_params_t *p) {
+  spx_rt_add_s8_init(p, a, b, out, act);
+  if (l->multiplier) {
+    p->a_multiplier = l->multiplier[0];
+    p->a_shift = l->shift[0];
+    p->b_multiplier = l->multiplier[1];
+    p->b_shift = l->shift[1];
+    p->out_multiplier = l->multiplier[2];
+    p->out_shift = l->shift[2];
+  }
+}
+
+#endif /* SPX_RT_LAYER_PARAMS_H */

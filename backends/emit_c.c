@@ -405,22 +405,28 @@ static size_t tensor_elements(const spx_cs_tensor_t *t) {
   return n;
 }
 
+/* Layer i of the program as the runtime sees it (tensors in store). */
+static void program_layer(const spx_program_t *p, uint32_t i, spx_rt_layer_t *layer,
+                          spx_rt_tensor_t store[5]) {
+  const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
+  const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
+  const spx_cs_tensor_t *records[5] = {0};
+  for (int k = 0; k < l->n_in && k < 4; k++) records[k] = &p->image.tensors[ins[k]];
+  records[4] = &p->image.tensors[l->out];
+  const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
+  const spx_cs_blob_t *blobs[4] = {0};
+  for (int k = 0; k < 4; k++)
+    if (ids[k] != SPX_CS_NONE) blobs[k] = &p->image.blobs[ids[k]];
+  spx_rt_layer_init(layer, store, l, records, blobs);
+}
+
 /* Scratch of the largest layer, asked of the runtime itself. */
 static size_t max_scratch(const spx_program_t *p) {
   size_t max = 0;
   for (uint32_t i = 0; i < p->layer_count; i++) {
-    const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
-    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
-    const spx_cs_tensor_t *records[5] = {0};
-    for (int k = 0; k < l->n_in; k++) records[k] = &p->image.tensors[ins[k]];
-    records[4] = &p->image.tensors[l->out];
-    const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
-    const spx_cs_blob_t *blobs[4] = {0};
-    for (int k = 0; k < 4; k++)
-      if (ids[k] != SPX_CS_NONE) blobs[k] = &p->image.blobs[ids[k]];
     spx_rt_layer_t layer;
     spx_rt_tensor_t store[5];
-    spx_rt_layer_init(&layer, store, l, records, blobs);
+    program_layer(p, i, &layer, store);
     size_t s = spx_rt_layer_scratch_size(&layer);
     if (s > max) max = s;
   }
@@ -437,18 +443,10 @@ static int check_layers(cgen_t *g) {
   g->s8_kernel = spx_arena_alloc(g->arena, p->layer_count + 1);
   for (uint32_t i = 0; i < p->layer_count; i++) {
     const spx_cs_cpu_layer_t *l = &p->layer_commands[i].u.cpu_layer;
-    const uint16_t ins[4] = {l->in0, l->in1, l->in2, l->in3};
-    const spx_cs_tensor_t *records[5] = {0};
-    for (int k = 0; k < l->n_in && k < 4; k++) records[k] = &p->image.tensors[ins[k]];
-    records[4] = &p->image.tensors[l->out];
-    const uint16_t ids[4] = {l->weights, l->bias, l->mult, l->shift};
-    const spx_cs_blob_t *blobs[4] = {0};
-    for (int k = 0; k < 4; k++)
-      if (ids[k] != SPX_CS_NONE) blobs[k] = &p->image.blobs[ids[k]];
     spx_rt_layer_t layer;
     spx_rt_tensor_t store[5];
     spx_rt_error_t err;
-    spx_rt_layer_init(&layer, store, l, records, blobs);
+    program_layer(p, i, &layer, store);
     if (spx_rt_layer_validate(&layer, &err) != SPX_RT_OK) {
       spx_diag_error(p->diag, p->loc, "internal error: layer '%s' cannot run on the cpu: %s",
                      p->layer_commands[i].name, err.message);

@@ -244,6 +244,19 @@ int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
 int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
                          const int64_t *dims, const void *data);
 
+/* ---- command lines ------------------------------------------------------ */
+
+/* The option getopt_long refused, as the user wrote it: "-x" (in buf) for a
+ * short option (opt: the optopt it set), else the argument itself (arg:
+ * argv[optind - 1]). */
+static inline const char *spx_bad_option(int opt, const char *arg, char buf[3]) {
+  if (!opt) return arg;
+  buf[0] = '-';
+  buf[1] = (char)opt;
+  buf[2] = '\0';
+  return buf;
+}
+
 /* ---- output files ------------------------------------------------------ */
 
 /* A set of output files written all or nothing (outfile.c). Each file is

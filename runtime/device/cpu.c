@@ -136,21 +136,12 @@ static spx_rt_status_t cpu_run(const spx_rt_model_t *m,
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }
 
-/* Every command is a cpu.layer the cpu kernels run. */
-static int cpu_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
-  spx_cs_command_t c;
-  memset(&c, 0, sizeof c);
-  spx_cs_stream_command(s, i, &c);
-  if (c.opcode != SPX_CS_OP_CPU_LAYER) return 0;
-  *out = c.u.cpu_layer;
-  return 1;
-}
-
 /* The cpu has no machine description. */
 const spx_mdesc_table_t spx_target_cpu_mdesc = {NULL, 0, NULL};
 
+/* layer_opcodes: every command is a cpu.layer the cpu kernels run. */
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
-                                           cpu_run, 0, NULL, NULL, cpu_layer_fields};
+                                           cpu_run, 0, NULL, NULL, {SPX_CS_OP_CPU_LAYER}};
 
 /* ---- generic entry points ----------------------------------------------------- */
 

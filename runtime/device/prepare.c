@@ -24,9 +24,14 @@ void spx_rt_model_release(spx_rt_model_t *m) {
 /* Layer i of the model's stream as its device runs it with prepared
  * weights: 1 and *d decoded, else 0. */
 static int layer_at(const spx_rt_model_t *m, uint32_t i, spx_rt_layer_decoded_t *d) {
-  spx_cs_cpu_layer_t cl;
-  if (!m->device->layer_fields || !m->device->layer_fields(&m->stream, i, &cl)) return 0;
-  return spx_rt_layer_decode(&m->stream, &cl, d, NULL) == SPX_RT_OK;
+  spx_cs_command_t c;
+  unsigned k;
+  memset(&c, 0, sizeof c);
+  spx_cs_stream_command(&m->stream, i, &c);
+  for (k = 0; k < sizeof m->device->layer_opcodes; ++k)
+    if (m->device->layer_opcodes[k] && c.opcode == m->device->layer_opcodes[k])
+      return spx_rt_layer_decode(&m->stream, &c.u.cpu_layer, d, NULL) == SPX_RT_OK;
+  return 0;
 }
 
 /* The weights a layer's decode reported beyond int8 (index, exact -

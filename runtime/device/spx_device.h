@@ -287,11 +287,11 @@ typedef struct spx_rt_device {
   spx_rt_status_t (*write_report)(const spx_rt_model_t *model, const void *const *workspaces,
                                   unsigned n_workspaces, spx_cs_write_fn write, void *ctx,
                                   spx_rt_error_t *error);
-  /* Optional (NULL: spx_rt_model_prepare prepares nothing on the device):
-   * 1 and the cpu.layer fields of command i of a stream the device
-   * initialized, when it computes the command's values with
-   * spx_rt_layer_run_prepared and spx_rt_model_prepared(model, i); else 0. */
-  int (*layer_fields)(const spx_cs_stream_t *stream, uint32_t i, spx_cs_cpu_layer_t *out);
+  /* The opcodes (SPX_CS_OP_*; 0: unused) of the commands whose payload is a
+   * cpu.layer record and whose values the device computes with
+   * spx_rt_layer_run_prepared and spx_rt_model_prepared(model, i):
+   * spx_rt_model_prepare prepares those (none: all 0). */
+  uint8_t layer_opcodes[4];
 } spx_rt_device_t;
 
 /* The default device of every target (the registry's device column). */

@@ -7,6 +7,7 @@
  * a usage error, exit status 2. */
 #define _GNU_SOURCE /* getopt_long */
 #include "runtime/stream/spx_stream.h"
+#include "support/spx_support.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -94,11 +95,10 @@ int main(int argc, char **argv) {
       return 0;
     case 'V': printf("spx-objdump %s\n", SPX_VERSION); return 0;
     default:
-      if (optopt) {
-        char shortopt[3] = {'-', (char)optopt, '\0'};
-        return usage_error("unknown option '%s'", shortopt);
+      {
+        char buf[3];
+        return usage_error("unknown option '%s'", spx_bad_option(optopt, argv[optind - 1], buf));
       }
-      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind == argc) return usage_error("no file%s", "");

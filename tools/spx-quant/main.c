@@ -729,11 +729,10 @@ int main(int argc, char **argv) {
     case 'C': slot = &r.codes_path, name = "--codes"; break;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
-      if (optopt) {
-        char shortopt[3] = {'-', (char)optopt, '\0'};
-        return usage_error("unknown option '%s'", shortopt);
+      {
+        char buf[3];
+        return usage_error("unknown option '%s'", spx_bad_option(optopt, argv[optind - 1], buf));
       }
-      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
     if (*slot) return usage_error("option '%s' given twice", name);
     if (!*optarg) return usage_error("option '%s' needs a value", name);

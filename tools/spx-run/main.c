@@ -900,11 +900,10 @@ static int parse_args(int argc, char **argv, options_t *o) {
     }
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
-      if (optopt) {
-        char shortopt[3] = {'-', (char)optopt, '\0'};
-        return usage_error("unknown option '%s'", shortopt);
+      {
+        char buf[3];
+        return usage_error("unknown option '%s'", spx_bad_option(optopt, argv[optind - 1], buf));
       }
-      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }
   for (i = optind; i < argc; ++i) {

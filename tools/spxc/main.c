@@ -379,11 +379,10 @@ static int parse_args(int argc, char **argv, options_t *o, spx_arena_t *arena) {
       if (optopt == 'o') return usage_error("%s needs a file name", "-o");
       return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
-      if (optopt) {
-        char shortopt[3] = {'-', (char)optopt, '\0'};
-        return usage_error("unknown option '%s'", shortopt);
+      {
+        char buf[3];
+        return usage_error("unknown option '%s'", spx_bad_option(optopt, argv[optind - 1], buf));
       }
-      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
   }
   for (int i = optind; i < argc; i++) {

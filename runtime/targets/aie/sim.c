@@ -436,6 +436,6 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 
 const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE, sim_initialize,
                                             sim_run, 0, sim_write_trace, NULL,
-                                            /* layer_fields: its comps run windows of the
-                                               weights (comp_run), not layers */
-                                            NULL};
+                                            /* layer_opcodes: none, its comps run windows
+                                               of the weights (comp_run), not layers */
+                                            {0}};

@@ -310,20 +310,11 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_sim_bitserial_write_trace(s, write, ctx, (spx_sim_bs_cost_t *)scratch, error);
 }
 
-/* Both opcodes' values come from the cpu kernels (bs.pe: unless
+/* layer_opcodes: both opcodes' values come from the cpu kernels (bs.pe: unless
  * --datapath), with the weights spx_rt_model_prepare decoded. */
-static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
-  spx_cs_command_t c;
-  memset(&c, 0, sizeof c);
-  spx_cs_stream_command(s, i, &c);
-  if (c.opcode != SPX_CS_OP_BS_PE && c.opcode != SPX_CS_OP_BS_HOST) return 0;
-  *out = c.u.cpu_layer;
-  return 1;
-}
-
 const spx_rt_device_t spx_sim_bitserial_device = {
     "sim",   SPX_CS_TARGET_BITSERIAL,   sim_initialize,
-    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL, sim_layer_fields};
+    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL, {SPX_CS_OP_BS_PE, SPX_CS_OP_BS_HOST}};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

@@ -161,20 +161,11 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_sim_lpa_write_trace(s, write, ctx, (spx_lpa_cost_t *)scratch, error);
 }
 
-/* Both opcodes' values come from the cpu kernels, with the weights
+/* layer_opcodes: both opcodes' values come from the cpu kernels, with the weights
  * spx_rt_model_prepare prepared. */
-static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
-  spx_cs_command_t c;
-  memset(&c, 0, sizeof c);
-  spx_cs_stream_command(s, i, &c);
-  if (c.opcode != SPX_CS_OP_LPA_PE && c.opcode != SPX_CS_OP_LPA_HOST) return 0;
-  *out = c.u.cpu_layer;
-  return 1;
-}
-
 const spx_rt_device_t spx_sim_lpa_device = {"sim",   SPX_CS_TARGET_LPA,      sim_initialize,
                                             sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL,
-                                            sim_layer_fields};
+                                            {SPX_CS_OP_LPA_PE, SPX_CS_OP_LPA_HOST}};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

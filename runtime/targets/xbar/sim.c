@@ -600,17 +600,8 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
   return spx_tk_trace_end(&t, error);
 }
 
-/* xbar.host layers run on the cpu kernels, with the weights
+/* layer_opcodes: xbar.host layers run on the cpu kernels, with the weights
  * spx_rt_model_prepare prepared; xbar.mvm layers on the array model. */
-static int sim_layer_fields(const spx_cs_stream_t *s, uint32_t i, spx_cs_cpu_layer_t *out) {
-  spx_cs_command_t c;
-  memset(&c, 0, sizeof c);
-  spx_cs_stream_command(s, i, &c);
-  if (c.opcode != SPX_CS_OP_XBAR_HOST) return 0;
-  *out = c.u.cpu_layer;
-  return 1;
-}
-
 const spx_rt_device_t spx_sim_xbar_device = {"sim",   SPX_CS_TARGET_XBAR,      sim_initialize,
                                              sim_run, sizeof(spx_xbar_cost_t), sim_write_trace,
-                                             sim_write_report, sim_layer_fields};
+                                             sim_write_report, {SPX_CS_OP_XBAR_HOST}};

@@ -58,28 +58,11 @@ static void dense_params(const spx_rt_layer_t *l, spx_rt_dense_params_t *p) {
   spx_rt_layer_dense_params(l, act_of(l), p);
 }
 
-/* The int8 output stage, as layer_run.c's requant_pc: one multiplier for
- * every channel is broadcast into the head of the scratch. */
+/* The int8 output stage (layer_params.h). */
 static void requant_pc(const spx_rt_layer_t *l, uint32_t channels, spx_rt_requant_pc_t *q,
                        void **scratch, size_t *scratch_size) {
-  uint32_t n = l->multiplier_count == 1 && channels > 1 ? channels : 0, c;
-  q->in_zero_point = l->in[0]->zero_point;
-  q->out_zero_point = l->out->zero_point;
-  q->multiplier = l->multiplier;
-  q->shift = l->shift;
-  if (n) {
-    int32_t *mult = (int32_t *)*scratch, *shift = mult + n;
-    size_t bytes = SPX_RT_ALIGN16((size_t)n * 2 * sizeof(int32_t));
-    for (c = 0; c < n; ++c) {
-      mult[c] = l->multiplier[0];
-      shift[c] = l->shift[0];
-    }
-    q->multiplier = mult;
-    q->shift = shift;
-    *scratch = (uint8_t *)*scratch + bytes;
-    *scratch_size -= bytes;
-  }
-  spx_rt_act_range_s8(act_of(l), quant_of(l->out), &q->act_min, &q->act_max);
+  spx_rt_layer_requant_pc(l, channels, quant_of(l->in[0]), quant_of(l->out), act_of(l), q,
+                          scratch, scratch_size);
 }
 
 /* ---- conv2d, dense ------------------------------------------------------ */

@@ -74,4 +74,32 @@ static inline void spx_rt_layer_add_s8_params(const spx_rt_layer_t *l, spx_rt_qu
   }
 }
 
+/* An int8 conv2d/dense output stage over `channels` output channels. One
+ * multiplier for every channel (multiplier_count 1) is broadcast into the
+ * head of the scratch area, which *scratch and *scratch_size then move past
+ * (SPX_RT_ALIGN16 of the channels' multipliers and shifts). */
+static inline void spx_rt_layer_requant_pc(const spx_rt_layer_t *l, uint32_t channels,
+                                           spx_rt_quant_t in, spx_rt_quant_t out,
+                                           spx_rt_act_t act, spx_rt_requant_pc_t *q,
+                                           void **scratch, size_t *scratch_size) {
+  uint32_t n = l->multiplier_count == 1 && channels > 1 ? channels : 0, c;
+  q->in_zero_point = in.zero_point;
+  q->out_zero_point = out.zero_point;
+  q->multiplier = l->multiplier;
+  q->shift = l->shift;
+  if (n) {
+    int32_t *mult = (int32_t *)*scratch, *shift = mult + n;
+    size_t bytes = SPX_RT_ALIGN16((size_t)n * 2 * sizeof(int32_t));
+    for (c = 0; c < n; ++c) {
+      mult[c] = l->multiplier[0];
+      shift[c] = l->shift[0];
+    }
+    q->multiplier = mult;
+    q->shift = shift;
+    *scratch = (uint8_t *)*scratch + bytes;
+    *scratch_size -= bytes;
+  }
+  spx_rt_act_range_s8(act, out, &q->act_min, &q->act_max);
+}
+
 #endif /* SPX_RT_LAYER_PARAMS_H */

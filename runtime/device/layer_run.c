@@ -445,23 +445,8 @@ size_t spx_rt_layer_scratch_size(const spx_rt_layer_t *layer) {
  * *scratch and *scratch_size then move past. */
 static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
                        spx_rt_requant_pc_t *q, void **scratch, size_t *scratch_size) {
-  uint32_t n = broadcast_channels(l, pl), c;
-  q->in_zero_point = pl->inq[0].zero_point;
-  q->out_zero_point = pl->outq.zero_point;
-  q->multiplier = l->multiplier;
-  q->shift = l->shift;
-  if (n) {
-    int32_t *mult = (int32_t *)*scratch, *shift = mult + n;
-    for (c = 0; c < n; ++c) {
-      mult[c] = l->multiplier[0];
-      shift[c] = l->shift[0];
-    }
-    q->multiplier = mult;
-    q->shift = shift;
-    *scratch = (uint8_t *)*scratch + broadcast_bytes(n);
-    *scratch_size -= broadcast_bytes(n);
-  }
-  spx_rt_act_range_s8(pl->act, pl->outq, &q->act_min, &q->act_max);
+  spx_rt_layer_requant_pc(l, broadcast_channels(l, pl), pl->inq[0], pl->outq, pl->act, q,
+                          scratch, scratch_size);
 }
 
 /* ---- prepared weights (spx_device.h) -------------------------------------- */

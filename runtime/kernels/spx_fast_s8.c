@@ -252,12 +252,22 @@ typedef struct rq_chan {
   int64_t mult, add;
   int32_t c, sh;   /* c0, 31 + e */
   uint32_t flags;  /* RQ_* */
-  int32_t pad_;
+  int32_t sh1;     /* e - 1 (RQ_FAST) */
 } rq_chan_t;
 #define RQ_CORR 1u
 #define RQ_ADDC 2u
 #define RQ_ADDZP 4u
 #define RQ_SLOW 8u /* shift > 0 or mult = INT32_MIN: requant_avx512 */
+#define RQ_FAST 16u /* 1 <= e <= 22: z_out folded into add, rq32f */
+
+/* The sign correction below (subtract 2^31 where P < 0) only changes
+ * outputs that the clamp takes to act_min when act_min >= z_out (a fused
+ * ReLU): where P < 0 both Y and the uncorrected floor((P + 2^(30+e)) /
+ * 2^(31+e)) are <= 0 (P + 2^(30+e) < 2^(31+e)), so both plus z_out are <=
+ * act_min. */
+static inline int rq_needs_corr(const spx_rt_requant_pc_t *q) {
+  return q->act_min < q->out_zero_point;
+}
 
 static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
                          const spx_rt_requant_pc_t *q) {
@@ -275,7 +285,9 @@ static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
   else
     r->flags |= RQ_ADDZP;
   r->sh = 31 + e;
-  if (e > 0) r->flags |= RQ_CORR;
+  r->sh1 = e - 1;
+  if (e >= 1 && e <= 22) r->flags |= RQ_FAST;
+  if (e > 0 && rq_needs_corr(q)) r->flags |= RQ_CORR;
   if (c != 0) r->flags |= RQ_ADDC;
 }
 
@@ -344,7 +356,7 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
   r.add = _mm512_set1_epi64(add);
   r.c = _mm512_set1_epi32(c);
   r.sh = _mm_cvtsi32_si128(31 + e);
-  r.corr = e > 0;
+  r.corr = e > 0 && rq_needs_corr(q);
   r.addc = c != 0;
   return r;
 }
@@ -372,6 +384,42 @@ T_AVX512 static inline __m128i rq16c(const rq_common_t *k, const rq_chan_t *r, _
   if (r->flags & RQ_ADDZP) e = _mm512_add_epi32(e, k->zp);
   e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
   return _mm512_cvtepi32_epi8(e);
+}
+
+/* A row of 32 accumulators (+ c) of an RQ_FAST channel to 32 int8 outputs,
+ * fewer steps than rq16c: with e >= 1 the low 32 bits of Y = P'' >> (31 +
+ * e) are the high half of P'' shifted right by e - 1 (floor(floor(P'' /
+ * 2^32) / 2^(e-1)) = floor(P'' / 2^(31+e)), and Y fits in int32), so the
+ * even products' high halves move into the odd products' even lanes (one
+ * shuffle) and one 32-bit shift serves 16 lanes. corr: the sign correction
+ * (rq_needs_corr); sat: the act range is [-128, 127], which vpmovsdb's
+ * saturation already is. Callers pass constants. */
+T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r,
+                                     const int32_t *a, int corr, int sat) {
+  const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
+  const __m512i c = _mm512_set1_epi32(r->c);
+  const __m128i sh = _mm_cvtsi32_si128(r->sh1);
+  __m128i o[2];
+  int h;
+  for (h = 0; h < 2; ++h) {
+    const __m512i v = _mm512_add_epi32(_mm512_loadu_si512((const void *)(a + 16 * h)), c);
+    __m512i e = _mm512_mul_epi32(v, mult);                        /* even lanes */
+    __m512i d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult); /* odd lanes */
+    __m512i y;
+    if (corr) {
+      const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+      const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
+      e = _mm512_mask_sub_epi64(_mm512_add_epi64(e, add), me, _mm512_add_epi64(e, add), k->neg);
+      d = _mm512_mask_sub_epi64(_mm512_add_epi64(d, add), md, _mm512_add_epi64(d, add), k->neg);
+    } else {
+      e = _mm512_add_epi64(e, add);
+      d = _mm512_add_epi64(d, add);
+    }
+    y = _mm512_sra_epi32(_mm512_mask_shuffle_epi32(d, 0x5555, e, _MM_PERM_CDAB), sh);
+    if (!sat) y = _mm512_min_epi32(_mm512_max_epi32(y, k->lo), k->hi);
+    o[h] = _mm512_cvtsepi32_epi8(y);
+  }
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(o[0]), o[1], 1);
 }
 
 /* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
@@ -528,11 +576,26 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
   }
   kc = rq_common(q);
   if (sg->rqt) {
+    const int corr = rq_needs_corr(q), sat = q->act_min == -128 && q->act_max == 127;
+    const int whole = sg->n == 1 && sg->len[0] == NR; /* one unmasked store */
     for (r = 0; r < mr; ++r) {
       const rq_chan_t *rc = sg->rqt + oc + r;
       const uintptr_t o = (uintptr_t)(out + (size_t)(oc + r) * plane);
       const int32_t *a = acc + (size_t)r * NR;
       __m256i v;
+      if (rc->flags & RQ_FAST) {
+        if (corr)
+          v = sat ? rq32f(&kc, rc, a, 1, 1) : rq32f(&kc, rc, a, 1, 0);
+        else
+          v = sat ? rq32f(&kc, rc, a, 0, 1) : rq32f(&kc, rc, a, 0, 0);
+        if (whole) {
+          _mm256_storeu_si256((__m256i *)(o + sg->off[0]), v);
+          continue;
+        }
+        for (s = 0; s < sg->n; ++s)
+          _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
+        continue;
+      }
       if (rc->flags & RQ_SLOW) {
         int8_t ob[NR];
         requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
@@ -588,6 +651,7 @@ T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t
   const __m256i zp = _mm256_set1_epi32(q->out_zero_point);
   const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
   const __m128i sh = _mm_cvtsi32_si128(e > 0 ? e - 1 : 0);
+  const int corr = rq_needs_corr(q);
   uint32_t j;
   if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
     requant_c(a, n, c, mult, shift, q, o);
@@ -599,9 +663,14 @@ T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t
     __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), vmult); /* odd lanes */
     __m256i y;
     __m128i b;
-    if (e > 0) {
+    if (e > 0 && corr) {
       ev = _mm256_sub_epi64(_mm256_add_epi64(ev, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
       od = _mm256_sub_epi64(_mm256_add_epi64(od, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+    } else if (e > 0) {
+      ev = _mm256_add_epi64(ev, vadd);
+      od = _mm256_add_epi64(od, vadd);
+    }
+    if (e > 0) {
       ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
       od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
     } else {

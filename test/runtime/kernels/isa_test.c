@@ -77,7 +77,7 @@ static void random_q(layer_q_t *l, int32_t channels, int32_t k) {
   l->q.out_zero_point = zero_point();
   l->q.multiplier = l->mult;
   l->q.shift = l->shift;
-  switch (rnd() % 4) {
+  switch (rnd() % 5) {
   case 0: /* the fused sign */
     l->q.act_min = 1;
     l->q.act_max = -1;
@@ -85,6 +85,10 @@ static void random_q(layer_q_t *l, int32_t channels, int32_t k) {
   case 1: /* relu */
     l->q.act_min = l->q.out_zero_point;
     l->q.act_max = 127;
+    break;
+  case 2: /* a clamp inside the int8 range (relu6, hard tanh), min below or above z_out */
+    l->q.act_min = rr(-128, l->q.out_zero_point < 120 ? l->q.out_zero_point + 4 : 123);
+    l->q.act_max = rr(l->q.act_min, 126);
     break;
   default:
     l->q.act_min = -128;

@@ -8,13 +8,20 @@
  *   cbr     ours with the CBR format at 50% block density (every other 8x8
  *           block zeroed, checkerboard; depthwise, and conv1's 3 input
  *           channels (one block column): every other block row)
- * and the ratios ours / xnnpack and cbr / ours. The layers: ResNet / MobileNet
+ *   half    ours on the same layer with half the MACs: half the input
+ *           channels (for the layers pruned by block rows, half the output
+ *           channels)
+ * and the ratios ours / xnnpack, cbr / ours and half / ours. Half / ours is
+ * what halving the MACs gives our dense path; skipping half the blocks can
+ * do about as well, not much better: the requantization, the input rewrite
+ * and the stores of every output stay. The layers: ResNet / MobileNet
  * shapes, stride 1, and three strided ones (ResNet's 7x7/2 conv1, a 3x3/2 and
  * a 1x1/2 downsampling conv). Each layer in its own
  * library's layout (ours NCHW, XNNPACK NHWC) with random data; the outputs
  * are not compared (the kernels' tests check ours bit for bit). Not a test.
  *
- *   spx-bench-xnnpack [min_seconds_per_measurement]   (default 0.5)
+ *   spx-bench-xnnpack [min_seconds_per_measurement [layer]]   (default 0.5)
+ * layer: only the layers whose name contains it (e.g. "1x1", "depthwise").
  * Each figure is the fastest of 5 batches of calls (TIME_LOOP), timed in
  * thread CPU time.
  */
@@ -107,100 +114,142 @@ static void prune_blocks(int8_t *w, size_t m, size_t k, size_t taps) {
     (result) = best_;                                                         \
   } while (0)
 
+/* A layer's parameters and random data, in our layout. */
+typedef struct data {
+  spx_rt_conv2d_params_t p;
+  spx_rt_dense_params_t dp;
+  spx_rt_requant_pc_t q;
+  int32_t oh, ow;
+  size_t nin, nw, nout;
+  int8_t *in, *w, *out;
+  int32_t *bias, *mult, *shift;
+  float *kscale;
+} data_t;
+
+static void data_make(const layer_t *s, data_t *d) {
+  const int32_t cin_g = s->c_in / s->groups;
+  const size_t taps = (size_t)s->k * (size_t)s->k;
+  int32_t c;
+  memset(d, 0, sizeof *d);
+  d->oh = d->ow = 1;
+  if (s->dense) {
+    d->dp.n = 1;
+    d->dp.features = s->c_in;
+    d->dp.units = s->c_out;
+    d->dp.act = SPX_RT_ACT_NONE;
+  } else {
+    d->p.n = 1;
+    d->p.c_in = s->c_in;
+    d->p.h = s->h;
+    d->p.w = s->w;
+    d->p.c_out = s->c_out;
+    d->p.kh = d->p.kw = s->k;
+    d->p.stride[0] = d->p.stride[1] = s->stride;
+    d->p.dilation[0] = d->p.dilation[1] = 1;
+    d->p.pad[0] = d->p.pad[1] = d->p.pad[2] = d->p.pad[3] = s->pad;
+    d->p.groups = s->groups;
+    d->p.act = SPX_RT_ACT_RELU;
+    if (spx_rt_conv2d_out_dims(&d->p, &d->oh, &d->ow) != SPX_RT_OK) die("conv2d_out_dims");
+  }
+  d->nin = (size_t)s->c_in * (size_t)s->h * (size_t)s->w;
+  d->nw = (size_t)s->c_out * (size_t)cin_g * taps;
+  d->nout = (size_t)s->c_out * (size_t)d->oh * (size_t)d->ow;
+  d->in = xcalloc(d->nin, 1);
+  d->w = xcalloc(d->nw, 1);
+  d->out = xcalloc(d->nout, 1);
+  d->bias = xcalloc((size_t)s->c_out, sizeof *d->bias);
+  d->mult = xcalloc((size_t)s->c_out, sizeof *d->mult);
+  d->shift = xcalloc((size_t)s->c_out, sizeof *d->shift);
+  d->kscale = xcalloc((size_t)s->c_out, sizeof *d->kscale);
+  fill_s8(d->in, d->nin, 1);
+  fill_s8(d->w, d->nw, 2);
+  for (c = 0; c < s->c_out; ++c) {
+    int sh;
+    d->kscale[c] = 0.01f;
+    spx_rt_quantize_multiplier(0.5 * 0.01 / 1.0, &d->mult[c], &sh);
+    d->shift[c] = sh;
+    d->bias[c] = 100 * c;
+  }
+  d->q.in_zero_point = -3;
+  d->q.out_zero_point = -128;
+  d->q.multiplier = d->mult;
+  d->q.shift = d->shift;
+  d->q.act_min = -128;
+  d->q.act_max = 127;
+}
+
+static void data_free(data_t *d) {
+  free(d->in); free(d->w); free(d->out); free(d->bias); free(d->mult); free(d->shift);
+  free(d->kscale);
+}
+
+/* Seconds per call of ours, dense int8 weights. */
+static double time_ours(const layer_t *s, data_t *d, double min_s) {
+  size_t ss;
+  void *scratch;
+  double t;
+  if (s->dense) {
+    ss = spx_rt_dense_s8_get_buffer_size(&d->dp);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(t, min_s, spx_rt_dense_s8(&d->dp, &d->q, d->in, d->w, d->bias, d->out, scratch, ss));
+  } else {
+    ss = spx_rt_conv2d_s8_get_buffer_size(&d->p);
+    scratch = xcalloc(ss, 1);
+    TIME_LOOP(t, min_s, spx_rt_conv2d_s8(&d->p, &d->q, d->in, d->w, d->bias, d->out, scratch, ss));
+  }
+  free(scratch);
+  return t;
+}
+
 int main(int argc, char **argv) {
   double min_s = argc > 1 ? atof(argv[1]) : 0.5;
+  const char *only = argc > 2 ? argv[2] : NULL;
   size_t li;
   if (min_s <= 0) min_s = 0.5;
   if (xnn_initialize(NULL) != xnn_status_success) die("xnn_initialize");
   printf("int8 kernels, single thread; GMAC/s of the dense layer's MACs; ours: %s path\n",
          spx_rt_kernels_isa_name(spx_rt_kernels_isa()));
-  printf("%-26s %8s %10s %10s %8s %10s %9s\n", "layer", "MMAC", "ours", "xnnpack",
-         "ours/x", "cbr 50%", "cbr/ours");
+  printf("%-26s %8s %10s %10s %8s %10s %9s %9s\n", "layer", "MMAC", "ours", "xnnpack",
+         "ours/x", "cbr 50%", "cbr/ours", "half/ours");
   for (li = 0; li < sizeof k_layers / sizeof k_layers[0]; ++li) {
     const layer_t *s = &k_layers[li];
     const int32_t cin_g = s->c_in / s->groups, cout_g = s->c_out / s->groups;
     const size_t taps = (size_t)s->k * (size_t)s->k;
-    int32_t oh = 1, ow = 1, c;
-    size_t nin, nw, nout, ss, lc;
-    int8_t *in, *w, *out;
-    int32_t *bias, *mult, *shift;
-    float *kscale;
+    const int by_rows = cin_g <= 8; /* one block column: prune_blocks takes block rows */
+    layer_t half = *s;
+    size_t ss, lc;
     uint8_t *wc;
     void *scratch;
-    double macs, t_ours, t_xnn, t_cbr;
-    spx_rt_requant_pc_t q;
+    double macs, t_ours, t_xnn, t_cbr, t_half;
     spx_fmt_cbr_dims_t cd;
     xnn_operator_t op = NULL;
-    spx_rt_conv2d_params_t p;
-    spx_rt_dense_params_t dp;
-    memset(&p, 0, sizeof p);
-    memset(&dp, 0, sizeof dp);
-    if (s->dense) {
-      dp.n = 1;
-      dp.features = s->c_in;
-      dp.units = s->c_out;
-      dp.act = SPX_RT_ACT_NONE;
-    } else {
-      p.n = 1;
-      p.c_in = s->c_in;
-      p.h = s->h;
-      p.w = s->w;
-      p.c_out = s->c_out;
-      p.kh = p.kw = s->k;
-      p.stride[0] = p.stride[1] = s->stride;
-      p.dilation[0] = p.dilation[1] = 1;
-      p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = s->pad;
-      p.groups = s->groups;
-      p.act = SPX_RT_ACT_RELU;
-      if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) die("conv2d_out_dims");
-    }
-    nin = (size_t)s->c_in * (size_t)s->h * (size_t)s->w;
-    nw = (size_t)s->c_out * (size_t)cin_g * taps;
-    nout = (size_t)s->c_out * (size_t)oh * (size_t)ow;
-    macs = (double)nout * (double)cin_g * (double)taps;
-    in = xcalloc(nin, 1);
-    w = xcalloc(nw, 1);
-    out = xcalloc(nout, 1);
-    bias = xcalloc((size_t)s->c_out, sizeof *bias);
-    mult = xcalloc((size_t)s->c_out, sizeof *mult);
-    shift = xcalloc((size_t)s->c_out, sizeof *shift);
-    kscale = xcalloc((size_t)s->c_out, sizeof *kscale);
-    fill_s8(in, nin, 1);
-    fill_s8(w, nw, 2);
-    for (c = 0; c < s->c_out; ++c) {
-      int sh;
-      kscale[c] = 0.01f;
-      spx_rt_quantize_multiplier(0.5 * 0.01 / 1.0, &mult[c], &sh);
-      shift[c] = sh;
-      bias[c] = 100 * c;
-    }
-    q.in_zero_point = -3;
-    q.out_zero_point = -128;
-    q.multiplier = mult;
-    q.shift = shift;
-    q.act_min = -128;
-    q.act_max = 127;
+    data_t d;
+    if (only && !strstr(s->name, only)) continue;
+    data_make(s, &d);
+    macs = (double)d.nout * (double)cin_g * (double)taps;
 
-    /* ours, dense int8 */
-    if (s->dense) {
-      ss = spx_rt_dense_s8_get_buffer_size(&dp);
-      scratch = xcalloc(ss, 1);
-      TIME_LOOP(t_ours, min_s, spx_rt_dense_s8(&dp, &q, in, w, bias, out, scratch, ss));
+    t_ours = time_ours(s, &d, min_s);
+    if (by_rows) { /* half the output channels (depthwise: and groups) */
+      half.c_out /= 2;
+      if (s->groups > 1) half.c_in /= 2, half.groups /= 2;
     } else {
-      ss = spx_rt_conv2d_s8_get_buffer_size(&p);
-      scratch = xcalloc(ss, 1);
-      TIME_LOOP(t_ours, min_s, spx_rt_conv2d_s8(&p, &q, in, w, bias, out, scratch, ss));
+      half.c_in /= 2;
     }
-    free(scratch);
+    {
+      data_t dh;
+      data_make(&half, &dh);
+      t_half = time_ours(&half, &dh, min_s);
+      data_free(&dh);
+    }
 
     /* XNNPACK (its own weight layout and NHWC; random weights all the same) */
     if (s->dense) {
       if (xnn_create_fully_connected_nc_qs8((size_t)s->c_in, (size_t)s->c_out,
                                             (size_t)s->c_in, (size_t)s->c_out, -3, 0.5f,
-                                            0.01f, w, bias, -128, 1.0f, -128, 127, 0,
+                                            0.01f, d.w, d.bias, -128, 1.0f, -128, 127, 0,
                                             &op) != xnn_status_success)
         die("xnn_create_fully_connected_nc_qs8");
-      if (xnn_setup_fully_connected_nc_qs8(op, 1, in, out, NULL) != xnn_status_success)
+      if (xnn_setup_fully_connected_nc_qs8(op, 1, d.in, d.out, NULL) != xnn_status_success)
         die("xnn_setup_fully_connected_nc_qs8");
     } else {
       if (xnn_create_convolution2d_nhwc_qc8(
@@ -208,9 +257,9 @@ int main(int argc, char **argv) {
               (uint32_t)s->k, (uint32_t)s->k, (uint32_t)s->stride, (uint32_t)s->stride, 1, 1,
               (uint32_t)s->groups,
               (size_t)cin_g, (size_t)cout_g, (size_t)s->c_in, (size_t)s->c_out, -3, 0.5f,
-              kscale, w, bias, -128, 1.0f, -128, 127, 0, &op) != xnn_status_success)
+              d.kscale, d.w, d.bias, -128, 1.0f, -128, 127, 0, &op) != xnn_status_success)
         die("xnn_create_convolution2d_nhwc_qc8");
-      if (xnn_setup_convolution2d_nhwc_qc8(op, 1, (size_t)s->h, (size_t)s->w, in, out,
+      if (xnn_setup_convolution2d_nhwc_qc8(op, 1, (size_t)s->h, (size_t)s->w, d.in, d.out,
                                            NULL) != xnn_status_success)
         die("xnn_setup_convolution2d_nhwc_qc8");
     }
@@ -218,34 +267,34 @@ int main(int argc, char **argv) {
     xnn_delete_operator(op);
 
     /* ours, CBR at 50% block density */
-    prune_blocks(w, (size_t)s->c_out, (size_t)cin_g, taps);
+    prune_blocks(d.w, (size_t)s->c_out, (size_t)cin_g, taps);
     cd.rows = (uint32_t)s->c_out;
     cd.cols = (uint32_t)cin_g;
     cd.kh = cd.kw = (uint16_t)s->k;
     cd.groups = (uint32_t)s->groups;
-    lc = spx_fmt_cbr_encoded_size(&cd, w);
+    lc = spx_fmt_cbr_encoded_size(&cd, d.w);
     wc = xcalloc(lc, 1);
-    if (spx_fmt_cbr_encode(&cd, w, wc, lc, &lc) != SPX_RT_OK) die("spx_fmt_cbr_encode");
+    if (spx_fmt_cbr_encode(&cd, d.w, wc, lc, &lc) != SPX_RT_OK) die("spx_fmt_cbr_encode");
     if (s->dense) {
-      ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &dp);
+      ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d.dp);
       scratch = xcalloc(ss, 1);
       TIME_LOOP(t_cbr, min_s,
-                spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &dp, &q, in, wc, lc, bias, out,
-                                    scratch, ss));
+                spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &d.dp, &d.q, d.in, wc, lc, d.bias,
+                                    d.out, scratch, ss));
     } else {
-      ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &p);
+      ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d.p);
       scratch = xcalloc(ss, 1);
       TIME_LOOP(t_cbr, min_s,
-                spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, in, wc, lc, bias, out,
-                                     scratch, ss));
+                spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &d.p, &d.q, d.in, wc, lc, d.bias,
+                                     d.out, scratch, ss));
     }
     free(scratch);
     free(wc);
 
-    printf("%-26s %8.1f %10.2f %10.2f %8.2f %10.2f %9.2f\n", s->name, macs / 1e6,
+    printf("%-26s %8.1f %10.2f %10.2f %8.2f %10.2f %9.2f %9.2f\n", s->name, macs / 1e6,
            macs / t_ours / 1e9, macs / t_xnn / 1e9, t_xnn / t_ours, macs / t_cbr / 1e9,
-           t_ours / t_cbr);
-    free(in); free(w); free(out); free(bias); free(mult); free(shift); free(kscale);
+           t_ours / t_cbr, t_ours / t_half);
+    data_free(&d);
   }
   xnn_deinitialize();
   return 0;

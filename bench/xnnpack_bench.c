@@ -1,7 +1,10 @@
 /* xnnpack_bench.c - spx-bench-xnnpack: the int8 conv2d / dense kernels of
  * libspxrt against XNNPACK's (Debian's libxnnpack-dev) on the same layer
  * shapes, single thread, printing GMAC/s (of the dense layer's MACs) of:
- *   ours    spx_rt_conv2d_s8 / spx_rt_dense_s8 (dense int8 weights, NCHW)
+ *   ours    spx_rt_conv2d_s8_packed / spx_rt_dense_s8_packed (dense int8
+ *           weights, NCHW), on the weights packed once beforehand where the
+ *           layer takes a packing (as a prepared model runs; XNNPACK packs
+ *           its weights when the operator is created, not timed either)
  *   xnnpack xnn_*_qc8 convolution (per-channel weight scales, as ours) and
  *           xnn_fully_connected_nc_qs8 (this XNNPACK has no qc8 fully
  *           connected operator), NHWC, no thread pool
@@ -183,21 +186,32 @@ static void data_free(data_t *d) {
   free(d->kscale);
 }
 
-/* Seconds per call of ours, dense int8 weights. */
+/* Seconds per call of ours, dense int8 weights, packed beforehand. */
 static double time_ours(const layer_t *s, data_t *d, double min_s) {
-  size_t ss;
-  void *scratch;
+  size_t ss, ps;
+  void *scratch, *pk;
   double t;
   if (s->dense) {
-    ss = spx_rt_dense_s8_get_buffer_size(&d->dp);
+    ps = spx_rt_dense_s8_packed_size(&d->dp);
+    pk = ps ? xcalloc(ps, 1) : NULL;
+    if (pk && spx_rt_dense_s8_pack(&d->dp, d->w, pk, ps) != SPX_RT_OK) die("dense_s8_pack");
+    ss = spx_rt_dense_s8_packed_get_buffer_size(&d->dp);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(t, min_s, spx_rt_dense_s8(&d->dp, &d->q, d->in, d->w, d->bias, d->out, scratch, ss));
+    TIME_LOOP(t, min_s,
+              spx_rt_dense_s8_packed(&d->dp, &d->q, d->in, d->w, pk, NULL, d->bias, d->out,
+                                     scratch, ss));
   } else {
-    ss = spx_rt_conv2d_s8_get_buffer_size(&d->p);
+    ps = spx_rt_conv2d_s8_packed_size(&d->p);
+    pk = ps ? xcalloc(ps, 1) : NULL;
+    if (pk && spx_rt_conv2d_s8_pack(&d->p, d->w, pk, ps) != SPX_RT_OK) die("conv2d_s8_pack");
+    ss = spx_rt_conv2d_s8_packed_get_buffer_size(&d->p, 0);
     scratch = xcalloc(ss, 1);
-    TIME_LOOP(t, min_s, spx_rt_conv2d_s8(&d->p, &d->q, d->in, d->w, d->bias, d->out, scratch, ss));
+    TIME_LOOP(t, min_s,
+              spx_rt_conv2d_s8_packed(&d->p, &d->q, d->in, d->w, pk, NULL, d->bias, d->out,
+                                      scratch, ss));
   }
   free(scratch);
+  free(pk);
   return t;
 }
 

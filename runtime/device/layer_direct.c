@@ -140,7 +140,7 @@ spx_rt_status_t spx_rt_direct_dense_s8_fast(const spx_fmt_desc_t *fmt, SPX_RT_DI
   if (!open_weights(fmt, l, (uint32_t)p.units, (uint32_t)p.features, 1, 1, 1, &w))
     return SPX_RT_ERR_ARG;
   return spx_k_fast_dense(&w, &p, &q, IN(0, const int8_t), (const int32_t *)l->bias,
-                          OUT(int8_t), scratch);
+                          OUT(int8_t), scratch, NULL, NULL);
 }
 
 spx_rt_direct_kernel_t spx_rt_direct_s8_kernel(const spx_fmt_desc_t *fmt, const spx_rt_layer_t *l) {

@@ -464,9 +464,8 @@ static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
                                  const spx_rt_prepared_weights_t *pw) {
   const int res = pw->residual != NULL;
   return broadcast_bytes(broadcast_channels(l, pl)) +
-         (l->op == SPX_RT_OP_CONV2D
-              ? spx_rt_conv2d_s8_packed_get_buffer_size(&pl->u.conv, res)
-              : spx_rt_dense_s8_residual_get_buffer_size(&pl->u.dense, res));
+         (l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_get_buffer_size(&pl->u.conv, res)
+                                    : spx_rt_dense_s8_packed_get_buffer_size(&pl->u.dense));
 }
 
 /* pw if it was made for this layer's weights and dims, else NULL. */
@@ -487,7 +486,8 @@ static void prepared_parts(const spx_rt_layer_t *l, const plan_t *pl, size_t *de
                            size_t *packed) {
   spx_fmt_dims_t d = weight_dims(l, pl);
   *dec = pl->fmt->plain_s8 ? 0 : spx_fmt_dims_count(&d);
-  *packed = l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_size(&pl->u.conv) : 0;
+  *packed = l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_size(&pl->u.conv)
+                                      : spx_rt_dense_s8_packed_size(&pl->u.dense);
 }
 
 size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer) {
@@ -536,10 +536,12 @@ spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, siz
   }
   if (packed) {
     uint8_t *pk = m + SPX_RT_ALIGN16(dec);
-    st = spx_rt_conv2d_s8_pack(&pl.u.conv, out->s8, pk, packed);
+    st = layer->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_pack(&pl.u.conv, out->s8, pk, packed)
+                                       : spx_rt_dense_s8_pack(&pl.u.dense, out->s8, pk, packed);
     if (st != SPX_RT_OK) {
       memset(out, 0, sizeof *out);
-      return spx_rt_error_set(err, st, "cannot pack the conv2d weights");
+      return spx_rt_error_set(err, st, "cannot pack the %s weights",
+                              layer->op == SPX_RT_OP_CONV2D ? "conv2d" : "dense");
     }
     out->packed = pk;
     out->packed_size = packed;
@@ -615,9 +617,10 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
       if (pw)
-        return spx_rt_dense_s8_residual(&pl.u.dense, &q, (const int8_t *)in[0], pw->s8,
-                                        pw->residual, (const int32_t *)l->bias, (int8_t *)out,
-                                        scratch, scratch_size);
+        return spx_rt_dense_s8_packed(
+            &pl.u.dense, &q, (const int8_t *)in[0], pw->s8,
+            pw->packed_size == spx_rt_dense_s8_packed_size(&pl.u.dense) ? pw->packed : NULL,
+            pw->residual, (const int32_t *)l->bias, (int8_t *)out, scratch, scratch_size);
       if (pl.fmt->datapath == SPX_FMT_DATAPATH_LP)
         return spx_rt_dense_lp(&pl.u.dense, &q, (const int8_t *)in[0], l->weights,
                                l->weights_size, (int8_t *)out, scratch, scratch_size);

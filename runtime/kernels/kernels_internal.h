@@ -154,7 +154,12 @@ size_t spx_k_fast_dense_size(const struct spx_fmt_desc *f, const spx_rt_dense_pa
 spx_rt_status_t spx_k_fast_dense(const struct spx_fmt_weights *w,
                                  const spx_rt_dense_params_t *p,
                                  const spx_rt_requant_pc_t *q, const int8_t *input,
-                                 const int32_t *bias, int8_t *output, void *scratch);
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 const void *packed, const spx_rt_s8_residual_t *residual);
+/* Dense weights packed once for the fast dense path (0 bytes: the current
+ * instruction-set path takes none). */
+size_t spx_k_fast_dense_packed_size(const spx_rt_dense_params_t *p);
+void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *weights, void *packed);
 
 /* gemmlowp fixed point helpers (spx_fixedpoint.c). */
 int32_t spx_k_exp_on_negative_values(int32_t a, int integer_bits);

@@ -1579,6 +1579,79 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
 #undef CBR_STEP
 #endif
 
+/* ---- dense weights packed once -------------------------------------------
+ * For the AVX-512 path: [the row sums, int32[up(units, 8)], 64 bytes
+ * aligned][per 8 rows, per 64 features: the 8 rows' 64 bytes], features
+ * past f and rows past units 0. gemv then reads one stream, and the row
+ * sums (the z_in + 128 correction) are not made on every call. The other
+ * paths run the weights as they are and take no packing. */
+static size_t dense_pack_head(uint32_t units) { return up((size_t)up(units, 8) * 4, 64); }
+
+size_t spx_k_fast_dense_packed_size(const spx_rt_dense_params_t *p) {
+  if (SPX_K_ISA() != SPX_RT_ISA_AVX512) return 0;
+  return dense_pack_head((uint32_t)p->units) +
+         up((size_t)p->units, 8) * up((size_t)p->features, 64);
+}
+
+void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *w, void *packed) {
+  const size_t f = (size_t)p->features, f64 = up(f, 64), units = (size_t)p->units;
+  int32_t *rs = (int32_t *)packed;
+  int8_t *d = (int8_t *)packed + dense_pack_head((uint32_t)units);
+  size_t u, c, t, i;
+  memset(packed, 0, spx_k_fast_dense_packed_size(p));
+  for (u = 0; u < units; ++u) {
+    const int8_t *wr = w + u * f;
+    int32_t sum = 0;
+    for (i = 0; i < f; ++i) sum += wr[i];
+    rs[u] = sum;
+  }
+  for (u = 0; u < units; u += 8)
+    for (c = 0; c < f64; c += 64, d += 512)
+      for (t = 0; t < 8 && u + t < units; ++t)
+        memcpy(d + 64 * t, w + (u + t) * f + c, f - c < 64 ? f - c : 64);
+}
+
+#if SPX_K_X86
+#define PK_ROW(t) a##t = _mm512_dpbusd_epi32(a##t, xv, _mm512_loadu_si512((const void *)(wp + 64 * t)))
+T_AVX512 static void gemv_packed_avx512(const void *packed, uint32_t units, uint32_t f,
+                                        const void *xs, int32_t zin, int32_t *acc) {
+  const uint8_t *x = (const uint8_t *)xs;
+  const int32_t *rs = (const int32_t *)packed;
+  const int8_t *wp = (const int8_t *)packed + dense_pack_head(units);
+  const uint32_t nf = (uint32_t)(up(f, 64) / 64);
+  uint32_t u, c, t;
+  for (u = 0; u < units; u += 8) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+            a6 = a0, a7 = a0;
+    int32_t sums[8];
+    for (c = 0; c < nf; ++c, wp += 512) {
+      const __m512i xv = _mm512_loadu_si512((const void *)(x + 64 * (size_t)c));
+      _mm_prefetch((const char *)(wp + 2048), _MM_HINT_T0);
+      _mm_prefetch((const char *)(wp + 2048 + 256), _MM_HINT_T0);
+      PK_ROW(0);
+      PK_ROW(1);
+      PK_ROW(2);
+      PK_ROW(3);
+      PK_ROW(4);
+      PK_ROW(5);
+      PK_ROW(6);
+      PK_ROW(7);
+    }
+    sums[0] = hsum512(a0);
+    sums[1] = hsum512(a1);
+    sums[2] = hsum512(a2);
+    sums[3] = hsum512(a3);
+    sums[4] = hsum512(a4);
+    sums[5] = hsum512(a5);
+    sums[6] = hsum512(a6);
+    sums[7] = hsum512(a7);
+    for (t = 0; t < 8 && u + t < units; ++t)
+      acc[u + t] = (int32_t)((uint32_t)sums[t] - (uint32_t)(zin + 128) * (uint32_t)rs[u + t]);
+  }
+}
+#undef PK_ROW
+#endif
+
 /* Scratch: [x' padded: 2 * up(f + 8, 64) bytes][acc int32[units]], from a
  * 64-aligned base. */
 size_t spx_k_fast_dense_size(const spx_fmt_desc_t *f, const spx_rt_dense_params_t *p) {
@@ -1588,7 +1661,8 @@ size_t spx_k_fast_dense_size(const spx_fmt_desc_t *f, const spx_rt_dense_params_
 
 spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_params_t *p,
                                  const spx_rt_requant_pc_t *q, const int8_t *input,
-                                 const int32_t *bias, int8_t *output, void *scratch) {
+                                 const int32_t *bias, int8_t *output, void *scratch,
+                                 const void *packed, const spx_rt_s8_residual_t *res) {
   const spx_rt_isa_t isa = SPX_K_ISA();
   const int vnni = isa == SPX_RT_ISA_AVX512;
   const int cbr = w->desc->code == SPX_FMT_CBR;
@@ -1625,9 +1699,21 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
     if (cbr) {
       memset(acc, 0, (size_t)units * 4);
       cgemv(&w->view.cbr, base, zin, acc);
+#if SPX_K_X86
+    } else if (packed && vnni) {
+      gemv_packed_avx512(packed, units, f, base, zin, acc);
+#endif
     } else {
       gemv((const int8_t *)w->bytes, units, f, base, zin, acc);
     }
+    if (res) /* the exact weights' rest: acc += sum residual * (x - z_in) */
+      for (u = 0; u < units; ++u) {
+        uint32_t e;
+        int32_t sum = 0;
+        for (e = res->row_ptr[u]; e < res->row_ptr[u + 1]; ++e)
+          sum += (int32_t)res->value[e] * ((int32_t)x[res->index[e]] - zin);
+        acc[u] = (int32_t)((uint32_t)acc[u] + (uint32_t)sum);
+      }
     if (bias)
       for (u = 0; u < units; ++u) acc[u] = (int32_t)((uint32_t)acc[u] + (uint32_t)bias[u]);
     requant_pc(acc, units, q, output + (size_t)n * units);

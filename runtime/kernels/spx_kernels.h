@@ -401,15 +401,16 @@ typedef struct spx_rt_s8_residual {
   const int8_t *value;     /* [nnz]: exact weight - w8 */
 } spx_rt_s8_residual_t;
 
-/* The stride-1 conv weights packed once: the register-blocked kernel
- * otherwise repacks them on every call. _packed_size: the bytes of the
- * packing, 0 when the layer does not take one (p invalid, or a layer that
- * kernel does not run: stride > 1, depthwise); _pack: writes it
- * (packed_size >= that; SPX_RT_ERR_ARG when 0). spx_rt_conv2d_s8_packed =
- * spx_rt_conv2d_s8 (same bytes out) on weights w8, their packing for the
- * same p (NULL: packed per call) and a residual (NULL: none), with
- * _packed_get_buffer_size bytes of scratch; spx_rt_dense_s8_residual the
- * same for dense layers. */
+/* Weights packed once: the stride-1 conv's register-blocked kernel
+ * otherwise repacks them on every call, and the dense layer's AVX-512 path
+ * reads them as one stream with their row sums made once. _packed_size:
+ * the bytes of the packing, 0 when the layer does not take one (p invalid,
+ * or a layer or instruction-set path that kernel does not run: a strided or
+ * depthwise conv, a dense layer off AVX-512); _pack: writes it (packed_size
+ * >= that; SPX_RT_ERR_ARG when 0). spx_rt_conv2d_s8_packed =
+ * spx_rt_conv2d_s8 and spx_rt_dense_s8_packed = spx_rt_dense_s8 (same
+ * bytes out) on weights w8, their packing for the same p (NULL: none) and
+ * a residual (NULL: none), with _packed_get_buffer_size bytes of scratch. */
 size_t spx_rt_conv2d_s8_packed_size(const spx_rt_conv2d_params_t *p);
 spx_rt_status_t spx_rt_conv2d_s8_pack(const spx_rt_conv2d_params_t *p, const int8_t *weights,
                                       void *packed, size_t packed_size);
@@ -420,13 +421,16 @@ spx_rt_status_t spx_rt_conv2d_s8_packed(const spx_rt_conv2d_params_t *p,
                                         const spx_rt_s8_residual_t *residual,
                                         const int32_t *bias, int8_t *output, void *scratch,
                                         size_t scratch_size);
-size_t spx_rt_dense_s8_residual_get_buffer_size(const spx_rt_dense_params_t *p, int residual);
-spx_rt_status_t spx_rt_dense_s8_residual(const spx_rt_dense_params_t *p,
-                                         const spx_rt_requant_pc_t *q, const int8_t *input,
-                                         const int8_t *weights,
-                                         const spx_rt_s8_residual_t *residual,
-                                         const int32_t *bias, int8_t *output, void *scratch,
-                                         size_t scratch_size);
+size_t spx_rt_dense_s8_packed_size(const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_pack(const spx_rt_dense_params_t *p, const int8_t *weights,
+                                     void *packed, size_t packed_size);
+size_t spx_rt_dense_s8_packed_get_buffer_size(const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_packed(const spx_rt_dense_params_t *p,
+                                       const spx_rt_requant_pc_t *q, const int8_t *input,
+                                       const int8_t *weights, const void *packed,
+                                       const spx_rt_s8_residual_t *residual,
+                                       const int32_t *bias, int8_t *output, void *scratch,
+                                       size_t scratch_size);
 size_t spx_rt_dense_s8_fmt_get_buffer_size(const struct spx_fmt_desc *fmt,
                                            const spx_rt_dense_params_t *p);
 spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,

@@ -623,6 +623,12 @@ size_t spx_rt_dense_s8_fmt_get_buffer_size(const spx_fmt_desc_t *fmt,
   return dense_scratch(fmt, p, &d, &fo, &co);
 }
 
+static spx_rt_status_t dense_s8(const spx_fmt_desc_t *fmt, const spx_rt_dense_params_t *p,
+                                const spx_rt_requant_pc_t *q, const int8_t *input,
+                                const void *weights, size_t weights_size, const int32_t *bias,
+                                int8_t *output, void *scratch, size_t scratch_size,
+                                const void *packed, const spx_rt_s8_residual_t *res);
+
 spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
                                     const spx_rt_dense_params_t *p,
                                     const spx_rt_requant_pc_t *q,
@@ -630,6 +636,17 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
                                     size_t weights_size, const int32_t *bias,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size) {
+  return dense_s8(fmt, p, q, input, weights, weights_size, bias, output, scratch, scratch_size,
+                  NULL, NULL);
+}
+
+/* The fast dense path takes the packing and the residual; the plain int8
+ * array always runs it (spx_k_fast_dense_size). */
+static spx_rt_status_t dense_s8(const spx_fmt_desc_t *fmt, const spx_rt_dense_params_t *p,
+                                const spx_rt_requant_pc_t *q, const int8_t *input,
+                                const void *weights, size_t weights_size, const int32_t *bias,
+                                int8_t *output, void *scratch, size_t scratch_size,
+                                const void *packed, const spx_rt_s8_residual_t *res) {
   spx_fmt_dims_t d;
   spx_fmt_weights_t w;
   spx_fmt_cols_t cols;
@@ -644,7 +661,9 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
   if (fmt->open(weights, weights_size, &d, &w, NULL)) return SPX_RT_ERR_ARG;
   if (!scratch || scratch_size < dense_scratch(fmt, p, &d, &fmt_off, &col_off))
     return SPX_RT_ERR_BUFFER;
-  if (spx_k_fast_dense_size(fmt, p)) return spx_k_fast_dense(&w, p, q, input, bias, output, scratch);
+  if (spx_k_fast_dense_size(fmt, p))
+    return spx_k_fast_dense(&w, p, q, input, bias, output, scratch, packed, res);
+  if (packed || res) return SPX_RT_ERR_ARG;
   nf = (size_t)p->features;
   c0 = start(&w, q, bias, 1, (uint8_t *)scratch, fmt_off);
   col = (int16_t *)(void *)((uint8_t *)scratch + col_off);
@@ -669,24 +688,33 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const spx_fmt_desc_t *fmt,
   return SPX_RT_OK;
 }
 
-size_t spx_rt_dense_s8_residual_get_buffer_size(const spx_rt_dense_params_t *p, int residual) {
-  return spx_rt_dense_s8_fmt_get_buffer_size(residual ? &s8res_desc : &spx_fmt_desc_DENSE, p);
+size_t spx_rt_dense_s8_packed_size(const spx_rt_dense_params_t *p) {
+  spx_fmt_dims_t d;
+  if (!p || !dense_dims(p, &d)) return 0;
+  return spx_k_fast_dense_packed_size(p);
 }
 
-spx_rt_status_t spx_rt_dense_s8_residual(const spx_rt_dense_params_t *p,
-                                         const spx_rt_requant_pc_t *q, const int8_t *input,
-                                         const int8_t *weights,
-                                         const spx_rt_s8_residual_t *residual,
-                                         const int32_t *bias, int8_t *output, void *scratch,
-                                         size_t scratch_size) {
-  s8res_t s;
-  if (!residual)
-    return spx_rt_dense_s8(p, q, input, weights, bias, output, scratch, scratch_size);
-  if (!weights) return SPX_RT_ERR_ARG;
-  s.w8 = weights;
-  s.res = residual;
-  return spx_rt_dense_s8_fmt(&s8res_desc, p, q, input, &s, sizeof s, bias, output, scratch,
-                             scratch_size);
+spx_rt_status_t spx_rt_dense_s8_pack(const spx_rt_dense_params_t *p, const int8_t *weights,
+                                     void *packed, size_t packed_size) {
+  size_t need = spx_rt_dense_s8_packed_size(p);
+  if (!need || !weights || !packed) return SPX_RT_ERR_ARG;
+  if (packed_size < need) return SPX_RT_ERR_BUFFER;
+  spx_k_fast_dense_pack(p, weights, packed);
+  return SPX_RT_OK;
+}
+
+size_t spx_rt_dense_s8_packed_get_buffer_size(const spx_rt_dense_params_t *p) {
+  return spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_DENSE, p);
+}
+
+spx_rt_status_t spx_rt_dense_s8_packed(const spx_rt_dense_params_t *p,
+                                       const spx_rt_requant_pc_t *q, const int8_t *input,
+                                       const int8_t *weights, const void *packed,
+                                       const spx_rt_s8_residual_t *residual,
+                                       const int32_t *bias, int8_t *output, void *scratch,
+                                       size_t scratch_size) {
+  return dense_s8(&spx_fmt_desc_DENSE, p, q, input, weights, 0, bias, output, scratch,
+                  scratch_size, packed, residual);
 }
 
 /* ---- the entry points of each format ------------------------------------ */

@@ -610,8 +610,9 @@ static void check_residual(void) {
     uint32_t index[U * F], row_ptr[U + 1];
     int32_t mult[U], shift[U], bias[U], sums[U];
     int n, u, f;
-    size_t s;
-    void *sc;
+    size_t s, ps = 0;
+    void *sc, *packed = NULL;
+    int pass;
     wide_weights(w, U * F);
     for (f = 0; f < N * F; f++) x[f] = (int8_t)((int)(rnd() % 256) - 128);
     requant_init(&q, mult, shift, U);
@@ -623,12 +624,20 @@ static void check_residual(void) {
         for (f = 0; f < F; f++) acc += (int64_t)w[u * F + f] * (x[n * F + f] - q.in_zero_point);
         ref[n * U + u] = out_of(&q, (uint32_t)u, acc);
       }
-    s = spx_rt_dense_s8_residual_get_buffer_size(&dp, 1);
+    ps = spx_rt_dense_s8_packed_size(&dp); /* AVX-512 path: the packing */
+    if (ps) {
+      packed = malloc(ps);
+      if (spx_rt_dense_s8_pack(&dp, w8, packed, ps)) fail("pack dense");
+    }
+    s = spx_rt_dense_s8_packed_get_buffer_size(&dp);
     sc = malloc(s ? s : 1);
-    if (spx_rt_dense_s8_residual(&dp, &q, x, w8, &res, bias, out, sc, s) ||
-        memcmp(out, ref, sizeof ref))
-      fail("dense with a residual differs from the exact reference");
-    free(sc);
+    for (pass = 0; pass < (ps ? 2 : 1); pass++) {
+      memset(out, 0x5a, sizeof out);
+      if (spx_rt_dense_s8_packed(&dp, &q, x, w8, pass ? packed : NULL, &res, bias, out, sc, s) ||
+          memcmp(out, ref, sizeof ref))
+        fail("dense with a residual differs from the exact reference");
+    }
+    free(sc); free(packed); packed = NULL;
   }
   printf("decode_s8 with its excess is the decoded weights; int8 kernels with a residual "
          "are exact: ok\n");

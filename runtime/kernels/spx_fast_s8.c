@@ -772,6 +772,41 @@ T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, cons
 typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *r2,
                               const int8_t *r3, int32_t n, uint8_t x, uint8_t *o);
 
+#if SPX_K_X86
+/* Stride 2: o[4 j + i] = r_i[2 j] ^ x, j < n. Per 16 pixels: each row's 32
+ * bytes (masked: nothing read past r_i[2 (n - 1)]), two rows a register;
+ * the even bytes to the low half of each 16-byte lane (vpshufb); the four
+ * rows' dwords of pixels 4k .. 4k + 3 into lane k (vpermt2d); a 4x4 byte
+ * transpose in each lane (vpshufb); a masked store of 4 bytes a pixel. */
+T_AVX512 static void gather2_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                    const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  const __m512i even = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1));
+  const __m512i tr = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+  const __m512i pick = _mm512_setr_epi32(0, 8, 16, 24, 1, 9, 17, 25, 4, 12, 20, 28, 5, 13, 21, 29);
+  const __m512i vx = _mm512_set1_epi8((char)x);
+  int32_t j;
+  for (j = 0; j < n; j += 16) {
+    const int32_t c = n - j < 16 ? n - j : 16;
+    const __mmask32 lm = (__mmask32)((1u << (2 * c - 1)) - 1); /* 2 c - 1 <= 31 bytes */
+    const __mmask64 sm = c == 16 ? ~(__mmask64)0 : (((__mmask64)1 << (4 * c)) - 1);
+    const size_t b = 2 * (size_t)j;
+    const __m512i z01 = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(lm, (const void *)(r0 + b))),
+        _mm256_maskz_loadu_epi8(lm, (const void *)(r1 + b)), 1);
+    const __m512i z23 = _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_maskz_loadu_epi8(lm, (const void *)(r2 + b))),
+        _mm256_maskz_loadu_epi8(lm, (const void *)(r3 + b)), 1);
+    const __m512i q = _mm512_permutex2var_epi32(_mm512_shuffle_epi8(z01, even), pick,
+                                                _mm512_shuffle_epi8(z23, even));
+    _mm512_mask_storeu_epi8((void *)(o + 4 * (size_t)j), sm,
+                            _mm512_xor_si512(_mm512_shuffle_epi8(q, tr), vx));
+  }
+}
+#endif
+
+
 typedef struct isa_kit {
   ukr_fn ukr;
   /* CBR, 1x1, 8 rows (NULL: ukr) */
@@ -781,6 +816,7 @@ typedef struct isa_kit {
   requant_rows_fn requant_rows;
   tile_out_fn tile_out;
   interleave_fn interleave;
+  interleave_fn gather2; /* interleave of every other byte (stride 2), or NULL */
   uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
 } isa_kit_t;
 
@@ -792,6 +828,7 @@ static isa_kit_t kit(void) {
   k.requant_rows = requant_rows_c;
   k.tile_out = tile_out_c;
   k.interleave = interleave4;
+  k.gather2 = NULL;
   k.offset = 0;
 #if SPX_K_X86
   switch (SPX_K_ISA()) {
@@ -802,6 +839,7 @@ static isa_kit_t kit(void) {
     k.tile_out = tile_out_avx512;
     k.requant_rows = requant_rows_avx512;
     k.interleave = interleave4_avx512;
+    k.gather2 = gather2_avx512;
     k.offset = 128;
     break;
   case SPX_RT_ISA_AVX2:
@@ -942,7 +980,8 @@ size_t spx_k_fast_conv_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_
  * gathered into tmp (4 rows of wq bytes) first. */
 static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                      const int8_t *in_g, int32_t cin_g, int8_t zin, uint8_t xo,
-                     const int8_t *zrow, interleave_fn il, int8_t *tmp, uint8_t *x4) {
+                     const int8_t *zrow, interleave_fn il, interleave_fn g2, int8_t *tmp,
+                     uint8_t *x4) {
   const size_t hw = (size_t)p->h * (size_t)p->w;
   const uint32_t zq = (uint32_t)(uint8_t)((uint8_t)zin ^ xo) * 0x01010101u;
   const int32_t sh = pl->sh, sw = pl->sw;
@@ -976,10 +1015,12 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
           {
             const size_t ro = (size_t)iy * (size_t)p->w;
             const int32_t ix0 = x0 * sw + px - p->pad[1], cnt = x1 - x0;
-            if (sw == 1) {
-              il(pl4[0] ? pl4[0] + ro + ix0 : zrow, pl4[1] ? pl4[1] + ro + ix0 : zrow,
-                 pl4[2] ? pl4[2] + ro + ix0 : zrow, pl4[3] ? pl4[3] + ro + ix0 : zrow, cnt, xo,
-                 row + 4 * (size_t)x0);
+            if (sw == 1 || (sw == 2 && g2)) { /* zrow: p->w >= 2 cnt - 1 bytes */
+              (sw == 1 ? il : g2)(pl4[0] ? pl4[0] + ro + ix0 : zrow,
+                                  pl4[1] ? pl4[1] + ro + ix0 : zrow,
+                                  pl4[2] ? pl4[2] + ro + ix0 : zrow,
+                                  pl4[3] ? pl4[3] + ro + ix0 : zrow, cnt, xo,
+                                  row + 4 * (size_t)x0);
             } else {
               const size_t ts = up((size_t)pl->wq, 64);
               int32_t j;
@@ -1249,7 +1290,7 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
                                   q->multiplier[r], (int)q->shift[r], q->act_min, q->act_max),
                      plane);
       }
-      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave,
+      build_x4(p, &pl, in_g, cin_g, (int8_t)zin, k.offset, zrow, k.interleave, k.gather2,
                (int8_t *)(base + pl.off_tmp), x4);
       for (v0 = 0; v0 < pl.nv; v0 += NR) {
         const uint8_t *b = x4 + (size_t)v0 * 4;

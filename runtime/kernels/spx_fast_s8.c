@@ -1307,6 +1307,15 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
               continue;
             }
             if (len > cnt - j) len = cnt - j;
+            if (sg.n && sg.off[sg.n - 1] + sg.len[sg.n - 1] == (size_t)oy * (size_t)ow +
+                                                                  (size_t)ox &&
+                sg.j[sg.n - 1] + sg.len[sg.n - 1] == (uint32_t)j) {
+              /* continues the last run (rows without dropped pixels) */
+              sg.len[sg.n - 1] += (uint32_t)len;
+              sg.mask[sg.n - 1] |= (len >= 32 ? 0xffffffffu : ((1u << len) - 1)) << j;
+              j += len;
+              continue;
+            }
             sg.j[sg.n] = (uint32_t)j;
             sg.len[sg.n] = (uint32_t)len;
             sg.mask[sg.n] = (len >= 32 ? 0xffffffffu : ((1u << len) - 1)) << j;

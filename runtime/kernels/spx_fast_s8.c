@@ -1566,45 +1566,76 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
   return SPX_RT_OK;
 }
 
-/* ---- depthwise conv2d, stride 1 ------------------------------------------
- * Per channel: the input plane centered (x - z_in, int16) with its padding
- * (0) around it, hp x wp; an output pixel (oy, ox) is the virtual pixel
- * v = oy * wp + ox as in the conv above, so that every tap is one run over
- * all virtual pixels, acc[v] = bias + sum_t w_t * xp[v + off_t], off_t =
- * ky * dh * wp + kx * dw (virtual pixels with ox >= ow are dropped), then
- * each output row's requantization. C and AVX2: that loop, compiled for
- * each path (target attributes), so the compiler vectorizes it 4 or 8 lanes
- * wide. AVX-512: the taps in pairs (kx, kx + 1) with vpdpwssd on a plane of
- * int16 pairs pp[v] = (xp[v], xp[v + dw]), 16 pixels per register. */
+/* ---- depthwise conv2d ----------------------------------------------------
+ * Per channel, its input plane as bytes x' = x ^ 0x80 = x + 128 (0..255)
+ * with the padding cells at z_in + 128 (as the conv above, z_in is an int8
+ * value), so that acc = bias + sum_t w_t (x - z_in) = c0 + sum_t w_t x',
+ * c0 = bias - (z_in + 128) sum_t w_t (a padding cell adds w (z_in + 128) -
+ * w (z_in + 128) = 0), exact in wrapping int32 as the formats' dot.
+ * Strides (sh, sw): the padded image's rows go to sh phase images (padded
+ * row py + sh yq is row yq of image py), each `pitch` = wp rounded up to a
+ * multiple of sw bytes wide, so that output pixel (oy, ox), the virtual
+ * pixel v = oy * vq + ox (vq = pitch / sw), reads at tap (ky, kx) byte
+ * sw v + ((ky dh) / sh) pitch + kx dw of image (ky dh) % sh: one offset per
+ * tap for every pixel, as the conv's phase images (virtual pixels with
+ * ox >= ow are computed and dropped; stride 1: one image, v = oy * wp + ox).
+ *
+ * AVX-512 VNNI (sw 1, 2 or 4, every tap of the channel in int8): a kernel
+ * row's taps in quads (quad i: the taps whose kx dw is byte 4 i .. 4 i + 3
+ * of the row, at that byte of a weight dword, the others 0). A 64-byte load
+ * at byte b holds in its dword m the bytes b + 4 m .. b + 4 m + 3, the quad
+ * of virtual pixel (b + 4 m) / sw: G = 4 / sw loads at b, b + sw, .., one
+ * vpdpbusd per quad each, make a block of 16 G consecutive virtual pixels
+ * (load j: pixels j, j + G, j + 2 G, ..) with no shuffle and no int16 plane.
+ * The block is requantized in registers (rq16), its bytes put back in order
+ * (unpacks) and stored; then each output row's ow bytes are copied out of
+ * these virtual rows. The other cases (shift > 0, mult = INT32_MIN, the
+ * fused sign): the accumulators scattered in order and requant_rows.
+ * C, AVX2, and the channels the VNNI blocks do not take (taps beyond int8
+ * from a format's row_taps, other strides): one output row at a time, per
+ * tap one run over the row (compiled for each path: the compiler vectorizes
+ * stride 1), then the row's requantization. */
 
 typedef struct dw_plan {
-  int32_t hp, wp, nv;
-  size_t nxp, npp; /* int16 entries of xp, int32 entries of pp (with slack) */
-  size_t off_xp, off_pp, off_acc, off_taps, total;
+  int32_t sh, sw, hq, pitch, vq, nv;
+  size_t img;    /* bytes of one phase image */
+  size_t nxb;    /* bytes of the images, with the slack the last block reads */
+  size_t off_xb, off_acc, total;
 } dw_plan_t;
+
+#define DW_BLOCK 64 /* virtual pixels of the VNNI path's largest block (sw 1) */
+#define DW_MAXTAPS 64
 
 static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
                    int32_t ow, dw_plan_t *pl) {
-  size_t maxoff;
+  int32_t hp, wp;
+  size_t maxoff, reach;
   memset(pl, 0, sizeof *pl);
-  if (p->c_in / p->groups != 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (p->c_in / p->groups != 1) return 0;
   if (!(f->plain_s8 && f->chan_block <= 1) && !f->row_taps) return 0;
-  if ((size_t)p->kh * (size_t)p->kw > 64) return 0; /* kernels' tap arrays */
-  pl->hp = p->h + p->pad[0] + p->pad[2];
-  pl->wp = p->w + p->pad[1] + p->pad[3];
-  pl->nv = (oh - 1) * pl->wp + ow;
-  maxoff = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+  if ((size_t)p->kh * (size_t)p->kw > DW_MAXTAPS) return 0; /* kernels' tap arrays */
+  pl->sh = p->stride[0];
+  pl->sw = p->stride[1];
+  hp = p->h + p->pad[0] + p->pad[2];
+  wp = p->w + p->pad[1] + p->pad[3];
+  pl->pitch = (int32_t)up((size_t)wp, (size_t)pl->sw);
+  pl->vq = pl->pitch / pl->sw;
+  pl->hq = (hp + pl->sh - 1) / pl->sh;
+  pl->nv = (oh - 1) * pl->vq + ow;
+  pl->img = (size_t)pl->hq * (size_t)pl->pitch;
+  maxoff = (size_t)((p->kh - 1) * p->dilation[0] / pl->sh) * (size_t)pl->pitch +
            (size_t)(p->kw - 1) * (size_t)p->dilation[1];
-  /* reads: v < up(nv, 64) at v + off, off <= maxoff (pp), pp's second
-   * value dw further (xp) */
-  pl->npp = up(up((size_t)pl->nv, 64) + maxoff + 1, 16);
-  if (pl->npp < (size_t)pl->hp * (size_t)pl->wp) pl->npp = up((size_t)pl->hp * (size_t)pl->wp, 16);
-  pl->nxp = up(pl->npp + (size_t)p->dilation[1] + 16, 32);
-  pl->off_xp = 0;
-  pl->off_pp = up(pl->nxp * 2, 64);
-  pl->off_acc = pl->off_pp + pl->npp * 4;
-  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 64) * 4;
-  pl->total = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64) + 64;
+  /* the furthest byte a VNNI block reads past its image's start: the last
+   * block's v0 <= up(nv, 64) - 16 G, a quad's offset <= maxoff, its G
+   * loads at + sw j < 4, 64 bytes each; the others read inside the images */
+  reach = (size_t)pl->sw * up((size_t)pl->nv, DW_BLOCK) + maxoff + 64;
+  if (reach < pl->img) reach = pl->img;
+  pl->nxb = up((size_t)(pl->sh - 1) * pl->img + reach, 64);
+  if (pl->nxb > (size_t)INT32_MAX) return 0;
+  /* [images nxb][int32 accumulators up(nv, 64)]; from a 64-aligned base */
+  pl->off_xb = 0;
+  pl->off_acc = pl->nxb;
+  pl->total = pl->off_acc + up((size_t)pl->nv, DW_BLOCK) * 4 + 64;
   return 1;
 }
 
@@ -1614,105 +1645,231 @@ size_t spx_k_fast_dw_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t 
   return dw_plan(f, p, oh, ow, &pl) ? pl.total : 0;
 }
 
+/* One channel's taps as the loops read them: tap t (ky kw + kx) weight tw[t]
+ * at byte toff[t] (from the images' start, for virtual pixel 0); the quads
+ * (one per kernel row and 4-byte group of kx dw that has taps) weight dword
+ * qw[i] at byte qoff[i], tap t at byte tsh[t] of quad tq[t]. The offsets
+ * are the layer's (made once per call), the weights the channel's. */
+typedef struct dw_chan {
+  int32_t nt, nq;
+  int32_t wide; /* a tap beyond int8 (a format's row_taps): no quads */
+  int32_t tw[DW_MAXTAPS], qw[DW_MAXTAPS];
+  size_t toff[DW_MAXTAPS], qoff[DW_MAXTAPS];
+  uint8_t tq[DW_MAXTAPS], tsh[DW_MAXTAPS];
+} dw_chan_t;
+
 #if defined(__GNUC__)
 #define DW_ALWAYS static inline __attribute__((always_inline))
 #else
 #define DW_ALWAYS static inline
 #endif
 
-/* acc[v] = b + sum_t taps[t] * xp[v + off_t], v < nv. */
-DW_ALWAYS void dw_plane_body(const int16_t *xp, const int32_t *taps, const int32_t *offs,
-                             int32_t ntaps, int32_t nv, int32_t b, int32_t *acc) {
-  int32_t v, t;
-  for (v = 0; v < nv; ++v) acc[v] = b;
-  for (t = 0; t < ntaps; ++t) {
-    const int32_t wv = taps[t];
-    const int16_t *r = xp + offs[t];
-    if (!wv) continue;
-    for (v = 0; v < nv; ++v) acc[v] += wv * r[v];
-  }
-}
-
-typedef void (*dw_plane_fn)(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                            int32_t *pp, const spx_rt_conv2d_params_t *p,
-                            const int32_t *taps, const int32_t *offs, int32_t b,
-                            int32_t *acc);
-
-/* The interior of the padded plane: x - z_in (its border and slack stay 0). */
-DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                            const spx_rt_conv2d_params_t *p) {
+/* The channel's plane in the images (their padding and slack stay). */
+DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                            const int8_t *in, uint8_t *xb) {
   int32_t x, y;
   for (y = 0; y < p->h; ++y) {
-    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
-    const int8_t *sr = in + (size_t)y * (size_t)p->w;
-    for (x = 0; x < p->w; ++x) d[x] = (int16_t)(sr[x] - zin);
+    const int32_t yp = y + p->pad[0];
+    uint8_t *d = xb + (size_t)(yp % pl->sh) * pl->img + (size_t)(yp / pl->sh) * (size_t)pl->pitch +
+                 (size_t)p->pad[1];
+    const int8_t *s = in + (size_t)y * (size_t)p->w;
+    for (x = 0; x < p->w; ++x) d[x] = (uint8_t)((uint8_t)s[x] ^ 0x80u);
   }
 }
 
-static void dw_plane_c(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                       int32_t *pp, const spx_rt_conv2d_params_t *p, const int32_t *taps,
-                       const int32_t *offs, int32_t b, int32_t *acc) {
-  (void)pp;
-  dw_fill_body(pl, in, zin, xp, p);
-  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+/* Output rows, each: acc = c0 + sum_t tw[t] x' (wrapping), requantized. */
+DW_ALWAYS void dw_rows_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                            int32_t c0, int32_t oh, int32_t ow, requant_fn rq, int32_t mult,
+                            int shift, const spx_rt_requant_pc_t *q, uint32_t *acc,
+                            int8_t *out) {
+  const size_t sw = (size_t)pl->sw;
+  int32_t oy, ox, t;
+  for (oy = 0; oy < oh; ++oy) {
+    for (ox = 0; ox < ow; ++ox) acc[ox] = (uint32_t)c0;
+    for (t = 0; t < ch->nt; ++t) {
+      const int32_t wv = ch->tw[t];
+      const uint8_t *r = xb + ch->toff[t] + (size_t)oy * (size_t)pl->pitch;
+      if (sw == 1)
+        for (ox = 0; ox < ow; ++ox) acc[ox] += (uint32_t)(wv * (int32_t)r[ox]);
+      else
+        for (ox = 0; ox < ow; ++ox) acc[ox] += (uint32_t)(wv * (int32_t)r[(size_t)ox * sw]);
+    }
+    rq((const int32_t *)(const void *)acc, (uint32_t)ow, 0, mult, shift, q,
+       out + (size_t)oy * (size_t)ow);
+  }
+}
+
+/* in: the channel's input plane, or NULL when the images hold it already
+ * (the previous output channel read the same one). */
+typedef void (*dw_chan_fn)(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                           const int8_t *in, uint8_t *xb, const dw_chan_t *ch, int32_t c0,
+                           int32_t oh, int32_t ow, int32_t mult, int shift,
+                           const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out);
+
+static void dw_chan_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
+                      uint8_t *xb, const dw_chan_t *ch, int32_t c0, int32_t oh, int32_t ow,
+                      int32_t mult, int shift, const spx_rt_requant_pc_t *q, int32_t *acc,
+                      int8_t *out) {
+  if (in) dw_fill_body(pl, p, in, xb);
+  dw_rows_body(pl, xb, ch, c0, oh, ow, requant_c, mult, shift, q, (uint32_t *)(void *)acc, out);
 }
 
 #if SPX_K_X86
-T_AVX2 static void dw_plane_avx2(const dw_plan_t *pl, const int8_t *in, int32_t zin,
-                                 int16_t *xp, int32_t *pp, const spx_rt_conv2d_params_t *p,
-                                 const int32_t *taps, const int32_t *offs, int32_t b,
-                                 int32_t *acc) {
-  (void)pp;
-  dw_fill_body(pl, in, zin, xp, p);
-  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+T_AVX2 static void dw_chan_avx2(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                const int8_t *in, uint8_t *xb, const dw_chan_t *ch, int32_t c0,
+                                int32_t oh, int32_t ow, int32_t mult, int shift,
+                                const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out) {
+  if (in) dw_fill_body(pl, p, in, xb);
+  dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx2, mult, shift, q, (uint32_t *)(void *)acc,
+               out);
 }
 
-T_AVX512 static void dw_plane_avx512(const dw_plan_t *pl, const int8_t *in, int32_t zin,
-                                     int16_t *xp, int32_t *pp,
-                                     const spx_rt_conv2d_params_t *p, const int32_t *taps,
-                                     const int32_t *offs, int32_t b, int32_t *acc) {
-  const int32_t kw = p->kw, dwl = p->dilation[1];
-  const __m512i vz = _mm512_set1_epi16((short)zin);
-  int32_t wpair[64], opair[64], np = 0, ky, kx, v, i, y, x;
-  size_t e;
-  for (y = 0; y < p->h; ++y) { /* the interior, 32 pixels per step */
-    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
-    const int8_t *sr = in + (size_t)y * (size_t)p->w;
-    for (x = 0; x < p->w; x += 32) {
-      const __mmask32 m = p->w - x >= 32 ? 0xffffffffu : (__mmask32)((1u << (p->w - x)) - 1);
-      const __m512i v16 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, (const void *)(sr + x)));
-      _mm512_mask_storeu_epi16((void *)(d + x), m, _mm512_sub_epi16(v16, vz));
+/* EXPERIMENT */
+T_AVX512 static inline __m512i dw_rq32(const rq_common_t *k, const rq_row_t *r, __m512i v) {
+  __m512i e, d;
+  e = _mm512_mul_epi32(v, r->mult);
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult);
+  if (r->corr) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+    e = _mm512_mask_sub_epi64(e, me, e, k->neg);
+    d = _mm512_mask_sub_epi64(d, md, d, k->neg);
+  } else {
+    e = _mm512_add_epi64(e, r->add);
+    d = _mm512_add_epi64(d, r->add);
+  }
+  e = _mm512_sra_epi64(e, r->sh);
+  d = _mm512_sra_epi64(d, r->sh);
+  e = _mm512_permutex2var_epi32(e, k->pick, d);
+  if (r->addzp) e = _mm512_add_epi32(e, k->zp);
+  return _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
+}
+
+/* The VNNI blocks of one channel, G = 4 / sw loads per quad (see above);
+ * rr: requantize in registers with it, NULL: the accumulators to acc
+ * (virtual pixels, in order). */
+T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
+                                     const dw_chan_t *ch, int32_t c0, int32_t oh, int32_t ow,
+                                     const int G, const int NQ, const rq_common_t *kc,
+                                     const rq_row_t *rr, int32_t *acc, int8_t *out) {
+  const int32_t nb = 16 * G, vq = pl->vq;
+  const size_t sw = (size_t)pl->sw;
+  const __m512i vc = _mm512_set1_epi32(c0);
+  const __m512i sidx = _mm512_mullo_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(G));
+  uint8_t *vout = (uint8_t *)acc; /* requantized in registers: the bytes */
+  __m512i wq[4];
+  size_t qoff[4];
+  int32_t v0, i, y, x;
+  for (i = 0; i < NQ; ++i) { /* NQ quads: their weights in registers */
+    wq[i] = _mm512_set1_epi32(ch->qw[i]);
+    qoff[i] = ch->qoff[i];
+  }
+  for (v0 = 0; v0 < pl->nv; v0 += nb) {
+    __m512i a0 = vc, a1 = vc, a2 = vc, a3 = vc;
+    const uint8_t *const xv = xb + sw * (size_t)v0;
+    for (i = 0; i < (NQ ? NQ : ch->nq); ++i) {
+      const uint8_t *s = xv + (NQ ? qoff[i] : ch->qoff[i]);
+      const __m512i wv = NQ ? wq[i] : _mm512_set1_epi32(ch->qw[i]);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512((const void *)s), wv);
+      if (G > 1) a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512((const void *)(s + sw)), wv);
+      if (G > 2) {
+        a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512((const void *)(s + 2 * sw)), wv);
+        a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512((const void *)(s + 3 * sw)), wv);
+      }
+    }
+    if (rr) {
+      /* byte j + G m of the block from byte m of r_j */
+      __m512i o;
+      if (G == 4) {
+        const __m512i e0 = dw_rq32(kc, rr, a0), e1 = dw_rq32(kc, rr, a1);
+        const __m512i e2 = dw_rq32(kc, rr, a2), e3 = dw_rq32(kc, rr, a3);
+        o = _mm512_packs_epi16(_mm512_packs_epi32(e0, e1), _mm512_packs_epi32(e2, e3));
+        o = _mm512_shuffle_epi8(o, _mm512_set4_epi32(0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400));
+      } else {
+        const __m128i r0 = rq16(kc, rr, a0);
+        if (G == 2) {
+        const __m128i r1 = rq16(kc, rr, a1);
+        o = _mm512_castsi128_si512(_mm_unpacklo_epi8(r0, r1));
+        o = _mm512_inserti32x4(o, _mm_unpackhi_epi8(r0, r1), 1);
+        } else o = _mm512_castsi128_si512(r0);
+      }
+      _mm512_storeu_si512((void *)(vout + v0), o); /* virtual pixels, in order */
+    } else {
+      _mm512_i32scatter_epi32((void *)(acc + v0), sidx, a0, 4);
+      if (G > 1) _mm512_i32scatter_epi32((void *)(acc + v0 + 1), sidx, a1, 4);
+      if (G > 2) {
+        _mm512_i32scatter_epi32((void *)(acc + v0 + 2), sidx, a2, 4);
+        _mm512_i32scatter_epi32((void *)(acc + v0 + 3), sidx, a3, 4);
+      }
     }
   }
-  /* pp[v] = (xp[v], xp[v + dw]): int16 pairs, low half first */
-  for (e = 0; e < pl->npp; e += 16) {
-    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e));
-    const __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e + dwl));
-    const __m512i a32 = _mm512_cvtepu16_epi32(a), c32 = _mm512_cvtepu16_epi32(c);
-    _mm512_storeu_si512((void *)(pp + e), _mm512_or_si512(a32, _mm512_slli_epi32(c32, 16)));
-  }
-  for (ky = 0; ky < p->kh; ++ky)
-    for (kx = 0; kx < kw; kx += 2) {
-      const int32_t w0 = taps[ky * kw + kx], w1 = kx + 1 < kw ? taps[ky * kw + kx + 1] : 0;
-      if (!w0 && !w1) continue;
-      wpair[np] = (int32_t)(((uint32_t)(uint16_t)w1 << 16) | (uint16_t)w0);
-      opair[np++] = offs[ky * kw + kx];
+  if (!rr) return;
+  /* row y of the output: its ow bytes from vout + y vq */
+  for (y = 0; y < oh; ++y) {
+    const uint8_t *s = vout + (size_t)y * (size_t)vq;
+    int8_t *d = out + (size_t)y * (size_t)ow;
+    for (x = 0; x < ow; x += 64) {
+      const __mmask64 m = ow - x >= 64 ? ~(__mmask64)0 : (__mmask64)(((uint64_t)1 << (ow - x)) - 1);
+      _mm512_mask_storeu_epi8((void *)(d + x), m, _mm512_maskz_loadu_epi8(m, (const void *)(s + x)));
     }
-  for (v = 0; v < pl->nv; v += 64) { /* 4 independent chains (latency) */
-    __m512i a0 = _mm512_set1_epi32(b), a1 = a0, a2 = a0, a3 = a0;
-    for (i = 0; i < np; ++i) {
-      const __m512i wv = _mm512_set1_epi32(wpair[i]);
-      const int32_t *r = pp + opair[i] + v;
-      a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512((const void *)r), wv);
-      a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512((const void *)(r + 16)), wv);
-      a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512((const void *)(r + 32)), wv);
-      a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512((const void *)(r + 48)), wv);
-    }
-    _mm512_storeu_si512((void *)(acc + v), a0);
-    _mm512_storeu_si512((void *)(acc + v + 16), a1);
-    _mm512_storeu_si512((void *)(acc + v + 32), a2);
-    _mm512_storeu_si512((void *)(acc + v + 48), a3);
   }
+}
+
+T_AVX512 static void dw_chan_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                    const int8_t *in, uint8_t *xb, const dw_chan_t *ch,
+                                    int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                                    const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out) {
+  const int sw = pl->sw;
+  rq_common_t kc;
+  rq_row_t rr;
+  int fast;
+  int32_t x, y;
+  if (in) { /* the interior, 64 pixels per step */
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    int32_t py = p->pad[0] % pl->sh;
+    uint8_t *row = xb + (size_t)py * pl->img + (size_t)(p->pad[0] / pl->sh) * (size_t)pl->pitch +
+                   (size_t)p->pad[1];
+    for (y = 0; y < p->h; ++y) {
+      const int8_t *s = in + (size_t)y * (size_t)p->w;
+      for (x = 0; x < p->w; x += 64) {
+        const __mmask64 m =
+            p->w - x >= 64 ? ~(__mmask64)0 : (__mmask64)(((uint64_t)1 << (p->w - x)) - 1);
+        _mm512_mask_storeu_epi8((void *)(row + x), m,
+                                _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(s + x)),
+                                                 flip));
+      }
+      /* the next padded row: the next image, or back to the first one's next row */
+      if (++py < pl->sh) {
+        row += pl->img;
+      } else {
+        row -= (size_t)(pl->sh - 1) * pl->img;
+        row += pl->pitch;
+        py = 0;
+      }
+    }
+  }
+  if (ch->wide || (sw != 1 && sw != 2 && sw != 4)) {
+    dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx512, mult, shift, q,
+                 (uint32_t *)(void *)acc, out);
+    return;
+  }
+  fast = !(q->act_min > q->act_max || mult == INT32_MIN || shift > 0);
+  kc = rq_common(q);
+  rr = rq_setup(0, fast ? mult : 0, fast ? shift : 0, q);
+  if (sw == 1 && ch->nq == 3) /* 3x3 */
+    dw_vnni_body(pl, xb, ch, c0, oh, ow, 4, 3, &kc, fast ? &rr : NULL, acc, out);
+  else if (sw == 1)
+    dw_vnni_body(pl, xb, ch, c0, oh, ow, 4, 0, &kc, fast ? &rr : NULL, acc, out);
+  else if (sw == 2 && ch->nq == 3)
+    dw_vnni_body(pl, xb, ch, c0, oh, ow, 2, 3, &kc, fast ? &rr : NULL, acc, out);
+  else if (sw == 2)
+    dw_vnni_body(pl, xb, ch, c0, oh, ow, 2, 0, &kc, fast ? &rr : NULL, acc, out);
+  else
+    dw_vnni_body(pl, xb, ch, c0, oh, ow, 1, 0, &kc, fast ? &rr : NULL, acc, out);
+  if (!fast) requant_rows_avx512(acc, pl->vq, oh, ow, mult, shift, q, out);
 }
 #endif
 
@@ -1720,37 +1877,47 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
                               const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                               const int8_t *input, const int32_t *bias, int8_t *output,
                               void *scratch) {
-  const isa_kit_t k = kit();
   const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
   const int cbr = w->desc->code == SPX_FMT_CBR;
   const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
-  const int32_t zin = q->in_zero_point;
+  const int32_t zin = q->in_zero_point, dh = p->dilation[0], dw = p->dilation[1];
   const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
   uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
-  int16_t taps16[64];
-  int32_t offs[64];
+  const int8_t *filled = NULL;
+  int16_t taps16[DW_MAXTAPS];
+  int32_t taps[DW_MAXTAPS];
+  dw_chan_t ch;
   dw_plan_t pl;
-  int16_t *xp;
-  int32_t *pp, *acc, *taps, n, t;
+  uint8_t *xb;
+  int32_t *acc, n, t;
   uint32_t i;
-  dw_plane_fn run = dw_plane_c;
+  dw_chan_fn run = dw_chan_c;
 #if SPX_K_X86
   if (SPX_K_ISA() == SPX_RT_ISA_AVX512)
-    run = dw_plane_avx512;
+    run = dw_chan_avx512;
   else if (SPX_K_ISA() == SPX_RT_ISA_AVX2)
-    run = dw_plane_avx2;
+    run = dw_chan_avx2;
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
-  xp = (int16_t *)(void *)(base + pl.off_xp);
-  pp = (int32_t *)(void *)(base + pl.off_pp);
+  xb = base + pl.off_xb;
   acc = (int32_t *)(void *)(base + pl.off_acc);
-  taps = (int32_t *)(void *)(base + pl.off_taps);
-  for (t = 0; t < ntaps; ++t) /* ntaps <= 64 (dw_plan) */
-    offs[t] = (t / p->kw) * p->dilation[0] * pl.wp + (t % p->kw) * p->dilation[1];
-  memset(xp, 0, pl.nxp * 2);
+  memset(xb, (int)(uint8_t)(zin + 128), pl.nxb); /* padding and slack: z_in + 128 */
+  /* the taps' and quads' offsets (kernel row ky: quad j holds the taps with
+   * kx dw in 4 j .. 4 j + 3) */
+  ch.nt = ntaps;
+  ch.nq = 0;
+  for (t = 0; t < ntaps; ++t) {
+    const int32_t ky = t / p->kw, at = (t % p->kw) * dw;
+    const size_t row =
+        (size_t)((ky * dh) % pl.sh) * pl.img + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
+    ch.toff[t] = row + (size_t)at;
+    if (!ch.nq || ch.qoff[ch.nq - 1] != row + (size_t)(at & ~3)) ch.qoff[ch.nq++] = row + (size_t)(at & ~3);
+    ch.tq[t] = (uint8_t)(ch.nq - 1);
+    ch.tsh[t] = (uint8_t)(at & 3);
+  }
   for (n = 0; n < p->n; ++n)
     for (i = 0; i < w->dims.rows; ++i) {
-      uint32_t oc;
+      uint32_t oc, sum = 0;
       const int8_t *in;
       int8_t *out;
       int32_t b, mult, shift;
@@ -1779,15 +1946,35 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       b = bias ? bias[oc] : 0;
       mult = q->multiplier[oc];
       shift = (int)q->shift[oc];
-      for (t = 0; t < ntaps && !taps[t]; ++t) {
+      {
+        uint32_t any = 0;
+        ch.wide = 0;
+        for (t = 0; t < ch.nq; ++t) ch.qw[t] = 0;
+        for (t = 0; t < ntaps; ++t) {
+          const int32_t wv = taps[t];
+          sum += (uint32_t)wv;
+          any |= (uint32_t)wv;
+          ch.wide |= wv < -128 || wv > 127;
+          ch.tw[t] = wv;
+          ch.qw[ch.tq[t]] =
+              (int32_t)((uint32_t)ch.qw[ch.tq[t]] | ((uint32_t)(uint8_t)wv << (8 * ch.tsh[t])));
+        }
+        if (!any) { /* no taps (a pruned channel): acc = bias everywhere */
+          memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
+                 plane);
+          continue;
+        }
       }
-      if (t == ntaps) { /* no taps (a pruned channel): acc = bias everywhere */
-        memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
-               plane);
-        continue;
+#if defined(__GNUC__)
+      if (oc / (uint32_t)cout_g + 1 < (uint32_t)p->c_in) { /* the next channel's plane */
+        size_t o;
+        for (o = 0; o < hw; o += 64) __builtin_prefetch(in + hw + o);
       }
-      run(&pl, in, zin, xp, pp, p, taps, offs, b, acc);
-      k.requant_rows(acc, pl.wp, oh, ow, mult, shift, q, out);
+#endif
+      run(&pl, p, in == filled ? NULL : in, xb, &ch,
+          (int32_t)((uint32_t)b - (uint32_t)(zin + 128) * sum), oh, ow, mult, shift, q, acc,
+          out);
+      filled = in;
     }
   return SPX_RT_OK;
 }

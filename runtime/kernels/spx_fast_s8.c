@@ -1587,20 +1587,29 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
  * of virtual pixel (b + 4 m) / sw: G = 4 / sw loads at b, b + sw, .., one
  * vpdpbusd per quad each, make a block of 16 G consecutive virtual pixels
  * (load j: pixels j, j + G, j + 2 G, ..) with no shuffle and no int16 plane.
- * The block is requantized in registers (rq16), its bytes put back in order
- * (unpacks) and stored; then each output row's ow bytes are copied out of
- * these virtual rows. The other cases (shift > 0, mult = INT32_MIN, the
+ * The block is requantized in registers (dw_rq32: rq16's steps, without
+ * its narrowing), packed to bytes with saturation (exact: the values are
+ * clamped to int8 already) and put back in pixel order by one in-lane byte
+ * shuffle, stored to a row of virtual pixels, whose output pixels are
+ * copied out afterwards. The other cases (shift > 0, mult = INT32_MIN, the
  * fused sign): the accumulators scattered in order and requant_rows.
  * C, AVX2, and the channels the VNNI blocks do not take (taps beyond int8
  * from a format's row_taps, other strides): one output row at a time, per
  * tap one run over the row (compiled for each path: the compiler vectorizes
- * stride 1), then the row's requantization. */
+ * stride 1), then the row's requantization.
+ *
+ * The channels are software-pipelined through two sets of images and two
+ * rows of virtual pixels: the next channel's plane (a guess: the next input
+ * channel) is written before this channel's blocks run, and the previous
+ * channel's bytes are copied out after them, so that no load waits for the
+ * stores just before it (a load spanning several stores is not forwarded). */
 
 typedef struct dw_plan {
   int32_t sh, sw, hq, pitch, vq, nv;
   size_t img;    /* bytes of one phase image */
-  size_t nxb;    /* bytes of the images, with the slack the last block reads */
-  size_t off_xb, off_acc, total;
+  size_t nxb;    /* bytes of a set of images, with the slack the last block reads */
+  size_t nvb;    /* virtual pixels of the blocks, up(nv, DW_BLOCK) */
+  size_t off_xb[2], off_acc, off_vout[2], total;
 } dw_plan_t;
 
 #define DW_BLOCK 64 /* virtual pixels of the VNNI path's largest block (sw 1) */
@@ -1622,20 +1631,25 @@ static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int
   pl->vq = pl->pitch / pl->sw;
   pl->hq = (hp + pl->sh - 1) / pl->sh;
   pl->nv = (oh - 1) * pl->vq + ow;
+  pl->nvb = up((size_t)pl->nv, DW_BLOCK);
   pl->img = (size_t)pl->hq * (size_t)pl->pitch;
   maxoff = (size_t)((p->kh - 1) * p->dilation[0] / pl->sh) * (size_t)pl->pitch +
            (size_t)(p->kw - 1) * (size_t)p->dilation[1];
   /* the furthest byte a VNNI block reads past its image's start: the last
-   * block's v0 <= up(nv, 64) - 16 G, a quad's offset <= maxoff, its G
-   * loads at + sw j < 4, 64 bytes each; the others read inside the images */
-  reach = (size_t)pl->sw * up((size_t)pl->nv, DW_BLOCK) + maxoff + 64;
+   * block's v0 <= nvb - 16 G, a quad's offset <= maxoff, its G loads at
+   * + sw j < 4, 64 bytes each; the other loops read inside the images */
+  reach = (size_t)pl->sw * pl->nvb + maxoff + 64;
   if (reach < pl->img) reach = pl->img;
   pl->nxb = up((size_t)(pl->sh - 1) * pl->img + reach, 64);
-  if (pl->nxb > (size_t)INT32_MAX) return 0;
-  /* [images nxb][int32 accumulators up(nv, 64)]; from a 64-aligned base */
-  pl->off_xb = 0;
-  pl->off_acc = pl->nxb;
-  pl->total = pl->off_acc + up((size_t)pl->nv, DW_BLOCK) * 4 + 64;
+  if (pl->nxb > (size_t)INT32_MAX / 4 || pl->nvb > (size_t)INT32_MAX / 16) return 0;
+  /* [images][images][int32 accumulators nvb][bytes nvb][bytes nvb], each
+   * from a 64-aligned base */
+  pl->off_xb[0] = 0;
+  pl->off_xb[1] = pl->nxb;
+  pl->off_acc = 2 * pl->nxb;
+  pl->off_vout[0] = pl->off_acc + pl->nvb * 4;
+  pl->off_vout[1] = pl->off_vout[0] + pl->nvb;
+  pl->total = pl->off_vout[1] + pl->nvb + 64;
   return 1;
 }
 
@@ -1664,14 +1678,25 @@ typedef struct dw_chan {
 #define DW_ALWAYS static inline
 #endif
 
-/* The channel's plane in the images (their padding and slack stay). */
-DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
-                            const int8_t *in, uint8_t *xb) {
+/* A channel's plane into a set of images (their padding and slack stay). */
+typedef void (*dw_fill_fn)(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                           const int8_t *in, uint8_t *xb);
+/* A channel's output: to out (returns 0) or as virtual rows of bytes to
+ * vout, for dw_copy_fn (returns 1). */
+typedef int (*dw_run_fn)(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                         int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                         const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                         int8_t *out);
+typedef void (*dw_copy_fn)(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
+                           int8_t *out);
+
+static void dw_fill_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
+                      uint8_t *xb) {
   int32_t x, y;
   for (y = 0; y < p->h; ++y) {
     const int32_t yp = y + p->pad[0];
-    uint8_t *d = xb + (size_t)(yp % pl->sh) * pl->img + (size_t)(yp / pl->sh) * (size_t)pl->pitch +
-                 (size_t)p->pad[1];
+    uint8_t *d = xb + (size_t)(yp % pl->sh) * pl->img +
+                 (size_t)(yp / pl->sh) * (size_t)pl->pitch + (size_t)p->pad[1];
     const int8_t *s = in + (size_t)y * (size_t)p->w;
     for (x = 0; x < p->w; ++x) d[x] = (uint8_t)((uint8_t)s[x] ^ 0x80u);
   }
@@ -1689,6 +1714,7 @@ DW_ALWAYS void dw_rows_body(const dw_plan_t *pl, const uint8_t *xb, const dw_cha
     for (t = 0; t < ch->nt; ++t) {
       const int32_t wv = ch->tw[t];
       const uint8_t *r = xb + ch->toff[t] + (size_t)oy * (size_t)pl->pitch;
+      if (!wv) continue; /* pruned taps */
       if (sw == 1)
         for (ox = 0; ox < ow; ++ox) acc[ox] += (uint32_t)(wv * (int32_t)r[ox]);
       else
@@ -1699,36 +1725,70 @@ DW_ALWAYS void dw_rows_body(const dw_plan_t *pl, const uint8_t *xb, const dw_cha
   }
 }
 
-/* in: the channel's input plane, or NULL when the images hold it already
- * (the previous output channel read the same one). */
-typedef void (*dw_chan_fn)(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
-                           const int8_t *in, uint8_t *xb, const dw_chan_t *ch, int32_t c0,
-                           int32_t oh, int32_t ow, int32_t mult, int shift,
-                           const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out);
-
-static void dw_chan_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
-                      uint8_t *xb, const dw_chan_t *ch, int32_t c0, int32_t oh, int32_t ow,
-                      int32_t mult, int shift, const spx_rt_requant_pc_t *q, int32_t *acc,
-                      int8_t *out) {
-  if (in) dw_fill_body(pl, p, in, xb);
+static int dw_run_c(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch, int32_t c0,
+                    int32_t oh, int32_t ow, int32_t mult, int shift,
+                    const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout, int8_t *out) {
+  (void)vout;
   dw_rows_body(pl, xb, ch, c0, oh, ow, requant_c, mult, shift, q, (uint32_t *)(void *)acc, out);
+  return 0;
 }
 
 #if SPX_K_X86
-T_AVX2 static void dw_chan_avx2(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
-                                const int8_t *in, uint8_t *xb, const dw_chan_t *ch, int32_t c0,
-                                int32_t oh, int32_t ow, int32_t mult, int shift,
-                                const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out) {
-  if (in) dw_fill_body(pl, p, in, xb);
+T_AVX2 static int dw_run_avx2(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                              int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                              const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                              int8_t *out) {
+  (void)vout;
   dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx2, mult, shift, q, (uint32_t *)(void *)acc,
                out);
+  return 0;
 }
 
-/* EXPERIMENT */
+/* n bytes (a row) from s to d, x ^ flip: 64 per step, the last ones masked. */
+T_AVX512 DW_ALWAYS void dw_row_avx512(const uint8_t *s, uint8_t *d, int32_t n, __m512i flip) {
+  int32_t x;
+  for (x = 0; x + 64 <= n; x += 64)
+    _mm512_storeu_si512((void *)(d + x),
+                        _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
+  if (x < n) {
+    const __mmask64 m = (__mmask64)(((uint64_t)1 << (n - x)) - 1);
+    _mm512_mask_storeu_epi8((void *)(d + x), m,
+                            _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(s + x)), flip));
+  }
+}
+
+T_AVX512 static void dw_fill_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                    const int8_t *in, uint8_t *xb) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  const int32_t h = p->h, w = p->w, sh = pl->sh;
+  int32_t y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
+  for (y = 0; y < h; ++y) {
+    dw_row_avx512((const uint8_t *)(in + (size_t)y * (size_t)w),
+                  xb + (size_t)py * pl->img + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1],
+                  w, flip);
+    if (++py == sh) { /* the next padded row: the next image's, or the first's next */
+      py = 0;
+      ++yq;
+    }
+  }
+}
+
+T_AVX512 static void dw_copy_avx512(const dw_plan_t *pl, const uint8_t *vout, int32_t oh,
+                                    int32_t ow, int8_t *out) {
+  const __m512i zero = _mm512_setzero_si512();
+  int32_t y;
+  for (y = 0; y < oh; ++y)
+    dw_row_avx512(vout + (size_t)y * (size_t)pl->vq, (uint8_t *)out + (size_t)y * (size_t)ow, ow,
+                  zero);
+}
+
+/* rq16's steps without its narrowing: 16 accumulators to 16 int32 outputs,
+ * clamped to [act_min, act_max] (shift <= 0, act_min <= act_max). */
 T_AVX512 static inline __m512i dw_rq32(const rq_common_t *k, const rq_row_t *r, __m512i v) {
   __m512i e, d;
-  e = _mm512_mul_epi32(v, r->mult);
-  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult);
+  if (r->addc) v = _mm512_add_epi32(v, r->c);
+  e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
+  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
   if (r->corr) {
     const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
     const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
@@ -1743,33 +1803,36 @@ T_AVX512 static inline __m512i dw_rq32(const rq_common_t *k, const rq_row_t *r, 
   e = _mm512_sra_epi64(e, r->sh);
   d = _mm512_sra_epi64(d, r->sh);
   e = _mm512_permutex2var_epi32(e, k->pick, d);
-  if (r->addzp) e = _mm512_add_epi32(e, k->zp);
+  if (r->addzp) e = _mm512_add_epi32(e, k->zp); /* int32 wrap as in C */
   return _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
 }
 
-/* The VNNI blocks of one channel, G = 4 / sw loads per quad (see above);
- * rr: requantize in registers with it, NULL: the accumulators to acc
- * (virtual pixels, in order). */
+/* The VNNI blocks of one channel, G = 4 / sw loads per quad, NQ quads (0:
+ * ch->nq, read per block; else in registers); rr: requantize in registers
+ * with it, the bytes to vout; NULL: the accumulators to acc (virtual
+ * pixels, in order). */
 T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
-                                     const dw_chan_t *ch, int32_t c0, int32_t oh, int32_t ow,
-                                     const int G, const int NQ, const rq_common_t *kc,
-                                     const rq_row_t *rr, int32_t *acc, int8_t *out) {
-  const int32_t nb = 16 * G, vq = pl->vq;
+                                     const dw_chan_t *ch, int32_t c0, const int G, const int NQ,
+                                     const rq_common_t *kc, const rq_row_t *rr, int32_t *acc,
+                                     uint8_t *vout) {
+  const int32_t nb = 16 * G, nv = pl->nv;
   const size_t sw = (size_t)pl->sw;
   const __m512i vc = _mm512_set1_epi32(c0);
   const __m512i sidx = _mm512_mullo_epi32(
       _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(G));
-  uint8_t *vout = (uint8_t *)acc; /* requantized in registers: the bytes */
+  /* in-lane byte order of the packed G = 4 block: lane byte 4 k + j from
+   * byte 4 j + k (accumulator j's pixel 4 k + j of the lane) */
+  const __m512i order = _mm512_set4_epi32(0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400);
   __m512i wq[4];
   size_t qoff[4];
-  int32_t v0, i, y, x;
-  for (i = 0; i < NQ; ++i) { /* NQ quads: their weights in registers */
+  int32_t v0, i;
+  for (i = 0; i < NQ; ++i) {
     wq[i] = _mm512_set1_epi32(ch->qw[i]);
     qoff[i] = ch->qoff[i];
   }
-  for (v0 = 0; v0 < pl->nv; v0 += nb) {
-    __m512i a0 = vc, a1 = vc, a2 = vc, a3 = vc;
+  for (v0 = 0; v0 < nv; v0 += nb) {
     const uint8_t *const xv = xb + sw * (size_t)v0;
+    __m512i a0 = vc, a1 = vc, a2 = vc, a3 = vc;
     for (i = 0; i < (NQ ? NQ : ch->nq); ++i) {
       const uint8_t *s = xv + (NQ ? qoff[i] : ch->qoff[i]);
       const __m512i wv = NQ ? wq[i] : _mm512_set1_epi32(ch->qw[i]);
@@ -1780,23 +1843,20 @@ T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
         a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512((const void *)(s + 3 * sw)), wv);
       }
     }
-    if (rr) {
-      /* byte j + G m of the block from byte m of r_j */
-      __m512i o;
-      if (G == 4) {
-        const __m512i e0 = dw_rq32(kc, rr, a0), e1 = dw_rq32(kc, rr, a1);
-        const __m512i e2 = dw_rq32(kc, rr, a2), e3 = dw_rq32(kc, rr, a3);
-        o = _mm512_packs_epi16(_mm512_packs_epi32(e0, e1), _mm512_packs_epi32(e2, e3));
-        o = _mm512_shuffle_epi8(o, _mm512_set4_epi32(0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400));
-      } else {
-        const __m128i r0 = rq16(kc, rr, a0);
-        if (G == 2) {
-        const __m128i r1 = rq16(kc, rr, a1);
-        o = _mm512_castsi128_si512(_mm_unpacklo_epi8(r0, r1));
-        o = _mm512_inserti32x4(o, _mm_unpackhi_epi8(r0, r1), 1);
-        } else o = _mm512_castsi128_si512(r0);
-      }
-      _mm512_storeu_si512((void *)(vout + v0), o); /* virtual pixels, in order */
+    if (rr && G == 4) {
+      /* per 128-bit lane: packs keep the lane's 4 pixels of each
+       * accumulator in turn, the shuffle puts them in order */
+      const __m512i p01 = _mm512_packs_epi32(dw_rq32(kc, rr, a0), dw_rq32(kc, rr, a1));
+      const __m512i p23 = _mm512_packs_epi32(dw_rq32(kc, rr, a2), dw_rq32(kc, rr, a3));
+      _mm512_storeu_si512((void *)(vout + v0),
+                          _mm512_shuffle_epi8(_mm512_packs_epi16(p01, p23), order));
+    } else if (rr && G == 2) { /* pixel 2 m + j from byte m of r_j */
+      const __m128i r0 = _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a0));
+      const __m128i r1 = _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a1));
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm_unpacklo_epi8(r0, r1));
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0 + 16), _mm_unpackhi_epi8(r0, r1));
+    } else if (rr) {
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a0)));
     } else {
       _mm512_i32scatter_epi32((void *)(acc + v0), sidx, a0, 4);
       if (G > 1) _mm512_i32scatter_epi32((void *)(acc + v0 + 1), sidx, a1, 4);
@@ -1806,70 +1866,35 @@ T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
       }
     }
   }
-  if (!rr) return;
-  /* row y of the output: its ow bytes from vout + y vq */
-  for (y = 0; y < oh; ++y) {
-    const uint8_t *s = vout + (size_t)y * (size_t)vq;
-    int8_t *d = out + (size_t)y * (size_t)ow;
-    for (x = 0; x < ow; x += 64) {
-      const __mmask64 m = ow - x >= 64 ? ~(__mmask64)0 : (__mmask64)(((uint64_t)1 << (ow - x)) - 1);
-      _mm512_mask_storeu_epi8((void *)(d + x), m, _mm512_maskz_loadu_epi8(m, (const void *)(s + x)));
-    }
-  }
 }
 
-T_AVX512 static void dw_chan_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
-                                    const int8_t *in, uint8_t *xb, const dw_chan_t *ch,
-                                    int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
-                                    const spx_rt_requant_pc_t *q, int32_t *acc, int8_t *out) {
+T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                                  int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                                  const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                                  int8_t *out) {
   const int sw = pl->sw;
-  rq_common_t kc;
-  rq_row_t rr;
-  int fast;
-  int32_t x, y;
-  if (in) { /* the interior, 64 pixels per step */
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    int32_t py = p->pad[0] % pl->sh;
-    uint8_t *row = xb + (size_t)py * pl->img + (size_t)(p->pad[0] / pl->sh) * (size_t)pl->pitch +
-                   (size_t)p->pad[1];
-    for (y = 0; y < p->h; ++y) {
-      const int8_t *s = in + (size_t)y * (size_t)p->w;
-      for (x = 0; x < p->w; x += 64) {
-        const __mmask64 m =
-            p->w - x >= 64 ? ~(__mmask64)0 : (__mmask64)(((uint64_t)1 << (p->w - x)) - 1);
-        _mm512_mask_storeu_epi8((void *)(row + x), m,
-                                _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(s + x)),
-                                                 flip));
-      }
-      /* the next padded row: the next image, or back to the first one's next row */
-      if (++py < pl->sh) {
-        row += pl->img;
-      } else {
-        row -= (size_t)(pl->sh - 1) * pl->img;
-        row += pl->pitch;
-        py = 0;
-      }
-    }
-  }
+  const int fast = !(q->act_min > q->act_max || mult == INT32_MIN || shift > 0);
+  const rq_common_t kc = rq_common(q);
+  const rq_row_t rr = rq_setup(0, fast ? mult : 0, fast ? shift : 0, q);
+  const rq_row_t *r = fast ? &rr : NULL;
   if (ch->wide || (sw != 1 && sw != 2 && sw != 4)) {
     dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx512, mult, shift, q,
                  (uint32_t *)(void *)acc, out);
-    return;
+    return 0;
   }
-  fast = !(q->act_min > q->act_max || mult == INT32_MIN || shift > 0);
-  kc = rq_common(q);
-  rr = rq_setup(0, fast ? mult : 0, fast ? shift : 0, q);
   if (sw == 1 && ch->nq == 3) /* 3x3 */
-    dw_vnni_body(pl, xb, ch, c0, oh, ow, 4, 3, &kc, fast ? &rr : NULL, acc, out);
+    dw_vnni_body(pl, xb, ch, c0, 4, 3, &kc, r, acc, vout);
   else if (sw == 1)
-    dw_vnni_body(pl, xb, ch, c0, oh, ow, 4, 0, &kc, fast ? &rr : NULL, acc, out);
+    dw_vnni_body(pl, xb, ch, c0, 4, 0, &kc, r, acc, vout);
   else if (sw == 2 && ch->nq == 3)
-    dw_vnni_body(pl, xb, ch, c0, oh, ow, 2, 3, &kc, fast ? &rr : NULL, acc, out);
+    dw_vnni_body(pl, xb, ch, c0, 2, 3, &kc, r, acc, vout);
   else if (sw == 2)
-    dw_vnni_body(pl, xb, ch, c0, oh, ow, 2, 0, &kc, fast ? &rr : NULL, acc, out);
+    dw_vnni_body(pl, xb, ch, c0, 2, 0, &kc, r, acc, vout);
   else
-    dw_vnni_body(pl, xb, ch, c0, oh, ow, 1, 0, &kc, fast ? &rr : NULL, acc, out);
-  if (!fast) requant_rows_avx512(acc, pl->vq, oh, ow, mult, shift, q, out);
+    dw_vnni_body(pl, xb, ch, c0, 1, 0, &kc, r, acc, vout);
+  if (fast) return 1;
+  requant_rows_avx512(acc, pl->vq, oh, ow, mult, shift, q, out);
+  return 0;
 }
 #endif
 
@@ -1882,26 +1907,38 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
   const int32_t zin = q->in_zero_point, dh = p->dilation[0], dw = p->dilation[1];
   const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
+  const int8_t *const in_end = input + (size_t)p->n * (size_t)p->c_in * hw;
   uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
-  const int8_t *filled = NULL;
+  const int8_t *have[2] = {NULL, NULL}; /* the plane each set of images holds */
+  int8_t *pending = NULL; /* the previous channel's output, its bytes in vout[pv] */
   int16_t taps16[DW_MAXTAPS];
   int32_t taps[DW_MAXTAPS];
   dw_chan_t ch;
   dw_plan_t pl;
-  uint8_t *xb;
+  uint8_t *xb[2], *vout[2];
   int32_t *acc, n, t;
   uint32_t i;
-  dw_chan_fn run = dw_chan_c;
+  int pv = 0;
+  dw_fill_fn fill = dw_fill_c;
+  dw_run_fn run = dw_run_c;
+  dw_copy_fn copy = NULL;
 #if SPX_K_X86
-  if (SPX_K_ISA() == SPX_RT_ISA_AVX512)
-    run = dw_chan_avx512;
-  else if (SPX_K_ISA() == SPX_RT_ISA_AVX2)
-    run = dw_chan_avx2;
+  if (SPX_K_ISA() == SPX_RT_ISA_AVX512) {
+    fill = dw_fill_avx512;
+    run = dw_run_avx512;
+    copy = dw_copy_avx512;
+  } else if (SPX_K_ISA() == SPX_RT_ISA_AVX2) {
+    run = dw_run_avx2;
+  }
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
-  xb = base + pl.off_xb;
+  for (t = 0; t < 2; ++t) {
+    xb[t] = base + pl.off_xb[t];
+    vout[t] = base + pl.off_vout[t];
+  }
   acc = (int32_t *)(void *)(base + pl.off_acc);
-  memset(xb, (int)(uint8_t)(zin + 128), pl.nxb); /* padding and slack: z_in + 128 */
+  /* padding and slack: z_in + 128 */
+  memset(base, (int)(uint8_t)(zin + 128), 2 * pl.nxb);
   /* the taps' and quads' offsets (kernel row ky: quad j holds the taps with
    * kx dw in 4 j .. 4 j + 3) */
   ch.nt = ntaps;
@@ -1910,17 +1947,19 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
     const int32_t ky = t / p->kw, at = (t % p->kw) * dw;
     const size_t row =
         (size_t)((ky * dh) % pl.sh) * pl.img + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
+    const size_t qo = row + (size_t)(at & ~3);
     ch.toff[t] = row + (size_t)at;
-    if (!ch.nq || ch.qoff[ch.nq - 1] != row + (size_t)(at & ~3)) ch.qoff[ch.nq++] = row + (size_t)(at & ~3);
+    if (!ch.nq || ch.qoff[ch.nq - 1] != qo) ch.qoff[ch.nq++] = qo;
     ch.tq[t] = (uint8_t)(ch.nq - 1);
-    ch.tsh[t] = (uint8_t)(at & 3);
+    ch.tsh[t] = (uint8_t)(8 * (at & 3));
   }
   for (n = 0; n < p->n; ++n)
     for (i = 0; i < w->dims.rows; ++i) {
-      uint32_t oc, sum = 0;
-      const int8_t *in;
+      uint32_t oc, sum = 0, any = 0, qcur = 0;
+      const int8_t *in, *next;
       int8_t *out;
       int32_t b, mult, shift;
+      int xi;
       if (plain) {
         oc = i;
         for (t = 0; t < ntaps; ++t)
@@ -1946,35 +1985,44 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       b = bias ? bias[oc] : 0;
       mult = q->multiplier[oc];
       shift = (int)q->shift[oc];
-      {
-        uint32_t any = 0;
-        ch.wide = 0;
-        for (t = 0; t < ch.nq; ++t) ch.qw[t] = 0;
-        for (t = 0; t < ntaps; ++t) {
-          const int32_t wv = taps[t];
-          sum += (uint32_t)wv;
-          any |= (uint32_t)wv;
-          ch.wide |= wv < -128 || wv > 127;
-          ch.tw[t] = wv;
-          ch.qw[ch.tq[t]] =
-              (int32_t)((uint32_t)ch.qw[ch.tq[t]] | ((uint32_t)(uint8_t)wv << (8 * ch.tsh[t])));
-        }
-        if (!any) { /* no taps (a pruned channel): acc = bias everywhere */
-          memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
-                 plane);
-          continue;
+      ch.wide = 0;
+      for (t = 0; t < ntaps; ++t) { /* the weights, the quads' dwords */
+        const int32_t wv = taps[t];
+        sum += (uint32_t)wv;
+        any |= (uint32_t)wv;
+        ch.wide |= wv < -128 || wv > 127;
+        ch.tw[t] = wv;
+        qcur |= (uint32_t)(uint8_t)wv << ch.tsh[t];
+        if (t + 1 == ntaps || ch.tq[t + 1] != ch.tq[t]) {
+          ch.qw[ch.tq[t]] = (int32_t)qcur;
+          qcur = 0;
         }
       }
-#if defined(__GNUC__)
-      if (oc / (uint32_t)cout_g + 1 < (uint32_t)p->c_in) { /* the next channel's plane */
-        size_t o;
-        for (o = 0; o < hw; o += 64) __builtin_prefetch(in + hw + o);
+      if (!any) { /* no taps (a pruned channel): acc = bias everywhere */
+        memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
+               plane);
+        continue;
       }
-#endif
-      run(&pl, p, in == filled ? NULL : in, xb, &ch,
-          (int32_t)((uint32_t)b - (uint32_t)(zin + 128) * sum), oh, ow, mult, shift, q, acc,
-          out);
-      filled = in;
+      /* this channel's plane (made while the previous channel ran, unless
+       * the guess was wrong), then the next one's into the other images */
+      xi = have[0] == in ? 0 : have[1] == in ? 1 : -1;
+      if (xi < 0) {
+        xi = 0;
+        fill(&pl, p, in, xb[0]);
+        have[0] = in;
+      }
+      next = in + hw;
+      if (next < in_end && have[!xi] != next) {
+        fill(&pl, p, next, xb[!xi]);
+        have[!xi] = next;
+      }
+      if (run(&pl, xb[xi], &ch, (int32_t)((uint32_t)b - (uint32_t)(zin + 128) * sum), oh, ow,
+              mult, shift, q, acc, vout[!pv], out)) {
+        if (pending) copy(&pl, vout[pv], oh, ow, pending);
+        pending = out;
+        pv = !pv;
+      }
     }
+  if (pending) copy(&pl, vout[pv], oh, ow, pending);
   return SPX_RT_OK;
 }

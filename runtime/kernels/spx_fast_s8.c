@@ -43,7 +43,10 @@
  * Dense (fully connected) layers: per batch row, rows of weights against the
  * input row: AVX-512 VNNI 8 rows at a time with the row sums in the same
  * pass (x' = x + 128), AVX2 and C on x - z_in in int16. CBR: per block row,
- * its stored 8x8 blocks against the input's 8-byte segments. */
+ * its stored 8x8 blocks against the input's 8-byte segments.
+ *
+ * Depthwise conv2d (any stride, up to 64 taps): per channel, over a padded
+ * byte plane of x + 128; see its section at the end. */
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
@@ -1594,9 +1597,9 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
  * copied out afterwards. The other cases (shift > 0, mult = INT32_MIN, the
  * fused sign): the accumulators scattered in order and requant_rows.
  * C, AVX2, and the channels the VNNI blocks do not take (taps beyond int8
- * from a format's row_taps, other strides): one output row at a time, per
- * tap one run over the row (compiled for each path: the compiler vectorizes
- * stride 1), then the row's requantization.
+ * from a format's row_taps, other strides): per tap one run over all the
+ * virtual pixels (compiled for each path: the compiler vectorizes stride
+ * 1), then requant_rows.
  *
  * The channels are software-pipelined through two sets of images and two
  * rows of virtual pixels: the next channel's plane (a guess: the next input
@@ -1662,14 +1665,16 @@ size_t spx_k_fast_dw_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t 
 /* One channel's taps as the loops read them: tap t (ky kw + kx) weight tw[t]
  * at byte toff[t] (from the images' start, for virtual pixel 0); the quads
  * (one per kernel row and 4-byte group of kx dw that has taps) weight dword
- * qw[i] at byte qoff[i], tap t at byte tsh[t] of quad tq[t]. The offsets
- * are the layer's (made once per call), the weights the channel's. */
+ * qw[i] at byte qoff[i], tap t at byte tsh[t] of quad tq[t]; the pairs
+ * (AVX2: the same with 2-byte groups, int16 weights) pw, poff, tp, tpsh.
+ * The offsets are the layer's (made once per call), the weights the
+ * channel's. */
 typedef struct dw_chan {
-  int32_t nt, nq;
+  int32_t nt, nq, np;
   int32_t wide; /* a tap beyond int8 (a format's row_taps): no quads */
-  int32_t tw[DW_MAXTAPS], qw[DW_MAXTAPS];
-  size_t toff[DW_MAXTAPS], qoff[DW_MAXTAPS];
-  uint8_t tq[DW_MAXTAPS], tsh[DW_MAXTAPS];
+  int32_t tw[DW_MAXTAPS], qw[DW_MAXTAPS], pw[DW_MAXTAPS];
+  size_t toff[DW_MAXTAPS], qoff[DW_MAXTAPS], poff[DW_MAXTAPS];
+  uint8_t tq[DW_MAXTAPS], tsh[DW_MAXTAPS], tp[DW_MAXTAPS], tpsh[DW_MAXTAPS];
 } dw_chan_t;
 
 #if defined(__GNUC__)
@@ -1690,58 +1695,128 @@ typedef int (*dw_run_fn)(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t
 typedef void (*dw_copy_fn)(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
                            int8_t *out);
 
-static void dw_fill_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
-                      uint8_t *xb) {
-  int32_t x, y;
-  for (y = 0; y < p->h; ++y) {
-    const int32_t yp = y + p->pad[0];
-    uint8_t *d = xb + (size_t)(yp % pl->sh) * pl->img +
-                 (size_t)(yp / pl->sh) * (size_t)pl->pitch + (size_t)p->pad[1];
-    const int8_t *s = in + (size_t)y * (size_t)p->w;
-    for (x = 0; x < p->w; ++x) d[x] = (uint8_t)((uint8_t)s[x] ^ 0x80u);
+DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                            const int8_t *in, uint8_t *xb) {
+  const int32_t h = p->h, w = p->w, sh = pl->sh;
+  int32_t x, y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
+  for (y = 0; y < h; ++y) {
+    uint8_t *restrict d =
+        xb + (size_t)py * pl->img + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
+    const uint8_t *restrict s = (const uint8_t *)in + (size_t)y * (size_t)w;
+    for (x = 0; x < w; ++x) d[x] = (uint8_t)(s[x] ^ 0x80u);
+    if (++py == sh) { /* the next padded row: the next image's, or the first's next */
+      py = 0;
+      ++yq;
+    }
   }
 }
 
-/* Output rows, each: acc = c0 + sum_t tw[t] x' (wrapping), requantized. */
-DW_ALWAYS void dw_rows_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
-                            int32_t c0, int32_t oh, int32_t ow, requant_fn rq, int32_t mult,
-                            int shift, const spx_rt_requant_pc_t *q, uint32_t *acc,
-                            int8_t *out) {
+static void dw_fill_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
+                      uint8_t *xb) {
+  dw_fill_body(pl, p, in, xb);
+}
+
+/* The virtual plane, acc[v] = c0 + sum_t tw[t] x'[sw v + toff[t]] (wrapping),
+ * one run over it per tap, then requantized row by row. */
+DW_ALWAYS void dw_plane_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                             int32_t c0, int32_t oh, int32_t ow, requant_rows_fn rq,
+                             int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                             uint32_t *acc, int8_t *out) {
   const size_t sw = (size_t)pl->sw;
-  int32_t oy, ox, t;
-  for (oy = 0; oy < oh; ++oy) {
-    for (ox = 0; ox < ow; ++ox) acc[ox] = (uint32_t)c0;
-    for (t = 0; t < ch->nt; ++t) {
-      const int32_t wv = ch->tw[t];
-      const uint8_t *r = xb + ch->toff[t] + (size_t)oy * (size_t)pl->pitch;
-      if (!wv) continue; /* pruned taps */
-      if (sw == 1)
-        for (ox = 0; ox < ow; ++ox) acc[ox] += (uint32_t)(wv * (int32_t)r[ox]);
-      else
-        for (ox = 0; ox < ow; ++ox) acc[ox] += (uint32_t)(wv * (int32_t)r[(size_t)ox * sw]);
-    }
-    rq((const int32_t *)(const void *)acc, (uint32_t)ow, 0, mult, shift, q,
-       out + (size_t)oy * (size_t)ow);
+  const int32_t nv = pl->nv;
+  int32_t v, t;
+  for (v = 0; v < nv; ++v) acc[v] = (uint32_t)c0;
+  for (t = 0; t < ch->nt; ++t) {
+    /* restrict: bytes may alias anything, the compiler would not
+     * vectorize the accumulation otherwise */
+    uint32_t *restrict a = acc;
+    const uint8_t *restrict r = xb + ch->toff[t];
+    const int32_t wv = ch->tw[t];
+    if (!wv) continue; /* pruned taps */
+    if (sw == 1)
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[v]);
+    else
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[(size_t)v * sw]);
   }
+  rq((const int32_t *)(const void *)acc, pl->vq, oh, ow, mult, shift, q, out);
 }
 
 static int dw_run_c(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch, int32_t c0,
                     int32_t oh, int32_t ow, int32_t mult, int shift,
                     const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout, int8_t *out) {
   (void)vout;
-  dw_rows_body(pl, xb, ch, c0, oh, ow, requant_c, mult, shift, q, (uint32_t *)(void *)acc, out);
+  dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_c, mult, shift, q, (uint32_t *)(void *)acc,
+                out);
   return 0;
 }
 
 #if SPX_K_X86
+/* AVX2, sw 1 or 2: the taps in pairs, as the VNNI blocks' quads (16 bytes
+ * at byte b widened to int16 hold in dword m the pair of virtual pixel
+ * (b + 2 m) / sw), vpmaddwd on int16 weights (every row_taps tap fits);
+ * G = 2 / sw loads per pair make a block of 8 G virtual pixels (load j:
+ * pixels j, j + G, ..), stored in order to acc. */
+T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                                    int32_t c0, const int G, int32_t *acc) {
+  const int32_t nv = pl->nv, np = ch->np;
+  const size_t sw = (size_t)pl->sw;
+  const __m256i vc = _mm256_set1_epi32(c0);
+  int32_t v0, i;
+  for (v0 = 0; v0 < nv; v0 += 8 * G) {
+    const uint8_t *const xv = xb + sw * (size_t)v0;
+    __m256i a0 = vc, a1 = vc;
+    for (i = 0; i < np; ++i) {
+      const uint8_t *s = xv + ch->poff[i];
+      const __m256i wv = _mm256_set1_epi32(ch->pw[i]);
+      a0 = _mm256_add_epi32(
+          a0, _mm256_madd_epi16(
+                  _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)s)), wv));
+      if (G > 1)
+        a1 = _mm256_add_epi32(
+            a1, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                                      _mm_loadu_si128((const __m128i *)(const void *)(s + sw))),
+                                  wv));
+    }
+    if (G > 1) { /* pixel 2 m + j from lane m of a_j */
+      const __m256i lo = _mm256_unpacklo_epi32(a0, a1), hi = _mm256_unpackhi_epi32(a0, a1);
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0 + 8),
+                          _mm256_permute2x128_si256(lo, hi, 0x31));
+    } else {
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0), a0);
+    }
+  }
+}
+
+T_AVX2 static void dw_fill_avx2(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                const int8_t *in, uint8_t *xb) {
+  dw_fill_body(pl, p, in, xb);
+}
+
 T_AVX2 static int dw_run_avx2(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
                               int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
                               const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
                               int8_t *out) {
-  (void)vout;
-  dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx2, mult, shift, q, (uint32_t *)(void *)acc,
-               out);
-  return 0;
+  if (pl->sw == 1)
+    dw_pairs_body(pl, xb, ch, c0, 2, acc);
+  else if (pl->sw == 2)
+    dw_pairs_body(pl, xb, ch, c0, 1, acc);
+  else {
+    dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_avx2, mult, shift, q,
+                  (uint32_t *)(void *)acc, out);
+    return 0;
+  }
+  /* the virtual pixels in one run (requant_avx2 does 8 at a time, the
+   * rest one by one: per row, that would be most of a short row) */
+  requant_avx2(acc, (uint32_t)pl->nv, 0, mult, shift, q, (int8_t *)vout);
+  return 1;
+}
+
+static void dw_copy_c(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
+                      int8_t *out) {
+  int32_t y;
+  for (y = 0; y < oh; ++y)
+    memcpy(out + (size_t)y * (size_t)ow, vout + (size_t)y * (size_t)pl->vq, (size_t)ow);
 }
 
 /* n bytes (a row) from s to d, x ^ flip: 64 per step, the last ones masked. */
@@ -1823,6 +1898,9 @@ T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
   /* in-lane byte order of the packed G = 4 block: lane byte 4 k + j from
    * byte 4 j + k (accumulator j's pixel 4 k + j of the lane) */
   const __m512i order = _mm512_set4_epi32(0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400);
+  /* G = 2: lane byte 2 k + j from byte 4 j + k */
+  const __m512i order2 = _mm512_set4_epi32(0x07030602, 0x05010400, 0x07030602, 0x05010400);
+  const __m512i lanes2 = _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0);
   __m512i wq[4];
   size_t qoff[4];
   int32_t v0, i;
@@ -1850,11 +1928,13 @@ T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
       const __m512i p23 = _mm512_packs_epi32(dw_rq32(kc, rr, a2), dw_rq32(kc, rr, a3));
       _mm512_storeu_si512((void *)(vout + v0),
                           _mm512_shuffle_epi8(_mm512_packs_epi16(p01, p23), order));
-    } else if (rr && G == 2) { /* pixel 2 m + j from byte m of r_j */
-      const __m128i r0 = _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a0));
-      const __m128i r1 = _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a1));
-      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm_unpacklo_epi8(r0, r1));
-      _mm_storeu_si128((__m128i *)(void *)(vout + v0 + 16), _mm_unpackhi_epi8(r0, r1));
+    } else if (rr && G == 2) {
+      /* per lane: the 4 pixels of each accumulator in bytes 0-7 (twice),
+       * in order after the shuffle; then the lanes' low halves together */
+      const __m512i p01 = _mm512_packs_epi32(dw_rq32(kc, rr, a0), dw_rq32(kc, rr, a1));
+      const __m512i b = _mm512_shuffle_epi8(_mm512_packs_epi16(p01, p01), order2);
+      _mm256_storeu_si256((__m256i *)(void *)(vout + v0),
+                          _mm512_castsi512_si256(_mm512_permutexvar_epi64(lanes2, b)));
     } else if (rr) {
       _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm512_cvtepi32_epi8(dw_rq32(kc, rr, a0)));
     } else {
@@ -1878,8 +1958,8 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
   const rq_row_t rr = rq_setup(0, fast ? mult : 0, fast ? shift : 0, q);
   const rq_row_t *r = fast ? &rr : NULL;
   if (ch->wide || (sw != 1 && sw != 2 && sw != 4)) {
-    dw_rows_body(pl, xb, ch, c0, oh, ow, requant_avx512, mult, shift, q,
-                 (uint32_t *)(void *)acc, out);
+    dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_avx512, mult, shift, q,
+                  (uint32_t *)(void *)acc, out);
     return 0;
   }
   if (sw == 1 && ch->nq == 3) /* 3x3 */
@@ -1928,7 +2008,9 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
     run = dw_run_avx512;
     copy = dw_copy_avx512;
   } else if (SPX_K_ISA() == SPX_RT_ISA_AVX2) {
+    fill = dw_fill_avx2;
     run = dw_run_avx2;
+    copy = dw_copy_c;
   }
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
@@ -1942,20 +2024,23 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   /* the taps' and quads' offsets (kernel row ky: quad j holds the taps with
    * kx dw in 4 j .. 4 j + 3) */
   ch.nt = ntaps;
-  ch.nq = 0;
+  ch.nq = ch.np = 0;
   for (t = 0; t < ntaps; ++t) {
     const int32_t ky = t / p->kw, at = (t % p->kw) * dw;
     const size_t row =
         (size_t)((ky * dh) % pl.sh) * pl.img + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
-    const size_t qo = row + (size_t)(at & ~3);
+    const size_t qo = row + (size_t)(at & ~3), po = row + (size_t)(at & ~1);
     ch.toff[t] = row + (size_t)at;
     if (!ch.nq || ch.qoff[ch.nq - 1] != qo) ch.qoff[ch.nq++] = qo;
     ch.tq[t] = (uint8_t)(ch.nq - 1);
     ch.tsh[t] = (uint8_t)(8 * (at & 3));
+    if (!ch.np || ch.poff[ch.np - 1] != po) ch.poff[ch.np++] = po;
+    ch.tp[t] = (uint8_t)(ch.np - 1);
+    ch.tpsh[t] = (uint8_t)(16 * (at & 1));
   }
   for (n = 0; n < p->n; ++n)
     for (i = 0; i < w->dims.rows; ++i) {
-      uint32_t oc, sum = 0, any = 0, qcur = 0;
+      uint32_t oc, sum = 0, any = 0, qcur = 0, pcur = 0;
       const int8_t *in, *next;
       int8_t *out;
       int32_t b, mult, shift;
@@ -1993,9 +2078,14 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         ch.wide |= wv < -128 || wv > 127;
         ch.tw[t] = wv;
         qcur |= (uint32_t)(uint8_t)wv << ch.tsh[t];
+        pcur |= (uint32_t)(uint16_t)wv << ch.tpsh[t];
         if (t + 1 == ntaps || ch.tq[t + 1] != ch.tq[t]) {
           ch.qw[ch.tq[t]] = (int32_t)qcur;
           qcur = 0;
+        }
+        if (t + 1 == ntaps || ch.tp[t + 1] != ch.tp[t]) {
+          ch.pw[ch.tp[t]] = (int32_t)pcur;
+          pcur = 0;
         }
       }
       if (!any) { /* no taps (a pruned channel): acc = bias everywhere */

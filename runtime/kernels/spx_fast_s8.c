@@ -1610,6 +1610,8 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
 typedef struct dw_plan {
   int32_t sh, sw, hq, pitch, vq, nv;
   size_t img;    /* bytes of one phase image */
+  size_t istride; /* from one image to the next: img + 64 (a row's 64-byte store may run past) */
+  uint8_t border; /* z_in + 128, the padding cells (set by the kernel) */
   size_t nxb;    /* bytes of a set of images, with the slack the last block reads */
   size_t nvb;    /* virtual pixels of the blocks, up(nv, DW_BLOCK) */
   size_t off_xb[2], off_acc, off_vout[2], total;
@@ -1642,8 +1644,9 @@ static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int
    * block's v0 <= nvb - 16 G, a quad's offset <= maxoff, its G loads at
    * + sw j < 4, 64 bytes each; the other loops read inside the images */
   reach = (size_t)pl->sw * pl->nvb + maxoff + 64;
-  if (reach < pl->img) reach = pl->img;
-  pl->nxb = up((size_t)(pl->sh - 1) * pl->img + reach, 64);
+  if (reach < pl->img + 64) reach = pl->img + 64;
+  pl->istride = pl->img + 64;
+  pl->nxb = up((size_t)(pl->sh - 1) * pl->istride + reach, 64);
   if (pl->nxb > (size_t)INT32_MAX / 4 || pl->nvb > (size_t)INT32_MAX / 16) return 0;
   /* [images][images][int32 accumulators nvb][bytes nvb][bytes nvb], each
    * from a 64-aligned base */
@@ -1701,7 +1704,7 @@ DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p
   int32_t x, y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
   for (y = 0; y < h; ++y) {
     uint8_t *restrict d =
-        xb + (size_t)py * pl->img + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
+        xb + (size_t)py * pl->istride + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
     const uint8_t *restrict s = (const uint8_t *)in + (size_t)y * (size_t)w;
     for (x = 0; x < w; ++x) d[x] = (uint8_t)(s[x] ^ 0x80u);
     if (++py == sh) { /* the next padded row: the next image's, or the first's next */
@@ -1832,15 +1835,31 @@ T_AVX512 DW_ALWAYS void dw_row_avx512(const uint8_t *s, uint8_t *d, int32_t n, _
   }
 }
 
+/* Each row's last bytes in one 64-byte store (masked stores are slow): the
+ * bytes past the row get the padding value, which is what they hold (the
+ * row's right and the next row's left padding, the padding rows below) or
+ * what the next row written overwrites (images are written row by row, top
+ * down; past an image's last row, the gap before the next image). Loads
+ * past the channel's plane are masked. */
 T_AVX512 static void dw_fill_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
                                     const int8_t *in, uint8_t *xb) {
-  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  const __m512i flip = _mm512_set1_epi8((char)0x80), border = _mm512_set1_epi8((char)pl->border);
   const int32_t h = p->h, w = p->w, sh = pl->sh;
-  int32_t y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
+  const size_t hw = (size_t)h * (size_t)w;
+  const __mmask64 m = (__mmask64)(((uint64_t)1 << (w % 64)) - 1); /* the last piece */
+  int32_t x, y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
   for (y = 0; y < h; ++y) {
-    dw_row_avx512((const uint8_t *)(in + (size_t)y * (size_t)w),
-                  xb + (size_t)py * pl->img + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1],
-                  w, flip);
+    const uint8_t *s = (const uint8_t *)in + (size_t)y * (size_t)w;
+    uint8_t *d = xb + (size_t)py * pl->istride + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
+    for (x = 0; x + 64 <= w; x += 64)
+      _mm512_storeu_si512((void *)(d + x),
+                          _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
+    if (x < w) {
+      const __m512i v = (size_t)y * (size_t)w + (size_t)x + 64 <= hw
+                            ? _mm512_loadu_si512((const void *)(s + x))
+                            : _mm512_maskz_loadu_epi8(m, (const void *)(s + x));
+      _mm512_storeu_si512((void *)(d + x), _mm512_mask_blend_epi8(m, border, _mm512_xor_si512(v, flip)));
+    }
     if (++py == sh) { /* the next padded row: the next image's, or the first's next */
       py = 0;
       ++yq;
@@ -2014,13 +2033,14 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   }
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
+  pl.border = (uint8_t)(zin + 128);
   for (t = 0; t < 2; ++t) {
     xb[t] = base + pl.off_xb[t];
     vout[t] = base + pl.off_vout[t];
   }
   acc = (int32_t *)(void *)(base + pl.off_acc);
   /* padding and slack: z_in + 128 */
-  memset(base, (int)(uint8_t)(zin + 128), 2 * pl.nxb);
+  memset(base, pl.border, 2 * pl.nxb);
   /* the taps' and quads' offsets (kernel row ky: quad j holds the taps with
    * kx dw in 4 j .. 4 j + 3) */
   ch.nt = ntaps;
@@ -2028,7 +2048,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   for (t = 0; t < ntaps; ++t) {
     const int32_t ky = t / p->kw, at = (t % p->kw) * dw;
     const size_t row =
-        (size_t)((ky * dh) % pl.sh) * pl.img + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
+        (size_t)((ky * dh) % pl.sh) * pl.istride + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
     const size_t qo = row + (size_t)(at & ~3), po = row + (size_t)(at & ~1);
     ch.toff[t] = row + (size_t)at;
     if (!ch.nq || ch.qoff[ch.nq - 1] != qo) ch.qoff[ch.nq++] = qo;

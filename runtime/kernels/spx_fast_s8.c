@@ -2017,7 +2017,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   uint8_t *xb[2], *vout[2];
   int32_t *acc, n, t;
   uint32_t i;
-  int pv = 0;
+  int pv = 0, groups = 0; /* the path's tap groups: 4 quads, 2 pairs, 0 none */
   dw_fill_fn fill = dw_fill_c;
   dw_run_fn run = dw_run_c;
   dw_copy_fn copy = NULL;
@@ -2026,10 +2026,12 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
     fill = dw_fill_avx512;
     run = dw_run_avx512;
     copy = dw_copy_avx512;
+    groups = 4;
   } else if (SPX_K_ISA() == SPX_RT_ISA_AVX2) {
     fill = dw_fill_avx2;
     run = dw_run_avx2;
     copy = dw_copy_c;
+    groups = 2;
   }
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
@@ -2091,23 +2093,29 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       mult = q->multiplier[oc];
       shift = (int)q->shift[oc];
       ch.wide = 0;
-      for (t = 0; t < ntaps; ++t) { /* the weights, the quads' dwords */
+      for (t = 0; t < ntaps; ++t) { /* the weights */
         const int32_t wv = taps[t];
         sum += (uint32_t)wv;
         any |= (uint32_t)wv;
         ch.wide |= wv < -128 || wv > 127;
         ch.tw[t] = wv;
-        qcur |= (uint32_t)(uint8_t)wv << ch.tsh[t];
-        pcur |= (uint32_t)(uint16_t)wv << ch.tpsh[t];
-        if (t + 1 == ntaps || ch.tq[t + 1] != ch.tq[t]) {
-          ch.qw[ch.tq[t]] = (int32_t)qcur;
-          qcur = 0;
-        }
-        if (t + 1 == ntaps || ch.tp[t + 1] != ch.tp[t]) {
-          ch.pw[ch.tp[t]] = (int32_t)pcur;
-          pcur = 0;
-        }
       }
+      if (groups == 4) /* the quads' dwords */
+        for (t = 0; t < ntaps; ++t) {
+          qcur |= (uint32_t)(uint8_t)taps[t] << ch.tsh[t];
+          if (t + 1 == ntaps || ch.tq[t + 1] != ch.tq[t]) {
+            ch.qw[ch.tq[t]] = (int32_t)qcur;
+            qcur = 0;
+          }
+        }
+      else if (groups == 2) /* the pairs' */
+        for (t = 0; t < ntaps; ++t) {
+          pcur |= (uint32_t)(uint16_t)taps[t] << ch.tpsh[t];
+          if (t + 1 == ntaps || ch.tp[t + 1] != ch.tp[t]) {
+            ch.pw[ch.tp[t]] = (int32_t)pcur;
+            pcur = 0;
+          }
+        }
       if (!any) { /* no taps (a pruned channel): acc = bias everywhere */
         memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
                plane);

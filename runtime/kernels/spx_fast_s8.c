@@ -1736,10 +1736,15 @@ DW_ALWAYS void dw_plane_body(const dw_plan_t *pl, const uint8_t *xb, const dw_ch
     const uint8_t *restrict r = xb + ch->toff[t];
     const int32_t wv = ch->tw[t];
     if (!wv) continue; /* pruned taps */
-    if (sw == 1)
+    if (sw == 1 && wv >= -128 && wv <= 128) {
+      /* |w x'| <= 128 * 255 < 2^15: a 16-bit product (which SSE2 has) */
+      const int16_t w16 = (int16_t)wv;
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(int32_t)(int16_t)(w16 * (int16_t)r[v]);
+    } else if (sw == 1) {
       for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[v]);
-    else
+    } else {
       for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[(size_t)v * sw]);
+    }
   }
   rq((const int32_t *)(const void *)acc, pl->vq, oh, ow, mult, shift, q, out);
 }

@@ -398,6 +398,7 @@ static void residual_dw_layers(int *checked) {
   /* c h w kh kw stride pad */
   static const int32_t shapes[][7] = {
       {9, 14, 15, 3, 3, 1, 1}, {12, 17, 16, 3, 3, 2, 1}, {5, 9, 30, 5, 5, 2, 2},
+      {16, 20, 23, 3, 3, 1, 1}, {7, 11, 40, 7, 7, 1, 3},
   };
   size_t i;
   for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
@@ -443,14 +444,16 @@ static void residual_dw_layers(int *checked) {
     ref = xcalloc(nout, 1);
     out = xcalloc(nout, 1);
     first = xcalloc(nout, 1);
-    for (j = 0; j < nin; ++j) in[j] = (int8_t)rr(-128, 127);
+    /* a quarter of the inputs at the ends (x + 128 = 0 or 255: the largest
+     * products) */
+    for (j = 0; j < nin; ++j) in[j] = (int8_t)(rnd() % 4 ? rr(-128, 127) : rnd() % 2 ? 127 : -128);
     /* every other channel has taps beyond int8: w8 clamped, the residual
      * the rest (as BBS's zero-point shifting) */
     for (c = 0; c < p.c_out; ++c) {
       row_ptr[c] = nnz;
       for (t = 0; t < taps; ++t) {
         const size_t e = (size_t)c * (size_t)taps + (size_t)t;
-        int32_t x = rr(-127, 127);
+        int32_t x = rnd() % 8 ? rr(-128, 127) : rnd() % 2 ? -128 : 127; /* the ends too */
         if (c % 2 && rnd() % 3 == 0) x = rnd() % 2 ? rr(128, 144) : rr(-144, -129);
         wx[e] = x;
         w8[e] = (int8_t)(x > 127 ? 127 : x < -128 ? -128 : x);

@@ -1849,25 +1849,30 @@ T_AVX512 DW_ALWAYS void dw_row_avx512(const uint8_t *s, uint8_t *d, int32_t n, _
 T_AVX512 static void dw_fill_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
                                     const int8_t *in, uint8_t *xb) {
   const __m512i flip = _mm512_set1_epi8((char)0x80), border = _mm512_set1_epi8((char)pl->border);
-  const int32_t h = p->h, w = p->w, sh = pl->sh;
+  const int32_t h = p->h, w = p->w, sh = pl->sh, full = w & ~63;
+  const size_t istride = pl->istride, pitch = pl->pitch;
+  const uint8_t *s = (const uint8_t *)in;
   const size_t hw = (size_t)h * (size_t)w;
   const __mmask64 m = (__mmask64)(((uint64_t)1 << (w % 64)) - 1); /* the last piece */
-  int32_t x, y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
-  for (y = 0; y < h; ++y) {
-    const uint8_t *s = (const uint8_t *)in + (size_t)y * (size_t)w;
-    uint8_t *d = xb + (size_t)py * pl->istride + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
-    for (x = 0; x + 64 <= w; x += 64)
-      _mm512_storeu_si512((void *)(d + x),
+  size_t at = 0; /* s - in */
+  int32_t x, y, py = p->pad[0] % sh;
+  uint8_t *row = xb + (size_t)py * istride + (size_t)(p->pad[0] / sh) * pitch + (size_t)p->pad[1];
+  for (y = 0; y < h; ++y, s += w, at += (size_t)w) {
+    for (x = 0; x < full; x += 64)
+      _mm512_storeu_si512((void *)(row + x),
                           _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
     if (x < w) {
-      const __m512i v = (size_t)y * (size_t)w + (size_t)x + 64 <= hw
+      const __m512i v = at + (size_t)x + 64 <= hw /* a whole load inside the plane */
                             ? _mm512_loadu_si512((const void *)(s + x))
                             : _mm512_maskz_loadu_epi8(m, (const void *)(s + x));
-      _mm512_storeu_si512((void *)(d + x), _mm512_mask_blend_epi8(m, border, _mm512_xor_si512(v, flip)));
+      _mm512_storeu_si512((void *)(row + x), _mm512_mask_blend_epi8(m, border, _mm512_xor_si512(v, flip)));
     }
-    if (++py == sh) { /* the next padded row: the next image's, or the first's next */
+    /* the next padded row: the next image's, or the first image's next */
+    if (++py < sh) {
+      row += istride;
+    } else {
       py = 0;
-      ++yq;
+      row = row + pitch - (size_t)(sh - 1) * istride;
     }
   }
 }

@@ -1877,13 +1877,29 @@ T_AVX512 static void dw_fill_avx512(const dw_plan_t *pl, const spx_rt_conv2d_par
   }
 }
 
+/* Output row y from vout + y vq, top down: a row's last piece is one
+ * 64-byte store when that stays inside the channel's plane (the bytes past
+ * the row are the next rows', written after it), else masked. */
 T_AVX512 static void dw_copy_avx512(const dw_plan_t *pl, const uint8_t *vout, int32_t oh,
                                     int32_t ow, int8_t *out) {
-  const __m512i zero = _mm512_setzero_si512();
-  int32_t y;
-  for (y = 0; y < oh; ++y)
-    dw_row_avx512(vout + (size_t)y * (size_t)pl->vq, (uint8_t *)out + (size_t)y * (size_t)ow, ow,
-                  zero);
+  const size_t plane = (size_t)oh * (size_t)ow, vq = (size_t)pl->vq;
+  const int32_t full = ow & ~63;
+  const __mmask64 m = (__mmask64)(((uint64_t)1 << (ow % 64)) - 1);
+  size_t at = 0; /* the row's first byte in out */
+  int32_t x, y;
+  for (y = 0; y < oh; ++y, at += (size_t)ow) {
+    const uint8_t *s = vout + (size_t)y * vq;
+    uint8_t *d = (uint8_t *)out + at;
+    for (x = 0; x < full; x += 64)
+      _mm512_storeu_si512((void *)(d + x), _mm512_loadu_si512((const void *)(s + x)));
+    if (x < ow) {
+      const __m512i v = _mm512_maskz_loadu_epi8(m, (const void *)(s + x));
+      if (at + (size_t)x + 64 <= plane)
+        _mm512_storeu_si512((void *)(d + x), v);
+      else
+        _mm512_mask_storeu_epi8((void *)(d + x), m, v);
+    }
+  }
 }
 
 /* rq16's steps without its narrowing: 16 accumulators to 16 int32 outputs,

@@ -1596,8 +1596,10 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
  * shuffle, stored to a row of virtual pixels, whose output pixels are
  * copied out afterwards. The other cases (shift > 0, mult = INT32_MIN, the
  * fused sign): the accumulators scattered in order and requant_rows.
- * C, AVX2, and the channels the VNNI blocks do not take (taps beyond int8
- * from a format's row_taps, other strides): per tap one run over all the
+ * AVX2 (sw 1 or 2): the same with pairs of taps, vpmaddwd on the bytes
+ * widened to int16 (dw_pairs_body), the virtual pixels requantized in one
+ * run and copied out. C, and the channels the SIMD blocks do not take (taps
+ * beyond int8 on AVX-512, other strides): per tap one run over all the
  * virtual pixels (compiled for each path: the compiler vectorizes stride
  * 1), then requant_rows.
  *
@@ -1609,11 +1611,12 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
 
 typedef struct dw_plan {
   int32_t sh, sw, hq, pitch, vq, nv;
-  size_t img;    /* bytes of one phase image */
-  size_t istride; /* from one image to the next: img + 64 (a row's 64-byte store may run past) */
+  size_t img;     /* bytes of one phase image */
+  size_t istride; /* from one image to the next: img + 64 (a row's last
+                   * 64-byte store may run past the image) */
   uint8_t border; /* z_in + 128, the padding cells (set by the kernel) */
-  size_t nxb;    /* bytes of a set of images, with the slack the last block reads */
-  size_t nvb;    /* virtual pixels of the blocks, up(nv, DW_BLOCK) */
+  size_t nxb;     /* bytes of a set of images, with the slack the last block reads */
+  size_t nvb;     /* virtual pixels of the blocks, up(nv, DW_BLOCK) */
   size_t off_xb[2], off_acc, off_vout[2], total;
 } dw_plan_t;
 

@@ -18,8 +18,8 @@
  * what halving the MACs gives our dense path; skipping half the blocks can
  * do about as well, not much better: the requantization, the input rewrite
  * and the stores of every output stay. The layers: ResNet / MobileNet
- * shapes, stride 1, and three strided ones (ResNet's 7x7/2 conv1, a 3x3/2 and
- * a 1x1/2 downsampling conv). Each layer in its own
+ * shapes, stride 1, and four strided ones (ResNet's 7x7/2 conv1, a 3x3/2 and
+ * a 1x1/2 downsampling conv, MobileNet's 3x3/2 depthwise). Each layer in its own
  * library's layout (ours NCHW, XNNPACK NHWC) with random data; the outputs
  * are not compared (the kernels' tests check ours bit for bit). Not a test.
  *
@@ -55,6 +55,8 @@ static const layer_t k_layers[] = {
     {"conv 7x7/2 224x224x3->64", 0, 3, 224, 224, 64, 7, 3, 1, 2},
     {"conv 3x3/2 56x56x64->128", 0, 64, 56, 56, 128, 3, 1, 1, 2},
     {"conv 1x1/2 56x56x256->512", 0, 256, 56, 56, 512, 1, 0, 1, 2},
+    /* MobileNet's strided depthwise */
+    {"depthwise 3x3/2 56x56x128", 0, 128, 56, 56, 128, 3, 1, 128, 2},
 };
 
 /* This thread's CPU time: on a shared machine, time the thread spends

@@ -118,7 +118,7 @@ int32_t spx_k_sum_s8(const int8_t *a, size_t k);
 /* The register-blocked int8 conv2d / dense of the dense int8 and CBR
  * formats (spx_fast_s8.c), for spx_matmul_s8.c: the scratch bytes they
  * need, 0 for the layers they do not take (conv: strides up to 8, not depthwise;
- * depthwise: stride 1, plain int8 or row_taps formats; other formats); and the kernels, on weights the driver opened and
+ * depthwise: any stride, up to 64 taps, plain int8 or row_taps formats; other formats); and the kernels, on weights the driver opened and
  * scratch of that size (any alignment). */
 struct spx_fmt_desc;
 struct spx_fmt_weights;

@@ -43,7 +43,10 @@
  * Dense (fully connected) layers: per batch row, rows of weights against the
  * input row: AVX-512 VNNI 8 rows at a time with the row sums in the same
  * pass (x' = x + 128), AVX2 and C on x - z_in in int16. CBR: per block row,
- * its stored 8x8 blocks against the input's 8-byte segments. */
+ * its stored 8x8 blocks against the input's 8-byte segments.
+ *
+ * Depthwise conv2d (any stride, up to 64 taps): per channel, over a padded
+ * byte plane of x + 128; see its section at the end. */
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
@@ -422,8 +425,9 @@ T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r,
   return _mm256_inserti128_si256(_mm256_castsi128_si256(o[0]), o[1], 1);
 }
 
-/* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
-T_AVX512 static inline __m128i rq16(const rq_common_t *k, const rq_row_t *r, __m512i v) {
+/* 16 accumulators (+ c) to 16 int32 outputs clamped to [act_min,
+ * act_max], shift <= 0 (the depthwise kernel packs four such at a time). */
+T_AVX512 static inline __m512i rq16_i32(const rq_common_t *k, const rq_row_t *r, __m512i v) {
   __m512i e, d;
   if (r->addc) v = _mm512_add_epi32(v, r->c);
   e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
@@ -444,8 +448,12 @@ T_AVX512 static inline __m128i rq16(const rq_common_t *k, const rq_row_t *r, __m
   /* the low halves, back to 16 int32 lanes in order */
   e = _mm512_permutex2var_epi32(e, k->pick, d);
   if (r->addzp) e = _mm512_add_epi32(e, k->zp); /* int32 wrap as in C */
-  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
-  return _mm512_cvtepi32_epi8(e);
+  return _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
+}
+
+/* 16 accumulators (+ c) to 16 int8 outputs, shift <= 0. */
+T_AVX512 static inline __m128i rq16(const rq_common_t *k, const rq_row_t *r, __m512i v) {
+  return _mm512_cvtepi32_epi8(rq16_i32(k, r, v));
 }
 
 T_AVX512 static void requant_avx512(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
@@ -1771,45 +1779,96 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
   return SPX_RT_OK;
 }
 
-/* ---- depthwise conv2d, stride 1 ------------------------------------------
- * Per channel: the input plane centered (x - z_in, int16) with its padding
- * (0) around it, hp x wp; an output pixel (oy, ox) is the virtual pixel
- * v = oy * wp + ox as in the conv above, so that every tap is one run over
- * all virtual pixels, acc[v] = bias + sum_t w_t * xp[v + off_t], off_t =
- * ky * dh * wp + kx * dw (virtual pixels with ox >= ow are dropped), then
- * each output row's requantization. C and AVX2: that loop, compiled for
- * each path (target attributes), so the compiler vectorizes it 4 or 8 lanes
- * wide. AVX-512: the taps in pairs (kx, kx + 1) with vpdpwssd on a plane of
- * int16 pairs pp[v] = (xp[v], xp[v + dw]), 16 pixels per register. */
+/* ---- depthwise conv2d ----------------------------------------------------
+ * Per channel, its input plane as bytes x' = x ^ 0x80 = x + 128 (0..255)
+ * with the padding cells at z_in + 128 (as the conv above, z_in is an int8
+ * value), so that acc = bias + sum_t w_t (x - z_in) = c0 + sum_t w_t x',
+ * c0 = bias - (z_in + 128) sum_t w_t (a padding cell adds w (z_in + 128) -
+ * w (z_in + 128) = 0), exact in wrapping int32 as the formats' dot.
+ * Strides (sh, sw): the padded image's rows go to sh phase images (padded
+ * row py + sh yq is row yq of image py), each `pitch` = wp rounded up to a
+ * multiple of sw bytes wide, so that output pixel (oy, ox), the virtual
+ * pixel v = oy * vq + ox (vq = pitch / sw), reads at tap (ky, kx) byte
+ * sw v + ((ky dh) / sh) pitch + kx dw of image (ky dh) % sh: one offset per
+ * tap for every pixel, as the conv's phase images (virtual pixels with
+ * ox >= ow are computed and dropped; stride 1: one image, v = oy * wp + ox).
+ *
+ * AVX-512 VNNI (sw 1, 2 or 4, every tap of the channel in int8): a kernel
+ * row's taps in quads (quad i: the taps whose kx dw is byte 4 i .. 4 i + 3
+ * of the row, at that byte of a weight dword, the others 0). A 64-byte load
+ * at byte b holds in its dword m the bytes b + 4 m .. b + 4 m + 3, the quad
+ * of virtual pixel (b + 4 m) / sw: G = 4 / sw loads at b, b + sw, .., one
+ * vpdpbusd per quad each, make a block of 16 G consecutive virtual pixels
+ * (load j: pixels j, j + G, j + 2 G, ..) with no shuffle and no int16 plane.
+ * The block is requantized in registers (rq16_i32: rq16's steps, without
+ * its narrowing), packed to bytes with saturation (exact: the values are
+ * clamped to int8 already) and put back in pixel order by one in-lane byte
+ * shuffle, stored to a row of virtual pixels, whose output pixels are
+ * copied out afterwards. The other cases (shift > 0, mult = INT32_MIN, the
+ * fused sign): the accumulators scattered in order and requant_rows.
+ * AVX2 (sw 1 or 2): the same with pairs of taps, vpmaddwd on the bytes
+ * widened to int16 (dw_pairs_body), the virtual pixels requantized in one
+ * run and copied out. C, and the channels the SIMD blocks do not take (taps
+ * beyond int8 on AVX-512, other strides): per tap one run over all the
+ * virtual pixels (compiled for each path: the compiler vectorizes stride
+ * 1), then requant_rows.
+ *
+ * The channels are software-pipelined through two sets of images and two
+ * rows of virtual pixels: the next channel's plane (a guess: the next input
+ * channel) is written before this channel's blocks run, and the previous
+ * channel's bytes are copied out after them, so that no load waits for the
+ * stores just before it (a load spanning several stores is not forwarded). */
 
 typedef struct dw_plan {
-  int32_t hp, wp, nv;
-  size_t nxp, npp; /* int16 entries of xp, int32 entries of pp (with slack) */
-  size_t off_xp, off_pp, off_acc, off_taps, total;
+  int32_t sh, sw, hq, pitch, vq, nv;
+  size_t img;     /* bytes of one phase image */
+  size_t istride; /* from one image to the next: img + 64 (a row's last
+                   * 64-byte store may run past the image) */
+  uint8_t border; /* z_in + 128, the padding cells (set by the kernel) */
+  size_t nxb;     /* bytes of a set of images, with the slack the last block reads */
+  size_t nvb;     /* virtual pixels of the blocks, up(nv, DW_BLOCK) */
+  size_t off_xb[2], off_acc, off_vout[2], total;
 } dw_plan_t;
+
+#define DW_BLOCK 64 /* virtual pixels of the VNNI path's largest block (sw 1) */
+#define DW_MAXTAPS 64
 
 static int dw_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, int32_t oh,
                    int32_t ow, dw_plan_t *pl) {
-  size_t maxoff;
+  int32_t hp, wp;
+  size_t maxoff, reach;
   memset(pl, 0, sizeof *pl);
-  if (p->c_in / p->groups != 1 || p->stride[0] != 1 || p->stride[1] != 1) return 0;
+  if (p->c_in / p->groups != 1) return 0;
   if (!(f->plain_s8 && f->chan_block <= 1) && !f->row_taps) return 0;
-  if ((size_t)p->kh * (size_t)p->kw > 64) return 0; /* kernels' tap arrays */
-  pl->hp = p->h + p->pad[0] + p->pad[2];
-  pl->wp = p->w + p->pad[1] + p->pad[3];
-  pl->nv = (oh - 1) * pl->wp + ow;
-  maxoff = (size_t)(p->kh - 1) * (size_t)p->dilation[0] * (size_t)pl->wp +
+  if ((size_t)p->kh * (size_t)p->kw > DW_MAXTAPS) return 0; /* kernels' tap arrays */
+  pl->sh = p->stride[0];
+  pl->sw = p->stride[1];
+  hp = p->h + p->pad[0] + p->pad[2];
+  wp = p->w + p->pad[1] + p->pad[3];
+  pl->pitch = (int32_t)up((size_t)wp, (size_t)pl->sw);
+  pl->vq = pl->pitch / pl->sw;
+  pl->hq = (hp + pl->sh - 1) / pl->sh;
+  pl->nv = (oh - 1) * pl->vq + ow;
+  pl->nvb = up((size_t)pl->nv, DW_BLOCK);
+  pl->img = (size_t)pl->hq * (size_t)pl->pitch;
+  maxoff = (size_t)((p->kh - 1) * p->dilation[0] / pl->sh) * (size_t)pl->pitch +
            (size_t)(p->kw - 1) * (size_t)p->dilation[1];
-  /* reads: v < up(nv, 64) at v + off, off <= maxoff (pp), pp's second
-   * value dw further (xp) */
-  pl->npp = up(up((size_t)pl->nv, 64) + maxoff + 1, 16);
-  if (pl->npp < (size_t)pl->hp * (size_t)pl->wp) pl->npp = up((size_t)pl->hp * (size_t)pl->wp, 16);
-  pl->nxp = up(pl->npp + (size_t)p->dilation[1] + 16, 32);
-  pl->off_xp = 0;
-  pl->off_pp = up(pl->nxp * 2, 64);
-  pl->off_acc = pl->off_pp + pl->npp * 4;
-  pl->off_taps = pl->off_acc + up((size_t)pl->nv, 64) * 4;
-  pl->total = pl->off_taps + up((size_t)p->kh * (size_t)p->kw * 4, 64) + 64;
+  /* the furthest byte a VNNI block reads past its image's start: the last
+   * block's v0 <= nvb - 16 G, a quad's offset <= maxoff, its G loads at
+   * + sw j < 4, 64 bytes each; the other loops read inside the images */
+  reach = (size_t)pl->sw * pl->nvb + maxoff + 64;
+  if (reach < pl->img + 64) reach = pl->img + 64;
+  pl->istride = pl->img + 64;
+  pl->nxb = up((size_t)(pl->sh - 1) * pl->istride + reach, 64);
+  if (pl->nxb > (size_t)INT32_MAX / 4 || pl->nvb > (size_t)INT32_MAX / 16) return 0;
+  /* [images][images][int32 accumulators nvb][bytes nvb][bytes nvb], each
+   * from a 64-aligned base */
+  pl->off_xb[0] = 0;
+  pl->off_xb[1] = pl->nxb;
+  pl->off_acc = 2 * pl->nxb;
+  pl->off_vout[0] = pl->off_acc + pl->nvb * 4;
+  pl->off_vout[1] = pl->off_vout[0] + pl->nvb;
+  pl->total = pl->off_vout[1] + pl->nvb + 64;
   return 1;
 }
 
@@ -1819,105 +1878,336 @@ size_t spx_k_fast_dw_size(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t 
   return dw_plan(f, p, oh, ow, &pl) ? pl.total : 0;
 }
 
+/* One channel's taps as the loops read them: tap t (ky kw + kx) weight tw[t]
+ * at byte toff[t] (from the images' start, for virtual pixel 0); the quads
+ * (one per kernel row and 4-byte group of kx dw that has taps) weight dword
+ * qw[i] at byte qoff[i], tap t at byte tsh[t] of quad tq[t]; the pairs
+ * (AVX2: the same with 2-byte groups, int16 weights) pw, poff, tp, tpsh.
+ * The offsets are the layer's (made once per call), the weights the
+ * channel's. */
+typedef struct dw_chan {
+  int32_t nt, nq, np;
+  int32_t wide; /* a tap beyond int8 (a format's row_taps): no quads */
+  int32_t tw[DW_MAXTAPS], qw[DW_MAXTAPS], pw[DW_MAXTAPS];
+  size_t toff[DW_MAXTAPS], qoff[DW_MAXTAPS], poff[DW_MAXTAPS];
+  uint8_t tq[DW_MAXTAPS], tsh[DW_MAXTAPS], tp[DW_MAXTAPS], tpsh[DW_MAXTAPS];
+} dw_chan_t;
+
 #if defined(__GNUC__)
 #define DW_ALWAYS static inline __attribute__((always_inline))
 #else
 #define DW_ALWAYS static inline
 #endif
 
-/* acc[v] = b + sum_t taps[t] * xp[v + off_t], v < nv. */
-DW_ALWAYS void dw_plane_body(const int16_t *xp, const int32_t *taps, const int32_t *offs,
-                             int32_t ntaps, int32_t nv, int32_t b, int32_t *acc) {
+/* A channel's plane into a set of images (their padding and slack stay). */
+typedef void (*dw_fill_fn)(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                           const int8_t *in, uint8_t *xb);
+/* A channel's output: to out (returns 0) or as virtual rows of bytes to
+ * vout, for dw_copy_fn (returns 1). */
+typedef int (*dw_run_fn)(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                         int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                         const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                         int8_t *out);
+typedef void (*dw_copy_fn)(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
+                           int8_t *out);
+
+DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                            const int8_t *in, uint8_t *xb) {
+  const int32_t h = p->h, w = p->w, sh = pl->sh;
+  int32_t x, y, py = p->pad[0] % sh, yq = p->pad[0] / sh;
+  for (y = 0; y < h; ++y) {
+    uint8_t *restrict d =
+        xb + (size_t)py * pl->istride + (size_t)yq * (size_t)pl->pitch + (size_t)p->pad[1];
+    const uint8_t *restrict s = (const uint8_t *)in + (size_t)y * (size_t)w;
+    for (x = 0; x < w; ++x) d[x] = (uint8_t)(s[x] ^ 0x80u);
+    if (++py == sh) { /* the next padded row: the next image's, or the first's next */
+      py = 0;
+      ++yq;
+    }
+  }
+}
+
+static void dw_fill_c(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p, const int8_t *in,
+                      uint8_t *xb) {
+  dw_fill_body(pl, p, in, xb);
+}
+
+/* The virtual plane, acc[v] = c0 + sum_t tw[t] x'[sw v + toff[t]] (wrapping),
+ * one run over it per tap, then requantized row by row. */
+DW_ALWAYS void dw_plane_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                             int32_t c0, int32_t oh, int32_t ow, requant_rows_fn rq,
+                             int32_t mult, int shift, const spx_rt_requant_pc_t *q,
+                             uint32_t *acc, int8_t *out) {
+  const size_t sw = (size_t)pl->sw;
+  const int32_t nv = pl->nv;
   int32_t v, t;
-  for (v = 0; v < nv; ++v) acc[v] = b;
-  for (t = 0; t < ntaps; ++t) {
-    const int32_t wv = taps[t];
-    const int16_t *r = xp + offs[t];
-    if (!wv) continue;
-    for (v = 0; v < nv; ++v) acc[v] += wv * r[v];
+  for (v = 0; v < nv; ++v) acc[v] = (uint32_t)c0;
+  for (t = 0; t < ch->nt; ++t) {
+    /* restrict: bytes may alias anything, the compiler would not
+     * vectorize the accumulation otherwise */
+    uint32_t *restrict a = acc;
+    const uint8_t *restrict r = xb + ch->toff[t];
+    const int32_t wv = ch->tw[t];
+    if (!wv) continue; /* pruned taps */
+    if (sw == 1 && wv >= -128 && wv <= 128) {
+      /* |w x'| <= 128 * 255 < 2^15: a 16-bit product (which SSE2 has) */
+      const int16_t w16 = (int16_t)wv;
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(int32_t)(int16_t)(w16 * (int16_t)r[v]);
+    } else if (sw == 1) {
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[v]);
+    } else {
+      for (v = 0; v < nv; ++v) a[v] += (uint32_t)(wv * (int32_t)r[(size_t)v * sw]);
+    }
   }
+  rq((const int32_t *)(const void *)acc, pl->vq, oh, ow, mult, shift, q, out);
 }
 
-typedef void (*dw_plane_fn)(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                            int32_t *pp, const spx_rt_conv2d_params_t *p,
-                            const int32_t *taps, const int32_t *offs, int32_t b,
-                            int32_t *acc);
-
-/* The interior of the padded plane: x - z_in (its border and slack stay 0). */
-DW_ALWAYS void dw_fill_body(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                            const spx_rt_conv2d_params_t *p) {
-  int32_t x, y;
-  for (y = 0; y < p->h; ++y) {
-    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
-    const int8_t *sr = in + (size_t)y * (size_t)p->w;
-    for (x = 0; x < p->w; ++x) d[x] = (int16_t)(sr[x] - zin);
-  }
-}
-
-static void dw_plane_c(const dw_plan_t *pl, const int8_t *in, int32_t zin, int16_t *xp,
-                       int32_t *pp, const spx_rt_conv2d_params_t *p, const int32_t *taps,
-                       const int32_t *offs, int32_t b, int32_t *acc) {
-  (void)pp;
-  dw_fill_body(pl, in, zin, xp, p);
-  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+static int dw_run_c(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch, int32_t c0,
+                    int32_t oh, int32_t ow, int32_t mult, int shift,
+                    const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout, int8_t *out) {
+  (void)vout;
+  dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_c, mult, shift, q, (uint32_t *)(void *)acc,
+                out);
+  return 0;
 }
 
 #if SPX_K_X86
-T_AVX2 static void dw_plane_avx2(const dw_plan_t *pl, const int8_t *in, int32_t zin,
-                                 int16_t *xp, int32_t *pp, const spx_rt_conv2d_params_t *p,
-                                 const int32_t *taps, const int32_t *offs, int32_t b,
-                                 int32_t *acc) {
-  (void)pp;
-  dw_fill_body(pl, in, zin, xp, p);
-  dw_plane_body(xp, taps, offs, p->kh * p->kw, pl->nv, b, acc);
+/* AVX2, sw 1 or 2: the taps in pairs, as the VNNI blocks' quads (16 bytes
+ * at byte b widened to int16 hold in dword m the pair of virtual pixel
+ * (b + 2 m) / sw), vpmaddwd on int16 weights (every row_taps tap fits);
+ * G = 2 / sw loads per pair make a block of 8 G virtual pixels (load j:
+ * pixels j, j + G, ..), stored in order to acc. */
+T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                                    int32_t c0, const int G, int32_t *acc) {
+  const int32_t nv = pl->nv, np = ch->np;
+  const size_t sw = (size_t)pl->sw;
+  const __m256i vc = _mm256_set1_epi32(c0);
+  int32_t v0, i;
+  for (v0 = 0; v0 < nv; v0 += 8 * G) {
+    const uint8_t *const xv = xb + sw * (size_t)v0;
+    __m256i a0 = vc, a1 = vc;
+    for (i = 0; i < np; ++i) {
+      const uint8_t *s = xv + ch->poff[i];
+      const __m256i wv = _mm256_set1_epi32(ch->pw[i]);
+      a0 = _mm256_add_epi32(
+          a0, _mm256_madd_epi16(
+                  _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)s)), wv));
+      if (G > 1)
+        a1 = _mm256_add_epi32(
+            a1, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                                      _mm_loadu_si128((const __m128i *)(const void *)(s + sw))),
+                                  wv));
+    }
+    if (G > 1) { /* pixel 2 m + j from lane m of a_j */
+      const __m256i lo = _mm256_unpacklo_epi32(a0, a1), hi = _mm256_unpackhi_epi32(a0, a1);
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0), _mm256_permute2x128_si256(lo, hi, 0x20));
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0 + 8),
+                          _mm256_permute2x128_si256(lo, hi, 0x31));
+    } else {
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0), a0);
+    }
+  }
 }
 
-T_AVX512 static void dw_plane_avx512(const dw_plan_t *pl, const int8_t *in, int32_t zin,
-                                     int16_t *xp, int32_t *pp,
-                                     const spx_rt_conv2d_params_t *p, const int32_t *taps,
-                                     const int32_t *offs, int32_t b, int32_t *acc) {
-  const int32_t kw = p->kw, dwl = p->dilation[1];
-  const __m512i vz = _mm512_set1_epi16((short)zin);
-  int32_t wpair[64], opair[64], np = 0, ky, kx, v, i, y, x;
-  size_t e;
-  for (y = 0; y < p->h; ++y) { /* the interior, 32 pixels per step */
-    int16_t *d = xp + (size_t)(y + p->pad[0]) * (size_t)pl->wp + (size_t)p->pad[1];
-    const int8_t *sr = in + (size_t)y * (size_t)p->w;
-    for (x = 0; x < p->w; x += 32) {
-      const __mmask32 m = p->w - x >= 32 ? 0xffffffffu : (__mmask32)((1u << (p->w - x)) - 1);
-      const __m512i v16 = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, (const void *)(sr + x)));
-      _mm512_mask_storeu_epi16((void *)(d + x), m, _mm512_sub_epi16(v16, vz));
+T_AVX2 static void dw_fill_avx2(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                const int8_t *in, uint8_t *xb) {
+  dw_fill_body(pl, p, in, xb);
+}
+
+T_AVX2 static int dw_run_avx2(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                              int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                              const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                              int8_t *out) {
+  if (pl->sw == 1)
+    dw_pairs_body(pl, xb, ch, c0, 2, acc);
+  else if (pl->sw == 2)
+    dw_pairs_body(pl, xb, ch, c0, 1, acc);
+  else {
+    dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_avx2, mult, shift, q,
+                  (uint32_t *)(void *)acc, out);
+    return 0;
+  }
+  /* the virtual pixels in one run (requant_avx2 does 8 at a time, the
+   * rest one by one: per row, that would be most of a short row) */
+  requant_avx2(acc, (uint32_t)pl->nv, 0, mult, shift, q, (int8_t *)vout);
+  return 1;
+}
+
+static void dw_copy_c(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
+                      int8_t *out) {
+  int32_t y;
+  for (y = 0; y < oh; ++y)
+    memcpy(out + (size_t)y * (size_t)ow, vout + (size_t)y * (size_t)pl->vq, (size_t)ow);
+}
+
+/* n bytes (a row) from s to d, x ^ flip: 64 per step, the last ones masked. */
+T_AVX512 DW_ALWAYS void dw_row_avx512(const uint8_t *s, uint8_t *d, int32_t n, __m512i flip) {
+  int32_t x;
+  for (x = 0; x + 64 <= n; x += 64)
+    _mm512_storeu_si512((void *)(d + x),
+                        _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
+  if (x < n) {
+    const __mmask64 m = (__mmask64)(((uint64_t)1 << (n - x)) - 1);
+    _mm512_mask_storeu_epi8((void *)(d + x), m,
+                            _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(s + x)), flip));
+  }
+}
+
+/* Each row's last bytes in one 64-byte store (masked stores are slow): the
+ * bytes past the row get the padding value, which is what they hold (the
+ * row's right and the next row's left padding, the padding rows below) or
+ * what the next row written overwrites (images are written row by row, top
+ * down; past an image's last row, the gap before the next image). Loads
+ * past the channel's plane are masked. */
+T_AVX512 static void dw_fill_avx512(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
+                                    const int8_t *in, uint8_t *xb) {
+  const __m512i flip = _mm512_set1_epi8((char)0x80), border = _mm512_set1_epi8((char)pl->border);
+  const int32_t h = p->h, w = p->w, sh = pl->sh, full = w & ~63;
+  const size_t istride = pl->istride, pitch = pl->pitch;
+  const uint8_t *s = (const uint8_t *)in;
+  const size_t hw = (size_t)h * (size_t)w;
+  const __mmask64 m = (__mmask64)(((uint64_t)1 << (w % 64)) - 1); /* the last piece */
+  size_t at = 0; /* s - in */
+  int32_t x, y, py = p->pad[0] % sh;
+  uint8_t *row = xb + (size_t)py * istride + (size_t)(p->pad[0] / sh) * pitch + (size_t)p->pad[1];
+  for (y = 0; y < h; ++y, s += w, at += (size_t)w) {
+    for (x = 0; x < full; x += 64)
+      _mm512_storeu_si512((void *)(row + x),
+                          _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
+    if (x < w) {
+      const __m512i v = at + (size_t)x + 64 <= hw /* a whole load inside the plane */
+                            ? _mm512_loadu_si512((const void *)(s + x))
+                            : _mm512_maskz_loadu_epi8(m, (const void *)(s + x));
+      _mm512_storeu_si512((void *)(row + x), _mm512_mask_blend_epi8(m, border, _mm512_xor_si512(v, flip)));
+    }
+    /* the next padded row: the next image's, or the first image's next */
+    if (++py < sh) {
+      row += istride;
+    } else {
+      py = 0;
+      row = row + pitch - (size_t)(sh - 1) * istride;
     }
   }
-  /* pp[v] = (xp[v], xp[v + dw]): int16 pairs, low half first */
-  for (e = 0; e < pl->npp; e += 16) {
-    const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e));
-    const __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(xp + e + dwl));
-    const __m512i a32 = _mm512_cvtepu16_epi32(a), c32 = _mm512_cvtepu16_epi32(c);
-    _mm512_storeu_si512((void *)(pp + e), _mm512_or_si512(a32, _mm512_slli_epi32(c32, 16)));
-  }
-  for (ky = 0; ky < p->kh; ++ky)
-    for (kx = 0; kx < kw; kx += 2) {
-      const int32_t w0 = taps[ky * kw + kx], w1 = kx + 1 < kw ? taps[ky * kw + kx + 1] : 0;
-      if (!w0 && !w1) continue;
-      wpair[np] = (int32_t)(((uint32_t)(uint16_t)w1 << 16) | (uint16_t)w0);
-      opair[np++] = offs[ky * kw + kx];
+}
+
+/* Output row y from vout + y vq, top down: a row's last piece is one
+ * 64-byte store when that stays inside the channel's plane (the bytes past
+ * the row are the next rows', written after it), else masked. */
+T_AVX512 static void dw_copy_avx512(const dw_plan_t *pl, const uint8_t *vout, int32_t oh,
+                                    int32_t ow, int8_t *out) {
+  const size_t plane = (size_t)oh * (size_t)ow, vq = (size_t)pl->vq;
+  const int32_t full = ow & ~63;
+  const __mmask64 m = (__mmask64)(((uint64_t)1 << (ow % 64)) - 1);
+  size_t at = 0; /* the row's first byte in out */
+  int32_t x, y;
+  for (y = 0; y < oh; ++y, at += (size_t)ow) {
+    const uint8_t *s = vout + (size_t)y * vq;
+    uint8_t *d = (uint8_t *)out + at;
+    for (x = 0; x < full; x += 64)
+      _mm512_storeu_si512((void *)(d + x), _mm512_loadu_si512((const void *)(s + x)));
+    if (x < ow) {
+      const __m512i v = _mm512_maskz_loadu_epi8(m, (const void *)(s + x));
+      if (at + (size_t)x + 64 <= plane)
+        _mm512_storeu_si512((void *)(d + x), v);
+      else
+        _mm512_mask_storeu_epi8((void *)(d + x), m, v);
     }
-  for (v = 0; v < pl->nv; v += 64) { /* 4 independent chains (latency) */
-    __m512i a0 = _mm512_set1_epi32(b), a1 = a0, a2 = a0, a3 = a0;
-    for (i = 0; i < np; ++i) {
-      const __m512i wv = _mm512_set1_epi32(wpair[i]);
-      const int32_t *r = pp + opair[i] + v;
-      a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512((const void *)r), wv);
-      a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512((const void *)(r + 16)), wv);
-      a2 = _mm512_dpwssd_epi32(a2, _mm512_loadu_si512((const void *)(r + 32)), wv);
-      a3 = _mm512_dpwssd_epi32(a3, _mm512_loadu_si512((const void *)(r + 48)), wv);
-    }
-    _mm512_storeu_si512((void *)(acc + v), a0);
-    _mm512_storeu_si512((void *)(acc + v + 16), a1);
-    _mm512_storeu_si512((void *)(acc + v + 32), a2);
-    _mm512_storeu_si512((void *)(acc + v + 48), a3);
   }
+}
+
+/* The VNNI blocks of one channel, G = 4 / sw loads per quad, NQ quads (0:
+ * ch->nq, read per block; else in registers); rr: requantize in registers
+ * with it, the bytes to vout; NULL: the accumulators to acc (virtual
+ * pixels, in order). */
+T_AVX512 DW_ALWAYS void dw_vnni_body(const dw_plan_t *pl, const uint8_t *xb,
+                                     const dw_chan_t *ch, int32_t c0, const int G, const int NQ,
+                                     const rq_common_t *kc, const rq_row_t *rr, int32_t *acc,
+                                     uint8_t *vout) {
+  const int32_t nb = 16 * G, nv = pl->nv;
+  const size_t sw = (size_t)pl->sw;
+  const __m512i vc = _mm512_set1_epi32(c0);
+  const __m512i sidx = _mm512_mullo_epi32(
+      _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(G));
+  /* in-lane byte order of the packed G = 4 block: lane byte 4 k + j from
+   * byte 4 j + k (accumulator j's pixel 4 k + j of the lane) */
+  const __m512i order = _mm512_set4_epi32(0x0f0b0703, 0x0e0a0602, 0x0d090501, 0x0c080400);
+  /* G = 2: lane byte 2 k + j from byte 4 j + k */
+  const __m512i order2 = _mm512_set4_epi32(0x07030602, 0x05010400, 0x07030602, 0x05010400);
+  const __m512i lanes2 = _mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0);
+  __m512i wq[4];
+  size_t qoff[4];
+  int32_t v0, i;
+  for (i = 0; i < NQ; ++i) {
+    wq[i] = _mm512_set1_epi32(ch->qw[i]);
+    qoff[i] = ch->qoff[i];
+  }
+  for (v0 = 0; v0 < nv; v0 += nb) {
+    const uint8_t *const xv = xb + sw * (size_t)v0;
+    __m512i a0 = vc, a1 = vc, a2 = vc, a3 = vc;
+    for (i = 0; i < (NQ ? NQ : ch->nq); ++i) {
+      const uint8_t *s = xv + (NQ ? qoff[i] : ch->qoff[i]);
+      const __m512i wv = NQ ? wq[i] : _mm512_set1_epi32(ch->qw[i]);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512((const void *)s), wv);
+      if (G > 1) a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512((const void *)(s + sw)), wv);
+      if (G > 2) {
+        a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512((const void *)(s + 2 * sw)), wv);
+        a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512((const void *)(s + 3 * sw)), wv);
+      }
+    }
+    if (rr && G == 4) {
+      /* per 128-bit lane: packs keep the lane's 4 pixels of each
+       * accumulator in turn, the shuffle puts them in order */
+      const __m512i p01 = _mm512_packs_epi32(rq16_i32(kc, rr, a0), rq16_i32(kc, rr, a1));
+      const __m512i p23 = _mm512_packs_epi32(rq16_i32(kc, rr, a2), rq16_i32(kc, rr, a3));
+      _mm512_storeu_si512((void *)(vout + v0),
+                          _mm512_shuffle_epi8(_mm512_packs_epi16(p01, p23), order));
+    } else if (rr && G == 2) {
+      /* per lane: the 4 pixels of each accumulator in bytes 0-7 (twice),
+       * in order after the shuffle; then the lanes' low halves together */
+      const __m512i p01 = _mm512_packs_epi32(rq16_i32(kc, rr, a0), rq16_i32(kc, rr, a1));
+      const __m512i b = _mm512_shuffle_epi8(_mm512_packs_epi16(p01, p01), order2);
+      _mm256_storeu_si256((__m256i *)(void *)(vout + v0),
+                          _mm512_castsi512_si256(_mm512_permutexvar_epi64(lanes2, b)));
+    } else if (rr) {
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm512_cvtepi32_epi8(rq16_i32(kc, rr, a0)));
+    } else {
+      _mm512_i32scatter_epi32((void *)(acc + v0), sidx, a0, 4);
+      if (G > 1) _mm512_i32scatter_epi32((void *)(acc + v0 + 1), sidx, a1, 4);
+      if (G > 2) {
+        _mm512_i32scatter_epi32((void *)(acc + v0 + 2), sidx, a2, 4);
+        _mm512_i32scatter_epi32((void *)(acc + v0 + 3), sidx, a3, 4);
+      }
+    }
+  }
+}
+
+T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
+                                  int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
+                                  const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
+                                  int8_t *out) {
+  const int sw = pl->sw;
+  const int fast = !(q->act_min > q->act_max || mult == INT32_MIN || shift > 0);
+  const rq_common_t kc = rq_common(q);
+  const rq_row_t rr = rq_setup(0, fast ? mult : 0, fast ? shift : 0, q);
+  const rq_row_t *r = fast ? &rr : NULL;
+  if (ch->wide || (sw != 1 && sw != 2 && sw != 4)) {
+    dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_avx512, mult, shift, q,
+                  (uint32_t *)(void *)acc, out);
+    return 0;
+  }
+  if (sw == 1 && ch->nq == 3) /* 3x3 */
+    dw_vnni_body(pl, xb, ch, c0, 4, 3, &kc, r, acc, vout);
+  else if (sw == 1)
+    dw_vnni_body(pl, xb, ch, c0, 4, 0, &kc, r, acc, vout);
+  else if (sw == 2 && ch->nq == 3)
+    dw_vnni_body(pl, xb, ch, c0, 2, 3, &kc, r, acc, vout);
+  else if (sw == 2)
+    dw_vnni_body(pl, xb, ch, c0, 2, 0, &kc, r, acc, vout);
+  else
+    dw_vnni_body(pl, xb, ch, c0, 1, 0, &kc, r, acc, vout);
+  if (fast) return 1;
+  requant_rows_avx512(acc, pl->vq, oh, ow, mult, shift, q, out);
+  return 0;
 }
 #endif
 
@@ -1925,40 +2215,72 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
                               const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                               const int8_t *input, const int32_t *bias, int8_t *output,
                               void *scratch) {
-  const isa_kit_t k = kit();
   const int plain = w->desc->plain_s8 && w->desc->chan_block <= 1;
   const int cbr = w->desc->code == SPX_FMT_CBR;
   const int32_t cout_g = p->c_out / p->groups, ntaps = p->kh * p->kw;
-  const int32_t zin = q->in_zero_point;
+  const int32_t zin = q->in_zero_point, dh = p->dilation[0], dw = p->dilation[1];
   const size_t hw = (size_t)p->h * (size_t)p->w, plane = (size_t)oh * (size_t)ow;
+  const int8_t *const in_end = input + (size_t)p->n * (size_t)p->c_in * hw;
   uint8_t *base = (uint8_t *)scratch + ((64 - ((uintptr_t)scratch & 63)) & 63);
-  int16_t taps16[64];
-  int32_t offs[64];
+  const int8_t *have[2] = {NULL, NULL}; /* the plane each set of images holds */
+  int8_t *pending = NULL; /* the previous channel's output, its bytes in vout[pv] */
+  int16_t taps16[DW_MAXTAPS];
+  int32_t taps[DW_MAXTAPS];
+  dw_chan_t ch;
   dw_plan_t pl;
-  int16_t *xp;
-  int32_t *pp, *acc, *taps, n, t;
+  uint8_t *xb[2], *vout[2];
+  int32_t *acc, n, t;
   uint32_t i;
-  dw_plane_fn run = dw_plane_c;
+  int pv = 0, groups = 0; /* the path's tap groups: 4 quads, 2 pairs, 0 none */
+  dw_fill_fn fill = dw_fill_c;
+  dw_run_fn run = dw_run_c;
+  dw_copy_fn copy = NULL;
 #if SPX_K_X86
-  if (SPX_K_ISA() == SPX_RT_ISA_AVX512)
-    run = dw_plane_avx512;
-  else if (SPX_K_ISA() == SPX_RT_ISA_AVX2)
-    run = dw_plane_avx2;
+  if (SPX_K_ISA() == SPX_RT_ISA_AVX512) {
+    fill = dw_fill_avx512;
+    run = dw_run_avx512;
+    copy = dw_copy_avx512;
+    groups = 4;
+  } else if (SPX_K_ISA() == SPX_RT_ISA_AVX2) {
+    fill = dw_fill_avx2;
+    run = dw_run_avx2;
+    copy = dw_copy_c;
+    groups = 2;
+  }
 #endif
   (void)dw_plan(w->desc, p, oh, ow, &pl);
-  xp = (int16_t *)(void *)(base + pl.off_xp);
-  pp = (int32_t *)(void *)(base + pl.off_pp);
+  pl.border = (uint8_t)(zin + 128);
+  for (t = 0; t < 2; ++t) {
+    xb[t] = base + pl.off_xb[t];
+    vout[t] = base + pl.off_vout[t];
+  }
   acc = (int32_t *)(void *)(base + pl.off_acc);
-  taps = (int32_t *)(void *)(base + pl.off_taps);
-  for (t = 0; t < ntaps; ++t) /* ntaps <= 64 (dw_plan) */
-    offs[t] = (t / p->kw) * p->dilation[0] * pl.wp + (t % p->kw) * p->dilation[1];
-  memset(xp, 0, pl.nxp * 2);
+  /* padding and slack: z_in + 128 */
+  memset(base, pl.border, 2 * pl.nxb);
+  /* the taps' and quads' offsets (kernel row ky: quad j holds the taps with
+   * kx dw in 4 j .. 4 j + 3) */
+  ch.nt = ntaps;
+  ch.nq = ch.np = 0;
+  for (t = 0; t < ntaps; ++t) {
+    const int32_t ky = t / p->kw, at = (t % p->kw) * dw;
+    const size_t row =
+        (size_t)((ky * dh) % pl.sh) * pl.istride + (size_t)((ky * dh) / pl.sh) * (size_t)pl.pitch;
+    const size_t qo = row + (size_t)(at & ~3), po = row + (size_t)(at & ~1);
+    ch.toff[t] = row + (size_t)at;
+    if (!ch.nq || ch.qoff[ch.nq - 1] != qo) ch.qoff[ch.nq++] = qo;
+    ch.tq[t] = (uint8_t)(ch.nq - 1);
+    ch.tsh[t] = (uint8_t)(8 * (at & 3));
+    if (!ch.np || ch.poff[ch.np - 1] != po) ch.poff[ch.np++] = po;
+    ch.tp[t] = (uint8_t)(ch.np - 1);
+    ch.tpsh[t] = (uint8_t)(16 * (at & 1));
+  }
   for (n = 0; n < p->n; ++n)
     for (i = 0; i < w->dims.rows; ++i) {
-      uint32_t oc;
-      const int8_t *in;
+      uint32_t oc, sum = 0, any = 0, qcur = 0, pcur = 0;
+      const int8_t *in, *next;
       int8_t *out;
       int32_t b, mult, shift;
+      int xi;
       if (plain) {
         oc = i;
         for (t = 0; t < ntaps; ++t)
@@ -1984,15 +2306,55 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       b = bias ? bias[oc] : 0;
       mult = q->multiplier[oc];
       shift = (int)q->shift[oc];
-      for (t = 0; t < ntaps && !taps[t]; ++t) {
+      ch.wide = 0;
+      for (t = 0; t < ntaps; ++t) { /* the weights */
+        const int32_t wv = taps[t];
+        sum += (uint32_t)wv;
+        any |= (uint32_t)wv;
+        ch.wide |= wv < -128 || wv > 127;
+        ch.tw[t] = wv;
       }
-      if (t == ntaps) { /* no taps (a pruned channel): acc = bias everywhere */
+      if (groups == 4) /* the quads' dwords */
+        for (t = 0; t < ntaps; ++t) {
+          qcur |= (uint32_t)(uint8_t)taps[t] << ch.tsh[t];
+          if (t + 1 == ntaps || ch.tq[t + 1] != ch.tq[t]) {
+            ch.qw[ch.tq[t]] = (int32_t)qcur;
+            qcur = 0;
+          }
+        }
+      else if (groups == 2) /* the pairs' */
+        for (t = 0; t < ntaps; ++t) {
+          pcur |= (uint32_t)(uint16_t)taps[t] << ch.tpsh[t];
+          if (t + 1 == ntaps || ch.tp[t + 1] != ch.tp[t]) {
+            ch.pw[ch.tp[t]] = (int32_t)pcur;
+            pcur = 0;
+          }
+        }
+      if (!any) { /* no taps (a pruned channel): acc = bias everywhere */
         memset(out, spx_k_out_s8(b, q->out_zero_point, mult, shift, q->act_min, q->act_max),
                plane);
         continue;
       }
-      run(&pl, in, zin, xp, pp, p, taps, offs, b, acc);
-      k.requant_rows(acc, pl.wp, oh, ow, mult, shift, q, out);
+      /* this channel's plane (made while the previous channel ran, unless
+       * the guess was wrong), then the next one's into the other images */
+      xi = have[0] == in ? 0 : have[1] == in ? 1 : -1;
+      if (xi < 0) {
+        xi = 0;
+        fill(&pl, p, in, xb[0]);
+        have[0] = in;
+      }
+      next = in + hw;
+      if (next < in_end && have[!xi] != next) {
+        fill(&pl, p, next, xb[!xi]);
+        have[!xi] = next;
+      }
+      if (run(&pl, xb[xi], &ch, (int32_t)((uint32_t)b - (uint32_t)(zin + 128) * sum), oh, ow,
+              mult, shift, q, acc, vout[!pv], out)) {
+        if (pending) copy(&pl, vout[pv], oh, ow, pending);
+        pending = out;
+        pv = !pv;
+      }
     }
+  if (pending) copy(&pl, vout[pv], oh, ow, pending);
   return SPX_RT_OK;
 }

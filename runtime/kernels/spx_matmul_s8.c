@@ -24,9 +24,10 @@
  *
  * The dense int8 and CBR formats have register-blocked kernels besides
  * (spx_fast_s8.c, one path per instruction set): after the checks and the
- * format's open, conv2d with strides up to 8, stride-1 depthwise conv2d
- * and every dense layer of those formats go there, with the scratch they
- * ask for; the rest (strided depthwise, the other formats) runs the loops
+ * format's open, conv2d with strides up to 8, depthwise conv2d (any
+ * stride, kernels of up to 64 taps; also the row_taps formats') and every
+ * dense layer of those formats go there, with the scratch they ask for;
+ * the rest (larger depthwise kernels, the other formats) runs the loops
  * below.
  * Scratch, 4-byte aligned: [c0 int32[rows], S8 only][the format's
  * scratch][the column tile]; plain int8 depthwise: one int32 output row;

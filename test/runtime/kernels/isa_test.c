@@ -10,6 +10,10 @@
  *                          ragged shapes, padding, dilation, strides 1-3,
  *                          groups, depthwise (channel multiplier 1 or 2),
  *                          fixed ResNet-like strided and 1x1 shapes,
+ *                          fixed depthwise shapes (strides 1-4, one per
+ *                          axis, odd sizes, asymmetric padding, dilation,
+ *                          wide kernels, ragged channel counts) and
+ *                          depthwise taps beyond int8 (a residual),
  *                          batch, zero points at -128 and 127,
  *                          positive and negative shifts, the fused sign
  *   spx-isa-test current   the path in use (SPX_ISA, or the best one)
@@ -107,7 +111,7 @@ static int8_t ref_out(int64_t acc, const spx_rt_requant_pc_t *q, int32_t c) {
 
 /* Direct conv2d from the definition. */
 static void ref_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
-                     const int8_t *in, const int8_t *w, const int32_t *bias, int32_t oh,
+                     const int8_t *in, const int32_t *w, const int32_t *bias, int32_t oh,
                      int32_t ow, int8_t *out) {
   const int32_t cin_g = p->c_in / p->groups, cout_g = p->c_out / p->groups;
   int32_t n, oc, oy, ox, ic, ky, kx;
@@ -159,14 +163,18 @@ static void run_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t 
                      const int8_t *in, const int8_t *w, const int32_t *bias, int32_t oh,
                      int32_t ow, int cbr, const char *what, int *checked) {
   const size_t nout = (size_t)p->n * (size_t)p->c_out * (size_t)oh * (size_t)ow;
+  const size_t nw = (size_t)p->c_out * (size_t)(p->c_in / p->groups) * (size_t)p->kh * (size_t)p->kw;
   int8_t *ref = xcalloc(nout, 1), *out = xcalloc(nout, 1), *first = xcalloc(nout, 1);
   const spx_fmt_desc_t *f = cbr ? &spx_fmt_desc_CBR : &spx_fmt_desc_DENSE;
   const void *wb = w;
   uint8_t *enc = NULL;
   size_t wlen = 0, ss, i;
   void *scratch;
+  int32_t *w32 = xcalloc(nw, sizeof *w32);
   int k;
-  ref_conv(p, q, in, w, bias, oh, ow, ref);
+  for (i = 0; i < nw; ++i) w32[i] = w[i];
+  ref_conv(p, q, in, w32, bias, oh, ow, ref);
+  free(w32);
   if (cbr) {
     spx_fmt_cbr_dims_t d;
     d.rows = (uint32_t)p->c_out;
@@ -325,6 +333,179 @@ static void fixed_conv_layers(int *checked) {
   }
 }
 
+/* Depthwise shapes (dense int8 and CBR, every path): strides 1, 2 (the
+ * VNNI blocks' 2 loads per quad), 4 (1 load) and 3 (the row loops), one
+ * stride per axis, odd sizes, asymmetric padding, dilation, kernels wider
+ * than a quad (5x5, 7x7, 1x9), channel counts that are not multiples of 8
+ * or 16, two outputs per channel, rows wider than 64 pixels (the
+ * 64-byte row copies), a batch of 2, MobileNet's 3x3/2 and 3x3 shapes. */
+static void fixed_dw_layers(int *checked) {
+  /* c h w mult kh kw sh sw dh dw pad t l b r n */
+  static const int32_t shapes[][16] = {
+      {5, 9, 11, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+      {19, 17, 13, 1, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1},
+      {17, 15, 15, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2},
+      {24, 30, 29, 1, 3, 3, 2, 2, 1, 1, 1, 0, 2, 1, 1},
+      {3, 13, 21, 2, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+      {7, 11, 23, 1, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1},
+      {6, 9, 33, 1, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1},
+      {9, 12, 19, 1, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1},
+      {4, 8, 9, 1, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1},
+      {11, 10, 14, 1, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1},
+      {11, 10, 14, 1, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1},
+      {10, 21, 27, 1, 3, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1},
+      {10, 21, 26, 1, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+      {13, 7, 150, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+      {13, 7, 150, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {16, 6, 70, 1, 1, 9, 1, 2, 1, 1, 0, 4, 0, 4, 1},
+      {33, 28, 28, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1},
+      {40, 14, 14, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+      {21, 1, 5, 1, 1, 3, 1, 2, 1, 1, 0, 1, 0, 1, 1},
+  };
+  size_t i;
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    const int32_t *s = shapes[i];
+    spx_rt_conv2d_params_t p;
+    int32_t oh, ow;
+    memset(&p, 0, sizeof p);
+    p.c_in = p.groups = s[0];
+    p.h = s[1];
+    p.w = s[2];
+    p.c_out = s[0] * s[3];
+    p.kh = s[4];
+    p.kw = s[5];
+    p.stride[0] = s[6];
+    p.stride[1] = s[7];
+    p.dilation[0] = s[8];
+    p.dilation[1] = s[9];
+    p.pad[0] = s[10];
+    p.pad[1] = s[11];
+    p.pad[2] = s[12];
+    p.pad[3] = s[13];
+    p.n = s[14];
+    p.act = SPX_RT_ACT_NONE;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) {
+      printf("FAIL fixed depthwise %zu: bad shape\n", i);
+      failures++;
+      continue;
+    }
+    conv_layer(&p, oh, ow, checked); /* twice: other data and requantization */
+    conv_layer(&p, oh, ow, checked);
+  }
+}
+
+/* Depthwise weights beyond int8 (prepared BBS weights: int8 plus a sparse
+ * residual, spx_rt_conv2d_s8_packed): taps up to +-144 run the row loops
+ * on every path, the others the VNNI blocks; against the reference on the
+ * exact weights. */
+static void residual_dw_layers(int *checked) {
+  /* c h w kh kw stride pad */
+  static const int32_t shapes[][7] = {
+      {9, 14, 15, 3, 3, 1, 1}, {12, 17, 16, 3, 3, 2, 1}, {5, 9, 30, 5, 5, 2, 2},
+      {16, 20, 23, 3, 3, 1, 1}, {7, 11, 40, 7, 7, 1, 3},
+  };
+  size_t i;
+  for (i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    const int32_t *s = shapes[i];
+    const int32_t taps = s[3] * s[4];
+    spx_rt_conv2d_params_t p;
+    spx_rt_s8_residual_t res;
+    layer_q_t l;
+    int32_t oh, ow, c, t, k;
+    size_t nin, nw, nout, ss, j;
+    int8_t *in, *w8, *value, *ref, *out, *first;
+    int32_t *wx, *sums;
+    uint32_t *row_ptr, *index, nnz = 0;
+    uint8_t *scratch;
+    char what[120];
+    memset(&p, 0, sizeof p);
+    p.n = 1;
+    p.c_in = p.c_out = p.groups = s[0];
+    p.h = s[1];
+    p.w = s[2];
+    p.kh = s[3];
+    p.kw = s[4];
+    p.stride[0] = p.stride[1] = s[5];
+    p.dilation[0] = p.dilation[1] = 1;
+    p.pad[0] = p.pad[1] = p.pad[2] = p.pad[3] = s[6];
+    p.act = SPX_RT_ACT_NONE;
+    if (spx_rt_conv2d_out_dims(&p, &oh, &ow) != SPX_RT_OK) {
+      printf("FAIL residual depthwise %zu: bad shape\n", i);
+      failures++;
+      continue;
+    }
+    random_q(&l, p.c_out, taps);
+    nin = (size_t)p.c_in * (size_t)p.h * (size_t)p.w;
+    nw = (size_t)p.c_out * (size_t)taps;
+    nout = (size_t)p.c_out * (size_t)oh * (size_t)ow;
+    in = xcalloc(nin, 1);
+    w8 = xcalloc(nw, 1);
+    wx = xcalloc(nw, sizeof *wx);
+    value = xcalloc(nw, 1);
+    index = xcalloc(nw, sizeof *index);
+    row_ptr = xcalloc((size_t)p.c_out + 1, sizeof *row_ptr);
+    sums = xcalloc((size_t)p.c_out, sizeof *sums);
+    ref = xcalloc(nout, 1);
+    out = xcalloc(nout, 1);
+    first = xcalloc(nout, 1);
+    /* a quarter of the inputs at the ends (x + 128 = 0 or 255: the largest
+     * products) */
+    for (j = 0; j < nin; ++j) in[j] = (int8_t)(rnd() % 4 ? rr(-128, 127) : rnd() % 2 ? 127 : -128);
+    /* every other channel has taps beyond int8: w8 clamped, the residual
+     * the rest (as BBS's zero-point shifting) */
+    for (c = 0; c < p.c_out; ++c) {
+      row_ptr[c] = nnz;
+      for (t = 0; t < taps; ++t) {
+        const size_t e = (size_t)c * (size_t)taps + (size_t)t;
+        int32_t x = rnd() % 8 ? rr(-128, 127) : rnd() % 2 ? -128 : 127; /* the ends too */
+        if (c % 2 && rnd() % 3 == 0) x = rnd() % 2 ? rr(128, 144) : rr(-144, -129);
+        wx[e] = x;
+        w8[e] = (int8_t)(x > 127 ? 127 : x < -128 ? -128 : x);
+        if (x != w8[e]) {
+          index[nnz] = (uint32_t)t;
+          value[nnz++] = (int8_t)(x - w8[e]);
+        }
+        sums[c] += x;
+      }
+    }
+    row_ptr[p.c_out] = nnz;
+    res.row_sums = sums;
+    res.row_ptr = row_ptr;
+    res.index = index;
+    res.value = value;
+    ref_conv(&p, &l.q, in, wx, l.bias, oh, ow, ref);
+    snprintf(what, sizeof what, "residual depthwise %dx%dx%d k%dx%d s%d pad %d", p.c_in, p.h,
+             p.w, p.kh, p.kw, p.stride[0], p.pad[0]);
+    ss = spx_rt_conv2d_s8_packed_get_buffer_size(&p, 1);
+    scratch = xcalloc(ss + 8, 1);
+    for (k = 0; k < n_isas; ++k) {
+      spx_rt_status_t st;
+      spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
+      memset(out, 0x5a, nout);
+      st = spx_rt_conv2d_s8_packed(&p, &l.q, in, w8, NULL, &res, l.bias, out, scratch + 4, ss);
+      if (st != SPX_RT_OK) {
+        printf("FAIL %s %s: status %d\n", what,
+               spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), (int)st);
+        failures++;
+        continue;
+      }
+      if (k == 0) memcpy(first, out, nout);
+      for (j = 0; j < nout; ++j)
+        if (out[j] != ref[j] || out[j] != first[j]) {
+          printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what,
+                 spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), j, out[j], ref[j], first[j]);
+          failures++;
+          break;
+        }
+    }
+    ++*checked;
+    free(scratch);
+    free(in); free(w8); free(wx); free(value); free(index); free(row_ptr); free(sums);
+    free(ref); free(out); free(first);
+    free(l.mult); free(l.shift); free(l.bias);
+  }
+}
+
 static void run_dense(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t *q,
                       const int8_t *in, const int8_t *w, const int32_t *bias, int cbr,
                       const char *what, int *checked) {
@@ -457,6 +638,8 @@ int main(int argc, char **argv) {
   }
   conv_layers(300, &convs);
   fixed_conv_layers(&convs);
+  fixed_dw_layers(&convs);
+  residual_dw_layers(&convs);
   dense_layers(200, &denses);
   for (k = 0; k < n_isas; ++k)
     printf("path %s: %d conv2d and %d dense layers (dense int8, cbr) bit-exact with the c path "

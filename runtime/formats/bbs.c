@@ -499,20 +499,27 @@ spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
   return SPX_RT_OK;
 }
 
-void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
-                           uint32_t g, spx_fmt_bbs_group_t *out) {
-  const uint8_t *rec = spx_fmt_bbs_record(v, p, t, g);
-  unsigned c = spx_fmt_bbs_row_class(v, p), j, b;
+/* The fields of a group of class c with `lanes` lanes that its header
+ * byte gives (method, N, param, constant and the layout), no bits. */
+static void group_header(const spx_fmt_bbs_view_t *v, unsigned c, unsigned lanes, uint8_t hdr,
+                         spx_fmt_bbs_group_t *out) {
   memset(out, 0, sizeof *out);
   out->method = v->cls[c].method;
   out->pruned = v->cls[c].n_pruned;
-  out->lanes = (uint8_t)spx_fmt_bbs_group_lanes(v, g);
-  out->param = (uint8_t)(rec[0] >> 5);
+  out->lanes = (uint8_t)lanes;
+  out->param = (uint8_t)(hdr >> 5);
   if (out->method == SPX_FMT_BBS_ZP_SHIFT)
-    out->constant = (int8_t)((int)(rec[0] & 0x1fu) - ((rec[0] & 0x10u) ? 32 : 0));
+    out->constant = (int8_t)((int)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
   else
-    out->constant = (int8_t)(rec[0] & 0x1fu);
+    out->constant = (int8_t)(hdr & 0x1fu);
   layout(out);
+}
+
+void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
+                           uint32_t g, spx_fmt_bbs_group_t *out) {
+  const uint8_t *rec = spx_fmt_bbs_record(v, p, t, g);
+  unsigned j, b;
+  group_header(v, spx_fmt_bbs_row_class(v, p), spx_fmt_bbs_group_lanes(v, g), rec[0], out);
   for (j = 0; j < out->n_cols; ++j) {
     uint32_t x = 0;
     for (b = 0; b < v->col_bytes; ++b)
@@ -558,39 +565,130 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   return 0;
 }
 
+/* What walk_groups knows of the group headers of a layer, filled as they
+ * are met (a layer has few distinct ones): per class and header byte,
+ * whether group_problem accepts it (it depends on the header alone once the
+ * bits beyond the lanes are 0, as they are in a group whose lanes fill its
+ * column bytes), and per class and param the layout of the decode below
+ * (shifts of the magnitude columns, column 0's place value). */
+typedef struct walk_memo {
+  uint8_t header[2][256]; /* 0 not met, 1 accepted, 2 refused */
+  uint8_t have[2][8];     /* layout[c][param] filled */
+  struct {
+    uint8_t n_cols, sign_column, shift[8];
+    int32_t place0; /* column 0 (round_avg, none); 0 for a sign column */
+  } layout[2][8];
+} walk_memo_t;
+
+static int header_ok(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c, uint8_t hdr) {
+  if (!m->header[c][hdr]) {
+    spx_fmt_bbs_group_t grp;
+    group_header(v, c, v->group_eff, hdr, &grp);
+    m->header[c][hdr] = group_problem(&grp) ? 2 : 1;
+    if (!m->have[c][grp.param]) {
+      unsigned j;
+      m->have[c][grp.param] = 1;
+      m->layout[c][grp.param].n_cols = grp.n_cols;
+      m->layout[c][grp.param].sign_column = grp.sign_column;
+      m->layout[c][grp.param].place0 = grp.place[0];
+      for (j = 1; j < grp.n_cols; ++j) { /* powers of two (layout) */
+        uint8_t k = 0;
+        while ((1 << k) < grp.place[j]) ++k;
+        m->layout[c][grp.param].shift[j] = k;
+      }
+    }
+  }
+  return m->header[c][hdr] == 1;
+}
+
+/* Byte i of the result is bit i of b. */
+static uint64_t spread8(uint32_t b) {
+  uint64_t x = b;
+  x = (x | x << 28) & 0x0000000f0000000full;
+  x = (x | x << 14) & 0x0003000300030003ull;
+  return (x | x << 7) & 0x0101010101010101ull;
+}
+
+/* The effective weights of an accepted group whose lanes fill its column
+ * bytes (8 per byte), as spx_fmt_bbs_group_decode gives them: the
+ * magnitude columns (distinct powers of two, at most 127 together) summed
+ * for 8 lanes at once in the bytes of a 64-bit word, then column 0 (a sign,
+ * or a negative place value) and the offset per lane. */
+static void decode_full(const walk_memo_t *m, unsigned c, const uint8_t *rec, unsigned nbytes,
+                        unsigned method, int16_t *d) {
+  const uint8_t hdr = rec[0];
+  const unsigned param = hdr >> 5;
+  const unsigned n_cols = m->layout[c][param].n_cols;
+  const int sign = m->layout[c][param].sign_column;
+  const int32_t place0 = m->layout[c][param].place0;
+  int32_t offset = 0;
+  unsigned h, j, i;
+  if (method == SPX_FMT_BBS_ZP_SHIFT) offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
+  else if (method == SPX_FMT_BBS_ROUND_AVG) offset = (int32_t)(hdr & 0x1fu);
+  for (h = 0; h < nbytes; ++h) {
+    uint64_t mag = 0;
+    const uint32_t b0 = rec[1 + h];
+    for (j = 1; j < n_cols; ++j) mag |= spread8(rec[1 + j * nbytes + h]) << m->layout[c][param].shift[j];
+    for (i = 0; i < 8; ++i) {
+      int32_t v = (int32_t)((mag >> (8 * i)) & 0xffu);
+      int32_t bit = -(int32_t)((b0 >> i) & 1u), s = sign ? bit : 0;
+      v = ((v ^ s) - s) + (sign ? 0 : place0 & bit);
+      d[8 * h + i] = (int16_t)(v + offset);
+    }
+  }
+}
+
 /* Walks every group of an opened view in OIHW order: checks it (as
  * validate does) and writes its effective weights to out16, or to out8
  * truncated to int8 (excess NULL) or clamped, with excess(ctx, index,
  * w' - clamped) for each weight beyond (either or both outputs may be
  * NULL). *fits (if not NULL) gets 0 if a weight leaves [-128, 127]. Stops
- * at the first bad group. */
+ * at the first bad group. A group whose lanes fill its column bytes (all
+ * but a ragged last group of a tap, or groups of fewer than 8 input
+ * channels) is checked by its header byte (walk_memo_t) and decoded by
+ * decode_full; the others, and any group refused, go through group_get,
+ * group_problem and spx_fmt_bbs_group_decode, which name the problem. */
 static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8,
                                    int *fits, void (*excess)(void *, size_t, int32_t),
                                    void *ctx, spx_rt_error_t *err) {
   uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
+  const unsigned nbytes = v->col_bytes;
   int decode = out16 || out8 || fits;
+  walk_memo_t memo;
+  memset(memo.header, 0, sizeof memo.header);
+  memset(memo.have, 0, sizeof memo.have);
   for (p = 0; p < v->dims.rows; ++p) {
     uint32_t o = spx_fmt_bbs_row_channel(v, p);
+    const unsigned c = spx_fmt_bbs_row_class(v, p);
+    const unsigned method = v->cls[c].method;
+    const size_t gb = v->cls[c].group_bytes;
+    const uint8_t *rec = spx_fmt_bbs_record(v, p, 0, 0); /* then every group of the row */
     for (t = 0; t < taps; ++t)
-      for (g = 0; g < v->groups_per_tap; ++g) {
-        spx_fmt_bbs_group_t grp;
+      for (g = 0; g < v->groups_per_tap; ++g, rec += gb) {
         int16_t d[SPX_FMT_BBS_MAX_GROUP];
-        const char *why;
-        unsigned i;
-        spx_fmt_bbs_group_get(v, p, t, g, &grp);
-        if ((why = group_problem(&grp)) != 0)
-          BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
-              (unsigned)g);
-        if (!decode) continue;
-        spx_fmt_bbs_group_decode(&grp, d);
-        for (i = 0; i < grp.lanes; ++i) {
-          size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
+        unsigned i, lanes = spx_fmt_bbs_group_lanes(v, g);
+        size_t at;
+        if (lanes == 8 * nbytes && header_ok(&memo, v, c, rec[0])) {
+          if (!decode) continue;
+          decode_full(&memo, c, rec, nbytes, method, d);
+        } else {
+          spx_fmt_bbs_group_t grp;
+          const char *why;
+          spx_fmt_bbs_group_get(v, p, t, g, &grp);
+          if ((why = group_problem(&grp)) != 0)
+            BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
+                (unsigned)g);
+          if (!decode) continue;
+          spx_fmt_bbs_group_decode(&grp, d);
+        }
+        at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff) * taps + t;
+        for (i = 0; i < lanes; ++i, at += taps) {
           if (fits && (d[i] < -128 || d[i] > 127)) *fits = 0;
           if (out16) out16[at] = d[i];
           if (out8 && excess && (d[i] < -128 || d[i] > 127)) {
-            int16_t c = d[i] < -128 ? -128 : 127;
-            out8[at] = (int8_t)c;
-            excess(ctx, at, (int32_t)d[i] - c);
+            int16_t cl = d[i] < -128 ? -128 : 127;
+            out8[at] = (int8_t)cl;
+            excess(ctx, at, (int32_t)d[i] - cl);
           } else if (out8) {
             out8[at] = (int8_t)d[i];
           }

@@ -611,6 +611,109 @@ static void check_validator(void) {
   printf("validator: targeted corruptions, truncations, 20000 garbage buffers\n");
 }
 
+/* ---- every group header byte, full and ragged groups ------------------ */
+
+/* Whether the header byte h is one the encoder can produce for a class of
+ * (method, N), from the format's definition (spx_formats.h): NONE only 0;
+ * ROUND_AVG r <= 3 and C < 2^L, L = N - min(r, N); ZP_SHIFT zs <= N (any c:
+ * the weight range, +-m - c in [-(143 - 2^N), 144 - 2^N], holds for every
+ * c in [-16, 15]). */
+static int header_rule(unsigned method, unsigned n, unsigned h) {
+  unsigned r = h >> 5, c = h & 31u, d = r < n ? r : n;
+  if (method == SPX_FMT_BBS_NONE) return h == 0;
+  if (method == SPX_FMT_BBS_ROUND_AVG) return r <= 3 && c < (1u << (n - d));
+  return r <= n;
+}
+
+/* Effective weight of lane i of a group record rec (header, then kept
+ * columns of nb bytes each, most significant first), from the definition:
+ * ROUND_AVG: two's complement with bit 7 repeated d = min(r, N) times and
+ * the L = N - d low bits replaced by C: w' = -2^(7-d) b_0 + sum over kept
+ * columns k = 1 .. 7 - N of 2^(7-d-k) b_k + C; ZP_SHIFT: sign column, then
+ * magnitude bits 6 - zs .. N - zs (columns zs+1 .. 7-(N-zs) of the
+ * sign-magnitude byte), w' = +-m - c; NONE: two's complement. */
+static int32_t lane_ref(unsigned method, unsigned n, const uint8_t *rec, unsigned nb, unsigned i) {
+  unsigned h = rec[0], r = h >> 5, k, kept = 8 - n;
+  int32_t bit[8], v = 0;
+  for (k = 0; k < kept; ++k) bit[k] = (rec[1 + k * nb + i / 8] >> (i % 8)) & 1;
+  if (method == SPX_FMT_BBS_ZP_SHIFT) {
+    int32_t c = (int32_t)(h & 31u) - (h & 16u ? 32 : 0);
+    for (k = 1; k < kept; ++k) v += bit[k] << (7 - (r + k)); /* column r+k: bit 7-(r+k) */
+    return (bit[0] ? -v : v) - c;
+  }
+  if (method == SPX_FMT_BBS_ROUND_AVG) {
+    unsigned d = r < n ? r : n;
+    v = -(bit[0] << (7 - d));
+    for (k = 1; k < kept; ++k) v += bit[k] << (7 - d - k);
+    return v + (int32_t)(h & 31u);
+  }
+  v = -(bit[0] << 7);
+  for (k = 1; k < 8; ++k) v += bit[k] << (7 - k);
+  return v;
+}
+
+/* One row, one tap, a full group of Ge lanes and (cols > Ge) a ragged one:
+ * every header byte on group 0 (then on the ragged group) with random
+ * column bits, for every method, N and G: validate accepts exactly the
+ * headers of header_rule, and what it accepts decodes (int16) to
+ * lane_ref's weights. Bits beyond a ragged group's lanes are refused. */
+static void check_headers(void) {
+  static const struct { uint32_t cols; unsigned group; } shapes[] = {
+      {8, 8}, {16, 16}, {32, 32}, {20, 16}, {13, 8}, {45, 32}, {24, 32}, {5, 8}};
+  unsigned s, method, n, h, which, i, tested = 0;
+  for (s = 0; s < sizeof shapes / sizeof shapes[0]; ++s)
+    for (method = 0; method <= 2; ++method)
+      for (n = 0; n <= 4; n += 2) {
+        spx_fmt_bbs_dims_t dims = {1, shapes[s].cols, 1, 1};
+        spx_fmt_bbs_config_t cfg = {shapes[s].group, method, n, NULL};
+        spx_fmt_dims_t fd = {1, shapes[s].cols, 1, 1, 1};
+        int8_t w[64];
+        int16_t out[64];
+        size_t len;
+        uint8_t *enc, *orig;
+        spx_fmt_bbs_view_t v;
+        spx_rt_error_t why;
+        if (method == SPX_FMT_BBS_NONE && n) continue;
+        fill_wq(w, shapes[s].cols);
+        orig = encode_layer(&dims, &cfg, w, &len);
+        enc = malloc(len);
+        check(spx_fmt_bbs_open(orig, len, &dims, &v, &why) == SPX_RT_OK, "open: %s", why.message);
+        for (which = 0; which < v.groups_per_tap; which += v.groups_per_tap - 1) {
+          uint8_t *rec = enc + (spx_fmt_bbs_record(&v, 0, 0, which) - orig);
+          memcpy(enc, orig, len); /* the other group as encoded */
+          unsigned lanes = spx_fmt_bbs_group_lanes(&v, which), nb = v.col_bytes, k;
+          for (h = 0; h < 256; ++h) {
+            int ok = header_rule(method, n, h), st;
+            rec[0] = (uint8_t)h;
+            for (k = 0; k < (8 - n) * nb; ++k) rec[1 + k] = (uint8_t)rnd();
+            for (k = 0; k < 8 - n; ++k) /* lanes beyond: 0 */
+              for (i = lanes; i < 8 * nb; ++i) rec[1 + k * nb + i / 8] &= (uint8_t)~(1u << (i % 8));
+            st = spx_fmt_desc_BBS.decode(enc, len, &fd, out, 64, &why);
+            check((st == SPX_RT_OK) == ok, "G=%u cols=%u %s N=%u group %u header 0x%02x: %s",
+                  shapes[s].group, shapes[s].cols, spx_fmt_bbs_method_name(method), n, which,
+                  h, ok ? "refused" : "accepted");
+            check(spx_fmt_bbs_validate(enc, len, &dims, &why) == st, "validate agrees");
+            for (i = 0; st == SPX_RT_OK && i < lanes; ++i)
+              check(out[which * v.group_eff + i] == lane_ref(method, n, rec, nb, i),
+                    "G=%u cols=%u %s N=%u group %u header 0x%02x lane %u: %d, expected %d",
+                    shapes[s].group, shapes[s].cols, spx_fmt_bbs_method_name(method), n, which,
+                    h, i, out[which * v.group_eff + i], lane_ref(method, n, rec, nb, i));
+            if (lanes < 8 * nb && ok) { /* one bit beyond the lanes */
+              rec[1 + (lanes / 8)] = (uint8_t)(rec[1 + lanes / 8] | (1u << (lanes % 8)));
+              check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_ERR_FORMAT &&
+                        strstr(why.message, "beyond the group's lanes"),
+                    "bit beyond %u lanes refused: %s", lanes, why.message);
+            }
+            ++tested;
+          }
+          if (v.groups_per_tap == 1) break;
+        }
+        free(enc);
+        free(orig);
+      }
+  printf("headers: %u header bytes on full and ragged groups\n", tested);
+}
+
 /* ---- prune subcommand for bbs_ref.py ----------------------------------- */
 
 static int prune_cmd(const char *method_name, const char *n_text, const char *in,
@@ -679,6 +782,7 @@ int main(int argc, char **argv) {
   check_random_groups();
   check_layers();
   check_validator();
+  check_headers();
   check_kernels();
   return check_summary();
 }

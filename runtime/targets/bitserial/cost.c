@@ -342,38 +342,74 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
   return 0;
 }
 
-/* BBS with its weights decoded (w->decoded, w->residual): group kg of array
- * row r as group_cost computes it, its lanes' weights read in the decoded
- * OIHW array (output channel order[r]; a row with a residual entry in the
- * group takes group_cost: the exact weight is beyond int8), its kept
- * columns those of the row's class (8 - N), a constant when the method has
- * one and the header's 5 bits are not 0 (C, or c). */
-static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
-                            uint32_t r, uint32_t kg, const uint8_t *ones, uint64_t cyc[],
-                            unsigned *ncols, int *has_const) {
+/* BBS with its weights decoded (w->decoded, w->residual): what the cost
+ * of groups k0 .. k1 - 1 of array row r needs, into zs[kg - k0]: zero
+ * skipping's cycles, max over the lanes of popcount(|w|) (0 for a group of
+ * zeros; at most 8), from one pass over the row's decoded OIHW weights
+ * (output channel order[r]) in memory order; ZS_CONST if the group's
+ * header has a constant (its 5 low bits not 0: C, or c), read in the row's
+ * records in order; ZS_EXACT for a group with a residual entry (its exact
+ * weight is beyond int8: group_cost takes it). */
+#define ZS_EXACT 0x40u
+#define ZS_CONST 0x80u
+static void bbs_decoded_zskip(const spx_sim_bs_weights_t *w, uint32_t r, uint32_t k0,
+                              uint32_t k1, const uint8_t *ones, uint8_t *zs) {
   const spx_fmt_bbs_view_t *v = &w->bbs;
-  const uint32_t ng = v->groups_per_tap, tap = kg / ng, cb = kg % ng;
-  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, c0 = cb * v->group_eff;
-  const unsigned lanes = spx_fmt_bbs_group_lanes(v, cb), cls = spx_fmt_bbs_row_class(v, r);
+  const uint32_t ng = v->groups_per_tap, ge = v->group_eff, cols = v->dims.cols;
+  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw;
+  const uint32_t t0 = k0 / ng, t1 = (k1 - 1) / ng; /* the taps the groups are in */
   const uint32_t o = spx_fmt_bbs_row_channel(v, r);
-  const int8_t *p;
-  unsigned i, busiest = 0;
-  if (r >= v->dims.rows || kg >= taps * ng || o >= v->dims.rows) return -1;
+  const int8_t *row = w->decoded + (size_t)o * cols * taps;
+  uint32_t c, t;
+  memset(zs, 0, k1 - k0);
+  for (c = 0; c < cols; ++c) {
+    const uint32_t g = c / ge;
+    const int8_t *q = row + (size_t)c * taps;
+    if (k0 == 0 && k1 == taps * ng) { /* every group: no range to check, no branch */
+      uint8_t *z = zs + g;
+      for (t = 0; t < taps; ++t) {
+        const uint8_t n = ones[(uint8_t)q[t]], m = z[(size_t)t * ng];
+        z[(size_t)t * ng] = n > m ? n : m;
+      }
+      continue;
+    }
+    for (t = t0; t <= t1; ++t) {
+      const uint32_t kg = t * ng + g;
+      const uint8_t n = ones[(uint8_t)q[t]];
+      if (kg >= k0 && kg < k1 && n > zs[kg - k0]) zs[kg - k0] = n;
+    }
+  }
+  {
+    const size_t gb = v->cls[spx_fmt_bbs_row_class(v, r)].group_bytes;
+    const uint8_t *rec = spx_fmt_bbs_record(v, r, 0, 0) + (size_t)k0 * gb; /* groups in kg order */
+    uint32_t kg;
+    for (kg = k0; kg < k1; ++kg, rec += gb)
+      if (rec[0] & 0x1fu) zs[kg - k0] |= ZS_CONST;
+  }
   if (w->residual) {
     uint32_t e;
     for (e = w->residual->row_ptr[o]; e < w->residual->row_ptr[o + 1]; ++e) {
-      uint32_t idx = w->residual->index[e], c = idx / taps;
-      if (idx % taps == tap && c >= c0 && c < c0 + lanes)
-        return group_cost(md, w, r, kg, cyc, ncols, has_const);
+      const uint32_t idx = w->residual->index[e];
+      const uint32_t kg = (idx % taps) * ng + idx / taps / ge;
+      if (kg >= k0 && kg < k1) zs[kg - k0] |= ZS_EXACT;
     }
   }
-  p = w->decoded + ((size_t)o * v->dims.cols + c0) * taps + tap;
-  for (i = 0; i < lanes; ++i)
-    if (ones[(uint8_t)p[(size_t)i * taps]] > busiest) busiest = ones[(uint8_t)p[(size_t)i * taps]];
+}
+
+/* BBS with its weights decoded: group kg of array row r as group_cost
+ * computes it from what bbs_decoded_zskip found (z; ZS_EXACT: group_cost):
+ * its zero-skipping cycles, its kept columns those of the row's class (8 -
+ * N), a constant when the method has one and the header has (ZS_CONST). */
+static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                            uint32_t r, uint32_t kg, unsigned z, uint64_t cyc[],
+                            unsigned *ncols, int *has_const) {
+  const spx_fmt_bbs_view_t *v = &w->bbs;
+  const unsigned lanes = spx_fmt_bbs_group_lanes(v, kg % v->groups_per_tap);
+  const unsigned cls = spx_fmt_bbs_row_class(v, r), busiest = z & 0x3fu;
+  if (z & ZS_EXACT) return group_cost(md, w, r, kg, cyc, ncols, has_const);
   *ncols = 8u - v->cls[cls].n_pruned;
   if (*ncols > 8) *ncols = 8;
-  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE &&
-               (spx_fmt_bbs_record(v, r, tap, cb)[0] & 0x1fu) != 0;
+  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE && (z & ZS_CONST);
   cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
   cyc[SPX_SIM_BS_STRIPES] = 8;
   cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
@@ -412,7 +448,7 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   unsigned d;
   const int dense = w->encoding == SPX_CS_ENC_DENSE;
   const int decoded = w->encoding == SPX_FMT_BBS && w->decoded;
-  uint8_t ones[256], zs[1024];
+  uint8_t ones[256], zs[1024], dzs[16384];
   unsigned v;
   memset(out, 0, sizeof *out);
   if (dense && (uint64_t)g->cout * g->k > w->size) return -1;
@@ -422,9 +458,19 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
   for (r0 = 0; r0 < g->cout; r0 += rows) {
     uint64_t r1 = r0 + rows < g->cout ? r0 + rows : g->cout;
+    /* decoded BBS: groups k0 .. k1 - 1 of the block's rows costed at once
+     * (bbs_decoded_zskip), as many as dzs holds */
+    const uint32_t kchunk = (uint32_t)(sizeof dzs / (r1 - r0));
+    uint32_t k0 = 0, k1 = 0;
     out->row_blocks++;
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
+      if (decoded && kg == k1) {
+        k0 = kg;
+        k1 = g->kgroups - kg < kchunk ? g->kgroups : kg + kchunk;
+        for (r = (uint32_t)r0; r < r1; ++r)
+          bbs_decoded_zskip(w, r, k0, k1, ones, dzs + (size_t)(r - r0) * (k1 - k0));
+      }
       uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
       for (r = (uint32_t)r0; r < r1; ++r) {
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
@@ -444,7 +490,9 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
           cyc[SPX_SIM_BS_STRIPES] = 8;
           cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
           cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
-        } else if (decoded ? bbs_decoded_cost(md, w, r, kg, ones, cyc, &ncols, &has_const)
+        } else if (decoded ? bbs_decoded_cost(md, w, r, kg,
+                                             dzs[(size_t)(r - r0) * (k1 - k0) + (kg - k0)],
+                                             cyc, &ncols, &has_const)
                            : group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
           return -1;
         }

@@ -17,6 +17,7 @@
  * comment of each case), never from running the code. */
 #include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
+#include "runtime/targets/bitserial/bitserial.h"
 #include "support/spx_support.h"
 
 #include <stdarg.h>
@@ -714,6 +715,101 @@ static void check_headers(void) {
   printf("headers: %u header bytes on full and ragged groups\n", tested);
 }
 
+/* ---- the bit-serial cost model on decoded weights ---------------------- */
+
+/* The bit-serial simulator costs a BBS layer from its groups' bit columns,
+ * or (spx-run's prepared model) from the weights decoded to int8 plus the
+ * residual of those beyond int8: the two must give the same cost, every
+ * field and every design. Layers with ragged groups, outlier rows, zp_shift
+ * weights beyond int8, and PE arrays of 1 .. 1024 rows (the decoded path
+ * takes the groups of a row block in chunks of what its buffer holds). */
+static void check_bitserial_cost(void) {
+  static const struct {
+    uint32_t rows, cols;
+    uint16_t kh;
+    unsigned group, method, n;
+    int32_t pe_rows;
+  } cases[] = {
+      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 1024}, /* 225 groups x 100 rows: chunks */
+      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 32},   {40, 20, 3, 16, SPX_FMT_BBS_ZP_SHIFT, 4, 7},
+      {64, 4096, 1, 8, SPX_FMT_BBS_ROUND_AVG, 2, 1024}, {33, 45, 2, 32, SPX_FMT_BBS_ROUND_AVG, 4, 5},
+      {17, 3, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 0, 1},        {300, 70, 1, 16, SPX_FMT_BBS_NONE, 0, 1024},
+  };
+  size_t k;
+  for (k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    spx_fmt_bbs_dims_t dims = {cases[k].rows, cases[k].cols, cases[k].kh, cases[k].kh};
+    spx_fmt_dims_t fd = {dims.rows, dims.cols, dims.kh, dims.kw, 1};
+    uint8_t *cls = malloc(dims.rows);
+    spx_fmt_bbs_config_t cfg = {cases[k].group, cases[k].method, cases[k].n, cls};
+    size_t count = spx_fmt_bbs_dense_count(&dims), len, i, nnz = 0;
+    const size_t row_len = count / dims.rows;
+    int8_t *w = malloc(count), *dec8 = malloc(count);
+    int16_t *dec16 = malloc(count * sizeof *dec16);
+    uint32_t *row_ptr = calloc(dims.rows + 1, sizeof *row_ptr), *index = malloc(count * 4);
+    int8_t *value = malloc(count);
+    spx_rt_s8_residual_t res;
+    spx_sim_bs_mdesc_t md;
+    spx_sim_bs_geom_t g;
+    spx_sim_bs_weights_t sw;
+    spx_sim_bs_tiling_t t;
+    spx_sim_bs_cost_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    spx_rt_error_t why;
+    uint8_t *enc;
+    for (i = 0; i < dims.rows; ++i) cls[i] = (uint8_t)(rnd() % 5 == 0);
+    for (i = 0; i < count; ++i) /* many near +-127: zp_shift goes beyond int8 */
+      w[i] = (int8_t)(rnd() % 3 ? (int)(rnd() % 61) - 30 : (int)(rnd() % 28 + 100) * (rnd() % 2 ? 1 : -1));
+    enc = encode_layer(&dims, &cfg, w, &len);
+    check(spx_fmt_desc_BBS.decode(enc, len, &fd, dec16, count, &why) == SPX_RT_OK, "decode: %s",
+          why.message);
+    for (i = 0; i < count; ++i) {
+      int32_t c = dec16[i] < -128 ? -128 : dec16[i] > 127 ? 127 : dec16[i];
+      dec8[i] = (int8_t)c;
+      if (c != dec16[i]) {
+        index[nnz] = (uint32_t)(i % row_len);
+        value[nnz++] = (int8_t)(dec16[i] - c);
+        row_ptr[i / row_len + 1]++;
+      }
+    }
+    for (i = 0; i < dims.rows; ++i) row_ptr[i + 1] += row_ptr[i];
+    res.row_sums = NULL;
+    res.row_ptr = row_ptr;
+    res.index = index;
+    res.value = value;
+    spx_sim_bs_mdesc_init_default(&md);
+    md.rows = cases[k].pe_rows;
+    md.lanes = 32;
+    memset(&g, 0, sizeof g);
+    g.n = 1;
+    g.cin = g.cin_g = dims.cols;
+    g.h = g.w = dims.kh == 1 ? 1 : 4;
+    g.cout = g.cout_g = dims.rows;
+    g.kh = g.kw = dims.kh;
+    g.oh = g.ow = g.h - dims.kh + 1;
+    g.sh = g.sw = g.dh = g.dw = g.groups = 1;
+    g.k = (uint64_t)dims.cols * dims.kh * dims.kw;
+    g.p = (uint64_t)g.oh * g.ow;
+    check(spx_sim_bs_weights_open(&sw, &g, &md, SPX_FMT_BBS, enc, (uint32_t)len, &why) == 0,
+          "bitserial weights: %s", why.message);
+    spx_sim_bs_plan(&md, &g, (len + dims.rows - 1) / dims.rows, &t);
+    check(spx_sim_bs_pe_cost(&md, &sw, &t, a) == 0, "cost from the bit columns");
+    sw.decoded = dec8;
+    sw.residual = &res;
+    check(spx_sim_bs_pe_cost(&md, &sw, &t, b) == 0, "cost from the decoded weights");
+    check(nnz > 0 || k > 1, "case %zu has weights beyond int8", k);
+    check(!memcmp(a, b, sizeof *a),
+          "case %zu: the same cost from bit columns and decoded weights (zskip %llu vs %llu, "
+          "bbs %llu vs %llu, %zu beyond int8)",
+          k, (unsigned long long)a->compute[SPX_SIM_BS_ZSKIP],
+          (unsigned long long)b->compute[SPX_SIM_BS_ZSKIP],
+          (unsigned long long)a->compute[SPX_SIM_BS_BBS],
+          (unsigned long long)b->compute[SPX_SIM_BS_BBS], nnz);
+    free(cls); free(w); free(dec8); free(dec16); free(row_ptr); free(index); free(value);
+    free(a); free(b); free(enc);
+  }
+  printf("bitserial cost: bit columns and decoded weights agree on %zu layers\n",
+         sizeof cases / sizeof cases[0]);
+}
+
 /* ---- prune subcommand for bbs_ref.py ----------------------------------- */
 
 static int prune_cmd(const char *method_name, const char *n_text, const char *in,
@@ -783,6 +879,7 @@ int main(int argc, char **argv) {
   check_layers();
   check_validator();
   check_headers();
+  check_bitserial_cost();
   check_kernels();
   return check_summary();
 }

@@ -565,76 +565,67 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   return 0;
 }
 
+/* Byte i of spread[b] is bit i of b (a constant table: 2 KiB). */
+#define SPREAD1(b)                                                                       \
+  ((uint64_t)((b) & 1) | (uint64_t)((b) >> 1 & 1) << 8 | (uint64_t)((b) >> 2 & 1) << 16 | \
+   (uint64_t)((b) >> 3 & 1) << 24 | (uint64_t)((b) >> 4 & 1) << 32 |                     \
+   (uint64_t)((b) >> 5 & 1) << 40 | (uint64_t)((b) >> 6 & 1) << 48 |                     \
+   (uint64_t)((b) >> 7 & 1) << 56)
+#define SPREAD4(b) SPREAD1(b), SPREAD1((b) + 1), SPREAD1((b) + 2), SPREAD1((b) + 3)
+#define SPREAD16(b) SPREAD4(b), SPREAD4((b) + 4), SPREAD4((b) + 8), SPREAD4((b) + 12)
+#define SPREAD64(b) SPREAD16(b), SPREAD16((b) + 16), SPREAD16((b) + 32), SPREAD16((b) + 48)
+static const uint64_t spread[256] = {SPREAD64(0), SPREAD64(64), SPREAD64(128), SPREAD64(192)};
+
+/* The distinct layouts of accepted headers a layer can have: a class's
+ * param takes at most 5 values (zp_shift zs <= N <= 4; round_avg r <= 3;
+ * none 0) and class 1 is none. */
+#define WALK_LAYOUTS 6
+
 /* What walk_groups knows of the group headers of a layer, filled as they
  * are met (a layer has few distinct ones): per class and header byte,
  * whether group_problem accepts it (it depends on the header alone once the
  * bits beyond the lanes are 0, as they are in a group whose lanes fill its
- * column bytes), and per class and param the layout of the decode below
- * (shifts of the magnitude columns, column 0's place value). */
+ * column bytes), and per class and param of an accepted header a table of
+ * the weight (before the offset) of each lane code, the lane's bits of the
+ * kept columns (column j at bit j): the sum of the place values of its
+ * ones, negated by a sign column. */
 typedef struct walk_memo {
   uint8_t header[2][256]; /* 0 not met, 1 accepted, 2 refused */
-  uint8_t have[2][8];     /* layout[c][param] filled */
-  struct {
-    uint8_t n_cols, sign_column, shift[8];
-    int32_t place0; /* column 0 (round_avg, none); 0 for a sign column */
-  } layout[2][8];
+  uint8_t slot[2][8];     /* 1 + the table of (class, param), 0 none yet */
+  unsigned n_slots;
+  int16_t weight[WALK_LAYOUTS][256];
 } walk_memo_t;
 
-static int header_ok(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c, uint8_t hdr) {
-  if (!m->header[c][hdr]) {
-    spx_fmt_bbs_group_t grp;
-    group_header(v, c, v->group_eff, hdr, &grp);
-    m->header[c][hdr] = group_problem(&grp) ? 2 : 1;
-    if (!m->have[c][grp.param]) {
-      unsigned j;
-      m->have[c][grp.param] = 1;
-      m->layout[c][grp.param].n_cols = grp.n_cols;
-      m->layout[c][grp.param].sign_column = grp.sign_column;
-      m->layout[c][grp.param].place0 = grp.place[0];
-      for (j = 1; j < grp.n_cols; ++j) { /* powers of two (layout) */
-        uint8_t k = 0;
-        while ((1 << k) < grp.place[j]) ++k;
-        m->layout[c][grp.param].shift[j] = k;
-      }
+static void memo_header(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c, uint8_t hdr) {
+  spx_fmt_bbs_group_t grp;
+  group_header(v, c, v->group_eff, hdr, &grp);
+  m->header[c][hdr] = group_problem(&grp) ? 2 : 1;
+  if (m->header[c][hdr] == 1 && !m->slot[c][grp.param] && m->n_slots < WALK_LAYOUTS) {
+    int16_t *w = m->weight[m->n_slots];
+    unsigned code, j;
+    m->slot[c][grp.param] = (uint8_t)++m->n_slots;
+    for (code = 0; code < (1u << grp.n_cols); ++code) {
+      int32_t x = 0;
+      for (j = grp.sign_column; j < grp.n_cols; ++j)
+        if ((code >> j) & 1u) x += grp.place[j];
+      if (grp.sign_column && (code & 1u)) x = -x;
+      w[code] = (int16_t)x;
     }
   }
-  return m->header[c][hdr] == 1;
-}
-
-/* Byte i of the result is bit i of b. */
-static uint64_t spread8(uint32_t b) {
-  uint64_t x = b;
-  x = (x | x << 28) & 0x0000000f0000000full;
-  x = (x | x << 14) & 0x0003000300030003ull;
-  return (x | x << 7) & 0x0101010101010101ull;
 }
 
 /* The effective weights of an accepted group whose lanes fill its column
- * bytes (8 per byte), as spx_fmt_bbs_group_decode gives them: the
- * magnitude columns (distinct powers of two, at most 127 together) summed
- * for 8 lanes at once in the bytes of a 64-bit word, then column 0 (a sign,
- * or a negative place value) and the offset per lane. */
-static void decode_full(const walk_memo_t *m, unsigned c, const uint8_t *rec, unsigned nbytes,
-                        unsigned method, int16_t *d) {
-  const uint8_t hdr = rec[0];
-  const unsigned param = hdr >> 5;
-  const unsigned n_cols = m->layout[c][param].n_cols;
-  const int sign = m->layout[c][param].sign_column;
-  const int32_t place0 = m->layout[c][param].place0;
-  int32_t offset = 0;
+ * bytes (8 per byte), as spx_fmt_bbs_group_decode gives them: each lane's
+ * code gathered for 8 lanes at once in the bytes of a 64-bit word, then
+ * looked up (walk_memo_t) and offset. */
+static void decode_full(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
+                        unsigned n_cols, int32_t offset, int16_t *d) {
   unsigned h, j, i;
-  if (method == SPX_FMT_BBS_ZP_SHIFT) offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
-  else if (method == SPX_FMT_BBS_ROUND_AVG) offset = (int32_t)(hdr & 0x1fu);
   for (h = 0; h < nbytes; ++h) {
-    uint64_t mag = 0;
-    const uint32_t b0 = rec[1 + h];
-    for (j = 1; j < n_cols; ++j) mag |= spread8(rec[1 + j * nbytes + h]) << m->layout[c][param].shift[j];
-    for (i = 0; i < 8; ++i) {
-      int32_t v = (int32_t)((mag >> (8 * i)) & 0xffu);
-      int32_t bit = -(int32_t)((b0 >> i) & 1u), s = sign ? bit : 0;
-      v = ((v ^ s) - s) + (sign ? 0 : place0 & bit);
-      d[8 * h + i] = (int16_t)(v + offset);
-    }
+    uint64_t code = 0;
+    for (j = 0; j < n_cols; ++j) code |= spread[rec[1 + j * nbytes + h]] << j;
+    for (i = 0; i < 8; ++i)
+      d[8 * h + i] = (int16_t)(weight[(code >> (8 * i)) & 0xffu] + offset);
   }
 }
 
@@ -656,21 +647,30 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
   int decode = out16 || out8 || fits;
   walk_memo_t memo;
   memset(memo.header, 0, sizeof memo.header);
-  memset(memo.have, 0, sizeof memo.have);
+  memset(memo.slot, 0, sizeof memo.slot);
+  memo.n_slots = 0;
   for (p = 0; p < v->dims.rows; ++p) {
     uint32_t o = spx_fmt_bbs_row_channel(v, p);
     const unsigned c = spx_fmt_bbs_row_class(v, p);
-    const unsigned method = v->cls[c].method;
+    const unsigned method = v->cls[c].method, n_cols = v->cls[c].n_cols;
     const size_t gb = v->cls[c].group_bytes;
     const uint8_t *rec = spx_fmt_bbs_record(v, p, 0, 0); /* then every group of the row */
     for (t = 0; t < taps; ++t)
       for (g = 0; g < v->groups_per_tap; ++g, rec += gb) {
         int16_t d[SPX_FMT_BBS_MAX_GROUP];
+        const uint8_t hdr = rec[0];
         unsigned i, lanes = spx_fmt_bbs_group_lanes(v, g);
         size_t at;
-        if (lanes == 8 * nbytes && header_ok(&memo, v, c, rec[0])) {
+        int beyond = 0; /* a weight outside [-128, 127] */
+        if (!memo.header[c][hdr]) memo_header(&memo, v, c, hdr);
+        if (lanes == 8 * nbytes && memo.header[c][hdr] == 1 && memo.slot[c][hdr >> 5]) {
+          int32_t offset = 0;
           if (!decode) continue;
-          decode_full(&memo, c, rec, nbytes, method, d);
+          if (method == SPX_FMT_BBS_ZP_SHIFT)
+            offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
+          else if (method == SPX_FMT_BBS_ROUND_AVG)
+            offset = (int32_t)(hdr & 0x1fu);
+          decode_full(memo.weight[memo.slot[c][hdr >> 5] - 1], rec, nbytes, n_cols, offset, d);
         } else {
           spx_fmt_bbs_group_t grp;
           const char *why;
@@ -681,15 +681,22 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
           if (!decode) continue;
           spx_fmt_bbs_group_decode(&grp, d);
         }
+        for (i = 0; i < lanes; ++i) beyond |= (uint16_t)(d[i] + 128) > 255u;
         at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff) * taps + t;
-        for (i = 0; i < lanes; ++i, at += taps) {
-          if (fits && (d[i] < -128 || d[i] > 127)) *fits = 0;
-          if (out16) out16[at] = d[i];
-          if (out8 && excess && (d[i] < -128 || d[i] > 127)) {
+        if (out16)
+          for (i = 0; i < lanes; ++i) out16[at + (size_t)i * taps] = d[i];
+        if (!beyond) {
+          if (out8)
+            for (i = 0; i < lanes; ++i) out8[at + (size_t)i * taps] = (int8_t)d[i];
+          continue;
+        }
+        if (fits) *fits = 0;
+        for (i = 0; out8 && i < lanes; ++i, at += taps) {
+          if (excess && (d[i] < -128 || d[i] > 127)) {
             int16_t cl = d[i] < -128 ? -128 : 127;
             out8[at] = (int8_t)cl;
             excess(ctx, at, (int32_t)d[i] - cl);
-          } else if (out8) {
+          } else {
             out8[at] = (int8_t)d[i];
           }
         }

@@ -614,19 +614,55 @@ static void memo_header(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c,
   }
 }
 
+/* The codes of lanes 8h .. 8h + 7 of a group record (byte i: lane 8h +
+ * i). */
+static inline uint64_t lane_codes(const uint8_t *rec, unsigned nbytes, unsigned n_cols,
+                                  unsigned h) {
+  uint64_t code = 0;
+  unsigned j;
+  for (j = 0; j < n_cols; ++j) code |= spread[rec[1 + j * nbytes + h]] << j;
+  return code;
+}
+
 /* The effective weights of an accepted group whose lanes fill its column
  * bytes (8 per byte), as spx_fmt_bbs_group_decode gives them: each lane's
  * code gathered for 8 lanes at once in the bytes of a 64-bit word, then
  * looked up (walk_memo_t) and offset. */
 static void decode_full(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
                         unsigned n_cols, int32_t offset, int16_t *d) {
-  unsigned h, j, i;
+  unsigned h, i;
   for (h = 0; h < nbytes; ++h) {
-    uint64_t code = 0;
-    for (j = 0; j < n_cols; ++j) code |= spread[rec[1 + j * nbytes + h]] << j;
+    const uint64_t code = lane_codes(rec, nbytes, n_cols, h);
     for (i = 0; i < 8; ++i)
       d[8 * h + i] = (int16_t)(weight[(code >> (8 * i)) & 0xffu] + offset);
   }
+}
+
+/* decode_full straight to int8 weights, lane i at out[i * stride]; 1 if a
+ * weight left int8 (it was written truncated: the caller redoes the group),
+ * else 0. */
+static inline int decode_s8(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
+                            unsigned n_cols, int32_t offset, int8_t *out, size_t stride) {
+  unsigned h, i;
+  uint32_t spill = 0; /* x + 128 of every weight x, or'ed: above 255 if one left int8 */
+  for (h = 0; h < nbytes; ++h, out += 8 * stride) {
+    const uint64_t code = lane_codes(rec, nbytes, n_cols, h);
+    for (i = 0; i < 8; ++i) {
+      const int32_t x = weight[(code >> (8 * i)) & 0xffu] + offset;
+      out[i * stride] = (int8_t)x;
+      spill |= (uint32_t)(x + 128);
+    }
+  }
+  return (spill & ~0xffu) != 0;
+}
+static int decode_full_s8(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
+                          unsigned n_cols, int32_t offset, int8_t *out, size_t stride) {
+  switch (n_cols) { /* constants for the compiler: 8 - N, N = 0, 2, 4 */
+  case 8: return decode_s8(weight, rec, nbytes, 8, offset, out, stride);
+  case 6: return decode_s8(weight, rec, nbytes, 6, offset, out, stride);
+  case 4: return decode_s8(weight, rec, nbytes, 4, offset, out, stride);
+  }
+  return decode_s8(weight, rec, nbytes, n_cols, offset, out, stride);
 }
 
 /* Walks every group of an opened view in OIHW order: checks it (as
@@ -637,14 +673,20 @@ static void decode_full(const int16_t *weight, const uint8_t *rec, unsigned nbyt
  * at the first bad group. A group whose lanes fill its column bytes (all
  * but a ragged last group of a tap, or groups of fewer than 8 input
  * channels) is checked by its header byte (walk_memo_t) and decoded by
- * decode_full; the others, and any group refused, go through group_get,
- * group_problem and spx_fmt_bbs_group_decode, which name the problem. */
+ * decode_full(_s8); the others, and any group refused, go through
+ * group_get, group_problem and spx_fmt_bbs_group_decode, which name the
+ * problem. */
 static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8,
                                    int *fits, void (*excess)(void *, size_t, int32_t),
                                    void *ctx, spx_rt_error_t *err) {
-  uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
-  const unsigned nbytes = v->col_bytes;
-  int decode = out16 || out8 || fits;
+  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, ng = v->groups_per_tap;
+  const unsigned nbytes = v->col_bytes, ge = v->group_eff;
+  /* the lanes of groups 0 .. ng - 2 and of the last one; whether they fill
+   * their column bytes */
+  const unsigned last_lanes = spx_fmt_bbs_group_lanes(v, ng - 1);
+  const int full = ge == 8 * nbytes, last_full = last_lanes == 8 * nbytes;
+  const int decode = out16 || out8 || fits;
+  uint32_t p, t, g;
   walk_memo_t memo;
   memset(memo.header, 0, sizeof memo.header);
   memset(memo.slot, 0, sizeof memo.slot);
@@ -655,22 +697,28 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
     const unsigned method = v->cls[c].method, n_cols = v->cls[c].n_cols;
     const size_t gb = v->cls[c].group_bytes;
     const uint8_t *rec = spx_fmt_bbs_record(v, p, 0, 0); /* then every group of the row */
-    for (t = 0; t < taps; ++t)
-      for (g = 0; g < v->groups_per_tap; ++g, rec += gb) {
+    const uint8_t *const accepted = memo.header[c];
+    for (t = 0; t < taps; ++t) {
+      size_t at = (size_t)o * v->dims.cols * taps + t; /* lane 0 of group g */
+      for (g = 0; g < ng; ++g, rec += gb, at += (size_t)ge * taps) {
         int16_t d[SPX_FMT_BBS_MAX_GROUP];
         const uint8_t hdr = rec[0];
-        unsigned i, lanes = spx_fmt_bbs_group_lanes(v, g);
-        size_t at;
+        const unsigned lanes = g + 1 < ng ? ge : last_lanes;
+        unsigned i;
         int beyond = 0; /* a weight outside [-128, 127] */
-        if (!memo.header[c][hdr]) memo_header(&memo, v, c, hdr);
-        if (lanes == 8 * nbytes && memo.header[c][hdr] == 1 && memo.slot[c][hdr >> 5]) {
+        if (!accepted[hdr]) memo_header(&memo, v, c, hdr);
+        if ((g + 1 < ng ? full : last_full) && accepted[hdr] == 1 && memo.slot[c][hdr >> 5]) {
+          const unsigned k = memo.slot[c][hdr >> 5] - 1u;
           int32_t offset = 0;
           if (!decode) continue;
           if (method == SPX_FMT_BBS_ZP_SHIFT)
             offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
           else if (method == SPX_FMT_BBS_ROUND_AVG)
             offset = (int32_t)(hdr & 0x1fu);
-          decode_full(memo.weight[memo.slot[c][hdr >> 5] - 1], rec, nbytes, n_cols, offset, d);
+          if (out8 && !out16 && !decode_full_s8(memo.weight[k], rec, nbytes, n_cols, offset,
+                                                out8 + at, taps))
+            continue;
+          decode_full(memo.weight[k], rec, nbytes, n_cols, offset, d);
         } else {
           spx_fmt_bbs_group_t grp;
           const char *why;
@@ -682,7 +730,6 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
           spx_fmt_bbs_group_decode(&grp, d);
         }
         for (i = 0; i < lanes; ++i) beyond |= (uint16_t)(d[i] + 128) > 255u;
-        at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff) * taps + t;
         if (out16)
           for (i = 0; i < lanes; ++i) out16[at + (size_t)i * taps] = d[i];
         if (!beyond) {
@@ -691,16 +738,18 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
           continue;
         }
         if (fits) *fits = 0;
-        for (i = 0; out8 && i < lanes; ++i, at += taps) {
+        for (i = 0; out8 && i < lanes; ++i) {
+          const size_t ai = at + (size_t)i * taps;
           if (excess && (d[i] < -128 || d[i] > 127)) {
             int16_t cl = d[i] < -128 ? -128 : 127;
-            out8[at] = (int8_t)cl;
-            excess(ctx, at, (int32_t)d[i] - cl);
+            out8[ai] = (int8_t)cl;
+            excess(ctx, ai, (int32_t)d[i] - cl);
           } else {
-            out8[at] = (int8_t)d[i];
+            out8[ai] = (int8_t)d[i];
           }
         }
       }
+    }
   }
   return SPX_RT_OK;
 }

@@ -352,6 +352,67 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
  * weight is beyond int8: group_cost takes it). */
 #define ZS_EXACT 0x40u
 #define ZS_CONST 0x80u
+/* Eight int8 weights at a time, one per byte of a 64-bit word (the byte
+ * order of the machine does not matter: every step stays within a byte).
+ * popcount(|x|) of each byte x: |x| as sign-magnitude (-128 -> 128, a
+ * single one), then the usual halving popcount. */
+#define B8(x) ((uint64_t)(x) * 0x0101010101010101ull)
+static uint64_t ones8(uint64_t x) {
+  const uint64_t s = (x >> 7) & B8(0x01), a = (x ^ (s * 0xffu)) + s;
+  uint64_t n = a - ((a >> 1) & B8(0x55));
+  n = (n & B8(0x33)) + ((n >> 2) & B8(0x33));
+  return (n + (n >> 4)) & B8(0x0f);
+}
+/* Byte-wise max of bytes below 128. */
+static uint64_t max8(uint64_t a, uint64_t b) {
+  const uint64_t ge = ((((a | B8(0x80)) - b) >> 7) & B8(0x01)) * 0xffu; /* a >= b */
+  return (a & ge) | (b & ~ge);
+}
+/* The n <= 8 bytes at p, the rest 0. */
+static uint64_t load8(const int8_t *p, size_t n) {
+  uint64_t x = 0;
+  memcpy(&x, p, n);
+  return x;
+}
+
+/* zs[kg] of every group of a decoded row (bbs_decoded_zskip) eight weights
+ * at a time: along the taps of an input channel (kh * kw >= 8: max over the
+ * group's channels, per tap), or along the channels of a 1 x 1 kernel (max
+ * over the group's channels, then over the 8 bytes). 0, or -1 for another
+ * kernel size (the caller goes weight by weight). */
+#define ZS_TAPS_MAX 64
+static int zskip_row8(const int8_t *row, uint32_t cols, uint32_t taps, uint32_t ge, uint32_t ng,
+                      uint8_t *zs) {
+  uint32_t g, c, k, t;
+  if (taps == 1) {
+    for (g = 0; g < ng; ++g) {
+      const uint32_t c1 = g + 1 < ng ? (g + 1) * ge : cols;
+      uint64_t acc = 0;
+      uint8_t b[8];
+      for (c = g * ge; c < c1; c += 8)
+        acc = max8(acc, ones8(load8(row + c, c1 - c < 8 ? c1 - c : 8)));
+      memcpy(b, &acc, 8);
+      for (k = 1; k < 8; ++k) b[0] = b[k] > b[0] ? b[k] : b[0];
+      zs[g] = b[0];
+    }
+    return 0;
+  }
+  if (taps < 8 || taps > ZS_TAPS_MAX) return -1;
+  for (g = 0; g < ng; ++g) {
+    const uint32_t c1 = g + 1 < ng ? (g + 1) * ge : cols, nk = (taps + 7) / 8;
+    uint64_t acc[ZS_TAPS_MAX / 8] = {0};
+    uint8_t b[ZS_TAPS_MAX];
+    for (c = g * ge; c < c1; ++c) {
+      const int8_t *q = row + (size_t)c * taps;
+      for (k = 0; k + 1 < nk; ++k) acc[k] = max8(acc[k], ones8(load8(q + 8 * k, 8)));
+      acc[k] = max8(acc[k], ones8(load8(q + 8 * k, taps - 8 * k)));
+    }
+    memcpy(b, acc, 8 * nk);
+    for (t = 0; t < taps; ++t) zs[(size_t)t * ng + g] = b[t];
+  }
+  return 0;
+}
+
 static void bbs_decoded_zskip(const spx_sim_bs_weights_t *w, uint32_t r, uint32_t k0,
                               uint32_t k1, const uint8_t *ones, uint8_t *zs) {
   const spx_fmt_bbs_view_t *v = &w->bbs;
@@ -362,23 +423,16 @@ static void bbs_decoded_zskip(const spx_sim_bs_weights_t *w, uint32_t r, uint32_
   const int8_t *row = w->decoded + (size_t)o * cols * taps;
   uint32_t c, t;
   memset(zs, 0, k1 - k0);
-  for (c = 0; c < cols; ++c) {
-    const uint32_t g = c / ge;
-    const int8_t *q = row + (size_t)c * taps;
-    if (k0 == 0 && k1 == taps * ng) { /* every group: no range to check, no branch */
-      uint8_t *z = zs + g;
-      for (t = 0; t < taps; ++t) {
-        const uint8_t n = ones[(uint8_t)q[t]], m = z[(size_t)t * ng];
-        z[(size_t)t * ng] = n > m ? n : m;
+  if (k0 != 0 || k1 != taps * ng || zskip_row8(row, cols, taps, ge, ng, zs))
+    for (c = 0; c < cols; ++c) {
+      const uint32_t g = c / ge;
+      const int8_t *q = row + (size_t)c * taps;
+      for (t = t0; t <= t1; ++t) {
+        const uint32_t kg = t * ng + g;
+        const uint8_t n = ones[(uint8_t)q[t]];
+        if (kg >= k0 && kg < k1 && n > zs[kg - k0]) zs[kg - k0] = n;
       }
-      continue;
     }
-    for (t = t0; t <= t1; ++t) {
-      const uint32_t kg = t * ng + g;
-      const uint8_t n = ones[(uint8_t)q[t]];
-      if (kg >= k0 && kg < k1 && n > zs[kg - k0]) zs[kg - k0] = n;
-    }
-  }
   {
     const size_t gb = v->cls[spx_fmt_bbs_row_class(v, r)].group_bytes;
     const uint8_t *rec = spx_fmt_bbs_record(v, r, 0, 0) + (size_t)k0 * gb; /* groups in kg order */

@@ -342,133 +342,16 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
   return 0;
 }
 
-/* BBS with its weights decoded (w->decoded, w->residual): what the cost
- * of groups k0 .. k1 - 1 of array row r needs, into zs[kg - k0]: zero
- * skipping's cycles, max over the lanes of popcount(|w|) (0 for a group of
- * zeros; at most 8), from one pass over the row's decoded OIHW weights
- * (output channel order[r]) in memory order; ZS_CONST if the group's
- * header has a constant (its 5 low bits not 0: C, or c), read in the row's
- * records in order; ZS_EXACT for a group with a residual entry (its exact
- * weight is beyond int8: group_cost takes it). */
-#define ZS_EXACT 0x40u
-#define ZS_CONST 0x80u
-/* Eight int8 weights at a time, one per byte of a 64-bit word (the byte
- * order of the machine does not matter: every step stays within a byte).
- * popcount(|x|) of each byte x: |x| as sign-magnitude (-128 -> 128, a
- * single one), then the usual halving popcount. */
-#define B8(x) ((uint64_t)(x) * 0x0101010101010101ull)
-static uint64_t ones8(uint64_t x) {
-  const uint64_t s = (x >> 7) & B8(0x01), a = (x ^ (s * 0xffu)) + s;
-  uint64_t n = a - ((a >> 1) & B8(0x55));
-  n = (n & B8(0x33)) + ((n >> 2) & B8(0x33));
-  return (n + (n >> 4)) & B8(0x0f);
-}
-/* Byte-wise max of bytes below 128. */
-static uint64_t max8(uint64_t a, uint64_t b) {
-  const uint64_t ge = ((((a | B8(0x80)) - b) >> 7) & B8(0x01)) * 0xffu; /* a >= b */
-  return (a & ge) | (b & ~ge);
-}
-/* The n <= 8 bytes at p, the rest 0. */
-static uint64_t load8(const int8_t *p, size_t n) {
-  uint64_t x = 0;
-  memcpy(&x, p, n);
-  return x;
-}
-
-/* zs[kg] of every group of a decoded row (bbs_decoded_zskip) eight weights
- * at a time: along the taps of an input channel (kh * kw >= 8: max over the
- * group's channels, per tap), or along the channels of a 1 x 1 kernel (max
- * over the group's channels, then over the 8 bytes). 0, or -1 for another
- * kernel size (the caller goes weight by weight). */
-#define ZS_TAPS_MAX 64
-static int zskip_row8(const int8_t *row, uint32_t cols, uint32_t taps, uint32_t ge, uint32_t ng,
-                      uint8_t *zs) {
-  uint32_t g, c, k, t;
-  if (taps == 1) {
-    for (g = 0; g < ng; ++g) {
-      const uint32_t c1 = g + 1 < ng ? (g + 1) * ge : cols;
-      uint64_t acc = 0;
-      uint8_t b[8];
-      for (c = g * ge; c < c1; c += 8)
-        acc = max8(acc, ones8(load8(row + c, c1 - c < 8 ? c1 - c : 8)));
-      memcpy(b, &acc, 8);
-      for (k = 1; k < 8; ++k) b[0] = b[k] > b[0] ? b[k] : b[0];
-      zs[g] = b[0];
-    }
-    return 0;
-  }
-  if (taps < 8 || taps > ZS_TAPS_MAX) return -1;
-  for (g = 0; g < ng; ++g) {
-    const uint32_t c1 = g + 1 < ng ? (g + 1) * ge : cols, nk = (taps + 7) / 8;
-    uint64_t acc[ZS_TAPS_MAX / 8] = {0};
-    uint8_t b[ZS_TAPS_MAX];
-    for (c = g * ge; c < c1; ++c) {
-      const int8_t *q = row + (size_t)c * taps;
-      for (k = 0; k + 1 < nk; ++k) acc[k] = max8(acc[k], ones8(load8(q + 8 * k, 8)));
-      acc[k] = max8(acc[k], ones8(load8(q + 8 * k, taps - 8 * k)));
-    }
-    memcpy(b, acc, 8 * nk);
-    for (t = 0; t < taps; ++t) zs[(size_t)t * ng + g] = b[t];
-  }
-  return 0;
-}
-
-static void bbs_decoded_zskip(const spx_sim_bs_weights_t *w, uint32_t r, uint32_t k0,
-                              uint32_t k1, const uint8_t *ones, uint8_t *zs) {
+/* A BBS layer's groups k0 .. k1 - 1 of array row r, for the bbs design
+ * alone: whether each has a constant (its header's 5 low bits not 0: C,
+ * or c), into has_const[kg - k0], read in the row's records in order. */
+static void bbs_row_consts(const spx_sim_bs_weights_t *w, uint32_t r, uint32_t k0, uint32_t k1,
+                           uint8_t *has_const) {
   const spx_fmt_bbs_view_t *v = &w->bbs;
-  const uint32_t ng = v->groups_per_tap, ge = v->group_eff, cols = v->dims.cols;
-  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw;
-  const uint32_t t0 = k0 / ng, t1 = (k1 - 1) / ng; /* the taps the groups are in */
-  const uint32_t o = spx_fmt_bbs_row_channel(v, r);
-  const int8_t *row = w->decoded + (size_t)o * cols * taps;
-  uint32_t c, t;
-  memset(zs, 0, k1 - k0);
-  if (k0 != 0 || k1 != taps * ng || zskip_row8(row, cols, taps, ge, ng, zs))
-    for (c = 0; c < cols; ++c) {
-      const uint32_t g = c / ge;
-      const int8_t *q = row + (size_t)c * taps;
-      for (t = t0; t <= t1; ++t) {
-        const uint32_t kg = t * ng + g;
-        const uint8_t n = ones[(uint8_t)q[t]];
-        if (kg >= k0 && kg < k1 && n > zs[kg - k0]) zs[kg - k0] = n;
-      }
-    }
-  {
-    const size_t gb = v->cls[spx_fmt_bbs_row_class(v, r)].group_bytes;
-    const uint8_t *rec = spx_fmt_bbs_record(v, r, 0, 0) + (size_t)k0 * gb; /* groups in kg order */
-    uint32_t kg;
-    for (kg = k0; kg < k1; ++kg, rec += gb)
-      if (rec[0] & 0x1fu) zs[kg - k0] |= ZS_CONST;
-  }
-  if (w->residual) {
-    uint32_t e;
-    for (e = w->residual->row_ptr[o]; e < w->residual->row_ptr[o + 1]; ++e) {
-      const uint32_t idx = w->residual->index[e];
-      const uint32_t kg = (idx % taps) * ng + idx / taps / ge;
-      if (kg >= k0 && kg < k1) zs[kg - k0] |= ZS_EXACT;
-    }
-  }
-}
-
-/* BBS with its weights decoded: group kg of array row r as group_cost
- * computes it from what bbs_decoded_zskip found (z; ZS_EXACT: group_cost):
- * its zero-skipping cycles, its kept columns those of the row's class (8 -
- * N), a constant when the method has one and the header has (ZS_CONST). */
-static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
-                            uint32_t r, uint32_t kg, unsigned z, uint64_t cyc[],
-                            unsigned *ncols, int *has_const) {
-  const spx_fmt_bbs_view_t *v = &w->bbs;
-  const unsigned lanes = spx_fmt_bbs_group_lanes(v, kg % v->groups_per_tap);
-  const unsigned cls = spx_fmt_bbs_row_class(v, r), busiest = z & 0x3fu;
-  if (z & ZS_EXACT) return group_cost(md, w, r, kg, cyc, ncols, has_const);
-  *ncols = 8u - v->cls[cls].n_pruned;
-  if (*ncols > 8) *ncols = 8;
-  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE && (z & ZS_CONST);
-  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
-  cyc[SPX_SIM_BS_STRIPES] = 8;
-  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
-  cyc[SPX_SIM_BS_BITPAR] = ceil_div(lanes, (uint64_t)md->bp_lanes);
-  return 0;
+  const size_t gb = v->cls[spx_fmt_bbs_row_class(v, r)].group_bytes;
+  const uint8_t *rec = spx_fmt_bbs_record(v, r, 0, 0) + (size_t)k0 * gb; /* groups in kg order */
+  uint32_t kg;
+  for (kg = k0; kg < k1; ++kg, rec += gb) has_const[kg - k0] = (rec[0] & 0x1fu) != 0;
 }
 
 /* Dense int8 weights: the zero-skipping cycles of group kg of rows r0 ..
@@ -493,16 +376,18 @@ static void dense_zskip(const spx_sim_bs_weights_t *w, uint32_t r0, uint32_t r1,
   }
 }
 
-int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
-                       const spx_sim_bs_weights_t *w,
-                       const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+/* The cost of a PE layer; bbs_only: the bbs design's alone (the others'
+ * cycles need every weight: zero skipping's popcounts; the bbs design's
+ * only the groups' kept columns and constants). */
+static int pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                   const spx_sim_bs_tiling_t *t, int bbs_only, spx_sim_bs_cost_t *out) {
   const spx_sim_bs_geom_t *g = w->g;
   uint64_t rows = (uint64_t)md->rows, passes, r0, dense_w, extra, in_b, out_b;
   uint32_t kg, r;
   unsigned d;
   const int dense = w->encoding == SPX_CS_ENC_DENSE;
-  const int decoded = w->encoding == SPX_FMT_BBS && w->decoded;
-  uint8_t ones[256], zs[1024], dzs[16384];
+  const int bbs_headers = bbs_only && w->encoding == SPX_FMT_BBS;
+  uint8_t ones[256], zs[1024], consts[16384];
   unsigned v;
   memset(out, 0, sizeof *out);
   if (dense && (uint64_t)g->cout * g->k > w->size) return -1;
@@ -512,27 +397,27 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
   for (r0 = 0; r0 < g->cout; r0 += rows) {
     uint64_t r1 = r0 + rows < g->cout ? r0 + rows : g->cout;
-    /* decoded BBS: groups k0 .. k1 - 1 of the block's rows costed at once
-     * (bbs_decoded_zskip), as many as dzs holds */
-    const uint32_t kchunk = (uint32_t)(sizeof dzs / (r1 - r0));
+    /* bbs_headers: the constants of groups k0 .. k1 - 1 of the block's rows
+     * read row by row (bbs_row_consts), as many as `consts` holds */
+    const uint32_t kchunk = (uint32_t)(sizeof consts / (r1 - r0));
     uint32_t k0 = 0, k1 = 0;
     out->row_blocks++;
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
-      if (decoded && kg == k1) {
+      uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
+      if (bbs_headers && kg == k1) {
         k0 = kg;
         k1 = g->kgroups - kg < kchunk ? g->kgroups : kg + kchunk;
         for (r = (uint32_t)r0; r < r1; ++r)
-          bbs_decoded_zskip(w, r, k0, k1, ones, dzs + (size_t)(r - r0) * (k1 - k0));
+          bbs_row_consts(w, r, k0, k1, consts + (size_t)(r - r0) * (k1 - k0));
       }
-      uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
       for (r = (uint32_t)r0; r < r1; ++r) {
-        uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
+        uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT] = {0};
         unsigned ncols;
         int has_const;
         if (dense) {
           uint32_t n;
-          if (r == (uint32_t)r0 || r - rz >= 1024) {
+          if (!bbs_only && (r == (uint32_t)r0 || r - rz >= 1024)) {
             rz = r;
             dense_zskip(w, r, (uint32_t)(r1 - r < 1024 ? r1 : r + 1024), kg, ones, zs);
           }
@@ -541,13 +426,24 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
           ncols = 8;
           has_const = 0;
           cyc[SPX_SIM_BS_BBS] = 8;
-          cyc[SPX_SIM_BS_STRIPES] = 8;
-          cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
-          cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
-        } else if (decoded ? bbs_decoded_cost(md, w, r, kg,
-                                             dzs[(size_t)(r - r0) * (k1 - k0) + (kg - k0)],
-                                             cyc, &ncols, &has_const)
-                           : group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
+          if (!bbs_only) {
+            cyc[SPX_SIM_BS_STRIPES] = 8;
+            cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
+            cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+          }
+        } else if (bbs_headers) {
+          /* group_cost's kept columns and constant: the row's class, the
+           * group's header */
+          const spx_fmt_bbs_view_t *bv = &w->bbs;
+          const unsigned cls = spx_fmt_bbs_row_class(bv, r);
+          if (r >= bv->dims.rows || kg >= (uint32_t)bv->dims.kh * bv->dims.kw * bv->groups_per_tap)
+            return -1;
+          ncols = 8u - bv->cls[cls].n_pruned;
+          if (ncols > 8) ncols = 8;
+          has_const = bv->cls[cls].method != SPX_FMT_BBS_NONE &&
+                      consts[(size_t)(r - r0) * (k1 - k0) + (kg - k0)];
+          cyc[SPX_SIM_BS_BBS] = ncols + (has_const ? (unsigned)md->const_cycles : 0u);
+        } else if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
           return -1;
         }
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
@@ -564,6 +460,10 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   extra = (uint64_t)g->cout * 12u; /* int32 bias, multiplier, shift */
   for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) {
     int own = d == SPX_SIM_BS_BBS;
+    if (bbs_only && !own) {
+      out->compute[d] = 0;
+      continue;
+    }
     out->weight_bytes[d] = own ? w->size : dense_w;
     out->dram_bytes[d] = dram_bytes(md, g, out->weight_bytes[d], extra,
                                     own ? t : 0, &in_b, &out_b);
@@ -575,6 +475,16 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
     out->latency[d] = out->compute[d] > out->dram[d] ? out->compute[d] : out->dram[d];
   }
   return 0;
+}
+
+int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                       const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+  return pe_cost(md, w, t, 0, out);
+}
+
+int spx_sim_bs_pe_cost_bbs(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                           const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+  return pe_cost(md, w, t, 1, out);
 }
 
 void spx_sim_bs_host_cost(const spx_sim_bs_mdesc_t *md,

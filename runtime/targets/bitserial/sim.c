@@ -229,7 +229,7 @@ static void report_cycles(const spx_rt_run_hooks_t *hooks, uint32_t i, const lay
   memset(&r, 0, sizeof r);
   r.unit = "host";
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
-    if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, &c)) return;
+    if (spx_sim_bs_pe_cost_bbs(&L->md, &L->w, &L->t, &c)) return;
     r.unit = "pe row";
     r.units = c.nrows;
     for (k = 0; k < c.nrows && k < 1024; ++k) r.busy += c.rows_busy[k];
@@ -290,17 +290,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (hooks && hooks->output)
       hooks->output(hooks->user, i, L.cmd.name ? L.cmd.name : "", &L.d.rec[4],
                     ws + L.d.rec[4].ws_offset);
-    if (hooks && hooks->cycles) {
-      /* BBS weights the model prepared: costed from their decoded values */
-      const spx_rt_prepared_weights_t *pw = spx_rt_model_prepared(m, i);
-      if (L.cmd.opcode == SPX_CS_OP_BS_PE && L.w.encoding == SPX_FMT_BBS && pw &&
-          pw->source == L.d.blobs[0].data && pw->s8 != pw->source && pw->rows == L.g.cout &&
-          pw->cols == L.g.cin_g && pw->kh == L.g.kh && pw->kw == L.g.kw && pw->groups == 1) {
-        L.w.decoded = pw->s8;
-        L.w.residual = pw->residual;
-      }
-      report_cycles(hooks, i, &L, &md);
-    }
+    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }

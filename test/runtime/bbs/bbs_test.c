@@ -715,43 +715,37 @@ static void check_headers(void) {
   printf("headers: %u header bytes on full and ragged groups\n", tested);
 }
 
-/* ---- the bit-serial cost model on decoded weights ---------------------- */
+/* ---- the bit-serial cost model, the bbs design alone ------------------- */
 
-/* The bit-serial simulator costs a BBS layer from its groups' bit columns,
- * or (spx-run's prepared model) from the weights decoded to int8 plus the
- * residual of those beyond int8: the two must give the same cost, every
- * field and every design. Layers with ragged groups, outlier rows, zp_shift
- * weights beyond int8, and PE arrays of 1 .. 1024 rows (the decoded path
- * takes the groups of a row block in chunks of what its buffer holds). */
+/* A simulated run reports the bbs design alone (spx_sim_bs_pe_cost_bbs:
+ * the groups' kept columns and constants, read from their headers row by
+ * row, in chunks of what its buffer holds); the full cost
+ * (spx_sim_bs_pe_cost, every design, from each group's bit columns) must
+ * give the same bbs figures and counts. Layers with ragged groups, outlier
+ * rows, every method, dense int8 weights, and PE arrays of 1 .. 1024 rows
+ * (225 groups x 100 rows: more than one chunk). */
 static void check_bitserial_cost(void) {
   static const struct {
     uint32_t rows, cols;
     uint16_t kh;
     unsigned group, method, n;
     int32_t pe_rows;
+    int dense; /* the weights as plain int8 */
   } cases[] = {
-      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 1024}, /* 225 groups x 100 rows: chunks */
-      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 32},   {40, 20, 3, 16, SPX_FMT_BBS_ZP_SHIFT, 4, 7},
-      {64, 4096, 1, 8, SPX_FMT_BBS_ROUND_AVG, 2, 1024}, {33, 45, 2, 32, SPX_FMT_BBS_ROUND_AVG, 4, 5},
-      {17, 3, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 0, 1},        {300, 70, 1, 16, SPX_FMT_BBS_NONE, 0, 1024},
-      {20, 37, 4, 16, SPX_FMT_BBS_ZP_SHIFT, 2, 32},     {12, 50, 5, 8, SPX_FMT_BBS_ROUND_AVG, 2, 32},
-      {6, 9, 9, 8, SPX_FMT_BBS_ZP_SHIFT, 4, 32}, /* 81 taps */
-      {9, 40, 1, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 1},        {5, 70, 1, 16, SPX_FMT_BBS_NONE, 0, 2},
-      {7, 30, 3, 16, SPX_FMT_BBS_ZP_SHIFT, 2, 1},
+      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 1024, 0}, {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 32, 0},
+      {40, 20, 3, 16, SPX_FMT_BBS_ZP_SHIFT, 4, 7, 0},     {64, 600, 1, 8, SPX_FMT_BBS_ROUND_AVG, 2, 1024, 0},
+      {33, 45, 2, 32, SPX_FMT_BBS_ROUND_AVG, 4, 5, 0},    {17, 3, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 0, 1, 0},
+      {300, 70, 1, 16, SPX_FMT_BBS_NONE, 0, 1024, 0},     {12, 50, 5, 8, SPX_FMT_BBS_ROUND_AVG, 0, 3, 0},
+      {30, 40, 3, 16, 0, 0, 8, 1},                        {9, 100, 1, 16, 0, 0, 1024, 1},
   };
   size_t k;
+  unsigned d;
   for (k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
     spx_fmt_bbs_dims_t dims = {cases[k].rows, cases[k].cols, cases[k].kh, cases[k].kh};
-    spx_fmt_dims_t fd = {dims.rows, dims.cols, dims.kh, dims.kw, 1};
     uint8_t *cls = malloc(dims.rows);
     spx_fmt_bbs_config_t cfg = {cases[k].group, cases[k].method, cases[k].n, cls};
-    size_t count = spx_fmt_bbs_dense_count(&dims), len, i, nnz = 0;
-    const size_t row_len = count / dims.rows;
-    int8_t *w = malloc(count), *dec8 = malloc(count);
-    int16_t *dec16 = malloc(count * sizeof *dec16);
-    uint32_t *row_ptr = calloc(dims.rows + 1, sizeof *row_ptr), *index = malloc(count * 4);
-    int8_t *value = malloc(count);
-    spx_rt_s8_residual_t res;
+    size_t count = spx_fmt_bbs_dense_count(&dims), len, i;
+    int8_t *w = malloc(count);
     spx_sim_bs_mdesc_t md;
     spx_sim_bs_geom_t g;
     spx_sim_bs_weights_t sw;
@@ -760,26 +754,14 @@ static void check_bitserial_cost(void) {
     spx_rt_error_t why;
     uint8_t *enc;
     for (i = 0; i < dims.rows; ++i) cls[i] = (uint8_t)(rnd() % 5 == 0);
-    for (i = 0; i < count; ++i) /* a few near +-127 (zp_shift goes beyond int8), most with
-                                   few ones: a group's busiest lane is often alone */
-      w[i] = (int8_t)(rnd() % 12 ? (int)(rnd() % 9) - 4 : (int)(rnd() % 28 + 100) * (rnd() % 2 ? 1 : -1));
-    enc = encode_layer(&dims, &cfg, w, &len);
-    check(spx_fmt_desc_BBS.decode(enc, len, &fd, dec16, count, &why) == SPX_RT_OK, "decode: %s",
-          why.message);
-    for (i = 0; i < count; ++i) {
-      int32_t c = dec16[i] < -128 ? -128 : dec16[i] > 127 ? 127 : dec16[i];
-      dec8[i] = (int8_t)c;
-      if (c != dec16[i]) {
-        index[nnz] = (uint32_t)(i % row_len);
-        value[nnz++] = (int8_t)(dec16[i] - c);
-        row_ptr[i / row_len + 1]++;
-      }
+    fill_wq(w, count);
+    if (cases[k].dense) {
+      enc = malloc(count);
+      memcpy(enc, w, count);
+      len = count;
+    } else {
+      enc = encode_layer(&dims, &cfg, w, &len);
     }
-    for (i = 0; i < dims.rows; ++i) row_ptr[i + 1] += row_ptr[i];
-    res.row_sums = NULL;
-    res.row_ptr = row_ptr;
-    res.index = index;
-    res.value = value;
     spx_sim_bs_mdesc_init_default(&md);
     md.rows = cases[k].pe_rows;
     md.lanes = 32;
@@ -793,25 +775,42 @@ static void check_bitserial_cost(void) {
     g.sh = g.sw = g.dh = g.dw = g.groups = 1;
     g.k = (uint64_t)dims.cols * dims.kh * dims.kw;
     g.p = (uint64_t)g.oh * g.ow;
-    check(spx_sim_bs_weights_open(&sw, &g, &md, SPX_FMT_BBS, enc, (uint32_t)len, &why) == 0,
+    check(spx_sim_bs_weights_open(&sw, &g, &md, cases[k].dense ? SPX_CS_ENC_DENSE : SPX_FMT_BBS,
+                                  enc, (uint32_t)len, &why) == 0,
           "bitserial weights: %s", why.message);
+    if (cases[k].dense) { /* the group size the simulator takes for dense int8 */
+      g.gsize = g.cin_g < (uint32_t)md.lanes ? g.cin_g : (uint32_t)md.lanes;
+      g.kgroups = g.kh * g.kw * ((g.cin_g + g.gsize - 1) / g.gsize);
+    }
     spx_sim_bs_plan(&md, &g, (len + dims.rows - 1) / dims.rows, &t);
-    check(spx_sim_bs_pe_cost(&md, &sw, &t, a) == 0, "cost from the bit columns");
-    sw.decoded = dec8;
-    sw.residual = &res;
-    check(spx_sim_bs_pe_cost(&md, &sw, &t, b) == 0, "cost from the decoded weights");
-    check(nnz > 0 || k > 1, "case %zu has weights beyond int8", k);
-    check(!memcmp(a, b, sizeof *a),
-          "case %zu: the same cost from bit columns and decoded weights (zskip %llu vs %llu, "
-          "bbs %llu vs %llu, %zu beyond int8)",
-          k, (unsigned long long)a->compute[SPX_SIM_BS_ZSKIP],
-          (unsigned long long)b->compute[SPX_SIM_BS_ZSKIP],
-          (unsigned long long)a->compute[SPX_SIM_BS_BBS],
-          (unsigned long long)b->compute[SPX_SIM_BS_BBS], nnz);
-    free(cls); free(w); free(dec8); free(dec16); free(row_ptr); free(index); free(value);
-    free(a); free(b); free(enc);
+    check(spx_sim_bs_pe_cost(&md, &sw, &t, a) == 0, "full cost");
+    check(spx_sim_bs_pe_cost_bbs(&md, &sw, &t, b) == 0, "bbs cost");
+    check(a->compute[SPX_SIM_BS_BBS] == b->compute[SPX_SIM_BS_BBS] &&
+              a->dram[SPX_SIM_BS_BBS] == b->dram[SPX_SIM_BS_BBS] &&
+              a->latency[SPX_SIM_BS_BBS] == b->latency[SPX_SIM_BS_BBS] &&
+              a->dram_bytes[SPX_SIM_BS_BBS] == b->dram_bytes[SPX_SIM_BS_BBS] &&
+              a->weight_bytes[SPX_SIM_BS_BBS] == b->weight_bytes[SPX_SIM_BS_BBS] &&
+              !memcmp(a->rows_busy, b->rows_busy, sizeof a->rows_busy) &&
+              a->groups == b->groups && a->bbs_cols == b->bbs_cols &&
+              a->const_groups == b->const_groups && a->row_blocks == b->row_blocks &&
+              a->col_passes == b->col_passes && a->nrows == b->nrows &&
+              a->input_bytes == b->input_bytes && a->output_bytes == b->output_bytes,
+          "case %zu: the bbs design's cost alone as in the full cost (compute %llu vs %llu, "
+          "const groups %llu vs %llu)",
+          k, (unsigned long long)a->compute[SPX_SIM_BS_BBS],
+          (unsigned long long)b->compute[SPX_SIM_BS_BBS], (unsigned long long)a->const_groups,
+          (unsigned long long)b->const_groups);
+    check(a->const_groups > 0 || cases[k].method == SPX_FMT_BBS_NONE || cases[k].dense ||
+              (cases[k].method == SPX_FMT_BBS_ROUND_AVG && !cases[k].n), /* C < 2^0 */
+          "case %zu has groups with a constant", k);
+    for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
+      if (d != SPX_SIM_BS_BBS)
+        check(!b->compute[d] && !b->dram[d] && !b->latency[d] && !b->dram_bytes[d] &&
+                  !b->weight_bytes[d],
+              "case %zu: bbs alone leaves design %u at 0", k, d);
+    free(cls); free(w); free(a); free(b); free(enc);
   }
-  printf("bitserial cost: bit columns and decoded weights agree on %zu layers\n",
+  printf("bitserial cost: the bbs design alone as in the full cost on %zu layers\n",
          sizeof cases / sizeof cases[0]);
 }
 

@@ -29,8 +29,8 @@ static const char *lname(const layer_t *L) {
 
 /* Decodes command i; on failure *why says what is wrong. full: check every
  * byte of encoded weights (traces of a stream nothing checked); initialize
- * reopens them and checks every byte once with spx_rt_layer_validate (the
- * same format check), runs reopen what it checked. */
+ * and runs reopen them: the loader checked every byte of a bs.pe layer's
+ * weights (check.c, spx_sim_bs_weights_open: the format's validate). */
 static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L, int full,
                   spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
@@ -208,7 +208,10 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
                     (unsigned)L.g.cout, (unsigned)L.g.kgroups);
     }
-    if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
+    /* shapes and quantization; a bs.pe layer's weights the loader checked
+     * byte by byte (decode above), a bs.host layer has none */
+    if ((L.cmd.opcode == SPX_CS_OP_BS_PE ? spx_rt_layer_check : spx_rt_layer_validate)(
+            &L.d.layer, &e) != SPX_RT_OK)
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);

@@ -699,6 +699,19 @@ static void check_headers(void) {
                     "G=%u cols=%u %s N=%u group %u header 0x%02x lane %u: %d, expected %d",
                     shapes[s].group, shapes[s].cols, spx_fmt_bbs_method_name(method), n, which,
                     h, i, out[which * v.group_eff + i], lane_ref(method, n, rec, nb, i));
+            if (st == SPX_RT_OK) { /* the int8 decode: the same weights, or refused */
+              int8_t out8[64];
+              int fits8 = 1;
+              for (i = 0; i < lanes; ++i)
+                fits8 &= lane_ref(method, n, rec, nb, i) >= -128 && lane_ref(method, n, rec, nb, i) <= 127;
+              st = spx_fmt_bbs_decode(enc, len, &dims, out8, 64, &why);
+              check(st == (fits8 ? SPX_RT_OK : SPX_RT_ERR_RANGE), "int8 decode: %d %s", st, why.message);
+              for (i = 0; st == SPX_RT_OK && i < lanes; ++i)
+                check(out8[which * v.group_eff + i] == lane_ref(method, n, rec, nb, i),
+                      "int8: G=%u %s N=%u header 0x%02x lane %u: %d, expected %d", shapes[s].group,
+                      spx_fmt_bbs_method_name(method), n, h, i, out8[which * v.group_eff + i],
+                      lane_ref(method, n, rec, nb, i));
+            }
             if (lanes < 8 * nb && ok) { /* one bit beyond the lanes */
               rec[1 + (lanes / 8)] = (uint8_t)(rec[1 + lanes / 8] | (1u << (lanes % 8)));
               check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_ERR_FORMAT &&

@@ -406,10 +406,33 @@ static int pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
       uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
       if (bbs_headers && kg == k1) {
+        const spx_fmt_bbs_view_t *bv = &w->bbs;
+        if (r1 > bv->dims.rows || g->kgroups > (uint32_t)bv->dims.kh * bv->dims.kw * bv->groups_per_tap)
+          return -1;
         k0 = kg;
         k1 = g->kgroups - kg < kchunk ? g->kgroups : kg + kchunk;
         for (r = (uint32_t)r0; r < r1; ++r)
           bbs_row_consts(w, r, k0, k1, consts + (size_t)(r - r0) * (k1 - k0));
+      }
+      if (bbs_headers) {
+        /* group_cost's kept columns and constant: the row's class, the
+         * group's header (the class's method has a constant) */
+        const spx_fmt_bbs_view_t *bv = &w->bbs;
+        const uint8_t *z = consts + (kg - k0);
+        const size_t zstride = k1 - k0;
+        for (r = (uint32_t)r0; r < r1; ++r, z += zstride) {
+          const unsigned cls = spx_fmt_bbs_row_class(bv, r);
+          const unsigned ncols = 8u - bv->cls[cls].n_pruned > 8 ? 8 : 8u - bv->cls[cls].n_pruned;
+          const int has_const = bv->cls[cls].method != SPX_FMT_BBS_NONE && *z;
+          const uint64_t cyc = ncols + (has_const ? (unsigned)md->const_cycles : 0u);
+          if (cyc > mx[SPX_SIM_BS_BBS]) mx[SPX_SIM_BS_BBS] = cyc;
+          out->bbs_cols += ncols;
+          out->const_groups += (unsigned)has_const;
+          if (r - r0 < 1024) out->rows_busy[r - r0] += cyc * passes;
+        }
+        out->groups += r1 - r0;
+        out->compute[SPX_SIM_BS_BBS] += mx[SPX_SIM_BS_BBS] * passes;
+        continue;
       }
       for (r = (uint32_t)r0; r < r1; ++r) {
         uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT] = {0};
@@ -431,18 +454,6 @@ static int pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
             cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
             cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
           }
-        } else if (bbs_headers) {
-          /* group_cost's kept columns and constant: the row's class, the
-           * group's header */
-          const spx_fmt_bbs_view_t *bv = &w->bbs;
-          const unsigned cls = spx_fmt_bbs_row_class(bv, r);
-          if (r >= bv->dims.rows || kg >= (uint32_t)bv->dims.kh * bv->dims.kw * bv->groups_per_tap)
-            return -1;
-          ncols = 8u - bv->cls[cls].n_pruned;
-          if (ncols > 8) ncols = 8;
-          has_const = bv->cls[cls].method != SPX_FMT_BBS_NONE &&
-                      consts[(size_t)(r - r0) * (k1 - k0) + (kg - k0)];
-          cyc[SPX_SIM_BS_BBS] = ncols + (has_const ? (unsigned)md->const_cycles : 0u);
         } else if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
           return -1;
         }

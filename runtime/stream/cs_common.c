@@ -275,3 +275,29 @@ uint32_t spx_cs_crc32(uint32_t crc, const void *data, size_t size) {
   while (size--) crc = (crc >> 8) ^ crc_table[(crc ^ *p++) & 0xffu];
   return ~crc;
 }
+
+/* ---- crc32 of a concatenation ---------------------------------------------- */
+
+/* a * b modulo the CRC polynomial, both reflected (bit 31: x^0). */
+static uint32_t crc_multmodp(uint32_t a, uint32_t b) {
+  uint32_t m = 1u << 31, p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1u)) == 0) break;
+    }
+    m >>= 1;
+    b = b & 1u ? (b >> 1) ^ 0xedb88320u : b >> 1;
+  }
+  return p;
+}
+
+uint32_t spx_cs_crc32_combine(uint32_t crc1, uint32_t crc2, size_t len2) {
+  /* crc1 advanced over len2 zero bytes: times x^(8 len2), by squaring
+   * (x2k = x^(2^k), from x^1; bit k of 8 len2) */
+  uint32_t p = 1u << 31, x2k = 1u << 30;
+  uint64_t n = (uint64_t)len2 * 8u;
+  for (; n; n >>= 1, x2k = crc_multmodp(x2k, x2k))
+    if (n & 1u) p = crc_multmodp(x2k, p);
+  return crc_multmodp(p, crc1) ^ crc2;
+}

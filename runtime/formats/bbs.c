@@ -594,19 +594,33 @@ typedef struct walk_memo {
   uint8_t slot[2][8];     /* 1 + the table of (class, param), 0 none yet */
   unsigned n_slots;
   int16_t weight[WALK_LAYOUTS][256];
+  /* for decode_s8: the bit of a weight's byte each kept column j >= 1
+   * sets (its place value 2^shift), and column 0's bits: a sign (0), or
+   * the byte of its negative place value (-2^(7-d): the bits 7 - d .. 7 of
+   * an int8 that column 0's one sets) */
+  uint8_t shift[WALK_LAYOUTS][8];
+  uint8_t col0[WALK_LAYOUTS];
 } walk_memo_t;
 
 static void memo_header(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c, uint8_t hdr) {
   spx_fmt_bbs_group_t grp;
+  memset(&grp, 0, sizeof grp); /* group_header fills it; gcc cannot see that */
   group_header(v, c, v->group_eff, hdr, &grp);
   m->header[c][hdr] = group_problem(&grp) ? 2 : 1;
   if (m->header[c][hdr] == 1 && !m->slot[c][grp.param] && m->n_slots < WALK_LAYOUTS) {
     int16_t *w = m->weight[m->n_slots];
+    const unsigned nc = grp.n_cols < 8 ? grp.n_cols : 8;
     unsigned code, j;
+    for (j = 1; j < nc; ++j) { /* powers of two (layout) */
+      uint8_t sh = 0;
+      while ((1 << sh) < grp.place[j]) ++sh;
+      m->shift[m->n_slots][j] = sh;
+    }
+    m->col0[m->n_slots] = (uint8_t)grp.place[0];
     m->slot[c][grp.param] = (uint8_t)++m->n_slots;
-    for (code = 0; code < (1u << grp.n_cols); ++code) {
+    for (code = 0; code < (1u << nc); ++code) {
       int32_t x = 0;
-      for (j = grp.sign_column; j < grp.n_cols; ++j)
+      for (j = grp.sign_column; j < nc; ++j)
         if ((code >> j) & 1u) x += grp.place[j];
       if (grp.sign_column && (code & 1u)) x = -x;
       w[code] = (int16_t)x;
@@ -639,30 +653,47 @@ static void decode_full(const int16_t *weight, const uint8_t *rec, unsigned nbyt
 }
 
 /* decode_full straight to int8 weights, lane i at out[i * stride]; 1 if a
- * weight left int8 (it was written truncated: the caller redoes the group),
- * else 0. */
-static inline int decode_s8(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
-                            unsigned n_cols, int32_t offset, int8_t *out, size_t stride) {
-  unsigned h, i;
-  uint32_t spill = 0; /* x + 128 of every weight x, or'ed: above 255 if one left int8 */
+ * weight left int8 (the caller redoes the group through int16), else 0.
+ * Eight lanes at a time in the bytes of a 64-bit word, no table lookups:
+ * the kept magnitude columns' bits where their place values put them (the
+ * columns are consecutive powers of two below 128). round_avg and none:
+ * column 0's one sets the bits of its negative place value (two's
+ * complement: the sign bit repeated d times) and C fills the L low bits the
+ * kept columns leave 0, so each byte is the int8 weight. zp_shift: the
+ * magnitude negated in the bytes whose sign bit is 1, then c subtracted,
+ * byte by byte with the signed overflow (a weight beyond int8) detected. */
+#define B8(x) ((uint64_t)(x) * 0x0101010101010101ull)
+static inline int decode_s8(const walk_memo_t *m, unsigned k, const uint8_t *rec,
+                            unsigned nbytes, unsigned n_cols, int is_zp, uint8_t hdr,
+                            int8_t *out, size_t stride) {
+  const uint64_t hi = B8(0x80);
+  const uint64_t cst = B8(hdr & 0x1fu) | (is_zp && (hdr & 0x10u) ? B8(0xe0) : 0); /* C or c */
+  uint64_t spill = 0;
+  unsigned h, j, i;
   for (h = 0; h < nbytes; ++h, out += 8 * stride) {
-    const uint64_t code = lane_codes(rec, nbytes, n_cols, h);
-    for (i = 0; i < 8; ++i) {
-      const int32_t x = weight[(code >> (8 * i)) & 0xffu] + offset;
-      out[i * stride] = (int8_t)x;
-      spill |= (uint32_t)(x + 128);
+    const uint64_t s0 = spread[rec[1 + h]];
+    uint64_t x = 0;
+    for (j = 1; j < n_cols; ++j) x |= spread[rec[1 + j * nbytes + h]] << m->shift[k][j];
+    if (is_zp) {
+      const uint64_t v0 = x ^ (s0 * 0xffu), v = ((v0 & ~hi) + s0) ^ (v0 & hi); /* +-m */
+      x = ((v | hi) - (cst & ~hi)) ^ ((v ^ ~cst) & hi);                        /* - c */
+      spill |= (v ^ cst) & (v ^ x) & hi;
+    } else {
+      x |= s0 * m->col0[k] | cst;
     }
+    for (i = 0; i < 8; ++i) out[i * stride] = (int8_t)(uint8_t)(x >> (8 * i));
   }
-  return (spill & ~0xffu) != 0;
+  return spill != 0;
 }
-static int decode_full_s8(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
-                          unsigned n_cols, int32_t offset, int8_t *out, size_t stride) {
+static int decode_full_s8(const walk_memo_t *m, unsigned k, const uint8_t *rec,
+                          unsigned nbytes, unsigned n_cols, int is_zp, uint8_t hdr, int8_t *out,
+                          size_t stride) {
   switch (n_cols) { /* constants for the compiler: 8 - N, N = 0, 2, 4 */
-  case 8: return decode_s8(weight, rec, nbytes, 8, offset, out, stride);
-  case 6: return decode_s8(weight, rec, nbytes, 6, offset, out, stride);
-  case 4: return decode_s8(weight, rec, nbytes, 4, offset, out, stride);
+  case 8: return decode_s8(m, k, rec, nbytes, 8, is_zp, hdr, out, stride);
+  case 6: return decode_s8(m, k, rec, nbytes, 6, is_zp, hdr, out, stride);
+  case 4: return decode_s8(m, k, rec, nbytes, 4, is_zp, hdr, out, stride);
   }
-  return decode_s8(weight, rec, nbytes, n_cols, offset, out, stride);
+  return decode_s8(m, k, rec, nbytes, n_cols, is_zp, hdr, out, stride);
 }
 
 /* Walks every group of an opened view in OIHW order: checks it (as
@@ -715,8 +746,9 @@ static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, 
             offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
           else if (method == SPX_FMT_BBS_ROUND_AVG)
             offset = (int32_t)(hdr & 0x1fu);
-          if (out8 && !out16 && !decode_full_s8(memo.weight[k], rec, nbytes, n_cols, offset,
-                                                out8 + at, taps))
+          if (out8 && !out16 &&
+              !decode_full_s8(&memo, k, rec, nbytes, n_cols, method == SPX_FMT_BBS_ZP_SHIFT, hdr,
+                              out8 + at, taps))
             continue;
           decode_full(memo.weight[k], rec, nbytes, n_cols, offset, d);
         } else {

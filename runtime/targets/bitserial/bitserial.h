@@ -194,8 +194,9 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err);
-/* The same for weights that passed it before (the simulator's runs, after
- * its initialize): the structural checks only, O(rows), not every byte. */
+/* The same for weights that passed it before (the simulator's initialize
+ * and runs, after its loader's check): the structural checks only, O(rows),
+ * not every byte. */
 int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                               const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                               const uint8_t *data, uint32_t size, spx_rt_error_t *err);

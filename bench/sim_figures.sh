@@ -2,7 +2,8 @@
 # sim_figures.sh BUILD_DIR [RUNS] - one ResNet-18 inference
 # (examples/synthetic/resnet18.spx, one random input) on the cpu device and
 # on every simulator, int8 and BBS weights: `spx-run X.spxbin --input x.npy`
-# wall time and CPU time (user + sys, /usr/bin/time), RUNS rounds (default
+# wall time and CPU time (user + sys: the child's rusage, read to the
+# microsecond; /usr/bin/time counts in 10 ms steps), RUNS rounds (default
 # 5) with the streams interleaved so that each round shares the machine's
 # load, and the median of each; then the wall time with --no-prepare (every
 # layer per call on its format's own kernel) for the BBS streams, one round
@@ -32,14 +33,19 @@ done
 "$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-ra4" "$(bbs round_avg 4)"
 "$B/spxc" "$net" --target=bitserial --emit=spxbin -o "$T/bitserial-bbs-zp2" "$(bbs zp_shift 2)"
 cases="cpu-int8 cpu-bbs-ra4 cpu-bbs-zp2 aie-int8 lpa-int8 xbar-int8 bitserial-int8 bitserial-bbs-ra4 bitserial-bbs-zp2"
+timed() { # command...: "wall user sys" seconds of one run, its stdout dropped
+  "$py" -c "import os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+r = os.wait4(p.pid, 0)[2]
+print('%.6f %.6f %.6f' % (time.perf_counter() - t, r.ru_utime, r.ru_stime))" "$@"
+}
 one() { # case [options]: wall and CPU seconds of one spx-run
   c=$1; shift
-  /usr/bin/time -f '%e %U %S' -o "$T/t" "$B/spx-run" "$T/$c/resnet18.spxbin" --input "$T/x.npy" "$@" >/dev/null
-  cat "$T/t"
+  timed "$B/spx-run" "$T/$c/resnet18.spxbin" --input "$T/x.npy" "$@"
 }
 cpu1() { # case input: CPU seconds of one spx-run
-  /usr/bin/time -f '%U %S' -o "$T/t" "$B/spx-run" "$T/$1/resnet18.spxbin" --input "$2" >/dev/null
-  awk '{ print $1 + $2 }' "$T/t"
+  timed "$B/spx-run" "$T/$1/resnet18.spxbin" --input "$2" | awk '{ print $2 + $3 }'
 }
 i=0
 while [ $i -lt "$runs" ]; do
@@ -65,7 +71,7 @@ print('%-20s %8s %6s %8s %6s %13s' % ('stream', 'wall', 'x cpu', 'cpu time', 'x 
 for c in sys.argv[4:]:
     w, s = statistics.median(t[c]), statistics.median(u[c])
     print('%-20s %7.3fs %6.2f %7.3fs %6.2f %13s' % (c, w, w / bw, s, s / bu,
-                                                    (n[c] + 's') if c in n else '-'))
+                                                    ('%.2fs' % float(n[c])) if c in n else '-'))
 m = {}
 for line in open(sys.argv[3]):
     c, one, nine = line.split()

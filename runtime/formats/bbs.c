@@ -499,20 +499,27 @@ spx_rt_status_t spx_fmt_bbs_open(const void *bytes, size_t len,
   return SPX_RT_OK;
 }
 
-void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
-                           uint32_t g, spx_fmt_bbs_group_t *out) {
-  const uint8_t *rec = spx_fmt_bbs_record(v, p, t, g);
-  unsigned c = spx_fmt_bbs_row_class(v, p), j, b;
+/* The fields of a group of class c with `lanes` lanes that its header
+ * byte gives (method, N, param, constant and the layout), no bits. */
+static void group_header(const spx_fmt_bbs_view_t *v, unsigned c, unsigned lanes, uint8_t hdr,
+                         spx_fmt_bbs_group_t *out) {
   memset(out, 0, sizeof *out);
   out->method = v->cls[c].method;
   out->pruned = v->cls[c].n_pruned;
-  out->lanes = (uint8_t)spx_fmt_bbs_group_lanes(v, g);
-  out->param = (uint8_t)(rec[0] >> 5);
+  out->lanes = (uint8_t)lanes;
+  out->param = (uint8_t)(hdr >> 5);
   if (out->method == SPX_FMT_BBS_ZP_SHIFT)
-    out->constant = (int8_t)((int)(rec[0] & 0x1fu) - ((rec[0] & 0x10u) ? 32 : 0));
+    out->constant = (int8_t)((int)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
   else
-    out->constant = (int8_t)(rec[0] & 0x1fu);
+    out->constant = (int8_t)(hdr & 0x1fu);
   layout(out);
+}
+
+void spx_fmt_bbs_group_get(const spx_fmt_bbs_view_t *v, uint32_t p, uint32_t t,
+                           uint32_t g, spx_fmt_bbs_group_t *out) {
+  const uint8_t *rec = spx_fmt_bbs_record(v, p, t, g);
+  unsigned j, b;
+  group_header(v, spx_fmt_bbs_row_class(v, p), spx_fmt_bbs_group_lanes(v, g), rec[0], out);
   for (j = 0; j < out->n_cols; ++j) {
     uint32_t x = 0;
     for (b = 0; b < v->col_bytes; ++b)
@@ -558,44 +565,223 @@ static const char *group_problem(const spx_fmt_bbs_group_t *g) {
   return 0;
 }
 
+/* Byte i of spread[b] is bit i of b (a constant table: 2 KiB). */
+#define SPREAD1(b)                                                                       \
+  ((uint64_t)((b) & 1) | (uint64_t)((b) >> 1 & 1) << 8 | (uint64_t)((b) >> 2 & 1) << 16 | \
+   (uint64_t)((b) >> 3 & 1) << 24 | (uint64_t)((b) >> 4 & 1) << 32 |                     \
+   (uint64_t)((b) >> 5 & 1) << 40 | (uint64_t)((b) >> 6 & 1) << 48 |                     \
+   (uint64_t)((b) >> 7 & 1) << 56)
+#define SPREAD4(b) SPREAD1(b), SPREAD1((b) + 1), SPREAD1((b) + 2), SPREAD1((b) + 3)
+#define SPREAD16(b) SPREAD4(b), SPREAD4((b) + 4), SPREAD4((b) + 8), SPREAD4((b) + 12)
+#define SPREAD64(b) SPREAD16(b), SPREAD16((b) + 16), SPREAD16((b) + 32), SPREAD16((b) + 48)
+static const uint64_t spread[256] = {SPREAD64(0), SPREAD64(64), SPREAD64(128), SPREAD64(192)};
+
+/* The distinct layouts of accepted headers a layer can have: a class's
+ * param takes at most 5 values (zp_shift zs <= N <= 4; round_avg r <= 3;
+ * none 0) and class 1 is none. */
+#define WALK_LAYOUTS 6
+
+/* What walk_groups knows of the group headers of a layer, filled as they
+ * are met (a layer has few distinct ones): per class and header byte,
+ * whether group_problem accepts it (it depends on the header alone once the
+ * bits beyond the lanes are 0, as they are in a group whose lanes fill its
+ * column bytes), and per class and param of an accepted header a table of
+ * the weight (before the offset) of each lane code, the lane's bits of the
+ * kept columns (column j at bit j): the sum of the place values of its
+ * ones, negated by a sign column. */
+typedef struct walk_memo {
+  uint8_t header[2][256]; /* 0 not met, 1 accepted, 2 refused */
+  uint8_t slot[2][8];     /* 1 + the table of (class, param), 0 none yet */
+  unsigned n_slots;
+  int16_t weight[WALK_LAYOUTS][256];
+  /* for decode_s8: the bit of a weight's byte each kept column j >= 1
+   * sets (its place value 2^shift), and column 0's bits: a sign (0), or
+   * the byte of its negative place value (-2^(7-d): the bits 7 - d .. 7 of
+   * an int8 that column 0's one sets) */
+  uint8_t shift[WALK_LAYOUTS][8];
+  uint8_t col0[WALK_LAYOUTS];
+} walk_memo_t;
+
+static void memo_header(walk_memo_t *m, const spx_fmt_bbs_view_t *v, unsigned c, uint8_t hdr) {
+  spx_fmt_bbs_group_t grp;
+  memset(&grp, 0, sizeof grp); /* group_header fills it; gcc cannot see that */
+  group_header(v, c, v->group_eff, hdr, &grp);
+  m->header[c][hdr] = group_problem(&grp) ? 2 : 1;
+  if (m->header[c][hdr] == 1 && !m->slot[c][grp.param] && m->n_slots < WALK_LAYOUTS) {
+    int16_t *w = m->weight[m->n_slots];
+    const unsigned nc = grp.n_cols < 8 ? grp.n_cols : 8;
+    unsigned code, j;
+    for (j = 1; j < nc; ++j) { /* powers of two (layout) */
+      uint8_t sh = 0;
+      while ((1 << sh) < grp.place[j]) ++sh;
+      m->shift[m->n_slots][j] = sh;
+    }
+    m->col0[m->n_slots] = (uint8_t)grp.place[0];
+    m->slot[c][grp.param] = (uint8_t)++m->n_slots;
+    for (code = 0; code < (1u << nc); ++code) {
+      int32_t x = 0;
+      for (j = grp.sign_column; j < nc; ++j)
+        if ((code >> j) & 1u) x += grp.place[j];
+      if (grp.sign_column && (code & 1u)) x = -x;
+      w[code] = (int16_t)x;
+    }
+  }
+}
+
+/* The codes of lanes 8h .. 8h + 7 of a group record (byte i: lane 8h +
+ * i). */
+static inline uint64_t lane_codes(const uint8_t *rec, unsigned nbytes, unsigned n_cols,
+                                  unsigned h) {
+  uint64_t code = 0;
+  unsigned j;
+  for (j = 0; j < n_cols; ++j) code |= spread[rec[1 + j * nbytes + h]] << j;
+  return code;
+}
+
+/* The effective weights of an accepted group whose lanes fill its column
+ * bytes (8 per byte), as spx_fmt_bbs_group_decode gives them: each lane's
+ * code gathered for 8 lanes at once in the bytes of a 64-bit word, then
+ * looked up (walk_memo_t) and offset. */
+static void decode_full(const int16_t *weight, const uint8_t *rec, unsigned nbytes,
+                        unsigned n_cols, int32_t offset, int16_t *d) {
+  unsigned h, i;
+  for (h = 0; h < nbytes; ++h) {
+    const uint64_t code = lane_codes(rec, nbytes, n_cols, h);
+    for (i = 0; i < 8; ++i)
+      d[8 * h + i] = (int16_t)(weight[(code >> (8 * i)) & 0xffu] + offset);
+  }
+}
+
+/* decode_full straight to int8 weights, lane i at out[i * stride]; 1 if a
+ * weight left int8 (the caller redoes the group through int16), else 0.
+ * Eight lanes at a time in the bytes of a 64-bit word, no table lookups:
+ * the kept magnitude columns' bits where their place values put them (the
+ * columns are consecutive powers of two below 128). round_avg and none:
+ * column 0's one sets the bits of its negative place value (two's
+ * complement: the sign bit repeated d times) and C fills the L low bits the
+ * kept columns leave 0, so each byte is the int8 weight. zp_shift: the
+ * magnitude negated in the bytes whose sign bit is 1, then c subtracted,
+ * byte by byte with the signed overflow (a weight beyond int8) detected. */
+#define B8(x) ((uint64_t)(x) * 0x0101010101010101ull)
+static inline int decode_s8(const walk_memo_t *m, unsigned k, const uint8_t *rec,
+                            unsigned nbytes, unsigned n_cols, int is_zp, uint8_t hdr,
+                            int8_t *out, size_t stride) {
+  const uint64_t hi = B8(0x80);
+  const uint64_t cst = B8(hdr & 0x1fu) | (is_zp && (hdr & 0x10u) ? B8(0xe0) : 0); /* C or c */
+  uint64_t spill = 0;
+  unsigned h, j, i;
+  for (h = 0; h < nbytes; ++h, out += 8 * stride) {
+    const uint64_t s0 = spread[rec[1 + h]];
+    uint64_t x = 0;
+    for (j = 1; j < n_cols; ++j) x |= spread[rec[1 + j * nbytes + h]] << m->shift[k][j];
+    if (is_zp) {
+      const uint64_t v0 = x ^ (s0 * 0xffu), v = ((v0 & ~hi) + s0) ^ (v0 & hi); /* +-m */
+      x = ((v | hi) - (cst & ~hi)) ^ ((v ^ ~cst) & hi);                        /* - c */
+      spill |= (v ^ cst) & (v ^ x) & hi;
+    } else {
+      x |= s0 * m->col0[k] | cst;
+    }
+    for (i = 0; i < 8; ++i) out[i * stride] = (int8_t)(uint8_t)(x >> (8 * i));
+  }
+  return spill != 0;
+}
+static int decode_full_s8(const walk_memo_t *m, unsigned k, const uint8_t *rec,
+                          unsigned nbytes, unsigned n_cols, int is_zp, uint8_t hdr, int8_t *out,
+                          size_t stride) {
+  switch (n_cols) { /* constants for the compiler: 8 - N, N = 0, 2, 4 */
+  case 8: return decode_s8(m, k, rec, nbytes, 8, is_zp, hdr, out, stride);
+  case 6: return decode_s8(m, k, rec, nbytes, 6, is_zp, hdr, out, stride);
+  case 4: return decode_s8(m, k, rec, nbytes, 4, is_zp, hdr, out, stride);
+  }
+  return decode_s8(m, k, rec, nbytes, n_cols, is_zp, hdr, out, stride);
+}
+
 /* Walks every group of an opened view in OIHW order: checks it (as
  * validate does) and writes its effective weights to out16, or to out8
  * truncated to int8 (excess NULL) or clamped, with excess(ctx, index,
  * w' - clamped) for each weight beyond (either or both outputs may be
  * NULL). *fits (if not NULL) gets 0 if a weight leaves [-128, 127]. Stops
- * at the first bad group. */
+ * at the first bad group. A group whose lanes fill its column bytes (all
+ * but a ragged last group of a tap, or groups of fewer than 8 input
+ * channels) is checked by its header byte (walk_memo_t) and decoded by
+ * decode_full(_s8); the others, and any group refused, go through
+ * group_get, group_problem and spx_fmt_bbs_group_decode, which name the
+ * problem. */
 static spx_rt_status_t walk_groups(const spx_fmt_bbs_view_t *v, int16_t *out16, int8_t *out8,
                                    int *fits, void (*excess)(void *, size_t, int32_t),
                                    void *ctx, spx_rt_error_t *err) {
-  uint32_t p, t, g, taps = (uint32_t)v->dims.kh * v->dims.kw;
-  int decode = out16 || out8 || fits;
+  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, ng = v->groups_per_tap;
+  const unsigned nbytes = v->col_bytes, ge = v->group_eff;
+  /* the lanes of groups 0 .. ng - 2 and of the last one; whether they fill
+   * their column bytes */
+  const unsigned last_lanes = spx_fmt_bbs_group_lanes(v, ng - 1);
+  const int full = ge == 8 * nbytes, last_full = last_lanes == 8 * nbytes;
+  const int decode = out16 || out8 || fits;
+  uint32_t p, t, g;
+  walk_memo_t memo;
+  memset(memo.header, 0, sizeof memo.header);
+  memset(memo.slot, 0, sizeof memo.slot);
+  memo.n_slots = 0;
   for (p = 0; p < v->dims.rows; ++p) {
     uint32_t o = spx_fmt_bbs_row_channel(v, p);
-    for (t = 0; t < taps; ++t)
-      for (g = 0; g < v->groups_per_tap; ++g) {
-        spx_fmt_bbs_group_t grp;
+    const unsigned c = spx_fmt_bbs_row_class(v, p);
+    const unsigned method = v->cls[c].method, n_cols = v->cls[c].n_cols;
+    const size_t gb = v->cls[c].group_bytes;
+    const uint8_t *rec = spx_fmt_bbs_record(v, p, 0, 0); /* then every group of the row */
+    const uint8_t *const accepted = memo.header[c];
+    for (t = 0; t < taps; ++t) {
+      size_t at = (size_t)o * v->dims.cols * taps + t; /* lane 0 of group g */
+      for (g = 0; g < ng; ++g, rec += gb, at += (size_t)ge * taps) {
         int16_t d[SPX_FMT_BBS_MAX_GROUP];
-        const char *why;
+        const uint8_t hdr = rec[0];
+        const unsigned lanes = g + 1 < ng ? ge : last_lanes;
         unsigned i;
-        spx_fmt_bbs_group_get(v, p, t, g, &grp);
-        if ((why = group_problem(&grp)) != 0)
-          BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
-              (unsigned)g);
-        if (!decode) continue;
-        spx_fmt_bbs_group_decode(&grp, d);
-        for (i = 0; i < grp.lanes; ++i) {
-          size_t at = ((size_t)o * v->dims.cols + (size_t)g * v->group_eff + i) * taps + t;
-          if (fits && (d[i] < -128 || d[i] > 127)) *fits = 0;
-          if (out16) out16[at] = d[i];
-          if (out8 && excess && (d[i] < -128 || d[i] > 127)) {
-            int16_t c = d[i] < -128 ? -128 : 127;
-            out8[at] = (int8_t)c;
-            excess(ctx, at, (int32_t)d[i] - c);
-          } else if (out8) {
-            out8[at] = (int8_t)d[i];
+        int beyond = 0; /* a weight outside [-128, 127] */
+        if (!accepted[hdr]) memo_header(&memo, v, c, hdr);
+        if ((g + 1 < ng ? full : last_full) && accepted[hdr] == 1 && memo.slot[c][hdr >> 5]) {
+          const unsigned k = memo.slot[c][hdr >> 5] - 1u;
+          int32_t offset = 0;
+          if (!decode) continue;
+          if (method == SPX_FMT_BBS_ZP_SHIFT)
+            offset = -((int32_t)(hdr & 0x1fu) - ((hdr & 0x10u) ? 32 : 0));
+          else if (method == SPX_FMT_BBS_ROUND_AVG)
+            offset = (int32_t)(hdr & 0x1fu);
+          if (out8 && !out16 &&
+              !decode_full_s8(&memo, k, rec, nbytes, n_cols, method == SPX_FMT_BBS_ZP_SHIFT, hdr,
+                              out8 + at, taps))
+            continue;
+          decode_full(memo.weight[k], rec, nbytes, n_cols, offset, d);
+        } else {
+          spx_fmt_bbs_group_t grp;
+          const char *why;
+          spx_fmt_bbs_group_get(v, p, t, g, &grp);
+          if ((why = group_problem(&grp)) != 0)
+            BAD("%s (output channel %u, tap %u, group %u)", why, (unsigned)p, (unsigned)t,
+                (unsigned)g);
+          if (!decode) continue;
+          spx_fmt_bbs_group_decode(&grp, d);
+        }
+        for (i = 0; i < lanes; ++i) beyond |= (uint16_t)(d[i] + 128) > 255u;
+        if (out16)
+          for (i = 0; i < lanes; ++i) out16[at + (size_t)i * taps] = d[i];
+        if (!beyond) {
+          if (out8)
+            for (i = 0; i < lanes; ++i) out8[at + (size_t)i * taps] = (int8_t)d[i];
+          continue;
+        }
+        if (fits) *fits = 0;
+        for (i = 0; out8 && i < lanes; ++i) {
+          const size_t ai = at + (size_t)i * taps;
+          if (excess && (d[i] < -128 || d[i] > 127)) {
+            int16_t cl = d[i] < -128 ? -128 : 127;
+            out8[ai] = (int8_t)cl;
+            excess(ctx, ai, (int32_t)d[i] - cl);
+          } else {
+            out8[ai] = (int8_t)d[i];
           }
         }
       }
+    }
   }
   return SPX_RT_OK;
 }

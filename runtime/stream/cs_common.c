@@ -245,9 +245,59 @@ static const uint32_t crc_table[256] = {
     0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
     0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du};
 
+/* Loading a stream computes the crc of every byte of it (the header's and
+ * each blob's): tens of megabytes for a ResNet. Slicing-by-16 takes 16
+ * bytes per step through 16 tables (cs_crc32_slice.h; about 7x the
+ * byte-wise speed), which are 15 KiB more constants; a runtime built for
+ * size (-Os, CMake's MinSizeRel: firmware) keeps the byte-wise loop alone
+ * (SPX_CS_CRC32_BYTEWISE forces it). Same values either way. */
+#if defined(__OPTIMIZE_SIZE__) && !defined(SPX_CS_CRC32_BYTEWISE)
+#define SPX_CS_CRC32_BYTEWISE 1
+#endif
+
+#ifndef SPX_CS_CRC32_BYTEWISE
+#include "runtime/stream/cs_crc32_slice.h"
+
+#define T(k, x) crc_slice[(k) - 1][(x) & 0xffu]
+#define T4(k, w) (T(k, w) ^ T((k) - 1, (w) >> 8) ^ T((k) - 2, (w) >> 16) ^ T((k) - 3, (w) >> 24))
+#endif
+
 uint32_t spx_cs_crc32(uint32_t crc, const void *data, size_t size) {
   const uint8_t *p = (const uint8_t *)data;
   crc = ~crc;
+#ifndef SPX_CS_CRC32_BYTEWISE
+  for (; size >= 16; size -= 16, p += 16) {
+    uint32_t a = cs_rd32(p) ^ crc, b = cs_rd32(p + 4), c = cs_rd32(p + 8), d = cs_rd32(p + 12);
+    crc = T4(15, a) ^ T4(11, b) ^ T4(7, c) ^ T(3, d) ^ T(2, d >> 8) ^ T(1, d >> 16) ^
+          crc_table[d >> 24];
+  }
+#endif
   while (size--) crc = (crc >> 8) ^ crc_table[(crc ^ *p++) & 0xffu];
   return ~crc;
+}
+
+/* ---- crc32 of a concatenation ---------------------------------------------- */
+
+/* a * b modulo the CRC polynomial, both reflected (bit 31: x^0). */
+static uint32_t crc_multmodp(uint32_t a, uint32_t b) {
+  uint32_t m = 1u << 31, p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1u)) == 0) break;
+    }
+    m >>= 1;
+    b = b & 1u ? (b >> 1) ^ 0xedb88320u : b >> 1;
+  }
+  return p;
+}
+
+uint32_t spx_cs_crc32_combine(uint32_t crc1, uint32_t crc2, size_t len2) {
+  /* crc1 advanced over len2 zero bytes: times x^(8 len2), by squaring
+   * (x2k = x^(2^k), from x^1; bit k of 8 len2) */
+  uint32_t p = 1u << 31, x2k = 1u << 30;
+  uint64_t n = (uint64_t)len2 * 8u;
+  for (; n; n >>= 1, x2k = crc_multmodp(x2k, x2k))
+    if (n & 1u) p = crc_multmodp(x2k, p);
+  return crc_multmodp(p, crc1) ^ crc2;
 }

@@ -82,6 +82,10 @@ typedef struct cs_vctx {
 } cs_vctx_t;
 
 spx_rt_status_t cs_check_tensor(cs_vctx_t *v, uint32_t i, const spx_cs_tensor_t *t);
+/* The crc32 (spx_cs_crc32) of A followed by B from crc1 = crc of A, crc2 =
+ * crc of B and len2 = B's length (zlib's crc32_combine), in O(log len2). */
+uint32_t spx_cs_crc32_combine(uint32_t crc1, uint32_t crc2, size_t len2);
+
 /* Blob bounds, dtype, encoding (not the crc: the caller checks the bytes). */
 spx_rt_status_t cs_check_blob(cs_vctx_t *v, uint32_t i, const spx_cs_blob_t *b);
 spx_rt_status_t cs_check_command(cs_vctx_t *v, uint32_t i,

@@ -136,8 +136,68 @@ static spx_rt_status_t check_name(const spx_cs_stream_t *s, const char *who,
   return SPX_RT_OK;
 }
 
+/* The blobs' crcs as file_crc found them: covered, every blob's bytes went
+ * through the header's crc in one pass with their own crcs (then the blob
+ * checks read first_bad instead of computing them again: the first blob
+ * whose crc differs from its record's, and that crc), else 0. */
+typedef struct blob_crcs {
+  int covered;
+  uint32_t first_bad; /* UINT32_MAX: none */
+  uint32_t first_bad_crc;
+} blob_crcs_t;
+
+/* The crc of [SPX_CS_CRC_START, size) (the header's). Where the header's
+ * blobs and weights sections and the blob records, read as they stand (not
+ * checked yet: anything out of place and this is a plain crc of the range,
+ * the blob checks then computing each blob's), lay out the blobs in order
+ * within the file, each blob's own crc is computed as the pass reaches it
+ * and combined into the file's (spx_cs_crc32_combine): one pass over the
+ * weights instead of two. */
+static uint32_t file_crc(const uint8_t *p, size_t size, blob_crcs_t *bc) {
+  const uint32_t boff = cs_rd32(p + 32 + 8 * SPX_CS_SECTION_BLOBS);
+  const uint32_t bsize = cs_rd32(p + 36 + 8 * SPX_CS_SECTION_BLOBS);
+  const uint32_t woff = cs_rd32(p + 32 + 8 * SPX_CS_SECTION_WEIGHTS);
+  const uint32_t wsize = cs_rd32(p + 36 + 8 * SPX_CS_SECTION_WEIGHTS);
+  bc->covered = 0;
+  bc->first_bad = UINT32_MAX;
+  bc->first_bad_crc = 0;
+  if (bsize >= SPX_CS_BLOBS_HEADER && boff >= SPX_CS_HEADER_SIZE &&
+      (uint64_t)boff + bsize <= size && woff >= SPX_CS_HEADER_SIZE &&
+      (uint64_t)woff + wsize <= size) {
+    const uint32_t count = cs_rd32(p + boff);
+    uint64_t prev_end = 0;
+    size_t pos = SPX_CS_CRC_START;
+    uint32_t crc = 0, i;
+    if (SPX_CS_BLOBS_HEADER + (uint64_t)count * SPX_CS_BLOB_RECORD <= bsize) {
+      for (i = 0; i < count; i++) {
+        const uint8_t *r = p + boff + SPX_CS_BLOBS_HEADER + (size_t)i * SPX_CS_BLOB_RECORD;
+        const uint32_t off = cs_rd32(r + 8), len = cs_rd32(r + 12);
+        size_t start;
+        uint32_t cb;
+        if (off < prev_end || (uint64_t)off + len > wsize) break;
+        start = (size_t)woff + off;
+        crc = spx_cs_crc32(crc, p + pos, start - pos);
+        cb = spx_cs_crc32(0, p + start, len);
+        crc = spx_cs_crc32_combine(crc, cb, len);
+        if (cb != cs_rd32(r + 16) && bc->first_bad == UINT32_MAX) {
+          bc->first_bad = i;
+          bc->first_bad_crc = cb;
+        }
+        pos = start + len;
+        prev_end = (uint64_t)off + len;
+      }
+      if (i == count) {
+        bc->covered = 1;
+        return spx_cs_crc32(crc, p + pos, size - pos);
+      }
+      bc->first_bad = UINT32_MAX;
+    }
+  }
+  return spx_cs_crc32(0, p + SPX_CS_CRC_START, size - SPX_CS_CRC_START);
+}
+
 static spx_rt_status_t load_header(spx_cs_stream_t *s, const uint8_t *p,
-                                 size_t size, spx_rt_error_t *status) {
+                                 size_t size, blob_crcs_t *bc, spx_rt_error_t *status) {
   if (size < SPX_CS_HEADER_SIZE)
     return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                 "file: size %zu is smaller than the header (%u bytes)", size,
@@ -160,7 +220,7 @@ static spx_rt_status_t load_header(spx_cs_stream_t *s, const uint8_t *p,
                 "header: total_size %u does not match the file size %zu%s",
                 (unsigned)total, size, total > size ? " (truncated)" : "");
   s->crc32 = cs_rd32(p + SPX_CS_CRC_OFFSET);
-  uint32_t crc = spx_cs_crc32(0, p + SPX_CS_CRC_START, size - SPX_CS_CRC_START);
+  uint32_t crc = file_crc(p, size, bc);
   if (crc != s->crc32)
     return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                 "header: crc32 mismatch: stored 0x%08x, computed 0x%08x",
@@ -240,7 +300,8 @@ spx_rt_status_t spx_cs_stream_load(const void *data, size_t size,
   cs_zero(&s, sizeof s);
   const uint8_t *p = (const uint8_t *)data;
   spx_rt_status_t rc;
-  if ((rc = load_header(&s, p, size, status))) return rc;
+  blob_crcs_t bc = {0, UINT32_MAX, 0}; /* file_crc fills it */
+  if ((rc = load_header(&s, p, size, &bc, status))) return rc;
   s.data = p;
   s.size = (uint32_t)size;
   if ((rc = load_strings(&s, status))) return rc;
@@ -326,7 +387,8 @@ spx_rt_status_t spx_cs_stream_load(const void *data, size_t size,
                  *b.name ? " (" : "", b.name, *b.name ? ")" : "",
                  (unsigned)b.offset, (unsigned long long)prev_end);
     prev_end = (uint64_t)b.offset + b.length;
-    uint32_t crc = spx_cs_crc32(0, b.data, b.length);
+    uint32_t crc = bc.covered ? (i == bc.first_bad ? bc.first_bad_crc : b.crc32)
+                              : spx_cs_crc32(0, b.data, b.length);
     if (crc != b.crc32)
       return spx_rt_error_set(status, SPX_RT_ERR_DATA_LOSS,
                   "blob %u%s%s%s: field 'crc32': stored 0x%08x, computed "

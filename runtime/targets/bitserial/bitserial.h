@@ -180,13 +180,6 @@ typedef struct spx_sim_bs_weights {
   spx_fmt_bbs_view_t bbs;         /* SPX_FMT_BBS */
   spx_fmt_ternary_view_t ternary; /* SPX_FMT_TERNARY */
   uint32_t tern_per_step;         /* ternary groups per PE step, lanes / N */
-  /* BBS, optional (the simulator sets them from its prepared model): the
-   * effective weights decoded to int8 OIHW and the residual of those
-   * beyond int8 (spx_rt_model_prepare); the cost model then reads the
-   * groups' weights there instead of decoding their bit columns (the
-   * same values: decode_s8's contract). */
-  const int8_t *decoded;
-  const spx_rt_s8_residual_t *residual;
 } spx_sim_bs_weights_t;
 
 /* Opens a layer's weights over geometry g. For BBS, checks the encoding
@@ -201,8 +194,9 @@ int spx_sim_bs_weights_open(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                             const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                             const uint8_t *data, uint32_t size,
                             spx_rt_error_t *err);
-/* The same for weights that passed it before (the simulator's runs, after
- * its initialize): the structural checks only, O(rows), not every byte. */
+/* The same for weights that passed it before (the simulator's initialize
+ * and runs, after its loader's check): the structural checks only, O(rows),
+ * not every byte. */
 int spx_sim_bs_weights_reopen(spx_sim_bs_weights_t *w, spx_sim_bs_geom_t *g,
                               const spx_sim_bs_mdesc_t *md, uint16_t encoding,
                               const uint8_t *data, uint32_t size, spx_rt_error_t *err);
@@ -272,6 +266,15 @@ uint64_t spx_sim_bs_tile_ibytes(const spx_sim_bs_geom_t *g,
 int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
                        const spx_sim_bs_weights_t *w,
                        const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out);
+/* The same for the bbs design alone (what a simulated run reports): its
+ * compute, dram and latency cycles, dram and weight bytes, rows_busy and
+ * the layer's counts (groups, bbs_cols, const_groups, row_blocks,
+ * col_passes, nrows, input and output bytes) equal spx_sim_bs_pe_cost's;
+ * the other designs' figures are 0. Reads a BBS layer's group headers
+ * only (and a dense layer's nothing), where the other designs' cycles need
+ * every weight (zero skipping). */
+int spx_sim_bs_pe_cost_bbs(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                           const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out);
 /* Cost of a host layer (cpu.layer-shaped) over its tensor records. */
 void spx_sim_bs_host_cost(const spx_sim_bs_mdesc_t *md,
                           const spx_cs_cpu_layer_t *l,

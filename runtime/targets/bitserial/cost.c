@@ -342,43 +342,16 @@ static int group_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *
   return 0;
 }
 
-/* BBS with its weights decoded (w->decoded, w->residual): group kg of array
- * row r as group_cost computes it, its lanes' weights read in the decoded
- * OIHW array (output channel order[r]; a row with a residual entry in the
- * group takes group_cost: the exact weight is beyond int8), its kept
- * columns those of the row's class (8 - N), a constant when the method has
- * one and the header's 5 bits are not 0 (C, or c). */
-static int bbs_decoded_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
-                            uint32_t r, uint32_t kg, const uint8_t *ones, uint64_t cyc[],
-                            unsigned *ncols, int *has_const) {
+/* A BBS layer's groups k0 .. k1 - 1 of array row r, for the bbs design
+ * alone: whether each has a constant (its header's 5 low bits not 0: C,
+ * or c), into has_const[kg - k0], read in the row's records in order. */
+static void bbs_row_consts(const spx_sim_bs_weights_t *w, uint32_t r, uint32_t k0, uint32_t k1,
+                           uint8_t *has_const) {
   const spx_fmt_bbs_view_t *v = &w->bbs;
-  const uint32_t ng = v->groups_per_tap, tap = kg / ng, cb = kg % ng;
-  const uint32_t taps = (uint32_t)v->dims.kh * v->dims.kw, c0 = cb * v->group_eff;
-  const unsigned lanes = spx_fmt_bbs_group_lanes(v, cb), cls = spx_fmt_bbs_row_class(v, r);
-  const uint32_t o = spx_fmt_bbs_row_channel(v, r);
-  const int8_t *p;
-  unsigned i, busiest = 0;
-  if (r >= v->dims.rows || kg >= taps * ng || o >= v->dims.rows) return -1;
-  if (w->residual) {
-    uint32_t e;
-    for (e = w->residual->row_ptr[o]; e < w->residual->row_ptr[o + 1]; ++e) {
-      uint32_t idx = w->residual->index[e], c = idx / taps;
-      if (idx % taps == tap && c >= c0 && c < c0 + lanes)
-        return group_cost(md, w, r, kg, cyc, ncols, has_const);
-    }
-  }
-  p = w->decoded + ((size_t)o * v->dims.cols + c0) * taps + tap;
-  for (i = 0; i < lanes; ++i)
-    if (ones[(uint8_t)p[(size_t)i * taps]] > busiest) busiest = ones[(uint8_t)p[(size_t)i * taps]];
-  *ncols = 8u - v->cls[cls].n_pruned;
-  if (*ncols > 8) *ncols = 8;
-  *has_const = v->cls[cls].method != SPX_FMT_BBS_NONE &&
-               (spx_fmt_bbs_record(v, r, tap, cb)[0] & 0x1fu) != 0;
-  cyc[SPX_SIM_BS_BBS] = *ncols + (*has_const ? (unsigned)md->const_cycles : 0u);
-  cyc[SPX_SIM_BS_STRIPES] = 8;
-  cyc[SPX_SIM_BS_ZSKIP] = busiest ? busiest : 1;
-  cyc[SPX_SIM_BS_BITPAR] = ceil_div(lanes, (uint64_t)md->bp_lanes);
-  return 0;
+  const size_t gb = v->cls[spx_fmt_bbs_row_class(v, r)].group_bytes;
+  const uint8_t *rec = spx_fmt_bbs_record(v, r, 0, 0) + (size_t)k0 * gb; /* groups in kg order */
+  uint32_t kg;
+  for (kg = k0; kg < k1; ++kg, rec += gb) has_const[kg - k0] = (rec[0] & 0x1fu) != 0;
 }
 
 /* Dense int8 weights: the zero-skipping cycles of group kg of rows r0 ..
@@ -403,16 +376,18 @@ static void dense_zskip(const spx_sim_bs_weights_t *w, uint32_t r0, uint32_t r1,
   }
 }
 
-int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
-                       const spx_sim_bs_weights_t *w,
-                       const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+/* The cost of a PE layer; bbs_only: the bbs design's alone (the others'
+ * cycles need every weight: zero skipping's popcounts; the bbs design's
+ * only the groups' kept columns and constants). */
+static int pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                   const spx_sim_bs_tiling_t *t, int bbs_only, spx_sim_bs_cost_t *out) {
   const spx_sim_bs_geom_t *g = w->g;
   uint64_t rows = (uint64_t)md->rows, passes, r0, dense_w, extra, in_b, out_b;
   uint32_t kg, r;
   unsigned d;
   const int dense = w->encoding == SPX_CS_ENC_DENSE;
-  const int decoded = w->encoding == SPX_FMT_BBS && w->decoded;
-  uint8_t ones[256], zs[1024];
+  const int bbs_headers = bbs_only && w->encoding == SPX_FMT_BBS;
+  uint8_t ones[256], zs[1024], consts[16384];
   unsigned v;
   memset(out, 0, sizeof *out);
   if (dense && (uint64_t)g->cout * g->k > w->size) return -1;
@@ -422,17 +397,50 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   out->nrows = (uint32_t)(rows < g->cout ? rows : g->cout);
   for (r0 = 0; r0 < g->cout; r0 += rows) {
     uint64_t r1 = r0 + rows < g->cout ? r0 + rows : g->cout;
+    /* bbs_headers: the constants of groups k0 .. k1 - 1 of the block's rows
+     * read row by row (bbs_row_consts), as many as `consts` holds */
+    const uint32_t kchunk = (uint32_t)(sizeof consts / (r1 - r0));
+    uint32_t k0 = 0, k1 = 0;
     out->row_blocks++;
     for (kg = 0; kg < g->kgroups; ++kg) {
       uint64_t mx[SPX_SIM_BS_DESIGN_COUNT] = {0};
       uint32_t rz = (uint32_t)r0; /* dense: zs holds rows rz .. rz + 1023 */
+      if (bbs_headers && kg == k1) {
+        const spx_fmt_bbs_view_t *bv = &w->bbs;
+        if (r1 > bv->dims.rows || g->kgroups > (uint32_t)bv->dims.kh * bv->dims.kw * bv->groups_per_tap)
+          return -1;
+        k0 = kg;
+        k1 = g->kgroups - kg < kchunk ? g->kgroups : kg + kchunk;
+        for (r = (uint32_t)r0; r < r1; ++r)
+          bbs_row_consts(w, r, k0, k1, consts + (size_t)(r - r0) * (k1 - k0));
+      }
+      if (bbs_headers) {
+        /* group_cost's kept columns and constant: the row's class, the
+         * group's header (the class's method has a constant) */
+        const spx_fmt_bbs_view_t *bv = &w->bbs;
+        const uint8_t *z = consts + (kg - k0);
+        const size_t zstride = k1 - k0;
+        for (r = (uint32_t)r0; r < r1; ++r, z += zstride) {
+          const unsigned cls = spx_fmt_bbs_row_class(bv, r);
+          const unsigned ncols = 8u - bv->cls[cls].n_pruned > 8 ? 8 : 8u - bv->cls[cls].n_pruned;
+          const int has_const = bv->cls[cls].method != SPX_FMT_BBS_NONE && *z;
+          const uint64_t cyc = ncols + (has_const ? (unsigned)md->const_cycles : 0u);
+          if (cyc > mx[SPX_SIM_BS_BBS]) mx[SPX_SIM_BS_BBS] = cyc;
+          out->bbs_cols += ncols;
+          out->const_groups += (unsigned)has_const;
+          if (r - r0 < 1024) out->rows_busy[r - r0] += cyc * passes;
+        }
+        out->groups += r1 - r0;
+        out->compute[SPX_SIM_BS_BBS] += mx[SPX_SIM_BS_BBS] * passes;
+        continue;
+      }
       for (r = (uint32_t)r0; r < r1; ++r) {
-        uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT];
+        uint64_t cyc[SPX_SIM_BS_DESIGN_COUNT] = {0};
         unsigned ncols;
         int has_const;
         if (dense) {
           uint32_t n;
-          if (r == (uint32_t)r0 || r - rz >= 1024) {
+          if (!bbs_only && (r == (uint32_t)r0 || r - rz >= 1024)) {
             rz = r;
             dense_zskip(w, r, (uint32_t)(r1 - r < 1024 ? r1 : r + 1024), kg, ones, zs);
           }
@@ -441,11 +449,12 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
           ncols = 8;
           has_const = 0;
           cyc[SPX_SIM_BS_BBS] = 8;
-          cyc[SPX_SIM_BS_STRIPES] = 8;
-          cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
-          cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
-        } else if (decoded ? bbs_decoded_cost(md, w, r, kg, ones, cyc, &ncols, &has_const)
-                           : group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
+          if (!bbs_only) {
+            cyc[SPX_SIM_BS_STRIPES] = 8;
+            cyc[SPX_SIM_BS_ZSKIP] = zs[r - rz];
+            cyc[SPX_SIM_BS_BITPAR] = ceil_div(n, (uint64_t)md->bp_lanes);
+          }
+        } else if (group_cost(md, w, r, kg, cyc, &ncols, &has_const)) {
           return -1;
         }
         for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
@@ -462,6 +471,10 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
   extra = (uint64_t)g->cout * 12u; /* int32 bias, multiplier, shift */
   for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d) {
     int own = d == SPX_SIM_BS_BBS;
+    if (bbs_only && !own) {
+      out->compute[d] = 0;
+      continue;
+    }
     out->weight_bytes[d] = own ? w->size : dense_w;
     out->dram_bytes[d] = dram_bytes(md, g, out->weight_bytes[d], extra,
                                     own ? t : 0, &in_b, &out_b);
@@ -473,6 +486,16 @@ int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md,
     out->latency[d] = out->compute[d] > out->dram[d] ? out->compute[d] : out->dram[d];
   }
   return 0;
+}
+
+int spx_sim_bs_pe_cost(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                       const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+  return pe_cost(md, w, t, 0, out);
+}
+
+int spx_sim_bs_pe_cost_bbs(const spx_sim_bs_mdesc_t *md, const spx_sim_bs_weights_t *w,
+                           const spx_sim_bs_tiling_t *t, spx_sim_bs_cost_t *out) {
+  return pe_cost(md, w, t, 1, out);
 }
 
 void spx_sim_bs_host_cost(const spx_sim_bs_mdesc_t *md,

@@ -29,8 +29,8 @@ static const char *lname(const layer_t *L) {
 
 /* Decodes command i; on failure *why says what is wrong. full: check every
  * byte of encoded weights (traces of a stream nothing checked); initialize
- * reopens them and checks every byte once with spx_rt_layer_validate (the
- * same format check), runs reopen what it checked. */
+ * and runs reopen them: the loader checked every byte of a bs.pe layer's
+ * weights (check.c, spx_sim_bs_weights_open: the format's validate). */
 static int decode(const spx_cs_stream_t *s, uint32_t i, layer_t *L, int full,
                   spx_rt_error_t *err) {
   memset(L, 0, sizeof *L);
@@ -208,7 +208,10 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     spx_cs_encoding_name(L.w.encoding), (unsigned)L.w.size,
                     (unsigned)L.g.cout, (unsigned)L.g.kgroups);
     }
-    if (spx_rt_layer_validate(&L.d.layer, &e) != SPX_RT_OK)
+    /* shapes and quantization; a bs.pe layer's weights the loader checked
+     * byte by byte (decode above), a bs.host layer has none */
+    if ((L.cmd.opcode == SPX_CS_OP_BS_PE ? spx_rt_layer_check : spx_rt_layer_validate)(
+            &L.d.layer, &e) != SPX_RT_OK)
       return spx_rt_error_set_at(error, SPX_RT_ERR_ARG, i, "command %u (%s): %s", (unsigned)i,
                   lname(&L), e.message);
     if (layer_scratch(&L) > max_scratch) max_scratch = layer_scratch(&L);
@@ -229,7 +232,7 @@ static void report_cycles(const spx_rt_run_hooks_t *hooks, uint32_t i, const lay
   memset(&r, 0, sizeof r);
   r.unit = "host";
   if (L->cmd.opcode == SPX_CS_OP_BS_PE) {
-    if (spx_sim_bs_pe_cost(&L->md, &L->w, &L->t, &c)) return;
+    if (spx_sim_bs_pe_cost_bbs(&L->md, &L->w, &L->t, &c)) return;
     r.unit = "pe row";
     r.units = c.nrows;
     for (k = 0; k < c.nrows && k < 1024; ++k) r.busy += c.rows_busy[k];
@@ -290,17 +293,7 @@ static spx_rt_status_t sim_run(const spx_rt_model_t *m,
     if (hooks && hooks->output)
       hooks->output(hooks->user, i, L.cmd.name ? L.cmd.name : "", &L.d.rec[4],
                     ws + L.d.rec[4].ws_offset);
-    if (hooks && hooks->cycles) {
-      /* BBS weights the model prepared: costed from their decoded values */
-      const spx_rt_prepared_weights_t *pw = spx_rt_model_prepared(m, i);
-      if (L.cmd.opcode == SPX_CS_OP_BS_PE && L.w.encoding == SPX_FMT_BBS && pw &&
-          pw->source == L.d.blobs[0].data && pw->s8 != pw->source && pw->rows == L.g.cout &&
-          pw->cols == L.g.cin_g && pw->kh == L.g.kh && pw->kw == L.g.kw && pw->groups == 1) {
-        L.w.decoded = pw->s8;
-        L.w.residual = pw->residual;
-      }
-      report_cycles(hooks, i, &L, &md);
-    }
+    if (hooks && hooks->cycles) report_cycles(hooks, i, &L, &md);
   }
   return spx_rt_model_collect_outputs(m, outputs, ws, error);
 }

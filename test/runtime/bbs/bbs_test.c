@@ -17,6 +17,7 @@
  * comment of each case), never from running the code. */
 #include "runtime/formats/spx_formats.h"
 #include "runtime/kernels/spx_kernels.h"
+#include "runtime/targets/bitserial/bitserial.h"
 #include "support/spx_support.h"
 
 #include <stdarg.h>
@@ -611,6 +612,221 @@ static void check_validator(void) {
   printf("validator: targeted corruptions, truncations, 20000 garbage buffers\n");
 }
 
+/* ---- every group header byte, full and ragged groups ------------------ */
+
+/* Whether the header byte h is one the encoder can produce for a class of
+ * (method, N), from the format's definition (spx_formats.h): NONE only 0;
+ * ROUND_AVG r <= 3 and C < 2^L, L = N - min(r, N); ZP_SHIFT zs <= N (any c:
+ * the weight range, +-m - c in [-(143 - 2^N), 144 - 2^N], holds for every
+ * c in [-16, 15]). */
+static int header_rule(unsigned method, unsigned n, unsigned h) {
+  unsigned r = h >> 5, c = h & 31u, d = r < n ? r : n;
+  if (method == SPX_FMT_BBS_NONE) return h == 0;
+  if (method == SPX_FMT_BBS_ROUND_AVG) return r <= 3 && c < (1u << (n - d));
+  return r <= n;
+}
+
+/* Effective weight of lane i of a group record rec (header, then kept
+ * columns of nb bytes each, most significant first), from the definition:
+ * ROUND_AVG: two's complement with bit 7 repeated d = min(r, N) times and
+ * the L = N - d low bits replaced by C: w' = -2^(7-d) b_0 + sum over kept
+ * columns k = 1 .. 7 - N of 2^(7-d-k) b_k + C; ZP_SHIFT: sign column, then
+ * magnitude bits 6 - zs .. N - zs (columns zs+1 .. 7-(N-zs) of the
+ * sign-magnitude byte), w' = +-m - c; NONE: two's complement. */
+static int32_t lane_ref(unsigned method, unsigned n, const uint8_t *rec, unsigned nb, unsigned i) {
+  unsigned h = rec[0], r = h >> 5, k, kept = 8 - n;
+  int32_t bit[8], v = 0;
+  for (k = 0; k < kept; ++k) bit[k] = (rec[1 + k * nb + i / 8] >> (i % 8)) & 1;
+  if (method == SPX_FMT_BBS_ZP_SHIFT) {
+    int32_t c = (int32_t)(h & 31u) - (h & 16u ? 32 : 0);
+    for (k = 1; k < kept; ++k) v += bit[k] << (7 - (r + k)); /* column r+k: bit 7-(r+k) */
+    return (bit[0] ? -v : v) - c;
+  }
+  if (method == SPX_FMT_BBS_ROUND_AVG) {
+    unsigned d = r < n ? r : n;
+    v = -(bit[0] << (7 - d));
+    for (k = 1; k < kept; ++k) v += bit[k] << (7 - d - k);
+    return v + (int32_t)(h & 31u);
+  }
+  v = -(bit[0] << 7);
+  for (k = 1; k < 8; ++k) v += bit[k] << (7 - k);
+  return v;
+}
+
+/* One row, one tap, a full group of Ge lanes and (cols > Ge) a ragged one:
+ * every header byte on group 0 (then on the ragged group) with random
+ * column bits, for every method, N and G: validate accepts exactly the
+ * headers of header_rule, and what it accepts decodes (int16) to
+ * lane_ref's weights. Bits beyond a ragged group's lanes are refused. */
+static void check_headers(void) {
+  static const struct { uint32_t cols; unsigned group; } shapes[] = {
+      {8, 8}, {16, 16}, {32, 32}, {20, 16}, {13, 8}, {45, 32}, {24, 32}, {5, 8}};
+  unsigned s, method, n, h, which, i, tested = 0;
+  for (s = 0; s < sizeof shapes / sizeof shapes[0]; ++s)
+    for (method = 0; method <= 2; ++method)
+      for (n = 0; n <= 4; n += 2) {
+        spx_fmt_bbs_dims_t dims = {1, shapes[s].cols, 1, 1};
+        spx_fmt_bbs_config_t cfg = {shapes[s].group, method, n, NULL};
+        spx_fmt_dims_t fd = {1, shapes[s].cols, 1, 1, 1};
+        int8_t w[64];
+        int16_t out[64];
+        size_t len;
+        uint8_t *enc, *orig;
+        spx_fmt_bbs_view_t v;
+        spx_rt_error_t why;
+        if (method == SPX_FMT_BBS_NONE && n) continue;
+        fill_wq(w, shapes[s].cols);
+        orig = encode_layer(&dims, &cfg, w, &len);
+        enc = malloc(len);
+        check(spx_fmt_bbs_open(orig, len, &dims, &v, &why) == SPX_RT_OK, "open: %s", why.message);
+        for (which = 0; which < v.groups_per_tap; which += v.groups_per_tap - 1) {
+          uint8_t *rec = enc + (spx_fmt_bbs_record(&v, 0, 0, which) - orig);
+          memcpy(enc, orig, len); /* the other group as encoded */
+          unsigned lanes = spx_fmt_bbs_group_lanes(&v, which), nb = v.col_bytes, k;
+          for (h = 0; h < 256; ++h) {
+            int ok = header_rule(method, n, h), st;
+            rec[0] = (uint8_t)h;
+            for (k = 0; k < (8 - n) * nb; ++k) rec[1 + k] = (uint8_t)rnd();
+            for (k = 0; k < 8 - n; ++k) /* lanes beyond: 0 */
+              for (i = lanes; i < 8 * nb; ++i) rec[1 + k * nb + i / 8] &= (uint8_t)~(1u << (i % 8));
+            st = spx_fmt_desc_BBS.decode(enc, len, &fd, out, 64, &why);
+            check((st == SPX_RT_OK) == ok, "G=%u cols=%u %s N=%u group %u header 0x%02x: %s",
+                  shapes[s].group, shapes[s].cols, spx_fmt_bbs_method_name(method), n, which,
+                  h, ok ? "refused" : "accepted");
+            check(spx_fmt_bbs_validate(enc, len, &dims, &why) == st, "validate agrees");
+            for (i = 0; st == SPX_RT_OK && i < lanes; ++i)
+              check(out[which * v.group_eff + i] == lane_ref(method, n, rec, nb, i),
+                    "G=%u cols=%u %s N=%u group %u header 0x%02x lane %u: %d, expected %d",
+                    shapes[s].group, shapes[s].cols, spx_fmt_bbs_method_name(method), n, which,
+                    h, i, out[which * v.group_eff + i], lane_ref(method, n, rec, nb, i));
+            if (st == SPX_RT_OK) { /* the int8 decode: the same weights, or refused */
+              int8_t out8[64];
+              int fits8 = 1;
+              for (i = 0; i < lanes; ++i)
+                fits8 &= lane_ref(method, n, rec, nb, i) >= -128 && lane_ref(method, n, rec, nb, i) <= 127;
+              st = spx_fmt_bbs_decode(enc, len, &dims, out8, 64, &why);
+              check(st == (fits8 ? SPX_RT_OK : SPX_RT_ERR_RANGE), "int8 decode: %d %s", st, why.message);
+              for (i = 0; st == SPX_RT_OK && i < lanes; ++i)
+                check(out8[which * v.group_eff + i] == lane_ref(method, n, rec, nb, i),
+                      "int8: G=%u %s N=%u header 0x%02x lane %u: %d, expected %d", shapes[s].group,
+                      spx_fmt_bbs_method_name(method), n, h, i, out8[which * v.group_eff + i],
+                      lane_ref(method, n, rec, nb, i));
+            }
+            if (lanes < 8 * nb && ok) { /* one bit beyond the lanes */
+              rec[1 + (lanes / 8)] = (uint8_t)(rec[1 + lanes / 8] | (1u << (lanes % 8)));
+              check(spx_fmt_bbs_validate(enc, len, &dims, &why) == SPX_RT_ERR_FORMAT &&
+                        strstr(why.message, "beyond the group's lanes"),
+                    "bit beyond %u lanes refused: %s", lanes, why.message);
+            }
+            ++tested;
+          }
+          if (v.groups_per_tap == 1) break;
+        }
+        free(enc);
+        free(orig);
+      }
+  printf("headers: %u header bytes on full and ragged groups\n", tested);
+}
+
+/* ---- the bit-serial cost model, the bbs design alone ------------------- */
+
+/* A simulated run reports the bbs design alone (spx_sim_bs_pe_cost_bbs:
+ * the groups' kept columns and constants, read from their headers row by
+ * row, in chunks of what its buffer holds); the full cost
+ * (spx_sim_bs_pe_cost, every design, from each group's bit columns) must
+ * give the same bbs figures and counts. Layers with ragged groups, outlier
+ * rows, every method, dense int8 weights, and PE arrays of 1 .. 1024 rows
+ * (225 groups x 100 rows: more than one chunk). */
+static void check_bitserial_cost(void) {
+  static const struct {
+    uint32_t rows, cols;
+    uint16_t kh;
+    unsigned group, method, n;
+    int32_t pe_rows;
+    int dense; /* the weights as plain int8 */
+  } cases[] = {
+      {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 1024, 0}, {100, 200, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 2, 32, 0},
+      {40, 20, 3, 16, SPX_FMT_BBS_ZP_SHIFT, 4, 7, 0},     {64, 600, 1, 8, SPX_FMT_BBS_ROUND_AVG, 2, 1024, 0},
+      {33, 45, 2, 32, SPX_FMT_BBS_ROUND_AVG, 4, 5, 0},    {17, 3, 3, 8, SPX_FMT_BBS_ZP_SHIFT, 0, 1, 0},
+      {300, 70, 1, 16, SPX_FMT_BBS_NONE, 0, 1024, 0},     {12, 50, 5, 8, SPX_FMT_BBS_ROUND_AVG, 0, 3, 0},
+      {30, 40, 3, 16, 0, 0, 8, 1},                        {9, 100, 1, 16, 0, 0, 1024, 1},
+  };
+  size_t k;
+  unsigned d;
+  for (k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    spx_fmt_bbs_dims_t dims = {cases[k].rows, cases[k].cols, cases[k].kh, cases[k].kh};
+    uint8_t *cls = malloc(dims.rows);
+    spx_fmt_bbs_config_t cfg = {cases[k].group, cases[k].method, cases[k].n, cls};
+    size_t count = spx_fmt_bbs_dense_count(&dims), len, i;
+    int8_t *w = malloc(count);
+    spx_sim_bs_mdesc_t md;
+    spx_sim_bs_geom_t g;
+    spx_sim_bs_weights_t sw;
+    spx_sim_bs_tiling_t t;
+    spx_sim_bs_cost_t *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    spx_rt_error_t why;
+    uint8_t *enc;
+    for (i = 0; i < dims.rows; ++i) cls[i] = (uint8_t)(rnd() % 5 == 0);
+    fill_wq(w, count);
+    if (cases[k].dense) {
+      enc = malloc(count);
+      memcpy(enc, w, count);
+      len = count;
+    } else {
+      enc = encode_layer(&dims, &cfg, w, &len);
+    }
+    spx_sim_bs_mdesc_init_default(&md);
+    md.rows = cases[k].pe_rows;
+    md.lanes = 32;
+    memset(&g, 0, sizeof g);
+    g.n = 1;
+    g.cin = g.cin_g = dims.cols;
+    g.h = g.w = dims.kh == 1 ? 1 : dims.kh + 3;
+    g.cout = g.cout_g = dims.rows;
+    g.kh = g.kw = dims.kh;
+    g.oh = g.ow = g.h - dims.kh + 1;
+    g.sh = g.sw = g.dh = g.dw = g.groups = 1;
+    g.k = (uint64_t)dims.cols * dims.kh * dims.kw;
+    g.p = (uint64_t)g.oh * g.ow;
+    check(spx_sim_bs_weights_open(&sw, &g, &md, cases[k].dense ? SPX_CS_ENC_DENSE : SPX_FMT_BBS,
+                                  enc, (uint32_t)len, &why) == 0,
+          "bitserial weights: %s", why.message);
+    if (cases[k].dense) { /* the group size the simulator takes for dense int8 */
+      g.gsize = g.cin_g < (uint32_t)md.lanes ? g.cin_g : (uint32_t)md.lanes;
+      g.kgroups = g.kh * g.kw * ((g.cin_g + g.gsize - 1) / g.gsize);
+    }
+    spx_sim_bs_plan(&md, &g, (len + dims.rows - 1) / dims.rows, &t);
+    check(spx_sim_bs_pe_cost(&md, &sw, &t, a) == 0, "full cost");
+    check(spx_sim_bs_pe_cost_bbs(&md, &sw, &t, b) == 0, "bbs cost");
+    check(a->compute[SPX_SIM_BS_BBS] == b->compute[SPX_SIM_BS_BBS] &&
+              a->dram[SPX_SIM_BS_BBS] == b->dram[SPX_SIM_BS_BBS] &&
+              a->latency[SPX_SIM_BS_BBS] == b->latency[SPX_SIM_BS_BBS] &&
+              a->dram_bytes[SPX_SIM_BS_BBS] == b->dram_bytes[SPX_SIM_BS_BBS] &&
+              a->weight_bytes[SPX_SIM_BS_BBS] == b->weight_bytes[SPX_SIM_BS_BBS] &&
+              !memcmp(a->rows_busy, b->rows_busy, sizeof a->rows_busy) &&
+              a->groups == b->groups && a->bbs_cols == b->bbs_cols &&
+              a->const_groups == b->const_groups && a->row_blocks == b->row_blocks &&
+              a->col_passes == b->col_passes && a->nrows == b->nrows &&
+              a->input_bytes == b->input_bytes && a->output_bytes == b->output_bytes,
+          "case %zu: the bbs design's cost alone as in the full cost (compute %llu vs %llu, "
+          "const groups %llu vs %llu)",
+          k, (unsigned long long)a->compute[SPX_SIM_BS_BBS],
+          (unsigned long long)b->compute[SPX_SIM_BS_BBS], (unsigned long long)a->const_groups,
+          (unsigned long long)b->const_groups);
+    check(a->const_groups > 0 || cases[k].method == SPX_FMT_BBS_NONE || cases[k].dense ||
+              (cases[k].method == SPX_FMT_BBS_ROUND_AVG && !cases[k].n), /* C < 2^0 */
+          "case %zu has groups with a constant", k);
+    for (d = 0; d < SPX_SIM_BS_DESIGN_COUNT; ++d)
+      if (d != SPX_SIM_BS_BBS)
+        check(!b->compute[d] && !b->dram[d] && !b->latency[d] && !b->dram_bytes[d] &&
+                  !b->weight_bytes[d],
+              "case %zu: bbs alone leaves design %u at 0", k, d);
+    free(cls); free(w); free(a); free(b); free(enc);
+  }
+  printf("bitserial cost: the bbs design alone as in the full cost on %zu layers\n",
+         sizeof cases / sizeof cases[0]);
+}
+
 /* ---- prune subcommand for bbs_ref.py ----------------------------------- */
 
 static int prune_cmd(const char *method_name, const char *n_text, const char *in,
@@ -679,6 +895,8 @@ int main(int argc, char **argv) {
   check_random_groups();
   check_layers();
   check_validator();
+  check_headers();
+  check_bitserial_cost();
   check_kernels();
   return check_summary();
 }

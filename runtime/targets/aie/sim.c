@@ -11,6 +11,12 @@
  * the cores do (aie.h). Splitting input
  * channels (kc < cin) accumulates exact int32 partial sums, so the result
  * equals the kernel over all input channels, which is what is computed.
+ * Dense int8 layers (the usual case) are computed once, whole, with the
+ * cpu kernels into scratch before their comps (what every comp's window
+ * computes is exactly that layer's output over its sub-volume), and each
+ * comp copies its sub-volume out: an output no comp covers stays unwritten,
+ * as when comps compute, and the layer's weights are packed and its input
+ * rewritten once instead of once per comp.
  * Data movement commands are validated by the loader and costed by the
  * model (aie_model.c); they do not copy bytes: a comp reads its window from
  * the workspace tensors.
@@ -284,6 +290,52 @@ static spx_rt_status_t comp_run(const layer_t *L, const spx_cs_aie_comp_t *q,
   return SPX_RT_OK;
 }
 
+/* Layers computed whole before their comps (see the top): array mode,
+ * plain int8 weights. */
+static int whole_layer(const layer_t *L) {
+  return SPX_CS_U(L->cmd, aie_layer).mode != 1 && !L->is_cbr && !L->is_tern &&
+         L->d.layer.out->dtype == SPX_RT_INT8 &&
+         (L->d.layer.op == SPX_RT_OP_CONV2D || L->d.layer.op == SPX_RT_OP_DENSE);
+}
+
+static size_t whole_bytes(const layer_t *L) {
+  const spx_rt_tensor_t *t = L->d.layer.out;
+  size_t n = 1;
+  for (unsigned k = 0; k < t->rank; ++k) n *= t->dims[k];
+  return SPX_RT_ALIGN16(n);
+}
+
+/* The layer, whole, into scratch (its output tensor moved there). */
+static spx_rt_status_t whole_run(const layer_t *L, uint8_t *ws, size_t scratch_offset,
+                                 size_t scratch_size) {
+  spx_rt_layer_t whole = L->d.layer;
+  spx_rt_tensor_t to = *whole.out;
+  const size_t ob = whole_bytes(L);
+  to.offset = (uint32_t)scratch_offset;
+  whole.out = &to;
+  return spx_rt_layer_run(&whole, ws, ws + scratch_offset + ob, scratch_size - ob);
+}
+
+/* A comp's sub-volume from the whole layer's output. */
+static void comp_copy(const layer_t *L, const spx_cs_aie_comp_t *q, const int8_t *full,
+                      uint8_t *ws) {
+  const spx_cs_tensor_t *to = &L->d.rec[4];
+  int8_t *out = (int8_t *)(ws + L->d.layer.out->offset);
+  const uint32_t oc = (uint32_t)(q->oc1 - q->oc0);
+  if (L->cpu.op == SPX_CS_CPU_OP_DENSE) {
+    const uint32_t M = to->dims[1];
+    for (uint32_t r = q->oh0; r < q->oh1; r++)
+      memcpy(out + (size_t)r * M + q->oc0, full + (size_t)r * M + q->oc0, oc);
+    return;
+  }
+  const uint32_t OH = to->dims[2], OW = to->dims[3], cols = q->ow1 - q->ow0;
+  for (uint32_t c = q->oc0; c < q->oc1; c++)
+    for (uint32_t r = q->oh0; r < q->oh1; r++) {
+      const size_t at = ((size_t)c * OH + r) * OW + q->ow0;
+      memcpy(out + at, full + at, cols);
+    }
+}
+
 /* ---- the device ------------------------------------------------------------ */
 
 static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
@@ -322,8 +374,9 @@ static spx_rt_status_t sim_initialize(const spx_rt_device_t *device,
                     e.message);
       have = 1;
       size_t need = spx_rt_layer_scratch_size(&L.d.layer);
+      if (whole_layer(&L)) need += whole_bytes(&L);
       if (need > max_scratch) max_scratch = need;
-    } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
+    } else if (c.opcode == SPX_CS_OP_AIE_COMP && have && !whole_layer(&L)) {
       size_t need = comp_scratch(&L, &SPX_CS_U(c, aie_comp));
       if (need > max_scratch) max_scratch = need;
     }
@@ -379,8 +432,13 @@ static spx_rt_status_t run_hooked(
       have = st == SPX_RT_OK;
       if (st == SPX_RT_OK && SPX_CS_U(c, aie_layer).mode == 1)
         st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+      else if (st == SPX_RT_OK && whole_layer(&L))
+        st = whole_run(&L, ws, m->scratch_offset, m->scratch_size);
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
-      st = comp_run(&L, &SPX_CS_U(c, aie_comp), ws, scratch, m->scratch_size);
+      if (whole_layer(&L))
+        comp_copy(&L, &SPX_CS_U(c, aie_comp), (const int8_t *)scratch, ws);
+      else
+        st = comp_run(&L, &SPX_CS_U(c, aie_comp), ws, scratch, m->scratch_size);
     }
     if (hooks && hooks->after) hooks->after(hooks->user, i, c.name ? c.name : "", st);
     if (st != SPX_RT_OK)

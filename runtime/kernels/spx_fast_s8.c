@@ -2291,8 +2291,12 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         const uint32_t br = (i / per) * ((per + 7) / 8) + local / 8;
         const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
         oc = i;
-        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row */
-          for (t = 0; t < ntaps; ++t) taps[t] = 0;
+        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row: acc = bias */
+          out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
+          memset(out, spx_k_out_s8(bias ? bias[oc] : 0, q->out_zero_point, q->multiplier[oc],
+                                   (int)q->shift[oc], q->act_min, q->act_max),
+                 plane);
+          continue;
         } else {
           const int8_t *row = spx_fmt_cbr_block(cv, kb) + (size_t)(local % 8) * 8 * (size_t)ntaps;
           for (t = 0; t < ntaps; ++t) taps[t] = row[(size_t)t * 8];

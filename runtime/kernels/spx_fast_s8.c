@@ -364,23 +364,32 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
   return r;
 }
 
+/* P'' of the even (e) and odd (d) int32 lanes of v, in int64: v * mult +
+ * add, less 2^31 where P < 0 when corr. */
+T_AVX512 static inline void rq_p(const rq_common_t *k, __m512i v, __m512i mult, __m512i add,
+                                 int corr, __m512i *e, __m512i *d) {
+  __m512i pe = _mm512_mul_epi32(v, mult);                        /* even lanes */
+  __m512i pd = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult); /* odd lanes */
+  if (corr) {
+    const __mmask8 me = _mm512_cmplt_epi64_mask(pe, k->cmp);
+    const __mmask8 md = _mm512_cmplt_epi64_mask(pd, k->cmp);
+    pe = _mm512_add_epi64(pe, add);
+    pd = _mm512_add_epi64(pd, add);
+    *e = _mm512_mask_sub_epi64(pe, me, pe, k->neg);
+    *d = _mm512_mask_sub_epi64(pd, md, pd, k->neg);
+  } else {
+    *e = _mm512_add_epi64(pe, add);
+    *d = _mm512_add_epi64(pd, add);
+  }
+}
+
 /* rq16 from a channel's rq_chan_t (broadcast from memory). */
 T_AVX512 static inline __m128i rq16c(const rq_common_t *k, const rq_chan_t *r, __m512i v) {
   const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
   const __m128i sh = _mm_cvtsi32_si128(r->sh);
   __m512i e, d;
   if (r->flags & RQ_ADDC) v = _mm512_add_epi32(v, _mm512_set1_epi32(r->c));
-  e = _mm512_mul_epi32(v, mult);
-  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult);
-  if (r->flags & RQ_CORR) {
-    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
-    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
-    e = _mm512_mask_sub_epi64(_mm512_add_epi64(e, add), me, _mm512_add_epi64(e, add), k->neg);
-    d = _mm512_mask_sub_epi64(_mm512_add_epi64(d, add), md, _mm512_add_epi64(d, add), k->neg);
-  } else {
-    e = _mm512_add_epi64(e, add);
-    d = _mm512_add_epi64(d, add);
-  }
+  rq_p(k, v, mult, add, (r->flags & RQ_CORR) != 0, &e, &d);
   e = _mm512_sra_epi64(e, sh);
   d = _mm512_sra_epi64(d, sh);
   e = _mm512_permutex2var_epi32(e, k->pick, d);
@@ -406,18 +415,8 @@ T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r,
   int h;
   for (h = 0; h < 2; ++h) {
     const __m512i v = _mm512_add_epi32(_mm512_loadu_si512((const void *)(a + 16 * h)), c);
-    __m512i e = _mm512_mul_epi32(v, mult);                        /* even lanes */
-    __m512i d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), mult); /* odd lanes */
-    __m512i y;
-    if (corr) {
-      const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
-      const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
-      e = _mm512_mask_sub_epi64(_mm512_add_epi64(e, add), me, _mm512_add_epi64(e, add), k->neg);
-      d = _mm512_mask_sub_epi64(_mm512_add_epi64(d, add), md, _mm512_add_epi64(d, add), k->neg);
-    } else {
-      e = _mm512_add_epi64(e, add);
-      d = _mm512_add_epi64(d, add);
-    }
+    __m512i e, d, y;
+    rq_p(k, v, mult, add, corr, &e, &d);
     y = _mm512_sra_epi32(_mm512_mask_shuffle_epi32(d, 0x5555, e, _MM_PERM_CDAB), sh);
     if (!sat) y = _mm512_min_epi32(_mm512_max_epi32(y, k->lo), k->hi);
     o[h] = _mm512_cvtsepi32_epi8(y);
@@ -430,19 +429,7 @@ T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r,
 T_AVX512 static inline __m512i rq16_i32(const rq_common_t *k, const rq_row_t *r, __m512i v) {
   __m512i e, d;
   if (r->addc) v = _mm512_add_epi32(v, r->c);
-  e = _mm512_mul_epi32(v, r->mult);                        /* even lanes */
-  d = _mm512_mul_epi32(_mm512_srli_epi64(v, 32), r->mult); /* odd lanes */
-  if (r->corr) {
-    const __mmask8 me = _mm512_cmplt_epi64_mask(e, k->cmp);
-    const __mmask8 md = _mm512_cmplt_epi64_mask(d, k->cmp);
-    e = _mm512_add_epi64(e, r->add);
-    d = _mm512_add_epi64(d, r->add);
-    e = _mm512_mask_sub_epi64(e, me, e, k->neg);
-    d = _mm512_mask_sub_epi64(d, md, d, k->neg);
-  } else {
-    e = _mm512_add_epi64(e, r->add);
-    d = _mm512_add_epi64(d, r->add);
-  }
+  rq_p(k, v, r->mult, r->add, r->corr, &e, &d);
   e = _mm512_sra_epi64(e, r->sh);
   d = _mm512_sra_epi64(d, r->sh);
   /* the low halves, back to 16 int32 lanes in order */

@@ -157,6 +157,28 @@ static void prune(int8_t *w, int32_t m, int32_t k, int32_t taps, int32_t groups,
 
 static int isas[SPX_RT_ISA_COUNT], n_isas;
 
+/* Path k's status and output against the reference and the first path's
+ * (kept when k = 0); 0 when the run failed. */
+static int check_out(spx_rt_status_t st, const int8_t *out, const int8_t *ref, int8_t *first,
+                     size_t nout, int k, const char *what) {
+  size_t i;
+  const char *isa = spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]);
+  if (st != SPX_RT_OK) {
+    printf("FAIL %s %s: status %d\n", what, isa, (int)st);
+    failures++;
+    return 0;
+  }
+  if (k == 0) memcpy(first, out, nout);
+  for (i = 0; i < nout; ++i)
+    if (out[i] != ref[i] || out[i] != first[i]) {
+      printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what, isa, i, out[i],
+             ref[i], first[i]);
+      failures++;
+      break;
+    }
+  return 1;
+}
+
 /* Runs the layer on every path, in `fmt` (dense int8 or CBR), and compares
  * with ref. */
 static void run_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
@@ -199,20 +221,7 @@ static void run_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t 
     spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
     memset(out, 0x5a, nout);
     st = spx_rt_conv2d_s8_fmt(f, p, q, in, wb, wlen, bias, out, (uint8_t *)scratch + 4, ss);
-    if (st != SPX_RT_OK) {
-      printf("FAIL %s %s: status %d\n", what, spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]),
-             (int)st);
-      failures++;
-      continue;
-    }
-    if (k == 0) memcpy(first, out, nout);
-    for (i = 0; i < nout; ++i)
-      if (out[i] != ref[i] || out[i] != first[i]) {
-        printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what,
-               spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), i, out[i], ref[i], first[i]);
-        failures++;
-        break;
-      }
+    if (!check_out(st, out, ref, first, nout, k, what)) continue;
   }
   ++*checked;
   free(scratch);
@@ -514,7 +523,7 @@ static void run_dense(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t 
   const spx_fmt_desc_t *f = cbr ? &spx_fmt_desc_CBR : &spx_fmt_desc_DENSE;
   const void *wb = w;
   uint8_t *enc = NULL;
-  size_t wlen = 0, ss, i;
+  size_t wlen = 0, ss;
   void *scratch;
   int32_t n, u, k;
   for (n = 0; n < p->n; ++n)
@@ -547,20 +556,7 @@ static void run_dense(const spx_rt_dense_params_t *p, const spx_rt_requant_pc_t 
     spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
     memset(out, 0x5a, nout);
     st = spx_rt_dense_s8_fmt(f, p, q, in, wb, wlen, bias, out, (uint8_t *)scratch + 4, ss);
-    if (st != SPX_RT_OK) {
-      printf("FAIL %s %s: status %d\n", what, spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]),
-             (int)st);
-      failures++;
-      continue;
-    }
-    if (k == 0) memcpy(first, out, nout);
-    for (i = 0; i < nout; ++i)
-      if (out[i] != ref[i] || out[i] != first[i]) {
-        printf("FAIL %s %s: output %zu is %d, reference %d, c path %d\n", what,
-               spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), i, out[i], ref[i], first[i]);
-        failures++;
-        break;
-      }
+    if (!check_out(st, out, ref, first, nout, k, what)) continue;
     if (!cbr) { /* the packing, where the path takes one: same bytes */
       const size_t ps = spx_rt_dense_s8_packed_size(p);
       void *pk = ps ? xcalloc(ps, 1) : NULL;

@@ -374,9 +374,14 @@ def ternary_summary(op):
 
 # ---- elementwise -----------------------------------------------------------
 
+# shapes: small, and above 1024 elements (the int8 kernels' per-byte tables)
+UNARY_CASES = {"unary": (2, 3, 5, 7), "unary_tables": (2, 8, 9, 10)}
+ADD_CASES = {"add": (2, 5, 6, 3), "add_tables": (1, 16, 12, 12)}
+
+
 def unary_case(name):
     rng = rng_for(name)
-    x = rng.normal(0.5, 4.0, (2, 3, 5, 7)).astype(np.float32)
+    x = rng.normal(0.5, 4.0, UNARY_CASES[name]).astype(np.float32)
     x.flat[:4] = [0.0, 6.0, -30.0, 30.0]
     check_f32("relu_f32", H.run("relu_f32", {"x": x}), np.maximum(x, 0), 0, 0)
     check_f32("relu6_f32", H.run("relu6_f32", {"x": x}), np.clip(x, 0, 6), 0, 0)
@@ -409,8 +414,8 @@ def unary_case(name):
 
 def add_case(name):
     rng = rng_for(name)
-    a = rng.normal(0, 2.0, (2, 5, 6, 3)).astype(np.float32)
-    b = rng.normal(1, 0.5, (2, 5, 6, 3)).astype(np.float32)
+    a = rng.normal(0, 2.0, ADD_CASES[name]).astype(np.float32)
+    b = rng.normal(1, 0.5, ADD_CASES[name]).astype(np.float32)
     for act in ("none", "relu", "relu6"):
         check_f32("add_f32/" + act, H.run("add_f32", {"a": a, "b": b}, act=act),
                   R.act_f(a.astype(np.float64) + b, act), 0, 1e-6)
@@ -631,8 +636,8 @@ OPS = {
     "dense": (dense_case, DENSE_CASES),
     "conv2d_ternary": (conv_ternary_case, TERNARY_CONV_CASES),
     "dense_ternary": (dense_ternary_case, TERNARY_DENSE_CASES),
-    "elementwise": (unary_case, {"unary": 0}),
-    "add": (add_case, {"add": 0}),
+    "elementwise": (unary_case, UNARY_CASES),
+    "add": (add_case, ADD_CASES),
     "pool": (pool_case, POOL_CASES),
     "global_avgpool": (global_avgpool_case, {"gap": 0}),
     "concat": (concat_case, {"concat": 0}),

@@ -71,10 +71,53 @@ spx_rt_status_t spx_rt_maxpool_f32(const spx_rt_pool_params_t *p,
                 if (v > m) m = v, m);
 }
 
-spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
-                                  const int8_t *input, int8_t *output) {
+static spx_rt_status_t maxpool_s8_direct(const spx_rt_pool_params_t *p,
+                                         const int8_t *input, int8_t *output) {
   int8_t m;
   SPX_POOL_LOOP(int8_t, m = -128, if (v > m) m = v, m);
+}
+
+/* Separable: per output row, the max down the window's rows of a span of
+ * input columns (MAXPOOL_SPAN bytes at most, a loop compilers vectorize),
+ * then each output's max along its columns of that. The same windows, so
+ * the same bytes as the direct loop; kernels wider than the span take it. */
+#define MAXPOOL_SPAN 256
+spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
+                                  const int8_t *input, int8_t *output) {
+  int8_t t[MAXPOOL_SPAN];
+  int32_t oh, ow, plane_i, oy, ox, y, x, per;
+  spx_rt_status_t st;
+  if (!p || !input || !output) return SPX_RT_ERR_ARG;
+  st = spx_rt_pool_out_dims(p, &oh, &ow);
+  if (st != SPX_RT_OK) return st;
+  if (p->kw > MAXPOOL_SPAN) return maxpool_s8_direct(p, input, output);
+  per = (MAXPOOL_SPAN - p->kw) / p->stride[1] + 1; /* output columns a span serves */
+  for (plane_i = 0; plane_i < p->n * p->c; ++plane_i) {
+    const int8_t *in = input + (size_t)plane_i * (size_t)p->h * (size_t)p->w;
+    int8_t *out = output + (size_t)plane_i * (size_t)oh * (size_t)ow;
+    for (oy = 0; oy < oh; ++oy) {
+      int32_t y0, y1, x0, x1, ox0;
+      pool_window(p, oy, 0, &y0, &y1, &x0, &x1);
+      for (ox0 = 0; ox0 < ow; ox0 += per) {
+        const int32_t ox1 = ow - ox0 < per ? ow : ox0 + per;
+        int32_t xa, xb, d;
+        pool_window(p, oy, ox0, &d, &d, &xa, &d);
+        pool_window(p, oy, ox1 - 1, &d, &d, &d, &xb);
+        for (x = xa; x < xb; ++x) t[x - xa] = in[(size_t)y0 * (size_t)p->w + (size_t)x];
+        for (y = y0 + 1; y < y1; ++y) {
+          const int8_t *r = in + (size_t)y * (size_t)p->w;
+          for (x = xa; x < xb; ++x) t[x - xa] = r[x] > t[x - xa] ? r[x] : t[x - xa];
+        }
+        for (ox = ox0; ox < ox1; ++ox) {
+          int8_t m = -128;
+          pool_window(p, oy, ox, &d, &d, &x0, &x1);
+          for (x = x0; x < x1; ++x) m = t[x - xa] > m ? t[x - xa] : m;
+          out[(size_t)oy * (size_t)ow + (size_t)ox] = m;
+        }
+      }
+    }
+  }
+  return SPX_RT_OK;
 }
 
 spx_rt_status_t spx_rt_avgpool_f32(const spx_rt_pool_params_t *p,

@@ -446,6 +446,11 @@ POOL_CASES = {
     "k3s2_pad": ((2, 5, 9, 10), (3, 3), (2, 2), (1, 1, 1, 1)),
     "k3s1_asym": ((1, 4, 7, 6), (3, 2), (1, 2), (2, 0, 1, 1)),
     "odd_floor": ((1, 2, 7, 7), (2, 2), (2, 2), (0, 0, 0, 0)),
+    # rows wider than the int8 maxpool's 256-byte span (several spans a row),
+    # and a kernel wider than it (the direct loop)
+    "wide_s1": ((1, 2, 5, 300), (3, 3), (1, 1), (1, 1, 1, 1)),
+    "wide_s2": ((1, 2, 6, 601), (3, 3), (2, 2), (1, 1, 1, 1)),
+    "kw260": ((1, 1, 2, 270), (1, 260), (1, 5), (0, 2, 0, 1)),
 }
 
 

@@ -161,6 +161,14 @@ spx_rt_status_t spx_k_fast_dense(const struct spx_fmt_weights *w,
 size_t spx_k_fast_dense_packed_size(const spx_rt_dense_params_t *p);
 void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *weights, void *packed);
 
+/* A build for size (-Os: firmware): kernels keep their smallest form (no
+ * per-byte tables, no separable pools). */
+#if defined(__OPTIMIZE_SIZE__)
+#define SPX_K_SIZE_BUILD 1
+#else
+#define SPX_K_SIZE_BUILD 0
+#endif
+
 /* gemmlowp fixed point helpers (spx_fixedpoint.c). */
 int32_t spx_k_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t spx_k_one_over_one_plus_x_for_x_in_0_1(int32_t a);

@@ -55,11 +55,7 @@ spx_rt_status_t spx_rt_sign_s8(size_t count, int32_t in_zero_point, const int8_t
  * hundred elements their values are made once per byte (256 of them) and
  * each element is a lookup, the same bytes as computing each. A size build
  * (-Os: firmware, small stacks) computes each element. */
-#if defined(__OPTIMIZE_SIZE__)
-#define SPX_K_BYTE_TABLES 0
-#else
-#define SPX_K_BYTE_TABLES 1
-#endif
+#define SPX_K_BYTE_TABLES (!SPX_K_SIZE_BUILD)
 
 static int8_t requant_one(int32_t x, const spx_rt_requant_t *rq) {
   int32_t v = spx_k_mbqm(x - rq->in_zero_point, rq->multiplier, (int)rq->shift);

@@ -2027,19 +2027,6 @@ static void dw_copy_c(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int3
     memcpy(out + (size_t)y * (size_t)ow, vout + (size_t)y * (size_t)pl->vq, (size_t)ow);
 }
 
-/* n bytes (a row) from s to d, x ^ flip: 64 per step, the last ones masked. */
-T_AVX512 DW_ALWAYS void dw_row_avx512(const uint8_t *s, uint8_t *d, int32_t n, __m512i flip) {
-  int32_t x;
-  for (x = 0; x + 64 <= n; x += 64)
-    _mm512_storeu_si512((void *)(d + x),
-                        _mm512_xor_si512(_mm512_loadu_si512((const void *)(s + x)), flip));
-  if (x < n) {
-    const __mmask64 m = (__mmask64)(((uint64_t)1 << (n - x)) - 1);
-    _mm512_mask_storeu_epi8((void *)(d + x), m,
-                            _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, (const void *)(s + x)), flip));
-  }
-}
-
 /* Each row's last bytes in one 64-byte store (masked stores are slow): the
  * bytes past the row get the padding value, which is what they hold (the
  * row's right and the next row's left padding, the padding rows below) or

@@ -80,7 +80,8 @@ static spx_rt_status_t maxpool_s8_direct(const spx_rt_pool_params_t *p,
 /* Separable: per output row, the max down the window's rows of a span of
  * input columns (MAXPOOL_SPAN bytes at most, a loop compilers vectorize),
  * then each output's max along its columns of that. The same windows, so
- * the same bytes as the direct loop; kernels wider than the span take it. */
+ * the same bytes as the direct loop; kernels wider than the span, and size
+ * builds, take the direct loop. */
 #define MAXPOOL_SPAN 256
 spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
                                   const int8_t *input, int8_t *output) {
@@ -90,7 +91,7 @@ spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
   if (!p || !input || !output) return SPX_RT_ERR_ARG;
   st = spx_rt_pool_out_dims(p, &oh, &ow);
   if (st != SPX_RT_OK) return st;
-  if (p->kw > MAXPOOL_SPAN) return maxpool_s8_direct(p, input, output);
+  if (SPX_K_SIZE_BUILD || p->kw > MAXPOOL_SPAN) return maxpool_s8_direct(p, input, output);
   per = (MAXPOOL_SPAN - p->kw) / p->stride[1] + 1; /* output columns a span serves */
   for (plane_i = 0; plane_i < p->n * p->c; ++plane_i) {
     const int8_t *in = input + (size_t)plane_i * (size_t)p->h * (size_t)p->w;

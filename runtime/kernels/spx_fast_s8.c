@@ -248,21 +248,6 @@ T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *cons
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
 
-/* rq_setup's values of each output channel, made once per call (a conv's
- * tiles call tile_out once per 8 channels x 32 pixels: the per-row set-up
- * and its branches cost as much as a row's arithmetic). */
-typedef struct rq_chan {
-  int64_t mult, add;
-  int32_t c, sh;   /* c0, 31 + e */
-  uint32_t flags;  /* RQ_* */
-  int32_t sh1;     /* e - 1 (RQ_FAST) */
-} rq_chan_t;
-#define RQ_CORR 1u
-#define RQ_ADDC 2u
-#define RQ_ADDZP 4u
-#define RQ_SLOW 8u /* shift > 0 or mult = INT32_MIN: requant_avx512 */
-#define RQ_FAST 16u /* 1 <= e <= 22: z_out folded into add, rq32f */
-
 /* The sign correction below (subtract 2^31 where P < 0) only changes
  * outputs that the clamp takes to act_min when act_min >= z_out (a fused
  * ReLU): where P < 0 both Y and the uncorrected floor((P + 2^(30+e)) /
@@ -272,26 +257,36 @@ static inline int rq_needs_corr(const spx_rt_requant_pc_t *q) {
   return q->act_min < q->out_zero_point;
 }
 
+/* The int64 added to the products (P'' = v * mult + add, e = -shift >= 0):
+ * the rounding terms, and z_out 2^(31+e) where 1 <= e <= 22 (folded: no
+ * int64 overflow there, below). */
+static inline int rq_folds_zp(int e) { return e >= 1 && e <= 22; }
+static int64_t rq_add(int e, const spx_rt_requant_pc_t *q) {
+  int64_t add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
+  if (rq_folds_zp(e)) add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
+  return add;
+}
+
+/* Each output channel's constants for rq32f, made once per call (a conv's
+ * tiles call tile_out once per 8 channels x 32 pixels: the per-row set-up
+ * and its branches cost as much as a row's arithmetic). fast: z_out folded
+ * and mult != INT32_MIN (rq32f); other channels take requant_avx512. */
+typedef struct rq_chan {
+  int64_t mult, add;
+  int32_t c, sh1;  /* c0, e - 1 */
+  int32_t fast, pad_;
+} rq_chan_t;
+
 static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
                          const spx_rt_requant_pc_t *q) {
-  const int e = -shift;
   memset(r, 0, sizeof *r);
   r->c = c;
   r->mult = mult;
-  if (shift > 0 || mult == INT32_MIN) {
-    r->flags = RQ_SLOW;
-    return;
+  r->fast = shift <= 0 && rq_folds_zp(-shift) && mult != INT32_MIN;
+  if (r->fast) {
+    r->add = rq_add(-shift, q);
+    r->sh1 = -shift - 1;
   }
-  r->add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
-  if (e >= 1 && e <= 22)
-    r->add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
-  else
-    r->flags |= RQ_ADDZP;
-  r->sh = 31 + e;
-  r->sh1 = e - 1;
-  if (e >= 1 && e <= 22) r->flags |= RQ_FAST;
-  if (e > 0 && rq_needs_corr(q)) r->flags |= RQ_CORR;
-  if (c != 0) r->flags |= RQ_ADDC;
 }
 
 typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
@@ -352,11 +347,9 @@ T_AVX512 static inline rq_row_t rq_setup(int32_t c, int32_t mult, int shift,
                                          const spx_rt_requant_pc_t *q) {
   rq_row_t r;
   const int e = -shift; /* shift <= 0 */
-  int64_t add = ((int64_t)1 << 30) + (e ? (int64_t)1 << (30 + e) : 0);
-  r.addzp = !(e >= 1 && e <= 22);
-  if (!r.addzp) add += (int64_t)q->out_zero_point * ((int64_t)1 << (31 + e));
+  r.addzp = !rq_folds_zp(e);
   r.mult = _mm512_set1_epi64(mult);
-  r.add = _mm512_set1_epi64(add);
+  r.add = _mm512_set1_epi64(rq_add(e, q));
   r.c = _mm512_set1_epi32(c);
   r.sh = _mm_cvtsi32_si128(31 + e);
   r.corr = e > 0 && rq_needs_corr(q);
@@ -383,23 +376,8 @@ T_AVX512 static inline void rq_p(const rq_common_t *k, __m512i v, __m512i mult, 
   }
 }
 
-/* rq16 from a channel's rq_chan_t (broadcast from memory). */
-T_AVX512 static inline __m128i rq16c(const rq_common_t *k, const rq_chan_t *r, __m512i v) {
-  const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
-  const __m128i sh = _mm_cvtsi32_si128(r->sh);
-  __m512i e, d;
-  if (r->flags & RQ_ADDC) v = _mm512_add_epi32(v, _mm512_set1_epi32(r->c));
-  rq_p(k, v, mult, add, (r->flags & RQ_CORR) != 0, &e, &d);
-  e = _mm512_sra_epi64(e, sh);
-  d = _mm512_sra_epi64(d, sh);
-  e = _mm512_permutex2var_epi32(e, k->pick, d);
-  if (r->flags & RQ_ADDZP) e = _mm512_add_epi32(e, k->zp);
-  e = _mm512_min_epi32(_mm512_max_epi32(e, k->lo), k->hi);
-  return _mm512_cvtepi32_epi8(e);
-}
-
-/* A row of 32 accumulators (+ c) of an RQ_FAST channel to 32 int8 outputs,
- * fewer steps than rq16c: with e >= 1 the low 32 bits of Y = P'' >> (31 +
+/* A row of 32 accumulators (+ c) of a fast channel (rq_chan_t) to 32 int8
+ * outputs, fewer steps than rq16: with e >= 1 the low 32 bits of Y = P'' >> (31 +
  * e) are the high half of P'' shifted right by e - 1 (floor(floor(P'' /
  * 2^32) / 2^(e-1)) = floor(P'' / 2^(31+e)), and Y fits in int32), so the
  * even products' high halves move into the odd products' even lanes (one
@@ -530,7 +508,7 @@ typedef struct tile_segs {
   uint32_t j[NR], len[NR];
   size_t off[NR];
   uint32_t mask[NR];     /* the segment's bits j[s] .. j[s] + len[s] - 1 */
-  const struct rq_chan *rqt; /* each channel's requantization set-up, or NULL */
+  const struct rq_chan *rqt; /* each channel's rq32f set-up (AVX-512), or NULL */
 } tile_segs_t;
 
 typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const int32_t *c0,
@@ -563,6 +541,8 @@ static void tile_out_c(const int32_t *acc, uint32_t oc, uint32_t mr, const int32
 T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t mr,
                                      const int32_t *c0, const spx_rt_requant_pc_t *q,
                                      const tile_segs_t *sg, int8_t *out, size_t plane) {
+  const int corr = rq_needs_corr(q), sat = q->act_min == -128 && q->act_max == 127;
+  const int whole = sg->n == 1 && sg->len[0] == NR; /* one unmasked store */
   uint32_t r, s;
   rq_common_t kc;
   if (q->act_min > q->act_max) {
@@ -570,62 +550,28 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     return;
   }
   kc = rq_common(q);
-  if (sg->rqt) {
-    const int corr = rq_needs_corr(q), sat = q->act_min == -128 && q->act_max == 127;
-    const int whole = sg->n == 1 && sg->len[0] == NR; /* one unmasked store */
-    for (r = 0; r < mr; ++r) {
-      const rq_chan_t *rc = sg->rqt + oc + r;
-      const uintptr_t o = (uintptr_t)(out + (size_t)(oc + r) * plane);
-      const int32_t *a = acc + (size_t)r * NR;
-      __m256i v;
-      if (rc->flags & RQ_FAST) {
-        if (corr)
-          v = sat ? rq32f(&kc, rc, a, 1, 1) : rq32f(&kc, rc, a, 1, 0);
-        else
-          v = sat ? rq32f(&kc, rc, a, 0, 1) : rq32f(&kc, rc, a, 0, 0);
-        if (whole) {
-          _mm256_storeu_si256((__m256i *)(o + sg->off[0]), v);
-          continue;
-        }
-        for (s = 0; s < sg->n; ++s)
-          _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
-        continue;
-      }
-      if (rc->flags & RQ_SLOW) {
-        int8_t ob[NR];
-        requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
-        for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
-        continue;
-      }
-      v = _mm256_inserti128_si256(
-          _mm256_castsi128_si256(rq16c(&kc, rc, _mm512_loadu_si512((const void *)a))),
-          rq16c(&kc, rc, _mm512_loadu_si512((const void *)(a + 16))), 1);
-      for (s = 0; s < sg->n; ++s)
-        _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
-    }
-    return;
-  }
+  (void)c0; /* in sg->rqt, which fast_conv sets on this path */
   for (r = 0; r < mr; ++r) {
-    const uint32_t c = oc + r;
-    const int32_t mult = q->multiplier[c], shift = q->shift[c];
-    const uintptr_t o = (uintptr_t)(out + (size_t)c * plane);
-    rq_row_t rr;
+    const rq_chan_t *rc = sg->rqt + oc + r;
+    const uintptr_t o = (uintptr_t)(out + (size_t)(oc + r) * plane);
+    const int32_t *a = acc + (size_t)r * NR;
     __m256i v;
-    if (shift > 0 || mult == INT32_MIN) {
+    if (!rc->fast) {
       int8_t ob[NR];
-      requant_avx512(acc + (size_t)r * NR, NR, c0[c], mult, shift, q, ob);
+      requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
       for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
       continue;
     }
-    rr = rq_setup(c0[c], mult, shift, q);
-    v = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR)))),
-        rq16(&kc, &rr, _mm512_loadu_si512((const void *)(acc + (size_t)r * NR + 16))), 1);
-    for (s = 0; s < sg->n; ++s) {
-      const __mmask32 m =
-          (__mmask32)((sg->len[s] >= 32 ? 0xffffffffu : ((1u << sg->len[s]) - 1)) << sg->j[s]);
-      _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), m, v);
+    if (corr)
+      v = sat ? rq32f(&kc, rc, a, 1, 1) : rq32f(&kc, rc, a, 1, 0);
+    else
+      v = sat ? rq32f(&kc, rc, a, 0, 1) : rq32f(&kc, rc, a, 0, 0);
+    if (whole) {
+      _mm256_storeu_si256((__m256i *)(o + sg->off[0]), v);
+      continue;
     }
+    for (s = 0; s < sg->n; ++s)
+      _mm256_mask_storeu_epi8((void *)(o + sg->off[s] - sg->j[s]), (__mmask32)sg->mask[s], v);
   }
 }
 #endif

@@ -249,33 +249,19 @@ spx_rt_status_t spx_rt_direct_sign_f32(SPX_RT_DIRECT_ARGS) {
 
 /* ---- pooling ------------------------------------------------------------ */
 
-spx_rt_status_t spx_rt_direct_maxpool_s8(SPX_RT_DIRECT_ARGS) {
-  spx_rt_pool_params_t p;
-  UNUSED_SCRATCH();
-  spx_rt_layer_pool_params(l, &p);
-  return spx_rt_maxpool_s8(&p, IN(0, const int8_t), OUT(int8_t));
-}
-
-spx_rt_status_t spx_rt_direct_maxpool_f32(SPX_RT_DIRECT_ARGS) {
-  spx_rt_pool_params_t p;
-  UNUSED_SCRATCH();
-  spx_rt_layer_pool_params(l, &p);
-  return spx_rt_maxpool_f32(&p, IN(0, const float), OUT(float));
-}
-
-spx_rt_status_t spx_rt_direct_avgpool_s8(SPX_RT_DIRECT_ARGS) {
-  spx_rt_pool_params_t p;
-  UNUSED_SCRATCH();
-  spx_rt_layer_pool_params(l, &p);
-  return spx_rt_avgpool_s8(&p, IN(0, const int8_t), OUT(int8_t));
-}
-
-spx_rt_status_t spx_rt_direct_avgpool_f32(SPX_RT_DIRECT_ARGS) {
-  spx_rt_pool_params_t p;
-  UNUSED_SCRATCH();
-  spx_rt_layer_pool_params(l, &p);
-  return spx_rt_avgpool_f32(&p, IN(0, const float), OUT(float));
-}
+/* A pool kernel on the layer's window and its one input. */
+#define DIRECT_POOL(KIND, T, ET)                                              \
+  spx_rt_status_t spx_rt_direct_##KIND##_##T(SPX_RT_DIRECT_ARGS) {            \
+    spx_rt_pool_params_t p;                                                   \
+    UNUSED_SCRATCH();                                                         \
+    spx_rt_layer_pool_params(l, &p);                                          \
+    return spx_rt_##KIND##_##T(&p, IN(0, const ET), OUT(ET));                 \
+  }
+DIRECT_POOL(maxpool, s8, int8_t)
+DIRECT_POOL(maxpool, f32, float)
+DIRECT_POOL(avgpool, s8, int8_t)
+DIRECT_POOL(avgpool, f32, float)
+#undef DIRECT_POOL
 
 spx_rt_status_t spx_rt_direct_global_avgpool_s8(SPX_RT_DIRECT_ARGS) {
   const spx_rt_tensor_t *in = l->in[0];

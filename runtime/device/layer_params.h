@@ -9,23 +9,28 @@
 
 #include "runtime/device/spx_device.h"
 
+/* The NCHW input's dims and the layer's window (kernel, stride, padding),
+ * the fields conv2d and pool parameters share. */
+static inline void spx_rt_layer_window(const spx_rt_layer_t *l, int32_t *n, int32_t *c,
+                                       int32_t *h, int32_t *w, int32_t *kh, int32_t *kw,
+                                       int32_t stride[2], int32_t pad[4]) {
+  const spx_rt_tensor_t *in = l->in[0];
+  unsigned k;
+  *n = (int32_t)in->dims[0];
+  *c = (int32_t)in->dims[1];
+  *h = (int32_t)in->dims[2];
+  *w = (int32_t)in->dims[3];
+  *kh = l->kernel[0];
+  *kw = l->kernel[1];
+  for (k = 0; k < 2; ++k) stride[k] = l->stride[k];
+  for (k = 0; k < 4; ++k) pad[k] = l->pad[k];
+}
+
 static inline void spx_rt_layer_conv_params(const spx_rt_layer_t *l, spx_rt_act_t act,
                                             spx_rt_conv2d_params_t *p) {
-  const spx_rt_tensor_t *in = l->in[0], *out = l->out;
   memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c_in = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->c_out = (int32_t)out->dims[1];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
+  spx_rt_layer_window(l, &p->n, &p->c_in, &p->h, &p->w, &p->kh, &p->kw, p->stride, p->pad);
+  p->c_out = (int32_t)l->out->dims[1];
   p->dilation[0] = l->dilation[0];
   p->dilation[1] = l->dilation[1];
   p->groups = l->groups;
@@ -42,20 +47,8 @@ static inline void spx_rt_layer_dense_params(const spx_rt_layer_t *l, spx_rt_act
 }
 
 static inline void spx_rt_layer_pool_params(const spx_rt_layer_t *l, spx_rt_pool_params_t *p) {
-  const spx_rt_tensor_t *in = l->in[0];
   memset(p, 0, sizeof *p);
-  p->n = (int32_t)in->dims[0];
-  p->c = (int32_t)in->dims[1];
-  p->h = (int32_t)in->dims[2];
-  p->w = (int32_t)in->dims[3];
-  p->kh = l->kernel[0];
-  p->kw = l->kernel[1];
-  p->stride[0] = l->stride[0];
-  p->stride[1] = l->stride[1];
-  p->pad[0] = l->pad[0];
-  p->pad[1] = l->pad[1];
-  p->pad[2] = l->pad[2];
-  p->pad[3] = l->pad[3];
+  spx_rt_layer_window(l, &p->n, &p->c, &p->h, &p->w, &p->kh, &p->kw, p->stride, p->pad);
 }
 
 /* An int8 add's parameters: from the operands' quantization, then the

@@ -19,13 +19,6 @@
 #define OUT(T) ((T *)(void *)(ws + l->out->offset))
 #define UNUSED_SCRATCH() ((void)scratch, (void)scratch_size)
 
-static size_t elem_count(const spx_rt_tensor_t *t) {
-  size_t n = 1;
-  unsigned d;
-  for (d = 0; d < t->rank; ++d) n *= t->dims[d];
-  return n;
-}
-
 static spx_rt_quant_t quant_of(const spx_rt_tensor_t *t) {
   spx_rt_quant_t q;
   q.scale = t->scale;
@@ -46,7 +39,7 @@ static spx_rt_act_t act_of(const spx_rt_layer_t *l) {
 
 static spx_rt_status_t post_sigmoid(const spx_rt_layer_t *l, uint8_t *ws, spx_rt_status_t st) {
   if (st == SPX_RT_OK && l->act == 3)
-    st = spx_rt_sigmoid_f32(elem_count(l->out), OUT(float), OUT(float));
+    st = spx_rt_sigmoid_f32(spx_rt_tensor_elems(l->out), OUT(float), OUT(float));
   return st;
 }
 
@@ -200,8 +193,8 @@ static spx_rt_status_t relu_s8(const spx_rt_layer_t *l, uint8_t *ws, spx_rt_act_
   spx_rt_requant_t rq;
   spx_rt_requant_init(&rq, quant_of(l->in[0]), quant_of(l->out), act);
   return act == SPX_RT_ACT_RELU6
-             ? spx_rt_relu6_s8(elem_count(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t))
-             : spx_rt_relu_s8(elem_count(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t));
+             ? spx_rt_relu6_s8(spx_rt_tensor_elems(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t))
+             : spx_rt_relu_s8(spx_rt_tensor_elems(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_relu_s8(SPX_RT_DIRECT_ARGS) {
@@ -216,35 +209,35 @@ spx_rt_status_t spx_rt_direct_relu6_s8(SPX_RT_DIRECT_ARGS) {
 
 spx_rt_status_t spx_rt_direct_relu_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_relu_f32(elem_count(l->in[0]), IN(0, const float), OUT(float));
+  return spx_rt_relu_f32(spx_rt_tensor_elems(l->in[0]), IN(0, const float), OUT(float));
 }
 
 spx_rt_status_t spx_rt_direct_relu6_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_relu6_f32(elem_count(l->in[0]), IN(0, const float), OUT(float));
+  return spx_rt_relu6_f32(spx_rt_tensor_elems(l->in[0]), IN(0, const float), OUT(float));
 }
 
 spx_rt_status_t spx_rt_direct_sigmoid_s8(SPX_RT_DIRECT_ARGS) {
   spx_rt_sigmoid_s8_params_t p;
   UNUSED_SCRATCH();
   spx_rt_sigmoid_s8_init(&p, quant_of(l->in[0]));
-  return spx_rt_sigmoid_s8(elem_count(l->in[0]), &p, IN(0, const int8_t), OUT(int8_t));
+  return spx_rt_sigmoid_s8(spx_rt_tensor_elems(l->in[0]), &p, IN(0, const int8_t), OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_sigmoid_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_sigmoid_f32(elem_count(l->in[0]), IN(0, const float), OUT(float));
+  return spx_rt_sigmoid_f32(spx_rt_tensor_elems(l->in[0]), IN(0, const float), OUT(float));
 }
 
 spx_rt_status_t spx_rt_direct_sign_s8(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_sign_s8(elem_count(l->in[0]), l->in[0]->zero_point, IN(0, const int8_t),
+  return spx_rt_sign_s8(spx_rt_tensor_elems(l->in[0]), l->in[0]->zero_point, IN(0, const int8_t),
                         OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_sign_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_sign_f32(elem_count(l->in[0]), IN(0, const float), OUT(float));
+  return spx_rt_sign_f32(spx_rt_tensor_elems(l->in[0]), IN(0, const float), OUT(float));
 }
 
 /* ---- pooling ------------------------------------------------------------ */
@@ -288,14 +281,14 @@ spx_rt_status_t spx_rt_direct_add_s8(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
   spx_rt_layer_add_s8_params(l, quant_of(l->in[0]), quant_of(l->in[1]), quant_of(l->out),
                              act_of(l), &p);
-  return spx_rt_add_s8(elem_count(l->in[0]), &p, IN(0, const int8_t), IN(1, const int8_t),
+  return spx_rt_add_s8(spx_rt_tensor_elems(l->in[0]), &p, IN(0, const int8_t), IN(1, const int8_t),
                        OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_add_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
   return post_sigmoid(l, ws,
-                      spx_rt_add_f32(elem_count(l->in[0]), IN(0, const float),
+                      spx_rt_add_f32(spx_rt_tensor_elems(l->in[0]), IN(0, const float),
                                      IN(1, const float), act_of(l), OUT(float)));
 }
 
@@ -349,14 +342,14 @@ spx_rt_status_t spx_rt_direct_softmax_s8(SPX_RT_DIRECT_ARGS) {
   spx_rt_softmax_s8_params_t p;
   UNUSED_SCRATCH();
   spx_rt_softmax_s8_init(&p, quant_of(l->in[0]), 1.0);
-  return spx_rt_softmax_s8((int32_t)(elem_count(l->in[0]) / (size_t)depth), depth, &p,
+  return spx_rt_softmax_s8((int32_t)(spx_rt_tensor_elems(l->in[0]) / (size_t)depth), depth, &p,
                            IN(0, const int8_t), OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_softmax_f32(SPX_RT_DIRECT_ARGS) {
   const int32_t depth = (int32_t)l->in[0]->dims[l->in[0]->rank - 1];
   UNUSED_SCRATCH();
-  return spx_rt_softmax_f32((int32_t)(elem_count(l->in[0]) / (size_t)depth), depth,
+  return spx_rt_softmax_f32((int32_t)(spx_rt_tensor_elems(l->in[0]) / (size_t)depth), depth,
                             IN(0, const float), OUT(float));
 }
 
@@ -365,24 +358,24 @@ spx_rt_status_t spx_rt_direct_batchnorm_f32(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
   return spx_rt_channel_affine_f32(
       (int32_t)in->dims[0], (int32_t)in->dims[1],
-      (int32_t)(elem_count(in) / ((size_t)in->dims[0] * in->dims[1])),
+      (int32_t)(spx_rt_tensor_elems(in) / ((size_t)in->dims[0] * in->dims[1])),
       (const float *)l->weights, (const float *)l->bias, IN(0, const float), OUT(float));
 }
 
 spx_rt_status_t spx_rt_direct_copy(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_reshape(elem_count(l->in[0]) * (l->in[0]->dtype == SPX_RT_INT8 ? 1u : 4u),
+  return spx_rt_reshape(spx_rt_tensor_elems(l->in[0]) * (l->in[0]->dtype == SPX_RT_INT8 ? 1u : 4u),
                         IN(0, const void), OUT(void));
 }
 
 spx_rt_status_t spx_rt_direct_quantize(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_quantize_f32_s8(elem_count(l->in[0]), quant_of(l->out), IN(0, const float),
+  return spx_rt_quantize_f32_s8(spx_rt_tensor_elems(l->in[0]), quant_of(l->out), IN(0, const float),
                                 OUT(int8_t));
 }
 
 spx_rt_status_t spx_rt_direct_dequantize(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
-  return spx_rt_dequantize_s8_f32(elem_count(l->in[0]), quant_of(l->in[0]),
+  return spx_rt_dequantize_s8_f32(spx_rt_tensor_elems(l->in[0]), quant_of(l->in[0]),
                                   IN(0, const int8_t), OUT(float));
 }

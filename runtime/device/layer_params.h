@@ -9,6 +9,20 @@
 
 #include "runtime/device/spx_device.h"
 
+/* Elements of t; 0 if its rank or a dimension is unusable. Every dimension
+ * must be in [1, INT32_MAX] and the count below 2^31 (the kernels' int32). */
+static inline size_t spx_rt_tensor_elems(const spx_rt_tensor_t *t) {
+  size_t n = 1;
+  unsigned d;
+  if (t->rank > 6) return 0;
+  for (d = 0; d < t->rank; ++d) {
+    if (t->dims[d] == 0 || t->dims[d] > 0x7fffffffu) return 0;
+    n *= t->dims[d];
+    if (n > 0x7fffffffu) return 0;
+  }
+  return n;
+}
+
 /* The NCHW input's dims and the layer's window (kernel, stride, padding),
  * the fields conv2d and pool parameters share. */
 static inline void spx_rt_layer_window(const spx_rt_layer_t *l, int32_t *n, int32_t *c,

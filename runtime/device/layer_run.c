@@ -51,20 +51,6 @@ static unsigned dtype_size(unsigned dt) {
   return 0;
 }
 
-/* Elements of t; 0 if its rank or a dimension is unusable. Every dimension
- * must be in [1, INT32_MAX] and the count below 2^31 (the kernels' int32). */
-static size_t elem_count(const spx_rt_tensor_t *t) {
-  size_t n = 1;
-  unsigned d;
-  if (t->rank > 6) return 0;
-  for (d = 0; d < t->rank; ++d) {
-    if (t->dims[d] == 0 || t->dims[d] > 0x7fffffffu) return 0;
-    n *= t->dims[d];
-    if (n > 0x7fffffffu) return 0;
-  }
-  return n;
-}
-
 static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
 
 static spx_rt_quant_t quant_of(const spx_rt_tensor_t *t) {
@@ -93,7 +79,7 @@ static int same_dims(const spx_rt_tensor_t *a, const spx_rt_tensor_t *b) {
 static spx_rt_status_t check_tensor(const spx_rt_tensor_t *t,
                                     spx_rt_error_t *err) {
   if (!dtype_size(t->dtype)) FAIL(SPX_RT_ERR_ARG, "tensor of unknown dtype");
-  if (!elem_count(t)) FAIL(SPX_RT_ERR_SHAPE, "tensor rank or dimension out of range");
+  if (!spx_rt_tensor_elems(t)) FAIL(SPX_RT_ERR_SHAPE, "tensor rank or dimension out of range");
   if (t->offset % dtype_size(t->dtype))
     FAIL(SPX_RT_ERR_ARG, "tensor offset not aligned to its element size");
   if (t->dtype == SPX_RT_INT8 &&
@@ -240,7 +226,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     pl->inq[k] = quant_of(l->in[k]);
   }
   pl->outq = quant_of(l->out);
-  pl->count = elem_count(l->in[0]);
+  pl->count = spx_rt_tensor_elems(l->in[0]);
 
   /* Dtypes: in[0] selects the kernels; QUANTIZE/DEQUANTIZE convert. */
   dt_in = l->in[0]->dtype;
@@ -379,7 +365,7 @@ static spx_rt_status_t prepare(const spx_rt_layer_t *l, plan_t *pl,
     return SPX_RT_OK;
   }
   case SPX_RT_OP_COPY:
-    if (elem_count(l->out) != pl->count)
+    if (spx_rt_tensor_elems(l->out) != pl->count)
       FAIL(SPX_RT_ERR_SHAPE, "copy output element count differs from the input's");
     return SPX_RT_OK;
   }
@@ -723,6 +709,6 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
   }
   /* f32 conv2d, dense, add: a fused sigmoid runs on the output. */
   if (st == SPX_RT_OK && pl.post_sigmoid)
-    st = spx_rt_sigmoid_f32(elem_count(l->out), (float *)out, (float *)out);
+    st = spx_rt_sigmoid_f32(spx_rt_tensor_elems(l->out), (float *)out, (float *)out);
   return st;
 }

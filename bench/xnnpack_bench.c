@@ -25,8 +25,10 @@
  *
  *   spx-bench-xnnpack [min_seconds_per_measurement [layer]]   (default 0.5)
  * layer: only the layers whose name contains it (e.g. "1x1", "depthwise").
- * Each figure is the fastest of 5 batches of calls (TIME_LOOP), timed in
- * thread CPU time.
+ * A layer's four variants are timed interleaved (time_together): rounds
+ * of one batch of calls each, so that the machine's load falls on all of
+ * them alike and the ratios compare calls made in the same seconds; each
+ * figure is its fastest batch's mean, in thread CPU time.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -98,26 +100,40 @@ static void prune_blocks(int8_t *w, size_t m, size_t k, size_t taps) {
         for (t = 0; t < taps; ++t) w[(o * k + i) * taps + t] = 0;
 }
 
-/* Seconds per call of `call`: after one warm-up call, 5 batches of calls
- * of min_s / 5 seconds each; the fastest batch's mean (the machine is
- * shared: the least disturbed batch is the most repeatable figure). */
-#define TIME_LOOP(result, min_s, call)                                        \
-  do {                                                                        \
-    double t0_, t_, best_ = 1e30;                                             \
-    int b_;                                                                   \
-    call; /* warm-up */                                                       \
-    for (b_ = 0; b_ < 5; ++b_) {                                              \
-      long iters_ = 0;                                                        \
-      t0_ = now();                                                            \
-      do {                                                                    \
-        call;                                                                 \
-        ++iters_;                                                             \
-        t_ = now() - t0_;                                                     \
-      } while (t_ < (min_s) / 5);                                             \
-      if (t_ / (double)iters_ < best_) best_ = t_ / (double)iters_;           \
-    }                                                                         \
-    (result) = best_;                                                         \
-  } while (0)
+/* A variant of a layer to time: `run(ctx)` makes one call. */
+typedef struct runner {
+  void (*run)(void *ctx);
+  void *ctx;
+  double best; /* seconds per call: the fastest batch's mean */
+} runner_t;
+
+#define ROUNDS 7
+
+/* Seconds per call of each of the n runners: after one warm-up call each,
+ * ROUNDS rounds in which every runner makes one batch of calls of
+ * min_s / ROUNDS seconds; a runner's figure is its fastest batch's mean
+ * (the machine is shared: the least disturbed batch is the most
+ * repeatable figure, and interleaving the runners puts a burst of load
+ * on all of them rather than on one). */
+static void time_together(runner_t *r, int n, double min_s) {
+  int i, b;
+  for (i = 0; i < n; ++i) {
+    r[i].run(r[i].ctx);
+    r[i].best = 1e30;
+  }
+  for (b = 0; b < ROUNDS; ++b)
+    for (i = 0; i < n; ++i) {
+      const double t0 = now();
+      double t;
+      long iters = 0;
+      do {
+        r[i].run(r[i].ctx);
+        ++iters;
+        t = now() - t0;
+      } while (t < min_s / ROUNDS);
+      if (t / (double)iters < r[i].best) r[i].best = t / (double)iters;
+    }
+}
 
 /* A layer's parameters and random data, in our layout. */
 typedef struct data {
@@ -188,34 +204,77 @@ static void data_free(data_t *d) {
   free(d->kscale);
 }
 
-/* Seconds per call of ours, dense int8 weights, packed beforehand. */
-static double time_ours(const layer_t *s, data_t *d, double min_s) {
-  size_t ss, ps;
-  void *scratch, *pk;
-  double t;
+/* Ours on dense int8 weights, packed beforehand; or (cbr set) on the
+ * CBR encoding wc of lc bytes. */
+typedef struct ours {
+  const layer_t *s;
+  data_t *d;
+  void *pk, *scratch;
+  size_t ss;
+  const uint8_t *wc;
+  size_t lc;
+} ours_t;
+
+static void run_ours(void *ctx) {
+  ours_t *o = (ours_t *)ctx;
+  data_t *d = o->d;
+  if (o->s->dense)
+    spx_rt_dense_s8_packed(&d->dp, &d->q, d->in, d->w, o->pk, NULL, d->bias, d->out,
+                           o->scratch, o->ss);
+  else
+    spx_rt_conv2d_s8_packed(&d->p, &d->q, d->in, d->w, o->pk, NULL, d->bias, d->out,
+                            o->scratch, o->ss);
+}
+
+static void run_cbr(void *ctx) {
+  ours_t *o = (ours_t *)ctx;
+  data_t *d = o->d;
+  if (o->s->dense)
+    spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &d->dp, &d->q, d->in, o->wc, o->lc, d->bias,
+                        d->out, o->scratch, o->ss);
+  else
+    spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &d->p, &d->q, d->in, o->wc, o->lc, d->bias,
+                         d->out, o->scratch, o->ss);
+}
+
+static void ours_init(ours_t *o, const layer_t *s, data_t *d) {
+  size_t ps;
+  memset(o, 0, sizeof *o);
+  o->s = s;
+  o->d = d;
   if (s->dense) {
     ps = spx_rt_dense_s8_packed_size(&d->dp);
-    pk = ps ? xcalloc(ps, 1) : NULL;
-    if (pk && spx_rt_dense_s8_pack(&d->dp, d->w, pk, ps) != SPX_RT_OK) die("dense_s8_pack");
-    ss = spx_rt_dense_s8_packed_get_buffer_size(&d->dp);
-    scratch = xcalloc(ss, 1);
-    TIME_LOOP(t, min_s,
-              spx_rt_dense_s8_packed(&d->dp, &d->q, d->in, d->w, pk, NULL, d->bias, d->out,
-                                     scratch, ss));
+    o->pk = ps ? xcalloc(ps, 1) : NULL;
+    if (o->pk && spx_rt_dense_s8_pack(&d->dp, d->w, o->pk, ps) != SPX_RT_OK)
+      die("dense_s8_pack");
+    o->ss = spx_rt_dense_s8_packed_get_buffer_size(&d->dp);
   } else {
     ps = spx_rt_conv2d_s8_packed_size(&d->p);
-    pk = ps ? xcalloc(ps, 1) : NULL;
-    if (pk && spx_rt_conv2d_s8_pack(&d->p, d->w, pk, ps) != SPX_RT_OK) die("conv2d_s8_pack");
-    ss = spx_rt_conv2d_s8_packed_get_buffer_size(&d->p, 0);
-    scratch = xcalloc(ss, 1);
-    TIME_LOOP(t, min_s,
-              spx_rt_conv2d_s8_packed(&d->p, &d->q, d->in, d->w, pk, NULL, d->bias, d->out,
-                                      scratch, ss));
+    o->pk = ps ? xcalloc(ps, 1) : NULL;
+    if (o->pk && spx_rt_conv2d_s8_pack(&d->p, d->w, o->pk, ps) != SPX_RT_OK)
+      die("conv2d_s8_pack");
+    o->ss = spx_rt_conv2d_s8_packed_get_buffer_size(&d->p, 0);
   }
-  free(scratch);
-  free(pk);
-  return t;
+  o->scratch = xcalloc(o->ss, 1);
 }
+
+static void cbr_init(ours_t *o, const layer_t *s, data_t *d, const uint8_t *wc, size_t lc) {
+  memset(o, 0, sizeof *o);
+  o->s = s;
+  o->d = d;
+  o->wc = wc;
+  o->lc = lc;
+  o->ss = s->dense ? spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d->dp)
+                   : spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d->p);
+  o->scratch = xcalloc(o->ss, 1);
+}
+
+static void ours_free(ours_t *o) {
+  free(o->scratch);
+  free(o->pk);
+}
+
+static void run_xnn(void *ctx) { xnn_run_operator((xnn_operator_t)ctx, NULL); }
 
 int main(int argc, char **argv) {
   double min_s = argc > 1 ? atof(argv[1]) : 0.5;
@@ -233,30 +292,30 @@ int main(int argc, char **argv) {
     const size_t taps = (size_t)s->k * (size_t)s->k;
     const int by_rows = cin_g <= 8; /* one block column: prune_blocks takes block rows */
     layer_t half = *s;
-    size_t ss, lc;
+    size_t lc;
     uint8_t *wc;
-    void *scratch;
-    double macs, t_ours, t_xnn, t_cbr, t_half;
+    int8_t *wp;
+    double macs;
     spx_fmt_cbr_dims_t cd;
     xnn_operator_t op = NULL;
-    data_t d;
+    data_t d, dh;
+    ours_t o_ours, o_half, o_cbr;
+    runner_t r[4];
     if (only && !strstr(s->name, only)) continue;
     data_make(s, &d);
     macs = (double)d.nout * (double)cin_g * (double)taps;
 
-    t_ours = time_ours(s, &d, min_s);
+    /* ours, dense */
+    ours_init(&o_ours, s, &d);
+    /* ours with half the MACs */
     if (by_rows) { /* half the output channels (depthwise: and groups) */
       half.c_out /= 2;
       if (s->groups > 1) half.c_in /= 2, half.groups /= 2;
     } else {
       half.c_in /= 2;
     }
-    {
-      data_t dh;
-      data_make(&half, &dh);
-      t_half = time_ours(&half, &dh, min_s);
-      data_free(&dh);
-    }
+    data_make(&half, &dh);
+    ours_init(&o_half, &half, &dh);
 
     /* XNNPACK (its own weight layout and NHWC; random weights all the same) */
     if (s->dense) {
@@ -279,38 +338,37 @@ int main(int argc, char **argv) {
                                            NULL) != xnn_status_success)
         die("xnn_setup_convolution2d_nhwc_qc8");
     }
-    TIME_LOOP(t_xnn, min_s, xnn_run_operator(op, NULL));
-    xnn_delete_operator(op);
 
-    /* ours, CBR at 50% block density */
-    prune_blocks(d.w, (size_t)s->c_out, (size_t)cin_g, taps);
+    /* ours, CBR at 50% block density: a pruned copy of the weights */
+    wp = xcalloc(d.nw, 1);
+    memcpy(wp, d.w, d.nw);
+    prune_blocks(wp, (size_t)s->c_out, (size_t)cin_g, taps);
     cd.rows = (uint32_t)s->c_out;
     cd.cols = (uint32_t)cin_g;
     cd.kh = cd.kw = (uint16_t)s->k;
     cd.groups = (uint32_t)s->groups;
-    lc = spx_fmt_cbr_encoded_size(&cd, d.w);
+    lc = spx_fmt_cbr_encoded_size(&cd, wp);
     wc = xcalloc(lc, 1);
-    if (spx_fmt_cbr_encode(&cd, d.w, wc, lc, &lc) != SPX_RT_OK) die("spx_fmt_cbr_encode");
-    if (s->dense) {
-      ss = spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d.dp);
-      scratch = xcalloc(ss, 1);
-      TIME_LOOP(t_cbr, min_s,
-                spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &d.dp, &d.q, d.in, wc, lc, d.bias,
-                                    d.out, scratch, ss));
-    } else {
-      ss = spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d.p);
-      scratch = xcalloc(ss, 1);
-      TIME_LOOP(t_cbr, min_s,
-                spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &d.p, &d.q, d.in, wc, lc, d.bias,
-                                     d.out, scratch, ss));
-    }
-    free(scratch);
-    free(wc);
+    if (spx_fmt_cbr_encode(&cd, wp, wc, lc, &lc) != SPX_RT_OK) die("spx_fmt_cbr_encode");
+    cbr_init(&o_cbr, s, &d, wc, lc);
+
+    r[0].run = run_ours, r[0].ctx = &o_ours;
+    r[1].run = run_xnn, r[1].ctx = op;
+    r[2].run = run_cbr, r[2].ctx = &o_cbr;
+    r[3].run = run_ours, r[3].ctx = &o_half;
+    time_together(r, 4, min_s);
 
     printf("%-26s %8.1f %10.2f %10.2f %8.2f %10.2f %9.2f %9.2f\n", s->name, macs / 1e6,
-           macs / t_ours / 1e9, macs / t_xnn / 1e9, t_xnn / t_ours, macs / t_cbr / 1e9,
-           t_ours / t_cbr, t_ours / t_half);
+           macs / r[0].best / 1e9, macs / r[1].best / 1e9, r[1].best / r[0].best,
+           macs / r[2].best / 1e9, r[0].best / r[2].best, r[0].best / r[3].best);
+    xnn_delete_operator(op);
+    ours_free(&o_ours);
+    ours_free(&o_half);
+    ours_free(&o_cbr);
+    free(wc);
+    free(wp);
     data_free(&d);
+    data_free(&dh);
   }
   xnn_deinitialize();
   return 0;

@@ -1524,12 +1524,19 @@ T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, in
 
 /* vpdpbusd of the block (64 bytes: lane 2 oo + h is row oo's half h) with
  * the 8 bytes x + 128 of its column in every qword, and of 1 (row sums);
- * four blocks at a time into separate accumulators (vpdpbusd's latency). */
+ * four blocks at a time into separate accumulators (vpdpbusd's latency).
+ * A dense layer's blocks are 64 bytes (kh = kw = 1): one pointer walks
+ * them, one the little-endian u16 column indices (x86), so that a block is
+ * a load of its column, a broadcast and two vpdpbusd on memory (indexing
+ * through the view's accessors made an imul and two byte loads per block,
+ * and the kernel a third slower). */
 #define CBR_STEP(i)                                                           \
   do {                                                                        \
+    uint16_t c_;                                                              \
     int64_t x8_;                                                              \
-    const __m512i wv_ = _mm512_loadu_si512((const void *)spx_fmt_cbr_block(v, k + i)); \
-    memcpy(&x8_, x + (size_t)spx_fmt_cbr_col(v, k + i) * 8, 8);               \
+    const __m512i wv_ = _mm512_loadu_si512((const void *)(blk + 64 * (i)));   \
+    memcpy(&c_, ci + 2 * (i), 2);                                             \
+    memcpy(&x8_, x + 8 * (size_t)c_, 8);                                      \
     a##i = _mm512_dpbusd_epi32(a##i, _mm512_set1_epi64(x8_), wv_);            \
     s##i = _mm512_dpbusd_epi32(s##i, ones, wv_);                              \
   } while (0)
@@ -1538,26 +1545,28 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
                                      int32_t *acc) {
   const uint8_t *x = (const uint8_t *)xs;
   const __m512i ones = _mm512_set1_epi8(1);
-  uint32_t br, k, oo;
-  for (br = 0; br < v->block_rows; ++br) {
-    const uint32_t kend = spx_fmt_cbr_row_end(v, br);
-    uint32_t o0, no;
+  const uint32_t units = v->dims.rows, nbr = v->block_rows;
+  const int8_t *blk = v->data;
+  const uint8_t *ci = v->col_idx;
+  uint32_t br, k, oo, kend = spx_fmt_cbr_row_begin(v, 0);
+  for (br = 0; br < nbr; ++br) {
+    const uint32_t o0 = 8 * br, no = units - o0 < 8 ? units - o0 : 8;
     int32_t la[16], ls[16];
     __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
     __m512i s0 = a0, s1 = a0, s2 = a0, s3 = a0;
-    spx_fmt_cbr_block_row_span(&v->dims, br, &o0, &no);
-    k = spx_fmt_cbr_row_begin(v, br);
-    for (; k + 4 <= kend; k += 4) {
-      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1024, _MM_HINT_T0);
-      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1088, _MM_HINT_T0);
-      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1152, _MM_HINT_T0);
-      _mm_prefetch((const char *)spx_fmt_cbr_block(v, k) + 1216, _MM_HINT_T0);
+    k = kend;
+    kend = spx_fmt_cbr_row_end(v, br);
+    for (; k + 4 <= kend; k += 4, blk += 256, ci += 8) {
+      _mm_prefetch((const char *)blk + 1024, _MM_HINT_T0);
+      _mm_prefetch((const char *)blk + 1088, _MM_HINT_T0);
+      _mm_prefetch((const char *)blk + 1152, _MM_HINT_T0);
+      _mm_prefetch((const char *)blk + 1216, _MM_HINT_T0);
       CBR_STEP(0);
       CBR_STEP(1);
       CBR_STEP(2);
       CBR_STEP(3);
     }
-    for (; k < kend; ++k) CBR_STEP(0);
+    for (; k < kend; ++k, blk += 64, ci += 2) CBR_STEP(0);
     a0 = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
     s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
     _mm512_storeu_si512((void *)la, a0);

@@ -2140,6 +2140,18 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 }
 #endif
 
+/* A depthwise CBR layer's row i: its block row, and whether that stores no
+ * block (the row's taps are all 0). */
+static uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+  const uint32_t per = cv->dims.rows / cv->dims.groups;
+  return (i / per) * ((per + 7) / 8) + (i % per) / 8;
+}
+
+static int dw_cbr_pruned(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+  const uint32_t br = dw_cbr_brow(cv, i);
+  return spx_fmt_cbr_row_begin(cv, br) == spx_fmt_cbr_row_end(cv, br);
+}
+
 spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
                               const spx_rt_requant_pc_t *q, int32_t oh, int32_t ow,
                               const int8_t *input, const int32_t *bias, int8_t *output,
@@ -2217,10 +2229,9 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
       } else if (cbr) { /* cbr_row_taps inline: lane 0 of the row in its block */
         const spx_fmt_cbr_view_t *cv = &w->view.cbr;
         const uint32_t per = cv->dims.rows / cv->dims.groups, local = i % per;
-        const uint32_t br = (i / per) * ((per + 7) / 8) + local / 8;
-        const uint32_t kb = spx_fmt_cbr_row_begin(cv, br);
+        const uint32_t kb = spx_fmt_cbr_row_begin(cv, dw_cbr_brow(cv, i));
         oc = i;
-        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row: acc = bias */
+        if (dw_cbr_pruned(cv, i)) { /* a pruned block row: acc = bias */
           out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
           memset(out, spx_k_out_s8(bias ? bias[oc] : 0, q->out_zero_point, q->multiplier[oc],
                                    (int)q->shift[oc], q->act_min, q->act_max),
@@ -2277,6 +2288,11 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         have[0] = in;
       }
       next = in + hw;
+      if (cbr) { /* the next row with stored blocks: a pruned one takes no plane */
+        uint32_t i2 = i + 1;
+        while (i2 < w->dims.rows && dw_cbr_pruned(&w->view.cbr, i2)) ++i2;
+        next = input + ((size_t)n * (size_t)p->c_in + (size_t)(i2 / (uint32_t)cout_g)) * hw;
+      }
       if (next < in_end && have[!xi] != next) {
         fill(&pl, p, next, xb[!xi]);
         have[!xi] = next;

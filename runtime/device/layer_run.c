@@ -437,18 +437,33 @@ static void requant_pc(const spx_rt_layer_t *l, const plan_t *pl,
 
 /* ---- prepared weights (spx_device.h) -------------------------------------- */
 
+/* The packing of encoded weights that the fast kernels run from their own
+ * bytes (CBR: the row sums), 0 when the format or layer takes none. */
+static size_t fmt_packed_size(const spx_rt_layer_t *l, const plan_t *pl) {
+  return l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_fmt_packed_size(pl->fmt, &pl->u.conv)
+                                   : spx_rt_dense_s8_fmt_packed_size(pl->fmt, &pl->u.dense);
+}
+
 /* The prepared int8 conv2d/dense of a layer: the int8 datapath, weights
- * that have dims (weights_size known, or the plain array). */
+ * that have dims (weights_size known, or the plain array), and either
+ * dense int8 (the array, or decoded) or a packing of their own. */
 static int preparable(const spx_rt_layer_t *l, const plan_t *pl) {
   return (l->op == SPX_RT_OP_CONV2D || l->op == SPX_RT_OP_DENSE) && pl->is_s8 &&
          pl->fmt->datapath == SPX_FMT_DATAPATH_INT8 &&
-         (pl->fmt->plain_s8 || (pl->fmt->decode_s8 && l->weights_size));
+         (pl->fmt->plain_s8 || (l->weights_size && (pl->fmt->decode_s8 ||
+                                                    fmt_packed_size(l, pl))));
+}
+
+/* Prepared weights that stay in their format: no dense int8 of them. */
+static int keeps_format(const spx_rt_layer_t *l, const plan_t *pl) {
+  return !pl->fmt->plain_s8 && !pl->fmt->decode_s8 && fmt_packed_size(l, pl);
 }
 
 /* Scratch of the dense int8 path on prepared weights. */
 static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
                                  const spx_rt_prepared_weights_t *pw) {
   const int res = pw->residual != NULL;
+  if (!pw->s8) return scratch_of(l, pl); /* its format's kernel */
   return broadcast_bytes(broadcast_channels(l, pl)) +
          (l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_get_buffer_size(&pl->u.conv, res)
                                     : spx_rt_dense_s8_packed_get_buffer_size(&pl->u.dense));
@@ -458,7 +473,8 @@ static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
 static const spx_rt_prepared_weights_t *prepared_for(const spx_rt_layer_t *l, const plan_t *pl,
                                                      const spx_rt_prepared_weights_t *pw) {
   spx_fmt_dims_t d;
-  if (!pw || !pw->s8 || !preparable(l, pl) || pw->source != l->weights) return NULL;
+  if (!pw || !(pw->s8 || pw->packed) || !preparable(l, pl) || pw->source != l->weights)
+    return NULL;
   d = weight_dims(l, pl);
   if (pw->rows != d.rows || pw->cols != d.cols || pw->kh != d.kh || pw->kw != d.kw ||
       pw->groups != d.groups)
@@ -471,6 +487,11 @@ static const spx_rt_prepared_weights_t *prepared_for(const spx_rt_layer_t *l, co
 static void prepared_parts(const spx_rt_layer_t *l, const plan_t *pl, size_t *dec,
                            size_t *packed) {
   spx_fmt_dims_t d = weight_dims(l, pl);
+  if (keeps_format(l, pl)) {
+    *dec = 0;
+    *packed = fmt_packed_size(l, pl);
+    return;
+  }
   *dec = pl->fmt->plain_s8 ? 0 : spx_fmt_dims_count(&d);
   *packed = l->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_packed_size(&pl->u.conv)
                                       : spx_rt_dense_s8_packed_size(&pl->u.dense);
@@ -522,8 +543,18 @@ spx_rt_status_t spx_rt_layer_prepare(const spx_rt_layer_t *layer, void *mem, siz
   }
   if (packed) {
     uint8_t *pk = m + SPX_RT_ALIGN16(dec);
-    st = layer->op == SPX_RT_OP_CONV2D ? spx_rt_conv2d_s8_pack(&pl.u.conv, out->s8, pk, packed)
-                                       : spx_rt_dense_s8_pack(&pl.u.dense, out->s8, pk, packed);
+    if (keeps_format(layer, &pl)) { /* its own kernel, on its packing */
+      out->s8 = NULL;
+      st = layer->op == SPX_RT_OP_CONV2D
+               ? spx_rt_conv2d_s8_fmt_pack(pl.fmt, &pl.u.conv, layer->weights,
+                                           layer->weights_size, pk, packed)
+               : spx_rt_dense_s8_fmt_pack(pl.fmt, &pl.u.dense, layer->weights,
+                                          layer->weights_size, pk, packed);
+    } else {
+      st = layer->op == SPX_RT_OP_CONV2D
+               ? spx_rt_conv2d_s8_pack(&pl.u.conv, out->s8, pk, packed)
+               : spx_rt_dense_s8_pack(&pl.u.dense, out->s8, pk, packed);
+    }
     if (st != SPX_RT_OK) {
       memset(out, 0, sizeof *out);
       return spx_rt_error_set(err, st, "cannot pack the %s weights",
@@ -581,6 +612,11 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pw && !pw->s8)
+        return spx_rt_conv2d_s8_fmt_packed(pl.fmt, &pl.u.conv, &q, (const int8_t *)in[0],
+                                           l->weights, l->weights_size, pw->packed,
+                                           (const int32_t *)l->bias, (int8_t *)out, scratch,
+                                           scratch_size);
       if (pw)
         return spx_rt_conv2d_s8_packed(
             &pl.u.conv, &q, (const int8_t *)in[0], pw->s8,
@@ -602,6 +638,11 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
     if (pl.is_s8) {
       spx_rt_requant_pc_t q;
       requant_pc(l, &pl, &q, &scratch, &scratch_size);
+      if (pw && !pw->s8)
+        return spx_rt_dense_s8_fmt_packed(pl.fmt, &pl.u.dense, &q, (const int8_t *)in[0],
+                                          l->weights, l->weights_size, pw->packed,
+                                          (const int32_t *)l->bias, (int8_t *)out, scratch,
+                                          scratch_size);
       if (pw)
         return spx_rt_dense_s8_packed(
             &pl.u.dense, &q, (const int8_t *)in[0], pw->s8,

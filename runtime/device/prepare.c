@@ -170,7 +170,7 @@ spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *m, uint32_t *decoded, uint3
     }
     at[i] = &pws[i];
     pr->layers++;
-    if (pws[i].s8 != (const int8_t *)d.layer.weights) ++n_dec;
+    if (pws[i].s8 && pws[i].s8 != (const int8_t *)d.layer.weights) ++n_dec;
     if (pws[i].residual) ++n_res;
     need = spx_rt_layer_scratch_size_prepared(&d.layer, &pws[i]);
     if (need > max_scratch) max_scratch = need;

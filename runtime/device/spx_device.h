@@ -120,7 +120,9 @@ spx_rt_status_t spx_rt_layer_run(const spx_rt_layer_t *layer, uint8_t *workspace
  * requantizing), and every stride-1 conv of dense
  * int8 weights (decoded or the stream's own) gets them packed in the layout
  * of the register-blocked kernel, which otherwise repacks them per call.
- * The layer then runs on the dense int8 kernels: the same int32
+ * CBR weights keep their format and kernels: their row sums, which those
+ * kernels otherwise make per call, are made once (spx_rt_conv2d_s8_fmt_pack).
+ * A decoded layer then runs on the dense int8 kernels: the same int32
  * accumulators as its format's dot (the decoded values are the ones the dot
  * multiplies, and integer sums do not depend on their order), so the same
  * bytes. Generated C never prepares (no allocation there): it runs every
@@ -130,9 +132,12 @@ typedef struct spx_rt_prepared_weights {
   uint32_t rows, cols; /* and their dims (spx_fmt_dims_t): rows, cols, */
   uint16_t kh, kw;     /*   kh, kw, groups; a layer with other weights */
   uint32_t groups;     /*   or dims runs per call */
-  const int8_t *s8;    /* dense int8 OIHW: decoded, or source itself */
-  const void *packed;  /* stride-1 conv: s8 packed for the fast kernel */
-  size_t packed_size;  /*   (spx_rt_conv2d_s8_packed_size), else 0 */
+  const int8_t *s8;    /* dense int8 OIHW: decoded, or source itself;
+                        * NULL: the weights stay in their format (CBR) */
+  const void *packed;  /* s8: packed for the fast kernel (stride-1 conv,
+                        * spx_rt_conv2d_s8_packed_size; dense on AVX-512);
+                        * no s8: the format's packing (_fmt_packed_size) */
+  size_t packed_size;  /*   its bytes, else 0 */
   const spx_rt_s8_residual_t *residual; /* exact weights - s8, or NULL */
 } spx_rt_prepared_weights_t;
 
@@ -151,8 +156,8 @@ typedef struct spx_rt_prepared {
 
 /* Bytes of memory spx_rt_layer_prepare needs for a layer (16-aligned), 0
  * when nothing of the layer is prepared (not an int8 conv2d/dense, LP, a
- * format without decode_s8 that is not the plain array - CBR -, or dense
- * weights the fast conv kernel does not take). */
+ * format with neither decode_s8 nor a packing of its own - a depthwise
+ * CBR conv -, or dense weights the fast conv kernel does not take). */
 size_t spx_rt_layer_prepared_size(const spx_rt_layer_t *layer);
 /* Prepares a checked and validated layer's weights into mem (16-byte
  * aligned, spx_rt_layer_prepared_size bytes) and *out. A decoded weight

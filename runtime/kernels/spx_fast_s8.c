@@ -1154,10 +1154,12 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
   memset(zrow, zin, (size_t)p->w);
   /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range);
    * CBR: the sums of its blocks' rows here (the format's row_sums goes row
-   * by row through spx_k_sum_s8, 8 taps x 8 bytes a call); prepared
-   * weights: their sums, made once */
+   * by row through spx_k_sum_s8, 8 taps x 8 bytes a call), or its packing's
+   * (made once); prepared dense weights: their sums, made once */
   if (res) {
     memcpy(c0, res->row_sums, (size_t)p->c_out * sizeof *c0);
+  } else if (pl.cbr && packed) { /* CBR's packing: its row sums */
+    memcpy(c0, packed, (size_t)p->c_out * sizeof *c0);
   } else if (pl.cbr) {
     const uint32_t rb = 8 * pl.taps;
     uint32_t br, kk, oo;
@@ -1470,15 +1472,18 @@ T_AVX512 static void gemv_avx512(const int8_t *w, uint32_t units, uint32_t f, co
 #endif
 
 /* CBR: acc[o] for every output row o (a row of a block row without stored
- * blocks: 0), xs padded to block_cols * 8 as for gemv. */
+ * blocks: 0), xs padded to block_cols * 8 as for gemv. sums: the rows'
+ * weight sums (CBR's packing), or NULL: made here where the path needs them
+ * (the AVX-512 one, for its z_in + 128 correction). */
 typedef void (*cbr_gemv_fn)(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
-                            int32_t *acc);
+                            const int32_t *sums, int32_t *acc);
 
 static void cbr_gemv_c(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
-                       int32_t *acc) {
+                       const int32_t *sums, int32_t *acc) {
   const int16_t *x = (const int16_t *)xs;
   uint32_t br, k, oo, ii;
   (void)zin;
+  (void)sums;
   for (br = 0; br < v->block_rows; ++br) {
     uint32_t o0, no;
     int32_t a8[8] = {0};
@@ -1496,10 +1501,11 @@ static void cbr_gemv_c(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
 #if SPX_K_X86
 /* A block is 64 bytes, two rows per 16; x's 8 int16 in both halves. */
 T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
-                                 int32_t *acc) {
+                                 const int32_t *sums, int32_t *acc) {
   const int16_t *x = (const int16_t *)xs;
   uint32_t br, k, i, oo;
   (void)zin;
+  (void)sums;
   for (br = 0; br < v->block_rows; ++br) {
     uint32_t o0, no;
     int32_t lanes[32];
@@ -1538,12 +1544,14 @@ T_AVX2 static void cbr_gemv_avx2(const spx_fmt_cbr_view_t *v, const void *xs, in
     memcpy(&c_, ci + 2 * (i), 2);                                             \
     memcpy(&x8_, x + 8 * (size_t)c_, 8);                                      \
     a##i = _mm512_dpbusd_epi32(a##i, _mm512_set1_epi64(x8_), wv_);            \
-    s##i = _mm512_dpbusd_epi32(s##i, ones, wv_);                              \
+    if (!SUMS) s##i = _mm512_dpbusd_epi32(s##i, ones, wv_);                   \
   } while (0)
 
-T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
-                                     int32_t *acc) {
-  const uint8_t *x = (const uint8_t *)xs;
+/* SUMS: the row sums are given (a constant: the loop without the second
+ * vpdpbusd, 10% of the kernel) */
+T_AVX512 static inline __attribute__((always_inline)) void
+cbr_gemv_body(const spx_fmt_cbr_view_t *v, const uint8_t *x, int32_t zin, const int32_t *sums,
+              int32_t *acc, const int SUMS) {
   const __m512i ones = _mm512_set1_epi8(1);
   const uint32_t units = v->dims.rows, nbr = v->block_rows;
   const int8_t *blk = v->data;
@@ -1568,13 +1576,27 @@ T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs
     }
     for (; k < kend; ++k, blk += 64, ci += 2) CBR_STEP(0);
     a0 = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
-    s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
     _mm512_storeu_si512((void *)la, a0);
-    _mm512_storeu_si512((void *)ls, s0);
-    for (oo = 0; oo < no; ++oo)
-      acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
-                               (uint32_t)(zin + 128) * (uint32_t)(ls[2 * oo] + ls[2 * oo + 1]));
+    if (SUMS) {
+      for (oo = 0; oo < no; ++oo)
+        acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
+                                 (uint32_t)(zin + 128) * (uint32_t)sums[o0 + oo]);
+    } else {
+      s0 = _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3));
+      _mm512_storeu_si512((void *)ls, s0);
+      for (oo = 0; oo < no; ++oo)
+        acc[o0 + oo] = (int32_t)((uint32_t)(la[2 * oo] + la[2 * oo + 1]) -
+                                 (uint32_t)(zin + 128) * (uint32_t)(ls[2 * oo] + ls[2 * oo + 1]));
+    }
   }
+}
+
+T_AVX512 static void cbr_gemv_avx512(const spx_fmt_cbr_view_t *v, const void *xs, int32_t zin,
+                                     const int32_t *sums, int32_t *acc) {
+  if (sums)
+    cbr_gemv_body(v, (const uint8_t *)xs, zin, sums, acc, 1);
+  else
+    cbr_gemv_body(v, (const uint8_t *)xs, zin, NULL, acc, 0);
 }
 #undef CBR_STEP
 #endif
@@ -1698,7 +1720,7 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
     }
     if (cbr) {
       memset(acc, 0, (size_t)units * 4);
-      cgemv(&w->view.cbr, base, zin, acc);
+      cgemv(&w->view.cbr, base, zin, (const int32_t *)packed, acc);
 #if SPX_K_X86
     } else if (packed && vnni) {
       gemv_packed_avx512(packed, units, f, base, zin, acc);
@@ -2147,7 +2169,7 @@ static uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   return (i / per) * ((per + 7) / 8) + (i % per) / 8;
 }
 
-static int dw_cbr_pruned(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+static int dw_cbr_empty(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   const uint32_t br = dw_cbr_brow(cv, i);
   return spx_fmt_cbr_row_begin(cv, br) == spx_fmt_cbr_row_end(cv, br);
 }
@@ -2231,7 +2253,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         const uint32_t per = cv->dims.rows / cv->dims.groups, local = i % per;
         const uint32_t kb = spx_fmt_cbr_row_begin(cv, dw_cbr_brow(cv, i));
         oc = i;
-        if (dw_cbr_pruned(cv, i)) { /* a pruned block row: acc = bias */
+        if (dw_cbr_empty(cv, i)) { /* a pruned block row: acc = bias */
           out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
           memset(out, spx_k_out_s8(bias ? bias[oc] : 0, q->out_zero_point, q->multiplier[oc],
                                    (int)q->shift[oc], q->act_min, q->act_max),
@@ -2288,9 +2310,10 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
         have[0] = in;
       }
       next = in + hw;
-      if (cbr) { /* the next row with stored blocks: a pruned one takes no plane */
+      if (cbr && !SPX_K_SIZE_BUILD) { /* the next row with stored blocks (an
+                                        * empty one takes no plane) */
         uint32_t i2 = i + 1;
-        while (i2 < w->dims.rows && dw_cbr_pruned(&w->view.cbr, i2)) ++i2;
+        while (i2 < w->dims.rows && dw_cbr_empty(&w->view.cbr, i2)) ++i2;
         next = input + ((size_t)n * (size_t)p->c_in + (size_t)(i2 / (uint32_t)cout_g)) * hw;
       }
       if (next < in_end && have[!xi] != next) {

@@ -441,6 +441,42 @@ spx_rt_status_t spx_rt_dense_s8_fmt(const struct spx_fmt_desc *fmt,
                                     int8_t *output, void *scratch,
                                     size_t scratch_size);
 
+/* Encoded weights that the register-blocked kernels run from their own
+ * bytes (CBR) have those kernels sum each output row's weights on every
+ * call; a caller that runs a layer many times makes the sums once.
+ * _fmt_packed_size: the bytes of that packing (0: the format or the layer
+ * takes none: the plain array has the packing above, a depthwise conv
+ * needs no sums); _fmt_pack: makes it from the
+ * layer's weights (opened as _fmt opens them; packed 4-byte aligned);
+ * _fmt_packed: = _fmt, the same bytes out, with the packing made from the
+ * same weights for the same p (NULL: none), scratch as _fmt's. */
+size_t spx_rt_conv2d_s8_fmt_packed_size(const struct spx_fmt_desc *fmt,
+                                        const spx_rt_conv2d_params_t *p);
+spx_rt_status_t spx_rt_conv2d_s8_fmt_pack(const struct spx_fmt_desc *fmt,
+                                          const spx_rt_conv2d_params_t *p,
+                                          const void *weights, size_t weights_size,
+                                          void *packed, size_t packed_size);
+spx_rt_status_t spx_rt_conv2d_s8_fmt_packed(const struct spx_fmt_desc *fmt,
+                                            const spx_rt_conv2d_params_t *p,
+                                            const spx_rt_requant_pc_t *q,
+                                            const int8_t *input, const void *weights,
+                                            size_t weights_size, const void *packed,
+                                            const int32_t *bias, int8_t *output,
+                                            void *scratch, size_t scratch_size);
+size_t spx_rt_dense_s8_fmt_packed_size(const struct spx_fmt_desc *fmt,
+                                       const spx_rt_dense_params_t *p);
+spx_rt_status_t spx_rt_dense_s8_fmt_pack(const struct spx_fmt_desc *fmt,
+                                         const spx_rt_dense_params_t *p, const void *weights,
+                                         size_t weights_size, void *packed,
+                                         size_t packed_size);
+spx_rt_status_t spx_rt_dense_s8_fmt_packed(const struct spx_fmt_desc *fmt,
+                                           const spx_rt_dense_params_t *p,
+                                           const spx_rt_requant_pc_t *q, const int8_t *input,
+                                           const void *weights, size_t weights_size,
+                                           const void *packed, const int32_t *bias,
+                                           int8_t *output, void *scratch,
+                                           size_t scratch_size);
+
 /* Instruction-set paths of the int8 conv2d/dense kernels (spx_fast_s8.c).
  * Every path computes the same int32 accumulators and the same outputs, bit
  * for bit; they differ only in speed. The path is chosen once, at the first

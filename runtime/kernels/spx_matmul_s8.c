@@ -718,6 +718,85 @@ spx_rt_status_t spx_rt_dense_s8_packed(const spx_rt_dense_params_t *p,
                   scratch_size, packed, residual);
 }
 
+/* ---- encoded weights' packing: the row sums --------------------------------
+ * A format the register-blocked kernels run from its own bytes (CBR: not
+ * the plain array, which has its packing above) otherwise sums each row's
+ * weights on every call. */
+static size_t fmt_sums_size(const spx_fmt_desc_t *fmt, size_t fast, int32_t rows) {
+  return fast && !fmt->plain_s8 && fmt->row_sums ? (size_t)rows * sizeof(int32_t) : 0;
+}
+
+static spx_rt_status_t fmt_pack_sums(const spx_fmt_desc_t *fmt, const spx_fmt_dims_t *d,
+                                     const void *weights, size_t weights_size, void *packed,
+                                     size_t packed_size, size_t need) {
+  spx_fmt_weights_t w;
+  if (!need || !weights || !packed || ((uintptr_t)packed & 3u)) return SPX_RT_ERR_ARG;
+  if (packed_size < need) return SPX_RT_ERR_BUFFER;
+  if (fmt->open(weights, weights_size, d, &w, NULL)) return SPX_RT_ERR_ARG;
+  fmt->row_sums(&w, 0, (int32_t *)packed);
+  return SPX_RT_OK;
+}
+
+size_t spx_rt_conv2d_s8_fmt_packed_size(const spx_fmt_desc_t *fmt,
+                                        const spx_rt_conv2d_params_t *p) {
+  int32_t oh, ow;
+  spx_fmt_dims_t d;
+  if (!fmt || !p || !conv_dims(p, &d) || spx_rt_conv2d_out_dims(p, &oh, &ow) != SPX_RT_OK)
+    return 0;
+  return fmt_sums_size(fmt, spx_k_fast_conv_size(fmt, p, oh, ow), p->c_out);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_fmt_pack(const spx_fmt_desc_t *fmt,
+                                          const spx_rt_conv2d_params_t *p,
+                                          const void *weights, size_t weights_size,
+                                          void *packed, size_t packed_size) {
+  spx_fmt_dims_t d;
+  const size_t need = spx_rt_conv2d_s8_fmt_packed_size(fmt, p);
+  if (!need || !conv_dims(p, &d)) return SPX_RT_ERR_ARG;
+  return fmt_pack_sums(fmt, &d, weights, weights_size, packed, packed_size, need);
+}
+
+spx_rt_status_t spx_rt_conv2d_s8_fmt_packed(const spx_fmt_desc_t *fmt,
+                                            const spx_rt_conv2d_params_t *p,
+                                            const spx_rt_requant_pc_t *q,
+                                            const int8_t *input, const void *weights,
+                                            size_t weights_size, const void *packed,
+                                            const int32_t *bias, int8_t *output,
+                                            void *scratch, size_t scratch_size) {
+  if (packed && !spx_rt_conv2d_s8_fmt_packed_size(fmt, p)) return SPX_RT_ERR_ARG;
+  return conv2d_s8(fmt, p, q, input, weights, weights_size, bias, output, scratch,
+                   scratch_size, packed, NULL);
+}
+
+size_t spx_rt_dense_s8_fmt_packed_size(const spx_fmt_desc_t *fmt,
+                                       const spx_rt_dense_params_t *p) {
+  spx_fmt_dims_t d;
+  if (!fmt || !p || !dense_dims(p, &d)) return 0;
+  return fmt_sums_size(fmt, spx_k_fast_dense_size(fmt, p), p->units);
+}
+
+spx_rt_status_t spx_rt_dense_s8_fmt_pack(const spx_fmt_desc_t *fmt,
+                                         const spx_rt_dense_params_t *p, const void *weights,
+                                         size_t weights_size, void *packed,
+                                         size_t packed_size) {
+  spx_fmt_dims_t d;
+  const size_t need = spx_rt_dense_s8_fmt_packed_size(fmt, p);
+  if (!need || !dense_dims(p, &d)) return SPX_RT_ERR_ARG;
+  return fmt_pack_sums(fmt, &d, weights, weights_size, packed, packed_size, need);
+}
+
+spx_rt_status_t spx_rt_dense_s8_fmt_packed(const spx_fmt_desc_t *fmt,
+                                           const spx_rt_dense_params_t *p,
+                                           const spx_rt_requant_pc_t *q, const int8_t *input,
+                                           const void *weights, size_t weights_size,
+                                           const void *packed, const int32_t *bias,
+                                           int8_t *output, void *scratch,
+                                           size_t scratch_size) {
+  if (packed && !spx_rt_dense_s8_fmt_packed_size(fmt, p)) return SPX_RT_ERR_ARG;
+  return dense_s8(fmt, p, q, input, weights, weights_size, bias, output, scratch,
+                  scratch_size, packed, NULL);
+}
+
 /* ---- the entry points of each format ------------------------------------ */
 
 size_t spx_rt_conv2d_s8_get_buffer_size(const spx_rt_conv2d_params_t *p) {

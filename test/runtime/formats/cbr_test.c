@@ -315,8 +315,86 @@ static void random_requant(int32_t channels, int32_t *mult, int32_t *shift,
   spx_rt_act_range_s8((spx_rt_act_t)(rnd() % 3), *outq, &q->act_min, &q->act_max);
 }
 
+/* The packing's row sums against the dense weights' rows summed here. */
+static void check_sums(const uint8_t *packed, size_t size, const int8_t *w, uint32_t rows,
+                       size_t per_row) {
+  uint32_t r;
+  size_t i;
+  CHECK(size == (size_t)rows * 4, "packing of %zu bytes for %u rows", size, (unsigned)rows);
+  for (r = 0; r < rows && size == (size_t)rows * 4; ++r) {
+    int32_t want = 0, got;
+    for (i = 0; i < per_row; ++i) want += w[(size_t)r * per_row + i];
+    memcpy(&got, packed + 4 * (size_t)r, 4);
+    CHECK(got == want, "packed row sum %u: %d, want %d", (unsigned)r, got, want);
+  }
+}
+
+/* A conv layer on its packing (_fmt_packed, the prepared path): the bytes
+ * of the dense kernel (y0). 1 if the layer takes a packing. */
+static int check_packed_conv(const spx_rt_conv2d_params_t *p, const spx_rt_requant_pc_t *q,
+                             const int8_t *x, const int8_t *w, const uint8_t *enc, size_t len,
+                             const int32_t *bias, const int8_t *y0, size_t ny, void *sc,
+                             size_t ss) {
+  const size_t size = spx_rt_conv2d_s8_fmt_packed_size(&spx_fmt_desc_CBR, p);
+  uint8_t *pk;
+  int8_t *y;
+  if (!size) {
+    CHECK(spx_rt_conv2d_s8_fmt_pack(&spx_fmt_desc_CBR, p, enc, len, sc, ss) == SPX_RT_ERR_ARG,
+          "a packing made for a layer that takes none");
+    return 0;
+  }
+  pk = malloc(size);
+  y = malloc(ny);
+  CHECK(spx_rt_conv2d_s8_fmt_pack(&spx_fmt_desc_CBR, p, enc, len, pk, size - 1) ==
+            SPX_RT_ERR_BUFFER,
+        "conv packing into too few bytes");
+  CHECK(spx_rt_conv2d_s8_fmt_pack(&spx_fmt_desc_CBR, p, enc, len - 1, pk, size) ==
+            SPX_RT_ERR_ARG,
+        "conv packing of bytes of the wrong size");
+  CHECK(spx_rt_conv2d_s8_fmt_pack(&spx_fmt_desc_CBR, p, enc, len, pk, size) == SPX_RT_OK,
+        "conv packing");
+  check_sums(pk, size, w, (uint32_t)p->c_out,
+             (size_t)(p->c_in / p->groups) * (size_t)p->kh * (size_t)p->kw);
+  memset(y, 0x5a, ny);
+  CHECK(spx_rt_conv2d_s8_fmt_packed(&spx_fmt_desc_CBR, p, q, x, enc, len, pk, bias, y, sc, ss) ==
+            SPX_RT_OK,
+        "conv cbr packed");
+  CHECK(memcmp(y0, y, ny) == 0, "conv2d cbr on its packing != dense: c%d->%d k%dx%d g%d",
+        p->c_in, p->c_out, p->kh, p->kw, p->groups);
+  free(pk);
+  free(y);
+  return 1;
+}
+
+static int check_packed_dense(const spx_rt_dense_params_t *dp, const spx_rt_requant_pc_t *q,
+                              const int8_t *x, const int8_t *w, const uint8_t *enc, size_t len,
+                              const int32_t *bias, const int8_t *z0, void *sc, size_t ss) {
+  const size_t size = spx_rt_dense_s8_fmt_packed_size(&spx_fmt_desc_CBR, dp);
+  const size_t nz = (size_t)dp->n * (size_t)dp->units;
+  uint8_t *pk;
+  int8_t *z;
+  CHECK(size, "dense CBR layer without a packing");
+  CHECK(!spx_rt_dense_s8_fmt_packed_size(&spx_fmt_desc_DENSE, dp),
+        "a row-sum packing for the plain array");
+  if (!size) return 0;
+  pk = malloc(size);
+  z = malloc(nz);
+  CHECK(spx_rt_dense_s8_fmt_pack(&spx_fmt_desc_CBR, dp, enc, len, pk, size) == SPX_RT_OK,
+        "dense packing");
+  check_sums(pk, size, w, (uint32_t)dp->units, (size_t)dp->features);
+  memset(z, 0x5a, nz);
+  CHECK(spx_rt_dense_s8_fmt_packed(&spx_fmt_desc_CBR, dp, q, x, enc, len, pk, bias, z, sc, ss) ==
+            SPX_RT_OK,
+        "dense cbr packed");
+  CHECK(memcmp(z0, z, nz) == 0, "dense cbr on its packing != dense: n%d %d->%d", dp->n,
+        dp->features, dp->units);
+  free(pk);
+  free(z);
+  return 1;
+}
+
 static int kernels(void) {
-  int iter, conv_cases = 0, dense_cases = 0;
+  int iter, conv_cases = 0, dense_cases = 0, conv_packed = 0, dense_packed = 0;
   for (iter = 0; iter < 200; ++iter) {
     spx_rt_conv2d_params_t p;
     spx_rt_requant_pc_t q;
@@ -392,6 +470,8 @@ static int kernels(void) {
           "conv2d cbr != dense: n%d c%d->%d %dx%d k%dx%d s%d,%d d%d,%d g%d", p.n, p.c_in,
           p.c_out, p.h, p.w, p.kh, p.kw, p.stride[0], p.stride[1], p.dilation[0],
           p.dilation[1], p.groups);
+    if (check_packed_conv(&p, &q, x, w, enc, len, iter % 3 ? bias : NULL, y0, ny, sc1, s1))
+      conv_packed++;
     CHECK(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, x, enc, len - 1, bias, y1, sc1, s1) == SPX_RT_ERR_ARG,
           "conv cbr wrong size accepted");
     CHECK(spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &p, &q, x, enc, len, bias, y1, sc1, s1 - 1) == SPX_RT_ERR_BUFFER,
@@ -428,6 +508,7 @@ static int kernels(void) {
       CHECK(spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &dp, &q, xd, enc, len, bias, z1, sc1, s1) == SPX_RT_OK, "dense cbr");
       CHECK(memcmp(z0, z1, (size_t)dp.n * dp.units) == 0, "dense cbr != dense: n%d %d->%d",
             dp.n, dp.features, dp.units);
+      if (check_packed_dense(&dp, &q, xd, w, enc, len, bias, z0, sc1, s1)) dense_packed++;
       dense_cases++;
       free(xd);
       free(z0);
@@ -446,6 +527,8 @@ static int kernels(void) {
   }
   printf("kernels: %d conv2d and %d dense layers bit-exact with the dense int8 kernels\n",
          conv_cases, dense_cases);
+  printf("kernels: %d conv2d and %d dense layers also on their packing\n", conv_packed,
+         dense_packed);
   return failures ? 1 : 0;
 }
 

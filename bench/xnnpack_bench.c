@@ -10,7 +10,9 @@
  *           connected operator), NHWC, no thread pool
  *   cbr     ours with the CBR format at 50% block density (every other 8x8
  *           block zeroed, checkerboard; depthwise, and conv1's 3 input
- *           channels (one block column): every other block row)
+ *           channels (one block column): every other block row), with its
+ *           row sums made beforehand where the layer takes them (as a
+ *           prepared model runs)
  *   half    ours on the same layer with half the MACs: half the input
  *           channels (for the layers pruned by block rows, half the output
  *           channels)
@@ -230,11 +232,11 @@ static void run_cbr(void *ctx) {
   ours_t *o = (ours_t *)ctx;
   data_t *d = o->d;
   if (o->s->dense)
-    spx_rt_dense_s8_fmt(&spx_fmt_desc_CBR, &d->dp, &d->q, d->in, o->wc, o->lc, d->bias,
-                        d->out, o->scratch, o->ss);
+    spx_rt_dense_s8_fmt_packed(&spx_fmt_desc_CBR, &d->dp, &d->q, d->in, o->wc, o->lc, o->pk,
+                               d->bias, d->out, o->scratch, o->ss);
   else
-    spx_rt_conv2d_s8_fmt(&spx_fmt_desc_CBR, &d->p, &d->q, d->in, o->wc, o->lc, d->bias,
-                         d->out, o->scratch, o->ss);
+    spx_rt_conv2d_s8_fmt_packed(&spx_fmt_desc_CBR, &d->p, &d->q, d->in, o->wc, o->lc, o->pk,
+                                d->bias, d->out, o->scratch, o->ss);
 }
 
 static void ours_init(ours_t *o, const layer_t *s, data_t *d) {
@@ -259,6 +261,7 @@ static void ours_init(ours_t *o, const layer_t *s, data_t *d) {
 }
 
 static void cbr_init(ours_t *o, const layer_t *s, data_t *d, const uint8_t *wc, size_t lc) {
+  size_t ps;
   memset(o, 0, sizeof *o);
   o->s = s;
   o->d = d;
@@ -267,6 +270,15 @@ static void cbr_init(ours_t *o, const layer_t *s, data_t *d, const uint8_t *wc, 
   o->ss = s->dense ? spx_rt_dense_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d->dp)
                    : spx_rt_conv2d_s8_fmt_get_buffer_size(&spx_fmt_desc_CBR, &d->p);
   o->scratch = xcalloc(o->ss, 1);
+  ps = s->dense ? spx_rt_dense_s8_fmt_packed_size(&spx_fmt_desc_CBR, &d->dp)
+                : spx_rt_conv2d_s8_fmt_packed_size(&spx_fmt_desc_CBR, &d->p);
+  if (ps) {
+    o->pk = xcalloc(ps, 1);
+    if ((s->dense ? spx_rt_dense_s8_fmt_pack(&spx_fmt_desc_CBR, &d->dp, wc, lc, o->pk, ps)
+                  : spx_rt_conv2d_s8_fmt_pack(&spx_fmt_desc_CBR, &d->p, wc, lc, o->pk, ps)) !=
+        SPX_RT_OK)
+      die("cbr pack");
+  }
 }
 
 static void ours_free(ours_t *o) {

@@ -2164,12 +2164,14 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 
 /* A depthwise CBR layer's row i: its block row, and whether that stores no
  * block (the row's taps are all 0). */
-static uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
-  const uint32_t per = cv->dims.rows / cv->dims.groups;
+static inline uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+  uint32_t per;
+  if (cv->dims.rows == cv->dims.groups) return i; /* one row per group: no divisions */
+  per = cv->dims.rows / cv->dims.groups;
   return (i / per) * ((per + 7) / 8) + (i % per) / 8;
 }
 
-static int dw_cbr_empty(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+static inline int dw_cbr_empty(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   const uint32_t br = dw_cbr_brow(cv, i);
   return spx_fmt_cbr_row_begin(cv, br) == spx_fmt_cbr_row_end(cv, br);
 }

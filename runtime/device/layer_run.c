@@ -459,7 +459,8 @@ static int keeps_format(const spx_rt_layer_t *l, const plan_t *pl) {
   return !pl->fmt->plain_s8 && !pl->fmt->decode_s8 && fmt_packed_size(l, pl);
 }
 
-/* Scratch of the dense int8 path on prepared weights. */
+/* Scratch of a run on prepared weights: the dense int8 path, or the
+ * format's own kernel on its packing. */
 static size_t dense_path_scratch(const spx_rt_layer_t *l, const plan_t *pl,
                                  const spx_rt_prepared_weights_t *pw) {
   const int res = pw->residual != NULL;

@@ -281,6 +281,9 @@ spx_rt_status_t spx_rt_direct_add_s8(SPX_RT_DIRECT_ARGS) {
   UNUSED_SCRATCH();
   spx_rt_layer_add_s8_params(l, quant_of(l->in[0]), quant_of(l->in[1]), quant_of(l->out),
                              act_of(l), &p);
+  if (spx_k_fast_add_s8(spx_rt_tensor_elems(l->in[0]), &p, IN(0, const int8_t),
+                        IN(1, const int8_t), OUT(int8_t)))
+    return SPX_RT_OK;
   return spx_rt_add_s8(spx_rt_tensor_elems(l->in[0]), &p, IN(0, const int8_t), IN(1, const int8_t),
                        OUT(int8_t));
 }

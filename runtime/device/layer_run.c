@@ -16,6 +16,7 @@
 #include "runtime/device/layer_params.h"
 #include "runtime/device/spx_device.h"
 #include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h"
 
 #define MAX_IN 4
 
@@ -704,6 +705,9 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
     if (pl.is_s8) {
       spx_rt_add_s8_params_t p;
       spx_rt_layer_add_s8_params(l, pl.inq[0], pl.inq[1], pl.outq, pl.act, &p);
+      if (spx_k_fast_add_s8(pl.count, &p, (const int8_t *)in[0], (const int8_t *)in[1],
+                            (int8_t *)out))
+        return SPX_RT_OK;
       return spx_rt_add_s8(pl.count, &p, (const int8_t *)in[0],
                            (const int8_t *)in[1], (int8_t *)out);
     }

@@ -161,6 +161,12 @@ spx_rt_status_t spx_k_fast_dense(const struct spx_fmt_weights *w,
 size_t spx_k_fast_dense_packed_size(const spx_rt_dense_params_t *p);
 void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *weights, void *packed);
 
+/* int8 add on the instruction-set path (spx_fast_s8.c): spx_rt_add_s8's
+ * bytes, 1 if it ran, 0 for a path or parameters it does not take (the
+ * caller then runs spx_rt_add_s8). */
+int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_t *a,
+                      const int8_t *b, int8_t *output);
+
 /* A build for size (-Os: firmware): kernels keep their smallest form (no
  * per-byte tables, no separable pools). */
 #if defined(__OPTIMIZE_SIZE__)

@@ -1743,6 +1743,69 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
   return SPX_RT_OK;
 }
 
+/* ---- int8 add ------------------------------------------------------------
+ * spx_rt_add_s8's arithmetic, 16 elements a step: each operand (x - z)
+ * << left_shift scaled by its multiplier, the sum requantized, all with
+ * rq16_i32 (mbqm exactly, shift <= 0: the operands' with z_out 0 and no
+ * clamp, whose sign correction is then always on; the sum's with the
+ * layer's z_out and clamp). The parameters it does not take (a shift > 0,
+ * a multiplier INT32_MIN, the fused sign's act_min > act_max, zero points
+ * outside int8 or a left shift beyond 23, where (x - z) 2^ls may leave
+ * int32) stay with spx_rt_add_s8. */
+#if SPX_K_X86
+T_AVX512 static void add_avx512(size_t count, const spx_rt_add_s8_params_t *p,
+                                const int8_t *a, const int8_t *b, int8_t *o) {
+  spx_rt_requant_pc_t qs, qo;
+  rq_common_t ks, ko;
+  rq_row_t ra, rb, ro;
+  __m512i za, zb;
+  __m128i ls;
+  size_t i;
+  memset(&qs, 0, sizeof qs);
+  qs.act_min = INT32_MIN;
+  qs.act_max = INT32_MAX;
+  memset(&qo, 0, sizeof qo);
+  qo.out_zero_point = p->out_zero_point;
+  qo.act_min = p->act_min;
+  qo.act_max = p->act_max;
+  ks = rq_common(&qs);
+  ko = rq_common(&qo);
+  ra = rq_setup(0, p->a_multiplier, (int)p->a_shift, &qs);
+  rb = rq_setup(0, p->b_multiplier, (int)p->b_shift, &qs);
+  ro = rq_setup(0, p->out_multiplier, (int)p->out_shift, &qo);
+  za = _mm512_set1_epi32(p->a_zero_point);
+  zb = _mm512_set1_epi32(p->b_zero_point);
+  ls = _mm_cvtsi32_si128(p->left_shift);
+  for (i = 0; i < count; i += 16) {
+    const __mmask16 m = count - i >= 16 ? (__mmask16)0xffff
+                                        : (__mmask16)((1u << (count - i)) - 1);
+    const __m512i xa = _mm512_sll_epi32(
+        _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, a + i)), za), ls);
+    const __m512i xb = _mm512_sll_epi32(
+        _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, b + i)), zb), ls);
+    const __m512i sum = _mm512_add_epi32(rq16_i32(&ks, &ra, xa), rq16_i32(&ks, &rb, xb));
+    _mm_mask_storeu_epi8(o + i, m, _mm512_cvtepi32_epi8(rq16_i32(&ko, &ro, sum)));
+  }
+}
+#endif
+
+int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_t *a,
+                      const int8_t *b, int8_t *output) {
+#if SPX_K_X86
+  const int32_t za = p->a_zero_point, zb = p->b_zero_point;
+  if (SPX_K_ISA() == SPX_RT_ISA_AVX512 && p->a_shift <= 0 && p->b_shift <= 0 &&
+      p->out_shift <= 0 && p->a_multiplier != INT32_MIN && p->b_multiplier != INT32_MIN &&
+      p->out_multiplier != INT32_MIN && p->act_min <= p->act_max && p->left_shift >= 0 &&
+      p->left_shift <= 23 && za >= -128 && za <= 127 && zb >= -128 && zb <= 127) {
+    add_avx512(count, p, a, b, output);
+    return 1;
+  }
+#else
+  (void)count, (void)p, (void)a, (void)b, (void)output;
+#endif
+  return 0;
+}
+
 /* ---- depthwise conv2d ----------------------------------------------------
  * Per channel, its input plane as bytes x' = x ^ 0x80 = x + 128 (0..255)
  * with the padding cells at z_in + 128 (as the conv above, z_in is an int8

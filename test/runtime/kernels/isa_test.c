@@ -15,7 +15,11 @@
  *                          wide kernels, ragged channel counts) and
  *                          depthwise taps beyond int8 (a residual),
  *                          batch, zero points at -128 and 127,
- *                          positive and negative shifts, the fused sign
+ *                          positive and negative shifts, the fused sign;
+ *                          and the int8 add the cpu device and generated C
+ *                          run (spx_k_fast_add_s8 where the path takes the
+ *                          parameters, else spx_rt_add_s8) against the
+ *                          definition (each operand's and the sum's mbqm)
  *   spx-isa-test current   the path in use (SPX_ISA, or the best one)
  * Prints one line per path and "FAIL ..." lines on mismatch; exit 1 on any
  * failure. */
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
+#include "runtime/kernels/kernels_internal.h" /* spx_k_fast_add_s8 */
 #include "runtime/kernels/spx_kernels.h"
 
 static int failures;
@@ -612,8 +617,92 @@ static void dense_layers(int count, int *checked) {
   }
 }
 
+/* One random int8 add layer on the current path against the definition:
+ * out = clamp(z_out + mbqm(mbqm((a - z_a) 2^ls, M_a, s_a) + mbqm((b - z_b)
+ * 2^ls, M_b, s_b), M_out, s_out)). Returns 1 if the path's own kernel took
+ * it. */
+static int add_layer(int it) {
+  spx_rt_add_s8_params_t p;
+  size_t n, i;
+  int8_t *a, *b, *out;
+  int fast, bad = 0;
+  p.a_zero_point = zero_point();
+  p.b_zero_point = zero_point();
+  p.out_zero_point = zero_point();
+  /* shifts that keep the operands' sum in int32, as spx_rt_add_s8_init's
+   * do (|(x - z) 2^ls M 2^s / 2^31| < 255 2^(ls + s), twice < 2^31) */
+  p.left_shift = rnd() % 8 ? 20 : rr(0, 23);
+  p.a_multiplier = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+  p.b_multiplier = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+  p.out_multiplier = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+  if (rnd() % 32 == 0) p.a_multiplier = INT32_MIN;
+  if (rnd() % 32 == 0) p.out_multiplier = INT32_MIN;
+  p.a_shift = rr(-8, 22 - p.left_shift < 0 ? 22 - p.left_shift : 0);
+  p.b_shift = rr(-8, 22 - p.left_shift < 0 ? 22 - p.left_shift : 0);
+  if (rnd() % 16 == 0) { /* a positive shift (spx_rt_add_s8's) */
+    p.left_shift = rr(0, 16);
+    p.a_shift = rr(1, 2);
+  }
+  p.out_shift = rnd() % 16 ? -p.left_shift + rr(-2, 2) : rr(-31, 1);
+  if (p.out_shift > 0 && rnd() % 2) p.out_shift = 0;
+  switch (rnd() % 3) {
+  case 0: /* relu */
+    p.act_min = p.out_zero_point;
+    p.act_max = 127;
+    break;
+  case 1: /* a clamp inside the int8 range */
+    p.act_min = rr(-128, 100);
+    p.act_max = rr(p.act_min, 127);
+    break;
+  default:
+    p.act_min = -128;
+    p.act_max = 127;
+  }
+  n = it % 4 == 0 ? (size_t)rr(1024, 3000) : (size_t)rr(1, 70); /* both of spx_rt_add_s8's loops */
+  a = xcalloc(n, 1);
+  b = xcalloc(n, 1);
+  out = xcalloc(n, 1);
+  for (i = 0; i < n; ++i) {
+    a[i] = (int8_t)rr(-128, 127);
+    b[i] = (int8_t)rr(-128, 127);
+  }
+  if (it % 5 == 0) /* the extremes */
+    for (i = 0; i < n; ++i) {
+      a[i] = (int8_t)(i % 2 ? 127 : -128);
+      b[i] = (int8_t)(i % 3 ? -128 : 127);
+    }
+  memset(out, 0x5a, n);
+  fast = spx_k_fast_add_s8(n, &p, a, b, out);
+  if (!fast && spx_rt_add_s8(n, &p, a, b, out) != SPX_RT_OK) {
+    printf("FAIL add: spx_rt_add_s8 refused layer %d\n", it);
+    failures++;
+  }
+  for (i = 0; i < n && !bad; ++i) {
+    const int32_t sa = spx_rt_mbqm((a[i] - p.a_zero_point) * (1 << p.left_shift), p.a_multiplier,
+                                   (int)p.a_shift);
+    const int32_t sb = spx_rt_mbqm((b[i] - p.b_zero_point) * (1 << p.left_shift), p.b_multiplier,
+                                   (int)p.b_shift);
+    int32_t v = p.out_zero_point + spx_rt_mbqm(sa + sb, p.out_multiplier, (int)p.out_shift);
+    if (v < p.act_min) v = p.act_min;
+    if (v > p.act_max) v = p.act_max;
+    if (out[i] != (int8_t)v) {
+      printf("FAIL add path %s (%s kernel), layer %d: element %zu of %zu is %d, want %d "
+             "(a %d b %d, z %d %d %d, ls %d, shifts %d %d %d, act [%d, %d])\n",
+             spx_rt_kernels_isa_name(spx_rt_kernels_isa()), fast ? "its own" : "the C", it, i,
+             n, out[i], v, a[i], b[i], p.a_zero_point, p.b_zero_point, p.out_zero_point,
+             p.left_shift, p.a_shift, p.b_shift, p.out_shift, p.act_min, p.act_max);
+      failures++;
+      bad = 1;
+    }
+  }
+  free(a);
+  free(b);
+  free(out);
+  return fast;
+}
+
 int main(int argc, char **argv) {
-  int k, convs = 0, denses = 0;
+  int k, convs = 0, denses = 0, adds = 0, adds_fast[SPX_RT_ISA_COUNT] = {0};
   if (argc == 2 && !strcmp(argv[1], "current")) {
     printf("current path: %s\n", spx_rt_kernels_isa_name(spx_rt_kernels_isa()));
     return 0;
@@ -637,9 +726,21 @@ int main(int argc, char **argv) {
   fixed_dw_layers(&convs);
   residual_dw_layers(&convs);
   dense_layers(200, &denses);
+  for (k = 0; k < n_isas; ++k) {
+    uint64_t state = rng_state; /* the same layers on every path */
+    int it;
+    spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
+    for (it = 0; it < 400; ++it) adds_fast[k] += add_layer(it);
+    adds = it;
+    if (k + 1 < n_isas) rng_state = state;
+  }
   for (k = 0; k < n_isas; ++k)
     printf("path %s: %d conv2d and %d dense layers (dense int8, cbr) bit-exact with the c path "
            "and the reference\n",
            spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), convs, denses);
+  for (k = 0; k < n_isas; ++k)
+    printf("path %s: %d int8 add layers bit-exact with the definition (%d on the path's own "
+           "kernel)\n",
+           spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), adds, adds_fast[k]);
   return failures ? 1 : 0;
 }

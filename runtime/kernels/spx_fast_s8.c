@@ -1050,15 +1050,25 @@ static void pack_dense(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
   }
 }
 
+/* The packing: the weights as pack_dense lays them out, [c_out][kp], then
+ * each row's weight sum, int32[c_out] (kp is a multiple of 4), which the
+ * kernel otherwise makes on every call. */
 size_t spx_k_fast_conv_packed_size(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow) {
   conv_plan_t pl;
-  return conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl) ? (size_t)p->c_out * pl.kp : 0;
+  return conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl) ? (size_t)p->c_out * (pl.kp + 4) : 0;
 }
 
 void spx_k_fast_conv_pack(const spx_rt_conv2d_params_t *p, int32_t oh, int32_t ow,
                           const int8_t *weights, void *packed) {
   conv_plan_t pl;
-  if (conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl)) pack_dense(p, &pl, weights, packed);
+  const size_t kin = (size_t)(p->c_in / p->groups) * (size_t)p->kh * (size_t)p->kw;
+  int32_t r;
+  if (!conv_plan(&spx_fmt_desc_DENSE, p, oh, ow, &pl)) return;
+  pack_dense(p, &pl, weights, packed);
+  for (r = 0; r < p->c_out; ++r) {
+    const int32_t sum = spx_k_sum_s8(weights + (size_t)r * kin, kin);
+    memcpy((uint8_t *)packed + (size_t)p->c_out * pl.kp + 4 * (size_t)r, &sum, 4);
+  }
 }
 
 static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d_params_t *p,
@@ -1155,11 +1165,14 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
   /* c0 = bias - (z_in + o) * sum w (wrapping: the total is in range);
    * CBR: the sums of its blocks' rows here (the format's row_sums goes row
    * by row through spx_k_sum_s8, 8 taps x 8 bytes a call), or its packing's
-   * (made once); prepared dense weights: their sums, made once */
+   * (made once); packed dense weights: the packing's; with a residual: the
+   * exact weights' sums, made once */
   if (res) {
     memcpy(c0, res->row_sums, (size_t)p->c_out * sizeof *c0);
   } else if (pl.cbr && packed) { /* CBR's packing: its row sums */
     memcpy(c0, packed, (size_t)p->c_out * sizeof *c0);
+  } else if (packed) { /* the dense packing's, after its weights */
+    memcpy(c0, packed + (size_t)p->c_out * pl.kp, (size_t)p->c_out * sizeof *c0);
   } else if (pl.cbr) {
     const uint32_t rb = 8 * pl.taps;
     uint32_t br, kk, oo;

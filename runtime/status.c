@@ -40,18 +40,16 @@ static void out_field(fmt_out_t *o, const char *sign, const char *d, size_t n,
   if (left) out_pad(o, ' ', pad);
 }
 
+/* The digits of v in base `base` into tmp, most significant first; their
+ * count. Written from the last digit back (the count known first), not
+ * reversed in place: gcc 12 vectorizes such a reversal for AVX-512 and then
+ * warns of 32-byte stores into the callers' small buffers
+ * (-Wstringop-overflow, a false positive that -Werror builds refuse). */
 static size_t utoa_rev(uint64_t v, unsigned base, bool upper, char *tmp) {
   const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  size_t n = 0;
-  do {
-    tmp[n++] = digits[v % base];
-    v /= base;
-  } while (v);
-  for (size_t i = 0; i < n / 2; i++) {
-    char t = tmp[i];
-    tmp[i] = tmp[n - 1 - i];
-    tmp[n - 1 - i] = t;
-  }
+  size_t n = 1, i;
+  for (uint64_t t = v; t >= base; t /= base) n++;
+  for (i = n; i-- > 0; v /= base) tmp[i] = digits[v % base];
   return n;
 }
 

@@ -11,21 +11,24 @@ static int scale_ok(float s) { return s > 0.0f && s <= 3.402823466e38f; }
 spx_rt_status_t spx_rt_quantize_f32_s8(size_t count, spx_rt_quant_t q,
                                        const float *input, int8_t *output) {
   size_t i;
-  const float zp = (float)q.zero_point;
   if (!input || !output || !scale_ok(q.scale) || q.zero_point < -128 ||
       q.zero_point > 127)
     return SPX_RT_ERR_ARG;
+  /* zp + roundf(v) (halves away from zero), clamped; NaN: the real value 0.
+   * Written without roundf so that compilers vectorize it (a libm call per
+   * element was a sixth of an int8 ResNet-18's input layer): beyond +-1024
+   * the clamp decides either way (|zp| <= 128), and inside, the int32
+   * conversion truncates and v - trunc(v) is exact. */
   for (i = 0; i < count; ++i) {
-    float v = input[i] / q.scale;
-    float r;
-    if (v != v) { /* NaN: the real value 0 */
-      output[i] = (int8_t)q.zero_point;
-      continue;
-    }
-    r = roundf(v) + zp; /* exact: |roundf(v)| < 2^24 whenever it matters */
-    if (r < -128.0f) r = -128.0f;
-    if (r > 127.0f) r = 127.0f;
-    output[i] = (int8_t)(int32_t)r;
+    float v = input[i] / q.scale, t;
+    int32_t k;
+    v = v == v ? v : 0.0f;
+    v = v < -1024.0f ? -1024.0f : v > 1024.0f ? 1024.0f : v;
+    k = (int32_t)v;
+    t = v - (float)k;
+    k += (int32_t)(t >= 0.5f) - (int32_t)(t <= -0.5f);
+    k += q.zero_point;
+    output[i] = (int8_t)(k < -128 ? -128 : k > 127 ? 127 : k);
   }
   return SPX_RT_OK;
 }

@@ -457,6 +457,52 @@ static void check_convert(void) {
     check(back[i] == wantf[i], "dequantize[%d] = %g, want %g", i, back[i], wantf[i]);
   check(spx_rt_quantize_f32_s8(8, qz(0.0f, 0), x, q) == SPX_RT_ERR_ARG,
         "quantize with scale 0");
+  { /* against the definition: clamp(zp + roundf(x / scale)), NaN -> zp; the
+     * halves and their neighbours, huge values, infinities, denormals */
+    static float xs[4096];
+    static int8_t got[4096];
+    const float scales[4] = {1.0f, 0.5f, 1.0f / 255, 3.0e-3f};
+    const int32_t zps[4] = {0, -128, 127, 3};
+    uint32_t rs = 7;
+    size_t n = 0, i;
+    int bad = 0;
+    for (i = 0; i < 600; i++) { /* k + 0.5 and one ulp either side */
+      const float h = (float)((int)i - 300) + 0.5f;
+      xs[n++] = h;
+      xs[n++] = nextafterf(h, 1e30f);
+      xs[n++] = nextafterf(h, -1e30f);
+    }
+    {
+      const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e30f, -1e30f, 1e-40f,
+                               -1e-40f, 1023.5f, -1023.5f, 1024.5f, -1024.5f, 8388607.5f,
+                               16777216.0f, -16777217.0f, 127.5f, -128.5f, 0.49999997f,
+                               -0.49999997f};
+      for (i = 0; i < sizeof special / sizeof special[0]; i++) xs[n++] = special[i];
+    }
+    while (n < 4096) { /* random bit patterns */
+      uint32_t b;
+      float f;
+      rs = rs * 1103515245u + 12345u;
+      b = rs ^ (rs >> 7) * 2654435761u;
+      memcpy(&f, &b, 4);
+      xs[n++] = f;
+    }
+    for (int c = 0; c < 4; c++) {
+      check(spx_rt_quantize_f32_s8(n, qz(scales[c], zps[c]), xs, got) == SPX_RT_OK,
+            "quantize sweep runs");
+      for (i = 0; i < n && !bad; i++) {
+        const float v = xs[i] / scales[c];
+        float r = v != v ? (float)zps[c] : roundf(v) + (float)zps[c];
+        if (r < -128.0f) r = -128.0f;
+        if (r > 127.0f) r = 127.0f;
+        if (got[i] != (int8_t)r) {
+          check(0, "quantize(%a / %g, zp %d) = %d, want %d", (double)xs[i], (double)scales[c],
+                zps[c], got[i], (int)r);
+          bad = 1;
+        }
+      }
+    }
+  }
   check(spx_rt_dequantize_s8_f32(8, qz(-1.0f, 0), want, back) == SPX_RT_ERR_ARG,
         "dequantize with a negative scale");
   /* Through layers: QUANTIZE uses the output's quantization, DEQUANTIZE the

@@ -79,13 +79,14 @@ static spx_rt_status_t maxpool_s8_direct(const spx_rt_pool_params_t *p,
 
 /* Separable: per output row, the max down the window's rows of a span of
  * input columns (MAXPOOL_SPAN bytes at most, a loop compilers vectorize),
- * then each output's max along its columns of that. The same windows, so
+ * then along the columns: the max of every kw consecutive columns of that
+ * (kw passes, vectorized too), one per output. The same windows, so
  * the same bytes as the direct loop; kernels wider than the span, and size
  * builds, take the direct loop. */
 #define MAXPOOL_SPAN 256
 spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
                                   const int8_t *input, int8_t *output) {
-  int8_t t[MAXPOOL_SPAN];
+  int8_t t[MAXPOOL_SPAN], v[MAXPOOL_SPAN];
   int32_t oh, ow, plane_i, oy, ox, y, x, per;
   spx_rt_status_t st;
   if (!p || !input || !output) return SPX_RT_ERR_ARG;
@@ -109,11 +110,27 @@ spx_rt_status_t spx_rt_maxpool_s8(const spx_rt_pool_params_t *p,
           const int8_t *r = in + (size_t)y * (size_t)p->w;
           for (x = xa; x < xb; ++x) t[x - xa] = r[x] > t[x - xa] ? r[x] : t[x - xa];
         }
-        for (ox = ox0; ox < ox1; ++ox) {
-          int8_t m = -128;
-          pool_window(p, oy, ox, &d, &d, &x0, &x1);
-          for (x = x0; x < x1; ++x) m = t[x - xa] > m ? t[x - xa] : m;
-          out[(size_t)oy * (size_t)ow + (size_t)ox] = m;
+        /* v[j] = the max of t[j .. j + kw - 1], kw passes over the span
+         * (loops compilers vectorize); an output whose window lies inside
+         * the span unclipped is one v, the clipped ones (padding) go
+         * through their window */
+        {
+          const int32_t n = xb - xa, kw = p->kw;
+          int32_t j, k;
+          for (j = 0; j + kw <= n; ++j) v[j] = t[j];
+          for (k = 1; k < kw; ++k)
+            for (j = 0; j + kw <= n; ++j) v[j] = t[j + k] > v[j] ? t[j + k] : v[j];
+          for (ox = ox0; ox < ox1; ++ox) {
+            const int32_t a = ox * p->stride[1] - p->pad[1];
+            int8_t m = -128;
+            if (a >= xa && a + kw <= xb) {
+              out[(size_t)oy * (size_t)ow + (size_t)ox] = v[a - xa];
+              continue;
+            }
+            pool_window(p, oy, ox, &d, &d, &x0, &x1);
+            for (x = x0; x < x1; ++x) m = t[x - xa] > m ? t[x - xa] : m;
+            out[(size_t)oy * (size_t)ow + (size_t)ox] = m;
+          }
         }
       }
     }

@@ -1404,7 +1404,10 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
             const uint32_t mr = o1 - o0 < MR ? o1 - o0 : MR;
             wd = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)o0 * pl.kp;
 #if SPX_K_X86
-            if (fuse && mr == MR && !res && rq_fast8(sg.rqt + o0)) {
+            /* (a residual is added between the micro-kernel and the
+             * output: rows with entries of one take tile_out) */
+            if (fuse && mr == MR && rq_fast8(sg.rqt + o0) &&
+                (!res || res->row_ptr[o0] == res->row_ptr[o0 + MR])) {
               tile_fused(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, 0, sg.rqt + o0, q, &sg,
                          out_n + (size_t)o0 * plane, plane);
               o0 += mr;

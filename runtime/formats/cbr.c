@@ -56,9 +56,14 @@ size_t spx_fmt_cbr_dense_index(const spx_fmt_cbr_dims_t *d, uint32_t o,
 
 void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *d, uint32_t o, uint32_t i,
                           uint32_t *out_r, uint32_t *out_c) {
-  uint32_t per = d->rows / d->groups;
-  *out_r = (o / per) * ceil8(per) + (o % per) / B;
+  uint32_t per;
   *out_c = i / B;
+  if (d->rows == d->groups) { /* one row per group (depthwise): no divisions */
+    *out_r = o;
+    return;
+  }
+  per = d->rows / d->groups;
+  *out_r = (o / per) * ceil8(per) + (o % per) / B;
 }
 
 void spx_fmt_cbr_block_row_span(const spx_fmt_cbr_dims_t *d, uint32_t r,

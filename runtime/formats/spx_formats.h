@@ -351,7 +351,8 @@ spx_rt_status_t spx_fmt_cbr_mask_apply(const spx_fmt_cbr_dims_t *dims,
 spx_rt_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
                                                 uint8_t *mask, size_t mask_size);
 /* The dense weight index of row o, col i, tap (ky, kx) in OIHW order, and
- * the block (r, c) that holds it. Helpers for encoders and tests. */
+ * the block (r, c) that holds it (encoders, tests, and the depthwise
+ * kernel's row lookups: no division when each group has one row). */
 size_t spx_fmt_cbr_dense_index(const spx_fmt_cbr_dims_t *dims, uint32_t o,
                                uint32_t i, uint32_t ky, uint32_t kx);
 void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *dims, uint32_t o,

@@ -1360,7 +1360,7 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
         /* AVX-512: the tile's rows requantized in the micro-kernel
          * (tile_fused), for 8 fast channels */
         fuse = k.offset && q->act_min <= q->act_max;
-        (void)fuse; /* no AVX-512 path in this build */
+        (void)fuse; /* read only where the AVX-512 path is built */
         if (pl.cbr) {
           const uint32_t br0 = (uint32_t)g * cv->rows_per_group;
           uint32_t br, oc = (uint32_t)(g * cout_g);
@@ -2344,13 +2344,12 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 }
 #endif
 
-/* A depthwise CBR layer's row i: its block row, and whether that stores no
- * block (the row's taps are all 0). */
-static inline uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
-  uint32_t per;
-  if (cv->dims.rows == cv->dims.groups) return i; /* one row per group: no divisions */
-  per = cv->dims.rows / cv->dims.groups;
-  return (i / per) * ((per + 7) / 8) + (i % per) / 8;
+/* A depthwise CBR layer's row i: its block row (the format's mapping), and
+ * whether that stores no block (the row's taps are all 0). */
+static uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+  uint32_t r, c;
+  spx_fmt_cbr_block_of(&cv->dims, i, 0, &r, &c);
+  return r;
 }
 
 static inline int dw_cbr_empty(const spx_fmt_cbr_view_t *cv, uint32_t i) {

@@ -660,44 +660,68 @@ T_AVX512 static void tile_fused(const int8_t *const *w, const int32_t *const *bo
  * e >= 1 they are the high half of P'' shifted by e - 1 (a 32-bit
  * arithmetic shift), for e = 0 the low half of a logical 64-bit shift by 31
  * (the bits shifted in land above bit 32). */
+typedef struct rq8 { /* a channel's constants (shift <= 0) */
+  __m256i mult, cmp, neg, add, zp, lo, hi;
+  __m128i sh;
+  int e, corr;
+} rq8_t;
+
+T_AVX2 static inline rq8_t rq8_setup(int32_t mult, int shift, const spx_rt_requant_pc_t *q) {
+  rq8_t r;
+  r.e = -shift;
+  r.corr = rq_needs_corr(q);
+  r.mult = _mm256_set1_epi64x(mult);
+  r.cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
+  r.neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  r.add = _mm256_set1_epi64x(((int64_t)1 << 30) + (r.e > 0 ? (int64_t)1 << (30 + r.e) : 0));
+  r.zp = _mm256_set1_epi32(q->out_zero_point);
+  r.lo = _mm256_set1_epi32(q->act_min);
+  r.hi = _mm256_set1_epi32(q->act_max);
+  r.sh = _mm_cvtsi32_si128(r.e > 0 ? r.e - 1 : 0);
+  return r;
+}
+
+/* 8 int32 values v (with c added) to 8 outputs in [act_min, act_max], in
+ * int32 lanes. */
+T_AVX2 static inline __m256i rq8(const rq8_t *r, __m256i v) {
+  __m256i ev = _mm256_mul_epi32(v, r->mult);                        /* even lanes */
+  __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), r->mult); /* odd lanes */
+  __m256i y;
+  if (r->e > 0 && r->corr) {
+    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, r->add),
+                          _mm256_and_si256(_mm256_cmpgt_epi64(r->cmp, ev), r->neg));
+    od = _mm256_sub_epi64(_mm256_add_epi64(od, r->add),
+                          _mm256_and_si256(_mm256_cmpgt_epi64(r->cmp, od), r->neg));
+  } else if (r->e > 0) {
+    ev = _mm256_add_epi64(ev, r->add);
+    od = _mm256_add_epi64(od, r->add);
+  }
+  if (r->e > 0) {
+    ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, r->sh), 32); /* high halves, down */
+    od = _mm256_sra_epi32(od, r->sh);                        /* high halves, in place */
+  } else {
+    ev = _mm256_srli_epi64(_mm256_add_epi64(ev, r->add), 31);
+    od = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_add_epi64(od, r->add), 31), 32);
+  }
+  y = _mm256_blend_epi32(ev, od, 0xaa);
+  y = _mm256_add_epi32(y, r->zp); /* int32 wrap as in C, then clamp */
+  return _mm256_min_epi32(_mm256_max_epi32(y, r->lo), r->hi);
+}
+
 T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
                                 int shift, const spx_rt_requant_pc_t *q, int8_t *o) {
-  const int e = -shift;
-  const __m256i vmult = _mm256_set1_epi64x(mult), vc = _mm256_set1_epi32(c);
-  const __m256i cmp = _mm256_set1_epi64x(-((int64_t)1 << 30)), neg = _mm256_set1_epi64x((int64_t)1 << 31);
-  const __m256i vadd = _mm256_set1_epi64x(((int64_t)1 << 30) + (e > 0 ? (int64_t)1 << (30 + e) : 0));
-  const __m256i zp = _mm256_set1_epi32(q->out_zero_point);
-  const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
-  const __m128i sh = _mm_cvtsi32_si128(e > 0 ? e - 1 : 0);
-  const int corr = rq_needs_corr(q);
+  const __m256i vc = _mm256_set1_epi32(c);
+  rq8_t r;
   uint32_t j;
   if (q->act_min > q->act_max || mult == INT32_MIN || shift > 0) {
     requant_c(a, n, c, mult, shift, q, o);
     return;
   }
+  r = rq8_setup(mult, shift, q);
   for (j = 0; j + 8 <= n; j += 8) {
-    const __m256i v = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc);
-    __m256i ev = _mm256_mul_epi32(v, vmult);                        /* even lanes */
-    __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), vmult); /* odd lanes */
-    __m256i y;
+    __m256i y = rq8(&r, _mm256_add_epi32(
+                            _mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc));
     __m128i b;
-    if (e > 0 && corr) {
-      ev = _mm256_sub_epi64(_mm256_add_epi64(ev, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
-      od = _mm256_sub_epi64(_mm256_add_epi64(od, vadd), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
-    } else if (e > 0) {
-      ev = _mm256_add_epi64(ev, vadd);
-      od = _mm256_add_epi64(od, vadd);
-    }
-    if (e > 0) {
-      ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
-      od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
-    } else {
-      ev = _mm256_srli_epi64(_mm256_add_epi64(ev, vadd), 31);
-      od = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_add_epi64(od, vadd), 31), 32);
-    }
-    y = _mm256_blend_epi32(ev, od, 0xaa);
-    y = _mm256_add_epi32(y, zp); /* int32 wrap as in C, then clamp */
-    y = _mm256_min_epi32(_mm256_max_epi32(y, lo), hi);
     y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
     b = _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
     _mm_storel_epi64((__m128i *)(void *)(o + j), b);
@@ -2121,16 +2145,24 @@ static int dw_run_c(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
 /* AVX2, sw 1 or 2: the taps in pairs, as the VNNI blocks' quads (16 bytes
  * at byte b widened to int16 hold in dword m the pair of virtual pixel
  * (b + 2 m) / sw), vpmaddwd on int16 weights (every row_taps tap fits);
- * G = 2 / sw loads per pair make a block of 8 G virtual pixels (load j:
- * pixels j, j + G, ..), stored in order to acc. */
+ * blocks of 16 virtual pixels in two accumulators: sw 1, loads at s and
+ * s + 1 (a0: the even pixels, a1: the odd ones); sw 2, at s and s + 16
+ * (a0: pixels 0-7, a1: 8-15). rr: requantized in registers, the bytes to
+ * vout; NULL: the accumulators to acc (virtual pixels, in order). */
 T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
-                                    int32_t c0, const int G, int32_t *acc) {
+                                    int32_t c0, const int SW, const rq8_t *rr, int32_t *acc,
+                                    uint8_t *vout) {
   const int32_t nv = pl->nv, np = ch->np;
-  const size_t sw = (size_t)pl->sw;
+  const size_t second = SW == 1 ? 1 : 16; /* the second load's bytes from the first */
   const __m256i vc = _mm256_set1_epi32(c0);
+  /* sw 1, after the packs: lane bytes 0-7 hold pixels 0 2 4 6 1 3 5 7 (of the lane's 8) */
+  const __m256i order = _mm256_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15,
+                                         0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+  /* sw 2, after the packs: dwords 0 1 4 5 hold pixels 0-3 8-11 4-7 12-15 */
+  const __m256i dorder = _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7);
   int32_t v0, i;
-  for (v0 = 0; v0 < nv; v0 += 8 * G) {
-    const uint8_t *const xv = xb + sw * (size_t)v0;
+  for (v0 = 0; v0 < nv; v0 += 16) {
+    const uint8_t *const xv = xb + (size_t)SW * (size_t)v0;
     __m256i a0 = vc, a1 = vc;
     for (i = 0; i < np; ++i) {
       const uint8_t *s = xv + ch->poff[i];
@@ -2138,52 +2170,119 @@ T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, cons
       a0 = _mm256_add_epi32(
           a0, _mm256_madd_epi16(
                   _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)s)), wv));
-      if (G > 1)
-        a1 = _mm256_add_epi32(
-            a1, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
-                                      _mm_loadu_si128((const __m128i *)(const void *)(s + sw))),
-                                  wv));
+      a1 = _mm256_add_epi32(
+          a1, _mm256_madd_epi16(_mm256_cvtepu8_epi16(
+                                    _mm_loadu_si128((const __m128i *)(const void *)(s + second))),
+                                wv));
     }
-    if (G > 1) { /* pixel 2 m + j from lane m of a_j */
+    if (rr) { /* the outputs are per channel: requantized in any order, then put in order */
+      const __m256i p = _mm256_packs_epi32(rq8(rr, a0), rq8(rr, a1));
+      __m256i b = _mm256_packs_epi16(p, p); /* lane k: its 8 bytes of p, twice */
+      b = SW == 1 ? _mm256_permute4x64_epi64(_mm256_shuffle_epi8(b, order), 0x08)
+                  : _mm256_permutevar8x32_epi32(b, dorder);
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm256_castsi256_si128(b));
+    } else if (SW == 1) { /* pixel 2 m + j from lane m of a_j */
       const __m256i lo = _mm256_unpacklo_epi32(a0, a1), hi = _mm256_unpackhi_epi32(a0, a1);
       _mm256_storeu_si256((__m256i *)(void *)(acc + v0), _mm256_permute2x128_si256(lo, hi, 0x20));
       _mm256_storeu_si256((__m256i *)(void *)(acc + v0 + 8),
                           _mm256_permute2x128_si256(lo, hi, 0x31));
     } else {
       _mm256_storeu_si256((__m256i *)(void *)(acc + v0), a0);
+      _mm256_storeu_si256((__m256i *)(void *)(acc + v0 + 8), a1);
     }
   }
 }
 
+/* The rows in 32-byte pieces, as dw_fill_avx512 does in 64-byte ones: a
+ * row's last piece is one store, its bytes past the row the padding value;
+ * a last piece whose load would pass the channel's plane is read from a
+ * copy. */
 T_AVX2 static void dw_fill_avx2(const dw_plan_t *pl, const spx_rt_conv2d_params_t *p,
                                 const int8_t *in, uint8_t *xb) {
-  dw_fill_body(pl, p, in, xb);
+  const __m256i flip = _mm256_set1_epi8((char)0x80), border = _mm256_set1_epi8((char)pl->border);
+  const int32_t h = p->h, w = p->w, sh = pl->sh, full = w & ~31;
+  const size_t istride = pl->istride, pitch = pl->pitch;
+  const uint8_t *s = (const uint8_t *)in;
+  const size_t hw = (size_t)h * (size_t)w;
+  /* byte j of the last piece is the row's when j < w % 32 */
+  const __m256i keep = _mm256_cmpgt_epi8(
+      _mm256_set1_epi8((char)(w % 32)),
+      _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                       21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31));
+  size_t at = 0; /* s - in */
+  int32_t x, y, py = p->pad[0] % sh;
+  uint8_t *row = xb + (size_t)py * istride + (size_t)(p->pad[0] / sh) * pitch + (size_t)p->pad[1];
+  for (y = 0; y < h; ++y, s += w, at += (size_t)w) {
+    for (x = 0; x < full; x += 32)
+      _mm256_storeu_si256((__m256i *)(void *)(row + x),
+                          _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(s + x)),
+                                           flip));
+    if (x < w) {
+      __m256i v;
+      if (at + (size_t)x + 32 <= hw) { /* a whole load inside the plane */
+        v = _mm256_loadu_si256((const __m256i *)(const void *)(s + x));
+      } else {
+        uint8_t t[32];
+        memset(t, 0, sizeof t);
+        memcpy(t, s + x, (size_t)(w - x));
+        v = _mm256_loadu_si256((const __m256i *)(const void *)t);
+      }
+      _mm256_storeu_si256((__m256i *)(void *)(row + x),
+                          _mm256_blendv_epi8(border, _mm256_xor_si256(v, flip), keep));
+    }
+    /* the next padded row: the next image's, or the first image's next */
+    if (++py < sh) {
+      row += istride;
+    } else {
+      py = 0;
+      row = row + pitch - (size_t)(sh - 1) * istride;
+    }
+  }
 }
 
 T_AVX2 static int dw_run_avx2(const dw_plan_t *pl, const uint8_t *xb, const dw_chan_t *ch,
                               int32_t c0, int32_t oh, int32_t ow, int32_t mult, int shift,
                               const spx_rt_requant_pc_t *q, int32_t *acc, uint8_t *vout,
                               int8_t *out) {
-  if (pl->sw == 1)
-    dw_pairs_body(pl, xb, ch, c0, 2, acc);
-  else if (pl->sw == 2)
-    dw_pairs_body(pl, xb, ch, c0, 1, acc);
-  else {
+  const int fast = !(q->act_min > q->act_max || mult == INT32_MIN || shift > 0);
+  const rq8_t rr = rq8_setup(fast ? mult : 0, fast ? shift : 0, q);
+  if (pl->sw != 1 && pl->sw != 2) {
     dw_plane_body(pl, xb, ch, c0, oh, ow, requant_rows_avx2, mult, shift, q,
                   (uint32_t *)(void *)acc, out);
     return 0;
   }
-  /* the virtual pixels in one run (requant_avx2 does 8 at a time, the
-   * rest one by one: per row, that would be most of a short row) */
-  requant_avx2(acc, (uint32_t)pl->nv, 0, mult, shift, q, (int8_t *)vout);
+  if (pl->sw == 1)
+    dw_pairs_body(pl, xb, ch, c0, 1, fast ? &rr : NULL, acc, vout);
+  else
+    dw_pairs_body(pl, xb, ch, c0, 2, fast ? &rr : NULL, acc, vout);
+  /* others: the virtual pixels in one run (requant_avx2 does 8 at a time,
+   * the rest one by one: per row, that would be most of a short row) */
+  if (!fast) requant_avx2(acc, (uint32_t)pl->nv, 0, mult, shift, q, (int8_t *)vout);
   return 1;
 }
 
-static void dw_copy_c(const dw_plan_t *pl, const uint8_t *vout, int32_t oh, int32_t ow,
-                      int8_t *out) {
-  int32_t y;
-  for (y = 0; y < oh; ++y)
-    memcpy(out + (size_t)y * (size_t)ow, vout + (size_t)y * (size_t)pl->vq, (size_t)ow);
+/* Output row y from vout + y vq, top down, in 32-byte pieces: a row's last
+ * piece is one store when that stays inside the channel's plane (the
+ * bytes past the row are the next rows', written after it). */
+T_AVX2 static void dw_copy_avx2(const dw_plan_t *pl, const uint8_t *vout, int32_t oh,
+                                int32_t ow, int8_t *out) {
+  const size_t plane = (size_t)oh * (size_t)ow, vq = (size_t)pl->vq;
+  size_t at = 0; /* the row's first byte in out */
+  int32_t x, y;
+  for (y = 0; y < oh; ++y, at += (size_t)ow) {
+    const uint8_t *s = vout + (size_t)y * vq;
+    uint8_t *d = (uint8_t *)out + at;
+    for (x = 0; x + 32 <= ow; x += 32)
+      _mm256_storeu_si256((__m256i *)(void *)(d + x),
+                          _mm256_loadu_si256((const __m256i *)(const void *)(s + x)));
+    if (x < ow) {
+      if (at + (size_t)x + 32 <= plane)
+        _mm256_storeu_si256((__m256i *)(void *)(d + x),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(s + x)));
+      else
+        memcpy(d + x, s + x, (size_t)(ow - x));
+    }
+  }
 }
 
 /* Each row's last bytes in one 64-byte store (masked stores are slow): the
@@ -2390,7 +2489,7 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
   } else if (SPX_K_ISA() == SPX_RT_ISA_AVX2) {
     fill = dw_fill_avx2;
     run = dw_run_avx2;
-    copy = dw_copy_c;
+    copy = dw_copy_avx2;
     groups = 2;
   }
 #endif

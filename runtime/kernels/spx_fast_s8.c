@@ -96,55 +96,6 @@ static void ukr_c(const int8_t *const *w, const int32_t *const *boff, uint32_t n
     }
 }
 
-#if SPX_K_X86
-/* Signed bytes widened to int16; vpmaddwd sums pairs: lane 2p / 2p + 1 of
- * a 4-pixel register hold pixel p's two halves, added at the end. Two rows
- * x 16 pixels per pass. */
-T_AVX2 static void ukr_avx2(const int8_t *const *w, const int32_t *const *boff,
-                            uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
-                            uint32_t mr, int32_t *acc) {
-  uint32_t r, h, i, q;
-  for (r = 0; r < MR; r += 2) {
-    const size_t o0 = (size_t)(r < mr ? r : mr - 1) * wstride;
-    const size_t o1 = (size_t)(r + 1 < mr ? r + 1 : mr - 1) * wstride;
-    for (h = 0; h < NR; h += 16) {
-      __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
-      __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-      for (i = 0; i < nblk; ++i) {
-        const int8_t *w0 = w[i] + o0, *w1 = w[i] + o1;
-        const int32_t *bo = boff[i];
-        for (q = 0; q < nq; ++q) {
-          const uint8_t *x = b + bo[q] + 4 * h;
-          const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x));
-          const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)));
-          const __m256i x2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 32)));
-          const __m256i x3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 48)));
-          const __m256i v0 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w0 + 4 * q))));
-          const __m256i v1 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w1 + 4 * q))));
-          a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x0, v0));
-          a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x1, v0));
-          a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(x2, v0));
-          a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(x3, v0));
-          a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x0, v1));
-          a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
-          a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
-          a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
-        }
-      }
-      /* hadd within lanes gives pixels [0 1 4 5 | 2 3 6 7]: reorder */
-      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h),
-                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a00, a01), 0xd8));
-      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h + 8),
-                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a02, a03), 0xd8));
-      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h),
-                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a10, a11), 0xd8));
-      _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h + 8),
-                          _mm256_permute4x64_epi64(_mm256_hadd_epi32(a12, a13), 0xd8));
-    }
-  }
-}
-
-#endif
 
 /* ---- requantization of n accumulators (+ c) into o -------------------- */
 
@@ -187,6 +138,14 @@ static void rq_chan_init(rq_chan_t *r, int32_t c, int32_t mult, int shift,
     r->add = rq_add(-shift, q);
     r->sh1 = -shift - 1;
   }
+}
+
+/* The 8 channels of a tile are all fast (rq32f's, rq8_hi's) */
+static int rq_fast8(const rq_chan_t *r) {
+  int i;
+  for (i = 0; i < MR; ++i)
+    if (!r[i].fast) return 0;
+  return 1;
 }
 
 typedef void (*requant_fn)(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int shift,
@@ -621,14 +580,6 @@ T_AVX512 static void ukr_avx512_cbr1(const int8_t *const *w, const int32_t *cons
   ukr_avx512_cbr1_body(w, boff, nblk, b, acc, NULL, 0);
 }
 
-/* The 8 channels of a tile are all fast (rq32f's) */
-static int rq_fast8(const rq_chan_t *r) {
-  int i;
-  for (i = 0; i < MR; ++i)
-    if (!r[i].fast) return 0;
-  return 1;
-}
-
 /* A tile of 8 fast channels (rq, from row oc; o: row oc's output plane),
  * its real pixels in sg: ukr (cbr1: ukr_cbr1) with the rows requantized as
  * they leave the registers, as tile_out_avx512 would. */
@@ -681,29 +632,36 @@ T_AVX2 static inline rq8_t rq8_setup(int32_t mult, int shift, const spx_rt_requa
   return r;
 }
 
+/* The e >= 1 steps on 8 int32 values v: the low 32 bits of P'' >> (31 + e)
+ * (with add = the rounding terms, and z_out 2^(31+e) where folded), in
+ * order. */
+T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult, __m256i add, __m128i sh,
+                                    __m256i cmp, __m256i neg, int corr) {
+  __m256i ev = _mm256_mul_epi32(v, mult);                        /* even lanes */
+  __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), mult); /* odd lanes */
+  if (corr) {
+    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, add), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
+    od = _mm256_sub_epi64(_mm256_add_epi64(od, add), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+  } else {
+    ev = _mm256_add_epi64(ev, add);
+    od = _mm256_add_epi64(od, add);
+  }
+  ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
+  od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
+  return _mm256_blend_epi32(ev, od, 0xaa);
+}
+
 /* 8 int32 values v (with c added) to 8 outputs in [act_min, act_max], in
  * int32 lanes. */
 T_AVX2 static inline __m256i rq8(const rq8_t *r, __m256i v) {
-  __m256i ev = _mm256_mul_epi32(v, r->mult);                        /* even lanes */
-  __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), r->mult); /* odd lanes */
   __m256i y;
-  if (r->e > 0 && r->corr) {
-    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, r->add),
-                          _mm256_and_si256(_mm256_cmpgt_epi64(r->cmp, ev), r->neg));
-    od = _mm256_sub_epi64(_mm256_add_epi64(od, r->add),
-                          _mm256_and_si256(_mm256_cmpgt_epi64(r->cmp, od), r->neg));
-  } else if (r->e > 0) {
-    ev = _mm256_add_epi64(ev, r->add);
-    od = _mm256_add_epi64(od, r->add);
-  }
   if (r->e > 0) {
-    ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, r->sh), 32); /* high halves, down */
-    od = _mm256_sra_epi32(od, r->sh);                        /* high halves, in place */
+    y = rq8_hi(v, r->mult, r->add, r->sh, r->cmp, r->neg, r->corr);
   } else {
-    ev = _mm256_srli_epi64(_mm256_add_epi64(ev, r->add), 31);
-    od = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_add_epi64(od, r->add), 31), 32);
+    const __m256i ev = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(v, r->mult), r->add), 31);
+    const __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), r->mult), r->add);
+    y = _mm256_blend_epi32(ev, _mm256_slli_epi64(_mm256_srli_epi64(od, 31), 32), 0xaa);
   }
-  y = _mm256_blend_epi32(ev, od, 0xaa);
   y = _mm256_add_epi32(y, r->zp); /* int32 wrap as in C, then clamp */
   return _mm256_min_epi32(_mm256_max_epi32(y, r->lo), r->hi);
 }
@@ -742,6 +700,135 @@ static void requant_rows_avx2(const int32_t *acc, int32_t wp, int32_t oh, int32_
   for (oy = 0; oy < oh; ++oy)
     requant_avx2(acc + (size_t)oy * (size_t)wp, (uint32_t)ow, 0, mult, shift, q,
                  out + (size_t)oy * (size_t)ow);
+}
+
+/* ---- the AVX2 micro-kernel ---------------------------------------------
+ * A tile's end: its accumulators stored to acc (tile_out_avx2 requantizes
+ * them) or, fused (a tile of 8 fast channels, tile_fused_avx2), each row's
+ * 16 pixels requantized in registers (rq8_hi, z_out folded as rq32f does)
+ * and stored as bytes: to the output when the tile is one run of NR
+ * pixels, else to the tile's bytes, stored segment by segment after. */
+typedef struct tile_fuse2 {
+  const rq_chan_t *rq;   /* the tile's 8 channels */
+  const tile_segs_t *sg; /* its real pixels */
+  uintptr_t o;           /* row 0's output plane; row r at o + r * plane */
+  size_t plane;
+  int8_t *ob;            /* not whole: the tile's bytes [MR][NR] */
+  __m256i cmp, neg, lo, hi;
+  int corr, sat, whole;
+} tile_fuse2_t;
+
+/* Row r's pixels h .. h + 15 (lo, hi: 8 accumulators each, in order). */
+T_AVX2 static inline __attribute__((always_inline)) void
+row16_avx2(const tile_fuse2_t *fz, uint32_t r, uint32_t h, __m256i lo, __m256i hi) {
+  const rq_chan_t *rc = fz->rq + r;
+  const __m256i mult = _mm256_set1_epi64x(rc->mult), add = _mm256_set1_epi64x(rc->add);
+  const __m256i c = _mm256_set1_epi32(rc->c);
+  const __m128i sh = _mm_cvtsi32_si128(rc->sh1);
+  __m256i y0 = rq8_hi(_mm256_add_epi32(lo, c), mult, add, sh, fz->cmp, fz->neg, fz->corr);
+  __m256i y1 = rq8_hi(_mm256_add_epi32(hi, c), mult, add, sh, fz->cmp, fz->neg, fz->corr);
+  __m256i p;
+  if (!fz->sat) {
+    y0 = _mm256_min_epi32(_mm256_max_epi32(y0, fz->lo), fz->hi);
+    y1 = _mm256_min_epi32(_mm256_max_epi32(y1, fz->lo), fz->hi);
+  }
+  /* packs per lane: dwords 0 1 4 5 of the bytes hold pixels 0-3 8-11 4-7 12-15 */
+  p = _mm256_packs_epi32(y0, y1);
+  p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p, p), _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7));
+  _mm_storeu_si128((__m128i *)(void *)(fz->whole ? fz->o + (size_t)r * fz->plane + fz->sg->off[0] + h
+                                                 : (uintptr_t)(fz->ob + (size_t)r * NR + h)),
+                   _mm256_castsi256_si128(p));
+}
+
+/* Signed bytes widened to int16; vpmaddwd sums pairs: lane 2p / 2p + 1 of
+ * a 4-pixel register hold pixel p's two halves, added at the end. Two rows
+ * x 16 pixels per pass. */
+T_AVX2 static inline __attribute__((always_inline)) void
+ukr_avx2_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk, uint32_t nq,
+              size_t wstride, const uint8_t *b, uint32_t mr, int32_t *acc,
+              const tile_fuse2_t *fz, const int FUSE) {
+  uint32_t r, h, i, q;
+  for (r = 0; r < MR; r += 2) {
+    const size_t o0 = (size_t)(r < mr ? r : mr - 1) * wstride;
+    const size_t o1 = (size_t)(r + 1 < mr ? r + 1 : mr - 1) * wstride;
+    for (h = 0; h < NR; h += 16) {
+      __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+      __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+      for (i = 0; i < nblk; ++i) {
+        const int8_t *w0 = w[i] + o0, *w1 = w[i] + o1;
+        const int32_t *bo = boff[i];
+        for (q = 0; q < nq; ++q) {
+          const uint8_t *x = b + bo[q] + 4 * h;
+          const __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)x));
+          const __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 16)));
+          const __m256i x2 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 32)));
+          const __m256i x3 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x + 48)));
+          /* the row's 4 weights as int16, in every 8-byte group */
+          const __m256i v0 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w0 + 4 * q))));
+          const __m256i v1 = _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(ld32(w1 + 4 * q))));
+          a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(x0, v0));
+          a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(x1, v0));
+          a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(x2, v0));
+          a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(x3, v0));
+          a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(x0, v1));
+          a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
+          a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
+          a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
+        }
+      }
+      {
+        /* hadd within lanes gives pixels [0 1 4 5 | 2 3 6 7]: reorder */
+        const __m256i s00 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a00, a01), 0xd8);
+        const __m256i s01 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a02, a03), 0xd8);
+        const __m256i s10 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a10, a11), 0xd8);
+        const __m256i s11 = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a12, a13), 0xd8);
+        if (FUSE) {
+          row16_avx2(fz, r, h, s00, s01);
+          row16_avx2(fz, r + 1, h, s10, s11);
+        } else {
+          _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h), s00);
+          _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)r * NR + h + 8), s01);
+          _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h), s10);
+          _mm256_storeu_si256((__m256i *)(void *)(acc + (size_t)(r + 1) * NR + h + 8), s11);
+        }
+      }
+    }
+  }
+}
+
+T_AVX2 static void ukr_avx2(const int8_t *const *w, const int32_t *const *boff,
+                            uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
+                            uint32_t mr, int32_t *acc) {
+  ukr_avx2_body(w, boff, nblk, nq, wstride, b, mr, acc, NULL, 0);
+}
+
+/* tile_fused on AVX2 (cbr1 is the AVX-512 kernel's: the body is one). */
+T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const *boff,
+                                   uint32_t nblk, uint32_t nq, size_t wstride,
+                                   const uint8_t *b, int cbr1, const rq_chan_t *rq,
+                                   const spx_rt_requant_pc_t *q, const tile_segs_t *sg,
+                                   int8_t *o, size_t plane) {
+  int8_t ob[MR * NR];
+  tile_fuse2_t fz;
+  uint32_t r, s;
+  (void)cbr1;
+  fz.rq = rq;
+  fz.sg = sg;
+  fz.o = (uintptr_t)o;
+  fz.plane = plane;
+  fz.ob = ob;
+  fz.cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
+  fz.neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  fz.lo = _mm256_set1_epi32(q->act_min);
+  fz.hi = _mm256_set1_epi32(q->act_max);
+  fz.corr = rq_needs_corr(q);
+  fz.sat = q->act_min == -128 && q->act_max == 127;
+  fz.whole = sg->n == 1 && sg->len[0] == NR;
+  ukr_avx2_body(w, boff, nblk, nq, wstride, b, MR, NULL, &fz, 1);
+  if (!fz.whole)
+    for (r = 0; r < MR; ++r)
+      for (s = 0; s < sg->n; ++s)
+        memcpy(o + (size_t)r * plane + sg->off[s], ob + (size_t)r * NR + sg->j[s], sg->len[s]);
 }
 #endif
 
@@ -849,6 +936,13 @@ T_AVX512 static void gather2_avx512(const int8_t *r0, const int8_t *r1, const in
 #endif
 
 
+/* A tile of 8 fast channels (rq_chan_t) run and requantized in one go
+ * (tile_fused, tile_fused_avx2). */
+typedef void (*tile_fused_fn)(const int8_t *const *w, const int32_t *const *boff,
+                              uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
+                              int cbr1, const struct rq_chan *rq, const spx_rt_requant_pc_t *q,
+                              const tile_segs_t *sg, int8_t *o, size_t plane);
+
 typedef struct isa_kit {
   ukr_fn ukr;
   /* CBR, 1x1, 8 rows (NULL: ukr) */
@@ -857,6 +951,7 @@ typedef struct isa_kit {
   requant_fn requant;
   requant_rows_fn requant_rows;
   tile_out_fn tile_out;
+  tile_fused_fn fused; /* or NULL */
   interleave_fn interleave;
   interleave_fn gather2; /* interleave of every other byte (stride 2), or NULL */
   uint8_t offset; /* o: 128 (x' = x ^ 0x80) or 0 */
@@ -869,6 +964,7 @@ static isa_kit_t kit(void) {
   k.requant = requant_c;
   k.requant_rows = requant_rows_c;
   k.tile_out = tile_out_c;
+  k.fused = NULL;
   k.interleave = interleave4;
   k.gather2 = NULL;
   k.offset = 0;
@@ -879,6 +975,7 @@ static isa_kit_t kit(void) {
     k.ukr_cbr1 = ukr_avx512_cbr1;
     k.requant = requant_avx512;
     k.tile_out = tile_out_avx512;
+    k.fused = tile_fused;
     k.requant_rows = requant_rows_avx512;
     k.interleave = interleave4_avx512;
     k.gather2 = gather2_avx512;
@@ -889,6 +986,7 @@ static isa_kit_t kit(void) {
     k.requant = requant_avx2;
     k.requant_rows = requant_rows_avx2;
     k.tile_out = tile_out_avx2;
+    k.fused = tile_fused_avx2;
     break;
   default:
     break;
@@ -1295,7 +1393,7 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
     c0[r] = (int32_t)((uint32_t)(bias ? bias[r] : 0) -
                       (uint32_t)(zin + k.offset) * (uint32_t)c0[r]);
   sg.rqt = NULL;
-  if (k.offset) { /* the AVX-512 path's tile_out */
+  if (k.fused) { /* the fused tiles' and the AVX-512 path's tile_out */
     rq_chan_t *rqt = (rq_chan_t *)(void *)(base + pl.off_rq);
     for (r = 0; r < (uint32_t)p->c_out; ++r)
       rq_chan_init(rqt + r, c0[r], q->multiplier[r], (int)q->shift[r], q);
@@ -1381,10 +1479,9 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
             j += len;
           }
         }
-        /* AVX-512: the tile's rows requantized in the micro-kernel
-         * (tile_fused), for 8 fast channels */
-        fuse = k.offset && q->act_min <= q->act_max;
-        (void)fuse; /* read only where the AVX-512 path is built */
+        /* the tile's rows requantized in the micro-kernel (k.fused), for 8
+         * fast channels */
+        fuse = k.fused && q->act_min <= q->act_max;
         if (pl.cbr) {
           const uint32_t br0 = (uint32_t)g * cv->rows_per_group;
           uint32_t br, oc = (uint32_t)(g * cout_g);
@@ -1398,19 +1495,16 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
               oc += mr;
               continue;
             }
-#if SPX_K_X86
             if (fuse && mr == MR && rq_fast8(sg.rqt + oc)) {
               if (pl.cbr == 2)
-                tile_fused(wptr + kb, bptr + kb, nblk, pl.taps, (size_t)4 * pl.taps, b, 0,
-                           sg.rqt + oc, q, &sg, out_n + (size_t)oc * plane, plane);
+                k.fused(wptr + kb, bptr + kb, nblk, pl.taps, (size_t)4 * pl.taps, b, 0,
+                        sg.rqt + oc, q, &sg, out_n + (size_t)oc * plane, plane);
               else
-                tile_fused(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b,
-                           pl.taps == 1, sg.rqt + oc, q, &sg, out_n + (size_t)oc * plane,
-                           plane);
+                k.fused(wptr + kb, bptr + kb, nblk, 2 * pl.taps, (size_t)8 * pl.taps, b,
+                        pl.taps == 1, sg.rqt + oc, q, &sg, out_n + (size_t)oc * plane, plane);
               oc += mr;
               continue;
             }
-#endif
             if (pl.cbr == 2)
               k.ukr(wptr + kb, bptr + kb, nblk, pl.taps, (size_t)4 * pl.taps, b, mr, acc);
             else if (k.ukr_cbr1 && pl.taps == 1 && mr == MR)
@@ -1427,17 +1521,15 @@ static spx_rt_status_t fast_conv(const spx_fmt_weights_t *w, const spx_rt_conv2d
           while (o0 < o1) {
             const uint32_t mr = o1 - o0 < MR ? o1 - o0 : MR;
             wd = (const int8_t *)(packed ? packed : base + pl.off_w) + (size_t)o0 * pl.kp;
-#if SPX_K_X86
             /* (a residual is added between the micro-kernel and the
              * output: rows with entries of one take tile_out) */
             if (fuse && mr == MR && rq_fast8(sg.rqt + o0) &&
                 (!res || res->row_ptr[o0] == res->row_ptr[o0 + MR])) {
-              tile_fused(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, 0, sg.rqt + o0, q, &sg,
-                         out_n + (size_t)o0 * plane, plane);
+              k.fused(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, 0, sg.rqt + o0, q, &sg,
+                      out_n + (size_t)o0 * plane, plane);
               o0 += mr;
               continue;
             }
-#endif
             k.ukr(&wd, &bd, 1, pl.cq * pl.taps, pl.kp, b, mr, acc);
             if (res) add_residual(res, o0, mr, pl.taps, tbl, b, k.offset, acc);
             k.tile_out(acc, o0, mr, c0, q, &sg, out_n, plane);

@@ -613,7 +613,7 @@ T_AVX512 static void tile_fused(const int8_t *const *w, const int32_t *const *bo
  * (the bits shifted in land above bit 32). */
 typedef struct rq8 { /* a channel's constants (shift <= 0) */
   __m256i mult, cmp, neg, add, zp, lo, hi;
-  __m128i sh;
+  __m256i sh; /* e - 1 in every lane */
   int e, corr;
 } rq8_t;
 
@@ -628,26 +628,29 @@ T_AVX2 static inline rq8_t rq8_setup(int32_t mult, int shift, const spx_rt_requa
   r.zp = _mm256_set1_epi32(q->out_zero_point);
   r.lo = _mm256_set1_epi32(q->act_min);
   r.hi = _mm256_set1_epi32(q->act_max);
-  r.sh = _mm_cvtsi32_si128(r.e > 0 ? r.e - 1 : 0);
+  r.sh = _mm256_set1_epi32(r.e > 0 ? r.e - 1 : 0);
   return r;
 }
 
 /* The e >= 1 steps on 8 int32 values v: the low 32 bits of P'' >> (31 + e)
- * (with add = the rounding terms, and z_out 2^(31+e) where folded), in
- * order. */
-T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult, __m256i add, __m128i sh,
-                                    __m256i cmp, __m256i neg, int corr) {
-  __m256i ev = _mm256_mul_epi32(v, mult);                        /* even lanes */
-  __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), mult); /* odd lanes */
+ * (add = the rounding terms, and z_out 2^(31+e) where folded), in order.
+ * The even int32 lanes take mult_e, add_e (int64) and a shift of sh_e's odd
+ * lanes; the odd ones mult_o's even lanes, add_o and sh_o's odd lanes (one
+ * channel: the same constants for both; per-channel: each lane its own). */
+T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult_e, __m256i mult_o, __m256i add_e,
+                                    __m256i add_o, __m256i sh_e, __m256i sh_o, __m256i cmp,
+                                    __m256i neg, int corr) {
+  __m256i ev = _mm256_mul_epi32(v, mult_e);                        /* even lanes */
+  __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), mult_o); /* odd lanes */
   if (corr) {
-    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, add), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
-    od = _mm256_sub_epi64(_mm256_add_epi64(od, add), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, add_e), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
+    od = _mm256_sub_epi64(_mm256_add_epi64(od, add_o), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
   } else {
-    ev = _mm256_add_epi64(ev, add);
-    od = _mm256_add_epi64(od, add);
+    ev = _mm256_add_epi64(ev, add_e);
+    od = _mm256_add_epi64(od, add_o);
   }
-  ev = _mm256_srli_epi64(_mm256_sra_epi32(ev, sh), 32); /* high halves, down */
-  od = _mm256_sra_epi32(od, sh);                        /* high halves, in place */
+  ev = _mm256_srli_epi64(_mm256_srav_epi32(ev, sh_e), 32); /* high halves, down */
+  od = _mm256_srav_epi32(od, sh_o);                        /* high halves, in place */
   return _mm256_blend_epi32(ev, od, 0xaa);
 }
 
@@ -656,7 +659,7 @@ T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult, __m256i add, __m128
 T_AVX2 static inline __m256i rq8(const rq8_t *r, __m256i v) {
   __m256i y;
   if (r->e > 0) {
-    y = rq8_hi(v, r->mult, r->add, r->sh, r->cmp, r->neg, r->corr);
+    y = rq8_hi(v, r->mult, r->mult, r->add, r->add, r->sh, r->sh, r->cmp, r->neg, r->corr);
   } else {
     const __m256i ev = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(v, r->mult), r->add), 31);
     const __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), r->mult), r->add);
@@ -724,9 +727,11 @@ row16_avx2(const tile_fuse2_t *fz, uint32_t r, uint32_t h, __m256i lo, __m256i h
   const rq_chan_t *rc = fz->rq + r;
   const __m256i mult = _mm256_set1_epi64x(rc->mult), add = _mm256_set1_epi64x(rc->add);
   const __m256i c = _mm256_set1_epi32(rc->c);
-  const __m128i sh = _mm_cvtsi32_si128(rc->sh1);
-  __m256i y0 = rq8_hi(_mm256_add_epi32(lo, c), mult, add, sh, fz->cmp, fz->neg, fz->corr);
-  __m256i y1 = rq8_hi(_mm256_add_epi32(hi, c), mult, add, sh, fz->cmp, fz->neg, fz->corr);
+  const __m256i sh = _mm256_set1_epi32(rc->sh1);
+  __m256i y0 = rq8_hi(_mm256_add_epi32(lo, c), mult, mult, add, add, sh, sh, fz->cmp, fz->neg,
+                      fz->corr);
+  __m256i y1 = rq8_hi(_mm256_add_epi32(hi, c), mult, mult, add, add, sh, sh, fz->cmp, fz->neg,
+                      fz->corr);
   __m256i p;
   if (!fz->sat) {
     y0 = _mm256_min_epi32(_mm256_max_epi32(y0, fz->lo), fz->hi);
@@ -1603,6 +1608,60 @@ T_AVX512 static void requant_pc_avx512(const int32_t *a, uint32_t n,
 }
 #endif
 
+#if SPX_K_X86
+/* Per-channel requantization on AVX2, 8 channels a step through rq8_hi
+ * with each lane's multiplier and shift, where all 8 are rq_chan_t's fast
+ * case (shift in [-22, -1], mult != INT32_MIN: z_out folded into add =
+ * 2^30 + (1 + 2 z_out) 2^(30+e)); other steps, the last n % 8 channels and
+ * the fused sign go to requant_pc_c. */
+T_AVX2 static void requant_pc_avx2(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
+                                   int8_t *o) {
+  const __m256i cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
+  const __m256i neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  const __m256i k30 = _mm256_set1_epi64x((int64_t)1 << 30);
+  const __m256i zk = _mm256_set1_epi64x(1 + 2 * (int64_t)q->out_zero_point);
+  const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
+  const __m256i one = _mm256_set1_epi32(1), k22 = _mm256_set1_epi32(22);
+  const __m256i imin = _mm256_set1_epi32(INT32_MIN), low32 = _mm256_set1_epi64x(0xffffffff);
+  const int corr = rq_needs_corr(q);
+  spx_rt_requant_pc_t qq = *q;
+  uint32_t j = 0;
+  if (q->act_min <= q->act_max)
+    for (; j + 8 <= n; j += 8) {
+      const __m256i mult = _mm256_loadu_si256((const __m256i *)(const void *)(q->multiplier + j));
+      const __m256i e = _mm256_sub_epi32(
+          _mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)(const void *)(q->shift + j)));
+      const __m256i bad = _mm256_or_si256(
+          _mm256_or_si256(_mm256_cmpgt_epi32(one, e), _mm256_cmpgt_epi32(e, k22)),
+          _mm256_cmpeq_epi32(mult, imin));
+      const __m256i e30 = _mm256_add_epi32(e, _mm256_set1_epi32(30));
+      const __m256i em1 = _mm256_sub_epi32(e, one);
+      __m256i y;
+      if (!_mm256_testz_si256(bad, bad)) {
+        qq.multiplier = q->multiplier + j;
+        qq.shift = q->shift + j;
+        requant_pc_c(a + j, 8, &qq, o + j);
+        continue;
+      }
+      y = rq8_hi(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), mult,
+                 _mm256_srli_epi64(mult, 32),
+                 _mm256_add_epi64(_mm256_sllv_epi64(zk, _mm256_and_si256(e30, low32)), k30),
+                 _mm256_add_epi64(_mm256_sllv_epi64(zk, _mm256_srli_epi64(e30, 32)), k30),
+                 _mm256_shuffle_epi32(em1, 0xa0) /* even lanes' counts in the odd lanes */,
+                 em1, cmp, neg, corr);
+      y = _mm256_min_epi32(_mm256_max_epi32(y, lo), hi);
+      y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
+      _mm_storel_epi64((__m128i *)(void *)(o + j),
+                       _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1)));
+    }
+  if (j < n) {
+    qq.multiplier = q->multiplier + j;
+    qq.shift = q->shift + j;
+    requant_pc_c(a + j, n - j, &qq, o + j);
+  }
+}
+#endif
+
 /* ---- dense (fully connected) -------------------------------------------- */
 
 /* acc[u] = sum_f w[u][f] * (x[f] - z_in), u < units, for one input row.
@@ -1941,6 +2000,7 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
   } else if (isa == SPX_RT_ISA_AVX2) {
     gemv = gemv_avx2;
     cgemv = cbr_gemv_avx2;
+    requant_pc = requant_pc_avx2;
   }
 #endif
   for (n = 0; n < p->n; ++n) {

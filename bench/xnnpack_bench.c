@@ -53,6 +53,10 @@ static const layer_t k_layers[] = {
     {"conv 3x3 56x56x64->64", 0, 64, 56, 56, 64, 3, 1, 1, 1},
     {"conv 3x3 14x14x256->256", 0, 256, 14, 14, 256, 3, 1, 1, 1},
     {"conv 1x1 56x56x64->256", 0, 64, 56, 56, 256, 1, 0, 1, 1},
+    /* ResNet-50's deeper 1x1 convs: 256 and 1024 input channels (MACs per
+     * output against the requantization each output costs) */
+    {"conv 1x1 14x14x256->1024", 0, 256, 14, 14, 1024, 1, 0, 1, 1},
+    {"conv 1x1 14x14x1024->256", 0, 1024, 14, 14, 256, 1, 0, 1, 1},
     {"fc 2048->1000 batch 1", 1, 2048, 1, 1, 1000, 1, 0, 1, 1},
     {"depthwise 3x3 28x28x256", 0, 256, 28, 28, 256, 3, 1, 256, 1},
     /* strided: ResNet's conv1 and its downsampling convs */

@@ -751,8 +751,9 @@ row16_avx2(const tile_fuse2_t *fz, uint32_t r, uint32_t h, __m256i lo, __m256i h
 T_AVX2 static inline __attribute__((always_inline)) void
 ukr_avx2_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk, uint32_t nq,
               size_t wstride, const uint8_t *b, uint32_t mr, int32_t *acc,
-              const tile_fuse2_t *fz, const int FUSE) {
+              const tile_fuse2_t *fz, const int FUSE, const uint32_t NQ) {
   uint32_t r, h, i, q;
+  if (NQ) nq = NQ; /* a constant: the quad loop unrolled (CBR 1x1 blocks: 2) */
   for (r = 0; r < MR; r += 2) {
     const size_t o0 = (size_t)(r < mr ? r : mr - 1) * wstride;
     const size_t o1 = (size_t)(r + 1 < mr ? r + 1 : mr - 1) * wstride;
@@ -804,10 +805,15 @@ ukr_avx2_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
 T_AVX2 static void ukr_avx2(const int8_t *const *w, const int32_t *const *boff,
                             uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,
                             uint32_t mr, int32_t *acc) {
-  ukr_avx2_body(w, boff, nblk, nq, wstride, b, mr, acc, NULL, 0);
+  ukr_avx2_body(w, boff, nblk, nq, wstride, b, mr, acc, NULL, 0, 0);
 }
 
-/* tile_fused on AVX2 (cbr1 is the AVX-512 kernel's: the body is one). */
+T_AVX2 static void ukr_avx2_cbr1(const int8_t *const *w, const int32_t *const *boff,
+                                 uint32_t nblk, const uint8_t *b, int32_t *acc) {
+  ukr_avx2_body(w, boff, nblk, 2, 8, b, MR, acc, NULL, 0, 2);
+}
+
+/* tile_fused on AVX2 (cbr1: CBR 1x1 blocks, 2 quads each). */
 T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const *boff,
                                    uint32_t nblk, uint32_t nq, size_t wstride,
                                    const uint8_t *b, int cbr1, const rq_chan_t *rq,
@@ -816,7 +822,6 @@ T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const 
   int8_t ob[MR * NR];
   tile_fuse2_t fz;
   uint32_t r, s;
-  (void)cbr1;
   fz.rq = rq;
   fz.sg = sg;
   fz.o = (uintptr_t)o;
@@ -829,7 +834,10 @@ T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const 
   fz.corr = rq_needs_corr(q);
   fz.sat = q->act_min == -128 && q->act_max == 127;
   fz.whole = sg->n == 1 && sg->len[0] == NR;
-  ukr_avx2_body(w, boff, nblk, nq, wstride, b, MR, NULL, &fz, 1);
+  if (cbr1)
+    ukr_avx2_body(w, boff, nblk, 2, 8, b, MR, NULL, &fz, 1, 2);
+  else
+    ukr_avx2_body(w, boff, nblk, nq, wstride, b, MR, NULL, &fz, 1, 0);
   if (!fz.whole)
     for (r = 0; r < MR; ++r)
       for (s = 0; s < sg->n; ++s)
@@ -988,6 +996,7 @@ static isa_kit_t kit(void) {
     break;
   case SPX_RT_ISA_AVX2:
     k.ukr = ukr_avx2;
+    k.ukr_cbr1 = ukr_avx2_cbr1;
     k.requant = requant_avx2;
     k.requant_rows = requant_rows_avx2;
     k.tile_out = tile_out_avx2;

@@ -780,6 +780,13 @@ ukr_avx2_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
           a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
           a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
           a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
+#if defined(__GNUC__)
+          /* unrolled (NQ): the accumulators complete after each quad, else
+           * gcc sums the quads' products first and spills accumulators */
+          if (NQ)
+            __asm__("" : "+x"(a00), "+x"(a01), "+x"(a02), "+x"(a03), "+x"(a10), "+x"(a11),
+                    "+x"(a12), "+x"(a13));
+#endif
         }
       }
       {

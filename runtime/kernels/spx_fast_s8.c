@@ -121,7 +121,8 @@ static int64_t rq_add(int e, const spx_rt_requant_pc_t *q) {
 /* Each output channel's constants for rq32f, made once per call (a conv's
  * tiles call tile_out once per 8 channels x 32 pixels: the per-row set-up
  * and its branches cost as much as a row's arithmetic). fast: z_out folded
- * and mult != INT32_MIN (rq32f); other channels take requant_avx512. */
+ * and mult != INT32_MIN (rq32f, AVX2 rq8_hi); other channels take
+ * requant_avx512 / requant_avx2. */
 typedef struct rq_chan {
   int64_t mult, add;
   int32_t c, sh1;  /* c0, e - 1 */

@@ -923,6 +923,56 @@ typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *
                               const int8_t *r3, int32_t n, uint8_t x, uint8_t *o);
 
 #if SPX_K_X86
+/* Stride 2 on AVX2: o[4 j + i] = r_i[2 j] ^ x, j < n, 16 pixels a step:
+ * each row's 32 bytes, their even bytes to the low half of each 16-byte
+ * lane (vpshufb), the four rows interleaved (vpunpcklbw, vpunpck{l,h}wd)
+ * and the two lanes' pixels put in order (vperm2i128). Nothing is read
+ * past r_i[2 (n - 1)]: the last step ends at pixel n - 1, overlapping the
+ * one before, and reads from one byte earlier (the wanted bytes odd); rows
+ * of at most 16 pixels go byte by byte. */
+T_AVX2 static void gather2_avx2(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+  const int8_t *r[4];
+  const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1,
+                                        -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1,
+                                        -1, -1);
+  const __m256i odd = _mm256_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1,
+                                       -1, 1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1,
+                                       -1, -1);
+  const __m256i vx = _mm256_set1_epi8((char)x);
+  int32_t j, i;
+  r[0] = r0;
+  r[1] = r1;
+  r[2] = r2;
+  r[3] = r3;
+  if (n <= 16) {
+    for (j = 0; j < n; ++j)
+      for (i = 0; i < 4; ++i) o[4 * j + i] = (uint8_t)((uint8_t)r[i][2 * j] ^ x);
+    return;
+  }
+  for (j = 0; j < n; j += 16) {
+    const int last = j > n - 17; /* pixels n - 16 .. n - 1 */
+    const int32_t p0 = last ? n - 16 : j;
+    const size_t b = last ? 2 * (size_t)p0 - 1 : 2 * (size_t)p0;
+    const __m256i pick = last ? odd : even;
+    const __m256i e0 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(r0 + b)), pick);
+    const __m256i e1 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(r1 + b)), pick);
+    const __m256i e2 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(r2 + b)), pick);
+    const __m256i e3 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(r3 + b)), pick);
+    const __m256i ab = _mm256_unpacklo_epi8(e0, e1), cd = _mm256_unpacklo_epi8(e2, e3);
+    /* lane k of lo: pixels 8 k .. 8 k + 3, of hi: 8 k + 4 .. 8 k + 7 */
+    const __m256i lo = _mm256_unpacklo_epi16(ab, cd), hi = _mm256_unpackhi_epi16(ab, cd);
+    uint8_t *d = o + 4 * (size_t)p0;
+    _mm256_storeu_si256((__m256i *)(void *)d,
+                        _mm256_xor_si256(_mm256_permute2x128_si256(lo, hi, 0x20), vx));
+    _mm256_storeu_si256((__m256i *)(void *)(d + 32),
+                        _mm256_xor_si256(_mm256_permute2x128_si256(lo, hi, 0x31), vx));
+    if (last) break;
+  }
+}
+#endif
+
+#if SPX_K_X86
 /* Stride 2: o[4 j + i] = r_i[2 j] ^ x, j < n. Per 16 pixels: each row's 32
  * bytes (masked: nothing read past r_i[2 (n - 1)]), two rows a register;
  * the even bytes to the low half of each 16-byte lane (vpshufb); the four
@@ -1009,6 +1059,7 @@ static isa_kit_t kit(void) {
     k.requant_rows = requant_rows_avx2;
     k.tile_out = tile_out_avx2;
     k.fused = tile_fused_avx2;
+    k.gather2 = gather2_avx2;
     break;
   default:
     break;

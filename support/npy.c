@@ -439,8 +439,9 @@ static FILE *open_sized(const char *path, long *out_size, char *err, size_t errl
     set_err(err, errlen, "cannot open file: %s", strerror(errno));
     return NULL;
   }
-  if (fseek(f, 0, SEEK_END) != 0 || (*out_size = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET) != 0) {
+  /* a directory opens for reading; reading it fails (EISDIR) */
+  if ((getc(f) == EOF && ferror(f)) || fseek(f, 0, SEEK_END) != 0 ||
+      (*out_size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
     set_err(err, errlen, "cannot read file: %s", strerror(errno));
     fclose(f);
     return NULL;

@@ -158,7 +158,10 @@ static int read_file(const char *path, unsigned char **out, size_t *out_size,
     snprintf(err, errcap, "cannot open: %s", strerror(errno));
     return 1;
   }
-  if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+  /* a directory opens for reading; reading it fails (EISDIR), where its
+   * measured size would be LONG_MAX */
+  if ((getc(f) == EOF && ferror(f)) || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET)) {
     snprintf(err, errcap, "cannot read: %s", strerror(errno));
     fclose(f);
     return 1;

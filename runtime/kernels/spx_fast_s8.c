@@ -376,16 +376,22 @@ typedef void (*tile_out_fn)(const int32_t *acc, uint32_t oc, uint32_t mr, const 
                             const spx_rt_requant_pc_t *q, const tile_segs_t *sg,
                             int8_t *out, size_t plane);
 
+/* A row's NR bytes ob (tile columns) to its output plane o, segment by
+ * segment. */
+static void segs_copy(const tile_segs_t *sg, const int8_t *ob, int8_t *o) {
+  uint32_t s;
+  for (s = 0; s < sg->n; ++s) memcpy(o + sg->off[s], ob + sg->j[s], sg->len[s]);
+}
+
 static void tile_out_generic(requant_fn rq, const int32_t *acc, uint32_t oc, uint32_t mr,
                              const int32_t *c0, const spx_rt_requant_pc_t *q,
                              const tile_segs_t *sg, int8_t *out, size_t plane) {
   int8_t ob[NR];
-  uint32_t r, s;
+  uint32_t r;
   for (r = 0; r < mr; ++r) {
     const uint32_t c = oc + r;
-    int8_t *o = out + (size_t)c * plane;
     rq(acc + (size_t)r * NR, NR, c0[c], q->multiplier[c], (int)q->shift[c], q, ob);
-    for (s = 0; s < sg->n; ++s) memcpy(o + sg->off[s], ob + sg->j[s], sg->len[s]);
+    segs_copy(sg, ob, out + (size_t)c * plane);
   }
 }
 
@@ -424,7 +430,7 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
                                      const tile_segs_t *sg, int8_t *out, size_t plane) {
   const int corr = rq_needs_corr(q), sat = q->act_min == -128 && q->act_max == 127;
   const int whole = sg->n == 1 && sg->len[0] == NR; /* one unmasked store */
-  uint32_t r, s;
+  uint32_t r;
   rq_common_t kc;
   if (q->act_min > q->act_max) {
     tile_out_generic(requant_c, acc, oc, mr, c0, q, sg, out, plane);
@@ -439,7 +445,7 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     if (!rc->fast) {
       int8_t ob[NR];
       requant_avx512(a, NR, rc->c, q->multiplier[oc + r], (int)q->shift[oc + r], q, ob);
-      for (s = 0; s < sg->n; ++s) memcpy((int8_t *)o + sg->off[s], ob + sg->j[s], sg->len[s]);
+      segs_copy(sg, ob, (int8_t *)o);
       continue;
     }
     row_out(&kc, rc, _mm512_loadu_si512((const void *)a),
@@ -612,25 +618,58 @@ T_AVX512 static void tile_fused(const int8_t *const *w, const int32_t *const *bo
  * e >= 1 they are the high half of P'' shifted by e - 1 (a 32-bit
  * arithmetic shift), for e = 0 the low half of a logical 64-bit shift by 31
  * (the bits shifted in land above bit 32). */
+typedef struct rq8_common { /* the layer's */
+  __m256i cmp, neg, zp, lo, hi;
+  int corr; /* e >= 1: subtract 2^31 where P < 0 (rq_needs_corr) */
+  int sat;  /* the act range is [-128, 127], which the packs' saturation is */
+} rq8_common_t;
+
 typedef struct rq8 { /* a channel's constants (shift <= 0) */
-  __m256i mult, cmp, neg, add, zp, lo, hi;
+  rq8_common_t k;
+  __m256i mult, add;
   __m256i sh; /* e - 1 in every lane */
-  int e, corr;
+  int e;
 } rq8_t;
+
+T_AVX2 static inline rq8_common_t rq8_common(const spx_rt_requant_pc_t *q) {
+  rq8_common_t k;
+  k.cmp = _mm256_set1_epi64x(-((int64_t)1 << 30)); /* P < 0 <=> ab < -2^30 */
+  k.neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  k.zp = _mm256_set1_epi32(q->out_zero_point);
+  k.lo = _mm256_set1_epi32(q->act_min);
+  k.hi = _mm256_set1_epi32(q->act_max);
+  k.corr = rq_needs_corr(q);
+  k.sat = q->act_min == -128 && q->act_max == 127;
+  return k;
+}
 
 T_AVX2 static inline rq8_t rq8_setup(int32_t mult, int shift, const spx_rt_requant_pc_t *q) {
   rq8_t r;
+  r.k = rq8_common(q);
   r.e = -shift;
-  r.corr = rq_needs_corr(q);
   r.mult = _mm256_set1_epi64x(mult);
-  r.cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
-  r.neg = _mm256_set1_epi64x((int64_t)1 << 31);
   r.add = _mm256_set1_epi64x(((int64_t)1 << 30) + (r.e > 0 ? (int64_t)1 << (30 + r.e) : 0));
-  r.zp = _mm256_set1_epi32(q->out_zero_point);
-  r.lo = _mm256_set1_epi32(q->act_min);
-  r.hi = _mm256_set1_epi32(q->act_max);
   r.sh = _mm256_set1_epi32(r.e > 0 ? r.e - 1 : 0);
   return r;
+}
+
+/* y clamped to [act_min, act_max] */
+T_AVX2 static inline __m256i rq8_clamp(const rq8_common_t *k, __m256i y) {
+  return _mm256_min_epi32(_mm256_max_epi32(y, k->lo), k->hi);
+}
+
+/* 8 int32 outputs in range to their 8 bytes (the low half), in order. */
+T_AVX2 static inline __m128i bytes8_avx2(__m256i y) {
+  y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
+  return _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+}
+
+/* 16 int32 outputs (y0: 0-7, y1: 8-15; saturated to int8) to 16 bytes in
+ * order: after the packs, dwords 0 1 4 5 hold outputs 0-3 8-11 4-7 12-15. */
+T_AVX2 static inline __m128i bytes16_avx2(__m256i y0, __m256i y1) {
+  const __m256i p = _mm256_packs_epi32(y0, y1);
+  return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+      _mm256_packs_epi16(p, p), _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7)));
 }
 
 /* The e >= 1 steps on 8 int32 values v: the low 32 bits of P'' >> (31 + e)
@@ -638,14 +677,16 @@ T_AVX2 static inline rq8_t rq8_setup(int32_t mult, int shift, const spx_rt_requa
  * The even int32 lanes take mult_e, add_e (int64) and a shift of sh_e's odd
  * lanes; the odd ones mult_o's even lanes, add_o and sh_o's odd lanes (one
  * channel: the same constants for both; per-channel: each lane its own). */
-T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult_e, __m256i mult_o, __m256i add_e,
-                                    __m256i add_o, __m256i sh_e, __m256i sh_o, __m256i cmp,
-                                    __m256i neg, int corr) {
+T_AVX2 static inline __m256i rq8_hi(const rq8_common_t *k, __m256i v, __m256i mult_e,
+                                    __m256i mult_o, __m256i add_e, __m256i add_o, __m256i sh_e,
+                                    __m256i sh_o) {
   __m256i ev = _mm256_mul_epi32(v, mult_e);                        /* even lanes */
   __m256i od = _mm256_mul_epi32(_mm256_srli_epi64(v, 32), mult_o); /* odd lanes */
-  if (corr) {
-    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, add_e), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, ev), neg));
-    od = _mm256_sub_epi64(_mm256_add_epi64(od, add_o), _mm256_and_si256(_mm256_cmpgt_epi64(cmp, od), neg));
+  if (k->corr) {
+    ev = _mm256_sub_epi64(_mm256_add_epi64(ev, add_e),
+                          _mm256_and_si256(_mm256_cmpgt_epi64(k->cmp, ev), k->neg));
+    od = _mm256_sub_epi64(_mm256_add_epi64(od, add_o),
+                          _mm256_and_si256(_mm256_cmpgt_epi64(k->cmp, od), k->neg));
   } else {
     ev = _mm256_add_epi64(ev, add_e);
     od = _mm256_add_epi64(od, add_o);
@@ -660,14 +701,13 @@ T_AVX2 static inline __m256i rq8_hi(__m256i v, __m256i mult_e, __m256i mult_o, _
 T_AVX2 static inline __m256i rq8(const rq8_t *r, __m256i v) {
   __m256i y;
   if (r->e > 0) {
-    y = rq8_hi(v, r->mult, r->mult, r->add, r->add, r->sh, r->sh, r->cmp, r->neg, r->corr);
+    y = rq8_hi(&r->k, v, r->mult, r->mult, r->add, r->add, r->sh, r->sh);
   } else {
     const __m256i ev = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(v, r->mult), r->add), 31);
     const __m256i od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), r->mult), r->add);
     y = _mm256_blend_epi32(ev, _mm256_slli_epi64(_mm256_srli_epi64(od, 31), 32), 0xaa);
   }
-  y = _mm256_add_epi32(y, r->zp); /* int32 wrap as in C, then clamp */
-  return _mm256_min_epi32(_mm256_max_epi32(y, r->lo), r->hi);
+  return rq8_clamp(&r->k, _mm256_add_epi32(y, r->k.zp)); /* int32 wrap as in C */
 }
 
 T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t mult,
@@ -681,12 +721,9 @@ T_AVX2 static void requant_avx2(const int32_t *a, uint32_t n, int32_t c, int32_t
   }
   r = rq8_setup(mult, shift, q);
   for (j = 0; j + 8 <= n; j += 8) {
-    __m256i y = rq8(&r, _mm256_add_epi32(
-                            _mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc));
-    __m128i b;
-    y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
-    b = _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
-    _mm_storel_epi64((__m128i *)(void *)(o + j), b);
+    const __m256i y = rq8(&r, _mm256_add_epi32(
+                                  _mm256_loadu_si256((const __m256i *)(const void *)(a + j)), vc));
+    _mm_storel_epi64((__m128i *)(void *)(o + j), bytes8_avx2(y));
   }
   if (j < n) requant_c(a + j, n - j, c, mult, shift, q, o + j);
 }
@@ -718,8 +755,8 @@ typedef struct tile_fuse2 {
   uintptr_t o;           /* row 0's output plane; row r at o + r * plane */
   size_t plane;
   int8_t *ob;            /* not whole: the tile's bytes [MR][NR] */
-  __m256i cmp, neg, lo, hi;
-  int corr, sat, whole;
+  rq8_common_t k;
+  int whole;
 } tile_fuse2_t;
 
 /* Row r's pixels h .. h + 15 (lo, hi: 8 accumulators each, in order). */
@@ -729,21 +766,15 @@ row16_avx2(const tile_fuse2_t *fz, uint32_t r, uint32_t h, __m256i lo, __m256i h
   const __m256i mult = _mm256_set1_epi64x(rc->mult), add = _mm256_set1_epi64x(rc->add);
   const __m256i c = _mm256_set1_epi32(rc->c);
   const __m256i sh = _mm256_set1_epi32(rc->sh1);
-  __m256i y0 = rq8_hi(_mm256_add_epi32(lo, c), mult, mult, add, add, sh, sh, fz->cmp, fz->neg,
-                      fz->corr);
-  __m256i y1 = rq8_hi(_mm256_add_epi32(hi, c), mult, mult, add, add, sh, sh, fz->cmp, fz->neg,
-                      fz->corr);
-  __m256i p;
-  if (!fz->sat) {
-    y0 = _mm256_min_epi32(_mm256_max_epi32(y0, fz->lo), fz->hi);
-    y1 = _mm256_min_epi32(_mm256_max_epi32(y1, fz->lo), fz->hi);
+  __m256i y0 = rq8_hi(&fz->k, _mm256_add_epi32(lo, c), mult, mult, add, add, sh, sh);
+  __m256i y1 = rq8_hi(&fz->k, _mm256_add_epi32(hi, c), mult, mult, add, add, sh, sh);
+  if (!fz->k.sat) {
+    y0 = rq8_clamp(&fz->k, y0);
+    y1 = rq8_clamp(&fz->k, y1);
   }
-  /* packs per lane: dwords 0 1 4 5 of the bytes hold pixels 0-3 8-11 4-7 12-15 */
-  p = _mm256_packs_epi32(y0, y1);
-  p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p, p), _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7));
   _mm_storeu_si128((__m128i *)(void *)(fz->whole ? fz->o + (size_t)r * fz->plane + fz->sg->off[0] + h
                                                  : (uintptr_t)(fz->ob + (size_t)r * NR + h)),
-                   _mm256_castsi256_si128(p));
+                   bytes16_avx2(y0, y1));
 }
 
 /* Signed bytes widened to int16; vpmaddwd sums pairs: lane 2p / 2p + 1 of
@@ -829,27 +860,20 @@ T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const 
                                    int8_t *o, size_t plane) {
   int8_t ob[MR * NR];
   tile_fuse2_t fz;
-  uint32_t r, s;
+  uint32_t r;
   fz.rq = rq;
   fz.sg = sg;
   fz.o = (uintptr_t)o;
   fz.plane = plane;
   fz.ob = ob;
-  fz.cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
-  fz.neg = _mm256_set1_epi64x((int64_t)1 << 31);
-  fz.lo = _mm256_set1_epi32(q->act_min);
-  fz.hi = _mm256_set1_epi32(q->act_max);
-  fz.corr = rq_needs_corr(q);
-  fz.sat = q->act_min == -128 && q->act_max == 127;
+  fz.k = rq8_common(q);
   fz.whole = sg->n == 1 && sg->len[0] == NR;
   if (cbr1)
     ukr_avx2_body(w, boff, nblk, 2, 8, b, MR, NULL, &fz, 1, 2);
   else
     ukr_avx2_body(w, boff, nblk, nq, wstride, b, MR, NULL, &fz, 1, 0);
   if (!fz.whole)
-    for (r = 0; r < MR; ++r)
-      for (s = 0; s < sg->n; ++s)
-        memcpy(o + (size_t)r * plane + sg->off[s], ob + (size_t)r * NR + sg->j[s], sg->len[s]);
+    for (r = 0; r < MR; ++r) segs_copy(sg, ob + (size_t)r * NR, o + (size_t)r * plane);
 }
 #endif
 
@@ -1684,14 +1708,11 @@ T_AVX512 static void requant_pc_avx512(const int32_t *a, uint32_t n,
  * the fused sign go to requant_pc_c. */
 T_AVX2 static void requant_pc_avx2(const int32_t *a, uint32_t n, const spx_rt_requant_pc_t *q,
                                    int8_t *o) {
-  const __m256i cmp = _mm256_set1_epi64x(-((int64_t)1 << 30));
-  const __m256i neg = _mm256_set1_epi64x((int64_t)1 << 31);
+  const rq8_common_t k = rq8_common(q);
   const __m256i k30 = _mm256_set1_epi64x((int64_t)1 << 30);
   const __m256i zk = _mm256_set1_epi64x(1 + 2 * (int64_t)q->out_zero_point);
-  const __m256i lo = _mm256_set1_epi32(q->act_min), hi = _mm256_set1_epi32(q->act_max);
   const __m256i one = _mm256_set1_epi32(1), k22 = _mm256_set1_epi32(22);
   const __m256i imin = _mm256_set1_epi32(INT32_MIN), low32 = _mm256_set1_epi64x(0xffffffff);
-  const int corr = rq_needs_corr(q);
   spx_rt_requant_pc_t qq = *q;
   uint32_t j = 0;
   if (q->act_min <= q->act_max)
@@ -1711,16 +1732,13 @@ T_AVX2 static void requant_pc_avx2(const int32_t *a, uint32_t n, const spx_rt_re
         requant_pc_c(a + j, 8, &qq, o + j);
         continue;
       }
-      y = rq8_hi(_mm256_loadu_si256((const __m256i *)(const void *)(a + j)), mult,
+      y = rq8_hi(&k, _mm256_loadu_si256((const __m256i *)(const void *)(a + j)), mult,
                  _mm256_srli_epi64(mult, 32),
                  _mm256_add_epi64(_mm256_sllv_epi64(zk, _mm256_and_si256(e30, low32)), k30),
                  _mm256_add_epi64(_mm256_sllv_epi64(zk, _mm256_srli_epi64(e30, 32)), k30),
                  _mm256_shuffle_epi32(em1, 0xa0) /* even lanes' counts in the odd lanes */,
-                 em1, cmp, neg, corr);
-      y = _mm256_min_epi32(_mm256_max_epi32(y, lo), hi);
-      y = _mm256_packs_epi16(_mm256_packs_epi32(y, y), y); /* bytes 0-3 of each half */
-      _mm_storel_epi64((__m128i *)(void *)(o + j),
-                       _mm_unpacklo_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1)));
+                 em1);
+      _mm_storel_epi64((__m128i *)(void *)(o + j), bytes8_avx2(rq8_clamp(&k, y)));
     }
   if (j < n) {
     qq.multiplier = q->multiplier + j;
@@ -2378,8 +2396,6 @@ T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, cons
   /* sw 1, after the packs: lane bytes 0-7 hold pixels 0 2 4 6 1 3 5 7 (of the lane's 8) */
   const __m256i order = _mm256_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15,
                                          0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
-  /* sw 2, after the packs: dwords 0 1 4 5 hold pixels 0-3 8-11 4-7 12-15 */
-  const __m256i dorder = _mm256_setr_epi32(0, 4, 1, 5, 2, 3, 6, 7);
   int32_t v0, i;
   for (v0 = 0; v0 < nv; v0 += 16) {
     const uint8_t *const xv = xb + (size_t)SW * (size_t)v0;
@@ -2395,12 +2411,13 @@ T_AVX2 DW_ALWAYS void dw_pairs_body(const dw_plan_t *pl, const uint8_t *xb, cons
                                     _mm_loadu_si128((const __m128i *)(const void *)(s + second))),
                                 wv));
     }
-    if (rr) { /* the outputs are per channel: requantized in any order, then put in order */
+    if (rr && SW == 2) { /* a0, a1: pixels 0-7, 8-15 */
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0), bytes16_avx2(rq8(rr, a0), rq8(rr, a1)));
+    } else if (rr) { /* the outputs are per channel: requantized in any order, then put in order */
       const __m256i p = _mm256_packs_epi32(rq8(rr, a0), rq8(rr, a1));
-      __m256i b = _mm256_packs_epi16(p, p); /* lane k: its 8 bytes of p, twice */
-      b = SW == 1 ? _mm256_permute4x64_epi64(_mm256_shuffle_epi8(b, order), 0x08)
-                  : _mm256_permutevar8x32_epi32(b, dorder);
-      _mm_storeu_si128((__m128i *)(void *)(vout + v0), _mm256_castsi256_si128(b));
+      const __m256i b = _mm256_packs_epi16(p, p); /* lane k: its 8 bytes of p, twice */
+      _mm_storeu_si128((__m128i *)(void *)(vout + v0),
+                       _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_shuffle_epi8(b, order), 0x08)));
     } else if (SW == 1) { /* pixel 2 m + j from lane m of a_j */
       const __m256i lo = _mm256_unpacklo_epi32(a0, a1), hi = _mm256_unpackhi_epi32(a0, a1);
       _mm256_storeu_si256((__m256i *)(void *)(acc + v0), _mm256_permute2x128_si256(lo, hi, 0x20));

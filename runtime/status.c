@@ -45,7 +45,7 @@ static void out_field(fmt_out_t *o, const char *sign, const char *d, size_t n,
  * reversed in place: gcc 12 vectorizes such a reversal for AVX-512 and then
  * warns of 32-byte stores into the callers' small buffers
  * (-Wstringop-overflow, a false positive that -Werror builds refuse). */
-static size_t utoa_rev(uint64_t v, unsigned base, bool upper, char *tmp) {
+static size_t utoa_digits(uint64_t v, unsigned base, bool upper, char *tmp) {
   const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   size_t n = 1, i;
   for (uint64_t t = v; t >= base; t /= base) n++;
@@ -81,7 +81,7 @@ static void out_g(fmt_out_t *o, double v, size_t width, bool left) {
   uint64_t m = (uint64_t)(v * 100000.0 + 0.5); /* 6 digits */
   if (m >= 1000000u) { m /= 10; e++; }
   char md[8];
-  size_t mn = utoa_rev(m, 10, false, md); /* 6 digits */
+  size_t mn = utoa_digits(m, 10, false, md); /* 6 digits */
   size_t last = mn; /* strip trailing zeros */
   while (last > 1 && md[last - 1] == '0') last--;
   if (e >= -4 && e < 6) { /* as printf %g */
@@ -107,7 +107,7 @@ static void out_g(fmt_out_t *o, double v, size_t width, bool left) {
     d[n++] = e < 0 ? '-' : '+';
     unsigned ae = (unsigned)(e < 0 ? -e : e);
     if (ae < 10) d[n++] = '0';
-    n += utoa_rev(ae, 10, false, d + n);
+    n += utoa_digits(ae, 10, false, d + n);
   }
   out_field(o, sign, d, n, width, left, false);
 }
@@ -161,7 +161,7 @@ size_t spx_rt_vformat(char *buf, size_t cap, const char *fmt, va_list ap) {
                   : lng == 3 ? (int64_t)va_arg(ap, size_t)
                              : va_arg(ap, int);
       uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-      size_t n = utoa_rev(u, 10, false, tmp);
+      size_t n = utoa_digits(u, 10, false, tmp);
       out_field(&o, v < 0 ? "-" : "", tmp, n, width, left, zero && !left);
       break;
     }
@@ -172,7 +172,7 @@ size_t spx_rt_vformat(char *buf, size_t cap, const char *fmt, va_list ap) {
                    : lng == 2 ? va_arg(ap, unsigned long long)
                    : lng == 3 ? va_arg(ap, size_t)
                               : va_arg(ap, unsigned);
-      size_t n = utoa_rev(u, *f == 'u' ? 10 : 16, *f == 'X', tmp);
+      size_t n = utoa_digits(u, *f == 'u' ? 10 : 16, *f == 'X', tmp);
       out_field(&o, "", tmp, n, width, left, zero && !left);
       break;
     }

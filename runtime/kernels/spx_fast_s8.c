@@ -907,12 +907,35 @@ static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
 }
 
 #if SPX_K_X86
-/* interleave4 with the last 1..15 pixels in masked loads and stores. */
+/* interleave4, 64 pixels a step: the byte and word unpacks work within
+ * 16-byte lanes, so result m's lane k holds pixels 16 k + 4 m .. + 3; a
+ * 4x4 transpose of 16-byte lanes (two rounds of vshufi64x2) puts pixels
+ * 16 k .. 16 k + 15 in output register k. The last 1..63 pixels 16 a step,
+ * the last 1..15 in masked loads and stores. */
 T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
                                         const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
   const __m128i vx = _mm_set1_epi8((char)x);
+  const __m512i vx5 = _mm512_set1_epi8((char)x);
   int32_t j;
-  for (j = 0; j < n; j += 16) {
+  for (j = 0; j + 64 <= n; j += 64) {
+    const __m512i a = _mm512_loadu_si512((const void *)(r0 + j));
+    const __m512i b = _mm512_loadu_si512((const void *)(r1 + j));
+    const __m512i c = _mm512_loadu_si512((const void *)(r2 + j));
+    const __m512i d = _mm512_loadu_si512((const void *)(r3 + j));
+    const __m512i ab0 = _mm512_unpacklo_epi8(a, b), ab1 = _mm512_unpackhi_epi8(a, b);
+    const __m512i cd0 = _mm512_unpacklo_epi8(c, d), cd1 = _mm512_unpackhi_epi8(c, d);
+    const __m512i m0 = _mm512_unpacklo_epi16(ab0, cd0), m1 = _mm512_unpackhi_epi16(ab0, cd0);
+    const __m512i m2 = _mm512_unpacklo_epi16(ab1, cd1), m3 = _mm512_unpackhi_epi16(ab1, cd1);
+    /* t01 = [m0.0, m0.1, m1.0, m1.1], t23 = [m2.0, m2.1, m3.0, m3.1], ... */
+    const __m512i t01 = _mm512_shuffle_i64x2(m0, m1, 0x44), t23 = _mm512_shuffle_i64x2(m2, m3, 0x44);
+    const __m512i u01 = _mm512_shuffle_i64x2(m0, m1, 0xee), u23 = _mm512_shuffle_i64x2(m2, m3, 0xee);
+    uint8_t *d0 = o + 4 * (size_t)j;
+    _mm512_storeu_si512((void *)d0, _mm512_xor_si512(_mm512_shuffle_i64x2(t01, t23, 0x88), vx5));
+    _mm512_storeu_si512((void *)(d0 + 64), _mm512_xor_si512(_mm512_shuffle_i64x2(t01, t23, 0xdd), vx5));
+    _mm512_storeu_si512((void *)(d0 + 128), _mm512_xor_si512(_mm512_shuffle_i64x2(u01, u23, 0x88), vx5));
+    _mm512_storeu_si512((void *)(d0 + 192), _mm512_xor_si512(_mm512_shuffle_i64x2(u01, u23, 0xdd), vx5));
+  }
+  for (; j < n; j += 16) {
     const int32_t left = n - j;
     const __mmask16 m = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
     const __m128i a = _mm_maskz_loadu_epi8(m, (const void *)(r0 + j));
@@ -1251,7 +1274,16 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
           for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
           {
             const size_t ro = (size_t)iy * (size_t)p->w;
-            const int32_t ix0 = x0 * sw + px - p->pad[1], cnt = x1 - x0;
+            const int32_t ix0 = x0 * sw + px - p->pad[1];
+            int32_t cnt = x1 - x0;
+            if (sh == 1 && sw == 1 && pl->wq == p->w && pl4[3]) {
+              /* no column padding: the input rows are as contiguous in X4
+               * as in the planes, one call for all of them (a 1x1 conv's
+               * 14-pixel rows cost more in calls and masked tails than in
+               * bytes); iy = 0 here */
+              cnt = (int32_t)hw;
+              yq += p->h - 1;
+            }
             if (sw == 1 || (sw == 2 && g2)) { /* zrow: p->w >= 2 cnt - 1 bytes */
               (sw == 1 ? il : g2)(pl4[0] ? pl4[0] + ro + ix0 : zrow,
                                   pl4[1] ? pl4[1] + ro + ix0 : zrow,

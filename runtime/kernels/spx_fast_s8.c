@@ -1137,8 +1137,8 @@ static size_t tap_pixels(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
   const int32_t ry = ((int32_t)t / p->kw) * p->dilation[0];
   const int32_t rx = ((int32_t)t % p->kw) * p->dilation[1];
   const int32_t k = pl->ph[(ry % pl->sh) * pl->sw + rx % pl->sw];
-  return (size_t)k * (size_t)pl->hq * (size_t)pl->wq +
-         (size_t)(ry / pl->sh) * (size_t)pl->wq + (size_t)(rx / pl->sw);
+  return (size_t)k * (pl->phase4 / 4) + (size_t)(ry / pl->sh) * (size_t)pl->wq +
+         (size_t)(rx / pl->sw);
 }
 
 /* The plan of a conv the fast path takes, or 0.
@@ -1196,7 +1196,9 @@ static int conv_plan(const spx_fmt_desc_t *f, const spx_rt_conv2d_params_t *p, i
   for (i = 0; i < pl->sh * pl->sw; ++i) /* kept phases in (py, px) order */
     if (pl->ph[i] >= 0) pl->ph[i] = (int32_t)pl->nph++;
   pl->nv = (oh - 1) * pl->wq + ow;
-  pl->phase4 = (size_t)pl->hq * (size_t)pl->wq * 4;
+  /* 64-byte aligned phase images: a whole tile's 4 NR bytes of a channel
+   * quad are then two aligned lines, not three with line-split loads */
+  pl->phase4 = up((size_t)pl->hq * (size_t)pl->wq * 4, 64);
   pl->plane4 = pl->nph * pl->phase4;
   for (t = 0; t < pl->taps; ++t) {
     const size_t o = tap_pixels(p, pl, t);

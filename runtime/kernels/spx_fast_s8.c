@@ -2738,8 +2738,12 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 
 /* A depthwise CBR layer's row i: its block row (the format's mapping), and
  * whether that stores no block (the row's taps are all 0). */
-static uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
+/* Row i's block row: i itself where every group has one row (depthwise
+ * with one output channel per input channel, spx_fmt_cbr_block_of's own
+ * shortcut, here without a call per channel). */
+static inline uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   uint32_t r, c;
+  if (cv->dims.rows == cv->dims.groups) return i;
   spx_fmt_cbr_block_of(&cv->dims, i, 0, &r, &c);
   return r;
 }
@@ -2825,10 +2829,10 @@ spx_rt_status_t spx_k_fast_dw(const spx_fmt_weights_t *w, const spx_rt_conv2d_pa
           taps[t] = ((const int8_t *)w->bytes)[(size_t)oc * (size_t)ntaps + (size_t)t];
       } else if (cbr) { /* cbr_row_taps inline: lane 0 of the row in its block */
         const spx_fmt_cbr_view_t *cv = &w->view.cbr;
-        const uint32_t per = cv->dims.rows / cv->dims.groups, local = i % per;
-        const uint32_t kb = spx_fmt_cbr_row_begin(cv, dw_cbr_brow(cv, i));
+        const uint32_t per = cv->dims.rows / cv->dims.groups, local = per == 1 ? 0 : i % per;
+        const uint32_t br = dw_cbr_brow(cv, i), kb = spx_fmt_cbr_row_begin(cv, br);
         oc = i;
-        if (dw_cbr_empty(cv, i)) { /* a pruned block row: acc = bias */
+        if (kb == spx_fmt_cbr_row_end(cv, br)) { /* a pruned block row: acc = bias */
           out = output + ((size_t)n * (size_t)p->c_out + (size_t)oc) * plane;
           memset(out, spx_k_out_s8(bias ? bias[oc] : 0, q->out_zero_point, q->multiplier[oc],
                                    (int)q->shift[oc], q->act_min, q->act_max),

@@ -236,7 +236,7 @@ T_AVX512 static inline void rq_p(const rq_common_t *k, __m512i v, __m512i mult, 
   }
 }
 
-/* A row of 32 accumulators (a0, a1; + c) of a fast channel (rq_chan_t) to 32 int8
+/* A row of 32 accumulators (a0, a1, c included) of a fast channel (rq_chan_t) to 32 int8
  * outputs, fewer steps than rq16: with e >= 1 the low 32 bits of Y = P'' >> (31 +
  * e) are the high half of P'' shifted right by e - 1 (floor(floor(P'' /
  * 2^32) / 2^(e-1)) = floor(P'' / 2^(31+e)), and Y fits in int32), so the
@@ -247,12 +247,11 @@ T_AVX512 static inline void rq_p(const rq_common_t *k, __m512i v, __m512i mult, 
 T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r, __m512i a0,
                                      __m512i a1, int corr, int sat) {
   const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
-  const __m512i c = _mm512_set1_epi32(r->c);
   const __m128i sh = _mm_cvtsi32_si128(r->sh1);
   __m128i o[2];
   int h;
   for (h = 0; h < 2; ++h) {
-    const __m512i v = _mm512_add_epi32(h ? a1 : a0, c);
+    const __m512i v = h ? a1 : a0;
     __m512i e, d, y;
     rq_p(k, v, mult, add, corr, &e, &d);
     y = _mm512_sra_epi32(_mm512_mask_shuffle_epi32(d, 0x5555, e, _MM_PERM_CDAB), sh);
@@ -448,8 +447,9 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
       segs_copy(sg, ob, (int8_t *)o);
       continue;
     }
-    row_out(&kc, rc, _mm512_loadu_si512((const void *)a),
-            _mm512_loadu_si512((const void *)(a + 16)), corr, sat, whole, sg, o);
+    row_out(&kc, rc, _mm512_add_epi32(_mm512_loadu_si512((const void *)a), _mm512_set1_epi32(rc->c)),
+            _mm512_add_epi32(_mm512_loadu_si512((const void *)(a + 16)), _mm512_set1_epi32(rc->c)),
+            corr, sat, whole, sg, o);
   }
 }
 #endif
@@ -480,6 +480,25 @@ typedef struct tile_fuse {
       _mm512_storeu_si512((void *)(acc + k * NR + 16), a##k##1);              \
     }                                                                         \
   } while (0)
+/* The accumulators start at 0, or fused at each row's c (rq32f takes the
+ * sums with c included: one broadcast a row instead of an add per 16
+ * outputs; int32 sums do not depend on their order) */
+#define TILE_INIT_ROW(k)                                                      \
+  do {                                                                        \
+    a##k##0 = FUSE ? _mm512_set1_epi32(fz->rq[k].c) : _mm512_setzero_si512(); \
+    a##k##1 = a##k##0;                                                        \
+  } while (0)
+#define TILE_INIT()                                                           \
+  do {                                                                        \
+    TILE_INIT_ROW(0);                                                         \
+    TILE_INIT_ROW(1);                                                         \
+    TILE_INIT_ROW(2);                                                         \
+    TILE_INIT_ROW(3);                                                         \
+    TILE_INIT_ROW(4);                                                         \
+    TILE_INIT_ROW(5);                                                         \
+    TILE_INIT_ROW(6);                                                         \
+    TILE_INIT_ROW(7);                                                         \
+  } while (0)
 #define TILE_END()                                                            \
   do {                                                                        \
     TILE_ROW(0);                                                              \
@@ -505,11 +524,10 @@ T_AVX512 static inline __attribute__((always_inline)) void
 ukr_avx512_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk, uint32_t nq,
                 size_t wstride, const uint8_t *b, uint32_t mr, int32_t *acc,
                 const tile_fuse_t *fz, const int FUSE) {
-  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
-          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
-          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  __m512i a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71;
   size_t off[MR];
   uint32_t i, q, r;
+  TILE_INIT();
   for (r = 0; r < MR; ++r) off[r] = (size_t)(r < mr ? r : mr - 1) * wstride;
   for (i = 0; i < nblk; ++i) {
     const int8_t *w0 = w[i] + off[0], *w1 = w[i] + off[1], *w2 = w[i] + off[2],
@@ -549,10 +567,9 @@ ukr_avx512_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nbl
 T_AVX512 static inline __attribute__((always_inline)) void
 ukr_avx512_cbr1_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
                      const uint8_t *b, int32_t *acc, const tile_fuse_t *fz, const int FUSE) {
-  __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00,
-          a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00,
-          a60 = a00, a61 = a00, a70 = a00, a71 = a00;
+  __m512i a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71;
   uint32_t i;
+  TILE_INIT();
   for (i = 0; i < nblk; ++i) {
     const int8_t *blk = w[i];
     const uint8_t *pa = b + boff[i][0], *pb = b + boff[i][1];
@@ -575,6 +592,8 @@ ukr_avx512_cbr1_body(const int8_t *const *w, const int32_t *const *boff, uint32_
 
 #undef TILE_END
 #undef TILE_ROW
+#undef TILE_INIT
+#undef TILE_INIT_ROW
 
 T_AVX512 static void ukr_avx512(const int8_t *const *w, const int32_t *const *boff,
                                 uint32_t nblk, uint32_t nq, size_t wstride, const uint8_t *b,

@@ -192,6 +192,8 @@ spx_rt_status_t spx_rt_direct_dense_f32(SPX_RT_DIRECT_ARGS) {
 static spx_rt_status_t relu_s8(const spx_rt_layer_t *l, uint8_t *ws, spx_rt_act_t act) {
   spx_rt_requant_t rq;
   spx_rt_requant_init(&rq, quant_of(l->in[0]), quant_of(l->out), act);
+  if (spx_k_fast_requant_s8(spx_rt_tensor_elems(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t)))
+    return SPX_RT_OK;
   return act == SPX_RT_ACT_RELU6
              ? spx_rt_relu6_s8(spx_rt_tensor_elems(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t))
              : spx_rt_relu_s8(spx_rt_tensor_elems(l->in[0]), &rq, IN(0, const int8_t), OUT(int8_t));

@@ -669,6 +669,8 @@ spx_rt_status_t spx_rt_layer_run_prepared(const spx_rt_layer_t *layer,
       spx_rt_requant_t rq;
       spx_rt_requant_init(&rq, pl.inq[0], pl.outq,
                           relu6 ? SPX_RT_ACT_RELU6 : SPX_RT_ACT_RELU);
+      if (spx_k_fast_requant_s8(pl.count, &rq, (const int8_t *)in[0], (int8_t *)out))
+        return SPX_RT_OK;
       return relu6 ? spx_rt_relu6_s8(pl.count, &rq, (const int8_t *)in[0], (int8_t *)out)
                    : spx_rt_relu_s8(pl.count, &rq, (const int8_t *)in[0], (int8_t *)out);
     }

@@ -65,6 +65,7 @@
 #define spx_rt_dense_s8_fmt_pack spx_rt_dense_s8_fmt_pack_fixed
 #define spx_rt_dense_s8_fmt_packed spx_rt_dense_s8_fmt_packed_fixed
 #define spx_k_fast_add_s8 spx_k_fast_add_s8_fixed
+#define spx_k_fast_requant_s8 spx_k_fast_requant_s8_fixed
 #define spx_k_fast_dense_packed_size spx_k_fast_dense_packed_size_fixed
 #define spx_k_fast_dense_pack spx_k_fast_dense_pack_fixed
 #define spx_k_fast_conv_packed_size spx_k_fast_conv_packed_size_fixed

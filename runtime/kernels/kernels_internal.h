@@ -167,6 +167,12 @@ void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *weights
 int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_t *a,
                       const int8_t *b, int8_t *output);
 
+/* int8 requantization (relu, relu6) on the instruction-set path
+ * (spx_fast_s8.c): spx_rt_requantize_s8's bytes, 1 if it ran, 0 where it
+ * does not take the path or the parameters. */
+int spx_k_fast_requant_s8(size_t count, const spx_rt_requant_t *rq, const int8_t *input,
+                          int8_t *output);
+
 /* A build for size (-Os: firmware): kernels keep their smallest form (no
  * per-byte tables, no separable pools). */
 #if defined(__OPTIMIZE_SIZE__)

@@ -2262,6 +2262,53 @@ int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_
   return 0;
 }
 
+/* ---- int8 requantization of a tensor (relu, relu6) ------------------------
+ * spx_rt_requantize_s8's bytes, clamp(z_out + mbqm(x - z_in, M, s)), 16
+ * elements a step: the left shift max(s, 0) first (|x - z_in| <= 255 and s
+ * <= 23 keep it exact in int32, where mbqm's saturating shift changes
+ * nothing), then rq16_i32 with shift min(s, 0). */
+#if SPX_K_X86
+T_AVX512 static void requant_s8_avx512(size_t count, const spx_rt_requant_t *rq,
+                                       const int8_t *in, int8_t *o) {
+  spx_rt_requant_pc_t q;
+  rq_common_t k;
+  rq_row_t r;
+  __m512i zin;
+  __m128i ls;
+  size_t i;
+  memset(&q, 0, sizeof q);
+  q.out_zero_point = rq->out_zero_point;
+  q.act_min = rq->act_min;
+  q.act_max = rq->act_max;
+  k = rq_common(&q);
+  r = rq_setup(0, rq->multiplier, rq->shift < 0 ? (int)rq->shift : 0, &q);
+  zin = _mm512_set1_epi32(rq->in_zero_point);
+  ls = _mm_cvtsi32_si128(rq->shift > 0 ? (int)rq->shift : 0);
+  for (i = 0; i < count; i += 16) {
+    const __mmask16 m = count - i >= 16 ? (__mmask16)0xffff
+                                        : (__mmask16)((1u << (count - i)) - 1);
+    const __m512i x = _mm512_sll_epi32(
+        _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, in + i)), zin), ls);
+    _mm_mask_storeu_epi8(o + i, m, _mm512_cvtepi32_epi8(rq16_i32(&k, &r, x)));
+  }
+}
+#endif
+
+int spx_k_fast_requant_s8(size_t count, const spx_rt_requant_t *rq, const int8_t *input,
+                          int8_t *output) {
+#if SPX_K_X86
+  if (SPX_K_ISA() == SPX_RT_ISA_AVX512 && rq->shift >= -31 && rq->shift <= 23 &&
+      rq->multiplier != INT32_MIN && rq->act_min <= rq->act_max && rq->in_zero_point >= -128 &&
+      rq->in_zero_point <= 127) {
+    requant_s8_avx512(count, rq, input, output);
+    return 1;
+  }
+#else
+  (void)count, (void)rq, (void)input, (void)output;
+#endif
+  return 0;
+}
+
 /* ---- depthwise conv2d ----------------------------------------------------
  * Per channel, its input plane as bytes x' = x ^ 0x80 = x + 128 (0..255)
  * with the padding cells at z_in + 128 (as the conv above, z_in is an int8

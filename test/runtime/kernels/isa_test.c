@@ -19,7 +19,10 @@
  *                          and the int8 add the cpu device and generated C
  *                          run (spx_k_fast_add_s8 where the path takes the
  *                          parameters, else spx_rt_add_s8) against the
- *                          definition (each operand's and the sum's mbqm)
+ *                          definition (each operand's and the sum's mbqm);
+ *                          and the int8 requantization of relu / relu6
+ *                          (spx_k_fast_requant_s8, else
+ *                          spx_rt_requantize_s8) against the definition
  *   spx-isa-test current   the path in use (SPX_ISA, or the best one)
  * Prints one line per path and "FAIL ..." lines on mismatch; exit 1 on any
  * failure. */
@@ -28,7 +31,7 @@
 #include <string.h>
 
 #include "runtime/formats/spx_formats.h"
-#include "runtime/kernels/kernels_internal.h" /* spx_k_fast_add_s8 */
+#include "runtime/kernels/kernels_internal.h" /* spx_k_fast_add_s8, _requant_s8 */
 #include "runtime/kernels/spx_kernels.h"
 
 static int failures;
@@ -706,8 +709,70 @@ static int add_layer(int it) {
   return fast;
 }
 
+/* One random int8 requantization (relu, relu6: spx_rt_requantize_s8) on
+ * the current path against the definition: out = clamp(z_out + mbqm(x -
+ * z_in, M, s)). Returns 1 if the path's own kernel took it. */
+static int requant_layer(int it) {
+  spx_rt_requant_t rq;
+  size_t n, i;
+  int8_t *x, *out;
+  int fast, bad = 0;
+  rq.in_zero_point = zero_point();
+  rq.out_zero_point = zero_point();
+  rq.multiplier = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+  if (rnd() % 32 == 0) rq.multiplier = INT32_MIN;
+  switch (rnd() % 4) { /* relu's usual ratios, then the whole range */
+  case 0: rq.shift = rr(0, 3); break;
+  case 1: rq.shift = rr(-3, 0); break;
+  case 2: rq.shift = rr(-31, 30); break;
+  default: rq.shift = rnd() % 2 ? 23 : 24;
+  }
+  switch (rnd() % 3) {
+  case 0: /* relu */
+    rq.act_min = rq.out_zero_point;
+    rq.act_max = 127;
+    break;
+  case 1: /* relu6-like: a clamp inside the int8 range */
+    rq.act_min = rr(-128, 100);
+    rq.act_max = rr(rq.act_min, 127);
+    break;
+  default:
+    rq.act_min = -128;
+    rq.act_max = 127;
+  }
+  n = it % 4 == 0 ? (size_t)rr(1025, 3000) : (size_t)rr(1, 70); /* both of its loops */
+  x = xcalloc(n, 1);
+  out = xcalloc(n, 1);
+  for (i = 0; i < n; ++i) x[i] = (int8_t)(it % 5 == 0 ? (i % 2 ? 127 : -128) : rr(-128, 127));
+  memset(out, 0x5a, n);
+  fast = spx_k_fast_requant_s8(n, &rq, x, out);
+  if (!fast && spx_rt_requantize_s8(n, &rq, x, out) != SPX_RT_OK) {
+    printf("FAIL requant: spx_rt_requantize_s8 refused layer %d\n", it);
+    failures++;
+  }
+  for (i = 0; i < n && !bad; ++i) {
+    int32_t v = rq.out_zero_point + spx_rt_mbqm(x[i] - rq.in_zero_point, rq.multiplier,
+                                                (int)rq.shift);
+    if (v < rq.act_min) v = rq.act_min;
+    if (v > rq.act_max) v = rq.act_max;
+    if (out[i] != (int8_t)v) {
+      printf("FAIL requant path %s (%s kernel), layer %d: element %zu of %zu is %d, want %d "
+             "(x %d, z %d %d, M %d, shift %d, act [%d, %d])\n",
+             spx_rt_kernels_isa_name(spx_rt_kernels_isa()), fast ? "its own" : "the C", it, i,
+             n, out[i], v, x[i], rq.in_zero_point, rq.out_zero_point, rq.multiplier,
+             (int)rq.shift, rq.act_min, rq.act_max);
+      failures++;
+      bad = 1;
+    }
+  }
+  free(x);
+  free(out);
+  return fast;
+}
+
 int main(int argc, char **argv) {
   int k, convs = 0, denses = 0, adds = 0, adds_fast[SPX_RT_ISA_COUNT] = {0};
+  int rqs = 0, rqs_fast[SPX_RT_ISA_COUNT] = {0};
   if (argc == 2 && !strcmp(argv[1], "current")) {
     printf("current path: %s\n", spx_rt_kernels_isa_name(spx_rt_kernels_isa()));
     return 0;
@@ -737,6 +802,8 @@ int main(int argc, char **argv) {
     spx_rt_kernels_set_isa((spx_rt_isa_t)isas[k]);
     for (it = 0; it < 400; ++it) adds_fast[k] += add_layer(it);
     adds = it;
+    for (it = 0; it < 400; ++it) rqs_fast[k] += requant_layer(it);
+    rqs = it;
     if (k + 1 < n_isas) rng_state = state;
   }
   for (k = 0; k < n_isas; ++k)
@@ -747,5 +814,9 @@ int main(int argc, char **argv) {
     printf("path %s: %d int8 add layers bit-exact with the definition (%d on the path's own "
            "kernel)\n",
            spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), adds, adds_fast[k]);
+  for (k = 0; k < n_isas; ++k)
+    printf("path %s: %d int8 requantizations bit-exact with the definition (%d on the path's "
+           "own kernel)\n",
+           spx_rt_kernels_isa_name((spx_rt_isa_t)isas[k]), rqs, rqs_fast[k]);
   return failures ? 1 : 0;
 }

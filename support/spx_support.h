@@ -10,6 +10,7 @@
  *     references by dense resource name "<layer>.<role>";
  *   - spx_npy_*: .npy reading (float32, float64, int8, int32; little-endian;
  *     C order) and writing;
+ *   - spx_file_data_t: a whole input file in memory (mapped where it can be);
  *   - spx_outset_t: output files written all or nothing.
  */
 #ifndef SPX_SUPPORT_H
@@ -243,6 +244,23 @@ int spx_npy_fwrite(FILE *f, spx_dtype_t dtype, int rank, const int64_t *dims,
  * data as it is in memory (little-endian host). 0 or -1 with errno. */
 int spx_npy_fwrite_descr(FILE *f, const char *descr, size_t elem, int rank,
                          const int64_t *dims, const void *data);
+
+/* ---- input files ----------------------------------------------------------
+ * A whole file in memory, read-only, 64-byte aligned (filedata.c): a
+ * regular file mapped with its pages populated, anything else ("-":
+ * standard input, pipes) read. */
+typedef struct spx_file_data {
+  const unsigned char *data;
+  size_t size;
+  int mapped; /* 1: mmap'd, else malloc'd */
+} spx_file_data_t;
+
+/* Reads path ("-": standard input), at most max bytes. Returns 0, or 1 with
+ * a one-line reason in err, without the file name ("cannot open: ...",
+ * "cannot read: Is a directory", "file of N bytes is too large"). */
+int spx_file_data_read(const char *path, size_t max, spx_file_data_t *out, char *err,
+                       size_t errcap);
+void spx_file_data_free(spx_file_data_t *f);
 
 /* ---- command lines ------------------------------------------------------ */
 

@@ -9,7 +9,6 @@
 #include "runtime/stream/spx_stream.h"
 #include "support/spx_support.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,44 +24,6 @@ static int write_stdout(void *ctx, const void *data, size_t size) {
 static int error(const char *file, const char *msg) {
   fprintf(stderr, "%s: %s: error: %s\n", prog, file, msg);
   return 1;
-}
-
-/* Reads the whole file into a malloc'd buffer. */
-static int read_file(const char *path, unsigned char **out, size_t *out_size,
-                     char *err, size_t errcap) {
-  *out = NULL;
-  *out_size = 0;
-  const int is_stdin = !strcmp(path, "-");
-  FILE *f = is_stdin ? stdin : fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errcap, "cannot open: %s", strerror(errno));
-    return 1;
-  }
-  size_t cap = 1 << 16, len = 0;
-  unsigned char *buf = malloc(cap);
-  while (buf) {
-    len += fread(buf + len, 1, cap - len, f);
-    if (len < cap) break;
-    unsigned char *nb = cap < ((size_t)1 << 33) ? realloc(buf, cap * 2) : NULL;
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  if (!buf || ferror(f)) {
-    snprintf(err, errcap, "cannot read: %s",
-             buf ? strerror(errno) : "out of memory");
-    free(buf);
-    if (!is_stdin) fclose(f);
-    return 1;
-  }
-  if (!is_stdin) fclose(f);
-  *out = buf;
-  *out_size = len;
-  return 0;
 }
 
 static const char usage_text[] = "usage: spx-objdump FILE.spxbin   ('-': standard input)\n";
@@ -104,20 +65,19 @@ int main(int argc, char **argv) {
   if (optind == argc) return usage_error("no file%s", "");
   if (argc - optind > 1) return usage_error("more than one file ('%s')", argv[optind + 1]);
   const char *path = argv[optind];
-  unsigned char *data;
-  size_t size;
+  spx_file_data_t data;
   char err[256];
-  int bad = read_file(path, &data, &size, err, sizeof err);
+  int bad = spx_file_data_read(path, (size_t)-1, &data, err, sizeof err);
   if (!strcmp(path, "-")) path = "<stdin>";
   if (bad) return error(path, err);
 
   spx_cs_stream_t stream;
   spx_rt_error_t st;
   int rc = 0;
-  if (spx_cs_stream_load(data, size, &stream, &st) ||
+  if (spx_cs_stream_load(data.data, data.size, &stream, &st) ||
       spx_cs_stream_disassemble(&stream, write_stdout, NULL, &st))
     rc = error(path, st.message);
-  free(data);
+  spx_file_data_free(&data);
   if (fflush(stdout)) rc = 1;
   return rc;
 }

@@ -118,78 +118,6 @@ static void help(void) {
          "usage error.\n", prog);
 }
 
-/* Standard input (a pipe: no size to ask for) into 64-byte aligned memory. */
-static int read_stdin(unsigned char **out, size_t *out_size, char *err, size_t errcap) {
-  size_t cap = 1 << 16, len = 0, got;
-  unsigned char *buf = aligned_alloc(64, cap);
-  while (buf && (got = fread(buf + len, 1, cap - len, stdin)) > 0) {
-    len += got;
-    if (len == cap) {
-      unsigned char *grown = cap <= 0x80000000UL ? aligned_alloc(64, cap * 2) : NULL;
-      if (grown) memcpy(grown, buf, len);
-      free(buf);
-      buf = grown;
-      cap *= 2;
-    }
-  }
-  if (!buf || ferror(stdin)) {
-    snprintf(err, errcap, !buf ? (len >= 0x80000000UL ? "too large for a stream" : "out of memory")
-                               : "cannot read: %s", strerror(errno));
-    free(buf);
-    return 1;
-  }
-  *out = buf;
-  *out_size = len;
-  return 0;
-}
-
-/* Reads a whole file ("-": standard input) into 64-byte aligned memory (the stream's blobs are
- * 64-aligned within it). */
-static int read_file(const char *path, unsigned char **out, size_t *out_size,
-                     char *err, size_t errcap) {
-  FILE *f;
-  long len;
-  unsigned char *buf;
-  *out = NULL;
-  *out_size = 0;
-  if (!strcmp(path, "-")) return read_stdin(out, out_size, err, errcap);
-  f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errcap, "cannot open: %s", strerror(errno));
-    return 1;
-  }
-  /* a directory opens for reading; reading it fails (EISDIR), where its
-   * measured size would be LONG_MAX */
-  if ((getc(f) == EOF && ferror(f)) || fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
-      fseek(f, 0, SEEK_SET)) {
-    snprintf(err, errcap, "cannot read: %s", strerror(errno));
-    fclose(f);
-    return 1;
-  }
-  if ((unsigned long)len > 0xffffffffUL) {
-    snprintf(err, errcap, "file of %ld bytes is too large for a stream", len);
-    fclose(f);
-    return 1;
-  }
-  buf = aligned_alloc(64, ((size_t)len + 64) & ~(size_t)63);
-  if (!buf) {
-    snprintf(err, errcap, "out of memory");
-    fclose(f);
-    return 1;
-  }
-  if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-    snprintf(err, errcap, "cannot read: %s",
-             ferror(f) ? strerror(errno) : "file changed while reading");
-    free(buf);
-    fclose(f);
-    return 1;
-  }
-  fclose(f);
-  *out = buf;
-  *out_size = (size_t)len;
-  return 0;
-}
-
 /* ---- per-layer timing (hooks) ----------------------------------------------
  * Each worker thread has its own statistics (merged after the run). */
 
@@ -732,15 +660,14 @@ out:
 
 /* Loads the float model of --compare-f32 for its own device; its inputs
  * must be the model's (count and elements per sample). */
-static int load_f32(const char *path, unsigned char **data, spx_cs_stream_t *s,
+static int load_f32(const char *path, spx_file_data_t *data, spx_cs_stream_t *s,
                     spx_rt_model_t *m, const spx_rt_model_t *q) {
-  size_t size;
   char err[512];
   spx_rt_error_t e;
   const spx_rt_device_t *dev;
   uint32_t k;
-  if (read_file(path, data, &size, err, sizeof err)) return error(path, "%s", err);
-  if (spx_cs_stream_load(*data, size, s, &e)) return error(path, "%s", e.message);
+  if (spx_file_data_read(path, 0xffffffffu, data, err, sizeof err)) return error(path, "%s", err);
+  if (spx_cs_stream_load(data->data, data->size, s, &e)) return error(path, "%s", e.message);
   if (!(dev = spx_rt_device_for_target(NULL, s->target)))
     return error(path, "no device runs %s streams", spx_cs_target_name(s->target));
   if (spx_rt_model_initialize(dev, s, m, &e)) return error(path, "%s", e.message);
@@ -950,8 +877,8 @@ static void list_tensors(char *buf, size_t cap, const spx_cs_stream_t *s, int ou
 
 int main(int argc, char **argv) {
   options_t o;
-  unsigned char *data = NULL;
-  size_t size = 0, n = 0, s_i, correct = 0;
+  spx_file_data_t data = {NULL, 0, 0}; /* the model */
+  size_t n = 0, s_i, correct = 0;
   char err[512], shape[128], list[1024];
   spx_cs_stream_t stream;
   spx_rt_error_t cst;
@@ -971,7 +898,7 @@ int main(int argc, char **argv) {
   spx_outset_t *outs_set = NULL;
   int rc = 1, have_y = 0, lock_made = 0;
   cmp_t *cmps = NULL;                /* --compare-f32, per command */
-  unsigned char *fdata = NULL;       /* --compare-f32: the float model */
+  spx_file_data_t fdata = {NULL, 0, 0}; /* --compare-f32: the float model */
   spx_cs_stream_t fstream;
   spx_rt_model_t fmodel;
 
@@ -993,14 +920,14 @@ int main(int argc, char **argv) {
   }
 
   {
-    int bad = read_file(o.model, &data, &size, err, sizeof err);
+    int bad = spx_file_data_read(o.model, 0xffffffffu, &data, err, sizeof err);
     if (!strcmp(o.model, "-")) o.model = "<stdin>"; /* in messages and the report */
     if (bad) {
       error(o.model, "%s", err);
       goto done;
     }
   }
-  if (spx_cs_stream_load(data, size, &stream, &cst)) {
+  if (spx_cs_stream_load(data.data, data.size, &stream, &cst)) {
     error(o.model, "%s", cst.message);
     goto done;
   }
@@ -1268,8 +1195,8 @@ done:
   free((void *)wss);
   free(stats);
   free(cmps);
-  free(fdata);
-  free(data);
+  spx_file_data_free(&fdata);
+  spx_file_data_free(&data);
   free(xs);
   free((void *)inputs);
   free(per_in);

@@ -8,10 +8,34 @@
  * several threads share it. The per-layer work (which layers, decoding
  * through the format's descriptor, packing) is layer_run.c's, allocation
  * free. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* madvise */
+#include <sys/mman.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/device/spx_device.h"
+
+/* The block, fresh memory that the packing writes once, whole: on Linux,
+ * past 4 MiB, 2 MiB aligned and advised to take transparent huge pages (a
+ * page fault per 2 MiB instead of per 4 KiB: faults were half of packing
+ * an int8 ResNet-18, 20 ms, where each fault is a VM exit). Freed with
+ * free() either way. */
+static void *block_alloc(size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const size_t huge = (size_t)2 << 20;
+  if (size >= 2 * huge) {
+    const size_t rounded = (size + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, rounded);
+    if (p) {
+      (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice only */
+      return p;
+    }
+  }
+#endif
+  return malloc(size);
+}
 
 void spx_rt_model_release(spx_rt_model_t *m) {
   uint32_t i;
@@ -132,7 +156,7 @@ spx_rt_status_t spx_rt_model_prepare(spx_rt_model_t *m, uint32_t *decoded, uint3
           SPX_RT_ALIGN16((size_t)n * sizeof *pws);
   for (i = 0; i < n; ++i)
     if (layer_at(m, i, &d)) total += spx_rt_layer_prepared_size(&d.layer);
-  mem = (uint8_t *)malloc(total);
+  mem = (uint8_t *)block_alloc(total);
   if (!mem) return spx_rt_error_set(error, SPX_RT_ERR_BUFFER, "out of memory preparing weights");
   memset(mem, 0, SPX_RT_ALIGN16(sizeof *pr) + 2 * SPX_RT_ALIGN16((size_t)n * sizeof *at));
   pr = (spx_rt_prepared_t *)(void *)mem;

@@ -2245,15 +2245,64 @@ T_AVX512 static void add_avx512(size_t count, const spx_rt_add_s8_params_t *p,
 }
 #endif
 
+#if SPX_K_X86
+/* The same on AVX2, 8 elements a step through rq8 (the operands' with z_out
+ * 0 and the int32 range as their clamp, a no-op); the last 1..7 through a
+ * zero-padded copy of 8. */
+T_AVX2 static void add_avx2(size_t count, const spx_rt_add_s8_params_t *p, const int8_t *a,
+                            const int8_t *b, int8_t *o) {
+  spx_rt_requant_pc_t qs, qo;
+  rq8_t ra, rb, ro;
+  __m256i za, zb;
+  __m128i ls;
+  size_t i;
+  memset(&qs, 0, sizeof qs);
+  qs.act_min = INT32_MIN;
+  qs.act_max = INT32_MAX;
+  memset(&qo, 0, sizeof qo);
+  qo.out_zero_point = p->out_zero_point;
+  qo.act_min = p->act_min;
+  qo.act_max = p->act_max;
+  ra = rq8_setup(p->a_multiplier, (int)p->a_shift, &qs);
+  rb = rq8_setup(p->b_multiplier, (int)p->b_shift, &qs);
+  ro = rq8_setup(p->out_multiplier, (int)p->out_shift, &qo);
+  za = _mm256_set1_epi32(p->a_zero_point);
+  zb = _mm256_set1_epi32(p->b_zero_point);
+  ls = _mm_cvtsi32_si128(p->left_shift);
+  for (i = 0; i < count; i += 8) {
+    int8_t ta[8] = {0}, tb[8] = {0}, to[8];
+    const size_t left = count - i < 8 ? count - i : 8;
+    const int8_t *pa = a + i, *pb = b + i;
+    __m256i xa, xb;
+    if (left < 8) {
+      memcpy(ta, pa, left);
+      memcpy(tb, pb, left);
+      pa = ta;
+      pb = tb;
+    }
+    xa = _mm256_sll_epi32(_mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)pa)), za), ls);
+    xb = _mm256_sll_epi32(_mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)pb)), zb), ls);
+    _mm_storel_epi64((__m128i *)(void *)(left < 8 ? to : o + i),
+                     bytes8_avx2(rq8(&ro, _mm256_add_epi32(rq8(&ra, xa), rq8(&rb, xb)))));
+    if (left < 8) memcpy(o + i, to, left);
+  }
+}
+#endif
+
 int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_t *a,
                       const int8_t *b, int8_t *output) {
 #if SPX_K_X86
   const int32_t za = p->a_zero_point, zb = p->b_zero_point;
-  if (SPX_K_ISA() == SPX_RT_ISA_AVX512 && p->a_shift <= 0 && p->b_shift <= 0 &&
-      p->out_shift <= 0 && p->a_multiplier != INT32_MIN && p->b_multiplier != INT32_MIN &&
+  const spx_rt_isa_t isa = SPX_K_ISA();
+  if ((isa == SPX_RT_ISA_AVX512 || isa == SPX_RT_ISA_AVX2) && p->a_shift <= 0 &&
+      p->b_shift <= 0 && p->out_shift <= 0 && p->out_shift >= -31 && p->a_shift >= -31 &&
+      p->b_shift >= -31 && p->a_multiplier != INT32_MIN && p->b_multiplier != INT32_MIN &&
       p->out_multiplier != INT32_MIN && p->act_min <= p->act_max && p->left_shift >= 0 &&
       p->left_shift <= 23 && za >= -128 && za <= 127 && zb >= -128 && zb <= 127) {
-    add_avx512(count, p, a, b, output);
+    if (isa == SPX_RT_ISA_AVX512)
+      add_avx512(count, p, a, b, output);
+    else
+      add_avx2(count, p, a, b, output);
     return 1;
   }
 #else
@@ -2294,13 +2343,51 @@ T_AVX512 static void requant_s8_avx512(size_t count, const spx_rt_requant_t *rq,
 }
 #endif
 
+#if SPX_K_X86
+/* The same on AVX2, 8 elements a step through rq8; the last 1..7 through a
+ * copy of 8. */
+T_AVX2 static void requant_s8_avx2(size_t count, const spx_rt_requant_t *rq, const int8_t *in,
+                                   int8_t *o) {
+  spx_rt_requant_pc_t q;
+  rq8_t r;
+  __m256i zin;
+  __m128i ls;
+  size_t i;
+  memset(&q, 0, sizeof q);
+  q.out_zero_point = rq->out_zero_point;
+  q.act_min = rq->act_min;
+  q.act_max = rq->act_max;
+  r = rq8_setup(rq->multiplier, rq->shift < 0 ? (int)rq->shift : 0, &q);
+  zin = _mm256_set1_epi32(rq->in_zero_point);
+  ls = _mm_cvtsi32_si128(rq->shift > 0 ? (int)rq->shift : 0);
+  for (i = 0; i < count; i += 8) {
+    int8_t t[8] = {0}, to[8];
+    const size_t left = count - i < 8 ? count - i : 8;
+    const int8_t *px = in + i;
+    if (left < 8) {
+      memcpy(t, px, left);
+      px = t;
+    }
+    _mm_storel_epi64((__m128i *)(void *)(left < 8 ? to : o + i),
+                     bytes8_avx2(rq8(&r, _mm256_sll_epi32(_mm256_sub_epi32(_mm256_cvtepi8_epi32(
+                                                                _mm_loadl_epi64((const __m128i *)(const void *)px)), zin),
+                                                            ls))));
+    if (left < 8) memcpy(o + i, to, left);
+  }
+}
+#endif
+
 int spx_k_fast_requant_s8(size_t count, const spx_rt_requant_t *rq, const int8_t *input,
                           int8_t *output) {
 #if SPX_K_X86
-  if (SPX_K_ISA() == SPX_RT_ISA_AVX512 && rq->shift >= -31 && rq->shift <= 23 &&
-      rq->multiplier != INT32_MIN && rq->act_min <= rq->act_max && rq->in_zero_point >= -128 &&
-      rq->in_zero_point <= 127) {
-    requant_s8_avx512(count, rq, input, output);
+  const spx_rt_isa_t isa = SPX_K_ISA();
+  if ((isa == SPX_RT_ISA_AVX512 || isa == SPX_RT_ISA_AVX2) && rq->shift >= -31 &&
+      rq->shift <= 23 && rq->multiplier != INT32_MIN && rq->act_min <= rq->act_max &&
+      rq->in_zero_point >= -128 && rq->in_zero_point <= 127) {
+    if (isa == SPX_RT_ISA_AVX512)
+      requant_s8_avx512(count, rq, input, output);
+    else
+      requant_s8_avx2(count, rq, input, output);
     return 1;
   }
 #else
@@ -2802,11 +2889,11 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 }
 #endif
 
-/* A depthwise CBR layer's row i: its block row (the format's mapping), and
- * whether that stores no block (the row's taps are all 0). */
-/* Row i's block row: i itself where every group has one row (depthwise
- * with one output channel per input channel, spx_fmt_cbr_block_of's own
- * shortcut, here without a call per channel). */
+/* A depthwise CBR layer's row i: its block row (the format's mapping:
+ * i itself where every group has one row, depthwise with one output
+ * channel per input channel, spx_fmt_cbr_block_of's own shortcut, here
+ * without a call per channel), and whether that stores no block (the
+ * row's taps are all 0). */
 static inline uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   uint32_t r, c;
   if (cv->dims.rows == cv->dims.groups) return i;

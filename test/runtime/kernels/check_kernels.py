@@ -451,6 +451,10 @@ POOL_CASES = {
     "wide_s1": ((1, 2, 5, 300), (3, 3), (1, 1), (1, 1, 1, 1)),
     "wide_s2": ((1, 2, 6, 601), (3, 3), (2, 2), (1, 1, 1, 1)),
     "kw260": ((1, 1, 2, 270), (1, 260), (1, 5), (0, 2, 0, 1)),
+    # a stride past 2 (the strided pick's general loop), and a row narrower
+    # than the kernel (no output without clipping)
+    "k3s3": ((1, 2, 9, 40), (3, 3), (3, 3), (1, 1, 1, 1)),
+    "w1": ((1, 2, 3, 1), (3, 3), (1, 1), (1, 1, 1, 1)),
 }
 
 

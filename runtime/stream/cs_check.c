@@ -26,6 +26,11 @@ void cs_get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c) {
   }
 }
 
+uint8_t cs_command_opcode(const cs_vctx_t *v, uint32_t i) {
+  if (v->image) return i < v->image->command_count ? v->image->commands[i].opcode : 0;
+  return spx_cs_stream_opcode(v->stream, i);
+}
+
 void cs_get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t) {
   if (v->image) {
     if (id < v->image->tensor_count) *t = v->image->tensors[id];

@@ -115,6 +115,7 @@ void cs_buf_printf(cs_buf_t *b, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 spx_rt_status_t cs_bad(cs_vctx_t *v, const char *fmt, ...) SPX_RT_PRINTF_(2, 3);
 uint32_t cs_command_count(const cs_vctx_t *v);
 void cs_get_command(const cs_vctx_t *v, uint32_t i, spx_cs_command_t *c);
+uint8_t cs_command_opcode(const cs_vctx_t *v, uint32_t i); /* record i's opcode, or 0 */
 void cs_get_tensor(const cs_vctx_t *v, uint32_t id, spx_cs_tensor_t *t);
 void cs_get_blob(const cs_vctx_t *v, uint32_t id, spx_cs_blob_t *b);
 

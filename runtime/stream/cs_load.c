@@ -89,6 +89,11 @@ void spx_cs_stream_command(const spx_cs_stream_t *s, uint32_t index,
   out->name = str_at(s, cs_rd32(r + 8));
 }
 
+uint8_t spx_cs_stream_opcode(const spx_cs_stream_t *s, uint32_t index) {
+  if (!s || !s->data || index >= s->command_count) return 0;
+  return command_record(s, index)[0];
+}
+
 static const uint8_t *io_list(const spx_cs_stream_t *s) {
   return sec(s, SPX_CS_SECTION_TENSORS) + SPX_CS_TENSORS_HEADER +
          (size_t)s->tensor_count * SPX_CS_TENSOR_RECORD;

@@ -579,6 +579,9 @@ void spx_cs_stream_blob(const spx_cs_stream_t *s, uint32_t index,
                         spx_cs_blob_t *out);
 void spx_cs_stream_command(const spx_cs_stream_t *s, uint32_t index,
                            spx_cs_command_t *out);
+/* Command `index`'s opcode alone (0 if out of range): a walk that looks for
+ * a few opcodes reads this and decodes only those records. */
+uint8_t spx_cs_stream_opcode(const spx_cs_stream_t *s, uint32_t index);
 /* Tensor id of input/output `index`; SPX_CS_NONE if out of range. */
 uint16_t spx_cs_stream_input(const spx_cs_stream_t *s, uint32_t index);
 uint16_t spx_cs_stream_output(const spx_cs_stream_t *s, uint32_t index);

@@ -141,7 +141,7 @@ const spx_mdesc_table_t spx_target_cpu_mdesc = {NULL, 0, NULL};
 
 /* layer_opcodes: every command is a cpu.layer the cpu kernels run. */
 const spx_rt_device_t spx_rt_device_cpu = {"cpu", SPX_CS_TARGET_CPU, cpu_initialize,
-                                           cpu_run, 0, NULL, NULL, {SPX_CS_OP_CPU_LAYER}};
+                                           cpu_run, 0, NULL, NULL, {SPX_CS_OP_CPU_LAYER}, 0};
 
 /* ---- generic entry points ----------------------------------------------------- */
 

@@ -48,13 +48,16 @@ void spx_rt_model_release(spx_rt_model_t *m) {
 /* Layer i of the model's stream as its device runs it with prepared
  * weights: 1 and *d decoded, else 0. */
 static int layer_at(const spx_rt_model_t *m, uint32_t i, spx_rt_layer_decoded_t *d) {
+  const uint8_t op = spx_cs_stream_opcode(&m->stream, i);
   spx_cs_command_t c;
   unsigned k;
-  memset(&c, 0, sizeof c);
-  spx_cs_stream_command(&m->stream, i, &c);
   for (k = 0; k < sizeof m->device->layer_opcodes; ++k)
-    if (m->device->layer_opcodes[k] && c.opcode == m->device->layer_opcodes[k])
-      return spx_rt_layer_decode(&m->stream, &c.u.cpu_layer, d, NULL) == SPX_RT_OK;
+    if (m->device->layer_opcodes[k] && op == m->device->layer_opcodes[k]) {
+      spx_cs_stream_command(&m->stream, i, &c); /* only the layers' records */
+      if (spx_rt_layer_decode(&m->stream, &c.u.cpu_layer, d, NULL) != SPX_RT_OK) return 0;
+      return !m->device->prepare_dense_only || !d->blobp[0] ||
+             d->blobp[0]->encoding == SPX_CS_ENC_DENSE;
+    }
   return 0;
 }
 

@@ -297,6 +297,9 @@ typedef struct spx_rt_device {
    * spx_rt_layer_run_prepared and spx_rt_model_prepared(model, i):
    * spx_rt_model_prepare prepares those (none: all 0). */
   uint8_t layer_opcodes[4];
+  /* 1: of those, only the layers with dense int8 weights (the device runs
+   * encoded weights its own way, and decoding them would go unused) */
+  uint8_t prepare_dense_only;
 } spx_rt_device_t;
 
 /* The default device of every target (the registry's device column). */

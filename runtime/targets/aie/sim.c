@@ -305,15 +305,16 @@ static size_t whole_bytes(const layer_t *L) {
   return SPX_RT_ALIGN16(n);
 }
 
-/* The layer, whole, into scratch (its output tensor moved there). */
-static spx_rt_status_t whole_run(const layer_t *L, uint8_t *ws, size_t scratch_offset,
-                                 size_t scratch_size) {
+/* The layer, whole, into scratch (its output tensor moved there), on its
+ * prepared weights if the model has them (pw; spx_rt_model_prepare). */
+static spx_rt_status_t whole_run(const layer_t *L, const spx_rt_prepared_weights_t *pw,
+                                 uint8_t *ws, size_t scratch_offset, size_t scratch_size) {
   spx_rt_layer_t whole = L->d.layer;
   spx_rt_tensor_t to = *whole.out;
   const size_t ob = whole_bytes(L);
   to.offset = (uint32_t)scratch_offset;
   whole.out = &to;
-  return spx_rt_layer_run(&whole, ws, ws + scratch_offset + ob, scratch_size - ob);
+  return spx_rt_layer_run_prepared(&whole, pw, ws, ws + scratch_offset + ob, scratch_size - ob);
 }
 
 /* A comp's sub-volume from the whole layer's output. */
@@ -431,9 +432,10 @@ static spx_rt_status_t run_hooked(
       st = layer_decode(s, &c, &L, &e);
       have = st == SPX_RT_OK;
       if (st == SPX_RT_OK && SPX_CS_U(c, aie_layer).mode == 1)
-        st = spx_rt_layer_run(&L.d.layer, ws, scratch, m->scratch_size);
+        st = spx_rt_layer_run_prepared(&L.d.layer, spx_rt_model_prepared(m, i), ws, scratch,
+                                       m->scratch_size);
       else if (st == SPX_RT_OK && whole_layer(&L))
-        st = whole_run(&L, ws, m->scratch_offset, m->scratch_size);
+        st = whole_run(&L, spx_rt_model_prepared(m, i), ws, m->scratch_offset, m->scratch_size);
     } else if (c.opcode == SPX_CS_OP_AIE_COMP && have) {
       if (whole_layer(&L))
         comp_copy(&L, &SPX_CS_U(c, aie_comp), (const int8_t *)scratch, ws);
@@ -494,6 +496,9 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
 
 const spx_rt_device_t spx_sim_aie_device = {"sim", SPX_CS_TARGET_AIE, sim_initialize,
                                             sim_run, 0, sim_write_trace, NULL,
-                                            /* layer_opcodes: none, its comps run windows
-                                               of the weights (comp_run), not layers */
-                                            {0}};
+                                            /* layer_opcodes: aie.layer, whose host stages
+                                               and whole array layers run on the cpu
+                                               kernels; dense int8 weights only (CBR and
+                                               ternary comps run windows of the encoded
+                                               weights, comp_run) */
+                                            {SPX_CS_OP_AIE_LAYER, 0, 0, 0}, 1};

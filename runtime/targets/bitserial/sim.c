@@ -307,7 +307,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
  * --datapath), with the weights spx_rt_model_prepare decoded. */
 const spx_rt_device_t spx_sim_bitserial_device = {
     "sim",   SPX_CS_TARGET_BITSERIAL,   sim_initialize,
-    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL, {SPX_CS_OP_BS_PE, SPX_CS_OP_BS_HOST}};
+    sim_run, sizeof(spx_sim_bs_cost_t), sim_write_trace, NULL, {SPX_CS_OP_BS_PE, SPX_CS_OP_BS_HOST}, 0};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

@@ -165,7 +165,7 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
  * spx_rt_model_prepare prepared. */
 const spx_rt_device_t spx_sim_lpa_device = {"sim",   SPX_CS_TARGET_LPA,      sim_initialize,
                                             sim_run, sizeof(spx_lpa_cost_t), sim_write_trace, NULL,
-                                            {SPX_CS_OP_LPA_PE, SPX_CS_OP_LPA_HOST}};
+                                            {SPX_CS_OP_LPA_PE, SPX_CS_OP_LPA_HOST}, 0};
 
 /* ---- costs and traces ------------------------------------------------------- */
 

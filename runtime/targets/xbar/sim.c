@@ -604,4 +604,4 @@ static spx_rt_status_t sim_write_trace(const spx_cs_stream_t *s, spx_cs_write_fn
  * spx_rt_model_prepare prepared; xbar.mvm layers on the array model. */
 const spx_rt_device_t spx_sim_xbar_device = {"sim",   SPX_CS_TARGET_XBAR,      sim_initialize,
                                              sim_run, sizeof(spx_xbar_cost_t), sim_write_trace,
-                                             sim_write_report, {SPX_CS_OP_XBAR_HOST}};
+                                             sim_write_report, {SPX_CS_OP_XBAR_HOST}, 0};

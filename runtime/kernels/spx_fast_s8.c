@@ -2209,6 +2209,19 @@ spx_rt_status_t spx_k_fast_dense(const spx_fmt_weights_t *w, const spx_rt_dense_
  * outside int8 or a left shift beyond 23, where (x - z) 2^ls may leave
  * int32) stay with spx_rt_add_s8. */
 #if SPX_K_X86
+/* The add's two requantization stages as the tile code's parameters: the
+ * operands' (z_out 0, the int32 range: no clamp) and the sum's. */
+static void add_stages(const spx_rt_add_s8_params_t *p, spx_rt_requant_pc_t *qs,
+                       spx_rt_requant_pc_t *qo) {
+  memset(qs, 0, sizeof *qs);
+  qs->act_min = INT32_MIN;
+  qs->act_max = INT32_MAX;
+  memset(qo, 0, sizeof *qo);
+  qo->out_zero_point = p->out_zero_point;
+  qo->act_min = p->act_min;
+  qo->act_max = p->act_max;
+}
+
 T_AVX512 static void add_avx512(size_t count, const spx_rt_add_s8_params_t *p,
                                 const int8_t *a, const int8_t *b, int8_t *o) {
   spx_rt_requant_pc_t qs, qo;
@@ -2217,13 +2230,7 @@ T_AVX512 static void add_avx512(size_t count, const spx_rt_add_s8_params_t *p,
   __m512i za, zb;
   __m128i ls;
   size_t i;
-  memset(&qs, 0, sizeof qs);
-  qs.act_min = INT32_MIN;
-  qs.act_max = INT32_MAX;
-  memset(&qo, 0, sizeof qo);
-  qo.out_zero_point = p->out_zero_point;
-  qo.act_min = p->act_min;
-  qo.act_max = p->act_max;
+  add_stages(p, &qs, &qo);
   ks = rq_common(&qs);
   ko = rq_common(&qo);
   ra = rq_setup(0, p->a_multiplier, (int)p->a_shift, &qs);
@@ -2256,13 +2263,7 @@ T_AVX2 static void add_avx2(size_t count, const spx_rt_add_s8_params_t *p, const
   __m256i za, zb;
   __m128i ls;
   size_t i;
-  memset(&qs, 0, sizeof qs);
-  qs.act_min = INT32_MIN;
-  qs.act_max = INT32_MAX;
-  memset(&qo, 0, sizeof qo);
-  qo.out_zero_point = p->out_zero_point;
-  qo.act_min = p->act_min;
-  qo.act_max = p->act_max;
+  add_stages(p, &qs, &qo);
   ra = rq8_setup(p->a_multiplier, (int)p->a_shift, &qs);
   rb = rq8_setup(p->b_multiplier, (int)p->b_shift, &qs);
   ro = rq8_setup(p->out_multiplier, (int)p->out_shift, &qo);
@@ -2317,6 +2318,16 @@ int spx_k_fast_add_s8(size_t count, const spx_rt_add_s8_params_t *p, const int8_
  * <= 23 keep it exact in int32, where mbqm's saturating shift changes
  * nothing), then rq16_i32 with shift min(s, 0). */
 #if SPX_K_X86
+/* A tensor requantization's output stage as the tile code's parameters. */
+static spx_rt_requant_pc_t requant_stage(const spx_rt_requant_t *rq) {
+  spx_rt_requant_pc_t q;
+  memset(&q, 0, sizeof q);
+  q.out_zero_point = rq->out_zero_point;
+  q.act_min = rq->act_min;
+  q.act_max = rq->act_max;
+  return q;
+}
+
 T_AVX512 static void requant_s8_avx512(size_t count, const spx_rt_requant_t *rq,
                                        const int8_t *in, int8_t *o) {
   spx_rt_requant_pc_t q;
@@ -2325,10 +2336,7 @@ T_AVX512 static void requant_s8_avx512(size_t count, const spx_rt_requant_t *rq,
   __m512i zin;
   __m128i ls;
   size_t i;
-  memset(&q, 0, sizeof q);
-  q.out_zero_point = rq->out_zero_point;
-  q.act_min = rq->act_min;
-  q.act_max = rq->act_max;
+  q = requant_stage(rq);
   k = rq_common(&q);
   r = rq_setup(0, rq->multiplier, rq->shift < 0 ? (int)rq->shift : 0, &q);
   zin = _mm512_set1_epi32(rq->in_zero_point);
@@ -2353,10 +2361,7 @@ T_AVX2 static void requant_s8_avx2(size_t count, const spx_rt_requant_t *rq, con
   __m256i zin;
   __m128i ls;
   size_t i;
-  memset(&q, 0, sizeof q);
-  q.out_zero_point = rq->out_zero_point;
-  q.act_min = rq->act_min;
-  q.act_max = rq->act_max;
+  q = requant_stage(rq);
   r = rq8_setup(rq->multiplier, rq->shift < 0 ? (int)rq->shift : 0, &q);
   zin = _mm256_set1_epi32(rq->in_zero_point);
   ls = _mm_cvtsi32_si128(rq->shift > 0 ? (int)rq->shift : 0);

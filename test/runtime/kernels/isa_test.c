@@ -625,6 +625,24 @@ static void dense_layers(int count, int *checked) {
   }
 }
 
+/* A random output range: relu (from z_out), a clamp inside the int8 range
+ * (relu6-like), or the whole range. */
+static void random_act(int32_t zout, int32_t *lo, int32_t *hi) {
+  switch (rnd() % 3) {
+  case 0:
+    *lo = zout;
+    *hi = 127;
+    break;
+  case 1:
+    *lo = rr(-128, 100);
+    *hi = rr(*lo, 127);
+    break;
+  default:
+    *lo = -128;
+    *hi = 127;
+  }
+}
+
 /* One random int8 add layer on the current path against the definition:
  * out = clamp(z_out + mbqm(mbqm((a - z_a) 2^ls, M_a, s_a) + mbqm((b - z_b)
  * 2^ls, M_b, s_b), M_out, s_out)). Returns 1 if the path's own kernel took
@@ -653,19 +671,7 @@ static int add_layer(int it) {
   }
   p.out_shift = rnd() % 16 ? -p.left_shift + rr(-2, 2) : rr(-31, 1);
   if (p.out_shift > 0 && rnd() % 2) p.out_shift = 0;
-  switch (rnd() % 3) {
-  case 0: /* relu */
-    p.act_min = p.out_zero_point;
-    p.act_max = 127;
-    break;
-  case 1: /* a clamp inside the int8 range */
-    p.act_min = rr(-128, 100);
-    p.act_max = rr(p.act_min, 127);
-    break;
-  default:
-    p.act_min = -128;
-    p.act_max = 127;
-  }
+  random_act(p.out_zero_point, &p.act_min, &p.act_max);
   n = it % 4 == 0 ? (size_t)rr(1024, 3000) : (size_t)rr(1, 70); /* both of spx_rt_add_s8's loops */
   a = xcalloc(n, 1);
   b = xcalloc(n, 1);
@@ -727,19 +733,7 @@ static int requant_layer(int it) {
   case 2: rq.shift = rr(-31, 30); break;
   default: rq.shift = rnd() % 2 ? 23 : 24;
   }
-  switch (rnd() % 3) {
-  case 0: /* relu */
-    rq.act_min = rq.out_zero_point;
-    rq.act_max = 127;
-    break;
-  case 1: /* relu6-like: a clamp inside the int8 range */
-    rq.act_min = rr(-128, 100);
-    rq.act_max = rr(rq.act_min, 127);
-    break;
-  default:
-    rq.act_min = -128;
-    rq.act_max = 127;
-  }
+  random_act(rq.out_zero_point, &rq.act_min, &rq.act_max);
   n = it % 4 == 0 ? (size_t)rr(1025, 3000) : (size_t)rr(1, 70); /* both of its loops */
   x = xcalloc(n, 1);
   out = xcalloc(n, 1);

@@ -22,8 +22,6 @@ static int dims_ok(const spx_fmt_cbr_dims_t *d) {
          d->groups > 0 && d->rows % d->groups == 0;
 }
 
-static uint32_t ceil8(uint32_t x) { return x / B + (x % B != 0); }
-
 spx_rt_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
                                       uint32_t *out_block_rows,
                                       uint32_t *out_block_cols) {
@@ -32,8 +30,8 @@ spx_rt_status_t spx_fmt_cbr_grid(const spx_fmt_cbr_dims_t *dims,
   if (out_block_rows) *out_block_rows = 0;
   if (out_block_cols) *out_block_cols = 0;
   if (!dims_ok(dims)) return SPX_RT_ERR_ARG;
-  r = (uint64_t)dims->groups * ceil8(dims->rows / dims->groups);
-  c = ceil8(dims->cols);
+  r = (uint64_t)dims->groups * spx_fmt_cbr_blocks_for(dims->rows / dims->groups);
+  c = spx_fmt_cbr_blocks_for(dims->cols);
   if (r > MAX_BYTES / 4 || c > 0xffffu) return SPX_RT_ERR_ARG;
   if (out_block_rows) *out_block_rows = (uint32_t)r;
   if (out_block_cols) *out_block_cols = c;
@@ -54,21 +52,9 @@ size_t spx_fmt_cbr_dense_index(const spx_fmt_cbr_dims_t *d, uint32_t o,
   return (((size_t)o * d->cols + i) * d->kh + ky) * d->kw + kx;
 }
 
-void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *d, uint32_t o, uint32_t i,
-                          uint32_t *out_r, uint32_t *out_c) {
-  uint32_t per;
-  *out_c = i / B;
-  if (d->rows == d->groups) { /* one row per group (depthwise): no divisions */
-    *out_r = o;
-    return;
-  }
-  per = d->rows / d->groups;
-  *out_r = (o / per) * ceil8(per) + (o % per) / B;
-}
-
 void spx_fmt_cbr_block_row_span(const spx_fmt_cbr_dims_t *d, uint32_t r,
                                 uint32_t *out_first, uint32_t *out_count) {
-  uint32_t per = d->rows / d->groups, rpg = ceil8(per);
+  uint32_t per = d->rows / d->groups, rpg = spx_fmt_cbr_blocks_for(per);
   uint32_t g = r / rpg, local = (r % rpg) * B;
   *out_first = g * per + local;
   *out_count = per - local < B ? per - local : B;

@@ -352,11 +352,25 @@ spx_rt_status_t spx_fmt_cbr_mask_from_view(const spx_fmt_cbr_view_t *v,
                                                 uint8_t *mask, size_t mask_size);
 /* The dense weight index of row o, col i, tap (ky, kx) in OIHW order, and
  * the block (r, c) that holds it (encoders, tests, and the depthwise
- * kernel's row lookups: no division when each group has one row). */
+ * kernel's row lookup per channel: inline, and no division when each group
+ * has one row). */
 size_t spx_fmt_cbr_dense_index(const spx_fmt_cbr_dims_t *dims, uint32_t o,
                                uint32_t i, uint32_t ky, uint32_t kx);
-void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *dims, uint32_t o,
-                          uint32_t i, uint32_t *out_r, uint32_t *out_c);
+/* Blocks that n channels take (the last one padded). */
+static inline uint32_t spx_fmt_cbr_blocks_for(uint32_t n) {
+  return n / SPX_FMT_CBR_BLOCK + (n % SPX_FMT_CBR_BLOCK != 0);
+}
+static inline void spx_fmt_cbr_block_of(const spx_fmt_cbr_dims_t *dims, uint32_t o,
+                                        uint32_t i, uint32_t *out_r, uint32_t *out_c) {
+  uint32_t per;
+  *out_c = i / SPX_FMT_CBR_BLOCK;
+  if (dims->rows == dims->groups) { /* one row per group (depthwise) */
+    *out_r = o;
+    return;
+  }
+  per = dims->rows / dims->groups;
+  *out_r = (o / per) * spx_fmt_cbr_blocks_for(per) + (o % per) / SPX_FMT_CBR_BLOCK;
+}
 /* First output channel of block row r and how many real (unpadded) rows it
  * has (1..8); first input channel of block column c and its real width. */
 void spx_fmt_cbr_block_row_span(const spx_fmt_cbr_dims_t *dims, uint32_t r,

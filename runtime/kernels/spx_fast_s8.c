@@ -2894,14 +2894,10 @@ T_AVX512 static int dw_run_avx512(const dw_plan_t *pl, const uint8_t *xb, const 
 }
 #endif
 
-/* A depthwise CBR layer's row i: its block row (the format's mapping:
- * i itself where every group has one row, depthwise with one output
- * channel per input channel, spx_fmt_cbr_block_of's own shortcut, here
- * without a call per channel), and whether that stores no block (the
- * row's taps are all 0). */
+/* A depthwise CBR layer's row i: its block row (the format's mapping,
+ * inline), and whether that stores no block (the row's taps are all 0). */
 static inline uint32_t dw_cbr_brow(const spx_fmt_cbr_view_t *cv, uint32_t i) {
   uint32_t r, c;
-  if (cv->dims.rows == cv->dims.groups) return i;
   spx_fmt_cbr_block_of(&cv->dims, i, 0, &r, &c);
   return r;
 }

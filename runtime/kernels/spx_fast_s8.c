@@ -1860,7 +1860,35 @@ T_AVX2 static void gemv_avx2(const int8_t *w, uint32_t units, uint32_t f, const 
   }
 }
 
-T_AVX512 static int32_t hsum512(__m512i v) { return _mm512_reduce_add_epi32(v); }
+/* The 8 sums of a0..a7's lanes, in that order: pairwise unpacks and
+ * 128-bit lane shuffles (24 operations where 8 separate reductions take
+ * about 64). */
+T_AVX512 static __m256i hsum512x8(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512i a4,
+                                  __m512i a5, __m512i a6, __m512i a7) {
+  /* per 128-bit lane: [x0 + x2, y0 + y2, x1 + x3, y1 + y3] of the pair x, y */
+  const __m512i p01 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
+  const __m512i p23 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
+  const __m512i p45 = _mm512_add_epi32(_mm512_unpacklo_epi32(a4, a5), _mm512_unpackhi_epi32(a4, a5));
+  const __m512i p67 = _mm512_add_epi32(_mm512_unpacklo_epi32(a6, a7), _mm512_unpackhi_epi32(a6, a7));
+  /* per 128-bit lane: rows 0-3 (q0) and 4-7 (q1), each that lane's sum */
+  const __m512i q0 = _mm512_add_epi32(_mm512_unpacklo_epi64(p01, p23), _mm512_unpackhi_epi64(p01, p23));
+  const __m512i q1 = _mm512_add_epi32(_mm512_unpacklo_epi64(p45, p67), _mm512_unpackhi_epi64(p45, p67));
+  /* lanes [q0.0 + q0.2, q0.1 + q0.3, q1.0 + q1.2, q1.1 + q1.3] */
+  const __m512i r = _mm512_add_epi32(_mm512_shuffle_i32x4(q0, q1, 0x44), _mm512_shuffle_i32x4(q0, q1, 0xee));
+  /* lanes [rows 0-3, rows 4-7, ...] */
+  const __m512i t = _mm512_add_epi32(_mm512_shuffle_i32x4(r, r, 0x08), _mm512_shuffle_i32x4(r, r, 0x0d));
+  return _mm512_castsi512_si256(t);
+}
+
+/* The row sums (from u) of hsum512x8 stored to acc, the rows past units
+ * masked off. */
+T_AVX512 static void store_rows8(int32_t *acc, uint32_t u, uint32_t units, __m256i sums) {
+  if (units - u >= 8)
+    _mm256_storeu_si256((__m256i *)(void *)(acc + u), sums);
+  else
+    _mm256_mask_storeu_epi32(acc + u, (__mmask8)((1u << (units - u)) - 1), sums);
+}
+
 
 /* Eight rows at a time, 64 features per step: vpdpbusd of x + 128 with the
  * weights and of 1 with the weights (the row sums) in the same pass; the
@@ -1897,9 +1925,11 @@ T_AVX512 static void gemv_avx512(const int8_t *w, uint32_t units, uint32_t f, co
         s[t] = _mm512_dpbusd_epi32(s[t], ones, wv);
       }
     }
-    for (t = 0; t < 8 && u + t < units; ++t)
-      acc[u + t] = (int32_t)((uint32_t)hsum512(a[t]) -
-                             (uint32_t)(zin + 128) * (uint32_t)hsum512(s[t]));
+    store_rows8(acc, u, units,
+                _mm256_sub_epi32(hsum512x8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]),
+                                 _mm256_mullo_epi32(_mm256_set1_epi32(zin + 128),
+                                                    hsum512x8(s[0], s[1], s[2], s[3], s[4],
+                                                              s[5], s[6], s[7]))));
   }
 }
 #endif
@@ -2067,26 +2097,6 @@ void spx_k_fast_dense_pack(const spx_rt_dense_params_t *p, const int8_t *w, void
 }
 
 #if SPX_K_X86
-/* The 8 sums of a0..a7's lanes, in that order: pairwise unpacks and
- * 128-bit lane shuffles (24 operations where 8 separate reductions take
- * about 64). */
-T_AVX512 static __m256i hsum512x8(__m512i a0, __m512i a1, __m512i a2, __m512i a3, __m512i a4,
-                                  __m512i a5, __m512i a6, __m512i a7) {
-  /* per 128-bit lane: [x0 + x2, y0 + y2, x1 + x3, y1 + y3] of the pair x, y */
-  const __m512i p01 = _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));
-  const __m512i p23 = _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));
-  const __m512i p45 = _mm512_add_epi32(_mm512_unpacklo_epi32(a4, a5), _mm512_unpackhi_epi32(a4, a5));
-  const __m512i p67 = _mm512_add_epi32(_mm512_unpacklo_epi32(a6, a7), _mm512_unpackhi_epi32(a6, a7));
-  /* per 128-bit lane: rows 0-3 (q0) and 4-7 (q1), each that lane's sum */
-  const __m512i q0 = _mm512_add_epi32(_mm512_unpacklo_epi64(p01, p23), _mm512_unpackhi_epi64(p01, p23));
-  const __m512i q1 = _mm512_add_epi32(_mm512_unpacklo_epi64(p45, p67), _mm512_unpackhi_epi64(p45, p67));
-  /* lanes [q0.0 + q0.2, q0.1 + q0.3, q1.0 + q1.2, q1.1 + q1.3] */
-  const __m512i r = _mm512_add_epi32(_mm512_shuffle_i32x4(q0, q1, 0x44), _mm512_shuffle_i32x4(q0, q1, 0xee));
-  /* lanes [rows 0-3, rows 4-7, ...] */
-  const __m512i t = _mm512_add_epi32(_mm512_shuffle_i32x4(r, r, 0x08), _mm512_shuffle_i32x4(r, r, 0x0d));
-  return _mm512_castsi512_si256(t);
-}
-
 /* Per 8 rows one stream of 512 bytes per 64 features; every line of it is
  * prefetched 8 KiB ahead (the weights come from L3 or memory: a layer's are
  * read once per call; prefetching 2 of the 8 lines 2 KiB ahead left
@@ -2119,11 +2129,7 @@ T_AVX512 static void gemv_packed_avx512(const void *packed, uint32_t units, uint
     /* rs holds up(units, 8) sums (dense_pack_head): a whole load */
     sums = _mm256_sub_epi32(hsum512x8(a0, a1, a2, a3, a4, a5, a6, a7),
                             _mm256_mullo_epi32(zk, _mm256_loadu_si256((const __m256i *)(const void *)(rs + u))));
-    if (units - u >= 8) {
-      _mm256_storeu_si256((__m256i *)(void *)(acc + u), sums);
-    } else {
-      _mm256_mask_storeu_epi32(acc + u, (__mmask8)((1u << (units - u)) - 1), sums);
-    }
+    store_rows8(acc, u, units, sums);
   }
 }
 #undef PK_ROW

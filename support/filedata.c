@@ -79,12 +79,13 @@ int spx_file_data_read(const char *path, size_t max, spx_file_data_t *out, char 
       snprintf(err, errcap, "cannot open: %s", strerror(errno));
       return 1;
     }
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0) st.st_mode = 0; /* unknown: read it */
+    if (S_ISDIR(st.st_mode)) {
       snprintf(err, errcap, "cannot read: %s", strerror(EISDIR));
       close(fd);
       return 1;
     }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
       void *m;
       if ((uintmax_t)st.st_size > (uintmax_t)max) {
         snprintf(err, errcap, "file of %jd bytes is too large", (intmax_t)st.st_size);

@@ -108,6 +108,14 @@ static inline int rq_needs_corr(const spx_rt_requant_pc_t *q) {
   return q->act_min < q->out_zero_point;
 }
 
+/* The act range lies in [-128, 127]: a fused tile then clamps the narrowed
+ * bytes, 32 outputs an instruction, instead of 16 int32 lanes (vpmovsdb's
+ * saturation and the clamp commute: both are monotone, and saturating
+ * first loses nothing inside the int8 range) */
+static inline int rq_clamp8(const spx_rt_requant_pc_t *q) {
+  return q->act_min >= -128 && q->act_max <= 127 && q->act_min <= q->act_max;
+}
+
 /* The int64 added to the products (P'' = v * mult + add, e = -shift >= 0):
  * the rounding terms, and z_out 2^(31+e) where 1 <= e <= 22 (folded: no
  * int64 overflow there, below). */
@@ -179,6 +187,7 @@ static void requant_c(const int32_t *a, uint32_t n, int32_t c, int32_t mult, int
  * mult = INT32_MIN (srdhm's saturating case) go to requant_c. */
 typedef struct rq_common { /* the layer's */
   __m512i neg, cmp, zp, lo, hi, pick;
+  __m256i lo8, hi8; /* act_min, act_max as bytes (rq_clamp8) */
 } rq_common_t;
 typedef struct rq_row { /* an output channel's */
   __m512i mult, add, c;
@@ -195,6 +204,8 @@ T_AVX512 static inline rq_common_t rq_common(const spx_rt_requant_pc_t *q) {
   k.zp = _mm512_set1_epi32(q->out_zero_point);
   k.lo = _mm512_set1_epi32(q->act_min);
   k.hi = _mm512_set1_epi32(q->act_max);
+  k.lo8 = _mm256_set1_epi8((char)(q->act_min < -128 ? -128 : q->act_min > 127 ? 127 : q->act_min));
+  k.hi8 = _mm256_set1_epi8((char)(q->act_max < -128 ? -128 : q->act_max > 127 ? 127 : q->act_max));
   /* int32 lane i: even i from the even products, odd i from the odd ones */
   k.pick = _mm512_set_epi32(30, 14, 28, 12, 26, 10, 24, 8, 22, 6, 20, 4, 18, 2, 16, 0);
   return k;
@@ -242,8 +253,9 @@ T_AVX512 static inline void rq_p(const rq_common_t *k, __m512i v, __m512i mult, 
  * 2^32) / 2^(e-1)) = floor(P'' / 2^(31+e)), and Y fits in int32), so the
  * even products' high halves move into the odd products' even lanes (one
  * shuffle) and one 32-bit shift serves 16 lanes. corr: the sign correction
- * (rq_needs_corr); sat: the act range is [-128, 127], which vpmovsdb's
- * saturation already is. Callers pass constants. */
+ * (rq_needs_corr); sat: no int32 clamp here (tile_clamp: the act range is
+ * vpmovsdb's saturation, or row_out clamps the bytes). Callers pass
+ * constants. */
 T_AVX512 static inline __m256i rq32f(const rq_common_t *k, const rq_chan_t *r, __m512i a0,
                                      __m512i a1, int corr, int sat) {
   const __m512i mult = _mm512_set1_epi64(r->mult), add = _mm512_set1_epi64(r->add);
@@ -401,19 +413,38 @@ static void tile_out_c(const int32_t *acc, uint32_t oc, uint32_t mr, const int32
 }
 
 #if SPX_K_X86
+/* How a fused tile's rows are finished: corr, the sign correction
+ * (rq_needs_corr); sat: rq32f does not clamp (the act range is [-128, 127],
+ * vpmovsdb's saturation, or is clamped on the bytes: rq_clamp8); lo8, hi8:
+ * the bytes' clamps that are not the saturation's. */
+typedef struct tile_clamp {
+  int corr, sat, lo8, hi8;
+} tile_clamp_t;
+
+static tile_clamp_t tile_clamp(const spx_rt_requant_pc_t *q) {
+  tile_clamp_t c;
+  c.corr = rq_needs_corr(q);
+  c.sat = rq_clamp8(q);
+  c.lo8 = c.sat && q->act_min > -128;
+  c.hi8 = c.sat && q->act_max < 127;
+  return c;
+}
+
 /* A fast channel's row of 32 accumulators (a0, a1) to its output plane o:
  * rq32f, then one store (whole: one run of NR pixels) or one masked store
  * per segment, the register placed so that column j lands on its pixel and
  * the bytes outside the segment masked off (never written). */
 T_AVX512 static inline void row_out(const rq_common_t *kc, const rq_chan_t *rc, __m512i a0,
-                                    __m512i a1, int corr, int sat, int whole,
+                                    __m512i a1, const tile_clamp_t *cl, int whole,
                                     const tile_segs_t *sg, uintptr_t o) {
   __m256i v;
   uint32_t s;
-  if (corr)
-    v = sat ? rq32f(kc, rc, a0, a1, 1, 1) : rq32f(kc, rc, a0, a1, 1, 0);
+  if (cl->corr)
+    v = cl->sat ? rq32f(kc, rc, a0, a1, 1, 1) : rq32f(kc, rc, a0, a1, 1, 0);
   else
-    v = sat ? rq32f(kc, rc, a0, a1, 0, 1) : rq32f(kc, rc, a0, a1, 0, 0);
+    v = cl->sat ? rq32f(kc, rc, a0, a1, 0, 1) : rq32f(kc, rc, a0, a1, 0, 0);
+  if (cl->lo8) v = _mm256_max_epi8(v, kc->lo8);
+  if (cl->hi8) v = _mm256_min_epi8(v, kc->hi8);
   if (whole) {
     _mm256_storeu_si256((__m256i *)(o + sg->off[0]), v);
     return;
@@ -427,7 +458,7 @@ T_AVX512 static inline void row_out(const rq_common_t *kc, const rq_chan_t *rc, 
 T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t mr,
                                      const int32_t *c0, const spx_rt_requant_pc_t *q,
                                      const tile_segs_t *sg, int8_t *out, size_t plane) {
-  const int corr = rq_needs_corr(q), sat = q->act_min == -128 && q->act_max == 127;
+  const tile_clamp_t cl = tile_clamp(q);
   const int whole = sg->n == 1 && sg->len[0] == NR; /* one unmasked store */
   uint32_t r;
   rq_common_t kc;
@@ -449,7 +480,7 @@ T_AVX512 static void tile_out_avx512(const int32_t *acc, uint32_t oc, uint32_t m
     }
     row_out(&kc, rc, _mm512_add_epi32(_mm512_loadu_si512((const void *)a), _mm512_set1_epi32(rc->c)),
             _mm512_add_epi32(_mm512_loadu_si512((const void *)(a + 16)), _mm512_set1_epi32(rc->c)),
-            corr, sat, whole, sg, o);
+            &cl, whole, sg, o);
   }
 }
 #endif
@@ -467,13 +498,14 @@ typedef struct tile_fuse {
   const tile_segs_t *sg;   /* its real pixels */
   uintptr_t o;             /* row 0's output plane; row r at o + r * plane */
   size_t plane;
-  int corr, sat, whole;    /* whole: one run of NR pixels (one store) */
+  tile_clamp_t cl;
+  int whole;               /* one run of NR pixels (one store) */
 } tile_fuse_t;
 
 #define TILE_ROW(k)                                                           \
   do {                                                                        \
     if (FUSE) {                                                               \
-      row_out(fz->kc, fz->rq + k, a##k##0, a##k##1, fz->corr, fz->sat, fz->whole, fz->sg, \
+      row_out(fz->kc, fz->rq + k, a##k##0, a##k##1, &fz->cl, fz->whole, fz->sg,           \
               fz->o + (size_t)k * fz->plane);                                 \
     } else {                                                                  \
       _mm512_storeu_si512((void *)(acc + k * NR), a##k##0);                   \
@@ -510,6 +542,14 @@ typedef struct tile_fuse {
     TILE_ROW(6);                                                              \
     TILE_ROW(7);                                                              \
   } while (0)
+
+/* An empty asm that takes 8 vector registers and gives them back, at the
+ * end of a loop body: gcc 12 otherwise copied the accumulators of the CBR
+ * 1x1 tile and of the packed gemv from register to register (and four to
+ * the stack) on every iteration, which the loop-carried values pinned to
+ * one register each no longer need. Costs no instruction. */
+#define PIN8(a, b, c, d, e, f, g, h)                                          \
+  __asm__("" : "+v"(a), "+v"(b), "+v"(c), "+v"(d), "+v"(e), "+v"(f), "+v"(g), "+v"(h))
 
 /* Unsigned x' = x + 128 times signed weights, 8 rows x 32 pixels in 16
  * zmm accumulators; the weight quad is a broadcast memory operand. */
@@ -554,14 +594,11 @@ ukr_avx512_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nbl
 
 /* CBR blocks of 1x1 convs and 8 real rows: two quads per block, the 8 rows
  * 8 bytes apart (constant offsets, no per-block row pointers). */
-#define CBR1_ROW(k)                                                           \
+#define CBR1_ROW(k, h)                                                        \
   do {                                                                        \
-    const __m512i va_ = _mm512_set1_epi32(ld32(blk + 8 * k));                 \
-    const __m512i vb_ = _mm512_set1_epi32(ld32(blk + 8 * k + 4));             \
-    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xa0, va_);                         \
-    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xa1, va_);                         \
-    a##k##0 = _mm512_dpbusd_epi32(a##k##0, xb0, vb_);                         \
-    a##k##1 = _mm512_dpbusd_epi32(a##k##1, xb1, vb_);                         \
+    const __m512i v_ = _mm512_set1_epi32(ld32(blk + 8 * k + 4 * h));          \
+    a##k##0 = _mm512_dpbusd_epi32(a##k##0, x0, v_);                           \
+    a##k##1 = _mm512_dpbusd_epi32(a##k##1, x1, v_);                           \
   } while (0)
 
 T_AVX512 static inline __attribute__((always_inline)) void
@@ -572,19 +609,22 @@ ukr_avx512_cbr1_body(const int8_t *const *w, const int32_t *const *boff, uint32_
   TILE_INIT();
   for (i = 0; i < nblk; ++i) {
     const int8_t *blk = w[i];
-    const uint8_t *pa = b + boff[i][0], *pb = b + boff[i][1];
-    const __m512i xa0 = _mm512_loadu_si512((const void *)pa);
-    const __m512i xa1 = _mm512_loadu_si512((const void *)(pa + 64));
-    const __m512i xb0 = _mm512_loadu_si512((const void *)pb);
-    const __m512i xb1 = _mm512_loadu_si512((const void *)(pb + 64));
-    CBR1_ROW(0);
-    CBR1_ROW(1);
-    CBR1_ROW(2);
-    CBR1_ROW(3);
-    CBR1_ROW(4);
-    CBR1_ROW(5);
-    CBR1_ROW(6);
-    CBR1_ROW(7);
+    uint32_t h;
+    for (h = 0; h < 2; ++h) { /* the block's two quads */
+      const uint8_t *x = b + boff[i][h];
+      const __m512i x0 = _mm512_loadu_si512((const void *)x);
+      const __m512i x1 = _mm512_loadu_si512((const void *)(x + 64));
+      CBR1_ROW(0, h);
+      CBR1_ROW(1, h);
+      CBR1_ROW(2, h);
+      CBR1_ROW(3, h);
+      CBR1_ROW(4, h);
+      CBR1_ROW(5, h);
+      CBR1_ROW(6, h);
+      CBR1_ROW(7, h);
+    }
+    PIN8(a00, a01, a10, a11, a20, a21, a30, a31);
+    PIN8(a40, a41, a50, a51, a60, a61, a70, a71);
   }
   TILE_END();
 }
@@ -620,8 +660,7 @@ T_AVX512 static void tile_fused(const int8_t *const *w, const int32_t *const *bo
   fz.sg = sg;
   fz.o = (uintptr_t)o;
   fz.plane = plane;
-  fz.corr = rq_needs_corr(q);
-  fz.sat = q->act_min == -128 && q->act_max == 127;
+  fz.cl = tile_clamp(q);
   fz.whole = sg->n == 1 && sg->len[0] == NR;
   if (cbr1)
     ukr_avx512_cbr1_body(w, boff, nblk, b, NULL, &fz, 1);
@@ -2125,6 +2164,7 @@ T_AVX512 static void gemv_packed_avx512(const void *packed, uint32_t units, uint
       PK_ROW(5);
       PK_ROW(6);
       PK_ROW(7);
+      PIN8(a0, a1, a2, a3, a4, a5, a6, a7);
     }
     /* rs holds up(units, 8) sums (dense_pack_head): a whole load */
     sums = _mm256_sub_epi32(hsum512x8(a0, a1, a2, a3, a4, a5, a6, a7),

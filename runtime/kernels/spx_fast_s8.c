@@ -56,6 +56,14 @@
 #include <immintrin.h>
 #define T_AVX2 __attribute__((target("avx2")))
 #define T_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+/* An empty asm that takes 8 vector registers and gives them back, at the
+ * end of a loop body: the loop-carried accumulators then stay in one
+ * register each. gcc 12 otherwise copied the AVX-512 CBR 1x1 tile's
+ * accumulators from register to register (and four to the stack) on
+ * every block, and summed the AVX2 tile's quads before adding them to its
+ * accumulators, spilling some. Costs no instruction. */
+#define PIN8(a, b, c, d, e, f, g, h)                                          \
+  __asm__("" : "+v"(a), "+v"(b), "+v"(c), "+v"(d), "+v"(e), "+v"(f), "+v"(g), "+v"(h))
 #endif
 
 #define MR 8
@@ -543,14 +551,6 @@ typedef struct tile_fuse {
     TILE_ROW(7);                                                              \
   } while (0)
 
-/* An empty asm that takes 8 vector registers and gives them back, at the
- * end of a loop body: gcc 12 otherwise copied the accumulators of the CBR
- * 1x1 tile and of the packed gemv from register to register (and four to
- * the stack) on every iteration, which the loop-carried values pinned to
- * one register each no longer need. Costs no instruction. */
-#define PIN8(a, b, c, d, e, f, g, h)                                          \
-  __asm__("" : "+v"(a), "+v"(b), "+v"(c), "+v"(d), "+v"(e), "+v"(f), "+v"(g), "+v"(h))
-
 /* Unsigned x' = x + 128 times signed weights, 8 rows x 32 pixels in 16
  * zmm accumulators; the weight quad is a broadcast memory operand. */
 #define VNNI_ROW(k)                                                           \
@@ -870,13 +870,8 @@ ukr_avx2_body(const int8_t *const *w, const int32_t *const *boff, uint32_t nblk,
           a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(x1, v1));
           a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(x2, v1));
           a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(x3, v1));
-#if defined(__GNUC__)
-          /* unrolled (NQ): the accumulators complete after each quad, else
-           * gcc sums the quads' products first and spills accumulators */
-          if (NQ)
-            __asm__("" : "+x"(a00), "+x"(a01), "+x"(a02), "+x"(a03), "+x"(a10), "+x"(a11),
-                    "+x"(a12), "+x"(a13));
-#endif
+          /* unrolled (NQ): the accumulators complete after each quad */
+          if (NQ) PIN8(a00, a01, a02, a03, a10, a11, a12, a13);
         }
       }
       {

@@ -22,7 +22,8 @@ run() { # name net target sparsify
   else
     "$B/spxc" "$E/$2.spx" "--target=$3" --emit=spxbin -o "$W/$1"
   fi
-  "$B/spx-run" "$W/$1/$2.spxbin" --input "$W/x.npy" --device=sim --trace "$W/$1.trace.json"
+  "$B/spx-run" "$W/$1/$2.spxbin" --input "$W/x.npy" --device=sim --trace "$W/$1.trace.json" \
+    >/dev/null
   total "$W/$1.trace.json"
 }
 SP='*:block(8x8, density=0.5)'

@@ -289,6 +289,7 @@ static const attr_rule_t attr_rules[] = {
     {SPX_IR_OP_DENSE, "weight", A_RESOURCE, 2, 0, 0},
     {SPX_IR_OP_DENSE, "bias", A_RESOURCE, 1, 0, 0},
     {SPX_IR_OP_DENSE, "act", A_ACT, 0, 0, 0},
+    {SPX_IR_OP_ADD, "act", A_ACT, 0, 0, 0}, /* optional: fuse-activations sets it */
     {SPX_IR_OP_MAXPOOL, "kernel", A_INTS, 2, 1, 255},
     {SPX_IR_OP_MAXPOOL, "stride", A_INTS, 2, 1, 255},
     {SPX_IR_OP_MAXPOOL, "pad", A_INTS, 4, 0, 255},
@@ -461,11 +462,15 @@ bool spx_ir_op_attrs_ok(MlirOperation op, char *why, size_t n) {
     if (r->op != kind && r->op != ANY_OP) continue;
     MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(r->name));
     if (mlirAttributeIsNull(a)) {
-      if (r->op == ANY_OP) continue;
+      if (r->op == ANY_OP || (r->op == SPX_IR_OP_ADD && r->kind == A_ACT)) continue;
       snprintf(why, n, "attribute '%s' is missing", r->name);
       return false;
     }
     if (!attr_ok(op, r, a, why, n)) return false;
+  }
+  if (kind == SPX_IR_OP_ADD && spx_ir_op_act(op) == SPX_RT_ACT_SIGN) {
+    snprintf(why, n, "an add has no sign output stage: attribute 'act' may not be \"sign\"");
+    return false;
   }
   return true;
 }

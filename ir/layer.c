@@ -52,6 +52,12 @@ spx_rt_act_t spx_ir_act_of(MlirStringRef name) {
   return SPX_RT_ACT_NONE;
 }
 
+spx_rt_act_t spx_ir_op_act(MlirOperation op) {
+  MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str("act"));
+  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) ? spx_ir_act_of(mlirStringAttrGetValue(a))
+                                                               : SPX_RT_ACT_NONE;
+}
+
 static void window(MlirOperation op, const char *kernel_attr, spx_rt_layer_t *l) {
   int64_t k[2] = {0, 0}, st[2], pad[4];
   if (kernel_attr) spx_ir_get_i64_array(op, kernel_attr, k, 2);
@@ -70,9 +76,7 @@ bool spx_ir_layer_params(MlirOperation op, spx_rt_layer_t *out) {
   if (k == SPX_IR_OP_COUNT_) return false;
   out->op = ops[k].rt_op;
   out->n_in = (uint8_t)mlirOperationGetNumOperands(op);
-  if (out->op == SPX_RT_OP_CONV2D || out->op == SPX_RT_OP_DENSE) {
-    out->act = (uint8_t)spx_ir_act_of(spx_ir_get_str(op, "act"));
-  }
+  out->act = (uint8_t)spx_ir_op_act(op);
   if (out->op == SPX_RT_OP_CONV2D) {
     int64_t w[SPX_MAX_RANK], dil[2];
     spx_ir_shape(mlirAttributeGetType(mlirOperationGetAttributeByName(op, spx_ir_str("weight"))), w);

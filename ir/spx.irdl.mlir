@@ -16,7 +16,10 @@
 //   - Integer vectors are array<i64: ...>: stride/kernel/dilation [h, w],
 //     pad [top, left, bottom, right].
 //   - "act" is the fused activation: "none", "relu", "relu6", "sigmoid" or
-//     "sign" (runtime/stream's SPX_CS_ACTS).
+//     "sign" (runtime/stream's SPX_CS_ACTS). An add carries one only once
+//     fuse-activations fused a relu or relu6 into it (IRDL in LLVM 19 has no
+//     optional attributes, so it is not declared on @add; ir/check.c checks
+//     it, and refuses "sign" there).
 //   - spx.binary (unit) marks a binary conv2d/dense (the binarize pass).
 //   - Discardable attributes prefixed "spx." carry compile-block choices
 //     (spx.sparsify, spx.precision) and what later passes recorded.

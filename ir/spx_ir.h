@@ -75,6 +75,10 @@ spx_ir_op_t spx_ir_op_kind(MlirOperation op);
 const char *spx_ir_act_name(spx_rt_act_t act);
 /* The activation an "act" value names; SPX_RT_ACT_NONE for any other. */
 spx_rt_act_t spx_ir_act_of(MlirStringRef name);
+/* An op's fused activation: its "act" attribute (conv2d and dense always
+ * have one; an add has one once fuse-activations gave it one), else
+ * SPX_RT_ACT_NONE. */
+spx_rt_act_t spx_ir_op_act(MlirOperation op);
 
 /* A single-threaded context (deterministic output) with func, quant,
  * sparse_tensor and the spx dialect loaded. Returns a null context if the

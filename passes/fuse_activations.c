@@ -1,7 +1,12 @@
 /* fuse_activations.c - fuses relu, relu6 and sign into the conv2d or dense
- * that feeds them, when the activation is the producer's only user and the
+ * that feeds them, and relu and relu6 into an add (a residual block's
+ * add -> relu), when the activation is the producer's only user and the
  * producer has no activation yet. The producer's "act" becomes "relu",
  * "relu6" or "sign" and it records the fused layer's name in spx.fused.
+ * An int8 add then clamps its output to the activation's range, as a
+ * conv2d does, and its output is quantized for the activation's range; the
+ * cpu runtime has no sign output stage for an add, so a sign stays a
+ * layer there.
  *
  * First, maxpool -> sign becomes sign -> maxpool (the sign takes the
  * maxpool's input, the maxpool the sign's output; names and locations stay
@@ -32,9 +37,10 @@ static bool fusable(MlirOperation act, spx_rt_act_t kind, MlirOperation *out_pro
   if (!mlirValueIsAOpResult(in)) return false;
   MlirOperation p = mlirOpResultGetOwner(in);
   spx_ir_op_t k = spx_ir_op_kind(p);
-  if (k != SPX_IR_OP_CONV2D && k != SPX_IR_OP_DENSE) return false;
-  MlirStringRef cur = spx_ir_get_str(p, "act");
-  if (spx_ir_act_of(cur) != SPX_RT_ACT_NONE) return false;
+  if (k != SPX_IR_OP_CONV2D && k != SPX_IR_OP_DENSE &&
+      !(k == SPX_IR_OP_ADD && kind != SPX_RT_ACT_SIGN))
+    return false;
+  if (spx_ir_op_act(p) != SPX_RT_ACT_NONE) return false;
   if (kind == SPX_RT_ACT_SIGN && (has_attr(p, "spx.lp") || has_attr(p, "spx.lpq"))) return false;
   if (!only_user(in)) return false;
   *out_producer = p;
@@ -76,9 +82,9 @@ int spx_pass_fuse_activations(MlirOperation module, spx_pass_env_t *env) {
   free(ops);
   n = spx_ir_collect(module, NULL, &ops);
   for (size_t i = 0; i < n; i++) {
-    /* relu, relu6 and sign fold into a conv2d/dense (int8: relu and relu6
-     * into its output range, sign into its output stage); sigmoid stays a
-     * layer. */
+    /* relu, relu6 and sign fold into a conv2d/dense, relu and relu6 into
+     * an add (int8: relu and relu6 into its output range, sign into its
+     * output stage); sigmoid stays a layer. */
     spx_ir_op_t k = spx_ir_op_kind(ops[i]);
     spx_rt_act_t act = k == SPX_IR_OP_RELU    ? SPX_RT_ACT_RELU
                        : k == SPX_IR_OP_RELU6 ? SPX_RT_ACT_RELU6

@@ -932,8 +932,8 @@ T_AVX2 static void tile_fused_avx2(const int8_t *const *w, const int32_t *const 
 
 
 /* 4 rows of n bytes interleaved: o[4 j + i] = r_i[j] ^ x. */
-static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+static inline void interleave4_row(const int8_t *r0, const int8_t *r1, const int8_t *r2,
+                                   const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
   int32_t j = 0;
 #if defined(__SSE2__)
   const __m128i vx = _mm_set1_epi8((char)x);
@@ -965,8 +965,9 @@ static void interleave4(const int8_t *r0, const int8_t *r1, const int8_t *r2,
  * 4x4 transpose of 16-byte lanes (two rounds of vshufi64x2) puts pixels
  * 16 k .. 16 k + 15 in output register k. The last 1..63 pixels 16 a step,
  * the last 1..15 in masked loads and stores. */
-T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                                        const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+T_AVX512 static inline __attribute__((always_inline)) void
+interleave4_avx512_row(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int8_t *r3,
+                       int32_t n, uint8_t x, uint8_t *o) {
   const __m128i vx = _mm_set1_epi8((char)x);
   const __m512i vx5 = _mm512_set1_epi8((char)x);
   int32_t j;
@@ -1019,8 +1020,25 @@ T_AVX512 static void interleave4_avx512(const int8_t *r0, const int8_t *r1, cons
 }
 #endif
 
+/* rows rows of the four planes, each row is bytes after the last (is = 0:
+ * the same row again), to rows rows of the output, os bytes apart: one
+ * call for a phase image's rows (a per-row call had cost about as much as
+ * the row's 28 pixels at stride 2). */
 typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                              const int8_t *r3, int32_t n, uint8_t x, uint8_t *o);
+                              const int8_t *r3, size_t is, int32_t rows, int32_t n, uint8_t x,
+                              uint8_t *o, size_t os);
+
+#define ROWS_OF(T, fn)                                                        \
+  T static void fn(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int8_t *r3, \
+                   size_t is, int32_t rows, int32_t n, uint8_t x, uint8_t *o, size_t os) { \
+    int32_t y;                                                                \
+    for (y = 0; y < rows; ++y, r0 += is, r1 += is, r2 += is, r3 += is, o += os) \
+      fn##_row(r0, r1, r2, r3, n, x, o);                                      \
+  }
+ROWS_OF(, interleave4)
+#if SPX_K_X86
+ROWS_OF(T_AVX512, interleave4_avx512)
+#endif
 
 #if SPX_K_X86
 /* Stride 2 on AVX2: o[4 j + i] = r_i[2 j] ^ x, j < n, 16 pixels a step:
@@ -1030,8 +1048,9 @@ typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *
  * past r_i[2 (n - 1)]: the last step ends at pixel n - 1, overlapping the
  * one before, and reads from one byte earlier (the wanted bytes odd); rows
  * of at most 16 pixels go byte by byte. */
-T_AVX2 static void gather2_avx2(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                                const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+T_AVX2 static inline __attribute__((always_inline)) void
+gather2_avx2_row(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int8_t *r3,
+                 int32_t n, uint8_t x, uint8_t *o) {
   const int8_t *r[4];
   const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1,
                                         -1, 0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1,
@@ -1070,6 +1089,7 @@ T_AVX2 static void gather2_avx2(const int8_t *r0, const int8_t *r1, const int8_t
     if (last) break;
   }
 }
+ROWS_OF(T_AVX2, gather2_avx2)
 #endif
 
 #if SPX_K_X86
@@ -1078,8 +1098,9 @@ T_AVX2 static void gather2_avx2(const int8_t *r0, const int8_t *r1, const int8_t
  * the even bytes to the low half of each 16-byte lane (vpshufb); the four
  * rows' dwords of pixels 4k .. 4k + 3 into lane k (vpermt2d); a 4x4 byte
  * transpose in each lane (vpshufb); a masked store of 4 bytes a pixel. */
-T_AVX512 static void gather2_avx512(const int8_t *r0, const int8_t *r1, const int8_t *r2,
-                                    const int8_t *r3, int32_t n, uint8_t x, uint8_t *o) {
+T_AVX512 static inline __attribute__((always_inline)) void
+gather2_avx512_row(const int8_t *r0, const int8_t *r1, const int8_t *r2, const int8_t *r3,
+                   int32_t n, uint8_t x, uint8_t *o) {
   const __m512i even = _mm512_broadcast_i32x4(
       _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1));
   const __m512i tr = _mm512_broadcast_i32x4(
@@ -1104,6 +1125,7 @@ T_AVX512 static void gather2_avx512(const int8_t *r0, const int8_t *r1, const in
                             _mm512_xor_si512(_mm512_shuffle_epi8(q, tr), vx));
   }
 }
+ROWS_OF(T_AVX512, gather2_avx512)
 #endif
 
 
@@ -1326,11 +1348,10 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
             for (x = 0; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
             continue;
           }
-          for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
           {
             const size_t ro = (size_t)iy * (size_t)p->w;
             const int32_t ix0 = x0 * sw + px - p->pad[1];
-            int32_t cnt = x1 - x0;
+            int32_t cnt = x1 - x0, rows = 1;
             if (sh == 1 && sw == 1 && pl->wq == p->w && pl4[3]) {
               /* no column padding: the input rows are as contiguous in X4
                * as in the planes, one call for all of them (a 1x1 conv's
@@ -1338,13 +1359,28 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                * bytes); iy = 0 here */
               cnt = (int32_t)hw;
               yq += p->h - 1;
+            } else if (pl4[3] && (sw == 1 || (sw == 2 && g2))) {
+              /* this row and the next ones inside the input, one call, the
+               * padding columns of each first */
+              int32_t last = (p->h - 1 + p->pad[0] - py) / sh, y;
+              if (last > pl->hq - 1) last = pl->hq - 1;
+              rows = last - yq + 1;
+              for (y = 0; y < rows; ++y) {
+                uint8_t *r = row + (size_t)y * (size_t)pl->wq * 4;
+                for (x = 0; x < x0; ++x) memcpy(r + 4 * x, &zq, 4);
+                for (x = x1; x < pl->wq; ++x) memcpy(r + 4 * x, &zq, 4);
+              }
+              yq = last;
             }
+            if (rows == 1) for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
             if (sw == 1 || (sw == 2 && g2)) { /* zrow: p->w >= 2 cnt - 1 bytes */
               (sw == 1 ? il : g2)(pl4[0] ? pl4[0] + ro + ix0 : zrow,
                                   pl4[1] ? pl4[1] + ro + ix0 : zrow,
                                   pl4[2] ? pl4[2] + ro + ix0 : zrow,
-                                  pl4[3] ? pl4[3] + ro + ix0 : zrow, cnt, xo,
-                                  row + 4 * (size_t)x0);
+                                  pl4[3] ? pl4[3] + ro + ix0 : zrow,
+                                  (size_t)sh * (size_t)p->w, rows, cnt, xo,
+                                  row + 4 * (size_t)x0, (size_t)pl->wq * 4);
+              if (rows > 1) continue; /* its padding columns are written */
             } else {
               const size_t ts = up((size_t)pl->wq, 64);
               int32_t j;
@@ -1391,7 +1427,7 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                   for (; j < cnt; ++j) tr[j] = s[(size_t)j * (size_t)sw];
                 }
               }
-              il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, cnt, xo, row + 4 * (size_t)x0);
+              il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, 0, 1, cnt, xo, row + 4 * (size_t)x0, 0);
             }
           }
           for (x = x1; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
@@ -1420,8 +1456,8 @@ static void pack_dense(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
     for (cq = 0; cq < pl->cq; ++cq) {
       const int8_t *s0 = sr + (size_t)cq * 4 * pl->taps;
       if ((int32_t)cq * 4 + 4 <= cin_g) {
-        interleave4(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps, (int32_t)pl->taps,
-                    0, dr + (size_t)cq * pl->taps * 4);
+        interleave4_row(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps,
+                        (int32_t)pl->taps, 0, dr + (size_t)cq * pl->taps * 4);
       } else {
         uint8_t *dq = dr + (size_t)cq * pl->taps * 4;
         memset(dq, 0, (size_t)pl->taps * 4);

@@ -1359,9 +1359,9 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                * bytes); iy = 0 here */
               cnt = (int32_t)hw;
               yq += p->h - 1;
-            } else if (pl4[3] && (sw == 1 || (sw == 2 && g2))) {
+            } else if (!SPX_K_SIZE_BUILD && pl4[3] && (sw == 1 || (sw == 2 && g2))) {
               /* this row and the next ones inside the input, one call, the
-               * padding columns of each first */
+               * padding columns of each first (not in a build for size) */
               int32_t last = (p->h - 1 + p->pad[0] - py) / sh, y;
               if (last > pl->hq - 1) last = pl->hq - 1;
               rows = last - yq + 1;
@@ -1456,8 +1456,8 @@ static void pack_dense(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
     for (cq = 0; cq < pl->cq; ++cq) {
       const int8_t *s0 = sr + (size_t)cq * 4 * pl->taps;
       if ((int32_t)cq * 4 + 4 <= cin_g) {
-        interleave4_row(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps,
-                        (int32_t)pl->taps, 0, dr + (size_t)cq * pl->taps * 4);
+        interleave4(s0, s0 + pl->taps, s0 + 2 * pl->taps, s0 + 3 * pl->taps, 0, 1,
+                    (int32_t)pl->taps, 0, dr + (size_t)cq * pl->taps * 4, 0);
       } else {
         uint8_t *dq = dr + (size_t)cq * pl->taps * 4;
         memset(dq, 0, (size_t)pl->taps * 4);

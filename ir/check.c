@@ -269,53 +269,54 @@ typedef enum attr_kind {
 #define ANY_OP SPX_IR_OP_COUNT_
 
 typedef struct attr_rule {
-  spx_ir_op_t op; /* ANY_OP: the discardable spx.* attributes, when present */
+  spx_ir_op_t op; /* ANY_OP: the discardable spx.* attributes */
   const char *name;
   attr_kind_t kind;
   int len;
   int64_t min, max;
+  bool optional; /* checked when present (every ANY_OP rule), else required */
 } attr_rule_t;
 
 /* Windows, strides, pads and dilations are 8-bit fields of a layer
  * (spx_rt_layer_t), groups a 16-bit one. */
 static const attr_rule_t attr_rules[] = {
-    {SPX_IR_OP_CONV2D, "weight", A_RESOURCE, 4, 0, 0},
-    {SPX_IR_OP_CONV2D, "bias", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_CONV2D, "stride", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_CONV2D, "pad", A_INTS, 4, 0, 255},
-    {SPX_IR_OP_CONV2D, "dilation", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_CONV2D, "groups", A_INT, 0, 1, 65535},
-    {SPX_IR_OP_CONV2D, "act", A_ACT, 0, 0, 0},
-    {SPX_IR_OP_DENSE, "weight", A_RESOURCE, 2, 0, 0},
-    {SPX_IR_OP_DENSE, "bias", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_DENSE, "act", A_ACT, 0, 0, 0},
-    {SPX_IR_OP_ADD, "act", A_ACT, 0, 0, 0}, /* optional: fuse-activations sets it */
-    {SPX_IR_OP_MAXPOOL, "kernel", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_MAXPOOL, "stride", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_MAXPOOL, "pad", A_INTS, 4, 0, 255},
-    {SPX_IR_OP_AVGPOOL, "kernel", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_AVGPOOL, "stride", A_INTS, 2, 1, 255},
-    {SPX_IR_OP_AVGPOOL, "pad", A_INTS, 4, 0, 255},
-    {SPX_IR_OP_CONCAT, "axis", A_AXIS, 0, 0, 0},
-    {SPX_IR_OP_SOFTMAX, "axis", A_AXIS, 0, 0, 0},
-    {SPX_IR_OP_BATCHNORM, "gamma", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_BATCHNORM, "beta", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_BATCHNORM, "mean", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_BATCHNORM, "var", A_RESOURCE, 1, 0, 0},
-    {SPX_IR_OP_BATCHNORM, "eps", A_EPS, 0, 0, 0},
+    {SPX_IR_OP_CONV2D, "weight", A_RESOURCE, 4, 0, 0, false},
+    {SPX_IR_OP_CONV2D, "bias", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_CONV2D, "stride", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_CONV2D, "pad", A_INTS, 4, 0, 255, false},
+    {SPX_IR_OP_CONV2D, "dilation", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_CONV2D, "groups", A_INT, 0, 1, 65535, false},
+    {SPX_IR_OP_CONV2D, "act", A_ACT, 0, 0, 0, false},
+    {SPX_IR_OP_DENSE, "weight", A_RESOURCE, 2, 0, 0, false},
+    {SPX_IR_OP_DENSE, "bias", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_DENSE, "act", A_ACT, 0, 0, 0, false},
+    {SPX_IR_OP_ADD, "act", A_ACT, 0, 0, 0, true}, /* fuse-activations sets it */
+    {SPX_IR_OP_MAXPOOL, "kernel", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_MAXPOOL, "stride", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_MAXPOOL, "pad", A_INTS, 4, 0, 255, false},
+    {SPX_IR_OP_AVGPOOL, "kernel", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_AVGPOOL, "stride", A_INTS, 2, 1, 255, false},
+    {SPX_IR_OP_AVGPOOL, "pad", A_INTS, 4, 0, 255, false},
+    {SPX_IR_OP_CONCAT, "axis", A_AXIS, 0, 0, 0, false},
+    {SPX_IR_OP_SOFTMAX, "axis", A_AXIS, 0, 0, 0, false},
+    {SPX_IR_OP_BATCHNORM, "gamma", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_BATCHNORM, "beta", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_BATCHNORM, "mean", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_BATCHNORM, "var", A_RESOURCE, 1, 0, 0, false},
+    {SPX_IR_OP_BATCHNORM, "eps", A_EPS, 0, 0, 0, false},
     /* What passes record, as they record it. */
-    {ANY_OP, "spx.ws_offset", A_INT, 0, 0, UINT32_MAX},
-    {ANY_OP, "spx.fused", A_NAME, 0, 0, 0},
-    {ANY_OP, "spx.folded", A_NAME, 0, 0, 0},
-    {ANY_OP, "spx.precision", A_STRING, 0, 0, 0},
-    {ANY_OP, "spx.encoding", A_STRING, 0, 0, 0},
-    {ANY_OP, "spx.encoded", A_RESOURCE, 0, 0, 0},
-    {ANY_OP, "spx.wscale", A_RESOURCE, 0, 0, 0},
-    {ANY_OP, "spx.multiplier", A_RESOURCE, 0, 0, 0},
-    {ANY_OP, "spx.shift", A_RESOURCE, 0, 0, 0},
-    {ANY_OP, "spx.sparsify", A_DICT, 0, 0, 0},
-    {ANY_OP, "spx.stats", A_STATS, 0, 0, 0},
-    {ANY_OP, "spx.binary", A_UNIT, 0, 0, 0},
+    {ANY_OP, "spx.ws_offset", A_INT, 0, 0, UINT32_MAX, true},
+    {ANY_OP, "spx.fused", A_NAME, 0, 0, 0, true},
+    {ANY_OP, "spx.folded", A_NAME, 0, 0, 0, true},
+    {ANY_OP, "spx.precision", A_STRING, 0, 0, 0, true},
+    {ANY_OP, "spx.encoding", A_STRING, 0, 0, 0, true},
+    {ANY_OP, "spx.encoded", A_RESOURCE, 0, 0, 0, true},
+    {ANY_OP, "spx.wscale", A_RESOURCE, 0, 0, 0, true},
+    {ANY_OP, "spx.multiplier", A_RESOURCE, 0, 0, 0, true},
+    {ANY_OP, "spx.shift", A_RESOURCE, 0, 0, 0, true},
+    {ANY_OP, "spx.sparsify", A_DICT, 0, 0, 0, true},
+    {ANY_OP, "spx.stats", A_STATS, 0, 0, 0, true},
+    {ANY_OP, "spx.binary", A_UNIT, 0, 0, 0, true},
 };
 
 /* A signless integer attribute of at most 64 bits (what the accessors of
@@ -451,7 +452,7 @@ static bool attr_ok(MlirOperation op, const attr_rule_t *r, MlirAttribute a, cha
 bool spx_ir_op_attrs_ok(MlirOperation op, char *why, size_t n) {
   spx_ir_op_t kind = spx_ir_op_kind(op);
   MlirAttribute name = mlirOperationGetAttributeByName(op, spx_ir_str("name"));
-  const attr_rule_t name_rule = {kind, "name", A_NAME, 0, 0, 0};
+  const attr_rule_t name_rule = {kind, "name", A_NAME, 0, 0, 0, false};
   if (mlirAttributeIsNull(name)) {
     snprintf(why, n, "attribute 'name' is missing");
     return false;
@@ -462,7 +463,7 @@ bool spx_ir_op_attrs_ok(MlirOperation op, char *why, size_t n) {
     if (r->op != kind && r->op != ANY_OP) continue;
     MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str(r->name));
     if (mlirAttributeIsNull(a)) {
-      if (r->op == ANY_OP || (r->op == SPX_IR_OP_ADD && r->kind == A_ACT)) continue;
+      if (r->optional) continue;
       snprintf(why, n, "attribute '%s' is missing", r->name);
       return false;
     }
@@ -506,7 +507,7 @@ static void check_module_attrs(checker_t *c) {
     error_at(c, m, "module attribute 'spx.quantize' must be a dictionary");
   a = mlirOperationGetAttributeByName(m, spx_ir_str("spx.workspace_size"));
   if (!mlirAttributeIsNull(a)) {
-    const attr_rule_t rule = {ANY_OP, "spx.workspace_size", A_INT, 0, 0, UINT32_MAX};
+    const attr_rule_t rule = {ANY_OP, "spx.workspace_size", A_INT, 0, 0, UINT32_MAX, true};
     char why[200];
     if (!attr_ok(m, &rule, a, why, sizeof why)) error_at(c, m, "module %s", why);
   }
@@ -552,7 +553,7 @@ static void check_io_attrs(checker_t *c, MlirOperation fn, const char *attr, con
     }
     MlirAttribute off = mlirDictionaryAttrGetElementByName(d, spx_ir_str("spx.ws_offset"));
     if (!mlirAttributeIsNull(off)) {
-      const attr_rule_t rule = {ANY_OP, "spx.ws_offset", A_INT, 0, 0, UINT32_MAX};
+      const attr_rule_t rule = {ANY_OP, "spx.ws_offset", A_INT, 0, 0, UINT32_MAX, true};
       char why[200];
       if (!attr_ok(fn, &rule, off, why, sizeof why))
         error_at(c, fn, "%s %lld: %s", what, (long long)i, why);

@@ -54,8 +54,8 @@ spx_rt_act_t spx_ir_act_of(MlirStringRef name) {
 
 spx_rt_act_t spx_ir_op_act(MlirOperation op) {
   MlirAttribute a = mlirOperationGetAttributeByName(op, spx_ir_str("act"));
-  return !mlirAttributeIsNull(a) && mlirAttributeIsAString(a) ? spx_ir_act_of(mlirStringAttrGetValue(a))
-                                                               : SPX_RT_ACT_NONE;
+  if (mlirAttributeIsNull(a) || !mlirAttributeIsAString(a)) return SPX_RT_ACT_NONE;
+  return spx_ir_act_of(mlirStringAttrGetValue(a));
 }
 
 static void window(MlirOperation op, const char *kernel_attr, spx_rt_layer_t *l) {

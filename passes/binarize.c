@@ -37,7 +37,7 @@ static bool pm1(MlirValue v) {
     spx_ir_op_t k = spx_ir_op_kind(p);
     if (k == SPX_IR_OP_SIGN) return true;
     if ((k == SPX_IR_OP_CONV2D || k == SPX_IR_OP_DENSE) &&
-        spx_ir_act_of(spx_ir_get_str(p, "act")) == SPX_RT_ACT_SIGN)
+        spx_ir_op_act(p) == SPX_RT_ACT_SIGN)
       return true;
     if (k != SPX_IR_OP_MAXPOOL && k != SPX_IR_OP_FLATTEN && k != SPX_IR_OP_RESHAPE) return false;
     v = mlirOperationGetOperand(p, 0);

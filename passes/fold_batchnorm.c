@@ -29,8 +29,7 @@ static bool foldable(MlirOperation bn, MlirOperation *out_producer) {
   MlirOperation p = mlirOpResultGetOwner(in);
   spx_ir_op_t k = spx_ir_op_kind(p);
   if (k != SPX_IR_OP_CONV2D && k != SPX_IR_OP_DENSE) return false;
-  MlirStringRef act = spx_ir_get_str(p, "act");
-  if (!spx_ir_str_is(act, "none")) return false;
+  if (spx_ir_op_act(p) != SPX_RT_ACT_NONE) return false;
   /* The batchnorm must be the producer's only user. */
   MlirOpOperand use = mlirValueGetFirstUse(in);
   if (mlirOpOperandIsNull(use) || !mlirOpOperandIsNull(mlirOpOperandGetNextUse(use)))

@@ -37,9 +37,9 @@ static bool fusable(MlirOperation act, spx_rt_act_t kind, MlirOperation *out_pro
   if (!mlirValueIsAOpResult(in)) return false;
   MlirOperation p = mlirOpResultGetOwner(in);
   spx_ir_op_t k = spx_ir_op_kind(p);
-  if (k != SPX_IR_OP_CONV2D && k != SPX_IR_OP_DENSE &&
-      !(k == SPX_IR_OP_ADD && kind != SPX_RT_ACT_SIGN))
-    return false;
+  bool takes = k == SPX_IR_OP_CONV2D || k == SPX_IR_OP_DENSE ||
+               (k == SPX_IR_OP_ADD && kind != SPX_RT_ACT_SIGN); /* an add: no sign stage */
+  if (!takes) return false;
   if (spx_ir_op_act(p) != SPX_RT_ACT_NONE) return false;
   if (kind == SPX_RT_ACT_SIGN && (has_attr(p, "spx.lp") || has_attr(p, "spx.lpq"))) return false;
   if (!only_user(in)) return false;

@@ -81,7 +81,7 @@ static bool op_is_int8(MlirOperation op) {
 static bool fused_sign(MlirOperation op) {
   spx_ir_op_t kind = spx_ir_op_kind(op);
   return (kind == SPX_IR_OP_CONV2D || kind == SPX_IR_OP_DENSE) &&
-         spx_ir_act_of(spx_ir_get_str(op, "act")) == SPX_RT_ACT_SIGN;
+         spx_ir_op_act(op) == SPX_RT_ACT_SIGN;
 }
 
 static MlirAttribute opt(quantizer_t *q, const char *key) {

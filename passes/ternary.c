@@ -242,7 +242,7 @@ static int apply(spx_pass_env_t *env, MlirOperation op, bool is_first, bool is_l
     scale[c] = (float)alpha[c];
     double s_w = scale[c]; /* as recorded */
     spx_pass_int8_channel(bias[c], s_in, s_w, s_out,
-                          spx_ir_act_of(spx_ir_get_str(op, "act")) == SPX_RT_ACT_SIGN, &bq[c],
+                          spx_ir_op_act(op) == SPX_RT_ACT_SIGN, &bq[c],
                           &m[c], &sh[c]);
     if (s_w < a_min) a_min = s_w;
     if (s_w > a_max) a_max = s_w;

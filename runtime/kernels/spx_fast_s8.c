@@ -1020,10 +1020,11 @@ interleave4_avx512_row(const int8_t *r0, const int8_t *r1, const int8_t *r2, con
 }
 #endif
 
-/* rows rows of the four planes, each row is bytes after the last (is = 0:
- * the same row again), to rows rows of the output, os bytes apart: one
- * call for a phase image's rows (a per-row call had cost about as much as
- * the row's 28 pixels at stride 2). */
+/* The row kernel (fn##_row: n pixels of the four planes' rows) on `rows`
+ * rows, each plane's row `is` bytes after its last (is = 0: the same row
+ * again), each output row `os` bytes after the last: build_x4 makes one
+ * call for a phase image's rows inside the input, not one per row (the
+ * 3x3/2 conv's rows are 28 pixels). */
 typedef void (*interleave_fn)(const int8_t *r0, const int8_t *r1, const int8_t *r2,
                               const int8_t *r3, size_t is, int32_t rows, int32_t n, uint8_t x,
                               uint8_t *o, size_t os);
@@ -1351,7 +1352,7 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
           {
             const size_t ro = (size_t)iy * (size_t)p->w;
             const int32_t ix0 = x0 * sw + px - p->pad[1];
-            int32_t cnt = x1 - x0, rows = 1;
+            int32_t cnt = x1 - x0, rows = 1, y;
             if (sh == 1 && sw == 1 && pl->wq == p->w && pl4[3]) {
               /* no column padding: the input rows are as contiguous in X4
                * as in the planes, one call for all of them (a 1x1 conv's
@@ -1360,19 +1361,17 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
               cnt = (int32_t)hw;
               yq += p->h - 1;
             } else if (!SPX_K_SIZE_BUILD && pl4[3] && (sw == 1 || (sw == 2 && g2))) {
-              /* this row and the next ones inside the input, one call, the
-               * padding columns of each first (not in a build for size) */
-              int32_t last = (p->h - 1 + p->pad[0] - py) / sh, y;
+              /* this row and the next ones inside the input, one call (not
+               * in a build for size) */
+              int32_t last = (p->h - 1 + p->pad[0] - py) / sh;
               if (last > pl->hq - 1) last = pl->hq - 1;
               rows = last - yq + 1;
-              for (y = 0; y < rows; ++y) {
-                uint8_t *r = row + (size_t)y * (size_t)pl->wq * 4;
-                for (x = 0; x < x0; ++x) memcpy(r + 4 * x, &zq, 4);
-                for (x = x1; x < pl->wq; ++x) memcpy(r + 4 * x, &zq, 4);
-              }
-              yq = last;
             }
-            if (rows == 1) for (x = 0; x < x0; ++x) memcpy(row + 4 * x, &zq, 4);
+            for (y = 0; y < rows; ++y) { /* the rows' padding columns */
+              uint8_t *r = row + (size_t)y * (size_t)pl->wq * 4;
+              for (x = 0; x < x0; ++x) memcpy(r + 4 * x, &zq, 4);
+              for (x = x1; x < pl->wq; ++x) memcpy(r + 4 * x, &zq, 4);
+            }
             if (sw == 1 || (sw == 2 && g2)) { /* zrow: p->w >= 2 cnt - 1 bytes */
               (sw == 1 ? il : g2)(pl4[0] ? pl4[0] + ro + ix0 : zrow,
                                   pl4[1] ? pl4[1] + ro + ix0 : zrow,
@@ -1380,7 +1379,6 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
                                   pl4[3] ? pl4[3] + ro + ix0 : zrow,
                                   (size_t)sh * (size_t)p->w, rows, cnt, xo,
                                   row + 4 * (size_t)x0, (size_t)pl->wq * 4);
-              if (rows > 1) continue; /* its padding columns are written */
             } else {
               const size_t ts = up((size_t)pl->wq, 64);
               int32_t j;
@@ -1429,8 +1427,8 @@ static void build_x4(const spx_rt_conv2d_params_t *p, const conv_plan_t *pl,
               }
               il(tmp, tmp + ts, tmp + 2 * ts, tmp + 3 * ts, 0, 1, cnt, xo, row + 4 * (size_t)x0, 0);
             }
+            yq += rows - 1;
           }
-          for (x = x1; x < pl->wq; ++x) memcpy(row + 4 * x, &zq, 4);
         }
       }
   }
